@@ -1,0 +1,202 @@
+# Gastown Edge build. `make help` lists the targets.
+# Third-party sources are fetched and verified by `make deps` into .deps/; everything built lands in
+# build/. Object files of the big sources (sqlite3.c) are cached there between runs.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+DEPS    := .deps
+BUILD   := build
+SQLITE  := $(DEPS)/sqlite
+CJSON   := $(DEPS)/cjson
+MBED    := $(DEPS)/mbedtls
+DEPS_STAMP := $(SQLITE)/.stamp $(CJSON)/.stamp $(MBED)/.stamp node_modules/.gastown-lock
+
+ENGINE_SRC := $(sort $(wildcard src/*.c))
+ENGINE_HDR := $(wildcard src/*.h)
+MIGRATIONS := $(sort $(wildcard migrations/*/*.sql))
+GEN_MIGR   := $(BUILD)/gen/migrations_gen.c
+# mbedTLS: only the modules the engine uses.
+MBED_SRC   := $(MBED)/library/sha256.c $(MBED)/library/platform_util.c
+
+# SQLite as the engine uses it everywhere: no threads, no extensions, temp storage in memory.
+SQLITE_FLAGS := -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP_STORE=3 \
+	-DSQLITE_OMIT_WAL -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECATED \
+	-DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
+	-DSQLITE_OMIT_PROGRESS_CALLBACK
+# In wasm there is no operating system: wasm/vfs.c is the OS layer.
+SQLITE_WASM_FLAGS := $(SQLITE_FLAGS) -DSQLITE_OS_OTHER=1
+
+INCLUDES := -Isrc -I$(SQLITE) -I$(CJSON) -I$(MBED)/include \
+	-DMBEDTLS_CONFIG_FILE=\"tls_config.h\"
+WARN     := -Wall -Wextra -Werror -std=c11 -D_DEFAULT_SOURCE
+
+# ---- native (gcc) --------------------------------------------------------------------------------
+CC       ?= gcc
+NATIVE   := $(BUILD)/native
+ASAN     := $(BUILD)/asan
+NATIVE_CFLAGS := -O2 -g $(WARN) $(INCLUDES)
+ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer $(WARN) $(INCLUDES)
+
+# ---- wasm (clang-14, Debian's wasi-libc) ---------------------------------------------------------
+WCC      := clang-14
+WASM     := $(BUILD)/wasm
+WASM_CFLAGS := --target=wasm32-wasi -Oz -flto=thin $(WARN) -Wno-unused-command-line-argument \
+	$(INCLUDES) -Iwasm -DNDEBUG
+# No -O on the link line: clang-14 would run wasm-opt itself when it is on PATH.
+WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048576 \
+	-Wl,--strip-all -flto=thin
+
+# ---- wasm (Debian's emscripten, STANDALONE_WASM) ------------------------------------------------
+EMCC     := emcc
+WASM_EMCC := $(BUILD)/wasm-emcc
+EMCC_CFLAGS := -Oz $(WARN) -Wno-unused-command-line-argument $(INCLUDES) -Iwasm -DNDEBUG
+EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sSTACK_SIZE=1048576 \
+	-sERROR_ON_UNDEFINED_SYMBOLS=0 -Wl,--import-undefined
+
+ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations_gen.o \
+	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
+
+.PHONY: help deps native wasm wasm-emcc test test-native test-worker dev bench clean distclean check-deps
+
+help:
+	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
+	@echo "make native     build the engine natively (gcc): $(NATIVE)/libgastown.a"
+	@echo "make wasm       build the engine as a wasm32-wasi reactor: $(WASM)/gastown.wasm"
+	@echo "make wasm-emcc  the same engine built with emscripten: $(WASM_EMCC)/gastown.wasm"
+	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
+	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787"
+	@echo "make bench      engine and storage figures measured inside workerd"
+	@echo "make clean      remove build/ (keeps .deps/ and node_modules/)"
+
+deps:
+	@./scripts/deps.sh
+
+$(DEPS_STAMP) &: deps/pins package-lock.json scripts/deps.sh
+	@./scripts/deps.sh
+
+check-deps: $(DEPS_STAMP)
+
+$(GEN_MIGR): $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(@D)
+	@./scripts/embed-migrations.sh migrations > $@.tmp && mv $@.tmp $@
+
+# ---- native rules --------------------------------------------------------------------------------
+define native_rules # $(1)=dir $(2)=cflags
+$(1)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -c $$< -o $$@
+$(1)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -c $$< -o $$@
+$(1)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -Wno-error -c $$< -o $$@
+$(1)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
+	@mkdir -p $$(@D)
+	@echo "CC sqlite3.c ($(1), about a minute the first time)"
+	@$$(CC) $(filter-out -Wall -Wextra -Werror,$(2)) -w $(SQLITE_FLAGS) -c $$< -o $$@
+$(1)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -Wno-error -c $$< -o $$@
+$(1)/libgastown.a: $(call ENGINE_OBJS,$(1))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(eval $(call native_rules,$(NATIVE),$(NATIVE_CFLAGS)))
+$(eval $(call native_rules,$(ASAN),$(ASAN_CFLAGS)))
+
+native: $(NATIVE)/libgastown.a
+
+# ---- native tests --------------------------------------------------------------------------------
+TEST_SRC := $(sort $(wildcard tests/native/test_*.c))
+TEST_BIN := $(patsubst tests/native/%.c,$(ASAN)/tests/%,$(TEST_SRC))
+
+$(ASAN)/tests/%: tests/native/%.c tests/native/harness.h $(ASAN)/libgastown.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Itests/native $< $(ASAN)/libgastown.a -lm -o $@
+
+test-native: $(TEST_BIN)
+	@./scripts/run-native-tests.sh $(TEST_BIN)
+
+# ---- wasm ----------------------------------------------------------------------------------------
+WASM_OBJS := $(patsubst src/%.c,$(WASM)/src/%.o,$(ENGINE_SRC)) $(WASM)/gen/migrations_gen.o \
+	$(WASM)/wasm/exports.o $(WASM)/wasm/vfs.o $(WASM)/third/cJSON.o $(WASM)/third/sqlite3.o \
+	$(patsubst $(MBED)/library/%.c,$(WASM)/third/mbed_%.o,$(MBED_SRC))
+
+$(WASM)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
+	@mkdir -p $(@D)
+	$(WCC) $(WASM_CFLAGS) -c $< -o $@
+$(WASM)/wasm/%.o: wasm/%.c wasm/abi.h src/engine.h | check-deps
+	@mkdir -p $(@D)
+	$(WCC) $(WASM_CFLAGS) -c $< -o $@
+$(WASM)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
+	@mkdir -p $(@D)
+	$(WCC) $(WASM_CFLAGS) -c $< -o $@
+$(WASM)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
+	@mkdir -p $(@D)
+	$(WCC) $(WASM_CFLAGS) -w -c $< -o $@
+$(WASM)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
+	@mkdir -p $(@D)
+	@echo "CC sqlite3.c (wasm, about a minute the first time)"
+	@$(WCC) $(WASM_CFLAGS) -w $(SQLITE_WASM_FLAGS) -c $< -o $@
+$(WASM)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
+	@mkdir -p $(@D)
+	$(WCC) $(WASM_CFLAGS) -w -c $< -o $@
+
+$(WASM)/gastown.wasm: $(WASM_OBJS)
+	$(WCC) $(WASM_LDFLAGS) $^ -o $(WASM)/gastown.raw.wasm
+	wasm-opt -Oz --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
+	@./scripts/wasm-size.sh $@
+
+wasm: $(WASM)/gastown.wasm
+
+# ---- wasm with emscripten ------------------------------------------------------------------------
+EMCC_OBJS := $(patsubst src/%.c,$(WASM_EMCC)/src/%.o,$(ENGINE_SRC)) $(WASM_EMCC)/gen/migrations_gen.o \
+	$(WASM_EMCC)/wasm/exports.o $(WASM_EMCC)/wasm/vfs.o $(WASM_EMCC)/third/cJSON.o \
+	$(WASM_EMCC)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(WASM_EMCC)/third/mbed_%.o,$(MBED_SRC))
+
+$(WASM_EMCC)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
+	@mkdir -p $(@D)
+	$(EMCC) $(EMCC_CFLAGS) -c $< -o $@
+$(WASM_EMCC)/wasm/%.o: wasm/%.c wasm/abi.h src/engine.h | check-deps
+	@mkdir -p $(@D)
+	$(EMCC) $(EMCC_CFLAGS) -c $< -o $@
+$(WASM_EMCC)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
+	@mkdir -p $(@D)
+	$(EMCC) $(EMCC_CFLAGS) -c $< -o $@
+$(WASM_EMCC)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
+	@mkdir -p $(@D)
+	$(EMCC) $(EMCC_CFLAGS) -w -c $< -o $@
+$(WASM_EMCC)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
+	@mkdir -p $(@D)
+	@echo "EMCC sqlite3.c (about a minute the first time)"
+	@$(EMCC) $(EMCC_CFLAGS) -w $(SQLITE_WASM_FLAGS) -c $< -o $@
+$(WASM_EMCC)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
+	@mkdir -p $(@D)
+	$(EMCC) $(EMCC_CFLAGS) -w -c $< -o $@
+
+$(WASM_EMCC)/gastown.wasm: $(EMCC_OBJS)
+	$(EMCC) $(EMCC_LDFLAGS) $^ -o $@
+	@./scripts/wasm-size.sh $@
+
+wasm-emcc: $(WASM_EMCC)/gastown.wasm
+
+# ---- tests, dev, bench ---------------------------------------------------------------------------
+test: test-native test-worker
+
+test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm
+	node --test --test-concurrency=1 tests/worker/
+
+dev: $(WASM)/gastown.wasm
+	@./scripts/dev.sh
+
+bench: $(WASM)/gastown.wasm
+	node bench/bench.mjs
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(DEPS) node_modules .state

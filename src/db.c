@@ -1,0 +1,164 @@
+/*
+ * db.c - the engine's one SQLite connection: open with the engine's pragmas, a statement cache,
+ * transactions, and the mapping of SQLite failures to engine errors. The only file (with migrate.c)
+ * that calls sqlite3_* for the domain.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sqlite3.h"
+
+#define STMT_CACHE 64
+
+struct db {
+	sqlite3 *h;
+	struct {
+		const char *sql; /* the literal's address is the key */
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	int ncache;
+};
+
+/*
+ * journal_mode=MEMORY: the host's storage transaction (transactionSync in a Durable Object) is what
+ * makes a call atomic, so a rollback journal in storage would only add writes. EXCLUSIVE locking keeps
+ * the page cache valid between calls: this connection is the object's only reader and writer.
+ */
+static const char open_pragmas[] =
+	"PRAGMA page_size=4096;"
+	"PRAGMA locking_mode=EXCLUSIVE;"
+	"PRAGMA journal_mode=MEMORY;"
+	"PRAGMA foreign_keys=ON;"
+	"PRAGMA cache_size=-8192;";
+
+struct db *db_open(const char *path, const char *vfs, struct err *e)
+{
+	struct db *db = calloc(1, sizeof *db);
+	int rc;
+
+	if (!db) {
+		err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs);
+	if (rc != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, NULL, "cannot open database: %s",
+			db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		db_close(db);
+		return NULL;
+	}
+	if (db_exec(db, open_pragmas, e) < 0) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+int db_fail(struct db *db, struct err *e, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->h);
+
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(e, ERR_CONFLICT, NULL, "%s: %s", what, sqlite3_errmsg(db->h));
+	return err_set(e, ERR_INTERNAL, NULL, "%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		db_fail(db, e, "prepare");
+		return NULL;
+	}
+	if (db->ncache == STMT_CACHE) {
+		/* Full: evict the oldest. A statement in use by a caller is never evicted because
+		 * callers finish with one statement before preparing the 64th other one. */
+		sqlite3_finalize(db->cache[0].st);
+		memmove(&db->cache[0], &db->cache[1], sizeof db->cache[0] * (STMT_CACHE - 1));
+		db->ncache--;
+	}
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	return st;
+}
+
+int db_exec(struct db *db, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, NULL, "sql: %s", msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int db_begin(struct db *db, struct err *e)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+int db_commit(struct db *db, struct err *e)
+{
+	return db_exec(db, "COMMIT", e);
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, e, "write");
+	sqlite3_reset(st);
+	return 0;
+}
+
+int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	int rc;
+
+	if (!st)
+		return -1;
+	*out = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		return db_fail(db, e, "query");
+	sqlite3_reset(st);
+	return 0;
+}

@@ -1,0 +1,284 @@
+/*
+ * engine.c - the entry points. eng_call() runs one event: parse the input, open the transaction,
+ * apply missing migrations, dispatch, commit or roll back, work out the next alarm, and render the
+ * output envelope. Every success and failure leaves through the same door (finish()), so an error
+ * anywhere discards the call's writes, effects and WebSocket frames together.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sqlite3.h"
+
+struct eng {
+	struct eng_config cfg; /* strings below are owned copies */
+	struct db *db;
+	int migrated;
+	char *out_meta; /* output of the last call, owned, freed by the next one */
+	char *out_body;
+};
+
+static char *dup_or_null(const char *s)
+{
+	char *d;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+int eng_schema_target(enum eng_kind kind)
+{
+	size_t n;
+	const struct migration *m = migrations_for(kind, &n);
+
+	return n ? m[n - 1].number : 0;
+}
+
+int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_t errlen)
+{
+	struct eng *e = calloc(1, sizeof *e);
+	struct err err = {0};
+
+	*out = NULL;
+	if (!e) {
+		snprintf(errbuf, errlen, "out of memory");
+		return ENG_FATAL;
+	}
+	e->cfg = *cfg;
+	e->cfg.object_id = dup_or_null(cfg->object_id);
+	e->cfg.db_path = dup_or_null(cfg->db_path);
+	e->cfg.vfs = dup_or_null(cfg->vfs);
+	e->cfg.admin_token = dup_or_null(cfg->admin_token);
+	if (cfg->kind != ENG_WORKER) {
+		e->db = db_open(cfg->db_path ? cfg->db_path : "town.db", cfg->vfs, &err);
+		if (!e->db) {
+			snprintf(errbuf, errlen, "%s", err.message);
+			eng_close(e);
+			return ENG_FATAL;
+		}
+	}
+	*out = e;
+	return ENG_OK;
+}
+
+void eng_close(struct eng *e)
+{
+	if (!e)
+		return;
+	db_close(e->db);
+	free((char *)e->cfg.object_id);
+	free((char *)e->cfg.db_path);
+	free((char *)e->cfg.vfs);
+	free((char *)e->cfg.admin_token);
+	free(e->out_meta);
+	free(e->out_body);
+	free(e);
+}
+
+/* ---- helpers for handlers ---------------------------------------------------------------------- */
+
+int call_reply(struct call *c, int status, cJSON *data)
+{
+	cJSON_Delete(c->data);
+	c->status = status;
+	c->data = data ? data : cJSON_CreateNull();
+	return 0;
+}
+
+void call_log(struct call *c, const char *level, const char *msg, cJSON *fields)
+{
+	cJSON *line = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(line, "level", level);
+	cJSON_AddStringToObject(line, "msg", msg);
+	if (fields)
+		cJSON_AddItemToObject(line, "detail", fields);
+	cJSON_AddItemToArray(c->log, line);
+}
+
+cJSON *call_body_object(struct call *c)
+{
+	if (c->body)
+		return c->body;
+	if (c->in->body_len == 0) {
+		err_set(&c->err, ERR_BAD_JSON, NULL, "a JSON object body is required");
+		return NULL;
+	}
+	c->body = cJSON_ParseWithLength(c->in->body, c->in->body_len);
+	if (!c->body) {
+		err_set(&c->err, ERR_BAD_JSON, NULL, "the body is not valid JSON");
+		return NULL;
+	}
+	if (!cJSON_IsObject(c->body)) {
+		err_set(&c->err, ERR_BAD_JSON, NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return c->body;
+}
+
+/* ---- the call lifecycle ------------------------------------------------------------------------ */
+
+static int run_event(struct call *c)
+{
+	switch (c->in->event) {
+	case ENG_EV_REQUEST:
+		return route_dispatch(c);
+	case ENG_EV_ALARM:
+		if (!c->db)
+			return err_set(&c->err, ERR_INVALID, NULL, "the worker has no alarm");
+		if (effect_expire(c) < 0 || timer_run_due(c) < 0)
+			return -1;
+		return call_reply(c, 200, NULL);
+	case ENG_EV_EFFECT_RESULT:
+		if (!c->db)
+			return err_set(&c->err, ERR_INVALID, NULL, "the worker makes no effects");
+		if (effect_on_result(c) < 0)
+			return -1;
+		return call_reply(c, 200, NULL);
+	case ENG_EV_WS_MESSAGE:
+		if (!c->cfg->test_hooks)
+			return err_set(&c->err, ERR_NOT_FOUND, NULL, "no WebSocket messages are handled yet");
+		return api_test_ws_echo(c);
+	}
+	return err_set(&c->err, ERR_INVALID, NULL, "unknown event");
+}
+
+/* Build the response body: {"data": ...} on success, {"error": {...}} otherwise. */
+static char *render_body(struct call *c)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *s;
+
+	if (c->err.code != ERR_NONE) {
+		cJSON *err = cJSON_AddObjectToObject(root, "error");
+		cJSON_AddStringToObject(err, "code", err_name(c->err.code));
+		cJSON_AddStringToObject(err, "message", c->err.message);
+		if (c->err.field[0])
+			cJSON_AddStringToObject(err, "field", c->err.field);
+	} else {
+		cJSON_AddItemToObject(root, "data", c->data ? c->data : cJSON_CreateNull());
+		c->data = NULL;
+	}
+	s = json_print(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+static char *render_meta(struct call *c, int status, int alarm_known, double next_alarm)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON *h = cJSON_AddObjectToObject(m, "headers");
+	char *s;
+
+	cJSON_AddNumberToObject(m, "status", status);
+	cJSON_AddStringToObject(h, "content-type", "application/json; charset=utf-8");
+	cJSON_AddStringToObject(h, "cache-control", "no-store");
+	cJSON_AddItemToObject(m, "effects", c->effects);
+	cJSON_AddItemToObject(m, "ws", c->ws);
+	cJSON_AddItemToObject(m, "log", c->log);
+	c->effects = c->ws = c->log = NULL;
+	/* Absent: leave the alarm as it is (the call changed nothing). 0: no alarm needed. */
+	if (alarm_known)
+		cJSON_AddNumberToObject(m, "next_alarm_ms", next_alarm);
+	if (c->accept_websocket && c->err.code == ERR_NONE)
+		cJSON_AddTrueToObject(m, "accept_websocket");
+	if (c->forward) {
+		cJSON_AddItemToObject(m, "forward", c->forward);
+		c->forward = NULL;
+	}
+	s = json_print(m);
+	cJSON_Delete(m);
+	return s;
+}
+
+static void call_release(struct call *c)
+{
+	cJSON_Delete(c->meta);
+	cJSON_Delete(c->body);
+	cJSON_Delete(c->data);
+	cJSON_Delete(c->effects);
+	cJSON_Delete(c->ws);
+	cJSON_Delete(c->forward);
+	cJSON_Delete(c->log);
+}
+
+/* Transaction, migrations, dispatch. Returns ENG_FATAL when storage failed (not for bad input). */
+static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, double *next_alarm)
+{
+	if (db_begin(e->db, &c->err) < 0)
+		return ENG_FATAL;
+	if (!e->migrated) {
+		size_t n;
+		const struct migration *m = migrations_for(e->cfg.kind, &n);
+		int version;
+
+		if (migrate_apply(e->db, m, n, &version, &c->err) < 0) {
+			db_rollback(e->db);
+			return ENG_FATAL;
+		}
+	}
+	if (run_event(c) == 0 && timer_next_alarm(c, next_alarm) == 0) {
+		if (db_commit(e->db, &c->err) < 0) {
+			db_rollback(e->db);
+			return ENG_FATAL;
+		}
+		e->migrated = 1;
+		*alarm_known = 1;
+		return ENG_OK;
+	}
+	db_rollback(e->db);
+	/* Keep nothing of a failed call: its effects were rolled back with the outbox rows. */
+	cJSON_Delete(c->effects);
+	cJSON_Delete(c->ws);
+	c->effects = cJSON_CreateArray();
+	c->ws = cJSON_CreateArray();
+	return c->err.code == ERR_INTERNAL ? ENG_FATAL : ENG_OK;
+}
+
+int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
+{
+	struct call c = {0};
+	int rc = ENG_OK, alarm_known = 0, status;
+	double next_alarm = 0;
+
+	free(e->out_meta);
+	free(e->out_body);
+	e->out_meta = e->out_body = NULL;
+	memset(out, 0, sizeof *out);
+
+	c.eng = e;
+	c.db = e->db;
+	c.cfg = &e->cfg;
+	c.in = in;
+	c.now_ms = in->now_ms;
+	c.effects = cJSON_CreateArray();
+	c.ws = cJSON_CreateArray();
+	c.log = cJSON_CreateArray();
+	c.meta = in->meta_len ? cJSON_ParseWithLength(in->meta, in->meta_len) : cJSON_CreateObject();
+	if (!c.meta || !cJSON_IsObject(c.meta))
+		err_set(&c.err, ERR_INVALID, NULL, "the host sent malformed input meta");
+	else if (!e->db)
+		run_event(&c);
+	else
+		rc = run_in_transaction(e, &c, &alarm_known, &next_alarm);
+
+	status = c.err.code != ERR_NONE ? err_http_status(c.err.code) : (c.status ? c.status : 200);
+	e->out_body = render_body(&c);
+	e->out_meta = render_meta(&c, status, alarm_known, next_alarm);
+	out->trap_after_commit = c.trap_after_commit && rc == ENG_OK;
+	call_release(&c);
+	if (!e->out_body || !e->out_meta)
+		return ENG_FATAL;
+	out->meta = e->out_meta;
+	out->meta_len = strlen(e->out_meta);
+	out->body = e->out_body;
+	out->body_len = strlen(e->out_body);
+	return rc;
+}

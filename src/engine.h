@@ -1,0 +1,85 @@
+/*
+ * engine.h - the engine's public interface: the only header a host (the wasm exports, native tools,
+ * tests) includes. The engine is sans-I/O: every entry point is fed one input and returns one output,
+ * never waits on the network, reads no clock and no entropy of its own.
+ *
+ * Lifecycle: eng_open() once per Durable Object instance (or native database), eng_call() per event,
+ * eng_close() at the end. An engine whose call failed with ENG_FATAL must be closed and re-opened:
+ * its page cache may disagree with storage after the host rolled the storage transaction back.
+ */
+#ifndef GASTOWN_ENGINE_H
+#define GASTOWN_ENGINE_H
+
+#include <stddef.h>
+
+#define ENG_VERSION "0.1.0"
+
+/* Largest request or effect-result body the engine accepts; hosts read at most this much plus one. */
+#define ENG_BODY_LIMIT (1024 * 1024)
+
+/* Which kind of object this engine serves. WORKER is the stateless front door: it has no database,
+ * answers what needs no state (health, unknown routes) and tells the host where to forward the rest. */
+enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER };
+
+struct eng_config {
+	enum eng_kind kind;
+	const char *object_id;   /* town/org/user id the object is keyed by; NULL for ENG_WORKER */
+	const char *db_path;     /* database name given to SQLite; unused for ENG_WORKER */
+	const char *vfs;         /* SQLite VFS name, NULL for the default one */
+	const char *admin_token; /* bearer token of the operator (debug routes); NULL disables them */
+	int test_hooks;          /* 1 enables the /_test routes used by the integration tests and bench */
+};
+
+enum eng_event {
+	ENG_EV_REQUEST,       /* meta: {method, path, query?, headers?, body_too_large?}; body: raw bytes */
+	ENG_EV_ALARM,         /* meta: {} (may be empty); body unused */
+	ENG_EV_EFFECT_RESULT, /* meta: {id, ok, status?, headers?, error?:{code,message}}; body: response */
+	ENG_EV_WS_MESSAGE     /* meta: {socket?}; body: the frame's text */
+};
+
+struct eng_input {
+	enum eng_event event;
+	const char *meta; /* JSON object, meta_len bytes (not NUL-terminated) */
+	size_t meta_len;
+	const char *body;
+	size_t body_len;
+	double now_ms;                /* host wall clock, ms since the epoch */
+	const unsigned char *entropy; /* fresh random bytes from the host */
+	size_t entropy_len;
+};
+
+/* The output of one call, owned by the engine and valid until the next eng_call() or eng_close().
+ * meta is a JSON object: {"status", "headers", "effects":[...], "next_alarm_ms", "ws":[...],
+ * "forward"?:{"kind","id"}, "log":[...]}; body is the response body (JSON for every API route). */
+struct eng_output {
+	const char *meta;
+	size_t meta_len;
+	const char *body;
+	size_t body_len;
+	int trap_after_commit; /* test hook: the host should abort after this call (see api_test.c) */
+};
+
+/* Result codes of eng_open/eng_call. ENG_OK also covers calls answered with an HTTP error: the
+ * request was bad, the engine is fine. ENG_FATAL means the engine could not do its job (storage
+ * failure, out of memory); the host discards the storage transaction and the engine. */
+#define ENG_OK 0
+#define ENG_FATAL (-1)
+
+struct eng;
+
+/* Open an engine for one object. Returns ENG_OK and sets *out, or ENG_FATAL with a reason written
+ * to errbuf (at most errlen bytes). Migrations are applied lazily, inside the first call's
+ * transaction, so a failed first call leaves storage untouched. */
+int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_t errlen);
+
+/* Run one event to completion inside one SQLite transaction (committed on success, rolled back on
+ * any error response or failure). Fills *out. Returns ENG_OK or ENG_FATAL. */
+int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out);
+
+/* Release everything the engine owns. Accepts NULL. */
+void eng_close(struct eng *e);
+
+/* Schema version this build migrates to for a kind (the highest embedded migration number). */
+int eng_schema_target(enum eng_kind kind);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * internal.h - types and prototypes shared inside the engine, grouped by the file that defines them.
+ * Layering: api_*.c -> domain (timer.c, effect.c) -> support (err.c, json.c, db.c, migrate.c).
+ * Only db.c and migrate.c call sqlite3_*; only json.c walks request JSON by hand.
+ */
+#ifndef GASTOWN_INTERNAL_H
+#define GASTOWN_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cJSON.h"
+#include "engine.h"
+
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
+
+/* ---- err.c ------------------------------------------------------------------------------------ */
+
+/* The closed set of error codes; each maps to one HTTP status and one stable name (err.c). */
+enum err_code {
+	ERR_NONE = 0,
+	ERR_BAD_JSON,        /* 400 body is not JSON (or not an object) */
+	ERR_INVALID,         /* 400 a field is missing, of the wrong type or out of range */
+	ERR_UNAUTHENTICATED, /* 401 */
+	ERR_FORBIDDEN,       /* 403 */
+	ERR_NOT_FOUND,       /* 404 unknown route or object */
+	ERR_METHOD,          /* 405 route exists, method does not */
+	ERR_CONFLICT,        /* 409 */
+	ERR_TOO_LARGE,       /* 413 body or list over its limit */
+	ERR_RATE_LIMITED,    /* 429 */
+	ERR_INTERNAL         /* 500 storage or engine failure */
+};
+
+struct err {
+	enum err_code code;
+	char field[64];    /* JSON path of the input at fault, "" if none */
+	char message[256];
+};
+
+/* Record the first error of a call (later ones are ignored so the root cause is reported).
+ * field may be NULL. Always returns -1 so callers can `return err_set(...)`. */
+int err_set(struct err *e, enum err_code code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int err_http_status(enum err_code code);
+const char *err_name(enum err_code code);
+
+/* ---- db.c ------------------------------------------------------------------------------------- */
+
+struct db;
+
+/* Open (creating if needed) the database with the engine's pragmas. Returns NULL and fills e. */
+struct db *db_open(const char *path, const char *vfs, struct err *e);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+
+/* A cached prepared statement for sql (a string literal: cached by address), reset and with its
+ * bindings cleared. Borrowed: valid until db_close. NULL with e set on failure. */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
+/* Run SQL text that returns no rows (several statements allowed). */
+int db_exec(struct db *db, const char *sql, struct err *e);
+int db_begin(struct db *db, struct err *e);
+int db_commit(struct db *db, struct err *e);
+void db_rollback(struct db *db);
+/* Step a statement that returns no rows; -1 with e set on failure. */
+int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e);
+/* Map the connection's last failure to e (ERR_INTERNAL, or ERR_CONFLICT for constraints). */
+int db_fail(struct db *db, struct err *e, const char *what);
+/* Run a single-integer query (e.g. a PRAGMA); *out = 0 when it returns no row. */
+int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e);
+
+/* ---- migrate.c -------------------------------------------------------------------------------- */
+
+struct migration {
+	int number;
+	const char *name;
+	const char *sql;
+};
+
+/* Embedded migrations of a kind (generated from migrations/<kind>/NNNN_name.sql at build time). */
+const struct migration *migrations_for(enum eng_kind kind, size_t *count);
+
+/* Apply the migrations above the recorded version, in order, inside the caller's transaction;
+ * each is recorded in schema_migrations. On failure nothing of the failing call may be kept: the
+ * caller rolls back. *version receives the resulting schema version. */
+int migrate_apply(struct db *db, const struct migration *list, size_t count, int *version,
+		  struct err *e);
+int migrate_version(struct db *db, int *version, struct err *e);
+
+/* ---- call.c ----------------------------------------------------------------------------------- */
+
+struct eng_state; /* struct eng, seen from inside */
+
+/* Everything one entry point owns; released in one place (call_release) at the end of eng_call. */
+struct call {
+	struct eng *eng;
+	struct db *db;
+	const struct eng_config *cfg;
+	const struct eng_input *in;
+	double now_ms;
+	struct err err;
+
+	/* request (ENG_EV_REQUEST) */
+	cJSON *meta;             /* parsed input meta (owned) */
+	const char *method;      /* borrowed from meta */
+	const char *path;
+	const char *seg[8];      /* path segments, borrowed copies in segbuf */
+	int nseg;
+	char segbuf[1024];
+	cJSON *body;             /* parsed JSON body, lazily (owned) */
+
+	/* response */
+	int status;
+	cJSON *data;             /* success payload, wrapped as {"data": ...} (owned) */
+	cJSON *effects;          /* array of effect requests emitted by this call (owned) */
+	cJSON *ws;               /* array of WebSocket frames to send (owned) */
+	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
+	cJSON *log;              /* array of structured log lines (owned) */
+	int trap_after_commit;
+	int accept_websocket;    /* the host should accept this request's WebSocket upgrade */
+	uint32_t rand_counter;   /* blocks of randomness drawn so far (id.c) */
+};
+
+/* The bearer token presented by the request, or NULL. Borrowed from meta. */
+const char *call_bearer(struct call *c);
+/* Set a success response: status and payload (ownership of data passes to the call). */
+int call_reply(struct call *c, int status, cJSON *data);
+/* Append a structured log line {level, msg, ...fields} (fields owned by the call afterwards). */
+void call_log(struct call *c, const char *level, const char *msg, cJSON *fields);
+/* Parse the request body as a JSON object, once; NULL with c->err set when it is not one. */
+cJSON *call_body_object(struct call *c);
+
+/* ---- json.c ----------------------------------------------------------------------------------- */
+
+/* Typed field readers: 0 on success; -1 with e set (ERR_INVALID, field = name) when the field is
+ * missing (and required), of the wrong type or out of range. Strings are borrowed from obj. */
+int json_string(const cJSON *obj, const char *name, int required, size_t max_len, const char **out,
+		struct err *e);
+int json_int(const cJSON *obj, const char *name, int required, int64_t min, int64_t max,
+	     int64_t *out, struct err *e);
+/* Render v (not consumed) as compact JSON into a fresh malloc'd string; NULL on OOM. */
+char *json_print(const cJSON *v);
+
+/* ---- auth.c ----------------------------------------------------------------------------------- */
+
+/* Require the operator's bearer token (debug routes). -1 with ERR_UNAUTHENTICATED when missing or
+ * wrong; constant-time in the token's content. */
+int auth_operator(struct call *c);
+
+/* ---- timer.c ---------------------------------------------------------------------------------- */
+
+/* Timers drive the alarm: the engine asks the host for an alarm at the earliest due timer. */
+int timer_set(struct call *c, const char *kind, const char *key, double due_ms);
+/* Run every timer due at c->now_ms (each at most once), deleting it first. */
+int timer_run_due(struct call *c);
+/* Earliest time anything is due (timers, effect deadlines), or 0 for none. */
+int timer_next_alarm(struct call *c, double *out_ms);
+
+/* ---- effect.c --------------------------------------------------------------------------------- */
+
+struct effect_req {
+	const char *purpose; /* who handles the result: names a handler in effect.c's table */
+	const char *subject; /* the purpose's own key (e.g. a probe id) */
+	const char *method;
+	const char *url;
+	cJSON *headers;      /* object or NULL; not consumed */
+	const char *body;    /* NULL for none */
+	int timeout_ms;
+};
+
+/* Record an outbound call in the outbox and emit it to the host; *id_out (>= 32 bytes) gets its id. */
+int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size_t id_len);
+/* Apply a result fed back by the host (ENG_EV_EFFECT_RESULT). Unknown or already resolved ids are
+ * ignored: results can repeat after an eviction. */
+int effect_on_result(struct call *c);
+/* Resolve every pending effect whose deadline has passed as a lost call. */
+int effect_expire(struct call *c);
+
+/* ---- id.c ------------------------------------------------------------------------------------- */
+
+/* Write a fresh id "<prefix>-<base36>" (n random chars) from the call's entropy into buf. */
+int id_new(struct call *c, const char *prefix, int n, char *buf, size_t len);
+/* 1 if s is a valid object id: 1-64 chars of [a-zA-Z0-9_-], not starting with '-'. */
+int id_valid(const char *s);
+
+/* ---- route.c ---------------------------------------------------------------------------------- */
+
+/* Dispatch a request to its handler (or forward it, for ENG_WORKER). -1 with c->err set on error. */
+int route_dispatch(struct call *c);
+
+/* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
+int api_health_get(struct call *c);
+int api_debug_storage(struct call *c);
+int api_test_kv_put(struct call *c);
+int api_test_kv_get(struct call *c);
+int api_test_kv_bulk(struct call *c);
+int api_test_trap(struct call *c);
+int api_test_alarm_set(struct call *c);
+int api_test_alarm_get(struct call *c);
+int api_test_effect_start(struct call *c);
+int api_test_effect_get(struct call *c);
+int api_test_ws_echo(struct call *c);
+
+/* ---- hooks the test probes provide to the loop (api_test.c) ----------------------------------- */
+int test_timer_fired(struct call *c, const char *key);
+int test_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body,
+		     size_t body_len);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * route.c - the route table and the dispatcher. Preconditions (the object kind serving a path, test
+ * hooks, operator auth, body size) are checked here, once, before any handler runs. The worker kind
+ * answers what needs no state and forwards the rest to the Durable Object that owns it; which object
+ * that is, is decided here too, so the JavaScript shim holds no routing rules.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define R_TEST 1     /* only with test hooks enabled (integration tests, bench) */
+#define R_OPERATOR 2 /* requires the operator's bearer token */
+
+struct route {
+	enum eng_kind kind;
+	const char *method;
+	const char *pattern; /* segments; ":name" matches one segment */
+	int (*handler)(struct call *c);
+	int flags;
+};
+
+static const struct route routes[] = {
+	{ENG_WORKER, "GET", "/health", api_health_get, 0},
+	{ENG_TOWN, "GET", "/api/towns/:town/debug/storage", api_debug_storage, R_OPERATOR},
+	{ENG_TOWN, "PUT", "/api/towns/:town/_test/kv/:key", api_test_kv_put, R_TEST},
+	{ENG_TOWN, "GET", "/api/towns/:town/_test/kv/:key", api_test_kv_get, R_TEST},
+	{ENG_TOWN, "POST", "/api/towns/:town/_test/kv-bulk", api_test_kv_bulk, R_TEST},
+	{ENG_TOWN, "POST", "/api/towns/:town/_test/trap", api_test_trap, R_TEST},
+	{ENG_TOWN, "POST", "/api/towns/:town/_test/alarms", api_test_alarm_set, R_TEST},
+	{ENG_TOWN, "GET", "/api/towns/:town/_test/alarms/:key", api_test_alarm_get, R_TEST},
+	{ENG_TOWN, "POST", "/api/towns/:town/_test/effects", api_test_effect_start, R_TEST},
+	{ENG_TOWN, "GET", "/api/towns/:town/_test/effects/:id", api_test_effect_get, R_TEST},
+	{ENG_TOWN, "GET", "/api/towns/:town/_test/ws", api_test_ws_echo, R_TEST},
+};
+
+/* Which object kind owns a path prefix: /api/<collection>/<id>/... */
+static const struct {
+	const char *collection;
+	enum eng_kind kind;
+	const char *kind_name;
+	const char *id_field;
+} owners[] = {
+	{"towns", ENG_TOWN, "town", "town_id"},
+	{"orgs", ENG_ORG, "org", "org_id"},
+	{"users", ENG_USER, "user", "user_id"},
+};
+
+/* Split c->path into segments (at most 8, each non-empty) in c->segbuf. */
+static int split_path(struct call *c)
+{
+	size_t n = strlen(c->path);
+	char *p;
+
+	if (c->path[0] != '/' || n >= sizeof c->segbuf)
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
+	memcpy(c->segbuf, c->path + 1, n);
+	c->nseg = 0;
+	for (p = c->segbuf; *p;) {
+		char *slash = strchr(p, '/');
+
+		if (c->nseg == (int)(sizeof c->seg / sizeof c->seg[0]))
+			return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
+		if (slash)
+			*slash = '\0';
+		if (*p)
+			c->seg[c->nseg++] = p;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	return 0;
+}
+
+static int pattern_matches(const char *pattern, struct call *c)
+{
+	const char *p = pattern + 1;
+	int i = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (i >= c->nseg)
+			return 0;
+		if (p[0] != ':' && (strlen(c->seg[i]) != len || strncmp(p, c->seg[i], len) != 0))
+			return 0;
+		i++;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return i == c->nseg;
+}
+
+/* The worker decides which object serves the request, or answers it itself. */
+static int forward_or_answer(struct call *c)
+{
+	if (c->nseg >= 2 && strcmp(c->seg[0], "api") == 0) {
+		for (size_t i = 0; i < sizeof owners / sizeof owners[0]; i++) {
+			if (strcmp(c->seg[1], owners[i].collection) != 0)
+				continue;
+			if (c->nseg < 3)
+				return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
+			if (!id_valid(c->seg[2]))
+				return err_set(&c->err, ERR_INVALID, owners[i].id_field,
+					       "'%s' is not a valid id (1-64 of a-z A-Z 0-9 _ -)",
+					       owners[i].id_field);
+			c->forward = cJSON_CreateObject();
+			cJSON_AddStringToObject(c->forward, "kind", owners[i].kind_name);
+			cJSON_AddStringToObject(c->forward, "id", c->seg[2]);
+			return call_reply(c, 200, NULL);
+		}
+	}
+	return -1; /* not forwarded: look it up in the worker's own routes */
+}
+
+int route_dispatch(struct call *c)
+{
+	const cJSON *tl = cJSON_GetObjectItemCaseSensitive(c->meta, "body_too_large");
+	const struct route *found = NULL;
+	int path_known = 0;
+
+	if (json_string(c->meta, "method", 1, 16, &c->method, &c->err) < 0 ||
+	    json_string(c->meta, "path", 1, 2048, &c->path, &c->err) < 0)
+		return -1;
+	if (split_path(c) < 0)
+		return -1;
+	if (c->cfg->kind == ENG_WORKER && forward_or_answer(c) == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		const struct route *r = &routes[i];
+
+		if (r->kind != c->cfg->kind || !pattern_matches(r->pattern, c))
+			continue;
+		if ((r->flags & R_TEST) && !c->cfg->test_hooks)
+			continue;
+		path_known = 1;
+		if (strcmp(r->method, c->method) == 0) {
+			found = r;
+			break;
+		}
+	}
+	if (!found)
+		return path_known ? err_set(&c->err, ERR_METHOD, NULL, "%s is not allowed on %s",
+					    c->method, c->path)
+				  : err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route: %s %s",
+					    c->method, c->path);
+	/* A Durable Object serves exactly one id; a mismatch is a host routing bug, not a user's. */
+	if (c->cfg->object_id && c->nseg >= 3 && strcmp(c->seg[2], c->cfg->object_id) != 0)
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such object here");
+	if (cJSON_IsTrue(tl) || c->in->body_len > ENG_BODY_LIMIT)
+		return err_set(&c->err, ERR_TOO_LARGE, NULL, "the body is larger than %d bytes",
+			       ENG_BODY_LIMIT);
+	if ((found->flags & R_OPERATOR) && auth_operator(c) < 0)
+		return -1;
+	return found->handler(c);
+}

@@ -1,0 +1,171 @@
+// foundation.test.mjs - the foundation through the real worker in workerd: routing, storage that
+// survives a restart, traps that leave no trace, alarms, effects, WebSockets, and bad input.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { call, eventually, localServer, operator, startWorker, tempDir } from "./harness.mjs";
+
+test("GET /health is answered by the engine", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const r = await call(mf, "GET", "/health");
+	assert.equal(r.status, 200);
+	assert.equal(r.body.data.engine, "gastown-edge");
+	assert.match(r.body.data.version, /^\d+\.\d+\.\d+$/);
+	assert.equal(r.body.data.sqlite_version, "3.53.2");
+	assert.ok(r.body.data.schema_version >= 1);
+	assert.equal(r.headers.get("content-type"), "application/json; charset=utf-8");
+});
+
+test("a write survives disposing and re-creating the runtime", async (t) => {
+	const persist = tempDir(t);
+	let mf = startWorker({ persist });
+	assert.equal((await call(mf, "PUT", "/api/towns/durable/_test/kv/one", { value: "first" })).status, 200);
+	assert.equal((await call(mf, "PUT", "/api/towns/durable/_test/kv/two", { value: "second" })).status, 200);
+	await mf.dispose();
+
+	mf = startWorker({ persist });
+	t.after(() => mf.dispose());
+	assert.equal((await call(mf, "GET", "/api/towns/durable/_test/kv/one")).body.data.value, "first");
+	assert.equal((await call(mf, "GET", "/api/towns/durable/_test/kv/two")).body.data.value, "second");
+	// Another town is another object with its own storage.
+	assert.equal((await call(mf, "GET", "/api/towns/other/_test/kv/one")).status, 404);
+});
+
+for (const when of ["before_commit", "after_commit"]) {
+	test(`a request that traps ${when.replace("_", " ")} leaves no trace`, async (t) => {
+		const mf = startWorker();
+		t.after(() => mf.dispose());
+		const town = `trap-${when}`;
+		await call(mf, "PUT", `/api/towns/${town}/_test/kv/keep`, { value: "kept" });
+		const before = (await call(mf, "GET", `/api/towns/${town}/debug/storage`, undefined, operator)).body.data;
+
+		const r = await call(mf, "POST", `/api/towns/${town}/_test/trap`, { key: "ghost", value: "boo", when });
+		assert.equal(r.status, 500);
+		assert.equal(r.body.error.code, "internal");
+
+		// The next request runs on a fresh instance over unchanged storage.
+		assert.equal((await call(mf, "GET", `/api/towns/${town}/_test/kv/ghost`)).status, 404);
+		assert.equal((await call(mf, "GET", `/api/towns/${town}/_test/kv/keep`)).body.data.value, "kept");
+		const after = (await call(mf, "GET", `/api/towns/${town}/debug/storage`, undefined, operator)).body.data;
+		assert.equal(after.pages, before.pages);
+		assert.equal((await call(mf, "PUT", `/api/towns/${town}/_test/kv/new`, { value: "ok" })).status, 200);
+	});
+}
+
+test("an alarm set by the engine fires and runs engine code", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const set = await call(mf, "POST", "/api/towns/alarmed/_test/alarms", { key: "wake", in_ms: 100 });
+	assert.equal(set.status, 201);
+	const fired = await eventually(async () => {
+		const r = await call(mf, "GET", "/api/towns/alarmed/_test/alarms/wake");
+		return r.body.data.fired_count > 0 && r.body.data;
+	});
+	assert.equal(fired.fired_count, 1);
+	assert.ok(fired.fired_ms >= fired.due_ms);
+});
+
+test("an effect round trip: the result comes back and changes state", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const srv = await localServer(t, (req, res) => {
+		res.writeHead(201, { "content-type": "text/plain" });
+		res.end(`hello from ${req.method} ${req.url}`);
+	});
+	const start = await call(mf, "POST", "/api/towns/fx/_test/effects", { url: `${srv.url}/ping?x=1`, method: "POST", body: "hi" });
+	assert.equal(start.status, 202);
+	const probe = await eventually(async () => {
+		const r = await call(mf, "GET", `/api/towns/fx/_test/effects/${start.body.data.id}`);
+		return r.body.data.state !== "pending" && r.body.data;
+	});
+	assert.equal(probe.state, "done");
+	assert.equal(probe.status, 201);
+	assert.equal(probe.body, "hello from POST /ping?x=1");
+	assert.deepEqual(srv.hits, [{ method: "POST", url: "/ping?x=1" }]);
+	const storage = (await call(mf, "GET", "/api/towns/fx/debug/storage", undefined, operator)).body.data;
+	assert.equal(storage.pending_effects, 0);
+});
+
+test("an effect that times out comes back as an error, not a hang", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const srv = await localServer(t, () => {}); // never answers
+	const started = Date.now();
+	const start = await call(mf, "POST", "/api/towns/fx/_test/effects", { url: `${srv.url}/slow`, timeout_ms: 300 });
+	const probe = await eventually(async () => {
+		const r = await call(mf, "GET", `/api/towns/fx/_test/effects/${start.body.data.id}`);
+		return r.body.data.state !== "pending" && r.body.data;
+	});
+	assert.equal(probe.state, "failed");
+	assert.equal(probe.error_code, "timeout");
+	assert.ok(Date.now() - started < 4000);
+});
+
+test("an effect to a closed port comes back as a connection error", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const srv = await localServer(t, () => {});
+	const url = `${srv.url}/nobody`;
+	await srv.close(); // the port is now refused
+	const start = await call(mf, "POST", "/api/towns/fx/_test/effects", { url, timeout_ms: 3000 });
+	const probe = await eventually(async () => {
+		const r = await call(mf, "GET", `/api/towns/fx/_test/effects/${start.body.data.id}`);
+		return r.body.data.state !== "pending" && r.body.data;
+	});
+	assert.equal(probe.state, "failed");
+	assert.equal(probe.error_code, "connect_failed");
+});
+
+test("malformed input gets a JSON error with a stable code and changes nothing", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const town = "/api/towns/strict";
+	await call(mf, "PUT", `${town}/_test/kv/seed`, { value: "s" });
+	const before = (await call(mf, "GET", `${town}/debug/storage`, undefined, operator)).body.data;
+
+	const cases = [
+		[400, "bad_json", await call(mf, "PUT", `${town}/_test/kv/k`, "{not json")],
+		[400, "bad_json", await call(mf, "PUT", `${town}/_test/kv/k`, "[1,2,3]")],
+		[400, "invalid", await call(mf, "PUT", `${town}/_test/kv/k`, { value: 12 })],
+		[400, "invalid", await call(mf, "POST", `${town}/_test/kv-bulk`, { count: "ten", prefix: "p" })],
+		[400, "invalid", await call(mf, "POST", `${town}/_test/alarms`, { key: "a", in_ms: -5 })],
+		[413, "too_large", await call(mf, "PUT", `${town}/_test/kv/k`, new Uint8Array(10 * 1024 * 1024).fill(32))],
+		[404, "not_found", await call(mf, "GET", "/no/such/route")],
+		[404, "not_found", await call(mf, "GET", `${town}/no-such-thing`)],
+		[405, "method_not_allowed", await call(mf, "DELETE", `${town}/_test/kv/k`)],
+		[400, "invalid", await call(mf, "GET", "/api/towns/bad.id!/beads")],
+		[401, "unauthenticated", await call(mf, "GET", `${town}/debug/storage`)],
+		[401, "unauthenticated", await call(mf, "GET", `${town}/debug/storage`, undefined, { authorization: "Bearer wrong" })],
+	];
+	for (const [status, code, r] of cases) {
+		assert.equal(r.status, status, r.text);
+		assert.equal(r.body.error.code, code, r.text);
+		assert.equal(typeof r.body.error.message, "string");
+	}
+	assert.equal(cases[2][2].body.error.field, "value");
+	assert.equal((await call(mf, "GET", `${town}/_test/kv/k`)).status, 404);
+	const after = (await call(mf, "GET", `${town}/debug/storage`, undefined, operator)).body.data;
+	assert.deepEqual(after, before);
+});
+
+test("test routes do not exist unless test hooks are on", async (t) => {
+	const mf = startWorker({ testHooks: false });
+	t.after(() => mf.dispose());
+	const r = await call(mf, "PUT", "/api/towns/prod/_test/kv/k", { value: "v" });
+	assert.equal(r.status, 404);
+	assert.equal(r.body.error.code, "not_found");
+});
+
+test("WebSocket frames reach the engine and its replies come back", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	const res = await mf.dispatchFetch("http://gastown.test/api/towns/ws/_test/ws", { headers: { upgrade: "websocket" } });
+	assert.equal(res.status, 101);
+	const ws = res.webSocket;
+	ws.accept();
+	const got = new Promise((resolve) => ws.addEventListener("message", (e) => resolve(JSON.parse(e.data))));
+	ws.send("ping from test");
+	const frame = await got;
+	assert.equal(frame.echo, "ping from test");
+	ws.close();
+});

@@ -1,0 +1,81 @@
+// harness.mjs - starts the real worker (shim + wasm engine) in workerd through Miniflare, with the
+// same Durable Object classes and bindings as wrangler.toml, and small helpers for the tests.
+import { Miniflare } from "miniflare";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = new URL("../..", import.meta.url).pathname;
+export const OPERATOR = "test-operator-token";
+
+// The entry module comes first: workerd takes the first module as the worker's main.
+const shimModules = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
+	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
+
+// Start the worker. opts.persist: a directory for durable storage (survives dispose);
+// opts.wasm: another build of the engine to load instead of build/wasm/gastown.wasm.
+export function startWorker(opts = {}) {
+	return new Miniflare({
+		modulesRoot: ROOT,
+		modules: [...shimModules, { type: "CompiledWasm", path: join(ROOT, "build/wasm/gastown.wasm") }],
+		compatibilityDate: "2026-04-01",
+		durableObjects: {
+			TOWN: { className: "TownDO", useSQLite: true },
+			ORG: { className: "OrgDO", useSQLite: true },
+			USER: { className: "UserDO", useSQLite: true },
+		},
+		durableObjectsPersist: opts.persist ?? false,
+		bindings: { GASTOWN_TEST_HOOKS: opts.testHooks === false ? "0" : "1", GASTOWN_ADMIN_TOKEN: OPERATOR },
+		wasmBindings: opts.wasm ? { GASTOWN_WASM: opts.wasm } : undefined,
+	});
+}
+
+export function tempDir(t) {
+	const dir = mkdtempSync(join(tmpdir(), "gastown-test-"));
+	t.after(() => rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+// A request that returns {status, body (parsed JSON when possible), headers}.
+export async function call(mf, method, path, body, headers = {}) {
+	const init = { method, headers: { ...headers } };
+	if (body !== undefined) init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+	const res = await mf.dispatchFetch(`http://gastown.test${path}`, init);
+	const text = await res.text();
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = undefined;
+	}
+	return { status: res.status, body: json, text, headers: res.headers };
+}
+
+export const operator = { authorization: `Bearer ${OPERATOR}` };
+
+// Poll fn until it returns a truthy value or the deadline passes.
+export async function eventually(fn, { timeoutMs = 5000, everyMs = 25 } = {}) {
+	const end = Date.now() + timeoutMs;
+	let last;
+	while (Date.now() < end) {
+		last = await fn();
+		if (last) return last;
+		await new Promise((r) => setTimeout(r, everyMs));
+	}
+	throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+// A local HTTP server on loopback; handler(req, res). Returns {url, close, hits}.
+export async function localServer(t, handler) {
+	const hits = [];
+	const server = createServer((req, res) => {
+		hits.push({ method: req.method, url: req.url });
+		handler(req, res);
+	});
+	await new Promise((r) => server.listen(0, "127.0.0.1", r));
+	const { port } = server.address();
+	const close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+	t.after(close);
+	return { url: `http://127.0.0.1:${port}`, hits, close, port };
+}

@@ -1,0 +1,277 @@
+/*
+ * vfs.c - SQLite's operating-system layer inside the wasm module. The database file is a run of
+ * fixed-size blocks in the host's storage (one Durable Object storage row per block); journals and
+ * temporary files never reach it because the engine runs with journal_mode=MEMORY and
+ * SQLITE_TEMP_STORE=3. Locking is a no-op: one instance owns the object, and the host's storage
+ * transaction around each call provides atomicity.
+ */
+#include <string.h>
+
+#include "abi.h"
+#include "sqlite3.h"
+
+/* Equal to the engine's page size, so one page write is one storage row. */
+#define BLOCK 4096
+
+struct block_file {
+	sqlite3_file base;
+	unsigned char scratch[BLOCK]; /* for reads and writes that cover part of a block */
+};
+
+static int read_block(int32_t no, unsigned char *buf)
+{
+	int32_t n = host_block_read(no, buf, BLOCK);
+
+	if (n < 0)
+		return SQLITE_IOERR_READ;
+	if (n < BLOCK)
+		memset(buf + n, 0, BLOCK - (size_t)n);
+	return SQLITE_OK;
+}
+
+static int x_close(sqlite3_file *f)
+{
+	(void)f;
+	return SQLITE_OK;
+}
+
+static int x_read(sqlite3_file *f, void *out, int amount, sqlite3_int64 offset)
+{
+	struct block_file *bf = (struct block_file *)f;
+	unsigned char *dst = out;
+	sqlite3_int64 size = (sqlite3_int64)host_block_count() * BLOCK;
+	int short_read = 0;
+
+	while (amount > 0) {
+		int32_t no = (int32_t)(offset / BLOCK);
+		int within = (int)(offset % BLOCK);
+		int take = BLOCK - within < amount ? BLOCK - within : amount;
+
+		if (offset >= size) {
+			memset(dst, 0, (size_t)amount);
+			short_read = 1;
+			break;
+		}
+		if (within == 0 && take == BLOCK) {
+			if (read_block(no, dst) != SQLITE_OK)
+				return SQLITE_IOERR_READ;
+		} else {
+			if (read_block(no, bf->scratch) != SQLITE_OK)
+				return SQLITE_IOERR_READ;
+			memcpy(dst, bf->scratch + within, (size_t)take);
+		}
+		dst += take;
+		offset += take;
+		amount -= take;
+	}
+	return short_read ? SQLITE_IOERR_SHORT_READ : SQLITE_OK;
+}
+
+static int x_write(sqlite3_file *f, const void *in, int amount, sqlite3_int64 offset)
+{
+	struct block_file *bf = (struct block_file *)f;
+	const unsigned char *src = in;
+
+	while (amount > 0) {
+		int32_t no = (int32_t)(offset / BLOCK);
+		int within = (int)(offset % BLOCK);
+		int take = BLOCK - within < amount ? BLOCK - within : amount;
+		const unsigned char *block = src;
+
+		if (within != 0 || take != BLOCK) {
+			/* Part of a block (SQLite writes whole pages; this covers odd callers). */
+			if (read_block(no, bf->scratch) != SQLITE_OK)
+				return SQLITE_IOERR_WRITE;
+			memcpy(bf->scratch + within, src, (size_t)take);
+			block = bf->scratch;
+		}
+		/* Blocks are dense: fill any gap below this one so the count stays the file size. */
+		for (int32_t gap = host_block_count(); gap < no; gap++) {
+			memset(bf->scratch, 0, BLOCK);
+			if (host_block_write(gap, bf->scratch, BLOCK) != 0)
+				return SQLITE_IOERR_WRITE;
+		}
+		if (host_block_write(no, block, BLOCK) != 0)
+			return SQLITE_IOERR_WRITE;
+		src += take;
+		offset += take;
+		amount -= take;
+	}
+	return SQLITE_OK;
+}
+
+static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	(void)f;
+	return host_block_truncate((int32_t)((size + BLOCK - 1) / BLOCK)) == 0 ? SQLITE_OK
+									   : SQLITE_IOERR_TRUNCATE;
+}
+
+static int x_sync(sqlite3_file *f, int flags)
+{
+	(void)f;
+	(void)flags;
+	return SQLITE_OK;
+}
+
+static int x_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	(void)f;
+	*size = (sqlite3_int64)host_block_count() * BLOCK;
+	return SQLITE_OK;
+}
+
+static int x_lock(sqlite3_file *f, int level)
+{
+	(void)f;
+	(void)level;
+	return SQLITE_OK;
+}
+
+static int x_check_reserved(sqlite3_file *f, int *out)
+{
+	(void)f;
+	*out = 0;
+	return SQLITE_OK;
+}
+
+static int x_file_control(sqlite3_file *f, int op, void *arg)
+{
+	(void)f;
+	(void)op;
+	(void)arg;
+	return SQLITE_NOTFOUND;
+}
+
+static int x_sector_size(sqlite3_file *f)
+{
+	(void)f;
+	return BLOCK;
+}
+
+static int x_device_characteristics(sqlite3_file *f)
+{
+	(void)f;
+	/* A block write replaces the whole row at once; nothing reaches storage before commit. */
+	return SQLITE_IOCAP_ATOMIC4K | SQLITE_IOCAP_SAFE_APPEND | SQLITE_IOCAP_SEQUENTIAL |
+	       SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+}
+
+static const sqlite3_io_methods block_io = {
+	.iVersion = 1,
+	.xClose = x_close,
+	.xRead = x_read,
+	.xWrite = x_write,
+	.xTruncate = x_truncate,
+	.xSync = x_sync,
+	.xFileSize = x_file_size,
+	.xLock = x_lock,
+	.xUnlock = x_lock,
+	.xCheckReservedLock = x_check_reserved,
+	.xFileControl = x_file_control,
+	.xSectorSize = x_sector_size,
+	.xDeviceCharacteristics = x_device_characteristics,
+};
+
+static int x_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
+{
+	(void)vfs;
+	(void)name;
+	/* Only the main database lives in storage; anything else means a pragma was lost. */
+	if (!(flags & SQLITE_OPEN_MAIN_DB))
+		return SQLITE_CANTOPEN;
+	memset(f, 0, sizeof(struct block_file));
+	f->pMethods = &block_io;
+	if (out)
+		*out = flags;
+	return SQLITE_OK;
+}
+
+static int x_delete(sqlite3_vfs *vfs, const char *name, int sync)
+{
+	(void)vfs;
+	(void)name;
+	(void)sync;
+	return SQLITE_OK;
+}
+
+static int x_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+	(void)vfs;
+	(void)name;
+	(void)flags;
+	*out = 0; /* no journal or WAL file ever exists */
+	return SQLITE_OK;
+}
+
+static int x_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	(void)vfs;
+	sqlite3_snprintf(n, out, "%s", name);
+	return SQLITE_OK;
+}
+
+static int x_randomness(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	host_random(out, n);
+	return n;
+}
+
+static int x_sleep(sqlite3_vfs *vfs, int us)
+{
+	(void)vfs;
+	return us; /* never waits: nothing else holds a lock */
+}
+
+static int x_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out)
+{
+	(void)vfs;
+	/* Julian day in ms, as SQLite expects. */
+	*out = (sqlite3_int64)(host_now_ms() + 210866760000000.0);
+	return SQLITE_OK;
+}
+
+static int x_current_time(sqlite3_vfs *vfs, double *out)
+{
+	sqlite3_int64 ms;
+
+	x_current_time_int64(vfs, &ms);
+	*out = (double)ms / 86400000.0;
+	return SQLITE_OK;
+}
+
+static int x_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	(void)n;
+	(void)out;
+	return 0;
+}
+
+static sqlite3_vfs block_vfs = {
+	.iVersion = 2,
+	.szOsFile = sizeof(struct block_file),
+	.mxPathname = 256,
+	.zName = "gastown-blocks",
+	.xOpen = x_open,
+	.xDelete = x_delete,
+	.xAccess = x_access,
+	.xFullPathname = x_full_pathname,
+	.xRandomness = x_randomness,
+	.xSleep = x_sleep,
+	.xCurrentTime = x_current_time,
+	.xGetLastError = x_last_error,
+	.xCurrentTimeInt64 = x_current_time_int64,
+};
+
+/* With SQLITE_OS_OTHER, SQLite calls these instead of registering its own VFSes. */
+int sqlite3_os_init(void)
+{
+	return sqlite3_vfs_register(&block_vfs, 1);
+}
+
+int sqlite3_os_end(void)
+{
+	return SQLITE_OK;
+}

@@ -1,0 +1,53 @@
+// blocks.js - the engine's database file as numbered 4 KiB blocks in Durable Object SQL storage,
+// one row per block. The table is created by the first write, inside the call's storage
+// transaction, so an object whose first call fails keeps no storage at all.
+
+export class BlockStore {
+	constructor(sql) {
+		this.sql = sql;
+		this.exists = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'blocks'").one().n > 0;
+		this.n = this.exists ? sql.exec("SELECT count(*) AS n FROM blocks").one().n : 0;
+		this.rowsWritten = 0;
+	}
+
+	read(no, into) {
+		if (no >= this.n) return 0;
+		const row = this.sql.exec("SELECT data FROM blocks WHERE no = ?", no).toArray()[0];
+		if (!row) return 0;
+		const data = new Uint8Array(row.data);
+		const len = Math.min(data.length, into.length);
+		into.set(data.subarray(0, len));
+		return len;
+	}
+
+	write(no, bytes) {
+		if (!this.exists) {
+			this.sql.exec("CREATE TABLE IF NOT EXISTS blocks (no INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+			this.exists = true;
+		}
+		this.sql.exec("INSERT OR REPLACE INTO blocks (no, data) VALUES (?, ?)", no, bytes.slice());
+		if (no >= this.n) this.n = no + 1;
+		this.rowsWritten++;
+		return 0;
+	}
+
+	count() {
+		return this.n;
+	}
+
+	truncate(count) {
+		if (this.exists) this.sql.exec("DELETE FROM blocks WHERE no >= ?", count);
+		this.n = Math.min(this.n, count);
+		return 0;
+	}
+
+	// What a rolled-back storage transaction must restore.
+	snapshot() {
+		return { exists: this.exists, n: this.n };
+	}
+
+	restore(s) {
+		this.exists = s.exists;
+		this.n = s.n;
+	}
+}

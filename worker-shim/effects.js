@@ -1,0 +1,55 @@
+// effects.js - performs one outbound call the engine asked for and describes the outcome in the
+// shape handle_effect_result expects. Failures are results too: a timeout or a refused connection
+// comes back as {ok: false, error: {code, message}}, never as a hang or an exception.
+
+export async function perform(fx, bodyLimit) {
+	const init = {
+		method: fx.method,
+		headers: fx.headers ?? {},
+		body: fx.body ?? undefined,
+		signal: AbortSignal.timeout(fx.timeout_ms),
+		redirect: "manual",
+	};
+	try {
+		const res = await fetch(fx.url, init);
+		const body = await readBounded(res.body, bodyLimit);
+		const meta = { id: fx.id, ok: true, status: res.status, headers: Object.fromEntries(res.headers) };
+		if (body.tooLarge) meta.body_too_large = true;
+		return { meta, body: body.bytes };
+	} catch (err) {
+		const timeout = err?.name === "TimeoutError" || err?.name === "AbortError";
+		return {
+			meta: {
+				id: fx.id,
+				ok: false,
+				error: { code: timeout ? "timeout" : "connect_failed", message: String(err?.message ?? err) },
+			},
+			body: new Uint8Array(0),
+		};
+	}
+}
+
+// Read a body stream up to limit bytes; anything beyond is dropped and flagged.
+export async function readBounded(stream, limit) {
+	if (!stream) return { bytes: new Uint8Array(0), tooLarge: false };
+	const reader = stream.getReader();
+	const chunks = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		if (size + value.length > limit) {
+			await reader.cancel();
+			return { bytes: new Uint8Array(0), tooLarge: true };
+		}
+		chunks.push(value);
+		size += value.length;
+	}
+	const bytes = new Uint8Array(size);
+	let off = 0;
+	for (const c of chunks) {
+		bytes.set(c, off);
+		off += c.length;
+	}
+	return { bytes, tooLarge: false };
+}

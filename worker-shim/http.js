@@ -1,0 +1,23 @@
+// http.js - small pieces shared by the worker entry and the objects: the engine configuration
+// from the environment, and turning an engine output into a Response.
+
+export function engineConfig(env, kind, id) {
+	return {
+		kind,
+		id,
+		admin_token: env.GASTOWN_ADMIN_TOKEN || undefined,
+		test_hooks: env.GASTOWN_TEST_HOOKS === "1",
+	};
+}
+
+export function toResponse(out) {
+	return new Response(out.body, { status: out.meta.status, headers: out.meta.headers });
+}
+
+// Only for failures where no engine output exists (a trap): the same envelope the engine uses.
+export function errorResponse(status, code, message) {
+	return new Response(JSON.stringify({ error: { code, message } }), {
+		status,
+		headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+	});
+}

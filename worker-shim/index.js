@@ -1,0 +1,31 @@
+// index.js - the Worker entry. The engine (stateless "worker" kind) answers what needs no state and
+// names the Durable Object that owns everything else; this file only forwards.
+import wasm from "../build/wasm/gastown.wasm";
+import { Engine } from "./engine.js";
+import { engineConfig, errorResponse, toResponse } from "./http.js";
+import { log } from "./log.js";
+
+export { OrgDO, TownDO, UserDO } from "./object.js";
+
+// Durable Object bindings by the kind the engine names (wrangler.toml).
+const BINDINGS = { town: "TOWN", org: "ORG", user: "USER" };
+
+let front = null; // the worker's own engine, one per isolate
+
+export default {
+	async fetch(request, env) {
+		const url = new URL(request.url);
+		try {
+			front ??= new Engine(env.GASTOWN_WASM ?? wasm, engineConfig(env, "worker"), null, log);
+			const out = front.call("request", { method: request.method, path: url.pathname, query: url.search });
+			const fw = out.meta.forward;
+			if (!fw) return toResponse(out);
+			const ns = env[BINDINGS[fw.kind]];
+			return ns.get(ns.idFromName(fw.id)).fetch(request);
+		} catch (err) {
+			front = null;
+			log("error", "worker engine failed", { error: String(err), path: url.pathname });
+			return errorResponse(500, "internal", "the request failed and changed nothing");
+		}
+	},
+};

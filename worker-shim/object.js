@@ -1,0 +1,153 @@
+// object.js - the Durable Object runner shared by every kind. It translates platform events into
+// engine calls, runs each call inside one storage transaction, and carries out what the engine
+// returns: the response, the next alarm, outbound calls (effects), WebSocket frames. It decides
+// nothing itself.
+import { DurableObject } from "cloudflare:workers";
+import wasm from "../build/wasm/gastown.wasm";
+import { BlockStore } from "./blocks.js";
+import { Engine, EngineFatal } from "./engine.js";
+import { perform, readBounded } from "./effects.js";
+import { log } from "./log.js";
+import { engineConfig, errorResponse, toResponse } from "./http.js";
+
+// Thrown inside transactionSync to roll back a call the engine answered with an error.
+class Rejected extends Error {
+	constructor(out) {
+		super("rejected");
+		this.out = out;
+	}
+}
+
+export class EngineObject extends DurableObject {
+	static kind = "";
+
+	constructor(ctx, env) {
+		super(ctx, env);
+		this.module = env.GASTOWN_WASM ?? wasm; // tests may load another build of the same engine
+		this.engine = null;
+		this.alarmAt = undefined;
+		this.debug = env.GASTOWN_LOG_LEVEL === "debug";
+	}
+
+	#open() {
+		this.blocks = new BlockStore(this.ctx.storage.sql);
+		const id = this.ctx.id.name ?? this.ctx.id.toString();
+		this.engine = new Engine(this.module, engineConfig(this.env, this.constructor.kind, id),
+			this.blocks, (level, msg, fields) => this.#log(level, msg, fields));
+		return this.engine;
+	}
+
+	#log(level, msg, fields = {}) {
+		log(level, msg, { kind: this.constructor.kind, object: this.ctx.id.name, ...fields });
+	}
+
+	// One engine call in one storage transaction. Error responses roll back too, so bad input
+	// leaves no trace even in storage the engine touched; a fatal call also drops the instance.
+	#run(event, meta, body) {
+		const engine = this.engine ?? this.#open();
+		const snap = this.blocks.snapshot();
+		const started = performance.now();
+		let out;
+		try {
+			out = this.ctx.storage.transactionSync(() => {
+				const o = engine.call(event, meta, body);
+				if (o.rc !== 0) throw new EngineFatal(o.meta.fatal ?? "engine call failed");
+				if (o.meta.status >= 400) throw new Rejected(o);
+				return o;
+			});
+		} catch (err) {
+			this.blocks.restore(snap);
+			if (err instanceof Rejected) {
+				out = err.out;
+			} else {
+				this.engine = null;
+				this.alarmAt = undefined;
+				this.#log("error", "engine call failed; storage rolled back", { event, error: String(err) });
+				return { failed: true, error: err };
+			}
+		}
+		for (const line of out.meta.log ?? []) this.#log(line.level, line.msg, { detail: line.detail });
+		if (this.debug)
+			this.#log("debug", "engine call", { event, status: out.meta.status,
+				ms: +(performance.now() - started).toFixed(3) });
+		this.#afterCall(out.meta);
+		return out;
+	}
+
+	#afterCall(meta) {
+		if ("next_alarm_ms" in meta && meta.next_alarm_ms !== this.alarmAt) {
+			this.alarmAt = meta.next_alarm_ms;
+			if (meta.next_alarm_ms) this.ctx.storage.setAlarm(meta.next_alarm_ms);
+			else this.ctx.storage.deleteAlarm();
+		}
+		for (const fx of meta.effects ?? []) {
+			const p = this.#effect(fx);
+			this.ctx.waitUntil?.(p);
+		}
+	}
+
+	async #effect(fx) {
+		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20);
+		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, url: fx.url,
+			status: result.meta.status, error: result.meta.error?.code });
+		const out = this.#run("effect", result.meta, result.body);
+		if (out.failed) this.#log("error", "effect result not applied", { effect: fx.id });
+	}
+
+	async fetch(request) {
+		const url = new URL(request.url);
+		const limit = (this.engine ?? this.#open()).bodyLimit;
+		const body = await readBounded(request.body, limit);
+		const meta = {
+			method: request.method,
+			path: url.pathname,
+			query: url.search,
+			headers: Object.fromEntries(request.headers),
+			body_too_large: body.tooLarge || undefined,
+		};
+		const out = this.#run("request", meta, body.bytes);
+		if (out.failed) return errorResponse(500, "internal", "the request failed and changed nothing");
+		if (out.meta.accept_websocket) {
+			const pair = new WebSocketPair();
+			this.ctx.acceptWebSocket(pair[1]);
+			return new Response(null, { status: 101, webSocket: pair[0] });
+		}
+		return toResponse(out);
+	}
+
+	async alarm() {
+		this.alarmAt = undefined; // the platform cleared it by firing
+		const out = this.#run("alarm", {}, undefined);
+		// Throwing makes the platform retry the alarm with backoff.
+		if (out.failed) throw out.error;
+	}
+
+	async webSocketMessage(ws, message) {
+		const out = this.#run("ws", {}, typeof message === "string" ? message : new Uint8Array(message));
+		if (out.failed) return ws.close(1011, "internal error");
+		if (out.meta.status >= 400) {
+			ws.send(new TextDecoder().decode(out.body));
+			return;
+		}
+		for (const frame of out.meta.ws ?? []) {
+			const targets = frame.to === "self" ? [ws] : this.ctx.getWebSockets(frame.to === "all" ? undefined : frame.to);
+			for (const t of targets) t.send(frame.data);
+		}
+	}
+
+	async webSocketClose(ws, code) {
+		ws.close(code, "closing");
+	}
+}
+
+export class TownDO extends EngineObject {
+	static kind = "town";
+}
+
+export class OrgDO extends EngineObject {
+	static kind = "org";
+}
+
+export class UserDO extends EngineObject {
+	static kind = "user";
+}
