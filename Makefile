@@ -52,8 +52,8 @@ WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048
 EMCC     := emcc
 WASM_EMCC := $(BUILD)/wasm-emcc
 EMCC_CFLAGS := -Oz $(WARN) -Wno-unused-command-line-argument $(INCLUDES) -Iwasm -DNDEBUG
-EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sSTACK_SIZE=1048576 \
-	-sERROR_ON_UNDEFINED_SYMBOLS=0 -Wl,--import-undefined
+EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1048576 \
+	-sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0
 
 ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations_gen.o \
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))

@@ -5,6 +5,17 @@
 #include "internal.h"
 #include "sqlite3.h"
 
+/* Which toolchain built this engine: the wasm can come from clang or from emscripten. */
+#if defined(__EMSCRIPTEN__)
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define BUILT_WITH "emscripten " STR(__EMSCRIPTEN_major__) "." STR(__EMSCRIPTEN_minor__) "." STR(__EMSCRIPTEN_tiny__)
+#elif defined(__clang__)
+#define BUILT_WITH "clang " __clang_version__
+#else
+#define BUILT_WITH "gcc " __VERSION__
+#endif
+
 int api_health_get(struct call *c)
 {
 	cJSON *d = cJSON_CreateObject();
@@ -14,5 +25,6 @@ int api_health_get(struct call *c)
 	cJSON_AddStringToObject(d, "version", ENG_VERSION);
 	cJSON_AddNumberToObject(d, "schema_version", eng_schema_target(ENG_TOWN));
 	cJSON_AddStringToObject(d, "sqlite_version", sqlite3_libversion());
+	cJSON_AddStringToObject(d, "built_with", BUILT_WITH);
 	return call_reply(c, 200, d);
 }

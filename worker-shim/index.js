@@ -16,7 +16,7 @@ export default {
 	async fetch(request, env) {
 		const url = new URL(request.url);
 		try {
-			front ??= new Engine(env.GASTOWN_WASM ?? wasm, engineConfig(env, "worker"), null, log);
+			front ??= new Engine(wasm, engineConfig(env, "worker"), null, log);
 			const out = front.call("request", { method: request.method, path: url.pathname, query: url.search });
 			const fw = out.meta.forward;
 			if (!fw) return toResponse(out);

@@ -23,7 +23,7 @@ export class EngineObject extends DurableObject {
 
 	constructor(ctx, env) {
 		super(ctx, env);
-		this.module = env.GASTOWN_WASM ?? wasm; // tests may load another build of the same engine
+		this.module = wasm;
 		this.engine = null;
 		this.alarmAt = undefined;
 		this.debug = env.GASTOWN_LOG_LEVEL === "debug";

@@ -12,6 +12,7 @@ test("GET /health is answered by the engine", async (t) => {
 	assert.equal(r.body.data.engine, "gastown-edge");
 	assert.match(r.body.data.version, /^\d+\.\d+\.\d+$/);
 	assert.equal(r.body.data.sqlite_version, "3.53.2");
+	assert.match(r.body.data.built_with, /^clang /);
 	assert.ok(r.body.data.schema_version >= 1);
 	assert.equal(r.headers.get("content-type"), "application/json; charset=utf-8");
 });

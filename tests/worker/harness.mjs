@@ -1,7 +1,7 @@
 // harness.mjs - starts the real worker (shim + wasm engine) in workerd through Miniflare, with the
 // same Durable Object classes and bindings as wrangler.toml, and small helpers for the tests.
 import { Miniflare } from "miniflare";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,12 @@ const shimModules = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filte
 export function startWorker(opts = {}) {
 	return new Miniflare({
 		modulesRoot: ROOT,
-		modules: [...shimModules, { type: "CompiledWasm", path: join(ROOT, "build/wasm/gastown.wasm") }],
+		// The shim imports build/wasm/gastown.wasm; another build is served under that same name.
+		modules: [...shimModules, {
+			type: "CompiledWasm",
+			path: join(ROOT, "build/wasm/gastown.wasm"),
+			contents: readFileSync(opts.wasm ?? join(ROOT, "build/wasm/gastown.wasm")),
+		}],
 		compatibilityDate: "2026-04-01",
 		durableObjects: {
 			TOWN: { className: "TownDO", useSQLite: true },
@@ -27,7 +32,6 @@ export function startWorker(opts = {}) {
 		},
 		durableObjectsPersist: opts.persist ?? false,
 		bindings: { GASTOWN_TEST_HOOKS: opts.testHooks === false ? "0" : "1", GASTOWN_ADMIN_TOKEN: OPERATOR },
-		wasmBindings: opts.wasm ? { GASTOWN_WASM: opts.wasm } : undefined,
 	});
 }
 
