@@ -41,8 +41,9 @@ ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 # ---- wasm (clang-14, Debian's wasi-libc) ---------------------------------------------------------
 WCC      := clang-14
+WASM_OPT_LEVEL ?= -Oz
 WASM     := $(BUILD)/wasm
-WASM_CFLAGS := --target=wasm32-wasi -Oz -flto=thin $(WARN) -Wno-unused-command-line-argument \
+WASM_CFLAGS := --target=wasm32-wasi $(WASM_OPT_LEVEL) -flto=thin $(WARN) -Wno-unused-command-line-argument \
 	$(INCLUDES) -Iwasm -DNDEBUG
 # No -O on the link line: clang-14 would run wasm-opt itself when it is on PATH.
 WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048576 \
@@ -147,7 +148,7 @@ $(WASM)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
 
 $(WASM)/gastown.wasm: $(WASM_OBJS)
 	$(WCC) $(WASM_LDFLAGS) $^ -o $(WASM)/gastown.raw.wasm
-	wasm-opt -Oz --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
+	wasm-opt $(WASM_OPT_LEVEL) --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
 	@./scripts/wasm-size.sh $@
 
 wasm: $(WASM)/gastown.wasm

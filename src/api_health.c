@@ -6,12 +6,12 @@
 #include "sqlite3.h"
 
 /* Which toolchain built this engine: the wasm can come from clang or from emscripten. */
-#if defined(__EMSCRIPTEN__)
 #define STR2(x) #x
 #define STR(x) STR2(x)
+#if defined(__EMSCRIPTEN__)
 #define BUILT_WITH "emscripten " STR(__EMSCRIPTEN_major__) "." STR(__EMSCRIPTEN_minor__) "." STR(__EMSCRIPTEN_tiny__)
 #elif defined(__clang__)
-#define BUILT_WITH "clang " __clang_version__
+#define BUILT_WITH "clang " STR(__clang_major__) "." STR(__clang_minor__) "." STR(__clang_patchlevel__)
 #else
 #define BUILT_WITH "gcc " __VERSION__
 #endif

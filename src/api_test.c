@@ -10,13 +10,24 @@
 #include "internal.h"
 #include "sqlite3.h"
 
-#define KEY_MAX 128
+#define KEY_MAX 128 /* below TIMER_KEY_MAX: alarm keys become timer keys */
 #define VALUE_MAX 4096
 
 /* Path parameters: /api/towns/:town/_test/<what>/:key -> seg[5]. */
 static const char *param(struct call *c)
 {
 	return c->seg[5];
+}
+
+/* Step a lookup: 1 with a row, 0 when there is none, -1 (c->err set) when the read failed. */
+static int lookup(struct call *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read");
 }
 
 static int kv_write(struct call *c, const char *key, const char *value)
@@ -61,8 +72,10 @@ int api_test_kv_get(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	switch (lookup(c, st)) {
+	case -1:
+		return -1;
+	case 0:
 		return err_set(&c->err, ERR_NOT_FOUND, "key", "no value for key '%s'", param(c));
 	}
 	d = cJSON_CreateObject();
@@ -167,8 +180,10 @@ int api_test_alarm_get(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	switch (lookup(c, st)) {
+	case -1:
+		return -1;
+	case 0:
 		return err_set(&c->err, ERR_NOT_FOUND, "key", "no alarm '%s'", param(c));
 	}
 	d = cJSON_CreateObject();
@@ -260,8 +275,10 @@ int api_test_effect_get(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	switch (lookup(c, st)) {
+	case -1:
+		return -1;
+	case 0:
 		return err_set(&c->err, ERR_NOT_FOUND, "id", "no probe '%s'", param(c));
 	}
 	d = cJSON_CreateObject();

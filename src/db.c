@@ -1,7 +1,7 @@
 /*
  * db.c - the engine's one SQLite connection: open with the engine's pragmas, a statement cache,
  * transactions, and the mapping of SQLite failures to engine errors. The only file (with migrate.c)
- * that calls sqlite3_* for the domain.
+ * that opens connections and runs transactions; other files step the statements it prepares.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,14 +120,19 @@ int db_exec(struct db *db, const char *sql, struct err *e)
 	return 0;
 }
 
+/* BEGIN and COMMIT run on every call: prepared once and cached like any other statement. */
 int db_begin(struct db *db, struct err *e)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", e);
+	sqlite3_stmt *st = db_prepare(db, "BEGIN IMMEDIATE", e);
+
+	return st ? db_step_done(db, st, e) : -1;
 }
 
 int db_commit(struct db *db, struct err *e)
 {
-	return db_exec(db, "COMMIT", e);
+	sqlite3_stmt *st = db_prepare(db, "COMMIT", e);
+
+	return st ? db_step_done(db, st, e) : -1;
 }
 
 void db_rollback(struct db *db)

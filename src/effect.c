@@ -38,6 +38,8 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 	sqlite3_stmt *st;
 	cJSON *fx;
 
+	if (strlen(r->purpose) >= EFFECT_PURPOSE_MAX || strlen(r->subject) >= EFFECT_SUBJECT_MAX)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "effect purpose or subject too long");
 	if (id_new(c, "fx", 16, id_out, id_len) < 0)
 		return -1;
 	st = db_prepare(c->db,
@@ -52,6 +54,7 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 	sqlite3_bind_text(st, 5, r->url, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 6, c->now_ms);
 	sqlite3_bind_double(st, 7, c->now_ms + r->timeout_ms + EFFECT_GRACE_MS);
+	c->alarm_dirty = 1;
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 
@@ -69,7 +72,8 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 	return 0;
 }
 
-/* Mark an effect resolved; returns 1 if it was pending (and fills purpose/subject), 0 if not. */
+/* Mark an effect resolved; returns 1 if it was pending (and fills purpose/subject), 0 if not. The
+ * buffers hold EFFECT_PURPOSE_MAX / EFFECT_SUBJECT_MAX bytes; effect_submit refuses longer ones. */
 static int resolve(struct call *c, const char *id, int ok, char *purpose, size_t plen, char *subject,
 		   size_t slen)
 {
@@ -83,6 +87,7 @@ static int resolve(struct call *c, const char *id, int ok, char *purpose, size_t
 	sqlite3_bind_text(st, 1, ok ? "done" : "failed", -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, c->now_ms);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	c->alarm_dirty = 1;
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
 		snprintf(purpose, plen, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -104,7 +109,7 @@ int effect_on_result(struct call *c)
 {
 	const char *id;
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(c->meta, "ok");
-	char purpose[64], subject[128];
+	char purpose[EFFECT_PURPOSE_MAX], subject[EFFECT_SUBJECT_MAX];
 	int found;
 
 	if (json_string(c->meta, "id", 1, 64, &id, &c->err) < 0)
@@ -124,18 +129,22 @@ int effect_on_result(struct call *c)
 int effect_expire(struct call *c)
 {
 	char ids[32][40];
-	int n = 0;
+	int n = 0, rc;
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT id FROM effects WHERE state = 'pending' AND deadline_ms <= ? LIMIT 32", &c->err);
 
 	if (!st)
 		return -1;
 	sqlite3_bind_double(st, 1, c->now_ms);
-	while (n < 32 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 32 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	if (n < 32 && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return db_fail(c->db, &c->err, "read expired effects");
+	}
 	sqlite3_reset(st);
 	for (int i = 0; i < n; i++) {
-		char purpose[64], subject[128];
+		char purpose[EFFECT_PURPOSE_MAX], subject[EFFECT_SUBJECT_MAX];
 		cJSON *result;
 		int found = resolve(c, ids[i], 0, purpose, sizeof purpose, subject, sizeof subject), rc;
 

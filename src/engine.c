@@ -15,6 +15,7 @@ struct eng {
 	struct eng_config cfg; /* strings below are owned copies */
 	struct db *db;
 	int migrated;
+	int alarm_known; /* the host holds the alarm the engine last asked for (no change since) */
 	char *out_meta; /* output of the last call, owned, freed by the next one */
 	char *out_body;
 };
@@ -56,6 +57,12 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 	e->cfg.db_path = dup_or_null(cfg->db_path);
 	e->cfg.vfs = dup_or_null(cfg->vfs);
 	e->cfg.admin_token = dup_or_null(cfg->admin_token);
+	if ((cfg->object_id && !e->cfg.object_id) || (cfg->db_path && !e->cfg.db_path) ||
+	    (cfg->vfs && !e->cfg.vfs) || (cfg->admin_token && !e->cfg.admin_token)) {
+		snprintf(errbuf, errlen, "out of memory");
+		eng_close(e);
+		return ENG_FATAL;
+	}
 	if (cfg->kind != ENG_WORKER) {
 		e->db = db_open(cfg->db_path ? cfg->db_path : "town.db", cfg->vfs, &err);
 		if (!e->db) {
@@ -106,12 +113,12 @@ void call_log(struct call *c, const char *level, const char *msg, cJSON *fields)
 cJSON *call_body_object(struct call *c)
 {
 	if (c->body)
-		return c->body;
+		return cJSON_IsObject(c->body) ? c->body : NULL;
 	if (c->in->body_len == 0) {
 		err_set(&c->err, ERR_BAD_JSON, NULL, "a JSON object body is required");
 		return NULL;
 	}
-	c->body = cJSON_ParseWithLength(c->in->body, c->in->body_len);
+	c->body = json_parse_exact(c->in->body, c->in->body_len);
 	if (!c->body) {
 		err_set(&c->err, ERR_BAD_JSON, NULL, "the body is not valid JSON");
 		return NULL;
@@ -171,7 +178,7 @@ static char *render_body(struct call *c)
 	return s;
 }
 
-static char *render_meta(struct call *c, int status, int alarm_known, double next_alarm)
+static char *render_meta(struct call *c, int status, int alarm_known, double next_alarm, int fatal)
 {
 	cJSON *m = cJSON_CreateObject();
 	cJSON *h = cJSON_AddObjectToObject(m, "headers");
@@ -187,6 +194,8 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 	/* Absent: leave the alarm as it is (the call changed nothing). 0: no alarm needed. */
 	if (alarm_known)
 		cJSON_AddNumberToObject(m, "next_alarm_ms", next_alarm);
+	if (fatal)
+		cJSON_AddStringToObject(m, "fatal", c->err.message[0] ? c->err.message : "engine failure");
 	if (c->accept_websocket && c->err.code == ERR_NONE)
 		cJSON_AddTrueToObject(m, "accept_websocket");
 	if (c->forward) {
@@ -224,13 +233,20 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 			return ENG_FATAL;
 		}
 	}
-	if (run_event(c) == 0 && timer_next_alarm(c, next_alarm) == 0) {
+	/* The host rolls its storage back on any status >= 400, so the engine must too. The next
+	 * alarm is worked out again only when something that decides it changed: the platform clears
+	 * the alarm when it fires, and a new instance does not know what the host holds. */
+	if (c->in->event == ENG_EV_ALARM || !e->alarm_known)
+		c->alarm_dirty = 1;
+	if (run_event(c) == 0 && c->status < 400 &&
+	    (!c->alarm_dirty || timer_next_alarm(c, next_alarm) == 0)) {
 		if (db_commit(e->db, &c->err) < 0) {
 			db_rollback(e->db);
 			return ENG_FATAL;
 		}
 		e->migrated = 1;
-		*alarm_known = 1;
+		*alarm_known = c->alarm_dirty;
+		e->alarm_known = 1;
 		return ENG_OK;
 	}
 	db_rollback(e->db);
@@ -239,7 +255,8 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 	cJSON_Delete(c->ws);
 	c->effects = cJSON_CreateArray();
 	c->ws = cJSON_CreateArray();
-	return c->err.code == ERR_INTERNAL ? ENG_FATAL : ENG_OK;
+	/* A failed alarm is fatal so the platform retries it: answering it would lose the alarm. */
+	return c->err.code == ERR_INTERNAL || c->in->event == ENG_EV_ALARM ? ENG_FATAL : ENG_OK;
 }
 
 int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
@@ -261,7 +278,7 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 	c.effects = cJSON_CreateArray();
 	c.ws = cJSON_CreateArray();
 	c.log = cJSON_CreateArray();
-	c.meta = in->meta_len ? cJSON_ParseWithLength(in->meta, in->meta_len) : cJSON_CreateObject();
+	c.meta = in->meta_len ? json_parse_exact(in->meta, in->meta_len) : cJSON_CreateObject();
 	if (!c.meta || !cJSON_IsObject(c.meta))
 		err_set(&c.err, ERR_INVALID, NULL, "the host sent malformed input meta");
 	else if (!e->db)
@@ -271,7 +288,7 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 
 	status = c.err.code != ERR_NONE ? err_http_status(c.err.code) : (c.status ? c.status : 200);
 	e->out_body = render_body(&c);
-	e->out_meta = render_meta(&c, status, alarm_known, next_alarm);
+	e->out_meta = render_meta(&c, status, alarm_known, next_alarm, rc != ENG_OK);
 	out->trap_after_commit = c.trap_after_commit && rc == ENG_OK;
 	call_release(&c);
 	if (!e->out_body || !e->out_meta)

@@ -1,7 +1,8 @@
 /*
  * internal.h - types and prototypes shared inside the engine, grouped by the file that defines them.
  * Layering: api_*.c -> domain (timer.c, effect.c) -> support (err.c, json.c, db.c, migrate.c).
- * Only db.c and migrate.c call sqlite3_*; only json.c walks request JSON by hand.
+ * SQL goes through db.c's connection and statement cache (db_prepare); only json.c and the handlers
+ * read request JSON, always through json_string/json_int.
  */
 #ifndef GASTOWN_INTERNAL_H
 #define GASTOWN_INTERNAL_H
@@ -88,7 +89,7 @@ int migrate_apply(struct db *db, const struct migration *list, size_t count, int
 		  struct err *e);
 int migrate_version(struct db *db, int *version, struct err *e);
 
-/* ---- call.c ----------------------------------------------------------------------------------- */
+/* ---- engine.c: the per-call context and its helpers -------------------------------------------- */
 
 struct eng_state; /* struct eng, seen from inside */
 
@@ -119,6 +120,7 @@ struct call {
 	cJSON *log;              /* array of structured log lines (owned) */
 	int trap_after_commit;
 	int accept_websocket;    /* the host should accept this request's WebSocket upgrade */
+	int alarm_dirty;         /* timers or pending effects changed: work out the next alarm again */
 	uint32_t rand_counter;   /* blocks of randomness drawn so far (id.c) */
 };
 
@@ -139,6 +141,8 @@ int json_string(const cJSON *obj, const char *name, int required, size_t max_len
 		struct err *e);
 int json_int(const cJSON *obj, const char *name, int required, int64_t min, int64_t max,
 	     int64_t *out, struct err *e);
+/* Parse exactly one JSON value filling buf[0..len) (whitespace around it allowed); NULL otherwise. */
+cJSON *json_parse_exact(const char *buf, size_t len);
 /* Render v (not consumed) as compact JSON into a fresh malloc'd string; NULL on OOM. */
 char *json_print(const cJSON *v);
 
@@ -150,7 +154,10 @@ int auth_operator(struct call *c);
 
 /* ---- timer.c ---------------------------------------------------------------------------------- */
 
-/* Timers drive the alarm: the engine asks the host for an alarm at the earliest due timer. */
+/* Timers drive the alarm: the engine asks the host for an alarm at the earliest due timer.
+ * Kinds and keys are shorter than these (ERR_INVALID otherwise). */
+#define TIMER_KIND_MAX 32
+#define TIMER_KEY_MAX 160
 int timer_set(struct call *c, const char *kind, const char *key, double due_ms);
 /* Run every timer due at c->now_ms (each at most once), deleting it first. */
 int timer_run_due(struct call *c);
@@ -158,6 +165,9 @@ int timer_run_due(struct call *c);
 int timer_next_alarm(struct call *c, double *out_ms);
 
 /* ---- effect.c --------------------------------------------------------------------------------- */
+
+#define EFFECT_PURPOSE_MAX 32
+#define EFFECT_SUBJECT_MAX 128
 
 struct effect_req {
 	const char *purpose; /* who handles the result: names a handler in effect.c's table */

@@ -41,15 +41,34 @@ int json_int(const cJSON *obj, const char *name, int required, int64_t min, int6
 	if (!cJSON_IsNumber(v))
 		return err_set(e, ERR_INVALID, name, "'%s' must be a number", name);
 	d = v->valuedouble;
-	/* Compare as doubles before converting: out-of-range conversion is undefined behaviour. */
-	if (d != floor(d) || d < (double)min || d > (double)max)
+	/* Compare as doubles before converting: out-of-range conversion is undefined behaviour, and
+	 * (double)INT64_MAX rounds up to 2^63, which itself does not fit. */
+	if (d != floor(d) || d < (double)min || d > (double)max || d >= 0x1p63 || d < -0x1p63)
 		return err_set(e, ERR_INVALID, name, "'%s' must be an integer from %lld to %lld", name,
 			       (long long)min, (long long)max);
 	*out = (int64_t)d;
 	return 0;
 }
 
+cJSON *json_parse_exact(const char *buf, size_t len)
+{
+	const char *end = NULL;
+	cJSON *v = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+
+	if (!v)
+		return NULL;
+	/* cJSON stops after the first value; what follows it must be whitespace only. */
+	for (const char *p = end; p < buf + len; p++) {
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+			cJSON_Delete(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
 char *json_print(const cJSON *v)
 {
-	return cJSON_PrintUnformatted(v);
+	/* Most envelopes fit in 1 KiB: one allocation instead of a chain of reallocs. */
+	return cJSON_PrintBuffered(v, 1024, 0);
 }

@@ -92,7 +92,8 @@ static int pattern_matches(const char *pattern, struct call *c)
 	return i == c->nseg;
 }
 
-/* The worker decides which object serves the request, or answers it itself. */
+/* The worker decides which object serves the request: 1 forwarded, 0 not a forwarded path (the
+ * worker's own routes apply), -1 error (a bad id). */
 static int forward_or_answer(struct call *c)
 {
 	if (c->nseg >= 2 && strcmp(c->seg[0], "api") == 0) {
@@ -103,15 +104,16 @@ static int forward_or_answer(struct call *c)
 				return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
 			if (!id_valid(c->seg[2]))
 				return err_set(&c->err, ERR_INVALID, owners[i].id_field,
-					       "'%s' is not a valid id (1-64 of a-z A-Z 0-9 _ -)",
+					       "'%s' is not a valid id (1-64 of a-z A-Z 0-9 _ -, not starting with -)",
 					       owners[i].id_field);
 			c->forward = cJSON_CreateObject();
 			cJSON_AddStringToObject(c->forward, "kind", owners[i].kind_name);
 			cJSON_AddStringToObject(c->forward, "id", c->seg[2]);
-			return call_reply(c, 200, NULL);
+			call_reply(c, 200, NULL);
+			return 1;
 		}
 	}
-	return -1; /* not forwarded: look it up in the worker's own routes */
+	return 0;
 }
 
 int route_dispatch(struct call *c)
@@ -121,12 +123,15 @@ int route_dispatch(struct call *c)
 	int path_known = 0;
 
 	if (json_string(c->meta, "method", 1, 16, &c->method, &c->err) < 0 ||
-	    json_string(c->meta, "path", 1, 2048, &c->path, &c->err) < 0)
+	    json_string(c->meta, "path", 1, sizeof c->segbuf - 1, &c->path, &c->err) < 0)
 		return -1;
 	if (split_path(c) < 0)
 		return -1;
-	if (c->cfg->kind == ENG_WORKER && forward_or_answer(c) == 0)
-		return 0;
+	if (c->cfg->kind == ENG_WORKER) {
+		int fw = forward_or_answer(c);
+		if (fw != 0)
+			return fw < 0 ? -1 : 0;
+	}
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		const struct route *r = &routes[i];
 

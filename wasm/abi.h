@@ -1,11 +1,11 @@
 /*
  * abi.h - the whole host ABI of the engine's wasm module, in both directions. Only i32 and f64 cross
  * the boundary (i64 would become a BigInt in JavaScript). Byte buffers cross as (pointer, length) in
- * the module's memory: the host asks for a buffer with gt_alloc, writes into it, passes it, and frees
- * it with gt_free. Output buffers belong to the module and stay valid until the next entry point.
+ * the module's memory: the host asks for a buffer with buf_alloc, writes into it, passes it, and
+ * frees it with buf_free (or keeps it for the next call). Output buffers belong to the module and stay valid until the next entry point.
  *
- * Calling order: _initialize (once, by the host's WASI glue), gt_init (once), then any number of
- * gt_handle_* calls, each wrapped by the host in one storage transaction. A non-zero return from an
+ * Calling order: _initialize (once, the reactor's libc start-up), init (once), then any number of
+ * handle_* calls, each wrapped by the host in one storage transaction. A non-zero return from an
  * entry point, or a trap, means the host must roll its storage transaction back and throw the
  * instance away: the next request starts from a fresh instance over the unchanged storage.
  */

@@ -14,7 +14,7 @@
 
 /* One object per instance: the host creates an instance per Durable Object. */
 static struct eng *engine;
-static char fail_meta[512];
+static char fail_meta[2048]; /* reasons are under 256 bytes; escaping at most 6x */
 static const char *out_meta = "{}", *out_body = "";
 static size_t out_meta_len = 2, out_body_len = 0;
 

@@ -13,6 +13,8 @@
 /* Equal to the engine's page size, so one page write is one storage row. */
 #define BLOCK 4096
 
+static const unsigned char zero_block[BLOCK];
+
 struct block_file {
 	sqlite3_file base;
 	unsigned char scratch[BLOCK]; /* for reads and writes that cover part of a block */
@@ -86,11 +88,9 @@ static int x_write(sqlite3_file *f, const void *in, int amount, sqlite3_int64 of
 			block = bf->scratch;
 		}
 		/* Blocks are dense: fill any gap below this one so the count stays the file size. */
-		for (int32_t gap = host_block_count(); gap < no; gap++) {
-			memset(bf->scratch, 0, BLOCK);
-			if (host_block_write(gap, bf->scratch, BLOCK) != 0)
+		for (int32_t gap = host_block_count(); gap < no; gap++)
+			if (host_block_write(gap, zero_block, BLOCK) != 0)
 				return SQLITE_IOERR_WRITE;
-		}
 		if (host_block_write(no, block, BLOCK) != 0)
 			return SQLITE_IOERR_WRITE;
 		src += take;
@@ -100,6 +100,7 @@ static int x_write(sqlite3_file *f, const void *in, int amount, sqlite3_int64 of
 	return SQLITE_OK;
 }
 
+/* SQLite truncates to whole pages, and pages are whole blocks, so size is a multiple of BLOCK. */
 static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
 	(void)f;

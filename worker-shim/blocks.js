@@ -25,9 +25,9 @@ export class BlockStore {
 			this.sql.exec("CREATE TABLE IF NOT EXISTS blocks (no INTEGER PRIMARY KEY, data BLOB NOT NULL)");
 			this.exists = true;
 		}
-		this.sql.exec("INSERT OR REPLACE INTO blocks (no, data) VALUES (?, ?)", no, bytes.slice());
+		const cur = this.sql.exec("INSERT OR REPLACE INTO blocks (no, data) VALUES (?, ?)", no, bytes.slice());
 		if (no >= this.n) this.n = no + 1;
-		this.rowsWritten++;
+		this.rowsWritten += cur.rowsWritten;
 		return 0;
 	}
 
@@ -36,7 +36,7 @@ export class BlockStore {
 	}
 
 	truncate(count) {
-		if (this.exists) this.sql.exec("DELETE FROM blocks WHERE no >= ?", count);
+		if (this.exists) this.rowsWritten += this.sql.exec("DELETE FROM blocks WHERE no >= ?", count).rowsWritten;
 		this.n = Math.min(this.n, count);
 		return 0;
 	}

@@ -13,9 +13,11 @@ export async function perform(fx, bodyLimit) {
 	try {
 		const res = await fetch(fx.url, init);
 		const body = await readBounded(res.body, bodyLimit);
-		const meta = { id: fx.id, ok: true, status: res.status, headers: Object.fromEntries(res.headers) };
-		if (body.tooLarge) meta.body_too_large = true;
-		return { meta, body: body.bytes };
+		if (body.tooLarge) {
+			const error = { code: "too_large", message: `the response body is larger than ${bodyLimit} bytes` };
+			return { meta: { id: fx.id, ok: false, status: res.status, error }, body: body.bytes };
+		}
+		return { meta: { id: fx.id, ok: true, status: res.status, headers: Object.fromEntries(res.headers) }, body: body.bytes };
 	} catch (err) {
 		const timeout = err?.name === "TimeoutError" || err?.name === "AbortError";
 		return {

@@ -30,8 +30,9 @@ export class Engine {
 		this.instance = new WebAssembly.Instance(module, this.#imports(module));
 		this.x = this.instance.exports;
 		this.x._initialize?.();
+		this.scratch = { ptr: 0, size: 0 }; // input buffer in wasm memory, reused across calls
 		const cfg = encoder.encode(JSON.stringify(config));
-		const rc = this.#withBuffers([cfg], ([p]) => this.x.init(p, cfg.length));
+		const rc = this.#withInput(cfg, EMPTY, (p) => this.x.init(p, cfg.length));
 		if (rc !== 0) throw new EngineFatal(`engine init failed: ${this.#outMeta().fatal}`);
 		this.bodyLimit = this.x.body_limit();
 	}
@@ -42,7 +43,7 @@ export class Engine {
 		const m = encoder.encode(JSON.stringify(meta));
 		const b = typeof body === "string" ? encoder.encode(body) : body;
 		const fn = this.x[ENTRY[event]];
-		const rc = this.#withBuffers([m, b], ([mp, bp]) =>
+		const rc = this.#withInput(m, b, (mp, bp) =>
 			event === "alarm" ? fn(mp, m.length) : fn(mp, m.length, bp, b.length));
 		const outMeta = this.#outMeta();
 		const ptr = this.x.out_body_ptr(), len = this.x.out_body_len();
@@ -55,18 +56,20 @@ export class Engine {
 		return JSON.parse(decoder.decode(new Uint8Array(this.x.memory.buffer, ptr, len)));
 	}
 
-	#withBuffers(arrays, fn) {
-		const ptrs = arrays.map((a) => {
-			const p = this.x.buf_alloc(a.length);
-			if (p === 0) throw new EngineFatal("engine out of memory");
-			new Uint8Array(this.x.memory.buffer, p, a.length).set(a);
-			return p;
-		});
-		try {
-			return fn(ptrs);
-		} finally {
-			for (const p of ptrs) this.x.buf_free(p);
+	// Copy meta and body into one module buffer (grown when too small) and run fn(metaPtr, bodyPtr).
+	#withInput(meta, body, fn) {
+		const need = meta.length + body.length;
+		if (need > this.scratch.size) {
+			if (this.scratch.ptr) this.x.buf_free(this.scratch.ptr);
+			const size = Math.max(need, 64 * 1024);
+			this.scratch = { ptr: this.x.buf_alloc(size), size };
+			if (this.scratch.ptr === 0) throw new EngineFatal("engine out of memory");
 		}
+		const p = this.scratch.ptr;
+		const mem = new Uint8Array(this.x.memory.buffer);
+		mem.set(meta, p);
+		mem.set(body, p + meta.length);
+		return fn(p, p + meta.length);
 	}
 
 	#bytes(ptr, len) {

@@ -11,7 +11,13 @@ export function engineConfig(env, kind, id) {
 }
 
 export function toResponse(out) {
-	return new Response(out.body, { status: out.meta.status, headers: out.meta.headers });
+	const res = new Response(out.body, { status: out.meta.status, headers: out.meta.headers });
+	if (out.timing) {
+		const t = out.timing;
+		res.headers.set("server-timing",
+			`open;dur=${t.open.toFixed(3)}, engine;dur=${t.engine.toFixed(3)}, rows-written;desc="${t.rows}"`);
+	}
+	return res;
 }
 
 // Only for failures where no engine output exists (a trap): the same envelope the engine uses.

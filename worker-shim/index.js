@@ -18,6 +18,7 @@ export default {
 		try {
 			front ??= new Engine(wasm, engineConfig(env, "worker"), null, log);
 			const out = front.call("request", { method: request.method, path: url.pathname, query: url.search });
+			if (out.rc !== 0) throw new Error(out.meta.fatal ?? "worker engine call failed");
 			const fw = out.meta.forward;
 			if (!fw) return toResponse(out);
 			const ns = env[BINDINGS[fw.kind]];

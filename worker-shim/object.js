@@ -29,11 +29,15 @@ export class EngineObject extends DurableObject {
 		this.debug = env.GASTOWN_LOG_LEVEL === "debug";
 	}
 
-	#open() {
+	// The engine instance, opened on first use; the time that took is reported with the next call.
+	#engine() {
+		if (this.engine) return this.engine;
+		const started = performance.now();
 		this.blocks = new BlockStore(this.ctx.storage.sql);
 		const id = this.ctx.id.name ?? this.ctx.id.toString();
 		this.engine = new Engine(this.module, engineConfig(this.env, this.constructor.kind, id),
 			this.blocks, (level, msg, fields) => this.#log(level, msg, fields));
+		this.openMs = performance.now() - started;
 		return this.engine;
 	}
 
@@ -43,9 +47,12 @@ export class EngineObject extends DurableObject {
 
 	// One engine call in one storage transaction. Error responses roll back too, so bad input
 	// leaves no trace even in storage the engine touched; a fatal call also drops the instance.
-	#run(event, meta, body) {
-		const engine = this.engine ?? this.#open();
+	#run(event, meta, body, socket) {
+		const engine = this.#engine();
+		const openMs = this.openMs ?? 0;
+		this.openMs = 0;
 		const snap = this.blocks.snapshot();
+		const rows = this.blocks.rowsWritten;
 		const started = performance.now();
 		let out;
 		try {
@@ -66,15 +73,17 @@ export class EngineObject extends DurableObject {
 				return { failed: true, error: err };
 			}
 		}
+		// Figures for Server-Timing (and the bench): time to open the instance, time in the call,
+		// storage rows the call wrote.
+		out.timing = { open: openMs, engine: performance.now() - started,
+			rows: this.blocks.rowsWritten - rows };
 		for (const line of out.meta.log ?? []) this.#log(line.level, line.msg, { detail: line.detail });
-		if (this.debug)
-			this.#log("debug", "engine call", { event, status: out.meta.status,
-				ms: +(performance.now() - started).toFixed(3) });
-		this.#afterCall(out.meta);
+		if (this.debug) this.#log("debug", "engine call", { event, status: out.meta.status, ...out.timing });
+		this.#afterCall(out.meta, socket);
 		return out;
 	}
 
-	#afterCall(meta) {
+	#afterCall(meta, socket) {
 		if ("next_alarm_ms" in meta && meta.next_alarm_ms !== this.alarmAt) {
 			this.alarmAt = meta.next_alarm_ms;
 			if (meta.next_alarm_ms) this.ctx.storage.setAlarm(meta.next_alarm_ms);
@@ -84,19 +93,27 @@ export class EngineObject extends DurableObject {
 			const p = this.#effect(fx);
 			this.ctx.waitUntil?.(p);
 		}
+		// Frames go to the socket that sent the message ("self"), to every socket ("all"), or to
+		// the sockets accepted with a tag.
+		for (const frame of meta.ws ?? []) {
+			const targets = frame.to === "self" ? (socket ? [socket] : [])
+				: this.ctx.getWebSockets(frame.to === "all" ? undefined : frame.to);
+			for (const t of targets) t.send(frame.data);
+		}
 	}
 
 	async #effect(fx) {
 		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20);
-		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, url: fx.url,
+		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, host: new URL(fx.url).host,
 			status: result.meta.status, error: result.meta.error?.code });
 		const out = this.#run("effect", result.meta, result.body);
-		if (out.failed) this.#log("error", "effect result not applied", { effect: fx.id });
+		if (out.failed || out.meta.status >= 400)
+			this.#log("error", "effect result not applied", { effect: fx.id, status: out.meta?.status });
 	}
 
 	async fetch(request) {
 		const url = new URL(request.url);
-		const limit = (this.engine ?? this.#open()).bodyLimit;
+		const limit = this.#engine().bodyLimit;
 		const body = await readBounded(request.body, limit);
 		const meta = {
 			method: request.method,
@@ -122,17 +139,26 @@ export class EngineObject extends DurableObject {
 		if (out.failed) throw out.error;
 	}
 
+	// Bench support, test hooks only: run one request n times, each a full engine call in its own
+	// storage transaction, timed here because the platform's clock ticks in whole milliseconds.
+	benchRepeat(meta, body, n) {
+		if (this.env.GASTOWN_TEST_HOOKS !== "1") throw new Error("test hooks are off");
+		const bytes = new TextEncoder().encode(body ?? "");
+		const started = performance.now();
+		let rows = 0;
+		for (let i = 0; i < n; i++) {
+			const m = { ...meta, path: meta.path.replaceAll("{i}", String(i)) };
+			const out = this.#run("request", m, bytes);
+			if (out.failed || out.meta.status >= 400) throw new Error(`bench request failed: ${new TextDecoder().decode(out.body)}`);
+			rows += out.timing.rows;
+		}
+		return JSON.stringify({ ms: performance.now() - started, rows });
+	}
+
 	async webSocketMessage(ws, message) {
-		const out = this.#run("ws", {}, typeof message === "string" ? message : new Uint8Array(message));
+		const out = this.#run("ws", {}, typeof message === "string" ? message : new Uint8Array(message), ws);
 		if (out.failed) return ws.close(1011, "internal error");
-		if (out.meta.status >= 400) {
-			ws.send(new TextDecoder().decode(out.body));
-			return;
-		}
-		for (const frame of out.meta.ws ?? []) {
-			const targets = frame.to === "self" ? [ws] : this.ctx.getWebSockets(frame.to === "all" ? undefined : frame.to);
-			for (const t of targets) t.send(frame.data);
-		}
+		if (out.meta.status >= 400) ws.send(new TextDecoder().decode(out.body));
 	}
 
 	async webSocketClose(ws, code) {

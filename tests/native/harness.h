@@ -128,6 +128,12 @@ static inline const char *t_error_code(const struct t_res *r)
 	return cJSON_IsString(c) ? c->valuestring : "";
 }
 
+/* String equality where a missing value (NULL) is a mismatch, not a crash. */
+static inline int t_streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
 static inline const cJSON *t_data(const struct t_res *r, const char *field)
 {
 	return cJSON_GetObjectItem(cJSON_GetObjectItem(r->body, "data"), field);

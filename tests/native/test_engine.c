@@ -14,8 +14,8 @@ static void health_is_answered_by_the_worker(void)
 
 	CHECK(r.rc == ENG_OK);
 	CHECK(r.status == 200);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "engine")), "gastown-edge") == 0);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "version")), ENG_VERSION) == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "engine")), "gastown-edge"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "version")), ENG_VERSION));
 	CHECK(cJSON_GetNumberValue(t_data(&r, "schema_version")) == eng_schema_target(ENG_TOWN));
 	CHECK(strncmp(cJSON_GetStringValue(t_data(&r, "sqlite_version")), "3.", 2) == 0);
 	CHECK(cJSON_GetObjectItem(r.meta, "forward") == NULL);
@@ -30,31 +30,30 @@ static void worker_forwards_to_the_owning_object(void)
 	const cJSON *fw = cJSON_GetObjectItem(r.meta, "forward");
 
 	CHECK(cJSON_IsObject(fw));
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(fw, "kind")), "town") == 0);
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(fw, "id")), "gt_town-1") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(fw, "kind")), "town"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(fw, "id")), "gt_town-1"));
 	t_res_free(&r);
 
 	r = t_request(w, "GET", "/api/orgs/acme/members", NULL, NULL);
 	fw = cJSON_GetObjectItem(r.meta, "forward");
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(fw, "kind")), "org") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(fw, "kind")), "org"));
 	t_res_free(&r);
 
 	r = t_request(w, "GET", "/api/towns/bad.id/beads", NULL, NULL);
 	CHECK(r.status == 400);
-	CHECK(strcmp(t_error_code(&r), "invalid") == 0);
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "field")),
-		     "town_id") == 0);
+	CHECK(t_streq(t_error_code(&r), "invalid"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "field")), "town_id"));
 	CHECK(cJSON_GetObjectItem(r.meta, "forward") == NULL);
 	t_res_free(&r);
 
 	r = t_request(w, "GET", "/nope", NULL, NULL);
 	CHECK(r.status == 404);
-	CHECK(strcmp(t_error_code(&r), "not_found") == 0);
+	CHECK(t_streq(t_error_code(&r), "not_found"));
 	t_res_free(&r);
 
 	r = t_request(w, "POST", "/health", NULL, NULL);
 	CHECK(r.status == 405);
-	CHECK(strcmp(t_error_code(&r), "method_not_allowed") == 0);
+	CHECK(t_streq(t_error_code(&r), "method_not_allowed"));
 	t_res_free(&r);
 	eng_close(w);
 }
@@ -74,7 +73,7 @@ static void writes_survive_reopening(void)
 	e = t_open(ENG_TOWN, "t1", 1);
 	r = t_request(e, "GET", "/api/towns/t1/_test/kv/greeting", NULL, NULL);
 	CHECK(r.status == 200);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "value")), "hello") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "value")), "hello"));
 	t_res_free(&r);
 	eng_close(e);
 	t_cleanup();
@@ -90,25 +89,39 @@ static void bad_input_gets_a_stable_error_and_changes_nothing(void)
 	e = t_open(ENG_TOWN, "t1", 1);
 	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/k", "{\"value\":", NULL);
 	CHECK(r.status == 400);
-	CHECK(strcmp(t_error_code(&r), "bad_json") == 0);
+	CHECK(t_streq(t_error_code(&r), "bad_json"));
 	t_res_free(&r);
 
+	/* Trailing bytes after a valid value make the body invalid, not a silent partial read. */
+	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/k", "{\"value\":\"v\"} ]]] not json", NULL);
+	CHECK(t_streq(t_error_code(&r), "bad_json"));
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/k", " {\"value\":\"v\"}\n", NULL);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/_test/kv/k", NULL, NULL);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 1);
+
 	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/k", "[1,2]", NULL);
-	CHECK(strcmp(t_error_code(&r), "bad_json") == 0);
+	CHECK(t_streq(t_error_code(&r), "bad_json"));
 	t_res_free(&r);
 
 	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/k", "{\"value\":42}", NULL);
 	CHECK(r.status == 400);
-	CHECK(strcmp(t_error_code(&r), "invalid") == 0);
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "field")),
-		     "value") == 0);
+	CHECK(t_streq(t_error_code(&r), "invalid"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "field")), "value"));
 	t_res_free(&r);
 
 	r = t_request(e, "POST", "/api/towns/t1/_test/kv-bulk", "{\"count\":1.5,\"prefix\":\"p\"}", NULL);
-	CHECK(strcmp(t_error_code(&r), "invalid") == 0);
+	CHECK(t_streq(t_error_code(&r), "invalid"));
 	t_res_free(&r);
 	r = t_request(e, "POST", "/api/towns/t1/_test/kv-bulk", "{\"count\":1e300,\"prefix\":\"p\"}", NULL);
-	CHECK(strcmp(t_error_code(&r), "invalid") == 0);
+	CHECK(t_streq(t_error_code(&r), "invalid"));
 	t_res_free(&r);
 
 	big = malloc(ENG_BODY_LIMIT + 64);
@@ -116,7 +129,7 @@ static void bad_input_gets_a_stable_error_and_changes_nothing(void)
 	big[ENG_BODY_LIMIT + 63] = '\0';
 	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/k", big, NULL);
 	CHECK(r.status == 413);
-	CHECK(strcmp(t_error_code(&r), "too_large") == 0);
+	CHECK(t_streq(t_error_code(&r), "too_large"));
 	t_res_free(&r);
 	free(big);
 
@@ -131,7 +144,7 @@ static void bad_input_gets_a_stable_error_and_changes_nothing(void)
 
 	r = t_request(e, "GET", "/api/towns/t1/nothing-here", NULL, NULL);
 	CHECK(r.status == 404);
-	CHECK(strcmp(t_error_code(&r), "not_found") == 0);
+	CHECK(t_streq(t_error_code(&r), "not_found"));
 	t_res_free(&r);
 
 	/* A request for another town's id never reaches this town's data. */
@@ -165,7 +178,7 @@ static void debug_storage_needs_the_operator(void)
 	e = t_open(ENG_TOWN, "t1", 0);
 	r = t_request(e, "GET", "/api/towns/t1/debug/storage", NULL, NULL);
 	CHECK(r.status == 401);
-	CHECK(strcmp(t_error_code(&r), "unauthenticated") == 0);
+	CHECK(t_streq(t_error_code(&r), "unauthenticated"));
 	t_res_free(&r);
 	r = t_request(e, "GET", "/api/towns/t1/debug/storage", NULL,
 		      "{\"authorization\":\"Bearer operator-secreT\"}");
@@ -214,6 +227,28 @@ static void alarm_fires_due_timers_once(void)
 	CHECK(cJSON_GetNumberValue(t_data(&r, "fired_count")) == 1);
 	CHECK(cJSON_GetNumberValue(t_data(&r, "fired_ms")) == now0 + 60);
 	t_res_free(&r);
+
+	/* The longest key a client may use still fires and is cleared (a cut key never would be). */
+	{
+		char body[300], path[300], key[129];
+		memset(key, 'k', 128);
+		key[128] = '\0';
+		snprintf(body, sizeof body, "{\"key\":\"%s\",\"in_ms\":0}", key);
+		r = t_request(e, "POST", "/api/towns/t1/_test/alarms", body, NULL);
+		CHECK(r.status == 201);
+		t_res_free(&r);
+		r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+		CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(r.meta, "next_alarm_ms")) == 0);
+		t_res_free(&r);
+		snprintf(path, sizeof path, "/api/towns/t1/_test/alarms/%s", key);
+		r = t_request(e, "GET", path, NULL, NULL);
+		CHECK(cJSON_GetNumberValue(t_data(&r, "fired_count")) == 1);
+		t_res_free(&r);
+		snprintf(body, sizeof body, "{\"key\":\"%sk\",\"in_ms\":0}", key);
+		r = t_request(e, "POST", "/api/towns/t1/_test/alarms", body, NULL);
+		CHECK(r.status == 400);
+		t_res_free(&r);
+	}
 	eng_close(e);
 	t_now = now0;
 	t_cleanup();
@@ -230,9 +265,8 @@ static const char *start_probe(struct eng *e, const char *body, char *probe, siz
 	CHECK(cJSON_GetArraySize(effects) == 1);
 	snprintf(fx, sizeof fx, "%s", cJSON_GetStringValue(t_data(&r, "effect_id")));
 	snprintf(probe, len, "%s", cJSON_GetStringValue(t_data(&r, "id")));
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(effects, 0), "id")), fx) == 0);
-	CHECK(strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(effects, 0), "url")),
-		     "http://127.0.0.1:9/x") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(effects, 0), "id")), fx));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(effects, 0), "url")), "http://127.0.0.1:9/x"));
 	t_res_free(&r);
 	return fx;
 }
@@ -261,8 +295,8 @@ static void effect_results_come_back_once(void)
 	CHECK(r.rc == ENG_OK && r.status == 200);
 	t_res_free(&r);
 	r = get_probe(e, probe);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "state")), "done") == 0);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "body")), "pong") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "done"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "body")), "pong"));
 	CHECK(cJSON_GetNumberValue(t_data(&r, "status")) == 200);
 	t_res_free(&r);
 
@@ -271,7 +305,7 @@ static void effect_results_come_back_once(void)
 	r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "");
 	t_res_free(&r);
 	r = get_probe(e, probe);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "state")), "done") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "done"));
 	t_res_free(&r);
 
 	/* A failure result is recorded with its code. */
@@ -281,8 +315,8 @@ static void effect_results_come_back_once(void)
 	r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "");
 	t_res_free(&r);
 	r = get_probe(e, probe);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "state")), "failed") == 0);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "error_code")), "connect_failed") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "failed"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "error_code")), "connect_failed"));
 	t_res_free(&r);
 
 	/* A result that never comes is resolved as lost by the alarm after its deadline. */
@@ -291,12 +325,12 @@ static void effect_results_come_back_once(void)
 	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
 	t_res_free(&r);
 	r = get_probe(e, probe);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "error_code")), "lost") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "error_code")), "lost"));
 	t_res_free(&r);
 
 	/* Bad input: a relative URL, and a result whose meta lacks the id. */
 	r = t_request(e, "POST", "/api/towns/t1/_test/effects", "{\"url\":\"/x\"}", NULL);
-	CHECK(strcmp(t_error_code(&r), "invalid") == 0);
+	CHECK(t_streq(t_error_code(&r), "invalid"));
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
 	t_res_free(&r);
 	r = t_event(e, ENG_EV_EFFECT_RESULT, "{\"ok\":true}", "");
@@ -318,7 +352,7 @@ static void bulk_insert_in_one_call(void)
 	CHECK(cJSON_GetNumberValue(t_data(&r, "written")) == 1000);
 	t_res_free(&r);
 	r = t_request(e, "GET", "/api/towns/t1/_test/kv/b-999", NULL, NULL);
-	CHECK(strcmp(cJSON_GetStringValue(t_data(&r, "value")), "value 999") == 0);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "value")), "value 999"));
 	t_res_free(&r);
 	eng_close(e);
 	t_cleanup();

@@ -1,0 +1,207 @@
+// bench.mjs - `make bench`: the engine's figures measured inside workerd, in one run, next to a
+// minimal JavaScript Durable Object doing the same work through ctx.storage.sql (bench/js-do.js).
+// workerd's clock ticks in whole milliseconds, so per-request engine time is measured over batches
+// of requests run back to back inside the object (each a full call in its own storage transaction)
+// and reported as the median and p99 of the batch means. Client-side latencies use Node's hrtime.
+import { Miniflare } from "miniflare";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const WASM = join(ROOT, "build/wasm/gastown.wasm");
+const quick = process.env.BENCH_QUICK === "1";
+const BATCH = quick ? 100 : 500, BATCHES = quick ? 6 : 20, WARMUP = quick ? 2 : 4;
+
+const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
+	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
+
+function start() {
+	return new Miniflare({
+		workers: [
+			{
+				name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
+				modules: [...shim, { type: "CompiledWasm", path: WASM }],
+				durableObjects: {
+					TOWN: { className: "TownDO", useSQLite: true },
+					ORG: { className: "OrgDO", useSQLite: true },
+					USER: { className: "UserDO", useSQLite: true },
+				},
+				bindings: { GASTOWN_TEST_HOOKS: "1" },
+			},
+			{
+				name: "js", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
+				modules: [{ type: "ESModule", path: join(ROOT, "bench/js-do.js") }],
+				durableObjects: { JS: { className: "BenchJsDO", useSQLite: true } },
+			},
+		],
+	});
+}
+
+const median = (xs) => quantile(xs, 0.5);
+function quantile(xs, q) {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
+const msf = (ms) => `${ms.toFixed(2)} ms`;
+
+async function stubs(mf, name) {
+	const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
+	const js = await mf.getDurableObjectNamespace("JS", "js");
+	return { engine: town.get(town.idFromName(name)), js: js.get(js.idFromName(name)), name };
+}
+
+// Per-request time inside the object: batch means over BATCHES batches after WARMUP batches.
+// "{b}" in the path becomes the batch number, "{i}" the request's index in the batch.
+async function inObject(stub, meta, body) {
+	const means = [];
+	let rows = 0, n = 0;
+	for (let b = 0; b < WARMUP + BATCHES; b++) {
+		const m = { ...meta, path: meta.path.replaceAll("{b}", String(b)) };
+		const r = JSON.parse(await stub.benchRepeat(m, body, BATCH));
+		if (b < WARMUP) continue;
+		means.push(r.ms / BATCH);
+		rows += r.rows;
+		n += BATCH;
+	}
+	return { median: median(means), p99: quantile(means, 0.99), rowsPerRequest: rows / n };
+}
+
+async function clientLatency(mf, target, method, path, body, count) {
+	const times = [];
+	const fetcher = target === "js" ? await mf.getWorker("js") : null;
+	for (let i = 0; i < count; i++) {
+		const url = `http://bench.local${path.replaceAll("{i}", String(i % 100))}`;
+		const init = { method, body };
+		const t0 = process.hrtime.bigint();
+		const res = fetcher ? await fetcher.fetch(url, init) : await mf.dispatchFetch(url, init);
+		await res.arrayBuffer();
+		times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+		if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status}`);
+	}
+	return { median: median(times.slice(count / 5)), p99: quantile(times.slice(count / 5), 0.99) };
+}
+
+function serverTiming(res) {
+	const h = res.headers.get("server-timing") ?? "";
+	const get = (k) => Number((h.match(new RegExp(`${k};dur=([0-9.]+)`)) ?? [])[1] ?? NaN);
+	return { open: get("open"), engine: get("engine") };
+}
+
+async function firstRequest(mf, town) {
+	const t0 = process.hrtime.bigint();
+	const res = await mf.dispatchFetch(`http://bench.local/api/towns/${town}/_test/kv/first`, { method: "PUT", body: '{"value":"v"}' });
+	await res.arrayBuffer();
+	const client = Number(process.hrtime.bigint() - t0) / 1e6;
+	const t = serverTiming(res);
+	return { client, engine: t.open + t.engine };
+}
+
+async function main() {
+	const report = { date: new Date().toISOString(), node: process.version, batch: BATCH, batches: BATCHES };
+	const raw = readFileSync(WASM);
+	report.wasm = { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length };
+	try {
+		const em = readFileSync(join(ROOT, "build/wasm-emcc/gastown.wasm"));
+		report.wasmEmcc = { raw: em.length, gzip: gzipSync(em, { level: 9 }).length };
+	} catch { /* make wasm-emcc not run: skip */ }
+
+	// Cold process: a fresh workerd, first request to a fresh object (wasm instance, migrations).
+	process.stderr.write("bench: cold starts");
+	const cold = [];
+	for (let i = 0; i < (quick ? 2 : 3); i++) {
+		const mf = start();
+		cold.push(await firstRequest(mf, `cold-${i}`));
+		await mf.dispose();
+		process.stderr.write(".");
+	}
+	report.coldFirst = { engine: median(cold.map((c) => c.engine)), client: median(cold.map((c) => c.client)) };
+
+	const mf = start();
+	try {
+		await firstRequest(mf, "warmup");
+		const warm = [];
+		for (let i = 0; i < 10; i++) warm.push(await firstRequest(mf, `warm-${i}`));
+		report.warmFirst = { engine: median(warm.map((c) => c.engine)), client: median(warm.map((c) => c.client)) };
+
+		process.stderr.write("\nbench: requests inside the object");
+		const s = await stubs(mf, "bench");
+		const put = (path) => ({ method: "PUT", path });
+		report.writeNew = {
+			engine: await inObject(s.engine, put("/api/towns/bench/_test/kv/n{b}-{i}"), '{"value":"hello"}'),
+			js: await inObject(s.js, put("/js/towns/bench/n{b}-{i}"), '{"value":"hello"}'),
+		};
+		process.stderr.write(".");
+		report.write = {
+			engine: await inObject(s.engine, put("/api/towns/bench/_test/kv/n{b}-{i}"), '{"value":"again"}'),
+			js: await inObject(s.js, put("/js/towns/bench/n{b}-{i}"), '{"value":"again"}'),
+		};
+		process.stderr.write(".");
+		report.read = {
+			engine: await inObject(s.engine, { method: "GET", path: "/api/towns/bench/_test/kv/n{b}-{i}" }, ""),
+			js: await inObject(s.js, { method: "GET", path: "/js/towns/bench/n{b}-{i}" }, ""),
+		};
+		process.stderr.write(".");
+
+		// 1000 inserts in one request.
+		const bulk = { engine: [], js: [] };
+		for (let i = 0; i < (quick ? 4 : 12); i++) {
+			const body = JSON.stringify({ count: 1000, prefix: `bulk${i}` });
+			bulk.engine.push(JSON.parse(await s.engine.benchRepeat({ method: "POST", path: "/api/towns/bench/_test/kv-bulk" }, body, 1)).ms);
+			bulk.js.push(JSON.parse(await s.js.benchRepeat({ method: "BULK", path: "/js/towns/bench/bulk" }, body, 1)).ms);
+		}
+		report.bulk1000 = { engine: median(bulk.engine.slice(2)), js: median(bulk.js.slice(2)) };
+
+		process.stderr.write("\nbench: client round trips\n");
+		const n = quick ? 100 : 400;
+		report.client = {
+			write: {
+				engine: await clientLatency(mf, "engine", "PUT", "/api/towns/client/_test/kv/c{i}", '{"value":"v"}', n),
+				js: await clientLatency(mf, "js", "PUT", "/js/towns/client/c{i}", '{"value":"v"}', n),
+			},
+			read: {
+				engine: await clientLatency(mf, "engine", "GET", "/api/towns/client/_test/kv/c{i}", undefined, n),
+				js: await clientLatency(mf, "js", "GET", "/js/towns/client/c{i}", undefined, n),
+			},
+		};
+	} finally {
+		await mf.dispose();
+	}
+	print(report);
+	mkdirSync(join(ROOT, "build"), { recursive: true });
+	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
+	return report;
+}
+
+function print(r) {
+	const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+	const lines = [
+		["wasm size (clang -Oz)", `${(r.wasm.raw / 1024).toFixed(1)} KB raw, ${(r.wasm.gzip / 1024).toFixed(1)} KB gzip`, "target ≤ 450 KB gzip"],
+	];
+	if (r.wasmEmcc) lines.push(["wasm size (emscripten)", `${(r.wasmEmcc.raw / 1024).toFixed(1)} KB raw, ${(r.wasmEmcc.gzip / 1024).toFixed(1)} KB gzip`, ""]);
+	lines.push(
+		["first request, fresh DO, cold process", `engine ${msf(r.coldFirst.engine)}, client ${msf(r.coldFirst.client)}`, "target < 60 ms engine"],
+		["first request, fresh DO, warm process", `engine ${msf(r.warmFirst.engine)}, client ${msf(r.warmFirst.client)}`, ""],
+	);
+	for (const [name, f] of [["write (new key)", r.writeNew], ["write (update)", r.write], ["read", r.read]]) {
+		lines.push([`${name}: engine in-object`, `median ${us(f.engine.median)}, p99 ${us(f.engine.p99)}`, ""]);
+		lines.push([`${name}: raw JS DO in-object`, `median ${us(f.js.median)}, p99 ${us(f.js.p99)}`,
+			`ratio ${ratio(f.engine.median, f.js.median)}${name.startsWith("write") ? " (target ≤ 3×)" : ""}`]);
+	}
+	lines.push(
+		["1000 inserts in one request", `engine ${msf(r.bulk1000.engine)}, JS DO ${msf(r.bulk1000.js)}`, `ratio ${ratio(r.bulk1000.engine, r.bulk1000.js)}`],
+		["storage rows written per write", `engine ${r.writeNew.engine.rowsPerRequest.toFixed(2)} new / ${r.write.engine.rowsPerRequest.toFixed(2)} update`,
+			`JS DO ${r.writeNew.js.rowsPerRequest.toFixed(2)} / ${r.write.js.rowsPerRequest.toFixed(2)}`],
+		["client round trip, write", `engine median ${msf(r.client.write.engine.median)} p99 ${msf(r.client.write.engine.p99)}`,
+			`JS DO ${msf(r.client.write.js.median)} (${ratio(r.client.write.engine.median, r.client.write.js.median)})`],
+		["client round trip, read", `engine median ${msf(r.client.read.engine.median)} p99 ${msf(r.client.read.engine.p99)}`,
+			`JS DO ${msf(r.client.read.js.median)} (${ratio(r.client.read.engine.median, r.client.read.js.median)})`],
+	);
+	const w = Math.max(...lines.map((l) => l[0].length));
+	console.log(`\nGastown Edge bench (${r.date}, batches of ${r.batch} × ${r.batches})`);
+	for (const [a, b, c] of lines) console.log(`  ${a.padEnd(w)}  ${b}${c ? `   ${c}` : ""}`);
+	console.log("  (figures also in build/bench.json)");
+}
+
+await main();

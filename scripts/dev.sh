@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Run the town locally: the worker in workerd (wrangler dev, local only) on 127.0.0.1:8787 with
+# durable state under .state/. GASTOWN_TEST_HOOKS=1 enables the /_test routes. No login and no telemetry; wrangler's config and temp files stay in
+# the project. Ctrl-C stops every process this script started.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+state="$top/.state"
+host=${GASTOWN_HOST:-127.0.0.1}
+port=${GASTOWN_PORT:-8787}
+mkdir -p "$state/config" "$state/tmp" "$state/wrangler"
+
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+export XDG_CONFIG_HOME="$state/config" TMPDIR="$state/tmp" WRANGLER_LOG_PATH="$state/tmp"
+
+# The operator token for debug routes: made once, kept with the local state.
+if [ ! -s "$state/admin-token" ]; then
+	od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$state/admin-token"
+fi
+token=$(cat "$state/admin-token")
+
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	echo "dev: stopped"
+}
+trap stop INT TERM EXIT
+
+echo "dev: starting the worker in workerd on http://$host:$port (state in .state/wrangler)"
+setsid "$top/node_modules/.bin/wrangler" dev --cwd "$top" --ip "$host" --port "$port" \
+	--persist-to "$state/wrangler" --var "GASTOWN_ADMIN_TOKEN:$token" \
+	--var "GASTOWN_TEST_HOOKS:${GASTOWN_TEST_HOOKS:-0}" \
+	--show-interactive-dev-session=false --log-level "${GASTOWN_WRANGLER_LOG:-info}" &
+pids+=($!)
+
+for _ in $(seq 1 150); do
+	if curl -fsS "http://$host:$port/health" >/dev/null 2>&1; then
+		echo "dev: town is up: http://$host:$port/health"
+		echo "dev: operator token (debug routes): $token  (also in .state/admin-token)"
+		echo "dev: try  curl -H \"authorization: Bearer $token\" http://$host:$port/api/towns/demo/debug/storage"
+		echo "dev: Ctrl-C stops everything"
+		break
+	fi
+	if ! kill -0 "${pids[0]}" 2>/dev/null; then
+		echo "dev: wrangler exited before the worker came up" >&2
+		exit 1
+	fi
+	sleep 0.2
+done
+wait "${pids[0]}"
