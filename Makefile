@@ -59,7 +59,7 @@ EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sTOT
 ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations_gen.o \
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 
-.PHONY: help deps native wasm wasm-emcc test test-native test-worker dev bench clean distclean check-deps
+.PHONY: help deps native wasm wasm-emcc test test-native test-worker dev bench bench-native clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -69,6 +69,7 @@ help:
 	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787"
 	@echo "make bench      engine and storage figures measured inside workerd"
+	@echo "make bench-native  instructions per engine call, under callgrind"
 	@echo "make clean      remove build/ (keeps .deps/ and node_modules/)"
 
 deps:
@@ -195,6 +196,15 @@ dev: $(WASM)/gastown.wasm
 
 bench: $(WASM)/gastown.wasm
 	node bench/bench.mjs
+
+# Instructions per engine call (callgrind): exact, whatever else the machine is doing.
+$(NATIVE)/bench-calls: bench/native-calls.c tests/native/harness.h $(NATIVE)/libgastown.a
+	$(CC) $(NATIVE_CFLAGS) -Itests/native $< $(NATIVE)/libgastown.a -lm -o $@
+
+bench-native: $(NATIVE)/bench-calls
+	@command -v valgrind >/dev/null || { echo "bench-native needs valgrind (apt-get install valgrind)"; exit 1; }
+	@valgrind --tool=callgrind --callgrind-out-file=$(NATIVE)/callgrind.out $(NATIVE)/bench-calls 2000 2>&1 \
+		| awk '/refs:/ { gsub(",", "", $$4); printf "engine: %d instructions per write call (2000 calls, whole program)\n", $$4 / 2000 }'
 
 clean:
 	rm -rf $(BUILD)

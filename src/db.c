@@ -29,6 +29,7 @@ static const char open_pragmas[] =
 	"PRAGMA page_size=4096;"
 	"PRAGMA locking_mode=EXCLUSIVE;"
 	"PRAGMA journal_mode=MEMORY;"
+	"PRAGMA synchronous=OFF;" /* durability is the host's transaction, not fsync */
 	"PRAGMA foreign_keys=ON;"
 	"PRAGMA cache_size=-8192;";
 

@@ -187,10 +187,19 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 	cJSON_AddNumberToObject(m, "status", status);
 	cJSON_AddStringToObject(h, "content-type", "application/json; charset=utf-8");
 	cJSON_AddStringToObject(h, "cache-control", "no-store");
-	cJSON_AddItemToObject(m, "effects", c->effects);
-	cJSON_AddItemToObject(m, "ws", c->ws);
-	cJSON_AddItemToObject(m, "log", c->log);
-	c->effects = c->ws = c->log = NULL;
+	/* Empty lists are left out: most calls have none, and the host treats absent as empty. */
+	if (cJSON_GetArraySize(c->effects) > 0) {
+		cJSON_AddItemToObject(m, "effects", c->effects);
+		c->effects = NULL;
+	}
+	if (cJSON_GetArraySize(c->ws) > 0) {
+		cJSON_AddItemToObject(m, "ws", c->ws);
+		c->ws = NULL;
+	}
+	if (cJSON_GetArraySize(c->log) > 0) {
+		cJSON_AddItemToObject(m, "log", c->log);
+		c->log = NULL;
+	}
 	/* Absent: leave the alarm as it is (the call changed nothing). 0: no alarm needed. */
 	if (alarm_known)
 		cJSON_AddNumberToObject(m, "next_alarm_ms", next_alarm);

@@ -49,9 +49,10 @@ struct eng_input {
 };
 
 /* The output of one call, owned by the engine and valid until the next eng_call() or eng_close().
- * meta is a JSON object: {"status", "headers", "effects":[...], "next_alarm_ms"?, "ws":[...],
- * "forward"?:{"kind","id"}, "accept_websocket"?, "fatal"?, "log":[...]}; body is the response body
- * (JSON for every API route). next_alarm_ms absent: leave the alarm; 0: no alarm needed. */
+ * meta is a JSON object: {"status", "headers", "effects"?:[...], "next_alarm_ms"?, "ws"?:[...],
+ * "forward"?:{"kind","id"}, "accept_websocket"?, "fatal"?, "log"?:[...]}; body is the response body
+ * (JSON for every API route). Empty lists are omitted. next_alarm_ms absent: leave the alarm as it
+ * is; 0: no alarm needed. */
 struct eng_output {
 	const char *meta;
 	size_t meta_len;

@@ -13,8 +13,8 @@
 #include "cJSON.h"
 #include "engine.h"
 
-static int t_pass, t_fail;
-static const char *t_name = "";
+static int t_pass __attribute__((unused)), t_fail __attribute__((unused));
+static const char *t_name __attribute__((unused)) = "";
 
 #define CHECK(cond)                                                                            \
 	do {                                                                                   \
