@@ -4,6 +4,8 @@
 
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
+# `make V=1` shows every compiler command line.
+Q := $(if $(V),,@)
 
 DEPS    := .deps
 BUILD   := build
@@ -44,7 +46,7 @@ WCC      := clang-14
 WASM_OPT_LEVEL ?= -Oz
 WASM     := $(BUILD)/wasm
 WASM_CFLAGS := --target=wasm32-wasi $(WASM_OPT_LEVEL) -flto=thin $(WARN) -Wno-unused-command-line-argument \
-	$(INCLUDES) -Iwasm -DNDEBUG
+	$(INCLUDES) -DNDEBUG
 # No -O on the link line: clang-14 would run wasm-opt itself when it is on PATH.
 WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048576 \
 	-Wl,--strip-all -flto=thin
@@ -52,12 +54,14 @@ WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048
 # ---- wasm (Debian's emscripten, STANDALONE_WASM) ------------------------------------------------
 EMCC     := emcc
 WASM_EMCC := $(BUILD)/wasm-emcc
-EMCC_CFLAGS := -Oz $(WARN) -Wno-unused-command-line-argument $(INCLUDES) -Iwasm -DNDEBUG
+EMCC_CFLAGS := -Oz $(WARN) -Wno-unused-command-line-argument $(INCLUDES) -DNDEBUG
 EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1048576 \
 	-sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0
 
+# The engine's objects in a build directory; the wasm builds add the wasm/ layer.
 ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations_gen.o \
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
+WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o
 
 .PHONY: help deps native wasm wasm-emcc test test-native test-worker dev bench bench-native clean distclean check-deps
 
@@ -84,30 +88,45 @@ $(GEN_MIGR): $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(@D)
 	@./scripts/embed-migrations.sh migrations > $@.tmp && mv $@.tmp $@
 
-# ---- native rules --------------------------------------------------------------------------------
-define native_rules # $(1)=dir $(2)=cflags
+# ---- compile rules, one set per build directory ---------------------------------------------------
+# $(1) build dir, $(2) compiler, $(3) flags, $(4) SQLite flags. Third-party code is compiled without
+# our warning flags: it is not ours to fix.
+define compile_rules
 $(1)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -c $$< -o $$@
+	@echo "  CC  $$< -> $(1)"
+	$(Q)$(2) $(3) -c $$< -o $$@
+$(1)/wasm/%.o: wasm/%.c wasm/abi.h src/engine.h | check-deps
+	@mkdir -p $$(@D)
+	@echo "  CC  $$< -> $(1)"
+	$(Q)$(2) $(3) -Iwasm -c $$< -o $$@
 $(1)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -c $$< -o $$@
+	$(Q)$(2) $(3) -c $$< -o $$@
 $(1)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -Wno-error -c $$< -o $$@
+	@echo "  CC  $$< -> $(1)"
+	$(Q)$(2) $(3) -w -c $$< -o $$@
 $(1)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
 	@mkdir -p $$(@D)
-	@echo "CC sqlite3.c ($(1), about a minute the first time)"
-	@$$(CC) $(filter-out -Wall -Wextra -Werror,$(2)) -w $(SQLITE_FLAGS) -c $$< -o $$@
+	@echo "  CC  $$< -> $(1) (about a minute the first time)"
+	$(Q)$(2) $(filter-out -Wall -Wextra -Werror,$(3)) -w $(4) -c $$< -o $$@
 $(1)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -Wno-error -c $$< -o $$@
-$(1)/libgastown.a: $(call ENGINE_OBJS,$(1))
-	@rm -f $$@
-	ar rcs $$@ $$^
+	@echo "  CC  $$< -> $(1)"
+	$(Q)$(2) $(3) -w -c $$< -o $$@
 endef
-$(eval $(call native_rules,$(NATIVE),$(NATIVE_CFLAGS)))
-$(eval $(call native_rules,$(ASAN),$(ASAN_CFLAGS)))
+$(eval $(call compile_rules,$(NATIVE),$(CC),$(NATIVE_CFLAGS),$(SQLITE_FLAGS)))
+$(eval $(call compile_rules,$(ASAN),$(CC),$(ASAN_CFLAGS),$(SQLITE_FLAGS)))
+$(eval $(call compile_rules,$(WASM),$(WCC),$(WASM_CFLAGS),$(SQLITE_WASM_FLAGS)))
+$(eval $(call compile_rules,$(WASM_EMCC),$(EMCC),$(EMCC_CFLAGS),$(SQLITE_WASM_FLAGS)))
+
+$(NATIVE)/libgastown.a: $(call ENGINE_OBJS,$(NATIVE))
+$(ASAN)/libgastown.a: $(call ENGINE_OBJS,$(ASAN))
+$(NATIVE)/libgastown.a $(ASAN)/libgastown.a:
+	@rm -f $@
+	@echo "  AR  $@"
+	$(Q)ar rcs $@ $^
 
 native: $(NATIVE)/libgastown.a
 
@@ -117,70 +136,24 @@ TEST_BIN := $(patsubst tests/native/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 
 $(ASAN)/tests/%: tests/native/%.c tests/native/harness.h $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -Itests/native $< $(ASAN)/libgastown.a -lm -o $@
+	@echo "  LD  $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native $< $(ASAN)/libgastown.a -lm -o $@
 
 test-native: $(TEST_BIN)
 	@./scripts/run-native-tests.sh $(TEST_BIN)
 
 # ---- wasm ----------------------------------------------------------------------------------------
-WASM_OBJS := $(patsubst src/%.c,$(WASM)/src/%.o,$(ENGINE_SRC)) $(WASM)/gen/migrations_gen.o \
-	$(WASM)/wasm/exports.o $(WASM)/wasm/vfs.o $(WASM)/third/cJSON.o $(WASM)/third/sqlite3.o \
-	$(patsubst $(MBED)/library/%.c,$(WASM)/third/mbed_%.o,$(MBED_SRC))
-
-$(WASM)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
-	@mkdir -p $(@D)
-	$(WCC) $(WASM_CFLAGS) -c $< -o $@
-$(WASM)/wasm/%.o: wasm/%.c wasm/abi.h src/engine.h | check-deps
-	@mkdir -p $(@D)
-	$(WCC) $(WASM_CFLAGS) -c $< -o $@
-$(WASM)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
-	@mkdir -p $(@D)
-	$(WCC) $(WASM_CFLAGS) -c $< -o $@
-$(WASM)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
-	@mkdir -p $(@D)
-	$(WCC) $(WASM_CFLAGS) -w -c $< -o $@
-$(WASM)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
-	@mkdir -p $(@D)
-	@echo "CC sqlite3.c (wasm, about a minute the first time)"
-	@$(WCC) $(WASM_CFLAGS) -w $(SQLITE_WASM_FLAGS) -c $< -o $@
-$(WASM)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
-	@mkdir -p $(@D)
-	$(WCC) $(WASM_CFLAGS) -w -c $< -o $@
-
-$(WASM)/gastown.wasm: $(WASM_OBJS)
-	$(WCC) $(WASM_LDFLAGS) $^ -o $(WASM)/gastown.raw.wasm
-	wasm-opt $(WASM_OPT_LEVEL) --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
+$(WASM)/gastown.wasm: $(call ENGINE_OBJS,$(WASM)) $(call WASM_LAYER,$(WASM))
+	@echo "  LD  $@"
+	$(Q)$(WCC) $(WASM_LDFLAGS) $^ -o $(WASM)/gastown.raw.wasm
+	$(Q)wasm-opt $(WASM_OPT_LEVEL) --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
 	@./scripts/wasm-size.sh $@
 
 wasm: $(WASM)/gastown.wasm
 
-# ---- wasm with emscripten ------------------------------------------------------------------------
-EMCC_OBJS := $(patsubst src/%.c,$(WASM_EMCC)/src/%.o,$(ENGINE_SRC)) $(WASM_EMCC)/gen/migrations_gen.o \
-	$(WASM_EMCC)/wasm/exports.o $(WASM_EMCC)/wasm/vfs.o $(WASM_EMCC)/third/cJSON.o \
-	$(WASM_EMCC)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(WASM_EMCC)/third/mbed_%.o,$(MBED_SRC))
-
-$(WASM_EMCC)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
-	@mkdir -p $(@D)
-	$(EMCC) $(EMCC_CFLAGS) -c $< -o $@
-$(WASM_EMCC)/wasm/%.o: wasm/%.c wasm/abi.h src/engine.h | check-deps
-	@mkdir -p $(@D)
-	$(EMCC) $(EMCC_CFLAGS) -c $< -o $@
-$(WASM_EMCC)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
-	@mkdir -p $(@D)
-	$(EMCC) $(EMCC_CFLAGS) -c $< -o $@
-$(WASM_EMCC)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
-	@mkdir -p $(@D)
-	$(EMCC) $(EMCC_CFLAGS) -w -c $< -o $@
-$(WASM_EMCC)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
-	@mkdir -p $(@D)
-	@echo "EMCC sqlite3.c (about a minute the first time)"
-	@$(EMCC) $(EMCC_CFLAGS) -w $(SQLITE_WASM_FLAGS) -c $< -o $@
-$(WASM_EMCC)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
-	@mkdir -p $(@D)
-	$(EMCC) $(EMCC_CFLAGS) -w -c $< -o $@
-
-$(WASM_EMCC)/gastown.wasm: $(EMCC_OBJS)
-	$(EMCC) $(EMCC_LDFLAGS) $^ -o $@
+$(WASM_EMCC)/gastown.wasm: $(call ENGINE_OBJS,$(WASM_EMCC)) $(call WASM_LAYER,$(WASM_EMCC))
+	@echo "  LD  $@"
+	$(Q)$(EMCC) $(EMCC_LDFLAGS) $^ -o $@
 	@./scripts/wasm-size.sh $@
 
 wasm-emcc: $(WASM_EMCC)/gastown.wasm
