@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
-const BATCH = quick ? 100 : 500, BATCHES = quick ? 6 : 20, WARMUP = quick ? 2 : 4;
+const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
 
 const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
 	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));

@@ -25,7 +25,8 @@ export class BlockStore {
 			this.sql.exec("CREATE TABLE IF NOT EXISTS blocks (no INTEGER PRIMARY KEY, data BLOB NOT NULL)");
 			this.exists = true;
 		}
-		const cur = this.sql.exec("INSERT OR REPLACE INTO blocks (no, data) VALUES (?, ?)", no, bytes.slice());
+		// bytes is a view into wasm memory, valid for this call: sql.exec copies it into storage.
+		const cur = this.sql.exec("INSERT OR REPLACE INTO blocks (no, data) VALUES (?, ?)", no, bytes);
 		if (no >= this.n) this.n = no + 1;
 		this.rowsWritten += cur.rowsWritten;
 		return 0;
