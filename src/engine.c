@@ -178,42 +178,49 @@ static char *render_body(struct call *c)
 	return s;
 }
 
+/* Append the JSON of v (consumed) as "key":value to the meta text; 0 or -1 on OOM. */
+static int meta_item(struct strbuf *sb, const char *key, cJSON *v)
+{
+	char *s = v ? json_print(v) : NULL;
+	int rc = s ? strbuf_addf(sb, ",\"%s\":%s", key, s) : -1;
+
+	cJSON_free(s);
+	cJSON_Delete(v);
+	return rc;
+}
+
+/* The meta is small and mostly fixed, so it is written as text rather than built as a tree. */
 static char *render_meta(struct call *c, int status, int alarm_known, double next_alarm, int fatal)
 {
-	cJSON *m = cJSON_CreateObject();
-	cJSON *h = cJSON_AddObjectToObject(m, "headers");
-	char *s;
+	struct strbuf sb = {0};
+	int rc;
 
-	cJSON_AddNumberToObject(m, "status", status);
-	cJSON_AddStringToObject(h, "content-type", "application/json; charset=utf-8");
-	cJSON_AddStringToObject(h, "cache-control", "no-store");
+	rc = strbuf_addf(&sb, "{\"status\":%d,\"headers\":{\"content-type\":"
+			      "\"application/json; charset=utf-8\",\"cache-control\":\"no-store\"}", status);
 	/* Empty lists are left out: most calls have none, and the host treats absent as empty. */
-	if (cJSON_GetArraySize(c->effects) > 0) {
-		cJSON_AddItemToObject(m, "effects", c->effects);
-		c->effects = NULL;
-	}
-	if (cJSON_GetArraySize(c->ws) > 0) {
-		cJSON_AddItemToObject(m, "ws", c->ws);
-		c->ws = NULL;
-	}
-	if (cJSON_GetArraySize(c->log) > 0) {
-		cJSON_AddItemToObject(m, "log", c->log);
-		c->log = NULL;
-	}
+	if (rc == 0 && cJSON_GetArraySize(c->effects) > 0)
+		rc = meta_item(&sb, "effects", c->effects), c->effects = NULL;
+	if (rc == 0 && cJSON_GetArraySize(c->ws) > 0)
+		rc = meta_item(&sb, "ws", c->ws), c->ws = NULL;
+	if (rc == 0 && cJSON_GetArraySize(c->log) > 0)
+		rc = meta_item(&sb, "log", c->log), c->log = NULL;
 	/* Absent: leave the alarm as it is (the call changed nothing). 0: no alarm needed. */
-	if (alarm_known)
-		cJSON_AddNumberToObject(m, "next_alarm_ms", next_alarm);
-	if (fatal)
-		cJSON_AddStringToObject(m, "fatal", c->err.message[0] ? c->err.message : "engine failure");
-	if (c->accept_websocket && c->err.code == ERR_NONE)
-		cJSON_AddTrueToObject(m, "accept_websocket");
-	if (c->forward) {
-		cJSON_AddItemToObject(m, "forward", c->forward);
-		c->forward = NULL;
+	if (rc == 0 && alarm_known)
+		rc = strbuf_addf(&sb, ",\"next_alarm_ms\":%.17g", next_alarm);
+	if (rc == 0 && fatal)
+		rc = meta_item(&sb, "fatal",
+			       cJSON_CreateString(c->err.message[0] ? c->err.message : "engine failure"));
+	if (rc == 0 && c->accept_websocket && c->err.code == ERR_NONE)
+		rc = strbuf_addf(&sb, ",\"accept_websocket\":true");
+	if (rc == 0 && c->forward)
+		rc = meta_item(&sb, "forward", c->forward), c->forward = NULL;
+	if (rc == 0)
+		rc = strbuf_addf(&sb, "}");
+	if (rc < 0) {
+		free(sb.buf);
+		return NULL;
 	}
-	s = json_print(m);
-	cJSON_Delete(m);
-	return s;
+	return sb.buf;
 }
 
 static void call_release(struct call *c)

@@ -143,6 +143,13 @@ int json_int(const cJSON *obj, const char *name, int required, int64_t min, int6
 	     int64_t *out, struct err *e);
 /* Parse exactly one JSON value filling buf[0..len) (whitespace around it allowed); NULL otherwise. */
 cJSON *json_parse_exact(const char *buf, size_t len);
+/* A growable text buffer; buf is malloc'd (the owner frees it) and always NUL-terminated once
+ * something was added. strbuf_addf appends printf-style; 0, or -1 on OOM (buf stays valid). */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Render v (not consumed) as compact JSON into a fresh malloc'd string; NULL on OOM. */
 char *json_print(const cJSON *v);
 

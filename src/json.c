@@ -3,6 +3,8 @@
  * missing field the same way: ERR_INVALID naming the field.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,34 @@ cJSON *json_parse_exact(const char *buf, size_t len)
 		}
 	}
 	return v;
+}
+
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = sb->cap - sb->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, sb->buf ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -1;
+		if (sb->buf && (size_t)n < room) {
+			sb->len += (size_t)n;
+			return 0;
+		}
+		size_t cap = sb->cap ? sb->cap : 256;
+		while (cap < sb->len + (size_t)n + 1)
+			cap *= 2;
+		char *grown = realloc(sb->buf, cap);
+		if (!grown)
+			return -1;
+		sb->buf = grown;
+		sb->cap = cap;
+	}
 }
 
 char *json_print(const cJSON *v)

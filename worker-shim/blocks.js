@@ -42,13 +42,9 @@ export class BlockStore {
 		return 0;
 	}
 
-	// What a rolled-back storage transaction must restore.
-	snapshot() {
-		return { exists: this.exists, n: this.n };
-	}
-
-	restore(s) {
-		this.exists = s.exists;
-		this.n = s.n;
+	// After a rolled-back storage transaction: the table's existence and the block count before it.
+	restore(exists, n) {
+		this.exists = exists;
+		this.n = n;
 	}
 }

@@ -51,8 +51,7 @@ export class EngineObject extends DurableObject {
 		const engine = this.#engine();
 		const openMs = this.openMs ?? 0;
 		this.openMs = 0;
-		const snap = this.blocks.snapshot();
-		const rows = this.blocks.rowsWritten;
+		const { exists, n, rowsWritten: rows } = this.blocks; // what a rollback restores
 		const started = performance.now();
 		let out;
 		try {
@@ -63,7 +62,7 @@ export class EngineObject extends DurableObject {
 				return o;
 			});
 		} catch (err) {
-			this.blocks.restore(snap);
+			this.blocks.restore(exists, n);
 			if (err instanceof Rejected) {
 				out = err.out;
 			} else {
@@ -77,7 +76,7 @@ export class EngineObject extends DurableObject {
 		// storage rows the call wrote.
 		out.timing = { open: openMs, engine: performance.now() - started,
 			rows: this.blocks.rowsWritten - rows };
-		for (const line of out.meta.log ?? []) this.#log(line.level, line.msg, { detail: line.detail });
+		if (out.meta.log) for (const line of out.meta.log) this.#log(line.level, line.msg, { detail: line.detail });
 		if (this.debug) this.#log("debug", "engine call", { event, status: out.meta.status, ...out.timing });
 		this.#afterCall(out.meta, socket);
 		return out;
@@ -89,13 +88,13 @@ export class EngineObject extends DurableObject {
 			if (meta.next_alarm_ms) this.ctx.storage.setAlarm(meta.next_alarm_ms);
 			else this.ctx.storage.deleteAlarm();
 		}
-		for (const fx of meta.effects ?? []) {
+		if (meta.effects) for (const fx of meta.effects) {
 			const p = this.#effect(fx);
 			this.ctx.waitUntil?.(p);
 		}
 		// Frames go to the socket that sent the message ("self"), to every socket ("all"), or to
 		// the sockets accepted with a tag.
-		for (const frame of meta.ws ?? []) {
+		if (meta.ws) for (const frame of meta.ws) {
 			const targets = frame.to === "self" ? (socket ? [socket] : [])
 				: this.ctx.getWebSockets(frame.to === "all" ? undefined : frame.to);
 			for (const t of targets) t.send(frame.data);
