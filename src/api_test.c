@@ -324,6 +324,7 @@ int api_test_ws_echo(struct call *c)
 	cJSON_AddStringToObject(frame, "to", "self");
 	cJSON_AddStringToObject(frame, "data", s);
 	cJSON_free(s);
-	cJSON_AddItemToArray(c->ws, frame);
+	if (call_append(c, &c->ws, frame) < 0)
+		return -1;
 	return call_reply(c, 200, NULL);
 }

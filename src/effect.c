@@ -59,8 +59,8 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 		return -1;
 
 	fx = cJSON_CreateObject();
-	if (!fx || !cJSON_AddItemToArray(c->effects, fx))
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	if (call_append(c, &c->effects, fx) < 0)
+		return -1;
 	cJSON_AddStringToObject(fx, "id", id_out);
 	cJSON_AddStringToObject(fx, "method", r->method);
 	cJSON_AddStringToObject(fx, "url", r->url);

@@ -107,7 +107,19 @@ void call_log(struct call *c, const char *level, const char *msg, cJSON *fields)
 	cJSON_AddStringToObject(line, "msg", msg);
 	if (fields)
 		cJSON_AddItemToObject(line, "detail", fields);
-	cJSON_AddItemToArray(c->log, line);
+	call_append(c, &c->log, line);
+}
+
+int call_append(struct call *c, cJSON **list, cJSON *item)
+{
+	/* Lists are made on first use: most calls emit no effect, frame or log line. */
+	if (!*list)
+		*list = cJSON_CreateArray();
+	if (!item || !*list || !cJSON_AddItemToArray(*list, item)) {
+		cJSON_Delete(item);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	return 0;
 }
 
 cJSON *call_body_object(struct call *c)
@@ -269,8 +281,7 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 	/* Keep nothing of a failed call: its effects were rolled back with the outbox rows. */
 	cJSON_Delete(c->effects);
 	cJSON_Delete(c->ws);
-	c->effects = cJSON_CreateArray();
-	c->ws = cJSON_CreateArray();
+	c->effects = c->ws = NULL;
 	/* A failed alarm is fatal so the platform retries it: answering it would lose the alarm. */
 	return c->err.code == ERR_INTERNAL || c->in->event == ENG_EV_ALARM ? ENG_FATAL : ENG_OK;
 }
@@ -291,9 +302,6 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 	c.cfg = &e->cfg;
 	c.in = in;
 	c.now_ms = in->now_ms;
-	c.effects = cJSON_CreateArray();
-	c.ws = cJSON_CreateArray();
-	c.log = cJSON_CreateArray();
 	c.meta = in->meta_len ? json_parse_exact(in->meta, in->meta_len) : cJSON_CreateObject();
 	if (!c.meta || !cJSON_IsObject(c.meta))
 		err_set(&c.err, ERR_INVALID, NULL, "the host sent malformed input meta");

@@ -114,10 +114,10 @@ struct call {
 	/* response */
 	int status;
 	cJSON *data;             /* success payload, wrapped as {"data": ...} (owned) */
-	cJSON *effects;          /* array of effect requests emitted by this call (owned) */
-	cJSON *ws;               /* array of WebSocket frames to send (owned) */
+	cJSON *effects;          /* array of effect requests emitted by this call (owned, or NULL) */
+	cJSON *ws;               /* array of WebSocket frames to send (owned, or NULL) */
 	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
-	cJSON *log;              /* array of structured log lines (owned) */
+	cJSON *log;              /* array of structured log lines (owned, or NULL) */
 	int trap_after_commit;
 	int accept_websocket;    /* the host should accept this request's WebSocket upgrade */
 	int alarm_dirty;         /* timers or pending effects changed: work out the next alarm again */
@@ -130,6 +130,9 @@ const char *call_bearer(struct call *c);
 int call_reply(struct call *c, int status, cJSON *data);
 /* Append a structured log line {level, msg, ...fields} (fields owned by the call afterwards). */
 void call_log(struct call *c, const char *level, const char *msg, cJSON *fields);
+/* Append item (consumed) to one of the call's output lists, making the list on first use.
+ * -1 with ERR_INTERNAL on OOM. */
+int call_append(struct call *c, cJSON **list, cJSON *item);
 /* Parse the request body as a JSON object, once; NULL with c->err set when it is not one. */
 cJSON *call_body_object(struct call *c);
 
