@@ -19,7 +19,9 @@ ENGINE_HDR := $(wildcard src/*.h)
 MIGRATIONS := $(sort $(wildcard migrations/*/*.sql))
 GEN_MIGR   := $(BUILD)/gen/migrations_gen.c
 # mbedTLS: only the modules the engine uses.
-MBED_SRC   := $(MBED)/library/sha256.c $(MBED)/library/platform_util.c
+MBED_SRC   := $(addprefix $(MBED)/library/,sha256.c platform_util.c constant_time.c md.c \
+	base64.c bignum.c bignum_core.c rsa.c rsa_alt_helpers.c oid.c asn1parse.c asn1write.c pk.c pk_wrap.c pkparse.c \
+	pem.c)
 
 # SQLite as the engine uses it everywhere: no threads, no extensions, temp storage in memory.
 SQLITE_FLAGS := -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP_STORE=3 \

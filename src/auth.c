@@ -1,7 +1,9 @@
 /*
- * auth.c - who is calling. The foundation knows one principal: the operator, holding the bearer token
- * configured for the deployment (GASTOWN_ADMIN_TOKEN). Human JWTs and agent tokens build on this file.
+ * auth.c - who is calling. Two principals so far: the operator, holding the bearer token configured
+ * for the deployment (GASTOWN_ADMIN_TOKEN), and a human user, holding a JWT from the configured
+ * issuer (jwt.c verifies it; this file turns its claims into a principal). Agent tokens come later.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -49,5 +51,70 @@ int auth_operator(struct call *c)
 			       "a bearer token is required");
 	if (!token_equal(token, want))
 		return err_set(&c->err, ERR_UNAUTHENTICATED, "authorization", "the token is not valid");
+	c->who.kind = PRINCIPAL_OPERATOR;
+	return 0;
+}
+
+static int refuse(struct call *c, const char *reason, const char *message)
+{
+	err_set(&c->err, ERR_UNAUTHENTICATED, "authorization", "%s", message);
+	snprintf(c->err.reason, sizeof c->err.reason, "%s", reason);
+	return -1;
+}
+
+/* A user id becomes part of object names and paths: printable ASCII without '/', 1-128 bytes. */
+static int usable_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == '/')
+			return 0;
+	return 1;
+}
+
+static void copy_claim(const cJSON *claims, const char *name, char *out, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, name);
+
+	snprintf(out, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+int auth_user(struct call *c)
+{
+	static const char *const messages[] = {
+		[JWT_MALFORMED] = "the token is not a well-formed JWT with an expiry",
+		[JWT_ALG_NOT_ALLOWED] = "the token's algorithm is not accepted here",
+		[JWT_BAD_SIGNATURE] = "the token's signature does not verify",
+		[JWT_EXPIRED] = "the token has expired",
+		[JWT_NOT_YET_VALID] = "the token is not valid yet",
+		[JWT_WRONG_ISSUER] = "the token was issued by another issuer",
+		[JWT_WRONG_AUDIENCE] = "the token is meant for another audience",
+	};
+	const char *token = call_bearer(c);
+	const cJSON *sub;
+	cJSON *claims = NULL;
+	enum jwt_result r;
+
+	if (!jwt_verifier_enabled(c->jwt))
+		return err_set(&c->err, ERR_FORBIDDEN, NULL,
+			       "sign-in is not configured: set GASTOWN_JWT_SECRET or GASTOWN_JWT_PUBLIC_KEY");
+	if (!token)
+		return refuse(c, "missing", "a bearer token is required");
+	r = jwt_verify(c->jwt, token, c->now_ms, &claims);
+	if (r != JWT_OK)
+		return refuse(c, jwt_result_name(r), messages[r]);
+	sub = cJSON_GetObjectItemCaseSensitive(claims, "sub");
+	if (!cJSON_IsString(sub) || !usable_id(sub->valuestring)) {
+		cJSON_Delete(claims);
+		return refuse(c, "malformed", "the token has no usable subject (sub)");
+	}
+	c->who.kind = PRINCIPAL_USER;
+	snprintf(c->who.id, sizeof c->who.id, "%s", sub->valuestring);
+	copy_claim(claims, "name", c->who.name, sizeof c->who.name);
+	copy_claim(claims, "email", c->who.email, sizeof c->who.email);
+	cJSON_Delete(claims);
 	return 0;
 }

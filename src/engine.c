@@ -14,6 +14,7 @@
 struct eng {
 	struct eng_config cfg; /* strings below are owned copies */
 	struct db *db;
+	struct jwt_verifier *jwt;
 	int migrated;
 	int alarm_known; /* the host holds the alarm the engine last asked for (no change since) */
 	char *out_meta; /* output of the last call, owned, freed by the next one */
@@ -57,11 +58,24 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 	e->cfg.db_path = dup_or_null(cfg->db_path);
 	e->cfg.vfs = dup_or_null(cfg->vfs);
 	e->cfg.admin_token = dup_or_null(cfg->admin_token);
+	/* The JWT settings live on in the verifier; the copies in cfg are not kept. */
+	e->cfg.jwt_secret = e->cfg.jwt_public_key = e->cfg.jwt_issuer = e->cfg.jwt_audience = NULL;
 	if ((cfg->object_id && !e->cfg.object_id) || (cfg->db_path && !e->cfg.db_path) ||
 	    (cfg->vfs && !e->cfg.vfs) || (cfg->admin_token && !e->cfg.admin_token)) {
 		snprintf(errbuf, errlen, "out of memory");
 		eng_close(e);
 		return ENG_FATAL;
+	}
+	{
+		struct jwt_config jc = {.hs256_secret = cfg->jwt_secret,
+					.rs256_public_pem = cfg->jwt_public_key,
+					.issuer = cfg->jwt_issuer,
+					.audience = cfg->jwt_audience,
+					.leeway_s = 60};
+		if (jwt_verifier_new(&jc, &e->jwt, errbuf, errlen) < 0) {
+			eng_close(e);
+			return ENG_FATAL;
+		}
 	}
 	if (cfg->kind != ENG_WORKER) {
 		e->db = db_open(cfg->db_path ? cfg->db_path : "town.db", cfg->vfs, &err);
@@ -80,6 +94,7 @@ void eng_close(struct eng *e)
 	if (!e)
 		return;
 	db_close(e->db);
+	jwt_verifier_free(e->jwt);
 	free((char *)e->cfg.object_id);
 	free((char *)e->cfg.db_path);
 	free((char *)e->cfg.vfs);
@@ -181,6 +196,8 @@ static char *render_body(struct call *c)
 		cJSON_AddStringToObject(err, "message", c->err.message);
 		if (c->err.field[0])
 			cJSON_AddStringToObject(err, "field", c->err.field);
+		if (c->err.reason[0])
+			cJSON_AddStringToObject(err, "reason", c->err.reason);
 	} else {
 		cJSON_AddItemToObject(root, "data", c->data ? c->data : cJSON_CreateNull());
 		c->data = NULL;
@@ -302,6 +319,7 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 	c.cfg = &e->cfg;
 	c.in = in;
 	c.now_ms = in->now_ms;
+	c.jwt = e->jwt;
 	c.meta = in->meta_len ? json_parse_exact(in->meta, in->meta_len) : cJSON_CreateObject();
 	if (!c.meta || !cJSON_IsObject(c.meta))
 		err_set(&c.err, ERR_INVALID, NULL, "the host sent malformed input meta");

@@ -28,6 +28,12 @@ struct eng_config {
 	const char *vfs;         /* SQLite VFS name, NULL for the default one */
 	const char *admin_token; /* bearer token of the operator (debug routes); NULL disables them */
 	int test_hooks;          /* 1 enables the /_test routes used by the integration tests and bench */
+	/* Human identity: bearer JWTs signed with HS256 (this secret, >= 32 bytes) and/or RS256 (this
+	 * RSA public key, PEM); NULL or "" leaves that algorithm off. iss/aud are required when set. */
+	const char *jwt_secret;
+	const char *jwt_public_key;
+	const char *jwt_issuer;
+	const char *jwt_audience;
 };
 
 enum eng_event {

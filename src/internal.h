@@ -37,6 +37,7 @@ enum err_code {
 struct err {
 	enum err_code code;
 	char field[64];    /* JSON path of the input at fault, "" if none */
+	char reason[32];   /* finer stable code, e.g. why a token was refused ("expired"), or "" */
 	char message[256];
 };
 
@@ -89,6 +90,16 @@ int migrate_apply(struct db *db, const struct migration *list, size_t count, int
 		  struct err *e);
 int migrate_version(struct db *db, int *version, struct err *e);
 
+/* Who is calling. Strings are copies held by the call. */
+enum principal_kind { PRINCIPAL_NONE = 0, PRINCIPAL_OPERATOR, PRINCIPAL_USER };
+
+struct principal {
+	enum principal_kind kind;
+	char id[129];    /* the user's id: the token's "sub" */
+	char name[129];
+	char email[255];
+};
+
 /* ---- engine.c: the per-call context and its helpers -------------------------------------------- */
 
 struct eng_state; /* struct eng, seen from inside */
@@ -122,6 +133,9 @@ struct call {
 	int accept_websocket;    /* the host should accept this request's WebSocket upgrade */
 	int alarm_dirty;         /* timers or pending effects changed: work out the next alarm again */
 	uint32_t rand_counter;   /* blocks of randomness drawn so far (id.c) */
+
+	const struct jwt_verifier *jwt; /* the engine's, borrowed */
+	struct principal who;    /* filled by auth.c for routes that require a caller */
 };
 
 /* The bearer token presented by the request, or NULL. Borrowed from meta. */
@@ -156,11 +170,50 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(p
 /* Render v (not consumed) as compact JSON into a fresh malloc'd string; NULL on OOM. */
 char *json_print(const cJSON *v);
 
+/* ---- jwt.c ------------------------------------------------------------------------------------ */
+
+enum jwt_result {
+	JWT_OK = 0,
+	JWT_MALFORMED,       /* not three base64url segments of JSON objects, or a required claim missing */
+	JWT_ALG_NOT_ALLOWED, /* alg is not one this deployment accepts ("none" never is) */
+	JWT_BAD_SIGNATURE,
+	JWT_EXPIRED,
+	JWT_NOT_YET_VALID,
+	JWT_WRONG_ISSUER,
+	JWT_WRONG_AUDIENCE
+};
+
+struct jwt_config {
+	const char *hs256_secret;     /* accept HS256 with this key (>= 32 bytes); NULL/"" disables */
+	size_t hs256_secret_len;      /* its length when it is binary; 0: strlen */
+	const char *rs256_public_pem; /* accept RS256 with this RSA public key (PEM); NULL/"" disables */
+	const char *issuer;           /* require this "iss"; NULL/"" accepts any */
+	const char *audience;         /* require this in "aud"; NULL/"" accepts any */
+	int leeway_s;                 /* clock skew allowed on exp and nbf */
+};
+
+struct jwt_verifier;
+
+/* Build a verifier; -1 with a reason in errbuf for a weak secret or an unusable key. */
+int jwt_verifier_new(const struct jwt_config *cfg, struct jwt_verifier **out, char *errbuf,
+		     size_t errlen);
+void jwt_verifier_free(struct jwt_verifier *v);
+/* 1 when at least one algorithm is configured. */
+int jwt_verifier_enabled(const struct jwt_verifier *v);
+/* Verify token at now_ms. On JWT_OK *claims is the payload object (the caller deletes it). */
+enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, double now_ms,
+			   cJSON **claims);
+/* The stable name of a result ("expired", "bad_signature", ...). */
+const char *jwt_result_name(enum jwt_result r);
+
 /* ---- auth.c ----------------------------------------------------------------------------------- */
 
 /* Require the operator's bearer token (debug routes). -1 with ERR_UNAUTHENTICATED when missing or
  * wrong; constant-time in the token's content. */
 int auth_operator(struct call *c);
+/* Require a human: a bearer JWT that verifies, with a usable "sub". Fills c->who; -1 with
+ * ERR_UNAUTHENTICATED and a reason (missing, malformed, bad_signature, expired, ...) otherwise. */
+int auth_user(struct call *c);
 
 /* ---- timer.c ---------------------------------------------------------------------------------- */
 
@@ -211,6 +264,7 @@ int route_dispatch(struct call *c);
 
 /* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
 int api_health_get(struct call *c);
+int api_me_get(struct call *c);
 int api_debug_storage(struct call *c);
 int api_test_kv_put(struct call *c);
 int api_test_kv_get(struct call *c);

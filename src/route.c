@@ -11,6 +11,7 @@
 
 #define R_TEST 1     /* only with test hooks enabled (integration tests, bench) */
 #define R_OPERATOR 2 /* requires the operator's bearer token */
+#define R_USER 4     /* requires a signed-in human (bearer JWT) */
 
 struct route {
 	enum eng_kind kind;
@@ -22,6 +23,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0},
+	{ENG_WORKER, "GET", "/api/me", api_me_get, R_USER},
 	{ENG_TOWN, "GET", "/api/towns/:town/debug/storage", api_debug_storage, R_OPERATOR},
 	{ENG_TOWN, "PUT", "/api/towns/:town/_test/kv/:key", api_test_kv_put, R_TEST},
 	{ENG_TOWN, "GET", "/api/towns/:town/_test/kv/:key", api_test_kv_get, R_TEST},
@@ -157,6 +159,8 @@ int route_dispatch(struct call *c)
 		return err_set(&c->err, ERR_TOO_LARGE, NULL, "the body is larger than %d bytes",
 			       ENG_BODY_LIMIT);
 	if ((found->flags & R_OPERATOR) && auth_operator(c) < 0)
+		return -1;
+	if ((found->flags & R_USER) && auth_user(c) < 0)
 		return -1;
 	return found->handler(c);
 }

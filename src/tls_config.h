@@ -1,11 +1,22 @@
 /*
  * tls_config.h - the mbedTLS features the engine compiles in (MBEDTLS_CONFIG_FILE). Only what the
- * engine uses: a smaller wasm, and no module that expects an operating system (no time, no sockets,
- * no file system, no entropy poll: randomness comes from the host with each call).
+ * engine uses: SHA-256 and HMAC (ids, token digests, HS256), RSA PKCS#1 v1.5 verification with PEM
+ * public keys (RS256). Nothing that expects an operating system: no time, sockets, files or entropy
+ * polling (randomness comes from the host with each call).
  */
-#ifndef GASTOWN_MBEDTLS_CONFIG_H
-#define GASTOWN_MBEDTLS_CONFIG_H
+#ifndef GASTOWN_TLS_CONFIG_H
+#define GASTOWN_TLS_CONFIG_H
 
 #define MBEDTLS_SHA256_C
+#define MBEDTLS_MD_C
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_RSA_C
+#define MBEDTLS_PKCS1_V15
+#define MBEDTLS_OID_C
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_BASE64_C
+#define MBEDTLS_PEM_PARSE_C
 
 #endif

@@ -41,7 +41,8 @@ void gt_free(int32_t ptr);
 /* Largest body the engine accepts; the host reads at most this plus one byte and flags the rest. */
 int32_t gt_body_limit(void);
 
-/* config: JSON {"kind": "worker"|"town"|"org"|"user", "id", "admin_token"?, "test_hooks"?}.
+/* config: JSON {"kind": "worker"|"town"|"org"|"user", "id", "admin_token"?, "test_hooks"?,
+ *          "jwt"?: {"secret"?, "public_key"?, "issuer"?, "audience"?}}.
  * Returns 0, or -1 with the reason in the output meta. */
 int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len);
 

@@ -68,6 +68,7 @@ GT_EXPORT("init") int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len)
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(cfg, "kind");
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(cfg, "id");
 	const cJSON *token = cJSON_GetObjectItemCaseSensitive(cfg, "admin_token");
+	const cJSON *jwt = cJSON_GetObjectItemCaseSensitive(cfg, "jwt");
 	struct eng_config ec = {0};
 	char why[256];
 	int ok = 0, rc;
@@ -87,6 +88,10 @@ GT_EXPORT("init") int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len)
 	ec.object_id = cJSON_IsString(id) ? id->valuestring : NULL;
 	ec.admin_token = cJSON_IsString(token) ? token->valuestring : NULL;
 	ec.test_hooks = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "test_hooks"));
+	ec.jwt_secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "secret"));
+	ec.jwt_public_key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "public_key"));
+	ec.jwt_issuer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "issuer"));
+	ec.jwt_audience = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "audience"));
 	ec.db_path = "object.db"; /* the VFS serves one file: the object's storage */
 	rc = eng_open(&ec, &engine, why, sizeof why);
 	cJSON_Delete(cfg);

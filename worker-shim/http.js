@@ -7,6 +7,12 @@ export function engineConfig(env, kind, id) {
 		id,
 		admin_token: env.GASTOWN_ADMIN_TOKEN || undefined,
 		test_hooks: env.GASTOWN_TEST_HOOKS === "1",
+		jwt: {
+			secret: env.GASTOWN_JWT_SECRET || undefined,
+			public_key: env.GASTOWN_JWT_PUBLIC_KEY || undefined,
+			issuer: env.GASTOWN_JWT_ISSUER || undefined,
+			audience: env.GASTOWN_JWT_AUDIENCE || undefined,
+		},
 	};
 }
 

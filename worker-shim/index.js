@@ -17,7 +17,8 @@ export default {
 		const url = new URL(request.url);
 		try {
 			front ??= new Engine(wasm, engineConfig(env, "worker"), null, log);
-			const out = front.call("request", { method: request.method, path: url.pathname, query: url.search });
+			const out = front.call("request", { method: request.method, path: url.pathname, query: url.search,
+				headers: Object.fromEntries(request.headers) });
 			if (out.rc !== 0) throw new Error(out.meta.fatal ?? "worker engine call failed");
 			const fw = out.meta.forward;
 			if (!fw) return toResponse(out);

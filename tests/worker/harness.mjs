@@ -14,7 +14,8 @@ const shimModules = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filte
 	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
 
 // Start the worker. opts.persist: a directory for durable storage (survives dispose);
-// opts.wasm: another build of the engine to load instead of build/wasm/gastown.wasm.
+// opts.wasm: another build of the engine to load instead of build/wasm/gastown.wasm;
+// opts.bindings: more environment variables (JWT settings, ...).
 export function startWorker(opts = {}) {
 	return new Miniflare({
 		modulesRoot: ROOT,
@@ -31,7 +32,11 @@ export function startWorker(opts = {}) {
 			USER: { className: "UserDO", useSQLite: true },
 		},
 		durableObjectsPersist: opts.persist ?? false,
-		bindings: { GASTOWN_TEST_HOOKS: opts.testHooks === false ? "0" : "1", GASTOWN_ADMIN_TOKEN: OPERATOR },
+		bindings: {
+			GASTOWN_TEST_HOOKS: opts.testHooks === false ? "0" : "1",
+			GASTOWN_ADMIN_TOKEN: OPERATOR,
+			...(opts.bindings ?? {}),
+		},
 	});
 }
 
