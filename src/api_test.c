@@ -212,8 +212,9 @@ int api_test_effect_start(struct call *c)
 	    json_string(b, "body", 0, VALUE_MAX, &r.body, &c->err) < 0 ||
 	    json_int(b, "timeout_ms", 0, 1, 60000, &timeout, &c->err) < 0)
 		return -1;
-	if (strncmp(r.url, "http://", 7) != 0 && strncmp(r.url, "https://", 8) != 0)
-		return err_set(&c->err, ERR_INVALID, "url", "'url' must be an http(s) URL");
+	if (strncmp(r.url, "http://", 7) != 0 && strncmp(r.url, "https://", 8) != 0 &&
+	    strncmp(r.url, "do://", 5) != 0)
+		return err_set(&c->err, ERR_INVALID, "url", "'url' must be an http(s) or do:// URL");
 	if (!r.method)
 		r.method = "GET";
 	r.timeout_ms = (int)timeout;

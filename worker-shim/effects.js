@@ -1,8 +1,13 @@
 // effects.js - performs one outbound call the engine asked for and describes the outcome in the
 // shape handle_effect_result expects. Failures are results too: a timeout or a refused connection
 // comes back as {ok: false, error: {code, message}}, never as a hang or an exception.
+// A url "do://<kind>/<id>/<path>" is a call to another Durable Object of this worker: the engine
+// never calls an object directly, it asks for an effect like any other.
+import { objectStub } from "./http.js";
 
-export async function perform(fx, bodyLimit) {
+const DO_URL = /^do:\/\/([a-z]+)\/([^/]+)(\/.*)$/;
+
+export async function perform(fx, bodyLimit, env) {
 	const init = {
 		method: fx.method,
 		headers: fx.headers ?? {},
@@ -11,7 +16,10 @@ export async function perform(fx, bodyLimit) {
 		redirect: "manual",
 	};
 	try {
-		const res = await fetch(fx.url, init);
+		const target = DO_URL.exec(fx.url);
+		const res = target
+			? await objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init)
+			: await fetch(fx.url, init);
 		const body = await readBounded(res.body, bodyLimit);
 		if (body.tooLarge) {
 			const error = { code: "too_large", message: `the response body is larger than ${bodyLimit} bytes` };

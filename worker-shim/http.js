@@ -1,6 +1,16 @@
 // http.js - small pieces shared by the worker entry and the objects: the engine configuration
 // from the environment, and turning an engine output into a Response.
 
+// Durable Object bindings by the kind the engine names (wrangler.toml).
+const BINDINGS = { town: "TOWN", org: "ORG", user: "USER" };
+
+// The stub of the object of a kind and id, as the engine names them.
+export function objectStub(env, kind, id) {
+	const ns = env[BINDINGS[kind]];
+	if (!ns) throw new Error(`no Durable Object binding for kind '${kind}'`);
+	return ns.get(ns.idFromName(id));
+}
+
 export function engineConfig(env, kind, id) {
 	return {
 		kind,

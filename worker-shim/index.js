@@ -2,13 +2,10 @@
 // names the Durable Object that owns everything else; this file only forwards.
 import wasm from "../build/wasm/gastown.wasm";
 import { Engine } from "./engine.js";
-import { engineConfig, errorResponse, toResponse } from "./http.js";
+import { engineConfig, errorResponse, objectStub, toResponse } from "./http.js";
 import { log } from "./log.js";
 
 export { OrgDO, TownDO, UserDO } from "./object.js";
-
-// Durable Object bindings by the kind the engine names (wrangler.toml).
-const BINDINGS = { town: "TOWN", org: "ORG", user: "USER" };
 
 let front = null; // the worker's own engine, one per isolate
 
@@ -22,8 +19,7 @@ export default {
 			if (out.rc !== 0) throw new Error(out.meta.fatal ?? "worker engine call failed");
 			const fw = out.meta.forward;
 			if (!fw) return toResponse(out);
-			const ns = env[BINDINGS[fw.kind]];
-			return ns.get(ns.idFromName(fw.id)).fetch(request);
+			return objectStub(env, fw.kind, fw.id).fetch(request);
 		} catch (err) {
 			front = null;
 			log("error", "worker engine failed", { error: String(err), path: url.pathname });

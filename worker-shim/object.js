@@ -102,7 +102,7 @@ export class EngineObject extends DurableObject {
 	}
 
 	async #effect(fx) {
-		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20);
+		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20, this.env);
 		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, host: new URL(fx.url).host,
 			status: result.meta.status, error: result.meta.error?.code });
 		const out = this.#run("effect", result.meta, result.body);

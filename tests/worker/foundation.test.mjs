@@ -170,3 +170,18 @@ test("WebSocket frames reach the engine and its replies come back", async (t) =>
 	assert.equal(frame.echo, "ping from test");
 	ws.close();
 });
+
+test("an effect can call another Durable Object (do://kind/id/path)", async (t) => {
+	const mf = startWorker();
+	t.after(() => mf.dispose());
+	await call(mf, "PUT", "/api/towns/beta/_test/kv/motto", { value: "from beta" });
+	const start = await call(mf, "POST", "/api/towns/alpha/_test/effects", { url: "do://town/beta/api/towns/beta/_test/kv/motto" });
+	assert.equal(start.status, 202, start.text);
+	const probe = await eventually(async () => {
+		const r = await call(mf, "GET", `/api/towns/alpha/_test/effects/${start.body.data.id}`);
+		return r.body.data.state !== "pending" && r.body.data;
+	});
+	assert.equal(probe.state, "done");
+	assert.equal(probe.status, 200);
+	assert.equal(JSON.parse(probe.body).data.value, "from beta");
+});
