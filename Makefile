@@ -130,7 +130,13 @@ $(NATIVE)/libgastown.a $(ASAN)/libgastown.a:
 	@echo "  AR  $@"
 	$(Q)ar rcs $@ $^
 
-native: $(NATIVE)/libgastown.a
+native: $(NATIVE)/libgastown.a $(NATIVE)/gt
+
+# ---- gt, the command-line client -----------------------------------------------------------------
+CLI_SRC := $(sort $(wildcard cli/*.c))
+$(NATIVE)/gt: $(CLI_SRC) cli/cli.h $(NATIVE)/libgastown.a
+	@echo "  LD  $@"
+	$(Q)$(CC) $(NATIVE_CFLAGS) -Icli $(CLI_SRC) $(NATIVE)/libgastown.a -lcurl -lm -o $@
 
 # ---- native tests --------------------------------------------------------------------------------
 TEST_SRC := $(sort $(wildcard tests/native/test_*.c))
@@ -163,10 +169,10 @@ wasm-emcc: $(WASM_EMCC)/gastown.wasm
 # ---- tests, dev, bench ---------------------------------------------------------------------------
 test: test-native test-worker
 
-test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm
+test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt
 	node --test --test-concurrency=1 tests/worker/
 
-dev: $(WASM)/gastown.wasm
+dev: $(WASM)/gastown.wasm $(NATIVE)/gt
 	@./scripts/dev.sh
 
 bench: $(WASM)/gastown.wasm

@@ -13,24 +13,26 @@ mkdir -p "$state/config" "$state/tmp" "$state/wrangler"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 export XDG_CONFIG_HOME="$state/config" TMPDIR="$state/tmp" WRANGLER_LOG_PATH="$state/tmp"
 
-# The operator token for debug routes: made once, kept with the local state.
-if [ ! -s "$state/admin-token" ]; then
-	od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$state/admin-token"
-fi
+# The operator token for debug routes and the secret that signs development sign-in tokens
+# (gt login --dev): made once, kept with the local state.
+for f in admin-token jwt-secret; do
+	[ -s "$state/$f" ] || { od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$state/$f"; chmod 600 "$state/$f"; }
+done
 token=$(cat "$state/admin-token")
 
 pids=()
 stop() {
-	trap - INT TERM EXIT
+	trap - INT TERM HUP EXIT
 	for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	echo "dev: stopped"
 }
-trap stop INT TERM EXIT
+trap stop INT TERM HUP EXIT
 
 echo "dev: starting the worker in workerd on http://$host:$port (state in .state/wrangler)"
 setsid "$top/node_modules/.bin/wrangler" dev --cwd "$top" --ip "$host" --port "$port" \
 	--persist-to "$state/wrangler" --var "GASTOWN_ADMIN_TOKEN:$token" \
+	--var "GASTOWN_JWT_SECRET:$(cat "$state/jwt-secret")" \
 	--var "GASTOWN_TEST_HOOKS:${GASTOWN_TEST_HOOKS:-0}" \
 	--show-interactive-dev-session=false --log-level "${GASTOWN_WRANGLER_LOG:-info}" &
 pids+=($!)
@@ -38,6 +40,7 @@ pids+=($!)
 for _ in $(seq 1 150); do
 	if curl -fsS "http://$host:$port/health" >/dev/null 2>&1; then
 		echo "dev: town is up: http://$host:$port/health"
+		echo "dev: sign in:  build/native/gt login --dev --user \$USER  then  build/native/gt me"
 		echo "dev: operator token (debug routes): $token  (also in .state/admin-token)"
 		echo "dev: try  curl -H \"authorization: Bearer $token\" http://$host:$port/api/towns/demo/debug/storage"
 		echo "dev: Ctrl-C stops everything"

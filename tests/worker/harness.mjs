@@ -15,9 +15,11 @@ const shimModules = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filte
 
 // Start the worker. opts.persist: a directory for durable storage (survives dispose);
 // opts.wasm: another build of the engine to load instead of build/wasm/gastown.wasm;
-// opts.bindings: more environment variables (JWT settings, ...).
+// opts.bindings: more environment variables (JWT settings, ...); opts.port: also listen on
+// 127.0.0.1:port (0 picks a free one; `await mf.ready` gives the URL) for clients outside Node.
 export function startWorker(opts = {}) {
 	return new Miniflare({
+		...(opts.port !== undefined ? { host: "127.0.0.1", port: opts.port } : {}),
 		modulesRoot: ROOT,
 		// The shim imports build/wasm/gastown.wasm; another build is served under that same name.
 		modules: [...shimModules, {

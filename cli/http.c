@@ -1,0 +1,85 @@
+/*
+ * http.c - the client's only network code: one JSON request with libcurl, bounded response size.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+
+#define RESPONSE_MAX (8 * 1024 * 1024)
+
+struct buf {
+	char *data;
+	size_t len;
+	int overflow;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t n = size * nmemb;
+	char *grown;
+
+	if (b->len + n > RESPONSE_MAX) {
+		b->overflow = 1;
+		return 0; /* makes curl stop with an error */
+	}
+	grown = realloc(b->data, b->len + n + 1);
+	if (!grown)
+		return 0;
+	b->data = grown;
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
+	      cJSON **body_out, char *err_out, size_t err_len)
+{
+	CURL *curl = curl_easy_init();
+	struct curl_slist *headers = NULL;
+	struct buf b = {0};
+	char url[4096], auth[8300];
+	long status = 0;
+	CURLcode rc;
+
+	*body_out = NULL;
+	if (!curl) {
+		snprintf(err_out, err_len, "cannot initialise libcurl");
+		return 0;
+	}
+	snprintf(url, sizeof url, "%s%s", cli->url, path);
+	headers = curl_slist_append(headers, "accept: application/json");
+	if (body)
+		headers = curl_slist_append(headers, "content-type: application/json");
+	if (cli->token[0]) {
+		snprintf(auth, sizeof auth, "authorization: Bearer %s", cli->token);
+		headers = curl_slist_append(headers, auth);
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "gt/0.1");
+	if (body)
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	rc = curl_easy_perform(curl);
+	if (rc != CURLE_OK) {
+		snprintf(err_out, err_len, "%s: %s", cli->url,
+			 b.overflow ? "response larger than 8 MiB" : curl_easy_strerror(rc));
+	} else {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		*body_out = b.data ? cJSON_Parse(b.data) : NULL;
+	}
+	free(b.data);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return (int)status;
+}
