@@ -63,7 +63,7 @@ static int refuse(struct call *c, const char *reason, const char *message)
 }
 
 /* A user id becomes part of object names and paths: printable ASCII without '/', 1-128 bytes. */
-static int usable_id(const char *s)
+int user_id_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -107,7 +107,7 @@ int auth_user(struct call *c)
 	if (r != JWT_OK)
 		return refuse(c, jwt_result_name(r), messages[r]);
 	sub = cJSON_GetObjectItemCaseSensitive(claims, "sub");
-	if (!cJSON_IsString(sub) || !usable_id(sub->valuestring)) {
+	if (!cJSON_IsString(sub) || !user_id_valid(sub->valuestring)) {
 		cJSON_Delete(claims);
 		return refuse(c, "malformed", "the token has no usable subject (sub)");
 	}

@@ -214,6 +214,8 @@ int auth_operator(struct call *c);
 /* Require a human: a bearer JWT that verifies, with a usable "sub". Fills c->who; -1 with
  * ERR_UNAUTHENTICATED and a reason (missing, malformed, bad_signature, expired, ...) otherwise. */
 int auth_user(struct call *c);
+/* 1 if s can be a user id: 1-128 printable ASCII characters, no '/'. */
+int user_id_valid(const char *s);
 
 /* ---- timer.c ---------------------------------------------------------------------------------- */
 
@@ -257,6 +259,39 @@ int id_new(struct call *c, const char *prefix, int n, char *buf, size_t len);
 /* 1 if s is a valid object id: 1-64 chars of [a-zA-Z0-9_-], not starting with '-'. */
 int id_valid(const char *s);
 
+/* ---- org.c ------------------------------------------------------------------------------------ */
+
+/* Roles in an organization (and, later, a town), ordered so that a higher one can do what a lower
+ * one can. */
+enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER };
+
+const char *role_name(enum role r);
+/* The role named s, or ROLE_NONE when s names none. */
+enum role role_parse(const char *s);
+
+#define ORG_MEMBERS_MAX 1000
+
+int org_exists(struct call *c, int *exists);
+/* Create the org with the caller as its owner; ERR_CONFLICT when it exists. */
+int org_create(struct call *c, const char *id, const char *name);
+int org_rename(struct call *c, const char *name);
+/* The org as JSON (a new tree), NULL with c->err set on failure. */
+cJSON *org_json(struct call *c);
+/* The caller's role must be at least min: ERR_NOT_FOUND for outsiders (and for an org that does
+ * not exist: the two look the same), ERR_FORBIDDEN for members below min. *caller gets the role. */
+int org_require(struct call *c, enum role min, enum role *caller);
+int org_member_role(struct call *c, const char *user_id, enum role *out);
+/* Insert or update a member as is (no rule checks: org_create and org_member_change call it). */
+int org_member_put(struct call *c, const char *user_id, enum role role, const char *name,
+		   const char *email);
+/* Add a member or change a role as `caller`: admins manage members and viewers, owners anything;
+ * the last owner stays. name/email NULL keep what is stored. */
+int org_member_change(struct call *c, enum role caller, const char *user_id, enum role role,
+		      const char *name, const char *email);
+/* Remove a member (anyone may remove themselves); the last owner stays. */
+int org_member_remove(struct call *c, enum role caller, const char *user_id);
+cJSON *org_members_json(struct call *c);
+
 /* ---- route.c ---------------------------------------------------------------------------------- */
 
 /* Dispatch a request to its handler (or forward it, for ENG_WORKER). -1 with c->err set on error. */
@@ -265,6 +300,12 @@ int route_dispatch(struct call *c);
 /* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
 int api_health_get(struct call *c);
 int api_me_get(struct call *c);
+int api_org_create(struct call *c);
+int api_org_get(struct call *c);
+int api_org_update(struct call *c);
+int api_org_members(struct call *c);
+int api_org_member_put(struct call *c);
+int api_org_member_delete(struct call *c);
 int api_debug_storage(struct call *c);
 int api_test_kv_put(struct call *c);
 int api_test_kv_get(struct call *c);

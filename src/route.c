@@ -24,7 +24,14 @@ struct route {
 static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0},
 	{ENG_WORKER, "GET", "/api/me", api_me_get, R_USER},
+	{ENG_ORG, "POST", "/api/orgs/:org", api_org_create, R_USER},
+	{ENG_ORG, "GET", "/api/orgs/:org", api_org_get, R_USER},
+	{ENG_ORG, "PATCH", "/api/orgs/:org", api_org_update, R_USER},
+	{ENG_ORG, "GET", "/api/orgs/:org/members", api_org_members, R_USER},
+	{ENG_ORG, "PUT", "/api/orgs/:org/members/:user", api_org_member_put, R_USER},
+	{ENG_ORG, "DELETE", "/api/orgs/:org/members/:user", api_org_member_delete, R_USER},
 	{ENG_TOWN, "GET", "/api/towns/:town/debug/storage", api_debug_storage, R_OPERATOR},
+	{ENG_ORG, "GET", "/api/orgs/:org/debug/storage", api_debug_storage, R_OPERATOR},
 	{ENG_TOWN, "PUT", "/api/towns/:town/_test/kv/:key", api_test_kv_put, R_TEST},
 	{ENG_TOWN, "GET", "/api/towns/:town/_test/kv/:key", api_test_kv_get, R_TEST},
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/kv-bulk", api_test_kv_bulk, R_TEST},
@@ -48,7 +55,35 @@ static const struct {
 	{"users", ENG_USER, "user", "user_id"},
 };
 
-/* Split c->path into segments (at most 8, each non-empty) in c->segbuf. */
+static int hex(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* Decode %XX escapes of one segment in place (ids such as "auth0|42" arrive as "auth0%7C42").
+ * An escape of '/' or NUL, or a broken escape, makes the path unusable. */
+static int percent_decode(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (*s == '%') {
+			int hi = hex(s[1]), lo = hi < 0 ? -1 : hex(s[2]);
+
+			if (lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15))
+				return -1;
+			*out++ = (char)(hi * 16 + lo);
+			s += 2;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* Split c->path into segments (at most 8, each non-empty, percent-decoded) in c->segbuf. */
 static int split_path(struct call *c)
 {
 	size_t n = strlen(c->path);
@@ -65,6 +100,8 @@ static int split_path(struct call *c)
 			return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
 		if (slash)
 			*slash = '\0';
+		if (*p && percent_decode(p) < 0)
+			return err_set(&c->err, ERR_INVALID, "path", "the path has a broken %%-escape");
 		if (*p)
 			c->seg[c->nseg++] = p;
 		if (!slash)
