@@ -21,6 +21,7 @@ static const struct {
 		    size_t body_len);
 } purposes[] = {
 	{"test", test_effect_done},
+	{"registry", town_registry_done},
 };
 
 static int deliver(struct call *c, const char *purpose, const char *subject, const cJSON *result,

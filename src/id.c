@@ -60,6 +60,30 @@ int id_new(struct call *c, const char *prefix, int n, char *buf, size_t len)
 	return 0;
 }
 
+int id_escape(const char *in, char *out, size_t len)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *in; in++) {
+		unsigned char ch = (unsigned char)*in;
+		int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~';
+
+		if (o + (plain ? 1 : 3) >= len)
+			return -1;
+		if (plain) {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '%';
+			out[o++] = hexd[ch >> 4];
+			out[o++] = hexd[ch & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 int id_valid(const char *s)
 {
 	size_t n = strlen(s);

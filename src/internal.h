@@ -258,6 +258,8 @@ int effect_expire(struct call *c);
 int id_new(struct call *c, const char *prefix, int n, char *buf, size_t len);
 /* 1 if s is a valid object id: 1-64 chars of [a-zA-Z0-9_-], not starting with '-'. */
 int id_valid(const char *s);
+/* Percent-encode s for a URL path segment into out; -1 if it does not fit. */
+int id_escape(const char *in, char *out, size_t len);
 
 /* ---- org.c ------------------------------------------------------------------------------------ */
 
@@ -292,6 +294,30 @@ int org_member_change(struct call *c, enum role caller, const char *user_id, enu
 int org_member_remove(struct call *c, enum role caller, const char *user_id);
 cJSON *org_members_json(struct call *c);
 
+/* ---- town.c ----------------------------------------------------------------------------------- */
+
+int town_exists(struct call *c, int *exists);
+/* Create this town owned by the caller; ERR_CONFLICT when it exists. */
+int town_create_personal(struct call *c, const char *name);
+/* Like org_require, for the town's members. */
+int town_require(struct call *c, enum role min, enum role *caller);
+cJSON *town_json(struct call *c, enum role caller);
+/* Rename and/or merge settings (NULL leaves each as it is). */
+int town_update(struct call *c, const char *name, const cJSON *settings);
+/* Delete everything the town owns and take it out of its members' registries. */
+int town_delete(struct call *c);
+/* Tell every member's registry the town's current name and their role. */
+int registry_refresh(struct call *c);
+/* Effect result of a registry update (effect.c's purpose table). */
+int town_registry_done(struct call *c, const char *subject, const cJSON *result, const char *body,
+		       size_t body_len);
+
+/* ---- user.c: a person's registry --------------------------------------------------------------- */
+
+int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
+int user_town_delete(struct call *c, const char *town_id);
+cJSON *user_towns_json(struct call *c);
+
 /* ---- route.c ---------------------------------------------------------------------------------- */
 
 /* Dispatch a request to its handler (or forward it, for ENG_WORKER). -1 with c->err set on error. */
@@ -306,6 +332,14 @@ int api_org_update(struct call *c);
 int api_org_members(struct call *c);
 int api_org_member_put(struct call *c);
 int api_org_member_delete(struct call *c);
+int api_town_create(struct call *c);
+int api_town_get(struct call *c);
+int api_town_update(struct call *c);
+int api_town_delete(struct call *c);
+int api_me_forward(struct call *c);
+int api_user_towns(struct call *c);
+int api_internal_user_town_put(struct call *c);
+int api_internal_user_town_delete(struct call *c);
 int api_debug_storage(struct call *c);
 int api_test_kv_put(struct call *c);
 int api_test_kv_get(struct call *c);

@@ -12,6 +12,8 @@
 #define R_TEST 1     /* only with test hooks enabled (integration tests, bench) */
 #define R_OPERATOR 2 /* requires the operator's bearer token */
 #define R_USER 4     /* requires a signed-in human (bearer JWT) */
+/* Routes under /_internal/ are for other objects' effects: the worker forwards only /api/ paths,
+ * so a client can never reach them. */
 
 struct route {
 	enum eng_kind kind;
@@ -24,6 +26,14 @@ struct route {
 static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0},
 	{ENG_WORKER, "GET", "/api/me", api_me_get, R_USER},
+	{ENG_WORKER, "GET", "/api/me/towns", api_me_forward, R_USER},
+	{ENG_USER, "GET", "/api/me/towns", api_user_towns, R_USER},
+	{ENG_USER, "PUT", "/_internal/towns/:town", api_internal_user_town_put, 0},
+	{ENG_USER, "DELETE", "/_internal/towns/:town", api_internal_user_town_delete, 0},
+	{ENG_TOWN, "POST", "/api/towns/:town", api_town_create, R_USER},
+	{ENG_TOWN, "GET", "/api/towns/:town", api_town_get, R_USER},
+	{ENG_TOWN, "PATCH", "/api/towns/:town", api_town_update, R_USER},
+	{ENG_TOWN, "DELETE", "/api/towns/:town", api_town_delete, R_USER},
 	{ENG_ORG, "POST", "/api/orgs/:org", api_org_create, R_USER},
 	{ENG_ORG, "GET", "/api/orgs/:org", api_org_get, R_USER},
 	{ENG_ORG, "PATCH", "/api/orgs/:org", api_org_update, R_USER},
@@ -190,7 +200,8 @@ int route_dispatch(struct call *c)
 				  : err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route: %s %s",
 					    c->method, c->path);
 	/* A Durable Object serves exactly one id; a mismatch is a host routing bug, not a user's. */
-	if (c->cfg->object_id && c->nseg >= 3 && strcmp(c->seg[2], c->cfg->object_id) != 0)
+	if (c->cfg->object_id && c->nseg >= 3 && strcmp(c->seg[0], "api") == 0 &&
+	    strcmp(c->seg[1], "me") != 0 && strcmp(c->seg[2], c->cfg->object_id) != 0)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such object here");
 	if (cJSON_IsTrue(tl) || c->in->body_len > ENG_BODY_LIMIT)
 		return err_set(&c->err, ERR_TOO_LARGE, NULL, "the body is larger than %d bytes",

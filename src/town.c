@@ -1,0 +1,263 @@
+/*
+ * town.c - the town itself: creation, who may use it, its settings and secrets, deletion. A
+ * personal town is owned by the person who created it. Each member's registry (their UserDO)
+ * learns of the town through an effect, so "my towns" is one read of one object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sqlite3.h"
+
+#define SETTINGS_MAX 16384
+
+int town_exists(struct call *c, int *exists)
+{
+	int64_t n;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM town", &n, &c->err) < 0)
+		return -1;
+	*exists = n > 0;
+	return 0;
+}
+
+/* Tell user_id's registry that it can see this town (role) or, with role NULL, no longer can. */
+static int registry_update(struct call *c, const char *user_id, const char *role)
+{
+	char url[512], uid[400], body_buf[512];
+	cJSON *body;
+	char *s = NULL;
+	int rc;
+	struct effect_req r = {.purpose = "registry", .subject = user_id, .timeout_ms = 10000};
+
+	if (id_escape(user_id, uid, sizeof uid) < 0)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "user id too long");
+	snprintf(url, sizeof url, "do://user/%s/_internal/towns/%s", uid, c->cfg->object_id);
+	r.url = url;
+	r.method = role ? "PUT" : "DELETE";
+	if (role) {
+		sqlite3_stmt *st = db_prepare(c->db, "SELECT name, owner_kind, owner_id FROM town", &c->err);
+
+		if (!st)
+			return -1;
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return db_fail(c->db, &c->err, "read town");
+		}
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(body, "owner_kind", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(body, "owner_id", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(body, "role", role);
+		sqlite3_reset(st);
+		s = json_print(body);
+		cJSON_Delete(body);
+		if (!s)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		snprintf(body_buf, sizeof body_buf, "%s", s);
+		cJSON_free(s);
+		r.body = body_buf;
+	}
+	{
+		char fx[40];
+
+		rc = effect_submit(c, &r, fx, sizeof fx);
+	}
+	return rc;
+}
+
+int town_registry_done(struct call *c, const char *subject, const cJSON *result, const char *body,
+		       size_t body_len)
+{
+	(void)body;
+	(void)body_len;
+	/* Registries converge on the next change; a failure is logged for the operator. */
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) ||
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status")) >= 300)
+		call_log(c, "warn", "a user's town registry was not updated", cJSON_CreateString(subject));
+	return 0;
+}
+
+int town_create_personal(struct call *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int exists;
+
+	if (town_exists(c, &exists) < 0)
+		return -1;
+	if (exists)
+		return err_set(&c->err, ERR_CONFLICT, "town_id", "the town '%s' already exists",
+			       c->cfg->object_id);
+	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms,"
+			       " updated_ms) VALUES (?, ?, 'user', ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	st = db_prepare(c->db, "INSERT INTO town_members(user_id, role, name, email, added_ms)"
+			       " VALUES (?, 'owner', ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->who.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->who.email, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return registry_update(c, c->who.id, "owner");
+}
+
+int town_require(struct call *c, enum role min, enum role *caller)
+{
+	sqlite3_stmt *st;
+	int exists, rc;
+
+	*caller = ROLE_NONE;
+	if (town_exists(c, &exists) < 0)
+		return -1;
+	if (exists) {
+		st = db_prepare(c->db, "SELECT role FROM town_members WHERE user_id = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, c->who.id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*caller = role_parse((const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(c->db, &c->err, "read member");
+	}
+	/* An outsider learns nothing about the town, not even that it exists. */
+	if (*caller == ROLE_NONE)
+		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
+	if (*caller < min)
+		return err_set(&c->err, ERR_FORBIDDEN, NULL, "this needs the %s role; you are %s",
+			       role_name(min), role_name(*caller));
+	return 0;
+}
+
+cJSON *town_json(struct call *c, enum role caller)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id, name, owner_kind, owner_id, created_by, created_ms, updated_ms, settings"
+		" FROM town", &c->err);
+	cJSON *t, *settings;
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_fail(c->db, &c->err, "read town");
+		return NULL;
+	}
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+	cJSON *owner = cJSON_AddObjectToObject(t, "owner");
+	cJSON_AddStringToObject(owner, "kind", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(owner, "id", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(t, "created_by", (const char *)sqlite3_column_text(st, 4));
+	cJSON_AddNumberToObject(t, "created_ms", sqlite3_column_double(st, 5));
+	cJSON_AddNumberToObject(t, "updated_ms", sqlite3_column_double(st, 6));
+	settings = cJSON_Parse((const char *)sqlite3_column_text(st, 7));
+	cJSON_AddItemToObject(t, "settings", settings ? settings : cJSON_CreateObject());
+	cJSON_AddStringToObject(t, "role", role_name(caller));
+	sqlite3_reset(st);
+	return t;
+}
+
+int town_update(struct call *c, const char *name, const cJSON *settings)
+{
+	sqlite3_stmt *st;
+	char *s = NULL;
+	int rc;
+
+	if (settings) {
+		const cJSON *item;
+
+		if (!cJSON_IsObject(settings))
+			return err_set(&c->err, ERR_INVALID, "settings", "'settings' must be an object");
+		cJSON_ArrayForEach(item, settings)
+			if (cJSON_IsObject(item) || cJSON_IsArray(item))
+				return err_set(&c->err, ERR_INVALID, "settings",
+					       "settings values are strings, numbers, booleans or null");
+		s = json_print(settings);
+		if (!s)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		if (strlen(s) > SETTINGS_MAX) {
+			cJSON_free(s);
+			return err_set(&c->err, ERR_TOO_LARGE, "settings", "settings are at most %d bytes",
+				       SETTINGS_MAX);
+		}
+	}
+	/* Settings are merged key by key; a null value removes the key. */
+	st = db_prepare(c->db, "UPDATE town SET name = coalesce(?, name),"
+			       " settings = CASE WHEN ? IS NULL THEN settings ELSE json_patch(settings, ?) END,"
+			       " updated_ms = ?", &c->err);
+	if (!st) {
+		cJSON_free(s);
+		return -1;
+	}
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (s) {
+		sqlite3_bind_text(st, 2, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, s, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_double(st, 4, c->now_ms);
+	rc = db_step_done(c->db, st, &c->err);
+	cJSON_free(s);
+	if (rc < 0)
+		return -1;
+	/* The registries show the town's name: keep them current. */
+	return name ? registry_refresh(c) : 0;
+}
+
+/* NEEDSWORK: registries of the first 64 members only; towns get more members with org towns. */
+int registry_refresh(struct call *c)
+{
+	char users[64][130], roles[64][8];
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM town_members LIMIT 64", &c->err);
+	int n = 0, rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
+		snprintf(users[n], sizeof users[n], "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(roles[n], sizeof roles[n], "%s", (const char *)sqlite3_column_text(st, 1));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(c->db, &c->err, "read members");
+	for (int i = 0; i < n; i++)
+		if (registry_update(c, users[i], roles[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int town_delete(struct call *c)
+{
+	char users[64][130];
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM town_members LIMIT 64", &c->err);
+	int n = 0, rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64)
+		snprintf(users[n++], sizeof users[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(c->db, &c->err, "read members");
+	for (int i = 0; i < n; i++)
+		if (registry_update(c, users[i], NULL) < 0)
+			return -1;
+	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
+	return db_exec(c->db, "DELETE FROM town_members; DELETE FROM town;", &c->err);
+}

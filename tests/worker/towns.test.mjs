@@ -1,0 +1,88 @@
+// towns.test.mjs - personal towns through the real worker: create, read, rename and settings,
+// delete; outsiders see nothing; the owner's registry (/api/me/towns) follows through effects
+// between Durable Objects; rejected requests leave the town's pages unchanged.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SignJWT } from "jose";
+import { call, eventually, operator, startWorker } from "./harness.mjs";
+
+const SECRET = "towns-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+
+async function as(user, name = user) {
+	const jwt = await new SignJWT({ sub: user, name })
+		.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("10m").sign(key);
+	return { authorization: `Bearer ${jwt}` };
+}
+
+const digest = async (mf, town) =>
+	(await call(mf, "GET", `/api/towns/${town}/debug/storage`, undefined, operator)).body.data.digest;
+
+test("a personal town: owner, outsiders, registry, settings, deletion", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("auth0|sarah", "Sarah"), bob = await as("bob");
+
+	const created = await call(mf, "POST", "/api/towns/home", { name: "Home" }, sarah);
+	assert.equal(created.status, 201, created.text);
+	assert.deepEqual(created.body.data.owner, { kind: "user", id: "auth0|sarah" });
+	assert.equal(created.body.data.role, "owner");
+	assert.equal((await call(mf, "POST", "/api/towns/home", { name: "Mine" }, bob)).status, 409);
+
+	assert.equal((await call(mf, "GET", "/api/towns/home", undefined, sarah)).status, 200);
+	const hidden = await call(mf, "GET", "/api/towns/home", undefined, bob);
+	assert.equal(hidden.status, 404);
+	assert.deepEqual(hidden.body, (await call(mf, "GET", "/api/towns/nowhere", undefined, bob)).body);
+	assert.equal((await call(mf, "GET", "/api/towns/home")).status, 401);
+
+	// The registry learns of the town through an effect from the town to the user's object.
+	const mine = await eventually(async () => {
+		const r = await call(mf, "GET", "/api/me/towns", undefined, sarah);
+		return r.body.data.length === 1 && r.body.data;
+	});
+	assert.deepEqual(mine, [{ id: "home", name: "Home", role: "owner", owner: { kind: "user", id: "auth0|sarah" } }]);
+	assert.deepEqual((await call(mf, "GET", "/api/me/towns", undefined, bob)).body.data, []);
+
+	// Rename and settings (merged key by key; null removes a key).
+	let r = await call(mf, "PATCH", "/api/towns/home", { name: "Homestead", settings: { max_polecats: 4, region: "eu" } }, sarah);
+	assert.equal(r.status, 200, r.text);
+	r = await call(mf, "PATCH", "/api/towns/home", { settings: { region: null, theme: "dark" } }, sarah);
+	assert.deepEqual(r.body.data.settings, { max_polecats: 4, theme: "dark" });
+	assert.equal(r.body.data.name, "Homestead");
+	await eventually(async () => (await call(mf, "GET", "/api/me/towns", undefined, sarah)).body.data[0]?.name === "Homestead");
+
+	// Rejected: outsiders and bad input change nothing.
+	const before = await digest(mf, "home");
+	const rejected = [
+		[404, "not_found", await call(mf, "PATCH", "/api/towns/home", { name: "Bob's" }, bob)],
+		[404, "not_found", await call(mf, "DELETE", "/api/towns/home", undefined, bob)],
+		[400, "invalid", await call(mf, "PATCH", "/api/towns/home", { name: "" }, sarah)],
+		[400, "invalid", await call(mf, "PATCH", "/api/towns/home", { name: "n".repeat(101) }, sarah)],
+		[400, "invalid", await call(mf, "PATCH", "/api/towns/home", { settings: [1] }, sarah)],
+		[400, "invalid", await call(mf, "PATCH", "/api/towns/home", { settings: { nested: { a: 1 } } }, sarah)],
+		[413, "too_large", await call(mf, "PATCH", "/api/towns/home", { settings: { blob: "x".repeat(20000) } }, sarah)],
+		[400, "bad_json", await call(mf, "PATCH", "/api/towns/home", "{", sarah)],
+	];
+	for (const [status, code, res] of rejected) {
+		assert.equal(res.status, status, res.text);
+		assert.equal(res.body.error.code, code, res.text);
+	}
+	assert.equal(await digest(mf, "home"), before);
+
+	// Deletion takes the town and its registry entry away; the id is free again.
+	assert.equal((await call(mf, "DELETE", "/api/towns/home", undefined, sarah)).status, 200);
+	assert.equal((await call(mf, "GET", "/api/towns/home", undefined, sarah)).status, 404);
+	await eventually(async () => (await call(mf, "GET", "/api/me/towns", undefined, sarah)).body.data.length === 0);
+	assert.equal((await call(mf, "POST", "/api/towns/home", { name: "Bob's home" }, bob)).status, 201);
+});
+
+test("internal registry routes cannot be reached from outside", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const bob = await as("bob");
+	for (const path of ["/_internal/towns/x", "/api/users/bob/_internal/towns/x", "/api/me/_internal/towns/x"]) {
+		const r = await call(mf, "PUT", path, { name: "Fake", role: "owner", owner_kind: "user", owner_id: "bob" }, bob);
+		assert.ok(r.status === 404 || r.status === 405, `${path}: ${r.text}`);
+	}
+	assert.deepEqual((await call(mf, "GET", "/api/me/towns", undefined, bob)).body.data, []);
+});
