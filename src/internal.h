@@ -261,17 +261,33 @@ int id_valid(const char *s);
 /* Percent-encode s for a URL path segment into out; -1 if it does not fit. */
 int id_escape(const char *in, char *out, size_t len);
 
-/* ---- org.c ------------------------------------------------------------------------------------ */
+/* ---- members.c: people of an organization or a town ---------------------------------------- */
 
-/* Roles in an organization (and, later, a town), ordered so that a higher one can do what a lower
- * one can. */
+/* Roles, ordered so that a higher one can do what a lower one can. */
 enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER };
 
 const char *role_name(enum role r);
 /* The role named s, or ROLE_NONE when s names none. */
 enum role role_parse(const char *s);
 
-#define ORG_MEMBERS_MAX 1000
+#define MEMBERS_MAX 1000
+
+/* The caller's role must be at least min: ERR_NOT_FOUND (naming field, "no such <what>") for
+ * outsiders and when !exists (the two look the same), ERR_FORBIDDEN below min. */
+int member_require(struct call *c, int exists, enum role min, enum role *caller, const char *field,
+		   const char *what);
+int member_role(struct call *c, const char *user_id, enum role *out);
+/* Insert or update a member as is (no rule checks). name/email NULL keep what is stored. */
+int member_put(struct call *c, const char *user_id, enum role role, const char *name,
+	       const char *email);
+/* Add a member or change a role as `caller`, under the rules above. */
+int member_change(struct call *c, enum role caller, const char *user_id, enum role role,
+		  const char *name, const char *email);
+/* Remove a member (anyone may remove themselves); the last owner stays. */
+int member_remove(struct call *c, enum role caller, const char *user_id);
+cJSON *members_json(struct call *c);
+
+/* ---- org.c ------------------------------------------------------------------------------------ */
 
 int org_exists(struct call *c, int *exists);
 /* Create the org with the caller as its owner; ERR_CONFLICT when it exists. */
@@ -279,20 +295,8 @@ int org_create(struct call *c, const char *id, const char *name);
 int org_rename(struct call *c, const char *name);
 /* The org as JSON (a new tree), NULL with c->err set on failure. */
 cJSON *org_json(struct call *c);
-/* The caller's role must be at least min: ERR_NOT_FOUND for outsiders (and for an org that does
- * not exist: the two look the same), ERR_FORBIDDEN for members below min. *caller gets the role. */
+/* member_require for this organization. */
 int org_require(struct call *c, enum role min, enum role *caller);
-int org_member_role(struct call *c, const char *user_id, enum role *out);
-/* Insert or update a member as is (no rule checks: org_create and org_member_change call it). */
-int org_member_put(struct call *c, const char *user_id, enum role role, const char *name,
-		   const char *email);
-/* Add a member or change a role as `caller`: admins manage members and viewers, owners anything;
- * the last owner stays. name/email NULL keep what is stored. */
-int org_member_change(struct call *c, enum role caller, const char *user_id, enum role role,
-		      const char *name, const char *email);
-/* Remove a member (anyone may remove themselves); the last owner stays. */
-int org_member_remove(struct call *c, enum role caller, const char *user_id);
-cJSON *org_members_json(struct call *c);
 
 /* ---- town.c ----------------------------------------------------------------------------------- */
 
@@ -308,6 +312,8 @@ int town_update(struct call *c, const char *name, const cJSON *settings);
 int town_delete(struct call *c);
 /* Tell every member's registry the town's current name and their role. */
 int registry_refresh(struct call *c);
+/* Tell one person's registry their role in this town, or (role NULL) that they left it. */
+int registry_update(struct call *c, const char *user_id, const char *role);
 /* Effect result of a registry update (effect.c's purpose table). */
 int town_registry_done(struct call *c, const char *subject, const cJSON *result, const char *body,
 		       size_t body_len);
@@ -329,9 +335,9 @@ int api_me_get(struct call *c);
 int api_org_create(struct call *c);
 int api_org_get(struct call *c);
 int api_org_update(struct call *c);
-int api_org_members(struct call *c);
-int api_org_member_put(struct call *c);
-int api_org_member_delete(struct call *c);
+int api_members_list(struct call *c);
+int api_member_put(struct call *c);
+int api_member_delete(struct call *c);
 int api_town_create(struct call *c);
 int api_town_get(struct call *c);
 int api_town_update(struct call *c);

@@ -22,7 +22,7 @@ int town_exists(struct call *c, int *exists)
 }
 
 /* Tell user_id's registry that it can see this town (role) or, with role NULL, no longer can. */
-static int registry_update(struct call *c, const char *user_id, const char *role)
+int registry_update(struct call *c, const char *user_id, const char *role)
 {
 	char url[512], uid[400], body_buf[512];
 	cJSON *body;
@@ -100,46 +100,18 @@ int town_create_personal(struct call *c, const char *name)
 	sqlite3_bind_double(st, 6, c->now_ms);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	st = db_prepare(c->db, "INSERT INTO town_members(user_id, role, name, email, added_ms)"
-			       " VALUES (?, 'owner', ?, ?, ?)", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, c->who.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c->who.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, c->who.email, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
+	if (member_put(c, c->who.id, ROLE_OWNER, c->who.name, c->who.email) < 0)
 		return -1;
 	return registry_update(c, c->who.id, "owner");
 }
 
 int town_require(struct call *c, enum role min, enum role *caller)
 {
-	sqlite3_stmt *st;
-	int exists, rc;
+	int exists;
 
-	*caller = ROLE_NONE;
 	if (town_exists(c, &exists) < 0)
 		return -1;
-	if (exists) {
-		st = db_prepare(c->db, "SELECT role FROM town_members WHERE user_id = ?", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, c->who.id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*caller = role_parse((const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(c->db, &c->err, "read member");
-	}
-	/* An outsider learns nothing about the town, not even that it exists. */
-	if (*caller == ROLE_NONE)
-		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
-	if (*caller < min)
-		return err_set(&c->err, ERR_FORBIDDEN, NULL, "this needs the %s role; you are %s",
-			       role_name(min), role_name(*caller));
-	return 0;
+	return member_require(c, exists, min, caller, "town_id", "town");
 }
 
 cJSON *town_json(struct call *c, enum role caller)
@@ -223,7 +195,7 @@ int town_update(struct call *c, const char *name, const cJSON *settings)
 int registry_refresh(struct call *c)
 {
 	char users[64][130], roles[64][8];
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM town_members LIMIT 64", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members LIMIT 64", &c->err);
 	int n = 0, rc;
 
 	if (!st)
@@ -245,7 +217,7 @@ int registry_refresh(struct call *c)
 int town_delete(struct call *c)
 {
 	char users[64][130];
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM town_members LIMIT 64", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members LIMIT 64", &c->err);
 	int n = 0, rc;
 
 	if (!st)
@@ -259,5 +231,5 @@ int town_delete(struct call *c)
 		if (registry_update(c, users[i], NULL) < 0)
 			return -1;
 	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
-	return db_exec(c->db, "DELETE FROM town_members; DELETE FROM town;", &c->err);
+	return db_exec(c->db, "DELETE FROM members; DELETE FROM town;", &c->err);
 }

@@ -11,10 +11,14 @@ CREATE TABLE town (
 	settings TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings))
 );
 
-CREATE TABLE town_members (
+-- Same shape as an organization's members: members.c serves both.
+CREATE TABLE members (
 	user_id TEXT PRIMARY KEY,
 	role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
 	name TEXT NOT NULL DEFAULT '',
 	email TEXT NOT NULL DEFAULT '',
-	added_ms REAL NOT NULL
+	added_by TEXT NOT NULL,
+	added_ms REAL NOT NULL,
+	updated_ms REAL NOT NULL
 );
+CREATE INDEX members_role ON members(role);

@@ -86,3 +86,40 @@ test("internal registry routes cannot be reached from outside", async (t) => {
 	}
 	assert.deepEqual((await call(mf, "GET", "/api/me/towns", undefined, bob)).body.data, []);
 });
+
+test("town members: roles decide, registries follow", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = { owner: await as("sarah"), admin: await as("alice"), member: await as("bob"),
+		viewer: await as("vic"), outsider: await as("olga"), nobody: {} };
+	assert.equal((await call(mf, "POST", "/api/towns/yard", { name: "Yard" }, H.owner)).status, 201);
+	for (const [u, role] of [["alice", "admin"], ["bob", "member"], ["vic", "viewer"]])
+		assert.equal((await call(mf, "PUT", `/api/towns/yard/members/${u}`, { role }, H.owner)).status, 200);
+
+	const bobsTowns = await eventually(async () => {
+		const r = await call(mf, "GET", "/api/me/towns", undefined, H.member);
+		return r.body.data.length === 1 && r.body.data;
+	});
+	assert.equal(bobsTowns[0].role, "member");
+	assert.equal((await call(mf, "GET", "/api/towns/yard", undefined, H.viewer)).body.data.role, "viewer");
+
+	const matrix = [
+		["PATCH", "/api/towns/yard", { name: "Yard 2" }, { owner: 200, admin: 200, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
+		["PUT", "/api/towns/yard/members/newbie", { role: "viewer" }, { owner: 200, admin: 200, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
+		["DELETE", "/api/towns/yard", undefined, { owner: null, admin: 403, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
+	];
+	for (const [method, path, body, expect] of matrix) {
+		for (const caller of ["nobody", "outsider", "viewer", "member", "admin", "owner"]) {
+			if (expect[caller] === null) continue;
+			const before = await digest(mf, "yard");
+			const r = await call(mf, method, path, body, H[caller]);
+			assert.equal(r.status, expect[caller], `${method} ${path} as ${caller}: ${r.text}`);
+			if (r.status >= 400) assert.equal(await digest(mf, "yard"), before, `${method} ${path} as ${caller}`);
+		}
+	}
+
+	// Removing a member takes the town out of their registry.
+	assert.equal((await call(mf, "DELETE", "/api/towns/yard/members/bob", undefined, H.admin)).status, 200);
+	assert.equal((await call(mf, "GET", "/api/towns/yard", undefined, H.member)).status, 404);
+	await eventually(async () => (await call(mf, "GET", "/api/me/towns", undefined, H.member)).body.data.length === 0);
+});

@@ -1,0 +1,66 @@
+/*
+ * api_members.c - /api/orgs/:org/members[/:user] and /api/towns/:town/members[/:user]: list,
+ * add or change, remove. members.c holds the rules; a town also tells the person's registry.
+ */
+#include "internal.h"
+
+#define NAME_MAX_LEN 100
+#define EMAIL_MAX_LEN 254
+
+/* /api/<orgs|towns>/:id/members/:user */
+static const char *member_id(struct call *c)
+{
+	return c->seg[4];
+}
+
+/* The gate of the object this engine serves. */
+static int require(struct call *c, enum role min, enum role *caller)
+{
+	return c->cfg->kind == ENG_ORG ? org_require(c, min, caller) : town_require(c, min, caller);
+}
+
+int api_members_list(struct call *c)
+{
+	enum role caller;
+	cJSON *list;
+
+	if (require(c, ROLE_VIEWER, &caller) < 0 || !(list = members_json(c)))
+		return -1;
+	return call_reply(c, 200, list);
+}
+
+int api_member_put(struct call *c)
+{
+	const cJSON *b;
+	const char *role_s, *name, *email;
+	enum role caller, role;
+	cJSON *d;
+
+	if (require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
+	    json_string(b, "role", 1, 16, &role_s, &c->err) < 0 ||
+	    json_string(b, "name", 0, NAME_MAX_LEN, &name, &c->err) < 0 ||
+	    json_string(b, "email", 0, EMAIL_MAX_LEN, &email, &c->err) < 0)
+		return -1;
+	if ((role = role_parse(role_s)) == ROLE_NONE)
+		return err_set(&c->err, ERR_INVALID, "role", "'role' must be owner, admin, member or viewer");
+	if (!user_id_valid(member_id(c)))
+		return err_set(&c->err, ERR_INVALID, "user_id",
+			       "a user id is 1-128 printable ASCII characters without '/'");
+	if (member_change(c, caller, member_id(c), role, name, email) < 0 ||
+	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), role_name(role)) < 0))
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "user_id", member_id(c));
+	cJSON_AddStringToObject(d, "role", role_name(role));
+	return call_reply(c, 200, d);
+}
+
+int api_member_delete(struct call *c)
+{
+	enum role caller;
+
+	if (require(c, ROLE_VIEWER, &caller) < 0 || member_remove(c, caller, member_id(c)) < 0 ||
+	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), NULL) < 0))
+		return -1;
+	return call_reply(c, 200, NULL);
+}
