@@ -125,6 +125,11 @@ void call_log(struct call *c, const char *level, const char *msg, cJSON *fields)
 	call_append(c, &c->log, line);
 }
 
+const char *call_requested_by(struct call *c)
+{
+	return c->who.id;
+}
+
 int call_append(struct call *c, cJSON **list, cJSON *item)
 {
 	/* Lists are made on first use: most calls emit no effect, frame or log line. */

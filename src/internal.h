@@ -144,6 +144,9 @@ const char *call_bearer(struct call *c);
 int call_reply(struct call *c, int status, cJSON *data);
 /* Append a structured log line {level, msg, ...fields} (fields owned by the call afterwards). */
 void call_log(struct call *c, const char *level, const char *msg, cJSON *fields);
+/* The human at the root of the caller's chain of work: a person is their own root; an agent's
+ * requests carry the root of the work they were given (agent tokens, later). */
+const char *call_requested_by(struct call *c);
 /* Append item (consumed) to one of the call's output lists, making the list on first use.
  * -1 with ERR_INTERNAL on OOM. */
 int call_append(struct call *c, cJSON **list, cJSON *item);
@@ -205,6 +208,12 @@ enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, doub
 			   cJSON **claims);
 /* The stable name of a result ("expired", "bad_signature", ...). */
 const char *jwt_result_name(enum jwt_result r);
+
+/* ---- query.c ---------------------------------------------------------------------------------- */
+
+/* The query parameter name, decoded into out: 1 when present, 0 when absent, -1 (ERR_INVALID) when
+ * malformed or longer than len - 1. */
+int query_get(struct call *c, const char *name, char *out, size_t len);
 
 /* ---- auth.c ----------------------------------------------------------------------------------- */
 
@@ -318,6 +327,51 @@ int registry_update(struct call *c, const char *user_id, const char *role);
 int town_registry_done(struct call *c, const char *subject, const cJSON *result, const char *body,
 		       size_t body_len);
 
+/* ---- bead.c ----------------------------------------------------------------------------------- */
+
+#define BEAD_DEPS_MAX 50
+
+/* Fields of a bead in a create or update; NULL (and priority -1) means not given. */
+struct bead_fields {
+	const char *title, *body, *type, *status, *assignee, *parent, *rig;
+	int priority;
+	const cJSON *labels;   /* array of strings, borrowed */
+	const cJSON *metadata; /* object, borrowed */
+};
+
+struct bead_filter {
+	const char *status, *type, *assignee, *rig, *parent, *label;
+	int ready;      /* open with no open blocker */
+	int limit;      /* 1..200 */
+	int64_t cursor; /* list beads older than this (next_cursor of the previous page), 0: newest */
+};
+
+int bead_type_valid(const char *s);
+int bead_status_valid(const char *s);
+int bead_dep_kind_valid(const char *s);
+int bead_transition_allowed(const char *from, const char *to);
+/* Create an open bead; id_out (>= 32 bytes) gets its id. Appends bead.created. */
+int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_t id_len);
+/* Apply the given fields; status moves only along allowed transitions (ERR_CONFLICT). Each changed
+ * field appends a bead.updated event with old and new. clear_assignee unassigns. */
+int bead_update(struct call *c, const char *id, const struct bead_fields *f, int clear_assignee);
+int bead_set_status(struct call *c, const char *id, const char *to, const char *reason);
+int bead_delete(struct call *c, const char *id);
+/* Dependencies: ERR_CONFLICT for a cycle of blocking or parent edges, ERR_INVALID for unknown beads. */
+int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind);
+int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
+/* 1 if the bead exists; 0 with ERR_NOT_FOUND (field bead_id) otherwise. */
+int bead_json_exists(struct call *c, const char *id);
+/* A bead with its dependencies (new tree), or NULL with ERR_NOT_FOUND. */
+cJSON *bead_json(struct call *c, const char *id);
+/* A page of beads, newest first; *next_cursor 0 when this is the last page. */
+cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor);
+/* Append to the town's feed, attributed to the caller and the human at the root of their work. */
+int event_append(struct call *c, const char *kind, const char *subject, const char *field,
+		 const char *old, const char *new_value);
+/* Events after seq `after` (optionally about one subject), oldest first; *next is the last seq. */
+cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit, int64_t *next);
+
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
 int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
@@ -343,6 +397,15 @@ int api_town_get(struct call *c);
 int api_town_update(struct call *c);
 int api_town_delete(struct call *c);
 int api_me_forward(struct call *c);
+int api_bead_create(struct call *c);
+int api_bead_get(struct call *c);
+int api_bead_list(struct call *c);
+int api_bead_update(struct call *c);
+int api_bead_close(struct call *c);
+int api_bead_delete(struct call *c);
+int api_bead_dep_add(struct call *c);
+int api_bead_dep_delete(struct call *c);
+int api_events_list(struct call *c);
 int api_user_towns(struct call *c);
 int api_internal_user_town_put(struct call *c);
 int api_internal_user_town_delete(struct call *c);

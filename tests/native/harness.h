@@ -12,6 +12,11 @@
 
 #include "cJSON.h"
 #include "engine.h"
+#include "mbedtls/base64.h"
+#include "mbedtls/md.h"
+
+/* The HS256 secret every test engine accepts (t_token mints with it). */
+#define T_JWT_SECRET "native-test-secret-0123456789abcdef-0123456789"
 
 static int t_pass __attribute__((unused)), t_fail __attribute__((unused));
 static const char *t_name __attribute__((unused)) = "";
@@ -60,7 +65,7 @@ static inline void t_cleanup(void)
 static inline struct eng *t_open(enum eng_kind kind, const char *id, int test_hooks)
 {
 	struct eng_config cfg = {.kind = kind, .object_id = id, .test_hooks = test_hooks,
-				 .admin_token = "operator-secret"};
+				 .admin_token = "operator-secret", .jwt_secret = T_JWT_SECRET};
 	struct eng *e = NULL;
 	char why[256];
 
@@ -88,6 +93,8 @@ static inline void t_res_free(struct t_res *r)
 }
 
 static double t_now = 1.7e12;
+/* 1: every call gets the same entropy (to force id collisions). */
+static int t_fixed_entropy __attribute__((unused));
 
 static inline struct t_res t_event(struct eng *e, enum eng_event ev, const char *meta, const char *body)
 {
@@ -101,8 +108,10 @@ static inline struct t_res t_event(struct eng *e, enum eng_event ev, const char 
 
 	/* Vary the entropy per call, as a host would, but reproducibly. */
 	memcpy(fresh, entropy, sizeof fresh);
-	fresh[31] = (unsigned char)rand();
-	fresh[30] = (unsigned char)rand();
+	if (!t_fixed_entropy) {
+		fresh[31] = (unsigned char)rand();
+		fresh[30] = (unsigned char)rand();
+	}
 	r.rc = eng_call(e, &in, &out);
 	r.meta = cJSON_ParseWithLength(out.meta, out.meta_len);
 	r.body = cJSON_ParseWithLength(out.body, out.body_len);
@@ -114,11 +123,47 @@ static inline struct t_res t_event(struct eng *e, enum eng_event ev, const char 
 static inline struct t_res t_request(struct eng *e, const char *method, const char *path, const char *body,
 			      const char *headers_json)
 {
-	char meta[4096];
+	char meta[4096], p[1024];
+	const char *q = strchr(path, '?');
 
-	snprintf(meta, sizeof meta, "{\"method\":\"%s\",\"path\":\"%s\",\"headers\":%s}", method, path,
-		 headers_json ? headers_json : "{}");
+	/* As the shim does: the query travels apart from the path. */
+	snprintf(p, sizeof p, "%.*s", q ? (int)(q - path) : (int)strlen(path), path);
+	snprintf(meta, sizeof meta, "{\"method\":\"%s\",\"path\":\"%s\",\"query\":\"%s\",\"headers\":%s}",
+		 method, p, q ? q : "", headers_json ? headers_json : "{}");
 	return t_event(e, ENG_EV_REQUEST, meta, body);
+}
+
+static inline void t_b64url(const unsigned char *in, size_t n, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	mbedtls_base64_encode((unsigned char *)out, cap, &len, in, n);
+	out[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (out[i] == '=') {
+			out[i] = '\0';
+			break;
+		}
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+	}
+}
+
+/* Headers JSON with a bearer token for user (valid for an hour at t_now), in a static buffer. */
+static inline const char *t_as(const char *user)
+{
+	static char headers[2048];
+	char payload[256], h[64], p[512], sig[64], signing[600];
+	unsigned char mac[32];
+
+	snprintf(payload, sizeof payload, "{\"sub\":\"%s\",\"exp\":%.0f}", user, t_now / 1000 + 3600);
+	t_b64url((const unsigned char *)"{\"alg\":\"HS256\"}", 15, h, sizeof h);
+	t_b64url((const unsigned char *)payload, strlen(payload), p, sizeof p);
+	snprintf(signing, sizeof signing, "%s.%s", h, p);
+	mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (const unsigned char *)T_JWT_SECRET,
+			strlen(T_JWT_SECRET), (const unsigned char *)signing, strlen(signing), mac);
+	t_b64url(mac, sizeof mac, sig, sizeof sig);
+	snprintf(headers, sizeof headers, "{\"authorization\":\"Bearer %s.%s\"}", signing, sig);
+	return headers;
 }
 
 /* The error code of an error response, or "" */

@@ -1,0 +1,219 @@
+/*
+ * test_bead.c - the bead model's rules through engine.h: status transitions, dependency cycles,
+ * id uniqueness when ids collide, attribution and events, and that rejected changes leave no trace.
+ */
+#include "harness.h"
+
+static struct eng *town(void)
+{
+	struct eng *e;
+	struct t_res r;
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 0);
+	r = t_request(e, "POST", "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	return e;
+}
+
+/* Create a bead titled title; its id into id (static per call site buffer from the caller). */
+static void create(struct eng *e, const char *body, char *id, size_t len)
+{
+	struct t_res r = t_request(e, "POST", "/api/towns/t1/beads", body, t_as("sarah"));
+
+	CHECK(r.status == 201);
+	snprintf(id, len, "%s", cJSON_GetStringValue(t_data(&r, "id")) ? cJSON_GetStringValue(t_data(&r, "id")) : "");
+	t_res_free(&r);
+}
+
+static int patch_status(struct eng *e, const char *id, const char *status)
+{
+	char path[128], body[64];
+	struct t_res r;
+	int st;
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", id);
+	snprintf(body, sizeof body, "{\"status\":\"%s\"}", status);
+	r = t_request(e, "PATCH", path, body, t_as("sarah"));
+	st = r.status;
+	t_res_free(&r);
+	return st;
+}
+
+static void status_transitions(void)
+{
+	struct eng *e = town();
+	char id[48];
+
+	create(e, "{\"title\":\"Fix the gate\"}", id, sizeof id);
+	CHECK(strncmp(id, "gt-", 3) == 0 && strlen(id) == 8);
+	CHECK(patch_status(e, id, "in_review") == 409); /* open cannot skip to review */
+	CHECK(patch_status(e, id, "in_progress") == 200);
+	CHECK(patch_status(e, id, "in_review") == 200);
+	CHECK(patch_status(e, id, "closed") == 200);
+	CHECK(patch_status(e, id, "in_progress") == 409); /* reopen first */
+	CHECK(patch_status(e, id, "open") == 200);
+	CHECK(patch_status(e, id, "failed") == 200);
+	CHECK(patch_status(e, id, "closed") == 409);
+	CHECK(patch_status(e, id, "open") == 200);
+	CHECK(patch_status(e, id, "done") == 400);
+	eng_close(e);
+	t_cleanup();
+}
+
+static int add_dep(struct eng *e, const char *bead, const char *dep, const char *kind)
+{
+	char path[128], body[128];
+	struct t_res r;
+	int st;
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/deps", bead);
+	snprintf(body, sizeof body, "{\"id\":\"%s\",\"kind\":\"%s\"}", dep, kind);
+	r = t_request(e, "POST", path, body, t_as("sarah"));
+	st = r.status;
+	t_res_free(&r);
+	return st;
+}
+
+static void dependency_cycles_are_rejected(void)
+{
+	struct eng *e = town();
+	char a[48], b[48], c[48];
+	struct t_res r;
+
+	create(e, "{\"title\":\"A\"}", a, sizeof a);
+	create(e, "{\"title\":\"B\"}", b, sizeof b);
+	create(e, "{\"title\":\"C\"}", c, sizeof c);
+	CHECK(add_dep(e, b, a, "blocks") == 200); /* A blocks B */
+	CHECK(add_dep(e, c, b, "blocks") == 200); /* B blocks C */
+	CHECK(add_dep(e, a, c, "blocks") == 409); /* C blocks A would close the loop */
+	CHECK(add_dep(e, a, a, "blocks") == 400);
+	CHECK(add_dep(e, a, c, "related") == 200); /* related edges may loop */
+	CHECK(add_dep(e, a, "gt-nope", "blocks") == 400);
+	CHECK(add_dep(e, a, b, "sideways") == 400);
+
+	/* Ready: open with no open blocker. Only A is ready; closing A makes B ready. */
+	r = t_request(e, "GET", "/api/towns/t1/beads?ready=true", NULL, t_as("sarah"));
+	CHECK(cJSON_GetArraySize(t_data(&r, "beads")) == 1);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(t_data(&r, "beads"), 0), "id")), a));
+	t_res_free(&r);
+	CHECK(patch_status(e, a, "closed") == 200);
+	r = t_request(e, "GET", "/api/towns/t1/beads?ready=true", NULL, t_as("sarah"));
+	CHECK(cJSON_GetArraySize(t_data(&r, "beads")) == 1);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(t_data(&r, "beads"), 0), "id")), b));
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void ids_stay_unique_when_they_collide(void)
+{
+	struct eng *e = town();
+	char a[48], b[48], c[48];
+
+	/* Same entropy for every call: each create's first candidate is the same id. */
+	t_fixed_entropy = 1;
+	create(e, "{\"title\":\"one\"}", a, sizeof a);
+	create(e, "{\"title\":\"two\"}", b, sizeof b);
+	create(e, "{\"title\":\"three\"}", c, sizeof c);
+	t_fixed_entropy = 0;
+	CHECK(strlen(a) == 8 && strlen(b) == 9 && strlen(c) == 10);
+	CHECK(strcmp(a, b) != 0 && strcmp(b, c) != 0 && strcmp(a, c) != 0);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void changes_are_attributed_events(void)
+{
+	struct eng *e = town();
+	struct t_res r;
+	char id[48], path[160];
+	const cJSON *events, *last;
+
+	create(e, "{\"title\":\"Write docs\",\"priority\":1,\"labels\":[\"docs\"]}", id, sizeof id);
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", id);
+	r = t_request(e, "PATCH", path, "{\"title\":\"Write the docs\",\"priority\":3}", t_as("sarah"));
+	CHECK(r.status == 200);
+	CHECK(cJSON_GetNumberValue(t_data(&r, "priority")) == 3);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "requested_by")), "sarah"));
+	t_res_free(&r);
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/events", id);
+	r = t_request(e, "GET", path, NULL, t_as("sarah"));
+	events = t_data(&r, "events");
+	CHECK(cJSON_GetArraySize(events) == 3); /* created, title, priority */
+	last = cJSON_GetArrayItem(events, 2);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(last, "field")), "priority"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(last, "old")), "1"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(last, "new")), "3"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(last, "actor")), "sarah"));
+	t_res_free(&r);
+
+	/* A rejected change appends nothing. */
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", id);
+	r = t_request(e, "PATCH", path, "{\"title\":\"New\",\"status\":\"in_review\"}", t_as("sarah"));
+	CHECK(r.status == 409);
+	t_res_free(&r);
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/events", id);
+	r = t_request(e, "GET", path, NULL, t_as("sarah"));
+	CHECK(cJSON_GetArraySize(t_data(&r, "events")) == 3);
+	t_res_free(&r);
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", id);
+	r = t_request(e, "GET", path, NULL, t_as("sarah"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "title")), "Write the docs"));
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void listing_pages_with_a_cursor(void)
+{
+	struct eng *e = town();
+	char id[48], path[128];
+	struct t_res r;
+	int seen = 0;
+	double cursor = 0;
+
+	for (int i = 0; i < 7; i++) {
+		char body[96];
+
+		snprintf(body, sizeof body, "{\"title\":\"bead %d\",\"labels\":[\"%s\"]}", i, i % 2 ? "odd" : "even");
+		create(e, body, id, sizeof id);
+	}
+	do {
+		if (cursor > 0)
+			snprintf(path, sizeof path, "/api/towns/t1/beads?limit=3&cursor=%.0f", cursor);
+		else
+			snprintf(path, sizeof path, "/api/towns/t1/beads?limit=3");
+		r = t_request(e, "GET", path, NULL, t_as("sarah"));
+		CHECK(r.status == 200);
+		seen += cJSON_GetArraySize(t_data(&r, "beads"));
+		cursor = cJSON_IsNumber(t_data(&r, "next_cursor")) ? cJSON_GetNumberValue(t_data(&r, "next_cursor")) : 0;
+		t_res_free(&r);
+	} while (cursor > 0 && seen < 100);
+	CHECK(seen == 7);
+	r = t_request(e, "GET", "/api/towns/t1/beads?label=odd", NULL, t_as("sarah"));
+	CHECK(cJSON_GetArraySize(t_data(&r, "beads")) == 3);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/beads?limit=0", NULL, t_as("sarah"));
+	CHECK(r.status == 400);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/beads?status=weird", NULL, t_as("sarah"));
+	CHECK(r.status == 400);
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	srand(11);
+	RUN(status_transitions);
+	RUN(dependency_cycles_are_rejected);
+	RUN(ids_stay_unique_when_they_collide);
+	RUN(changes_are_attributed_events);
+	RUN(listing_pages_with_a_cursor);
+	return t_done();
+}

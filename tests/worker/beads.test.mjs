@@ -1,0 +1,140 @@
+// beads.test.mjs - beads through the real worker: create with labels, metadata and dependencies,
+// list with filters and a cursor, update along allowed transitions, close, delete, the feed with
+// attribution; the role matrix of the writing routes; bad input that changes nothing.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SignJWT } from "jose";
+import { call, operator, startWorker } from "./harness.mjs";
+
+const SECRET = "beads-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const as = async (user) => ({ authorization: `Bearer ${await new SignJWT({ sub: user })
+	.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("10m").sign(key)}` });
+const digest = async (mf, town) =>
+	(await call(mf, "GET", `/api/towns/${town}/debug/storage`, undefined, operator)).body.data.digest;
+
+async function townWithPeople(mf) {
+	const H = { owner: await as("sarah"), admin: await as("alice"), member: await as("bob"),
+		viewer: await as("vic"), outsider: await as("olga"), nobody: {} };
+	assert.equal((await call(mf, "POST", "/api/towns/works", { name: "Works" }, H.owner)).status, 201);
+	for (const [u, role] of [["alice", "admin"], ["bob", "member"], ["vic", "viewer"]])
+		assert.equal((await call(mf, "PUT", `/api/towns/works/members/${u}`, { role }, H.owner)).status, 200);
+	return H;
+}
+
+test("beads: create, list, update, close, delete, feed", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = await townWithPeople(mf);
+	const B = "/api/towns/works/beads";
+
+	const schema = await call(mf, "POST", B, { title: "Design the schema", type: "feature", priority: 1, labels: ["db"] }, H.member);
+	assert.equal(schema.status, 201, schema.text);
+	const s = schema.body.data;
+	assert.match(s.id, /^gt-[0-9a-z]{5}$/);
+	assert.equal(s.status, "open");
+	assert.equal(s.requested_by, "bob");
+	assert.equal(s.created_by, "bob");
+
+	const api = await call(mf, "POST", B, {
+		title: "Build the API", body: "routes and handlers", labels: ["api", "db"],
+		metadata: { estimate: "2d" }, assignee: "bob", deps: [{ id: s.id, kind: "blocks" }],
+	}, H.admin);
+	assert.equal(api.status, 201, api.text);
+	assert.deepEqual(api.body.data.deps, [{ id: s.id, kind: "blocks", status: "open" }]);
+	const child = await call(mf, "POST", B, { title: "Index the table", parent: s.id }, H.owner);
+	assert.equal(child.body.data.parent, s.id);
+
+	// Filters and pages.
+	const list = async (q) => (await call(mf, "GET", `${B}${q}`, undefined, H.viewer)).body.data;
+	assert.equal((await list("")).beads.length, 3);
+	assert.deepEqual((await list("?label=db")).beads.map((b) => b.title), ["Build the API", "Design the schema"]);
+	assert.deepEqual((await list("?assignee=bob")).beads.map((b) => b.id), [api.body.data.id]);
+	assert.deepEqual((await list("?ready=true")).beads.map((b) => b.id).sort(), [s.id, child.body.data.id].sort());
+	const page1 = await list("?limit=2");
+	assert.equal(page1.beads.length, 2);
+	const page2 = await list(`?limit=2&cursor=${page1.next_cursor}`);
+	assert.deepEqual(page2.beads.map((b) => b.title), ["Design the schema"]);
+	assert.equal(page2.next_cursor, null);
+
+	// Work moves the bead along; closing the blocker makes the API bead ready.
+	assert.equal((await call(mf, "PATCH", `${B}/${s.id}`, { status: "in_progress", assignee: "alice" }, H.member)).status, 200);
+	const closed = await call(mf, "POST", `${B}/${s.id}/close`, { reason: "schema merged" }, H.member);
+	assert.equal(closed.body.data.status, "closed");
+	assert.equal(closed.body.data.close_reason, "schema merged");
+	assert.ok((await list("?ready=true")).beads.some((b) => b.id === api.body.data.id));
+
+	// The feed: every change, who acted and for whom, in order.
+	const feed = (await call(mf, "GET", "/api/towns/works/events", undefined, H.viewer)).body.data.events;
+	const mine = feed.filter((e) => e.subject === s.id).map((e) => [e.kind, e.field, e.new, e.actor]);
+	assert.deepEqual(mine, [
+		["bead.created", null, "Design the schema", "bob"],
+		["bead.updated", "assignee", "alice", "bob"],
+		["bead.updated", "status", "in_progress", "bob"],
+		["bead.closed", "status", "closed", "bob"],
+	]);
+	const later = (await call(mf, "GET", `/api/towns/works/events?after=${feed.at(-1).seq}`, undefined, H.viewer)).body.data;
+	assert.deepEqual(later.events, []);
+
+	// Delete (admin) removes the bead and its edges.
+	assert.equal((await call(mf, "DELETE", `${B}/${s.id}`, undefined, H.admin)).status, 200);
+	assert.equal((await call(mf, "GET", `${B}/${s.id}`, undefined, H.viewer)).status, 404);
+	assert.deepEqual((await call(mf, "GET", `${B}/${api.body.data.id}`, undefined, H.viewer)).body.data.deps, []);
+});
+
+test("beads: who may do what, and bad input changes nothing", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = await townWithPeople(mf);
+	const B = "/api/towns/works/beads";
+	const a = (await call(mf, "POST", B, { title: "A" }, H.owner)).body.data.id;
+	const b = (await call(mf, "POST", B, { title: "B", deps: [{ id: a }] }, H.owner)).body.data.id;
+
+	const matrix = [
+		["POST", B, { title: "New" }, { owner: 201, admin: 201, member: 201, viewer: 403, outsider: 404, nobody: 401 }],
+		["GET", `${B}/${a}`, undefined, { owner: 200, admin: 200, member: 200, viewer: 200, outsider: 404, nobody: 401 }],
+		["PATCH", `${B}/${a}`, { priority: 0 }, { owner: 200, admin: 200, member: 200, viewer: 403, outsider: 404, nobody: 401 }],
+		["POST", `${B}/${a}/deps`, { id: b, kind: "related" }, { owner: 200, admin: 200, member: 200, viewer: 403, outsider: 404, nobody: 401 }],
+		["DELETE", `${B}/${a}`, undefined, { owner: null, admin: null, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
+	];
+	for (const [method, path, body, expect] of matrix) {
+		for (const caller of ["nobody", "outsider", "viewer", "member", "admin", "owner"]) {
+			if (expect[caller] === null) continue;
+			const before = await digest(mf, "works");
+			const r = await call(mf, method, path, body, H[caller]);
+			assert.equal(r.status, expect[caller], `${method} ${path} as ${caller}: ${r.text}`);
+			if (r.status >= 400) assert.equal(await digest(mf, "works"), before, `${method} ${path} as ${caller}`);
+		}
+	}
+
+	const before = await digest(mf, "works");
+	const bad = [
+		["POST", B, {}, 400, "title"],
+		["POST", B, { title: "" }, 400, "title"],
+		["POST", B, { title: "t".repeat(201) }, 400, "title"],
+		["POST", B, { title: "x", type: "saga" }, 400, "type"],
+		["POST", B, { title: "x", priority: 5 }, 400, "priority"],
+		["POST", B, { title: "x", priority: "high" }, 400, "priority"],
+		["POST", B, { title: "x", labels: "db" }, 400, "labels"],
+		["POST", B, { title: "x", labels: ["a", "a"] }, 400, "labels"],
+		["POST", B, { title: "x", labels: Array.from({ length: 21 }, (_, i) => `l${i}`) }, 413, "labels"],
+		["POST", B, { title: "x", metadata: [1] }, 400, "metadata"],
+		["POST", B, { title: "x", metadata: { big: "m".repeat(17000) } }, 413, "metadata"],
+		["POST", B, { title: "x", parent: "gt-none0" }, 400, "parent"],
+		["POST", B, { title: "x", deps: [{ id: "gt-none0" }] }, 400, "depends_on"],
+		["POST", B, { title: "x", deps: [{ id: a, kind: "sideways" }] }, 400, "deps"],
+		["POST", `${B}/${a}/deps`, { id: b, kind: "blocks" }, 409, "depends_on"],
+		["PATCH", `${B}/${a}`, { status: "in_review" }, 409, "status"],
+		["PATCH", `${B}/${a}`, { status: "finished" }, 400, "status"],
+		["PATCH", `${B}/gt-none0`, { title: "y" }, 404, "bead_id"],
+		["GET", `${B}?limit=500`, undefined, 400, "limit"],
+		["GET", `${B}?cursor=abc`, undefined, 400, "cursor"],
+		["POST", B, "{]", 400, null],
+	];
+	for (const [method, path, body, status, field] of bad) {
+		const r = await call(mf, method, path, body, H.owner);
+		assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(body)}: ${r.text}`);
+		if (field) assert.equal(r.body.error.field, field, r.text);
+	}
+	assert.equal(await digest(mf, "works"), before);
+});
