@@ -88,6 +88,12 @@ static int read_fields(struct call *c, const cJSON *b, int create, struct bead_f
 		return err_set(&c->err, ERR_INVALID, "title", "'title' must not be empty");
 	if (f->type && !bead_type_valid(f->type))
 		return err_set(&c->err, ERR_INVALID, "type", "unknown bead type '%s'", f->type);
+	if (f->rig) {
+		int exists = rig_exists(c, f->rig);
+
+		if (exists <= 0)
+			return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", f->rig);
+	}
 	if (f->assignee && !*f->assignee)
 		return err_set(&c->err, ERR_INVALID, "assignee", "'assignee' must not be empty (null unassigns)");
 	if (create) {

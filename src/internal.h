@@ -372,6 +372,24 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 /* Events after seq `after` (optionally about one subject), oldest first; *next is the last seq. */
 cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit, int64_t *next);
 
+/* ---- rig.c ------------------------------------------------------------------------------------ */
+
+struct rig_fields {
+	const char *id, *git_url, *default_branch, *merge_strategy;
+	int max_polecats;        /* 0: not given */
+	const cJSON *settings;   /* object, merged key by key; borrowed */
+};
+
+int rig_git_url_valid(const char *url);
+/* 1 if the rig exists, 0 if not, -1 on failure. */
+int rig_exists(struct call *c, const char *id);
+/* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */
+int rig_put(struct call *c, const struct rig_fields *f, int create);
+/* Delete a rig with no unfinished beads (ERR_CONFLICT otherwise). */
+int rig_delete(struct call *c, const char *id);
+cJSON *rig_json(struct call *c, const char *id);
+cJSON *rigs_json(struct call *c);
+
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
 int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
@@ -397,6 +415,11 @@ int api_town_get(struct call *c);
 int api_town_update(struct call *c);
 int api_town_delete(struct call *c);
 int api_me_forward(struct call *c);
+int api_rig_create(struct call *c);
+int api_rig_list(struct call *c);
+int api_rig_get(struct call *c);
+int api_rig_update(struct call *c);
+int api_rig_delete(struct call *c);
 int api_bead_create(struct call *c);
 int api_bead_get(struct call *c);
 int api_bead_list(struct call *c);
