@@ -118,3 +118,39 @@ int auth_user(struct call *c)
 	cJSON_Delete(claims);
 	return 0;
 }
+
+int auth_agent(struct call *c, int grace_s)
+{
+	const char *token = call_bearer(c);
+	const char *agent = c->nseg > 4 ? c->seg[4] : "";
+	cJSON *claims = NULL;
+	const cJSON *sub, *town, *kind, *rb;
+	enum jwt_result r;
+
+	if (!token)
+		return refuse(c, "missing", "an agent token is required");
+	r = agent_token_verify(c, token, grace_s, &claims);
+	if (r != JWT_OK)
+		return refuse(c, jwt_result_name(r), r == JWT_EXPIRED ? "the agent token has expired: refresh it"
+						      : "the agent token is not valid for this town");
+	sub = cJSON_GetObjectItemCaseSensitive(claims, "sub");
+	town = cJSON_GetObjectItemCaseSensitive(claims, "town");
+	kind = cJSON_GetObjectItemCaseSensitive(claims, "kind");
+	rb = cJSON_GetObjectItemCaseSensitive(claims, "requested_by");
+	/* The signature already ties the token to this town's key; the claims say the same. */
+	if (!cJSON_IsString(sub) || !cJSON_IsString(town) || !cJSON_IsString(kind) ||
+	    strcmp(kind->valuestring, "agent") != 0 || strcmp(town->valuestring, c->cfg->object_id) != 0) {
+		cJSON_Delete(claims);
+		return refuse(c, "malformed", "the token is not an agent token of this town");
+	}
+	if (strcmp(sub->valuestring, agent) != 0) {
+		cJSON_Delete(claims);
+		return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "an agent token acts for its own agent only");
+	}
+	c->who.kind = PRINCIPAL_AGENT;
+	snprintf(c->who.id, sizeof c->who.id, "%s", sub->valuestring);
+	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s",
+		 cJSON_IsString(rb) ? rb->valuestring : "");
+	cJSON_Delete(claims);
+	return 0;
+}

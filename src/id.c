@@ -8,7 +8,7 @@
 #include "internal.h"
 #include "mbedtls/sha256.h"
 
-static int random_bytes(struct call *c, unsigned char *out, size_t n)
+int id_random(struct call *c, unsigned char *out, size_t n)
 {
 	const struct eng_input *in = c->in;
 
@@ -49,7 +49,7 @@ int id_new(struct call *c, const char *prefix, int n, char *buf, size_t len)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "id buffer too small");
 	if (c->in->entropy_len < 16)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "host gave no entropy");
-	if (random_bytes(c, raw, (size_t)n) < 0)
+	if (id_random(c, raw, (size_t)n) < 0)
 		return -1;
 	memcpy(buf, prefix, plen);
 	buf[plen] = '-';

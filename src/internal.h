@@ -91,11 +91,12 @@ int migrate_apply(struct db *db, const struct migration *list, size_t count, int
 int migrate_version(struct db *db, int *version, struct err *e);
 
 /* Who is calling. Strings are copies held by the call. */
-enum principal_kind { PRINCIPAL_NONE = 0, PRINCIPAL_OPERATOR, PRINCIPAL_USER };
+enum principal_kind { PRINCIPAL_NONE = 0, PRINCIPAL_OPERATOR, PRINCIPAL_USER, PRINCIPAL_AGENT };
 
 struct principal {
 	enum principal_kind kind;
-	char id[129];    /* the user's id: the token's "sub" */
+	char id[129];    /* the user's or agent's id: the token's "sub" */
+	char requested_by[129]; /* an agent: the human at the root of the work it was given */
 	char name[129];
 	char email[255];
 };
@@ -206,6 +207,9 @@ int jwt_verifier_enabled(const struct jwt_verifier *v);
 /* Verify token at now_ms. On JWT_OK *claims is the payload object (the caller deletes it). */
 enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, double now_ms,
 			   cJSON **claims);
+/* Sign claims (an object, not consumed) as an HS256 JWT with key; the token is malloc'd (caller
+ * frees with cJSON_free), NULL on failure. kid, when given, goes in the header. */
+char *jwt_sign_hs256(const unsigned char *key, size_t key_len, const char *kid, const cJSON *claims);
 /* The stable name of a result ("expired", "bad_signature", ...). */
 const char *jwt_result_name(enum jwt_result r);
 
@@ -223,6 +227,9 @@ int auth_operator(struct call *c);
 /* Require a human: a bearer JWT that verifies, with a usable "sub". Fills c->who; -1 with
  * ERR_UNAUTHENTICATED and a reason (missing, malformed, bad_signature, expired, ...) otherwise. */
 int auth_user(struct call *c);
+/* Require the agent named in the path (/api/towns/:town/agents/:agent/...) holding a token this
+ * town minted for it, accepted up to grace_s after expiry. Fills c->who. */
+int auth_agent(struct call *c, int grace_s);
 /* 1 if s can be a user id: 1-128 printable ASCII characters, no '/'. */
 int user_id_valid(const char *s);
 
@@ -267,6 +274,8 @@ int effect_expire(struct call *c);
 int id_new(struct call *c, const char *prefix, int n, char *buf, size_t len);
 /* 1 if s is a valid object id: 1-64 chars of [a-zA-Z0-9_-], not starting with '-'. */
 int id_valid(const char *s);
+/* n bytes of randomness drawn from the call's entropy. */
+int id_random(struct call *c, unsigned char *out, size_t n);
 /* Percent-encode s for a URL path segment into out; -1 if it does not fit. */
 int id_escape(const char *in, char *out, size_t len);
 
@@ -390,6 +399,30 @@ int rig_delete(struct call *c, const char *id);
 cJSON *rig_json(struct call *c, const char *id);
 cJSON *rigs_json(struct call *c);
 
+/* ---- agent.c ---------------------------------------------------------------------------------- */
+
+/* Agent tokens live 15 minutes; an expired one can be refreshed for a day (the most reported
+ * failure of an earlier cloud Gas Town was agents stranded by expired tokens). */
+#define AGENT_TOKEN_TTL_S 900
+#define AGENT_TOKEN_GRACE_S 86400
+
+/* Register an agent of role (mayor, polecat, refinery, triage); polecats and refineries need a
+ * rig. ERR_CONFLICT for a second mayor or a second refinery of a rig. id_out gets its id. */
+int agent_create(struct call *c, const char *role, const char *rig, char *id_out, size_t id_len);
+int agent_exists(struct call *c, const char *id);
+cJSON *agent_json(struct call *c, const char *id);
+cJSON *agents_json(struct call *c);
+/* Put bead on agent's hook: one bead per agent, one agent per bead (ERR_CONFLICT otherwise). */
+int agent_hook(struct call *c, const char *agent, const char *bead);
+int agent_unhook(struct call *c, const char *agent);
+int agent_heartbeat(struct call *c, const char *agent);
+/* Append a status message (1-280 characters, checked by the caller); history is bounded. */
+int agent_status_add(struct call *c, const char *agent, const char *message);
+/* Mint a token for agent working for requested_by (malloc'd; cJSON_free), NULL on failure. */
+char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double *expires_ms);
+/* Verify a token minted by this town, accepting it up to grace_s after expiry. */
+enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
+
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
 int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
@@ -420,6 +453,15 @@ int api_rig_list(struct call *c);
 int api_rig_get(struct call *c);
 int api_rig_update(struct call *c);
 int api_rig_delete(struct call *c);
+int api_agent_create(struct call *c);
+int api_agent_list(struct call *c);
+int api_agent_get(struct call *c);
+int api_agent_hook(struct call *c);
+int api_agent_unhook(struct call *c);
+int api_agent_token(struct call *c);
+int api_agent_token_refresh(struct call *c);
+int api_agent_heartbeat(struct call *c);
+int api_agent_status(struct call *c);
 int api_bead_create(struct call *c);
 int api_bead_get(struct call *c);
 int api_bead_list(struct call *c);

@@ -82,7 +82,7 @@ int jwt_verifier_new(const struct jwt_config *cfg, struct jwt_verifier **out, ch
 	}
 	mbedtls_pk_init(&v->pk);
 	v->leeway_s = cfg->leeway_s;
-	if (cfg->hs256_secret && *cfg->hs256_secret) {
+	if (cfg->hs256_secret && (cfg->hs256_secret_len || *cfg->hs256_secret)) {
 		size_t len = cfg->hs256_secret_len ? cfg->hs256_secret_len : strlen(cfg->hs256_secret);
 
 		/* RFC 8725 §3.5: an HMAC key must carry enough entropy; 32 bytes is SHA-256's size. */
@@ -110,7 +110,7 @@ int jwt_verifier_new(const struct jwt_config *cfg, struct jwt_verifier **out, ch
 	}
 	v->issuer = dup_str(cfg->issuer);
 	v->audience = dup_str(cfg->audience);
-	if ((cfg->hs256_secret && *cfg->hs256_secret && !v->secret) ||
+	if ((cfg->hs256_secret && (cfg->hs256_secret_len || *cfg->hs256_secret) && !v->secret) ||
 	    (cfg->issuer && *cfg->issuer && !v->issuer) ||
 	    (cfg->audience && *cfg->audience && !v->audience)) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -249,6 +249,63 @@ static enum jwt_result check_claims(const struct jwt_verifier *v, const cJSON *p
 	if (v->audience && !audience_matches(cJSON_GetObjectItemCaseSensitive(p, "aud"), v->audience))
 		return JWT_WRONG_AUDIENCE;
 	return JWT_OK;
+}
+
+static int b64url_encode(const unsigned char *in, size_t n, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	if (mbedtls_base64_encode((unsigned char *)out, cap, &len, in, n) != 0)
+		return -1;
+	while (len > 0 && out[len - 1] == '=')
+		len--;
+	out[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+	return 0;
+}
+
+char *jwt_sign_hs256(const unsigned char *key, size_t key_len, const char *kid, const cJSON *claims)
+{
+	cJSON *header = cJSON_CreateObject();
+	char *h = NULL, *p = NULL, *out = NULL;
+	unsigned char mac[32];
+	size_t hl, pl, cap;
+
+	cJSON_AddStringToObject(header, "alg", "HS256");
+	cJSON_AddStringToObject(header, "typ", "JWT");
+	if (kid)
+		cJSON_AddStringToObject(header, "kid", kid);
+	h = json_print(header);
+	p = json_print(claims);
+	cJSON_Delete(header);
+	if (!h || !p)
+		goto out;
+	hl = strlen(h);
+	pl = strlen(p);
+	cap = (hl + pl + 64) * 4 / 3 + 128;
+	out = cJSON_malloc(cap);
+	if (!out || b64url_encode((const unsigned char *)h, hl, out, cap) < 0)
+		goto fail;
+	hl = strlen(out);
+	out[hl] = '.';
+	if (b64url_encode((const unsigned char *)p, pl, out + hl + 1, cap - hl - 1) < 0)
+		goto fail;
+	pl = strlen(out);
+	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, key_len,
+			    (const unsigned char *)out, pl, mac) != 0)
+		goto fail;
+	out[pl] = '.';
+	if (b64url_encode(mac, sizeof mac, out + pl + 1, cap - pl - 1) < 0)
+		goto fail;
+	goto out;
+fail:
+	cJSON_free(out);
+	out = NULL;
+out:
+	cJSON_free(h);
+	cJSON_free(p);
+	return out;
 }
 
 enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, double now_ms,

@@ -12,6 +12,8 @@
 #define R_TEST 1     /* only with test hooks enabled (integration tests, bench) */
 #define R_OPERATOR 2 /* requires the operator's bearer token */
 #define R_USER 4     /* requires a signed-in human (bearer JWT) */
+#define R_AGENT 8    /* requires the agent in the path, with a token this town minted */
+#define R_AGENT_GRACE 16 /* the same, accepting a recently expired token (refresh) */
 /* Routes under /_internal/ are for other objects' effects: the worker forwards only /api/ paths,
  * so a client can never reach them. */
 
@@ -45,6 +47,15 @@ static const struct route routes[] = {
 	{ENG_TOWN, "GET", "/api/towns/:town/rigs/:rig", api_rig_get, R_USER},
 	{ENG_TOWN, "PATCH", "/api/towns/:town/rigs/:rig", api_rig_update, R_USER},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/rigs/:rig", api_rig_delete, R_USER},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents", api_agent_create, R_USER},
+	{ENG_TOWN, "GET", "/api/towns/:town/agents", api_agent_list, R_USER},
+	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent", api_agent_get, R_USER},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/hook", api_agent_hook, R_USER},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/agents/:agent/hook", api_agent_unhook, R_USER},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/token", api_agent_token, R_USER},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/token/refresh", api_agent_token_refresh, R_AGENT_GRACE},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/heartbeat", api_agent_heartbeat, R_AGENT},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/status", api_agent_status, R_AGENT},
 	{ENG_TOWN, "POST", "/api/towns/:town/beads", api_bead_create, R_USER},
 	{ENG_TOWN, "GET", "/api/towns/:town/beads", api_bead_list, R_USER},
 	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead", api_bead_get, R_USER},
@@ -227,6 +238,9 @@ int route_dispatch(struct call *c)
 	if ((found->flags & R_OPERATOR) && auth_operator(c) < 0)
 		return -1;
 	if ((found->flags & R_USER) && auth_user(c) < 0)
+		return -1;
+	if ((found->flags & (R_AGENT | R_AGENT_GRACE)) &&
+	    auth_agent(c, (found->flags & R_AGENT_GRACE) ? AGENT_TOKEN_GRACE_S : 60) < 0)
 		return -1;
 	return found->handler(c);
 }

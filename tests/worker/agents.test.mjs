@@ -1,0 +1,88 @@
+// agents.test.mjs - agents through the real worker: registration (one mayor, pool names, one
+// refinery per rig), hooks (one bead per agent, one agent per bead), tokens minted by the town
+// that act for one agent in one town, heartbeats and status messages with attribution.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SignJWT } from "jose";
+import { call, operator, startWorker } from "./harness.mjs";
+
+const SECRET = "agents-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const as = async (user) => ({ authorization: `Bearer ${await new SignJWT({ sub: user })
+	.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("10m").sign(key)}` });
+const bearer = (t) => ({ authorization: `Bearer ${t}` });
+
+async function setup(mf, town, owner) {
+	assert.equal((await call(mf, "POST", `/api/towns/${town}`, { name: town }, owner)).status, 201);
+	assert.equal((await call(mf, "POST", `/api/towns/${town}/rigs`, { id: "payments", git_url: "https://git.example.com/p.git" }, owner)).status, 201);
+}
+
+test("agents: registry, hooks, tokens, status", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("sarah"), bob = await as("bob"), vic = await as("vic");
+	await setup(mf, "mill", sarah);
+	await call(mf, "PUT", "/api/towns/mill/members/bob", { role: "member" }, sarah);
+	await call(mf, "PUT", "/api/towns/mill/members/vic", { role: "viewer" }, sarah);
+	const A = "/api/towns/mill/agents";
+
+	assert.equal((await call(mf, "POST", A, { role: "mayor" }, sarah)).body.data.id, "mayor");
+	assert.equal((await call(mf, "POST", A, { role: "mayor" }, sarah)).status, 409);
+	assert.equal((await call(mf, "POST", A, { role: "polecat" }, sarah)).body.error.field, "rig");
+	const toast = await call(mf, "POST", A, { role: "polecat", rig: "payments" }, sarah);
+	assert.deepEqual([toast.body.data.id, toast.body.data.name, toast.body.data.state], ["toast", "Toast", "idle"]);
+	assert.equal((await call(mf, "POST", A, { role: "polecat", rig: "payments" }, sarah)).body.data.name, "Maple");
+	assert.equal((await call(mf, "POST", A, { role: "refinery", rig: "payments" }, sarah)).body.data.id, "refinery-payments");
+	assert.equal((await call(mf, "POST", A, { role: "refinery", rig: "payments" }, sarah)).status, 409);
+	assert.equal((await call(mf, "POST", A, { role: "polecat", rig: "payments" }, bob)).status, 403);
+	assert.equal((await call(mf, "POST", A, { role: "wizard" }, sarah)).body.error.field, "role");
+
+	// Hooks: bob's bead on Toast; Toast then works for bob.
+	const b1 = (await call(mf, "POST", "/api/towns/mill/beads", { title: "Refunds", rig: "payments" }, bob)).body.data.id;
+	const b2 = (await call(mf, "POST", "/api/towns/mill/beads", { title: "Disputes", rig: "payments" }, bob)).body.data.id;
+	assert.equal((await call(mf, "POST", `${A}/toast/hook`, { bead: b1 }, vic)).status, 403);
+	const hooked = await call(mf, "POST", `${A}/toast/hook`, { bead: b1 }, bob);
+	assert.deepEqual([hooked.body.data.hook, hooked.body.data.state, hooked.body.data.requested_by], [b1, "working", "bob"]);
+	assert.equal((await call(mf, "GET", `/api/towns/mill/beads/${b1}`, undefined, vic)).body.data.assignee, "toast");
+	assert.equal((await call(mf, "POST", `${A}/toast/hook`, { bead: b2 }, bob)).status, 409);
+	assert.equal((await call(mf, "POST", `${A}/maple/hook`, { bead: b1 }, bob)).status, 409);
+
+	// The town mints Toast a token; it works for bob, the human behind its hook.
+	assert.equal((await call(mf, "POST", `${A}/toast/token`, undefined, bob)).status, 403);
+	const minted = await call(mf, "POST", `${A}/toast/token`, undefined, sarah);
+	assert.equal(minted.status, 201, minted.text);
+	const tok = minted.body.data.token;
+	assert.ok(minted.body.data.expires_ms > Date.now());
+	assert.equal((await call(mf, "POST", `${A}/toast/heartbeat`, undefined, bearer(tok))).status, 200);
+	const said = await call(mf, "POST", `${A}/toast/status`, { message: "Reading the refund code" }, bearer(tok));
+	assert.equal(said.status, 200, said.text);
+	assert.equal(said.body.data.status, "Reading the refund code");
+	assert.equal(said.body.data.status_history.length, 1);
+	const feed = (await call(mf, "GET", "/api/towns/mill/events", undefined, vic)).body.data.events;
+	const ev = feed.find((e) => e.kind === "agent.status");
+	assert.deepEqual([ev.actor, ev.requested_by], ["toast", "bob"]);
+
+	// Refresh gives a new token; bad input and borrowed identities are refused.
+	const fresh = await call(mf, "POST", `${A}/toast/token/refresh`, undefined, bearer(tok));
+	assert.equal(fresh.status, 200, fresh.text);
+	assert.equal((await call(mf, "POST", `${A}/toast/heartbeat`, undefined, bearer(fresh.body.data.token))).status, 200);
+	assert.equal((await call(mf, "POST", `${A}/toast/status`, { message: "" }, bearer(tok))).status, 400);
+	assert.equal((await call(mf, "POST", `${A}/toast/status`, { message: "x".repeat(281) }, bearer(tok))).status, 400);
+	assert.equal((await call(mf, "POST", `${A}/maple/status`, { message: "I am Maple" }, bearer(tok))).status, 403);
+	assert.equal((await call(mf, "POST", `${A}/toast/status`, { message: "human" }, sarah)).status, 401);
+	assert.equal((await call(mf, "GET", `${A}`, undefined, bearer(tok))).status, 401); // not a person's route
+
+	// A token of this town is worthless in another town, even for an agent of the same name.
+	await setup(mf, "forge", sarah);
+	await call(mf, "POST", "/api/towns/forge/agents", { role: "polecat", rig: "payments" }, sarah);
+	const other = await call(mf, "POST", "/api/towns/forge/agents/toast/status", { message: "hi" }, bearer(tok));
+	assert.equal(other.status, 401);
+	assert.equal(other.body.error.reason, "bad_signature");
+
+	// Unhook frees Toast.
+	assert.equal((await call(mf, "DELETE", `${A}/toast/hook`, undefined, bob)).body.data.state, "idle");
+	assert.equal((await call(mf, "DELETE", `${A}/toast/hook`, undefined, bob)).status, 409);
+	const list = (await call(mf, "GET", A, undefined, vic)).body.data.map((a) => a.id);
+	assert.deepEqual(list, ["mayor", "maple", "toast", "refinery-payments"]);
+	assert.ok((await call(mf, "GET", `/api/towns/mill/debug/storage`, undefined, operator)).body.data.digest);
+});
