@@ -307,7 +307,7 @@ int api_test_ws_echo(struct call *c)
 	char *s;
 
 	if (c->in->event == ENG_EV_REQUEST) {
-		c->accept_websocket = 1;
+		c->accept_websocket = "test-echo";
 		return call_reply(c, 101, NULL);
 	}
 	if (c->in->body_len > VALUE_MAX)

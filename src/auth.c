@@ -30,8 +30,15 @@ const char *call_bearer(struct call *c)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "authorization");
 	const char *s;
 
-	if (!cJSON_IsString(v))
+	if (!cJSON_IsString(v)) {
+		/* Browsers cannot set headers on a WebSocket: the upgrade may carry ?token= instead. */
+		const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
+
+		if (cJSON_IsString(up) && query_get(c, "token", c->query_token, sizeof c->query_token) == 1)
+			return c->query_token;
+		c->err.code = ERR_NONE; /* a malformed ?token= is just no token */
 		return NULL;
+	}
 	s = v->valuestring;
 	if (strncmp(s, "Bearer ", 7) != 0 && strncmp(s, "bearer ", 7) != 0)
 		return NULL;

@@ -70,7 +70,9 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 {
 	sqlite3_stmt *st = db_prepare(c->db,
 		"INSERT INTO events(at_ms, kind, subject, actor, requested_by, field, old, new)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &c->err);
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq", &c->err);
+	cJSON *e;
+	int64_t seq;
 
 	if (!st)
 		return -1;
@@ -85,7 +87,29 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 		sqlite3_bind_text(st, 7, old, -1, SQLITE_STATIC);
 	if (new_value)
 		sqlite3_bind_text(st, 8, new_value, -1, SQLITE_STATIC);
-	return db_step_done(c->db, st, &c->err);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(c->db, &c->err, "append event");
+	}
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	/* Live to the feed's sockets; sent only if this call commits. */
+	e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "type", "event");
+	cJSON_AddNumberToObject(e, "seq", (double)seq);
+	cJSON_AddNumberToObject(e, "at_ms", c->now_ms);
+	cJSON_AddStringToObject(e, "kind", kind);
+	cJSON_AddStringToObject(e, "subject", subject);
+	cJSON_AddStringToObject(e, "actor", c->who.id);
+	cJSON_AddStringToObject(e, "requested_by", call_requested_by(c));
+	if (field)
+		cJSON_AddStringToObject(e, "field", field);
+	if (old)
+		cJSON_AddStringToObject(e, "old", old);
+	if (new_value)
+		cJSON_AddStringToObject(e, "new", new_value);
+	return ws_broadcast(c, "feed", e);
 }
 
 /* ---- reading ----------------------------------------------------------------------------------- */

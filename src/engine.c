@@ -184,9 +184,7 @@ static int run_event(struct call *c)
 			return -1;
 		return call_reply(c, 200, NULL);
 	case ENG_EV_WS_MESSAGE:
-		if (!c->cfg->test_hooks)
-			return err_set(&c->err, ERR_NOT_FOUND, NULL, "no WebSocket messages are handled yet");
-		return api_test_ws_echo(c);
+		return ws_message(c);
 	}
 	return err_set(&c->err, ERR_INVALID, NULL, "unknown event");
 }
@@ -247,7 +245,7 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 		rc = meta_item(&sb, "fatal",
 			       cJSON_CreateString(c->err.message[0] ? c->err.message : "engine failure"));
 	if (rc == 0 && c->accept_websocket && c->err.code == ERR_NONE)
-		rc = strbuf_addf(&sb, ",\"accept_websocket\":true");
+		rc = strbuf_addf(&sb, ",\"accept_websocket\":{\"tags\":[\"%s\"]}", c->accept_websocket);
 	if (rc == 0 && c->forward)
 		rc = meta_item(&sb, "forward", c->forward), c->forward = NULL;
 	if (rc == 0)

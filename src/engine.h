@@ -40,7 +40,7 @@ enum eng_event {
 	ENG_EV_REQUEST,       /* meta: {method, path, query?, headers?, body_too_large?}; body: raw bytes */
 	ENG_EV_ALARM,         /* meta: {} (may be empty); body unused */
 	ENG_EV_EFFECT_RESULT, /* meta: {id, ok, status?, headers?, error?:{code,message}}; body: response */
-	ENG_EV_WS_MESSAGE     /* meta: {socket?}; body: the frame's text */
+	ENG_EV_WS_MESSAGE     /* meta: {tags: [the socket's tags]}; body: the frame's text */
 };
 
 struct eng_input {
@@ -56,7 +56,7 @@ struct eng_input {
 
 /* The output of one call, owned by the engine and valid until the next eng_call() or eng_close().
  * meta is a JSON object: {"status", "headers", "effects"?:[...], "next_alarm_ms"?, "ws"?:[...],
- * "forward"?:{"kind","id"}, "accept_websocket"?, "fatal"?, "log"?:[...]}; body is the response body
+ * "forward"?:{"kind","id"}, "accept_websocket"?:{"tags"}, "fatal"?, "log"?:[...]}; body is the response body
  * (JSON for every API route). Empty lists are omitted. next_alarm_ms absent: leave the alarm as it
  * is; 0: no alarm needed. */
 struct eng_output {

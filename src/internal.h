@@ -131,11 +131,12 @@ struct call {
 	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
 	cJSON *log;              /* array of structured log lines (owned, or NULL) */
 	int trap_after_commit;
-	int accept_websocket;    /* the host should accept this request's WebSocket upgrade */
+	const char *accept_websocket; /* accept this request's WebSocket upgrade with this tag, or NULL */
 	int alarm_dirty;         /* timers or pending effects changed: work out the next alarm again */
 	uint32_t rand_counter;   /* blocks of randomness drawn so far (id.c) */
 
 	const struct jwt_verifier *jwt; /* the engine's, borrowed */
+	char query_token[4096];  /* a WebSocket upgrade's ?token=, decoded */
 	struct principal who;    /* filled by auth.c for routes that require a caller */
 };
 
@@ -484,6 +485,11 @@ int api_test_alarm_get(struct call *c);
 int api_test_effect_start(struct call *c);
 int api_test_effect_get(struct call *c);
 int api_test_ws_echo(struct call *c);
+int api_town_ws(struct call *c);
+/* A frame from a socket (ENG_EV_WS_MESSAGE): routed by the tag it was accepted with. */
+int ws_message(struct call *c);
+/* Queue a frame for every socket accepted with tag (sent after the call commits). */
+int ws_broadcast(struct call *c, const char *tag, cJSON *data);
 
 /* ---- hooks the test probes provide to the loop (api_test.c) ----------------------------------- */
 int test_timer_fired(struct call *c, const char *key);

@@ -125,7 +125,7 @@ export class EngineObject extends DurableObject {
 		if (out.failed) return errorResponse(500, "internal", "the request failed and changed nothing");
 		if (out.meta.accept_websocket) {
 			const pair = new WebSocketPair();
-			this.ctx.acceptWebSocket(pair[1]);
+			this.ctx.acceptWebSocket(pair[1], out.meta.accept_websocket.tags ?? []);
 			return new Response(null, { status: 101, webSocket: pair[0] });
 		}
 		return toResponse(out);
@@ -155,7 +155,8 @@ export class EngineObject extends DurableObject {
 	}
 
 	async webSocketMessage(ws, message) {
-		const out = this.#run("ws", {}, typeof message === "string" ? message : new Uint8Array(message), ws);
+		const out = this.#run("ws", { tags: this.ctx.getTags(ws) },
+			typeof message === "string" ? message : new Uint8Array(message), ws);
 		if (out.failed) return ws.close(1011, "internal error");
 		if (out.meta.status >= 400) ws.send(new TextDecoder().decode(out.body));
 	}

@@ -368,9 +368,10 @@ static void websocket_frames_echo(void)
 	e = t_open(ENG_TOWN, "t1", 1);
 	r = t_request(e, "GET", "/api/towns/t1/_test/ws", NULL, NULL);
 	CHECK(r.status == 101);
-	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r.meta, "accept_websocket")));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(r.meta, "accept_websocket"), "tags"), 0)), "test-echo"));
 	t_res_free(&r);
-	r = t_event(e, ENG_EV_WS_MESSAGE, "{}", "hi there");
+	r = t_event(e, ENG_EV_WS_MESSAGE, "{\"tags\":[\"test-echo\"]}", "hi there");
 	ws = cJSON_GetObjectItem(r.meta, "ws");
 	CHECK(cJSON_GetArraySize(ws) == 1);
 	CHECK(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ws, 0), "data")),

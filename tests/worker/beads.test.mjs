@@ -138,3 +138,40 @@ test("beads: who may do what, and bad input changes nothing", async (t) => {
 	}
 	assert.equal(await digest(mf, "works"), before);
 });
+
+test("the feed is live over a WebSocket, for members only", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = await townWithPeople(mf);
+	const token = H.viewer.authorization.slice(7);
+
+	// Outsiders and people without a token get no socket.
+	const outsider = await mf.dispatchFetch("http://gastown.test/api/towns/works/ws", { headers: { upgrade: "websocket", ...H.outsider } });
+	assert.equal(outsider.status, 404);
+	assert.equal(outsider.webSocket, null);
+	const anonymous = await mf.dispatchFetch("http://gastown.test/api/towns/works/ws", { headers: { upgrade: "websocket" } });
+	assert.equal(anonymous.status, 401);
+
+	// A viewer signs in with ?token= (as a browser must) and watches a bead being made.
+	const res = await mf.dispatchFetch(`http://gastown.test/api/towns/works/ws?token=${token}`, { headers: { upgrade: "websocket" } });
+	assert.equal(res.status, 101);
+	const ws = res.webSocket;
+	ws.accept();
+	const frames = [];
+	ws.addEventListener("message", (e) => frames.push(JSON.parse(e.data)));
+	const made = await call(mf, "POST", "/api/towns/works/beads", { title: "Live one" }, H.member);
+	ws.send(JSON.stringify({ type: "ping" }));
+	const deadline = Date.now() + 3000;
+	while (Date.now() < deadline && !frames.some((f) => f.type === "pong")) await new Promise((r) => setTimeout(r, 20));
+	const created = frames.find((f) => f.type === "event" && f.kind === "bead.created");
+	assert.ok(created, JSON.stringify(frames));
+	assert.deepEqual([created.subject, created.actor, created.requested_by, created.new], [made.body.data.id, "bob", "bob", "Live one"]);
+	assert.ok(frames.some((f) => f.type === "pong"));
+
+	// A rejected change sends nothing.
+	const count = frames.length;
+	await call(mf, "POST", "/api/towns/works/beads", { title: "" }, H.member);
+	await new Promise((r) => setTimeout(r, 100));
+	assert.equal(frames.length, count);
+	ws.close();
+});

@@ -1,0 +1,84 @@
+/*
+ * ws.c - WebSockets of a town: the live feed. A member opens /api/towns/:town/ws (signed in at the
+ * upgrade, by header or, for browsers, ?token=); the host accepts the socket with the tag "feed"
+ * and hibernates it. Every event a call commits is pushed to those sockets; a frame from a client
+ * is answered by tag (a ping gets a pong).
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+int ws_broadcast(struct call *c, const char *tag, cJSON *data)
+{
+	cJSON *frame = cJSON_CreateObject();
+	char *s = json_print(data);
+
+	cJSON_Delete(data);
+	if (!s) {
+		cJSON_Delete(frame);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	cJSON_AddStringToObject(frame, "to", tag);
+	cJSON_AddStringToObject(frame, "data", s);
+	cJSON_free(s);
+	return call_append(c, &c->ws, frame);
+}
+
+int api_town_ws(struct call *c)
+{
+	enum role caller;
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(c->meta, "headers");
+	const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0)
+		return -1;
+	if (!cJSON_IsString(up) || strcasecmp(up->valuestring, "websocket") != 0)
+		return err_set(&c->err, ERR_INVALID, "upgrade", "this route opens a WebSocket (Upgrade: websocket)");
+	c->accept_websocket = "feed";
+	return call_reply(c, 101, NULL);
+}
+
+static int has_tag(const cJSON *tags, const char *tag)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, tags)
+		if (cJSON_IsString(t) && strcmp(t->valuestring, tag) == 0)
+			return 1;
+	return 0;
+}
+
+int ws_message(struct call *c)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->meta, "tags");
+	cJSON *msg, *reply, *frame;
+	const cJSON *type;
+	char *s;
+
+	if (has_tag(tags, "test-echo") && c->cfg->test_hooks)
+		return api_test_ws_echo(c);
+	if (!has_tag(tags, "feed"))
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "this socket takes no messages");
+	if (c->in->body_len > 4096)
+		return err_set(&c->err, ERR_TOO_LARGE, NULL, "frames are at most 4096 bytes");
+	msg = json_parse_exact(c->in->body, c->in->body_len);
+	type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, "ping") != 0) {
+		cJSON_Delete(msg);
+		return err_set(&c->err, ERR_INVALID, "type", "the feed takes {\"type\":\"ping\"} only");
+	}
+	cJSON_Delete(msg);
+	reply = cJSON_CreateObject();
+	cJSON_AddStringToObject(reply, "type", "pong");
+	cJSON_AddNumberToObject(reply, "at_ms", c->now_ms);
+	s = json_print(reply);
+	cJSON_Delete(reply);
+	frame = cJSON_CreateObject();
+	cJSON_AddStringToObject(frame, "to", "self");
+	cJSON_AddStringToObject(frame, "data", s ? s : "{}");
+	cJSON_free(s);
+	if (call_append(c, &c->ws, frame) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
+}
