@@ -174,6 +174,8 @@ static int run_event(struct call *c)
 	case ENG_EV_ALARM:
 		if (!c->db)
 			return err_set(&c->err, ERR_INVALID, NULL, "the worker has no alarm");
+		/* What the alarm does, the town does: it is the actor on record. */
+		snprintf(c->who.id, sizeof c->who.id, "town");
 		if (effect_expire(c) < 0 || timer_run_due(c) < 0)
 			return -1;
 		return call_reply(c, 200, NULL);

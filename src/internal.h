@@ -424,6 +424,27 @@ char *agent_token_mint(struct call *c, const char *agent, const char *requested_
 /* Verify a token minted by this town, accepting it up to grace_s after expiry. */
 enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
 
+/* ---- mail.c ----------------------------------------------------------------------------------- */
+
+/* Send mail from the caller (a person or an agent) to agent `to`; id_out gets its id. */
+int mail_send(struct call *c, const char *to, const char *subject, const char *body, char *id_out,
+	      size_t id_len);
+/* The newest 200 messages, to one agent (or all with to NULL), optionally unread only. */
+cJSON *mail_list_json(struct call *c, const char *to, int unread_only);
+int mail_mark_read(struct call *c, const char *agent, const char *id);
+
+/* ---- escalation.c ------------------------------------------------------------------------------ */
+
+/* 0 low .. 3 critical, -1 for anything else. */
+int escalation_severity(const char *s);
+int escalation_raise(struct call *c, const char *severity, const char *title, const char *body,
+		     const char *bead, char *id_out, size_t id_len);
+/* acknowledged or resolved; ERR_CONFLICT when it already is, or was resolved. */
+int escalation_set_state(struct call *c, const char *id, const char *state);
+cJSON *escalations_json(struct call *c, const char *state);
+/* The re-escalation timer (timer.c's table). */
+int escalation_timer_fired(struct call *c, const char *id);
+
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
 int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
@@ -463,6 +484,16 @@ int api_agent_token(struct call *c);
 int api_agent_token_refresh(struct call *c);
 int api_agent_heartbeat(struct call *c);
 int api_agent_status(struct call *c);
+int api_mail_send(struct call *c);
+int api_mail_list(struct call *c);
+int api_agent_mail_send(struct call *c);
+int api_agent_inbox(struct call *c);
+int api_agent_mail_read(struct call *c);
+int api_escalation_raise(struct call *c);
+int api_agent_escalation_raise(struct call *c);
+int api_escalation_list(struct call *c);
+int api_escalation_ack(struct call *c);
+int api_escalation_resolve(struct call *c);
 int api_bead_create(struct call *c);
 int api_bead_get(struct call *c);
 int api_bead_list(struct call *c);

@@ -17,6 +17,7 @@ static const struct {
 	int (*fire)(struct call *c, const char *key);
 } handlers[] = {
 	{"test", test_timer_fired},
+	{"escalation", escalation_timer_fired},
 };
 
 int timer_set(struct call *c, const char *kind, const char *key, double due_ms)

@@ -1,6 +1,7 @@
 /*
- * test_agent.c - agent tokens over time: valid for 15 minutes, refused after, refreshable with
- * the expired token for a day, then not at all. The clock is the input's, so time is ours to move.
+ * test_agent.c - what happens over time: agent tokens (valid 15 minutes, refreshable with the
+ * expired token for a day, then not at all) and escalations nobody acknowledges (raised again, one
+ * severity up). The clock is the input's, so time is ours to move.
  */
 #include "harness.h"
 
@@ -67,9 +68,74 @@ static void tokens_expire_and_refresh_within_grace(void)
 	t_cleanup();
 }
 
+static const char *severity_of(struct eng *e)
+{
+	static char sev[16];
+	struct t_res r = t_request(e, "GET", "/api/towns/t1/escalations", NULL, t_as("sarah"));
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(r.body ? cJSON_GetObjectItem(r.body, "data") : NULL, 0), "severity"));
+
+	snprintf(sev, sizeof sev, "%s", s ? s : "");
+	t_res_free(&r);
+	return sev;
+}
+
+static void unacknowledged_escalations_are_raised_again(void)
+{
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char id[48], path[128];
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 0);
+	r = post(e, "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/escalations", "{\"severity\":\"low\",\"title\":\"Disk filling\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	snprintf(id, sizeof id, "%s", cJSON_GetStringValue(t_data(&r, "id")) ? cJSON_GetStringValue(t_data(&r, "id")) : "");
+	/* The alarm is armed for the earliest thing due (here the town's registry effect deadline). */
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(r.meta, "next_alarm_ms")) > t0);
+	t_res_free(&r);
+
+	/* Nothing happens before the escalation's time. */
+	t_now = t0 + 23 * 3600e3;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	t_res_free(&r);
+	CHECK(t_streq(severity_of(e), "low"));
+
+	t_now = t0 + 24 * 3600e3;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(r.rc == ENG_OK);
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(r.meta, "next_alarm_ms")) == t_now + 4 * 3600e3);
+	t_res_free(&r);
+	CHECK(t_streq(severity_of(e), "medium"));
+	t_now += 4 * 3600e3;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	t_res_free(&r);
+	CHECK(t_streq(severity_of(e), "high"));
+
+	/* Acknowledged: the next alarm finds nothing to raise. */
+	snprintf(path, sizeof path, "/api/towns/t1/escalations/%s/ack", id);
+	r = post(e, path, NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = post(e, path, NULL, t_as("sarah"));
+	CHECK(r.status == 409);
+	t_res_free(&r);
+	t_now += 3600e3;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(r.meta, "next_alarm_ms")) == 0);
+	t_res_free(&r);
+	CHECK(t_streq(severity_of(e), "high"));
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(tokens_expire_and_refresh_within_grace);
+	RUN(unacknowledged_escalations_are_raised_again);
 	return t_done();
 }

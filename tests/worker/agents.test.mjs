@@ -86,3 +86,48 @@ test("agents: registry, hooks, tokens, status", async (t) => {
 	assert.deepEqual(list, ["mayor", "maple", "toast", "refinery-payments"]);
 	assert.ok((await call(mf, "GET", `/api/towns/mill/debug/storage`, undefined, operator)).body.data.digest);
 });
+
+test("mail to agents and escalations to people", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("sarah"), vic = await as("vic"), olga = await as("olga");
+	await setup(mf, "post", sarah);
+	await call(mf, "PUT", "/api/towns/post/members/vic", { role: "viewer" }, sarah);
+	const A = "/api/towns/post/agents";
+	await call(mf, "POST", A, { role: "mayor" }, sarah);
+	await call(mf, "POST", A, { role: "polecat", rig: "payments" }, sarah);
+	const mayorTok = (await call(mf, "POST", `${A}/mayor/token`, undefined, sarah)).body.data.token;
+	const toastTok = (await call(mf, "POST", `${A}/toast/token`, undefined, sarah)).body.data.token;
+
+	// A person writes to the mayor; the mayor writes to Toast; Toast reads its inbox.
+	const toMayor = await call(mf, "POST", "/api/towns/post/mail", { to: "mayor", subject: "Ship refunds", body: "by Friday" }, sarah);
+	assert.equal(toMayor.status, 201, toMayor.text);
+	assert.equal((await call(mf, "POST", "/api/towns/post/mail", { to: "mayor", subject: "hi" }, vic)).status, 403);
+	assert.equal((await call(mf, "POST", "/api/towns/post/mail", { to: "ghost", subject: "hi" }, sarah)).body.error.field, "to");
+	const sent = await call(mf, "POST", `${A}/mayor/mail`, { to: "toast", subject: "Take gt-refunds" }, bearer(mayorTok));
+	assert.equal(sent.status, 201, sent.text);
+	const inbox = await call(mf, "GET", `${A}/toast/mail?unread=true`, undefined, bearer(toastTok));
+	assert.deepEqual(inbox.body.data.map((m) => [m.from.kind, m.from.id, m.subject]), [["agent", "mayor", "Take gt-refunds"]]);
+	assert.equal((await call(mf, "GET", `${A}/toast/mail`, undefined, bearer(mayorTok))).status, 403); // not its inbox
+	assert.equal((await call(mf, "POST", `${A}/toast/mail/${sent.body.data.id}/read`, undefined, bearer(toastTok))).status, 200);
+	assert.deepEqual((await call(mf, "GET", `${A}/toast/mail?unread=true`, undefined, bearer(toastTok))).body.data, []);
+	assert.equal((await call(mf, "GET", "/api/towns/post/mail", undefined, vic)).body.data.length, 2);
+
+	// Toast escalates; people see it, acknowledge it, resolve it.
+	const esc = await call(mf, "POST", `${A}/toast/escalations`, { severity: "high", title: "Tests fail on main" }, bearer(toastTok));
+	assert.equal(esc.status, 201, esc.text);
+	const open = (await call(mf, "GET", "/api/towns/post/escalations?state=open", undefined, vic)).body.data;
+	assert.deepEqual(open.map((e) => [e.id, e.severity, e.raised_by, e.requested_by]), [[esc.body.data.id, "high", "toast", "sarah"]]);
+	assert.equal((await call(mf, "POST", `/api/towns/post/escalations/${esc.body.data.id}/ack`, undefined, vic)).status, 403);
+	assert.equal((await call(mf, "POST", `/api/towns/post/escalations/${esc.body.data.id}/ack`, undefined, olga)).status, 404);
+	assert.equal((await call(mf, "POST", `/api/towns/post/escalations/${esc.body.data.id}/ack`, undefined, sarah)).status, 200);
+	assert.equal((await call(mf, "POST", `/api/towns/post/escalations/${esc.body.data.id}/resolve`, undefined, sarah)).status, 200);
+	assert.equal((await call(mf, "POST", `/api/towns/post/escalations/${esc.body.data.id}/ack`, undefined, sarah)).status, 409);
+	for (const [body, field] of [[{ severity: "urgent", title: "x" }, "severity"], [{ severity: "low", title: "" }, "title"],
+		[{ severity: "low", title: "x", bead: "gt-none0" }, "bead"], [{ title: "x" }, "severity"]]) {
+		const r = await call(mf, "POST", "/api/towns/post/escalations", body, sarah);
+		assert.equal(r.status, 400, r.text);
+		assert.equal(r.body.error.field, field);
+	}
+	assert.equal((await call(mf, "GET", "/api/towns/post/escalations?state=lost", undefined, vic)).status, 400);
+});
