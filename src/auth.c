@@ -126,10 +126,27 @@ int auth_user(struct call *c)
 	return 0;
 }
 
+static int agent_token(struct call *c, int grace_s, const char *agent);
+
 int auth_agent(struct call *c, int grace_s)
 {
+	return agent_token(c, grace_s, c->nseg > 4 ? c->seg[4] : "");
+}
+
+int auth_person_or_agent(struct call *c)
+{
 	const char *token = call_bearer(c);
-	const char *agent = c->nseg > 4 ? c->seg[4] : "";
+	char kid[32];
+
+	if (token && jwt_header_kid(token, kid, sizeof kid) && strcmp(kid, "town-agent") == 0)
+		return agent_token(c, 60, NULL);
+	return auth_user(c);
+}
+
+/* Verify an agent token of this town; agent, when given, must be its subject. */
+static int agent_token(struct call *c, int grace_s, const char *agent)
+{
+	const char *token = call_bearer(c);
 	cJSON *claims = NULL;
 	const cJSON *sub, *town, *kind, *rb;
 	enum jwt_result r;
@@ -150,7 +167,7 @@ int auth_agent(struct call *c, int grace_s)
 		cJSON_Delete(claims);
 		return refuse(c, "malformed", "the token is not an agent token of this town");
 	}
-	if (strcmp(sub->valuestring, agent) != 0) {
+	if (agent && strcmp(sub->valuestring, agent) != 0) {
 		cJSON_Delete(claims);
 		return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "an agent token acts for its own agent only");
 	}

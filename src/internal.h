@@ -211,6 +211,9 @@ enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, doub
 /* Sign claims (an object, not consumed) as an HS256 JWT with key; the token is malloc'd (caller
  * frees with cJSON_free), NULL on failure. kid, when given, goes in the header. */
 char *jwt_sign_hs256(const unsigned char *key, size_t key_len, const char *kid, const cJSON *claims);
+/* The unverified "kid" of a token's header into out: 1 if present. Only for choosing which key
+ * verifies the token; nothing else may trust it. */
+int jwt_header_kid(const char *token, char *out, size_t len);
 /* The stable name of a result ("expired", "bad_signature", ...). */
 const char *jwt_result_name(enum jwt_result r);
 
@@ -228,6 +231,8 @@ int auth_operator(struct call *c);
 /* Require a human: a bearer JWT that verifies, with a usable "sub". Fills c->who; -1 with
  * ERR_UNAUTHENTICATED and a reason (missing, malformed, bad_signature, expired, ...) otherwise. */
 int auth_user(struct call *c);
+/* Require a person or an agent of this town (the token's kid tells which key verifies it). */
+int auth_person_or_agent(struct call *c);
 /* Require the agent named in the path (/api/towns/:town/agents/:agent/...) holding a token this
  * town minted for it, accepted up to grace_s after expiry. Fills c->who. */
 int auth_agent(struct call *c, int grace_s);

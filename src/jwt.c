@@ -308,6 +308,18 @@ out:
 	return out;
 }
 
+int jwt_header_kid(const char *token, char *out, size_t len)
+{
+	const char *dot = strchr(token, '.');
+	cJSON *h = dot ? decode_json_segment(token, (size_t)(dot - token)) : NULL;
+	const char *kid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "kid"));
+	int found = kid != NULL;
+
+	snprintf(out, len, "%s", kid ? kid : "");
+	cJSON_Delete(h);
+	return found;
+}
+
 enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, double now_ms,
 			   cJSON **claims)
 {

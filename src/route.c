@@ -14,6 +14,7 @@
 #define R_USER 4     /* requires a signed-in human (bearer JWT) */
 #define R_AGENT 8    /* requires the agent in the path, with a token this town minted */
 #define R_AGENT_GRACE 16 /* the same, accepting a recently expired token (refresh) */
+#define R_ANY 32     /* a person or any agent of this town */
 /* Routes under /_internal/ are for other objects' effects: the worker forwards only /api/ paths,
  * so a client can never reach them. */
 
@@ -66,15 +67,15 @@ static const struct route routes[] = {
 	{ENG_TOWN, "GET", "/api/towns/:town/escalations", api_escalation_list, R_USER},
 	{ENG_TOWN, "POST", "/api/towns/:town/escalations/:escalation/ack", api_escalation_ack, R_USER},
 	{ENG_TOWN, "POST", "/api/towns/:town/escalations/:escalation/resolve", api_escalation_resolve, R_USER},
-	{ENG_TOWN, "POST", "/api/towns/:town/beads", api_bead_create, R_USER},
-	{ENG_TOWN, "GET", "/api/towns/:town/beads", api_bead_list, R_USER},
-	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead", api_bead_get, R_USER},
-	{ENG_TOWN, "PATCH", "/api/towns/:town/beads/:bead", api_bead_update, R_USER},
-	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead", api_bead_delete, R_USER},
-	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/close", api_bead_close, R_USER},
-	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/deps", api_bead_dep_add, R_USER},
-	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead/deps/:dep", api_bead_dep_delete, R_USER},
-	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead/events", api_events_list, R_USER},
+	{ENG_TOWN, "POST", "/api/towns/:town/beads", api_bead_create, R_ANY},
+	{ENG_TOWN, "GET", "/api/towns/:town/beads", api_bead_list, R_ANY},
+	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead", api_bead_get, R_ANY},
+	{ENG_TOWN, "PATCH", "/api/towns/:town/beads/:bead", api_bead_update, R_ANY},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead", api_bead_delete, R_ANY},
+	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/close", api_bead_close, R_ANY},
+	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/deps", api_bead_dep_add, R_ANY},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead/deps/:dep", api_bead_dep_delete, R_ANY},
+	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead/events", api_events_list, R_ANY},
 	{ENG_TOWN, "GET", "/api/towns/:town/events", api_events_list, R_USER},
 	{ENG_TOWN, "GET", "/api/towns/:town/members", api_members_list, R_USER},
 	{ENG_TOWN, "PUT", "/api/towns/:town/members/:user", api_member_put, R_USER},
@@ -249,6 +250,8 @@ int route_dispatch(struct call *c)
 	if ((found->flags & R_OPERATOR) && auth_operator(c) < 0)
 		return -1;
 	if ((found->flags & R_USER) && auth_user(c) < 0)
+		return -1;
+	if ((found->flags & R_ANY) && auth_person_or_agent(c) < 0)
 		return -1;
 	if ((found->flags & (R_AGENT | R_AGENT_GRACE)) &&
 	    auth_agent(c, (found->flags & R_AGENT_GRACE) ? AGENT_TOKEN_GRACE_S : 60) < 0)

@@ -62,6 +62,16 @@ test("agents: registry, hooks, tokens, status", async (t) => {
 	const ev = feed.find((e) => e.kind === "agent.status");
 	assert.deepEqual([ev.actor, ev.requested_by], ["toast", "bob"]);
 
+	// A bead Toast creates while working for bob is in bob's chain of work.
+	const found = await call(mf, "POST", "/api/towns/mill/beads",
+		{ title: "Refund rounding bug", type: "bug", deps: [{ id: b1, kind: "discovered-from" }] }, bearer(tok));
+	assert.equal(found.status, 201, found.text);
+	assert.deepEqual([found.body.data.created_by, found.body.data.requested_by], ["toast", "bob"]);
+	assert.equal((await call(mf, "DELETE", `/api/towns/mill/beads/${found.body.data.id}`, undefined, bearer(tok))).status, 403);
+	const byToast = (await call(mf, "GET", `/api/towns/mill/beads/${found.body.data.id}/events`, undefined, vic)).body.data.events;
+	assert.deepEqual(byToast.map((e) => [e.kind, e.actor, e.requested_by]),
+		[["bead.created", "toast", "bob"], ["bead.dep_added", "toast", "bob"]]);
+
 	// Refresh gives a new token; bad input and borrowed identities are refused.
 	const fresh = await call(mf, "POST", `${A}/toast/token/refresh`, undefined, bearer(tok));
 	assert.equal(fresh.status, 200, fresh.text);
