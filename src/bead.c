@@ -531,8 +531,10 @@ int bead_set_status(struct call *c, const char *id, const char *to, const char *
 	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	return event_append(c, strcmp(to, "closed") == 0 ? "bead.closed" : "bead.updated", id, "status",
-			    from, to);
+	if (event_append(c, strcmp(to, "closed") == 0 ? "bead.closed" : "bead.updated", id, "status", from,
+			 to) < 0)
+		return -1;
+	return convoy_bead_changed(c, id);
 }
 
 int bead_update(struct call *c, const char *id, const struct bead_fields *f, int clear_assignee)
@@ -604,6 +606,12 @@ int bead_delete(struct call *c, const char *id)
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	st = db_prepare(c->db, "UPDATE beads SET parent = NULL WHERE parent = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	st = db_prepare(c->db, "DELETE FROM convoy_beads WHERE bead = ?", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

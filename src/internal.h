@@ -429,6 +429,16 @@ char *agent_token_mint(struct call *c, const char *agent, const char *requested_
 /* Verify a token minted by this town, accepting it up to grace_s after expiry. */
 enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
 
+/* ---- convoy.c --------------------------------------------------------------------------------- */
+
+/* Start a convoy of the given bead ids (1-100) in mode series (chained) or fan-out. */
+int convoy_create(struct call *c, const char *title, const char *mode, const cJSON *beads, char *id_out,
+		  size_t id_len);
+cJSON *convoy_json(struct call *c, const char *id);
+cJSON *convoys_json(struct call *c);
+/* A bead changed status: land or fail the convoys it belongs to. */
+int convoy_bead_changed(struct call *c, const char *bead);
+
 /* ---- mail.c ----------------------------------------------------------------------------------- */
 
 /* Send mail from the caller (a person or an agent) to agent `to`; id_out gets its id. */
@@ -489,6 +499,9 @@ int api_agent_token(struct call *c);
 int api_agent_token_refresh(struct call *c);
 int api_agent_heartbeat(struct call *c);
 int api_agent_status(struct call *c);
+int api_convoy_create(struct call *c);
+int api_convoy_list(struct call *c);
+int api_convoy_get(struct call *c);
 int api_mail_send(struct call *c);
 int api_mail_list(struct call *c);
 int api_agent_mail_send(struct call *c);

@@ -231,7 +231,7 @@ int town_delete(struct call *c)
 		if (registry_update(c, users[i], NULL) < 0)
 			return -1;
 	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
-	return db_exec(c->db, "DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
+	return db_exec(c->db, "DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
 			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"
 			      " DELETE FROM agent_status; DELETE FROM agents;"
 			      " DELETE FROM town_keys; DELETE FROM rigs; DELETE FROM members; DELETE FROM town;",

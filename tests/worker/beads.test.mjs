@@ -175,3 +175,50 @@ test("the feed is live over a WebSocket, for members only", async (t) => {
 	assert.equal(frames.length, count);
 	ws.close();
 });
+
+test("convoys: series chains, fan-out spreads, landing follows the beads", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = await townWithPeople(mf);
+	const B = "/api/towns/works/beads", C = "/api/towns/works/convoys";
+	const mk = async (title) => (await call(mf, "POST", B, { title }, H.member)).body.data.id;
+	const [a, b, c] = [await mk("migrate"), await mk("backfill"), await mk("switch over")];
+
+	const series = await call(mf, "POST", C, { title: "Move to v2", mode: "series", beads: [a, b, c] }, H.member);
+	assert.equal(series.status, 201, series.text);
+	const s = series.body.data;
+	assert.deepEqual(s.edges, [{ from: a, to: b }, { from: b, to: c }]);
+	assert.deepEqual(s.progress, { closed: 0, total: 3 });
+	assert.equal(s.requested_by, "bob");
+	// Only the head of the chain is ready.
+	assert.deepEqual((await call(mf, "GET", `${B}?ready=true`, undefined, H.viewer)).body.data.beads.map((x) => x.id), [a]);
+
+	for (const id of [a, b]) await call(mf, "POST", `${B}/${id}/close`, undefined, H.member);
+	let now = (await call(mf, "GET", `${C}/${s.id}`, undefined, H.viewer)).body.data;
+	assert.deepEqual([now.state, now.progress.closed], ["open", 2]);
+	await call(mf, "POST", `${B}/${c}/close`, undefined, H.member);
+	now = (await call(mf, "GET", `${C}/${s.id}`, undefined, H.viewer)).body.data;
+	assert.equal(now.state, "landed");
+	assert.ok(now.landed_ms > 0);
+	const feed = (await call(mf, "GET", "/api/towns/works/events", undefined, H.viewer)).body.data.events;
+	assert.ok(feed.some((e) => e.kind === "convoy.landed" && e.subject === s.id));
+
+	// Fan-out adds no edges; a failed bead fails the convoy.
+	const [x, y] = [await mk("x"), await mk("y")];
+	const fan = (await call(mf, "POST", C, { title: "Parallel", beads: [x, y] }, H.admin)).body.data;
+	assert.deepEqual([fan.mode, fan.edges], ["fan-out", []]);
+	await call(mf, "PATCH", `${B}/${x}`, { status: "failed" }, H.member);
+	assert.equal((await call(mf, "GET", `${C}/${fan.id}`, undefined, H.viewer)).body.data.state, "failed");
+	assert.equal((await call(mf, "GET", C, undefined, H.viewer)).body.data.length, 2);
+
+	for (const [body, status, field] of [
+		[{ title: "none", beads: [] }, 400, "beads"], [{ title: "bad", beads: ["gt-none0"] }, 400, "beads"],
+		[{ title: "twice", beads: [x, x] }, 400, "beads"], [{ title: "m", mode: "relay", beads: [x] }, 400, "mode"],
+		[{ title: "", beads: [x] }, 400, "title"], [{ title: "n", beads: "x" }, 400, "beads"]]) {
+		const r = await call(mf, "POST", C, body, H.member);
+		assert.equal(r.status, status, r.text);
+		assert.equal(r.body.error.field, field, r.text);
+	}
+	assert.equal((await call(mf, "POST", C, { title: "v", beads: [x] }, H.viewer)).status, 403);
+	assert.equal((await call(mf, "GET", `${C}/${s.id}`, undefined, H.outsider)).status, 404);
+});
