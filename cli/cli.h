@@ -13,7 +13,16 @@ struct cli {
 	const char *url;   /* base URL of the worker, no trailing slash */
 	char token[8192];  /* bearer token, "" if none */
 	int json;          /* print raw JSON instead of text */
+	const char *town;  /* --town or $GASTOWN_TOWN, NULL if neither */
 };
+
+/* town_cmds.c: the commands for what lives in a town. */
+int cmd_town(struct cli *cli, int argc, char **argv);
+int cmd_rig(struct cli *cli, int argc, char **argv);
+int cmd_bead(struct cli *cli, int argc, char **argv);
+int cmd_convoy(struct cli *cli, int argc, char **argv);
+int cmd_mail(struct cli *cli, int argc, char **argv);
+int cmd_feed(struct cli *cli, int argc, char **argv);
 
 /* http.c: one request. Returns the HTTP status (0 when the server could not be reached, with the
  * reason in *err_out); *body_out is the parsed JSON body or NULL (the caller deletes it). */

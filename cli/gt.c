@@ -182,21 +182,28 @@ static const struct command commands[] = {
 			     "                         sign in locally with a development token"},
 	{"dev-token", cmd_dev_token, "dev-token [--user ID] [--name N] [--email E] [--ttl S]\n"
 				     "                         print a development token"},
+	{"town", cmd_town, "town list | create ID [--name N] | show ID | delete ID"},
+	{"rig", cmd_rig, "rig list | add ID GIT_URL [--branch B] [--merge direct|pr]"},
+	{"bead", cmd_bead, "bead create TITLE [opts] | list [filters] | show ID | update ID [opts] | close ID"},
+	{"convoy", cmd_convoy, "convoy list | show ID | create TITLE BEAD... [--series]"},
+	{"mail", cmd_mail, "mail list | send AGENT SUBJECT [--body TEXT]"},
+	{"feed", cmd_feed, "feed [--after SEQ]    the town's activity, with who acted for whom"},
 };
 
 static int usage(FILE *to)
 {
-	fprintf(to, "usage: gt [--url URL] [--json] <command> [options]\n\ncommands:\n");
+	fprintf(to, "usage: gt [--url URL] [--town TOWN] [--json] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(to, "  %s\n", commands[i].usage);
-	fprintf(to, "\nThe town is $GASTOWN_URL (default http://127.0.0.1:8787); the token is "
-		    "$GASTOWN_TOKEN or the one `gt login` saved.\n");
+	fprintf(to, "\nThe server is $GASTOWN_URL (default http://127.0.0.1:8787), the town --town or "
+		    "$GASTOWN_TOWN;\nthe token is $GASTOWN_TOKEN or the one `gt login` saved.\n");
 	return to == stderr ? 2 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {.url = getenv("GASTOWN_URL") ? getenv("GASTOWN_URL") : "http://127.0.0.1:8787"};
+	struct cli cli = {.url = getenv("GASTOWN_URL") ? getenv("GASTOWN_URL") : "http://127.0.0.1:8787",
+			  .town = getenv("GASTOWN_TOWN")};
 	char url[2048];
 	int i = 1, rc;
 
@@ -206,6 +213,8 @@ int main(int argc, char **argv)
 			cli.json = 1;
 		else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
 			cli.url = argv[++i];
+		else if (strcmp(argv[i], "--town") == 0 && i + 1 < argc)
+			cli.town = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return usage(stdout);
 		else

@@ -552,7 +552,7 @@ int bead_update(struct call *c, const char *id, const struct bead_fields *f, int
 	    ((f->assignee || clear_assignee) && set_text(c, id, "assignee", f->assignee) < 0))
 		return -1;
 	if (f->priority >= 0) {
-		char p[4];
+		char p[16];
 
 		snprintf(p, sizeof p, "%d", f->priority);
 		if (set_text(c, id, "priority", p) < 0)

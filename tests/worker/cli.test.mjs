@@ -71,3 +71,44 @@ test("gt says clearly when the town cannot be reached", async () => {
 	assert.equal(r.code, 1);
 	assert.match(r.stderr, /cannot reach the town: http:\/\/127\.0\.0\.1:9/);
 });
+
+test("gt works a town: towns, rigs, beads, convoys, mail, feed", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const home = mkdtempSync(join(tmpdir(), "gt-home-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = { GASTOWN_URL: url, HOME: home, GASTOWN_JWT_SECRET: SECRET, GASTOWN_TOWN: "yard" };
+	const ok = async (args) => {
+		const r = await gt(args, env);
+		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}`);
+		return r.stdout;
+	};
+
+	await ok(["login", "--dev", "--user", "sarah"]);
+	assert.match(await ok(["town", "create", "yard", "--name", "The Yard"]), /^yard  The Yard  \(owner, owner user:sarah\)/);
+	await ok(["rig", "add", "web", "https://git.example.com/web.git", "--merge", "pr"]);
+	assert.match(await ok(["rig", "list"]), /^web\s+https:\/\/git.example.com\/web.git \(main, pr, up to 4 polecats\)/);
+
+	const made = JSON.parse(await ok(["--json", "bead", "create", "Fix login", "--type", "bug", "--priority", "1", "--rig", "web", "--label", "auth"]));
+	assert.deepEqual([made.type, made.priority, made.rig, made.labels], ["bug", 1, "web", ["auth"]]);
+	const second = JSON.parse(await ok(["bead", "create", "Ship it", "--json"]));
+	assert.match(await ok(["bead", "list", "--label", "auth"]), new RegExp(`^${made.id}\\s+open\\s+P1 bug\\s+Fix login  \\[web\\]\\n$`));
+	await ok(["bead", "update", made.id, "--status", "in_progress", "--assignee", "sarah"]);
+	assert.match(await ok(["bead", "show", made.id]), /in_progress .* @sarah/);
+	assert.match(await ok(["convoy", "create", "Release", made.id, second.id, "--series"]), /Release  series, open, 0\/2 closed/);
+	await ok(["bead", "close", made.id, "--reason", "fixed"]);
+	assert.match(await ok(["convoy", "list"]), /1\/2 closed/);
+
+	const feed = await ok(["feed"]);
+	assert.match(feed, /bead\.created\s+gt-\w+\s+by sarah/);
+	assert.match(feed, /bead\.closed .* status: in_progress -> closed/);
+
+	const bad = await gt(["bead", "create", "x", "--priority", "9"], env);
+	assert.equal(bad.code, 1);
+	assert.match(bad.stderr, /priority/);
+	const noTown = await gt(["bead", "list"], { ...env, GASTOWN_TOWN: "" });
+	assert.equal(noTown.code, 2);
+	assert.match(noTown.stderr, /which town\?/);
+	assert.match(await ok(["town", "list"]), /yard  The Yard/);
+});
