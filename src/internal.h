@@ -468,6 +468,24 @@ cJSON *user_towns_json(struct call *c);
 
 /* ---- route.c ---------------------------------------------------------------------------------- */
 
+#define R_TEST 1         /* only with test hooks enabled (integration tests, bench) */
+#define R_OPERATOR 2     /* requires the operator's bearer token */
+#define R_USER 4         /* requires a signed-in human (bearer JWT) */
+#define R_AGENT 8        /* requires the agent in the path, with a token this town minted */
+#define R_AGENT_GRACE 16 /* the same, accepting a recently expired token (refresh) */
+#define R_ANY 32         /* a person or any agent of this town */
+
+struct route {
+	enum eng_kind kind;
+	const char *method;
+	const char *pattern; /* segments; ":name" matches one segment */
+	int (*handler)(struct call *c);
+	int flags;
+};
+
+/* The route table, for tests and documentation checks. */
+size_t route_count(void);
+const struct route *route_at(size_t i);
 /* Dispatch a request to its handler (or forward it, for ENG_WORKER). -1 with c->err set on error. */
 int route_dispatch(struct call *c);
 

@@ -9,22 +9,8 @@
 
 #include "internal.h"
 
-#define R_TEST 1     /* only with test hooks enabled (integration tests, bench) */
-#define R_OPERATOR 2 /* requires the operator's bearer token */
-#define R_USER 4     /* requires a signed-in human (bearer JWT) */
-#define R_AGENT 8    /* requires the agent in the path, with a token this town minted */
-#define R_AGENT_GRACE 16 /* the same, accepting a recently expired token (refresh) */
-#define R_ANY 32     /* a person or any agent of this town */
 /* Routes under /_internal/ are for other objects' effects: the worker forwards only /api/ paths,
  * so a client can never reach them. */
-
-struct route {
-	enum eng_kind kind;
-	const char *method;
-	const char *pattern; /* segments; ":name" matches one segment */
-	int (*handler)(struct call *c);
-	int flags;
-};
 
 static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0},
@@ -96,6 +82,16 @@ static const struct route routes[] = {
 	{ENG_TOWN, "GET", "/api/towns/:town/_test/ws", api_test_ws_echo, R_TEST},
 	{ENG_TOWN, "GET", "/api/towns/:town/ws", api_town_ws, R_USER},
 };
+
+size_t route_count(void)
+{
+	return sizeof routes / sizeof routes[0];
+}
+
+const struct route *route_at(size_t i)
+{
+	return i < route_count() ? &routes[i] : NULL;
+}
 
 /* Which object kind owns a path prefix: /api/<collection>/<id>/... */
 static const struct {
