@@ -7,6 +7,7 @@ import { Miniflare } from "miniflare";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { SignJWT } from "jose";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
@@ -16,8 +17,11 @@ const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 :
 const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
 	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
 
-function start() {
+const JWT_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef";
+
+function start(opts = {}) {
 	return new Miniflare({
+		...(opts.port !== undefined ? { host: "127.0.0.1", port: opts.port } : {}),
 		workers: [
 			{
 				name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
@@ -27,11 +31,12 @@ function start() {
 					ORG: { className: "OrgDO", useSQLite: true },
 					USER: { className: "UserDO", useSQLite: true },
 				},
-				bindings: { GASTOWN_TEST_HOOKS: "1" },
+				bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: JWT_SECRET },
 			},
 			{
 				name: "js", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
 				modules: [{ type: "ESModule", path: join(ROOT, "bench/js-do.js") }],
+				routes: ["*/js/*"],
 				durableObjects: { JS: { className: "BenchJsDO", useSQLite: true } },
 			},
 		],
@@ -168,10 +173,67 @@ async function main() {
 	} finally {
 		await mf.dispose();
 	}
+	await beads(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
 	return report;
+}
+
+// Bead figures: creation through the whole worker over loopback HTTP, against the raw JS object
+// inserting the same row and event; listing 100 of 100,000 beads inside the object.
+async function beads(report) {
+	const mf = start({ port: 0 });
+	try {
+		const base = (await mf.ready).toString().replace(/\/$/, "");
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+		let r = await fetch(`${base}/api/towns/beadbench/`.replace(/\/$/, ""), { method: "POST", headers: auth, body: '{"name":"Bench"}' });
+		if (r.status !== 201) throw new Error(`town: ${r.status} ${await r.text()}`);
+
+		const n = quick ? 400 : 3000, parallel = 16;
+		const create = async (url) => {
+			let next = 0;
+			const t0 = process.hrtime.bigint();
+			await Promise.all(Array.from({ length: parallel }, async () => {
+				while (next < n) {
+					const i = next++;
+					const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify({ title: `bead ${i}` }) });
+					await res.arrayBuffer();
+					if (res.status !== 201) throw new Error(`${url}: ${res.status}`);
+				}
+			}));
+			return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+		};
+		process.stderr.write("bench: bead creation over loopback\n");
+		await create(`${base}/js/towns/warm/beads`);
+		report.beadCreate = {
+			engine: await create(`${base}/api/towns/beadbench/beads`),
+			js: await create(`${base}/js/towns/beadbench/beads`),
+			requests: n, parallel,
+		};
+
+		process.stderr.write("bench: seeding 100,000 beads\n");
+		const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		const stub = town.get(town.idFromName("beadbench"));
+		const t0 = Date.now();
+		for (let i = 0; i < (quick ? 1 : 10); i++) {
+			r = await fetch(`${base}/api/towns/beadbench/_test/beads-bulk`, { method: "POST", body: '{"count":10000}' });
+			if (r.status !== 200) throw new Error(`seed: ${r.status} ${await r.text()}`);
+		}
+		report.beadSeedMs = Date.now() - t0;
+		const meta = { method: "GET", path: "/api/towns/beadbench/beads", query: "?limit=100", headers: { authorization: `Bearer ${token}` } };
+		const label = { ...meta, query: "?limit=100&status=open&type=bug" };
+		const times = [], filtered = [];
+		for (let b = 0; b < 8; b++) {
+			times.push(JSON.parse(await stub.benchRepeat(meta, "", 50)).ms / 50);
+			filtered.push(JSON.parse(await stub.benchRepeat(label, "", 50)).ms / 50);
+		}
+		report.beadList = { beads: quick ? 10000 : 100000, page: 100, median: median(times.slice(2)), filtered: median(filtered.slice(2)) };
+	} finally {
+		await mf.dispose();
+	}
 }
 
 function print(r) {
@@ -197,6 +259,10 @@ function print(r) {
 			`JS DO ${msf(r.client.write.js.median)} (${ratio(r.client.write.engine.median, r.client.write.js.median)})`],
 		["client round trip, read", `engine median ${msf(r.client.read.engine.median)} p99 ${msf(r.client.read.engine.p99)}`,
 			`JS DO ${msf(r.client.read.js.median)} (${ratio(r.client.read.engine.median, r.client.read.js.median)})`],
+		["bead creation, loopback HTTP", `${r.beadCreate.engine.toFixed(0)}/s (${r.beadCreate.requests} requests, ${r.beadCreate.parallel} in flight)`,
+			`JS DO ${r.beadCreate.js.toFixed(0)}/s (${ratio(r.beadCreate.engine, r.beadCreate.js)}); target ≥ 2000/s`],
+		[`list 100 of ${r.beadList.beads} beads, in-object`, `${msf(r.beadList.median)} newest page; ${msf(r.beadList.filtered)} filtered by status and type`,
+			"target < 5 ms"],
 	);
 	const w = Math.max(...lines.map((l) => l[0].length));
 	console.log(`\nGastown Edge bench (${r.date}, batches of ${r.batch} × ${r.batches})`);

@@ -7,6 +7,8 @@ export class BenchJsDO extends DurableObject {
 	constructor(ctx, env) {
 		super(ctx, env);
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms REAL NOT NULL)");
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS beads (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT, status TEXT, priority INTEGER, title TEXT, requested_by TEXT, created_ms REAL)");
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, kind TEXT, subject TEXT, actor TEXT, at_ms REAL)");
 	}
 
 	// One request's work; returns [status, body, rows written].
@@ -19,6 +21,17 @@ export class BenchJsDO extends DurableObject {
 				"INSERT INTO kv (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
 				key, b.value, Date.now()).rowsWritten);
 			return [200, JSON.stringify({ data: { key, value: b.value } }), rows];
+		}
+		if (method === "BEAD") {
+			// The same row a bead is in the engine: the fields, an id, and one event.
+			const b = JSON.parse(body);
+			if (typeof b.title !== "string" || !b.title) return [400, JSON.stringify({ error: { code: "invalid", field: "title" } }), 0];
+			const id = `gt-${crypto.getRandomValues(new Uint32Array(1))[0].toString(36).slice(0, 5)}${this.n = (this.n ?? 0) + 1}`;
+			const rows = this.ctx.storage.transactionSync(() =>
+				sql.exec("INSERT INTO beads (id, type, status, priority, title, requested_by, created_ms) VALUES (?, 'task', 'open', 2, ?, 'bench', ?)",
+					id, b.title, Date.now()).rowsWritten +
+				sql.exec("INSERT INTO events (kind, subject, actor, at_ms) VALUES ('bead.created', ?, 'bench', ?)", id, Date.now()).rowsWritten);
+			return [201, JSON.stringify({ data: { id, title: b.title, status: "open" } }), rows];
 		}
 		if (method === "BULK") {
 			const b = JSON.parse(body);
@@ -38,7 +51,8 @@ export class BenchJsDO extends DurableObject {
 	async fetch(request) {
 		const url = new URL(request.url);
 		const started = performance.now();
-		const [status, body, rows] = this.handle(request.method, url.pathname.split("/").pop(), await request.text());
+		const method = url.pathname.endsWith("/beads") && request.method === "POST" ? "BEAD" : request.method;
+		const [status, body, rows] = this.handle(method, url.pathname.split("/").pop(), await request.text());
 		return new Response(body, { status, headers: { "content-type": "application/json",
 			"server-timing": `engine;dur=${(performance.now() - started).toFixed(3)}, rows-written;desc="${rows}"` } });
 	}

@@ -552,6 +552,7 @@ int api_test_alarm_get(struct call *c);
 int api_test_effect_start(struct call *c);
 int api_test_effect_get(struct call *c);
 int api_test_ws_echo(struct call *c);
+int api_test_beads_bulk(struct call *c);
 int api_town_ws(struct call *c);
 /* A frame from a socket (ENG_EV_WS_MESSAGE): routed by the tag it was accepted with. */
 int ws_message(struct call *c);

@@ -80,6 +80,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/effects", api_test_effect_start, R_TEST},
 	{ENG_TOWN, "GET", "/api/towns/:town/_test/effects/:id", api_test_effect_get, R_TEST},
 	{ENG_TOWN, "GET", "/api/towns/:town/_test/ws", api_test_ws_echo, R_TEST},
+	{ENG_TOWN, "POST", "/api/towns/:town/_test/beads-bulk", api_test_beads_bulk, R_TEST},
 	{ENG_TOWN, "GET", "/api/towns/:town/ws", api_town_ws, R_USER},
 };
 
