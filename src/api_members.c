@@ -41,13 +41,23 @@ int api_member_put(struct call *c)
 	    json_string(b, "name", 0, NAME_MAX_LEN, &name, &c->err) < 0 ||
 	    json_string(b, "email", 0, EMAIL_MAX_LEN, &email, &c->err) < 0)
 		return -1;
+	if (c->cfg->kind == ENG_TOWN) {
+		int org_owned;
+
+		if (town_owned_by_org(c, &org_owned) < 0)
+			return -1;
+		if (org_owned)
+			return err_set(&c->err, ERR_CONFLICT, "user_id",
+				       "this town belongs to an organization: manage its members there");
+	}
 	if ((role = role_parse(role_s)) == ROLE_NONE)
 		return err_set(&c->err, ERR_INVALID, "role", "'role' must be owner, admin, member or viewer");
 	if (!user_id_valid(member_id(c)))
 		return err_set(&c->err, ERR_INVALID, "user_id",
 			       "a user id is 1-128 printable ASCII characters without '/'");
 	if (member_change(c, caller, member_id(c), role, name, email) < 0 ||
-	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), role_name(role)) < 0))
+	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), role_name(role)) < 0) ||
+	    (c->cfg->kind == ENG_ORG && org_members_push(c) < 0))
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "user_id", member_id(c));
@@ -59,8 +69,20 @@ int api_member_delete(struct call *c)
 {
 	enum role caller;
 
-	if (require(c, ROLE_VIEWER, &caller) < 0 || member_remove(c, caller, member_id(c)) < 0 ||
-	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), NULL) < 0))
+	if (require(c, ROLE_VIEWER, &caller) < 0)
+		return -1;
+	if (c->cfg->kind == ENG_TOWN) {
+		int org_owned;
+
+		if (town_owned_by_org(c, &org_owned) < 0)
+			return -1;
+		if (org_owned)
+			return err_set(&c->err, ERR_CONFLICT, "user_id",
+				       "this town belongs to an organization: manage its members there");
+	}
+	if (member_remove(c, caller, member_id(c)) < 0 ||
+	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), NULL) < 0) ||
+	    (c->cfg->kind == ENG_ORG && org_members_push(c) < 0))
 		return -1;
 	return call_reply(c, 200, NULL);
 }

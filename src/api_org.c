@@ -63,3 +63,32 @@ int api_org_update(struct call *c)
 		return -1;
 	return reply_org(c, 200, caller);
 }
+
+/* /api/orgs/:org/towns/:town: admins create the org's towns (the town answers through an
+ * effect: the reply is 202 and the town's state in GET /towns follows). */
+int api_org_town_create(struct call *c)
+{
+	const cJSON *b;
+	const char *name;
+	enum role caller;
+	cJSON *d;
+
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
+	    read_name(c, b, 1, &name) < 0 || org_town_create(c, c->seg[4], name) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", c->seg[4]);
+	cJSON_AddStringToObject(d, "name", name);
+	cJSON_AddStringToObject(d, "state", "creating");
+	return call_reply(c, 202, d);
+}
+
+int api_org_towns(struct call *c)
+{
+	enum role caller;
+	cJSON *list;
+
+	if (org_require(c, ROLE_VIEWER, &caller) < 0 || !(list = org_towns_json(c)))
+		return -1;
+	return call_reply(c, 200, list);
+}

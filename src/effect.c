@@ -22,6 +22,8 @@ static const struct {
 } purposes[] = {
 	{"test", test_effect_done},
 	{"registry", town_registry_done},
+	{"org-town", org_town_created},
+	{"org-members", org_members_pushed},
 };
 
 static int deliver(struct call *c, const char *purpose, const char *subject, const cJSON *result,

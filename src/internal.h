@@ -322,6 +322,21 @@ cJSON *org_json(struct call *c);
 /* member_require for this organization. */
 int org_require(struct call *c, enum role min, enum role *caller);
 
+/* ---- org_town.c: towns owned by an organization ----------------------------------------------- */
+
+/* The org asks a new town's object to create itself, with the org's members (ERR_CONFLICT if the
+ * org already has that town). The answer comes back as the effect result org_town_created. */
+int org_town_create(struct call *c, const char *town, const char *name);
+/* After any change to the org's members: send the new list, versioned, to every org town. */
+int org_members_push(struct call *c);
+cJSON *org_towns_json(struct call *c);
+int org_town_created(struct call *c, const char *town, const cJSON *result, const char *body, size_t len);
+int org_members_pushed(struct call *c, const char *town, const cJSON *result, const char *body, size_t len);
+/* The town's side: /_internal/create and /_internal/org-members. */
+int town_create_for_org(struct call *c);
+int town_apply_org_members(struct call *c);
+int town_owned_by_org(struct call *c, int *yes);
+
 /* ---- town.c ----------------------------------------------------------------------------------- */
 
 int town_exists(struct call *c, int *exists);
@@ -493,6 +508,8 @@ int route_dispatch(struct call *c);
 int api_health_get(struct call *c);
 int api_me_get(struct call *c);
 int api_org_create(struct call *c);
+int api_org_town_create(struct call *c);
+int api_org_towns(struct call *c);
 int api_org_get(struct call *c);
 int api_org_update(struct call *c);
 int api_members_list(struct call *c);

@@ -128,3 +128,46 @@ test("organizations: bad input gets a clear error and changes nothing", async (t
 	const list = await call(mf, "GET", `${org}/members`, undefined, owner);
 	assert.ok(list.body.data.some((m) => m.user_id === "auth0|42"));
 });
+
+test("organization towns: the org's members are the town's, and follow it", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("sarah"), bob = await as("bob"), vic = await as("vic"), olga = await as("olga");
+	const { eventually } = await import("./harness.mjs");
+	assert.equal((await call(mf, "POST", "/api/orgs/acme", { name: "Acme" }, sarah)).status, 201);
+	await call(mf, "PUT", "/api/orgs/acme/members/bob", { role: "member" }, sarah);
+
+	const made = await call(mf, "POST", "/api/orgs/acme/towns/hq", { name: "HQ" }, sarah);
+	assert.equal(made.status, 202, made.text);
+	assert.equal(made.body.data.state, "creating");
+	assert.equal((await call(mf, "POST", "/api/orgs/acme/towns/hq2", { name: "x" }, bob)).status, 403);
+	await eventually(async () => (await call(mf, "GET", "/api/orgs/acme/towns", undefined, bob)).body.data[0]?.state === "active");
+
+	const town = await call(mf, "GET", "/api/towns/hq", undefined, bob);
+	assert.equal(town.status, 200, town.text);
+	assert.deepEqual([town.body.data.owner, town.body.data.role], [{ kind: "org", id: "acme" }, "member"]);
+	assert.equal((await call(mf, "GET", "/api/towns/hq", undefined, sarah)).body.data.role, "owner");
+	assert.equal((await call(mf, "GET", "/api/towns/hq", undefined, olga)).status, 404);
+	await eventually(async () => (await call(mf, "GET", "/api/me/towns", undefined, bob)).body.data.some((x) => x.id === "hq"));
+
+	// Members are the organization's: the town refuses to manage them itself.
+	const direct = await call(mf, "PUT", "/api/towns/hq/members/olga", { role: "member" }, sarah);
+	assert.equal(direct.status, 409);
+	// A new org member reaches the town; a removed one loses it.
+	await call(mf, "PUT", "/api/orgs/acme/members/vic", { role: "viewer" }, sarah);
+	await eventually(async () => (await call(mf, "GET", "/api/towns/hq", undefined, vic)).body.data?.role === "viewer");
+	await call(mf, "DELETE", "/api/orgs/acme/members/bob", undefined, sarah);
+	await eventually(async () => (await call(mf, "GET", "/api/towns/hq", undefined, bob)).status === 404);
+	await eventually(async () => !(await call(mf, "GET", "/api/me/towns", undefined, bob)).body.data.some((x) => x.id === "hq"));
+
+	// A town id someone already has: the org's town fails, and says why.
+	assert.equal((await call(mf, "POST", "/api/towns/taken", { name: "Mine" }, olga)).status, 201);
+	await call(mf, "POST", "/api/orgs/acme/towns/taken", { name: "Taken" }, sarah);
+	const failed = await eventually(async () => {
+		const list = (await call(mf, "GET", "/api/orgs/acme/towns", undefined, sarah)).body.data;
+		return list.find((x) => x.id === "taken" && x.state === "failed");
+	});
+	assert.equal(failed.reason, "the town id is already taken");
+	assert.equal((await call(mf, "GET", "/api/towns/taken", undefined, sarah)).status, 404);
+	assert.equal((await call(mf, "POST", "/api/orgs/acme/towns/hq", { name: "Again" }, sarah)).status, 409);
+});

@@ -1,0 +1,279 @@
+/*
+ * org_town.c - towns owned by an organization. The organization creates them (an effect to the new
+ * town's object) and keeps their members: every change to the org's members is pushed to each of
+ * its towns with a growing version, so a town applies the newest list and ignores late older ones.
+ * The org side and the town side of that exchange both live here.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sqlite3.h"
+
+#define ORG_TOWNS_MAX 100
+
+/* {"version", "members": [{user_id, role, name, email}]} for the org's current members. */
+static cJSON *members_message(struct call *c, int64_t version)
+{
+	cJSON *m = cJSON_CreateObject(), *list = members_json(c), *item;
+
+	if (!list) {
+		cJSON_Delete(m);
+		return NULL;
+	}
+	/* Only what a town needs of each member. */
+	cJSON_ArrayForEach(item, list) {
+		cJSON_DeleteItemFromObject(item, "added_by");
+		cJSON_DeleteItemFromObject(item, "added_ms");
+	}
+	cJSON_AddNumberToObject(m, "version", (double)version);
+	cJSON_AddItemToObject(m, "members", list);
+	return m;
+}
+
+static int submit(struct call *c, const char *purpose, const char *town, const char *method,
+		  const char *path, cJSON *body)
+{
+	char url[256], fx[40], *s = json_print(body);
+	struct effect_req r = {.purpose = purpose, .subject = town, .method = method, .url = url,
+			       .body = s, .timeout_ms = 10000};
+	int rc;
+
+	cJSON_Delete(body);
+	if (!s)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	snprintf(url, sizeof url, "do://town/%s%s", town, path);
+	rc = effect_submit(c, &r, fx, sizeof fx);
+	cJSON_free(s);
+	return rc;
+}
+
+static int members_version(struct call *c, int64_t *v)
+{
+	return db_query_int(c->db, "SELECT value FROM org_meta WHERE key = 'members_version'", v, &c->err);
+}
+
+int org_town_create(struct call *c, const char *town, const char *name)
+{
+	sqlite3_stmt *st;
+	int64_t n, version;
+	cJSON *msg;
+
+	if (!id_valid(town))
+		return err_set(&c->err, ERR_INVALID, "town_id", "a town id is 1-64 of a-z A-Z 0-9 _ -");
+	if (db_query_int(c->db, "SELECT count(*) FROM org_towns", &n, &c->err) < 0 || members_version(c, &version) < 0)
+		return -1;
+	if (n >= ORG_TOWNS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, "town_id", "an organization has at most %d towns", ORG_TOWNS_MAX);
+	st = db_prepare(c->db, "INSERT INTO org_towns(town_id, name, state, created_by, created_ms)"
+			       " VALUES (?, ?, 'creating', ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0) {
+		if (c->err.code == ERR_CONFLICT) {
+			c->err.code = ERR_NONE;
+			return err_set(&c->err, ERR_CONFLICT, "town_id", "the organization already has a town '%s'", town);
+		}
+		return -1;
+	}
+	if (!(msg = members_message(c, version)))
+		return -1;
+	cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
+	cJSON_AddStringToObject(msg, "name", name);
+	cJSON_AddStringToObject(msg, "created_by", c->who.id);
+	return submit(c, "org-town", town, "POST", "/_internal/create", msg);
+}
+
+int org_town_created(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
+{
+	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status == 201;
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE org_towns SET state = ?, reason = ? WHERE town_id = ?", &c->err);
+
+	(void)body;
+	(void)len;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, ok ? "active" : "failed", -1, SQLITE_STATIC);
+	if (!ok)
+		sqlite3_bind_text(st, 2, status == 409 ? "the town id is already taken" : "the town could not be created",
+				  -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, town, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int org_members_push(struct call *c)
+{
+	char towns[ORG_TOWNS_MAX][72];
+	int n = 0;
+	int64_t version;
+	sqlite3_stmt *st;
+
+	if (db_exec(c->db, "UPDATE org_meta SET value = value + 1 WHERE key = 'members_version'", &c->err) < 0 ||
+	    members_version(c, &version) < 0)
+		return -1;
+	st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state <> 'failed'", &c->err);
+	if (!st)
+		return -1;
+	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(towns[n++], sizeof towns[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++) {
+		cJSON *msg = members_message(c, version);
+
+		if (!msg || submit(c, "org-members", towns[i], "PUT", "/_internal/org-members", msg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int org_members_pushed(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
+{
+	(void)body;
+	(void)len;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")))
+		call_log(c, "warn", "a town did not take the organization's members", cJSON_CreateString(town));
+	return 0;
+}
+
+cJSON *org_towns_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT town_id, name, state, reason, created_by, created_ms"
+					     " FROM org_towns ORDER BY town_id", &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(t, "state", (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			cJSON_AddNullToObject(t, "reason");
+		else
+			cJSON_AddStringToObject(t, "reason", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(t, "created_by", (const char *)sqlite3_column_text(st, 4));
+		cJSON_AddNumberToObject(t, "created_ms", sqlite3_column_double(st, 5));
+		cJSON_AddItemToArray(list, t);
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+/* ---- the town's side ----------------------------------------------------------------------------- */
+
+/* Replace the town's members with the organization's list, telling registries who came and went. */
+static int apply_members(struct call *c, const cJSON *members)
+{
+	char gone[MEMBERS_MAX > 1000 ? 1000 : MEMBERS_MAX][130];
+	int n = 0;
+	const cJSON *m;
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
+
+	if (!st)
+		return -1;
+	while (n < (int)(sizeof gone / sizeof gone[0]) && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(gone[n++], sizeof gone[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (db_exec(c->db, "DELETE FROM members", &c->err) < 0)
+		return -1;
+	cJSON_ArrayForEach(m, members) {
+		const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "user_id"));
+		enum role role = role_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role")));
+
+		if (!uid || !user_id_valid(uid) || role == ROLE_NONE)
+			return err_set(&c->err, ERR_INVALID, "members", "a member needs a user_id and a role");
+		if (member_put(c, uid, role, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name")),
+			       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "email"))) < 0 ||
+		    registry_update(c, uid, role_name(role)) < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (strcmp(gone[i], uid) == 0)
+				gone[i][0] = '\0';
+	}
+	for (int i = 0; i < n; i++)
+		if (gone[i][0] && registry_update(c, gone[i], NULL) < 0)
+			return -1;
+	return 0;
+}
+
+int town_create_for_org(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *org, *name, *by;
+	int64_t version;
+	sqlite3_stmt *st;
+	int exists;
+
+	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 ||
+	    json_string(b, "name", 1, 100, &name, &c->err) < 0 ||
+	    json_string(b, "created_by", 1, 128, &by, &c->err) < 0 ||
+	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+		return -1;
+	if (exists)
+		return err_set(&c->err, ERR_CONFLICT, "town_id", "the town '%s' already exists", c->cfg->object_id);
+	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms, updated_ms,"
+			       " org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	sqlite3_bind_int64(st, 7, version);
+	if (db_step_done(c->db, st, &c->err) < 0 || apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
+		return -1;
+	snprintf(c->who.id, sizeof c->who.id, "%s", by);
+	if (event_append(c, "town.created", c->cfg->object_id, "owner", NULL, org) < 0)
+		return -1;
+	return call_reply(c, 201, NULL);
+}
+
+int town_apply_org_members(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	int64_t version, current;
+	int exists;
+
+	if (!b || json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+		return -1;
+	if (!exists)
+		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
+	if (db_query_int(c->db, "SELECT org_members_version FROM town WHERE owner_kind = 'org'", &current, &c->err) < 0)
+		return -1;
+	/* Older than what the town has (it arrived late), or not an org's town: nothing to do. */
+	if (version <= current)
+		return call_reply(c, 200, NULL);
+	if (apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
+		return -1;
+	{
+		sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_members_version = ?", &c->err);
+
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, version);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	return call_reply(c, 200, NULL);
+}
+
+int town_owned_by_org(struct call *c, int *yes)
+{
+	int64_t n;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org'", &n, &c->err) < 0)
+		return -1;
+	*yes = n > 0;
+	return 0;
+}
