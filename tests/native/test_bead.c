@@ -206,6 +206,49 @@ static void listing_pages_with_a_cursor(void)
 	t_cleanup();
 }
 
+static int hook(struct eng *e, const char *agent, const char *bead)
+{
+	char path[128], body[96];
+	struct t_res r;
+	int st;
+
+	snprintf(path, sizeof path, "/api/towns/t1/agents/%s/hook", agent);
+	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", bead);
+	r = t_request(e, "POST", path, body, t_as("sarah"));
+	st = r.status;
+	t_res_free(&r);
+	return st;
+}
+
+static void hooks_are_exclusive(void)
+{
+	struct eng *e = town();
+	char a[48], b[48];
+	struct t_res r;
+
+	r = t_request(e, "POST", "/api/towns/t1/rigs", "{\"id\":\"r\",\"git_url\":\"https://example.com/r.git\"}", t_as("sarah"));
+	t_res_free(&r);
+	for (int i = 0; i < 2; i++) {
+		r = t_request(e, "POST", "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
+		CHECK(r.status == 201);
+		t_res_free(&r);
+	}
+	create(e, "{\"title\":\"A\"}", a, sizeof a);
+	create(e, "{\"title\":\"B\"}", b, sizeof b);
+	CHECK(hook(e, "toast", a) == 200);
+	CHECK(hook(e, "toast", b) == 409); /* one bead per agent */
+	CHECK(hook(e, "maple", a) == 409); /* one agent per bead */
+	CHECK(hook(e, "maple", b) == 200);
+	CHECK(hook(e, "birch", b) == 404); /* no such agent */
+	CHECK(hook(e, "toast", "gt-nope0") == 409 || hook(e, "toast", "gt-nope0") == 400);
+	r = t_request(e, "DELETE", "/api/towns/t1/agents/toast/hook", NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	CHECK(hook(e, "toast", a) == 200); /* free again, and the bead too */
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -215,5 +258,6 @@ int main(void)
 	RUN(ids_stay_unique_when_they_collide);
 	RUN(changes_are_attributed_events);
 	RUN(listing_pages_with_a_cursor);
+	RUN(hooks_are_exclusive);
 	return t_done();
 }

@@ -89,16 +89,25 @@ test("beads: who may do what, and bad input changes nothing", async (t) => {
 	const B = "/api/towns/works/beads";
 	const a = (await call(mf, "POST", B, { title: "A" }, H.owner)).body.data.id;
 	const b = (await call(mf, "POST", B, { title: "B", deps: [{ id: a }] }, H.owner)).body.data.id;
+	// Agents: one of this town (acts as a member) and one of another town (a stranger here).
+	await call(mf, "POST", "/api/towns/works/rigs", { id: "r", git_url: "https://example.com/r.git" }, H.owner);
+	await call(mf, "POST", "/api/towns/works/agents", { role: "polecat", rig: "r" }, H.owner);
+	H.agent = { authorization: `Bearer ${(await call(mf, "POST", "/api/towns/works/agents/toast/token", undefined, H.owner)).body.data.token}` };
+	await call(mf, "POST", "/api/towns/elsewhere", { name: "Elsewhere" }, H.outsider);
+	await call(mf, "POST", "/api/towns/elsewhere/rigs", { id: "r", git_url: "https://example.com/r.git" }, H.outsider);
+	await call(mf, "POST", "/api/towns/elsewhere/agents", { role: "polecat", rig: "r" }, H.outsider);
+	H.foreignAgent = { authorization: `Bearer ${(await call(mf, "POST", "/api/towns/elsewhere/agents/toast/token", undefined, H.outsider)).body.data.token}` };
 
 	const matrix = [
-		["POST", B, { title: "New" }, { owner: 201, admin: 201, member: 201, viewer: 403, outsider: 404, nobody: 401 }],
-		["GET", `${B}/${a}`, undefined, { owner: 200, admin: 200, member: 200, viewer: 200, outsider: 404, nobody: 401 }],
-		["PATCH", `${B}/${a}`, { priority: 0 }, { owner: 200, admin: 200, member: 200, viewer: 403, outsider: 404, nobody: 401 }],
-		["POST", `${B}/${a}/deps`, { id: b, kind: "related" }, { owner: 200, admin: 200, member: 200, viewer: 403, outsider: 404, nobody: 401 }],
-		["DELETE", `${B}/${a}`, undefined, { owner: null, admin: null, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
+		["POST", B, { title: "New" }, { owner: 201, admin: 201, member: 201, viewer: 403, outsider: 404, nobody: 401, agent: 201, foreignAgent: 401 }],
+		["GET", `${B}/${a}`, undefined, { owner: 200, admin: 200, member: 200, viewer: 200, outsider: 404, nobody: 401, agent: 200, foreignAgent: 401 }],
+		["PATCH", `${B}/${a}`, { priority: 0 }, { owner: 200, admin: 200, member: 200, viewer: 403, outsider: 404, nobody: 401, agent: 200, foreignAgent: 401 }],
+		["POST", `${B}/${a}/deps`, { id: b, kind: "related" }, { owner: 200, admin: 200, member: 200, viewer: 403, outsider: 404, nobody: 401, agent: 200, foreignAgent: 401 }],
+		["POST", `${B}/${b}/close`, undefined, { owner: null, admin: null, member: null, viewer: 403, outsider: 404, nobody: 401, agent: null, foreignAgent: 401 }],
+		["DELETE", `${B}/${a}`, undefined, { owner: null, admin: null, member: 403, viewer: 403, outsider: 404, nobody: 401, agent: 403, foreignAgent: 401 }],
 	];
 	for (const [method, path, body, expect] of matrix) {
-		for (const caller of ["nobody", "outsider", "viewer", "member", "admin", "owner"]) {
+		for (const caller of ["nobody", "outsider", "foreignAgent", "viewer", "member", "agent", "admin", "owner"]) {
 			if (expect[caller] === null) continue;
 			const before = await digest(mf, "works");
 			const r = await call(mf, method, path, body, H[caller]);
