@@ -15,6 +15,7 @@ struct eng {
 	struct eng_config cfg; /* strings below are owned copies */
 	struct db *db;
 	struct jwt_verifier *jwt;
+	struct auth_cache auth_cache;
 	int migrated;
 	int alarm_known; /* the host holds the alarm the engine last asked for (no change since) */
 	char *out_meta; /* output of the last call, owned, freed by the next one */
@@ -327,6 +328,7 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 	c.in = in;
 	c.now_ms = in->now_ms;
 	c.jwt = e->jwt;
+	c.auth_cache = &e->auth_cache;
 	c.meta = in->meta_len ? json_parse_exact(in->meta, in->meta_len) : cJSON_CreateObject();
 	if (!c.meta || !cJSON_IsObject(c.meta))
 		err_set(&c.err, ERR_INVALID, NULL, "the host sent malformed input meta");

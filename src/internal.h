@@ -101,6 +101,15 @@ struct principal {
 	char email[255];
 };
 
+/* The engine remembers the last token it verified (clients send the same one again and again):
+ * its SHA-256, whom it names, and until when it holds. Owned by the engine, used by auth.c. */
+struct auth_cache {
+	unsigned char digest[32];
+	int valid;
+	double until_ms;       /* the token's exp (no leeway) */
+	struct principal who;
+};
+
 /* ---- engine.c: the per-call context and its helpers -------------------------------------------- */
 
 struct eng_state; /* struct eng, seen from inside */
@@ -136,6 +145,7 @@ struct call {
 	uint32_t rand_counter;   /* blocks of randomness drawn so far (id.c) */
 
 	const struct jwt_verifier *jwt; /* the engine's, borrowed */
+	struct auth_cache *auth_cache;  /* the engine's last verified token, borrowed */
 	char query_token[4096];  /* a WebSocket upgrade's ?token=, decoded */
 	struct principal who;    /* filled by auth.c for routes that require a caller */
 };

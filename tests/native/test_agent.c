@@ -132,10 +132,41 @@ static void unacknowledged_escalations_are_raised_again(void)
 	t_cleanup();
 }
 
+/* The engine remembers the last token it verified; that must not outlive the token. */
+static void remembered_tokens_still_expire(void)
+{
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char sarah[2048], bob[2048];
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 0);
+	snprintf(sarah, sizeof sarah, "%s", t_as("sarah"));
+	snprintf(bob, sizeof bob, "%s", t_as("bob"));
+	r = post(e, "/api/towns/t1", "{\"name\":\"T\"}", sarah);
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1", NULL, sarah); /* remembered now */
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1", NULL, bob); /* another token: verified, and an outsider */
+	CHECK(r.status == 404);
+	t_res_free(&r);
+	t_now = t0 + 3600e3 + 61e3; /* past exp and the leeway */
+	r = t_request(e, "GET", "/api/towns/t1", NULL, sarah);
+	CHECK(r.status == 401);
+	t_res_free(&r);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(tokens_expire_and_refresh_within_grace);
 	RUN(unacknowledged_escalations_are_raised_again);
+	RUN(remembered_tokens_still_expire);
 	return t_done();
 }
