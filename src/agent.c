@@ -15,7 +15,10 @@ static const char *const pool[] = {"Toast", "Maple", "Birch", "Shadow", "Clover"
 				   "Moss",  "Wren",  "Blaze", "Gale",   "Drift",  "Lark"};
 
 #define AGENTS_MAX 200
-#define STATUS_HISTORY 20
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define STATUS_KEPT 200 /* rows kept per agent */
+#define STATUS_SHOWN 20 /* rows shown with the agent */
 
 static int name_taken(struct call *c, const char *name, int *taken)
 {
@@ -51,7 +54,7 @@ static int pool_name(struct call *c, char *out, size_t len)
 
 int agent_create(struct call *c, const char *role, const char *rig, char *id, size_t id_len)
 {
-	char name[64];
+	char name[96];
 	int64_t count;
 	sqlite3_stmt *st;
 	int rc;
@@ -167,7 +170,7 @@ cJSON *agent_json(struct call *c, const char *id)
 	a = row_json(st);
 	sqlite3_reset(st);
 	st = db_prepare(c->db, "SELECT message, at_ms FROM agent_status WHERE agent = ?"
-			       " ORDER BY seq DESC LIMIT 20", &c->err);
+			       " ORDER BY seq DESC LIMIT " STR(STATUS_SHOWN), &c->err);
 	if (!st) {
 		cJSON_Delete(a);
 		return NULL;
@@ -300,7 +303,8 @@ int agent_status_add(struct call *c, const char *agent, const char *message)
 		return -1;
 	/* Keep a bounded history per agent. */
 	st = db_prepare(c->db, "DELETE FROM agent_status WHERE agent = ?1 AND seq <= (SELECT seq FROM"
-			       " agent_status WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET 200)", &c->err);
+			       " agent_status WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET " STR(STATUS_KEPT) ")",
+			&c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);

@@ -28,7 +28,7 @@ int api_agent_create(struct call *c)
 	const cJSON *b;
 	const char *role, *rig;
 	enum role caller;
-	char id[64];
+	char id[96];
 
 	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
 	    json_string(b, "role", 1, 16, &role, &c->err) < 0 || json_string(b, "rig", 0, 64, &rig, &c->err) < 0)

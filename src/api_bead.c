@@ -146,7 +146,7 @@ int api_bead_create(struct call *c)
 			kind = "blocks";
 		if (!bead_dep_kind_valid(kind))
 			return err_set(&c->err, ERR_INVALID, "deps", "unknown dependency kind '%s'", kind);
-		if (bead_dep_add(c, id, dep, kind) < 0)
+		if (bead_dep_add(c, id, dep, kind, "deps") < 0)
 			return -1;
 	}
 	return reply_bead(c, 201, id);
@@ -163,13 +163,13 @@ int api_bead_get(struct call *c)
 
 int api_bead_list(struct call *c)
 {
-	char status[16], type[16], assignee[130], rig[65], parent[65], label[LABEL_MAX + 1], num[24],
-		ready[8];
+	char status[16], type[16], assignee[130], rig[65], parent[65], label[LABEL_MAX + 1];
+	int64_t limit = 50;
 	struct bead_filter f = {.limit = 50};
 	enum role caller;
 	int64_t next;
 	cJSON *list, *out;
-	int q[8];
+	int q[6];
 
 	if (town_require(c, ROLE_VIEWER, &caller) < 0)
 		return -1;
@@ -179,8 +179,10 @@ int api_bead_list(struct call *c)
 	    (q[3] = query_get(c, "rig", rig, sizeof rig)) < 0 ||
 	    (q[4] = query_get(c, "parent", parent, sizeof parent)) < 0 ||
 	    (q[5] = query_get(c, "label", label, sizeof label)) < 0 ||
-	    (q[6] = query_get(c, "ready", ready, sizeof ready)) < 0)
+	    query_bool(c, "ready", &f.ready) < 0 || query_int(c, "limit", 1, 200, &limit) < 0 ||
+	    query_int(c, "cursor", 1, INT64_MAX / 2, &f.cursor) < 0)
 		return -1;
+	f.limit = (int)limit;
 	if (q[0] && !bead_status_valid(status))
 		return err_set(&c->err, ERR_INVALID, "status", "unknown status '%s'", status);
 	if (q[1] && !bead_type_valid(type))
@@ -191,23 +193,6 @@ int api_bead_list(struct call *c)
 	f.rig = q[3] ? rig : NULL;
 	f.parent = q[4] ? parent : NULL;
 	f.label = q[5] ? label : NULL;
-	f.ready = q[6] && strcmp(ready, "true") == 0;
-	switch (query_get(c, "limit", num, sizeof num)) {
-	case -1:
-		return -1;
-	case 1:
-		f.limit = atoi(num);
-		if (f.limit < 1 || f.limit > 200 || strspn(num, "0123456789") != strlen(num))
-			return err_set(&c->err, ERR_INVALID, "limit", "'limit' is a number from 1 to 200");
-	}
-	switch (query_get(c, "cursor", num, sizeof num)) {
-	case -1:
-		return -1;
-	case 1:
-		f.cursor = strtoll(num, NULL, 10);
-		if (f.cursor < 1 || strspn(num, "0123456789") != strlen(num))
-			return err_set(&c->err, ERR_INVALID, "cursor", "'cursor' is a next_cursor from a previous page");
-	}
 	if (!(list = bead_list_json(c, &f, &next)))
 		return -1;
 	out = cJSON_CreateObject();
@@ -271,7 +256,7 @@ int api_bead_dep_add(struct call *c)
 		kind = "blocks";
 	if (!bead_dep_kind_valid(kind))
 		return err_set(&c->err, ERR_INVALID, "kind", "unknown dependency kind '%s'", kind);
-	if (!bead_json_exists(c, bead_id(c)) || bead_dep_add(c, bead_id(c), dep, kind) < 0)
+	if (!bead_json_exists(c, bead_id(c)) || bead_dep_add(c, bead_id(c), dep, kind, "id") < 0)
 		return -1;
 	return reply_bead(c, 200, bead_id(c));
 }
@@ -294,33 +279,16 @@ int api_bead_dep_delete(struct call *c)
 int api_events_list(struct call *c)
 {
 	const char *subject = c->nseg > 4 ? bead_id(c) : NULL;
-	char num[24];
-	int64_t after = 0, next;
-	int limit = 100;
+	int64_t after = 0, next, limit = 100;
 	enum role caller;
 	cJSON *list, *out;
 
-	if (town_require(c, ROLE_VIEWER, &caller) < 0)
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || query_int(c, "after", 0, INT64_MAX / 2, &after) < 0 ||
+	    query_int(c, "limit", 1, 500, &limit) < 0)
 		return -1;
-	switch (query_get(c, "after", num, sizeof num)) {
-	case -1:
-		return -1;
-	case 1:
-		after = strtoll(num, NULL, 10);
-		if (after < 0 || strspn(num, "0123456789") != strlen(num))
-			return err_set(&c->err, ERR_INVALID, "after", "'after' is an event seq");
-	}
-	switch (query_get(c, "limit", num, sizeof num)) {
-	case -1:
-		return -1;
-	case 1:
-		limit = atoi(num);
-		if (limit < 1 || limit > 500 || strspn(num, "0123456789") != strlen(num))
-			return err_set(&c->err, ERR_INVALID, "limit", "'limit' is a number from 1 to 500");
-	}
 	if (subject && !bead_json_exists(c, subject))
 		return -1;
-	if (!(list = events_json(c, subject, after, limit, &next)))
+	if (!(list = events_json(c, subject, after, (int)limit, &next)))
 		return -1;
 	out = cJSON_CreateObject();
 	cJSON_AddItemToObject(out, "events", list);

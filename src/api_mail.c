@@ -54,11 +54,10 @@ int api_agent_mail_send(struct call *c)
 
 int api_agent_inbox(struct call *c)
 {
-	char unread[8] = "";
-	int q = query_get(c, "unread", unread, sizeof unread);
+	int unread = 0;
 	cJSON *list;
 
-	if (q < 0 || !(list = mail_list_json(c, c->seg[4], q == 1 && strcmp(unread, "true") == 0)))
+	if (query_bool(c, "unread", &unread) < 0 || !(list = mail_list_json(c, c->seg[4], unread)))
 		return -1;
 	return call_reply(c, 200, list);
 }

@@ -162,6 +162,20 @@ int auth_user(struct call *c)
 
 static int agent_token(struct call *c, int grace_s, const char *agent);
 
+/* A token outlives nothing: once its agent (or its whole town) is gone, it opens no door. */
+static int agent_still_here(struct call *c)
+{
+	int rc = agent_exists(c, c->who.id);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		c->who.kind = PRINCIPAL_NONE;
+		return refuse(c, "unknown_agent", "the agent of this token no longer exists");
+	}
+	return 0;
+}
+
 int auth_agent(struct call *c, int grace_s)
 {
 	return agent_token(c, grace_s, c->nseg > 4 ? c->seg[4] : "");
@@ -191,7 +205,7 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 	if (cache_lookup(c, token, PRINCIPAL_AGENT, digest)) {
 		if (agent && strcmp(c->who.id, agent) != 0)
 			return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "an agent token acts for its own agent only");
-		return 0;
+		return agent_still_here(c);
 	}
 	r = agent_token_verify(c, token, grace_s, &claims);
 	if (r != JWT_OK)
@@ -217,5 +231,5 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 		 cJSON_IsString(rb) ? rb->valuestring : "");
 	cache_store(c, digest, claims);
 	cJSON_Delete(claims);
-	return 0;
+	return agent_still_here(c);
 }

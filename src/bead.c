@@ -386,7 +386,7 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 	sqlite3_step(st);
 	sqlite3_reset(st);
 	if ((f->labels && labels_index(c, seq, f->labels) < 0) ||
-	    (f->parent && bead_dep_add(c, id_out, f->parent, "parent-child") < 0) ||
+	    (f->parent && bead_dep_add(c, id_out, f->parent, "parent-child", "parent") < 0) ||
 	    event_append(c, "bead.created", id_out, NULL, NULL, f->title) < 0)
 		goto out;
 	rc = 0;
@@ -413,7 +413,7 @@ static int makes_cycle(struct call *c, const char *bead, const char *dep, const 
 	return 0;
 }
 
-int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind)
+int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind, const char *field)
 {
 	char status[16];
 	int cycle = 0;
@@ -421,16 +421,16 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 	sqlite3_stmt *st;
 
 	if (strcmp(bead, dep) == 0)
-		return err_set(&c->err, ERR_INVALID, "depends_on", "a bead cannot depend on itself");
+		return err_set(&c->err, ERR_INVALID, field, "a bead cannot depend on itself");
 	if (bead_status(c, dep, status, sizeof status) < 0) {
 		c->err.code = ERR_NONE;
-		return err_set(&c->err, ERR_INVALID, "depends_on", "no bead '%s' in this town", dep);
+		return err_set(&c->err, ERR_INVALID, field, "no bead '%s' in this town", dep);
 	}
 	if ((strcmp(kind, "blocks") == 0 || strcmp(kind, "parent-child") == 0) &&
 	    makes_cycle(c, bead, dep, kind, &cycle) < 0)
 		return -1;
 	if (cycle)
-		return err_set(&c->err, ERR_CONFLICT, "depends_on",
+		return err_set(&c->err, ERR_CONFLICT, field,
 			       "'%s' already depends on '%s' (%s): this would make a cycle", dep, bead, kind);
 	st = db_prepare(c->db, "SELECT count(*) FROM bead_deps WHERE bead = ?", &c->err);
 	if (!st)
@@ -439,7 +439,7 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 	count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (count >= BEAD_DEPS_MAX)
-		return err_set(&c->err, ERR_TOO_LARGE, "depends_on", "a bead has at most %d dependencies",
+		return err_set(&c->err, ERR_TOO_LARGE, field, "a bead has at most %d dependencies",
 			       BEAD_DEPS_MAX);
 	st = db_prepare(c->db, "INSERT OR IGNORE INTO bead_deps(bead, depends_on, kind, created_ms)"
 			       " VALUES (?, ?, ?, ?)", &c->err);
@@ -467,7 +467,7 @@ int bead_dep_remove(struct call *c, const char *bead, const char *dep, const cha
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	if (sqlite3_changes(db_handle(c->db)) == 0)
-		return err_set(&c->err, ERR_NOT_FOUND, "depends_on", "'%s' does not depend on '%s' (%s)",
+		return err_set(&c->err, ERR_NOT_FOUND, "dep", "'%s' does not depend on '%s' (%s)",
 			       bead, dep, kind);
 	return event_append(c, "bead.dep_removed", bead, kind, dep, NULL);
 }
@@ -475,7 +475,7 @@ int bead_dep_remove(struct call *c, const char *bead, const char *dep, const cha
 /* Set one text column (or NULL) and record the change; unchanged values record nothing. */
 static int set_text(struct call *c, const char *id, const char *column, const char *value)
 {
-	char sql[160], old[4096] = "";
+	char sql[160], *old = NULL;
 	int had_old = 0, rc;
 	sqlite3_stmt *st;
 
@@ -486,12 +486,21 @@ static int set_text(struct call *c, const char *id, const char *column, const ch
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		const char *cur = (const char *)sqlite3_column_text(st, 0);
+
 		had_old = 1;
+		/* Unchanged (compared in full): nothing to write, nothing to record. */
+		if (value && strcmp(cur, value) == 0) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		old = sqlite3_mprintf("%s", cur);
 	}
 	sqlite3_finalize(st);
-	if ((!had_old && !value) || (had_old && value && strcmp(old, value) == 0))
+	if (!had_old && !value)
 		return 0;
+	if (had_old && !old)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 	snprintf(sql, sizeof sql, "UPDATE beads SET %s = ?, updated_ms = ? WHERE id = ?", column);
 	if (sqlite3_prepare_v2(db_handle(c->db), sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(c->db, &c->err, "prepare");
@@ -501,9 +510,13 @@ static int set_text(struct call *c, const char *id, const char *column, const ch
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		sqlite3_free(old);
 		return db_fail(c->db, &c->err, "update bead");
-	return event_append(c, "bead.updated", id, column, had_old ? old : NULL, value);
+	}
+	rc = event_append(c, "bead.updated", id, column, old, value);
+	sqlite3_free(old);
+	return rc;
 }
 
 int bead_set_status(struct call *c, const char *id, const char *to, const char *reason)

@@ -124,7 +124,7 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 		if (add_bead(c, id, b->valuestring, n++) < 0)
 			return -1;
 		/* In series, each bead waits for the one before it. */
-		if (prev && strcmp(mode, "series") == 0 && bead_dep_add(c, b->valuestring, prev, "blocks") < 0)
+		if (prev && strcmp(mode, "series") == 0 && bead_dep_add(c, b->valuestring, prev, "blocks", "beads") < 0)
 			return -1;
 		prev = b->valuestring;
 	}

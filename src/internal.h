@@ -232,6 +232,10 @@ const char *jwt_result_name(enum jwt_result r);
 /* The query parameter name, decoded into out: 1 when present, 0 when absent, -1 (ERR_INVALID) when
  * malformed or longer than len - 1. */
 int query_get(struct call *c, const char *name, char *out, size_t len);
+/* The parameter as a number in [min, max] (1 present, 0 absent, -1 ERR_INVALID). */
+int query_int(struct call *c, const char *name, int64_t min, int64_t max, int64_t *out);
+/* The parameter as true/false (1 present, 0 absent, -1 ERR_INVALID). */
+int query_bool(struct call *c, const char *name, int *out);
 
 /* ---- auth.c ----------------------------------------------------------------------------------- */
 
@@ -397,8 +401,9 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 int bead_update(struct call *c, const char *id, const struct bead_fields *f, int clear_assignee);
 int bead_set_status(struct call *c, const char *id, const char *to, const char *reason);
 int bead_delete(struct call *c, const char *id);
-/* Dependencies: ERR_CONFLICT for a cycle of blocking or parent edges, ERR_INVALID for unknown beads. */
-int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind);
+/* Dependencies: ERR_CONFLICT for a cycle of blocking or parent edges, ERR_INVALID for unknown beads;
+ * errors name `field`, the request's own name for the dependency. */
+int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind, const char *field);
 int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
 /* 1 if the bead exists; 0 with ERR_NOT_FOUND (field bead_id) otherwise. */
 int bead_json_exists(struct call *c, const char *id);

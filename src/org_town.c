@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -173,36 +174,45 @@ cJSON *org_towns_json(struct call *c)
 /* Replace the town's members with the organization's list, telling registries who came and went. */
 static int apply_members(struct call *c, const cJSON *members)
 {
-	char gone[MEMBERS_MAX > 1000 ? 1000 : MEMBERS_MAX][130];
-	int n = 0;
+	/* Who is here now; whoever is not in the new list has left. Heap, not stack: up to
+	 * MEMBERS_MAX ids. */
+	char (*gone)[130] = malloc(sizeof *gone * MEMBERS_MAX);
+	int n = 0, rc = -1;
 	const cJSON *m;
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
 
+	if (!gone)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 	if (!st)
-		return -1;
-	while (n < (int)(sizeof gone / sizeof gone[0]) && sqlite3_step(st) == SQLITE_ROW)
+		goto out;
+	while (n < MEMBERS_MAX && sqlite3_step(st) == SQLITE_ROW)
 		snprintf(gone[n++], sizeof gone[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (db_exec(c->db, "DELETE FROM members", &c->err) < 0)
-		return -1;
+		goto out;
 	cJSON_ArrayForEach(m, members) {
 		const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "user_id"));
 		enum role role = role_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role")));
 
-		if (!uid || !user_id_valid(uid) || role == ROLE_NONE)
-			return err_set(&c->err, ERR_INVALID, "members", "a member needs a user_id and a role");
+		if (!uid || !user_id_valid(uid) || role == ROLE_NONE) {
+			err_set(&c->err, ERR_INVALID, "members", "a member needs a user_id and a role");
+			goto out;
+		}
 		if (member_put(c, uid, role, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name")),
 			       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "email"))) < 0 ||
 		    registry_update(c, uid, role_name(role)) < 0)
-			return -1;
+			goto out;
 		for (int i = 0; i < n; i++)
 			if (strcmp(gone[i], uid) == 0)
 				gone[i][0] = '\0';
 	}
 	for (int i = 0; i < n; i++)
 		if (gone[i][0] && registry_update(c, gone[i], NULL) < 0)
-			return -1;
-	return 0;
+			goto out;
+	rc = 0;
+out:
+	free(gone);
+	return rc;
 }
 
 int town_create_for_org(struct call *c)

@@ -59,3 +59,37 @@ int query_get(struct call *c, const char *name, char *out, size_t len)
 	}
 	return 0;
 }
+
+int query_int(struct call *c, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	char buf[24];
+	int64_t v = 0;
+	int q = query_get(c, name, buf, sizeof buf);
+
+	if (q <= 0)
+		return q;
+	/* Digits only, at most 15 of them: no sign, no overflow, no trailing junk. */
+	if (!*buf || strspn(buf, "0123456789") != strlen(buf) || strlen(buf) > 15)
+		return err_set(&c->err, ERR_INVALID, name, "'%s' is a number from %lld to %lld", name,
+			       (long long)min, (long long)max);
+	for (const char *p = buf; *p; p++)
+		v = v * 10 + (*p - '0');
+	if (v < min || v > max)
+		return err_set(&c->err, ERR_INVALID, name, "'%s' is a number from %lld to %lld", name,
+			       (long long)min, (long long)max);
+	*out = v;
+	return 1;
+}
+
+int query_bool(struct call *c, const char *name, int *out)
+{
+	char buf[8];
+	int q = query_get(c, name, buf, sizeof buf);
+
+	if (q <= 0)
+		return q;
+	if (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0)
+		return err_set(&c->err, ERR_INVALID, name, "'%s' is true or false", name);
+	*out = strcmp(buf, "true") == 0;
+	return 1;
+}

@@ -100,7 +100,8 @@ int town_create_personal(struct call *c, const char *name)
 	sqlite3_bind_double(st, 6, c->now_ms);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	if (member_put(c, c->who.id, ROLE_OWNER, c->who.name, c->who.email) < 0)
+	if (member_put(c, c->who.id, ROLE_OWNER, c->who.name, c->who.email) < 0 ||
+	    event_append(c, "town.created", c->cfg->object_id, "owner", NULL, c->who.id) < 0)
 		return -1;
 	return registry_update(c, c->who.id, "owner");
 }
@@ -159,6 +160,13 @@ int town_update(struct call *c, const char *name, const cJSON *settings)
 			if (cJSON_IsObject(item) || cJSON_IsArray(item))
 				return err_set(&c->err, ERR_INVALID, "settings",
 					       "settings values are strings, numbers, booleans or null");
+		item = cJSON_GetObjectItemCaseSensitive(settings, "bead_prefix");
+		/* The prefix starts every bead id, which travels in paths: keep it to a short slug. */
+		if (item && !cJSON_IsNull(item) &&
+		    (!cJSON_IsString(item) || !*item->valuestring || strlen(item->valuestring) > 16 ||
+		     strspn(item->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(item->valuestring)))
+			return err_set(&c->err, ERR_INVALID, "settings.bead_prefix",
+				       "'bead_prefix' is 1-16 characters of a-z and 0-9");
 		s = json_print(settings);
 		if (!s)
 			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
