@@ -46,6 +46,8 @@ int api_town_update(struct call *c)
 	if (name && !*name)
 		return err_set(&c->err, ERR_INVALID, "name", "'name' must not be empty");
 	if (town_update(c, name, cJSON_GetObjectItemCaseSensitive(b, "settings")) < 0 ||
+	    (cJSON_GetObjectItemCaseSensitive(b, "secrets") &&
+	     town_secrets_put(c, cJSON_GetObjectItemCaseSensitive(b, "secrets")) < 0) ||
 	    !(t = town_json(c, caller)))
 		return -1;
 	return call_reply(c, 200, t);
@@ -55,9 +57,24 @@ int api_town_delete(struct call *c)
 {
 	enum role caller;
 
-	if (town_require(c, ROLE_OWNER, &caller) < 0 || town_delete(c) < 0)
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || town_delete(c) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
+}
+
+/* /api/towns/:town/settings: the settings and (masked) secrets alone. PATCH is the town's PATCH. */
+int api_town_settings_get(struct call *c)
+{
+	enum role caller;
+	cJSON *t, *out;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(t = town_json(c, caller)))
+		return -1;
+	out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "settings", cJSON_DetachItemFromObject(t, "settings"));
+	cJSON_AddItemToObject(out, "secrets", cJSON_DetachItemFromObject(t, "secrets"));
+	cJSON_Delete(t);
+	return call_reply(c, 200, out);
 }
 
 /* The worker sends /api/me/... to the caller's own registry object. */

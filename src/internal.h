@@ -361,6 +361,9 @@ int town_require(struct call *c, enum role min, enum role *caller);
 cJSON *town_json(struct call *c, enum role caller);
 /* Rename and/or merge settings (NULL leaves each as it is). */
 int town_update(struct call *c, const char *name, const cJSON *settings);
+/* Set (string) or remove (null) named secrets; they are write-only: reads show them masked. */
+int town_secrets_put(struct call *c, const cJSON *secrets);
+cJSON *town_secrets_json(struct call *c);
 /* Delete everything the town owns and take it out of its members' registries. */
 int town_delete(struct call *c);
 /* Tell every member's registry the town's current name and their role. */
@@ -534,6 +537,7 @@ int api_town_create(struct call *c);
 int api_town_get(struct call *c);
 int api_town_update(struct call *c);
 int api_town_delete(struct call *c);
+int api_town_settings_get(struct call *c);
 int api_me_forward(struct call *c);
 int api_rig_create(struct call *c);
 int api_rig_list(struct call *c);

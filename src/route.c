@@ -23,6 +23,8 @@ static const struct route routes[] = {
 	{ENG_TOWN, "GET", "/api/towns/:town", api_town_get, R_USER},
 	{ENG_TOWN, "PATCH", "/api/towns/:town", api_town_update, R_USER},
 	{ENG_TOWN, "DELETE", "/api/towns/:town", api_town_delete, R_USER},
+	{ENG_TOWN, "GET", "/api/towns/:town/settings", api_town_settings_get, R_USER},
+	{ENG_TOWN, "PATCH", "/api/towns/:town/settings", api_town_update, R_USER},
 	{ENG_ORG, "POST", "/api/orgs/:org", api_org_create, R_USER},
 	{ENG_ORG, "GET", "/api/orgs/:org", api_org_get, R_USER},
 	{ENG_ORG, "PATCH", "/api/orgs/:org", api_org_update, R_USER},

@@ -142,7 +142,86 @@ cJSON *town_json(struct call *c, enum role caller)
 	cJSON_AddItemToObject(t, "settings", settings ? settings : cJSON_CreateObject());
 	cJSON_AddStringToObject(t, "role", role_name(caller));
 	sqlite3_reset(st);
+	/* Members see which secrets are set; admins also when and by whom (the same, masked). */
+	{
+		cJSON *secrets = town_secrets_json(c);
+
+		if (!secrets) {
+			cJSON_Delete(t);
+			return NULL;
+		}
+		cJSON_AddItemToObject(t, "secrets", secrets);
+	}
 	return t;
+}
+
+#define SECRETS_MAX 50
+#define SECRET_MAX 8192
+
+/* Set (string) or remove (null) secrets by name. Values are never returned. */
+int town_secrets_put(struct call *c, const cJSON *secrets)
+{
+	const cJSON *s;
+	int64_t n;
+
+	if (!cJSON_IsObject(secrets))
+		return err_set(&c->err, ERR_INVALID, "secrets", "'secrets' must be an object of name: value");
+	cJSON_ArrayForEach(s, secrets) {
+		sqlite3_stmt *st;
+
+		if (!id_valid(s->string))
+			return err_set(&c->err, ERR_INVALID, "secrets", "a secret name is 1-64 of a-z A-Z 0-9 _ -");
+		if (!cJSON_IsNull(s) && (!cJSON_IsString(s) || !*s->valuestring || strlen(s->valuestring) > SECRET_MAX))
+			return err_set(&c->err, ERR_INVALID, "secrets",
+				       "secret '%s' must be a string of 1 to %d bytes, or null to remove it", s->string, SECRET_MAX);
+		st = db_prepare(c->db, cJSON_IsNull(s) ? "DELETE FROM town_secrets WHERE name = ?1"
+			: "INSERT INTO town_secrets(name, value, updated_by, updated_ms) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_by = ?3, updated_ms = ?4", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, s->string, -1, SQLITE_STATIC);
+		if (!cJSON_IsNull(s)) {
+			sqlite3_bind_text(st, 2, s->valuestring, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
+			sqlite3_bind_double(st, 4, c->now_ms);
+		}
+		/* The feed says a secret changed and who changed it, never its value. */
+		if (db_step_done(c->db, st, &c->err) < 0 ||
+		    event_append(c, "town.secret", c->cfg->object_id, s->string, NULL, cJSON_IsNull(s) ? "removed" : "set") < 0)
+			return -1;
+	}
+	if (db_query_int(c->db, "SELECT count(*) FROM town_secrets", &n, &c->err) < 0)
+		return -1;
+	if (n > SECRETS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, "secrets", "a town holds at most %d secrets", SECRETS_MAX);
+	return 0;
+}
+
+/* {name: {"set": true, "hint": "…abcd", "updated_by", "updated_ms"}}: enough to recognise, not to use. */
+cJSON *town_secrets_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, value, updated_by, updated_ms FROM town_secrets ORDER BY name",
+				      &c->err);
+	cJSON *o;
+
+	if (!st)
+		return NULL;
+	o = cJSON_CreateObject();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		size_t len = strlen(v);
+		char hint[16];
+		cJSON *s = cJSON_AddObjectToObject(o, (const char *)sqlite3_column_text(st, 0));
+
+		/* The last four characters only for values long enough that they give nothing away. */
+		snprintf(hint, sizeof hint, "…%s", len >= 16 ? v + len - 4 : "");
+		cJSON_AddTrueToObject(s, "set");
+		cJSON_AddStringToObject(s, "hint", hint);
+		cJSON_AddStringToObject(s, "updated_by", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddNumberToObject(s, "updated_ms", sqlite3_column_double(st, 3));
+	}
+	sqlite3_reset(st);
+	return o;
 }
 
 int town_update(struct call *c, const char *name, const cJSON *settings)
@@ -239,7 +318,7 @@ int town_delete(struct call *c)
 		if (registry_update(c, users[i], NULL) < 0)
 			return -1;
 	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
-	return db_exec(c->db, "DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
+	return db_exec(c->db, "DELETE FROM town_secrets; DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
 			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"
 			      " DELETE FROM agent_status; DELETE FROM agents;"
 			      " DELETE FROM town_keys; DELETE FROM rigs; DELETE FROM members; DELETE FROM town;",

@@ -106,7 +106,7 @@ test("town members: roles decide, registries follow", async (t) => {
 	const matrix = [
 		["PATCH", "/api/towns/yard", { name: "Yard 2" }, { owner: 200, admin: 200, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
 		["PUT", "/api/towns/yard/members/newbie", { role: "viewer" }, { owner: 200, admin: 200, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
-		["DELETE", "/api/towns/yard", undefined, { owner: null, admin: 403, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
+		["DELETE", "/api/towns/yard", undefined, { owner: null, admin: null, member: 403, viewer: 403, outsider: 404, nobody: 401 }],
 	];
 	for (const [method, path, body, expect] of matrix) {
 		for (const caller of ["nobody", "outsider", "viewer", "member", "admin", "owner"]) {
@@ -122,4 +122,34 @@ test("town members: roles decide, registries follow", async (t) => {
 	assert.equal((await call(mf, "DELETE", "/api/towns/yard/members/bob", undefined, H.admin)).status, 200);
 	assert.equal((await call(mf, "GET", "/api/towns/yard", undefined, H.member)).status, 404);
 	await eventually(async () => (await call(mf, "GET", "/api/me/towns", undefined, H.member)).body.data.length === 0);
+});
+
+test("town secrets are write-only; settings have their own route", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("sarah"), bob = await as("bob"), vic = await as("vic");
+	await call(mf, "POST", "/api/towns/vault", { name: "Vault" }, sarah);
+	await call(mf, "PUT", "/api/towns/vault/members/bob", { role: "admin" }, sarah);
+	await call(mf, "PUT", "/api/towns/vault/members/vic", { role: "viewer" }, sarah);
+
+	const key = "sk-live-0123456789abcdefWXYZ";
+	const set = await call(mf, "PATCH", "/api/towns/vault/settings", { secrets: { llm_key: key, short: "abc" } }, bob);
+	assert.equal(set.status, 200, set.text);
+	assert.ok(!set.text.includes(key) && !set.text.includes("0123456789"), "a secret came back");
+	assert.deepEqual([set.body.data.secrets.llm_key.set, set.body.data.secrets.llm_key.hint], [true, "…WXYZ"]);
+	assert.equal(set.body.data.secrets.short.hint, "…");
+	const seen = await call(mf, "GET", "/api/towns/vault/settings", undefined, vic);
+	assert.deepEqual(Object.keys(seen.body.data.secrets), ["llm_key", "short"]);
+	assert.ok(!seen.text.includes(key));
+	const feed = await call(mf, "GET", "/api/towns/vault/events", undefined, vic);
+	assert.ok(!feed.text.includes(key));
+	assert.equal((await call(mf, "PATCH", "/api/towns/vault/settings", { secrets: { llm_key: "x" } }, vic)).status, 403);
+	assert.equal((await call(mf, "PATCH", "/api/towns/vault/settings", { secrets: { "bad name": "x" } }, bob)).body.error.field, "secrets");
+	assert.equal((await call(mf, "PATCH", "/api/towns/vault/settings", { secrets: { k: 5 } }, bob)).body.error.field, "secrets");
+	assert.equal((await call(mf, "PATCH", "/api/towns/vault/settings", { settings: { bead_prefix: "Bad/Prefix" } }, bob)).body.error.field, "settings.bead_prefix");
+	const removed = await call(mf, "PATCH", "/api/towns/vault/settings", { secrets: { short: null }, settings: { bead_prefix: "vt" } }, bob);
+	assert.deepEqual(Object.keys(removed.body.data.secrets), ["llm_key"]);
+	assert.match((await call(mf, "POST", "/api/towns/vault/beads", { title: "prefixed" }, bob)).body.data.id, /^vt-/);
+	// Admins may delete the town too.
+	assert.equal((await call(mf, "DELETE", "/api/towns/vault", undefined, bob)).status, 200);
 });
