@@ -57,7 +57,8 @@ int api_member_put(struct call *c)
 			       "a user id is 1-128 printable ASCII characters without '/'");
 	if (member_change(c, caller, member_id(c), role, name, email) < 0 ||
 	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), role_name(role)) < 0) ||
-	    (c->cfg->kind == ENG_ORG && org_members_push(c) < 0))
+	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 ||
+					  org_registry_update(c, member_id(c), role_name(role)) < 0)))
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "user_id", member_id(c));
@@ -82,7 +83,7 @@ int api_member_delete(struct call *c)
 	}
 	if (member_remove(c, caller, member_id(c)) < 0 ||
 	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), NULL) < 0) ||
-	    (c->cfg->kind == ENG_ORG && org_members_push(c) < 0))
+	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 || org_registry_update(c, member_id(c), NULL) < 0)))
 		return -1;
 	return call_reply(c, 200, NULL);
 }

@@ -98,6 +98,33 @@ int api_user_towns(struct call *c)
 	return call_reply(c, 200, list);
 }
 
+int api_user_orgs(struct call *c)
+{
+	cJSON *list;
+
+	if (strcmp(c->who.id, c->cfg->object_id) != 0)
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
+	if (!(list = user_orgs_json(c)))
+		return -1;
+	return call_reply(c, 200, list);
+}
+
+int api_internal_user_org_put(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+
+	if (!b || user_org_put(c, c->seg[2], b) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
+}
+
+int api_internal_user_org_delete(struct call *c)
+{
+	if (user_org_delete(c, c->seg[2]) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
+}
+
 /* /_internal/towns/:town: reachable only from other objects (the worker never forwards it). */
 int api_internal_user_town_put(struct call *c)
 {

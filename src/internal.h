@@ -341,6 +341,8 @@ int org_require(struct call *c, enum role min, enum role *caller);
 /* The org asks a new town's object to create itself, with the org's members (ERR_CONFLICT if the
  * org already has that town). The answer comes back as the effect result org_town_created. */
 int org_town_create(struct call *c, const char *town, const char *name);
+/* Tell one person's registry their role in this org, or (role NULL) that they left it. */
+int org_registry_update(struct call *c, const char *user_id, const char *role);
 /* After any change to the org's members: send the new list, versioned, to every org town. */
 int org_members_push(struct call *c);
 cJSON *org_towns_json(struct call *c);
@@ -498,6 +500,9 @@ int escalation_timer_fired(struct call *c, const char *id);
 int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
 int user_town_delete(struct call *c, const char *town_id);
 cJSON *user_towns_json(struct call *c);
+int user_org_put(struct call *c, const char *org_id, const cJSON *entry);
+int user_org_delete(struct call *c, const char *org_id);
+cJSON *user_orgs_json(struct call *c);
 
 /* ---- route.c ---------------------------------------------------------------------------------- */
 
@@ -576,6 +581,9 @@ int api_bead_dep_add(struct call *c);
 int api_bead_dep_delete(struct call *c);
 int api_events_list(struct call *c);
 int api_user_towns(struct call *c);
+int api_user_orgs(struct call *c);
+int api_internal_user_org_put(struct call *c);
+int api_internal_user_org_delete(struct call *c);
 int api_internal_user_town_put(struct call *c);
 int api_internal_user_town_delete(struct call *c);
 int api_debug_storage(struct call *c);

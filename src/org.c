@@ -40,7 +40,9 @@ int org_create(struct call *c, const char *id, const char *name)
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	/* The creator is the first owner. */
-	return member_put(c, c->who.id, ROLE_OWNER, c->who.name, c->who.email);
+	if (member_put(c, c->who.id, ROLE_OWNER, c->who.name, c->who.email) < 0)
+		return -1;
+	return org_registry_update(c, c->who.id, "owner");
 }
 
 int org_rename(struct call *c, const char *name)

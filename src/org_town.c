@@ -50,6 +50,40 @@ static int submit(struct call *c, const char *purpose, const char *town, const c
 	return rc;
 }
 
+int org_registry_update(struct call *c, const char *user_id, const char *role)
+{
+	char uid[400], path[512];
+	cJSON *body = NULL;
+
+	if (id_escape(user_id, uid, sizeof uid) < 0)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "user id too long");
+	snprintf(path, sizeof path, "do://user/%s/_internal/orgs/%s", uid, c->cfg->object_id);
+	if (role) {
+		sqlite3_stmt *st = db_prepare(c->db, "SELECT name FROM org", &c->err);
+
+		if (!st)
+			return -1;
+		body = cJSON_CreateObject();
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		cJSON_AddStringToObject(body, "role", role);
+	}
+	{
+		char fx[40], *s = body ? json_print(body) : NULL;
+		struct effect_req r = {.purpose = "registry", .subject = user_id, .method = role ? "PUT" : "DELETE",
+				       .url = path, .body = s, .timeout_ms = 10000};
+		int rc;
+
+		cJSON_Delete(body);
+		if (role && !s)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		rc = effect_submit(c, &r, fx, sizeof fx);
+		cJSON_free(s);
+		return rc;
+	}
+}
+
 static int members_version(struct call *c, int64_t *v)
 {
 	return db_query_int(c->db, "SELECT value FROM org_meta WHERE key = 'members_version'", v, &c->err);

@@ -16,6 +16,12 @@ static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0},
 	{ENG_WORKER, "GET", "/api/me", api_me_get, R_USER},
 	{ENG_WORKER, "GET", "/api/me/towns", api_me_forward, R_USER},
+	{ENG_WORKER, "GET", "/api/towns", api_me_forward, R_USER},
+	{ENG_WORKER, "GET", "/api/orgs", api_me_forward, R_USER},
+	{ENG_USER, "GET", "/api/towns", api_user_towns, R_USER},
+	{ENG_USER, "GET", "/api/orgs", api_user_orgs, R_USER},
+	{ENG_USER, "PUT", "/_internal/orgs/:org", api_internal_user_org_put, 0},
+	{ENG_USER, "DELETE", "/_internal/orgs/:org", api_internal_user_org_delete, 0},
 	{ENG_USER, "GET", "/api/me/towns", api_user_towns, R_USER},
 	{ENG_USER, "PUT", "/_internal/towns/:town", api_internal_user_town_put, 0},
 	{ENG_USER, "DELETE", "/_internal/towns/:town", api_internal_user_town_delete, 0},
@@ -197,7 +203,7 @@ static int forward_or_answer(struct call *c)
 			if (strcmp(c->seg[1], owners[i].collection) != 0)
 				continue;
 			if (c->nseg < 3)
-				return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
+				return 0; /* /api/towns, /api/orgs: the worker's own routes */
 			if (!id_valid(c->seg[2]))
 				return err_set(&c->err, ERR_INVALID, owners[i].id_field,
 					       "'%s' is not a valid id (1-64 of a-z A-Z 0-9 _ -, not starting with -)",

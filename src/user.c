@@ -73,3 +73,54 @@ cJSON *user_towns_json(struct call *c)
 	}
 	return list;
 }
+
+int user_org_put(struct call *c, const char *org_id, const cJSON *entry)
+{
+	const char *name, *role;
+	sqlite3_stmt *st;
+
+	if (json_string(entry, "name", 1, 200, &name, &c->err) < 0 || json_string(entry, "role", 1, 16, &role, &c->err) < 0)
+		return -1;
+	if (role_parse(role) == ROLE_NONE)
+		return err_set(&c->err, ERR_INVALID, "role", "unknown role '%s'", role);
+	st = db_prepare(c->db, "INSERT INTO my_orgs(org_id, name, role, updated_ms) VALUES (?, ?, ?, ?)"
+			       " ON CONFLICT(org_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+			       " updated_ms = excluded.updated_ms", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int user_org_delete(struct call *c, const char *org_id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM my_orgs WHERE org_id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+cJSON *user_orgs_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT org_id, name, role FROM my_orgs ORDER BY name, org_id", &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "role", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddItemToArray(list, o);
+	}
+	sqlite3_reset(st);
+	return list;
+}

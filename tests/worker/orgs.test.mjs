@@ -171,3 +171,24 @@ test("organization towns: the org's members are the town's, and follow it", asyn
 	assert.equal((await call(mf, "GET", "/api/towns/taken", undefined, sarah)).status, 404);
 	assert.equal((await call(mf, "POST", "/api/orgs/acme/towns/hq", { name: "Again" }, sarah)).status, 409);
 });
+
+test("a person lists their own towns and organizations", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const { eventually } = await import("./harness.mjs");
+	const sarah = await as("sarah"), bob = await as("bob");
+	await call(mf, "POST", "/api/orgs/acme", { name: "Acme" }, sarah);
+	await call(mf, "POST", "/api/orgs/zeta", { name: "Zeta" }, bob);
+	await call(mf, "PUT", "/api/orgs/zeta/members/sarah", { role: "viewer" }, bob);
+	await call(mf, "POST", "/api/towns/den", { name: "Den" }, sarah);
+	const orgs = await eventually(async () => {
+		const r = await call(mf, "GET", "/api/orgs", undefined, sarah);
+		return r.body.data.length === 2 && r.body.data;
+	});
+	assert.deepEqual(orgs.map((o) => [o.id, o.name, o.role]), [["acme", "Acme", "owner"], ["zeta", "Zeta", "viewer"]]);
+	await eventually(async () => (await call(mf, "GET", "/api/towns", undefined, sarah)).body.data.some((x) => x.id === "den"));
+	await call(mf, "DELETE", "/api/orgs/zeta/members/sarah", undefined, bob);
+	await eventually(async () => (await call(mf, "GET", "/api/orgs", undefined, sarah)).body.data.length === 1);
+	assert.deepEqual((await call(mf, "GET", "/api/orgs", undefined, bob)).body.data.map((o) => o.id), ["zeta"]);
+	assert.equal((await call(mf, "GET", "/api/orgs")).status, 401);
+});
