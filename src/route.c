@@ -177,7 +177,13 @@ static int split_path(struct call *c)
 static int pattern_matches(const char *pattern, struct call *c)
 {
 	const char *p = pattern + 1;
-	int i = 0;
+	int i = 0, slashes = 0;
+
+	/* Most patterns differ in length: count segments before comparing any of them. */
+	for (const char *q = pattern; *q; q++)
+		slashes += *q == '/';
+	if (slashes != c->nseg)
+		return 0;
 
 	while (*p) {
 		size_t len = strcspn(p, "/");
