@@ -1,7 +1,7 @@
 /*
- * auth.c - who is calling. Two principals so far: the operator, holding the bearer token configured
- * for the deployment (GASTOWN_ADMIN_TOKEN), and a human user, holding a JWT from the configured
- * issuer (jwt.c verifies it; this file turns its claims into a principal). Agent tokens come later.
+ * auth.c - who is calling: the operator, holding the bearer token configured for the deployment
+ * (GASTOWN_ADMIN_TOKEN); a person, holding a JWT from the configured issuer (jwt.c verifies it; this
+ * file turns its claims into a principal); or an agent, holding a token its town minted.
  */
 #include <stdio.h>
 #include <string.h>

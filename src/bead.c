@@ -451,6 +451,8 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 	sqlite3_bind_double(st, 4, c->now_ms);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
+	if (sqlite3_changes(db_handle(c->db)) == 0)
+		return 0; /* already there */
 	return event_append(c, "bead.dep_added", bead, kind, NULL, dep);
 }
 
@@ -624,12 +626,36 @@ int bead_delete(struct call *c, const char *id)
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	st = db_prepare(c->db, "DELETE FROM convoy_beads WHERE bead = ?", &c->err);
+	/* Whoever had it on their hook is free again. */
+	st = db_prepare(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL WHERE hook = ?",
+			&c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
+	{
+		char convoys[16][48];
+		int n = 0;
+
+		st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? LIMIT 16", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
+			snprintf(convoys[n++], sizeof convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		st = db_prepare(c->db, "DELETE FROM convoy_beads WHERE bead = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+		/* The convoys it was in have one bead fewer: their state may change. */
+		for (int i = 0; i < n; i++)
+			if (convoy_refresh(c, convoys[i]) < 0)
+				return -1;
+	}
 	st = db_prepare(c->db, "DELETE FROM beads WHERE id = ?", &c->err);
 	if (!st)
 		return -1;

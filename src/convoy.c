@@ -35,8 +35,7 @@ static int add_bead(struct call *c, const char *convoy, const char *bead, int po
 	return 0;
 }
 
-/* Recompute a convoy's state from its beads; events on every change of state. */
-static int refresh(struct call *c, const char *convoy)
+int convoy_refresh(struct call *c, const char *convoy)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT v.state, count(*), sum(b.status = 'closed'), sum(b.status = 'failed') FROM convoys v"
@@ -55,8 +54,18 @@ static int refresh(struct call *c, const char *convoy)
 		failed = sqlite3_column_int(st, 3);
 	}
 	sqlite3_reset(st);
-	if (!*old)
-		return 0;
+	if (!*old) {
+		/* No beads left (all deleted): nothing can land any more. */
+		st = db_prepare(c->db, "SELECT state FROM convoys WHERE id = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (!*old)
+			return 0;
+	}
 	now = failed > 0 ? "failed" : (total > 0 && closed == total) ? "landed" : "open";
 	if (strcmp(old, now) == 0)
 		return 0;
@@ -86,7 +95,7 @@ int convoy_bead_changed(struct call *c, const char *bead)
 		snprintf(convoys[n++], sizeof convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	for (int i = 0; i < n; i++)
-		if (refresh(c, convoys[i]) < 0)
+		if (convoy_refresh(c, convoys[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -128,7 +137,7 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 			return -1;
 		prev = b->valuestring;
 	}
-	return refresh(c, id);
+	return convoy_refresh(c, id);
 }
 
 cJSON *convoy_json(struct call *c, const char *id)

@@ -128,7 +128,7 @@ void call_log(struct call *c, const char *level, const char *msg, cJSON *fields)
 
 const char *call_requested_by(struct call *c)
 {
-	if (c->who.kind == PRINCIPAL_AGENT && c->who.requested_by[0])
+	if (c->who.requested_by[0])
 		return c->who.requested_by;
 	return c->who.id;
 }

@@ -56,7 +56,7 @@ int escalation_raise(struct call *c, const char *severity, const char *title, co
 /* Timer: still open? Raise it again, one level up, and wait again. */
 int escalation_timer_fired(struct call *c, const char *id)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT severity FROM escalations WHERE id = ? AND state = 'open'",
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT severity, requested_by FROM escalations WHERE id = ? AND state = 'open'",
 				      &c->err);
 	char old[16] = "";
 	int level;
@@ -64,8 +64,10 @@ int escalation_timer_fired(struct call *c, const char *id)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
 	sqlite3_reset(st);
 	if (!*old)
 		return 0; /* acknowledged or resolved since */
@@ -82,8 +84,13 @@ int escalation_timer_fired(struct call *c, const char *id)
 	if (db_step_done(c->db, st, &c->err) < 0 ||
 	    timer_set(c, "escalation", id, c->now_ms + wait_ms[level]) < 0)
 		return -1;
-	/* The town's system acts here; whoever raised it stays the requester on record. */
-	return event_append(c, "escalation.reraised", id, "severity", old, levels[level]);
+	/* The town acts here, for the human the escalation was raised for. */
+	{
+		int rc = event_append(c, "escalation.reraised", id, "severity", old, levels[level]);
+
+		c->who.requested_by[0] = '\0';
+		return rc;
+	}
 }
 
 int escalation_set_state(struct call *c, const char *id, const char *state)

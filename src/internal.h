@@ -471,6 +471,8 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 		  size_t id_len);
 cJSON *convoy_json(struct call *c, const char *id);
 cJSON *convoys_json(struct call *c);
+/* Recompute a convoy's state (open, landed, failed) from its beads; an event when it changes. */
+int convoy_refresh(struct call *c, const char *convoy);
 /* A bead changed status: land or fail the convoys it belongs to. */
 int convoy_bead_changed(struct call *c, const char *bead);
 

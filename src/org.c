@@ -53,7 +53,20 @@ int org_rename(struct call *c, const char *name)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, c->now_ms);
-	return db_step_done(c->db, st, &c->err);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	/* Registries show the name: tell every member's. */
+	{
+		cJSON *members = members_json(c), *m;
+		int rc = members ? 0 : -1;
+
+		cJSON_ArrayForEach(m, members)
+			if (rc == 0)
+				rc = org_registry_update(c, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "user_id")),
+							 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role")));
+		cJSON_Delete(members);
+		return rc;
+	}
 }
 
 cJSON *org_json(struct call *c)

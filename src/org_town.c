@@ -293,7 +293,15 @@ int town_apply_org_members(struct call *c)
 		return -1;
 	if (!exists)
 		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
-	if (db_query_int(c->db, "SELECT org_members_version FROM town WHERE owner_kind = 'org'", &current, &c->err) < 0)
+	{
+		int org_owned;
+
+		if (town_owned_by_org(c, &org_owned) < 0)
+			return -1;
+		if (!org_owned)
+			return err_set(&c->err, ERR_CONFLICT, "town_id", "this town is not an organization's");
+	}
+	if (db_query_int(c->db, "SELECT org_members_version FROM town", &current, &c->err) < 0)
 		return -1;
 	/* Older than what the town has (it arrived late), or not an org's town: nothing to do. */
 	if (version <= current)

@@ -24,7 +24,7 @@ int town_exists(struct call *c, int *exists)
 /* Tell user_id's registry that it can see this town (role) or, with role NULL, no longer can. */
 int registry_update(struct call *c, const char *user_id, const char *role)
 {
-	char url[512], uid[400], body_buf[512];
+	char url[512], uid[400];
 	cJSON *body;
 	char *s = NULL;
 	int rc;
@@ -54,15 +54,14 @@ int registry_update(struct call *c, const char *user_id, const char *role)
 		cJSON_Delete(body);
 		if (!s)
 			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-		snprintf(body_buf, sizeof body_buf, "%s", s);
-		cJSON_free(s);
-		r.body = body_buf;
+		r.body = s;
 	}
 	{
 		char fx[40];
 
 		rc = effect_submit(c, &r, fx, sizeof fx);
 	}
+	cJSON_free(s);
 	return rc;
 }
 
@@ -142,7 +141,7 @@ cJSON *town_json(struct call *c, enum role caller)
 	cJSON_AddItemToObject(t, "settings", settings ? settings : cJSON_CreateObject());
 	cJSON_AddStringToObject(t, "role", role_name(caller));
 	sqlite3_reset(st);
-	/* Members see which secrets are set; admins also when and by whom (the same, masked). */
+	/* Every member sees which secrets are set, masked; no one reads a value back. */
 	{
 		cJSON *secrets = town_secrets_json(c);
 

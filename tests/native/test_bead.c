@@ -249,6 +249,22 @@ static void hooks_are_exclusive(void)
 	t_cleanup();
 }
 
+/* A late member list from an organization never touches a town that is not the organization's. */
+static void org_member_lists_leave_personal_towns_alone(void)
+{
+	struct eng *e = town();
+	struct t_res r = t_request(e, "PUT", "/_internal/org-members", "{\"version\":9,\"members\":[]}", NULL);
+
+	CHECK(r.status == 409);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1", NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "role")), "owner"));
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -259,5 +275,6 @@ int main(void)
 	RUN(changes_are_attributed_events);
 	RUN(listing_pages_with_a_cursor);
 	RUN(hooks_are_exclusive);
+	RUN(org_member_lists_leave_personal_towns_alone);
 	return t_done();
 }

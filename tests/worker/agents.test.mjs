@@ -89,6 +89,13 @@ test("agents: registry, hooks, tokens, status", async (t) => {
 	assert.equal(other.status, 401);
 	assert.equal(other.body.error.reason, "bad_signature");
 
+	// Deleting the bead on a hook frees the agent holding it.
+	const doomed = (await call(mf, "POST", "/api/towns/mill/beads", { title: "Doomed" }, bob)).body.data.id;
+	assert.equal((await call(mf, "POST", `${A}/maple/hook`, { bead: doomed }, bob)).body.data.state, "working");
+	assert.equal((await call(mf, "DELETE", `/api/towns/mill/beads/${doomed}`, undefined, sarah)).status, 200);
+	const maple = (await call(mf, "GET", `${A}/maple`, undefined, vic)).body.data;
+	assert.deepEqual([maple.state, maple.hook], ["idle", null]);
+
 	// Unhook frees Toast.
 	assert.equal((await call(mf, "DELETE", `${A}/toast/hook`, undefined, bob)).body.data.state, "idle");
 	assert.equal((await call(mf, "DELETE", `${A}/toast/hook`, undefined, bob)).status, 409);

@@ -187,6 +187,9 @@ test("a person lists their own towns and organizations", async (t) => {
 	});
 	assert.deepEqual(orgs.map((o) => [o.id, o.name, o.role]), [["acme", "Acme", "owner"], ["zeta", "Zeta", "viewer"]]);
 	await eventually(async () => (await call(mf, "GET", "/api/towns", undefined, sarah)).body.data.some((x) => x.id === "den"));
+	// A renamed organization shows its new name in its members' lists.
+	await call(mf, "PATCH", "/api/orgs/acme", { name: "Acme Corp" }, sarah);
+	await eventually(async () => (await call(mf, "GET", "/api/orgs", undefined, sarah)).body.data[0].name === "Acme Corp");
 	await call(mf, "DELETE", "/api/orgs/zeta/members/sarah", undefined, bob);
 	await eventually(async () => (await call(mf, "GET", "/api/orgs", undefined, sarah)).body.data.length === 1);
 	assert.deepEqual((await call(mf, "GET", "/api/orgs", undefined, bob)).body.data.map((o) => o.id), ["zeta"]);
