@@ -34,7 +34,7 @@ const char *call_bearer(struct call *c)
 		/* Browsers cannot set headers on a WebSocket: the upgrade may carry ?token= instead. */
 		const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
 
-		if (cJSON_IsString(up) && query_get(c, "token", c->query_token, sizeof c->query_token) == 1)
+		if (cJSON_IsString(up) && query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
 			return c->query_token;
 		c->err.code = ERR_NONE; /* a malformed ?token= is just no token */
 		return NULL;

@@ -16,6 +16,8 @@ struct eng {
 	struct db *db;
 	struct jwt_verifier *jwt;
 	struct auth_cache auth_cache;
+	unsigned char *route_nseg;           /* route.c's index, made once */
+	char query_token[QUERY_TOKEN_MAX];   /* scratch for a WebSocket upgrade's ?token= */
 	int migrated;
 	int alarm_known; /* the host holds the alarm the engine last asked for (no change since) */
 	char *out_meta; /* output of the last call, owned, freed by the next one */
@@ -67,6 +69,11 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 		eng_close(e);
 		return ENG_FATAL;
 	}
+	if (!(e->route_nseg = route_index_new())) {
+		snprintf(errbuf, errlen, "out of memory");
+		eng_close(e);
+		return ENG_FATAL;
+	}
 	{
 		struct jwt_config jc = {.hs256_secret = cfg->jwt_secret,
 					.rs256_public_pem = cfg->jwt_public_key,
@@ -96,6 +103,7 @@ void eng_close(struct eng *e)
 		return;
 	db_close(e->db);
 	jwt_verifier_free(e->jwt);
+	free(e->route_nseg);
 	free((char *)e->cfg.object_id);
 	free((char *)e->cfg.db_path);
 	free((char *)e->cfg.vfs);
@@ -329,6 +337,8 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 	c.now_ms = in->now_ms;
 	c.jwt = e->jwt;
 	c.auth_cache = &e->auth_cache;
+	c.route_nseg = e->route_nseg;
+	c.query_token = e->query_token;
 	c.meta = in->meta_len ? json_parse_exact(in->meta, in->meta_len) : cJSON_CreateObject();
 	if (!c.meta || !cJSON_IsObject(c.meta))
 		err_set(&c.err, ERR_INVALID, NULL, "the host sent malformed input meta");

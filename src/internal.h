@@ -146,10 +146,12 @@ struct call {
 
 	const struct jwt_verifier *jwt; /* the engine's, borrowed */
 	struct auth_cache *auth_cache;  /* the engine's last verified token, borrowed */
-	char query_token[4096];  /* a WebSocket upgrade's ?token=, decoded */
+	char *query_token;       /* a WebSocket upgrade's ?token=, decoded (engine scratch, 4096 bytes) */
+	const unsigned char *route_nseg; /* the engine's route index (route.c) */
 	struct principal who;    /* filled by auth.c for routes that require a caller */
 };
 
+#define QUERY_TOKEN_MAX 4096
 /* The bearer token presented by the request, or NULL. Borrowed from meta. */
 const char *call_bearer(struct call *c);
 /* Set a success response: status and payload (ownership of data passes to the call). */
@@ -523,6 +525,8 @@ struct route {
 	int flags;
 };
 
+/* Each route's segment count, in table order (malloc'd; the engine keeps it). NULL on OOM. */
+unsigned char *route_index_new(void);
 /* The route table, for tests and documentation checks. */
 size_t route_count(void);
 const struct route *route_at(size_t i);

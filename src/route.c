@@ -5,6 +5,7 @@
  * that is, is decided here too, so the JavaScript shim holds no routing rules.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -174,16 +175,27 @@ static int split_path(struct call *c)
 	return 0;
 }
 
+unsigned char *route_index_new(void)
+{
+	size_t n = route_count();
+	unsigned char *nseg = malloc(n);
+
+	if (!nseg)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int slashes = 0;
+
+		for (const char *q = routes[i].pattern; *q; q++)
+			slashes += *q == '/';
+		nseg[i] = (unsigned char)slashes;
+	}
+	return nseg;
+}
+
 static int pattern_matches(const char *pattern, struct call *c)
 {
 	const char *p = pattern + 1;
-	int i = 0, slashes = 0;
-
-	/* Most patterns differ in length: count segments before comparing any of them. */
-	for (const char *q = pattern; *q; q++)
-		slashes += *q == '/';
-	if (slashes != c->nseg)
-		return 0;
+	int i = 0;
 
 	while (*p) {
 		size_t len = strcspn(p, "/");
@@ -243,7 +255,8 @@ int route_dispatch(struct call *c)
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		const struct route *r = &routes[i];
 
-		if (r->kind != c->cfg->kind || !pattern_matches(r->pattern, c))
+		/* Kind, then segment count (counted once per engine), then the pattern itself. */
+		if (r->kind != c->cfg->kind || c->route_nseg[i] != c->nseg || !pattern_matches(r->pattern, c))
 			continue;
 		if ((r->flags & R_TEST) && !c->cfg->test_hooks)
 			continue;
