@@ -2,6 +2,8 @@
  * api_members.c - /api/orgs/:org/members[/:user] and /api/towns/:town/members[/:user]: list,
  * add or change, remove. members.c holds the rules; a town also tells the person's registry.
  */
+#include <stdio.h>
+
 #include "internal.h"
 
 #define NAME_MAX_LEN 100
@@ -11,6 +13,15 @@
 static const char *member_id(struct call *c)
 {
 	return c->seg[4];
+}
+
+/* A member who left stops watching the town's feed. */
+static int close_sockets(struct call *c, const char *user)
+{
+	char tag[160];
+
+	snprintf(tag, sizeof tag, "user:%s", user);
+	return ws_close_tag(c, tag, "no longer a member of this town");
 }
 
 /* The gate of the object this engine serves. */
@@ -82,7 +93,7 @@ int api_member_delete(struct call *c)
 				       "this town belongs to an organization: manage its members there");
 	}
 	if (member_remove(c, caller, member_id(c)) < 0 ||
-	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), NULL) < 0) ||
+	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), NULL) < 0 || close_sockets(c, member_id(c)) < 0)) ||
 	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 || org_registry_update(c, member_id(c), NULL) < 0)))
 		return -1;
 	return call_reply(c, 200, NULL);

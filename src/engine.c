@@ -255,8 +255,20 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 	if (rc == 0 && fatal)
 		rc = meta_item(&sb, "fatal",
 			       cJSON_CreateString(c->err.message[0] ? c->err.message : "engine failure"));
-	if (rc == 0 && c->accept_websocket && c->err.code == ERR_NONE)
-		rc = strbuf_addf(&sb, ",\"accept_websocket\":{\"tags\":[\"%s\"]}", c->accept_websocket);
+	if (rc == 0 && c->accept_websocket && c->err.code == ERR_NONE) {
+		/* The socket's kind, and whose it is, so it can be closed when their access ends. */
+		cJSON *acc = cJSON_CreateObject(), *tags = cJSON_AddArrayToObject(acc, "tags");
+		char user_tag[160];
+
+		cJSON_AddItemToArray(tags, cJSON_CreateString(c->accept_websocket));
+		if (c->who.kind != PRINCIPAL_NONE && c->who.id[0]) {
+			snprintf(user_tag, sizeof user_tag, "user:%s", c->who.id);
+			cJSON_AddItemToArray(tags, cJSON_CreateString(user_tag));
+		}
+		rc = meta_item(&sb, "accept_websocket", acc);
+	}
+	if (rc == 0 && cJSON_GetArraySize(c->ws_close) > 0)
+		rc = meta_item(&sb, "ws_close", c->ws_close), c->ws_close = NULL;
 	if (rc == 0 && c->forward)
 		rc = meta_item(&sb, "forward", c->forward), c->forward = NULL;
 	if (rc == 0)
@@ -275,6 +287,7 @@ static void call_release(struct call *c)
 	cJSON_Delete(c->data);
 	cJSON_Delete(c->effects);
 	cJSON_Delete(c->ws);
+	cJSON_Delete(c->ws_close);
 	cJSON_Delete(c->forward);
 	cJSON_Delete(c->log);
 }
@@ -314,7 +327,8 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 	/* Keep nothing of a failed call: its effects were rolled back with the outbox rows. */
 	cJSON_Delete(c->effects);
 	cJSON_Delete(c->ws);
-	c->effects = c->ws = NULL;
+	cJSON_Delete(c->ws_close);
+	c->effects = c->ws = c->ws_close = NULL;
 	/* A failed alarm is fatal so the platform retries it: answering it would lose the alarm. */
 	return c->err.code == ERR_INTERNAL || c->in->event == ENG_EV_ALARM ? ENG_FATAL : ENG_OK;
 }

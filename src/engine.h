@@ -56,7 +56,7 @@ struct eng_input {
 
 /* The output of one call, owned by the engine and valid until the next eng_call() or eng_close().
  * meta is a JSON object: {"status", "headers", "effects"?:[...], "next_alarm_ms"?, "ws"?:[...],
- * "forward"?:{"kind","id"}, "accept_websocket"?:{"tags"}, "fatal"?, "log"?:[...]}; body is the response body
+ * "forward"?:{"kind","id"}, "accept_websocket"?:{"tags"}, "ws_close"?:[{tag,code,reason}], "fatal"?, "log"?:[...]}; body is the response body
  * (JSON for every API route). Empty lists are omitted. next_alarm_ms absent: leave the alarm as it
  * is; 0: no alarm needed. */
 struct eng_output {

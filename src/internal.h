@@ -137,6 +137,7 @@ struct call {
 	cJSON *data;             /* success payload, wrapped as {"data": ...} (owned) */
 	cJSON *effects;          /* array of effect requests emitted by this call (owned, or NULL) */
 	cJSON *ws;               /* array of WebSocket frames to send (owned, or NULL) */
+	cJSON *ws_close;         /* array of {tag, code, reason}: sockets to close (owned, or NULL) */
 	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
 	cJSON *log;              /* array of structured log lines (owned, or NULL) */
 	int trap_after_commit;
@@ -606,6 +607,8 @@ int api_test_beads_bulk(struct call *c);
 int api_town_ws(struct call *c);
 /* A frame from a socket (ENG_EV_WS_MESSAGE): routed by the tag it was accepted with. */
 int ws_message(struct call *c);
+/* Close every socket accepted with tag once the call commits (a member who left, a deleted town). */
+int ws_close_tag(struct call *c, const char *tag, const char *reason);
 /* Queue a frame for every socket accepted with tag (sent after the call commits). */
 int ws_broadcast(struct call *c, const char *tag, cJSON *data);
 

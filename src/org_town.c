@@ -240,9 +240,15 @@ static int apply_members(struct call *c, const cJSON *members)
 			if (strcmp(gone[i], uid) == 0)
 				gone[i][0] = '\0';
 	}
-	for (int i = 0; i < n; i++)
-		if (gone[i][0] && registry_update(c, gone[i], NULL) < 0)
+	for (int i = 0; i < n; i++) {
+		char tag[160];
+
+		if (!gone[i][0])
+			continue;
+		snprintf(tag, sizeof tag, "user:%s", gone[i]);
+		if (registry_update(c, gone[i], NULL) < 0 || ws_close_tag(c, tag, "no longer a member of this town") < 0)
 			goto out;
+	}
 	rc = 0;
 out:
 	free(gone);

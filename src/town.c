@@ -316,6 +316,8 @@ int town_delete(struct call *c)
 	for (int i = 0; i < n; i++)
 		if (registry_update(c, users[i], NULL) < 0)
 			return -1;
+	if (ws_close_tag(c, "feed", "the town was deleted") < 0)
+		return -1;
 	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
 	return db_exec(c->db, "DELETE FROM town_secrets; DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
 			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"

@@ -25,6 +25,16 @@ int ws_broadcast(struct call *c, const char *tag, cJSON *data)
 	return call_append(c, &c->ws, frame);
 }
 
+int ws_close_tag(struct call *c, const char *tag, const char *reason)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(x, "tag", tag);
+	cJSON_AddNumberToObject(x, "code", 4403); /* application-defined: access withdrawn */
+	cJSON_AddStringToObject(x, "reason", reason);
+	return call_append(c, &c->ws_close, x);
+}
+
 int api_town_ws(struct call *c)
 {
 	enum role caller;

@@ -94,6 +94,8 @@ export class EngineObject extends DurableObject {
 		}
 		// Frames go to the socket that sent the message ("self"), to every socket ("all"), or to
 		// the sockets accepted with a tag.
+		if (meta.ws_close) for (const x of meta.ws_close)
+			for (const t of this.ctx.getWebSockets(x.tag)) t.close(x.code, x.reason);
 		if (meta.ws) for (const frame of meta.ws) {
 			const targets = frame.to === "self" ? (socket ? [socket] : [])
 				: this.ctx.getWebSockets(frame.to === "all" ? undefined : frame.to);
@@ -161,8 +163,13 @@ export class EngineObject extends DurableObject {
 		if (out.meta.status >= 400) ws.send(new TextDecoder().decode(out.body));
 	}
 
-	async webSocketClose(ws, code) {
-		ws.close(code, "closing");
+	// The client closed (or answered our close): complete the handshake unless we closed first.
+	async webSocketClose(ws, code, reason) {
+		try {
+			ws.close(code === 1005 || code === 1006 ? 1000 : code, reason || "closing");
+		} catch {
+			// already closed by us (a member removed, a town deleted)
+		}
 	}
 }
 

@@ -231,3 +231,36 @@ test("convoys: series chains, fan-out spreads, landing follows the beads", async
 	assert.equal((await call(mf, "POST", C, { title: "v", beads: [x] }, H.viewer)).status, 403);
 	assert.equal((await call(mf, "GET", `${C}/${s.id}`, undefined, H.outsider)).status, 404);
 });
+
+test("a member who leaves stops watching the feed", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = await townWithPeople(mf);
+	const open = async (who) => {
+		const res = await mf.dispatchFetch(`http://gastown.test/api/towns/works/ws?token=${H[who].authorization.slice(7)}`, { headers: { upgrade: "websocket" } });
+		assert.equal(res.status, 101);
+		const ws = res.webSocket;
+		const frames = [];
+		ws.accept();
+		ws.addEventListener("message", (e) => frames.push(JSON.parse(e.data)));
+		return { ws, frames };
+	};
+	const vic = await open("viewer"), bob = await open("member");
+	const seen = async (sock, title) => {
+		const end = Date.now() + 3000;
+		while (Date.now() < end && !sock.frames.some((f) => f.kind === "bead.created" && f.new === title))
+			await new Promise((r) => setTimeout(r, 20));
+		return sock.frames.some((f) => f.kind === "bead.created" && f.new === title);
+	};
+	await call(mf, "POST", "/api/towns/works/beads", { title: "before" }, H.member);
+	assert.ok(await seen(vic, "before"));
+	assert.ok(await seen(bob, "before"));
+
+	// The engine closes the sockets of whoever leaves; the feed reaches only those who stay.
+	assert.equal((await call(mf, "DELETE", "/api/towns/works/members/vic", undefined, H.owner)).status, 200);
+	await call(mf, "POST", "/api/towns/works/beads", { title: "after" }, H.member);
+	assert.ok(await seen(bob, "after"));
+	assert.ok(!vic.frames.some((f) => f.new === "after"), "a removed member still receives the feed");
+	vic.ws.close();
+	bob.ws.close();
+});
