@@ -24,6 +24,21 @@ static int close_sockets(struct call *c, const char *user)
 	return ws_close_tag(c, tag, "no longer a member of this town");
 }
 
+/* An organization's town takes its members from the organization, never directly. */
+static int refuse_org_town(struct call *c)
+{
+	int org_owned;
+
+	if (c->cfg->kind != ENG_TOWN)
+		return 0;
+	if (town_owned_by_org(c, &org_owned) < 0)
+		return -1;
+	if (org_owned)
+		return err_set(&c->err, ERR_CONFLICT, "user_id",
+			       "this town belongs to an organization: manage its members there");
+	return 0;
+}
+
 /* The gate of the object this engine serves. */
 static int require(struct call *c, enum role min, enum role *caller)
 {
@@ -52,15 +67,8 @@ int api_member_put(struct call *c)
 	    json_string(b, "name", 0, NAME_MAX_LEN, &name, &c->err) < 0 ||
 	    json_string(b, "email", 0, EMAIL_MAX_LEN, &email, &c->err) < 0)
 		return -1;
-	if (c->cfg->kind == ENG_TOWN) {
-		int org_owned;
-
-		if (town_owned_by_org(c, &org_owned) < 0)
-			return -1;
-		if (org_owned)
-			return err_set(&c->err, ERR_CONFLICT, "user_id",
-				       "this town belongs to an organization: manage its members there");
-	}
+	if (refuse_org_town(c) < 0)
+		return -1;
 	if ((role = role_parse(role_s)) == ROLE_NONE)
 		return err_set(&c->err, ERR_INVALID, "role", "'role' must be owner, admin, member or viewer");
 	if (!user_id_valid(member_id(c)))
@@ -83,15 +91,8 @@ int api_member_delete(struct call *c)
 
 	if (require(c, ROLE_VIEWER, &caller) < 0)
 		return -1;
-	if (c->cfg->kind == ENG_TOWN) {
-		int org_owned;
-
-		if (town_owned_by_org(c, &org_owned) < 0)
-			return -1;
-		if (org_owned)
-			return err_set(&c->err, ERR_CONFLICT, "user_id",
-				       "this town belongs to an organization: manage its members there");
-	}
+	if (refuse_org_town(c) < 0)
+		return -1;
 	if (member_remove(c, caller, member_id(c)) < 0 ||
 	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), NULL) < 0 || close_sockets(c, member_id(c)) < 0)) ||
 	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 || org_registry_update(c, member_id(c), NULL) < 0)))

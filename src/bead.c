@@ -607,32 +607,14 @@ int bead_delete(struct call *c, const char *id)
 
 	if (bead_status(c, id, status, sizeof status) < 0)
 		return -1;
-	st = db_prepare(c->db, "DELETE FROM bead_labels WHERE seq = (SELECT seq FROM beads WHERE id = ?)",
-			&c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
-	st = db_prepare(c->db, "DELETE FROM bead_deps WHERE bead = ?1 OR depends_on = ?1", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
-	st = db_prepare(c->db, "UPDATE beads SET parent = NULL WHERE parent = ?", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
-	/* Whoever had it on their hook is free again. */
-	st = db_prepare(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL WHERE hook = ?",
-			&c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0)
+	/* Its labels, its edges both ways, its children's parent link; whoever had it on their hook
+	 * is free again. */
+	if (db_exec_text(c->db, "DELETE FROM bead_labels WHERE seq = (SELECT seq FROM beads WHERE id = ?1)", id,
+			 &c->err) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM bead_deps WHERE bead = ?1 OR depends_on = ?1", id, &c->err) < 0 ||
+	    db_exec_text(c->db, "UPDATE beads SET parent = NULL WHERE parent = ?1", id, &c->err) < 0 ||
+	    db_exec_text(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL WHERE hook = ?1",
+			 id, &c->err) < 0)
 		return -1;
 	{
 		char convoys[16][48];
@@ -645,22 +627,14 @@ int bead_delete(struct call *c, const char *id)
 		while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
 			snprintf(convoys[n++], sizeof convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
-		st = db_prepare(c->db, "DELETE FROM convoy_beads WHERE bead = ?", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (db_step_done(c->db, st, &c->err) < 0)
+		if (db_exec_text(c->db, "DELETE FROM convoy_beads WHERE bead = ?1", id, &c->err) < 0)
 			return -1;
 		/* The convoys it was in have one bead fewer: their state may change. */
 		for (int i = 0; i < n; i++)
 			if (convoy_refresh(c, convoys[i]) < 0)
 				return -1;
 	}
-	st = db_prepare(c->db, "DELETE FROM beads WHERE id = ?", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0)
+	if (db_exec_text(c->db, "DELETE FROM beads WHERE id = ?1", id, &c->err) < 0)
 		return -1;
 	return event_append(c, "bead.deleted", id, NULL, NULL, NULL);
 }

@@ -168,3 +168,29 @@ int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e)
 	sqlite3_reset(st);
 	return 0;
 }
+
+int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	return db_step_done(db, st, e);
+}
+
+int db_exists(struct db *db, const char *sql, const char *arg, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	int rc, found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	found = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, e, "read");
+	return found;
+}

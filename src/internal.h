@@ -69,6 +69,10 @@ void db_rollback(struct db *db);
 int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e);
 /* Map the connection's last failure to e (ERR_INTERNAL, or ERR_CONFLICT for constraints). */
 int db_fail(struct db *db, struct err *e, const char *what);
+/* Run a statement (sql, a literal) with one text parameter ?1 that returns no rows. */
+int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e);
+/* 1 if "SELECT count(*) ... ?1" (sql, a literal) counts anything for arg, 0 if not, -1 on failure. */
+int db_exists(struct db *db, const char *sql, const char *arg, struct err *e);
 /* Run a single-integer query (e.g. a PRAGMA); *out = 0 when it returns no row. */
 int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e);
 

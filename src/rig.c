@@ -44,15 +44,7 @@ static cJSON *row_json(sqlite3_stmt *st)
 
 int rig_exists(struct call *c, const char *id)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT count(*) FROM rigs WHERE id = ?", &c->err);
-	int n;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_reset(st);
-	return n > 0;
+	return db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1", id, &c->err);
 }
 
 cJSON *rig_json(struct call *c, const char *id)
