@@ -113,14 +113,14 @@ int api_internal_user_org_put(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
 
-	if (!b || user_org_put(c, c->seg[2], b) < 0)
+	if (auth_internal_caller(c, "org", c->seg[2]) < 0 || !b || user_org_put(c, c->seg[2], b) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
 }
 
 int api_internal_user_org_delete(struct call *c)
 {
-	if (user_org_delete(c, c->seg[2]) < 0)
+	if (auth_internal_caller(c, "org", c->seg[2]) < 0 || user_org_delete(c, c->seg[2]) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
 }
@@ -130,14 +130,14 @@ int api_internal_user_town_put(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
 
-	if (!b || user_town_put(c, c->seg[2], b) < 0)
+	if (auth_internal_caller(c, "town", c->seg[2]) < 0 || !b || user_town_put(c, c->seg[2], b) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
 }
 
 int api_internal_user_town_delete(struct call *c)
 {
-	if (user_town_delete(c, c->seg[2]) < 0)
+	if (auth_internal_caller(c, "town", c->seg[2]) < 0 || user_town_delete(c, c->seg[2]) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
 }

@@ -233,3 +233,15 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 	cJSON_Delete(claims);
 	return agent_still_here(c);
 }
+
+int auth_internal_caller(struct call *c, const char *kind, const char *id)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(c->meta, "headers");
+	const char *who = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "x-gastown-caller"));
+	char want[200];
+
+	snprintf(want, sizeof want, "%s:%s", kind, id);
+	if (!who || strcmp(who, want) != 0)
+		return err_set(&c->err, ERR_FORBIDDEN, NULL, "only %s may make this call", want);
+	return 0;
+}

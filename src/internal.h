@@ -257,6 +257,9 @@ int auth_person_or_agent(struct call *c);
 /* Require the agent named in the path (/api/towns/:town/agents/:agent/...) holding a token this
  * town minted for it, accepted up to grace_s after expiry. Fills c->who. */
 int auth_agent(struct call *c, int grace_s);
+/* An /_internal call must come from the object kind:id (the host stamps the calling object on
+ * every object-to-object call); ERR_FORBIDDEN otherwise. */
+int auth_internal_caller(struct call *c, const char *kind, const char *id);
 /* 1 if s can be a user id: 1-128 printable ASCII characters, no '/'. */
 int user_id_valid(const char *s);
 
@@ -359,6 +362,8 @@ int org_members_pushed(struct call *c, const char *town, const cJSON *result, co
 int town_create_for_org(struct call *c);
 int town_apply_org_members(struct call *c);
 int town_owned_by_org(struct call *c, int *yes);
+/* The org's side of an org town's deletion (/_internal/towns/:town from that town). */
+int org_town_forget(struct call *c);
 
 /* ---- town.c ----------------------------------------------------------------------------------- */
 

@@ -152,7 +152,8 @@ int org_members_push(struct call *c)
 	if (db_exec(c->db, "UPDATE org_meta SET value = value + 1 WHERE key = 'members_version'", &c->err) < 0 ||
 	    members_version(c, &version) < 0)
 		return -1;
-	st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state <> 'failed'", &c->err);
+	/* Only towns the organization has: a failed or still-creating one may be someone else's. */
+	st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active'", &c->err);
 	if (!st)
 		return -1;
 	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
@@ -161,6 +162,8 @@ int org_members_push(struct call *c)
 	for (int i = 0; i < n; i++) {
 		cJSON *msg = members_message(c, version);
 
+		if (msg)
+			cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
 		if (!msg || submit(c, "org-members", towns[i], "PUT", "/_internal/org-members", msg) < 0)
 			return -1;
 	}
@@ -263,7 +266,7 @@ int town_create_for_org(struct call *c)
 	sqlite3_stmt *st;
 	int exists;
 
-	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 ||
+	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 || auth_internal_caller(c, "org", org) < 0 ||
 	    json_string(b, "name", 1, 100, &name, &c->err) < 0 ||
 	    json_string(b, "created_by", 1, 128, &by, &c->err) < 0 ||
 	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
@@ -293,20 +296,20 @@ int town_apply_org_members(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
 	int64_t version, current;
-	int exists;
+	int exists, owner;
+	const char *org;
 
-	if (!b || json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 || auth_internal_caller(c, "org", org) < 0 ||
+	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
 		return -1;
 	if (!exists)
 		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
-	{
-		int org_owned;
-
-		if (town_owned_by_org(c, &org_owned) < 0)
-			return -1;
-		if (!org_owned)
-			return err_set(&c->err, ERR_CONFLICT, "town_id", "this town is not an organization's");
-	}
+	/* Only the organization that owns this town sets its members. */
+	if ((owner = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
+			       &c->err)) < 0)
+		return -1;
+	if (!owner)
+		return err_set(&c->err, ERR_CONFLICT, "town_id", "this town is not %s's", org);
 	if (db_query_int(c->db, "SELECT org_members_version FROM town", &current, &c->err) < 0)
 		return -1;
 	/* Older than what the town has (it arrived late), or not an org's town: nothing to do. */
@@ -334,4 +337,13 @@ int town_owned_by_org(struct call *c, int *yes)
 		return -1;
 	*yes = n > 0;
 	return 0;
+}
+
+/* /_internal/towns/:town on the org: one of its towns was deleted; forget it. */
+int org_town_forget(struct call *c)
+{
+	if (auth_internal_caller(c, "town", c->seg[2]) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM org_towns WHERE town_id = ?1", c->seg[2], &c->err) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
 }

@@ -38,6 +38,7 @@ static const struct route routes[] = {
 	{ENG_ORG, "GET", "/api/orgs/:org/towns", api_org_towns, R_USER},
 	{ENG_ORG, "POST", "/api/orgs/:org/towns/:town", api_org_town_create, R_USER},
 	{ENG_TOWN, "POST", "/_internal/create", town_create_for_org, 0},
+	{ENG_ORG, "DELETE", "/_internal/towns/:town", org_town_forget, 0},
 	{ENG_TOWN, "PUT", "/_internal/org-members", town_apply_org_members, 0},
 	{ENG_ORG, "GET", "/api/orgs/:org/members", api_members_list, R_USER},
 	{ENG_ORG, "PUT", "/api/orgs/:org/members/:user", api_member_put, R_USER},
@@ -116,7 +117,6 @@ static const struct {
 } owners[] = {
 	{"towns", ENG_TOWN, "town", "town_id"},
 	{"orgs", ENG_ORG, "org", "org_id"},
-	{"users", ENG_USER, "user", "user_id"},
 };
 
 static int hex(char ch)

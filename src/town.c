@@ -318,6 +318,26 @@ int town_delete(struct call *c)
 			return -1;
 	if (ws_close_tag(c, "feed", "the town was deleted") < 0)
 		return -1;
+	/* An organization's town: the organization forgets it (and pushes it no more members). */
+	{
+		sqlite3_stmt *own = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
+		char org[72] = "";
+
+		if (!own)
+			return -1;
+		if (sqlite3_step(own) == SQLITE_ROW)
+			snprintf(org, sizeof org, "%s", (const char *)sqlite3_column_text(own, 0));
+		sqlite3_reset(own);
+		if (*org) {
+			char url[200], fx[40];
+			struct effect_req r = {.purpose = "registry", .subject = org, .method = "DELETE", .url = url,
+					       .timeout_ms = 10000};
+
+			snprintf(url, sizeof url, "do://org/%s/_internal/towns/%s", org, c->cfg->object_id);
+			if (effect_submit(c, &r, fx, sizeof fx) < 0)
+				return -1;
+		}
+	}
 	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
 	return db_exec(c->db, "DELETE FROM town_secrets; DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
 			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"

@@ -7,16 +7,18 @@ import { objectStub } from "./http.js";
 
 const DO_URL = /^do:\/\/([a-z]+)\/([^/]+)(\/.*)$/;
 
-export async function perform(fx, bodyLimit, env) {
+// caller: "<kind>:<id>" of the object making the call, stamped on do:// calls so the callee knows
+// which object asks (a client cannot forge it: the worker never forwards /_internal paths).
+export async function perform(fx, bodyLimit, env, caller) {
+	const target = DO_URL.exec(fx.url);
 	const init = {
 		method: fx.method,
-		headers: fx.headers ?? {},
+		headers: target ? { ...(fx.headers ?? {}), "x-gastown-caller": caller } : (fx.headers ?? {}),
 		body: fx.body ?? undefined,
 		signal: AbortSignal.timeout(fx.timeout_ms),
 		redirect: "manual",
 	};
 	try {
-		const target = DO_URL.exec(fx.url);
 		const res = target
 			? await objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init)
 			: await fetch(fx.url, init);

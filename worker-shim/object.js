@@ -104,7 +104,8 @@ export class EngineObject extends DurableObject {
 	}
 
 	async #effect(fx) {
-		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20, this.env);
+		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20, this.env,
+			`${this.constructor.kind}:${this.ctx.id.name}`);
 		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, host: new URL(fx.url).host,
 			status: result.meta.status, error: result.meta.error?.code });
 		const out = this.#run("effect", result.meta, result.body);

@@ -253,9 +253,14 @@ static void hooks_are_exclusive(void)
 static void org_member_lists_leave_personal_towns_alone(void)
 {
 	struct eng *e = town();
-	struct t_res r = t_request(e, "PUT", "/_internal/org-members", "{\"version\":9,\"members\":[]}", NULL);
+	struct t_res r = t_request(e, "PUT", "/_internal/org-members",
+				   "{\"org_id\":\"acme\",\"version\":9,\"members\":[]}", NULL);
 
-	CHECK(r.status == 409);
+	CHECK(r.status == 403); /* no caller stamped by the host: not from an object */
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/_internal/org-members", "{\"org_id\":\"acme\",\"version\":9,\"members\":[]}",
+		      "{\"x-gastown-caller\":\"org:acme\"}");
+	CHECK(r.status == 409); /* from acme, but this town is not acme's */
 	t_res_free(&r);
 	r = t_request(e, "GET", "/api/towns/t1", NULL, t_as("sarah"));
 	CHECK(r.status == 200);

@@ -195,3 +195,30 @@ test("a person lists their own towns and organizations", async (t) => {
 	assert.deepEqual((await call(mf, "GET", "/api/orgs", undefined, bob)).body.data.map((o) => o.id), ["zeta"]);
 	assert.equal((await call(mf, "GET", "/api/orgs")).status, 401);
 });
+
+test("an organization cannot set the members of a town it does not own", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const { eventually } = await import("./harness.mjs");
+	const mallory = await as("mallory"), beth = await as("beth");
+	await call(mf, "POST", "/api/orgs/orga", { name: "A" }, mallory);
+	await call(mf, "POST", "/api/orgs/orgb", { name: "B" }, beth);
+
+	// Mallory's org makes and deletes "acme", then runs its member version up.
+	await call(mf, "POST", "/api/orgs/orga/towns/acme", { name: "Acme" }, mallory);
+	await eventually(async () => (await call(mf, "GET", "/api/orgs/orga/towns", undefined, mallory)).body.data[0]?.state === "active");
+	assert.equal((await call(mf, "DELETE", "/api/towns/acme", undefined, mallory)).status, 200);
+	await eventually(async () => (await call(mf, "GET", "/api/orgs/orga/towns", undefined, mallory)).body.data.length === 0);
+	for (let i = 0; i < 3; i++) {
+		await call(mf, "PUT", "/api/orgs/orga/members/x", { role: "viewer" }, mallory);
+		await call(mf, "DELETE", "/api/orgs/orga/members/x", undefined, mallory);
+	}
+	// Beth's org takes the id; a later push from Mallory's org must not touch it.
+	await call(mf, "POST", "/api/orgs/orgb/towns/acme", { name: "Acme B" }, beth);
+	await eventually(async () => (await call(mf, "GET", "/api/towns/acme", undefined, beth)).status === 200);
+	await call(mf, "PUT", "/api/orgs/orga/members/y", { role: "viewer" }, mallory);
+	await new Promise((r) => setTimeout(r, 300));
+	const town = await call(mf, "GET", "/api/towns/acme", undefined, beth);
+	assert.deepEqual([town.status, town.body.data.role, town.body.data.owner.id], [200, "owner", "orgb"]);
+	assert.equal((await call(mf, "GET", "/api/towns/acme", undefined, mallory)).status, 404);
+});
