@@ -329,12 +329,43 @@ static int town_key(struct call *c, unsigned char key[32])
 	return db_step_done(c->db, st, &c->err);
 }
 
-char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double *expires_ms)
+int64_t agent_token_gen(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT token_gen FROM agents WHERE id = ?", &c->err);
+	int64_t gen = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gen = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return gen;
+}
+
+int agent_token_revoke(struct call *c, const char *agent)
+{
+	int rc = agent_exists(c, agent);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
+	if (db_exec_text(c->db, "UPDATE agents SET token_gen = token_gen + 1 WHERE id = ?1", agent, &c->err) < 0)
+		return -1;
+	return event_append(c, "agent.tokens_revoked", agent, NULL, NULL, NULL);
+}
+
+char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double orig_iat_s,
+		       double *expires_ms)
 {
 	unsigned char key[32];
 	cJSON *claims;
 	char *token;
+	int64_t gen = agent_token_gen(c, agent);
 
+	if (gen < 0) {
+		err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
+		return NULL;
+	}
 	if (town_key(c, key) < 0)
 		return NULL;
 	*expires_ms = c->now_ms + AGENT_TOKEN_TTL_S * 1000.0;
@@ -345,6 +376,8 @@ char *agent_token_mint(struct call *c, const char *agent, const char *requested_
 	if (requested_by)
 		cJSON_AddStringToObject(claims, "requested_by", requested_by);
 	cJSON_AddNumberToObject(claims, "iat", (double)(int64_t)(c->now_ms / 1000));
+	cJSON_AddNumberToObject(claims, "orig_iat", orig_iat_s > 0 ? orig_iat_s : (double)(int64_t)(c->now_ms / 1000));
+	cJSON_AddNumberToObject(claims, "gen", (double)gen);
 	cJSON_AddNumberToObject(claims, "exp", (double)(int64_t)(*expires_ms / 1000));
 	token = jwt_sign_hs256(key, sizeof key, "town-agent", claims);
 	cJSON_Delete(claims);

@@ -80,10 +80,10 @@ int api_agent_unhook(struct call *c)
 	return reply_agent(c, 200, agent_id(c));
 }
 
-static int reply_token(struct call *c, int status, const char *requested_by)
+static int reply_token(struct call *c, int status, const char *requested_by, double orig_iat_s)
 {
 	double expires;
-	char *token = agent_token_mint(c, agent_id(c), requested_by, &expires);
+	char *token = agent_token_mint(c, agent_id(c), requested_by, orig_iat_s, &expires);
 	cJSON *d;
 
 	if (!token)
@@ -116,13 +116,30 @@ int api_agent_token(struct call *c)
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
 			snprintf(rb, sizeof rb, "%s", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
-		return reply_token(c, 201, *rb ? rb : c->who.id);
+		return reply_token(c, 201, *rb ? rb : c->who.id, 0);
 	}
 }
 
 int api_agent_token_refresh(struct call *c)
 {
-	return reply_token(c, 200, c->who.requested_by[0] ? c->who.requested_by : NULL);
+	/* The new token continues the chain: it cannot outlive the chain's first token by more than
+	 * a week, however often it is refreshed. */
+	if (c->now_ms / 1000 - c->who.token_orig_iat > AGENT_SESSION_MAX_S) {
+		err_set(&c->err, ERR_UNAUTHENTICATED, "authorization",
+			"this agent's tokens were first minted over a week ago: a person must mint a new one");
+		snprintf(c->err.reason, sizeof c->err.reason, "session_expired");
+		return -1;
+	}
+	return reply_token(c, 200, c->who.requested_by[0] ? c->who.requested_by : NULL, c->who.token_orig_iat);
+}
+
+int api_agent_token_revoke(struct call *c)
+{
+	enum role caller;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || agent_token_revoke(c, agent_id(c)) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
 }
 
 int api_agent_heartbeat(struct call *c)

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "mbedtls/sha256.h"
@@ -34,7 +35,9 @@ const char *call_bearer(struct call *c)
 		/* Browsers cannot set headers on a WebSocket: the upgrade may carry ?token= instead. */
 		const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
 
-		if (cJSON_IsString(up) && query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
+		if (cJSON_IsString(up) && strcasecmp(up->valuestring, "websocket") == 0 && c->nseg > 0 &&
+		    strcmp(c->seg[c->nseg - 1], "ws") == 0 &&
+		    query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
 			return c->query_token;
 		c->err.code = ERR_NONE; /* a malformed ?token= is just no token */
 		return NULL;
@@ -162,16 +165,21 @@ int auth_user(struct call *c)
 
 static int agent_token(struct call *c, int grace_s, const char *agent);
 
-/* A token outlives nothing: once its agent (or its whole town) is gone, it opens no door. */
+/* A token outlives nothing: once its agent (or its whole town) is gone, or its tokens were
+ * revoked, it opens no door. Checked on every request, remembered tokens included. */
 static int agent_still_here(struct call *c)
 {
-	int rc = agent_exists(c, c->who.id);
+	int64_t gen = agent_token_gen(c, c->who.id);
 
-	if (rc < 0)
+	if (c->err.code != ERR_NONE)
 		return -1;
-	if (rc == 0) {
+	if (gen < 0) {
 		c->who.kind = PRINCIPAL_NONE;
 		return refuse(c, "unknown_agent", "the agent of this token no longer exists");
+	}
+	if (gen != c->who.token_gen) {
+		c->who.kind = PRINCIPAL_NONE;
+		return refuse(c, "revoked", "this agent token was revoked");
 	}
 	return 0;
 }
@@ -229,6 +237,14 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 	snprintf(c->who.id, sizeof c->who.id, "%s", sub->valuestring);
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s",
 		 cJSON_IsString(rb) ? rb->valuestring : "");
+	c->who.token_gen = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "gen"));
+	c->who.token_orig_iat = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"));
+	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(claims, "gen")) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"))) {
+		cJSON_Delete(claims);
+		c->who.kind = PRINCIPAL_NONE;
+		return refuse(c, "malformed", "the token is not an agent token of this town");
+	}
 	cache_store(c, digest, claims);
 	cJSON_Delete(claims);
 	return agent_still_here(c);

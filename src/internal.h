@@ -101,6 +101,8 @@ struct principal {
 	enum principal_kind kind;
 	char id[129];    /* the user's or agent's id: the token's "sub" */
 	char requested_by[129]; /* an agent: the human at the root of the work it was given */
+	int64_t token_gen;       /* an agent: the generation its token was minted in */
+	double token_orig_iat;   /* an agent: when the first token of this refresh chain was minted (s) */
 	char name[129];
 	char email[255];
 };
@@ -278,7 +280,7 @@ int timer_next_alarm(struct call *c, double *out_ms);
 /* ---- effect.c --------------------------------------------------------------------------------- */
 
 #define EFFECT_PURPOSE_MAX 32
-#define EFFECT_SUBJECT_MAX 128
+#define EFFECT_SUBJECT_MAX 160 /* a user id is up to 128 */
 
 struct effect_req {
 	const char *purpose; /* who handles the result: names a handler in effect.c's table */
@@ -458,6 +460,8 @@ cJSON *rigs_json(struct call *c);
  * failure of an earlier cloud Gas Town was agents stranded by expired tokens). */
 #define AGENT_TOKEN_TTL_S 900
 #define AGENT_TOKEN_GRACE_S 86400
+/* A chain of refreshes ends a week after its first token: then a person must mint a new one. */
+#define AGENT_SESSION_MAX_S (7 * 86400)
 
 /* Register an agent of role (mayor, polecat, refinery, triage); polecats and refineries need a
  * rig. ERR_CONFLICT for a second mayor or a second refinery of a rig. id_out gets its id. */
@@ -471,8 +475,14 @@ int agent_unhook(struct call *c, const char *agent);
 int agent_heartbeat(struct call *c, const char *agent);
 /* Append a status message (1-280 characters, checked by the caller); history is bounded. */
 int agent_status_add(struct call *c, const char *agent, const char *message);
-/* Mint a token for agent working for requested_by (malloc'd; cJSON_free), NULL on failure. */
-char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double *expires_ms);
+/* Mint a token for agent working for requested_by (malloc'd; cJSON_free), NULL on failure.
+ * orig_iat_s: when the refresh chain began (0: now, a new chain). */
+char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double orig_iat_s,
+		       double *expires_ms);
+/* Revoke every token of the agent minted so far. */
+int agent_token_revoke(struct call *c, const char *agent);
+/* The agent's current token generation; -1 when it does not exist (c->err untouched). */
+int64_t agent_token_gen(struct call *c, const char *agent);
 /* Verify a token minted by this town, accepting it up to grace_s after expiry. */
 enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
 
@@ -572,6 +582,7 @@ int api_agent_hook(struct call *c);
 int api_agent_unhook(struct call *c);
 int api_agent_token(struct call *c);
 int api_agent_token_refresh(struct call *c);
+int api_agent_token_revoke(struct call *c);
 int api_agent_heartbeat(struct call *c);
 int api_agent_status(struct call *c);
 int api_convoy_create(struct call *c);

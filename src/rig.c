@@ -19,9 +19,18 @@ int rig_git_url_valid(const char *u)
 
 	if (strlen(u) < 8 || strlen(u) > 500 || strpbrk(u, " \t\r\n"))
 		return 0;
-	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
-		if (strncmp(u, schemes[i], strlen(schemes[i])) == 0)
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		if (strncmp(u, schemes[i], strlen(schemes[i])) == 0) {
+			const char *host = u + strlen(schemes[i]), *slash = strchr(host, '/');
+			const char *cred = strchr(host, '@');
+
+			/* user:password@ in a URL every member sees (and the feed shows): keep secrets out;
+			 * an ssh:// user alone (git@) is fine. */
+			if (cred && (!slash || cred < slash) && memchr(host, ':', (size_t)(cred - host)))
+				return 0;
 			return strlen(u) > strlen(schemes[i]);
+		}
+	}
 	return at && colon && at < colon && colon[1] && at != u;
 }
 

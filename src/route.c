@@ -55,6 +55,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "DELETE", "/api/towns/:town/agents/:agent/hook", api_agent_unhook, R_USER},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/token", api_agent_token, R_USER},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/token/refresh", api_agent_token_refresh, R_AGENT_GRACE},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/token/revoke", api_agent_token_revoke, R_USER},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/heartbeat", api_agent_heartbeat, R_AGENT},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/status", api_agent_status, R_AGENT},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/mail", api_agent_mail_send, R_AGENT},

@@ -132,6 +132,65 @@ static void unacknowledged_escalations_are_raised_again(void)
 	t_cleanup();
 }
 
+static void tokens_can_be_revoked_and_sessions_end(void)
+{
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char token[1024];
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 0);
+	r = post(e, "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/rigs", "{\"id\":\"r\",\"git_url\":\"https://example.com/r.git\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
+	t_res_free(&r);
+
+	/* Revoked: a token in use (remembered by the engine) stops working at once. */
+	r = post(e, "/api/towns/t1/agents/toast/token", NULL, t_as("sarah"));
+	snprintf(token, sizeof token, "%s", cJSON_GetStringValue(t_data(&r, "token")));
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/agents/toast/heartbeat", NULL, bearer(token));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/agents/toast/token/revoke", NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/agents/toast/heartbeat", NULL, bearer(token));
+	CHECK(r.status == 401);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "reason")), "revoked"));
+	t_res_free(&r);
+	r = post(e, "/api/towns/t1/agents/toast/token/refresh", NULL, bearer(token));
+	CHECK(r.status == 401);
+	t_res_free(&r);
+
+	/* A new chain: refreshed within the grace day after day, it ends a week after it began. */
+	r = post(e, "/api/towns/t1/agents/toast/token", NULL, t_as("sarah"));
+	snprintf(token, sizeof token, "%s", cJSON_GetStringValue(t_data(&r, "token")));
+	t_res_free(&r);
+	int refreshed = 0, status = 200;
+	for (int day = 1; day <= 10 && status == 200; day++) {
+		t_now = t0 + day * 23 * 3600e3;
+		r = post(e, "/api/towns/t1/agents/toast/token/refresh", NULL, bearer(token));
+		status = r.status;
+		if (status == 200) {
+			snprintf(token, sizeof token, "%s", cJSON_GetStringValue(t_data(&r, "token")));
+			refreshed++;
+		} else {
+			CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "reason")),
+				      "session_expired"));
+		}
+		t_res_free(&r);
+	}
+	CHECK(refreshed == 7); /* 7 x 23 h is inside the week; 8 x 23 h is not */
+	CHECK(status == 401);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 /* The engine remembers the last token it verified; that must not outlive the token. */
 static void remembered_tokens_still_expire(void)
 {
@@ -168,5 +227,6 @@ int main(void)
 	RUN(tokens_expire_and_refresh_within_grace);
 	RUN(unacknowledged_escalations_are_raised_again);
 	RUN(remembered_tokens_still_expire);
+	RUN(tokens_can_be_revoked_and_sessions_end);
 	return t_done();
 }

@@ -96,6 +96,18 @@ test("agents: registry, hooks, tokens, status", async (t) => {
 	const maple = (await call(mf, "GET", `${A}/maple`, undefined, vic)).body.data;
 	assert.deepEqual([maple.state, maple.hook], ["idle", null]);
 
+	// An admin revokes Toast's tokens: the one in use stops at once; a new one works.
+	assert.equal((await call(mf, "POST", `${A}/toast/token/revoke`, undefined, bob)).status, 403);
+	assert.equal((await call(mf, "POST", `${A}/toast/token/revoke`, undefined, sarah)).status, 200);
+	const revoked = await call(mf, "POST", `${A}/toast/heartbeat`, undefined, bearer(fresh.body.data.token));
+	assert.deepEqual([revoked.status, revoked.body.error.reason], [401, "revoked"]);
+	const again = (await call(mf, "POST", `${A}/toast/token`, undefined, sarah)).body.data.token;
+	assert.equal((await call(mf, "POST", `${A}/toast/heartbeat`, undefined, bearer(again))).status, 200);
+
+	// ?token= is for WebSocket upgrades of the feed only, never a way to put tokens in URLs.
+	const viaQuery = await call(mf, "GET", `/api/towns/mill/beads?token=${sarah.authorization.slice(7)}`, undefined, { upgrade: "websocket" });
+	assert.equal(viaQuery.status, 401);
+
 	// Unhook frees Toast.
 	assert.equal((await call(mf, "DELETE", `${A}/toast/hook`, undefined, bob)).body.data.state, "idle");
 	assert.equal((await call(mf, "DELETE", `${A}/toast/hook`, undefined, bob)).status, 409);

@@ -45,6 +45,7 @@ test("rigs: create, read, use in beads, delete", async (t) => {
 		[R, { id: "x y", git_url: rig.git_url }, "id"],
 		[R, { id: "new", git_url: "not a url" }, "git_url"],
 		[R, { id: "new", git_url: "ftp://host/repo" }, "git_url"],
+		[R, { id: "new", git_url: "https://bob:hunter2@git.example.com/p.git" }, "git_url"],
 		[R, { id: "new", git_url: rig.git_url, merge_strategy: "squash" }, "merge_strategy"],
 		[R, { id: "new", git_url: rig.git_url, max_polecats: 0 }, "max_polecats"],
 		[R, { id: "new", git_url: rig.git_url, default_branch: "a b" }, "default_branch"],
