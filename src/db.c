@@ -9,7 +9,8 @@
 #include "internal.h"
 #include "sqlite3.h"
 
-#define STMT_CACHE 64
+/* More than the engine's distinct statements (about 150), so eviction is rare. */
+#define STMT_CACHE 256
 
 struct db {
 	sqlite3 *h;
@@ -97,10 +98,20 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e)
 		return NULL;
 	}
 	if (db->ncache == STMT_CACHE) {
-		/* Full: evict the oldest. A statement in use by a caller is never evicted because
-		 * callers finish with one statement before preparing the 64th other one. */
-		sqlite3_finalize(db->cache[0].st);
-		memmove(&db->cache[0], &db->cache[1], sizeof db->cache[0] * (STMT_CACHE - 1));
+		/* Full: evict the oldest statement that no caller is stepping right now (a loop over
+		 * one statement may prepare others while its own is mid-step). */
+		int victim = -1;
+
+		for (int i = 0; i < db->ncache && victim < 0; i++)
+			if (!sqlite3_stmt_busy(db->cache[i].st))
+				victim = i;
+		if (victim < 0) {
+			sqlite3_finalize(st);
+			err_set(e, ERR_INTERNAL, NULL, "statement cache full of statements in use");
+			return NULL;
+		}
+		sqlite3_finalize(db->cache[victim].st);
+		memmove(&db->cache[victim], &db->cache[victim + 1], sizeof db->cache[0] * (size_t)(STMT_CACHE - 1 - victim));
 		db->ncache--;
 	}
 	db->cache[db->ncache].sql = sql;

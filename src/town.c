@@ -277,45 +277,48 @@ int town_update(struct call *c, const char *name, const cJSON *settings)
 	return name ? registry_refresh(c) : 0;
 }
 
-/* NEEDSWORK: registries of the first 64 members only; towns get more members with org towns. */
 int registry_refresh(struct call *c)
 {
-	char users[64][130], roles[64][8];
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members LIMIT 64", &c->err);
-	int n = 0, rc;
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
-		snprintf(users[n], sizeof users[n], "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(roles[n], sizeof roles[n], "%s", (const char *)sqlite3_column_text(st, 1));
-		n++;
+	/* registry_update prepares other statements while this one is mid-step; the cache never
+	 * evicts a busy statement. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char user[130], role[16];
+
+		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
+		if (registry_update(c, user, role) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(c->db, &c->err, "read members");
-	for (int i = 0; i < n; i++)
-		if (registry_update(c, users[i], roles[i]) < 0)
-			return -1;
-	return 0;
+	return rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read members");
 }
 
 int town_delete(struct call *c)
 {
-	char users[64][130];
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members LIMIT 64", &c->err);
-	int n = 0, rc;
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64)
-		snprintf(users[n++], sizeof users[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(c->db, &c->err, "read members");
-	for (int i = 0; i < n; i++)
-		if (registry_update(c, users[i], NULL) < 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char user[130];
+
+		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (registry_update(c, user, NULL) < 0) {
+			sqlite3_reset(st);
 			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(c->db, &c->err, "read members");
 	if (ws_close_tag(c, "feed", "the town was deleted") < 0)
 		return -1;
 	/* An organization's town: the organization forgets it (and pushes it no more members). */
