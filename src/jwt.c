@@ -107,6 +107,13 @@ int jwt_verifier_new(const struct jwt_config *cfg, struct jwt_verifier **out, ch
 			return -1;
 		}
 		v->has_pk = 1;
+		/* An identity provider's key signs tokens for every application it serves: only the
+		 * audience tells which are for this one (RFC 8725 §3.9). */
+		if (!cfg->audience || !*cfg->audience) {
+			snprintf(errbuf, errlen, "an RS256 public key needs an audience (GASTOWN_JWT_AUDIENCE)");
+			jwt_verifier_free(v);
+			return -1;
+		}
 	}
 	v->issuer = dup_str(cfg->issuer);
 	v->audience = dup_str(cfg->audience);

@@ -99,6 +99,9 @@ int org_town_create(struct call *c, const char *town, const char *name)
 		return err_set(&c->err, ERR_INVALID, "town_id", "a town id is 1-64 of a-z A-Z 0-9 _ -");
 	if (db_query_int(c->db, "SELECT count(*) FROM org_towns", &n, &c->err) < 0 || members_version(c, &version) < 0)
 		return -1;
+	/* A town that failed to be made (its id was taken) may be tried again. */
+	if (db_exec_text(c->db, "DELETE FROM org_towns WHERE town_id = ?1 AND state = 'failed'", town, &c->err) < 0)
+		return -1;
 	if (n >= ORG_TOWNS_MAX)
 		return err_set(&c->err, ERR_TOO_LARGE, "town_id", "an organization has at most %d towns", ORG_TOWNS_MAX);
 	st = db_prepare(c->db, "INSERT INTO org_towns(town_id, name, state, created_by, created_ms)"

@@ -141,11 +141,13 @@ static void rfc7515_a1_hs256_vector(void)
 
 static void rfc7515_a2_rs256_vector(void)
 {
-	struct jwt_verifier *v = verifier(NULL, 0, A2_PEM, "joe", NULL);
+	/* The A.2 token has no "aud"; with the audience a deployment must configure, a correct
+	 * signature still stops at the audience check, after the signature and expiry checks. */
+	struct jwt_verifier *v = verifier(NULL, 0, A2_PEM, "joe", "gastown");
 	char tampered[sizeof A2_TOKEN];
 
 	CHECK(v != NULL);
-	CHECK(check(v, A2_TOKEN, BEFORE_EXP) == JWT_OK);
+	CHECK(check(v, A2_TOKEN, BEFORE_EXP) == JWT_WRONG_AUDIENCE);
 	CHECK(check(v, A2_TOKEN, 1300819380000.0 + 61000) == JWT_EXPIRED);
 	memcpy(tampered, A2_TOKEN, sizeof tampered);
 	tampered[sizeof tampered - 5] = tampered[sizeof tampered - 5] == 'A' ? 'B' : 'A';
@@ -159,8 +161,8 @@ static void rfc7515_a2_rs256_vector(void)
 static void hs_rs_confusion_is_refused(void)
 {
 	char token[2048];
-	struct jwt_verifier *rs_only = verifier(NULL, 0, A2_PEM, NULL, NULL);
-	struct jwt_verifier *both = verifier(SECRET, 0, A2_PEM, NULL, NULL);
+	struct jwt_verifier *rs_only = verifier(NULL, 0, A2_PEM, NULL, "gastown");
+	struct jwt_verifier *both = verifier(SECRET, 0, A2_PEM, NULL, "gastown");
 
 	mint("{\"alg\":\"HS256\"}", "{\"sub\":\"mallory\",\"exp\":1300819380}", A2_PEM, token,
 	     sizeof token);
@@ -172,7 +174,7 @@ static void hs_rs_confusion_is_refused(void)
 
 static void none_and_unknown_algorithms_are_refused(void)
 {
-	struct jwt_verifier *v = verifier(SECRET, 0, A2_PEM, NULL, NULL);
+	struct jwt_verifier *v = verifier(SECRET, 0, A2_PEM, NULL, "gastown");
 	char token[2048];
 
 	/* "none" with an empty signature: not three non-empty segments. */
@@ -259,6 +261,12 @@ static void weak_keys_are_refused_at_configuration(void)
 	CHECK(jwt_verifier_new(&short_secret, &v, why, sizeof why) < 0 && v == NULL);
 	CHECK(strstr(why, "32 bytes") != NULL);
 	CHECK(jwt_verifier_new(&not_a_key, &v, why, sizeof why) < 0 && v == NULL);
+	{
+		struct jwt_config no_audience = {.rs256_public_pem = A2_PEM, .leeway_s = 60};
+
+		CHECK(jwt_verifier_new(&no_audience, &v, why, sizeof why) < 0 && v == NULL);
+		CHECK(strstr(why, "GASTOWN_JWT_AUDIENCE") != NULL);
+	}
 	v = verifier(NULL, 0, NULL, NULL, NULL);
 	CHECK(v != NULL && !jwt_verifier_enabled(v));
 	jwt_verifier_free(v);
