@@ -131,10 +131,14 @@ int org_town_created(struct call *c, const char *town, const cJSON *result, cons
 {
 	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
 	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status == 201;
-	sqlite3_stmt *st = db_prepare(c->db, "UPDATE org_towns SET state = ?, reason = ? WHERE town_id = ?", &c->err);
+	sqlite3_stmt *st;
 
 	(void)body;
 	(void)len;
+	/* Members may have changed while the town was being made: make sure it gets the newest list. */
+	if (ok && timer_set(c, "org-push", "all", c->now_ms) < 0)
+		return -1;
+	st = db_prepare(c->db, "UPDATE org_towns SET state = ?, reason = ? WHERE town_id = ?", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, ok ? "active" : "failed", -1, SQLITE_STATIC);
@@ -173,13 +177,62 @@ int org_members_push(struct call *c)
 	return 0;
 }
 
+#define PUSH_RETRY_MS 60000.0
+
 int org_members_pushed(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
 {
-	(void)body;
-	(void)len;
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")))
-		call_log(c, "warn", "a town did not take the organization's members", cJSON_CreateString(town));
-	return 0;
+	cJSON *res = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && body ?
+		json_parse_exact(body, len) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "data"), "version");
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!cJSON_IsNumber(v)) {
+		/* Lost, refused or garbled: the retry timer sends the newest list again. */
+		cJSON_Delete(res);
+		call_log(c, "warn", "a town did not confirm the organization's members", cJSON_CreateString(town));
+		return timer_set(c, "org-push", "all", c->now_ms + PUSH_RETRY_MS);
+	}
+	st = db_prepare(c->db, "UPDATE org_towns SET acked_version = max(acked_version, ?) WHERE town_id = ?", &c->err);
+	if (!st) {
+		cJSON_Delete(res);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+	sqlite3_bind_text(st, 2, town, -1, SQLITE_STATIC);
+	rc = db_step_done(c->db, st, &c->err);
+	cJSON_Delete(res);
+	return rc;
+}
+
+/* Timer: send the newest list again to every active town that has not confirmed it. */
+int org_push_timer_fired(struct call *c, const char *key)
+{
+	char towns[ORG_TOWNS_MAX][72];
+	int n = 0;
+	int64_t version;
+	sqlite3_stmt *st;
+
+	(void)key;
+	if (members_version(c, &version) < 0)
+		return -1;
+	st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active' AND acked_version < ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, version);
+	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(towns[n++], sizeof towns[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++) {
+		cJSON *msg = members_message(c, version);
+
+		if (msg)
+			cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
+		if (!msg || submit(c, "org-members", towns[i], "PUT", "/_internal/org-members", msg) < 0)
+			return -1;
+	}
+	/* Checked again after the answers are due, until every town has confirmed. */
+	return n > 0 ? timer_set(c, "org-push", "all", c->now_ms + PUSH_RETRY_MS) : 0;
 }
 
 cJSON *org_towns_json(struct call *c)
@@ -315,9 +368,13 @@ int town_apply_org_members(struct call *c)
 		return err_set(&c->err, ERR_CONFLICT, "town_id", "this town is not %s's", org);
 	if (db_query_int(c->db, "SELECT org_members_version FROM town", &current, &c->err) < 0)
 		return -1;
-	/* Older than what the town has (it arrived late), or not an org's town: nothing to do. */
-	if (version <= current)
-		return call_reply(c, 200, NULL);
+	/* Older than what the town has (it arrived late): nothing to do but say what it holds. */
+	if (version <= current) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(d, "version", (double)current);
+		return call_reply(c, 200, d);
+	}
 	if (apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
 		return -1;
 	{
@@ -329,7 +386,12 @@ int town_apply_org_members(struct call *c)
 		if (db_step_done(c->db, st, &c->err) < 0)
 			return -1;
 	}
-	return call_reply(c, 200, NULL);
+	{
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(d, "version", (double)version);
+		return call_reply(c, 200, d);
+	}
 }
 
 int town_owned_by_org(struct call *c, int *yes)

@@ -1,0 +1,79 @@
+/*
+ * test_org.c - an organization keeps its towns' member lists right even when messages are lost:
+ * a push that is not confirmed is sent again on the org's alarm until the town confirms it.
+ */
+#include "harness.h"
+
+/* The effects of a call that go to a path ending in suffix; their ids into ids (count returned). */
+static int effects_to(const struct t_res *r, const char *suffix, char ids[][64], int max)
+{
+	const cJSON *fx;
+	int n = 0;
+
+	cJSON_ArrayForEach(fx, cJSON_GetObjectItem(r->meta, "effects")) {
+		const char *url = cJSON_GetStringValue(cJSON_GetObjectItem(fx, "url"));
+
+		if (url && strlen(url) >= strlen(suffix) && strcmp(url + strlen(url) - strlen(suffix), suffix) == 0 && n < max)
+			snprintf(ids[n++], 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")));
+	}
+	return n;
+}
+
+static void result(struct eng *e, const char *id, int ok, int status, const char *body)
+{
+	char meta[256];
+	struct t_res r;
+
+	snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":%s,\"status\":%d}", id, ok ? "true" : "false", status);
+	r = t_event(e, ENG_EV_EFFECT_RESULT, meta, body);
+	CHECK(r.rc == ENG_OK);
+	t_res_free(&r);
+}
+
+static void lost_member_pushes_are_sent_again(void)
+{
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char ids[8][64];
+
+	t_fresh_db();
+	e = t_open(ENG_ORG, "acme", 0);
+	r = t_request(e, "POST", "/api/orgs/acme", "{\"name\":\"Acme\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/orgs/acme/towns/hq", "{\"name\":\"HQ\"}", t_as("sarah"));
+	CHECK(r.status == 202);
+	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
+	t_res_free(&r);
+	result(e, ids[0], 1, 201, "{\"data\":null}");
+
+	/* A new member: the push to hq is lost. */
+	r = t_request(e, "PUT", "/api/orgs/acme/members/bob", "{\"role\":\"member\"}", t_as("sarah"));
+	CHECK(r.status == 200);
+	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
+	t_res_free(&r);
+	result(e, ids[0], 0, 0, "");
+
+	/* A minute later the alarm sends the newest list again... */
+	t_now = t0 + 61000;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
+	t_res_free(&r);
+	/* ...and once hq confirms it, nothing more is sent. */
+	result(e, ids[0], 1, 200, "{\"data\":{\"version\":1}}");
+	t_now = t0 + 200000;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 0);
+	t_res_free(&r);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	RUN(lost_member_pushes_are_sent_again);
+	return t_done();
+}
