@@ -13,6 +13,7 @@
 #include "sqlite3.h"
 
 #define ORG_TOWNS_MAX 100
+#define PUSH_RETRY_MS 60000.0 /* re-send unconfirmed member lists this often */
 
 /* {"version", "members": [{user_id, role, name, email}]} for the org's current members. */
 static cJSON *members_message(struct call *c, int64_t version)
@@ -149,20 +150,20 @@ int org_town_created(struct call *c, const char *town, const cJSON *result, cons
 	return db_step_done(c->db, st, &c->err);
 }
 
-int org_members_push(struct call *c)
+/* Send the member list of `version` to the org's active towns (all, or only those that have not
+ * confirmed it). Returns the number of towns sent to, or -1. */
+static int push_members(struct call *c, int64_t version, int only_behind)
 {
 	char towns[ORG_TOWNS_MAX][72];
 	int n = 0;
-	int64_t version;
-	sqlite3_stmt *st;
-
-	if (db_exec(c->db, "UPDATE org_meta SET value = value + 1 WHERE key = 'members_version'", &c->err) < 0 ||
-	    members_version(c, &version) < 0)
-		return -1;
 	/* Only towns the organization has: a failed or still-creating one may be someone else's. */
-	st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active'", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active'"
+					     " AND (?1 = 0 OR acked_version < ?2)", &c->err);
+
 	if (!st)
 		return -1;
+	sqlite3_bind_int(st, 1, only_behind);
+	sqlite3_bind_int64(st, 2, version);
 	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
 		snprintf(towns[n++], sizeof towns[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
@@ -174,10 +175,18 @@ int org_members_push(struct call *c)
 		if (!msg || submit(c, "org-members", towns[i], "PUT", "/_internal/org-members", msg) < 0)
 			return -1;
 	}
-	return 0;
+	return n;
 }
 
-#define PUSH_RETRY_MS 60000.0
+int org_members_push(struct call *c)
+{
+	int64_t version;
+
+	if (db_exec(c->db, "UPDATE org_meta SET value = value + 1 WHERE key = 'members_version'", &c->err) < 0 ||
+	    members_version(c, &version) < 0)
+		return -1;
+	return push_members(c, version, 0) < 0 ? -1 : 0;
+}
 
 int org_members_pushed(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
 {
@@ -208,29 +217,12 @@ int org_members_pushed(struct call *c, const char *town, const cJSON *result, co
 /* Timer: send the newest list again to every active town that has not confirmed it. */
 int org_push_timer_fired(struct call *c, const char *key)
 {
-	char towns[ORG_TOWNS_MAX][72];
-	int n = 0;
 	int64_t version;
-	sqlite3_stmt *st;
+	int n;
 
 	(void)key;
-	if (members_version(c, &version) < 0)
+	if (members_version(c, &version) < 0 || (n = push_members(c, version, 1)) < 0)
 		return -1;
-	st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active' AND acked_version < ?", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, version);
-	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(towns[n++], sizeof towns[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	for (int i = 0; i < n; i++) {
-		cJSON *msg = members_message(c, version);
-
-		if (msg)
-			cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
-		if (!msg || submit(c, "org-members", towns[i], "PUT", "/_internal/org-members", msg) < 0)
-			return -1;
-	}
 	/* Checked again after the answers are due, until every town has confirmed. */
 	return n > 0 ? timer_set(c, "org-push", "all", c->now_ms + PUSH_RETRY_MS) : 0;
 }
