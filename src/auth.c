@@ -166,9 +166,12 @@ int auth_user(struct call *c)
 static int agent_token(struct call *c, int grace_s, const char *agent);
 
 /* A token outlives nothing: once its agent (or its whole town) is gone, or its tokens were
- * revoked, it opens no door. Checked on every request, remembered tokens included. */
+ * revoked, it opens no door. Checked on every request, remembered tokens included. A Mayor acting
+ * on a member's message (x-gastown-on-message) acts for that member. */
 static int agent_still_here(struct call *c)
 {
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(c->meta, "headers");
+	const char *on = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "x-gastown-on-message"));
 	int64_t gen = agent_token_gen(c, c->who.id);
 
 	if (c->err.code != ERR_NONE)
@@ -181,7 +184,7 @@ static int agent_still_here(struct call *c)
 		c->who.kind = PRINCIPAL_NONE;
 		return refuse(c, "revoked", "this agent token was revoked");
 	}
-	return 0;
+	return on ? mayor_acts_on(c, on) : 0;
 }
 
 int auth_agent(struct call *c, int grace_s)

@@ -521,6 +521,21 @@ cJSON *escalations_json(struct call *c, const char *state);
 /* The re-escalation timer (timer.c's table). */
 int escalation_timer_fired(struct call *c, const char *id);
 
+/* ---- mayor.c ---------------------------------------------------------------------------------- */
+
+/* What the Mayor is told with a message: who asks (name, role) and what everyone is doing now. */
+cJSON *mayor_context(struct call *c, enum role caller);
+/* Store a member's message and deliver it, with its context, to the Mayor's inbox (ERR_CONFLICT
+ * without a mayor). *context gets the context block (the caller deletes it). */
+int mayor_message(struct call *c, enum role caller, const char *text, char *id_out, size_t id_len,
+		  cJSON **context);
+/* The Mayor answers a message: stored, in the feed, and pushed to the asker's sockets. */
+int mayor_reply(struct call *c, const char *message, const char *text);
+/* The Mayor acts on a member's message: its actions in this call are attributed to the author. */
+int mayor_acts_on(struct call *c, const char *message);
+/* The caller's own conversation with the Mayor, newest first. */
+cJSON *mayor_conversation(struct call *c);
+
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
 int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
@@ -577,6 +592,9 @@ int api_rig_list(struct call *c);
 int api_rig_get(struct call *c);
 int api_rig_update(struct call *c);
 int api_rig_delete(struct call *c);
+int api_mayor_message(struct call *c);
+int api_mayor_conversation(struct call *c);
+int api_mayor_reply(struct call *c);
 int api_agent_create(struct call *c);
 int api_agent_list(struct call *c);
 int api_agent_get(struct call *c);

@@ -160,3 +160,56 @@ test("mail to agents and escalations to people", async (t) => {
 	}
 	assert.equal((await call(mf, "GET", "/api/towns/post/escalations?state=lost", undefined, vic)).status, 400);
 });
+
+test("the Mayor: members' messages with context, replies, and actions done for the asker", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("sarah"), bob = await as("bob"), vic = await as("vic"), olga = await as("olga");
+	await setup(mf, "hall", sarah);
+	await call(mf, "PUT", "/api/towns/hall/members/bob", { role: "member" }, sarah);
+	await call(mf, "PUT", "/api/towns/hall/members/vic", { role: "viewer" }, sarah);
+	const M = "/api/towns/hall/mayor/messages";
+	assert.equal((await call(mf, "POST", M, { text: "anyone there?" }, bob)).status, 409); // no mayor yet
+	await call(mf, "POST", "/api/towns/hall/agents", { role: "mayor" }, sarah);
+	await call(mf, "POST", "/api/towns/hall/agents", { role: "polecat", rig: "payments" }, sarah);
+	const work = (await call(mf, "POST", "/api/towns/hall/beads", { title: "Refunds", rig: "payments" }, bob)).body.data.id;
+	await call(mf, "POST", "/api/towns/hall/agents/toast/hook", { bead: work }, bob);
+	const mayor = bearer((await call(mf, "POST", "/api/towns/hall/agents/mayor/token", undefined, sarah)).body.data.token);
+
+	// Vic (a viewer) asks; the Mayor gets the message with who asks and what everyone is doing.
+	const asked = await call(mf, "POST", M, { text: "Can we also do disputes?" }, vic);
+	assert.equal(asked.status, 201, asked.text);
+	const ctx = asked.body.data.context;
+	assert.deepEqual([ctx.asker.id, ctx.asker.role], ["vic", "viewer"]);
+	assert.deepEqual(ctx.in_flight.map((g) => [g.requested_by, g.beads.map((b) => [b.id, b.agent, b.rig])]), [["bob", [[work, "toast", "payments"]]]]);
+	const inbox = (await call(mf, "GET", "/api/towns/hall/agents/mayor/mail?unread=true", undefined, mayor)).body.data;
+	const delivered = JSON.parse(inbox[0].body);
+	assert.deepEqual([delivered.message, delivered.text, delivered.context.asker.id], [asked.body.data.id, "Can we also do disputes?", "vic"]);
+
+	// What the Mayor does on Vic's message is Vic's.
+	const slung = await call(mf, "POST", "/api/towns/hall/beads", { title: "Disputes", rig: "payments" },
+		{ ...mayor, "x-gastown-on-message": asked.body.data.id });
+	assert.equal(slung.status, 201, slung.text);
+	assert.deepEqual([slung.body.data.created_by, slung.body.data.requested_by], ["mayor", "vic"]);
+	const plain = await call(mf, "POST", "/api/towns/hall/beads", { title: "Chores" }, mayor);
+	assert.equal(plain.body.data.requested_by, "sarah"); // on its own, the Mayor works for whoever minted its token
+	const toastTok = bearer((await call(mf, "POST", "/api/towns/hall/agents/toast/token", undefined, sarah)).body.data.token);
+	assert.equal((await call(mf, "POST", "/api/towns/hall/beads", { title: "x" }, { ...toastTok, "x-gastown-on-message": asked.body.data.id })).status, 403);
+	assert.equal((await call(mf, "POST", "/api/towns/hall/beads", { title: "x" }, { ...mayor, "x-gastown-on-message": "msg-nope" })).status, 400);
+
+	// The reply reaches Vic's conversation (and only Vic's).
+	const reply = await call(mf, "POST", "/api/towns/hall/agents/mayor/replies", { message: asked.body.data.id, text: "Slung as a bead." }, mayor);
+	assert.equal(reply.status, 201, reply.text);
+	const convo = (await call(mf, "GET", M, undefined, vic)).body.data;
+	assert.deepEqual(convo.map((m) => [m.text, m.replies.map((r) => r.text)]), [["Can we also do disputes?", ["Slung as a bead."]]]);
+	assert.deepEqual((await call(mf, "GET", M, undefined, bob)).body.data, []);
+	assert.equal((await call(mf, "POST", "/api/towns/hall/agents/toast/replies", { message: asked.body.data.id, text: "me too" }, toastTok)).status, 403);
+
+	// Outsiders and bad input.
+	assert.equal((await call(mf, "POST", M, { text: "hi" }, olga)).status, 404);
+	assert.equal((await call(mf, "POST", M, { text: "" }, vic)).body.error.field, "text");
+	assert.equal((await call(mf, "POST", M, { text: "x".repeat(4001) }, vic)).body.error.field, "text");
+	const feed = (await call(mf, "GET", "/api/towns/hall/events", undefined, vic)).body.data.events;
+	const rep = feed.find((e) => e.kind === "mayor.reply");
+	assert.deepEqual([rep.actor, rep.requested_by], ["mayor", "vic"]);
+});
