@@ -41,7 +41,9 @@ export async function perform(fx, bodyLimit, env, caller) {
 	}
 }
 
-// Read a body stream up to limit bytes; anything beyond is dropped and flagged.
+// Read a body stream up to limit bytes; anything beyond is dropped and flagged. An oversized body
+// is read on (and discarded) up to four times the limit so the client finishes sending and sees the
+// 413, rather than a connection cut mid-upload; past that the stream is cancelled.
 export async function readBounded(stream, limit) {
 	if (!stream) return { bytes: new Uint8Array(0), tooLarge: false };
 	const reader = stream.getReader();
@@ -51,6 +53,11 @@ export async function readBounded(stream, limit) {
 		const { done, value } = await reader.read();
 		if (done) break;
 		if (size + value.length > limit) {
+			for (let drained = size + value.length; drained <= 4 * limit;) {
+				const next = await reader.read();
+				if (next.done) return { bytes: new Uint8Array(0), tooLarge: true };
+				drained += next.value.length;
+			}
 			await reader.cancel();
 			return { bytes: new Uint8Array(0), tooLarge: true };
 		}
