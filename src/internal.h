@@ -360,6 +360,8 @@ int org_members_push(struct call *c);
 cJSON *org_towns_json(struct call *c);
 int org_town_created(struct call *c, const char *town, const cJSON *result, const char *body, size_t len);
 int org_members_pushed(struct call *c, const char *town, const cJSON *result, const char *body, size_t len);
+/* The retry timer of a creation that got no answer. */
+int org_create_timer_fired(struct call *c, const char *town);
 /* The retry timer: re-send the newest member list to towns that have not confirmed it. */
 int org_push_timer_fired(struct call *c, const char *key);
 /* The town's side: /_internal/create and /_internal/org-members. */

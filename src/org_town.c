@@ -132,6 +132,11 @@ int org_town_created(struct call *c, const char *town, const cJSON *result, cons
 {
 	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
 	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status == 201;
+
+	/* No answer (lost, timed out) or a failure that is not a refusal: ask again later; the town
+	 * answers a repeated create from its own organization with 201. */
+	if (!ok && status != 409)
+		return timer_set(c, "org-create", town, c->now_ms + PUSH_RETRY_MS);
 	sqlite3_stmt *st;
 
 	(void)body;
@@ -319,8 +324,17 @@ int town_create_for_org(struct call *c)
 	    json_string(b, "created_by", 1, 128, &by, &c->err) < 0 ||
 	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
 		return -1;
-	if (exists)
+	if (exists) {
+		/* The same organization asking again (its first answer was lost): the town is its. */
+		int same = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
+				     &c->err);
+
+		if (same < 0)
+			return -1;
+		if (same)
+			return call_reply(c, 201, NULL);
 		return err_set(&c->err, ERR_CONFLICT, "town_id", "the town '%s' already exists", c->cfg->object_id);
+	}
 	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms, updated_ms,"
 			       " org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);
 	if (!st)
@@ -403,4 +417,31 @@ int org_town_forget(struct call *c)
 	    db_exec_text(c->db, "DELETE FROM org_towns WHERE town_id = ?1", c->seg[2], &c->err) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
+}
+
+/* Timer: ask a town that never answered its creation again. */
+int org_create_timer_fired(struct call *c, const char *town)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, created_by FROM org_towns WHERE town_id = ? AND state = 'creating'",
+				      &c->err);
+	char name[128] = "", by[130] = "";
+	int64_t version;
+	cJSON *msg;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(by, sizeof by, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (!*name || members_version(c, &version) < 0)
+		return *name ? -1 : 0;
+	if (!(msg = members_message(c, version)))
+		return -1;
+	cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
+	cJSON_AddStringToObject(msg, "name", name);
+	cJSON_AddStringToObject(msg, "created_by", by);
+	return submit(c, "org-town", town, "POST", "/_internal/create", msg);
 }

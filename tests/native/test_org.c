@@ -71,9 +71,43 @@ static void lost_member_pushes_are_sent_again(void)
 	t_cleanup();
 }
 
+static void a_lost_creation_answer_is_asked_again(void)
+{
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char ids[8][64];
+
+	t_fresh_db();
+	e = t_open(ENG_ORG, "acme", 0);
+	r = t_request(e, "POST", "/api/orgs/acme", "{\"name\":\"Acme\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/orgs/acme/towns/hq", "{\"name\":\"HQ\"}", t_as("sarah"));
+	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
+	t_res_free(&r);
+	result(e, ids[0], 0, 0, ""); /* no answer: not a refusal */
+	r = t_request(e, "GET", "/api/orgs/acme/towns", NULL, t_as("sarah"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.body, "data"), 0), "state")),
+		      "creating"));
+	t_res_free(&r);
+	t_now = t0 + 61000;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
+	t_res_free(&r);
+	result(e, ids[0], 1, 201, "{\"data\":null}");
+	r = t_request(e, "GET", "/api/orgs/acme/towns", NULL, t_as("sarah"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.body, "data"), 0), "state")),
+		      "active"));
+	t_res_free(&r);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(lost_member_pushes_are_sent_again);
+	RUN(a_lost_creation_answer_is_asked_again);
 	return t_done();
 }
