@@ -166,6 +166,28 @@ static inline const char *t_as(const char *user)
 	return headers;
 }
 
+/* A fresh town "t1" owned by sarah; with_polecat adds rig "r" and polecat "toast". */
+static inline struct eng *t_town(int with_polecat)
+{
+	struct eng *e;
+	struct t_res r;
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 0);
+	r = t_request(e, "POST", "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	if (with_polecat) {
+		r = t_request(e, "POST", "/api/towns/t1/rigs", "{\"id\":\"r\",\"git_url\":\"https://example.com/r.git\"}",
+			      t_as("sarah"));
+		t_res_free(&r);
+		r = t_request(e, "POST", "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
+		CHECK(r.status == 201);
+		t_res_free(&r);
+	}
+	return e;
+}
+
 /* The error code of an error response, or "" */
 static inline const char *t_error_code(const struct t_res *r)
 {

@@ -25,15 +25,7 @@ static void tokens_expire_and_refresh_within_grace(void)
 	struct t_res r;
 	char token[1024], fresh[1024];
 
-	t_fresh_db();
-	e = t_open(ENG_TOWN, "t1", 0);
-	r = post(e, "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
-	t_res_free(&r);
-	r = post(e, "/api/towns/t1/rigs", "{\"id\":\"r\",\"git_url\":\"https://example.com/r.git\"}", t_as("sarah"));
-	t_res_free(&r);
-	r = post(e, "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
-	CHECK(r.status == 201);
-	t_res_free(&r);
+	e = t_town(1);
 	r = post(e, "/api/towns/t1/agents/toast/token", NULL, t_as("sarah"));
 	CHECK(r.status == 201);
 	snprintf(token, sizeof token, "%s", cJSON_GetStringValue(t_data(&r, "token")));
@@ -86,10 +78,7 @@ static void unacknowledged_escalations_are_raised_again(void)
 	struct t_res r;
 	char id[48], path[128];
 
-	t_fresh_db();
-	e = t_open(ENG_TOWN, "t1", 0);
-	r = post(e, "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
-	t_res_free(&r);
+	e = t_town(0);
 	r = post(e, "/api/towns/t1/escalations", "{\"severity\":\"low\",\"title\":\"Disk filling\"}", t_as("sarah"));
 	CHECK(r.status == 201);
 	snprintf(id, sizeof id, "%s", cJSON_GetStringValue(t_data(&r, "id")) ? cJSON_GetStringValue(t_data(&r, "id")) : "");
@@ -139,14 +128,7 @@ static void tokens_can_be_revoked_and_sessions_end(void)
 	struct t_res r;
 	char token[1024];
 
-	t_fresh_db();
-	e = t_open(ENG_TOWN, "t1", 0);
-	r = post(e, "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
-	t_res_free(&r);
-	r = post(e, "/api/towns/t1/rigs", "{\"id\":\"r\",\"git_url\":\"https://example.com/r.git\"}", t_as("sarah"));
-	t_res_free(&r);
-	r = post(e, "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
-	t_res_free(&r);
+	e = t_town(1);
 
 	/* Revoked: a token in use (remembered by the engine) stops working at once. */
 	r = post(e, "/api/towns/t1/agents/toast/token", NULL, t_as("sarah"));

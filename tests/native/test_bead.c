@@ -6,15 +6,7 @@
 
 static struct eng *town(void)
 {
-	struct eng *e;
-	struct t_res r;
-
-	t_fresh_db();
-	e = t_open(ENG_TOWN, "t1", 0);
-	r = t_request(e, "POST", "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
-	CHECK(r.status == 201);
-	t_res_free(&r);
-	return e;
+	return t_town(0);
 }
 
 /* Create a bead titled title; its id into id (static per call site buffer from the caller). */
