@@ -141,17 +141,8 @@ static cJSON *row_json(sqlite3_stmt *st)
 
 cJSON *agents_json(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT " AGENT_COLUMNS " FROM agents ORDER BY role, id",
-				      &c->err);
-	cJSON *list;
-
-	if (!st)
-		return NULL;
-	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		cJSON_AddItemToArray(list, row_json(st));
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, db_prepare(c->db, "SELECT " AGENT_COLUMNS " FROM agents ORDER BY role, id", &c->err),
+		       row_json, &c->err);
 }
 
 cJSON *agent_json(struct call *c, const char *id)

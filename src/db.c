@@ -205,3 +205,22 @@ int db_exists(struct db *db, const char *sql, const char *arg, struct err *e)
 		return db_fail(db, e, "read");
 	return found;
 }
+
+cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st), struct err *e)
+{
+	cJSON *list;
+	int rc;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cJSON_AddItemToArray(list, row(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(list);
+		db_fail(db, e, "list");
+		return NULL;
+	}
+	return list;
+}

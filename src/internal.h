@@ -73,6 +73,9 @@ int db_fail(struct db *db, struct err *e, const char *what);
 int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e);
 /* 1 if "SELECT count(*) ... ?1" (sql, a literal) counts anything for arg, 0 if not, -1 on failure. */
 int db_exists(struct db *db, const char *sql, const char *arg, struct err *e);
+/* Step st (prepared and bound; NULL passes through) to the end, one row(st) per row, into a new
+ * array; NULL with e set when a step fails, so a failed read is never a short list. */
+cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st), struct err *e);
 /* Run a single-integer query (e.g. a PRAGMA); *out = 0 when it returns no row. */
 int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e);
 

@@ -74,16 +74,8 @@ cJSON *rig_json(struct call *c, const char *id)
 
 cJSON *rigs_json(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT " RIG_COLUMNS " FROM rigs ORDER BY id", &c->err);
-	cJSON *list;
-
-	if (!st)
-		return NULL;
-	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		cJSON_AddItemToArray(list, row_json(st));
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, db_prepare(c->db, "SELECT " RIG_COLUMNS " FROM rigs ORDER BY id", &c->err), row_json,
+		       &c->err);
 }
 
 int rig_put(struct call *c, const struct rig_fields *f, int create)
