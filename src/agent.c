@@ -272,6 +272,17 @@ int agent_heartbeat(struct call *c, const char *agent)
 	return db_step_done(c->db, st, &c->err);
 }
 
+int agent_active(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET active_ms = ?, quiet_stage = 0 WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
 int agent_status_add(struct call *c, const char *agent, const char *message)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agent_status(agent, message, at_ms) VALUES (?, ?, ?)",
@@ -282,7 +293,7 @@ int agent_status_add(struct call *c, const char *agent, const char *message)
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, message, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
+	if (db_step_done(c->db, st, &c->err) < 0 || agent_active(c, agent) < 0)
 		return -1;
 	/* Keep a bounded history per agent. */
 	st = db_prepare(c->db, "DELETE FROM agent_status WHERE agent = ?1 AND seq <= (SELECT seq FROM"

@@ -142,9 +142,18 @@ int api_agent_token_revoke(struct call *c)
 	return call_reply(c, 200, NULL);
 }
 
+/* The body is optional: {"bead": id} names the bead the container runs, so a run the town has
+ * taken away is stopped (409 not_holder). */
 int api_agent_heartbeat(struct call *c)
 {
-	if (agent_heartbeat(c, agent_id(c)) < 0)
+	const cJSON *b = NULL, *bead;
+
+	if (c->in->body_len > 0 && !(b = call_body_object(c)))
+		return -1;
+	bead = cJSON_GetObjectItemCaseSensitive(b, "bead");
+	if (bead && !cJSON_IsNull(bead) && (!cJSON_IsString(bead) || strlen(bead->valuestring) > 64))
+		return err_set(&c->err, ERR_INVALID, "bead", "'bead' is a bead id or null");
+	if (work_heartbeat(c, agent_id(c), cJSON_IsString(bead) ? bead->valuestring : NULL) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
 }

@@ -84,6 +84,14 @@ static int read_fields(struct call *c, const cJSON *b, int create, struct bead_f
 	    read_labels(c, b, &f->labels) < 0 || read_metadata(c, b, &f->metadata) < 0)
 		return -1;
 	f->priority = (int)priority;
+	{
+		const cJSON *held = cJSON_GetObjectItemCaseSensitive(b, "held");
+
+		if (held && !cJSON_IsBool(held))
+			return err_set(&c->err, ERR_INVALID, "held", "'held' must be a boolean");
+		f->held_set = held != NULL;
+		f->held = cJSON_IsTrue(held);
+	}
 	if (f->title && !*f->title)
 		return err_set(&c->err, ERR_INVALID, "title", "'title' must not be empty");
 	if (f->type && !bead_type_valid(f->type))

@@ -116,7 +116,8 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 
 #define BEAD_COLUMNS \
 	"seq, id, type, status, priority, title, body, labels, metadata, assignee, parent, rig," \
-	" requested_by, created_by, created_ms, updated_ms, closed_ms, close_reason"
+	" requested_by, created_by, created_ms, updated_ms, closed_ms, close_reason, held, attempts, reviews," \
+	" branch, worked_by, failure, retry_ms"
 
 static void add_text_or_null(cJSON *o, const char *k, sqlite3_stmt *st, int col)
 {
@@ -152,6 +153,16 @@ static cJSON *row_json(sqlite3_stmt *st)
 	else
 		cJSON_AddNumberToObject(b, "closed_ms", sqlite3_column_double(st, 16));
 	add_text_or_null(b, "close_reason", st, 17);
+	cJSON_AddBoolToObject(b, "held", sqlite3_column_int(st, 18));
+	cJSON_AddNumberToObject(b, "attempts", sqlite3_column_int(st, 19));
+	cJSON_AddNumberToObject(b, "reviews", sqlite3_column_int(st, 20));
+	add_text_or_null(b, "branch", st, 21);
+	add_text_or_null(b, "worked_by", st, 22);
+	add_text_or_null(b, "failure", st, 23);
+	if (sqlite3_column_type(st, 24) == SQLITE_NULL)
+		cJSON_AddNullToObject(b, "retry_ms");
+	else
+		cJSON_AddNumberToObject(b, "retry_ms", sqlite3_column_double(st, 24));
 	return b;
 }
 
@@ -353,8 +364,8 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 	meta = f->metadata ? json_print(f->metadata) : NULL;
 	st = db_prepare(c->db,
 		"INSERT INTO beads(id, type, status, priority, title, body, labels, metadata, assignee,"
-		" parent, rig, requested_by, created_by, created_ms, updated_ms)"
-		" VALUES (?, ?, 'open', ?, ?, ?, coalesce(?, '[]'), coalesce(?, '{}'), ?, ?, ?, ?, ?, ?, ?)"
+		" parent, rig, requested_by, created_by, created_ms, updated_ms, held)"
+		" VALUES (?, ?, 'open', ?, ?, ?, coalesce(?, '[]'), coalesce(?, '{}'), ?, ?, ?, ?, ?, ?, ?, ?)"
 		" RETURNING seq", &c->err);
 	if (!st)
 		goto out;
@@ -377,6 +388,7 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 	sqlite3_bind_text(st, 12, c->who.id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 13, c->now_ms);
 	sqlite3_bind_double(st, 14, c->now_ms);
+	sqlite3_bind_int(st, 15, f->held_set && f->held);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		db_fail(c->db, &c->err, "create bead");
@@ -388,6 +400,9 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 	if ((f->labels && labels_index(c, seq, f->labels) < 0) ||
 	    (f->parent && bead_dep_add(c, id_out, f->parent, "parent-child", "parent") < 0) ||
 	    event_append(c, "bead.created", id_out, NULL, NULL, f->title) < 0)
+		goto out;
+	/* Work with a rig is the reconciler's to start. */
+	if (f->rig && !(f->held_set && f->held) && reconcile_soon(c) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -595,9 +610,12 @@ int bead_update(struct call *c, const char *id, const struct bead_fields *f, int
 		if (rc)
 			return -1;
 	}
+	if (f->held_set && set_text(c, id, "held", f->held ? "1" : "0") < 0)
+		return -1;
 	if (f->status && bead_set_status(c, id, f->status, NULL) < 0)
 		return -1;
-	return 0;
+	/* A new rig, a hold lifted or a new status may make the bead startable. */
+	return f->rig || f->held_set || f->status ? reconcile_soon(c) : 0;
 }
 
 int bead_delete(struct call *c, const char *id)

@@ -24,6 +24,7 @@ static const struct {
 	{"registry", town_registry_done},
 	{"org-town", org_town_created},
 	{"org-members", org_members_pushed},
+	{"container", container_done},
 };
 
 static int deliver(struct call *c, const char *purpose, const char *subject, const cJSON *result,

@@ -61,10 +61,12 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 	e->cfg.db_path = dup_or_null(cfg->db_path);
 	e->cfg.vfs = dup_or_null(cfg->vfs);
 	e->cfg.admin_token = dup_or_null(cfg->admin_token);
+	e->cfg.container_secret = dup_or_null(cfg->container_secret);
 	/* The JWT settings live on in the verifier; the copies in cfg are not kept. */
 	e->cfg.jwt_secret = e->cfg.jwt_public_key = e->cfg.jwt_issuer = e->cfg.jwt_audience = NULL;
 	if ((cfg->object_id && !e->cfg.object_id) || (cfg->db_path && !e->cfg.db_path) ||
-	    (cfg->vfs && !e->cfg.vfs) || (cfg->admin_token && !e->cfg.admin_token)) {
+	    (cfg->vfs && !e->cfg.vfs) || (cfg->admin_token && !e->cfg.admin_token) ||
+	    (cfg->container_secret && !e->cfg.container_secret)) {
 		snprintf(errbuf, errlen, "out of memory");
 		eng_close(e);
 		return ENG_FATAL;
@@ -108,6 +110,7 @@ void eng_close(struct eng *e)
 	free((char *)e->cfg.db_path);
 	free((char *)e->cfg.vfs);
 	free((char *)e->cfg.admin_token);
+	free((char *)e->cfg.container_secret);
 	free(e->out_meta);
 	free(e->out_body);
 	free(e);

@@ -34,6 +34,9 @@ struct eng_config {
 	const char *jwt_public_key;
 	const char *jwt_issuer;
 	const char *jwt_audience;
+	/* Signs the town's requests to its container (agent host); NULL or "": no container, so the
+	 * reconciler starts no agents. */
+	const char *container_secret;
 };
 
 enum eng_event {

@@ -92,6 +92,7 @@ GT_EXPORT("init") int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len)
 	ec.jwt_public_key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "public_key"));
 	ec.jwt_issuer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "issuer"));
 	ec.jwt_audience = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "audience"));
+	ec.container_secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "container_secret"));
 	ec.db_path = "object.db"; /* the VFS serves one file: the object's storage */
 	rc = eng_open(&ec, &engine, why, sizeof why);
 	cJSON_Delete(cfg);

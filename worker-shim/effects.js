@@ -6,6 +6,21 @@
 import { objectStub } from "./http.js";
 
 const DO_URL = /^do:\/\/([a-z]+)\/([^/]+)(\/.*)$/;
+// "container:/towns/<town>/..." goes to the town's Cloudflare Container when the worker has the
+// AGENT_CONTAINER binding, else to the agent host at GASTOWN_AGENT_HOST_URL (make dev, tests).
+const CONTAINER_URL = /^container:(\/towns\/([^/]+)\/.*)$/;
+
+function containerTarget(env, path, town) {
+	if (env.AGENT_CONTAINER) {
+		const stub = env.AGENT_CONTAINER.get(env.AGENT_CONTAINER.idFromName(decodeURIComponent(town)));
+		return { fetch: (init) => stub.fetch(`http://container${path}`, init) };
+	}
+	if (env.GASTOWN_AGENT_HOST_URL) {
+		const base = env.GASTOWN_AGENT_HOST_URL.replace(/\/$/, "");
+		return { fetch: (init) => fetch(`${base}${path}`, init) };
+	}
+	throw new Error("no container: set the AGENT_CONTAINER binding or GASTOWN_AGENT_HOST_URL");
+}
 
 // caller: "<kind>:<id>" of the object making the call, stamped on do:// calls so the callee knows
 // which object asks (a client cannot forge it: the worker never forwards /_internal paths).
@@ -18,9 +33,11 @@ export async function perform(fx, bodyLimit, env, caller) {
 		signal: AbortSignal.timeout(fx.timeout_ms),
 		redirect: "manual",
 	};
+	const container = CONTAINER_URL.exec(fx.url);
 	try {
 		const res = target
 			? await objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init)
+			: container ? await containerTarget(env, container[1], container[2]).fetch(init)
 			: await fetch(fx.url, init);
 		const body = await readBounded(res.body, bodyLimit);
 		if (body.tooLarge) {

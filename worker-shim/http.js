@@ -17,6 +17,7 @@ export function engineConfig(env, kind, id) {
 		id,
 		admin_token: env.GASTOWN_ADMIN_TOKEN || undefined,
 		test_hooks: env.GASTOWN_TEST_HOOKS === "1",
+		container_secret: env.GASTOWN_CONTAINER_SECRET || undefined,
 		jwt: {
 			secret: env.GASTOWN_JWT_SECRET || undefined,
 			public_key: env.GASTOWN_JWT_PUBLIC_KEY || undefined,

@@ -10,6 +10,8 @@ import { perform, readBounded } from "./effects.js";
 import { log } from "./log.js";
 import { engineConfig, errorResponse, toResponse } from "./http.js";
 
+const ALARM_RETRY_MS = 10_000;
+
 // Thrown inside transactionSync to roll back a call the engine answered with an error.
 class Rejected extends Error {
 	constructor(out) {
@@ -106,7 +108,7 @@ export class EngineObject extends DurableObject {
 	async #effect(fx) {
 		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20, this.env,
 			`${this.constructor.kind}:${this.ctx.id.name}`);
-		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, host: new URL(fx.url).host,
+		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, host: new URL(fx.url).host || fx.url.split("/").slice(0, 3).join("/"),
 			status: result.meta.status, error: result.meta.error?.code });
 		const out = this.#run("effect", result.meta, result.body);
 		if (out.failed || out.meta.status >= 400)
@@ -137,8 +139,12 @@ export class EngineObject extends DurableObject {
 	async alarm() {
 		this.alarmAt = undefined; // the platform cleared it by firing
 		const out = this.#run("alarm", {}, undefined);
-		// Throwing makes the platform retry the alarm with backoff.
-		if (out.failed) throw out.error;
+		// The platform gives up on an alarm after a few failed retries; a town must not die of
+		// one bad call, so a failed alarm is simply asked for again a little later.
+		if (out.failed) {
+			this.alarmAt = Date.now() + ALARM_RETRY_MS;
+			await this.ctx.storage.setAlarm(this.alarmAt);
+		}
 	}
 
 	// Bench support, test hooks only: run one request n times, each a full engine call in its own

@@ -62,10 +62,14 @@ static inline void t_cleanup(void)
 		unlink(t_db);
 }
 
+/* Set to give the engines opened next a container to start agents in (the reconciler's tests). */
+static const char *t_container_secret __attribute__((unused));
+
 static inline struct eng *t_open(enum eng_kind kind, const char *id, int test_hooks)
 {
 	struct eng_config cfg = {.kind = kind, .object_id = id, .test_hooks = test_hooks,
-				 .admin_token = "operator-secret", .jwt_secret = T_JWT_SECRET};
+				 .admin_token = "operator-secret", .jwt_secret = T_JWT_SECRET,
+				 .container_secret = t_container_secret};
 	struct eng *e = NULL;
 	char why[256];
 

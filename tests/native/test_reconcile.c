@@ -1,0 +1,639 @@
+/*
+ * test_reconcile.c - the reconciler. First its decision as a pure function (decide.c: a snapshot
+ * and a time in, actions out), then whole ticks through the engine: dispatch with a signed start
+ * for the container, retries with backoff, lost agents, done -> review -> merge, the breaker, a
+ * failing tick and a restart between ticks. The clock is the input's, so time is ours to move.
+ */
+#include "harness.h"
+#include "internal.h"
+
+static const struct rc_config cfg = {.lost_after_ms = 90000, .quiet_after_ms = 600000, .breaker_failures = 10,
+				     .breaker_window_ms = 600000, .dispatch = 1};
+
+static struct rc_agent agent(const char *id, const char *rig, enum rc_role role, enum rc_agent_state st,
+			     double hb, double active, int stage)
+{
+	struct rc_agent a = {.role = role, .state = st, .heartbeat_ms = hb, .active_ms = active, .quiet_stage = stage};
+
+	snprintf(a.id, sizeof a.id, "%s", id);
+	snprintf(a.rig, sizeof a.rig, "%s", rig);
+	if (st == RC_AGENT_WORKING)
+		snprintf(a.hook, sizeof a.hook, "hooked-%s", id);
+	return a;
+}
+
+static struct rc_bead bead(const char *id, const char *rig, const char *prefer, int mr)
+{
+	struct rc_bead b = {.merge_request = mr};
+
+	snprintf(b.id, sizeof b.id, "%s", id);
+	snprintf(b.rig, sizeof b.rig, "%s", rig);
+	snprintf(b.prefer, sizeof b.prefer, "%s", prefer ? prefer : "");
+	return b;
+}
+
+static size_t decide(const struct rc_agent *a, size_t na, const struct rc_bead *b, size_t nb, int max_polecats,
+		     struct rc_action *out)
+{
+	struct rc_rig rigs[2] = {{.id = "r", .max_polecats = max_polecats}, {.id = "s", .max_polecats = max_polecats}};
+	struct rc_state s = {.cfg = &cfg, .now_ms = 1e6, .agents = a, .nagents = na, .rigs = rigs, .nrigs = 2,
+			     .beads = b, .nbeads = nb};
+	size_t n;
+
+	rc_decide(&s, out, 64, &n);
+	return n;
+}
+
+static int has(const struct rc_action *out, size_t n, enum rc_kind k, const char *agent, const char *bead_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i].kind == k && (!agent || strcmp(out[i].agent, agent) == 0) &&
+		    (!bead_id || strcmp(out[i].bead, bead_id) == 0))
+			return 1;
+	return 0;
+}
+
+static void backoff_follows_the_schedule(void)
+{
+	CHECK(rc_backoff_ms(1) == 30000);
+	CHECK(rc_backoff_ms(2) == 60000);
+	CHECK(rc_backoff_ms(3) == 120000);
+	CHECK(rc_backoff_ms(4) == 300000);
+	CHECK(rc_backoff_ms(5) == 600000);
+	CHECK(rc_backoff_ms(9) == 600000);
+}
+
+static void dispatch_uses_idle_polecats_then_new_ones_up_to_the_limit(void)
+{
+	struct rc_agent a[] = {agent("toast", "r", RC_POLECAT, RC_AGENT_IDLE, 1e6, 1e6, 0),
+			       agent("maple", "s", RC_POLECAT, RC_AGENT_IDLE, 1e6, 1e6, 0)};
+	struct rc_bead b[] = {bead("b1", "r", NULL, 0), bead("b2", "r", NULL, 0), bead("b3", "r", NULL, 0)};
+	struct rc_action out[64];
+	size_t n = decide(a, 2, b, 3, 2, out);
+
+	/* maple works on rig s, so r gets toast and one new polecat; the third bead waits. */
+	CHECK(n == 2);
+	CHECK(has(out, n, RC_DISPATCH, "toast", "b1"));
+	CHECK(has(out, n, RC_DISPATCH, "", "b2"));
+	CHECK(!has(out, n, RC_DISPATCH, NULL, "b3"));
+}
+
+static void a_serial_chain_stays_on_its_agent(void)
+{
+	struct rc_agent a[] = {agent("maple", "r", RC_POLECAT, RC_AGENT_IDLE, 1e6, 1e6, 0),
+			       agent("toast", "r", RC_POLECAT, RC_AGENT_IDLE, 1e6, 1e6, 0)};
+	/* b2 comes first by priority but prefers nobody; b1's predecessor was done by toast. */
+	struct rc_bead b[] = {bead("b2", "r", NULL, 0), bead("b1", "r", "toast", 0)};
+	struct rc_action out[64];
+	size_t n = decide(a, 2, b, 2, 4, out);
+
+	CHECK(n == 2);
+	CHECK(has(out, n, RC_DISPATCH, "toast", "b1"));
+	CHECK(has(out, n, RC_DISPATCH, "maple", "b2"));
+}
+
+static void silent_agents_are_lost_and_quiet_ones_climb_the_ladder(void)
+{
+	double now = 1e6, q = cfg.quiet_after_ms;
+	struct rc_agent a[] = {
+		agent("lost", "r", RC_POLECAT, RC_AGENT_WORKING, now - 90000, now - 90000, 0),
+		agent("fine", "r", RC_POLECAT, RC_AGENT_WORKING, now - 1000, now - 1000, 0),
+		agent("nudge", "r", RC_POLECAT, RC_AGENT_WORKING, now - 1000, now - q, 0),
+		agent("triage", "r", RC_POLECAT, RC_AGENT_WORKING, now - 1000, now - 2 * q, 1),
+		agent("stop", "s", RC_POLECAT, RC_AGENT_WORKING, now - 1000, now - 3 * q, 2),
+		agent("waiting", "s", RC_POLECAT, RC_AGENT_WORKING, now - 1000, now - 2 * q + 1, 1),
+	};
+	struct rc_bead b[] = {bead("b1", "r", "lost", 0)};
+	struct rc_action out[64];
+	size_t n = decide(a, 6, b, 1, 10, out);
+
+	CHECK(has(out, n, RC_LOST, "lost", "hooked-lost"));
+	CHECK(has(out, n, RC_NUDGE, "nudge", NULL));
+	CHECK(has(out, n, RC_TRIAGE, "triage", NULL));
+	CHECK(has(out, n, RC_STOP, "stop", NULL));
+	CHECK(!has(out, n, RC_NUDGE, "fine", NULL) && !has(out, n, RC_TRIAGE, "waiting", NULL));
+	/* The lost agent is not handed new work in the tick that found it lost. */
+	CHECK(!has(out, n, RC_DISPATCH, "lost", NULL));
+	CHECK(has(out, n, RC_DISPATCH, "", "b1"));
+}
+
+static void the_refinery_reviews_one_at_a_time(void)
+{
+	struct rc_agent a[] = {agent("refinery-r", "r", RC_REFINERY, RC_AGENT_IDLE, 1e6, 1e6, 0)};
+	struct rc_bead b[] = {bead("mr1", "r", NULL, 1), bead("mr2", "r", NULL, 1), bead("mr3", "s", NULL, 1)};
+	struct rc_action out[64];
+	size_t n = decide(a, 1, b, 3, 4, out);
+
+	CHECK(n == 2);
+	CHECK(has(out, n, RC_REVIEW, "refinery-r", "mr1"));
+	CHECK(has(out, n, RC_REVIEW, "", "mr3")); /* rig s has no refinery yet: one is made */
+	a[0] = agent("refinery-r", "r", RC_REFINERY, RC_AGENT_WORKING, 1e6, 1e6, 0);
+	n = decide(a, 1, b, 2, 4, out);
+	CHECK(n == 0);
+}
+
+static void the_breaker_stops_dispatch_but_not_health(void)
+{
+	struct rc_agent a[] = {agent("toast", "r", RC_POLECAT, RC_AGENT_IDLE, 1e6, 1e6, 0),
+			       agent("gone", "r", RC_POLECAT, RC_AGENT_WORKING, 0, 0, 0)};
+	struct rc_bead b[] = {bead("b1", "r", NULL, 0)};
+	struct rc_rig rigs[] = {{.id = "r", .max_polecats = 4}};
+	struct rc_state s = {.cfg = &cfg, .now_ms = 1e6, .agents = a, .nagents = 2, .rigs = rigs, .nrigs = 1,
+			     .beads = b, .nbeads = 1, .recent_failures = 10};
+	struct rc_action out[64];
+	size_t n;
+
+	rc_decide(&s, out, 64, &n);
+	CHECK(n == 2 && has(out, n, RC_BREAKER, NULL, NULL) && has(out, n, RC_LOST, "gone", NULL));
+	s.recent_failures = 0;
+	s.breaker_open = 1;
+	rc_decide(&s, out, 64, &n);
+	CHECK(n == 1 && has(out, n, RC_LOST, "gone", NULL));
+	s.breaker_open = 0;
+	rc_decide(&s, out, 64, &n);
+	CHECK(n == 2 && has(out, n, RC_DISPATCH, "toast", "b1"));
+}
+
+/* ---- whole ticks through the engine ----------------------------------------------------------- */
+
+#define SECRET "container-secret-for-the-native-tests-0123456789"
+
+static struct eng *town_with_rig(int test_hooks)
+{
+	struct eng *e;
+	struct t_res r;
+
+	t_fresh_db();
+	t_container_secret = SECRET;
+	e = t_open(ENG_TOWN, "t1", test_hooks);
+	r = t_request(e, "POST", "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/rigs",
+		      "{\"id\":\"r\",\"git_url\":\"https://example.com/r.git\",\"max_polecats\":2}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	return e;
+}
+
+static struct t_res tick_now(struct eng *e)
+{
+	return t_event(e, ENG_EV_ALARM, "{}", NULL);
+}
+
+/* The effects of a call as a new array (the caller deletes it). */
+static cJSON *effects(const struct t_res *r)
+{
+	const cJSON *fx = cJSON_GetObjectItem(r->meta, "effects");
+
+	return fx ? cJSON_Duplicate(fx, 1) : cJSON_CreateArray();
+}
+
+/* The start request among effects for agent, or NULL. */
+static const cJSON *start_for(const cJSON *fx, const char *agent)
+{
+	const cJSON *f;
+	char url[200];
+
+	snprintf(url, sizeof url, "container:/towns/t1/agents/%s/start", agent);
+	cJSON_ArrayForEach(f, fx)
+		if (t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(f, "url")), url))
+			return f;
+	return NULL;
+}
+
+static void answer(struct eng *e, const cJSON *fx, int ok, int status)
+{
+	char meta[256];
+	struct t_res r;
+
+	if (ok)
+		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":%d}",
+			 cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")), status);
+	else
+		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":false,\"error\":{\"code\":\"connect_failed\"}}",
+			 cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")));
+	r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "{}");
+	CHECK(r.status == 200);
+	t_res_free(&r);
+}
+
+/* Move the clock to target, running every alarm the engine asked for on the way (as the platform
+ * would) and one at target; the effects of all of them are appended to fx when given. */
+static void advance(struct eng *e, double target, cJSON *fx)
+{
+	for (int guard = 0; guard < 1000; guard++) {
+		struct t_res r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+		const cJSON *f, *next = cJSON_GetObjectItem(r.meta, "next_alarm_ms");
+		double at = cJSON_IsNumber(next) ? next->valuedouble : 0;
+
+		if (fx)
+			cJSON_ArrayForEach(f, cJSON_GetObjectItem(r.meta, "effects"))
+				cJSON_AddItemToArray(fx, cJSON_Duplicate(f, 1));
+		t_res_free(&r);
+		if (t_now >= target)
+			return;
+		/* The engine may leave the alarm as it is (absent): keep the last one we know. */
+		t_now = at > t_now && at < target ? at : target;
+	}
+}
+
+static cJSON *get_bead(struct eng *e, const char *id)
+{
+	char path[128];
+	struct t_res r;
+	cJSON *b;
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", id);
+	r = t_request(e, "GET", path, NULL, t_as("sarah"));
+	b = cJSON_Duplicate(cJSON_GetObjectItem(r.body, "data"), 1);
+	t_res_free(&r);
+	return b;
+}
+
+static const char *field(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+}
+
+static void new_bead(struct eng *e, const char *body, char *id, size_t len)
+{
+	struct t_res r = t_request(e, "POST", "/api/towns/t1/beads", body, t_as("sarah"));
+
+	CHECK(r.status == 201);
+	snprintf(id, len, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id") ? field(cJSON_GetObjectItem(r.body, "data"), "id") : "");
+	t_res_free(&r);
+}
+
+/* The signature header verifies with the secret over t.METHOD.path.body. */
+static int signature_ok(const cJSON *fx)
+{
+	const char *sig = field(cJSON_GetObjectItem(fx, "headers"), "x-gastown-signature");
+	const char *url = field(fx, "url"), *body = field(fx, "body");
+	char t[32], signed_text[65536], hex[65];
+	unsigned char mac[32];
+	const char *v1;
+
+	if (!sig || !url || !body || strncmp(sig, "t=", 2) != 0 || !(v1 = strstr(sig, ",v1=")))
+		return 0;
+	snprintf(t, sizeof t, "%.*s", (int)(v1 - sig - 2), sig + 2);
+	snprintf(signed_text, sizeof signed_text, "%s.POST.%s.%s", t, url + strlen("container:"), body);
+	mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (const unsigned char *)SECRET, strlen(SECRET),
+			(const unsigned char *)signed_text, strlen(signed_text), mac);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	return strcmp(hex, v1 + 4) == 0;
+}
+
+static void a_bead_with_a_rig_is_dispatched_with_a_signed_start(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48];
+	cJSON *fx, *b, *start;
+	const cJSON *f;
+
+	new_bead(e, "{\"title\":\"Write docs\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	CHECK(signature_ok(f));
+	start = cJSON_Parse(field(f, "body"));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "bead"), "id"), id));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "requested_by"), "id"), "sarah"));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "kind"), "scripted"));
+	CHECK(t_streq(field(start, "branch"), "gt/toast/") || (field(start, "branch") && strstr(field(start, "branch"), id)));
+	CHECK(field(start, "token") != NULL);
+	cJSON_Delete(start);
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "in_progress"));
+	CHECK(t_streq(field(b, "assignee"), "toast"));
+	cJSON_Delete(b);
+	/* The next tick starts nothing new: the bead is taken. */
+	t_now += 6000;
+	r = tick_now(e);
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
+	t_res_free(&r);
+	/* A restart between ticks (a new engine on the same storage) dispatches nothing twice. */
+	eng_close(e);
+	e = t_open(ENG_TOWN, "t1", 0);
+	t_now += 6000;
+	r = tick_now(e);
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
+	t_res_free(&r);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void failed_starts_back_off_then_fail_the_bead(void)
+{
+	double t0 = t_now;
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48];
+	cJSON *fx, *b;
+	static const double waits[] = {30000, 60000, 120000, 300000};
+
+	new_bead(e, "{\"title\":\"Flaky\",\"rig\":\"r\"}", id, sizeof id);
+	fx = cJSON_CreateArray();
+	advance(e, t_now, fx);
+	for (int attempt = 1; attempt <= 5; attempt++) {
+		double retry;
+
+		CHECK(start_for(fx, "toast") != NULL);
+		if (start_for(fx, "toast"))
+			answer(e, start_for(fx, "toast"), 0, 0);
+		cJSON_Delete(fx);
+		fx = cJSON_CreateArray();
+		b = get_bead(e, id);
+		retry = cJSON_GetNumberValue(cJSON_GetObjectItem(b, "retry_ms"));
+		if (attempt < 5) {
+			CHECK(t_streq(field(b, "status"), "open"));
+			CHECK(retry == t_now + waits[attempt - 1]);
+			/* Before the wait is over nothing is started; within a tick after it, it is. */
+			advance(e, retry - 1, fx);
+			CHECK(cJSON_GetArraySize(fx) == 0);
+			advance(e, retry + 5000, fx);
+		} else {
+			CHECK(t_streq(field(b, "status"), "failed"));
+			CHECK(field(b, "close_reason") && strstr(field(b, "close_reason"), "gave up after 5 runs"));
+		}
+		cJSON_Delete(b);
+	}
+	cJSON_Delete(fx);
+	r = t_request(e, "GET", "/api/towns/t1/escalations", NULL, t_as("sarah"));
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.body, "data")) == 1);
+	t_res_free(&r);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
+static const char *bearer_of(const cJSON *start_fx)
+{
+	static char h[2048];
+	cJSON *body = cJSON_Parse(field(start_fx, "body"));
+
+	snprintf(h, sizeof h, "{\"authorization\":\"Bearer %s\"}", field(body, "token") ? field(body, "token") : "");
+	cJSON_Delete(body);
+	return h;
+}
+
+static void done_goes_to_review_and_a_merge_closes_the_work(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], other[48], body[256], mr[48] = "", convoy[256];
+	cJSON *fx, *rfx, *b;
+	const cJSON *f;
+
+	new_bead(e, "{\"title\":\"Feature\",\"rig\":\"r\"}", id, sizeof id);
+	new_bead(e, "{\"title\":\"Unslung\"}", other, sizeof other);
+	snprintf(convoy, sizeof convoy, "{\"title\":\"C\",\"beads\":[\"%s\"]}", id);
+	r = t_request(e, "POST", "/api/towns/t1/convoys", convoy, t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	if (!f)
+		goto out;
+	answer(e, f, 1, 202);
+	/* Done on a bead it does not hold: refused, nothing changes. */
+	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/x\"}", other);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
+	CHECK(r.status == 409);
+	t_res_free(&r);
+	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\",\"commit\":\"abc123\"}", id, id);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
+	CHECK(r.status == 200);
+	if (field(cJSON_GetObjectItem(r.body, "data"), "merge_request"))
+		snprintf(mr, sizeof mr, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request"));
+	t_res_free(&r);
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "in_review"));
+	cJSON_Delete(b);
+	b = get_bead(e, mr);
+	CHECK(t_streq(field(b, "type"), "merge-request") && t_streq(field(b, "parent"), id));
+	CHECK(t_streq(field(b, "requested_by"), "sarah"));
+	cJSON_Delete(b);
+	/* The next tick gives the merge request to the rig's (new) refinery, with what to merge. */
+	t_now += 1000;
+	r = tick_now(e);
+	rfx = effects(&r);
+	t_res_free(&r);
+	f = start_for(rfx, "refinery-r");
+	CHECK(f != NULL);
+	if (f) {
+		cJSON *start = cJSON_Parse(field(f, "body"));
+		const cJSON *review = cJSON_GetObjectItem(start, "review");
+		char verdict[256];
+
+		CHECK(t_streq(field(review, "bead"), id) && t_streq(field(review, "target"), "main"));
+		CHECK(t_streq(field(review, "agent_name"), "Toast"));
+		cJSON_Delete(start);
+		snprintf(verdict, sizeof verdict, "{\"bead\":\"%s\",\"outcome\":\"merged\",\"commit\":\"def456\"}", mr);
+		r = t_request(e, "POST", "/api/towns/t1/agents/refinery-r/done", verdict, bearer_of(f));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "closed"));
+	cJSON_Delete(b);
+	r = t_request(e, "GET", "/api/towns/t1/convoys", NULL, t_as("sarah"));
+	CHECK(t_streq(field(cJSON_GetArrayItem(cJSON_GetObjectItem(r.body, "data"), 0), "state"), "landed"));
+	t_res_free(&r);
+	/* Every event of the bead is on sarah's account, whoever acted. */
+	snprintf(body, sizeof body, "/api/towns/t1/beads/%s/events", id);
+	r = t_request(e, "GET", body, NULL, t_as("sarah"));
+	{
+		const cJSON *ev;
+		int all = 1, n = 0;
+
+		cJSON_ArrayForEach(ev, cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "data"), "events")) {
+			all &= t_streq(field(ev, "requested_by"), "sarah");
+			n++;
+		}
+		CHECK(all && n >= 5);
+	}
+	t_res_free(&r);
+	cJSON_Delete(rfx);
+out:
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void a_conflict_sends_the_bead_back_to_its_agent(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], body[256], mr[48] = "";
+	cJSON *fx, *rfx, *fx2, *b;
+	const cJSON *f;
+
+	new_bead(e, "{\"title\":\"Feature\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	if (!f) {
+		cJSON_Delete(fx);
+		eng_close(e);
+		return;
+	}
+	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
+	if (field(cJSON_GetObjectItem(r.body, "data"), "merge_request"))
+		snprintf(mr, sizeof mr, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request"));
+	t_res_free(&r);
+	r = tick_now(e);
+	rfx = effects(&r);
+	t_res_free(&r);
+	f = start_for(rfx, "refinery-r");
+	CHECK(f != NULL);
+	if (f) {
+		snprintf(body, sizeof body, "{\"bead\":\"%s\",\"outcome\":\"conflict\",\"reason\":\"README.md\"}", mr);
+		r = t_request(e, "POST", "/api/towns/t1/agents/refinery-r/done", body, bearer_of(f));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "open"));
+	CHECK(field(b, "failure") && strstr(field(b, "failure"), "conflict: README.md"));
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "reviews")) == 1);
+	cJSON_Delete(b);
+	/* It goes back to toast, who has the branch and its context. */
+	r = tick_now(e);
+	fx2 = effects(&r);
+	t_res_free(&r);
+	CHECK(start_for(fx2, "toast") != NULL);
+	cJSON_Delete(fx2);
+	cJSON_Delete(rfx);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void a_silent_agent_is_lost_and_its_bead_runs_again(void)
+{
+	double t0 = t_now;
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], body[128];
+	cJSON *fx, *fx2, *b;
+	const cJSON *f;
+
+	new_bead(e, "{\"title\":\"Long work\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	if (!f) {
+		cJSON_Delete(fx);
+		eng_close(e);
+		return;
+	}
+	answer(e, f, 1, 202);
+	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", id);
+	t_now += 60000;
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/heartbeat", body, bearer_of(f));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	/* 89 s after that heartbeat it is still fine; by the first tick after 90 s it is lost, its bead
+	 * is open again, and the tick after that runs it again on the same agent (whose worktree keeps
+	 * the work), with a new start for the container. */
+	advance(e, t_now + 89000, NULL);
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "in_progress"));
+	cJSON_Delete(b);
+	fx2 = cJSON_CreateArray();
+	advance(e, t_now + 11000, fx2);
+	CHECK(start_for(fx2, "toast") != NULL);
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "in_progress") && t_streq(field(b, "assignee"), "toast"));
+	CHECK(field(b, "failure") && strstr(field(b, "failure"), "presumed lost"));
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "attempts")) == 1);
+	cJSON_Delete(b);
+	/* A heartbeat for a bead the agent does not hold is refused: the container must stop it. */
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/heartbeat", "{\"bead\":\"gt-other\"}", bearer_of(f));
+	CHECK(r.status == 409);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "reason")), "not_holder"));
+	t_res_free(&r);
+	cJSON_Delete(fx2);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
+static void a_failing_tick_is_rolled_back_and_comes_again(void)
+{
+	struct eng *e = town_with_rig(1);
+	struct t_res r;
+	char id[48];
+	const cJSON *next;
+
+	r = t_request(e, "PUT", "/api/towns/t1/_test/kv/fail_ticks", "{\"value\":\"1\"}", NULL);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"After a bad tick\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	CHECK(r.status == 200);
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
+	next = cJSON_GetObjectItem(r.meta, "next_alarm_ms");
+	CHECK(cJSON_GetNumberValue(next) == t_now + 10000);
+	t_res_free(&r);
+	t_now += 10000;
+	r = tick_now(e);
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 1);
+	t_res_free(&r);
+	t_now -= 10000;
+	eng_close(e);
+	t_cleanup();
+}
+
+static void without_a_container_nothing_is_dispatched(void)
+{
+	struct eng *e;
+	struct t_res r;
+	char id[48];
+	cJSON *b;
+
+	t_container_secret = NULL;
+	e = t_town(1);
+	new_bead(e, "{\"title\":\"Stays\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	CHECK(r.status == 200 && cJSON_GetObjectItem(r.meta, "effects") == NULL);
+	t_res_free(&r);
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "open"));
+	cJSON_Delete(b);
+	eng_close(e);
+	t_cleanup();
+}
+
+int main(void)
+{
+	RUN(backoff_follows_the_schedule);
+	RUN(dispatch_uses_idle_polecats_then_new_ones_up_to_the_limit);
+	RUN(a_serial_chain_stays_on_its_agent);
+	RUN(silent_agents_are_lost_and_quiet_ones_climb_the_ladder);
+	RUN(the_refinery_reviews_one_at_a_time);
+	RUN(the_breaker_stops_dispatch_but_not_health);
+	RUN(a_bead_with_a_rig_is_dispatched_with_a_signed_start);
+	RUN(failed_starts_back_off_then_fail_the_bead);
+	RUN(done_goes_to_review_and_a_merge_closes_the_work);
+	RUN(a_conflict_sends_the_bead_back_to_its_agent);
+	RUN(a_silent_agent_is_lost_and_its_bead_runs_again);
+	RUN(a_failing_tick_is_rolled_back_and_comes_again);
+	RUN(without_a_container_nothing_is_dispatched);
+	return t_done();
+}
