@@ -38,7 +38,9 @@ int cli_fail(const struct cli *cli, int status, const cJSON *body, const char *t
 			reason ? ", " : "", reason ? reason : "");
 	else
 		fprintf(stderr, "gt: the server answered %d without a JSON error\n", status);
-	if (status == 401)
+	if (status == 401 && cli->as_agent)
+		fprintf(stderr, "gt: the agent token was refused; the host keeps $GASTOWN_AGENT_TOKEN_FILE fresh\n");
+	else if (status == 401)
 		fprintf(stderr, "gt: sign in with `gt login --dev` (local) or set GASTOWN_TOKEN\n");
 	return 1;
 }
@@ -186,24 +188,33 @@ static const struct command commands[] = {
 	{"rig", cmd_rig, "rig list | add ID GIT_URL [--branch B] [--merge direct|pr]"},
 	{"bead", cmd_bead, "bead create TITLE [opts] | list [filters] | show ID | update ID [opts] | close ID"},
 	{"convoy", cmd_convoy, "convoy list | show ID | create TITLE BEAD... [--series]"},
-	{"mail", cmd_mail, "mail list | send AGENT SUBJECT [--body TEXT]"},
+	{"mail", cmd_mail, "mail list | inbox [--unread] | send AGENT SUBJECT [BODY | --body TEXT]\n"
+			   "                         (an agent reads and sends its own mail)"},
 	{"feed", cmd_feed, "feed [--after SEQ]    the town's activity, with who acted for whom"},
+	{"sling", cmd_sling, "sling BEAD [RIG]       hand a bead to the town's agents (on RIG, or its own rig)"},
+	{"prime", cmd_prime, "prime                  (agent) my bead, rig, branch, requester and unread mail"},
+	{"status", cmd_status, "status TEXT            (agent) tell the town what I am doing (1-280 characters)"},
+	{"done", cmd_done, "done [--summary TEXT]  (polecat) push HEAD to origin as $GASTOWN_BRANCH, report the bead done"},
+	{"escalate", cmd_escalate, "escalate low|medium|high|critical TITLE [--body TEXT] [--bead ID]\n"
+				   "                         raise an escalation (an agent's is about its bead)"},
+	{"script", cmd_script, "script [--file PATH]   (agent) follow the ```gt-script block of my bead"},
 };
 
 static int usage(FILE *to)
 {
-	fprintf(to, "usage: gt [--url URL] [--town TOWN] [--json] <command> [options]\n\ncommands:\n");
+	fprintf(to, "usage: gt [--url URL] [--town TOWN] [--agent ID] [--json] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(to, "  %s\n", commands[i].usage);
 	fprintf(to, "\nThe server is $GASTOWN_URL (default http://127.0.0.1:8787), the town --town or "
-		    "$GASTOWN_TOWN;\nthe token is $GASTOWN_TOKEN or the one `gt login` saved.\n");
+		    "$GASTOWN_TOWN;\nthe token is $GASTOWN_TOKEN or the one `gt login` saved. An agent is --agent or\n"
+		    "$GASTOWN_AGENT, with the token in $GASTOWN_AGENT_TOKEN_FILE (read on every call).\n");
 	return to == stderr ? 2 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct cli cli = {.url = getenv("GASTOWN_URL") ? getenv("GASTOWN_URL") : "http://127.0.0.1:8787",
-			  .town = getenv("GASTOWN_TOWN")};
+			  .town = getenv("GASTOWN_TOWN"), .agent = getenv("GASTOWN_AGENT")};
 	char url[2048];
 	int i = 1, rc;
 
@@ -215,6 +226,8 @@ int main(int argc, char **argv)
 			cli.url = argv[++i];
 		else if (strcmp(argv[i], "--town") == 0 && i + 1 < argc)
 			cli.town = argv[++i];
+		else if (strcmp(argv[i], "--agent") == 0 && i + 1 < argc)
+			cli.agent = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return usage(stdout);
 		else

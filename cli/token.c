@@ -1,7 +1,8 @@
 /*
  * token.c - development sign-in: mint an HS256 JWT from the local dev secret (the one make dev gives
  * the worker), and keep the token in the user's config directory so later commands send it.
- * Production sign-in uses tokens from the organization's identity provider instead.
+ * Production sign-in uses tokens from the organization's identity provider instead. An agent's
+ * token comes from the file its host keeps fresh.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -137,6 +138,31 @@ int token_save(const char *token, char *err, size_t err_len)
 	return 0;
 }
 
+int token_load_agent(struct cli *cli)
+{
+	const char *file = getenv("GASTOWN_AGENT_TOKEN_FILE"), *env = getenv("GASTOWN_AGENT_TOKEN");
+	FILE *f;
+	size_t n;
+
+	cli->token[0] = '\0';
+	if (file && *file) {
+		cli->as_agent = 1;
+		if (!(f = fopen(file, "r")))
+			return -1;
+		n = fread(cli->token, 1, sizeof cli->token - 1, f);
+		fclose(f);
+		cli->token[n] = '\0';
+		cli->token[strcspn(cli->token, "\r\n")] = '\0';
+		return cli->token[0] ? 1 : -1;
+	}
+	if (env && *env) {
+		cli->as_agent = 1;
+		snprintf(cli->token, sizeof cli->token, "%s", env);
+		return 1;
+	}
+	return 0;
+}
+
 void token_load(struct cli *cli)
 {
 	const char *env = getenv("GASTOWN_TOKEN");
@@ -144,6 +170,9 @@ void token_load(struct cli *cli)
 	FILE *f;
 	size_t n;
 
+	/* An agent's own credentials win: in its worktree it acts as itself, not as its human. */
+	if (token_load_agent(cli) != 0)
+		return;
 	if (env && *env) {
 		snprintf(cli->token, sizeof cli->token, "%s", env);
 		return;

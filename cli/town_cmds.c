@@ -346,10 +346,13 @@ int cmd_mail(struct cli *cli, int argc, char **argv)
 {
 	char path[512];
 
+	/* An agent's mail is its own, under /agents/:agent/mail (agent_cmds.c). */
+	if (cli->as_agent)
+		return agent_mail(cli, argc, argv);
 	if (need_town(cli) < 0)
 		return 2;
 	snprintf(path, sizeof path, "/api/towns/%s/mail", cli->town);
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+	if (argc >= 2 && (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "inbox") == 0))
 		return request(cli, "GET", path, NULL, print_mail);
 	if (argc >= 4 && strcmp(argv[1], "send") == 0) {
 		cJSON *b = cJSON_CreateObject();
@@ -358,9 +361,11 @@ int cmd_mail(struct cli *cli, int argc, char **argv)
 		cJSON_AddStringToObject(b, "subject", argv[3]);
 		if (argc >= 6 && strcmp(argv[4], "--body") == 0)
 			cJSON_AddStringToObject(b, "body", argv[5]);
+		else if (argc == 5)
+			cJSON_AddStringToObject(b, "body", argv[4]);
 		return request(cli, "POST", path, b, print_sent);
 	}
-	return usage_error("--town T mail list | send AGENT SUBJECT [--body TEXT]");
+	return usage_error("--town T mail list | send AGENT SUBJECT [BODY | --body TEXT]");
 }
 
 int cmd_feed(struct cli *cli, int argc, char **argv)

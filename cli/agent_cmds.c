@@ -1,0 +1,497 @@
+/*
+ * agent_cmds.c - what an agent tells its town from its worktree: prime, status, done, mail and
+ * escalate under /api/towns/:town/agents/:agent/, and sling, which people use too. Every call
+ * reads the agent's token again, since the host rewrites the token file when it refreshes it.
+ * Git runs through proc.c as an argv vector, never through a shell. The scripted agent (script.c)
+ * calls the agent_* functions directly.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define STATUS_MAX 280 /* the engine's limit; it counts UTF-8 bytes */
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+	return s ? s : "";
+}
+
+static const cJSON *obj(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+static int usage_error(const char *usage)
+{
+	fprintf(stderr, "usage: gt %s\n", usage);
+	return 2;
+}
+
+/* Ids are slugs: anything else in a URL segment is a mistake, refused rather than escaped. */
+static int seg_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 128 || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return 0;
+	return 1;
+}
+
+/* /api/towns/:town[/agents/:agent]/<rest>, or -1 with the reason printed (the town or agent is
+ * missing or no id). agent 0 leaves the agent out. */
+static int town_path(const struct cli *cli, int agent, const char *rest, char *path, size_t len)
+{
+	if (!cli->town || !*cli->town) {
+		fprintf(stderr, "gt: which town? pass --town ID or set GASTOWN_TOWN\n");
+		return -1;
+	}
+	if (agent && (!cli->agent || !*cli->agent)) {
+		fprintf(stderr, "gt: which agent? pass --agent ID or set GASTOWN_AGENT\n");
+		return -1;
+	}
+	if (!seg_ok(cli->town) || (agent && !seg_ok(cli->agent))) {
+		fprintf(stderr, "gt: '%s' is not a town or agent id\n", seg_ok(cli->town) ? cli->agent : cli->town);
+		return -1;
+	}
+	if ((agent ? snprintf(path, len, "/api/towns/%s/agents/%s/%s", cli->town, cli->agent, rest)
+		   : snprintf(path, len, "/api/towns/%s/%s", cli->town, rest)) >= (int)len) {
+		fprintf(stderr, "gt: the request path is too long\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* One call with a fresh token; body is consumed. 0 with *res_out the answer (the caller deletes
+ * it), or 1 with the error printed and *res_out NULL. */
+static int call(struct cli *cli, const char *method, const char *path, cJSON *body, cJSON **res_out)
+{
+	char err[256] = "", *payload;
+	int status;
+
+	*res_out = NULL;
+	if (cli->as_agent && token_load_agent(cli) < 0) {
+		fprintf(stderr, "gt: cannot read the agent token from %s\n", getenv("GASTOWN_AGENT_TOKEN_FILE"));
+		cJSON_Delete(body);
+		return 1;
+	}
+	payload = body ? cJSON_PrintUnformatted(body) : NULL;
+	cJSON_Delete(body);
+	status = http_call(cli, method, path, payload, res_out, err, sizeof err);
+	cJSON_free(payload);
+	if (status >= 200 && status <= 299)
+		return 0;
+	cli_fail(cli, status, *res_out, err);
+	cJSON_Delete(*res_out);
+	*res_out = NULL;
+	return 1;
+}
+
+/* call(), then print the data: as JSON with --json, else with text(). */
+static int call_and_print(struct cli *cli, const char *method, const char *path, cJSON *body,
+			  void (*text)(const cJSON *data))
+{
+	cJSON *res;
+	const cJSON *data;
+
+	if (call(cli, method, path, body, &res) != 0)
+		return 1;
+	data = cJSON_GetObjectItemCaseSensitive(res, "data");
+	if (cli->json) {
+		char *s = cJSON_Print(data);
+		printf("%s\n", s ? s : "null");
+		cJSON_free(s);
+	} else {
+		text(data);
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
+/* ---- printers ------------------------------------------------------------------------------------ */
+
+/* Mail's sender is {kind, id} from the engine; a plain string is taken as it is. */
+static void print_from(const cJSON *m)
+{
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(m, "from");
+
+	if (cJSON_IsString(from))
+		printf("%s", from->valuestring);
+	else if (*str(from, "kind"))
+		printf("%s:%s", str(from, "kind"), str(from, "id"));
+	else
+		printf("%s", str(from, "id"));
+}
+
+static void print_indented(const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		printf("    %.*s\n", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
+static void print_mail_list(const cJSON *list)
+{
+	const cJSON *m;
+
+	if (cJSON_GetArraySize(list) == 0)
+		printf("no mail\n");
+	cJSON_ArrayForEach(m, list) {
+		printf("%s%s  from ", str(m, "id"), cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "read_ms")) ? "" : " *");
+		print_from(m);
+		printf("  %s\n", str(m, "subject"));
+		print_indented(str(m, "body"));
+	}
+}
+
+static void print_prime(const cJSON *d)
+{
+	const cJSON *a = obj(d, "agent"), *b = obj(d, "bead"), *r = obj(d, "rig"), *by = obj(d, "requested_by");
+	const cJSON *mail = cJSON_GetObjectItemCaseSensitive(d, "mail");
+
+	printf("agent   %s (%s), %s", str(a, "id"), str(a, "name"), str(a, "role"));
+	if (*str(a, "rig"))
+		printf(" on rig %s", str(a, "rig"));
+	printf("\n");
+	if (!b) {
+		printf("bead    none: no work is hooked to you\n");
+	} else {
+		printf("bead    %s  %s  (%s, %s)\n", str(b, "id"), str(b, "title"), str(b, "type"), str(b, "status"));
+		if (r)
+			printf("rig     %s  %s (%s, merge %s)\n", str(r, "id"), str(r, "git_url"),
+			       str(r, "default_branch"), str(r, "merge_strategy"));
+		if (*str(d, "branch"))
+			printf("branch  %s\n", str(d, "branch"));
+		if (by)
+			printf("for     %s <%s>\n", *str(by, "name") ? str(by, "name") : str(by, "id"), str(by, "email"));
+		if (*str(b, "body"))
+			printf("\n%s\n", str(b, "body"));
+	}
+	if (cJSON_GetArraySize(mail) > 0) {
+		printf("\nunread mail (%d):\n", cJSON_GetArraySize(mail));
+		print_mail_list(mail);
+	}
+}
+
+static void print_posted(const cJSON *d)
+{
+	(void)d;
+	printf("status posted\n");
+}
+
+static void print_sent(const cJSON *d)
+{
+	printf("sent %s to %s\n", str(d, "id"), str(d, "to"));
+}
+
+static void print_escalation(const cJSON *d)
+{
+	printf("escalated %s (%s)\n", str(d, "id"), str(d, "severity"));
+}
+
+static void print_bead(const cJSON *b)
+{
+	printf("%-10s %-11s %s", str(b, "id"), str(b, "status"), str(b, "title"));
+	if (*str(b, "rig"))
+		printf("  [%s]", str(b, "rig"));
+	if (*str(b, "assignee"))
+		printf("  @%s", str(b, "assignee"));
+	printf("\n");
+}
+
+/* ---- the calls ----------------------------------------------------------------------------------- */
+
+const char *agent_check_status(const char *text)
+{
+	size_t n = strlen(text);
+
+	return n >= 1 && n <= STATUS_MAX ? NULL : "a status is 1 to 280 characters (bytes of UTF-8)";
+}
+
+const char *agent_check_severity(const char *severity)
+{
+	static const char *const levels[] = {"low", "medium", "high", "critical"};
+
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		if (strcmp(severity, levels[i]) == 0)
+			return NULL;
+	return "severity is low, medium, high or critical";
+}
+
+int agent_prime(struct cli *cli, cJSON **res_out)
+{
+	char path[512];
+
+	*res_out = NULL;
+	if (town_path(cli, 1, "prime", path, sizeof path) < 0)
+		return 2;
+	return call(cli, "GET", path, NULL, res_out);
+}
+
+int agent_status(struct cli *cli, const char *text)
+{
+	const char *bad = agent_check_status(text);
+	char path[512];
+	cJSON *b;
+
+	if (bad) {
+		fprintf(stderr, "gt status: %s; this one has %zu\n", bad, strlen(text));
+		return 2;
+	}
+	if (town_path(cli, 1, "status", path, sizeof path) < 0)
+		return 2;
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "message", text);
+	return call_and_print(cli, "POST", path, b, print_posted);
+}
+
+/* Say so when the worktree has changes that the push will not carry. */
+static void warn_uncommitted(void)
+{
+	const char *argv[] = {"git", "status", "--porcelain", NULL};
+	char out[256], err[256];
+
+	if (proc_run(argv, out, sizeof out, err, sizeof err) == 0 && out[0])
+		fprintf(stderr, "gt done: warning: the worktree has uncommitted changes; they are not pushed\n");
+}
+
+static int is_sha(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return (n == 40 || n == 64) && s[n] == '\0';
+}
+
+int agent_done(struct cli *cli, const char *summary)
+{
+	const char *bead = getenv("GASTOWN_BEAD"), *branch = getenv("GASTOWN_BRANCH"), *role = getenv("GASTOWN_ROLE");
+	char path[512], refspec[512], sha[128], err[256];
+	const char *push[] = {"git", "push", "--force", "origin", refspec, NULL};
+	const char *head[] = {"git", "rev-parse", "HEAD", NULL};
+	cJSON *res, *b;
+	int rc;
+
+	if (role && *role && strcmp(role, "polecat") != 0) {
+		fprintf(stderr, "gt done: only a polecat reports done itself (the host reports a %s's result)\n", role);
+		return 2;
+	}
+	if (!bead || !*bead || !branch || !*branch) {
+		fprintf(stderr, "gt done: GASTOWN_BEAD and GASTOWN_BRANCH must be set (the agent host sets them)\n");
+		return 2;
+	}
+	if (town_path(cli, 1, "done", path, sizeof path) < 0)
+		return 2;
+	if (snprintf(refspec, sizeof refspec, "HEAD:refs/heads/%s", branch) >= (int)sizeof refspec) {
+		fprintf(stderr, "gt done: the branch name is too long\n");
+		return 2;
+	}
+	/* No token means the report would fail: find out before the push, not after it. */
+	if (cli->as_agent && token_load_agent(cli) < 0) {
+		fprintf(stderr, "gt done: cannot read the agent token from %s\n", getenv("GASTOWN_AGENT_TOKEN_FILE"));
+		return 1;
+	}
+	warn_uncommitted();
+	if ((rc = proc_run(push, NULL, 0, err, sizeof err)) != 0) {
+		if (rc < 0)
+			fprintf(stderr, "gt done: %s\n", err);
+		fprintf(stderr, "gt done: pushing %s to origin failed (exit %d); nothing was reported\n", branch, rc);
+		return 1;
+	}
+	rc = proc_run(head, sha, sizeof sha, err, sizeof err);
+	sha[strcspn(sha, "\n")] = '\0';
+	if (rc != 0 || !is_sha(sha)) {
+		fprintf(stderr, "gt done: cannot read the HEAD commit (%s); nothing was reported\n", rc < 0 ? err : "git rev-parse");
+		return 1;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "bead", bead);
+	cJSON_AddStringToObject(b, "branch", branch);
+	cJSON_AddStringToObject(b, "commit", sha);
+	if (summary && *summary)
+		cJSON_AddStringToObject(b, "summary", summary);
+	if (call(cli, "POST", path, b, &res) != 0)
+		return 1;
+	if (cli->json) {
+		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(res, "data"));
+		printf("%s\n", s ? s : "null");
+		cJSON_free(s);
+	} else {
+		printf("done: %s pushed to origin as %s at %.12s\n", bead, branch, sha);
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
+int agent_mail_send(struct cli *cli, const char *to, const char *subject, const char *body)
+{
+	char path[512];
+	cJSON *b;
+
+	if (town_path(cli, 1, "mail", path, sizeof path) < 0)
+		return 2;
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "to", to);
+	cJSON_AddStringToObject(b, "subject", subject);
+	if (body)
+		cJSON_AddStringToObject(b, "body", body);
+	return call_and_print(cli, "POST", path, b, print_sent);
+}
+
+int agent_escalate(struct cli *cli, const char *severity, const char *title, const char *body,
+		   const char *bead)
+{
+	const char *bad = agent_check_severity(severity);
+	char path[512];
+	cJSON *b;
+
+	if (bad || !*title) {
+		fprintf(stderr, "gt escalate: %s\n", bad ? bad : "the title must not be empty");
+		return 2;
+	}
+	/* An agent raises it as itself; a person raises it in the town's list. */
+	if (town_path(cli, cli->as_agent, "escalations", path, sizeof path) < 0)
+		return 2;
+	if (!bead && cli->as_agent)
+		bead = getenv("GASTOWN_BEAD");
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "severity", severity);
+	cJSON_AddStringToObject(b, "title", title);
+	if (body)
+		cJSON_AddStringToObject(b, "body", body);
+	if (bead && *bead)
+		cJSON_AddStringToObject(b, "bead", bead);
+	return call_and_print(cli, "POST", path, b, print_escalation);
+}
+
+/* ---- commands ------------------------------------------------------------------------------------ */
+
+int cmd_prime(struct cli *cli, int argc, char **argv)
+{
+	cJSON *res;
+	int rc;
+
+	(void)argv;
+	if (argc > 1)
+		return usage_error("[--agent ID] prime [--json]");
+	if ((rc = agent_prime(cli, &res)) != 0)
+		return rc;
+	if (cli->json) {
+		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(res, "data"));
+		printf("%s\n", s ? s : "null");
+		cJSON_free(s);
+	} else {
+		print_prime(cJSON_GetObjectItemCaseSensitive(res, "data"));
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	size_t n = 0;
+	char *text;
+	int rc;
+
+	if (argc < 2)
+		return usage_error("status TEXT");
+	/* The words after the command are the text, so an agent need not quote it. */
+	for (int i = 1; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	if (!(text = malloc(n))) {
+		fprintf(stderr, "gt status: out of memory\n");
+		return 1;
+	}
+	text[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		if (i > 1)
+			strcat(text, " ");
+		strcat(text, argv[i]);
+	}
+	rc = agent_status(cli, text);
+	free(text);
+	return rc;
+}
+
+int cmd_done(struct cli *cli, int argc, char **argv)
+{
+	if (argc == 1)
+		return agent_done(cli, NULL);
+	if (argc == 3 && strcmp(argv[1], "--summary") == 0)
+		return agent_done(cli, argv[2]);
+	return usage_error("done [--summary TEXT]");
+}
+
+int agent_mail(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] = "mail send AGENT SUBJECT [BODY | --body TEXT] | inbox [--unread]";
+	char path[512];
+
+	if (argc >= 2 && (strcmp(argv[1], "inbox") == 0 || strcmp(argv[1], "list") == 0)) {
+		int unread = argc == 3 && strcmp(argv[2], "--unread") == 0;
+
+		if (argc > 2 + unread)
+			return usage_error(usage);
+		if (town_path(cli, 1, unread ? "mail?unread=true" : "mail", path, sizeof path) < 0)
+			return 2;
+		return call_and_print(cli, "GET", path, NULL, print_mail_list);
+	}
+	if (argc == 4 && strcmp(argv[1], "send") == 0)
+		return agent_mail_send(cli, argv[2], argv[3], NULL);
+	if (argc == 5 && strcmp(argv[1], "send") == 0)
+		return agent_mail_send(cli, argv[2], argv[3], argv[4]);
+	if (argc == 6 && strcmp(argv[1], "send") == 0 && strcmp(argv[4], "--body") == 0)
+		return agent_mail_send(cli, argv[2], argv[3], argv[5]);
+	return usage_error(usage);
+}
+
+int cmd_escalate(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] = "escalate low|medium|high|critical TITLE [--body TEXT] [--bead ID]";
+	const char *pos[2] = {NULL, NULL}, *body = NULL, *bead = NULL;
+	int npos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--body") == 0 && i + 1 < argc)
+			body = argv[++i];
+		else if (strcmp(argv[i], "--bead") == 0 && i + 1 < argc)
+			bead = argv[++i];
+		else if (npos < 2 && strncmp(argv[i], "--", 2) != 0)
+			pos[npos++] = argv[i];
+		else
+			return usage_error(usage);
+	}
+	if (npos < 2)
+		return usage_error(usage);
+	return agent_escalate(cli, pos[0], pos[1], body, bead);
+}
+
+int cmd_sling(struct cli *cli, int argc, char **argv)
+{
+	char rest[256], path[512];
+	cJSON *b;
+
+	if (argc != 2 && argc != 3)
+		return usage_error("sling BEAD [RIG]");
+	if (!seg_ok(argv[1])) {
+		fprintf(stderr, "gt sling: '%s' is not a bead id\n", argv[1]);
+		return 2;
+	}
+	snprintf(rest, sizeof rest, "beads/%s/sling", argv[1]);
+	if (town_path(cli, 0, rest, path, sizeof path) < 0)
+		return 2;
+	/* Without a rig the town keeps the bead's own. */
+	b = cJSON_CreateObject();
+	if (argc == 3)
+		cJSON_AddStringToObject(b, "rig", argv[2]);
+	return call_and_print(cli, "POST", path, b, print_bead);
+}
