@@ -47,6 +47,7 @@ int api_agent_completed(struct call *c)
 	const cJSON *b = call_body_object(c), *bead;
 	const char *reason = NULL;
 	int64_t code;
+	cJSON *v;
 
 	if (!b || json_int(b, "exit_code", 1, -1000, 1000, &code, &c->err) < 0 ||
 	    json_string(b, "reason", 0, 1000, &reason, &c->err) < 0)
@@ -54,9 +55,10 @@ int api_agent_completed(struct call *c)
 	bead = cJSON_GetObjectItemCaseSensitive(b, "bead");
 	if (bead && !cJSON_IsNull(bead) && (!cJSON_IsString(bead) || strlen(bead->valuestring) > 64))
 		return err_set(&c->err, ERR_INVALID, "bead", "'bead' is a bead id or null");
-	if (work_completed(c, agent_id(c), cJSON_IsString(bead) ? bead->valuestring : NULL, (int)code, reason) < 0)
+	if (work_completed(c, agent_id(c), cJSON_IsString(bead) ? bead->valuestring : NULL, (int)code, reason) < 0 ||
+	    !(v = agent_json(c, agent_id(c))))
 		return -1;
-	return call_reply(c, 200, agent_json(c, agent_id(c)));
+	return call_reply(c, 200, v);
 }
 
 static int event_type_valid(const char *t)
@@ -200,11 +202,15 @@ static int sling(struct call *c, const char *bead, const char *rig)
 		       bead_update(c, bead, &f, 0) < 0 ? -1 : 0;
 }
 
-static int read_rig(struct call *c, const cJSON *b, const char **rig)
+/* The body is optional: {"rig"?}. */
+static int read_rig(struct call *c, const char **rig)
 {
+	const cJSON *b = NULL;
 	int exists;
 
 	*rig = NULL;
+	if (c->in->body_len > 0 && !(b = call_body_object(c)))
+		return -1;
 	if (json_string(b, "rig", 0, 64, rig, &c->err) < 0)
 		return -1;
 	if (*rig && (exists = rig_exists(c, *rig)) <= 0)
@@ -214,12 +220,11 @@ static int read_rig(struct call *c, const cJSON *b, const char **rig)
 
 int api_bead_sling(struct call *c)
 {
-	const cJSON *b;
 	const char *rig;
 	enum role caller;
 	cJSON *v;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) || read_rig(c, b, &rig) < 0 ||
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_rig(c, &rig) < 0 ||
 	    sling(c, c->seg[4], rig) < 0 || !(v = bead_json(c, c->seg[4])))
 		return -1;
 	return call_reply(c, 200, v);
@@ -227,7 +232,6 @@ int api_bead_sling(struct call *c)
 
 int api_convoy_sling(struct call *c)
 {
-	const cJSON *b;
 	const char *rig;
 	enum role caller;
 	char beads[100][72];
@@ -235,7 +239,7 @@ int api_convoy_sling(struct call *c)
 	sqlite3_stmt *st;
 	cJSON *v;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) || read_rig(c, b, &rig) < 0)
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_rig(c, &rig) < 0)
 		return -1;
 	if ((rc = db_exists(c->db, "SELECT count(*) FROM convoys WHERE id = ?1", c->seg[4], &c->err)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", c->seg[4]);
