@@ -245,6 +245,25 @@ int town_update(struct call *c, const char *name, const cJSON *settings)
 		     strspn(item->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(item->valuestring)))
 			return err_set(&c->err, ERR_INVALID, "settings.bead_prefix",
 				       "'bead_prefix' is 1-16 characters of a-z and 0-9");
+		item = cJSON_GetObjectItemCaseSensitive(settings, "runtime");
+		if (item && !cJSON_IsNull(item) && (!cJSON_IsString(item) || !container_runtime_valid(item->valuestring)))
+			return err_set(&c->err, ERR_INVALID, "settings.runtime",
+				       "'runtime' is scripted, claude, codex, opencode, kilo or command");
+		{
+			/* The reconciler's limits (reconcile.c clamps them too). */
+			static const struct {
+				const char *name;
+				double min, max;
+			} limits[] = {{"lost_after_s", 2, 3600}, {"quiet_after_s", 5, 86400}, {"breaker_failures", 0, 1000}};
+
+			for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+				item = cJSON_GetObjectItemCaseSensitive(settings, limits[i].name);
+				if (item && !cJSON_IsNull(item) &&
+				    (!cJSON_IsNumber(item) || item->valuedouble < limits[i].min || item->valuedouble > limits[i].max))
+					return err_set(&c->err, ERR_INVALID, "settings", "'%s' is a number from %g to %g",
+						       limits[i].name, limits[i].min, limits[i].max);
+			}
+		}
 		s = json_print(settings);
 		if (!s)
 			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");

@@ -620,6 +620,40 @@ static void without_a_container_nothing_is_dispatched(void)
 	t_cleanup();
 }
 
+static void runtimes_and_limits_come_from_the_settings(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48];
+	cJSON *fx, *start;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"settings\":{\"runtime\":\"gpt-bash\"}}", t_as("sarah"));
+	CHECK(r.status == 400 && t_streq(t_error_code(&r), "invalid"));
+	t_res_free(&r);
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"settings\":{\"lost_after_s\":1}}", t_as("sarah"));
+	CHECK(r.status == 400);
+	t_res_free(&r);
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"settings\":{\"runtime\":\"claude\",\"model\":\"opus\"}}",
+		      t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"With a model\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	start = start_for(fx, "toast") ? cJSON_Parse(field(start_for(fx, "toast"), "body")) : NULL;
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "kind"), "command"));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "preset"), "claude"));
+	CHECK(field(cJSON_GetObjectItem(start, "runtime"), "command") &&
+	      strstr(field(cJSON_GetObjectItem(start, "runtime"), "command"), "$GASTOWN_PROMPT"));
+	CHECK(t_streq(field(start, "model"), "opus"));
+	CHECK(field(start, "prompt") && strstr(field(start, "prompt"), "With a model"));
+	cJSON_Delete(start);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	RUN(backoff_follows_the_schedule);
@@ -635,5 +669,6 @@ int main(void)
 	RUN(a_silent_agent_is_lost_and_its_bead_runs_again);
 	RUN(a_failing_tick_is_rolled_back_and_comes_again);
 	RUN(without_a_container_nothing_is_dispatched);
+	RUN(runtimes_and_limits_come_from_the_settings);
 	return t_done();
 }
