@@ -73,7 +73,7 @@ help:
 	@echo "make wasm       build the engine as a wasm32-wasi reactor: $(WASM)/gastown.wasm"
 	@echo "make wasm-emcc  the same engine built with emscripten: $(WASM_EMCC)/gastown.wasm"
 	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
-	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787"
+	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make bench      engine and storage figures measured inside workerd"
 	@echo "make bench-native  instructions per engine call, under callgrind"
 	@echo "make clean      remove build/ (keeps .deps/ and node_modules/)"
@@ -130,13 +130,19 @@ $(NATIVE)/libgastown.a $(ASAN)/libgastown.a:
 	@echo "  AR  $@"
 	$(Q)ar rcs $@ $^
 
-native: $(NATIVE)/libgastown.a $(NATIVE)/gt
+native: $(NATIVE)/libgastown.a $(NATIVE)/gt $(NATIVE)/gastown-host
 
 # ---- gt, the command-line client -----------------------------------------------------------------
 CLI_SRC := $(sort $(wildcard cli/*.c))
 $(NATIVE)/gt: $(CLI_SRC) cli/cli.h $(NATIVE)/libgastown.a
 	@echo "  LD  $@"
 	$(Q)$(CC) $(NATIVE_CFLAGS) -Icli $(CLI_SRC) $(NATIVE)/libgastown.a -lcurl -lm -o $@
+
+# ---- gastown-host, the local agent host ----------------------------------------------------------
+HOST_SRC := $(sort $(wildcard host/*.c))
+$(NATIVE)/gastown-host: $(HOST_SRC) host/host.h $(NATIVE)/libgastown.a
+	@echo "  LD  $@"
+	$(Q)$(CC) $(NATIVE_CFLAGS) -Ihost $(HOST_SRC) $(NATIVE)/libgastown.a -lmicrohttpd -lcurl -lm -o $@
 
 # ---- native tests --------------------------------------------------------------------------------
 TEST_SRC := $(sort $(wildcard tests/native/test_*.c))
@@ -169,10 +175,10 @@ wasm-emcc: $(WASM_EMCC)/gastown.wasm
 # ---- tests, dev, bench ---------------------------------------------------------------------------
 test: test-native test-worker
 
-test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt
+test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host
 	node --test --test-concurrency=1 tests/worker/
 
-dev: $(WASM)/gastown.wasm $(NATIVE)/gt
+dev: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host
 	@./scripts/dev.sh
 
 bench: $(WASM)/gastown.wasm

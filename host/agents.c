@@ -1,0 +1,583 @@
+/*
+ * agents.c - the process table: one entry per agent that has a process, from its start to the
+ * moment it is reaped and reported. Starts the agent-run child, turns its output into events,
+ * heartbeats and refreshes its token, stops it (TERM, KILL after 5 s), and reports its end.
+ * Runs on the host's single thread: nothing here is shared with another thread.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host.h"
+
+#define READ_CHUNK 16384
+#define REFRESH_RETRY_MS 10000
+
+struct agent *agent_find(struct host *h, const char *town, const char *id)
+{
+	for (struct agent *a = h->agents; a; a = a->next)
+		if (strcmp(a->town, town) == 0 && strcmp(a->id, id) == 0)
+			return a;
+	return NULL;
+}
+
+static struct agent *agent_by_pid(struct host *h, pid_t pid)
+{
+	for (struct agent *a = h->agents; a; a = a->next)
+		if (a->pid == pid)
+			return a;
+	return NULL;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void agent_free(struct agent *a)
+{
+	close_fd(&a->in_fd);
+	close_fd(&a->out_fd);
+	close_fd(&a->err_fd);
+	close_fd(&a->log_fd);
+	cJSON_Delete(a->events);
+	if (a->pending) {
+		start_release(a->pending);
+		free(a->pending);
+	}
+	free(a);
+}
+
+/* ---- output -> events ---------------------------------------------------------------------- */
+
+static void flush_events(struct host *h, struct agent *a)
+{
+	cJSON *body;
+
+	if (!a->nevents)
+		return;
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "events", a->events);
+	town_queue(&h->town, a->town, a->id, "events", a->token, cJSON_PrintUnformatted(body), 1);
+	cJSON_Delete(body);
+	a->events = NULL;
+	a->nevents = 0;
+	a->flush_at = 0;
+}
+
+static void event_push(struct host *h, struct agent *a, const char *type, char *text, size_t len)
+{
+	cJSON *ev;
+
+	len = text_clean(text, len, HOST_EVENT_TEXT_MAX);
+	if (a->log_fd >= 0) {
+		text[len] = '\n';
+		if (write(a->log_fd, text, len + 1) < 0) {
+			/* The log is a convenience; the events are the record. */
+		}
+		text[len] = '\0';
+	}
+	if (!a->events)
+		a->events = cJSON_CreateArray();
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "type", type);
+	cJSON_AddStringToObject(ev, "text", text);
+	cJSON_AddNumberToObject(ev, "at_ms", (double)wall_ms());
+	cJSON_AddItemToArray(a->events, ev);
+	if (++a->nevents == 1)
+		a->flush_at = mono_ms() + HOST_FLUSH_MS;
+	if (a->nevents >= HOST_EVENTS_PER_CALL)
+		flush_events(h, a);
+}
+
+static void line_feed(struct host *h, struct agent *a, struct line_buf *lb, const char *type,
+		      const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] == '\n') {
+			if (lb->len && lb->data[lb->len - 1] == '\r')
+				lb->len--;
+			event_push(h, a, type, lb->data, lb->len);
+			lb->len = 0;
+		} else if (lb->len < HOST_EVENT_TEXT_MAX) {
+			lb->data[lb->len++] = data[i];
+		} /* else: the line is longer than an event's text; its rest is dropped */
+	}
+}
+
+/* Up to four reads from fd; 1 when there may be more to read, 0 at EAGAIN or the end. */
+static int read_some(struct host *h, struct agent *a, int fd)
+{
+	int is_out = fd == a->out_fd;
+	struct line_buf *lb = is_out ? &a->out : &a->err;
+	char buf[READ_CHUNK];
+
+	if (fd < 0 || (fd != a->out_fd && fd != a->err_fd))
+		return 0;
+	/* A few reads at most: one chatty agent must not starve the loop. */
+	for (int i = 0; i < 4; i++) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n > 0) {
+			line_feed(h, a, lb, is_out ? "output" : "error", buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		/* End of the stream: a last line without its newline still counts. */
+		if (lb->len)
+			event_push(h, a, is_out ? "output" : "error", lb->data, lb->len);
+		lb->len = 0;
+		close_fd(is_out ? &a->out_fd : &a->err_fd);
+		return 0;
+	}
+	return 1;
+}
+
+void agent_on_readable(struct host *h, struct agent *a, int fd)
+{
+	read_some(h, a, fd);
+}
+
+size_t agents_pollfds(struct host *h, struct pollfd *pfds, struct agent **owners, size_t n, size_t max)
+{
+	for (struct agent *a = h->agents; a; a = a->next) {
+		int fds[2] = {a->out_fd, a->err_fd};
+		for (int i = 0; i < 2; i++) {
+			if (fds[i] < 0 || n >= max)
+				continue;
+			pfds[n] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+			owners[n++] = a;
+		}
+	}
+	return n;
+}
+
+/* ---- the token ----------------------------------------------------------------------------- */
+
+/* Keep the token and when to refresh it: once 2/3 of its remaining life has passed. */
+static void adopt_token(struct agent *a, const char *token, int64_t expires_ms)
+{
+	int64_t now = wall_ms();
+
+	snprintf(a->token, sizeof a->token, "%s", token);
+	a->token_expires_ms = expires_ms;
+	a->refresh_at = expires_ms > 0 ? mono_ms() + (expires_ms > now ? (expires_ms - now) * 2 / 3 : 0) : 0;
+	if (write_file_atomic(a->paths.token, token, strlen(token), 0600) < 0)
+		host_log("%s: cannot write %s: %s", a->id, a->paths.token, strerror(errno));
+}
+
+static void refresh_token(struct host *h, struct agent *a)
+{
+	cJSON *resp = NULL, *data;
+	const char *token;
+	const cJSON *exp;
+	int status = town_post(&h->town, a->town, a->id, "token/refresh", a->token, NULL, &resp);
+
+	data = cJSON_GetObjectItemCaseSensitive(resp, "data");
+	token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "token"));
+	exp = cJSON_GetObjectItemCaseSensitive(data, "expires_ms");
+	if (status >= 200 && status <= 299 && token && *token && strlen(token) < sizeof a->token &&
+	    !strpbrk(token, "\r\n") && cJSON_IsNumber(exp) && exp->valuedouble >= 0 &&
+	    exp->valuedouble < 9e15) {
+		adopt_token(a, token, (int64_t)exp->valuedouble);
+		host_log("%s: token refreshed", a->id);
+	} else {
+		if (status)
+			host_log("%s: token refresh answered %d", a->id, status);
+		a->refresh_at = mono_ms() + REFRESH_RETRY_MS;
+	}
+	cJSON_Delete(resp);
+}
+
+/* ---- start --------------------------------------------------------------------------------- */
+
+static int fail_errno(struct herr *e, const char *what, const char *path)
+{
+	return herr_set(e, 500, "internal", NULL, "%s %s: %s", what, path, strerror(errno));
+}
+
+/* The spec and the token where the child finds them, and the log opened. */
+static int write_files(const struct host *h, const struct start *s, struct agent *a, struct herr *e)
+{
+	cJSON *spec;
+	char *text;
+	int rc;
+
+	if (mkdir_p(a->paths.agent_dir) < 0)
+		return fail_errno(e, "cannot create", a->paths.agent_dir);
+	unlink(a->paths.result);
+	spec = start_spec(&h->cfg, s, &a->paths);
+	text = cJSON_PrintUnformatted(spec);
+	cJSON_Delete(spec);
+	rc = text ? write_file_atomic(a->paths.spec, text, strlen(text), 0600) : -1;
+	cJSON_free(text);
+	if (rc < 0)
+		return fail_errno(e, "cannot write", a->paths.spec);
+	adopt_token(a, s->token, s->token_expires_ms);
+	a->log_fd = open(a->paths.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (a->log_fd >= 0)
+		dprintf(a->log_fd, "--- %lld: %s starts on %s\n", (long long)wall_ms(), s->agent, s->bead);
+	return 0;
+}
+
+/* Only async-signal-safe calls between fork and exec. */
+static void exec_child(const struct host *h, int in[2], int out[2], int err[2], char **argv, char **envp)
+{
+	sigset_t none;
+
+	setpgid(0, 0);
+	/* Agents live and die with their host, as they do with a container: an agent left running by
+	 * a killed host would go on working on a bead the town has taken back. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+		_exit(HOST_EXIT_PREPARE);
+	/* Nothing else of ours (sockets to the town, the listening socket) reaches the agent. */
+	close_range(3, ~0U, 0);
+	execve(h->cfg.self, argv, envp);
+	_exit(HOST_EXIT_PREPARE);
+}
+
+static int spawn(struct host *h, const struct start *s, struct agent *a, struct herr *e)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+	char *argv[] = {"gastown-host", "agent-run", a->paths.spec, NULL};
+	struct strv env = {0};
+	pid_t pid = -1;
+
+	if (start_env(&h->cfg, s, &a->paths, &env) < 0) {
+		herr_set(e, 500, "internal", NULL, "out of memory");
+		goto done;
+	}
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		fail_errno(e, "cannot create", "pipes");
+		goto done;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fail_errno(e, "cannot fork", "the agent");
+		goto done;
+	}
+	if (pid == 0)
+		exec_child(h, in, out, err, argv, env.v);
+	setpgid(pid, pid); /* also here: a TERM may come before the child has run */
+	a->pid = pid;
+	a->in_fd = in[1];
+	a->out_fd = out[0];
+	a->err_fd = err[0];
+	in[1] = out[0] = err[0] = -1;
+	fcntl(a->in_fd, F_SETFL, O_NONBLOCK);
+	fcntl(a->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(a->err_fd, F_SETFL, O_NONBLOCK);
+done:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&in[i]);
+		close_fd(&out[i]);
+		close_fd(&err[i]);
+	}
+	strv_clear(&env);
+	return pid > 0 ? 0 : -1;
+}
+
+/* Start the process for s. 0, or -1 with e set (nothing left behind). */
+static int launch(struct host *h, const struct start *s, struct herr *e)
+{
+	struct agent *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return herr_set(e, 500, "internal", NULL, "out of memory");
+	a->in_fd = a->out_fd = a->err_fd = a->log_fd = -1;
+	snprintf(a->town, sizeof a->town, "%s", s->town);
+	snprintf(a->id, sizeof a->id, "%s", s->agent);
+	snprintf(a->bead, sizeof a->bead, "%s", s->bead);
+	a->merge = s->merge;
+	if (paths_for(h->cfg.state, s->town, s->agent, s->rig, &a->paths) < 0) {
+		agent_free(a);
+		return herr_set(e, 400, "invalid", NULL, "the state directory path is too long");
+	}
+	if (write_files(h, s, a, e) < 0 || spawn(h, s, a, e) < 0) {
+		agent_free(a);
+		return -1;
+	}
+	a->state = AGENT_RUNNING;
+	a->started_ms = wall_ms();
+	/* The first heartbeat soon, not at once: the answer to this start goes out first, so a town
+	 * that waits for it before taking the heartbeat is never waited on in turn. */
+	a->next_heartbeat = mono_ms() + (h->cfg.heartbeat_ms < 1000 ? h->cfg.heartbeat_ms : 1000);
+	a->next = h->agents;
+	h->agents = a;
+	h->nagents++;
+	host_log("started %s on %s (pid %ld%s)", a->id, a->bead, (long)a->pid,
+		 a->merge ? ", refinery merge" : "");
+	return 0;
+}
+
+int agent_start(struct host *h, struct start *s, struct herr *e)
+{
+	struct agent *a = agent_find(h, s->town, s->agent);
+	int rc = 202;
+
+	if (a && a->state == AGENT_RUNNING && strcmp(a->bead, s->bead) == 0) {
+		/* Already on it. A fresher token is still worth having. */
+		if (s->token_expires_ms > a->token_expires_ms)
+			adopt_token(a, s->token, s->token_expires_ms);
+		rc = 200;
+	} else if (a) {
+		/* The town is the authority: what ran before ends, then this one starts. */
+		if (a->state == AGENT_RUNNING) {
+			char why[HOST_ID_MAX + 32];
+			snprintf(why, sizeof why, "restarted on %s", s->bead);
+			agent_stop(h, a, why);
+		}
+		if (a->pending) {
+			start_release(a->pending);
+			free(a->pending);
+		}
+		a->pending = s;
+		host_log("%s: %s starts once %s has ended", a->id, s->bead, a->bead);
+		return 202;
+	} else if (h->nagents >= HOST_MAX_AGENTS) {
+		rc = herr_set(e, 503, "busy", NULL, "this host runs %d agents already", HOST_MAX_AGENTS);
+	} else if (launch(h, s, e) < 0) {
+		rc = -1;
+	}
+	start_release(s);
+	free(s);
+	return rc;
+}
+
+/* ---- stop, message --------------------------------------------------------------------------- */
+
+void agent_stop(struct host *h, struct agent *a, const char *reason)
+{
+	(void)h;
+	if (a->pending) {
+		start_release(a->pending);
+		free(a->pending);
+		a->pending = NULL;
+	}
+	if (a->state != AGENT_RUNNING)
+		return;
+	kill(-a->pid, SIGTERM);
+	a->state = AGENT_STOPPING;
+	a->kill_at = mono_ms() + HOST_KILL_AFTER_MS;
+	snprintf(a->stop_reason, sizeof a->stop_reason, "stopped: %s", reason);
+	host_log("stopping %s on %s (pid %ld): %s", a->id, a->bead, (long)a->pid, reason);
+}
+
+int agent_message(struct agent *a, const char *kind, const char *text, struct herr *e)
+{
+	char line[PIPE_BUF];
+	size_t len;
+	ssize_t n;
+
+	if (!a || a->state != AGENT_RUNNING || a->in_fd < 0)
+		return herr_set(e, 404, "not_found", NULL, "the agent is not running");
+	len = (size_t)snprintf(line, sizeof line, "[%s] ", kind);
+	for (const char *p = text; *p && len + 1 < sizeof line; p++)
+		line[len++] = (*p == '\n' || *p == '\r') ? ' ' : *p; /* one message, one line */
+	len = text_clean(line, len, sizeof line - 2);
+	line[len++] = '\n';
+	/* At most PIPE_BUF bytes: the write is whole or not at all, never half a line. */
+	n = write(a->in_fd, line, len);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return herr_set(e, 503, "busy", NULL, "the agent is not reading its input");
+	return herr_set(e, 404, "not_found", NULL, "the agent no longer reads its input");
+}
+
+/* ---- the end of a process ------------------------------------------------------------------- */
+
+static void report_end(struct host *h, struct agent *a, int status)
+{
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	cJSON *result = NULL, *body = cJSON_CreateObject();
+	const char *reason = a->stop_reason[0] ? a->stop_reason : NULL;
+	char *text = read_file(a->paths.result, 64 * 1024, NULL);
+
+	result = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (a->merge && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(result, "done")))
+		town_queue(&h->town, a->town, a->id, "done", a->token,
+			   cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(result, "done")), 0);
+	if (!reason)
+		reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "reason"));
+	cJSON_AddStringToObject(body, "bead", a->bead);
+	cJSON_AddNumberToObject(body, "exit_code", code);
+	if (reason)
+		cJSON_AddStringToObject(body, "reason", reason);
+	town_queue(&h->town, a->town, a->id, "completed", a->token, cJSON_PrintUnformatted(body), 0);
+	host_log("%s ended on %s (pid %ld, exit %d%s%s)", a->id, a->bead, (long)a->pid, code,
+		 reason ? ", " : "", reason ? reason : "");
+	if (a->log_fd >= 0)
+		dprintf(a->log_fd, "--- %lld: exit %d\n", (long long)wall_ms(), code);
+	cJSON_Delete(body);
+	cJSON_Delete(result);
+}
+
+/* A start that waited for the end of the previous process; a failure is reported as its end. */
+static void start_pending(struct host *h, struct start *s)
+{
+	struct herr e = {0};
+
+	if (launch(h, s, &e) < 0) {
+		cJSON *body = cJSON_CreateObject();
+		host_log("cannot start %s on %s: %s", s->agent, s->bead, e.message);
+		cJSON_AddStringToObject(body, "bead", s->bead);
+		cJSON_AddNumberToObject(body, "exit_code", HOST_EXIT_PREPARE);
+		cJSON_AddStringToObject(body, "reason", e.message);
+		town_queue(&h->town, s->town, s->agent, "completed", s->token, cJSON_PrintUnformatted(body), 0);
+		cJSON_Delete(body);
+	}
+	start_release(s);
+	free(s);
+}
+
+static void unlink_agent(struct host *h, struct agent *a)
+{
+	for (struct agent **p = &h->agents; *p; p = &(*p)->next) {
+		if (*p == a) {
+			*p = a->next;
+			h->nagents--;
+			return;
+		}
+	}
+}
+
+void agents_reap(struct host *h)
+{
+	for (;;) {
+		siginfo_t si = {0};
+		struct agent *a;
+		struct start *pending;
+		int status;
+
+		/* WNOWAIT: the zombie keeps its process group id reserved while we clean up after it. */
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		a = agent_by_pid(h, si.si_pid);
+		if (a)
+			kill(-a->pid, SIGTERM); /* whatever it left running in its group */
+		while (waitpid(si.si_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!a)
+			continue;
+		/* What is still in the pipes is part of its output (bounded: something it left behind
+		 * may hold the pipe open and keep writing). */
+		for (int i = 0; i < 64 && read_some(h, a, a->out_fd); i++)
+			;
+		for (int i = 0; i < 64 && read_some(h, a, a->err_fd); i++)
+			;
+		if (a->out.len)
+			event_push(h, a, "output", a->out.data, a->out.len);
+		if (a->err.len)
+			event_push(h, a, "error", a->err.data, a->err.len);
+		flush_events(h, a);
+		report_end(h, a, status);
+		unlink(a->paths.token);
+		pending = a->pending;
+		a->pending = NULL;
+		unlink_agent(h, a);
+		agent_free(a);
+		if (pending)
+			start_pending(h, pending);
+	}
+}
+
+/* ---- timers ----------------------------------------------------------------------------------- */
+
+static void heartbeat(struct host *h, struct agent *a)
+{
+	char body[HOST_ID_MAX + 16];
+	int status;
+
+	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", a->bead); /* ids need no escaping */
+	status = town_post(&h->town, a->town, a->id, "heartbeat", a->token, body, NULL);
+	a->next_heartbeat = mono_ms() + h->cfg.heartbeat_ms;
+	if (status == 409)
+		agent_stop(h, a, "the town no longer gives the bead to this agent (heartbeat 409)");
+	else if (status == 401)
+		agent_stop(h, a, "the token was revoked (heartbeat 401)");
+	else if (status && (status < 200 || status > 299))
+		host_log("%s: heartbeat answered %d", a->id, status);
+}
+
+void agents_tick(struct host *h)
+{
+	for (struct agent *a = h->agents; a; a = a->next) {
+		if (a->state == AGENT_STOPPING && a->kill_at && mono_ms() >= a->kill_at) {
+			host_log("%s (pid %ld) did not end after TERM: KILL", a->id, (long)a->pid);
+			kill(-a->pid, SIGKILL);
+			a->kill_at = 0;
+		}
+		if (a->state == AGENT_RUNNING && mono_ms() >= a->next_heartbeat)
+			heartbeat(h, a);
+		if (a->state == AGENT_RUNNING && a->refresh_at && mono_ms() >= a->refresh_at)
+			refresh_token(h, a);
+		if (a->nevents && mono_ms() >= a->flush_at)
+			flush_events(h, a);
+	}
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int64_t agents_deadline(const struct host *h)
+{
+	int64_t next = INT64_MAX;
+
+	for (const struct agent *a = h->agents; a; a = a->next) {
+		if (a->state == AGENT_RUNNING) {
+			next = min64(next, a->next_heartbeat);
+			if (a->refresh_at)
+				next = min64(next, a->refresh_at);
+		}
+		if (a->state == AGENT_STOPPING && a->kill_at)
+			next = min64(next, a->kill_at);
+		if (a->nevents)
+			next = min64(next, a->flush_at);
+	}
+	return next;
+}
+
+void agents_shutdown(struct host *h)
+{
+	struct pollfd pfds[2 * HOST_MAX_AGENTS];
+	struct agent *owners[2 * HOST_MAX_AGENTS];
+	int64_t give_up = mono_ms() + HOST_KILL_AFTER_MS + 2000;
+
+	for (struct agent *a = h->agents; a; a = a->next)
+		agent_stop(h, a, "the host is shutting down");
+	/* KILL follows TERM after 5 s (agents_tick); a process that survives even that is left. */
+	while (h->agents && mono_ms() < give_up) {
+		size_t n = agents_pollfds(h, pfds, owners, 0, sizeof pfds / sizeof pfds[0]);
+		if (poll(pfds, n, 50) > 0)
+			for (size_t i = 0; i < n; i++)
+				if (pfds[i].revents)
+					agent_on_readable(h, owners[i], pfds[i].fd);
+		agents_reap(h);
+		agents_tick(h);
+	}
+	while (h->agents) {
+		struct agent *a = h->agents;
+		host_log("%s (pid %ld) is still running; leaving it", a->id, (long)a->pid);
+		unlink_agent(h, a);
+		agent_free(a);
+	}
+}

@@ -1,0 +1,273 @@
+/*
+ * host.h - gastown-host, the local agent host: the "container" side of docs/container-protocol.md on
+ * a developer machine. One header grouped by file, so it doubles as a table of contents.
+ *
+ * Two kinds of process run this binary:
+ *   - the host itself (main.c): one thread, one poll loop over the HTTP server (libmicrohttpd in
+ *     external epoll mode), the agents' output pipes and the timers; outbound calls to the town are
+ *     blocking libcurl calls with short timeouts, made from that same loop;
+ *   - `gastown-host agent-run SPEC`, the agent's own process (child.c): prepares the rig clone and
+ *     the worktree, then execs the runtime in place, or performs a refinery merge (refinery.c).
+ *     Its stdout and stderr are the agent's output; so the git work of a start never blocks the host.
+ */
+#ifndef GASTOWN_HOST_H
+#define GASTOWN_HOST_H
+
+#include <limits.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cJSON.h"
+
+#define HOST_ID_MAX 128          /* town, agent, rig and bead ids */
+#define HOST_BRANCH_MAX 200      /* branch names */
+#define HOST_TOKEN_MAX 8192      /* an agent token */
+#define HOST_BODY_MAX (1 << 20)  /* request bodies */
+#define HOST_EVENT_TEXT_MAX 4096 /* one event's text, in bytes */
+#define HOST_EVENTS_PER_CALL 50  /* lines per events call (the town takes up to 100) */
+#define HOST_FLUSH_MS 500        /* events are sent at least this often */
+#define HOST_KILL_AFTER_MS 5000  /* TERM, then KILL after this long */
+#define HOST_MAX_AGENTS 256      /* processes one host runs at a time */
+#define HOST_PATH_MAX 1024       /* every path the host builds stays below this */
+
+/* Exit status of `agent-run` when it could not prepare the worktree or exec the runtime. */
+#define HOST_EXIT_PREPARE 125
+
+/* ---- util.c: time, files, ids, text ------------------------------------------------------------ */
+
+int64_t wall_ms(void);  /* Unix time in ms: timestamps, signatures, token expiry */
+int64_t mono_ms(void);  /* monotonic ms: deadlines */
+void host_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Create dir and its parents (mode 0700 for the ones created); 0 or -1 with errno. */
+int mkdir_p(const char *dir);
+/* Write data to path atomically (a temporary file beside it, then rename); 0 or -1 with errno. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* Read a whole file of at most max bytes into a new NUL-terminated buffer (the caller frees);
+ * NULL on error or when larger. */
+char *read_file(const char *path, size_t max, size_t *len_out);
+/* Remove a file tree (no symlink is followed); 0 or -1. */
+int rm_tree(const char *path);
+int path_exists(const char *path);
+
+/* An id safe in a path and as a git argument: 1..max characters of [A-Za-z0-9._-] (and '/' when
+ * slash, for branches), starting with a letter or digit, no "..", no "//", no trailing '/' or '.',
+ * not ending in ".lock". */
+int id_ok(const char *s, size_t max, int slash);
+/* Replace invalid UTF-8 and NUL bytes with '?' and cut s to at most max bytes on a character
+ * boundary; s is NUL-terminated on return. Returns the new length. */
+size_t text_clean(char *s, size_t len, size_t max);
+/* Copy src into dst (cap bytes) dropping control characters and '<' '>' so it can sit in a git
+ * identity or a trailer. */
+void ident_clean(char *dst, size_t cap, const char *src);
+
+/* A NULL-terminated array of malloc'd strings (argv, envp). */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+int strv_push(struct strv *s, const char *str);              /* copies str; 0 or -1 */
+int strv_pushf(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strv_clear(struct strv *s);
+
+/* ---- sign.c: the town's request signature ------------------------------------------------------ */
+
+/* Check `x-gastown-signature: t=<ms>,v1=<hex>` against HMAC-SHA256(secret, t.METHOD.path.body)
+ * and the 300 s window around now. 0 when valid, else -1 with a short reason in *why ("missing",
+ * "malformed", "stale", "mismatch"). The comparison takes the same time whatever the bytes. */
+int sign_check(const char *secret, size_t secret_len, const char *header, const char *method,
+	       const char *path, const char *body, size_t body_len, int64_t now_ms, const char **why);
+
+/* ---- start.c: the start request, and what a start turns into ---------------------------------- */
+
+/* An error answer: HTTP status, error code, optional field, message. */
+struct herr {
+	int status;
+	const char *code;
+	char field[64];
+	char message[256];
+};
+int herr_set(struct herr *e, int status, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* A validated start body. The strings point into root, which the struct owns. */
+struct start {
+	cJSON *root;
+	const char *town, *agent;         /* from the path (copied into these arrays below) */
+	char town_buf[HOST_ID_MAX + 1], agent_buf[HOST_ID_MAX + 1];
+	const char *name, *role, *rig, *bead, *bead_title, *branch;
+	const char *git_url, *default_branch;
+	const cJSON *gates;               /* array of strings, or NULL */
+	const char *token;
+	int64_t token_expires_ms;         /* 0 when unknown */
+	const char *command;              /* NULL for the scripted runtime */
+	const char *prompt, *model;       /* NULL when absent */
+	char author_name[400], author_email[300];       /* the requester (or review.author) */
+	char agent_name[400], agent_email[300];         /* "Toast (Polecat)", toast@demo.agents */
+	int merge;                        /* a refinery start with a review: the host merges */
+	const char *review_bead, *review_branch, *review_target;
+};
+
+/* Parse and validate a start body for town/agent (already valid ids). 0, or -1 with e set (400). */
+int start_parse(const char *body, size_t len, const char *town, const char *agent, struct start *s,
+		struct herr *e);
+void start_release(struct start *s);
+
+/* Where things live under the state dir. */
+struct paths {
+	char agent_dir[HOST_PATH_MAX], rig_dir[HOST_PATH_MAX], repo[HOST_PATH_MAX], lock[HOST_PATH_MAX];
+	char work[HOST_PATH_MAX], token[HOST_PATH_MAX], log[HOST_PATH_MAX], spec[HOST_PATH_MAX];
+	char result[HOST_PATH_MAX];
+};
+/* Fill p for an agent of a town working on a rig; -1 when a path would be too long. */
+int paths_for(const char *state, const char *town, const char *agent, const char *rig, struct paths *p);
+
+struct host_config;
+/* The spec the agent-run child follows (a new JSON tree), and the agent's environment. */
+cJSON *start_spec(const struct host_config *cfg, const struct start *s, const struct paths *p);
+int start_env(const struct host_config *cfg, const struct start *s, const struct paths *p,
+	      struct strv *env);
+
+/* ---- town.c: calls to the town ----------------------------------------------------------------- */
+
+struct outbox_entry;
+struct town {
+	void *curl;                 /* CURL *, reused so connections stay open */
+	char base[1024];            /* base URL, no trailing slash */
+	struct outbox_entry *head, *tail;
+	size_t queued;
+	int64_t retry_at;           /* mono ms: the outbox waits until then after a failure */
+};
+int town_init(struct town *t, const char *base);
+void town_release(struct town *t);
+/* POST body (may be NULL) to /api/towns/<town>/agents/<agent>/<what> with the agent's token, now.
+ * Returns the HTTP status, 0 when the town could not be reached; *resp (if resp) is the parsed
+ * answer or NULL, owned by the caller. */
+int town_post(struct town *t, const char *town, const char *agent, const char *what,
+	      const char *token, const char *body, cJSON **resp);
+/* Queue a POST for delivery in order, retried while the town is unreachable or answers 5xx (for 5
+ * minutes). Takes body (from cJSON_PrintUnformatted). droppable entries (events) give way first
+ * when the queue is full. */
+void town_queue(struct town *t, const char *town, const char *agent, const char *what,
+		const char *token, char *body, int droppable);
+/* Send what is queued, in order, until the queue is empty or a delivery fails. */
+void town_drain(struct town *t);
+int64_t town_deadline(const struct town *t); /* mono ms of the next try, INT64_MAX if none */
+
+/* ---- agents.c: the process table --------------------------------------------------------------- */
+
+enum agent_state { AGENT_RUNNING, AGENT_STOPPING };
+
+/* The line being read from one pipe; what a line has past HOST_EVENT_TEXT_MAX bytes is dropped. */
+struct line_buf {
+	char data[HOST_EVENT_TEXT_MAX + 1];
+	size_t len;
+};
+
+struct agent {
+	struct agent *next;
+	char town[HOST_ID_MAX + 1], id[HOST_ID_MAX + 1], bead[HOST_ID_MAX + 1];
+	int merge;                         /* a refinery merge: the child reports a done */
+	struct paths paths;
+	enum agent_state state;
+	pid_t pid;                         /* also the process group */
+	int in_fd, out_fd, err_fd;         /* -1 once closed */
+	int log_fd;
+	int64_t started_ms;                /* wall */
+	int64_t next_heartbeat, flush_at, kill_at, refresh_at; /* mono; 0 = none */
+	char token[HOST_TOKEN_MAX];
+	int64_t token_expires_ms;          /* wall, 0 when unknown */
+	char stop_reason[256];
+	struct line_buf out, err;
+	cJSON *events;                     /* array waiting to be sent */
+	int nevents;
+	struct start *pending;             /* a start to run once this process has ended */
+};
+
+struct host_config {
+	char listen_host[64];
+	unsigned port;
+	char state[HOST_PATH_MAX];         /* absolute */
+	char town_url[1024];
+	char gt[HOST_PATH_MAX];
+	char self[HOST_PATH_MAX];          /* this executable, for agent-run */
+	char secret[512];
+	size_t secret_len;
+	int64_t heartbeat_ms;
+};
+
+struct host {
+	struct host_config cfg;
+	struct agent *agents;
+	size_t nagents;
+	struct town town;
+	void *mhd;                         /* struct MHD_Daemon * */
+};
+
+struct agent *agent_find(struct host *h, const char *town, const char *id);
+/* Handle a start (takes s, freeing it in every case). Returns 200 (already running that bead) or
+ * 202, or -1 with e set. */
+int agent_start(struct host *h, struct start *s, struct herr *e);
+/* TERM the agent's process group (KILL follows after 5 s); a pending start is dropped. */
+void agent_stop(struct host *h, struct agent *a, const char *reason);
+/* Write "[kind] text\n" on the agent's stdin; 0, or -1 with e set (404, 503). */
+int agent_message(struct agent *a, const char *kind, const char *text, struct herr *e);
+/* Add the agents' open output pipes to pfds from index n (at most max in all), owners[i] the
+ * agent of pfds[i]; returns the new count. */
+size_t agents_pollfds(struct host *h, struct pollfd *pfds, struct agent **owners, size_t n, size_t max);
+/* Read what the agent's pipe fd has for us (never frees the agent). */
+void agent_on_readable(struct host *h, struct agent *a, int fd);
+/* Reap ended processes: report them and start what was waiting. */
+void agents_reap(struct host *h);
+/* Heartbeats, token refresh, event flushes, KILL after TERM. */
+void agents_tick(struct host *h);
+int64_t agents_deadline(const struct host *h); /* mono ms */
+/* Stop every agent and wait (at most 5 s, then KILL) until all have ended. */
+void agents_shutdown(struct host *h);
+
+/* ---- server.c: the HTTP routes ------------------------------------------------------------------ */
+
+/* Start listening; 0 or -1 (logged). cfg.port 0 picks a free port, written back into cfg. */
+int server_start(struct host *h);
+int server_fd(struct host *h);       /* the fd to poll (MHD's epoll fd) */
+int64_t server_timeout(struct host *h); /* ms until MHD needs a run, -1 for none */
+void server_run(struct host *h);
+void server_stop(struct host *h);
+
+/* ---- git.c: the git command line ------------------------------------------------------------- */
+
+/* Run git with args (NULL-terminated, without "git") in dir (NULL: here). stdin is /dev/null,
+ * stderr is ours; stdout is captured into out (NUL-terminated, trailing newlines cut, truncated to
+ * cap) when out is not NULL, else ours. Returns the exit status (128+n for signal n), -1 when git
+ * could not be started. */
+int git_run(const char *dir, char *out, size_t cap, const char *const *args);
+int git(const char *dir, ...);                           /* args..., NULL; stdout is ours */
+int git_out(const char *dir, char *out, size_t cap, ...); /* args..., NULL; stdout captured */
+/* `/bin/sh -c command` in dir; exit status as git_run. */
+int shell_run(const char *dir, const char *command);
+
+/* Make the rig's clone exist and be current (clone, or set the URL and fetch), with our commit-msg
+ * hook. fetch_required: a failing fetch is an error (else a warning). 0 or -1 (reason printed). */
+int rig_ensure(const char *repo, const char *git_url, int fetch_required);
+/* Make work a worktree of repo on branch: the local branch when it exists (a re-dispatch keeps its
+ * commits), else origin/<branch>, else a new branch from origin/<base>. 0 or -1. */
+int worktree_ensure(const char *repo, const char *work, const char *branch, const char *base);
+/* Make work a worktree of repo (detached) if it is not one. 0 or -1. */
+int worktree_ensure_detached(const char *repo, const char *work, const char *commitish);
+/* Hold the rig's lock (flock on path) so two starts never run git on one clone at once. Returns
+ * the fd to pass to rig_unlock, or -1. */
+int rig_lock(const char *path);
+void rig_unlock(int fd);
+
+/* ---- child.c, refinery.c: the agent-run process -------------------------------------------------- */
+
+/* `gastown-host agent-run SPEC`: prepare and exec the runtime, or merge. Returns an exit status. */
+int child_main(int argc, char **argv);
+/* The refinery's merge, after the clone is ready; writes the done report to spec.result. Returns 0
+ * when merged, 1 otherwise. */
+int refinery_merge(const cJSON *spec);
+const char *spec_str(const cJSON *spec, const char *key); /* "" when absent */
+
+#endif
