@@ -1,0 +1,201 @@
+// e2e.test.mjs - the whole loop with nothing faked: the worker in workerd, the native agent host on
+// loopback running the scripted agent through gt, and real git repositories in a temporary folder.
+// A user slings a convoy; agents are dispatched, commit, post status messages and report done; the
+// refinery merges into a bare "origin"; the convoy lands. Then the failure paths: a killed host, a
+// merge conflict, a done for a bead the agent does not hold, a failing tick.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { SignJWT } from "jose";
+import { startWorker, tempDir, eventually } from "./harness.mjs";
+import { startHost } from "./host-harness.mjs";
+
+const JWT_SECRET = "e2e-jwt-secret-0123456789abcdef-0123456789";
+const CONTAINER_SECRET = "e2e-container-secret-0123456789abcdef";
+const TOWN = "e2e";
+
+const seedEnv = { ...process.env, GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.com",
+	GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.com" };
+const git = (cwd, ...args) => execFileSync("git", args, { cwd, encoding: "utf8", env: seedEnv });
+
+async function freePort() {
+	const s = createServer();
+	await new Promise((r) => s.listen(0, "127.0.0.1", r));
+	const { port } = s.address();
+	await new Promise((r) => s.close(r));
+	return port;
+}
+
+// A bare origin with one commit on main.
+function makeOrigin(dir) {
+	git(dir, "init", "-q", "--bare", "-b", "main", "origin.git");
+	git(dir, "clone", "-q", `${dir}/origin.git`, "seed");
+	writeFileSync(`${dir}/seed/README.md`, "# app\n");
+	git(`${dir}/seed`, "add", ".");
+	git(`${dir}/seed`, "commit", "-qm", "seed");
+	git(`${dir}/seed`, "push", "-q", "origin", "HEAD:main");
+	return `file://${dir}/origin.git`;
+}
+
+const script = (...lines) => ["Scripted work.", "", "```gt-script", ...lines, "```", ""].join("\n");
+
+// A town with rig "app" over a fresh origin, the worker and the host wired to each other.
+async function setup(t, settings = {}) {
+	const dir = tempDir(t);
+	const origin = makeOrigin(dir);
+	const hostPort = await freePort();
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: JWT_SECRET,
+		GASTOWN_CONTAINER_SECRET: CONTAINER_SECRET, GASTOWN_AGENT_HOST_URL: `http://127.0.0.1:${hostPort}` } });
+	t.after(() => mf.dispose());
+	const base = (await mf.ready).toString().replace(/\/$/, "");
+	const hostOpts = { townUrl: base, secret: CONTAINER_SECRET, state: `${dir}/host`, heartbeatMs: 1000,
+		args: ["--listen", `127.0.0.1:${hostPort}`] };
+	const env = { host: await startHost(hostOpts) };
+	t.after(() => env.host.stop());
+	const alice = { authorization: `Bearer ${await new SignJWT({ sub: "alice", name: "Alice Smith", email: "alice@example.com" })
+		.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("2h").sign(new TextEncoder().encode(JWT_SECRET))}` };
+	const api = async (method, path, body, headers = alice) => {
+		const res = await fetch(`${base}/api/towns/${TOWN}${path}`, { method, headers: { ...headers, "content-type": "application/json" },
+			body: body === undefined ? undefined : JSON.stringify(body) });
+		const text = await res.text();
+		let json;
+		try { json = JSON.parse(text); } catch { json = undefined; }
+		return { status: res.status, body: json, data: json?.data, text };
+	};
+	assert.equal((await api("POST", "", { name: "E2E" })).status, 201);
+	if (Object.keys(settings).length) assert.equal((await api("PATCH", "/settings", { settings })).status, 200);
+	assert.equal((await api("POST", "/rigs", { id: "app", git_url: origin, merge_strategy: "direct" })).status, 201);
+	const bead = async (title, body, extra = {}) => {
+		const r = await api("POST", "/beads", { title, body, held: true, ...extra });
+		assert.equal(r.status, 201, r.text);
+		return r.data.id;
+	};
+	const restartHost = async () => { env.host = await startHost(hostOpts); };
+	// What the town and the host were doing, for a failure's message.
+	const dump = async () => JSON.stringify({ beads: (await api("GET", "/beads?limit=50")).data,
+		agents: (await api("GET", "/agents")).data, feed: (await api("GET", "/events?limit=200")).data }, null, 1) +
+		`\nhost log:\n${env.host.log()}`;
+	const until = async (what, fn, timeoutMs) => {
+		try {
+			return await eventually(fn, { timeoutMs, everyMs: 250 });
+		} catch (err) {
+			throw new Error(`${what}: ${err.message}\n${await dump()}`);
+		}
+	};
+	return { dir, base, api, bead, env, restartHost, until, originLog: (fmt) => git(dir, "--git-dir", "origin.git", "log", "main", `--format=${fmt}`) };
+}
+
+test("a slung convoy runs to landing: dispatch, commits with dual attribution, review, merge", { timeout: 120_000 }, async (t) => {
+	const s = await setup(t);
+	const a = await s.bead("Add alpha", script("write alpha.txt", "alpha", ".", "commit Add alpha", "status alpha written", "done"));
+	const b = await s.bead("Add beta", script("write beta.txt", "beta", ".", "commit Add beta", "status beta written", "done"),
+		{ deps: [{ id: a }] });
+	const c = await s.bead("Add gamma", script("write gamma.txt", "gamma", ".", "commit Add gamma", "status gamma written", "done"));
+	const convoy = await s.api("POST", "/convoys", { title: "Greek letters", mode: "fan-out", beads: [a, b, c] });
+	assert.equal(convoy.status, 201);
+	// Nothing runs before it is slung: the beads are held.
+	await new Promise((r) => setTimeout(r, 300));
+	assert.equal((await s.api("GET", `/beads/${a}`)).data.status, "open");
+	const slung = await s.api("POST", `/convoys/${convoy.data.id}/sling`, { rig: "app" });
+	assert.equal(slung.status, 200, slung.text);
+
+	await s.until("the convoy lands", async () => (await s.api("GET", `/convoys/${convoy.data.id}`)).data.state === "landed", 90_000);
+
+	const beads = Object.fromEntries(await Promise.all([a, b, c].map(async (id) => [id, (await s.api("GET", `/beads/${id}`)).data])));
+	for (const id of [a, b, c]) assert.equal(beads[id].status, "closed", `${id}: ${beads[id].close_reason}`);
+	// The serial pair ran on one agent (its worktree and context), the parallel bead on another.
+	assert.equal(beads[b].worked_by, beads[a].worked_by);
+	assert.notEqual(beads[c].worked_by, beads[a].worked_by);
+
+	// Origin's history: each work commit is the human's, committed by the agent, with trailers; the
+	// refinery's merge commits carry the same.
+	const log = s.originLog("%an|%ae|%cn|%ce|%s%n%b%x1e").split("\x1e").map((x) => x.trim()).filter(Boolean);
+	for (const [id, subject] of [[a, "Add alpha"], [b, "Add beta"], [c, "Add gamma"]]) {
+		const entry = log.find((l) => l.split("\n")[0].endsWith(`|${subject}`));
+		assert.ok(entry, `no commit "${subject}" on origin main:\n${log.join("\n---\n")}`);
+		const [an, ae, cn, ce] = entry.split("|");
+		assert.equal(an, "Alice Smith");
+		assert.equal(ae, "alice@example.com");
+		const agent = beads[id].worked_by;
+		assert.match(cn, /\(Polecat\)$/);
+		assert.equal(ce, `${agent}@${TOWN}.agents`);
+		assert.match(entry, /Requested-by: Alice Smith <alice@example\.com>/);
+		assert.match(entry, new RegExp(`Co-authored-by: .*\\(Polecat\\) <${agent}@${TOWN}\\.agents>`));
+		assert.match(entry, new RegExp(`Bead-ID: ${id}`));
+		const merge = log.find((l) => /\|Merge /.test(l.split("\n")[0]) && l.includes(`Bead-ID: ${id}`));
+		assert.ok(merge, `no merge commit for ${id}`);
+		assert.match(merge.split("|")[2], /\(Refinery\)$/);
+		assert.equal(merge.split("|")[0], "Alice Smith");
+	}
+	// Status messages reached the town; the agent's output is in its stream.
+	const agent = (await s.api("GET", `/agents/${beads[a].worked_by}`)).data;
+	assert.ok(agent.status_history.some((h) => (h.message ?? h) === "beta written" || (h.message ?? h) === "alpha written"),
+		JSON.stringify(agent.status_history));
+	const stream = (await s.api("GET", `/agents/${beads[a].worked_by}/events`)).data;
+	assert.ok(stream.some((e) => e.text.includes("alpha.txt")), JSON.stringify(stream.slice(0, 5)));
+	// Every event of every bead is on Alice's account, whoever acted.
+	for (const id of [a, b, c]) {
+		const events = (await s.api("GET", `/beads/${id}/events`)).data.events;
+		assert.ok(events.length >= 6);
+		for (const e of events) assert.equal(e.requested_by, "alice", `${e.kind} by ${e.actor}`);
+		assert.ok(events.some((e) => e.kind === "bead.dispatched"));
+	}
+});
+
+test("a killed host loses nothing: the bead returns to open and runs again once the host is back", { timeout: 120_000 }, async (t) => {
+	const s = await setup(t, { lost_after_s: 3 });
+	const id = await s.bead("Two halves", script("write one.txt", "one", ".", "commit First half", "status first half done",
+		"sleep 4", "write two.txt", "two", ".", "commit Second half", "done"));
+	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
+	await eventually(async () => {
+		const bead = (await s.api("GET", `/beads/${id}`)).data;
+		return bead.worked_by && (await s.api("GET", `/agents/${bead.worked_by}`)).data.status === "first half done";
+	}, { timeoutMs: 30_000, everyMs: 200 });
+	await s.env.host.kill();
+	// Silent for longer than lost_after_s: the town takes the bead back.
+	await eventually(async () => {
+		const events = (await s.api("GET", `/beads/${id}/events`)).data.events;
+		return events.some((e) => e.kind === "bead.requeued" && /presumed lost/.test(e.new ?? ""));
+	}, { timeoutMs: 30_000, everyMs: 250 });
+	await s.restartHost();
+	await eventually(async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", { timeoutMs: 60_000, everyMs: 500 });
+	const subjects = s.originLog("%s").split("\n");
+	assert.equal(subjects.filter((x) => x === "First half").length, 1, subjects.join("\n"));
+	assert.ok(subjects.includes("Second half"));
+});
+
+test("a merge conflict sends the bead back with the reason; done for a bead not held is refused", { timeout: 120_000 }, async (t) => {
+	const s = await setup(t);
+	const first = await s.bead("Write the greeting", script("write greeting.txt", "hello", ".", "commit Hello", "done"));
+	const second = await s.bead("Write another greeting", script("sleep 2", "write greeting.txt", "bonjour", ".", "commit Bonjour", "done"));
+	assert.equal((await s.api("POST", `/beads/${first}/sling`, { rig: "app" })).status, 200);
+	assert.equal((await s.api("POST", `/beads/${second}/sling`, { rig: "app" })).status, 200);
+	await eventually(async () => (await s.api("GET", `/beads/${first}`)).data.status === "closed", { timeoutMs: 60_000, everyMs: 500 });
+	const back = await eventually(async () => {
+		const events = (await s.api("GET", `/beads/${second}/events`)).data.events;
+		return events.find((e) => e.kind === "bead.requeued" && /^conflict: /.test(e.new ?? ""));
+	}, { timeoutMs: 60_000, everyMs: 500 });
+	assert.match(back.new, /greeting\.txt/);
+	// Origin's main kept the first greeting only.
+	assert.equal(execFileSync("git", ["--git-dir", `${s.dir}/origin.git`, "show", "main:greeting.txt"], { encoding: "utf8" }), "hello\n");
+
+	// An agent's token cannot report done for a bead it does not hold.
+	const worker = (await s.api("GET", `/beads/${first}`)).data.worked_by;
+	const token = (await s.api("POST", `/agents/${worker}/token`)).data.token;
+	const refused = await s.api("POST", `/agents/${worker}/done`, { bead: second, branch: "gt/x/y" }, { authorization: `Bearer ${token}` });
+	assert.equal(refused.status, 409);
+	assert.equal(refused.body.error.reason, "not_holder");
+});
+
+test("a failing tick is rolled back and the alarm comes again", { timeout: 60_000 }, async (t) => {
+	const s = await setup(t);
+	const res = await fetch(`${s.base}/api/towns/${TOWN}/_test/kv/fail_ticks`, { method: "PUT", body: JSON.stringify({ value: "1" }) });
+	assert.equal(res.status, 200);
+	const id = await s.bead("After a bad tick", script("done"), { held: false, rig: "app" });
+	await eventually(async () => (await s.api("GET", `/beads/${id}/events`)).data.events.some((e) => e.kind === "bead.dispatched"),
+		{ timeoutMs: 30_000, everyMs: 250 });
+	const kv = await (await fetch(`${s.base}/api/towns/${TOWN}/_test/kv/fail_ticks`)).json();
+	assert.equal(kv.data.value, "0");
+});
