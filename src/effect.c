@@ -25,6 +25,7 @@ static const struct {
 	{"org-town", org_town_created},
 	{"org-members", org_members_pushed},
 	{"container", container_done},
+	{"pr", pr_effect_done},
 };
 
 static int deliver(struct call *c, const char *purpose, const char *subject, const cJSON *result,

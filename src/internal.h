@@ -611,6 +611,13 @@ int container_done(struct call *c, const char *subject, const cJSON *result, con
 /* What an agent is on: agent, bead, rig (with gates), branch, requested_by, prompt. New tree. */
 cJSON *container_assignment(struct call *c, const char *agent);
 
+/* ---- pull_request.c: merge requests of `pr` rigs ------------------------------------------------- */
+
+/* Open a pull request for merge request mr (an effect); its answer and the "pr" timer follow it. */
+int pr_open(struct call *c, const char *mr);
+int pr_timer_fired(struct call *c, const char *mr);
+int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
 /* Start a convoy of the given bead ids (1-100) in mode series (chained) or fan-out. */

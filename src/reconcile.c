@@ -258,11 +258,17 @@ static int open_breaker(struct call *c, const struct rc_state *s)
 static int apply(struct call *c, const struct rc_state *s, const struct rc_action *a)
 {
 	char agent[RC_ID_MAX], why[256];
+	int rc;
 
 	snprintf(agent, sizeof agent, "%s", a->agent);
 	switch (a->kind) {
-	case RC_DISPATCH:
 	case RC_REVIEW:
+		/* A `pr` rig's merge requests go to the platform, not to the refinery. */
+		if ((rc = db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1 AND merge_strategy = 'pr'", a->rig,
+				    &c->err)) != 0)
+			return rc < 0 ? -1 : pr_open(c, a->bead);
+		/* fall through */
+	case RC_DISPATCH:
 		if (!*agent && agent_create(c, a->kind == RC_REVIEW ? "refinery" : "polecat", a->rig, agent,
 					    sizeof agent) < 0)
 			return -1;

@@ -21,6 +21,7 @@ static const struct {
 	{"org-push", org_push_timer_fired},
 	{"org-create", org_create_timer_fired},
 	{"tick", reconcile_timer_fired},
+	{"pr", pr_timer_fired},
 };
 
 int timer_set(struct call *c, const char *kind, const char *key, double due_ms)

@@ -654,6 +654,91 @@ static void runtimes_and_limits_come_from_the_settings(void)
 	t_cleanup();
 }
 
+/* The first effect of a call whose url ends with suffix, or NULL. */
+static const cJSON *effect_to(const cJSON *fx, const char *method, const char *suffix)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, fx) {
+		const char *url = field(f, "url");
+
+		if (url && strlen(url) >= strlen(suffix) && strcmp(url + strlen(url) - strlen(suffix), suffix) == 0 &&
+		    t_streq(field(f, "method"), method))
+			return f;
+	}
+	return NULL;
+}
+
+static void a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge(void)
+{
+	double t0 = t_now;
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], body[256], meta[256];
+	cJSON *fx, *b;
+	const cJSON *f, *open_fx, *poll;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/rigs/r",
+		      "{\"merge_strategy\":\"pr\",\"settings\":{\"api_url\":\"http://127.0.0.1:9\"}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"secrets\":{\"github_token\":\"ghp_test\"}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"Via a PR\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	if (!f) {
+		cJSON_Delete(fx);
+		eng_close(e);
+		return;
+	}
+	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	cJSON_Delete(fx);
+	fx = cJSON_CreateArray();
+	advance(e, t_now + 1000, fx);
+	/* No refinery: the town asks the platform for a pull request of the branch into main. */
+	CHECK(start_for(fx, "refinery-r") == NULL);
+	open_fx = effect_to(fx, "POST", "/pulls");
+	CHECK(open_fx && t_streq(field(open_fx, "url"), "http://127.0.0.1:9/repos/example.com/r/pulls"));
+	CHECK(open_fx && t_streq(field(cJSON_GetObjectItem(open_fx, "headers"), "authorization"), "Bearer ghp_test"));
+	if (open_fx) {
+		cJSON *req = cJSON_Parse(field(open_fx, "body"));
+
+		CHECK(field(req, "head") && strstr(field(req, "head"), id) && t_streq(field(req, "base"), "main"));
+		cJSON_Delete(req);
+		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":201}", field(open_fx, "id"));
+		r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "{\"number\":7,\"html_url\":\"https://example.com/r/pull/7\"}");
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	/* A minute later the town asks how it is; still open, it asks again; merged, the work closes. */
+	cJSON_Delete(fx);
+	fx = cJSON_CreateArray();
+	advance(e, t_now + 61000, fx);
+	poll = effect_to(fx, "GET", "/pulls/7");
+	CHECK(poll != NULL);
+	if (poll) {
+		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":200}", field(poll, "id"));
+		r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "{\"number\":7,\"state\":\"closed\",\"merged\":true,\"merge_commit_sha\":\"abc\"}");
+		t_res_free(&r);
+	}
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "closed"));
+	CHECK(field(b, "close_reason") && strstr(field(b, "close_reason"), "pull request #7"));
+	cJSON_Delete(b);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 int main(void)
 {
 	RUN(backoff_follows_the_schedule);
@@ -670,5 +755,6 @@ int main(void)
 	RUN(a_failing_tick_is_rolled_back_and_comes_again);
 	RUN(without_a_container_nothing_is_dispatched);
 	RUN(runtimes_and_limits_come_from_the_settings);
+	RUN(a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge);
 	return t_done();
 }

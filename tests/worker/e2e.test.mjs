@@ -199,3 +199,37 @@ test("a failing tick is rolled back and the alarm comes again", { timeout: 60_00
 	const kv = await (await fetch(`${s.base}/api/towns/${TOWN}/_test/kv/fail_ticks`)).json();
 	assert.equal(kv.data.value, "0");
 });
+
+test("a pr rig opens a pull request on the platform and closes the work when it is merged", { timeout: 60_000 }, async (t) => {
+	const s = await setup(t);
+	const seen = [];
+	let polls = 0;
+	const platform = createServer((req, res) => {
+		let raw = "";
+		req.on("data", (c) => { raw += c; });
+		req.on("end", () => {
+			seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body: raw ? JSON.parse(raw) : null });
+			res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" });
+			if (req.method === "POST") res.end(JSON.stringify({ number: 12, html_url: "https://github.test/acme/app/pull/12" }));
+			else res.end(JSON.stringify(++polls < 2 ? { number: 12, state: "open", merged: false }
+				: { number: 12, state: "closed", merged: true, merge_commit_sha: "0123abcd" }));
+		});
+	});
+	await new Promise((r) => platform.listen(0, "127.0.0.1", r));
+	t.after(() => new Promise((r) => platform.close(r)));
+	const api = `http://127.0.0.1:${platform.address().port}`;
+	assert.equal((await s.api("PATCH", "/rigs/app", { merge_strategy: "pr", settings: { api_url: api, repo: "acme/app", pr_poll_s: 2 } })).status, 200);
+	assert.equal((await s.api("PATCH", "", { secrets: { github_token: "ghp_e2e" } })).status, 200);
+	const id = await s.bead("Through a pull request", script("write pr.txt", "via pr", ".", "commit Add pr.txt", "done"));
+	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
+	await s.until("the pull request is merged", async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", 45_000);
+	const open = seen.find((x) => x.method === "POST");
+	assert.equal(open.url, "/repos/acme/app/pulls");
+	assert.equal(open.auth, "Bearer ghp_e2e");
+	assert.equal(open.body.base, "main");
+	assert.match(open.body.head, new RegExp(`^gt/[a-z]+/${id}$`));
+	assert.ok(seen.filter((x) => x.method === "GET" && x.url === "/repos/acme/app/pulls/12").length >= 2);
+	// The branch the pull request names is on origin, with the work on it.
+	assert.match(git(s.dir, "--git-dir", "origin.git", "log", open.body.head, "--format=%s"), /Add pr\.txt/);
+	assert.match((await s.api("GET", `/beads/${id}`)).data.close_reason, /pull request #12/);
+});
