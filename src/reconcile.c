@@ -323,6 +323,29 @@ static int busy(struct call *c, const struct snapshot *s)
 	return open > 0;
 }
 
+/* States whose owner went away: a bead in review with no merge request left to decide it (someone
+ * closed or deleted it), an agent marked working with nothing on its hook. Each goes back to where
+ * the reconciler picks it up again. */
+static int repair(struct call *c)
+{
+	char beads[16][72];
+	int n = 0;
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT w.id FROM beads w WHERE w.status = 'in_review' AND NOT EXISTS (SELECT 1 FROM beads m"
+		" WHERE m.parent = w.id AND m.type = 'merge-request' AND m.status IN ('open', 'in_progress')) LIMIT 16",
+		&c->err);
+
+	if (!st)
+		return -1;
+	while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++)
+		if (work_requeue(c, NULL, beads[i], "its merge request was closed without a verdict", WORK_SENT_BACK) < 0)
+			return -1;
+	return db_exec(c->db, "UPDATE agents SET state = 'idle' WHERE state = 'working' AND hook IS NULL", &c->err);
+}
+
 static int tick(struct call *c, double *next_ms, size_t *nactions)
 {
 	struct rc_config cfg;
@@ -336,7 +359,7 @@ static int tick(struct call *c, double *next_ms, size_t *nactions)
 		goto out;
 	}
 	reconcile_config(c, &cfg);
-	if (load(c, s, &cfg) < 0)
+	if (repair(c) < 0 || load(c, s, &cfg) < 0)
 		goto out;
 	rc_decide(&s->st, actions, ACTIONS_MAX, &n);
 	*nactions = n;

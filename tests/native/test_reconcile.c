@@ -739,6 +739,42 @@ static void a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge(void)
 	t_cleanup();
 }
 
+static void a_review_without_a_merge_request_goes_back(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], body[256], path[128], mr[48] = "";
+	cJSON *fx, *b;
+	const cJSON *f;
+
+	new_bead(e, "{\"title\":\"Orphaned review\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	if (f) {
+		snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
+		r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
+		if (field(cJSON_GetObjectItem(r.body, "data"), "merge_request"))
+			snprintf(mr, sizeof mr, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request"));
+		t_res_free(&r);
+	}
+	/* Someone deletes the merge request before the refinery takes it. */
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", mr);
+	r = t_request(e, "DELETE", path, NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	advance(e, t_now + 6000, NULL);
+	b = get_bead(e, id);
+	CHECK(!t_streq(field(b, "status"), "in_review"));
+	CHECK(field(b, "failure") && strstr(field(b, "failure"), "merge request was closed"));
+	cJSON_Delete(b);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	RUN(backoff_follows_the_schedule);
@@ -756,5 +792,6 @@ int main(void)
 	RUN(without_a_container_nothing_is_dispatched);
 	RUN(runtimes_and_limits_come_from_the_settings);
 	RUN(a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge);
+	RUN(a_review_without_a_merge_request_goes_back);
 	return t_done();
 }
