@@ -775,6 +775,58 @@ static void a_review_without_a_merge_request_goes_back(void)
 	t_cleanup();
 }
 
+static int escalations_titled(struct eng *e, const char *prefix)
+{
+	struct t_res r = t_request(e, "GET", "/api/towns/t1/escalations", NULL, t_as("sarah"));
+	const cJSON *x;
+	int n = 0;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItem(r.body, "data")) {
+		if (getenv("T_DEBUG"))
+			printf("# %s %s\n", field(x, "title"), field(x, "severity"));
+		n += field(x, "title") && strncmp(field(x, "title"), prefix, strlen(prefix)) == 0;
+	}
+	t_res_free(&r);
+	return n;
+}
+
+static void a_storm_of_failures_pauses_dispatch_with_one_escalation(void)
+{
+	double t0 = t_now;
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48];
+	cJSON *fx;
+	const cJSON *f;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"settings\":{\"breaker_failures\":2}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"One\",\"rig\":\"r\"}", id, sizeof id);
+	new_bead(e, "{\"title\":\"Two\",\"rig\":\"r\"}", id, sizeof id);
+	fx = cJSON_CreateArray();
+	advance(e, t_now, fx);
+	CHECK(cJSON_GetArraySize(fx) == 2);
+	cJSON_ArrayForEach(f, fx)
+		answer(e, f, 0, 0);
+	cJSON_Delete(fx);
+	/* Two failed runs: the next ticks start nothing for ten minutes, and say so once. */
+	fx = cJSON_CreateArray();
+	advance(e, t0 + 5 * 60000, fx);
+	CHECK(cJSON_GetArraySize(fx) == 0);
+	CHECK(escalations_titled(e, "Dispatch paused") == 1);
+	cJSON_Delete(fx);
+	/* Ten minutes after it opened, dispatch resumes. */
+	fx = cJSON_CreateArray();
+	advance(e, t0 + 10 * 60000 + 10000, fx);
+	CHECK(start_for(fx, "toast") != NULL);
+	CHECK(escalations_titled(e, "Dispatch paused") == 1);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 int main(void)
 {
 	RUN(backoff_follows_the_schedule);
@@ -793,5 +845,6 @@ int main(void)
 	RUN(runtimes_and_limits_come_from_the_settings);
 	RUN(a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge);
 	RUN(a_review_without_a_merge_request_goes_back);
+	RUN(a_storm_of_failures_pauses_dispatch_with_one_escalation);
 	return t_done();
 }
