@@ -242,6 +242,28 @@ static int holds(struct call *c, const char *agent, const char *bead)
 	return strcmp(hook, bead) == 0;
 }
 
+static int error_is(const cJSON *error, const char *code)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code"));
+
+	return s && strcmp(s, code) == 0;
+}
+
+/* 1 if the agent sent a heartbeat after its current run started, 0 if not, -1 on failure. */
+static int heard_since_start(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",
+				      &c->err);
+	int yes;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return yes;
+}
+
 int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
 	char agent[72], bead[72], reason[200];
@@ -259,9 +281,15 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status >= 200 && status < 300)
 		return 0;
 	if ((rc = holds(c, agent, bead)) <= 0) {
-		c->err.code = ERR_NONE; /* the agent is gone or moved on: nothing to undo */
-		return rc < 0 && c->err.code != ERR_NONE ? -1 : 0;
+		if (rc == 0 || c->err.code != ERR_NOT_FOUND)
+			return rc;
+		c->err.code = ERR_NONE; /* the agent is gone: nothing to undo */
+		return 0;
 	}
+	/* No answer came back (the object was evicted while the call was out), but the agent has sent
+	 * a heartbeat since it was started: the start worked, and requeueing would stop a live run. */
+	if (error && error_is(error, "lost") && heard_since_start(c, agent) > 0)
+		return 0;
 	if (error)
 		snprintf(reason, sizeof reason, "the container did not start %s: %s", agent,
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) : "error");

@@ -827,6 +827,99 @@ static void a_storm_of_failures_pauses_dispatch_with_one_escalation(void)
 	t_cleanup();
 }
 
+/* The start's answer never comes back (the object was evicted): with a heartbeat from the run, the
+ * run stands; without one, the bead is requeued when the effect's deadline passes. */
+static void a_lost_start_answer_is_judged_by_the_heartbeats(void)
+{
+	double t0 = t_now;
+
+	for (int heard = 1; heard >= 0; heard--) {
+		struct eng *e = town_with_rig(0);
+		struct t_res r;
+		char id[48], body[128];
+		cJSON *fx, *b;
+		const cJSON *f;
+
+		t_now = t0;
+		new_bead(e, "{\"title\":\"Evicted\",\"rig\":\"r\"}", id, sizeof id);
+		r = tick_now(e);
+		fx = effects(&r);
+		t_res_free(&r);
+		f = start_for(fx, "toast");
+		CHECK(f != NULL);
+		if (f && heard) {
+			t_now += 10000;
+			snprintf(body, sizeof body, "{\"bead\":\"%s\"}", id);
+			r = t_request(e, "POST", "/api/towns/t1/agents/toast/heartbeat", body, bearer_of(f));
+			CHECK(r.status == 200);
+			t_res_free(&r);
+		}
+		/* Heartbeats keep coming in the first case; silence in the second is shorter than
+		 * lost_after_s, so only the effect's deadline (30 s + 30 s) decides. */
+		advance(e, t0 + 61000, NULL);
+		b = get_bead(e, id);
+		if (heard)
+			CHECK(t_streq(field(b, "status"), "in_progress") && cJSON_GetNumberValue(cJSON_GetObjectItem(b, "attempts")) == 0);
+		else
+			CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "attempts")) == 1 &&
+			      field(b, "failure") && strstr(field(b, "failure"), "lost"));
+		cJSON_Delete(b);
+		cJSON_Delete(fx);
+		eng_close(e);
+		t_cleanup();
+	}
+	t_now = t0;
+}
+
+static void a_quiet_agent_is_nudged_then_triaged_then_stopped(void)
+{
+	double t0 = t_now;
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], body[128];
+	cJSON *fx, *b;
+	const cJSON *f;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"settings\":{\"quiet_after_s\":20}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"Quiet work\",\"rig\":\"r\"}", id, sizeof id);
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	f = start_for(fx, "toast");
+	CHECK(f != NULL);
+	if (!f) {
+		cJSON_Delete(fx);
+		eng_close(e);
+		return;
+	}
+	answer(e, f, 1, 202);
+	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", id);
+	/* Heartbeats but no progress: a nudge after 20 s, a triage escalation after 40 s, a stop after 60 s. */
+	for (int step = 1; step <= 3; step++) {
+		cJSON *seen = cJSON_CreateArray();
+
+		advance(e, t0 + step * 20000.0 + 6000, seen);
+		r = t_request(e, "POST", "/api/towns/t1/agents/toast/heartbeat", step < 3 ? body : NULL, bearer_of(f));
+		t_res_free(&r);
+		if (step == 1)
+			CHECK(effect_to(seen, "POST", "/agents/toast/message") != NULL);
+		if (step == 2)
+			CHECK(escalations_titled(e, "toast is quiet") == 1);
+		if (step == 3)
+			CHECK(effect_to(seen, "POST", "/agents/toast/stop") != NULL);
+		cJSON_Delete(seen);
+	}
+	b = get_bead(e, id);
+	CHECK(field(b, "failure") && strstr(field(b, "failure"), "without progress"));
+	cJSON_Delete(b);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 int main(void)
 {
 	RUN(backoff_follows_the_schedule);
@@ -846,5 +939,7 @@ int main(void)
 	RUN(a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge);
 	RUN(a_review_without_a_merge_request_goes_back);
 	RUN(a_storm_of_failures_pauses_dispatch_with_one_escalation);
+	RUN(a_lost_start_answer_is_judged_by_the_heartbeats);
+	RUN(a_quiet_agent_is_nudged_then_triaged_then_stopped);
 	return t_done();
 }
