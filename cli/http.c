@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -37,8 +38,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
-	      cJSON **body_out, char *err_out, size_t err_len)
+static int http_once(const struct cli *cli, const char *method, const char *path, const char *body,
+		     cJSON **body_out, char *err_out, size_t err_len, int *refused)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *headers = NULL;
@@ -71,6 +72,7 @@ int http_call(const struct cli *cli, const char *method, const char *path, const
 	if (body)
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	rc = curl_easy_perform(curl);
+	*refused = rc == CURLE_COULDNT_CONNECT;
 	if (rc != CURLE_OK) {
 		snprintf(err_out, err_len, "%s: %s", cli->url,
 			 b.overflow ? "response larger than 8 MiB" : curl_easy_strerror(rc));
@@ -82,4 +84,27 @@ int http_call(const struct cli *cli, const char *method, const char *path, const
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	return (int)status;
+}
+
+/* An agent outlives restarts of its town's runtime: a request the town never received (the
+ * connection was refused) is sent again for up to RETRY_BUDGET_MS. Nothing that may have arrived
+ * is repeated, so a report is never made twice. People get the error at once. */
+#define RETRY_BUDGET_MS 30000L
+
+int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
+	      cJSON **body_out, char *err_out, size_t err_len)
+{
+	long waited = 0, wait = 250;
+	int refused, status;
+
+	for (;;) {
+		status = http_once(cli, method, path, body, body_out, err_out, err_len, &refused);
+		if (!refused || !cli->as_agent || waited >= RETRY_BUDGET_MS)
+			return status;
+		struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+		waited += wait;
+		wait = wait * 2 > 4000 ? 4000 : wait * 2;
+	}
 }

@@ -45,11 +45,18 @@ const script = (...lines) => ["Scripted work.", "", "```gt-script", ...lines, "`
 async function setup(t, settings = {}) {
 	const dir = tempDir(t);
 	const origin = makeOrigin(dir);
-	const hostPort = await freePort();
-	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: JWT_SECRET,
-		GASTOWN_CONTAINER_SECRET: CONTAINER_SECRET, GASTOWN_AGENT_HOST_URL: `http://127.0.0.1:${hostPort}` } });
-	t.after(() => mf.dispose());
-	const base = (await mf.ready).toString().replace(/\/$/, "");
+	const hostPort = await freePort(), workerPort = await freePort();
+	const workerOpts = { port: workerPort, persist: `${dir}/worker-state`, bindings: { GASTOWN_JWT_SECRET: JWT_SECRET,
+		GASTOWN_CONTAINER_SECRET: CONTAINER_SECRET, GASTOWN_AGENT_HOST_URL: `http://127.0.0.1:${hostPort}` } };
+	const worker = { mf: startWorker(workerOpts) };
+	t.after(() => worker.mf.dispose());
+	const base = (await worker.mf.ready).toString().replace(/\/$/, "");
+	// The runtime goes away and comes back on the same port with the same durable state.
+	const restartWorker = async () => {
+		await worker.mf.dispose();
+		worker.mf = startWorker(workerOpts);
+		await worker.mf.ready;
+	};
 	const hostOpts = { townUrl: base, secret: CONTAINER_SECRET, state: `${dir}/host`, heartbeatMs: 1000,
 		args: ["--listen", `127.0.0.1:${hostPort}`] };
 	const env = { host: await startHost(hostOpts) };
@@ -84,7 +91,7 @@ async function setup(t, settings = {}) {
 			throw new Error(`${what}: ${err.message}\n${await dump()}`);
 		}
 	};
-	return { dir, base, api, bead, env, restartHost, until, originLog: (fmt) => git(dir, "--git-dir", "origin.git", "log", "main", `--format=${fmt}`) };
+	return { dir, base, api, bead, env, restartHost, restartWorker, until, originLog: (fmt) => git(dir, "--git-dir", "origin.git", "log", "main", `--format=${fmt}`) };
 }
 
 test("a slung convoy runs to landing: dispatch, commits with dual attribution, review, merge", { timeout: 120_000 }, async (t) => {
@@ -232,4 +239,17 @@ test("a pr rig opens a pull request on the platform and closes the work when it 
 	// The branch the pull request names is on origin, with the work on it.
 	assert.match(git(s.dir, "--git-dir", "origin.git", "log", open.body.head, "--format=%s"), /Add pr\.txt/);
 	assert.match((await s.api("GET", `/beads/${id}`)).data.close_reason, /pull request #12/);
+});
+
+test("the runtime restarting mid-run dispatches nothing twice", { timeout: 90_000 }, async (t) => {
+	const s = await setup(t);
+	const id = await s.bead("Across a restart", script("status started", "sleep 3", "write r.txt", "restart", ".",
+		"commit Add r.txt", "done"));
+	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
+	await s.until("the run starts", async () => (await s.api("GET", `/beads/${id}`)).data.status === "in_progress", 20_000);
+	await s.restartWorker();
+	await s.until("the bead closes", async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", 60_000);
+	const events = (await s.api("GET", `/beads/${id}/events`)).data.events;
+	assert.equal(events.filter((e) => e.kind === "bead.dispatched").length, 1, JSON.stringify(events.map((e) => [e.kind, e.new])));
+	assert.equal(events.filter((e) => e.kind === "bead.requeued").length, 0);
 });
