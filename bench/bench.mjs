@@ -176,6 +176,7 @@ async function main() {
 	}
 	await beads(report);
 	await reconciler(report);
+	await costs(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
@@ -266,6 +267,53 @@ async function reconciler(report) {
 	}
 }
 
+// Usage ingest and roll-ups, engine time in the object: reports of 100 records each (unique ids,
+// the polecat's token, one bead), then roll-up queries over what was ingested.
+async function costs(report) {
+	const mf = start({ port: 0 });
+	try {
+		const base = (await mf.ready).toString().replace(/\/$/, "");
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const auth = { authorization: `Bearer ${token}` };
+		const post = async (path, body) => {
+			const r = await fetch(`${base}/api/towns/costbench${path}`, { method: "POST", headers: auth, body: JSON.stringify(body) });
+			if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+			return (await r.json()).data;
+		};
+		await post("", { name: "Costs" });
+		await post("/rigs", { id: "r", git_url: "https://example.com/r.git" });
+		await post("/agents", { role: "polecat", rig: "r" });
+		const bead = (await post("/beads", { title: "bench" })).id;
+		const agentToken = (await post("/agents/toast/token")).token;
+		const models = ["claude-sonnet-4", "gpt-4o", "claude-opus-4"];
+		const records = Array.from({ length: 100 }, (_, k) => ({ id: `{i}-${k}`, bead, model: models[k % 3],
+			input_tokens: 1000 + k, output_tokens: 200 + k, cache_read_tokens: k, cache_write_tokens: 0 }));
+		const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		const stub = town.get(town.idFromName("costbench"));
+		const meta = { method: "POST", path: "/api/towns/costbench/agents/toast/usage",
+			headers: { authorization: `Bearer ${agentToken}` } };
+		const body = JSON.stringify({ records });
+		process.stderr.write("bench: usage ingest\n");
+		const rates = [];
+		for (let b = 0; b < (quick ? 3 : 10); b++) {
+			const m = { ...meta, path: meta.path };
+			const r = JSON.parse(await stub.benchRepeat(m, body.replaceAll("{i}", `b${b}-{i}`), 20));
+			rates.push((20 * 100) / (r.ms / 1000));
+		}
+		const q = (query) => ({ method: "GET", path: "/api/towns/costbench/costs", query, headers: auth });
+		const byUser = [], byModel = [];
+		for (let b = 0; b < 6; b++) {
+			byUser.push(JSON.parse(await stub.benchRepeat(q("?by=user&period=week"), "", 50)).ms / 50);
+			byModel.push(JSON.parse(await stub.benchRepeat(q("?by=model&period=month"), "", 50)).ms / 50);
+		}
+		report.costs = { records: (quick ? 3 : 10) * 20 * 100, ingestPerSec: median(rates.slice(1)),
+			rollupUser: median(byUser.slice(1)), rollupModel: median(byModel.slice(1)) };
+	} finally {
+		await mf.dispose();
+	}
+}
+
 function print(r) {
 	const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 	const lines = [
@@ -295,6 +343,10 @@ function print(r) {
 			"target < 5 ms"],
 		[`reconciler tick, ${r.tick.beads} open beads, ${r.tick.agents} agents`, `median ${msf(r.tick.median)}, max ${msf(r.tick.max)} (${r.tick.actions} actions)`,
 			"target < 20 ms"],
+		["usage ingest, 100 records per report, in-object", `${r.costs.ingestPerSec.toFixed(0)} records/s (${r.costs.records} records)`,
+			"target ≥ 10,000/s"],
+		["cost roll-up query, in-object", `${msf(r.costs.rollupUser)} by user (week), ${msf(r.costs.rollupModel)} by model (month)`,
+			"target < 5 ms"],
 	);
 	const w = Math.max(...lines.map((l) => l[0].length));
 	console.log(`\nGastown Edge bench (${r.date}, batches of ${r.batch} × ${r.batches})`);

@@ -198,8 +198,20 @@ static int sling(struct call *c, const char *bead, const char *rig)
 				       " WHERE id = ?1", bead, &c->err) < 0)
 			return -1;
 	}
-	return event_append(c, "bead.slung", bead, "rig", NULL, rig ? rig : current_rig) < 0 ||
-		       bead_update(c, bead, &f, 0) < 0 ? -1 : 0;
+	if (event_append(c, "bead.slung", bead, "rig", NULL, rig ? rig : current_rig) < 0 || bead_update(c, bead, &f, 0) < 0)
+		return -1;
+	{
+		char why[300];
+		int blocked = budget_blocks(c, bead, 0, why, sizeof why);
+
+		if (blocked < 0)
+			return -1;
+		if (blocked) {
+			snprintf(c->err.reason, sizeof c->err.reason, "budget_exceeded");
+			return err_set(&c->err, ERR_CONFLICT, "budget", "%s: raise or lift it to sling %s", why, bead);
+		}
+	}
+	return 0;
 }
 
 /* The body is optional: {"rig"?}. */

@@ -550,7 +550,8 @@ int bead_set_status(struct call *c, const char *id, const char *to, const char *
 	st = db_prepare(c->db,
 		"UPDATE beads SET status = ?1, updated_ms = ?2,"
 		" closed_ms = CASE WHEN ?1 IN ('closed', 'failed') THEN ?2 ELSE NULL END,"
-		" close_reason = CASE WHEN ?1 IN ('closed', 'failed') THEN ?3 ELSE NULL END"
+		" close_reason = CASE WHEN ?1 IN ('closed', 'failed') THEN ?3 ELSE NULL END,"
+		" reopened = reopened OR (status = 'closed' AND ?1 <> 'closed')"
 		" WHERE id = ?4", &c->err);
 	if (!st)
 		return -1;
@@ -563,6 +564,9 @@ int bead_set_status(struct call *c, const char *id, const char *to, const char *
 		return -1;
 	if (event_append(c, strcmp(to, "closed") == 0 ? "bead.closed" : "bead.updated", id, "status", from,
 			 to) < 0)
+		return -1;
+	/* Closing and reopening change the fleet's velocity and quality figures. */
+	if ((strcmp(to, "closed") == 0 || strcmp(from, "closed") == 0) && fleet_soon(c) < 0)
 		return -1;
 	return convoy_bead_changed(c, id);
 }

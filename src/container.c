@@ -277,6 +277,30 @@ fail:
 	return NULL;
 }
 
+/* The town's model gateway for the container's metering proxy: the settings' llm_base_url with the
+ * secret llm_api_key, or null when the town has none. */
+static int llm_json(struct call *c, cJSON *body, const char *model)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT json_extract(settings, '$.llm_base_url'), (SELECT value FROM town_secrets WHERE name = 'llm_api_key')"
+		" FROM town", &c->err);
+	cJSON *llm = NULL;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		llm = cJSON_CreateObject();
+		cJSON_AddStringToObject(llm, "base_url", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(llm, "api_key", sqlite3_column_type(st, 1) == SQLITE_TEXT
+			? (const char *)sqlite3_column_text(st, 1) : "");
+		if (model)
+			cJSON_AddStringToObject(llm, "model", model);
+	}
+	sqlite3_reset(st);
+	cJSON_AddItemToObject(body, "llm", llm ? llm : cJSON_CreateNull());
+	return 0;
+}
+
 int container_start(struct call *c, const char *agent, const char *bead)
 {
 	cJSON *body = container_assignment(c, agent), *rt, *review;
@@ -295,6 +319,10 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
 		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
 	cJSON_AddItemToObject(body, "runtime", rt);
+	if (llm_json(c, body, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model"))) < 0) {
+		cJSON_Delete(body);
+		return -1;
+	}
 	token = agent_token_mint(c, agent, str_of(a, "requested_by"), 0, &expires);
 	if (!token) {
 		cJSON_Delete(body);

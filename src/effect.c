@@ -26,6 +26,7 @@ static const struct {
 	{"org-members", org_members_pushed},
 	{"container", container_done},
 	{"pr", pr_effect_done},
+	{"fleet", fleet_reported},
 };
 
 static int deliver(struct call *c, const char *purpose, const char *subject, const cJSON *result,

@@ -21,6 +21,7 @@
 #define TICK_RETRY_MS 10000.0
 #define ACTIONS_MAX 512
 #define READY_PER_RIG_MAX 50
+#define BUDGET_SKIP_MAX 10
 
 struct snapshot {
 	struct rc_agent agents[256];
@@ -166,16 +167,32 @@ static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_ri
 		return -1;
 	sqlite3_bind_text(st, 1, rig->id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, c->now_ms);
-	sqlite3_bind_int(st, 3, room < READY_PER_RIG_MAX ? room : READY_PER_RIG_MAX);
-	while (s->st.nbeads < 512 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rc_bead *b = &s->beads[s->st.nbeads++];
+	/* A few more than there is room for: work held back by a budget is skipped here, so it does
+	 * not take the room (and the agents) of work that may start. */
+	sqlite3_bind_int(st, 3, room + BUDGET_SKIP_MAX < READY_PER_RIG_MAX ? room + BUDGET_SKIP_MAX : READY_PER_RIG_MAX);
+	{
+		struct rc_bead found[READY_PER_RIG_MAX];
+		int n = 0;
 
-		memset(b, 0, sizeof *b);
-		copy(b->id, st, 0);
-		snprintf(b->rig, sizeof b->rig, "%s", rig->id);
-		copy(b->prefer, st, 1);
+		while (n < READY_PER_RIG_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			memset(&found[n], 0, sizeof found[n]);
+			copy(found[n].id, st, 0);
+			copy(found[n].prefer, st, 1);
+			snprintf(found[n++].rig, sizeof found[0].rig, "%s", rig->id);
+		}
+		sqlite3_reset(st);
+		for (int i = 0; i < n && room > 0 && s->st.nbeads < 512; i++) {
+			char why[300];
+			int blocked = budget_blocks(c, found[i].id, 1, why, sizeof why);
+
+			if (blocked < 0)
+				return -1;
+			if (blocked)
+				continue;
+			s->beads[s->st.nbeads++] = found[i];
+			room--;
+		}
 	}
-	sqlite3_reset(st);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ static const struct {
 	{"org-create", org_create_timer_fired},
 	{"tick", reconcile_timer_fired},
 	{"pr", pr_timer_fired},
+	{"fleet", fleet_timer_fired},
 };
 
 int timer_set(struct call *c, const char *kind, const char *key, double due_ms)

@@ -151,12 +151,14 @@ export class EngineObject extends DurableObject {
 	// storage transaction, timed here because the platform's clock ticks in whole milliseconds.
 	benchRepeat(meta, body, n) {
 		if (this.env.GASTOWN_TEST_HOOKS !== "1") throw new Error("test hooks are off");
-		const bytes = new TextEncoder().encode(body ?? "");
+		const encoder = new TextEncoder();
+		const text = body ?? "", perCall = text.includes("{i}"); // unique ids per call, when asked
+		const bytes = encoder.encode(text);
 		const started = performance.now();
 		let rows = 0;
 		for (let i = 0; i < n; i++) {
 			const m = { ...meta, path: meta.path.replaceAll("{i}", String(i)) };
-			const out = this.#run("request", m, bytes);
+			const out = this.#run("request", m, perCall ? encoder.encode(text.replaceAll("{i}", String(i))) : bytes);
 			if (out.failed || out.meta.status >= 400) throw new Error(`bench request failed: ${new TextDecoder().decode(out.body)}`);
 			rows += out.timing.rows;
 		}

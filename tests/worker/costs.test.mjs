@@ -1,0 +1,96 @@
+// costs.test.mjs - costs, budgets and the fleet through the real worker: usage reported by agents
+// (with their town-minted tokens) lands on the human at the root of each piece of work, reports
+// sent twice count once, the live ticker moves, budgets stop slinging with a named error and one
+// escalation, a viewer cannot touch a budget, and the organization's fleet sums its towns.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SignJWT } from "jose";
+import { call, eventually, startWorker } from "./harness.mjs";
+
+const SECRET = "costs-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const as = async (user) => ({ authorization: `Bearer ${await new SignJWT({ sub: user, name: user })
+	.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("10m").sign(key)}` });
+
+const record = (id, bead, input, output, extra = {}) => ({ id, bead, model: "claude-sonnet-4", input_tokens: input,
+	output_tokens: output, cache_read_tokens: 0, cache_write_tokens: 0, ...extra });
+
+// A town of the org with rig "r", a polecat and a refinery, and tokens for both.
+async function orgTown(mf, H, town) {
+	assert.ok([201, 202].includes((await call(mf, "POST", `/api/orgs/acme/towns/${town}`, { name: town }, H.alice)).status));
+	await eventually(async () => (await call(mf, "GET", `/api/towns/${town}`, undefined, H.bob)).status === 200, { timeoutMs: 5000 });
+	const T = `/api/towns/${town}`;
+	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "r", git_url: "https://example.com/r.git" }, H.alice)).status, 201);
+	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "polecat", rig: "r" }, H.alice)).status, 201);
+	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "refinery", rig: "r" }, H.alice)).status, 201);
+	const token = async (agent) => ({ authorization: `Bearer ${(await call(mf, "POST", `${T}/agents/${agent}/token`, undefined, H.alice)).body.data.token}` });
+	return { T, polecat: await token("toast"), refinery: await token("refinery-r") };
+}
+
+test("usage lands on the human at the root; budgets stop work; the fleet sums the towns", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = { alice: await as("alice"), bob: await as("bob"), vic: await as("vic") };
+	assert.equal((await call(mf, "POST", "/api/orgs/acme", { name: "Acme" }, H.alice)).status, 201);
+	assert.equal((await call(mf, "PUT", "/api/orgs/acme/members/bob", { role: "member" }, H.alice)).status, 200);
+	assert.equal((await call(mf, "PUT", "/api/orgs/acme/members/vic", { role: "viewer" }, H.alice)).status, 200);
+	const one = await orgTown(mf, H, "acme-one"), two = await orgTown(mf, H, "acme-two");
+
+	// Alice's chain in town one: the polecat's work and the refinery's review of its merge request
+	// both land on Alice, whoever made the merge request bead.
+	const work = (await call(mf, "POST", `${one.T}/beads`, { title: "Alice's feature", rig: "r" }, H.alice)).body.data.id;
+	const mr = (await call(mf, "POST", `${one.T}/beads`, { title: "Merge", type: "merge-request", parent: work }, H.bob)).body.data.id;
+	let r = await call(mf, "POST", `${one.T}/agents/toast/usage`, { records: [record("p1", work, 1000, 1000)] }, one.polecat);
+	assert.equal(r.status, 200, r.text);
+	r = await call(mf, "POST", `${one.T}/agents/refinery-r/usage`, { records: [record("v1", mr, 2000, 0)] }, one.refinery);
+	assert.equal(r.status, 200, r.text);
+	// The same report again counts once.
+	r = await call(mf, "POST", `${one.T}/agents/toast/usage`, { records: [record("p1", work, 1000, 1000)] }, one.polecat);
+	assert.deepEqual(r.body.data, { accepted: 0, duplicates: 1 });
+	// Bob's work in town two lands on Bob; the upstream's own cost is kept.
+	const bobs = (await call(mf, "POST", `${two.T}/beads`, { title: "Bob's fix", rig: "r" }, H.bob)).body.data.id;
+	r = await call(mf, "POST", `${two.T}/agents/toast/usage`, { records: [record("b1", bobs, 10, 10, { cost_microusd: 47_000_000 })] }, two.polecat);
+	assert.equal(r.status, 200, r.text);
+
+	const byUser = (await call(mf, "GET", `${one.T}/costs?by=user&period=week`, undefined, H.vic)).body.data;
+	assert.deepEqual(byUser.rows.map((x) => [x.key, x.cost_microusd]), [["alice", 24000]]); // 18,000 + 6,000
+	assert.equal(byUser.total.cost_microusd, 24000);
+	const byBead = (await call(mf, "GET", `${one.T}/costs?by=bead&period=all`, undefined, H.vic)).body.data;
+	assert.deepEqual(byBead.rows.map((x) => [x.key, x.cost_microusd]), [[work, 24000]]);
+	assert.equal((await call(mf, "GET", `${one.T}/costs?by=nothing`, undefined, H.vic)).status, 400);
+	assert.equal((await call(mf, "GET", `${one.T}/costs`, undefined, {})).status, 401);
+
+	// Budgets: a viewer cannot set one; at the limit slinging is refused by name, with one escalation.
+	assert.equal((await call(mf, "PUT", `${one.T}/budgets/user-week/alice`, { limit_microusd: 20000 }, H.vic)).status, 403);
+	r = await call(mf, "PUT", `${one.T}/budgets/user-week/alice`, { limit_microusd: 20000 }, H.alice);
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.body.data[0].state, "reached");
+	r = await call(mf, "POST", `${one.T}/agents/toast/usage`, { records: [record("p2", work, 1, 1)] }, one.polecat);
+	assert.equal(r.status, 200);
+	const next = (await call(mf, "POST", `${one.T}/beads`, { title: "More", held: true }, H.alice)).body.data.id;
+	r = await call(mf, "POST", `${one.T}/beads/${next}/sling`, { rig: "r" }, H.alice);
+	assert.equal(r.status, 409);
+	assert.equal(r.body.error.reason, "budget_exceeded");
+	assert.match(r.body.error.message, /budget user-week:alice is at its limit: \$0\.02 spent of \$0\.02/);
+	const escalations = (await call(mf, "GET", `${one.T}/escalations`, undefined, H.alice)).body.data;
+	assert.equal(escalations.filter((e) => e.title.startsWith("Budget user-week:alice reached")).length, 1);
+	// The refused sling left no trace: the bead is still held, with no rig.
+	const held = (await call(mf, "GET", `${one.T}/beads/${next}`, undefined, H.alice)).body.data;
+	assert.equal(held.held, true);
+	assert.equal(held.rig, null);
+	// Raised, the sling goes through.
+	assert.equal((await call(mf, "PUT", `${one.T}/budgets/user-week/alice`, { limit_microusd: 100000 }, H.alice)).status, 200);
+	assert.equal((await call(mf, "POST", `${one.T}/beads/${next}/sling`, { rig: "r" }, H.alice)).status, 200);
+
+	// The fleet: the organization sums both towns, per town and per person.
+	const fleet = await eventually(async () => {
+		const f = await call(mf, "GET", "/api/orgs/acme/fleet?period=week", undefined, H.alice);
+		return f.status === 200 && f.body.data.towns.length === 2 && f.body.data.users.length === 2 ? f.body.data : null;
+	}, { timeoutMs: 20_000, everyMs: 250 });
+	assert.deepEqual(Object.fromEntries(fleet.users.map((u) => [u.user, u.cost_microusd])), { alice: 24018, bob: 47_000_000 });
+	assert.deepEqual(Object.fromEntries(fleet.towns.map((x) => [x.town, x.cost_microusd])), { "acme-one": 24018, "acme-two": 47_000_000 });
+	assert.equal(fleet.users.find((u) => u.user === "bob").rigs, 1);
+	// Members who are not admins see no fleet; outsiders learn nothing.
+	assert.equal((await call(mf, "GET", "/api/orgs/acme/fleet", undefined, H.bob)).status, 403);
+	assert.equal((await call(mf, "GET", "/api/orgs/acme/fleet", undefined, await as("olga"))).status, 404);
+});
