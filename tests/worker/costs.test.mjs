@@ -40,8 +40,18 @@ test("usage lands on the human at the root; budgets stop work; the fleet sums th
 	// both land on Alice, whoever made the merge request bead.
 	const work = (await call(mf, "POST", `${one.T}/beads`, { title: "Alice's feature", rig: "r" }, H.alice)).body.data.id;
 	const mr = (await call(mf, "POST", `${one.T}/beads`, { title: "Merge", type: "merge-request", parent: work }, H.bob)).body.data.id;
+	// The live cost ticker: a member's socket hears the new totals with each report.
+	const sock = await mf.dispatchFetch(`http://gastown.test${one.T}/ws?token=${H.vic.authorization.slice(7)}`, { headers: { upgrade: "websocket" } });
+	assert.equal(sock.status, 101);
+	const ws = sock.webSocket;
+	ws.accept();
+	const frames = [];
+	ws.addEventListener("message", (e) => frames.push(JSON.parse(e.data)));
 	let r = await call(mf, "POST", `${one.T}/agents/toast/usage`, { records: [record("p1", work, 1000, 1000)] }, one.polecat);
 	assert.equal(r.status, 200, r.text);
+	const tick = await eventually(() => frames.find((f) => f.type === "costs"), { timeoutMs: 3000 });
+	assert.deepEqual(tick.town, { day: 18000, week: 18000, month: 18000 });
+	ws.close();
 	r = await call(mf, "POST", `${one.T}/agents/refinery-r/usage`, { records: [record("v1", mr, 2000, 0)] }, one.refinery);
 	assert.equal(r.status, 200, r.text);
 	// The same report again counts once.
