@@ -43,8 +43,10 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void agent_free(struct agent *a)
+/* Also ends the agent's metered run: its key is refused from here on. */
+static void agent_free(struct host *h, struct agent *a)
 {
+	meter_run_end(&h->meter, a->run);
 	close_fd(&a->in_fd);
 	close_fd(&a->out_fd);
 	close_fd(&a->err_fd);
@@ -171,6 +173,8 @@ static void adopt_token(struct agent *a, const char *token, int64_t expires_ms)
 	int64_t now = wall_ms();
 
 	snprintf(a->token, sizeof a->token, "%s", token);
+	if (a->run)
+		meter_run_token(a->run, token);
 	a->token_expires_ms = expires_ms;
 	a->refresh_at = expires_ms > 0 ? mono_ms() + (expires_ms > now ? (expires_ms - now) * 2 / 3 : 0) : 0;
 	if (write_file_atomic(a->paths.token, token, strlen(token), 0600) < 0)
@@ -258,7 +262,8 @@ static int spawn(struct host *h, const struct start *s, struct agent *a, struct 
 	struct strv env = {0};
 	pid_t pid = -1;
 
-	if (start_env(&h->cfg, s, &a->paths, &env) < 0) {
+	if (start_env(&h->cfg, s, &a->paths, a->run != NULL, &env) < 0 ||
+	    (a->run && meter_env(&h->meter, a->run, &env) < 0)) {
 		herr_set(e, 500, "internal", NULL, "out of memory");
 		goto done;
 	}
@@ -305,11 +310,20 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 	snprintf(a->bead, sizeof a->bead, "%s", s->bead);
 	a->merge = s->merge;
 	if (paths_for(h->cfg.state, s->town, s->agent, s->rig, &a->paths) < 0) {
-		agent_free(a);
+		agent_free(h, a);
 		return herr_set(e, 400, "invalid", NULL, "the state directory path is too long");
 	}
+	/* Its model calls are metered through a key of its own, which lives as long as it does. */
+	if (s->llm_base_url) {
+		a->run = meter_run_new(&h->meter, s->town, s->agent, s->bead, s->llm_base_url, s->llm_api_key,
+				       s->token);
+		if (!a->run) {
+			agent_free(h, a);
+			return herr_set(e, 500, "internal", NULL, "cannot make a run key");
+		}
+	}
 	if (write_files(h, s, a, e) < 0 || spawn(h, s, a, e) < 0) {
-		agent_free(a);
+		agent_free(h, a);
 		return -1;
 	}
 	a->state = AGENT_RUNNING;
@@ -320,8 +334,8 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 	a->next = h->agents;
 	h->agents = a;
 	h->nagents++;
-	host_log("started %s on %s (pid %ld%s)", a->id, a->bead, (long)a->pid,
-		 a->merge ? ", refinery merge" : "");
+	host_log("started %s on %s (pid %ld%s%s)", a->id, a->bead, (long)a->pid,
+		 a->merge ? ", refinery merge" : "", a->run ? ", metered" : "");
 	return 0;
 }
 
@@ -487,12 +501,15 @@ void agents_reap(struct host *h)
 		if (a->err.len)
 			event_push(h, a, "error", a->err.data, a->err.len);
 		flush_events(h, a);
+		/* Its key dies with it; its usage goes before its end, while the town still counts it. */
+		meter_run_end(&h->meter, a->run);
+		a->run = NULL;
 		report_end(h, a, status);
 		unlink(a->paths.token);
 		pending = a->pending;
 		a->pending = NULL;
 		unlink_agent(h, a);
-		agent_free(a);
+		agent_free(h, a);
 		if (pending)
 			start_pending(h, pending);
 	}
@@ -578,6 +595,6 @@ void agents_shutdown(struct host *h)
 		struct agent *a = h->agents;
 		host_log("%s (pid %ld) is still running; leaving it", a->id, (long)a->pid);
 		unlink_agent(h, a);
-		agent_free(a);
+		agent_free(h, a);
 	}
 }

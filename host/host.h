@@ -4,8 +4,9 @@
  *
  * Two kinds of process run this binary:
  *   - the host itself (main.c): one thread, one poll loop over the HTTP server (libmicrohttpd in
- *     external epoll mode), the agents' output pipes and the timers; outbound calls to the town are
- *     blocking libcurl calls with short timeouts, made from that same loop;
+ *     external epoll mode), the metering proxy (a second daemon, and libcurl's multi interface for
+ *     its upstream calls), the agents' output pipes and the timers; calls to the town are blocking
+ *     libcurl calls with short timeouts, made from that same loop;
  *   - `gastown-host agent-run SPEC`, the agent's own process (child.c): prepares the rig clone and
  *     the worktree, then execs the runtime in place, or performs a refinery merge (refinery.c).
  *     Its stdout and stderr are the agent's output; so the git work of a start never blocks the host.
@@ -104,6 +105,8 @@ struct start {
 	int64_t token_expires_ms;         /* 0 when unknown */
 	const char *command;              /* NULL for the scripted runtime */
 	const char *prompt, *model;       /* NULL when absent */
+	/* llm: the town's gateway, metered (meter.c); NULL when the start has none. */
+	const char *llm_base_url, *llm_api_key, *llm_model;
 	char author_name[400], author_email[300];       /* the requester (or review.author) */
 	char agent_name[400], agent_email[300];         /* "Toast (Polecat)", toast@demo.agents */
 	int merge;                        /* a refinery start with a review: the host merges */
@@ -125,10 +128,12 @@ struct paths {
 int paths_for(const char *state, const char *town, const char *agent, const char *rig, struct paths *p);
 
 struct host_config;
-/* The spec the agent-run child follows (a new JSON tree), and the agent's environment. */
+/* The spec the agent-run child follows (a new JSON tree), and the agent's environment. metered:
+ * the run's model calls go through the metering proxy, whose variables (meter_env) replace the
+ * host's own OPENAI_* and ANTHROPIC_* ones. 0, or -1 when out of memory. */
 cJSON *start_spec(const struct host_config *cfg, const struct start *s, const struct paths *p);
 int start_env(const struct host_config *cfg, const struct start *s, const struct paths *p,
-	      struct strv *env);
+	      int metered, struct strv *env);
 
 /* ---- town.c: calls to the town ----------------------------------------------------------------- */
 
@@ -155,6 +160,89 @@ void town_queue(struct town *t, const char *town, const char *agent, const char 
 /* Send what is queued, in order, until the queue is empty or a delivery fails. */
 void town_drain(struct town *t);
 int64_t town_deadline(const struct town *t); /* mono ms of the next try, INT64_MAX if none */
+
+/* ---- usage.c: the usage in a model call's answer (no I/O) --------------------------------------- */
+
+enum usage_api { USAGE_OPENAI, USAGE_ANTHROPIC };
+
+#define USAGE_MODEL_MAX 200
+
+/* What one answer spent. found is 0 when the answer names no usage (an error, say). */
+struct usage {
+	int found;
+	int64_t input, output, cache_read, cache_write; /* input excludes what was read from cache */
+	int64_t cost_microusd;                          /* the upstream's own cost; -1 when none */
+	char model[USAGE_MODEL_MAX + 1];                /* "" when the answer names none */
+};
+void usage_init(struct usage *u);
+/* The usage in a whole JSON answer. Returns u->found. */
+int usage_from_json(enum usage_api api, const char *body, size_t len, struct usage *u);
+
+/* A server-sent event stream read as it arrives. Lines and events are bounded (256 KiB each): a
+ * longer one is skipped, never held. */
+struct usage_sse {
+	enum usage_api api;
+	char *line, *data;          /* the current line; the current event's data lines */
+	size_t line_len, line_cap, data_len, data_cap;
+	int line_over, data_over, has_data, after_cr;
+	struct usage u;
+};
+void usage_sse_init(struct usage_sse *s, enum usage_api api);
+/* Feed the next piece of the stream (cut anywhere). */
+void usage_sse_feed(struct usage_sse *s, const char *buf, size_t len);
+/* The stream has ended: the usage it carried into *u. Returns u->found. */
+int usage_sse_end(struct usage_sse *s, struct usage *u);
+void usage_sse_release(struct usage_sse *s);
+
+/* Read a request body: its "model" into model (cap bytes, "" when none) and, for an OpenAI POST
+ * to .../chat/completions with "stream": true, set stream_options.include_usage (other
+ * stream_options fields kept). Returns 1 with *new_body (NUL-terminated, the caller frees with
+ * cJSON_free) when the body changed, else 0 and NULL. */
+int usage_request(enum usage_api api, const char *method, const char *path, const char *body,
+		  size_t len, char **new_body, char *model, size_t model_cap);
+
+/* ---- meter.c: the metering proxy --------------------------------------------------------------- */
+
+struct meter_run;   /* one agent process's run key and what its calls are charged to */
+struct meter_proxy; /* one proxied call */
+
+struct meter {
+	void *mhd;                  /* struct MHD_Daemon *, on loopback */
+	void *multi;                /* CURLM *, the upstream calls */
+	int epfd;                   /* epoll set of curl's sockets (polled by the loop) */
+	int64_t curl_at;            /* mono ms curl wants a timeout run; INT64_MAX for none */
+	char host[64];              /* for the agents' URLs */
+	unsigned port;
+	struct town *town;          /* where usage records go (the host's outbox) */
+	struct meter_run *runs;     /* live runs */
+	struct meter_proxy *proxies;
+	size_t nproxies;
+};
+
+/* Listen on host:port (port 0 picks one, written back into m->port); records go through town's
+ * outbox. 0 or -1 (logged). */
+int meter_start(struct meter *m, const char *host, unsigned port, struct town *town);
+/* Close the listener, ending the calls in flight (their answers are cut; they make no record). */
+void meter_stop(struct meter *m);
+/* Add the fds to poll (at most 2) to pfds from n (at most max); returns the new count. */
+size_t meter_pollfds(struct meter *m, struct pollfd *pfds, size_t n, size_t max);
+/* Do whatever is ready: upstream sockets and timers, the listener, records due. */
+void meter_run(struct meter *m);
+int64_t meter_deadline(struct meter *m); /* mono ms */
+
+/* A new run with a fresh random key, live at once: calls under /m/<key>/ go to base_url with
+ * api_key, their records are charged to town/agent/bead and sent with token. NULL when out of
+ * memory or no randomness. The caller owns one reference, given back with meter_run_end. */
+struct meter_run *meter_run_new(struct meter *m, const char *town, const char *agent, const char *bead,
+				const char *base_url, const char *api_key, const char *token);
+/* The agent's token changed: later reports carry the new one. */
+void meter_run_token(struct meter_run *r, const char *token);
+/* Push OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENAI_API_KEY and ANTHROPIC_API_KEY for r. 0 or -1. */
+int meter_env(const struct meter *m, const struct meter_run *r, struct strv *env);
+/* The agent's process has ended: its key is refused from now on, its records are queued at once
+ * (a call still in flight, from something the agent left running, reports when it completes).
+ * Drops the caller's reference; r may be NULL. */
+void meter_run_end(struct meter *m, struct meter_run *r);
 
 /* ---- agents.c: the process table --------------------------------------------------------------- */
 
@@ -184,11 +272,14 @@ struct agent {
 	cJSON *events;                     /* array waiting to be sent */
 	int nevents;
 	struct start *pending;             /* a start to run once this process has ended */
+	struct meter_run *run;             /* its metered model calls; NULL when not metered */
 };
 
 struct host_config {
 	char listen_host[64];
 	unsigned port;
+	char meter_host[64];               /* the metering proxy's listener */
+	unsigned meter_port;
 	char state[HOST_PATH_MAX];         /* absolute */
 	char town_url[1024];
 	char gt[HOST_PATH_MAX];
@@ -203,6 +294,7 @@ struct host {
 	struct agent *agents;
 	size_t nagents;
 	struct town town;
+	struct meter meter;
 	void *mhd;                         /* struct MHD_Daemon * */
 };
 

@@ -1,11 +1,13 @@
 /*
  * main.c - gastown-host: options, signals and the loop.
  *
- * One thread. The loop polls MHD's epoll fd and every agent's output pipes with ppoll, the only
- * place where SIGCHLD, SIGTERM and SIGINT are unblocked, so a signal always wakes it and never
- * lands anywhere else. HTTP handlers, reaping and timers all run from here, so the agent table
- * needs no lock. Calls to the town block (3 s to connect, 10 s at most): the town is local or
- * close, and a start does its slow git work in the agent's own process, not here.
+ * One thread. The loop polls MHD's epoll fd, the metering proxy's two (its listener's, and the
+ * epoll set of its upstream sockets) and every agent's output pipes with ppoll, the only place
+ * where SIGCHLD, SIGTERM and SIGINT are unblocked, so a signal always wakes it and never lands
+ * anywhere else. HTTP handlers, proxied calls, reaping and timers all run from here, so the agent
+ * table needs no lock. Calls to the town block (3 s to connect, 10 s at most): the town is local or
+ * close, and a start does its slow git work in the agent's own process, not here. Proxied model
+ * calls never block: they may take minutes.
  * NEEDSWORK: a town that hangs on every call would slow the HTTP side to one answer per 10 s;
  * curl's multi interface would remove that at the cost of a state machine per call.
  */
@@ -42,9 +44,11 @@ static int usage(FILE *to)
 {
 	fprintf(to,
 		"usage: gastown-host [--listen HOST:PORT] [--state DIR] [--town-url URL]\n"
-		"                    [--secret-file FILE] [--gt PATH] [--heartbeat-ms N]\n\n"
+		"                    [--secret-file FILE] [--gt PATH] [--heartbeat-ms N]\n"
+		"                    [--meter-listen HOST:PORT]\n\n"
 		"Runs a town's agents on this machine (docs/container-protocol.md).\n"
 		"  --listen        address to listen on (default 127.0.0.1:8789; port 0 picks one)\n"
+		"  --meter-listen  the metering proxy for the agents' model calls (default 127.0.0.1:0)\n"
 		"  --state         where clones, worktrees and tokens live (default ./.state/host)\n"
 		"  --town-url      the town's base URL (default $GASTOWN_URL or http://127.0.0.1:8787)\n"
 		"  --secret-file   the container secret (default $GASTOWN_CONTAINER_SECRET)\n"
@@ -86,20 +90,21 @@ static int load_secret(struct host_config *cfg, const char *file)
 	return 0;
 }
 
-static int parse_listen(struct host_config *cfg, const char *arg)
+/* HOST:PORT into host (64 bytes) and *port. */
+static int parse_listen(char host[64], unsigned *port_out, const char *arg)
 {
 	const char *colon = strrchr(arg, ':');
 	char *end;
 	long port;
 
-	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof cfg->listen_host)
+	if (!colon || colon == arg || (size_t)(colon - arg) >= 64)
 		return -1;
 	port = strtol(colon + 1, &end, 10);
 	if (*end || end == colon + 1 || port < 0 || port > 65535)
 		return -1;
-	memcpy(cfg->listen_host, arg, (size_t)(colon - arg));
-	cfg->listen_host[colon - arg] = '\0';
-	cfg->port = (unsigned)port;
+	memcpy(host, arg, (size_t)(colon - arg));
+	host[colon - arg] = '\0';
+	*port_out = (unsigned)port;
 	return 0;
 }
 
@@ -109,7 +114,7 @@ static int parse_options(struct host_config *cfg, int argc, char **argv)
 		{"listen", required_argument, 0, 'l'}, {"state", required_argument, 0, 's'},
 		{"town-url", required_argument, 0, 'u'}, {"secret-file", required_argument, 0, 'k'},
 		{"gt", required_argument, 0, 'g'}, {"heartbeat-ms", required_argument, 0, 'b'},
-		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+		{"meter-listen", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	const char *state = "./.state/host", *secret_file = NULL, *url = getenv("GASTOWN_URL");
 	char *end;
@@ -118,12 +123,20 @@ static int parse_options(struct host_config *cfg, int argc, char **argv)
 
 	snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
 	cfg->port = 8789;
+	snprintf(cfg->meter_host, sizeof cfg->meter_host, "127.0.0.1");
+	cfg->meter_port = 0;
 	cfg->heartbeat_ms = 15000;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			if (parse_listen(cfg, optarg) < 0) {
+			if (parse_listen(cfg->listen_host, &cfg->port, optarg) < 0) {
 				fprintf(stderr, "gastown-host: --listen wants HOST:PORT, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (parse_listen(cfg->meter_host, &cfg->meter_port, optarg) < 0) {
+				fprintf(stderr, "gastown-host: --meter-listen wants HOST:PORT, not '%s'\n", optarg);
 				return 2;
 			}
 			break;
@@ -183,28 +196,30 @@ static int64_t clamp_wait(int64_t wait, int64_t deadline, int64_t now)
 /* One turn: wait for something to do (at most a second), then do it. */
 static void loop_once(struct host *h, const sigset_t *waitmask)
 {
-	static const size_t max = 1 + 2 * HOST_MAX_AGENTS;
-	struct pollfd pfds[1 + 2 * HOST_MAX_AGENTS];
-	struct agent *owners[1 + 2 * HOST_MAX_AGENTS];
+	enum { MAX = 3 + 2 * HOST_MAX_AGENTS }; /* the server, the meter's two, the agents' pipes */
+	struct pollfd pfds[MAX];
+	struct agent *owners[MAX];
 	int64_t now = mono_ms(), wait = 1000, mhd = server_timeout(h);
 	struct timespec ts;
-	size_t n;
+	size_t n, first_agent;
 	int ready;
 
 	pfds[0] = (struct pollfd){.fd = server_fd(h), .events = POLLIN};
-	owners[0] = NULL;
-	n = agents_pollfds(h, pfds, owners, 1, max);
+	first_agent = meter_pollfds(&h->meter, pfds, 1, MAX);
+	n = agents_pollfds(h, pfds, owners, first_agent, MAX);
 	if (mhd >= 0 && mhd < wait)
 		wait = mhd;
 	wait = clamp_wait(wait, agents_deadline(h), now);
 	wait = clamp_wait(wait, town_deadline(&h->town), now);
+	wait = clamp_wait(wait, meter_deadline(&h->meter), now);
 	ts.tv_sec = wait / 1000;
 	ts.tv_nsec = (wait % 1000) * 1000000;
 	ready = ppoll(pfds, n, &ts, waitmask);
 	if (ready > 0)
-		for (size_t i = 1; i < n; i++)
+		for (size_t i = first_agent; i < n; i++)
 			if (pfds[i].revents)
 				agent_on_readable(h, owners[i], pfds[i].fd);
+	meter_run(&h->meter);
 	server_run(h);
 	agents_reap(h);
 	agents_tick(h);
@@ -250,19 +265,23 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a dead agent's stdin is an EPIPE, not our death */
 
-	if (server_start(h) < 0) {
+	if (server_start(h) < 0 || meter_start(&h->meter, h->cfg.meter_host, h->cfg.meter_port, &h->town) < 0) {
+		server_stop(h);
 		town_release(&h->town);
 		curl_global_cleanup();
 		free(h);
 		return 1;
 	}
+	h->cfg.meter_port = h->meter.port;
 	host_log("listening on http://%s:%u (state %s, town %s, gt %s)", h->cfg.listen_host, h->cfg.port,
 		 h->cfg.state, h->cfg.town_url, h->cfg.gt);
+	host_log("metering proxy on http://%s:%u", h->meter.host, h->meter.port);
 	while (!stop_requested)
 		loop_once(h, &waitmask);
 
 	host_log("shutting down");
 	server_stop(h);
+	meter_stop(&h->meter); /* calls in flight are cut: their agents are about to stop */
 	agents_shutdown(h);
 	h->town.retry_at = 0;
 	town_drain(&h->town); /* one last try at the reports of the agents just stopped */

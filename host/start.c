@@ -14,6 +14,8 @@
 #define COMMAND_MAX (64 * 1024)
 #define PROMPT_MAX (100 * 1024) /* an environment string may be 128 KiB at most (Linux) */
 #define GIT_URL_MAX 2048
+#define LLM_URL_MAX 2048
+#define LLM_KEY_MAX 4096
 
 extern char **environ;
 
@@ -98,6 +100,45 @@ static int parse_runtime(struct start *s, struct herr *e)
 		return -1;
 	if (!s->command || !*s->command)
 		return herr_set(e, 400, "invalid", "runtime.command", "runtime.command is required");
+	return 0;
+}
+
+/* A string with no control character (it ends up in a header or an environment variable). */
+static int no_controls(const char *v, const char *field, struct herr *e)
+{
+	for (const char *p = v; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return herr_set(e, 400, "invalid", field, "%s has a control character", field);
+	return 0;
+}
+
+/* llm: the town's model gateway, which the metering proxy forwards the agent's calls to. */
+static int parse_llm(struct start *s, struct herr *e)
+{
+	const cJSON *llm = get(s->root, "llm");
+	const char *url;
+
+	if (!llm || cJSON_IsNull(llm))
+		return 0;
+	if (!cJSON_IsObject(llm))
+		return herr_set(e, 400, "invalid", "llm", "llm must be an object or null");
+	if (opt_str(llm, "base_url", "llm.base_url", LLM_URL_MAX, &s->llm_base_url, e) < 0 ||
+	    opt_str(llm, "api_key", "llm.api_key", LLM_KEY_MAX, &s->llm_api_key, e) < 0 ||
+	    opt_str(llm, "model", "llm.model", 200, &s->llm_model, e) < 0)
+		return -1;
+	url = s->llm_base_url;
+	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+	    strlen(url) <= (size_t)(url[4] == 's' ? 8 : 7))
+		return herr_set(e, 400, "invalid", "llm.base_url", "llm.base_url must be an http(s) URL");
+	if (strpbrk(url, " ?#"))
+		return herr_set(e, 400, "invalid", "llm.base_url", "llm.base_url may have no space, query or fragment");
+	if (!s->llm_api_key || !*s->llm_api_key)
+		return herr_set(e, 400, "invalid", "llm.api_key", "llm.api_key is required");
+	if (s->llm_model && !*s->llm_model)
+		s->llm_model = NULL;
+	if (no_controls(url, "llm.base_url", e) < 0 || no_controls(s->llm_api_key, "llm.api_key", e) < 0 ||
+	    no_controls(s->llm_model, "llm.model", e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -222,9 +263,8 @@ static int parse_body(struct start *s, struct herr *e)
 	    opt_str(s->root, "model", "model", 200, &s->model, e) < 0)
 		return -1;
 	/* The model ends up in a trailer: one line of it. */
-	for (const char *m = s->model; m && *m; m++)
-		if ((unsigned char)*m < 0x20 || *m == 0x7f)
-			return herr_set(e, 400, "invalid", "model", "model has a control character");
+	if (no_controls(s->model, "model", e) < 0 || parse_llm(s, e) < 0)
+		return -1;
 	if (strcmp(s->role, "refinery") == 0 && review && !cJSON_IsNull(review)) {
 		if (parse_review(s, review, e) < 0)
 			return -1;
@@ -333,15 +373,21 @@ cJSON *start_spec(const struct host_config *cfg, const struct start *s, const st
 
 /* The host's environment is the agent's, less what is the host's own (its secret, the user's
  * token, GASTOWN_*) and the GIT_* variables that would point git elsewhere. Runtimes such as
- * claude need HOME and their own keys, hence not PATH alone. */
-static int inherited(const char *var)
+ * claude need HOME and their own keys, hence not PATH alone; but a metered run's model calls go
+ * through the proxy, with no key of the user's beside them. */
+static int inherited(const char *var, int metered)
 {
+	static const char *const metered_vars[] = {"OPENAI_BASE_URL=", "OPENAI_API_KEY=", "ANTHROPIC_BASE_URL=",
+						   "ANTHROPIC_API_KEY=", "ANTHROPIC_AUTH_TOKEN="};
 	static const char *const keep_git[] = {"GIT_SSH=", "GIT_SSH_COMMAND=", "GIT_ASKPASS=",
 					       "GIT_SSL_CAINFO=", "GIT_SSL_CAPATH=", "GIT_CONFIG_GLOBAL=",
 					       "GIT_CONFIG_NOSYSTEM="};
 
 	if (strncmp(var, "GASTOWN_", 8) == 0)
 		return 0;
+	for (size_t i = 0; metered && i < sizeof metered_vars / sizeof metered_vars[0]; i++)
+		if (strncmp(var, metered_vars[i], strlen(metered_vars[i])) == 0)
+			return 0;
 	if (strncmp(var, "GIT_", 4) != 0)
 		return 1;
 	for (size_t i = 0; i < sizeof keep_git / sizeof keep_git[0]; i++)
@@ -351,12 +397,12 @@ static int inherited(const char *var)
 }
 
 int start_env(const struct host_config *cfg, const struct start *s, const struct paths *p,
-	      struct strv *env)
+	      int metered, struct strv *env)
 {
 	int rc = 0;
 
 	for (char **e = environ; *e; e++)
-		if (inherited(*e))
+		if (inherited(*e, metered))
 			rc |= strv_push(env, *e);
 	rc |= strv_pushf(env, "GASTOWN_URL=%s", cfg->town_url);
 	rc |= strv_pushf(env, "GASTOWN_TOWN=%s", s->town);
@@ -366,8 +412,8 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 	rc |= strv_pushf(env, "GASTOWN_BRANCH=%s", s->merge ? s->review_branch : s->branch);
 	rc |= strv_pushf(env, "GASTOWN_AGENT_TOKEN_FILE=%s", p->token);
 	rc |= strv_pushf(env, "GASTOWN_PROMPT=%s", s->prompt ? s->prompt : "");
-	if (s->model)
-		rc |= strv_pushf(env, "GASTOWN_MODEL=%s", s->model);
+	if (s->model || s->llm_model)
+		rc |= strv_pushf(env, "GASTOWN_MODEL=%s", s->model ? s->model : s->llm_model);
 	rc |= strv_pushf(env, "GIT_AUTHOR_NAME=%s", s->author_name);
 	rc |= strv_pushf(env, "GIT_AUTHOR_EMAIL=%s", s->author_email);
 	rc |= strv_pushf(env, "GIT_COMMITTER_NAME=%s", s->agent_name);

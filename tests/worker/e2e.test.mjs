@@ -253,3 +253,43 @@ test("the runtime restarting mid-run dispatches nothing twice", { timeout: 90_00
 	assert.equal(events.filter((e) => e.kind === "bead.dispatched").length, 1, JSON.stringify(events.map((e) => [e.kind, e.new])));
 	assert.equal(events.filter((e) => e.kind === "bead.requeued").length, 0);
 });
+
+test("an agent's model calls are metered by the host and charged to the human who slung the work", { timeout: 90_000 }, async (t) => {
+	const s = await setup(t);
+	// A model gateway on loopback answering in the OpenAI shape, with usage.
+	const seen = [];
+	const gateway = createServer((req, res) => {
+		let raw = "";
+		req.on("data", (c) => { raw += c; });
+		req.on("end", () => {
+			seen.push({ url: req.url, auth: req.headers.authorization });
+			res.writeHead(200, { "content-type": "application/json" });
+			res.end(JSON.stringify({ id: "c1", model: "gpt-4o", choices: [{ message: { role: "assistant", content: "ok" } }],
+				usage: { prompt_tokens: 1000, completion_tokens: 200, prompt_tokens_details: { cached_tokens: 0 } } }));
+		});
+	});
+	await new Promise((r) => gateway.listen(0, "127.0.0.1", r));
+	t.after(() => new Promise((r) => gateway.close(r)));
+	assert.equal((await s.api("PATCH", "", { settings: { llm_base_url: `http://127.0.0.1:${gateway.address().port}` },
+		secrets: { llm_api_key: "sk-gateway" } })).status, 200);
+	const call = `curl -sf -H 'content-type: application/json' -H "authorization: Bearer $OPENAI_API_KEY" ` +
+		`-d '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}' "$OPENAI_BASE_URL/chat/completions"`;
+	const id = await s.bead("Think, then write", script(`run ${call}`, `run ${call}`, "write thought.txt", "thought", ".",
+		"commit Add thought.txt", "done"));
+	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
+	await s.until("the bead closes", async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", 60_000);
+	// The gateway saw the town's key, never the run's.
+	assert.equal(seen.length, 2);
+	for (const x of seen) {
+		assert.equal(x.auth, "Bearer sk-gateway");
+		assert.equal(x.url, "/v1/chat/completions");
+	}
+	// Two calls of 1000 in and 200 out at gpt-4o's $2.50/$10 per million: 4,500 microdollars each, Alice's.
+	const costs = await s.until("the usage arrives", async () => {
+		const c = (await s.api("GET", "/costs?by=user&period=day")).data;
+		return c.total.records === 2 ? c : null;
+	}, 20_000);
+	assert.deepEqual(costs.rows.map((r) => [r.key, r.cost_microusd, r.input_tokens, r.output_tokens]), [["alice", 9000, 2000, 400]]);
+	const byBead = (await s.api("GET", "/costs?by=bead&period=all")).data;
+	assert.deepEqual(byBead.rows.map((r) => r.key), [id]);
+});
