@@ -23,8 +23,9 @@ async function orgTown(mf, H, town) {
 	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "r", git_url: "https://example.com/r.git" }, H.alice)).status, 201);
 	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "polecat", rig: "r" }, H.alice)).status, 201);
 	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "refinery", rig: "r" }, H.alice)).status, 201);
+	const triage = (await call(mf, "POST", `${T}/agents`, { role: "triage" }, H.alice)).body.data.id;
 	const token = async (agent) => ({ authorization: `Bearer ${(await call(mf, "POST", `${T}/agents/${agent}/token`, undefined, H.alice)).body.data.token}` });
-	return { T, polecat: await token("toast"), refinery: await token("refinery-r") };
+	return { T, polecat: await token("toast"), refinery: await token("refinery-r"), triage, triageToken: await token(triage) };
 }
 
 test("usage lands on the human at the root; budgets stop work; the fleet sums the towns", async (t) => {
@@ -54,6 +55,9 @@ test("usage lands on the human at the root; budgets stop work; the fleet sums th
 	ws.close();
 	r = await call(mf, "POST", `${one.T}/agents/refinery-r/usage`, { records: [record("v1", mr, 2000, 0)] }, one.refinery);
 	assert.equal(r.status, 200, r.text);
+	// Triage looking into Alice's bead: Alice's too (1000 in = 3,000 microdollars).
+	r = await call(mf, "POST", `${one.T}/agents/${one.triage}/usage`, { records: [record("t1", work, 1000, 0)] }, one.triageToken);
+	assert.equal(r.status, 200, r.text);
 	// The same report again counts once.
 	r = await call(mf, "POST", `${one.T}/agents/toast/usage`, { records: [record("p1", work, 1000, 1000)] }, one.polecat);
 	assert.deepEqual(r.body.data, { accepted: 0, duplicates: 1 });
@@ -63,10 +67,12 @@ test("usage lands on the human at the root; budgets stop work; the fleet sums th
 	assert.equal(r.status, 200, r.text);
 
 	const byUser = (await call(mf, "GET", `${one.T}/costs?by=user&period=week`, undefined, H.vic)).body.data;
-	assert.deepEqual(byUser.rows.map((x) => [x.key, x.cost_microusd]), [["alice", 24000]]); // 18,000 + 6,000
-	assert.equal(byUser.total.cost_microusd, 24000);
+	assert.deepEqual(byUser.rows.map((x) => [x.key, x.cost_microusd]), [["alice", 27000]]); // 18,000 + 6,000 + 3,000
+	assert.equal(byUser.total.cost_microusd, 27000);
 	const byBead = (await call(mf, "GET", `${one.T}/costs?by=bead&period=all`, undefined, H.vic)).body.data;
-	assert.deepEqual(byBead.rows.map((x) => [x.key, x.cost_microusd]), [[work, 24000]]);
+	assert.deepEqual(byBead.rows.map((x) => [x.key, x.cost_microusd]), [[work, 27000]]);
+	const byAgent = (await call(mf, "GET", `${one.T}/costs?by=agent&period=day`, undefined, H.vic)).body.data;
+	assert.deepEqual(byAgent.rows.map((x) => x.key).sort(), [one.triage, "refinery-r", "toast"].sort());
 	assert.equal((await call(mf, "GET", `${one.T}/costs?by=nothing`, undefined, H.vic)).status, 400);
 	assert.equal((await call(mf, "GET", `${one.T}/costs`, undefined, {})).status, 401);
 
@@ -97,8 +103,8 @@ test("usage lands on the human at the root; budgets stop work; the fleet sums th
 		const f = await call(mf, "GET", "/api/orgs/acme/fleet?period=week", undefined, H.alice);
 		return f.status === 200 && f.body.data.towns.length === 2 && f.body.data.users.length === 2 ? f.body.data : null;
 	}, { timeoutMs: 20_000, everyMs: 250 });
-	assert.deepEqual(Object.fromEntries(fleet.users.map((u) => [u.user, u.cost_microusd])), { alice: 24018, bob: 47_000_000 });
-	assert.deepEqual(Object.fromEntries(fleet.towns.map((x) => [x.town, x.cost_microusd])), { "acme-one": 24018, "acme-two": 47_000_000 });
+	assert.deepEqual(Object.fromEntries(fleet.users.map((u) => [u.user, u.cost_microusd])), { alice: 27018, bob: 47_000_000 });
+	assert.deepEqual(Object.fromEntries(fleet.towns.map((x) => [x.town, x.cost_microusd])), { "acme-one": 27018, "acme-two": 47_000_000 });
 	assert.equal(fleet.users.find((u) => u.user === "bob").rigs, 1);
 	// Members who are not admins see no fleet; outsiders learn nothing.
 	assert.equal((await call(mf, "GET", "/api/orgs/acme/fleet", undefined, H.bob)).status, 403);
