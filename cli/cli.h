@@ -15,6 +15,7 @@ struct cli {
 	int json;          /* print raw JSON instead of text */
 	const char *town;  /* --town or $GASTOWN_TOWN, NULL if neither */
 	const char *agent; /* --agent or $GASTOWN_AGENT, NULL if neither */
+	const char *org;   /* --org or $GASTOWN_ORG, NULL if neither (a command's own --org wins) */
 	int as_agent;      /* the token is an agent's ($GASTOWN_AGENT_TOKEN_FILE or _TOKEN is set) */
 };
 
@@ -25,6 +26,17 @@ int cmd_bead(struct cli *cli, int argc, char **argv);
 int cmd_convoy(struct cli *cli, int argc, char **argv);
 int cmd_mail(struct cli *cli, int argc, char **argv);
 int cmd_feed(struct cli *cli, int argc, char **argv);
+
+/* cost_cmds.c: money. A town's costs, budgets and prices (cli->town), an organization's fleet and
+ * teams (--org or cli->org). Amounts are typed in dollars ("5", "12.50", at most 6 decimals) and
+ * sent as integer microdollars, converted exactly; money prints as dollars with at least the cents.
+ * Each prints the answer (text, or the data with --json) or the error, and returns the exit
+ * status: 0, 1 for a refused or failed call, 2 for a bad argument (a bad amount included). */
+int cmd_costs(struct cli *cli, int argc, char **argv);
+int cmd_budget(struct cli *cli, int argc, char **argv);
+int cmd_price(struct cli *cli, int argc, char **argv);
+int cmd_fleet(struct cli *cli, int argc, char **argv);
+int cmd_team(struct cli *cli, int argc, char **argv);
 
 /* agent_cmds.c: what an agent running in its worktree tells the town, and `gt sling`. The agent is
  * cli->agent; each call reads the agent's token again (token_load_agent). The functions print

@@ -197,24 +197,36 @@ static const struct command commands[] = {
 	{"done", cmd_done, "done [--summary TEXT]  (polecat) push HEAD to origin as $GASTOWN_BRANCH, report the bead done"},
 	{"escalate", cmd_escalate, "escalate low|medium|high|critical TITLE [--body TEXT] [--bead ID]\n"
 				   "                         raise an escalation (an agent's is about its bead)"},
+	{"costs", cmd_costs, "costs [--by user|rig|convoy|model|agent|bead|town] [--day|--week|--month|--all] [--date D]\n"
+			     "                         what the town spent (today by default), in dollars and tokens"},
+	{"budget", cmd_budget, "budget list | set SCOPE KEY DOLLARS [--soft PCT] | rm SCOPE KEY\n"
+			       "                         spending limits: rig-day, convoy, user-day, user-week, town-month (KEY town)"},
+	{"price", cmd_price, "price list | set MODEL IN OUT [CACHE_READ [CACHE_WRITE]] | rm MODEL\n"
+			     "                         what a model costs, in dollars per million tokens"},
+	{"fleet", cmd_fleet, "fleet [--org ORG] [--day|--week|--month] [--date D]\n"
+			     "                         an organization's towns, people, rigs and teams: cost, velocity, rework"},
+	{"team", cmd_team, "team set USER TEAM [--org ORG] | rm USER [--org ORG]\n"
+			   "                         which team a member's work counts for in the fleet"},
 	{"script", cmd_script, "script [--file PATH]   (agent) follow the ```gt-script block of my bead"},
 };
 
 static int usage(FILE *to)
 {
-	fprintf(to, "usage: gt [--url URL] [--town TOWN] [--agent ID] [--json] <command> [options]\n\ncommands:\n");
+	fprintf(to, "usage: gt [--url URL] [--town TOWN] [--org ORG] [--agent ID] [--json] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(to, "  %s\n", commands[i].usage);
 	fprintf(to, "\nThe server is $GASTOWN_URL (default http://127.0.0.1:8787), the town --town or "
-		    "$GASTOWN_TOWN;\nthe token is $GASTOWN_TOKEN or the one `gt login` saved. An agent is --agent or\n"
-		    "$GASTOWN_AGENT, with the token in $GASTOWN_AGENT_TOKEN_FILE (read on every call).\n");
+		    "$GASTOWN_TOWN,\nthe organization --org or $GASTOWN_ORG; the token is $GASTOWN_TOKEN or the one "
+		    "`gt login` saved.\nAn agent is --agent or $GASTOWN_AGENT, with the token in "
+		    "$GASTOWN_AGENT_TOKEN_FILE (read on every call).\n");
 	return to == stderr ? 2 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct cli cli = {.url = getenv("GASTOWN_URL") ? getenv("GASTOWN_URL") : "http://127.0.0.1:8787",
-			  .town = getenv("GASTOWN_TOWN"), .agent = getenv("GASTOWN_AGENT")};
+			  .town = getenv("GASTOWN_TOWN"), .agent = getenv("GASTOWN_AGENT"),
+			  .org = getenv("GASTOWN_ORG")};
 	char url[2048];
 	int i = 1, rc;
 
@@ -226,6 +238,8 @@ int main(int argc, char **argv)
 			cli.url = argv[++i];
 		else if (strcmp(argv[i], "--town") == 0 && i + 1 < argc)
 			cli.town = argv[++i];
+		else if (strcmp(argv[i], "--org") == 0 && i + 1 < argc)
+			cli.org = argv[++i];
 		else if (strcmp(argv[i], "--agent") == 0 && i + 1 < argc)
 			cli.agent = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)

@@ -104,7 +104,7 @@ int fleet_timer_fired(struct call *c, const char *key)
 	cJSON_AddItemToObject(body, "costs", list);
 	st = db_prepare(c->db,
 		"SELECT CAST(closed_ms / 86400000 AS INTEGER) AS day, requested_by, coalesce(rig, ''), count(*),"
-		" sum(reviews > 0 OR reopened), sum(reviews = 0 AND reopened = 0) FROM beads"
+		" sum(reviews > 0 OR reopened), sum(reviews = 0 AND reopened = 0 AND close_reason LIKE 'merged%') FROM beads"
 		" WHERE status = 'closed' AND closed_ms >= ?1 * 86400000.0"
 		" AND type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
 		" GROUP BY 1, 2, 3 ORDER BY 1 DESC LIMIT 5000", &c->err);

@@ -91,7 +91,7 @@ async function setup(t, settings = {}) {
 			throw new Error(`${what}: ${err.message}\n${await dump()}`);
 		}
 	};
-	return { dir, base, api, bead, env, restartHost, restartWorker, until, originLog: (fmt) => git(dir, "--git-dir", "origin.git", "log", "main", `--format=${fmt}`) };
+	return { dir, base, api, bead, env, restartHost, restartWorker, until, dump, originLog: (fmt) => git(dir, "--git-dir", "origin.git", "log", "main", `--format=${fmt}`) };
 }
 
 test("a slung convoy runs to landing: dispatch, commits with dual attribution, review, merge", { timeout: 120_000 }, async (t) => {
@@ -156,20 +156,21 @@ test("a killed host loses nothing: the bead returns to open and runs again once 
 	const id = await s.bead("Two halves", script("write one.txt", "one", ".", "commit First half", "status first half done",
 		"sleep 4", "write two.txt", "two", ".", "commit Second half", "done"));
 	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
-	await eventually(async () => {
+	await s.until("the first half is done", async () => {
 		const bead = (await s.api("GET", `/beads/${id}`)).data;
 		return bead.worked_by && (await s.api("GET", `/agents/${bead.worked_by}`)).data.status === "first half done";
-	}, { timeoutMs: 30_000, everyMs: 200 });
+	}, 30_000);
+	// The host dies with its agent and comes back at once, knowing nothing of the run: the agent
+	// is silent for longer than lost_after_s, so the town takes the bead back and starts it again.
 	await s.env.host.kill();
-	// Silent for longer than lost_after_s: the town takes the bead back.
-	await eventually(async () => {
+	await s.restartHost();
+	await s.until("the town takes the bead back", async () => {
 		const events = (await s.api("GET", `/beads/${id}/events`)).data.events;
 		return events.some((e) => e.kind === "bead.requeued" && /presumed lost/.test(e.new ?? ""));
-	}, { timeoutMs: 30_000, everyMs: 250 });
-	await s.restartHost();
-	await eventually(async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", { timeoutMs: 60_000, everyMs: 500 });
+	}, 30_000);
+	await s.until("the bead closes", async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", 60_000);
 	const subjects = s.originLog("%s").split("\n");
-	assert.equal(subjects.filter((x) => x === "First half").length, 1, subjects.join("\n"));
+	assert.equal(subjects.filter((x) => x === "First half").length, 1, `${subjects.join("\n")}\n${await s.dump()}`);
 	assert.ok(subjects.includes("Second half"));
 });
 
