@@ -4,6 +4,7 @@
 // escalation, a viewer cannot touch a budget, and the organization's fleet sums its towns.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createServer } from "node:http";
 import { SignJWT } from "jose";
 import { call, eventually, startWorker } from "./harness.mjs";
 
@@ -109,4 +110,44 @@ test("usage lands on the human at the root; budgets stop work; the fleet sums th
 	// Members who are not admins see no fleet; outsiders learn nothing.
 	assert.equal((await call(mf, "GET", "/api/orgs/acme/fleet", undefined, H.bob)).status, 403);
 	assert.equal((await call(mf, "GET", "/api/orgs/acme/fleet", undefined, await as("olga"))).status, 404);
+});
+
+test("a budget at its limit holds back dispatch with one escalation, and raising it resumes work", async (t) => {
+	// A stand-in container that records the starts the town asks for.
+	const starts = [];
+	const container = createServer((req, res) => {
+		let raw = "";
+		req.on("data", (c) => { raw += c; });
+		req.on("end", () => {
+			if (req.url.endsWith("/start")) starts.push(JSON.parse(raw).bead.id);
+			res.writeHead(202, { "content-type": "application/json" });
+			res.end('{"data":{"state":"starting"}}');
+		});
+	});
+	await new Promise((r) => container.listen(0, "127.0.0.1", r));
+	t.after(() => new Promise((r) => container.close(r)));
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET, GASTOWN_CONTAINER_SECRET: "costs-container-secret-0123456789abcdef",
+		GASTOWN_AGENT_HOST_URL: `http://127.0.0.1:${container.address().port}` } });
+	t.after(() => mf.dispose());
+	const H = { alice: await as("alice") };
+	const T = "/api/towns/held";
+	assert.equal((await call(mf, "POST", T, { name: "Held" }, H.alice)).status, 201);
+	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "r", git_url: "https://example.com/r.git" }, H.alice)).status, 201);
+	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "polecat", rig: "r" }, H.alice)).status, 201);
+	const polecat = { authorization: `Bearer ${(await call(mf, "POST", `${T}/agents/toast/token`, undefined, H.alice)).body.data.token}` };
+	const spent = (await call(mf, "POST", `${T}/beads`, { title: "Spent" }, H.alice)).body.data.id;
+	assert.equal((await call(mf, "PUT", `${T}/budgets/rig-day/r`, { limit_microusd: 10000 }, H.alice)).status, 200);
+	const used = await call(mf, "POST", `${T}/agents/toast/usage`, { records: [record("x1", spent, 1000, 1000, { cost_microusd: 12000 })] }, polecat);
+	assert.equal(used.status, 200, used.text);
+	// Work on the rig is ready, but the rig's day is spent: ticks pass and nothing starts.
+	const ready = (await call(mf, "POST", `${T}/beads`, { title: "Ready", rig: "r" }, H.alice)).body.data.id;
+	await new Promise((r) => setTimeout(r, 6500));
+	assert.deepEqual(starts, []);
+	const esc = (await call(mf, "GET", `${T}/escalations`, undefined, H.alice)).body.data;
+	assert.equal(esc.filter((e) => e.title === "Budget rig-day:r reached: raise it?").length, 1, JSON.stringify(esc.map((e) => e.title)));
+	// Raised: the next tick starts it.
+	assert.equal((await call(mf, "PUT", `${T}/budgets/rig-day/r`, { limit_microusd: 50000 }, H.alice)).status, 200);
+	await eventually(() => starts.includes(ready), { timeoutMs: 10_000, everyMs: 100 });
+	const feed = (await call(mf, "GET", `${T}/events?limit=200`, undefined, H.alice)).body.data.events.map((e) => e.kind);
+	for (const kind of ["budget.set", "budget.reached", "bead.dispatched"]) assert.ok(feed.includes(kind), kind);
 });
