@@ -296,11 +296,33 @@ static int store(struct call *c, const char *agent, struct usage *u)
 	return 1;
 }
 
+/* The budgets a record is charged under: its rig's, its requester's, the town's, and each of its
+ * convoys'. */
+static int check_budgets(struct call *c, const struct usage *u)
+{
+	for (int k = 0; k < (u->nconvoys ? u->nconvoys : 1); k++)
+		if (budget_after_usage(c, k ? NULL : u->rig, u->nconvoys ? u->convoys[k] : NULL, k ? NULL : u->requested_by,
+				       u->day) < 0)
+			return -1;
+	return 0;
+}
+
+/* Two records fall under the same budgets: one check after the last of them is enough. */
+static int same_budgets(const struct usage *a, const struct usage *b)
+{
+	if (a->day != b->day || a->nconvoys != b->nconvoys || strcmp(a->rig, b->rig) || strcmp(a->requested_by, b->requested_by))
+		return 0;
+	for (int k = 0; k < a->nconvoys; k++)
+		if (strcmp(a->convoys[k], b->convoys[k]))
+			return 0;
+	return 1;
+}
+
 int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates)
 {
 	const cJSON *r;
-	int i = 0, rc;
-	struct usage u;
+	int i = 0, rc, pending = 0;
+	struct usage u, last; /* last: the newest stored record whose budgets are still to be checked */
 
 	*accepted = *duplicates = 0;
 	if (!cJSON_IsArray(records))
@@ -331,11 +353,16 @@ int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *a
 			(*accepted)++;
 		else
 			(*duplicates)++;
-		for (int k = 0; rc && k < (u.nconvoys ? u.nconvoys : 1); k++)
-			if (budget_after_usage(c, k ? NULL : u.rig, u.nconvoys ? u.convoys[k] : NULL, k ? NULL : u.requested_by,
-					       u.day) < 0)
-				return -1;
+		if (!rc)
+			continue;
+		if (pending && !same_budgets(&last, &u) && check_budgets(c, &last) < 0)
+			return -1;
+		last = u;
+		last.id = NULL; /* its buffer ends with this iteration; the check needs no id */
+		pending = 1;
 	}
+	if (pending && check_budgets(c, &last) < 0)
+		return -1;
 	return *accepted ? (costs_push_ticker(c) < 0 || fleet_soon(c) < 0 ? -1 : 0) : 0;
 }
 

@@ -38,18 +38,8 @@ int fleet_soon(struct call *c)
 {
 	char org[129];
 	int rc = owning_org(c, org, sizeof org);
-	sqlite3_stmt *st;
 
-	if (rc <= 0)
-		return rc;
-	st = db_prepare(c->db,
-		"INSERT INTO timers(kind, key, due_ms) VALUES ('fleet', 'org', ?1)"
-		" ON CONFLICT(kind, key) DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_double(st, 1, c->now_ms + REPORT_DELAY_MS);
-	c->alarm_dirty = 1;
-	return db_step_done(c->db, st, &c->err);
+	return rc <= 0 ? rc : timer_set_earlier(c, "fleet", "org", c->now_ms + REPORT_DELAY_MS);
 }
 
 /* A "user/rig" key of the daily totals as a row [day, user, rig, cost]. */
@@ -257,12 +247,32 @@ static cJSON *rows(struct call *c, const char *sql, int64_t from, int64_t to, co
 	return list;
 }
 
+/* Every town's cost rows and closed rows of the period, as one set of (town, user, rig, cost,
+ * closed, reworked, first_pass): each section of the fleet groups it its own way. */
+#define FLEET_ROWS \
+	"(SELECT town, user, rig, cost_microusd AS cost, 0 AS closed, 0 AS reworked, 0 AS first_pass FROM fleet_costs" \
+	" WHERE day BETWEEN ?1 AND ?2 UNION ALL" \
+	" SELECT town, user, rig, 0, closed, reworked, first_pass FROM fleet_closed WHERE day BETWEEN ?1 AND ?2) f"
+#define SUMS " sum(cost), sum(closed), sum(reworked), sum(first_pass) "
+
+static const struct {
+	const char *name, *sql;
+	const char *const cols[8];
+} parts[] = {
+	{"towns", "SELECT town," SUMS "FROM " FLEET_ROWS " GROUP BY town ORDER BY 2 DESC, 1",
+	 {"town", "cost_microusd", "closed", "reworked", "first_pass", NULL}},
+	{"users", "SELECT user, sum(cost), count(DISTINCT CASE WHEN cost > 0 THEN town || '/' || rig END),"
+		  " sum(closed), sum(reworked), sum(first_pass) FROM " FLEET_ROWS " GROUP BY user ORDER BY 2 DESC, 1 LIMIT 500",
+	 {"user", "cost_microusd", "rigs", "closed", "reworked", "first_pass", NULL}},
+	{"rigs", "SELECT town, rig," SUMS "FROM " FLEET_ROWS " GROUP BY town, rig ORDER BY 1, 2 LIMIT 1000",
+	 {"town", "rig", "cost_microusd", "closed", "reworked", "first_pass", NULL}},
+	{"teams", "SELECT coalesce(t.team, '(no team)')," SUMS "FROM " FLEET_ROWS
+		  " LEFT JOIN member_teams t ON t.user_id = f.user GROUP BY 1 ORDER BY 1",
+	 {"team", "cost_microusd", "closed", "reworked", "first_pass", NULL}},
+};
+
 cJSON *fleet_json(struct call *c, const char *period, int64_t day)
 {
-	static const char *const town_cols[] = {"town", "cost_microusd", "closed", "reworked", "first_pass", NULL};
-	static const char *const user_cols[] = {"user", "cost_microusd", "rigs", "closed", "reworked", "first_pass", NULL};
-	static const char *const rig_cols[] = {"town", "rig", "cost_microusd", "closed", "reworked", "first_pass", NULL};
-	static const char *const team_cols[] = {"team", "cost_microusd", "closed", "reworked", "first_pass", NULL};
 	int64_t from, to, today = costs_day_of(c->now_ms);
 	cJSON *out, *part;
 	char d[16];
@@ -280,34 +290,11 @@ cJSON *fleet_json(struct call *c, const char *period, int64_t day)
 	cJSON_AddStringToObject(out, "from", d);
 	costs_format_date(to, d, sizeof d);
 	cJSON_AddStringToObject(out, "to", d);
-#define COSTS(keycols, group) \
-	"SELECT " keycols ", sum(cost), sum(closed), sum(reworked), sum(first_pass) FROM (" \
-	" SELECT town, user, rig, cost_microusd AS cost, 0 AS closed, 0 AS reworked, 0 AS first_pass FROM fleet_costs" \
-	"  WHERE day BETWEEN ?1 AND ?2 UNION ALL" \
-	" SELECT town, user, rig, 0, closed, reworked, first_pass FROM fleet_closed WHERE day BETWEEN ?1 AND ?2)" \
-	" GROUP BY " group
-	if (!(part = rows(c, COSTS("town", "town ORDER BY 2 DESC, 1"), from, to, town_cols, days)))
-		goto fail;
-	cJSON_AddItemToObject(out, "towns", part);
-	if (!(part = rows(c, "SELECT user, sum(cost), count(DISTINCT CASE WHEN cost > 0 THEN town || '/' || rig END),"
-			     " sum(closed), sum(reworked), sum(first_pass) FROM ("
-			     " SELECT town, user, rig, cost_microusd AS cost, 0 AS closed, 0 AS reworked, 0 AS first_pass"
-			     "  FROM fleet_costs WHERE day BETWEEN ?1 AND ?2 UNION ALL"
-			     " SELECT town, user, rig, 0, closed, reworked, first_pass FROM fleet_closed WHERE day BETWEEN ?1 AND ?2)"
-			     " GROUP BY user ORDER BY 2 DESC, 1 LIMIT 500", from, to, user_cols, days)))
-		goto fail;
-	cJSON_AddItemToObject(out, "users", part);
-	if (!(part = rows(c, COSTS("town, rig", "town, rig ORDER BY 1, 2 LIMIT 1000"), from, to, rig_cols, days)))
-		goto fail;
-	cJSON_AddItemToObject(out, "rigs", part);
-	if (!(part = rows(c, "SELECT coalesce(t.team, '(no team)'), sum(cost), sum(closed), sum(reworked), sum(first_pass) FROM ("
-			     " SELECT user, cost_microusd AS cost, 0 AS closed, 0 AS reworked, 0 AS first_pass"
-			     "  FROM fleet_costs WHERE day BETWEEN ?1 AND ?2 UNION ALL"
-			     " SELECT user, 0, closed, reworked, first_pass FROM fleet_closed WHERE day BETWEEN ?1 AND ?2) f"
-			     " LEFT JOIN member_teams t ON t.user_id = f.user GROUP BY 1 ORDER BY 1", from, to, team_cols, days)))
-		goto fail;
-	cJSON_AddItemToObject(out, "teams", part);
-#undef COSTS
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (!(part = rows(c, parts[i].sql, from, to, parts[i].cols, days)))
+			goto fail;
+		cJSON_AddItemToObject(out, parts[i].name, part);
+	}
 	return out;
 fail:
 	cJSON_Delete(out);

@@ -275,6 +275,8 @@ int user_id_valid(const char *s);
 #define TIMER_KIND_MAX 32
 #define TIMER_KEY_MAX 160
 int timer_set(struct call *c, const char *kind, const char *key, double due_ms);
+/* The same, but a timer already due sooner keeps its time (many changes, one run). */
+int timer_set_earlier(struct call *c, const char *kind, const char *key, double due_ms);
 /* Run every timer due at c->now_ms (each at most once), deleting it first. */
 int timer_run_due(struct call *c);
 /* Earliest time anything is due (timers, effect deadlines), or 0 for none. */

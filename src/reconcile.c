@@ -32,15 +32,7 @@ struct snapshot {
 
 int reconcile_soon(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"INSERT INTO timers(kind, key, due_ms) VALUES ('tick', 'town', ?1)"
-		" ON CONFLICT(kind, key) DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)", &c->err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_double(st, 1, c->now_ms);
-	c->alarm_dirty = 1;
-	return db_step_done(c->db, st, &c->err);
+	return timer_set_earlier(c, "tick", "town", c->now_ms);
 }
 
 static double setting(struct call *c, const char *path, double def, double min, double max)

@@ -45,6 +45,24 @@ int timer_set(struct call *c, const char *kind, const char *key, double due_ms)
 	return db_step_done(c->db, st, &c->err);
 }
 
+int timer_set_earlier(struct call *c, const char *kind, const char *key, double due_ms)
+{
+	sqlite3_stmt *st;
+
+	if (strlen(kind) >= TIMER_KIND_MAX || strlen(key) >= TIMER_KEY_MAX)
+		return err_set(&c->err, ERR_INVALID, "key", "timer keys are at most %d bytes", TIMER_KEY_MAX - 1);
+	st = db_prepare(c->db,
+		"INSERT INTO timers(kind, key, due_ms) VALUES (?, ?, ?)"
+		" ON CONFLICT(kind, key) DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, due_ms);
+	c->alarm_dirty = 1;
+	return db_step_done(c->db, st, &c->err);
+}
+
 static int fire(struct call *c, const char *kind, const char *key)
 {
 	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)

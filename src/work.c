@@ -298,24 +298,21 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 	return work_requeue(c, agent, bead, reason, WORK_FAILED);
 }
 
+static int not_holder(struct call *c, const char *agent, const char *bead)
+{
+	snprintf(c->err.reason, sizeof c->err.reason, "not_holder");
+	return err_set(&c->err, ERR_CONFLICT, "bead", "%s does not hold %s: stop working on it", agent, bead);
+}
+
 int work_heartbeat(struct call *c, const char *agent, const char *bead)
 {
 	int rc;
 
-	if (bead && (rc = holds(c, agent, bead)) <= 0) {
-		if (rc < 0)
-			return -1;
-		snprintf(c->err.reason, sizeof c->err.reason, "not_holder");
-		return err_set(&c->err, ERR_CONFLICT, "bead", "%s does not hold %s: stop working on it", agent, bead);
-	}
+	if (bead && (rc = holds(c, agent, bead)) <= 0)
+		return rc < 0 ? -1 : not_holder(c, agent, bead);
 	return agent_heartbeat(c, agent);
 }
 
-static int not_holder(struct call *c, const char *agent, const char *bead)
-{
-	snprintf(c->err.reason, sizeof c->err.reason, "not_holder");
-	return err_set(&c->err, ERR_CONFLICT, "bead", "%s does not hold %s", agent, bead);
-}
 
 static int set_branch(struct call *c, const char *bead, const char *branch)
 {

@@ -382,6 +382,23 @@ static const char *bearer_of(const cJSON *start_fx)
 	return h;
 }
 
+/* The polecat reports its bead done on branch gt/toast/<id>, with the token its start carried;
+ * the answer's merge request id goes to mr (when given). Returns the HTTP status. */
+static int polecat_done(struct eng *e, const cJSON *start_fx, const char *id, char *mr, size_t mr_len)
+{
+	char body[256];
+	struct t_res r;
+	int status;
+
+	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(start_fx));
+	status = r.status;
+	if (mr && field(cJSON_GetObjectItem(r.body, "data"), "merge_request"))
+		snprintf(mr, mr_len, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request"));
+	t_res_free(&r);
+	return status;
+}
+
 static void done_goes_to_review_and_a_merge_closes_the_work(void)
 {
 	struct eng *e = town_with_rig(0);
@@ -488,11 +505,7 @@ static void a_conflict_sends_the_bead_back_to_its_agent(void)
 		eng_close(e);
 		return;
 	}
-	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
-	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
-	if (field(cJSON_GetObjectItem(r.body, "data"), "merge_request"))
-		snprintf(mr, sizeof mr, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request"));
-	t_res_free(&r);
+	polecat_done(e, f, id, mr, sizeof mr);
 	r = tick_now(e);
 	rfx = effects(&r);
 	t_res_free(&r);
@@ -674,7 +687,7 @@ static void a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge(void)
 	double t0 = t_now;
 	struct eng *e = town_with_rig(0);
 	struct t_res r;
-	char id[48], body[256], meta[256];
+	char id[48], meta[256];
 	cJSON *fx, *b;
 	const cJSON *f, *open_fx, *poll;
 
@@ -696,10 +709,7 @@ static void a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge(void)
 		eng_close(e);
 		return;
 	}
-	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
-	r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
-	CHECK(r.status == 200);
-	t_res_free(&r);
+	CHECK(polecat_done(e, f, id, NULL, 0) == 200);
 	cJSON_Delete(fx);
 	fx = cJSON_CreateArray();
 	advance(e, t_now + 1000, fx);
@@ -743,7 +753,7 @@ static void a_review_without_a_merge_request_goes_back(void)
 {
 	struct eng *e = town_with_rig(0);
 	struct t_res r;
-	char id[48], body[256], path[128], mr[48] = "";
+	char id[48], path[128], mr[48] = "";
 	cJSON *fx, *b;
 	const cJSON *f;
 
@@ -754,11 +764,7 @@ static void a_review_without_a_merge_request_goes_back(void)
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (f) {
-		snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/toast/%s\"}", id, id);
-		r = t_request(e, "POST", "/api/towns/t1/agents/toast/done", body, bearer_of(f));
-		if (field(cJSON_GetObjectItem(r.body, "data"), "merge_request"))
-			snprintf(mr, sizeof mr, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request"));
-		t_res_free(&r);
+		polecat_done(e, f, id, mr, sizeof mr);
 	}
 	/* Someone deletes the merge request before the refinery takes it. */
 	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", mr);
