@@ -142,7 +142,7 @@ $(NATIVE)/gt: $(CLI_SRC) cli/cli.h $(NATIVE)/libgastown.a
 HOST_SRC := $(sort $(wildcard host/*.c))
 $(NATIVE)/gastown-host: $(HOST_SRC) host/host.h $(NATIVE)/libgastown.a
 	@echo "  LD  $@"
-	$(Q)$(CC) $(NATIVE_CFLAGS) -Ihost $(HOST_SRC) $(NATIVE)/libgastown.a -lmicrohttpd -lcurl -lm -o $@
+	$(Q)$(CC) $(NATIVE_CFLAGS) -Ihost $(HOST_SRC) $(NATIVE)/libgastown.a -lmicrohttpd -lwslay -lcurl -lm -o $@
 
 # ---- native tests --------------------------------------------------------------------------------
 TEST_SRC := $(sort $(wildcard tests/native/test_*.c))

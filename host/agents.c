@@ -1,6 +1,7 @@
 /*
  * agents.c - the process table: one entry per agent that has a process, from its start to the
- * moment it is reaped and reported. Starts the agent-run child, turns its output into events,
+ * moment it is reaped and reported. Starts the agent-run child on a terminal of its own (pty.c),
+ * turns its output into events (and passes it on to the dashboard terminals, terminal.c),
  * heartbeats and refreshes its token, stops it (TERM, KILL after 5 s), and reports its end.
  * Runs on the host's single thread: nothing here is shared with another thread.
  */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,12 +45,20 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Also ends the agent's metered run: its key is refused from here on. */
+/* The agent's process group; the process itself while it has not made its session yet. */
+static void kill_group(const struct agent *a, int sig)
+{
+	if (kill(-a->pid, sig) < 0 && errno == ESRCH)
+		kill(a->pid, sig);
+}
+
+/* Also ends the agent's metered run (its key is refused from here on) and its terminals. */
 static void agent_free(struct host *h, struct agent *a)
 {
 	meter_run_end(&h->meter, a->run);
-	close_fd(&a->in_fd);
-	close_fd(&a->out_fd);
+	terminal_agent_ended(h, a);
+	scrollback_free(&a->sb);
+	close_fd(&a->pty_fd);
 	close_fd(&a->err_fd);
 	close_fd(&a->log_fd);
 	cJSON_Delete(a->events);
@@ -101,34 +111,39 @@ static void event_push(struct host *h, struct agent *a, const char *type, char *
 		flush_events(h, a);
 }
 
+/* Events are a readable timeline: the terminal's escape sequences, CRs and other controls are
+ * left out (the dashboard terminal gets the raw bytes). An escape cut by a newline ends there. */
 static void line_feed(struct host *h, struct agent *a, struct line_buf *lb, const char *type,
 		      const char *data, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (data[i] == '\n') {
-			if (lb->len && lb->data[lb->len - 1] == '\r')
-				lb->len--;
 			event_push(h, a, type, lb->data, lb->len);
 			lb->len = 0;
+			lb->vt = 0;
+		} else if (!pty_printable(&lb->vt, (unsigned char)data[i])) {
+			continue;
 		} else if (lb->len < HOST_EVENT_TEXT_MAX) {
 			lb->data[lb->len++] = data[i];
 		} /* else: the line is longer than an event's text; its rest is dropped */
 	}
 }
 
-/* Up to four reads from fd; 1 when there may be more to read, 0 at EAGAIN or the end. */
+/* Up to four reads from fd; 1 when there may be more to read, 0 at EAGAIN or the end (EIO on
+ * the terminal: no process has it open any more). */
 static int read_some(struct host *h, struct agent *a, int fd)
 {
-	int is_out = fd == a->out_fd;
+	int is_out = fd == a->pty_fd;
 	struct line_buf *lb = is_out ? &a->out : &a->err;
 	char buf[READ_CHUNK];
 
-	if (fd < 0 || (fd != a->out_fd && fd != a->err_fd))
+	if (fd < 0 || (fd != a->pty_fd && fd != a->err_fd))
 		return 0;
 	/* A few reads at most: one chatty agent must not starve the loop. */
 	for (int i = 0; i < 4; i++) {
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n > 0) {
+			terminal_output(h, a, buf, (size_t)n, !is_out);
 			line_feed(h, a, lb, is_out ? "output" : "error", buf, (size_t)n);
 			continue;
 		}
@@ -140,7 +155,7 @@ static int read_some(struct host *h, struct agent *a, int fd)
 		if (lb->len)
 			event_push(h, a, is_out ? "output" : "error", lb->data, lb->len);
 		lb->len = 0;
-		close_fd(is_out ? &a->out_fd : &a->err_fd);
+		close_fd(is_out ? &a->pty_fd : &a->err_fd);
 		return 0;
 	}
 	return 1;
@@ -154,7 +169,7 @@ void agent_on_readable(struct host *h, struct agent *a, int fd)
 size_t agents_pollfds(struct host *h, struct pollfd *pfds, struct agent **owners, size_t n, size_t max)
 {
 	for (struct agent *a = h->agents; a; a = a->next) {
-		int fds[2] = {a->out_fd, a->err_fd};
+		int fds[2] = {a->pty_fd, a->err_fd};
 		for (int i = 0; i < 2; i++) {
 			if (fds[i] < 0 || n >= max)
 				continue;
@@ -235,19 +250,26 @@ static int write_files(const struct host *h, const struct start *s, struct agent
 	return 0;
 }
 
-/* Only async-signal-safe calls between fork and exec. */
-static void exec_child(const struct host *h, int in[2], int out[2], int err[2], char **argv, char **envp)
+/* Only async-signal-safe calls between fork and exec. The child leads a session of its own (so
+ * its process group is its pid, for kill_group) with the terminal's slave as its controlling
+ * terminal, stdin and stdout; stderr stays a pipe so that it is still told apart ("error"). */
+static void exec_child(const struct host *h, int slave, int err[2], char **argv, char **envp)
 {
 	sigset_t none;
 
-	setpgid(0, 0);
+	/* The host's handlers are no use here: a TERM before the exec must end the child. */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		_exit(HOST_EXIT_PREPARE);
 	/* Agents live and die with their host, as they do with a container: an agent left running by
 	 * a killed host would go on working on a bead the town has taken back. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+	if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(err[1], 2) < 0)
 		_exit(HOST_EXIT_PREPARE);
 	/* Nothing else of ours (sockets to the town, the listening socket) reaches the agent. */
 	close_range(3, ~0U, 0);
@@ -257,7 +279,7 @@ static void exec_child(const struct host *h, int in[2], int out[2], int err[2], 
 
 static int spawn(struct host *h, const struct start *s, struct agent *a, struct herr *e)
 {
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+	int master = -1, slave = -1, err[2] = {-1, -1};
 	char *argv[] = {"gastown-host", "agent-run", a->paths.spec, NULL};
 	struct strv env = {0};
 	pid_t pid = -1;
@@ -267,8 +289,12 @@ static int spawn(struct host *h, const struct start *s, struct agent *a, struct 
 		herr_set(e, 500, "internal", NULL, "out of memory");
 		goto done;
 	}
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		fail_errno(e, "cannot create", "pipes");
+	if (pty_open(&master, &slave) < 0) {
+		fail_errno(e, "cannot open", "a terminal");
+		goto done;
+	}
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		fail_errno(e, "cannot create", "a pipe");
 		goto done;
 	}
 	pid = fork();
@@ -277,22 +303,19 @@ static int spawn(struct host *h, const struct start *s, struct agent *a, struct 
 		goto done;
 	}
 	if (pid == 0)
-		exec_child(h, in, out, err, argv, env.v);
-	setpgid(pid, pid); /* also here: a TERM may come before the child has run */
+		exec_child(h, slave, err, argv, env.v);
+	/* No setpgid(pid, pid) here: the child makes a session, which a group leader cannot. Until it
+	 * has, kill_group signals it alone. */
 	a->pid = pid;
-	a->in_fd = in[1];
-	a->out_fd = out[0];
+	a->pty_fd = master;
 	a->err_fd = err[0];
-	in[1] = out[0] = err[0] = -1;
-	fcntl(a->in_fd, F_SETFL, O_NONBLOCK);
-	fcntl(a->out_fd, F_SETFL, O_NONBLOCK);
+	master = err[0] = -1;
 	fcntl(a->err_fd, F_SETFL, O_NONBLOCK);
 done:
-	for (int i = 0; i < 2; i++) {
-		close_fd(&in[i]);
-		close_fd(&out[i]);
-		close_fd(&err[i]);
-	}
+	close_fd(&master);
+	close_fd(&slave); /* the child's now: the terminal reads EIO once no process has it open */
+	close_fd(&err[0]);
+	close_fd(&err[1]);
 	strv_clear(&env);
 	return pid > 0 ? 0 : -1;
 }
@@ -304,7 +327,7 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 
 	if (!a)
 		return herr_set(e, 500, "internal", NULL, "out of memory");
-	a->in_fd = a->out_fd = a->err_fd = a->log_fd = -1;
+	a->pty_fd = a->err_fd = a->log_fd = -1;
 	snprintf(a->town, sizeof a->town, "%s", s->town);
 	snprintf(a->id, sizeof a->id, "%s", s->agent);
 	snprintf(a->bead, sizeof a->bead, "%s", s->bead);
@@ -385,7 +408,7 @@ void agent_stop(struct host *h, struct agent *a, const char *reason)
 	}
 	if (a->state != AGENT_RUNNING)
 		return;
-	kill(-a->pid, SIGTERM);
+	kill_group(a, SIGTERM);
 	a->state = AGENT_STOPPING;
 	a->kill_at = mono_ms() + HOST_KILL_AFTER_MS;
 	snprintf(a->stop_reason, sizeof a->stop_reason, "stopped: %s", reason);
@@ -394,22 +417,24 @@ void agent_stop(struct host *h, struct agent *a, const char *reason)
 
 int agent_message(struct agent *a, const char *kind, const char *text, struct herr *e)
 {
-	char line[PIPE_BUF];
+	char line[4096]; /* a terminal's line buffer (N_TTY_BUF_SIZE) */
 	size_t len;
 	ssize_t n;
 
-	if (!a || a->state != AGENT_RUNNING || a->in_fd < 0)
+	if (!a || a->state != AGENT_RUNNING || a->pty_fd < 0)
 		return herr_set(e, 404, "not_found", NULL, "the agent is not running");
 	len = (size_t)snprintf(line, sizeof line, "[%s] ", kind);
+	/* One message, one line, and no control character: on a terminal ^C, ^D or ^S would signal
+	 * the agent, end its input or stop its output. */
 	for (const char *p = text; *p && len + 1 < sizeof line; p++)
-		line[len++] = (*p == '\n' || *p == '\r') ? ' ' : *p; /* one message, one line */
+		line[len++] = ((unsigned char)*p < 0x20 || *p == 0x7f) ? ' ' : *p;
 	len = text_clean(line, len, sizeof line - 2);
 	line[len++] = '\n';
-	/* At most PIPE_BUF bytes: the write is whole or not at all, never half a line. */
-	n = write(a->in_fd, line, len);
+	/* A terminal takes a line this short whole unless its input is full (64 KiB unread). */
+	n = write(a->pty_fd, line, len);
 	if (n == (ssize_t)len)
 		return 0;
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
 		return herr_set(e, 503, "busy", NULL, "the agent is not reading its input");
 	return herr_set(e, 404, "not_found", NULL, "the agent no longer reads its input");
 }
@@ -485,14 +510,14 @@ void agents_reap(struct host *h)
 			return;
 		a = agent_by_pid(h, si.si_pid);
 		if (a)
-			kill(-a->pid, SIGTERM); /* whatever it left running in its group */
+			kill_group(a, SIGTERM); /* whatever it left running in its group */
 		while (waitpid(si.si_pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (!a)
 			continue;
-		/* What is still in the pipes is part of its output (bounded: something it left behind
-		 * may hold the pipe open and keep writing). */
-		for (int i = 0; i < 64 && read_some(h, a, a->out_fd); i++)
+		/* What is still in the terminal and the pipe is part of its output (bounded: something it
+		 * left behind may hold them open and keep writing). */
+		for (int i = 0; i < 64 && read_some(h, a, a->pty_fd); i++)
 			;
 		for (int i = 0; i < 64 && read_some(h, a, a->err_fd); i++)
 			;
@@ -538,7 +563,7 @@ void agents_tick(struct host *h)
 	for (struct agent *a = h->agents; a; a = a->next) {
 		if (a->state == AGENT_STOPPING && a->kill_at && mono_ms() >= a->kill_at) {
 			host_log("%s (pid %ld) did not end after TERM: KILL", a->id, (long)a->pid);
-			kill(-a->pid, SIGKILL);
+			kill_group(a, SIGKILL);
 			a->kill_at = 0;
 		}
 		if (a->state == AGENT_RUNNING && mono_ms() >= a->next_heartbeat)

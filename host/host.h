@@ -5,11 +5,13 @@
  * Two kinds of process run this binary:
  *   - the host itself (main.c): one thread, one poll loop over the HTTP server (libmicrohttpd in
  *     external epoll mode), the metering proxy (a second daemon, and libcurl's multi interface for
- *     its upstream calls), the agents' output pipes and the timers; calls to the town are blocking
- *     libcurl calls with short timeouts, made from that same loop;
+ *     its upstream calls), the agents' terminals and stderr pipes, the dashboard terminals attached
+ *     to them (WebSockets, terminal.c) and the timers; calls to the town are blocking libcurl calls
+ *     with short timeouts, made from that same loop;
  *   - `gastown-host agent-run SPEC`, the agent's own process (child.c): prepares the rig clone and
  *     the worktree, then execs the runtime in place, or performs a refinery merge (refinery.c).
- *     Its stdout and stderr are the agent's output; so the git work of a start never blocks the host.
+ *     Its terminal (a PTY) and its stderr are the agent's output; so the git work of a start never
+ *     blocks the host.
  */
 #ifndef GASTOWN_HOST_H
 #define GASTOWN_HOST_H
@@ -32,6 +34,10 @@
 #define HOST_KILL_AFTER_MS 5000  /* TERM, then KILL after this long */
 #define HOST_MAX_AGENTS 256      /* processes one host runs at a time */
 #define HOST_PATH_MAX 1024       /* every path the host builds stays below this */
+#define HOST_PTY_COLS 120        /* an agent's terminal until a viewer resizes it */
+#define HOST_PTY_ROWS 32
+#define HOST_SCROLLBACK (64 * 1024) /* raw terminal output kept per agent for late viewers */
+#define HOST_TERMINALS_MAX 32    /* dashboard terminals attached at once, over all agents */
 
 /* Exit status of `agent-run` when it could not prepare the worktree or exec the runtime. */
 #define HOST_EXIT_PREPARE 125
@@ -244,14 +250,37 @@ int meter_env(const struct meter *m, const struct meter_run *r, struct strv *env
  * Drops the caller's reference; r may be NULL. */
 void meter_run_end(struct meter *m, struct meter_run *r);
 
+/* ---- pty.c: the agent's terminal ---------------------------------------------------------------- */
+
+/* A new pseudo-terminal: *master non-blocking, both close-on-exec, the slave without echo and
+ * HOST_PTY_COLS x HOST_PTY_ROWS. 0, or -1 with errno. */
+int pty_open(int *master, int *slave);
+int pty_resize(int master, unsigned cols, unsigned rows); /* TIOCSWINSZ: 0 or -1 */
+/* Whether byte c of a terminal's output is readable text (1) or part of an escape sequence or a
+ * control character (0). *state carries the sequence across calls: 0 to start. */
+int pty_printable(unsigned char *state, unsigned char c);
+
+/* ---- wsaccept.c: the WebSocket handshake --------------------------------------------------------- */
+
+/* Sec-WebSocket-Accept for a Sec-WebSocket-Key (at most 80 bytes). 0, or -1 when too long. */
+int ws_accept(const char *key, char out[29]);
+
 /* ---- agents.c: the process table --------------------------------------------------------------- */
 
 enum agent_state { AGENT_RUNNING, AGENT_STOPPING };
 
-/* The line being read from one pipe; what a line has past HOST_EVENT_TEXT_MAX bytes is dropped. */
+/* The line being read from the terminal or the stderr pipe, escape sequences and control
+ * characters left out; what a line has past HOST_EVENT_TEXT_MAX bytes is dropped. */
 struct line_buf {
 	char data[HOST_EVENT_TEXT_MAX + 1];
 	size_t len;
+	unsigned char vt;                  /* pty_printable's state */
+};
+
+/* The last HOST_SCROLLBACK bytes of an agent's raw output, a ring (buf NULL until the first). */
+struct scrollback {
+	unsigned char *buf;
+	size_t start, len;
 };
 
 struct agent {
@@ -261,7 +290,8 @@ struct agent {
 	struct paths paths;
 	enum agent_state state;
 	pid_t pid;                         /* also the process group */
-	int in_fd, out_fd, err_fd;         /* -1 once closed */
+	int pty_fd;                        /* the PTY's master: its input and output; -1 once closed */
+	int err_fd;                        /* its stderr (a pipe: "error" events); -1 once closed */
 	int log_fd;
 	int64_t started_ms;                /* wall */
 	int64_t next_heartbeat, flush_at, kill_at, refresh_at; /* mono; 0 = none */
@@ -269,6 +299,7 @@ struct agent {
 	int64_t token_expires_ms;          /* wall, 0 when unknown */
 	char stop_reason[256];
 	struct line_buf out, err;
+	struct scrollback sb;
 	cJSON *events;                     /* array waiting to be sent */
 	int nevents;
 	struct start *pending;             /* a start to run once this process has ended */
@@ -289,10 +320,14 @@ struct host_config {
 	int64_t heartbeat_ms;
 };
 
+struct term;
+
 struct host {
 	struct host_config cfg;
 	struct agent *agents;
 	size_t nagents;
+	struct term *terms;                /* the attached dashboard terminals (terminal.c) */
+	size_t nterms;
 	struct town town;
 	struct meter meter;
 	void *mhd;                         /* struct MHD_Daemon * */
@@ -304,12 +339,12 @@ struct agent *agent_find(struct host *h, const char *town, const char *id);
 int agent_start(struct host *h, struct start *s, struct herr *e);
 /* TERM the agent's process group (KILL follows after 5 s); a pending start is dropped. */
 void agent_stop(struct host *h, struct agent *a, const char *reason);
-/* Write "[kind] text\n" on the agent's stdin; 0, or -1 with e set (404, 503). */
+/* Write "[kind] text\n" on the agent's terminal (its input); 0, or -1 with e set (404, 503). */
 int agent_message(struct agent *a, const char *kind, const char *text, struct herr *e);
-/* Add the agents' open output pipes to pfds from index n (at most max in all), owners[i] the
- * agent of pfds[i]; returns the new count. */
+/* Add the agents' open terminals and stderr pipes to pfds from index n (at most max in all),
+ * owners[i] the agent of pfds[i]; returns the new count. */
 size_t agents_pollfds(struct host *h, struct pollfd *pfds, struct agent **owners, size_t n, size_t max);
-/* Read what the agent's pipe fd has for us (never frees the agent). */
+/* Read what the agent's terminal or pipe fd has for us (never frees the agent). */
 void agent_on_readable(struct host *h, struct agent *a, int fd);
 /* Reap ended processes: report them and start what was waiting. */
 void agents_reap(struct host *h);
@@ -318,6 +353,30 @@ void agents_tick(struct host *h);
 int64_t agents_deadline(const struct host *h); /* mono ms */
 /* Stop every agent and wait (at most 5 s, then KILL) until all have ended. */
 void agents_shutdown(struct host *h);
+
+/* ---- terminal.c: dashboard terminals over WebSocket ------------------------------------------- */
+
+/* Raw output of agent a (crlf: turn "\n" into "\r\n", for its stderr, which no terminal driver
+ * has seen): into its scrollback and to every terminal attached to it. */
+void terminal_output(struct host *h, struct agent *a, const char *data, size_t n, int crlf);
+/* An upgraded connection (fd, urh: MHD's struct MHD_UpgradeResponseHandle *, extra: what MHD read
+ * past the request) becomes a terminal on town/agent; ro: its input is ignored. The scrollback
+ * goes first. Always takes the connection (closes it when it cannot be served). */
+void terminal_attach(struct host *h, const char *town, const char *agent, int ro, int fd, void *urh,
+		     const char *extra, size_t extra_len);
+/* Agent a's process has ended: its terminals are closed (1000, "agent ended"). */
+void terminal_agent_ended(struct host *h, struct agent *a);
+/* Add the terminals' sockets to pfds from n (at most max in all), owners[i] the terminal of
+ * pfds[i]; returns the new count. */
+size_t terminal_pollfds(struct host *h, struct pollfd *pfds, struct term **owners, size_t n, size_t max);
+void terminal_on_ready(struct host *h, struct term *t, short revents);
+/* Closing handshakes that took too long; the ended terminals are let go. Never during a loop over
+ * pollfds owners: this frees them. */
+void terminal_tick(struct host *h);
+int64_t terminal_deadline(const struct host *h); /* mono ms */
+/* Close every terminal (1001, "host shutting down"), waiting at most a second for the handshakes. */
+void terminal_shutdown(struct host *h);
+void scrollback_free(struct scrollback *sb);
 
 /* ---- server.c: the HTTP routes ------------------------------------------------------------------ */
 

@@ -2,7 +2,8 @@
  * main.c - gastown-host: options, signals and the loop.
  *
  * One thread. The loop polls MHD's epoll fd, the metering proxy's two (its listener's, and the
- * epoll set of its upstream sockets) and every agent's output pipes with ppoll, the only place
+ * epoll set of its upstream sockets), every agent's terminal and stderr pipe and the dashboard
+ * terminals' sockets with ppoll, the only place
  * where SIGCHLD, SIGTERM and SIGINT are unblocked, so a signal always wakes it and never lands
  * anywhere else. HTTP handlers, proxied calls, reaping and timers all run from here, so the agent
  * table needs no lock. Calls to the town block (3 s to connect, 10 s at most): the town is local or
@@ -196,33 +197,42 @@ static int64_t clamp_wait(int64_t wait, int64_t deadline, int64_t now)
 /* One turn: wait for something to do (at most a second), then do it. */
 static void loop_once(struct host *h, const sigset_t *waitmask)
 {
-	enum { MAX = 3 + 2 * HOST_MAX_AGENTS }; /* the server, the meter's two, the agents' pipes */
+	/* The server, the meter's two, the agents' terminals and pipes, the dashboard terminals. */
+	enum { MAX = 3 + 2 * HOST_MAX_AGENTS + HOST_TERMINALS_MAX };
 	struct pollfd pfds[MAX];
 	struct agent *owners[MAX];
+	struct term *terms[MAX];
 	int64_t now = mono_ms(), wait = 1000, mhd = server_timeout(h);
 	struct timespec ts;
-	size_t n, first_agent;
+	size_t n, first_agent, first_term;
 	int ready;
 
 	pfds[0] = (struct pollfd){.fd = server_fd(h), .events = POLLIN};
 	first_agent = meter_pollfds(&h->meter, pfds, 1, MAX);
-	n = agents_pollfds(h, pfds, owners, first_agent, MAX);
+	first_term = agents_pollfds(h, pfds, owners, first_agent, MAX);
+	n = terminal_pollfds(h, pfds, terms, first_term, MAX);
 	if (mhd >= 0 && mhd < wait)
 		wait = mhd;
 	wait = clamp_wait(wait, agents_deadline(h), now);
+	wait = clamp_wait(wait, terminal_deadline(h), now);
 	wait = clamp_wait(wait, town_deadline(&h->town), now);
 	wait = clamp_wait(wait, meter_deadline(&h->meter), now);
 	ts.tv_sec = wait / 1000;
 	ts.tv_nsec = (wait % 1000) * 1000000;
 	ready = ppoll(pfds, n, &ts, waitmask);
-	if (ready > 0)
-		for (size_t i = first_agent; i < n; i++)
+	if (ready > 0) {
+		for (size_t i = first_agent; i < first_term; i++)
 			if (pfds[i].revents)
 				agent_on_readable(h, owners[i], pfds[i].fd);
+		for (size_t i = first_term; i < n; i++)
+			if (pfds[i].revents)
+				terminal_on_ready(h, terms[i], pfds[i].revents);
+	}
 	meter_run(&h->meter);
 	server_run(h);
 	agents_reap(h);
 	agents_tick(h);
+	terminal_tick(h); /* last: it frees the terminals that ended, which terms[] may name */
 	town_drain(&h->town);
 }
 
@@ -280,6 +290,7 @@ int main(int argc, char **argv)
 		loop_once(h, &waitmask);
 
 	host_log("shutting down");
+	terminal_shutdown(h); /* MHD must not stop with an upgraded connection still open */
 	server_stop(h);
 	meter_stop(&h->meter); /* calls in flight are cut: their agents are about to stop */
 	agents_shutdown(h);

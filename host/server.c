@@ -1,13 +1,16 @@
 /*
  * server.c - the host's HTTP side: libmicrohttpd in external epoll mode (the host's loop polls its
  * fd and calls server_run), one route table, the signature checked before any route but /health
- * sees the request. Handlers are thin: parse, call agents.c, answer with the API's envelope.
+ * sees the request. Handlers are thin: parse, call agents.c, answer with the API's envelope. The
+ * terminal route upgrades its connection to a WebSocket and hands the socket to terminal.c.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -19,13 +22,16 @@ struct request {
 	char *body;
 	size_t len, cap;
 	int too_large;
+	/* A terminal's upgrade: what on_upgraded attaches the socket to. */
+	char town[HOST_ID_MAX + 1], agent[HOST_ID_MAX + 1];
+	int ro;
 };
 
 struct route {
 	const char *method;
 	const char *verb; /* NULL: /towns/:town/agents itself */
 	enum MHD_Result (*run)(struct host *h, struct MHD_Connection *c, const char *town,
-			       const char *agent, const struct request *r);
+			       const char *agent, struct request *r);
 };
 
 /* ---- answers ------------------------------------------------------------------------------- */
@@ -100,7 +106,7 @@ static cJSON *parse_object(struct MHD_Connection *c, const struct request *r)
 /* ---- routes -------------------------------------------------------------------------------- */
 
 static enum MHD_Result route_list(struct host *h, struct MHD_Connection *c, const char *town,
-				  const char *agent, const struct request *r)
+				  const char *agent, struct request *r)
 {
 	cJSON *list = cJSON_CreateArray();
 
@@ -122,7 +128,7 @@ static enum MHD_Result route_list(struct host *h, struct MHD_Connection *c, cons
 }
 
 static enum MHD_Result route_start(struct host *h, struct MHD_Connection *c, const char *town,
-				   const char *agent, const struct request *r)
+				   const char *agent, struct request *r)
 {
 	struct start *s = malloc(sizeof *s);
 	struct herr e = {0};
@@ -148,7 +154,7 @@ static enum MHD_Result route_start(struct host *h, struct MHD_Connection *c, con
 }
 
 static enum MHD_Result route_stop(struct host *h, struct MHD_Connection *c, const char *town,
-				  const char *agent, const struct request *r)
+				  const char *agent, struct request *r)
 {
 	cJSON *body = parse_object(c, r), *data;
 	struct agent *a = agent_find(h, town, agent);
@@ -167,7 +173,7 @@ static enum MHD_Result route_stop(struct host *h, struct MHD_Connection *c, cons
 }
 
 static enum MHD_Result route_message(struct host *h, struct MHD_Connection *c, const char *town,
-				     const char *agent, const struct request *r)
+				     const char *agent, struct request *r)
 {
 	cJSON *body = parse_object(c, r), *data;
 	const char *kind, *text;
@@ -192,11 +198,83 @@ static enum MHD_Result route_message(struct host *h, struct MHD_Connection *c, c
 	return respond_data(c, 200, data);
 }
 
+/* ---- the terminal: a WebSocket ------------------------------------------------------------ */
+
+/* Whether header name's comma-separated value has token (any case). */
+static int header_has(struct MHD_Connection *c, const char *name, const char *token)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+	size_t want = strlen(token);
+
+	while (v && *v) {
+		size_t n;
+		v += strspn(v, " \t,");
+		n = strcspn(v, ",");
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n == want && strncasecmp(v, token, n) == 0)
+			return 1;
+		v += strcspn(v, ",");
+	}
+	return 0;
+}
+
+/* A Sec-WebSocket-Key: 16 bytes in base64. */
+static int ws_key_ok(const char *key)
+{
+	return key && strlen(key) == 24 && key[22] == '=' && key[23] == '=' &&
+	       strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") == 22;
+}
+
+/* MHD has sent the 101: the socket is the terminal's from here on. */
+static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra_in,
+			size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct request *r = con_cls;
+
+	(void)c;
+	terminal_attach(cls, r->town, r->agent, r->ro, sock, urh, extra_in, extra_in_size);
+}
+
+static enum MHD_Result route_terminal(struct host *h, struct MHD_Connection *c, const char *town,
+				      const char *agent, struct request *r)
+{
+	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "sec-websocket-key");
+	const char *version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "sec-websocket-version");
+	const char *mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-gastown-terminal-mode");
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char accept[29];
+
+	if (!header_has(c, "upgrade", "websocket") || !header_has(c, "connection", "upgrade") ||
+	    !ws_key_ok(key) || !version || strcmp(version, "13") != 0 || ws_accept(key, accept) < 0)
+		return fail(c, 400, "invalid", "the terminal is a WebSocket (version 13): GET with Upgrade: websocket");
+	/* The town always says; a request that does not is only watching. */
+	if (mode && strcmp(mode, "rw") != 0 && strcmp(mode, "ro") != 0)
+		return fail(c, 400, "invalid", "x-gastown-terminal-mode must be rw or ro");
+	if (!agent_find(h, town, agent))
+		return fail(c, 404, "not_found", "the agent is not running");
+	if (h->nterms >= HOST_TERMINALS_MAX)
+		return fail(c, 503, "busy", "too many terminals are attached to this host");
+	snprintf(r->town, sizeof r->town, "%s", town);
+	snprintf(r->agent, sizeof r->agent, "%s", agent);
+	r->ro = !mode || strcmp(mode, "rw") != 0;
+	resp = MHD_create_response_for_upgrade(on_upgraded, h);
+	if (!resp)
+		return fail(c, 500, "internal", "out of memory");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket"); /* MHD adds Connection */
+	MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
+	ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static const struct route routes[] = {
 	{"GET", NULL, route_list},
 	{"POST", "start", route_start},
 	{"POST", "stop", route_stop},
 	{"POST", "message", route_message},
+	{"GET", "terminal", route_terminal},
 };
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
@@ -222,7 +300,7 @@ static int split_path(const char *url, char *town, char *agent, char *verb)
 }
 
 static enum MHD_Result dispatch(struct host *h, struct MHD_Connection *c, const char *url,
-				const char *method, const struct request *r)
+				const char *method, struct request *r)
 {
 	char town[HOST_ID_MAX + 1], agent[HOST_ID_MAX + 1], verb[16];
 	const char *why = NULL;
@@ -236,9 +314,19 @@ static enum MHD_Result dispatch(struct host *h, struct MHD_Connection *c, const 
 	}
 	if (r->too_large)
 		return fail(c, 413, "too_large", "the body is larger than 1 MiB");
+	/* A GET has no body: the terminal's mode header is signed in its place, so a captured
+	 * read-only request cannot be replayed as a writable one. */
+	const char *mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-gastown-terminal-mode");
+	const char *signed_body = r->body;
+	size_t signed_len = r->len;
+
+	if (strcmp(method, "GET") == 0 && r->len == 0 && mode) {
+		signed_body = mode;
+		signed_len = strlen(mode);
+	}
 	if (sign_check(h->cfg.secret, h->cfg.secret_len,
 		       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-gastown-signature"), method, url,
-		       r->body, r->len, wall_ms(), &why) < 0) {
+		       signed_body, signed_len, wall_ms(), &why) < 0) {
 		struct herr e = {0};
 		host_log("refused %s %s: signature %s", method, url, why);
 		herr_set(&e, 401, "unauthenticated", NULL, "the request is not signed by the town (%s)", why);
@@ -333,8 +421,9 @@ int server_start(struct host *h)
 	}
 	if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127)
 		host_log("warning: listening on %s, not on loopback", host);
-	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)h->cfg.port, NULL, NULL,
-			     on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	/* ALLOW_UPGRADE: the terminals' WebSockets (MHD then also counts them in the limit). */
+	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE, (uint16_t)h->cfg.port,
+			     NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 			     MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, h,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,

@@ -374,9 +374,12 @@ cJSON *start_spec(const struct host_config *cfg, const struct start *s, const st
 /* The host's environment is the agent's, less what is the host's own (its secret, the user's
  * token, GASTOWN_*) and the GIT_* variables that would point git elsewhere. Runtimes such as
  * claude need HOME and their own keys, hence not PATH alone; but a metered run's model calls go
- * through the proxy, with no key of the user's beside them. */
+ * through the proxy, with no key of the user's beside them. The agent's terminal is not the
+ * host's: TERM, COLUMNS, LINES and the pagers are set for it (start_env). */
 static int inherited(const char *var, int metered)
 {
+	static const char *const terminal_vars[] = {"TERM=", "COLUMNS=", "LINES=", "PAGER="};
+
 	static const char *const metered_vars[] = {"OPENAI_BASE_URL=", "OPENAI_API_KEY=", "ANTHROPIC_BASE_URL=",
 						   "ANTHROPIC_API_KEY=", "ANTHROPIC_AUTH_TOKEN="};
 	static const char *const keep_git[] = {"GIT_SSH=", "GIT_SSH_COMMAND=", "GIT_ASKPASS=",
@@ -385,6 +388,9 @@ static int inherited(const char *var, int metered)
 
 	if (strncmp(var, "GASTOWN_", 8) == 0)
 		return 0;
+	for (size_t i = 0; i < sizeof terminal_vars / sizeof terminal_vars[0]; i++)
+		if (strncmp(var, terminal_vars[i], strlen(terminal_vars[i])) == 0)
+			return 0;
 	for (size_t i = 0; metered && i < sizeof metered_vars / sizeof metered_vars[0]; i++)
 		if (strncmp(var, metered_vars[i], strlen(metered_vars[i])) == 0)
 			return 0;
@@ -420,8 +426,14 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 	rc |= strv_pushf(env, "GIT_COMMITTER_EMAIL=%s", s->agent_email);
 	rc |= strv_pushf(env, "GASTOWN_REQUESTED_BY_TRAILER=%s <%s>", s->author_name, s->author_email);
 	rc |= strv_pushf(env, "GASTOWN_AGENT_TRAILER=%s <%s>", s->agent_name, s->agent_email);
-	/* No prompt for credentials (there is no terminal), and no transport that runs commands. */
+	/* No prompt for credentials (nobody answers at the agent's terminal), and no transport that
+	 * runs commands. */
 	rc |= strv_push(env, "GIT_TERMINAL_PROMPT=0");
 	rc |= strv_push(env, "GIT_ALLOW_PROTOCOL=file:git:http:https:ssh");
+	/* Its stdout is a terminal that a dashboard's xterm.js shows; a pager there would wait for
+	 * a key that nobody presses. */
+	rc |= strv_push(env, "TERM=xterm-256color");
+	rc |= strv_push(env, "PAGER=cat");
+	rc |= strv_push(env, "GIT_PAGER=cat");
 	return rc ? -1 : 0;
 }
