@@ -1,6 +1,7 @@
 /*
  * api_mayor.c - /api/towns/:town/mayor/messages (any member: send, and read one's own
- * conversation) and /api/towns/:town/agents/mayor/replies (the Mayor, with its token).
+ * conversation) and /api/towns/:town/agents/mayor/replies (the Mayor, with its token: pieces of a
+ * reply as it is written, marked partial, then the whole reply).
  */
 #include <string.h>
 
@@ -26,7 +27,7 @@ int api_mayor_message(struct call *c)
 	cJSON *context, *d;
 
 	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(b = call_body_object(c)) || read_text(c, b, &text) < 0 ||
-	    mayor_message(c, caller, text, id, sizeof id, &context) < 0)
+	    mayor_message(c, caller, text, cJSON_GetObjectItemCaseSensitive(b, "ui"), id, sizeof id, &context) < 0)
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "id", id);
@@ -48,12 +49,18 @@ int api_mayor_conversation(struct call *c)
 int api_mayor_reply(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
+	const cJSON *partial = cJSON_GetObjectItemCaseSensitive(b, "partial");
 	const char *message, *text;
 
 	if (strcmp(c->who.id, "mayor") != 0)
 		return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "only the Mayor replies to members");
-	if (!b || json_string(b, "message", 1, 64, &message, &c->err) < 0 || read_text(c, b, &text) < 0 ||
-	    mayor_reply(c, message, text) < 0)
+	if (!b || json_string(b, "message", 1, 64, &message, &c->err) < 0 || read_text(c, b, &text) < 0)
+		return -1;
+	if (partial && !cJSON_IsBool(partial))
+		return err_set(&c->err, ERR_INVALID, "partial", "'partial' must be a boolean");
+	if (cJSON_IsTrue(partial))
+		return mayor_reply_delta(c, message, text) < 0 ? -1 : call_reply(c, 202, NULL);
+	if (mayor_reply(c, message, text) < 0)
 		return -1;
 	return call_reply(c, 201, NULL);
 }

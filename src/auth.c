@@ -36,7 +36,7 @@ const char *call_bearer(struct call *c)
 		const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
 
 		if (cJSON_IsString(up) && strcasecmp(up->valuestring, "websocket") == 0 && c->nseg > 0 &&
-		    strcmp(c->seg[c->nseg - 1], "ws") == 0 &&
+		    (strcmp(c->seg[c->nseg - 1], "ws") == 0 || strcmp(c->seg[c->nseg - 1], "terminal") == 0) &&
 		    query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
 			return c->query_token;
 		c->err.code = ERR_NONE; /* a malformed ?token= is just no token */

@@ -114,6 +114,28 @@ int container_message(struct call *c, const char *agent, const char *kind, const
 	return rc;
 }
 
+int container_terminal(struct call *c, const char *agent, int writable)
+{
+	char path[256], url[300], sig[160];
+	cJSON *p, *headers;
+
+	if (!c->cfg->container_secret || !*c->cfg->container_secret)
+		return err_set(&c->err, ERR_CONFLICT, NULL, "this deployment has no container to run agents");
+	snprintf(path, sizeof path, "/towns/%s/agents/%s/terminal", c->cfg->object_id, agent);
+	snprintf(url, sizeof url, "container:%s", path);
+	/* The mode is signed in place of the (absent) body: a watcher's request cannot become a typist's. */
+	if (sign(c, "GET", path, writable ? "rw" : "ro", sig, sizeof sig) < 0)
+		return -1;
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "url", url);
+	headers = cJSON_AddObjectToObject(p, "headers");
+	cJSON_AddStringToObject(headers, "x-gastown-signature", sig);
+	cJSON_AddStringToObject(headers, "x-gastown-terminal-mode", writable ? "rw" : "ro");
+	cJSON_Delete(c->proxy_websocket);
+	c->proxy_websocket = p;
+	return 0;
+}
+
 /* The result of a start decides the run (work.c); stops and messages only need a note when they
  * fail: the health checks catch an agent that keeps running regardless. */
 int container_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)

@@ -274,6 +274,8 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 		rc = meta_item(&sb, "ws_close", c->ws_close), c->ws_close = NULL;
 	if (rc == 0 && c->forward)
 		rc = meta_item(&sb, "forward", c->forward), c->forward = NULL;
+	if (rc == 0 && c->proxy_websocket && c->err.code == ERR_NONE)
+		rc = meta_item(&sb, "proxy_websocket", c->proxy_websocket), c->proxy_websocket = NULL;
 	if (rc == 0)
 		rc = strbuf_addf(&sb, "}");
 	if (rc < 0) {
@@ -292,6 +294,7 @@ static void call_release(struct call *c)
 	cJSON_Delete(c->ws);
 	cJSON_Delete(c->ws_close);
 	cJSON_Delete(c->forward);
+	cJSON_Delete(c->proxy_websocket);
 	cJSON_Delete(c->log);
 }
 

@@ -148,6 +148,7 @@ struct call {
 	cJSON *ws;               /* array of WebSocket frames to send (owned, or NULL) */
 	cJSON *ws_close;         /* array of {tag, code, reason}: sockets to close (owned, or NULL) */
 	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
+	cJSON *proxy_websocket;  /* {"url","headers"}: join this upgrade to a socket opened there (owned) */
 	cJSON *log;              /* array of structured log lines (owned, or NULL) */
 	int trap_after_commit;
 	const char *accept_websocket; /* accept this request's WebSocket upgrade with this tag, or NULL */
@@ -607,6 +608,9 @@ int work_completed(struct call *c, const char *agent, const char *bead, int exit
 int container_runtime_valid(const char *name);
 int container_start(struct call *c, const char *agent, const char *bead);
 int container_stop(struct call *c, const char *agent, const char *reason);
+/* Join the caller's WebSocket upgrade to the agent's terminal in the container (the shim opens the
+ * signed upstream socket and pipes the two); writable: the caller may type, else only watch. */
+int container_terminal(struct call *c, const char *agent, int writable);
 int container_message(struct call *c, const char *agent, const char *kind, const char *text);
 /* Effect results of purpose "container". */
 int container_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
@@ -700,14 +704,23 @@ int escalation_timer_fired(struct call *c, const char *id);
 cJSON *mayor_context(struct call *c, enum role caller);
 /* Store a member's message and deliver it, with its context, to the Mayor's inbox (ERR_CONFLICT
  * without a mayor). *context gets the context block (the caller deletes it). */
-int mayor_message(struct call *c, enum role caller, const char *text, char *id_out, size_t id_len,
-		  cJSON **context);
+int mayor_message(struct call *c, enum role caller, const char *text, const cJSON *ui, char *id_out,
+		  size_t id_len, cJSON **context);
 /* The Mayor answers a message: stored, in the feed, and pushed to the asker's sockets. */
 int mayor_reply(struct call *c, const char *message, const char *text);
+/* A piece of a reply being written: pushed to the asker's sockets as a "mayor.delta" frame. */
+int mayor_reply_delta(struct call *c, const char *message, const char *text);
 /* The Mayor acts on a member's message: its actions in this call are attributed to the author. */
 int mayor_acts_on(struct call *c, const char *message);
 /* The caller's own conversation with the Mayor, newest first. */
 cJSON *mayor_conversation(struct call *c);
+
+/* ---- ui_context.c ------------------------------------------------------------------------------ */
+
+/* Check the dashboard's navigation ring buffer (page, open object, recent actions) and resolve the
+ * objects it names to their state now. *resolved gets {page, open?, recent} (cJSON_Delete), *system
+ * the text block for the Mayor's prompt (free). 0, or -1 with ERR_INVALID naming the field. */
+int ui_context_resolve(struct call *c, const cJSON *ui, cJSON **resolved, char **system);
 
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
@@ -771,6 +784,7 @@ int api_mayor_reply(struct call *c);
 int api_agent_create(struct call *c);
 int api_agent_list(struct call *c);
 int api_agent_get(struct call *c);
+int api_agent_terminal(struct call *c);
 int api_agent_hook(struct call *c);
 int api_agent_unhook(struct call *c);
 int api_agent_token(struct call *c);

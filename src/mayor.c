@@ -6,6 +6,7 @@
  * conversation, sockets and the feed; what the Mayor does on a message is done for its author.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -87,18 +88,30 @@ cJSON *mayor_context(struct call *c, enum role caller)
 	return ctx;
 }
 
-int mayor_message(struct call *c, enum role caller, const char *text, char *id, size_t id_len, cJSON **context)
+int mayor_message(struct call *c, enum role caller, const char *text, const cJSON *ui, char *id, size_t id_len,
+		  cJSON **context)
 {
-	char mail_id[48], *ctx_s, *body_s;
-	cJSON *ctx, *body;
+	char mail_id[48], *ctx_s, *body_s, *system = NULL;
+	cJSON *ctx, *body, *seen = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
 	*context = NULL;
 	if ((rc = agent_exists(c, "mayor")) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_CONFLICT, NULL, "this town has no mayor yet");
-	if (id_new(c, "msg", 8, id, id_len) < 0 || !(ctx = mayor_context(c, caller)))
+	if (ui && ui_context_resolve(c, ui, &seen, &system) < 0)
 		return -1;
+	if (id_new(c, "msg", 8, id, id_len) < 0 || !(ctx = mayor_context(c, caller))) {
+		cJSON_Delete(seen);
+		free(system);
+		return -1;
+	}
+	/* What the member sees rides along as a system block for the Mayor's prompt. */
+	if (seen) {
+		cJSON_AddItemToObject(ctx, "ui", seen);
+		cJSON_AddStringToObject(ctx, "system", system);
+		free(system);
+	}
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "message", id);
 	cJSON_AddStringToObject(body, "text", text);
@@ -159,6 +172,23 @@ int mayor_acts_on(struct call *c, const char *message)
 	if (strcmp(c->who.id, "mayor") != 0)
 		return err_set(&c->err, ERR_FORBIDDEN, "x-gastown-on-message", "only the Mayor acts on members' messages");
 	return author_of(c, message, c->who.requested_by, sizeof c->who.requested_by, "x-gastown-on-message");
+}
+
+/* A piece of a reply still being written: pushed to the asker's sockets only. The final reply
+ * (mayor_reply) carries the whole text and is what the conversation keeps. */
+int mayor_reply_delta(struct call *c, const char *message, const char *text)
+{
+	char author[sizeof c->who.requested_by], tag[sizeof author + 8];
+	cJSON *frame;
+
+	if (author_of(c, message, author, sizeof author, "message") < 0)
+		return -1;
+	frame = cJSON_CreateObject();
+	cJSON_AddStringToObject(frame, "type", "mayor.delta");
+	cJSON_AddStringToObject(frame, "message", message);
+	cJSON_AddStringToObject(frame, "text", text);
+	snprintf(tag, sizeof tag, "user:%s", author);
+	return ws_broadcast(c, tag, frame);
 }
 
 int mayor_reply(struct call *c, const char *message, const char *text)

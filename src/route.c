@@ -77,6 +77,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/completed", api_agent_completed, R_AGENT},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/events", api_agent_events, R_AGENT},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/events", api_agent_events_list, R_USER},
+	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/terminal", api_agent_terminal, R_USER},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/mail", api_agent_mail_send, R_AGENT},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/mail", api_agent_inbox, R_AGENT},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/mail/:mail/read", api_agent_mail_read, R_AGENT},

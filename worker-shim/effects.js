@@ -22,6 +22,14 @@ function containerTarget(env, path, town) {
 	throw new Error("no container: set the AGENT_CONTAINER binding or GASTOWN_AGENT_HOST_URL");
 }
 
+// Open a WebSocket to a container URL the engine signed (an agent's terminal). The Response is the
+// container's own: a webSocket on success, else its error, passed on as it is.
+export async function connectSocket(env, url, headers) {
+	const container = CONTAINER_URL.exec(url);
+	if (!container) throw new Error("sockets are opened to the container only");
+	return containerTarget(env, container[1], container[2]).fetch({ method: "GET", headers: { ...headers, upgrade: "websocket" } });
+}
+
 // caller: "<kind>:<id>" of the object making the call, stamped on do:// calls so the callee knows
 // which object asks (a client cannot forge it: the worker never forwards /_internal paths).
 export async function perform(fx, bodyLimit, env, caller) {

@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import wasm from "../build/wasm/gastown.wasm";
 import { BlockStore } from "./blocks.js";
 import { Engine, EngineFatal } from "./engine.js";
-import { perform, readBounded } from "./effects.js";
+import { connectSocket, perform, readBounded } from "./effects.js";
 import { log } from "./log.js";
 import { engineConfig, errorResponse, toResponse } from "./http.js";
 
@@ -128,12 +128,33 @@ export class EngineObject extends DurableObject {
 		};
 		const out = this.#run("request", meta, body.bytes);
 		if (out.failed) return errorResponse(500, "internal", "the request failed and changed nothing");
+		if (out.meta.proxy_websocket) return this.#proxySocket(out.meta.proxy_websocket);
 		if (out.meta.accept_websocket) {
 			const pair = new WebSocketPair();
 			this.ctx.acceptWebSocket(pair[1], out.meta.accept_websocket.tags ?? []);
 			return new Response(null, { status: 101, webSocket: pair[0] });
 		}
 		return toResponse(out);
+	}
+
+	// Join the client's socket to one the engine asked for upstream (an agent's terminal). These
+	// sockets are not hibernatable: the object stays in memory while a terminal is attached.
+	async #proxySocket(p) {
+		let res;
+		try {
+			res = await connectSocket(this.env, p.url, p.headers);
+		} catch (err) {
+			this.#log("warn", "upstream socket failed", { error: String(err) });
+			return errorResponse(502, "unavailable", "the agent's container cannot be reached");
+		}
+		const upstream = res.webSocket;
+		if (!upstream) return new Response(res.body, { status: res.status >= 400 ? res.status : 502, headers: res.headers });
+		const pair = new WebSocketPair();
+		upstream.accept();
+		pair[1].accept();
+		pipeSocket(upstream, pair[1]);
+		pipeSocket(pair[1], upstream);
+		return new Response(null, { status: 101, webSocket: pair[0] });
 	}
 
 	async alarm() {
@@ -180,6 +201,32 @@ export class EngineObject extends DurableObject {
 			// already closed by us (a member removed, a town deleted)
 		}
 	}
+}
+
+// Frames from one socket go to the other, in order; a close on one side closes the other. A binary
+// frame may come as a Blob (a socket opened through Miniflare's outbound fetch): send() would
+// stringify it, so its bytes are read first.
+function pipeSocket(from, to) {
+	let queue = Promise.resolve();
+	from.addEventListener("message", (e) => {
+		queue = queue.then(async () => {
+			try {
+				to.send(e.data instanceof Blob ? await e.data.arrayBuffer() : e.data);
+			} catch {
+				// the other side is closing
+			}
+		});
+	});
+	const close = (code, reason) => {
+		try {
+			to.close(code === 1005 || code === 1006 || !code ? 1000 : code, reason || "closing");
+		} catch {
+			// already closed
+		}
+	};
+	// After the frames still queued: the agent's last output comes before its close.
+	from.addEventListener("close", (e) => { queue = queue.then(() => close(e.code, e.reason)); });
+	from.addEventListener("error", () => { queue = queue.then(() => close(1011, "upstream error")); });
 }
 
 export class TownDO extends EngineObject {
