@@ -65,13 +65,14 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o
 
-.PHONY: help deps native wasm wasm-emcc test test-native test-worker dev bench bench-native clean distclean check-deps
+.PHONY: help deps native wasm wasm-emcc dashboard test test-native test-worker dev bench bench-native clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
 	@echo "make native     build the engine natively (gcc): $(NATIVE)/libgastown.a"
 	@echo "make wasm       build the engine as a wasm32-wasi reactor: $(WASM)/gastown.wasm"
 	@echo "make wasm-emcc  the same engine built with emscripten: $(WASM_EMCC)/gastown.wasm"
+	@echo "make dashboard  the SolidJS dashboard (Vite) into $(BUILD)/dashboard, served by the worker"
 	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make bench      engine and storage figures measured inside workerd"
@@ -172,13 +173,21 @@ $(WASM_EMCC)/gastown.wasm: $(call ENGINE_OBJS,$(WASM_EMCC)) $(call WASM_LAYER,$(
 
 wasm-emcc: $(WASM_EMCC)/gastown.wasm
 
+# ---- dashboard: SolidJS built by Vite into the worker's static assets -------------------------------
+DASH_SRC := $(shell find dashboard -type f -not -name README.md 2>/dev/null)
+$(BUILD)/dashboard/index.html: $(DASH_SRC) package-lock.json | check-deps
+	@echo "  VITE dashboard -> $(BUILD)/dashboard"
+	$(Q)node_modules/.bin/vite build --config dashboard/vite.config.js --logLevel warn
+
+dashboard: $(BUILD)/dashboard/index.html
+
 # ---- tests, dev, bench ---------------------------------------------------------------------------
 test: test-native test-worker
 
-test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host
+test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard/index.html
 	node --test --test-concurrency=1 tests/worker/
 
-dev: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host
+dev: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard/index.html
 	@./scripts/dev.sh
 
 bench: $(WASM)/gastown.wasm

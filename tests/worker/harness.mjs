@@ -1,13 +1,14 @@
 // harness.mjs - starts the real worker (shim + wasm engine) in workerd through Miniflare, with the
 // same Durable Object classes and bindings as wrangler.toml, and small helpers for the tests.
 import { Miniflare } from "miniflare";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 export const OPERATOR = "test-operator-token";
+export const DASHBOARD = join(ROOT, "build/dashboard");
 
 // The entry module comes first: workerd takes the first module as the worker's main.
 const shimModules = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
@@ -34,6 +35,12 @@ export function startWorker(opts = {}) {
 			USER: { className: "UserDO", useSQLite: true },
 		},
 		durableObjectsPersist: opts.persist ?? false,
+		// The dashboard as wrangler.toml serves it: assets first, the API always to the worker.
+		...(existsSync(DASHBOARD) ? { assets: {
+			directory: DASHBOARD,
+			routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/api/*", "/health"] } },
+			assetConfig: { not_found_handling: "single-page-application" },
+		} } : {}),
 		bindings: {
 			GASTOWN_TEST_HOOKS: opts.testHooks === false ? "0" : "1",
 			GASTOWN_ADMIN_TOKEN: OPERATOR,

@@ -1,0 +1,276 @@
+// BeadDetail.jsx - one bead in the side panel: its fields, dependencies, cost, branch and commits,
+// its events, the status history of the agent on it, and (for members) sling and status changes.
+import { For, Show, createSignal, onCleanup } from "solid-js";
+import { errorText, get, patch, post, query, townPath } from "../api.js";
+import { useTown } from "../context.js";
+import { STATUSES, clock, iso, money, statusLabel } from "../format.js";
+import { debounce, loader } from "../load.js";
+import { href } from "../route.js";
+import { record } from "../uictx.js";
+import { describe } from "./Feed.jsx";
+import Panel from "./Panel.jsx";
+import { ErrorBox, Loading } from "./Status.jsx";
+
+function prUrl(metadata) {
+	const pr = metadata?.pull_request;
+	if (typeof pr === "string") return pr;
+	if (pr && typeof pr === "object") return pr.url ?? pr.html_url ?? null;
+	return null;
+}
+
+export default function BeadDetail(props) {
+	const town = useTown();
+	const bead = loader(() => get(townPath(town.id, "beads", props.id)));
+	const events = loader(() => get(townPath(town.id, "beads", props.id, "events") + query({ limit: 500 })));
+	const cost = loader(async () => {
+		const c = await get(townPath(town.id, "costs") + query({ by: "bead", period: "all" }));
+		return c.rows?.find((r) => r.key === props.id) ?? { cost_microusd: 0, records: 0, input_tokens: 0, output_tokens: 0 };
+	});
+	const agent = loader((id) => (id ? get(townPath(town.id, "agents", id)) : null));
+	const [busy, setBusy] = createSignal(false);
+	const [actionErr, setActionErr] = createSignal(null);
+	const [note, setNote] = createSignal("");
+	const [slingRig, setSlingRig] = createSignal("");
+	const [newStatus, setNewStatus] = createSignal("");
+
+	const agentId = () => {
+		const b = bead.data();
+		const known = new Set((town.agents.data() ?? []).map((a) => a.id));
+		return [b?.assignee, b?.worked_by].find((x) => x && known.has(x)) ?? b?.assignee ?? b?.worked_by ?? null;
+	};
+
+	async function loadAll() {
+		const b = await bead.load();
+		events.load();
+		cost.load();
+		if (b) {
+			setSlingRig(b.rig ?? "");
+			setNewStatus(b.status);
+			const a = agentId();
+			if (a) agent.load(a);
+		}
+	}
+	loadAll();
+
+	// Keep up with the socket: this bead's events, its agent's status.
+	const again = debounce(async () => {
+		const b = await bead.load();
+		events.load();
+		if (b) {
+			props.onChanged?.(b);
+			setNewStatus(b.status);
+			const a = agentId();
+			if (a) agent.load(a);
+		}
+	}, 250);
+	const againCost = debounce(() => cost.load(), 500);
+	const off = town.on((f) => {
+		if (f.type === "event" && f.subject === props.id) again();
+		else if (f.type === "event" && f.kind === "agent.status" && f.subject === agentId()) agent.load(f.subject);
+		else if (f.type === "costs") againCost();
+	});
+	onCleanup(() => {
+		off();
+		again.cancel();
+		againCost.cancel();
+	});
+
+	const commits = () => (events.data()?.events ?? []).filter((e) => e.field === "commit" && e.new)
+		.map((e) => ({ sha: e.new, at_ms: e.at_ms, by: e.actor }));
+	const canSling = () => town.canWrite() && ["open", "failed"].includes(bead.data()?.status);
+
+	async function sling() {
+		setBusy(true);
+		setActionErr(null);
+		setNote("");
+		record("clicked sling", "bead", props.id);
+		try {
+			const b = await post(townPath(town.id, "beads", props.id, "sling"), slingRig() ? { rig: slingRig() } : {});
+			bead.set(b);
+			props.onChanged?.(b);
+			setNote(`Slung to rig ${b.rig}. The town starts it on a polecat when it is ready.`);
+			events.load();
+		} catch (e) {
+			setActionErr(e);
+		} finally {
+			setBusy(false);
+		}
+	}
+
+	async function changeStatus(e) {
+		e.preventDefault();
+		if (!newStatus() || newStatus() === bead.data()?.status) return;
+		setBusy(true);
+		setActionErr(null);
+		setNote("");
+		record("changed bead status", "bead", props.id);
+		try {
+			const b = await patch(townPath(town.id, "beads", props.id), { status: newStatus() });
+			bead.set(b);
+			props.onChanged?.(b);
+			setNote(`Status is now ${statusLabel(b.status)}.`);
+			events.load();
+		} catch (x) {
+			setActionErr(x);
+			setNewStatus(bead.data()?.status ?? "");
+		} finally {
+			setBusy(false);
+		}
+	}
+
+	return (
+		<Panel id="bead" title={bead.data()?.title ?? props.id} label="bead" testid="bead-detail" onClose={props.onClose}
+			returnFocus={() => document.querySelector(`[data-testid="bead-${CSS.escape(props.id)}"] a`)}>
+			<Show when={props.warning}><div class="error" role="alert">{props.warning}</div></Show>
+			<ErrorBox error={bead.error()} retry={loadAll} title="Cannot load this bead" />
+			<Show when={bead.data()} fallback={<Show when={!bead.error()}><Loading /></Show>}>
+				{(b) => (
+					<>
+						<p class="bead-line">
+							<code>{b().id}</code>
+							<span class={`badge status-${b().status}`} data-testid="bead-status">{statusLabel(b().status)}</span>
+							<span class="badge type">{b().type}</span>
+							<span class="badge prio">P{b().priority}</span>
+							<Show when={b().held}><span class="badge held">held</span></Show>
+						</p>
+
+						<Show when={town.canWrite()}>
+							<div class="bead-actions">
+								<Show when={canSling()}>
+									<form class="inline-form" onSubmit={(e) => { e.preventDefault(); sling(); }}>
+										<label>
+											<span>Rig</span>
+											<select value={slingRig()} onChange={(e) => setSlingRig(e.currentTarget.value)} data-testid="bead-sling-rig">
+												<option value="">{b().rig ? `its rig (${b().rig})` : "choose a rig"}</option>
+												<For each={town.rigs.data() ?? []}>{(r) => <option value={r.id}>{r.id}</option>}</For>
+											</select>
+										</label>
+										<button type="submit" class="btn" disabled={busy()} data-testid="bead-sling">Sling</button>
+									</form>
+								</Show>
+								<form class="inline-form" onSubmit={changeStatus}>
+									<label>
+										<span>Status</span>
+										<select value={newStatus()} onChange={(e) => setNewStatus(e.currentTarget.value)} data-testid="bead-status-select">
+											<For each={STATUSES}>{(s) => <option value={s}>{statusLabel(s)}</option>}</For>
+										</select>
+									</label>
+									<button type="submit" class="btn secondary" disabled={busy() || newStatus() === b().status}
+										data-testid="bead-status-save">Change</button>
+								</form>
+							</div>
+						</Show>
+						<Show when={actionErr()}><div class="error" role="alert">{errorText(actionErr())}</div></Show>
+						<p class="note" role="status">{note()}</p>
+
+						<dl class="facts">
+							<dt>Requested by</dt><dd>{b().requested_by}</dd>
+							<dt>Created by</dt><dd>{b().created_by} · <time datetime={iso(b().created_ms)}>{clock(b().created_ms)}</time></dd>
+							<dt>Rig</dt><dd>{b().rig ?? "—"}</dd>
+							<dt>Assignee</dt>
+							<dd>
+								<Show when={b().assignee} fallback="—">
+									<a href={href("towns", town.id, "agents", b().assignee)}>{b().assignee}</a>
+								</Show>
+							</dd>
+							<Show when={b().labels?.length}>
+								<dt>Labels</dt><dd><For each={b().labels}>{(l) => <span class="badge label">{l}</span>}</For></dd>
+							</Show>
+							<Show when={b().parent}>
+								<dt>Parent</dt><dd><a href={href("towns", town.id, "beads", b().parent)}>{b().parent}</a></dd>
+							</Show>
+							<dt>Cost</dt>
+							<dd data-testid="bead-cost">
+								<Show when={cost.data()} fallback={cost.error() ? `— (${errorText(cost.error())})` : "…"}>
+									{money(cost.data().cost_microusd)}
+									<Show when={cost.data().records}>
+										<span class="muted small"> · {cost.data().records} model calls, {cost.data().input_tokens} in / {cost.data().output_tokens} out tokens</span>
+									</Show>
+								</Show>
+							</dd>
+							<Show when={b().branch}>
+								<dt>Branch</dt><dd><code class="wrap" data-testid="bead-branch">{b().branch}</code></dd>
+							</Show>
+							<Show when={b().worked_by}>
+								<dt>Worked by</dt><dd><a href={href("towns", town.id, "agents", b().worked_by)}>{b().worked_by}</a></dd>
+							</Show>
+							<Show when={commits().length}>
+								<dt>Commits</dt>
+								<dd>
+									<ul class="plain">
+										<For each={commits()}>{(c) => <li><code title={c.sha}>{c.sha.slice(0, 12)}</code> <span class="muted small">by {c.by}, {clock(c.at_ms)}</span></li>}</For>
+									</ul>
+								</dd>
+							</Show>
+							<Show when={prUrl(b().metadata)}>
+								<dt>Pull request</dt><dd><a href={prUrl(b().metadata)} rel="noreferrer noopener" target="_blank">{prUrl(b().metadata)}</a></dd>
+							</Show>
+							<Show when={b().attempts || b().reviews}>
+								<dt>Runs</dt><dd>{b().attempts} failed attempts · {b().reviews} reviews sent back</dd>
+							</Show>
+							<Show when={b().failure}>
+								<dt>Failure</dt><dd class="bad">{b().failure}</dd>
+							</Show>
+							<Show when={b().retry_ms}>
+								<dt>Retry</dt><dd>not before {clock(b().retry_ms)}</dd>
+							</Show>
+							<Show when={b().close_reason}>
+								<dt>Closed</dt><dd>{b().close_reason}</dd>
+							</Show>
+						</dl>
+
+						<Show when={b().body}>
+							<h3>Description</h3>
+							<pre class="body-text">{b().body}</pre>
+						</Show>
+
+						<h3>Dependencies</h3>
+						<Show when={b().deps?.length} fallback={<p class="empty">None.</p>}>
+							<ul class="deps" data-testid="bead-deps">
+								<For each={b().deps}>
+									{(d) => (
+										<li>
+											<span class="muted">{d.kind}</span>{" "}
+											<a href={href("towns", town.id, "beads", d.id)}>{d.id}</a>{" "}
+											<span class={`badge status-${d.status}`}>{statusLabel(d.status)}</span>
+										</li>
+									)}
+								</For>
+							</ul>
+						</Show>
+
+						<Show when={agentId()}>
+							<h3>Status of {agentId()}</h3>
+							<ErrorBox error={agent.error()} title="Cannot load the agent" />
+							<Show when={agent.data()?.status_history?.length} fallback={<p class="empty">{agent.loading() ? "Loading…" : "No status messages."}</p>}>
+								<ol class="history" data-testid="bead-agent-status">
+									<For each={agent.data().status_history}>
+										{(h) => <li><time datetime={iso(h.at_ms)}>{clock(h.at_ms)}</time> {h.message}</li>}
+									</For>
+								</ol>
+							</Show>
+						</Show>
+
+						<h3>History</h3>
+						<ErrorBox error={events.error()} retry={events.load} title="Cannot load the events" />
+						<Show when={events.data()} fallback={<Show when={!events.error()}><Loading /></Show>}>
+							<Show when={events.data().events.length} fallback={<p class="empty">No events.</p>}>
+								<ol class="history" data-testid="bead-events">
+									<For each={[...events.data().events].reverse()}>
+										{(e) => (
+											<li>
+												<time datetime={iso(e.at_ms)}>{clock(e.at_ms)}</time>{" "}
+												<strong>{e.actor}</strong> {describe(e)}
+												<span class="muted small"> · for {e.requested_by}</span>
+											</li>
+										)}
+									</For>
+								</ol>
+							</Show>
+						</Show>
+					</>
+				)}
+			</Show>
+		</Panel>
+	);
+}
