@@ -65,7 +65,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o
 
-.PHONY: help deps native wasm wasm-emcc dashboard test test-native test-worker dev bench bench-native clean distclean check-deps
+.PHONY: help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -73,6 +73,7 @@ help:
 	@echo "make wasm       build the engine as a wasm32-wasi reactor: $(WASM)/gastown.wasm"
 	@echo "make wasm-emcc  the same engine built with emscripten: $(WASM_EMCC)/gastown.wasm"
 	@echo "make dashboard  the SolidJS dashboard (Vite) into $(BUILD)/dashboard, served by the worker"
+	@echo "make screenshots  the browser test, saving its screenshots into docs/screenshots"
 	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make bench      engine and storage figures measured inside workerd"
@@ -180,6 +181,10 @@ $(BUILD)/dashboard/index.html: $(DASH_SRC) package-lock.json | check-deps
 	$(Q)node_modules/.bin/vite build --config dashboard/vite.config.js --logLevel warn
 
 dashboard: $(BUILD)/dashboard/index.html
+
+# The browser test saves its screenshots under build/screenshots; this refreshes the ones docs show.
+screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard/index.html
+	GASTOWN_SCREENSHOTS=docs/screenshots node --test tests/worker/browser.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
 test: test-native test-worker

@@ -17,7 +17,7 @@ export function record(what, type, id) {
 	const a = { at_ms: Date.now(), what: String(what).slice(0, 80) };
 	if (TYPES.has(type) && id) {
 		a.type = type;
-		a.id = String(id).slice(0, 128);
+		a.id = String(id).slice(0, 64);
 	}
 	actions.push(a);
 	prune(a.at_ms);
@@ -25,12 +25,13 @@ export function record(what, type, id) {
 
 // The object open in the detail panel ({type, id}), or null.
 export function setOpen(obj) {
-	open = obj && TYPES.has(obj.type) && obj.id ? { type: obj.type, id: String(obj.id) } : null;
+	open = obj && TYPES.has(obj.type) && obj.id ? { type: obj.type, id: String(obj.id).slice(0, 64) } : null;
 }
 
 export function snapshot() {
 	prune();
-	const ui = { page: location.hash || "#/", actions: actions.map((a) => ({ ...a })) };
+	// Within the town's limits (page 200, ids 64 characters), or the whole message is refused.
+	const ui = { page: (location.hash || "#/").slice(0, 199), actions: actions.map((a) => ({ ...a })) };
 	if (open) ui.open = { ...open };
 	return ui;
 }
