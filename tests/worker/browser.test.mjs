@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT } from "jose";
@@ -22,6 +23,7 @@ const CHROMIUM = process.env.GASTOWN_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.GASTOWN_SCREENSHOTS ?? join(ROOT, "build/screenshots");
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const seedEnv = { ...process.env, GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.com",
 	GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.com" };
@@ -264,10 +266,62 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	const seen = await outsider.locator("body").innerText();
 	assert.ok(!seen.includes("Say hello") && !seen.includes("Demo Town"), seen);
 
+	// Keyboard only: the board's "New bead" is reachable, its panel opens on Enter with the focus
+	// in it, and Escape closes it and gives the focus back.
+	await page.goto(`${s.base}/#/towns/demo/beads`);
+	await page.getByTestId("new-bead").waitFor();
+	for (let i = 0; i < 30 && !(await page.getByTestId("new-bead").evaluate((el) => el === document.activeElement)); i++)
+		await page.keyboard.press("Tab");
+	await page.keyboard.press("Enter");
+	await page.getByTestId("new-bead-panel").waitFor();
+	assert.ok(await page.getByTestId("new-bead-panel").evaluate((el) => el.contains(document.activeElement)), "focus in the panel");
+	await page.keyboard.press("Escape");
+	await page.getByTestId("new-bead-panel").waitFor({ state: "detached" });
+	await until(() => page.getByTestId("new-bead").evaluate((el) => el === document.activeElement), 2000);
+
+	// axe-core finds no serious or critical WCAG 2 A/AA problem (labels, names, contrast, roles)
+	// on the main pages, at both widths. Its script is injected, hence a context without the CSP.
+	const problems = [];
+	for (const viewport of [DESKTOP, PHONE]) {
+		const ctx = await s.browser.newContext({ viewport, bypassCSP: true });
+		const p = await ctx.newPage();
+		await p.goto(`${s.base}/`);
+		problems.push(...await a11y(p, "sign-in"));
+		await p.getByTestId("signin-token").fill(alice);
+		await p.getByTestId("signin-submit").click();
+		await p.getByRole("heading", { name: "Your towns" }).waitFor();
+		problems.push(...await a11y(p, "towns"));
+		for (const [name, hash, ready] of [["home", "#/towns/demo", `agent-${polecat}`], ["board", `#/towns/demo/beads/${bead}`, "bead-status"],
+			["convoys", "#/towns/demo/convoys", "new-convoy"], ["agent", `#/towns/demo/agents/${polecat}`, "agent-stream"],
+			["terminal", `#/towns/demo/agents/${polecat}/terminal`, "terminal-state"], ["fleet", "#/fleet", "nav-fleet"]]) {
+			await p.goto(`${s.base}/${hash}`);
+			await p.getByTestId(ready).first().waitFor({ state: "attached" });
+			problems.push(...await a11y(p, `${name} at ${viewport.width}px`));
+		}
+		await p.goto(`${s.base}/#/towns/demo/beads`);
+		await p.getByTestId("column-closed").waitFor();
+		if (viewport === PHONE) await p.getByTestId("nav-menu").click();
+		await p.getByTestId("nav-mayor").click();
+		await p.getByTestId("mayor-reply").first().waitFor();
+		problems.push(...await a11y(p, `mayor chat at ${viewport.width}px`));
+		await ctx.close();
+	}
+	assert.deepEqual(problems, [], problems.join("\n"));
+
 	// Nothing failed in the pages but the outsider's refused reads.
 	assert.deepEqual(errors.filter((e) => !/^404 GET \/api\/towns\/demo(\/|$)/.test(e)), [], "no script errors or failed calls");
 	assert.ok(errors.length > 0, "the outsider's reads were refused");
 });
+
+// axe-core's serious and critical WCAG 2 A/AA violations on the page as it is, one line each.
+async function a11y(page, name) {
+	await page.addScriptTag({ path: AXE });
+	const violations = await page.evaluate(async () => (await window.axe.run(document, {
+		runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations
+		.filter((v) => v.impact === "serious" || v.impact === "critical")
+		.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })));
+	return violations.map((v) => `${name}: ${v.id} (${v.help}): ${v.nodes.join(", ")}`);
+}
 
 async function until(fn, timeoutMs) {
 	const end = Date.now() + timeoutMs;

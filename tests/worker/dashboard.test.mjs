@@ -53,6 +53,8 @@ test("dashboard: served as static assets beside the API", async (t) => {
 	assert.equal(unknown.status, 404);
 	assert.equal(unknown.body.error.code, "not_found");
 	assert.equal((await call(mf, "GET", "/api/towns")).status, 401); // the API needs its token as ever
+	// Outside /api the assets answer: they take GET and HEAD only, and never reach the engine.
+	assert.equal((await call(mf, "POST", "/towns/demo/board", "{}")).status, 405);
 });
 
 async function mayorTown(mf, town, owner) {

@@ -132,7 +132,7 @@ test("malformed input gets a JSON error with a stable code and changes nothing",
 		[400, "invalid", await call(mf, "POST", `${town}/_test/alarms`, { key: "a", in_ms: -5 })],
 		[413, "too_large", await call(mf, "PUT", `${town}/_test/kv/k`, new Uint8Array(10 * 1024 * 1024).fill(32))],
 		[404, "not_found", await call(mf, "GET", "/api/no/such/route")], // other paths are the dashboard
-		[404, "not_found", await call(mf, "POST", "/no/such/route")],
+		[404, "not_found", await call(mf, "POST", "/api/no/such/route")],
 		[404, "not_found", await call(mf, "GET", `${town}/no-such-thing`)],
 		[405, "method_not_allowed", await call(mf, "DELETE", `${town}/_test/kv/k`)],
 		[400, "invalid", await call(mf, "GET", "/api/towns/bad.id!/beads")],

@@ -221,7 +221,7 @@ export default function BeadDetail(props) {
 
 						<Show when={b().body}>
 							<h3>Description</h3>
-							<pre class="body-text">{b().body}</pre>
+							<pre class="body-text" tabindex="0" aria-label="Description">{b().body}</pre>
 						</Show>
 
 						<h3>Dependencies</h3>

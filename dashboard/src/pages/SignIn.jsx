@@ -43,7 +43,7 @@ export default function SignIn() {
 				<div id="signin-help" class="help">
 					<p>Paste a bearer token (a JWT) from your identity provider. For local development, start the town with
 						<code>make dev</code>, then make one with:</p>
-					<pre><code>build/native/gt dev-token --user you --name "Your Name"</code></pre>
+					<pre tabindex="0" aria-label="Command for a development token"><code>build/native/gt dev-token --user you --name "Your Name"</code></pre>
 					<p class="muted small">The token stays in this browser (localStorage) until you sign out. It is sent only to this site's API.</p>
 				</div>
 			</main>
