@@ -24,6 +24,16 @@ static int close_sockets(struct call *c, const char *user)
 	return ws_close_tag(c, tag, "no longer a member of this town");
 }
 
+/* A member's role decides whether their terminals may type: after a change they are closed, to be
+ * opened again with the new mode. */
+static int close_terminals(struct call *c, const char *user)
+{
+	char tag[160];
+
+	snprintf(tag, sizeof tag, "terminal:%s", user);
+	return ws_close_tag(c, tag, "your role in this town changed");
+}
+
 /* An organization's town takes its members from the organization, never directly. */
 static int refuse_org_town(struct call *c)
 {
@@ -75,7 +85,8 @@ int api_member_put(struct call *c)
 		return err_set(&c->err, ERR_INVALID, "user_id",
 			       "a user id is 1-128 printable ASCII characters without '/'");
 	if (member_change(c, caller, member_id(c), role, name, email) < 0 ||
-	    (c->cfg->kind == ENG_TOWN && registry_update(c, member_id(c), role_name(role)) < 0) ||
+	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), role_name(role)) < 0 ||
+					   close_terminals(c, member_id(c)) < 0)) ||
 	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 ||
 					  org_registry_update(c, member_id(c), role_name(role)) < 0)))
 		return -1;

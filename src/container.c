@@ -131,6 +131,17 @@ int container_terminal(struct call *c, const char *agent, int writable)
 	headers = cJSON_AddObjectToObject(p, "headers");
 	cJSON_AddStringToObject(headers, "x-gastown-signature", sig);
 	cJSON_AddStringToObject(headers, "x-gastown-terminal-mode", writable ? "rw" : "ro");
+	/* So the shim can close it when the person's access ends or changes (ws_close by tag). */
+	{
+		cJSON *tags = cJSON_AddArrayToObject(p, "tags");
+		char tag[160];
+
+		cJSON_AddItemToArray(tags, cJSON_CreateString("terminal"));
+		snprintf(tag, sizeof tag, "user:%s", c->who.id);
+		cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+		snprintf(tag, sizeof tag, "terminal:%s", c->who.id);
+		cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+	}
 	cJSON_Delete(c->proxy_websocket);
 	c->proxy_websocket = p;
 	return 0;

@@ -338,7 +338,7 @@ int town_delete(struct call *c)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(c->db, &c->err, "read members");
-	if (ws_close_tag(c, "feed", "the town was deleted") < 0)
+	if (ws_close_tag(c, "feed", "the town was deleted") < 0 || ws_close_tag(c, "terminal", "the town was deleted") < 0)
 		return -1;
 	/* An organization's town: the organization forgets it (and pushes it no more members). */
 	{

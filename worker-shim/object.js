@@ -22,6 +22,7 @@ class Rejected extends Error {
 
 export class EngineObject extends DurableObject {
 	static kind = "";
+	#joined = new Set(); // sockets joined upstream (agents' terminals): {tags, close(code, reason)}
 
 	constructor(ctx, env) {
 		super(ctx, env);
@@ -96,8 +97,10 @@ export class EngineObject extends DurableObject {
 		}
 		// Frames go to the socket that sent the message ("self"), to every socket ("all"), or to
 		// the sockets accepted with a tag.
-		if (meta.ws_close) for (const x of meta.ws_close)
+		if (meta.ws_close) for (const x of meta.ws_close) {
 			for (const t of this.ctx.getWebSockets(x.tag)) t.close(x.code, x.reason);
+			for (const j of this.#joined) if (j.tags.includes(x.tag)) j.close(x.code, x.reason);
+		}
 		if (meta.ws) for (const frame of meta.ws) {
 			const targets = frame.to === "self" ? (socket ? [socket] : [])
 				: this.ctx.getWebSockets(frame.to === "all" ? undefined : frame.to);
@@ -152,6 +155,18 @@ export class EngineObject extends DurableObject {
 		const pair = new WebSocketPair();
 		upstream.accept();
 		pair[1].accept();
+		// Kept with the engine's tags, so that a ws_close for them (access ended) reaches it.
+		const joined = {
+			tags: p.tags ?? [],
+			close: (code, reason) => {
+				this.#joined.delete(joined);
+				for (const s of [pair[1], upstream]) try { s.close(code, reason); } catch { /* closed */ }
+			},
+		};
+		this.#joined.add(joined);
+		const forget = () => this.#joined.delete(joined);
+		pair[1].addEventListener("close", forget);
+		upstream.addEventListener("close", forget);
 		pipeSocket(upstream, pair[1]);
 		pipeSocket(pair[1], upstream);
 		return new Response(null, { status: 101, webSocket: pair[0] });

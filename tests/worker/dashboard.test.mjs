@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT } from "jose";
 import { WebSocketServer } from "ws";
-import { DASHBOARD, call, operator, startWorker } from "./harness.mjs";
+import { DASHBOARD, call, eventually, operator, startWorker } from "./harness.mjs";
 
 const SECRET = "dashboard-test-secret-0123456789abcdef-012345";
 const CONTAINER_SECRET = "dashboard-container-secret-0123456789";
@@ -212,11 +212,25 @@ test("terminal: the worker joins a member's socket to the agent's terminal in th
 	ws.close();
 
 	// A viewer watches only; the container is told so.
+	const closed = (sock) => new Promise((r) => sock.addEventListener("close", (e) => r({ code: e.code, reason: e.reason })));
 	const watch = await open(T, vic);
 	assert.equal(watch.status, 101);
 	watch.webSocket.accept();
-	watch.webSocket.close();
 	assert.equal(seen[1].mode, "ro");
+	// Made a member, Vic's watching terminal is closed, to be opened again as one who types; once
+	// removed from the town, the terminal closes too, and upstream with it.
+	const watchEnd = closed(watch.webSocket);
+	assert.equal((await call(mf, "PUT", "/api/towns/term/members/vic", { role: "member" }, sarah)).status, 200);
+	assert.deepEqual(await watchEnd, { code: 4403, reason: "your role in this town changed" });
+	const typing = await open(T, vic);
+	assert.equal(typing.status, 101);
+	typing.webSocket.accept();
+	assert.equal(seen[2].mode, "rw");
+	const typingEnd = closed(typing.webSocket);
+	const upstreamGone = eventually(() => wss.clients.size === 0, { timeoutMs: 3000 });
+	assert.equal((await call(mf, "DELETE", "/api/towns/term/members/vic", undefined, sarah)).status, 200);
+	assert.deepEqual(await typingEnd, { code: 4403, reason: "no longer a member of this town" });
+	await upstreamGone;
 
 	// Outsiders, strangers' agents, plain GETs and missing tokens get clear errors and no socket.
 	const outsider = await open(T, eve);
@@ -227,7 +241,7 @@ test("terminal: the worker joins a member's socket to the agent's terminal in th
 	const plain = await call(mf, "GET", T, undefined, sarah);
 	assert.equal(plain.status, 400);
 	assert.equal(plain.body.error.field, "upgrade");
-	assert.equal(seen.length, 2);
+	assert.equal(seen.length, 3);
 });
 
 test("terminal: no container, or the container says no, is an error the client can show", async (t) => {
