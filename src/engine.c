@@ -16,7 +16,7 @@ struct eng {
 	struct db *db;
 	struct jwt_verifier *jwt;
 	struct auth_cache auth_cache;
-	unsigned char *route_nseg;           /* route.c's index, made once */
+	struct route_index *routes;          /* route.c's index, made once */
 	char query_token[QUERY_TOKEN_MAX];   /* scratch for a WebSocket upgrade's ?token= */
 	int migrated;
 	int alarm_known; /* the host holds the alarm the engine last asked for (no change since) */
@@ -71,7 +71,7 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 		eng_close(e);
 		return ENG_FATAL;
 	}
-	if (!(e->route_nseg = route_index_new())) {
+	if (!(e->routes = route_index_new())) {
 		snprintf(errbuf, errlen, "out of memory");
 		eng_close(e);
 		return ENG_FATAL;
@@ -105,7 +105,7 @@ void eng_close(struct eng *e)
 		return;
 	db_close(e->db);
 	jwt_verifier_free(e->jwt);
-	free(e->route_nseg);
+	route_index_free(e->routes);
 	free((char *)e->cfg.object_id);
 	free((char *)e->cfg.db_path);
 	free((char *)e->cfg.vfs);
@@ -253,7 +253,10 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 	if (rc == 0 && cJSON_GetArraySize(c->log) > 0)
 		rc = meta_item(&sb, "log", c->log), c->log = NULL;
 	/* Absent: leave the alarm as it is (the call changed nothing). 0: no alarm needed. */
-	if (rc == 0 && alarm_known)
+	/* Whole milliseconds, as they nearly always are, print without %g's float formatting. */
+	if (rc == 0 && alarm_known && next_alarm >= 0 && next_alarm < 9e15 && next_alarm == (double)(long long)next_alarm)
+		rc = strbuf_addf(&sb, ",\"next_alarm_ms\":%lld", (long long)next_alarm);
+	else if (rc == 0 && alarm_known)
 		rc = strbuf_addf(&sb, ",\"next_alarm_ms\":%.17g", next_alarm);
 	if (rc == 0 && fatal)
 		rc = meta_item(&sb, "fatal",
@@ -357,7 +360,7 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out)
 	c.now_ms = in->now_ms;
 	c.jwt = e->jwt;
 	c.auth_cache = &e->auth_cache;
-	c.route_nseg = e->route_nseg;
+	c.routes = e->routes;
 	c.query_token = e->query_token;
 	c.meta = in->meta_len ? json_parse_exact(in->meta, in->meta_len) : cJSON_CreateObject();
 	if (!c.meta || !cJSON_IsObject(c.meta))

@@ -124,6 +124,8 @@ struct auth_cache {
 struct eng_state; /* struct eng, seen from inside */
 
 /* Everything one entry point owns; released in one place (call_release) at the end of eng_call. */
+struct route_index;
+
 struct call {
 	struct eng *eng;
 	struct db *db;
@@ -137,6 +139,7 @@ struct call {
 	const char *method;      /* borrowed from meta */
 	const char *path;
 	const char *seg[8];      /* path segments, borrowed copies in segbuf */
+	unsigned short seglen[8]; /* their lengths */
 	int nseg;
 	char segbuf[1024];
 	cJSON *body;             /* parsed JSON body, lazily (owned) */
@@ -158,7 +161,7 @@ struct call {
 	const struct jwt_verifier *jwt; /* the engine's, borrowed */
 	struct auth_cache *auth_cache;  /* the engine's last verified token, borrowed */
 	char *query_token;       /* a WebSocket upgrade's ?token=, decoded (engine scratch, 4096 bytes) */
-	const unsigned char *route_nseg; /* the engine's route index (route.c) */
+	const struct route_index *routes; /* the engine's route index (route.c) */
 	struct principal who;    /* filled by auth.c for routes that require a caller */
 };
 
@@ -748,8 +751,10 @@ struct route {
 	int flags;
 };
 
-/* Each route's segment count, in table order (malloc'd; the engine keeps it). NULL on OOM. */
-unsigned char *route_index_new(void);
+/* The route table pre-split into segments, made once per engine (route_dispatch matches against
+ * it without scanning pattern strings). NULL on OOM; route_index_free takes NULL. */
+struct route_index *route_index_new(void);
+void route_index_free(struct route_index *ix);
 /* The route table, for tests and documentation checks. */
 size_t route_count(void);
 const struct route *route_at(size_t i);

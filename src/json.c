@@ -74,6 +74,13 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* Room first: measuring into an empty buffer would format everything twice. */
+	if (!sb->buf) {
+		if (!(sb->buf = malloc(256)))
+			return -1;
+		sb->cap = 256;
+		sb->len = 0;
+	}
 	for (;;) {
 		size_t room = sb->cap - sb->len;
 

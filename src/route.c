@@ -191,8 +191,10 @@ static int split_path(struct call *c)
 			*slash = '\0';
 		if (*p && percent_decode(p) < 0)
 			return err_set(&c->err, ERR_INVALID, "path", "the path has a broken %%-escape");
-		if (*p)
+		if (*p) {
+			c->seglen[c->nseg] = (unsigned short)strlen(p);
 			c->seg[c->nseg++] = p;
+		}
 		if (!slash)
 			break;
 		p = slash + 1;
@@ -200,41 +202,86 @@ static int split_path(struct call *c)
 	return 0;
 }
 
-unsigned char *route_index_new(void)
+/* A route's pattern split once: where each segment is in the pattern, how long, and whether it
+ * is a ":name" that matches anything. */
+#define ROUTE_SEG_MAX 8
+struct route_seg {
+	unsigned short off, len;
+	unsigned char param;
+};
+#define ROUTE_KINDS (ENG_USER + 1)
+struct route_index {
+	size_t n;
+	/* The routes of each kind and segment count, in table order (the first match wins):
+	 * order[first[k][s] .. first[k][s + 1]). A path of another length meets none of the rest. */
+	unsigned short first[ROUTE_KINDS][ROUTE_SEG_MAX + 2];
+	unsigned short *order;
+	struct route_split {
+		unsigned char nseg;
+		struct route_seg seg[ROUTE_SEG_MAX];
+	} r[];
+};
+
+struct route_index *route_index_new(void)
 {
 	size_t n = route_count();
-	unsigned char *nseg = malloc(n);
+	struct route_index *ix = calloc(1, sizeof *ix + n * sizeof ix->r[0]);
 
-	if (!nseg)
+	if (!ix)
 		return NULL;
+	ix->n = n;
 	for (size_t i = 0; i < n; i++) {
-		int slashes = 0;
+		const char *pat = routes[i].pattern, *p = pat + 1;
+		struct route_split *rs = &ix->r[i];
 
-		for (const char *q = routes[i].pattern; *q; q++)
-			slashes += *q == '/';
-		nseg[i] = (unsigned char)slashes;
+		while (*p && rs->nseg < ROUTE_SEG_MAX) {
+			size_t len = strcspn(p, "/");
+
+			rs->seg[rs->nseg++] = (struct route_seg){(unsigned short)(p - pat), (unsigned short)len, p[0] == ':'};
+			p += len;
+			if (*p == '/')
+				p++;
+		}
+		if (*p)
+			rs->nseg = ROUTE_SEG_MAX + 1; /* longer than any path split_path keeps: never matches */
 	}
-	return nseg;
+	if (!(ix->order = malloc(n * sizeof *ix->order))) {
+		free(ix);
+		return NULL;
+	}
+	{
+		size_t k = 0;
+
+		for (int kind = 0; kind < ROUTE_KINDS; kind++)
+			for (int ns = 0; ns <= ROUTE_SEG_MAX + 1; ns++) {
+				ix->first[kind][ns] = (unsigned short)k;
+				for (size_t i = 0; i < n; i++)
+					if ((int)routes[i].kind == kind && ix->r[i].nseg == ns)
+						ix->order[k++] = (unsigned short)i;
+			}
+	}
+	return ix;
 }
 
-static int pattern_matches(const char *pattern, struct call *c)
+void route_index_free(struct route_index *ix)
 {
-	const char *p = pattern + 1;
-	int i = 0;
+	if (ix)
+		free(ix->order);
+	free(ix);
+}
 
-	while (*p) {
-		size_t len = strcspn(p, "/");
+/* From the last segment back: the literals that tell routes apart come late ("…/beads/:bead/sling"). */
+static int pattern_matches(const struct route *r, const struct route_split *rs, const struct call *c)
+{
+	if (rs->nseg != c->nseg)
+		return 0;
+	for (int i = c->nseg - 1; i >= 0; i--) {
+		const struct route_seg *s = &rs->seg[i];
 
-		if (i >= c->nseg)
+		if (!s->param && (s->len != c->seglen[i] || memcmp(r->pattern + s->off, c->seg[i], s->len) != 0))
 			return 0;
-		if (p[0] != ':' && (strlen(c->seg[i]) != len || strncmp(p, c->seg[i], len) != 0))
-			return 0;
-		i++;
-		p += len;
-		if (*p == '/')
-			p++;
 	}
-	return i == c->nseg;
+	return 1;
 }
 
 /* The worker decides which object serves the request: 1 forwarded, 0 not a forwarded path (the
@@ -277,11 +324,13 @@ int route_dispatch(struct call *c)
 		if (fw != 0)
 			return fw < 0 ? -1 : 0;
 	}
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+	const struct route_index *ix = c->routes;
+	const unsigned short *bucket = ix->first[c->cfg->kind];
+	for (size_t k = bucket[c->nseg]; k < bucket[c->nseg + 1]; k++) {
+		size_t i = ix->order[k];
 		const struct route *r = &routes[i];
 
-		/* Kind, then segment count (counted once per engine), then the pattern itself. */
-		if (r->kind != c->cfg->kind || c->route_nseg[i] != c->nseg || !pattern_matches(r->pattern, c))
+		if (!pattern_matches(r, &ix->r[i], c))
 			continue;
 		if ((r->flags & R_TEST) && !c->cfg->test_hooks)
 			continue;
