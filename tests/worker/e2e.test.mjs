@@ -6,38 +6,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { SignJWT } from "jose";
-import { startWorker, tempDir, eventually } from "./harness.mjs";
+import { eventually, freePort, git, makeOrigin, startWorker, tempDir } from "./harness.mjs";
 import { startHost } from "./host-harness.mjs";
 
 const JWT_SECRET = "e2e-jwt-secret-0123456789abcdef-0123456789";
 const CONTAINER_SECRET = "e2e-container-secret-0123456789abcdef";
 const TOWN = "e2e";
 
-const seedEnv = { ...process.env, GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.com",
-	GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.com" };
-const git = (cwd, ...args) => execFileSync("git", args, { cwd, encoding: "utf8", env: seedEnv });
-
-async function freePort() {
-	const s = createServer();
-	await new Promise((r) => s.listen(0, "127.0.0.1", r));
-	const { port } = s.address();
-	await new Promise((r) => s.close(r));
-	return port;
-}
-
-// A bare origin with one commit on main.
-function makeOrigin(dir) {
-	git(dir, "init", "-q", "--bare", "-b", "main", "origin.git");
-	git(dir, "clone", "-q", `${dir}/origin.git`, "seed");
-	writeFileSync(`${dir}/seed/README.md`, "# app\n");
-	git(`${dir}/seed`, "add", ".");
-	git(`${dir}/seed`, "commit", "-qm", "seed");
-	git(`${dir}/seed`, "push", "-q", "origin", "HEAD:main");
-	return `file://${dir}/origin.git`;
-}
 
 const script = (...lines) => ["Scripted work.", "", "```gt-script", ...lines, "```", ""].join("\n");
 
@@ -248,10 +225,16 @@ test("the runtime restarting mid-run dispatches nothing twice", { timeout: 90_00
 		"commit Add r.txt", "done"));
 	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
 	await s.until("the run starts", async () => (await s.api("GET", `/beads/${id}`)).data.status === "in_progress", 20_000);
+	// Restart while the agent sleeps, not while its `gt status` is in flight: a request cut by the
+	// restart is one gt cannot know was received, so it fails the script and the run (a real
+	// agent would go on); a refused one is sent again.
+	await s.until("the agent says it started", async () => (await s.api("GET", "/agents/toast")).data.status === "started", 20_000);
 	await s.restartWorker();
 	await s.until("the bead closes", async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", 60_000);
 	const events = (await s.api("GET", `/beads/${id}/events`)).data.events;
-	assert.equal(events.filter((e) => e.kind === "bead.dispatched").length, 1, JSON.stringify(events.map((e) => [e.kind, e.new])));
+	const agentOut = async () => JSON.stringify((await s.api("GET", "/agents/toast/events?limit=100")).data, null, 1);
+	assert.equal(events.filter((e) => e.kind === "bead.dispatched").length, 1,
+		`${JSON.stringify(events.map((e) => [e.kind, e.new]))}\nagent's output:\n${await agentOut()}\nhost log:\n${s.env.host.log()}`);
 	assert.equal(events.filter((e) => e.kind === "bead.requeued").length, 0);
 });
 

@@ -1,7 +1,8 @@
 // harness.mjs - starts the real worker (shim + wasm engine) in workerd through Miniflare, with the
 // same Durable Object classes and bindings as wrangler.toml, and small helpers for the tests.
 import { Miniflare } from "miniflare";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,4 +97,29 @@ export async function localServer(t, handler) {
 	const close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
 	t.after(close);
 	return { url: `http://127.0.0.1:${port}`, hits, close, port };
+}
+
+// A free loopback port, for a server that must be told its port before it starts.
+export async function freePort() {
+	const s = createServer();
+	await new Promise((r) => s.listen(0, "127.0.0.1", r));
+	const { port } = s.address();
+	await new Promise((r) => s.close(r));
+	return port;
+}
+
+// git in cwd as the seed's author; returns its output.
+const seedEnv = { ...process.env, GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.com",
+	GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.com" };
+export const git = (cwd, ...args) => execFileSync("git", args, { cwd, encoding: "utf8", env: seedEnv });
+
+// A bare origin (dir/origin.git) with one commit on main; returns its file:// URL.
+export function makeOrigin(dir) {
+	git(dir, "init", "-q", "--bare", "-b", "main", "origin.git");
+	git(dir, "clone", "-q", `${dir}/origin.git`, "seed");
+	writeFileSync(`${dir}/seed/README.md`, "# app\n");
+	git(`${dir}/seed`, "add", ".");
+	git(`${dir}/seed`, "commit", "-qm", "seed");
+	git(`${dir}/seed`, "push", "-q", "origin", "HEAD:main");
+	return `file://${dir}/origin.git`;
 }
