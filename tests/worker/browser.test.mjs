@@ -6,15 +6,14 @@
 // sees nothing. Screenshots of the main pages at desktop and phone widths go to
 // GASTOWN_SCREENSHOTS (default build/screenshots; `make screenshots` writes docs/screenshots).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT } from "jose";
 import { chromium } from "playwright-core";
-import { DASHBOARD, ROOT, startWorker, tempDir } from "./harness.mjs";
+import { DASHBOARD, ROOT, freePort, git, makeOrigin, startWorker, tempDir } from "./harness.mjs";
 import { startHost } from "./host-harness.mjs";
 
 const JWT_SECRET = "browser-jwt-secret-0123456789abcdef-0123456789";
@@ -24,28 +23,6 @@ const SHOTS = process.env.GASTOWN_SCREENSHOTS ?? join(ROOT, "build/screenshots")
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-
-const seedEnv = { ...process.env, GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.com",
-	GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.com" };
-const git = (cwd, ...args) => execFileSync("git", args, { cwd, encoding: "utf8", env: seedEnv });
-
-async function freePort() {
-	const s = createServer();
-	await new Promise((r) => s.listen(0, "127.0.0.1", r));
-	const { port } = s.address();
-	await new Promise((r) => s.close(r));
-	return port;
-}
-
-function makeOrigin(dir) {
-	git(dir, "init", "-q", "--bare", "-b", "main", "origin.git");
-	git(dir, "clone", "-q", `${dir}/origin.git`, "seed");
-	writeFileSync(`${dir}/seed/README.md`, "# app\n");
-	git(`${dir}/seed`, "add", ".");
-	git(`${dir}/seed`, "commit", "-qm", "seed");
-	git(`${dir}/seed`, "push", "-q", "origin", "HEAD:main");
-	return `file://${dir}/origin.git`;
-}
 
 // A model gateway on loopback in the OpenAI shape: each call is 1000 tokens in, 200 out of gpt-4o.
 async function gateway(t) {
@@ -237,6 +214,27 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	const merged = git(s.dir, "--git-dir", "origin.git", "log", "main", "--format=%s");
 	assert.ok(merged.indexOf("Add two.txt") < merged.indexOf("Add one.txt"), merged); // newest first: one, then two
 	assert.ok(merged.includes("Add two.txt"), merged);
+
+	// The fleet page: an organization's town reports its spend to the organization, whose owner
+	// sees it per town and per person.
+	assert.equal((await s.api("POST", "/api/orgs/acme", { name: "Acme" }, alice)).status, 201);
+	assert.ok([201, 202].includes((await s.api("POST", "/api/orgs/acme/towns/acme-web", { name: "Acme Web" }, alice)).status));
+	const W = "/api/towns/acme-web";
+	await until(async () => (await s.api("GET", W, undefined, alice)).status === 200, 10_000);
+	assert.equal((await s.api("POST", `${W}/rigs`, { id: "web", git_url: "https://git.example.com/web.git" }, alice)).status, 201);
+	assert.equal((await s.api("POST", `${W}/agents`, { role: "polecat", rig: "web" }, alice)).status, 201);
+	const work = (await s.api("POST", `${W}/beads`, { title: "Fleet work", rig: "web", held: true }, alice)).data.id;
+	assert.equal((await s.api("POST", `${W}/agents/toast/hook`, { bead: work }, alice)).status, 200);
+	const toastTok = (await s.api("POST", `${W}/agents/toast/token`, undefined, alice)).data.token;
+	const used = await s.api("POST", `${W}/agents/toast/usage`, { records: [{ id: "u1", bead: work, model: "claude-sonnet-4",
+		input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_microusd: 1_250_000 }] }, toastTok);
+	assert.ok(used.status < 300, used.text);
+	await until(async () => (await s.api("GET", "/api/orgs/acme/fleet?period=week", undefined, alice)).data?.towns?.length, 15_000);
+	await page.goto(`${s.base}/#/fleet`);
+	await page.getByTestId("org-acme").click();
+	await assertText(page.getByTestId("fleet-towns"), /acme-web[\s\S]*\$1\.25/, 10_000);
+	await assertText(page.getByTestId("fleet-users"), /alice[\s\S]*\$1\.25/, 10_000);
+	await shot(page, "fleet-desktop");
 
 	// Then the main pages at a phone's width.
 	const phone = await signedIn(s, alice, PHONE, errors);
