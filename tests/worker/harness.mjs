@@ -50,9 +50,16 @@ export function startWorker(opts = {}) {
 	});
 }
 
-export function tempDir(t) {
+// A temporary folder, removed when the test file's process exits: a test's after-hooks run in the
+// order they were added, so removing it there raced with the agent host (and its git) that the
+// test stops afterwards, still writing into it.
+const tempDirs = new Set();
+process.once("exit", () => {
+	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+export function tempDir(_t) {
 	const dir = mkdtempSync(join(tmpdir(), "gastown-test-"));
-	t.after(() => rmSync(dir, { recursive: true, force: true }));
+	tempDirs.add(dir);
 	return dir;
 }
 
