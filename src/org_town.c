@@ -267,16 +267,21 @@ static int apply_members(struct call *c, const cJSON *members)
 	/* Who is here now; whoever is not in the new list has left. Heap, not stack: up to
 	 * MEMBERS_MAX ids. */
 	char (*gone)[130] = malloc(sizeof *gone * MEMBERS_MAX);
+	enum role *was = malloc(sizeof *was * MEMBERS_MAX); /* their roles, for the terminals */
 	int n = 0, rc = -1;
 	const cJSON *m;
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
 
-	if (!gone)
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	if (!gone || !was) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
 	if (!st)
 		goto out;
-	while (n < MEMBERS_MAX && sqlite3_step(st) == SQLITE_ROW)
+	while (n < MEMBERS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		was[n] = role_parse((const char *)sqlite3_column_text(st, 1));
 		snprintf(gone[n++], sizeof gone[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	}
 	sqlite3_reset(st);
 	if (db_exec(c->db, "DELETE FROM members", &c->err) < 0)
 		goto out;
@@ -292,9 +297,19 @@ static int apply_members(struct call *c, const cJSON *members)
 			       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "email"))) < 0 ||
 		    registry_update(c, uid, role_name(role)) < 0)
 			goto out;
-		for (int i = 0; i < n; i++)
-			if (strcmp(gone[i], uid) == 0)
-				gone[i][0] = '\0';
+		for (int i = 0; i < n; i++) {
+			if (strcmp(gone[i], uid) != 0)
+				continue;
+			gone[i][0] = '\0';
+			/* As in a personal town: a changed role reopens the member's terminals in its mode. */
+			if (was[i] != role) {
+				char tag[160];
+
+				snprintf(tag, sizeof tag, "terminal:%s", uid);
+				if (ws_close_tag(c, tag, "your role in this town changed") < 0)
+					goto out;
+			}
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		char tag[160];
@@ -308,6 +323,7 @@ static int apply_members(struct call *c, const cJSON *members)
 	rc = 0;
 out:
 	free(gone);
+	free(was);
 	return rc;
 }
 

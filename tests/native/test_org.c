@@ -104,10 +104,49 @@ static void a_lost_creation_answer_is_asked_again(void)
 	t_cleanup();
 }
 
+/* The ws_close tags of a call, joined by spaces into out. */
+static void closed_tags(const struct t_res *r, char *out, size_t cap)
+{
+	const cJSON *x;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(x, cJSON_GetObjectItem(r->meta, "ws_close")) {
+		size_t len = strlen(out);
+		snprintf(out + len, cap - len, "%s%s", len ? " " : "", cJSON_GetStringValue(cJSON_GetObjectItem(x, "tag")));
+	}
+}
+
+/* An organization town's member list closes the terminals of those whose role changed (they open
+ * again in the new mode) and every socket of those who left; the unchanged keep theirs. */
+static void member_lists_close_what_access_no_longer_allows(void)
+{
+	const char *org = "{\"x-gastown-caller\":\"org:acme\"}";
+	struct eng *e;
+	struct t_res r;
+	char tags[256];
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "web", 0);
+	r = t_request(e, "POST", "/_internal/create", "{\"org_id\":\"acme\",\"name\":\"Web\",\"created_by\":\"ann\","
+		      "\"version\":1,\"members\":[{\"user_id\":\"ann\",\"role\":\"owner\"},{\"user_id\":\"bo\","
+		      "\"role\":\"member\"},{\"user_id\":\"cy\",\"role\":\"member\"}]}", org);
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/_internal/org-members", "{\"org_id\":\"acme\",\"version\":2,\"members\":["
+		      "{\"user_id\":\"ann\",\"role\":\"owner\"},{\"user_id\":\"bo\",\"role\":\"viewer\"}]}", org);
+	CHECK(r.status == 200);
+	closed_tags(&r, tags, sizeof tags);
+	CHECK(t_streq(tags, "terminal:bo user:cy"));
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(lost_member_pushes_are_sent_again);
 	RUN(a_lost_creation_answer_is_asked_again);
+	RUN(member_lists_close_what_access_no_longer_allows);
 	return t_done();
 }
