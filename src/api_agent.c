@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "internal.h"
 #include "sqlite3.h"
@@ -63,8 +62,6 @@ int api_agent_get(struct call *c)
 /* The agent's terminal, over a WebSocket: members type, viewers watch. */
 int api_agent_terminal(struct call *c)
 {
-	const cJSON *up = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->meta, "headers"),
-							  "upgrade");
 	enum role caller;
 	int rc;
 
@@ -72,9 +69,7 @@ int api_agent_terminal(struct call *c)
 		return -1;
 	if ((rc = agent_exists(c, agent_id(c))) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent_id(c));
-	if (!cJSON_IsString(up) || strcasecmp(up->valuestring, "websocket") != 0)
-		return err_set(&c->err, ERR_INVALID, "upgrade", "this route opens a WebSocket (Upgrade: websocket)");
-	if (container_terminal(c, agent_id(c), caller >= ROLE_MEMBER) < 0)
+	if (ws_require_upgrade(c) < 0 || container_terminal(c, agent_id(c), caller >= ROLE_MEMBER) < 0)
 		return -1;
 	return call_reply(c, 101, NULL);
 }

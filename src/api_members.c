@@ -15,25 +15,6 @@ static const char *member_id(struct call *c)
 	return c->seg[4];
 }
 
-/* A member who left stops watching the town's feed. */
-static int close_sockets(struct call *c, const char *user)
-{
-	char tag[160];
-
-	snprintf(tag, sizeof tag, "user:%s", user);
-	return ws_close_tag(c, tag, "no longer a member of this town");
-}
-
-/* A member's role decides whether their terminals may type: after a change they are closed, to be
- * opened again with the new mode. */
-static int close_terminals(struct call *c, const char *user)
-{
-	char tag[160];
-
-	snprintf(tag, sizeof tag, "terminal:%s", user);
-	return ws_close_tag(c, tag, "your role in this town changed");
-}
-
 /* An organization's town takes its members from the organization, never directly. */
 static int refuse_org_town(struct call *c)
 {
@@ -86,7 +67,8 @@ int api_member_put(struct call *c)
 			       "a user id is 1-128 printable ASCII characters without '/'");
 	if (member_change(c, caller, member_id(c), role, name, email) < 0 ||
 	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), role_name(role)) < 0 ||
-					   close_terminals(c, member_id(c)) < 0)) ||
+					   /* Their terminals open again in the new role's mode. */
+					   ws_close_person(c, "terminal", member_id(c), "your role in this town changed") < 0)) ||
 	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 ||
 					  org_registry_update(c, member_id(c), role_name(role)) < 0)))
 		return -1;
@@ -105,7 +87,7 @@ int api_member_delete(struct call *c)
 	if (refuse_org_town(c) < 0)
 		return -1;
 	if (member_remove(c, caller, member_id(c)) < 0 ||
-	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), NULL) < 0 || close_sockets(c, member_id(c)) < 0)) ||
+	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), NULL) < 0 || ws_close_person(c, "user", member_id(c), "no longer a member of this town") < 0)) ||
 	    (c->cfg->kind == ENG_ORG && (org_members_push(c) < 0 || org_registry_update(c, member_id(c), NULL) < 0)))
 		return -1;
 	return call_reply(c, 200, NULL);

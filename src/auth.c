@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "internal.h"
 #include "mbedtls/sha256.h"
@@ -33,9 +32,7 @@ const char *call_bearer(struct call *c)
 
 	if (!cJSON_IsString(v)) {
 		/* Browsers cannot set headers on a WebSocket: the upgrade may carry ?token= instead. */
-		const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
-
-		if (cJSON_IsString(up) && strcasecmp(up->valuestring, "websocket") == 0 && c->nseg > 0 &&
+		if (ws_is_upgrade(c) && c->nseg > 0 &&
 		    (strcmp(c->seg[c->nseg - 1], "ws") == 0 || strcmp(c->seg[c->nseg - 1], "terminal") == 0) &&
 		    query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
 			return c->query_token;

@@ -858,6 +858,13 @@ int api_town_ws(struct call *c);
 int ws_message(struct call *c);
 /* Close every socket accepted with tag once the call commits (a member who left, a deleted town). */
 int ws_close_tag(struct call *c, const char *tag, const char *reason);
+/* The same for the tag "<kind>:<user>": kind "user" for all of a person's sockets, "terminal" for
+ * their agent terminals. */
+int ws_close_person(struct call *c, const char *kind, const char *user, const char *reason);
+/* 1 when the request asks for a WebSocket (Upgrade: websocket); ws_require_upgrade sets the
+ * error (400, field "upgrade") when it does not. */
+int ws_is_upgrade(const struct call *c);
+int ws_require_upgrade(struct call *c);
 /* Queue a frame for every socket accepted with tag (sent after the call commits). */
 int ws_broadcast(struct call *c, const char *tag, cJSON *data);
 

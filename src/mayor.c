@@ -174,28 +174,37 @@ int mayor_acts_on(struct call *c, const char *message)
 	return author_of(c, message, c->who.requested_by, sizeof c->who.requested_by, "x-gastown-on-message");
 }
 
-/* A piece of a reply still being written: pushed to the asker's sockets only. The final reply
- * (mayor_reply) carries the whole text and is what the conversation keeps. */
-int mayor_reply_delta(struct call *c, const char *message, const char *text)
+/* {type, message, text[, at_ms]} straight to the asker's open sockets, as a chat line. */
+static int push_to_asker(struct call *c, const char *author, const char *type, const char *message,
+			 const char *text, int with_time)
 {
-	char author[sizeof c->who.requested_by], tag[sizeof author + 8];
-	cJSON *frame;
+	char tag[sizeof c->who.requested_by + 8];
+	cJSON *frame = cJSON_CreateObject();
 
-	if (author_of(c, message, author, sizeof author, "message") < 0)
-		return -1;
-	frame = cJSON_CreateObject();
-	cJSON_AddStringToObject(frame, "type", "mayor.delta");
+	cJSON_AddStringToObject(frame, "type", type);
 	cJSON_AddStringToObject(frame, "message", message);
 	cJSON_AddStringToObject(frame, "text", text);
+	if (with_time)
+		cJSON_AddNumberToObject(frame, "at_ms", c->now_ms);
 	snprintf(tag, sizeof tag, "user:%s", author);
 	return ws_broadcast(c, tag, frame);
 }
 
+/* A piece of a reply still being written: pushed to the asker's sockets only. The final reply
+ * (mayor_reply) carries the whole text and is what the conversation keeps. */
+int mayor_reply_delta(struct call *c, const char *message, const char *text)
+{
+	char author[sizeof c->who.requested_by];
+
+	if (author_of(c, message, author, sizeof author, "message") < 0)
+		return -1;
+	return push_to_asker(c, author, "mayor.delta", message, text, 0);
+}
+
 int mayor_reply(struct call *c, const char *message, const char *text)
 {
-	char author[sizeof c->who.requested_by], tag[sizeof author + 8];
+	char author[sizeof c->who.requested_by];
 	sqlite3_stmt *st;
-	cJSON *frame;
 
 	if (author_of(c, message, author, sizeof author, "message") < 0)
 		return -1;
@@ -210,14 +219,7 @@ int mayor_reply(struct call *c, const char *message, const char *text)
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s", author);
 	if (event_append(c, "mayor.reply", message, NULL, NULL, text) < 0)
 		return -1;
-	/* Straight to the asker's open sockets, as a chat line. */
-	frame = cJSON_CreateObject();
-	cJSON_AddStringToObject(frame, "type", "mayor.reply");
-	cJSON_AddStringToObject(frame, "message", message);
-	cJSON_AddStringToObject(frame, "text", text);
-	cJSON_AddNumberToObject(frame, "at_ms", c->now_ms);
-	snprintf(tag, sizeof tag, "user:%s", author);
-	return ws_broadcast(c, tag, frame);
+	return push_to_asker(c, author, "mayor.reply", message, text, 1);
 }
 
 cJSON *mayor_conversation(struct call *c)

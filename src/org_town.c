@@ -302,24 +302,14 @@ static int apply_members(struct call *c, const cJSON *members)
 				continue;
 			gone[i][0] = '\0';
 			/* As in a personal town: a changed role reopens the member's terminals in its mode. */
-			if (was[i] != role) {
-				char tag[160];
-
-				snprintf(tag, sizeof tag, "terminal:%s", uid);
-				if (ws_close_tag(c, tag, "your role in this town changed") < 0)
-					goto out;
-			}
+			if (was[i] != role && ws_close_person(c, "terminal", uid, "your role in this town changed") < 0)
+				goto out;
 		}
 	}
-	for (int i = 0; i < n; i++) {
-		char tag[160];
-
-		if (!gone[i][0])
-			continue;
-		snprintf(tag, sizeof tag, "user:%s", gone[i]);
-		if (registry_update(c, gone[i], NULL) < 0 || ws_close_tag(c, tag, "no longer a member of this town") < 0)
+	for (int i = 0; i < n; i++)
+		if (gone[i][0] && (registry_update(c, gone[i], NULL) < 0 ||
+				   ws_close_person(c, "user", gone[i], "no longer a member of this town") < 0))
 			goto out;
-	}
 	rc = 0;
 out:
 	free(gone);

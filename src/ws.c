@@ -4,6 +4,7 @@
  * and hibernates it. Every event a call commits is pushed to those sockets; a frame from a client
  * is answered by tag (a ping gets a pong).
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,16 +36,34 @@ int ws_close_tag(struct call *c, const char *tag, const char *reason)
 	return call_append(c, &c->ws_close, x);
 }
 
+int ws_close_person(struct call *c, const char *kind, const char *user, const char *reason)
+{
+	char tag[160];
+
+	snprintf(tag, sizeof tag, "%s:%s", kind, user);
+	return ws_close_tag(c, tag, reason);
+}
+
+int ws_is_upgrade(const struct call *c)
+{
+	const cJSON *up = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->meta, "headers"),
+							  "upgrade");
+
+	return cJSON_IsString(up) && strcasecmp(up->valuestring, "websocket") == 0;
+}
+
+int ws_require_upgrade(struct call *c)
+{
+	return ws_is_upgrade(c) ? 0
+		: err_set(&c->err, ERR_INVALID, "upgrade", "this route opens a WebSocket (Upgrade: websocket)");
+}
+
 int api_town_ws(struct call *c)
 {
 	enum role caller;
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(c->meta, "headers");
-	const cJSON *up = cJSON_GetObjectItemCaseSensitive(h, "upgrade");
 
-	if (town_require(c, ROLE_VIEWER, &caller) < 0)
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || ws_require_upgrade(c) < 0)
 		return -1;
-	if (!cJSON_IsString(up) || strcasecmp(up->valuestring, "websocket") != 0)
-		return err_set(&c->err, ERR_INVALID, "upgrade", "this route opens a WebSocket (Upgrade: websocket)");
 	c->accept_websocket = "feed";
 	return call_reply(c, 101, NULL);
 }
