@@ -8,6 +8,7 @@
 #define GASTOWN_TLS_CONFIG_H
 
 #define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA1_C /* gastown-host only: Sec-WebSocket-Accept (RFC 6455), over a public value */
 #define MBEDTLS_MD_C
 #define MBEDTLS_BIGNUM_C
 #define MBEDTLS_RSA_C
