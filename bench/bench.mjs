@@ -13,6 +13,11 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs); default all.
+const PARTS = ["cold", "objects", "beads", "tick", "costs"];
+const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
+const want = (part) => only.length === 0 || only.includes(part);
 
 const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
 	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
@@ -113,7 +118,20 @@ async function main() {
 		report.wasmEmcc = { raw: em.length, gzip: gzipSync(em, { level: 9 }).length };
 	} catch { /* make wasm-emcc not run: skip */ }
 
-	// Cold process: a fresh workerd, first request to a fresh object (wasm instance, migrations).
+	if (want("cold")) await coldStarts(report);
+	if (want("objects")) await objects(report);
+	if (want("beads")) await beads(report);
+	if (want("tick")) await reconciler(report);
+	if (want("costs")) await costs(report);
+	print(report);
+	mkdirSync(join(ROOT, "build"), { recursive: true });
+	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
+	return report;
+}
+
+// First request of a fresh object: in a cold process (a fresh workerd: module, isolate and object
+// all new), and in a warm one.
+async function coldStarts(report) {
 	process.stderr.write("bench: cold starts");
 	const cold = [];
 	for (let i = 0; i < (quick ? 2 : 3); i++) {
@@ -130,8 +148,17 @@ async function main() {
 		const warm = [];
 		for (let i = 0; i < 10; i++) warm.push(await firstRequest(mf, `warm-${i}`));
 		report.warmFirst = { engine: median(warm.map((c) => c.engine)), client: median(warm.map((c) => c.client)) };
+	} finally {
+		await mf.dispose();
+	}
+	process.stderr.write("\n");
+}
 
-		process.stderr.write("\nbench: requests inside the object");
+// Requests inside the object against the raw JS object, bulk inserts, client round trips.
+async function objects(report) {
+	const mf = start();
+	try {
+		process.stderr.write("bench: requests inside the object");
 		const s = await stubs(mf, "bench");
 		const put = (path) => ({ method: "PUT", path });
 		report.writeNew = {
@@ -174,13 +201,6 @@ async function main() {
 	} finally {
 		await mf.dispose();
 	}
-	await beads(report);
-	await reconciler(report);
-	await costs(report);
-	print(report);
-	mkdirSync(join(ROOT, "build"), { recursive: true });
-	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
-	return report;
 }
 
 // Bead figures: creation through the whole worker over loopback HTTP, against the raw JS object
@@ -320,29 +340,37 @@ function print(r) {
 		["wasm size (clang -Oz)", `${(r.wasm.raw / 1024).toFixed(1)} KB raw, ${(r.wasm.gzip / 1024).toFixed(1)} KB gzip`, "target ≤ 450 KB gzip"],
 	];
 	if (r.wasmEmcc) lines.push(["wasm size (emscripten)", `${(r.wasmEmcc.raw / 1024).toFixed(1)} KB raw, ${(r.wasmEmcc.gzip / 1024).toFixed(1)} KB gzip`, ""]);
-	lines.push(
+	if (r.coldFirst) lines.push(
 		["first request, fresh DO, cold process", `engine ${msf(r.coldFirst.engine)}, client ${msf(r.coldFirst.client)}`, "target < 60 ms engine"],
 		["first request, fresh DO, warm process", `engine ${msf(r.warmFirst.engine)}, client ${msf(r.warmFirst.client)}`, ""],
 	);
-	for (const [name, f] of [["write (new key)", r.writeNew], ["write (update)", r.write], ["read", r.read]]) {
-		lines.push([`${name}: engine in-object`, `median ${us(f.engine.median)}, p99 ${us(f.engine.p99)}`, ""]);
-		lines.push([`${name}: raw JS DO in-object`, `median ${us(f.js.median)}, p99 ${us(f.js.p99)}`,
-			`ratio ${ratio(f.engine.median, f.js.median)}${name.startsWith("write") ? " (target ≤ 3×)" : ""}`]);
+	if (r.writeNew) {
+		for (const [name, f] of [["write (new key)", r.writeNew], ["write (update)", r.write], ["read", r.read]]) {
+			lines.push([`${name}: engine in-object`, `median ${us(f.engine.median)}, p99 ${us(f.engine.p99)}`, ""]);
+			lines.push([`${name}: raw JS DO in-object`, `median ${us(f.js.median)}, p99 ${us(f.js.p99)}`,
+				`ratio ${ratio(f.engine.median, f.js.median)}${name.startsWith("write") ? " (target ≤ 3×)" : ""}`]);
+		}
+		lines.push(
+			["1000 inserts in one request", `engine ${msf(r.bulk1000.engine)}, JS DO ${msf(r.bulk1000.js)}`, `ratio ${ratio(r.bulk1000.engine, r.bulk1000.js)}`],
+			["storage rows written per write", `engine ${r.writeNew.engine.rowsPerRequest.toFixed(2)} new / ${r.write.engine.rowsPerRequest.toFixed(2)} update`,
+				`JS DO ${r.writeNew.js.rowsPerRequest.toFixed(2)} / ${r.write.js.rowsPerRequest.toFixed(2)}`],
+			["client round trip, write", `engine median ${msf(r.client.write.engine.median)} p99 ${msf(r.client.write.engine.p99)}`,
+				`JS DO ${msf(r.client.write.js.median)} (${ratio(r.client.write.engine.median, r.client.write.js.median)})`],
+			["client round trip, read", `engine median ${msf(r.client.read.engine.median)} p99 ${msf(r.client.read.engine.p99)}`,
+				`JS DO ${msf(r.client.read.js.median)} (${ratio(r.client.read.engine.median, r.client.read.js.median)})`],
+		);
 	}
-	lines.push(
-		["1000 inserts in one request", `engine ${msf(r.bulk1000.engine)}, JS DO ${msf(r.bulk1000.js)}`, `ratio ${ratio(r.bulk1000.engine, r.bulk1000.js)}`],
-		["storage rows written per write", `engine ${r.writeNew.engine.rowsPerRequest.toFixed(2)} new / ${r.write.engine.rowsPerRequest.toFixed(2)} update`,
-			`JS DO ${r.writeNew.js.rowsPerRequest.toFixed(2)} / ${r.write.js.rowsPerRequest.toFixed(2)}`],
-		["client round trip, write", `engine median ${msf(r.client.write.engine.median)} p99 ${msf(r.client.write.engine.p99)}`,
-			`JS DO ${msf(r.client.write.js.median)} (${ratio(r.client.write.engine.median, r.client.write.js.median)})`],
-		["client round trip, read", `engine median ${msf(r.client.read.engine.median)} p99 ${msf(r.client.read.engine.p99)}`,
-			`JS DO ${msf(r.client.read.js.median)} (${ratio(r.client.read.engine.median, r.client.read.js.median)})`],
+	if (r.beadCreate) lines.push(
 		["bead creation, loopback HTTP", `${r.beadCreate.engine.toFixed(0)}/s (${r.beadCreate.requests} requests, ${r.beadCreate.parallel} in flight)`,
 			`JS DO ${r.beadCreate.js.toFixed(0)}/s (${ratio(r.beadCreate.engine, r.beadCreate.js)}); target ≥ 2000/s`],
 		[`list 100 of ${r.beadList.beads} beads, in-object`, `${msf(r.beadList.median)} newest page; ${msf(r.beadList.filtered)} filtered by status and type`,
 			"target < 5 ms"],
+	);
+	if (r.tick) lines.push(
 		[`reconciler tick, ${r.tick.beads} open beads, ${r.tick.agents} agents`, `median ${msf(r.tick.median)}, max ${msf(r.tick.max)} (${r.tick.actions} actions)`,
 			"target < 20 ms"],
+	);
+	if (r.costs) lines.push(
 		["usage ingest, 100 records per report, in-object", `${r.costs.ingestPerSec.toFixed(0)} records/s (${r.costs.records} records)`,
 			"target ≥ 10,000/s"],
 		["cost roll-up query, in-object", `${msf(r.costs.rollupUser)} by user (week), ${msf(r.costs.rollupModel)} by model (month)`,
