@@ -18,6 +18,8 @@ ENGINE_SRC := $(sort $(wildcard src/*.c))
 ENGINE_HDR := $(wildcard src/*.h)
 MIGRATIONS := $(sort $(wildcard migrations/*/*.sql))
 GEN_MIGR   := $(BUILD)/gen/migrations_gen.c
+# The database a fresh object starts from, per kind: the migrations run natively at build time.
+GEN_IMAGE  := $(BUILD)/gen/schema_image_gen.c
 # mbedTLS: only the modules the engine uses (and SHA-1, for the agent host's WebSocket handshake;
 # the wasm link drops it as unreferenced).
 MBED_SRC   := $(addprefix $(MBED)/library/,sha256.c sha1.c platform_util.c constant_time.c md.c \
@@ -64,7 +66,7 @@ EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sTOT
 # The engine's objects in a build directory; the wasm builds add the wasm/ layer.
 ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations_gen.o \
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
-WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o
+WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
 .PHONY: help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native clean distclean check-deps
 
@@ -93,6 +95,12 @@ $(GEN_MIGR): $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(@D)
 	@./scripts/embed-migrations.sh migrations > $@.tmp && mv $@.tmp $@
 
+$(NATIVE)/schema-image: tools/schema-image.c $(NATIVE)/libgastown.a
+	$(Q)$(CC) $(NATIVE_CFLAGS) $< $(NATIVE)/libgastown.a -lm -o $@
+$(GEN_IMAGE): $(NATIVE)/schema-image
+	@mkdir -p $(@D)
+	$(Q)$(NATIVE)/schema-image $@.tmp $(@D) && mv $@.tmp $@
+
 # ---- compile rules, one set per build directory ---------------------------------------------------
 # $(1) build dir, $(2) compiler, $(3) flags, $(4) SQLite flags. Third-party code is compiled without
 # our warning flags: it is not ours to fix.
@@ -101,13 +109,16 @@ $(1)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -c $$< -o $$@
-$(1)/wasm/%.o: wasm/%.c wasm/abi.h src/engine.h | check-deps
+$(1)/wasm/%.o: wasm/%.c wasm/abi.h wasm/schema_image.h src/engine.h | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -Iwasm -c $$< -o $$@
 $(1)/gen/migrations_gen.o: $(GEN_MIGR) | check-deps
 	@mkdir -p $$(@D)
 	$(Q)$(2) $(3) -c $$< -o $$@
+$(1)/gen/schema_image_gen.o: $(GEN_IMAGE) wasm/schema_image.h | check-deps
+	@mkdir -p $$(@D)
+	$(Q)$(2) $(3) -Iwasm -c $$< -o $$@
 $(1)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
@@ -154,7 +165,9 @@ TEST_BIN := $(patsubst tests/native/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 $(ASAN)/tests/%: tests/native/%.c tests/native/harness.h $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
 	@echo "  LD  $@"
-	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native $< $(ASAN)/libgastown.a -lm -o $@
+	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Iwasm $< $(filter %.o,$^) $(ASAN)/libgastown.a -lm -o $@
+# The schema images are checked against the migrations they were built from.
+$(ASAN)/tests/test_schema_image: $(ASAN)/wasm/schema_image.o $(ASAN)/gen/schema_image_gen.o
 
 test-native: $(TEST_BIN)
 	@./scripts/run-native-tests.sh $(TEST_BIN)

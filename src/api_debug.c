@@ -1,6 +1,7 @@
 /*
  * api_debug.c - operator views of an object's storage: how many pages its database holds, how
- * many bytes that is in Durable Object storage, its schema version, and a digest of every page, so
+ * many bytes that is in Durable Object storage (none while a fresh object still reads its schema
+ * image), its schema version, and a digest of every page, so
  * a test can show that a rejected request left the state byte-for-byte as it was.
  */
 #include <stdio.h>
@@ -38,7 +39,7 @@ int api_debug_storage(struct call *c)
 	static const char *const kinds[] = {"worker", "town", "org", "user"};
 	int64_t page_size, pages, freelist, timers, pending;
 	char digest[65];
-	int version;
+	int version, from_image = 0;
 	cJSON *d;
 
 	if (db_query_int(c->db, "PRAGMA page_size", &page_size, &c->err) < 0 ||
@@ -49,6 +50,8 @@ int api_debug_storage(struct call *c)
 			 &c->err) < 0 ||
 	    migrate_version(c->db, &version, &c->err) < 0 || storage_digest(c, digest) < 0)
 		return -1;
+	if (sqlite3_file_control(db_handle(c->db), "main", ENG_FCNTL_FROM_IMAGE, &from_image) != SQLITE_OK)
+		from_image = 0;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "kind", kinds[c->cfg->kind]);
 	cJSON_AddStringToObject(d, "id", c->cfg->object_id);
@@ -56,8 +59,10 @@ int api_debug_storage(struct call *c)
 	cJSON_AddNumberToObject(d, "page_size", (double)page_size);
 	cJSON_AddNumberToObject(d, "pages", (double)pages);
 	cJSON_AddNumberToObject(d, "free_pages", (double)freelist);
-	/* One storage row per page (the VFS block size equals the page size). */
-	cJSON_AddNumberToObject(d, "bytes", (double)(pages * page_size));
+	/* One storage row per page (the VFS block size equals the page size); a fresh object reads
+	 * the build's schema image until its first write stores it. */
+	cJSON_AddBoolToObject(d, "from_image", from_image);
+	cJSON_AddNumberToObject(d, "bytes", from_image ? 0 : (double)(pages * page_size));
 	cJSON_AddNumberToObject(d, "timers", (double)timers);
 	cJSON_AddNumberToObject(d, "pending_effects", (double)pending);
 	cJSON_AddStringToObject(d, "digest", digest);

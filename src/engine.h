@@ -93,4 +93,9 @@ void eng_close(struct eng *e);
 /* Schema version this build migrates to for a kind (the highest embedded migration number). */
 int eng_schema_target(enum eng_kind kind);
 
+/* A file-control op (sqlite3_file_control) the host's VFS may answer: sets the int it is given to
+ * 1 while the database is still the build's schema image, nothing of it stored yet. A VFS that
+ * does not know it (SQLite's own) answers SQLITE_NOTFOUND: everything is stored. */
+#define ENG_FCNTL_FROM_IMAGE 0x47540001
+
 #endif

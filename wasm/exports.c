@@ -70,7 +70,7 @@ GT_EXPORT("init") int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len)
 	const cJSON *token = cJSON_GetObjectItemCaseSensitive(cfg, "admin_token");
 	const cJSON *jwt = cJSON_GetObjectItemCaseSensitive(cfg, "jwt");
 	struct eng_config ec = {0};
-	char why[256];
+	char why[256], db_name[16];
 	int ok = 0, rc;
 
 	if (engine) {
@@ -93,7 +93,10 @@ GT_EXPORT("init") int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len)
 	ec.jwt_issuer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "issuer"));
 	ec.jwt_audience = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jwt, "audience"));
 	ec.container_secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "container_secret"));
-	ec.db_path = "object.db"; /* the VFS serves one file: the object's storage */
+	/* The VFS serves one file, the object's storage; its name says which schema image a fresh
+	 * object starts from (vfs.c). */
+	snprintf(db_name, sizeof db_name, "%s.db", kind->valuestring);
+	ec.db_path = db_name;
 	rc = eng_open(&ec, &engine, why, sizeof why);
 	cJSON_Delete(cfg);
 	if (rc != ENG_OK) {

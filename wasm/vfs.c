@@ -4,10 +4,17 @@
  * temporary files never reach it because the engine runs with journal_mode=MEMORY and
  * SQLITE_TEMP_STORE=3. Locking is a no-op: one instance owns the object, and the host's storage
  * transaction around each call provides atomicity.
+ *
+ * A fresh object (no blocks yet) reads its database from the compile-time schema image of its kind
+ * (schema_image.h). The first write copies the whole image into storage, inside that call's
+ * storage transaction, so a call that fails leaves no storage and the object never depends on an
+ * image a later build may change.
  */
 #include <string.h>
 
 #include "abi.h"
+#include "engine.h"
+#include "schema_image.h"
 #include "sqlite3.h"
 
 /* Equal to the engine's page size, so one page write is one storage row. */
@@ -15,19 +22,46 @@
 
 static const unsigned char zero_block[BLOCK];
 
+_Static_assert(BLOCK == SCHEMA_IMAGE_PAGE, "the schema image is made of whole blocks");
+
 struct block_file {
 	sqlite3_file base;
-	unsigned char scratch[BLOCK]; /* for reads and writes that cover part of a block */
+	const struct schema_image *image; /* while storage is empty: the file's contents */
+	unsigned char scratch[BLOCK];     /* for reads and writes that cover part of a block */
 };
 
-static int read_block(int32_t no, unsigned char *buf)
+static int read_block(struct block_file *bf, int32_t no, unsigned char *buf)
 {
-	int32_t n = host_block_read(no, buf, BLOCK);
+	int32_t n;
+
+	if (bf->image)
+		return schema_image_page(bf->image, no, buf) == 0 ? SQLITE_OK : SQLITE_IOERR_READ;
+	n = host_block_read(no, buf, BLOCK);
 
 	if (n < 0)
 		return SQLITE_IOERR_READ;
 	if (n < BLOCK)
 		memset(buf + n, 0, BLOCK - (size_t)n);
+	return SQLITE_OK;
+}
+
+static int64_t file_size(const struct block_file *bf)
+{
+	return (int64_t)(bf->image ? bf->image->pages : host_block_count()) * BLOCK;
+}
+
+/* Before the first change to a fresh object's file: its image becomes real blocks. */
+static int materialize(struct block_file *bf)
+{
+	const struct schema_image *im = bf->image;
+
+	if (!im)
+		return SQLITE_OK;
+	for (int no = 0; no < im->pages; no++)
+		if (schema_image_page(im, no, bf->scratch) != 0 ||
+		    host_block_write(no, bf->scratch, BLOCK) != 0)
+			return SQLITE_IOERR_WRITE;
+	bf->image = NULL;
 	return SQLITE_OK;
 }
 
@@ -41,7 +75,7 @@ static int x_read(sqlite3_file *f, void *out, int amount, sqlite3_int64 offset)
 {
 	struct block_file *bf = (struct block_file *)f;
 	unsigned char *dst = out;
-	sqlite3_int64 size = (sqlite3_int64)host_block_count() * BLOCK;
+	sqlite3_int64 size = file_size(bf);
 	int short_read = 0;
 
 	while (amount > 0) {
@@ -55,10 +89,10 @@ static int x_read(sqlite3_file *f, void *out, int amount, sqlite3_int64 offset)
 			break;
 		}
 		if (within == 0 && take == BLOCK) {
-			if (read_block(no, dst) != SQLITE_OK)
+			if (read_block(bf, no, dst) != SQLITE_OK)
 				return SQLITE_IOERR_READ;
 		} else {
-			if (read_block(no, bf->scratch) != SQLITE_OK)
+			if (read_block(bf, no, bf->scratch) != SQLITE_OK)
 				return SQLITE_IOERR_READ;
 			memcpy(dst, bf->scratch + within, (size_t)take);
 		}
@@ -74,6 +108,8 @@ static int x_write(sqlite3_file *f, const void *in, int amount, sqlite3_int64 of
 	struct block_file *bf = (struct block_file *)f;
 	const unsigned char *src = in;
 
+	if (materialize(bf) != SQLITE_OK)
+		return SQLITE_IOERR_WRITE;
 	while (amount > 0) {
 		int32_t no = (int32_t)(offset / BLOCK);
 		int within = (int)(offset % BLOCK);
@@ -82,7 +118,7 @@ static int x_write(sqlite3_file *f, const void *in, int amount, sqlite3_int64 of
 
 		if (within != 0 || take != BLOCK) {
 			/* Part of a block (SQLite writes whole pages; this covers odd callers). */
-			if (read_block(no, bf->scratch) != SQLITE_OK)
+			if (read_block(bf, no, bf->scratch) != SQLITE_OK)
 				return SQLITE_IOERR_WRITE;
 			memcpy(bf->scratch + within, src, (size_t)take);
 			block = bf->scratch;
@@ -103,7 +139,8 @@ static int x_write(sqlite3_file *f, const void *in, int amount, sqlite3_int64 of
 /* SQLite truncates to whole pages, and pages are whole blocks, so size is a multiple of BLOCK. */
 static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
-	(void)f;
+	if (materialize((struct block_file *)f) != SQLITE_OK)
+		return SQLITE_IOERR_TRUNCATE;
 	return host_block_truncate((int32_t)((size + BLOCK - 1) / BLOCK)) == 0 ? SQLITE_OK
 									   : SQLITE_IOERR_TRUNCATE;
 }
@@ -117,8 +154,7 @@ static int x_sync(sqlite3_file *f, int flags)
 
 static int x_file_size(sqlite3_file *f, sqlite3_int64 *size)
 {
-	(void)f;
-	*size = (sqlite3_int64)host_block_count() * BLOCK;
+	*size = file_size((struct block_file *)f);
 	return SQLITE_OK;
 }
 
@@ -138,9 +174,10 @@ static int x_check_reserved(sqlite3_file *f, int *out)
 
 static int x_file_control(sqlite3_file *f, int op, void *arg)
 {
-	(void)f;
-	(void)op;
-	(void)arg;
+	if (op == ENG_FCNTL_FROM_IMAGE) {
+		*(int *)arg = ((struct block_file *)f)->image != NULL;
+		return SQLITE_OK;
+	}
 	return SQLITE_NOTFOUND;
 }
 
@@ -174,15 +211,31 @@ static const sqlite3_io_methods block_io = {
 	.xDeviceCharacteristics = x_device_characteristics,
 };
 
+/* "town.db" -> "town". */
+static const char *image_kind(const char *name, char *buf, size_t size)
+{
+	size_t n = name ? strcspn(name, ".") : 0;
+
+	if (n == 0 || n >= size)
+		return NULL;
+	memcpy(buf, name, n);
+	buf[n] = 0;
+	return buf;
+}
+
 static int x_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *out)
 {
+	char kind[16];
+
 	(void)vfs;
-	(void)name;
 	/* Only the main database lives in storage; anything else means a pragma was lost. */
 	if (!(flags & SQLITE_OPEN_MAIN_DB))
 		return SQLITE_CANTOPEN;
 	memset(f, 0, sizeof(struct block_file));
 	f->pMethods = &block_io;
+	/* The file is named after the object's kind (exports.c), which names its image. */
+	if (host_block_count() == 0)
+		((struct block_file *)f)->image = schema_image_for(image_kind(name, kind, sizeof kind));
 	if (out)
 		*out = flags;
 	return SQLITE_OK;

@@ -32,6 +32,41 @@ test("a write survives disposing and re-creating the runtime", async (t) => {
 	assert.equal((await call(mf, "GET", "/api/towns/other/_test/kv/one")).status, 404);
 });
 
+test("a fresh object reads the build's schema image and stores it with its first write", async (t) => {
+	const persist = tempDir(t);
+	let mf = startWorker({ persist });
+	const town = "/api/towns/imaged";
+	const storage = async () => (await call(mf, "GET", `${town}/debug/storage`, undefined, operator)).body.data;
+
+	const fresh = await storage();
+	assert.equal(fresh.from_image, true);
+	assert.equal(fresh.bytes, 0);
+	assert.ok(fresh.pages > 10, `${fresh.pages} pages`);
+	assert.ok(fresh.schema_version >= 14);
+	// Calls that fail store nothing, not even the image.
+	assert.equal((await call(mf, "PUT", `${town}/_test/kv/k`, "{not json")).status, 400);
+	for (const when of ["before_commit", "after_commit"])
+		assert.equal((await call(mf, "POST", `${town}/_test/trap`, { key: "ghost", value: "boo", when })).status, 500);
+	assert.deepEqual(await storage(), fresh);
+
+	const first = await call(mf, "PUT", `${town}/_test/kv/one`, { value: "first" });
+	assert.equal(first.status, 200);
+	const rows = Number(first.headers.get("server-timing").match(/rows-written;desc="(\d+)"/)[1]);
+	assert.ok(rows >= fresh.pages, `${rows} rows written for ${fresh.pages} pages`);
+	const stored = await storage();
+	assert.equal(stored.from_image, false);
+	assert.equal(stored.schema_version, fresh.schema_version);
+	assert.equal(stored.bytes, stored.pages * stored.page_size);
+	assert.notEqual(stored.digest, fresh.digest);
+	await mf.dispose();
+
+	// Storage alone holds it now: a new runtime reads the same bytes.
+	mf = startWorker({ persist });
+	t.after(() => mf.dispose());
+	assert.equal((await call(mf, "GET", `${town}/_test/kv/one`)).body.data.value, "first");
+	assert.deepEqual(await storage(), stored);
+});
+
 for (const when of ["before_commit", "after_commit"]) {
 	test(`a request that traps ${when.replace("_", " ")} leaves no trace`, async (t) => {
 		const mf = startWorker();
