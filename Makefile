@@ -71,7 +71,7 @@ EMCC_LDFLAGS := -Oz -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sTOT
 # The engine's objects in a build directory; the wasm builds add the wasm/ layer.
 ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations_gen.o \
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
-WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
+WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
 .PHONY: help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native clean distclean check-deps
 
@@ -114,7 +114,7 @@ $(1)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -c $$< -o $$@
-$(1)/wasm/%.o: wasm/%.c wasm/abi.h wasm/schema_image.h src/engine.h | check-deps
+$(1)/wasm/%.o: wasm/%.c wasm/abi.h wasm/schema_image.h wasm/journal.h src/engine.h | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -Iwasm -c $$< -o $$@

@@ -89,6 +89,7 @@ int api_test_kv_get(struct call *c)
 int api_test_kv_bulk(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
+	const cJSON *then_fail;
 	const char *prefix;
 	int64_t count;
 	char key[64], value[64];
@@ -97,12 +98,19 @@ int api_test_kv_bulk(struct call *c)
 	if (!b || json_int(b, "count", 1, 1, 10000, &count, &c->err) < 0 ||
 	    json_string(b, "prefix", 1, 32, &prefix, &c->err) < 0)
 		return -1;
+	then_fail = cJSON_GetObjectItemCaseSensitive(b, "then_fail");
+	if (then_fail && !cJSON_IsBool(then_fail))
+		return err_set(&c->err, ERR_INVALID, "then_fail", "then_fail must be a boolean");
 	for (int64_t i = 0; i < count; i++) {
 		snprintf(key, sizeof key, "%s-%lld", prefix, (long long)i);
 		snprintf(value, sizeof value, "value %lld", (long long)i);
 		if (kv_write(c, key, value) < 0)
 			return -1;
 	}
+	/* A rejection after the writes: what the rollback journal is for. */
+	if (cJSON_IsTrue(then_fail))
+		return err_set(&c->err, ERR_CONFLICT, "then_fail", "failing after %lld writes, as asked",
+			       (long long)count);
 	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "written", (double)count);
 	return call_reply(c, 200, d);

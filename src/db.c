@@ -22,14 +22,16 @@ struct db {
 };
 
 /*
- * journal_mode=MEMORY: the host's storage transaction (transactionSync in a Durable Object) is what
- * makes a call atomic, so a rollback journal in storage would only add writes. EXCLUSIVE locking keeps
- * the page cache valid between calls: this connection is the object's only reader and writer.
+ * The host's storage transaction (transactionSync in a Durable Object) is what makes a call atomic,
+ * so a rollback journal in storage would only add writes: the journal stays in memory, only for
+ * rolling back a call the engine rejects. A VFS that keeps it in its own memory (the wasm one) is
+ * given it with journal_mode=TRUNCATE; SQLite's journal_mode=MEMORY otherwise. EXCLUSIVE locking
+ * keeps the page cache (and that journal) between calls: this connection is the object's only
+ * reader and writer.
  */
 static const char open_pragmas[] =
 	"PRAGMA page_size=4096;"
 	"PRAGMA locking_mode=EXCLUSIVE;"
-	"PRAGMA journal_mode=MEMORY;"
 	"PRAGMA synchronous=OFF;" /* durability is the host's transaction, not fsync */
 	"PRAGMA foreign_keys=ON;"
 	"PRAGMA cache_size=-8192;";
@@ -37,7 +39,7 @@ static const char open_pragmas[] =
 struct db *db_open(const char *path, const char *vfs, struct err *e)
 {
 	struct db *db = calloc(1, sizeof *db);
-	int rc;
+	int rc, vfs_journal = 0;
 
 	if (!db) {
 		err_set(e, ERR_INTERNAL, NULL, "out of memory");
@@ -50,7 +52,10 @@ struct db *db_open(const char *path, const char *vfs, struct err *e)
 		db_close(db);
 		return NULL;
 	}
-	if (db_exec(db, open_pragmas, e) < 0) {
+	if (sqlite3_file_control(db->h, "main", ENG_FCNTL_MEMORY_JOURNAL, &vfs_journal) != SQLITE_OK)
+		vfs_journal = 0;
+	if (db_exec(db, open_pragmas, e) < 0 ||
+	    db_exec(db, vfs_journal ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=MEMORY", e) < 0) {
 		db_close(db);
 		return NULL;
 	}

@@ -97,5 +97,8 @@ int eng_schema_target(enum eng_kind kind);
  * 1 while the database is still the build's schema image, nothing of it stored yet. A VFS that
  * does not know it (SQLite's own) answers SQLITE_NOTFOUND: everything is stored. */
 #define ENG_FCNTL_FROM_IMAGE 0x47540001
+/* Another: sets the int to 1 when the VFS keeps the rollback journal in its own memory, so the
+ * engine hands it the journal (journal_mode=TRUNCATE) instead of using journal_mode=MEMORY. */
+#define ENG_FCNTL_MEMORY_JOURNAL 0x47540002
 
 #endif

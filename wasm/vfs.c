@@ -1,9 +1,9 @@
 /*
  * vfs.c - SQLite's operating-system layer inside the wasm module. The database file is a run of
- * fixed-size blocks in the host's storage (one Durable Object storage row per block); journals and
- * temporary files never reach it because the engine runs with journal_mode=MEMORY and
- * SQLITE_TEMP_STORE=3. Locking is a no-op: one instance owns the object, and the host's storage
- * transaction around each call provides atomicity.
+ * fixed-size blocks in the host's storage (one Durable Object storage row per block). The rollback
+ * journal is a buffer in wasm memory (journal.c) and temporary files stay in SQLite's memory
+ * (SQLITE_TEMP_STORE=3): neither reaches storage. Locking is a no-op: one instance owns the
+ * object, and the host's storage transaction around each call provides atomicity.
  *
  * A fresh object (no blocks yet) reads its database from the compile-time schema image of its kind
  * (schema_image.h). The first write copies the whole image into storage, inside that call's
@@ -14,6 +14,7 @@
 
 #include "abi.h"
 #include "engine.h"
+#include "journal.h"
 #include "schema_image.h"
 #include "sqlite3.h"
 
@@ -178,6 +179,10 @@ static int x_file_control(sqlite3_file *f, int op, void *arg)
 		*(int *)arg = ((struct block_file *)f)->image != NULL;
 		return SQLITE_OK;
 	}
+	if (op == ENG_FCNTL_MEMORY_JOURNAL) {
+		*(int *)arg = 1;
+		return SQLITE_OK;
+	}
 	return SQLITE_NOTFOUND;
 }
 
@@ -228,7 +233,14 @@ static int x_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int 
 	char kind[16];
 
 	(void)vfs;
-	/* Only the main database lives in storage; anything else means a pragma was lost. */
+	/* The main database lives in storage and its journal in memory; anything else means a
+	 * pragma was lost. */
+	if (flags & SQLITE_OPEN_MAIN_JOURNAL) {
+		journal_open(f);
+		if (out)
+			*out = flags;
+		return SQLITE_OK;
+	}
 	if (!(flags & SQLITE_OPEN_MAIN_DB))
 		return SQLITE_CANTOPEN;
 	memset(f, 0, sizeof(struct block_file));
@@ -254,7 +266,9 @@ static int x_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
 	(void)vfs;
 	(void)name;
 	(void)flags;
-	*out = 0; /* no journal or WAL file ever exists */
+	/* No file but the database outlives an instance: a journal is never hot, because the host
+	 * rolled storage back with the instance that held it. */
+	*out = 0;
 	return SQLITE_OK;
 }
 
@@ -305,7 +319,8 @@ static int x_last_error(sqlite3_vfs *vfs, int n, char *out)
 
 static sqlite3_vfs block_vfs = {
 	.iVersion = 2,
-	.szOsFile = sizeof(struct block_file),
+	.szOsFile = sizeof(struct block_file) > sizeof(struct journal_file) ? sizeof(struct block_file)
+									      : sizeof(struct journal_file),
 	.mxPathname = 256,
 	.zName = "gastown-blocks",
 	.xOpen = x_open,

@@ -67,6 +67,38 @@ test("a fresh object reads the build's schema image and stores it with its first
 	assert.deepEqual(await storage(), stored);
 });
 
+test("a call refused after many writes rolls back from the in-memory journal, call after call", async (t) => {
+	const persist = tempDir(t);
+	let mf = startWorker({ persist });
+	const town = "/api/towns/journaled";
+	const storage = async () => (await call(mf, "GET", `${town}/debug/storage`, undefined, operator)).body.data;
+	const bulk = (body) => call(mf, "POST", `${town}/_test/kv-bulk`, body);
+	assert.equal((await bulk({ count: 50, prefix: "keep" })).status, 200);
+
+	// Large, then small, then large again: the journal's buffer outlives each transaction, and a
+	// short journal must not replay what a longer earlier one left behind.
+	for (const count of [3000, 5, 1500]) {
+		const before = await storage();
+		const r = await bulk({ count, prefix: "keep", then_fail: true }); // rewrites kept keys too
+		assert.equal(r.status, 409, r.text);
+		assert.equal(r.body.error.field, "then_fail");
+		assert.deepEqual(await storage(), before, `after refusing ${count} writes`);
+		assert.equal((await call(mf, "GET", `${town}/_test/kv/keep-49`)).body.data.value, "value 49");
+		assert.equal((await call(mf, "GET", `${town}/_test/kv/keep-${Math.max(count - 1, 50)}`)).status, 404);
+		// The same instance goes on committing normally.
+		assert.equal((await call(mf, "PUT", `${town}/_test/kv/after-${count}`, { value: String(count) })).status, 200);
+	}
+	assert.equal((await bulk({ count: 1, prefix: "x", then_fail: "yes" })).body.error.field, "then_fail");
+	const final = await storage();
+	await mf.dispose();
+
+	mf = startWorker({ persist });
+	t.after(() => mf.dispose());
+	assert.deepEqual(await storage(), final);
+	for (const count of [3000, 5, 1500])
+		assert.equal((await call(mf, "GET", `${town}/_test/kv/after-${count}`)).body.data.value, String(count));
+});
+
 for (const when of ["before_commit", "after_commit"]) {
 	test(`a request that traps ${when.replace("_", " ")} leaves no trace`, async (t) => {
 		const mf = startWorker();
