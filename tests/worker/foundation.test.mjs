@@ -67,7 +67,7 @@ test("a fresh object reads the build's schema image and stores it with its first
 	assert.deepEqual(await storage(), stored);
 });
 
-test("a call refused after many writes rolls back from the in-memory journal, call after call", async (t) => {
+test("a call refused after many writes rolls back from the in-memory journal, call after call", { timeout: 120_000 }, async (t) => {
 	const persist = tempDir(t);
 	let mf = startWorker({ persist });
 	const town = "/api/towns/journaled";
