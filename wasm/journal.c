@@ -70,7 +70,8 @@ static int j_truncate(sqlite3_file *f, sqlite3_int64 size)
 	return SQLITE_OK;
 }
 
-static int j_sync(sqlite3_file *f, int flags)
+/* No-ops shared with vfs.c: nothing here is synced or locked (one instance owns the object). */
+int vfs_no_sync(sqlite3_file *f, int flags)
 {
 	(void)f;
 	(void)flags;
@@ -83,14 +84,14 @@ static int j_file_size(sqlite3_file *f, sqlite3_int64 *size)
 	return SQLITE_OK;
 }
 
-static int j_lock(sqlite3_file *f, int level)
+int vfs_no_lock(sqlite3_file *f, int level)
 {
 	(void)f;
 	(void)level;
 	return SQLITE_OK;
 }
 
-static int j_check_reserved(sqlite3_file *f, int *out)
+int vfs_no_reserved_lock(sqlite3_file *f, int *out)
 {
 	(void)f;
 	*out = 0;
@@ -124,11 +125,11 @@ static const sqlite3_io_methods journal_io = {
 	.xRead = j_read,
 	.xWrite = j_write,
 	.xTruncate = j_truncate,
-	.xSync = j_sync,
+	.xSync = vfs_no_sync,
 	.xFileSize = j_file_size,
-	.xLock = j_lock,
-	.xUnlock = j_lock,
-	.xCheckReservedLock = j_check_reserved,
+	.xLock = vfs_no_lock,
+	.xUnlock = vfs_no_lock,
+	.xCheckReservedLock = vfs_no_reserved_lock,
 	.xFileControl = j_file_control,
 	.xSectorSize = j_sector_size,
 	.xDeviceCharacteristics = j_device_characteristics,

@@ -146,30 +146,9 @@ static int x_truncate(sqlite3_file *f, sqlite3_int64 size)
 									   : SQLITE_IOERR_TRUNCATE;
 }
 
-static int x_sync(sqlite3_file *f, int flags)
-{
-	(void)f;
-	(void)flags;
-	return SQLITE_OK;
-}
-
 static int x_file_size(sqlite3_file *f, sqlite3_int64 *size)
 {
 	*size = file_size((struct block_file *)f);
-	return SQLITE_OK;
-}
-
-static int x_lock(sqlite3_file *f, int level)
-{
-	(void)f;
-	(void)level;
-	return SQLITE_OK;
-}
-
-static int x_check_reserved(sqlite3_file *f, int *out)
-{
-	(void)f;
-	*out = 0;
 	return SQLITE_OK;
 }
 
@@ -209,11 +188,11 @@ static const sqlite3_io_methods block_io = {
 	.xRead = x_read,
 	.xWrite = x_write,
 	.xTruncate = x_truncate,
-	.xSync = x_sync,
+	.xSync = vfs_no_sync,
 	.xFileSize = x_file_size,
-	.xLock = x_lock,
-	.xUnlock = x_lock,
-	.xCheckReservedLock = x_check_reserved,
+	.xLock = vfs_no_lock,
+	.xUnlock = vfs_no_lock,
+	.xCheckReservedLock = vfs_no_reserved_lock,
 	.xFileControl = x_file_control,
 	.xSectorSize = x_sector_size,
 	.xDeviceCharacteristics = x_device_characteristics,
