@@ -96,6 +96,18 @@ $(DEPS_STAMP) &: deps/pins package-lock.json scripts/deps.sh
 
 check-deps: $(DEPS_STAMP)
 
+# GNU make reads each directory once, so pattern rules over sources that `deps.sh` unpacks mid-run
+# would never match in that run. Fetching is therefore a prerequisite of the makefile itself: make
+# remakes this included file first, then re-executes with the sources in place. Goals that need no
+# third-party source skip it.
+NO_DEPS_GOALS := help clean distclean deps
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+include $(BUILD)/deps.mk
+endif
+$(BUILD)/deps.mk: $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "# third-party sources are in place; see scripts/deps.sh" >$@
+
 $(GEN_MIGR): $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(@D)
 	@./scripts/embed-migrations.sh migrations > $@.tmp && mv $@.tmp $@
