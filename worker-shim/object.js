@@ -12,6 +12,13 @@ import { engineConfig, errorResponse, toResponse } from "./http.js";
 
 const ALARM_RETRY_MS = 10_000;
 
+// An object with no stored name woken without one (by its alarm): it cannot know who it is.
+class Nameless extends Error {
+	constructor() {
+		super("the object was woken without a name and has none stored; it waits for a request");
+	}
+}
+
 // Thrown inside transactionSync to roll back a call the engine answered with an error.
 class Rejected extends Error {
 	constructor(out) {
@@ -32,12 +39,39 @@ export class EngineObject extends DurableObject {
 		this.debug = env.GASTOWN_LOG_LEVEL === "debug";
 	}
 
+	// Who this object is: the name it was addressed by (idFromName), kept in its own storage by its
+	// first call that stores anything. An object woken by its alarm has no name on ctx.id, so the
+	// name is never derived from how the object was woken; without a stored one, it has none.
+	#identity() {
+		if (this.name) return this.name;
+		const sql = this.ctx.storage.sql;
+		const table = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'object_identity'").one().n > 0;
+		const stored = table ? sql.exec("SELECT name FROM object_identity").toArray()[0]?.name : undefined;
+		const given = this.ctx.id.name;
+		if (stored !== undefined && given !== undefined && stored !== given)
+			throw new EngineFatal(`object '${stored}' addressed as '${given}'`);
+		this.nameStored = stored !== undefined;
+		this.name = stored ?? given ?? null;
+		return this.name;
+	}
+
+	// Inside a call's storage transaction: once the engine keeps blocks, the name goes with them.
+	#keepIdentity() {
+		if (this.nameStored || !this.blocks.exists || !this.name) return;
+		const sql = this.ctx.storage.sql;
+		sql.exec("CREATE TABLE IF NOT EXISTS object_identity (name TEXT NOT NULL)");
+		sql.exec("DELETE FROM object_identity");
+		sql.exec("INSERT INTO object_identity (name) VALUES (?)", this.name);
+		this.keptIdentity = true;
+	}
+
 	// The engine instance, opened on first use; the time that took is reported with the next call.
 	#engine() {
 		if (this.engine) return this.engine;
+		const id = this.#identity();
+		if (!id) throw new Nameless();
 		const started = performance.now();
 		this.blocks = new BlockStore(this.ctx.storage.sql);
-		const id = this.ctx.id.name ?? this.ctx.id.toString();
 		this.engine = new Engine(this.module, engineConfig(this.env, this.constructor.kind, id),
 			this.blocks, (level, msg, fields) => this.#log(level, msg, fields));
 		this.openMs = performance.now() - started;
@@ -45,13 +79,20 @@ export class EngineObject extends DurableObject {
 	}
 
 	#log(level, msg, fields = {}) {
-		log(level, msg, { kind: this.constructor.kind, object: this.ctx.id.name, ...fields });
+		log(level, msg, { kind: this.constructor.kind, object: this.name ?? this.ctx.id.name, ...fields });
 	}
 
 	// One engine call in one storage transaction. Error responses roll back too, so bad input
 	// leaves no trace even in storage the engine touched; a fatal call also drops the instance.
 	#run(event, meta, body, socket) {
-		const engine = this.#engine();
+		let engine;
+		try {
+			engine = this.#engine();
+		} catch (err) {
+			this.engine = null;
+			this.#log("error", err instanceof Nameless ? err.message : "engine open failed", { event, error: String(err) });
+			return { failed: true, error: err };
+		}
 		const openMs = this.openMs ?? 0;
 		this.openMs = 0;
 		const { exists, n, rowsWritten: rows } = this.blocks; // what a rollback restores
@@ -62,9 +103,12 @@ export class EngineObject extends DurableObject {
 				const o = engine.call(event, meta, body);
 				if (o.rc !== 0) throw new EngineFatal(o.meta.fatal ?? "engine call failed");
 				if (o.meta.status >= 400) throw new Rejected(o);
+				this.#keepIdentity();
 				return o;
 			});
+			if (this.keptIdentity) this.nameStored = true;
 		} catch (err) {
+			this.keptIdentity = false;
 			this.blocks.restore(exists, n);
 			if (err instanceof Rejected) {
 				out = err.out;
@@ -110,7 +154,7 @@ export class EngineObject extends DurableObject {
 
 	async #effect(fx) {
 		const result = await perform(fx, this.engine?.bodyLimit ?? 1 << 20, this.env,
-			`${this.constructor.kind}:${this.ctx.id.name}`);
+			`${this.constructor.kind}:${this.name}`);
 		this.#log(result.meta.ok ? "info" : "warn", "effect result", { effect: fx.id, host: new URL(fx.url).host || fx.url.split("/").slice(0, 3).join("/"),
 			status: result.meta.status, error: result.meta.error?.code });
 		const out = this.#run("effect", result.meta, result.body);
@@ -120,7 +164,13 @@ export class EngineObject extends DurableObject {
 
 	async fetch(request) {
 		const url = new URL(request.url);
-		const limit = this.#engine().bodyLimit;
+		let limit;
+		try {
+			limit = this.#engine().bodyLimit;
+		} catch (err) {
+			this.#log("error", "engine open failed", { error: String(err) });
+			return errorResponse(500, "internal", "the request failed and changed nothing");
+		}
 		const body = await readBounded(request.body, limit);
 		const meta = {
 			method: request.method,
@@ -175,6 +225,9 @@ export class EngineObject extends DurableObject {
 	async alarm() {
 		this.alarmAt = undefined; // the platform cleared it by firing
 		const out = this.#run("alarm", {}, undefined);
+		// An object stored before it kept its name cannot tell the engine who it is; its next
+		// request (which names it) sets the alarm again.
+		if (out.failed && out.error instanceof Nameless) return;
 		// The platform gives up on an alarm after a few failed retries; a town must not die of
 		// one bad call, so a failed alarm is simply asked for again a little later.
 		if (out.failed) {

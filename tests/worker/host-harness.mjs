@@ -20,7 +20,7 @@ export function sign(secret, method, path, body = "", t = Date.now()) {
 // Start the host. opts: townUrl, secret (at least 32 bytes), state (a directory), gt (the gt binary
 // for scripted agents; default build/native/gt), heartbeatMs, env (the host's environment, which
 // its agents inherit; PATH and HOME are passed unless given), args (more options).
-// Returns {url, port, log(), exited, stop() (SIGTERM, resolves {code, signal}), kill() (SIGKILL),
+// Returns {url, port, log(), exited, pause(), resume(), stop() (SIGTERM, resolves {code, signal}), kill() (SIGKILL),
 // call(method, path, body, {signature, t, secret})}: call signs with the host's secret by default.
 export async function startHost({ townUrl, secret, state, gt = GT_BIN, heartbeatMs, env = {}, args = [] }) {
 	const argv = ["--listen", "127.0.0.1:0", "--state", state, "--town-url", townUrl, "--gt", gt];
@@ -42,7 +42,10 @@ export async function startHost({ townUrl, secret, state, gt = GT_BIN, heartbeat
 	});
 	const url = `http://127.0.0.1:${port}`;
 	const stopWith = (sig) => {
-		if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+		if (child.exitCode === null && child.signalCode === null) {
+			child.kill(sig);
+			child.kill("SIGCONT"); // a paused host gets the signal too
+		}
 		return exited;
 	};
 	return {
@@ -50,6 +53,9 @@ export async function startHost({ townUrl, secret, state, gt = GT_BIN, heartbeat
 		port,
 		exited,
 		log: () => log,
+		// The host alone freezes and thaws (SIGSTOP/SIGCONT); its agents' processes run on.
+		pause: () => child.kill("SIGSTOP"),
+		resume: () => child.kill("SIGCONT"),
 		stop: () => stopWith("SIGTERM"),
 		kill: () => stopWith("SIGKILL"),
 		call: (method, path, body, opts = {}) => hostCall(url, opts.secret ?? secret, method, path, body, opts),
