@@ -194,6 +194,8 @@ static int run_event(struct call *c)
 	case ENG_EV_EFFECT_RESULT:
 		if (!c->db)
 			return err_set(&c->err, ERR_INVALID, NULL, "the worker makes no effects");
+		/* An outcome the town reacts to (a requeue after a failed start) is the town's act. */
+		snprintf(c->who.id, sizeof c->who.id, "town");
 		if (effect_on_result(c) < 0)
 			return -1;
 		return call_reply(c, 200, NULL);

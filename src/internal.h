@@ -577,6 +577,11 @@ const char *rc_kind_name(enum rc_kind k);
 
 /* Ask for a tick now (after a change that may need a decision). */
 int reconcile_soon(struct call *c);
+/* The agent host refused a connection: count it and set *retry_ms to when dispatch should try
+ * again (15 s doubling up to a minute). Its first failure puts "town.host_unreachable" in the feed. */
+int reconcile_host_down(struct call *c, double *retry_ms);
+/* A start reached the host: the count of refused connections starts over. */
+int reconcile_host_up(struct call *c);
 void reconcile_config(struct call *c, struct rc_config *cfg);
 /* The "tick" timer (timer.c's table). */
 int reconcile_timer_fired(struct call *c, const char *key);
@@ -590,7 +595,9 @@ enum work_end {
 	WORK_FAILED,   /* the start or the run failed: counts, and the retry waits its backoff */
 	WORK_LOST,     /* the agent went silent: counts, retried at once (the agent is marked lost) */
 	WORK_STOPPED,  /* stopped for being quiet: counts, retried at once */
-	WORK_SENT_BACK /* the refinery sent it back (conflict, failed gates): counts as a review round */
+	WORK_SENT_BACK, /* the refinery sent it back (conflict, failed gates): counts as a review round */
+	WORK_UNREACHABLE /* the agent host could not be reached: not the bead's fault, so no attempt is
+			  * counted; retried after the host's own backoff (reconcile_host_down) */
 };
 
 /* Hook bead on agent (free), mark both working and ask the container to start the agent. */

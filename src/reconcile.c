@@ -35,6 +35,33 @@ int reconcile_soon(struct call *c)
 	return timer_set_earlier(c, "tick", "town", c->now_ms);
 }
 
+/* While the host is down every dispatch fails the same way; waiting longer each time keeps the
+ * feed readable, and the cap keeps a restarted host from waiting long for its work. */
+#define HOST_RETRY_MS 15000.0
+#define HOST_RETRY_MAX_MS 60000.0
+
+int reconcile_host_down(struct call *c, double *retry_ms)
+{
+	int64_t n = 0;
+	double wait = HOST_RETRY_MS;
+
+	if (db_query_int(c->db, "SELECT coalesce((SELECT value FROM reconciler_state WHERE key = 'host_refused'), 0)",
+			 &n, &c->err) < 0)
+		return -1;
+	for (int64_t i = 0; i < n && wait < HOST_RETRY_MAX_MS; i++)
+		wait *= 2;
+	*retry_ms = c->now_ms + (wait < HOST_RETRY_MAX_MS ? wait : HOST_RETRY_MAX_MS);
+	if (db_exec(c->db, "INSERT INTO reconciler_state(key, value) VALUES ('host_refused', 1)"
+			   " ON CONFLICT(key) DO UPDATE SET value = value + 1", &c->err) < 0)
+		return -1;
+	return n == 0 ? event_append(c, "town.host_unreachable", "town", NULL, NULL, NULL) : 0;
+}
+
+int reconcile_host_up(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM reconciler_state WHERE key = 'host_refused'", &c->err);
+}
+
 static double setting(struct call *c, const char *path, double def, double min, double max)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, ?) FROM town", &c->err);

@@ -163,14 +163,15 @@ static int requeue_inner(struct call *c, const char *agent, const char *bead, co
 			 enum work_end end, struct run_bead *b)
 {
 	sqlite3_stmt *st;
-	int max_attempts, attempts = b->attempts + (end != WORK_SENT_BACK);
+	int max_attempts, attempts = b->attempts + (end != WORK_SENT_BACK && end != WORK_UNREACHABLE);
 	double retry = end == WORK_FAILED ? c->now_ms + rc_backoff_ms(attempts) : c->now_ms;
 	const char *to = "open";
 	char final_reason[400];
 
 	if (agent && set_agent_free(c, agent, end == WORK_LOST ? "lost" : "idle") < 0)
 		return -1;
-	if (rig_max_attempts(c, b->rig, &max_attempts) < 0)
+	if (rig_max_attempts(c, b->rig, &max_attempts) < 0 ||
+	    (end == WORK_UNREACHABLE && reconcile_host_down(c, &retry) < 0))
 		return -1;
 	if (end == WORK_SENT_BACK)
 		b->reviews++;
@@ -279,7 +280,7 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 	snprintf(agent, sizeof agent, "%.*s", (int)(sep - subject), subject);
 	snprintf(bead, sizeof bead, "%s", sep + 1);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status >= 200 && status < 300)
-		return 0;
+		return reconcile_host_up(c);
 	if ((rc = holds(c, agent, bead)) <= 0) {
 		if (rc == 0 || c->err.code != ERR_NOT_FOUND)
 			return rc;
@@ -295,6 +296,12 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) : "error");
 	else
 		snprintf(reason, sizeof reason, "the container did not start %s: HTTP %d", agent, status);
+	/* Nobody answered at all: the host is down, which says nothing about the bead. */
+	if (error && error_is(error, "connect_failed")) {
+		snprintf(reason, sizeof reason, "the agent host is unreachable (connect_failed); %s waits for it,"
+			 " and this is not counted as an attempt", bead);
+		return work_requeue(c, agent, bead, reason, WORK_UNREACHABLE);
+	}
 	return work_requeue(c, agent, bead, reason, WORK_FAILED);
 }
 

@@ -202,17 +202,31 @@ static const cJSON *start_for(const cJSON *fx, const char *agent)
 	return NULL;
 }
 
+/* The host's answer to an effect: ok with an HTTP status, or a failure with an error code
+ * ("timeout" when ok is 0; answer_error names another). */
+static void answer_error(struct eng *e, const cJSON *fx, const char *code)
+{
+	char meta[256];
+	struct t_res r;
+
+	snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":false,\"error\":{\"code\":\"%s\"}}",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")), code);
+	r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "{}");
+	CHECK(r.status == 200);
+	t_res_free(&r);
+}
+
 static void answer(struct eng *e, const cJSON *fx, int ok, int status)
 {
 	char meta[256];
 	struct t_res r;
 
-	if (ok)
-		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":%d}",
-			 cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")), status);
-	else
-		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":false,\"error\":{\"code\":\"connect_failed\"}}",
-			 cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")));
+	if (!ok) {
+		answer_error(e, fx, "timeout");
+		return;
+	}
+	snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":%d}",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(fx, "id")), status);
 	r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "{}");
 	CHECK(r.status == 200);
 	t_res_free(&r);
@@ -367,6 +381,79 @@ static void failed_starts_back_off_then_fail_the_bead(void)
 	r = t_request(e, "GET", "/api/towns/t1/escalations", NULL, t_as("sarah"));
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.body, "data")) == 1);
 	t_res_free(&r);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
+/* The events of kind on the feed, as a new array (the caller deletes it). */
+static cJSON *feed_events(struct eng *e, const char *kind)
+{
+	struct t_res r = t_request(e, "GET", "/api/towns/t1/events?limit=200", NULL, t_as("sarah"));
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "data"), "events"))
+		if (t_streq(field(ev, "kind"), kind))
+			cJSON_AddItemToArray(out, cJSON_Duplicate(ev, 1));
+	t_res_free(&r);
+	return out;
+}
+
+static int escalations_titled(struct eng *e, const char *prefix);
+
+/* A host that refuses connections says nothing about the bead: no attempt is counted however long
+ * it is down, the retries wait 15 s doubling to a minute, the feed says once that the host is
+ * unreachable, every requeue names the town as its actor, and the breaker stays closed. A start
+ * that reaches the host again starts the waits over. */
+static void an_unreachable_host_costs_the_bead_no_attempts(void)
+{
+	double t0 = t_now;
+	struct eng *e = town_with_rig(0);
+	char id[48];
+	cJSON *fx, *b, *ev;
+	const cJSON *x;
+	static const double waits[] = {15000, 30000, 60000, 60000, 60000, 60000, 60000, 60000};
+
+	new_bead(e, "{\"title\":\"Patient\",\"rig\":\"r\"}", id, sizeof id);
+	fx = cJSON_CreateArray();
+	advance(e, t_now, fx);
+	for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+		double retry;
+
+		CHECK(start_for(fx, "toast") != NULL);
+		if (start_for(fx, "toast"))
+			answer_error(e, start_for(fx, "toast"), "connect_failed");
+		cJSON_Delete(fx);
+		fx = cJSON_CreateArray();
+		b = get_bead(e, id);
+		retry = cJSON_GetNumberValue(cJSON_GetObjectItem(b, "retry_ms"));
+		CHECK(t_streq(field(b, "status"), "open"));
+		CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "attempts")) == 0);
+		CHECK(field(b, "failure") && strstr(field(b, "failure"), "agent host is unreachable"));
+		CHECK(retry == t_now + waits[i]);
+		cJSON_Delete(b);
+		advance(e, retry - 1, fx);
+		CHECK(cJSON_GetArraySize(fx) == 0);
+		advance(e, retry + 5000, fx);
+	}
+	CHECK(escalations_titled(e, "Dispatch paused") == 0);
+	ev = feed_events(e, "town.host_unreachable");
+	CHECK(cJSON_GetArraySize(ev) == 1);
+	cJSON_Delete(ev);
+	ev = feed_events(e, "bead.requeued");
+	CHECK(cJSON_GetArraySize(ev) == (int)(sizeof waits / sizeof waits[0]));
+	cJSON_ArrayForEach(x, ev)
+		CHECK(t_streq(field(x, "actor"), "town"));
+	cJSON_Delete(ev);
+	/* The host is back: the start goes through. */
+	CHECK(start_for(fx, "toast") != NULL);
+	if (start_for(fx, "toast"))
+		answer(e, start_for(fx, "toast"), 1, 202);
+	cJSON_Delete(fx);
+	b = get_bead(e, id);
+	CHECK(t_streq(field(b, "status"), "in_progress"));
+	cJSON_Delete(b);
 	eng_close(e);
 	t_now = t0;
 	t_cleanup();
@@ -936,6 +1023,7 @@ int main(void)
 	RUN(the_breaker_stops_dispatch_but_not_health);
 	RUN(a_bead_with_a_rig_is_dispatched_with_a_signed_start);
 	RUN(failed_starts_back_off_then_fail_the_bead);
+	RUN(an_unreachable_host_costs_the_bead_no_attempts);
 	RUN(done_goes_to_review_and_a_merge_closes_the_work);
 	RUN(a_conflict_sends_the_bead_back_to_its_agent);
 	RUN(a_silent_agent_is_lost_and_its_bead_runs_again);
