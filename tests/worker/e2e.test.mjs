@@ -90,6 +90,28 @@ test("a killed host loses nothing: the bead returns to open and runs again once 
 	assert.ok(subjects.includes("Second half"));
 });
 
+test("while the host is down a dispatch costs no attempt; the bead runs once the host is back", { timeout: 90_000 }, async (t) => {
+	const s = await setup(t);
+	await s.env.host.stop();
+	const id = await s.bead("Waits for the host", script("write w.txt", "waited", ".", "commit Add w.txt", "done"));
+	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app" })).status, 200);
+	const refused = await s.until("the start is refused", async () => {
+		const events = (await s.api("GET", `/beads/${id}/events`)).data.events;
+		return events.find((e) => e.kind === "bead.requeued");
+	}, 20_000);
+	assert.match(refused.new, /agent host is unreachable/);
+	assert.equal(refused.actor, "town");
+	assert.equal(refused.requested_by, "alice");
+	const bead = (await s.api("GET", `/beads/${id}`)).data;
+	assert.equal(bead.status, "open");
+	assert.equal(bead.attempts, 0);
+	const feed = (await s.api("GET", "/events?limit=200")).data.events;
+	assert.equal(feed.filter((e) => e.kind === "town.host_unreachable").length, 1);
+	await s.restartHost();
+	await s.until("the bead closes", async () => (await s.api("GET", `/beads/${id}`)).data.status === "closed", 60_000);
+	assert.equal((await s.api("GET", `/beads/${id}`)).data.attempts, 0);
+});
+
 test("a merge conflict sends the bead back with the reason; done for a bead not held is refused", { timeout: 120_000 }, async (t) => {
 	const s = await setup(t);
 	const first = await s.bead("Write the greeting", script("write greeting.txt", "hello", ".", "commit Hello", "done"));
