@@ -126,7 +126,7 @@ $(1)/src/%.o: src/%.c $(ENGINE_HDR) | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -c $$< -o $$@
-$(1)/wasm/%.o: wasm/%.c wasm/abi.h wasm/schema_image.h wasm/journal.h src/engine.h | check-deps
+$(1)/wasm/%.o: wasm/%.c wasm/abi.h wasm/schema_image.h wasm/journal.h wasm/vfs.h src/engine.h | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -Iwasm -c $$< -o $$@

@@ -11,6 +11,7 @@
 #include "abi.h"
 #include "cJSON.h"
 #include "engine.h"
+#include "vfs.h"
 
 /* One object per instance: the host creates an instance per Durable Object. */
 static struct eng *engine;
@@ -127,6 +128,7 @@ static int32_t call(enum eng_event ev, int32_t meta_ptr, int32_t meta_len, int32
 		return -1;
 	}
 	in.now_ms = host_now_ms();
+	vfs_set_call_time(in.now_ms);
 	host_random(entropy, sizeof entropy);
 	rc = eng_call(engine, &in, &out);
 	if (out.meta) {

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "schema_image.h"
 #include "sqlite3.h"
+#include "vfs.h"
 
 /* Equal to the engine's page size, so one page write is one storage row. */
 #define BLOCK 4096
@@ -274,11 +275,20 @@ static int x_sleep(sqlite3_vfs *vfs, int us)
 	return us; /* never waits: nothing else holds a lock */
 }
 
+/* The call's time, set before each engine call. The VFS is one per module instance, as SQLite
+ * registers it; the time is the wasm layer's, not the engine's. */
+static double call_now_ms;
+
+void vfs_set_call_time(double now_ms)
+{
+	call_now_ms = now_ms;
+}
+
 static int x_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out)
 {
 	(void)vfs;
 	/* Julian day in ms, as SQLite expects. */
-	*out = (sqlite3_int64)(host_now_ms() + 210866760000000.0);
+	*out = (sqlite3_int64)((call_now_ms > 0 ? call_now_ms : host_now_ms()) + 210866760000000.0);
 	return SQLITE_OK;
 }
 

@@ -31,13 +31,18 @@ static const char *t_name __attribute__((unused)) = "";
 		}                                                                              \
 	} while (0)
 
-#define RUN(fn)                 \
-	do {                    \
-		t_name = #fn;   \
-		int before = t_fail; \
-		fn();           \
-		if (t_fail == before) \
-			printf("ok - %s\n", #fn); \
+/* A test that ran no CHECK proved nothing: it fails. */
+#define RUN(fn)                                                                   \
+	do {                                                                      \
+		t_name = #fn;                                                     \
+		int failed_before = t_fail, checked_before = t_pass + t_fail;     \
+		fn();                                                             \
+		if (t_pass + t_fail == checked_before) {                          \
+			t_fail++;                                                 \
+			printf("not ok - %s: no CHECK ran\n", #fn);              \
+		} else if (t_fail == failed_before) {                             \
+			printf("ok - %s\n", #fn);                                \
+		}                                                                 \
 	} while (0)
 
 static inline int t_done(void)

@@ -140,10 +140,17 @@ test("a failing tick is rolled back and the alarm comes again", { timeout: 60_00
 	const res = await fetch(`${s.base}/api/towns/${TOWN}/_test/kv/fail_ticks`, { method: "PUT", body: JSON.stringify({ value: "1" }) });
 	assert.equal(res.status, 200);
 	const id = await s.bead("After a bad tick", script("done"), { held: false, rig: "app" });
-	await eventually(async () => (await s.api("GET", `/beads/${id}/events`)).data.events.some((e) => e.kind === "bead.dispatched"),
-		{ timeoutMs: 30_000, everyMs: 250 });
+	const events = await eventually(async () => {
+		const list = (await s.api("GET", `/beads/${id}/events`)).data.events;
+		return list.some((e) => e.kind === "bead.dispatched") && list;
+	}, { timeoutMs: 30_000, everyMs: 250 });
 	const kv = await (await fetch(`${s.base}/api/towns/${TOWN}/_test/kv/fail_ticks`)).json();
 	assert.equal(kv.data.value, "0");
+	// The tick the new bead asked for failed and was undone; the one that dispatched came on the
+	// retry, 10 s later. Without the fault the bead would be dispatched at once.
+	const at = (kind) => events.find((e) => e.kind === kind).at_ms;
+	assert.ok(at("bead.dispatched") - at("bead.created") >= 9000,
+		`dispatched ${at("bead.dispatched") - at("bead.created")} ms after creation`);
 });
 
 test("a pr rig opens a pull request on the platform and closes the work when it is merged", { timeout: 60_000 }, async (t) => {
