@@ -192,7 +192,12 @@ static int split_path(struct call *c)
 		if (*p && percent_decode(p) < 0)
 			return err_set(&c->err, ERR_INVALID, "path", "the path has a broken %%-escape");
 		if (*p) {
-			c->seglen[c->nseg] = (unsigned short)strlen(p);
+			size_t len = strlen(p);
+
+			/* Segments become names that are stored and quoted in answers. */
+			if (utf8_check(p, len) != len)
+				return err_set(&c->err, ERR_INVALID, "path", "the path is not valid UTF-8 once %%-decoded");
+			c->seglen[c->nseg] = (unsigned short)len;
 			c->seg[c->nseg++] = p;
 		}
 		if (!slash)
