@@ -356,6 +356,13 @@ enum role role_parse(const char *s);
 int member_require(struct call *c, int exists, enum role min, enum role *caller, const char *field,
 		   const char *what);
 int member_role(struct call *c, const char *user_id, enum role *out);
+/* Creating this object (a town or an organization, `what`) under an id that is taken. Creation
+ * must not tell an outsider that the object exists: a member gets ERR_CONFLICT, reason "exists";
+ * anyone else (an outsider, another object) gets id_unavailable's answer. Always -1. */
+int member_create_taken(struct call *c, const char *field, const char *what);
+/* The one answer for an id that cannot be had, whatever the cause: ERR_CONFLICT naming field,
+ * reason "unavailable", a message that says nothing of who or what holds it. Always -1. */
+int id_unavailable(struct call *c, const char *field, const char *what);
 /* Insert or update a member as is (no rule checks). name/email NULL keep what is stored. */
 int member_put(struct call *c, const char *user_id, enum role role, const char *name,
 	       const char *email);
