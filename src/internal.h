@@ -166,7 +166,10 @@ struct call {
 };
 
 #define QUERY_TOKEN_MAX 4096
-/* The bearer token presented by the request, or NULL. Borrowed from meta. */
+#define AUTH_TOKEN_MAX 8192 /* the longest bearer token taken (jwt.c's limit is the same) */
+/* The bearer token presented by the request, or NULL. Borrowed from meta. The scheme is matched
+ * without regard to case. NULL with ERR_INVALID (field "authorization") when the token is longer
+ * than AUTH_TOKEN_MAX. */
 const char *call_bearer(struct call *c);
 /* Set a success response: status and payload (ownership of data passes to the call). */
 int call_reply(struct call *c, int status, cJSON *data);
