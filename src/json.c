@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,9 @@ struct json_path {
 	} at[PATH_DEPTH];
 };
 
+/* A name's len when it is NUL-terminated (a key in the tree): measured only if an error names it. */
+#define NAME_CSTR SIZE_MAX
+
 /* Render path as "a.b[2].c" into out; "" for the root. */
 static void path_format(const struct json_path *path, char *out, size_t len)
 {
@@ -90,7 +94,8 @@ static void path_format(const struct json_path *path, char *out, size_t len)
 
 	out[0] = '\0';
 	for (int k = 0; k < path->depth && k < PATH_DEPTH && o + 1 < len; k++) {
-		int n = path->at[k].name ? snprintf(out + o, len - o, "%s%.*s", k ? "." : "", (int)path->at[k].len,
+		size_t nl = path->at[k].len == NAME_CSTR && path->at[k].name ? strlen(path->at[k].name) : path->at[k].len;
+		int n = path->at[k].name ? snprintf(out + o, len - o, "%s%.*s", k ? "." : "", nl > len ? (int)len : (int)nl,
 						    path->at[k].name)
 					 : snprintf(out + o, len - o, "[%d]", path->at[k].index);
 		if (n < 0)
@@ -101,6 +106,27 @@ static void path_format(const struct json_path *path, char *out, size_t len)
 
 enum text_problem { TEXT_OK, TEXT_NOT_JSON, TEXT_UTF8, TEXT_CONTROL, TEXT_NUL };
 
+/* How many of the eight bytes at s need no look: none is >= 0x80, < 0x20, '"' or '\\'. Classic
+ * word-at-a-time tests: each is exact about the first byte that matches (a borrow can only mark
+ * bytes after it), so plain text costs a few instructions per eight bytes, not several per byte. */
+static unsigned plain_prefix(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t w, q, bs, mask;
+
+	memcpy(&w, s, 8);
+	q = w ^ (ones * '"');
+	bs = w ^ (ones * '\\');
+	mask = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | w) & highs;
+	if (!mask)
+		return 8;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (unsigned)__builtin_ctzll(mask) / 8; /* the first byte in memory is the lowest */
+#else
+	return 0;
+#endif
+}
+
 /* One pass over JSON text that cJSON accepted, for what cJSON lets through: bytes that are not
  * UTF-8, raw control characters in strings (and outside them, where cJSON skips them as blanks),
  * and \u0000. Returns TEXT_OK, or the problem with *at its offset. */
@@ -109,9 +135,20 @@ static enum text_problem text_scan(const unsigned char *s, size_t len, size_t *a
 	int in_str = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned char b = s[i];
+		unsigned char b;
 		size_t k;
 
+		/* Straight to the next byte that needs a look. */
+		while (len - i >= 8) {
+			unsigned n = plain_prefix(s + i);
+
+			i += n;
+			if (n < 8)
+				break;
+		}
+		if (i >= len)
+			break;
+		b = s[i];
 		if (b >= 0x80) {
 			if (!(k = utf8_seq_len(s + i, len - i))) {
 				*at = i;
@@ -282,7 +319,7 @@ static int unique_keys(const cJSON *v, struct json_path *path, struct err *e)
 			char field[64];
 
 			if (path->depth < PATH_DEPTH)
-				path->at[path->depth].name = dup, path->at[path->depth].len = strlen(dup);
+				path->at[path->depth].name = dup, path->at[path->depth].len = NAME_CSTR;
 			path->depth++;
 			path_format(path, field, sizeof field);
 			return err_set(e, ERR_INVALID, field, "the key '%s' appears twice", field);
@@ -291,10 +328,14 @@ static int unique_keys(const cJSON *v, struct json_path *path, struct err *e)
 		return 0;
 	}
 	cJSON_ArrayForEach(child, v) {
+		index++;
+		/* Only containers hold keys: scalars need no call. */
+		if (!(child->type & (cJSON_Object | cJSON_Array)))
+			continue;
 		if (path->depth < PATH_DEPTH) {
 			path->at[path->depth].name = child->string;
-			path->at[path->depth].len = child->string ? strlen(child->string) : 0;
-			path->at[path->depth].index = index++;
+			path->at[path->depth].len = NAME_CSTR;
+			path->at[path->depth].index = index - 1;
 		}
 		path->depth++;
 		if (unique_keys(child, path, e) < 0)
@@ -307,7 +348,7 @@ static int unique_keys(const cJSON *v, struct json_path *path, struct err *e)
 cJSON *json_parse_strict(const char *buf, size_t len, struct err *e)
 {
 	cJSON *v = json_parse_exact(buf, len);
-	struct json_path path = {0};
+	struct json_path path; /* only its first depth entries are ever read */
 	enum text_problem p;
 	size_t at = 0;
 
@@ -320,6 +361,7 @@ cJSON *json_parse_strict(const char *buf, size_t len, struct err *e)
 		err_set(e, ERR_BAD_JSON, NULL, "the body is not valid JSON");
 	else if (p != TEXT_OK)
 		text_problem_report((const unsigned char *)buf, len, at, p, e);
+	path.depth = 0;
 	if (p != TEXT_OK || unique_keys(v, &path, e) < 0) {
 		cJSON_Delete(v);
 		return NULL;

@@ -125,6 +125,47 @@ static void strict_parse_refuses_what_cjson_lets_through(void)
 	CHECK(e.code == ERR_BAD_JSON);
 }
 
+/* The scan reads eight bytes at a time: a bad byte is found wherever it falls in a word, and
+ * escapes and multi-byte characters across word boundaries are read right. */
+static void strict_parse_finds_problems_at_every_offset(void)
+{
+	static const struct {
+		const char *bad;
+		size_t len;
+		const char *why;
+	} probes[] = {
+		{"\xff", 1, "UTF-8"}, {"\xe2\x82", 2, "UTF-8"}, {"\x01", 1, "control"},
+		{"\\u0000", 6, "\\u0000"}, {"\x7f\xc3", 2, "UTF-8"},
+	};
+	struct err e;
+
+	for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+		for (int at = 0; at < 20; at++) {
+			char text[128];
+			size_t o = (size_t)snprintf(text, sizeof text, "{\"k\":1,\"title\":\"");
+
+			for (int i = 0; i < at; i++)
+				text[o++] = i % 5 == 4 ? ' ' : 'a';
+			memcpy(text + o, probes[k].bad, probes[k].len);
+			o += probes[k].len;
+			o += (size_t)snprintf(text + o, sizeof text - o, "tail of the title\"}");
+			CHECK(!strict(text, o, &e));
+			CHECK(e.code == ERR_INVALID && t_streq(e.field, "title") && strstr(e.message, probes[k].why));
+		}
+	}
+	/* Well-formed text with escapes and characters of every length across the words. */
+	for (int at = 0; at < 16; at++) {
+		char text[160];
+		size_t o = (size_t)snprintf(text, sizeof text, "{\"title\":\"");
+
+		for (int i = 0; i < at; i++)
+			text[o++] = 'a';
+		o += (size_t)snprintf(text + o, sizeof text - o, "\\\"q\\\\\\u00e9\xc3\xa9\xe2\x82\xac\xf0\x9f\x9a\x82\\n"
+							 "\\ud83d\\ude82 \\\\u0000 done\",\"x\":[1,2,{\"y\":\"z\"}]}");
+		CHECK(strict(text, o, &e));
+	}
+}
+
 static void strict_parse_refuses_a_key_twice(void)
 {
 	struct err e;
@@ -337,6 +378,7 @@ int main(void)
 	RUN(utf8_follows_rfc_3629);
 	RUN(utf8_cuts_between_characters);
 	RUN(strict_parse_refuses_what_cjson_lets_through);
+	RUN(strict_parse_finds_problems_at_every_offset);
 	RUN(strict_parse_refuses_a_key_twice);
 	RUN(bead_bodies_are_stored_as_sent_or_refused);
 	RUN(paths_and_queries_are_utf8_once_decoded);
