@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "mbedtls/sha256.h"
@@ -39,10 +40,21 @@ const char *call_bearer(struct call *c)
 		c->err.code = ERR_NONE; /* a malformed ?token= is just no token */
 		return NULL;
 	}
+	/* The scheme is case-insensitive and followed by one or more spaces (RFC 7235 2.1):
+	 * "BEARER x" is as good as "Bearer x". */
 	s = v->valuestring;
-	if (strncmp(s, "Bearer ", 7) != 0 && strncmp(s, "bearer ", 7) != 0)
+	if (strncasecmp(s, "bearer", 6) != 0 || s[6] != ' ')
 		return NULL;
-	return s + 7;
+	for (s += 6; *s == ' '; s++)
+		;
+	/* Said plainly rather than as a token that does not verify: no token of ours is this long.
+	 * (workerd refuses a header block of 128 KiB or more before the worker runs.) */
+	if (strlen(s) > AUTH_TOKEN_MAX) {
+		err_set(&c->err, ERR_INVALID, "authorization", "the bearer token is longer than %d bytes",
+			AUTH_TOKEN_MAX);
+		return NULL;
+	}
+	return *s ? s : NULL;
 }
 
 int auth_operator(struct call *c)
@@ -54,8 +66,8 @@ int auth_operator(struct call *c)
 		return err_set(&c->err, ERR_FORBIDDEN, NULL,
 			       "operator routes are disabled: no admin token is configured");
 	if (!token)
-		return err_set(&c->err, ERR_UNAUTHENTICATED, "authorization",
-			       "a bearer token is required");
+		return c->err.code != ERR_NONE ? -1 : err_set(&c->err, ERR_UNAUTHENTICATED, "authorization",
+								 "a bearer token is required");
 	if (!token_equal(token, want))
 		return err_set(&c->err, ERR_UNAUTHENTICATED, "authorization", "the token is not valid");
 	c->who.kind = PRINCIPAL_OPERATOR;
@@ -86,7 +98,8 @@ static void copy_claim(const cJSON *claims, const char *name, char *out, size_t 
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, name);
 
-	snprintf(out, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
+	/* Cut between characters: a long name is stored and shown again. */
+	utf8_copy(out, len, cJSON_IsString(v) ? v->valuestring : "");
 }
 
 /* The cache holds one verified token; a hit skips signature and claims checks entirely. */
@@ -140,7 +153,7 @@ int auth_user(struct call *c)
 		return err_set(&c->err, ERR_FORBIDDEN, NULL,
 			       "sign-in is not configured: set GASTOWN_JWT_SECRET or GASTOWN_JWT_PUBLIC_KEY");
 	if (!token)
-		return refuse(c, "missing", "a bearer token is required");
+		return c->err.code != ERR_NONE ? -1 : refuse(c, "missing", "a bearer token is required");
 	if (cache_lookup(c, token, PRINCIPAL_USER, digest))
 		return 0;
 	r = jwt_verify(c->jwt, token, c->now_ms, &claims);
@@ -209,7 +222,7 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 	enum jwt_result r;
 
 	if (!token)
-		return refuse(c, "missing", "an agent token is required");
+		return c->err.code != ERR_NONE ? -1 : refuse(c, "missing", "an agent token is required");
 	if (cache_lookup(c, token, PRINCIPAL_AGENT, digest)) {
 		if (agent && strcmp(c->who.id, agent) != 0)
 			return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "an agent token acts for its own agent only");

@@ -164,11 +164,8 @@ cJSON *call_body_object(struct call *c)
 		err_set(&c->err, ERR_BAD_JSON, NULL, "a JSON object body is required");
 		return NULL;
 	}
-	c->body = json_parse_exact(c->in->body, c->in->body_len);
-	if (!c->body) {
-		err_set(&c->err, ERR_BAD_JSON, NULL, "the body is not valid JSON");
+	if (!(c->body = json_parse_strict(c->in->body, c->in->body_len, &c->err)))
 		return NULL;
-	}
 	if (!cJSON_IsObject(c->body)) {
 		err_set(&c->err, ERR_BAD_JSON, NULL, "the body must be a JSON object");
 		return NULL;

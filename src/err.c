@@ -27,14 +27,19 @@ static const struct {
 int err_set(struct err *e, enum err_code code, const char *field, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (e->code != ERR_NONE)
 		return -1;
 	e->code = code;
-	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+	/* Both are answered as JSON strings: cut to fit between characters, so the answer stays
+	 * valid UTF-8 when a long name is quoted in it. */
+	utf8_copy(e->field, sizeof e->field, field ? field : "");
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	n = vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof e->message)
+		e->message[utf8_trim(e->message, sizeof e->message - 1)] = '\0';
 	return -1;
 }
 

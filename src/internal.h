@@ -166,7 +166,10 @@ struct call {
 };
 
 #define QUERY_TOKEN_MAX 4096
-/* The bearer token presented by the request, or NULL. Borrowed from meta. */
+#define AUTH_TOKEN_MAX 8192 /* the longest bearer token taken (jwt.c's limit is the same) */
+/* The bearer token presented by the request, or NULL. Borrowed from meta. The scheme is matched
+ * without regard to case. NULL with ERR_INVALID (field "authorization") when the token is longer
+ * than AUTH_TOKEN_MAX. */
 const char *call_bearer(struct call *c);
 /* Set a success response: status and payload (ownership of data passes to the call). */
 int call_reply(struct call *c, int status, cJSON *data);
@@ -189,8 +192,16 @@ int json_string(const cJSON *obj, const char *name, int required, size_t max_len
 		struct err *e);
 int json_int(const cJSON *obj, const char *name, int required, int64_t min, int64_t max,
 	     int64_t *out, struct err *e);
-/* Parse exactly one JSON value filling buf[0..len) (whitespace around it allowed); NULL otherwise. */
+/* Parse exactly one JSON value filling buf[0..len) (whitespace around it allowed); NULL otherwise.
+ * For text the engine or the host made (meta); what a client sends goes through json_parse_strict. */
 cJSON *json_parse_exact(const char *buf, size_t len);
+/* Parse a client's JSON text (a request body, a WebSocket frame) as RFC 8259 and RFC 3629 want it,
+ * so that what is stored is what was sent: exactly one value; valid UTF-8; no unescaped control
+ * character and no \u0000 in a string (cJSON would cut the string there); no key twice in one
+ * object (cJSON would keep the first). The tree is the caller's. NULL with e set: ERR_BAD_JSON when
+ * it is not JSON, ERR_INVALID naming the field (JSON path, e.g. "metadata.k" or "labels[2]") for
+ * the rest; ERR_INTERNAL on OOM. */
+cJSON *json_parse_strict(const char *buf, size_t len, struct err *e);
 /* A growable text buffer; buf is malloc'd (the owner frees it) and always NUL-terminated once
  * something was added. strbuf_addf appends printf-style; 0, or -1 on OOM (buf stays valid). */
 struct strbuf {
@@ -200,6 +211,18 @@ struct strbuf {
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Render v (not consumed) as compact JSON into a fresh malloc'd string; NULL on OOM. */
 char *json_print(const cJSON *v);
+
+/* ---- utf8.c ----------------------------------------------------------------------------------- */
+
+/* Length (1-4) of the valid UTF-8 sequence (RFC 3629) at p, which has avail >= 1 bytes; 0 when it
+ * is not one: a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short. */
+size_t utf8_seq_len(const unsigned char *p, size_t avail);
+/* The offset of the first byte of s[0..n) that is not valid UTF-8, or n when all of it is. */
+size_t utf8_check(const char *s, size_t n);
+/* The length of s[0..n) without a last character that n cut short (valid UTF-8 cut anywhere). */
+size_t utf8_trim(const char *s, size_t n);
+/* Copy src into dst[cap] (cap >= 1), cut between characters when it does not fit. */
+void utf8_copy(char *dst, size_t cap, const char *src);
 
 /* ---- jwt.c ------------------------------------------------------------------------------------ */
 
@@ -336,6 +359,13 @@ enum role role_parse(const char *s);
 int member_require(struct call *c, int exists, enum role min, enum role *caller, const char *field,
 		   const char *what);
 int member_role(struct call *c, const char *user_id, enum role *out);
+/* Creating this object (a town or an organization, `what`) under an id that is taken. Creation
+ * must not tell an outsider that the object exists: a member gets ERR_CONFLICT, reason "exists";
+ * anyone else (an outsider, another object) gets id_unavailable's answer. Always -1. */
+int member_create_taken(struct call *c, const char *field, const char *what);
+/* The one answer for an id that cannot be had, whatever the cause: ERR_CONFLICT naming field,
+ * reason "unavailable", a message that says nothing of who or what holds it. Always -1. */
+int id_unavailable(struct call *c, const char *field, const char *what);
 /* Insert or update a member as is (no rule checks). name/email NULL keep what is stored. */
 int member_put(struct call *c, const char *user_id, enum role role, const char *name,
 	       const char *email);

@@ -171,7 +171,10 @@ static cJSON *decode_json_segment(const char *s, size_t n)
 {
 	size_t len;
 	unsigned char *raw = b64url_decode(s, n, &len);
-	cJSON *v = raw ? json_parse_exact((const char *)raw, len) : NULL;
+	struct err ignored = {0};
+	/* Strict: RFC 7519 wants a claim named twice refused (cJSON would keep the first), and the
+	 * claims that become a member's name and email must be valid UTF-8. */
+	cJSON *v = raw ? json_parse_strict((const char *)raw, len, &ignored) : NULL;
 
 	free(raw);
 	if (v && !cJSON_IsObject(v)) {

@@ -46,6 +46,27 @@ int member_require(struct call *c, int exists, enum role min, enum role *caller,
 	return 0;
 }
 
+int id_unavailable(struct call *c, const char *field, const char *what)
+{
+	err_set(&c->err, ERR_CONFLICT, field, "the %s id '%s' is not available", what, c->cfg->object_id);
+	snprintf(c->err.reason, sizeof c->err.reason, "unavailable");
+	return -1;
+}
+
+int member_create_taken(struct call *c, const char *field, const char *what)
+{
+	enum role r = ROLE_NONE;
+
+	if (c->who.kind == PRINCIPAL_USER && member_role(c, c->who.id, &r) < 0)
+		return -1;
+	/* Whoever can see it may hear why; anyone else gets what every id that cannot be had gets. */
+	if (r == ROLE_NONE)
+		return id_unavailable(c, field, what);
+	err_set(&c->err, ERR_CONFLICT, field, "the %s '%s' already exists", what, c->cfg->object_id);
+	snprintf(c->err.reason, sizeof c->err.reason, "exists");
+	return -1;
+}
+
 int member_role(struct call *c, const char *user_id, enum role *out)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT role FROM members WHERE user_id = ?", &c->err);

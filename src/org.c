@@ -27,7 +27,7 @@ int org_create(struct call *c, const char *id, const char *name)
 	if (org_exists(c, &exists) < 0)
 		return -1;
 	if (exists)
-		return err_set(&c->err, ERR_CONFLICT, "org_id", "the organization '%s' already exists", id);
+		return member_create_taken(c, "org_id", "organization");
 	st = db_prepare(c->db, "INSERT INTO org(id, name, created_by, created_ms, updated_ms)"
 			       " VALUES (?, ?, ?, ?, ?)", &c->err);
 	if (!st)

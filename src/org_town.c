@@ -100,7 +100,7 @@ int org_town_create(struct call *c, const char *town, const char *name)
 		return err_set(&c->err, ERR_INVALID, "town_id", "a town id is 1-64 of a-z A-Z 0-9 _ -");
 	if (db_query_int(c->db, "SELECT count(*) FROM org_towns", &n, &c->err) < 0 || members_version(c, &version) < 0)
 		return -1;
-	/* A town that failed to be made (its id was taken) may be tried again. */
+	/* A town that failed to be made (its id was not available) may be tried again. */
 	if (db_exec_text(c->db, "DELETE FROM org_towns WHERE town_id = ?1 AND state = 'failed'", town, &c->err) < 0)
 		return -1;
 	if (n >= ORG_TOWNS_MAX)
@@ -149,7 +149,7 @@ int org_town_created(struct call *c, const char *town, const cJSON *result, cons
 		return -1;
 	sqlite3_bind_text(st, 1, ok ? "active" : "failed", -1, SQLITE_STATIC);
 	if (!ok)
-		sqlite3_bind_text(st, 2, status == 409 ? "the town id is already taken" : "the town could not be created",
+		sqlite3_bind_text(st, 2, status == 409 ? "the town id is not available" : "the town could not be created",
 				  -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, town, -1, SQLITE_STATIC);
 	return db_step_done(c->db, st, &c->err);
@@ -339,7 +339,8 @@ int town_create_for_org(struct call *c)
 			return -1;
 		if (same)
 			return call_reply(c, 201, NULL);
-		return err_set(&c->err, ERR_CONFLICT, "town_id", "the town '%s' already exists", c->cfg->object_id);
+		/* The organization's admins learn from this what an outsider would: not available. */
+		return id_unavailable(c, "town_id", "town");
 	}
 	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms, updated_ms,"
 			       " org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);

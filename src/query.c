@@ -1,5 +1,6 @@
 /*
- * query.c - the request's query string (?a=1&b=two), read one parameter at a time, decoded.
+ * query.c - the request's query string (?a=1&b=two), read one parameter at a time, decoded. A value
+ * is refused when it decodes to NUL or to bytes that are not UTF-8.
  */
 #include <string.h>
 
@@ -53,6 +54,9 @@ int query_get(struct call *c, const char *name, char *out, size_t len)
 			if (decode(eq ? eq + 1 : end, end, out, len) < 0)
 				return err_set(&c->err, ERR_INVALID, name,
 					       "the query parameter '%s' is malformed or too long", name);
+			if (utf8_check(out, strlen(out)) != strlen(out))
+				return err_set(&c->err, ERR_INVALID, name,
+					       "the query parameter '%s' is not valid UTF-8 once %%-decoded", name);
 			return 1;
 		}
 		p = amp ? amp + 1 : end;

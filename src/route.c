@@ -151,10 +151,12 @@ static int hex(char ch)
 }
 
 /* Decode %XX escapes of one segment in place (ids such as "auth0|42" arrive as "auth0%7C42").
- * An escape of '/' or NUL, or a broken escape, makes the path unusable. */
+ * An escape of '/' or NUL, or a broken escape, makes the path unusable: -1. Otherwise 1 when the
+ * result has a byte outside ASCII (it must then be checked as UTF-8), 0 when it has none. */
 static int percent_decode(char *s)
 {
 	char *out = s;
+	unsigned char any = 0;
 
 	for (; *s; s++) {
 		if (*s == '%') {
@@ -162,20 +164,22 @@ static int percent_decode(char *s)
 
 			if (lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15))
 				return -1;
-			*out++ = (char)(hi * 16 + lo);
+			*out = (char)(hi * 16 + lo);
 			s += 2;
 		} else {
-			*out++ = *s;
+			*out = *s;
 		}
+		any |= (unsigned char)*out++;
 	}
 	*out = '\0';
-	return 0;
+	return any >= 0x80;
 }
 
 /* Split c->path into segments (at most 8, each non-empty, percent-decoded) in c->segbuf. */
 static int split_path(struct call *c)
 {
 	size_t n = strlen(c->path);
+	int high = 0;
 	char *p;
 
 	if (c->path[0] != '/' || n >= sizeof c->segbuf)
@@ -189,10 +193,15 @@ static int split_path(struct call *c)
 			return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route");
 		if (slash)
 			*slash = '\0';
-		if (*p && percent_decode(p) < 0)
+		if (*p && (high = percent_decode(p)) < 0)
 			return err_set(&c->err, ERR_INVALID, "path", "the path has a broken %%-escape");
 		if (*p) {
-			c->seglen[c->nseg] = (unsigned short)strlen(p);
+			size_t len = strlen(p);
+
+			/* Segments become names that are stored and quoted in answers. */
+			if (high && utf8_check(p, len) != len)
+				return err_set(&c->err, ERR_INVALID, "path", "the path is not valid UTF-8 once %%-decoded");
+			c->seglen[c->nseg] = (unsigned short)len;
 			c->seg[c->nseg++] = p;
 		}
 		if (!slash)

@@ -85,8 +85,7 @@ int town_create_personal(struct call *c, const char *name)
 	if (town_exists(c, &exists) < 0)
 		return -1;
 	if (exists)
-		return err_set(&c->err, ERR_CONFLICT, "town_id", "the town '%s' already exists",
-			       c->cfg->object_id);
+		return member_create_taken(c, "town_id", "town");
 	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms,"
 			       " updated_ms) VALUES (?, ?, 'user', ?, ?, ?, ?)", &c->err);
 	if (!st)

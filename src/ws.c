@@ -91,7 +91,13 @@ int ws_message(struct call *c)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "this socket takes no messages");
 	if (c->in->body_len > 4096)
 		return err_set(&c->err, ERR_TOO_LARGE, NULL, "frames are at most 4096 bytes");
-	msg = json_parse_exact(c->in->body, c->in->body_len);
+	/* Strict like a request body: {"type":"ping","type":"x"} is no ping. A frame that is not JSON
+	 * at all gets the usage message below. */
+	msg = json_parse_strict(c->in->body, c->in->body_len, &c->err);
+	if (c->err.code == ERR_BAD_JSON)
+		c->err = (struct err){0};
+	else if (!msg)
+		return -1;
 	type = cJSON_GetObjectItemCaseSensitive(msg, "type");
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, "ping") != 0) {
 		cJSON_Delete(msg);

@@ -218,6 +218,19 @@ static void malformed_tokens_are_refused(void)
 	     token, sizeof token);
 	CHECK(check(v, token, BEFORE_EXP) == JWT_MALFORMED);
 
+	/* RFC 7519 4: a claim named twice is refused, not read as its first (or last) value; a
+	 * header likewise. Claims that are not UTF-8, or cut at \u0000, are no claims either. */
+	mint("{\"alg\":\"HS256\"}", "{\"sub\":\"x\",\"sub\":\"admin\",\"exp\":1300819380}", SECRET, token, sizeof token);
+	CHECK(check(v, token, BEFORE_EXP) == JWT_MALFORMED);
+	mint("{\"alg\":\"HS256\",\"alg\":\"none\"}", "{\"sub\":\"x\",\"exp\":1300819380}", SECRET, token, sizeof token);
+	CHECK(check(v, token, BEFORE_EXP) == JWT_MALFORMED);
+	mint("{\"alg\":\"HS256\"}", "{\"sub\":\"x\",\"name\":\"caf\xe9\",\"exp\":1300819380}", SECRET, token, sizeof token);
+	CHECK(check(v, token, BEFORE_EXP) == JWT_MALFORMED);
+	mint("{\"alg\":\"HS256\"}", "{\"sub\":\"x\\u0000y\",\"exp\":1300819380}", SECRET, token, sizeof token);
+	CHECK(check(v, token, BEFORE_EXP) == JWT_MALFORMED);
+	mint("{\"alg\":\"HS256\"}", "{\"sub\":\"x\",\"name\":\"caf\xc3\xa9\",\"exp\":1300819380}", SECRET, token, sizeof token);
+	CHECK(check(v, token, BEFORE_EXP) == JWT_OK);
+
 	/* A good token with a byte appended to the signature. */
 	mint("{\"alg\":\"HS256\"}", "{\"sub\":\"x\",\"exp\":1300819380}", SECRET, token, sizeof token);
 	CHECK(check(v, token, BEFORE_EXP) == JWT_OK);

@@ -148,6 +148,71 @@ test("beads: who may do what, and bad input changes nothing", async (t) => {
 	assert.equal(await digest(mf, "works"), before);
 });
 
+test("bodies, paths and queries are taken as sent or refused: not UTF-8, \\u0000, a key twice", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const H = await townWithPeople(mf);
+	const B = "/api/towns/works/beads";
+	const bytes = (...parts) => new Uint8Array(parts.flatMap((p) => typeof p === "string" ? [...new TextEncoder().encode(p)] : p));
+	const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+	const before = await digest(mf, "works");
+	const bad = [
+		[bytes('{"title":"caf', [0xe9], '"}'), "title", /not valid UTF-8/],                 // Latin-1, not UTF-8
+		[bytes('{"title":"', [0xed, 0xa0, 0x80], '"}'), "title", /not valid UTF-8/],       // a surrogate
+		[bytes('{"title":"', [0xc0, 0xaf], '"}'), "title", /not valid UTF-8/],             // overlong "/"
+		[bytes('{"title":"', [0xf4, 0x90, 0x80, 0x80], '"}'), "title", /not valid UTF-8/], // past U+10FFFF
+		[bytes('{"title":"x","labels":["a","', [0xff], '"]}'), "labels[1]", /not valid UTF-8/],
+		['{"title":"Fix\\u0000 the gate"}', "title", /\\u0000/],
+		['{"title":"x","metadata":{"k\\u0000":1}}', "metadata", /a key in 'metadata'/],
+		[bytes('{"title":"a', [0], 'b"}'), "title", /control character/],
+		['{"title":"A","title":"B"}', "title", /appears twice/],
+		['{"title":"A","metadata":{"k":1,"k":2}}', "metadata.k", /appears twice/],
+	];
+	for (const [body, field, message] of bad) {
+		const r = await call(mf, "POST", B, body, H.member);
+		assert.equal(r.status, 400, r.text);
+		assert.equal(r.body.error.code, "invalid", r.text);
+		assert.equal(r.body.error.field, field, r.text);
+		assert.match(r.body.error.message, message);
+	}
+	// Text that is not UTF-8 once %-decoded, in the path or the query; the answer stays UTF-8.
+	for (const [path, field] of [[`${B}/gt-%FF`, "path"], ["/api/towns/works/members/%ED%A0%80", "path"], [`${B}?label=%C0%AF`, "label"]]) {
+		const res = await mf.dispatchFetch(`http://gastown.test${path}`, { headers: H.member });
+		const text = strictUtf8.decode(await res.arrayBuffer());
+		assert.equal(res.status, 400, text);
+		assert.equal(JSON.parse(text).error.field, field, text);
+	}
+	assert.equal(await digest(mf, "works"), before);
+
+	// Well formed, the same text is stored and answered byte for byte.
+	const ok = await call(mf, "POST", B, bytes('{"title":"caf', [0xc3, 0xa9], ' \\ud83d\\ude82","metadata":{"k":"a\\u0001b"}}'), H.member);
+	assert.equal(ok.status, 201, ok.text);
+	const got = await mf.dispatchFetch(`http://gastown.test${B}/${ok.body.data.id}`, { headers: H.member });
+	const data = JSON.parse(strictUtf8.decode(await got.arrayBuffer())).data;
+	assert.equal(data.title, "caf\u00e9 \u{1F682}");
+	assert.deepEqual(data.metadata, { k: "a\u0001b" });
+
+	// A feed frame is read the same way: the first "type" no longer wins.
+	const res = await mf.dispatchFetch("http://gastown.test/api/towns/works/ws", { headers: { upgrade: "websocket", ...H.viewer } });
+	assert.equal(res.status, 101);
+	const ws = res.webSocket;
+	ws.accept();
+	const frames = [];
+	ws.addEventListener("message", (e) => frames.push(JSON.parse(e.data)));
+	ws.send('{"type":"ping","type":"drop"}');
+	ws.send(bytes('{"type":"p', [0xff], 'ng"}'));
+	ws.send('{"type":"ping"}');
+	const deadline = Date.now() + 3000;
+	while (Date.now() < deadline && frames.length < 3) await new Promise((r) => setTimeout(r, 20));
+	assert.equal(frames.length, 3, JSON.stringify(frames));
+	assert.deepEqual([frames[0].error?.code, frames[0].error?.field], ["invalid", "type"]);
+	assert.match(frames[0].error.message, /appears twice/);
+	assert.match(frames[1].error?.message ?? "", /not valid UTF-8/);
+	assert.equal(frames[2].type, "pong");
+	ws.close();
+});
+
 test("the feed is live over a WebSocket, for members only", async (t) => {
 	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	t.after(() => mf.dispose());

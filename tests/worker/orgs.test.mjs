@@ -160,14 +160,14 @@ test("organization towns: the org's members are the town's, and follow it", asyn
 	await eventually(async () => (await call(mf, "GET", "/api/towns/hq", undefined, bob)).status === 404);
 	await eventually(async () => !(await call(mf, "GET", "/api/me/towns", undefined, bob)).body.data.some((x) => x.id === "hq"));
 
-	// A town id someone already has: the org's town fails, and says why.
+	// A town id someone already has: the org's town fails, saying no more than an outsider hears.
 	assert.equal((await call(mf, "POST", "/api/towns/taken", { name: "Mine" }, olga)).status, 201);
 	await call(mf, "POST", "/api/orgs/acme/towns/taken", { name: "Taken" }, sarah);
 	const failed = await eventually(async () => {
 		const list = (await call(mf, "GET", "/api/orgs/acme/towns", undefined, sarah)).body.data;
 		return list.find((x) => x.id === "taken" && x.state === "failed");
 	});
-	assert.equal(failed.reason, "the town id is already taken");
+	assert.equal(failed.reason, "the town id is not available");
 	assert.equal((await call(mf, "GET", "/api/towns/taken", undefined, sarah)).status, 404);
 	assert.equal((await call(mf, "POST", "/api/orgs/acme/towns/hq", { name: "Again" }, sarah)).status, 409);
 });

@@ -76,6 +76,38 @@ test("a personal town: owner, outsiders, registry, settings, deletion", async (t
 	assert.equal((await call(mf, "POST", "/api/towns/home", { name: "Bob's home" }, bob)).status, 201);
 });
 
+test("creating under a taken id tells an outsider only that it is not available", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const sarah = await as("sarah"), vic = await as("vic"), olga = await as("olga");
+	assert.equal((await call(mf, "POST", "/api/towns/home", { name: "Home" }, sarah)).status, 201);
+	assert.equal((await call(mf, "PUT", "/api/towns/home/members/vic", { role: "viewer" }, sarah)).status, 200);
+	assert.equal((await call(mf, "POST", "/api/orgs/acme", { name: "Acme" }, sarah)).status, 201);
+	assert.equal((await call(mf, "POST", "/api/orgs/acme/towns/hq", { name: "HQ" }, sarah)).status, 202);
+	await eventually(async () => (await call(mf, "GET", "/api/orgs/acme/towns", undefined, sarah)).body.data[0]?.state === "active");
+
+	// An outsider: the same answer for a person's town and an organization's, naming only the id.
+	const before = await digest(mf, "home");
+	const personal = await call(mf, "POST", "/api/towns/home", { name: "Mine" }, olga);
+	const byOrg = await call(mf, "POST", "/api/towns/hq", { name: "Mine" }, olga);
+	assert.equal(personal.status, 409, personal.text);
+	assert.deepEqual(personal.body, { error: { code: "conflict", message: "the town id 'home' is not available",
+		field: "town_id", reason: "unavailable" } });
+	assert.equal(byOrg.status, 409);
+	assert.deepEqual(byOrg.body, JSON.parse(personal.text.replaceAll("'home'", "'hq'")));
+	assert.equal(await digest(mf, "home"), before);
+
+	// Whoever can see the town may hear why.
+	const seen = await call(mf, "POST", "/api/towns/home", { name: "Again" }, vic);
+	assert.deepEqual([seen.status, seen.body.error.reason, seen.body.error.message], [409, "exists", "the town 'home' already exists"]);
+
+	// Organizations likewise.
+	const org = await call(mf, "POST", "/api/orgs/acme", { name: "Mine" }, olga);
+	assert.deepEqual(org.body, { error: { code: "conflict", message: "the organization id 'acme' is not available",
+		field: "org_id", reason: "unavailable" } });
+	assert.equal((await call(mf, "POST", "/api/orgs/acme", { name: "Again" }, sarah)).body.error.reason, "exists");
+});
+
 test("internal registry routes cannot be reached from outside", async (t) => {
 	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	t.after(() => mf.dispose());
