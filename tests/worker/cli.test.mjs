@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { ROOT, startWorker } from "./harness.mjs";
+import { ROOT, call, localServer, startWorker } from "./harness.mjs";
 
 const run = promisify(execFile);
 const GT = join(ROOT, "build/native/gt");
@@ -111,4 +111,200 @@ test("gt works a town: towns, rigs, beads, convoys, mail, feed", async (t) => {
 	assert.equal(noTown.code, 2);
 	assert.match(noTown.stderr, /which town\?/);
 	assert.match(await ok(["town", "list"]), /yard  The Yard/);
+});
+
+// ---- gt as a command-line tool: help, usage errors, values, ids --------------------------------
+
+// Every command and subcommand, as `gt help` would name them.
+const COMMANDS = [
+	["health"], ["me"], ["login"], ["dev-token"], ["help"],
+	["town"], ["town", "list"], ["town", "create"], ["town", "show"], ["town", "delete"],
+	["rig"], ["rig", "list"], ["rig", "add"],
+	["bead"], ["bead", "create"], ["bead", "list"], ["bead", "show"], ["bead", "update"], ["bead", "close"],
+	["convoy"], ["convoy", "list"], ["convoy", "show"], ["convoy", "create"],
+	["mail"], ["mail", "list"], ["mail", "inbox"], ["mail", "send"],
+	["feed"], ["sling"], ["prime"], ["status"], ["done"], ["escalate"], ["script"],
+	["costs"], ["budget"], ["budget", "list"], ["budget", "set"], ["budget", "rm"],
+	["price"], ["price", "list"], ["price", "set"], ["price", "rm"], ["fleet"], ["team"], ["team", "set"], ["team", "rm"],
+];
+
+// A server that counts requests: --help and usage errors must not make any.
+async function countingTown(t) {
+	return localServer(t, (req, res) => {
+		res.writeHead(500, { "content-type": "application/json" });
+		res.end(JSON.stringify({ error: { code: "internal", message: "gt should not have asked" } }));
+	});
+}
+
+test("--help and -h on every command and subcommand print its usage, exit 0 and make no request", async (t) => {
+	const town = await countingTown(t);
+	const home = mkdtempSync(join(tmpdir(), "gt-home-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = { GASTOWN_URL: town.url, HOME: home, GASTOWN_TOWN: "yard", GASTOWN_ORG: "acme", GASTOWN_TOKEN: "x",
+		GASTOWN_AGENT: "toast", GASTOWN_BEAD: "gt-k2x9", GASTOWN_BRANCH: "gt/toast/gt-k2x9", GASTOWN_JWT_SECRET: SECRET };
+	for (const words of COMMANDS) {
+		for (const flag of ["--help", "-h"]) {
+			const r = await gt([...words, flag], env);
+			assert.equal(r.code, 0, `gt ${words.join(" ")} ${flag}: ${r.stderr}`);
+			assert.equal(r.stderr, "", `gt ${words.join(" ")} ${flag}`);
+			assert.match(r.stdout, new RegExp(`^usage: gt .*${words[0]}`), `gt ${words.join(" ")} ${flag}`);
+			assert.match(r.stdout, /Exit status: 0 done, 1 the town refused or could not be reached, 2 a usage error\.\n$/);
+		}
+		// gt help COMMAND [SUBCOMMAND] is the same text.
+		if (words[0] !== "help") {
+			const help = await gt(["help", ...words], env);
+			assert.equal(help.code, 0, `gt help ${words.join(" ")}: ${help.stderr}`);
+			assert.equal(help.stdout, (await gt([...words, "--help"], env)).stdout);
+		}
+	}
+	// --help wins wherever it stands, even after operands and options that would act.
+	for (const args of [
+		["bead", "create", "Fix login", "--rig", "web", "--help"], ["bead", "create", "-h", "Fix login"],
+		["town", "create", "demo", "--name", "Demo", "-h"], ["--town", "yard", "bead", "--help"],
+		["login", "--dev", "--user", "sarah", "--help"], ["status", "working", "hard", "-h"],
+		["done", "--summary", "x", "--help"], ["sling", "gt-k2x9", "web", "--help"], ["feed", "--after", "3", "--help"],
+		["budget", "set", "user-day", "alice", "5", "-h"], ["--json", "costs", "--help"],
+	]) {
+		const r = await gt(args, env);
+		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.match(r.stdout, /^usage: gt /, `gt ${args.join(" ")}`);
+	}
+	// Nothing reached the town, and login --help saved no token.
+	assert.deepEqual(town.hits, []);
+	assert.throws(() => statSync(join(home, ".config/gastown/token")));
+
+	const top = await gt(["help"], env);
+	assert.equal(top.code, 0);
+	assert.match(top.stdout, /^usage: gt \[--url URL\] \[--town TOWN\]/);
+	for (const [name] of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${name}\\b`), name);
+	assert.equal((await gt(["--help"], env)).stdout, top.stdout);
+	assert.equal((await gt(["-h"], env)).stdout, top.stdout);
+	const none = await gt(["help", "frobnicate"], env);
+	assert.equal(none.code, 2);
+	assert.match(none.stderr, /^gt help: no command 'frobnicate'/);
+	const noSub = await gt(["help", "bead", "frobnicate"], env);
+	assert.equal(noSub.code, 2);
+	assert.match(noSub.stderr, /^gt bead: unknown subcommand 'frobnicate'\nusage: gt /);
+	assert.deepEqual(town.hits, []);
+});
+
+test("--help against the real town changes nothing: no bead, no town", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const home = mkdtempSync(join(tmpdir(), "gt-home-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = { GASTOWN_URL: url, HOME: home, GASTOWN_JWT_SECRET: SECRET, GASTOWN_TOWN: "yard" };
+	assert.equal((await gt(["login", "--dev", "--user", "sarah"], env)).code, 0);
+	assert.equal((await gt(["town", "create", "yard"], env)).code, 0);
+	const auth = { authorization: `Bearer ${readFileSync(join(home, ".config/gastown/token"), "utf8").trim()}` };
+
+	for (const args of [["bead", "create", "--help"], ["bead", "create", "-h"], ["bead", "create", "Real", "--help"],
+		["town", "create", "--help"], ["town", "create", "other", "-h"], ["town", "delete", "yard", "--help"],
+		["rig", "add", "web", "https://example.com/web.git", "-h"], ["convoy", "create", "c", "gt-1", "--help"]]) {
+		const r = await gt(args, env);
+		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.match(r.stdout, /^usage: gt /);
+	}
+	const beads = await call(mf, "GET", "/api/towns/yard/beads", undefined, auth);
+	assert.deepEqual(beads.body.data.beads, [], "no bead titled --help or -h");
+	const towns = await call(mf, "GET", "/api/me/towns", undefined, auth);
+	assert.deepEqual(towns.body.data.map((x) => x.id), ["yard"]);
+	assert.deepEqual((await call(mf, "GET", "/api/towns/yard/rigs", undefined, auth)).body.data, []);
+});
+
+test("unknown options are named, with a usage hint on stderr and exit 2, before any request", async (t) => {
+	const town = await countingTown(t);
+	const env = { GASTOWN_URL: town.url, GASTOWN_TOWN: "yard", GASTOWN_TOKEN: "x", HOME: "/nonexistent" };
+	for (const [args, who, word] of [
+		[["--bogus", "me"], "gt", "--bogus"],
+		[["-x", "health"], "gt", "-x"],
+		[["me", "--bogus"], "gt me", "--bogus"],
+		[["bead", "create", "Fix", "--colour", "red"], "gt bead create", "--colour"],
+		[["bead", "list", "-z"], "gt bead list", "-z"],
+		[["bead", "--frob", "list"], "gt bead", "--frob"],
+		[["town", "create", "demo", "--nmae", "Demo"], "gt town create", "--nmae"],
+		[["feed", "--since", "3"], "gt feed", "--since"],
+		[["costs", "--year"], "gt costs", "--year"],
+		[["status", "--verbose", "x"], "gt status", "--verbose"],
+		[["script", "--flie", "x"], "gt script", "--flie"],
+	]) {
+		const r = await gt(args, env);
+		assert.equal(r.code, 2, `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.equal(r.stdout, "");
+		const name = who === "gt" ? "" : `${who.slice(3)} `;
+		assert.ok(r.stderr.startsWith(`${who}: unknown option '${word}'\nusage: gt `), `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.ok(r.stderr.endsWith(`Run 'gt ${name}--help' for more.\n`), `gt ${args.join(" ")}: ${r.stderr}`);
+	}
+	const flag = await gt(["bead", "create", "x", "--json=yes"], env);
+	assert.equal(flag.code, 2);
+	assert.match(flag.stderr, /^gt bead create: option '--json' takes no value\n/);
+	const extra = await gt(["health", "now"], env);
+	assert.equal(extra.code, 2);
+	assert.match(extra.stderr, /^gt health: unexpected argument 'now'\n/);
+	const unknown = await gt(["frobnicate"], env);
+	assert.equal(unknown.code, 2);
+	assert.match(unknown.stderr, /^gt: unknown command 'frobnicate' \(gt help lists them\)\nusage: gt /);
+	assert.deepEqual(town.hits, []);
+});
+
+test("an option that needs a value does not take the next option as its value", async (t) => {
+	const town = await countingTown(t);
+	const home = mkdtempSync(join(tmpdir(), "gt-home-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = { GASTOWN_URL: town.url, HOME: home, GASTOWN_TOWN: "yard", GASTOWN_JWT_SECRET: SECRET };
+
+	// `--user $USER` with USER unset: the README's line once signed in as the user "--name".
+	const login = await gt(["login", "--dev", "--user", "--name", "Your Name"], env);
+	assert.equal(login.code, 2);
+	assert.match(login.stderr, /^gt login: option '--user' needs a value, not the option '--name'/);
+	assert.equal(login.stdout, "");
+	assert.throws(() => statSync(join(home, ".config/gastown/token")), "no token was saved");
+	for (const [args, option, next] of [
+		[["dev-token", "--user", "--ttl", "60"], "--user", "--ttl"],
+		[["--town", "--json", "bead", "list"], "--town", "--json"],
+		[["bead", "create", "Fix", "--rig", "--sling"], "--rig", "--sling"],
+		[["bead", "update", "gt-1", "--title", "-q"], "--title", "-q"],
+		[["mail", "send", "toast", "hi", "--body", "--json"], "--body", "--json"],
+	]) {
+		const r = await gt(args, { ...env, GASTOWN_TOKEN: "x" });
+		assert.equal(r.code, 2, `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.match(r.stderr, new RegExp(`option '${option}' needs a value, not the option '${next}'`), args.join(" "));
+	}
+	const missing = await gt(["bead", "create", "Fix", "--rig"], { ...env, GASTOWN_TOKEN: "x" });
+	assert.equal(missing.code, 2);
+	assert.match(missing.stderr, /^gt bead create: option '--rig' needs a value\n/);
+	// A value that starts with '-' is written --opt=VALUE; a negative amount is an operand, named.
+	const dash = await gt(["dev-token", "--user=-dash-"], env);
+	assert.equal(dash.code, 0, dash.stderr);
+	assert.equal(JSON.parse(Buffer.from(dash.stdout.split(".")[1], "base64url")).sub, "-dash-");
+	const neg = await gt(["budget", "set", "user-day", "alice", "-5"], { ...env, GASTOWN_TOKEN: "x" });
+	assert.equal(neg.code, 2);
+	assert.match(neg.stderr, /'-5' is negative/);
+	assert.deepEqual(town.hits, []);
+});
+
+test("an invalid town id is named as such, not as a town that cannot be reached", async (t) => {
+	const town = await countingTown(t);
+	const env = { GASTOWN_URL: town.url, GASTOWN_TOKEN: "x", HOME: "/nonexistent" };
+	for (const [args, extra] of [
+		[["--town", "bad town!", "bead", "list"], {}],
+		[["bead", "create", "x"], { GASTOWN_TOWN: "bad town!" }],
+		[["rig", "list"], { GASTOWN_TOWN: "-yard" }],
+		[["feed"], { GASTOWN_TOWN: "a".repeat(65) }],
+		[["costs"], { GASTOWN_TOWN: "yard/../x" }],
+		[["sling", "gt-1"], { GASTOWN_TOWN: "bad town!" }],
+	]) {
+		const r = await gt(args, { ...env, ...extra });
+		assert.equal(r.code, 2, `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.match(r.stderr, /is not a valid town id \(1-64 of a-z A-Z 0-9 _ -, not starting with -\): check --town or GASTOWN_TOWN/);
+		assert.doesNotMatch(r.stderr, /cannot reach/);
+	}
+	const create = await gt(["town", "create", "bad town!"], env);
+	assert.equal(create.code, 2);
+	assert.match(create.stderr, /^gt town create: 'bad town!' is not a valid town id/);
+	const org = await gt(["fleet", "--org", "acme corp"], env);
+	assert.equal(org.code, 2);
+	assert.match(org.stderr, /'acme corp' is not a valid organization id/);
+	assert.deepEqual(town.hits, []);
 });
