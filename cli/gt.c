@@ -268,7 +268,8 @@ static const struct command commands[] = {
 				     "                         print a development token"},
 	{"town", cmd_town, "town list | create ID [--name N] | show ID | delete ID"},
 	{"rig", cmd_rig, "rig list | add ID GIT_URL [--branch B] [--merge direct|pr]"},
-	{"bead", cmd_bead, "bead create TITLE [opts] | list [filters] | show ID | update ID [opts] | close ID"},
+	{"bead", cmd_bead, "bead create TITLE [opts] | list [filters] | show ID | update ID [opts] | close ID\n"
+			   "                         (a bead filed with --rig is held until `gt sling`)"},
 	{"convoy", cmd_convoy, "convoy list | show ID | create TITLE BEAD... [--series]"},
 	{"mail", cmd_mail, "mail list | inbox [--unread] | send AGENT SUBJECT [BODY | --body TEXT]\n"
 			   "                         (an agent reads and sends its own mail)"},

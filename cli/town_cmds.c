@@ -126,7 +126,15 @@ static void print_bead(const cJSON *b)
 		printf("  @%s", str(b, "assignee"));
 	if (*str(b, "rig"))
 		printf("  [%s]", str(b, "rig"));
+	/* Say why it is not running: it waits for `gt sling`. */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "held")))
+		printf("  (held)");
 	printf("\n");
+}
+
+static void print_bead_id(const cJSON *b)
+{
+	printf("%s\n", str(b, "id"));
 }
 
 static void print_bead_page(const cJSON *page)
@@ -145,6 +153,8 @@ static void print_bead_detail(const cJSON *b)
 
 	print_bead(b);
 	printf("  requested by %s, created by %s\n", str(b, "requested_by"), str(b, "created_by"));
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "held")))
+		printf("  held: nothing starts it until `gt sling %s`\n", str(b, "id"));
 	if (*str(b, "body"))
 		printf("\n%s\n", str(b, "body"));
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "deps"))
@@ -374,20 +384,23 @@ int cmd_rig(struct cli *cli, int argc, char **argv)
 
 static const struct usage bead_usage = {
 	"bead", NULL,
-	"Beads: the town's units of work; `gt sling BEAD` hands one to the town's agents.\n",
+	"Beads: the town's units of work. A bead filed with a rig is held: nothing starts it until\n"
+	"`gt sling BEAD` hands it to the town's agents (or bead create --sling does at once).\n",
 };
 
 static const struct usage bead_create_usage = {
 	"bead create", "[--town TOWN] bead create TITLE [options]",
-	"File a bead; prints it. A title that starts with '-' goes after --.\n"
+	"File a bead; prints it (with -q, only its id). A title that starts with '-' goes after --.\n"
 	"\n"
 	"  --type TYPE          task (default), bug, feature, epic, chore, ...\n"
 	"  --priority 0-4       0 is the most urgent (default 2)\n"
 	"  --body TEXT          the description (a ```gt-script block drives the scripted agent)\n"
-	"  --rig RIG            the rig it is for\n"
+	"  --rig RIG            the rig it is for; the bead is held until `gt sling` (or --sling)\n"
+	"  --sling              hand it to the rig's agents at once (needs --rig)\n"
 	"  --label LABEL        a label; repeat for more\n"
 	"  --assignee WHO       who works on it\n"
-	"  --parent BEAD        the bead it is part of\n",
+	"  --parent BEAD        the bead it is part of\n"
+	"  -q, --quiet          print only the new bead's id (BEAD=$(gt bead create -q ...))\n",
 };
 
 static const struct usage bead_list_usage = {
@@ -414,6 +427,7 @@ static const struct usage bead_update_usage = {
 	"  --status STATUS      open, in_progress, in_review, blocked, closed, failed\n"
 	"  --title TITLE, --body TEXT, --type TYPE, --priority 0-4, --assignee WHO\n"
 	"  --rig RIG            the rig (an open bead that is not held may start at once)\n"
+	"  --hold               hold it until `gt sling`\n"
 	"  --label LABEL        the labels, replacing the old ones; repeat for more\n",
 };
 
@@ -425,7 +439,7 @@ static const struct usage bead_close_usage = {
 };
 
 enum { B_TYPE = 0x101, B_STATUS, B_PRIORITY, B_RIG, B_TITLE, B_BODY, B_ASSIGNEE, B_PARENT, B_LABEL,
-       B_READY, B_LIMIT, B_CURSOR, B_REASON };
+       B_SLING, B_HOLD, B_READY, B_LIMIT, B_CURSOR, B_REASON };
 
 /* A bead field option of create or update into b; 0, or the exit status 2 (printed). */
 static int bead_field(const struct usage *u, cJSON *b, int c, const char *v)
@@ -469,24 +483,35 @@ static int bead_field(const struct usage *u, cJSON *b, int c, const char *v)
 static int bead_create(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		BEAD_FIELD_OPTIONS, {"parent", required_argument, 0, B_PARENT}, {0, 0, 0, 0},
+		BEAD_FIELD_OPTIONS, {"parent", required_argument, 0, B_PARENT},
+		{"sling", no_argument, 0, B_SLING}, {"quiet", no_argument, 0, 'q'}, {0, 0, 0, 0},
 	};
 	const struct usage *u = &bead_create_usage;
-	cJSON *b = cJSON_CreateObject();
-	struct http_path p = {0};
-	int c, rc = 0;
+	cJSON *b = cJSON_CreateObject(), *res = NULL, *sling;
+	struct http_path p = {0}, sp = {0};
+	int c, quiet = 0, now = 0, rc = 0;
+	const char *id, *rig = NULL;
 	struct opt o;
 
-	opt_init(&o, cli, u, NULL, opts, argc, argv);
+	opt_init(&o, cli, u, "q", opts, argc, argv);
 	while (rc == 0 && (c = opt_next(&o)) != -1) {
 		if (c < 0) {
 			cJSON_Delete(b);
 			return OPT_EXIT(c);
 		}
-		rc = bead_field(u, b, c, optarg);
+		if (c == 'q')
+			quiet = 1;
+		else if (c == B_SLING)
+			now = 1;
+		else
+			rc = bead_field(u, b, c, optarg);
+		if (c == B_RIG)
+			rig = optarg; /* argv's, so it outlives b (call() consumes b) */
 	}
 	if (rc == 0 && opt_operands(&o, 1, 1) < 0)
 		rc = 2;
+	if (rc == 0 && now && !rig)
+		rc = opt_fail(u, "--sling needs --rig: the rig whose agents take the bead");
 	if (rc == 0 && town_path(cli, &p, "/beads", NULL) < 0)
 		rc = 2;
 	if (rc != 0) {
@@ -494,7 +519,33 @@ static int bead_create(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	cJSON_AddStringToObject(b, "title", o.pos[0]);
-	return request(cli, "POST", &p, b, print_bead);
+	/* Filed with a rig, a bead would start at once: held, it waits for `gt sling` (as the
+	 * dashboard files them), so it can be looked at, put in a convoy or given deps first. */
+	if (rig)
+		cJSON_AddTrueToObject(b, "held");
+	if (quiet)
+		cli->json = 0;
+	if ((rc = call(cli, "POST", &p, b, &res)) != 0)
+		return rc;
+	id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "data"), "id"));
+	if (now && id) {
+		cJSON *slung = NULL;
+
+		town_path(cli, &sp, "/beads", id);
+		http_path_lit(&sp, "/sling");
+		sling = cJSON_CreateObject();
+		cJSON_AddStringToObject(sling, "rig", rig);
+		if ((rc = call(cli, "POST", &sp, sling, &slung)) != 0) {
+			fprintf(stderr, "gt bead create: %s was filed, held; hand it over with `gt sling %s`\n", id, id);
+		} else {
+			cJSON_Delete(res);
+			res = slung;
+		}
+	}
+	if (rc == 0)
+		print_data(cli, res, quiet ? print_bead_id : print_bead);
+	cJSON_Delete(res);
+	return rc;
 }
 
 static int bead_list(struct cli *cli, int argc, char **argv)
@@ -549,7 +600,7 @@ static int bead_update(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		BEAD_FIELD_OPTIONS, {"status", required_argument, 0, B_STATUS},
-		{"title", required_argument, 0, B_TITLE}, {0, 0, 0, 0},
+		{"title", required_argument, 0, B_TITLE}, {"hold", no_argument, 0, B_HOLD}, {0, 0, 0, 0},
 	};
 	const struct usage *u = &bead_update_usage;
 	cJSON *b = cJSON_CreateObject();
@@ -563,7 +614,12 @@ static int bead_update(struct cli *cli, int argc, char **argv)
 			cJSON_Delete(b);
 			return OPT_EXIT(c);
 		}
-		rc = bead_field(u, b, c, optarg);
+		if (c == B_HOLD) {
+			cJSON_DeleteItemFromObjectCaseSensitive(b, "held");
+			cJSON_AddTrueToObject(b, "held");
+		} else {
+			rc = bead_field(u, b, c, optarg);
+		}
 	}
 	if (rc == 0 && opt_operands(&o, 1, 1) < 0)
 		rc = 2;

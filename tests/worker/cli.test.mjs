@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { ROOT, call, localServer, startWorker } from "./harness.mjs";
+import { ROOT, call, eventually, freePort, localServer, startWorker } from "./harness.mjs";
 
 const run = promisify(execFile);
 const GT = join(ROOT, "build/native/gt");
@@ -93,7 +93,7 @@ test("gt works a town: towns, rigs, beads, convoys, mail, feed", async (t) => {
 	const made = JSON.parse(await ok(["--json", "bead", "create", "Fix login", "--type", "bug", "--priority", "1", "--rig", "web", "--label", "auth"]));
 	assert.deepEqual([made.type, made.priority, made.rig, made.labels], ["bug", 1, "web", ["auth"]]);
 	const second = JSON.parse(await ok(["bead", "create", "Ship it", "--json"]));
-	assert.match(await ok(["bead", "list", "--label", "auth"]), new RegExp(`^${made.id}\\s+open\\s+P1 bug\\s+Fix login  \\[web\\]\\n$`));
+	assert.match(await ok(["bead", "list", "--label", "auth"]), new RegExp(`^${made.id}\\s+open\\s+P1 bug\\s+Fix login  \\[web\\]  \\(held\\)\\n$`));
 	await ok(["bead", "update", made.id, "--status", "in_progress", "--assignee", "sarah"]);
 	assert.match(await ok(["bead", "show", made.id]), /in_progress .* @sarah/);
 	assert.match(await ok(["convoy", "create", "Release", made.id, second.id, "--series"]), /Release  series, open, 0\/2 closed/);
@@ -307,4 +307,73 @@ test("an invalid town id is named as such, not as a town that cannot be reached"
 	assert.equal(org.code, 2);
 	assert.match(org.stderr, /'acme corp' is not a valid organization id/);
 	assert.deepEqual(town.hits, []);
+});
+
+// ---- the README walkthrough ----------------------------------------------------------------------
+
+// The environment of a root shell with no $USER (nor $LOGNAME): gt falls back to the login name.
+const noUserEnv = (env) => ({ ...env, USER: undefined, LOGNAME: undefined });
+
+test("README walkthrough: sign in without $USER, a town, a rig, beads held until `gt sling`", async (t) => {
+	// A container that is not there: the town still dispatches (and then sees the start fail).
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET,
+		GASTOWN_CONTAINER_SECRET: "cli-test-container-secret-0123456789abcdef",
+		GASTOWN_AGENT_HOST_URL: `http://127.0.0.1:${await freePort()}` } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const home = mkdtempSync(join(tmpdir(), "gt-home-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = noUserEnv({ GASTOWN_URL: url, HOME: home, GASTOWN_JWT_SECRET: SECRET });
+	const ok = async (args, e = env) => {
+		const r = await gt(args, e);
+		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}`);
+		return r.stdout;
+	};
+	const me = userInfo().username;
+
+	assert.match(await ok(["login", "--dev", "--name", "Your Name"]), new RegExp(`^signed in as ${me} \\(development token`));
+	assert.equal(await ok(["me"]), `${me} (Your Name)\n`);
+	assert.equal(JSON.parse(await ok(["--json", "health"])).status, "ok");
+	assert.match(await ok(["town", "create", "demo", "--name", "Demo"]), /^demo  Demo  \(owner/);
+	const town = { ...env, GASTOWN_TOWN: "demo" };
+	await ok(["rig", "add", "web", "https://github.com/acme/web.git", "--branch", "main", "--merge", "pr"], town);
+	// -q prints the id alone, for FIX=$(gt bead create -q ...).
+	const fix = await ok(["bead", "create", "-q", "Fix login", "--type", "bug", "--priority", "1", "--rig", "web", "--label", "auth"], town);
+	assert.match(fix, /^gt-[0-9a-z]+\n$/);
+	const FIX = fix.trim();
+	const DOCS = (await ok(["bead", "create", "Document login", "--rig", "web", "--quiet"], town)).trim();
+	const ready = await ok(["bead", "list", "--ready"], town);
+	assert.match(ready, new RegExp(`^${FIX}\\s+open .*Fix login  \\[web\\]  \\(held\\)$`, "m"));
+	assert.match(ready, new RegExp(`^${DOCS}\\s+open .*Document login  \\[web\\]  \\(held\\)$`, "m"));
+	await ok(["bead", "update", FIX, "--priority", "0", "--label", "auth", "--label", "urgent"], town);
+	assert.match(await ok(["bead", "show", FIX], town), new RegExp(`P0 bug .*\\n  requested by ${me}, created by ${me}\\n  held: nothing starts it until \`gt sling ${FIX}\``));
+	assert.match(await ok(["convoy", "create", "ship login", FIX, DOCS, "--series"], town), /ship login  series, open, 0\/2 closed/);
+	// A title that starts with '-' goes after --.
+	const dash = JSON.parse(await ok(["--json", "bead", "create", "--", "-x is broken"], town));
+	assert.equal(dash.title, "-x is broken");
+	assert.equal(dash.held, false, "no rig, nothing to hold it from");
+
+	// Held: the town does not start it, however long we wait.
+	await new Promise((r) => setTimeout(r, 1500));
+	const auth = { authorization: `Bearer ${readFileSync(join(home, ".config/gastown/token"), "utf8").trim()}` };
+	const bead = async (id) => (await call(mf, "GET", `/api/towns/demo/beads/${id}`, undefined, auth)).body.data;
+	const kinds = async (id) => (await call(mf, "GET", `/api/towns/demo/beads/${id}/events`, undefined, auth)).body.data.events.map((e) => e.kind);
+	assert.deepEqual([(await bead(FIX)).status, (await bead(FIX)).held], ["open", true]);
+	assert.ok(!(await kinds(FIX)).includes("bead.dispatched"), (await kinds(FIX)).join(" "));
+	const feed = await ok(["feed"], town);
+	assert.match(feed, new RegExp(`bead\\.created\\s+${FIX}\\s+by ${me}`));
+	assert.doesNotMatch(feed, /bead\.dispatched/);
+
+	// gt sling lifts the hold, and the town takes the bead up.
+	assert.match(await ok(["sling", FIX], town), new RegExp(`^${FIX}\\s+open\\s+Fix login  \\[web\\]\\n$`));
+	assert.equal((await bead(FIX)).held, false);
+	await eventually(async () => (await kinds(FIX)).includes("bead.dispatched"), { timeoutMs: 10_000 });
+	assert.match(await ok(["feed"], town), new RegExp(`bead\\.slung\\s+${FIX}\\s+by ${me}`));
+	// DOCS was never slung: still held, still waiting.
+	assert.deepEqual([(await bead(DOCS)).status, (await bead(DOCS)).held], ["open", true]);
+
+	// --sling files and hands over at once.
+	const now = JSON.parse(await ok(["--json", "bead", "create", "Right away", "--rig", "web", "--sling"], town));
+	assert.equal(now.held, false);
+	assert.ok((await kinds(now.id)).includes("bead.slung"));
 });
