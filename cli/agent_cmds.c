@@ -398,7 +398,7 @@ static const struct usage escalate_usage = {
 static const struct usage sling_usage = {
 	"sling", "[--town TOWN] sling BEAD [RIG]",
 	"Hand a bead to the town's agents: on RIG, or on the bead's own rig. Lifts its hold; a failed\n"
-	"bead starts afresh. A polecat takes it once it is ready; `gt feed` shows the run.\n",
+	"bead starts afresh. A polecat takes it once it is ready; `gt feed --follow` shows the run.\n",
 };
 
 int cmd_prime(struct cli *cli, int argc, char **argv)

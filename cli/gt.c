@@ -273,7 +273,7 @@ static const struct command commands[] = {
 	{"convoy", cmd_convoy, "convoy list | show ID | create TITLE BEAD... [--series]"},
 	{"mail", cmd_mail, "mail list | inbox [--unread] | send AGENT SUBJECT [BODY | --body TEXT]\n"
 			   "                         (an agent reads and sends its own mail)"},
-	{"feed", cmd_feed, "feed [--after SEQ]    the town's activity, with who acted for whom"},
+	{"feed", cmd_feed, "feed [--after SEQ] [--follow]   the town's activity, with who acted for whom"},
 	{"sling", cmd_sling, "sling BEAD [RIG]       hand a bead to the town's agents (on RIG, or its own rig)"},
 	{"prime", cmd_prime, "prime                  (agent) my bead, rig, branch, requester and unread mail"},
 	{"status", cmd_status, "status TEXT            (agent) tell the town what I am doing (1-280 characters)"},

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -838,31 +839,114 @@ int cmd_mail(struct cli *cli, int argc, char **argv)
 /* ---- feed ---------------------------------------------------------------------------------------- */
 
 static const struct usage feed_usage = {
-	"feed", "[--town TOWN] feed [--after SEQ]",
-	"The town's activity, oldest first, with who acted for whom.\n"
+	"feed", "[--town TOWN] feed [--after SEQ] [--follow]",
+	"The town's activity, oldest first: every event after SEQ (default 0), with who acted for\n"
+	"whom. A run shows as bead.slung, bead.dispatched, agent.status, bead.done, then the\n"
+	"refinery's merge: bead.closed of the merge request and of the bead.\n"
 	"\n"
-	"  --after SEQ  only events after this one (each line starts with #SEQ)\n",
+	"  --after SEQ  only events after this one (each line starts with #SEQ)\n"
+	"  --follow     keep printing new events as they happen, until interrupted (Ctrl-C)\n",
 };
+
+#define FEED_PAGE 500       /* the most the town sends at once */
+#define FEED_POLL_MS 1000L  /* --follow: how often to ask again */
+
+/* One page of events after *after into *events (taken from the answer); *after moves to the last
+ * one. Returns the exit status. */
+static int feed_page(struct cli *cli, long *after, cJSON **events)
+{
+	struct http_path p = {0};
+	const cJSON *next;
+	cJSON *res, *data;
+	char q[64];
+	int rc;
+
+	*events = NULL;
+	town_path(cli, &p, "/events", NULL);
+	snprintf(q, sizeof q, "?after=%ld&limit=%d", *after, FEED_PAGE);
+	http_path_lit(&p, q);
+	if ((rc = call(cli, "GET", &p, NULL, &res)) != 0)
+		return rc;
+	data = cJSON_GetObjectItemCaseSensitive(res, "data");
+	next = cJSON_GetObjectItemCaseSensitive(data, "next_after");
+	if (cJSON_IsNumber(next) && next->valuedouble > (double)*after)
+		*after = (long)next->valuedouble;
+	*events = cJSON_DetachItemFromObjectCaseSensitive(data, "events");
+	cJSON_Delete(res);
+	if (!cJSON_IsArray(*events)) {
+		cJSON_Delete(*events);
+		*events = cJSON_CreateArray();
+	}
+	return 0;
+}
 
 int cmd_feed(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"after", required_argument, 0, 'a'}, {0, 0, 0, 0}};
-	struct http_path p = {0};
+	static const struct option opts[] = {
+		{"after", required_argument, 0, 'a'}, {"follow", no_argument, 0, 'f'}, {0, 0, 0, 0},
+	};
+	cJSON *all = NULL, *events, *e;
+	int c, follow = 0, rc, got;
 	long after = 0;
 	struct opt o;
-	char q[32];
-	int c;
 
 	opt_init(&o, cli, &feed_usage, NULL, opts, argc, argv);
 	while ((c = opt_next(&o)) != -1) {
-		if (c != 'a')
-			return OPT_EXIT(c);
-		if (opt_long(&feed_usage, "--after", optarg, 0, 999999999999L, &after) < 0)
+		if (c == 'a' && opt_long(&feed_usage, "--after", optarg, 0, 999999999999L, &after) < 0)
 			return 2;
+		else if (c == 'f')
+			follow = 1;
+		else if (c != 'a')
+			return OPT_EXIT(c);
 	}
-	if (opt_operands(&o, 0, 0) < 0 || town_path(cli, &p, "/events", NULL) < 0)
+	if (opt_operands(&o, 0, 0) < 0 || cli_need_town(cli) < 0)
 		return 2;
-	snprintf(q, sizeof q, "?after=%ld", after);
-	http_path_lit(&p, q);
-	return request(cli, "GET", &p, NULL, print_feed);
+	/* --json without --follow: one answer, as the town's page is ({"events", "next_after"}); else
+	 * each event as it comes (with --json, one JSON object a line). */
+	if (cli->json && !follow)
+		all = cJSON_CreateArray();
+	for (;;) {
+		if ((rc = feed_page(cli, &after, &events)) != 0) {
+			cJSON_Delete(all);
+			return rc;
+		}
+		got = cJSON_GetArraySize(events);
+		if (all) {
+			while (cJSON_GetArraySize(events) > 0)
+				cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(events, 0));
+		} else if (cli->json) {
+			cJSON_ArrayForEach(e, events) {
+				char *line = cJSON_PrintUnformatted(e);
+				printf("%s\n", line ? line : "null");
+				cJSON_free(line);
+			}
+		} else {
+			cJSON *page = cJSON_CreateObject();
+
+			cJSON_AddItemToObject(page, "events", events);
+			events = NULL;
+			print_feed(page);
+			cJSON_Delete(page);
+		}
+		cJSON_Delete(events);
+		fflush(stdout);
+		if (got >= FEED_PAGE)
+			continue; /* more pages up to the newest */
+		if (!follow)
+			break;
+		struct timespec ts = {.tv_sec = FEED_POLL_MS / 1000, .tv_nsec = (FEED_POLL_MS % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (all) {
+		cJSON *page = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddItemToObject(page, "events", all);
+		cJSON_AddNumberToObject(page, "next_after", (double)after);
+		s = cJSON_Print(page);
+		printf("%s\n", s ? s : "null");
+		cJSON_free(s);
+		cJSON_Delete(page);
+	}
+	return 0;
 }

@@ -1,13 +1,14 @@
 // cli.test.mjs - the gt client against the real worker listening on loopback: a development
 // sign-in minted by gt itself, then commands that use it, and the errors a user sees.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { ROOT, call, eventually, freePort, localServer, startWorker } from "./harness.mjs";
+import { ROOT, call, eventually, freePort, git, localServer, makeOrigin, startWorker, tempDir } from "./harness.mjs";
+import { startHost } from "./host-harness.mjs";
 
 const run = promisify(execFile);
 const GT = join(ROOT, "build/native/gt");
@@ -162,7 +163,7 @@ test("--help and -h on every command and subcommand print its usage, exit 0 and 
 		["bead", "create", "Fix login", "--rig", "web", "--help"], ["bead", "create", "-h", "Fix login"],
 		["town", "create", "demo", "--name", "Demo", "-h"], ["--town", "yard", "bead", "--help"],
 		["login", "--dev", "--user", "sarah", "--help"], ["status", "working", "hard", "-h"],
-		["done", "--summary", "x", "--help"], ["sling", "gt-k2x9", "web", "--help"], ["feed", "--after", "3", "--help"],
+		["done", "--summary", "x", "--help"], ["sling", "gt-k2x9", "web", "--help"], ["feed", "--follow", "--help"],
 		["budget", "set", "user-day", "alice", "5", "-h"], ["--json", "costs", "--help"],
 	]) {
 		const r = await gt(args, env);
@@ -309,6 +310,34 @@ test("an invalid town id is named as such, not as a town that cannot be reached"
 	assert.deepEqual(town.hits, []);
 });
 
+test("gt feed prints every event up to the newest, however many pages the town sends them in", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const home = mkdtempSync(join(tmpdir(), "gt-home-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = { GASTOWN_URL: url, HOME: home, GASTOWN_JWT_SECRET: SECRET, GASTOWN_TOWN: "yard" };
+	assert.equal((await gt(["login", "--dev", "--user", "sarah"], env)).code, 0);
+	assert.equal((await gt(["town", "create", "yard"], env)).code, 0);
+	// 1200 beads: more than two pages of the town's largest (500).
+	assert.equal((await call(mf, "POST", "/api/towns/yard/_test/beads-bulk", { count: 1200 })).status, 200);
+	assert.equal((await gt(["bead", "create", "The newest"], env)).code, 0);
+
+	const text = await gt(["feed"], env);
+	assert.equal(text.code, 0, text.stderr);
+	const lines = text.stdout.trim().split("\n");
+	assert.ok(lines.length >= 1202, `${lines.length} lines`);
+	assert.match(lines.at(-1), /bead\.created\s+gt-\w+\s+by sarah$/, "the newest event is there");
+	const seqs = lines.map((l) => Number(/^#(\d+) /.exec(l)[1]));
+	assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i), "every event once, in order");
+
+	const json = JSON.parse((await gt(["--json", "feed", "--after", "100"], env)).stdout);
+	assert.equal(json.events.length, lines.length - 100 + seqs[0] - 1);
+	assert.equal(json.events[0].seq, 101);
+	assert.equal(json.next_after, seqs.at(-1));
+	assert.equal((await gt(["feed", "--after", String(seqs.at(-1))], env)).stdout, "");
+});
+
 // ---- the README walkthrough ----------------------------------------------------------------------
 
 // The environment of a root shell with no $USER (nor $LOGNAME): gt falls back to the login name.
@@ -376,4 +405,84 @@ test("README walkthrough: sign in without $USER, a town, a rig, beads held until
 	const now = JSON.parse(await ok(["--json", "bead", "create", "Right away", "--rig", "web", "--sling"], town));
 	assert.equal(now.held, false);
 	assert.ok((await kinds(now.id)).includes("bead.slung"));
+});
+
+// Run gt until its stdout matches re; resolves with the output. For `gt feed --follow`.
+function gtUntil(args, env, re, timeoutMs) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(GT, args, { env: { PATH: process.env.PATH, ...env } });
+		let out = "", err = "";
+		const timer = setTimeout(() => {
+			child.kill();
+			reject(new Error(`gt ${args.join(" ")}: no match for ${re} in ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`));
+		}, timeoutMs);
+		child.stdout.on("data", (d) => {
+			out += d;
+			if (re.test(out)) {
+				clearTimeout(timer);
+				child.kill();
+				resolve(out);
+			}
+		});
+		child.stderr.on("data", (d) => { err += d; });
+		child.on("exit", (code) => {
+			if (!re.test(out)) {
+				clearTimeout(timer);
+				reject(new Error(`gt ${args.join(" ")} ended (${code}) before ${re}\nstdout:\n${out}\nstderr:\n${err}`));
+			}
+		});
+	});
+}
+
+test("README walkthrough: watch a bead go from sling to merge with gt feed --follow", { timeout: 120_000 }, async (t) => {
+	const JWT = "cli-walkthrough-jwt-secret-0123456789abcdef";
+	const CONTAINER = "cli-walkthrough-container-secret-0123456789";
+	const dir = tempDir(t);
+	const origin = makeOrigin(dir);
+	const hostPort = await freePort();
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: JWT, GASTOWN_CONTAINER_SECRET: CONTAINER,
+		GASTOWN_AGENT_HOST_URL: `http://127.0.0.1:${hostPort}` } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const host = await startHost({ townUrl: url, secret: CONTAINER, state: `${dir}/host`, heartbeatMs: 1000,
+		args: ["--listen", `127.0.0.1:${hostPort}`] });
+	t.after(() => host.stop());
+	const env = noUserEnv({ GASTOWN_URL: url, HOME: dir, GASTOWN_JWT_SECRET: JWT, GASTOWN_TOWN: "demo" });
+	const ok = async (args) => {
+		const r = await gt(args, env);
+		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}\nhost log:\n${host.log()}`);
+		return r.stdout;
+	};
+	const me = userInfo().username;
+
+	await ok(["login", "--dev", "--name", "Your Name", "--email", "you@example.com"]);
+	await ok(["town", "create", "demo", "--name", "Demo"]);
+	await ok(["rig", "add", "app", origin]);
+	const body = "Say hello.\n\n```gt-script\nwrite hello.txt\nhello\n.\ncommit Add hello.txt\nstatus hello written\ndone\n```\n";
+	const HELLO = (await ok(["bead", "create", "-q", "Say hello", "--rig", "app", "--body", body])).trim();
+	// Held until slung: a second later it has not started.
+	await new Promise((r) => setTimeout(r, 1000));
+	assert.match(await ok(["bead", "show", HELLO]), new RegExp(`^${HELLO}\\s+open .*\\(held\\)\\n[^]*held: nothing starts it until \`gt sling ${HELLO}\``));
+	assert.doesNotMatch(await ok(["feed"]), /bead\.dispatched/);
+
+	await ok(["sling", HELLO]);
+	// The feed shows the run through to the refinery's merge, which closes the bead.
+	const merged = new RegExp(`bead\\.closed\\s+${HELLO}\\s+by refinery-app for ${me}\\s+status: in_review -> closed`);
+	const follow = await gtUntil(["feed", "--follow"], env, merged, 90_000);
+	for (const kind of ["bead.slung", "bead.dispatched", "agent.status", "bead.done"])
+		assert.match(follow, new RegExp(`\\b${kind.replace(".", "\\.")}\\s`), kind);
+	assert.match(follow, new RegExp(`bead\\.done\\s+${HELLO}\\s+by toast for ${me}`));
+	const seqs = follow.split("\n").filter(Boolean).map((l) => Number(/^#(\d+) /.exec(l)?.[1]));
+	assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "oldest first, no repeats");
+	assert.equal(new Set(seqs).size, seqs.length);
+
+	// Origin has the work, authored by you, committed by the polecat, merged by the refinery.
+	const log = git(dir, "--git-dir", "origin.git", "log", "main", "--format=%an / %cn: %s");
+	assert.match(log, /Your Name \/ Toast \(Polecat\): Add hello\.txt/);
+	assert.match(log, /\/ Refinery app \(Refinery\): Merge /);
+	// The polecat exists now: mail reaches it.
+	assert.match(await ok(["mail", "send", "toast", "thanks"]), /^sent \S+ to toast\n$/);
+	// --json --follow prints one event a line.
+	const lines = await gtUntil(["--json", "feed", "--follow", "--after", "1"], env, /"kind":"mail\.sent"/, 10_000);
+	for (const line of lines.trim().split("\n")) assert.ok(JSON.parse(line).seq > 1, line);
 });
