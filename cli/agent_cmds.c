@@ -26,12 +26,6 @@ static const cJSON *obj(const cJSON *o, const char *k)
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
-static int usage_error(const char *usage)
-{
-	fprintf(stderr, "usage: gt %s\n", usage);
-	return 2;
-}
-
 /* Ids are slugs: anything else in a URL segment is a mistake, refused rather than escaped. */
 static int seg_ok(const char *s)
 {
@@ -49,16 +43,14 @@ static int seg_ok(const char *s)
  * missing or no id). agent 0 leaves the agent out. */
 static int town_path(const struct cli *cli, int agent, const char *rest, char *path, size_t len)
 {
-	if (!cli->town || !*cli->town) {
-		fprintf(stderr, "gt: which town? pass --town ID or set GASTOWN_TOWN\n");
+	if (cli_need_town(cli) < 0)
 		return -1;
-	}
 	if (agent && (!cli->agent || !*cli->agent)) {
 		fprintf(stderr, "gt: which agent? pass --agent ID or set GASTOWN_AGENT\n");
 		return -1;
 	}
-	if (!seg_ok(cli->town) || (agent && !seg_ok(cli->agent))) {
-		fprintf(stderr, "gt: '%s' is not a town or agent id\n", seg_ok(cli->town) ? cli->agent : cli->town);
+	if (agent && !seg_ok(cli->agent)) {
+		fprintf(stderr, "gt: '%s' is not an agent id\n", cli->agent);
 		return -1;
 	}
 	if ((agent ? snprintf(path, len, "/api/towns/%s/agents/%s/%s", cli->town, cli->agent, rest)
@@ -375,14 +367,48 @@ int agent_escalate(struct cli *cli, const char *severity, const char *title, con
 
 /* ---- commands ------------------------------------------------------------------------------------ */
 
+static const struct usage prime_usage = {
+	"prime", "[--agent ID] prime",
+	"(agent) What the town has for me: my bead, its rig and branch, who asked for it, my unread\n"
+	"mail. The agent is --agent or $GASTOWN_AGENT, its token in $GASTOWN_AGENT_TOKEN_FILE.\n",
+};
+
+static const struct usage status_usage = {
+	"status", "[--agent ID] status TEXT...",
+	"(agent) Tell the town what I am doing: the words, joined by spaces, 1-280 bytes. Text that\n"
+	"starts with '-' goes after --.\n",
+};
+
+static const struct usage done_usage = {
+	"done", "[--agent ID] done [--summary TEXT]",
+	"(polecat) Push HEAD to origin as $GASTOWN_BRANCH, then report $GASTOWN_BEAD done; the\n"
+	"refinery reviews and merges it. The agent host sets these variables.\n"
+	"\n"
+	"  --summary TEXT   what was done, for the merge request\n",
+};
+
+static const struct usage escalate_usage = {
+	"escalate", "escalate low|medium|high|critical TITLE [--body TEXT] [--bead BEAD]",
+	"Raise an escalation to the mayor and the town's people. An agent's is about its bead.\n"
+	"\n"
+	"  --body TEXT      the details\n"
+	"  --bead BEAD      the bead it is about (an agent's default: $GASTOWN_BEAD)\n",
+};
+
+static const struct usage sling_usage = {
+	"sling", "[--town TOWN] sling BEAD [RIG]",
+	"Hand a bead to the town's agents: on RIG, or on the bead's own rig. Lifts its hold; a failed\n"
+	"bead starts afresh. A polecat takes it once it is ready; `gt feed --follow` shows the run.\n",
+};
+
 int cmd_prime(struct cli *cli, int argc, char **argv)
 {
 	cJSON *res;
+	struct opt o;
 	int rc;
 
-	(void)argv;
-	if (argc > 1)
-		return usage_error("[--agent ID] prime [--json]");
+	if ((rc = opt_plain(&o, cli, &prime_usage, 0, 0, argc, argv)) >= 0)
+		return rc;
 	if ((rc = agent_prime(cli, &res)) != 0)
 		return rc;
 	if (cli->json) {
@@ -398,100 +424,96 @@ int cmd_prime(struct cli *cli, int argc, char **argv)
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
+	char text[STATUS_MAX + 2] = "";
 	size_t n = 0;
-	char *text;
+	struct opt o;
 	int rc;
 
-	if (argc < 2)
-		return usage_error("status TEXT");
+	if ((rc = opt_plain(&o, cli, &status_usage, 1, -1, argc, argv)) >= 0)
+		return rc;
 	/* The words after the command are the text, so an agent need not quote it. */
-	for (int i = 1; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	if (!(text = malloc(n))) {
-		fprintf(stderr, "gt status: out of memory\n");
-		return 1;
+	for (int i = 0; i < o.npos; i++)
+		n += strlen(o.pos[i]) + (i > 0);
+	if (n > STATUS_MAX || n == 0) {
+		fprintf(stderr, "gt status: %s; this one has %zu\n", agent_check_status(""), n);
+		return 2;
 	}
-	text[0] = '\0';
-	for (int i = 1; i < argc; i++) {
-		if (i > 1)
+	for (int i = 0; i < o.npos; i++) {
+		if (i > 0)
 			strcat(text, " ");
-		strcat(text, argv[i]);
+		strcat(text, o.pos[i]);
 	}
-	rc = agent_status(cli, text);
-	free(text);
-	return rc;
+	return agent_status(cli, text);
 }
 
 int cmd_done(struct cli *cli, int argc, char **argv)
 {
-	if (argc == 1)
-		return agent_done(cli, NULL);
-	if (argc == 3 && strcmp(argv[1], "--summary") == 0)
-		return agent_done(cli, argv[2]);
-	return usage_error("done [--summary TEXT]");
+	static const struct option opts[] = {{"summary", required_argument, 0, 's'}, {0, 0, 0, 0}};
+	const char *summary = NULL;
+	struct opt o;
+	int c;
+
+	opt_init(&o, cli, &done_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c != 's')
+			return OPT_EXIT(c);
+		summary = optarg;
+	}
+	if (opt_operands(&o, 0, 0) < 0)
+		return 2;
+	return agent_done(cli, summary);
 }
 
-int agent_mail(struct cli *cli, int argc, char **argv)
+int agent_mail_list(struct cli *cli, int unread)
 {
-	static const char usage[] = "mail send AGENT SUBJECT [BODY | --body TEXT] | inbox [--unread]";
 	char path[512];
 
-	if (argc >= 2 && (strcmp(argv[1], "inbox") == 0 || strcmp(argv[1], "list") == 0)) {
-		int unread = argc == 3 && strcmp(argv[2], "--unread") == 0;
-
-		if (argc > 2 + unread)
-			return usage_error(usage);
-		if (town_path(cli, 1, unread ? "mail?unread=true" : "mail", path, sizeof path) < 0)
-			return 2;
-		return call_and_print(cli, "GET", path, NULL, print_mail_list);
-	}
-	if (argc == 4 && strcmp(argv[1], "send") == 0)
-		return agent_mail_send(cli, argv[2], argv[3], NULL);
-	if (argc == 5 && strcmp(argv[1], "send") == 0)
-		return agent_mail_send(cli, argv[2], argv[3], argv[4]);
-	if (argc == 6 && strcmp(argv[1], "send") == 0 && strcmp(argv[4], "--body") == 0)
-		return agent_mail_send(cli, argv[2], argv[3], argv[5]);
-	return usage_error(usage);
+	if (town_path(cli, 1, unread ? "mail?unread=true" : "mail", path, sizeof path) < 0)
+		return 2;
+	return call_and_print(cli, "GET", path, NULL, print_mail_list);
 }
 
 int cmd_escalate(struct cli *cli, int argc, char **argv)
 {
-	static const char usage[] = "escalate low|medium|high|critical TITLE [--body TEXT] [--bead ID]";
-	const char *pos[2] = {NULL, NULL}, *body = NULL, *bead = NULL;
-	int npos = 0;
+	static const struct option opts[] = {
+		{"body", required_argument, 0, 'b'}, {"bead", required_argument, 0, 'B'}, {0, 0, 0, 0},
+	};
+	const char *body = NULL, *bead = NULL, *bad;
+	struct opt o;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--body") == 0 && i + 1 < argc)
-			body = argv[++i];
-		else if (strcmp(argv[i], "--bead") == 0 && i + 1 < argc)
-			bead = argv[++i];
-		else if (npos < 2 && strncmp(argv[i], "--", 2) != 0)
-			pos[npos++] = argv[i];
-		else
-			return usage_error(usage);
+	opt_init(&o, cli, &escalate_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		switch (c) {
+		case 'b': body = optarg; break;
+		case 'B': bead = optarg; break;
+		default: return OPT_EXIT(c);
+		}
 	}
-	if (npos < 2)
-		return usage_error(usage);
-	return agent_escalate(cli, pos[0], pos[1], body, bead);
+	if (opt_operands(&o, 2, 2) < 0)
+		return 2;
+	if ((bad = agent_check_severity(o.pos[0])))
+		return opt_fail(&escalate_usage, "%s, not '%s'", bad, o.pos[0]);
+	return agent_escalate(cli, o.pos[0], o.pos[1], body, bead);
 }
 
 int cmd_sling(struct cli *cli, int argc, char **argv)
 {
 	char rest[256], path[512];
+	struct opt o;
 	cJSON *b;
+	int rc;
 
-	if (argc != 2 && argc != 3)
-		return usage_error("sling BEAD [RIG]");
-	if (!seg_ok(argv[1])) {
-		fprintf(stderr, "gt sling: '%s' is not a bead id\n", argv[1]);
-		return 2;
-	}
-	snprintf(rest, sizeof rest, "beads/%s/sling", argv[1]);
+	if ((rc = opt_plain(&o, cli, &sling_usage, 1, 2, argc, argv)) >= 0)
+		return rc;
+	if (!seg_ok(o.pos[0]))
+		return opt_fail(&sling_usage, "'%s' is not a bead id", o.pos[0]);
+	snprintf(rest, sizeof rest, "beads/%s/sling", o.pos[0]);
 	if (town_path(cli, 0, rest, path, sizeof path) < 0)
 		return 2;
 	/* Without a rig the town keeps the bead's own. */
 	b = cJSON_CreateObject();
-	if (argc == 3)
-		cJSON_AddStringToObject(b, "rig", argv[2]);
+	if (o.npos == 2)
+		cJSON_AddStringToObject(b, "rig", o.pos[1]);
 	return call_and_print(cli, "POST", path, b, print_bead);
 }

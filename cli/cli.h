@@ -5,7 +5,9 @@
 #ifndef GASTOWN_CLI_H
 #define GASTOWN_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cJSON.h"
 
@@ -18,6 +20,75 @@ struct cli {
 	const char *org;   /* --org or $GASTOWN_ORG, NULL if neither (a command's own --org wins) */
 	int as_agent;      /* the token is an agent's ($GASTOWN_AGENT_TOKEN_FILE or _TOKEN is set) */
 };
+
+/* opt.c: the command line, read the same way by every command. */
+
+/* What a command's --help prints (stdout, exit 0); a usage error repeats the synopsis on stderr. */
+struct usage {
+	const char *name;     /* the words after gt: "bead create" */
+	const char *synopsis; /* after "gt ": operands and options; one line per form */
+	const char *text;     /* what it does, then its options, each line ending in '\n'; or NULL */
+};
+
+/* A command with subcommands (bead create, bead list, ...): each is a command of its own. */
+struct subcommand {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const struct usage *usage;
+};
+
+#define OPT_MAX 24           /* a command's own long options */
+#define OPT_HELP (-2)        /* opt_next printed the usage for --help: exit 0 */
+#define OPT_BAD (-3)         /* opt_next printed a usage error: exit 2 */
+#define OPT_EXIT(c) ((c) == OPT_HELP ? 0 : 2)
+#define OPT_JSON 0x100       /* --json, which every command takes; own long-only options use 0x101.. */
+
+/* One parse of a command's words. Operands are collected in order in pos[0..npos) (pointers into
+ * argv, whose entries they reuse); options may come before or after them, and "--" ends options. */
+struct opt {
+	struct cli *cli;
+	const struct usage *usage;
+	int argc;
+	char **argv;
+	char **pos;
+	int npos;
+	char shortopts[32];
+	struct option longopts[OPT_MAX + 3];
+};
+
+/* Begin parsing argv (argv[0] is the command's name) with the command's own options: short
+ * letters in shortopts (may be NULL), longopts ending in a zero entry (at most OPT_MAX are used).
+ * --help/-h and --json are every command's. Resets getopt's state. */
+void opt_init(struct opt *o, struct cli *cli, const struct usage *u, const char *shortopts,
+	      const struct option *longopts, int argc, char **argv);
+/* The next option's value (optarg holds its argument), -1 when the options are over (o->pos and
+ * o->npos are then complete), OPT_HELP after printing the usage, or OPT_BAD after printing why
+ * (an unknown option, a missing value, or a value that is itself an option: `--user --name`). */
+int opt_next(struct opt *o);
+/* Check min <= npos <= max (max -1: no limit); -1 with the usage error printed. */
+int opt_operands(const struct opt *o, int min, int max);
+/* opt_init, opt_next and opt_operands for a command with no option of its own: -1 when it goes on
+ * (o->pos holds min..max operands), else the exit status (0 after --help, 2 after an error). */
+int opt_plain(struct opt *o, struct cli *cli, const struct usage *u, int min, int max, int argc,
+	      char **argv);
+/* s as a whole number in [min, max] into *out; -1 with the usage error printed (name: "--after"). */
+int opt_long(const struct usage *u, const char *name, const char *s, long min, long max, long *out);
+/* 0 when id follows the engine's id rule (src/id.c), else -1 with "not a valid <what> id" printed. */
+int opt_id(const struct usage *u, const char *what, const char *id);
+/* Print the usage to `to`; returns 0. */
+int opt_usage(const struct usage *u, FILE *to);
+/* Print "gt <name>: <message>", the synopsis and a pointer to --help on stderr; returns 2. */
+int opt_fail(const struct usage *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Run the subcommand named by the first operand (--help and --json may come before it); the
+ * command's help is u->text under its subcommands' synopses. Returns the exit status. */
+int opt_dispatch(struct cli *cli, const struct usage *u, const struct subcommand *subs, size_t n,
+		 int argc, char **argv);
+
+/* gt.c: the town (cli->town) checked before a request names it: 0, or -1 with the reason printed
+ * ("which town?" or "not a valid town id"); the caller exits 2. */
+int cli_need_town(const struct cli *cli);
+/* The same for an organization: org, else cli->org; 0 or -1 with the reason printed. */
+int cli_need_org(const struct cli *cli, const char *org);
 
 /* town_cmds.c: the commands for what lives in a town. */
 int cmd_town(struct cli *cli, int argc, char **argv);
@@ -47,8 +118,8 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_done(struct cli *cli, int argc, char **argv);
 int cmd_escalate(struct cli *cli, int argc, char **argv);
 int cmd_sling(struct cli *cli, int argc, char **argv);
-/* `gt mail` when cli->as_agent: send AGENT SUBJECT [BODY] | inbox. */
-int agent_mail(struct cli *cli, int argc, char **argv);
+/* An agent's inbox (`gt mail inbox` when cli->as_agent); unread 1 for the unread only. */
+int agent_mail_list(struct cli *cli, int unread);
 /* GET .../agents/:agent/prime; on 0, *res_out is the whole answer (the caller deletes it). */
 int agent_prime(struct cli *cli, cJSON **res_out);
 int agent_status(struct cli *cli, const char *text);
@@ -77,6 +148,16 @@ int proc_run(const char *const argv[], char *out, size_t out_len, char *err, siz
  * reason in *err_out); *body_out is the parsed JSON body or NULL (the caller deletes it). */
 int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
 	      cJSON **body_out, char *err_out, size_t err_len);
+/* A request path built in pieces; overflow is set (and the rest dropped) when it does not fit. */
+struct http_path {
+	char s[1024];
+	size_t n;
+	int overflow;
+};
+/* Append lit as it is (slashes, '?', '&', '=' included). */
+void http_path_lit(struct http_path *p, const char *lit);
+/* Append seg percent-encoded: an id or a query value, whatever it holds. */
+void http_path_seg(struct http_path *p, const char *seg);
 
 /* token.c */
 /* Mint an HS256 JWT for a local development user; 0, or -1 with a reason in err. */

@@ -4,6 +4,7 @@
  * both directions convert exactly, through integers only: no amount ever passes through a double
  * that we compute with (cJSON reads every number as one; amounts are integers far below 2^53).
  */
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +32,6 @@ static int64_t num(const cJSON *o, const char *k)
 	if (!cJSON_IsNumber(v) || v->valuedouble >= 0x1p63 || v->valuedouble < -0x1p63)
 		return 0;
 	return (int64_t)v->valuedouble;
-}
-
-static int usage_error(const char *usage)
-{
-	fprintf(stderr, "usage: gt %s\n", usage);
-	return 2;
 }
 
 /* ---- dollars ------------------------------------------------------------------------------------- */
@@ -118,58 +113,20 @@ static void add_int(cJSON *o, const char *name, int64_t v)
 
 /* ---- requests ------------------------------------------------------------------------------------ */
 
-/* A request path built in pieces: literal parts as they are, ids and query values percent-encoded. */
-struct path {
-	char s[1024];
-	size_t n;
-	int overflow;
-};
-
-static void path_lit(struct path *p, const char *lit)
-{
-	size_t k = strlen(lit);
-
-	if (p->n + k >= sizeof p->s) {
-		p->overflow = 1;
-		return;
-	}
-	memcpy(p->s + p->n, lit, k + 1);
-	p->n += k;
-}
-
-static void path_seg(struct path *p, const char *seg)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *c = (const unsigned char *)seg; *c; c++) {
-		char one[4] = {(char)*c, 0};
-
-		if (!strchr("-._~", *c) && !(*c >= '0' && *c <= '9') && !(*c >= 'a' && *c <= 'z') &&
-		    !(*c >= 'A' && *c <= 'Z')) {
-			one[0] = '%';
-			one[1] = hex[*c >> 4];
-			one[2] = hex[*c & 15];
-		}
-		path_lit(p, one);
-	}
-}
-
 /* /api/towns/:town/<rest>, or -1 with the reason printed. */
-static int town_path(const struct cli *cli, struct path *p, const char *rest)
+static int town_path(const struct cli *cli, struct http_path *p, const char *rest)
 {
-	if (!cli->town || !*cli->town) {
-		fprintf(stderr, "gt: which town? pass --town ID or set GASTOWN_TOWN\n");
+	if (cli_need_town(cli) < 0)
 		return -1;
-	}
-	path_lit(p, "/api/towns/");
-	path_seg(p, cli->town);
-	path_lit(p, rest);
+	http_path_lit(p, "/api/towns/");
+	http_path_seg(p, cli->town);
+	http_path_lit(p, rest);
 	return 0;
 }
 
 /* One call; body is consumed. 0 with *res_out the answer (the caller deletes it), or 1 with the
  * error printed and *res_out NULL; 2 when the path did not fit. */
-static int call(struct cli *cli, const char *method, const struct path *p, cJSON *body, cJSON **res_out)
+static int call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out)
 {
 	char err[256] = "", *payload;
 	int status;
@@ -193,7 +150,7 @@ static int call(struct cli *cli, const char *method, const struct path *p, cJSON
 }
 
 /* call(), then print the data: as JSON with --json, else with text(data, arg). */
-static int call_and_print(struct cli *cli, const char *method, const struct path *p, cJSON *body,
+static int call_and_print(struct cli *cli, const char *method, const struct http_path *p, cJSON *body,
 			  void (*text)(const cJSON *data, const char *arg), const char *arg)
 {
 	cJSON *res;
@@ -214,22 +171,21 @@ static int call_and_print(struct cli *cli, const char *method, const struct path
 	return 0;
 }
 
-/* --day, --week, --month (and --all when all_ok) into *period: 1 when argv[i] is one of them, 0
- * when not, -1 (printed) when a period was already chosen. */
-static int period_flag(const char *cmd, const char *a, int all_ok, const char **period)
+/* The period options: --day, --week, --month, --all (costs only). */
+enum { P_DAY = 0x101, P_WEEK, P_MONTH, P_ALL, O_BY, O_DATE, O_SOFT, O_ORG };
+
+#define PERIOD_OPTIONS                                                                                 \
+	{"day", no_argument, 0, P_DAY}, {"week", no_argument, 0, P_WEEK}, {"month", no_argument, 0, P_MONTH}
+
+/* A period option c into *period: 0, or 2 (printed) when a period was already chosen. */
+static int period_opt(const struct usage *u, int c, const char **period)
 {
 	static const char *const names[] = {"day", "week", "month", "all"};
+	const char *name = names[c - P_DAY];
 
-	for (int i = 0; i < 3 + all_ok; i++) {
-		if (strncmp(a, "--", 2) != 0 || strcmp(a + 2, names[i]) != 0)
-			continue;
-		if (*period) {
-			fprintf(stderr, "gt %s: choose one period: --%s or --%s\n", cmd, *period, names[i]);
-			return -1;
-		}
-		*period = names[i];
-		return 1;
-	}
+	if (*period)
+		return opt_fail(u, "choose one period: --%s or --%s", *period, name);
+	*period = name;
 	return 0;
 }
 
@@ -275,36 +231,49 @@ static void print_costs(const cJSON *d, const char *arg)
 		       (long long)num(r, "cache_read_tokens"), (long long)num(r, "cache_write_tokens"));
 }
 
+static const struct usage costs_usage = {
+	"costs", "[--town TOWN] costs [--by KEY] [--day|--week|--month|--all] [--date YYYY-MM-DD]",
+	"What the town spent on models, in dollars and tokens: today (UTC) by default.\n"
+	"\n"
+	"  --by KEY         one row per user, rig, convoy, model, agent, bead or town\n"
+	"  --day, --week, --month, --all    the period holding --date (default today); --all is all time\n"
+	"  --date DATE      a day in the period (default today)\n",
+};
+
 int cmd_costs(struct cli *cli, int argc, char **argv)
 {
-	static const char usage[] = "costs [--by user|rig|convoy|model|agent|bead|town] [--day|--week|--month|--all] "
-				    "[--date YYYY-MM-DD] [--json]";
+	static const struct option opts[] = {
+		PERIOD_OPTIONS, {"all", no_argument, 0, P_ALL}, {"by", required_argument, 0, O_BY},
+		{"date", required_argument, 0, O_DATE}, {0, 0, 0, 0},
+	};
 	const char *by = NULL, *period = NULL, *date = NULL;
-	struct path p = {0};
-	int f;
+	struct http_path p = {0};
+	struct opt o;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if ((f = period_flag("costs", argv[i], 1, &period)) != 0) {
-			if (f < 0)
+	opt_init(&o, cli, &costs_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c >= P_DAY && c <= P_ALL) {
+			if (period_opt(&costs_usage, c, &period) != 0)
 				return 2;
-		} else if (strcmp(argv[i], "--by") == 0 && i + 1 < argc) {
-			by = argv[++i];
-		} else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc) {
-			date = argv[++i];
+		} else if (c == O_BY) {
+			by = optarg;
+		} else if (c == O_DATE) {
+			date = optarg;
 		} else {
-			return usage_error(usage);
+			return OPT_EXIT(c);
 		}
 	}
-	if (town_path(cli, &p, "/costs?period=") < 0)
+	if (opt_operands(&o, 0, 0) < 0 || town_path(cli, &p, "/costs?period=") < 0)
 		return 2;
-	path_seg(&p, period ? period : "day");
+	http_path_seg(&p, period ? period : "day");
 	if (by) {
-		path_lit(&p, "&by=");
-		path_seg(&p, by);
+		http_path_lit(&p, "&by=");
+		http_path_seg(&p, by);
 	}
 	if (date) {
-		path_lit(&p, "&date=");
-		path_seg(&p, date);
+		http_path_lit(&p, "&date=");
+		http_path_seg(&p, date);
 	}
 	return call_and_print(cli, "GET", &p, NULL, print_costs, NULL);
 }
@@ -353,50 +322,98 @@ static int soft_arg(const char *s, int64_t *out)
 	return 0;
 }
 
-int cmd_budget(struct cli *cli, int argc, char **argv)
-{
-	static const char usage[] = "budget list | set SCOPE KEY DOLLARS [--soft PCT] | rm SCOPE KEY\n"
-				    "       (SCOPE: rig-day, convoy, user-day, user-week, town-month with KEY town)";
-	const char *pos[3] = {0};
-	int64_t limit, soft = -1;
-	struct path p = {0};
-	int npos = 0;
-	cJSON *b;
+static const struct usage budget_usage = {
+	"budget", NULL,
+	"Spending limits, in dollars. SCOPE and KEY: rig-day RIG, convoy CONVOY, user-day USER,\n"
+	"user-week USER, town-month town. A reached budget holds back new work under it.\n",
+};
 
-	if (argc == 2 && strcmp(argv[1], "list") == 0) {
-		if (town_path(cli, &p, "/budgets") < 0)
+static const struct usage budget_list_usage = {
+	"budget list", "[--town TOWN] budget list", "Each budget: spend / limit, its period and state.\n",
+};
+
+static const struct usage budget_set_usage = {
+	"budget set", "[--town TOWN] budget set SCOPE KEY DOLLARS [--soft PCT]",
+	"Set a budget's limit (\"5\", \"12.50\", at most 6 decimals).\n"
+	"\n"
+	"  --soft PCT       warn at this percent of the limit, 1-100 (default 90)\n",
+};
+
+static const struct usage budget_rm_usage = {
+	"budget rm", "[--town TOWN] budget rm SCOPE KEY", "Remove a budget.\n",
+};
+
+static int budget_list(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	struct opt o;
+	int rc;
+
+	if ((rc = opt_plain(&o, cli, &budget_list_usage, 0, 0, argc, argv)) >= 0)
+		return rc;
+	if (town_path(cli, &p, "/budgets") < 0)
+		return 2;
+	return call_and_print(cli, "GET", &p, NULL, print_budgets, NULL);
+}
+
+/* budget set and budget rm: SCOPE KEY [DOLLARS]. An amount like "-5" is an operand (opt.c), so
+ * it reaches the amount check and is named there. */
+static int budget_change(struct cli *cli, int argc, char **argv, int set)
+{
+	static const struct option soft_opt[] = {{"soft", required_argument, 0, O_SOFT}, {0, 0, 0, 0}};
+	static const struct option none[] = {{0, 0, 0, 0}};
+	const struct usage *u = set ? &budget_set_usage : &budget_rm_usage;
+	int64_t limit = 0, soft = -1;
+	struct http_path p = {0};
+	struct opt o;
+	cJSON *b;
+	int c;
+
+	opt_init(&o, cli, u, NULL, set ? soft_opt : none, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c != O_SOFT)
+			return OPT_EXIT(c);
+		if (soft_arg(optarg, &soft) < 0)
 			return 2;
-		return call_and_print(cli, "GET", &p, NULL, print_budgets, NULL);
 	}
-	if (argc < 2 || (strcmp(argv[1], "set") != 0 && strcmp(argv[1], "rm") != 0))
-		return usage_error(usage);
-	/* Everything but --soft is positional, so "-5" reaches the amount check and is named there. */
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--soft") == 0 && i + 1 < argc && argv[1][0] == 's') {
-			if (soft_arg(argv[++i], &soft) < 0)
-				return 2;
-		} else if (npos < 3 && strncmp(argv[i], "--", 2) != 0) {
-			pos[npos++] = argv[i];
-		} else {
-			return usage_error(usage);
-		}
-	}
-	if (npos != (argv[1][0] == 's' ? 3 : 2) || !*pos[0] || !*pos[1])
-		return usage_error(usage);
-	if (pos[2] && dollars_arg("budget", pos[2], BUDGET_MAX, &limit) < 0)
+	if (opt_operands(&o, set ? 3 : 2, set ? 3 : 2) < 0)
+		return 2;
+	if (!*o.pos[0] || !*o.pos[1])
+		return opt_fail(u, "SCOPE and KEY must not be empty");
+	if (set && dollars_arg("budget", o.pos[2], BUDGET_MAX, &limit) < 0)
 		return 2;
 	if (town_path(cli, &p, "/budgets/") < 0)
 		return 2;
-	path_seg(&p, pos[0]);
-	path_lit(&p, "/");
-	path_seg(&p, pos[1]);
-	if (!pos[2])
+	http_path_seg(&p, o.pos[0]);
+	http_path_lit(&p, "/");
+	http_path_seg(&p, o.pos[1]);
+	if (!set)
 		return call_and_print(cli, "DELETE", &p, NULL, print_budgets, NULL);
 	b = cJSON_CreateObject();
 	add_int(b, "limit_microusd", limit);
 	if (soft >= 0)
 		add_int(b, "soft_pct", soft);
 	return call_and_print(cli, "PUT", &p, b, print_budgets, NULL);
+}
+
+static int budget_set(struct cli *cli, int argc, char **argv)
+{
+	return budget_change(cli, argc, argv, 1);
+}
+
+static int budget_rm(struct cli *cli, int argc, char **argv)
+{
+	return budget_change(cli, argc, argv, 0);
+}
+
+int cmd_budget(struct cli *cli, int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{"list", budget_list, &budget_list_usage}, {"set", budget_set, &budget_set_usage},
+		{"rm", budget_rm, &budget_rm_usage},
+	};
+
+	return opt_dispatch(cli, &budget_usage, subs, sizeof subs / sizeof subs[0], argc, argv);
 }
 
 /* ---- prices -------------------------------------------------------------------------------------- */
@@ -433,55 +450,95 @@ static void print_prices_left(const cJSON *list, const char *model)
 	(void)list;
 }
 
-int cmd_price(struct cli *cli, int argc, char **argv)
+static const struct usage price_usage = {
+	"price", NULL, "What models cost the town, in dollars per million tokens.\n",
+};
+
+static const struct usage price_list_usage = {
+	"price list", "[--town TOWN] price list", "Every model's price (the defaults, and the town's own).\n",
+};
+
+static const struct usage price_set_usage = {
+	"price set", "[--town TOWN] price set MODEL IN OUT [CACHE_READ [CACHE_WRITE]]",
+	"Set a model's price: dollars per million input, output, cache-read and cache-write tokens\n"
+	"(at most $1000). A MODEL ending in * prices a family (claude-sonnet-4*).\n",
+};
+
+static const struct usage price_rm_usage = {
+	"price rm", "[--town TOWN] price rm MODEL", "Remove the town's price of a model.\n",
+};
+
+/* price list, set and rm: the operands per form, then one request. */
+static int price_run(struct cli *cli, int argc, char **argv, const struct usage *u, int min, int max)
 {
 	static const char *const fields[4] = {"input_per_mtok", "output_per_mtok", "cache_read_per_mtok",
 					      "cache_write_per_mtok"};
-	static const char usage[] = "price list | set MODEL IN OUT [CACHE_READ [CACHE_WRITE]] | rm MODEL\n"
-				    "       (dollars per million tokens; MODEL may end in * to price a family)";
-	struct path p = {0};
+	struct http_path p = {0};
 	int64_t v[4];
+	struct opt o;
 	cJSON *b;
+	int rc;
 
-	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+	if ((rc = opt_plain(&o, cli, u, min, max, argc, argv)) >= 0)
+		return rc;
+	if (max == 0) {
 		if (town_path(cli, &p, "/prices") < 0)
 			return 2;
 		return call_and_print(cli, "GET", &p, NULL, print_prices, NULL);
 	}
-	if (argc == 3 && strcmp(argv[1], "rm") == 0 && *argv[2]) {
-		if (town_path(cli, &p, "/prices/") < 0)
-			return 2;
-		path_seg(&p, argv[2]);
-		return call_and_print(cli, "DELETE", &p, NULL, print_prices_left, argv[2]);
-	}
-	if (argc < 5 || argc > 7 || strcmp(argv[1], "set") != 0 || !*argv[2])
-		return usage_error(usage);
-	for (int i = 3; i < argc; i++)
-		if (dollars_arg("price", argv[i], PRICE_MAX, &v[i - 3]) < 0)
+	if (!*o.pos[0])
+		return opt_fail(u, "MODEL must not be empty");
+	for (int i = 1; i < o.npos; i++)
+		if (dollars_arg("price", o.pos[i], PRICE_MAX, &v[i - 1]) < 0)
 			return 2;
 	if (town_path(cli, &p, "/prices/") < 0)
 		return 2;
-	path_seg(&p, argv[2]);
+	http_path_seg(&p, o.pos[0]);
+	if (max == 1)
+		return call_and_print(cli, "DELETE", &p, NULL, print_prices_left, o.pos[0]);
 	b = cJSON_CreateObject();
-	for (int i = 3; i < argc; i++)
-		add_int(b, fields[i - 3], v[i - 3]);
-	return call_and_print(cli, "PUT", &p, b, print_prices, argv[2]);
+	for (int i = 1; i < o.npos; i++)
+		add_int(b, fields[i - 1], v[i - 1]);
+	return call_and_print(cli, "PUT", &p, b, print_prices, o.pos[0]);
+}
+
+static int price_list(struct cli *cli, int argc, char **argv)
+{
+	return price_run(cli, argc, argv, &price_list_usage, 0, 0);
+}
+
+static int price_set(struct cli *cli, int argc, char **argv)
+{
+	return price_run(cli, argc, argv, &price_set_usage, 3, 5);
+}
+
+static int price_rm(struct cli *cli, int argc, char **argv)
+{
+	return price_run(cli, argc, argv, &price_rm_usage, 1, 1);
+}
+
+int cmd_price(struct cli *cli, int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{"list", price_list, &price_list_usage}, {"set", price_set, &price_set_usage},
+		{"rm", price_rm, &price_rm_usage},
+	};
+
+	return opt_dispatch(cli, &price_usage, subs, sizeof subs / sizeof subs[0], argc, argv);
 }
 
 /* ---- the fleet and teams ------------------------------------------------------------------------- */
 
 /* /api/orgs/:org/<rest>, or -1 with the reason printed. */
-static int org_path(const struct cli *cli, const char *org, struct path *p, const char *rest)
+static int org_path(const struct cli *cli, const char *org, struct http_path *p, const char *rest)
 {
 	if (!org)
 		org = cli->org;
-	if (!org || !*org) {
-		fprintf(stderr, "gt: which organization? pass --org ID or set GASTOWN_ORG\n");
+	if (cli_need_org(cli, org) < 0)
 		return -1;
-	}
-	path_lit(p, "/api/orgs/");
-	path_seg(p, org);
-	path_lit(p, rest);
+	http_path_lit(p, "/api/orgs/");
+	http_path_seg(p, org);
+	http_path_lit(p, rest);
 	return 0;
 }
 
@@ -574,31 +631,45 @@ static void print_fleet(const cJSON *d, const char *org)
 	}
 }
 
+static const struct usage fleet_usage = {
+	"fleet", "fleet [--org ORG] [--day|--week|--month] [--date YYYY-MM-DD]",
+	"An organization's towns, people, rigs and teams: cost, velocity, rework (admins).\n"
+	"\n"
+	"  --org ORG        the organization (default --org before the command, or $GASTOWN_ORG)\n"
+	"  --day, --week, --month    the period holding --date (default this week, UTC)\n"
+	"  --date DATE      a day in the period (default today)\n",
+};
+
 int cmd_fleet(struct cli *cli, int argc, char **argv)
 {
-	static const char usage[] = "fleet [--org ORG] [--day|--week|--month] [--date YYYY-MM-DD] [--json]";
+	static const struct option opts[] = {
+		PERIOD_OPTIONS, {"org", required_argument, 0, O_ORG}, {"date", required_argument, 0, O_DATE},
+		{0, 0, 0, 0},
+	};
 	const char *org = NULL, *period = NULL, *date = NULL;
-	struct path p = {0};
-	int f;
+	struct http_path p = {0};
+	struct opt o;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if ((f = period_flag("fleet", argv[i], 0, &period)) != 0) {
-			if (f < 0)
+	opt_init(&o, cli, &fleet_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c >= P_DAY && c <= P_MONTH) {
+			if (period_opt(&fleet_usage, c, &period) != 0)
 				return 2;
-		} else if (strcmp(argv[i], "--org") == 0 && i + 1 < argc) {
-			org = argv[++i];
-		} else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc) {
-			date = argv[++i];
+		} else if (c == O_ORG) {
+			org = optarg;
+		} else if (c == O_DATE) {
+			date = optarg;
 		} else {
-			return usage_error(usage);
+			return OPT_EXIT(c);
 		}
 	}
-	if (org_path(cli, org, &p, "/fleet?period=") < 0)
+	if (opt_operands(&o, 0, 0) < 0 || org_path(cli, org, &p, "/fleet?period=") < 0)
 		return 2;
-	path_seg(&p, period ? period : "week");
+	http_path_seg(&p, period ? period : "week");
 	if (date) {
-		path_lit(&p, "&date=");
-		path_seg(&p, date);
+		http_path_lit(&p, "&date=");
+		http_path_seg(&p, date);
 	}
 	return call_and_print(cli, "GET", &p, NULL, print_fleet, org ? org : cli->org);
 }
@@ -612,33 +683,71 @@ static void print_team(const cJSON *d, const char *arg)
 		printf("%s is in no team\n", str(d, "user"));
 }
 
-int cmd_team(struct cli *cli, int argc, char **argv)
-{
-	static const char usage[] = "team set USER TEAM [--org ORG] | rm USER [--org ORG]";
-	const char *org = NULL, *pos[3] = {0};
-	struct path p = {0};
-	int npos = 0;
-	cJSON *b;
+static const struct usage team_usage = {
+	"team", NULL, "Which team a member's work counts for in the organization's fleet (admins).\n",
+};
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--org") == 0 && i + 1 < argc)
-			org = argv[++i];
-		else if (npos < 3 && strncmp(argv[i], "--", 2) != 0)
-			pos[npos++] = argv[i];
-		else
-			return usage_error(usage);
+static const struct usage team_set_usage = {
+	"team set", "team set USER TEAM [--org ORG]",
+	"Count USER's work for TEAM.\n"
+	"\n"
+	"  --org ORG        the organization (default --org before the command, or $GASTOWN_ORG)\n",
+};
+
+static const struct usage team_rm_usage = {
+	"team rm", "team rm USER [--org ORG]",
+	"Take USER out of their team.\n"
+	"\n"
+	"  --org ORG        the organization (default --org before the command, or $GASTOWN_ORG)\n",
+};
+
+/* team set USER TEAM and team rm USER. */
+static int team_run(struct cli *cli, int argc, char **argv, int set)
+{
+	static const struct option opts[] = {{"org", required_argument, 0, O_ORG}, {0, 0, 0, 0}};
+	const struct usage *u = set ? &team_set_usage : &team_rm_usage;
+	const char *org = NULL;
+	struct http_path p = {0};
+	struct opt o;
+	cJSON *b;
+	int c;
+
+	opt_init(&o, cli, u, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c != O_ORG)
+			return OPT_EXIT(c);
+		org = optarg;
 	}
-	if (!(npos == 3 && strcmp(pos[0], "set") == 0 && *pos[2]) && !(npos == 2 && strcmp(pos[0], "rm") == 0))
-		return usage_error(usage);
-	if (!*pos[1])
-		return usage_error(usage);
+	if (opt_operands(&o, set ? 2 : 1, set ? 2 : 1) < 0)
+		return 2;
+	if (!*o.pos[0] || (set && !*o.pos[1]))
+		return opt_fail(u, "USER and TEAM must not be empty");
 	if (org_path(cli, org, &p, "/teams/") < 0)
 		return 2;
-	path_seg(&p, pos[1]);
+	http_path_seg(&p, o.pos[0]);
 	b = cJSON_CreateObject();
-	if (pos[2])
-		cJSON_AddStringToObject(b, "team", pos[2]);
+	if (set)
+		cJSON_AddStringToObject(b, "team", o.pos[1]);
 	else
 		cJSON_AddNullToObject(b, "team");
 	return call_and_print(cli, "PUT", &p, b, print_team, NULL);
+}
+
+static int team_set(struct cli *cli, int argc, char **argv)
+{
+	return team_run(cli, argc, argv, 1);
+}
+
+static int team_rm(struct cli *cli, int argc, char **argv)
+{
+	return team_run(cli, argc, argv, 0);
+}
+
+int cmd_team(struct cli *cli, int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{"set", team_set, &team_set_usage}, {"rm", team_rm, &team_rm_usage},
+	};
+
+	return opt_dispatch(cli, &team_usage, subs, sizeof subs / sizeof subs[0], argc, argv);
 }

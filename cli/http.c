@@ -1,5 +1,6 @@
 /*
- * http.c - the client's only network code: one JSON request with libcurl, bounded response size.
+ * http.c - the client's only network code: one JSON request with libcurl, bounded response size;
+ * and the request paths, built in pieces with ids and query values percent-encoded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,5 +107,34 @@ int http_call(const struct cli *cli, const char *method, const char *path, const
 		nanosleep(&ts, NULL);
 		waited += wait;
 		wait = wait * 2 > 4000 ? 4000 : wait * 2;
+	}
+}
+
+void http_path_lit(struct http_path *p, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	if (p->n + k >= sizeof p->s) {
+		p->overflow = 1;
+		return;
+	}
+	memcpy(p->s + p->n, lit, k + 1);
+	p->n += k;
+}
+
+void http_path_seg(struct http_path *p, const char *seg)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *c = (const unsigned char *)seg; *c; c++) {
+		char one[4] = {(char)*c, 0};
+
+		if (!strchr("-._~", *c) && !(*c >= '0' && *c <= '9') && !(*c >= 'a' && *c <= 'z') &&
+		    !(*c >= 'A' && *c <= 'Z')) {
+			one[0] = '%';
+			one[1] = hex[*c >> 4];
+			one[2] = hex[*c & 15];
+		}
+		http_path_lit(p, one);
 	}
 }

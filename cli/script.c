@@ -456,18 +456,32 @@ static int load_script(struct cli *cli, const char *file, char **text)
 	return rc == 0 ? 0 : rc == 1 ? 3 : 2;
 }
 
+static const struct usage script_usage = {
+	"script", "[--agent ID] script [--file PATH]",
+	"(agent) The scripted agent: follow the ```gt-script block of my bead (or of PATH), checked\n"
+	"whole before the first instruction runs (docs/container-protocol.md). Exit status: 0 done,\n"
+	"1 on `fail` or a refused call, 2 a malformed script, 3 no block; a failed `run` ends it\n"
+	"with that command's status.\n"
+	"\n"
+	"  --file PATH   the block from this file instead of the bead\n",
+};
+
 int cmd_script(struct cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {{"file", required_argument, 0, 'f'}, {0, 0, 0, 0}};
 	struct script s = {0};
 	const char *file = NULL;
-	int rc;
+	struct opt o;
+	int rc, c;
 
-	if (argc == 3 && strcmp(argv[1], "--file") == 0)
-		file = argv[2];
-	else if (argc != 1) {
-		fprintf(stderr, "usage: gt script [--file PATH]\n");
-		return 2;
+	opt_init(&o, cli, &script_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c != 'f')
+			return OPT_EXIT(c);
+		file = optarg;
 	}
+	if (opt_operands(&o, 0, 0) < 0)
+		return 2;
 	if ((rc = load_script(cli, file, &s.text)) != 0)
 		return rc;
 	if (script_parse(&s) < 0) {

@@ -88,8 +88,8 @@ unset GASTOWN_CONTAINER_SECRET
 for _ in $(seq 1 150); do
 	if curl -fsS "http://$host:$port/health" >/dev/null 2>&1; then
 		echo "dev: town is up: http://$host:$port/health"
-		echo "dev: sign in:  build/native/gt login --dev --user \$USER  then  build/native/gt me"
-		echo "dev: dashboard: http://$host:$port/  (paste the token of  build/native/gt dev-token --user \$USER)"
+		echo "dev: sign in:  build/native/gt login --dev  then  build/native/gt me  (gt help lists the commands)"
+		echo "dev: dashboard: http://$host:$port/  (paste the token of  build/native/gt dev-token)"
 		echo "dev: operator token (debug routes): $token  (also in .state/admin-token)"
 		echo "dev: try  curl -H \"authorization: Bearer $token\" http://$host:$port/api/towns/demo/debug/storage"
 		echo "dev: Ctrl-C stops everything"
