@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 
 #include "cli.h"
-#include "internal.h" /* id_valid, user_id_valid: the engine's own rules for ids */
+#include "auth/auth.h" /* id_valid, user_id_valid: the engine's own rules for ids */
 
 struct command {
 	const char *name;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "internal.h" /* id_valid: the engine's own id rule, so gt refuses what the town would */
+#include "auth/auth.h" /* id_valid: the engine's own id rule, so gt refuses what the town would */
 
 #define FOOTER "Exit status: 0 done, 1 the town refused or could not be reached, 2 a usage error.\n"
 

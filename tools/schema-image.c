@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define PAGE 4096
 /* A zero run shorter than a run header costs more to elide than to copy. */

@@ -4,7 +4,7 @@
  * limit with one escalation.
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 
 #define SECRET "container-secret-for-the-native-tests-0123456789"
 

@@ -3,7 +3,7 @@
  * statements are prepared meanwhile (ASan would report a use after finalize).
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 #include "sqlite3.h"
 
 static void busy_statements_are_never_evicted(void)

@@ -5,7 +5,7 @@
  * that stay valid UTF-8 when a long name is cut to fit. Bad input changes nothing in storage.
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 
 /* ---- utf8.c ------------------------------------------------------------------------------------ */
 

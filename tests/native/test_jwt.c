@@ -5,7 +5,7 @@
  * header and payload text.
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 #include "mbedtls/base64.h"
 #include "mbedtls/md.h"
 

@@ -3,7 +3,7 @@
  * and data exactly as they were.
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 
 static const struct migration base[] = {
 	{1, "create", "CREATE TABLE t(x INTEGER);"},

@@ -8,7 +8,7 @@
 #include <ctype.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 
 #define SPEC_PATH "docs/openapi.json"
 #define SPEC_MAX (4 * 1024 * 1024)

@@ -5,7 +5,7 @@
  * failing tick and a restart between ticks. The clock is the input's, so time is ours to move.
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 
 static const struct rc_config cfg = {.lost_after_ms = 90000, .quiet_after_ms = 600000, .breaker_failures = 10,
 				     .breaker_window_ms = 600000, .dispatch = 1};

@@ -5,7 +5,7 @@
  * here before it reaches a fresh object.
  */
 #include "harness.h"
-#include "internal.h"
+#include "api/api.h"
 #include "schema_image.h"
 #include "sqlite3.h"
 

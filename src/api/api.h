@@ -1,0 +1,118 @@
+/*
+ * api/api.h - the HTTP surface: the route table and every handler, each `int api_<resource>_<verb>(struct
+ * call *c)`. The top layer: it may use every layer below.
+ */
+#ifndef GASTOWN_API_H
+#define GASTOWN_API_H
+
+#include "test/test.h"
+
+/* ---- route.c ---------------------------------------------------------------------------------- */
+
+#define R_TEST 1         /* only with test hooks enabled (integration tests, bench) */
+#define R_OPERATOR 2     /* requires the operator's bearer token */
+#define R_USER 4         /* requires a signed-in human (bearer JWT) */
+#define R_AGENT 8        /* requires the agent in the path, with a token this town minted */
+#define R_AGENT_GRACE 16 /* the same, accepting a recently expired token (refresh) */
+#define R_ANY 32         /* a person or any agent of this town */
+
+struct route {
+	enum eng_kind kind;
+	const char *method;
+	const char *pattern; /* segments; ":name" matches one segment */
+	int (*handler)(struct call *c);
+	int flags;
+};
+
+/* The route table pre-split into segments, made once per engine (route_dispatch matches against
+ * it without scanning pattern strings). NULL on OOM; route_index_free takes NULL. */
+struct route_index *route_index_new(void);
+void route_index_free(struct route_index *ix);
+/* The route table, for tests and documentation checks. */
+size_t route_count(void);
+const struct route *route_at(size_t i);
+/* Dispatch a request to its handler (or forward it, for ENG_WORKER). -1 with c->err set on error. */
+int route_dispatch(struct call *c);
+
+/* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
+int api_health_get(struct call *c);
+int api_me_get(struct call *c);
+int api_org_create(struct call *c);
+int api_org_town_create(struct call *c);
+int api_org_towns(struct call *c);
+int api_org_get(struct call *c);
+int api_org_update(struct call *c);
+int api_members_list(struct call *c);
+int api_member_put(struct call *c);
+int api_member_delete(struct call *c);
+int api_town_create(struct call *c);
+int api_town_get(struct call *c);
+int api_town_update(struct call *c);
+int api_town_delete(struct call *c);
+int api_town_settings_get(struct call *c);
+int api_me_forward(struct call *c);
+int api_rig_create(struct call *c);
+int api_rig_list(struct call *c);
+int api_rig_get(struct call *c);
+int api_rig_update(struct call *c);
+int api_rig_delete(struct call *c);
+int api_mayor_message(struct call *c);
+int api_mayor_conversation(struct call *c);
+int api_mayor_reply(struct call *c);
+int api_agent_create(struct call *c);
+int api_agent_list(struct call *c);
+int api_agent_get(struct call *c);
+int api_agent_terminal(struct call *c);
+int api_agent_hook(struct call *c);
+int api_agent_unhook(struct call *c);
+int api_agent_token(struct call *c);
+int api_agent_token_refresh(struct call *c);
+int api_agent_token_revoke(struct call *c);
+int api_agent_heartbeat(struct call *c);
+int api_agent_status(struct call *c);
+int api_agent_prime(struct call *c);
+int api_agent_done(struct call *c);
+int api_agent_completed(struct call *c);
+int api_agent_events(struct call *c);
+int api_agent_events_list(struct call *c);
+int api_bead_sling(struct call *c);
+int api_agent_usage(struct call *c);
+int api_costs_get(struct call *c);
+int api_prices_list(struct call *c);
+int api_price_put(struct call *c);
+int api_price_delete(struct call *c);
+int api_budgets_list(struct call *c);
+int api_budget_put(struct call *c);
+int api_budget_delete(struct call *c);
+int api_convoy_sling(struct call *c);
+int api_convoy_create(struct call *c);
+int api_convoy_list(struct call *c);
+int api_convoy_get(struct call *c);
+int api_mail_send(struct call *c);
+int api_mail_list(struct call *c);
+int api_agent_mail_send(struct call *c);
+int api_agent_inbox(struct call *c);
+int api_agent_mail_read(struct call *c);
+int api_escalation_raise(struct call *c);
+int api_agent_escalation_raise(struct call *c);
+int api_escalation_list(struct call *c);
+int api_escalation_ack(struct call *c);
+int api_escalation_resolve(struct call *c);
+int api_bead_create(struct call *c);
+int api_bead_get(struct call *c);
+int api_bead_list(struct call *c);
+int api_bead_update(struct call *c);
+int api_bead_close(struct call *c);
+int api_bead_delete(struct call *c);
+int api_bead_dep_add(struct call *c);
+int api_bead_dep_delete(struct call *c);
+int api_events_list(struct call *c);
+int api_user_towns(struct call *c);
+int api_user_orgs(struct call *c);
+int api_internal_user_org_put(struct call *c);
+int api_internal_user_org_delete(struct call *c);
+int api_internal_user_town_put(struct call *c);
+int api_internal_user_town_delete(struct call *c);
+int api_debug_storage(struct call *c);
+int api_town_ws(struct call *c);
+#endif

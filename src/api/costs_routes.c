@@ -1,0 +1,193 @@
+/*
+ * api_costs.c - /api/towns/:town/{costs, prices, budgets} and the container's usage reports
+ * (POST .../agents/:agent/usage). Members read costs and budgets; owners and admins set prices
+ * and budgets.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "sqlite3.h"
+
+#define PRICE_MAX 1000000000LL /* $1000 per million tokens */
+
+int api_agent_usage(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	int accepted, duplicates;
+	cJSON *out;
+
+	if (!b || usage_ingest(c, c->seg[4], cJSON_GetObjectItemCaseSensitive(b, "records"), &accepted, &duplicates) < 0)
+		return -1;
+	out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "accepted", accepted);
+	cJSON_AddNumberToObject(out, "duplicates", duplicates);
+	return call_reply(c, 200, out);
+}
+
+int api_costs_get(struct call *c)
+{
+	char by[16], period[8] = "day", date[16];
+	int64_t day = costs_day_of(c->now_ms);
+	enum role caller;
+	int has_by, q;
+	cJSON *out;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || (has_by = query_get(c, "by", by, sizeof by)) < 0 ||
+	    query_get(c, "period", period, sizeof period) < 0 || (q = query_get(c, "date", date, sizeof date)) < 0)
+		return -1;
+	if (has_by && !costs_dim_valid(by))
+		return err_set(&c->err, ERR_INVALID, "by", "'by' is bead, convoy, rig, agent, model, user or town");
+	if (q && costs_parse_date(date, &day) < 0)
+		return err_set(&c->err, ERR_INVALID, "date", "'date' is YYYY-MM-DD");
+	if (!(out = costs_json(c, has_by ? by : NULL, period, day)))
+		return -1;
+	return call_reply(c, 200, out);
+}
+
+static cJSON *price_row(sqlite3_stmt *st)
+{
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "model", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddNumberToObject(p, "input_per_mtok", (double)sqlite3_column_int64(st, 1));
+	cJSON_AddNumberToObject(p, "output_per_mtok", (double)sqlite3_column_int64(st, 2));
+	cJSON_AddNumberToObject(p, "cache_read_per_mtok", (double)sqlite3_column_int64(st, 3));
+	cJSON_AddNumberToObject(p, "cache_write_per_mtok", (double)sqlite3_column_int64(st, 4));
+	cJSON_AddStringToObject(p, "updated_by", (const char *)sqlite3_column_text(st, 5));
+	return p;
+}
+
+int api_prices_list(struct call *c)
+{
+	enum role caller;
+	sqlite3_stmt *st;
+	cJSON *list;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 ||
+	    !(st = db_prepare(c->db, "SELECT model, input_per_mtok, output_per_mtok, cache_read_per_mtok,"
+				     " cache_write_per_mtok, updated_by FROM model_prices ORDER BY model", &c->err)) ||
+	    !(list = db_list(c->db, st, price_row, &c->err)))
+		return -1;
+	return call_reply(c, 200, list);
+}
+
+static int model_valid(const char *m)
+{
+	size_t n = strlen(m);
+
+	return n > 0 && n <= 100 && strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/@-*") == n &&
+	       (!strchr(m, '*') || strchr(m, '*') == m + n - 1);
+}
+
+int api_price_put(struct call *c)
+{
+	static const char *const fields[4] = {"input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"};
+	const char *model = c->seg[4];
+	const cJSON *b;
+	enum role caller;
+	int64_t v[4];
+	sqlite3_stmt *st;
+	char what[200];
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)))
+		return -1;
+	if (!model_valid(model))
+		return err_set(&c->err, ERR_INVALID, "model", "a model is 1-100 characters, with '*' only at the end");
+	for (int i = 0; i < 4; i++)
+		if (json_int(b, fields[i], i < 2, 0, PRICE_MAX, &v[i], &c->err) < 0)
+			return -1;
+	for (int i = 2; i < 4; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(b, fields[i]))
+			v[i] = 0;
+	st = db_prepare(c->db, "INSERT OR REPLACE INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int64(st, 2 + i, v[i]);
+	sqlite3_bind_text(st, 6, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 7, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	snprintf(what, sizeof what, "%lld/%lld per Mtok", (long long)v[0], (long long)v[1]);
+	if (event_append(c, "price.set", model, "price", NULL, what) < 0)
+		return -1;
+	return api_prices_list(c);
+}
+
+int api_price_delete(struct call *c)
+{
+	enum role caller;
+	int rc;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0)
+		return -1;
+	if ((rc = db_exists(c->db, "SELECT count(*) FROM model_prices WHERE model = ?1", c->seg[4], &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "model", "no price for '%s'", c->seg[4]);
+	if (db_exec_text(c->db, "DELETE FROM model_prices WHERE model = ?1", c->seg[4], &c->err) < 0 ||
+	    event_append(c, "price.removed", c->seg[4], NULL, NULL, NULL) < 0)
+		return -1;
+	return api_prices_list(c);
+}
+
+int api_budgets_list(struct call *c)
+{
+	enum role caller;
+	cJSON *list;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(list = budgets_json(c)))
+		return -1;
+	return call_reply(c, 200, list);
+}
+
+/* /budgets/:scope/:key; a town-month budget's key is "town". */
+static int budget_path(struct call *c, const char **scope, const char **key)
+{
+	*scope = c->seg[4];
+	*key = c->seg[5];
+	if (!budget_scope_valid(*scope))
+		return err_set(&c->err, ERR_INVALID, "scope", "a budget's scope is rig-day, convoy, user-day, user-week or town-month");
+	if (strcmp(*scope, "town-month") == 0 && strcmp(*key, "town") != 0)
+		return err_set(&c->err, ERR_INVALID, "key", "a town-month budget's key is 'town'");
+	if (strlen(*key) > 128)
+		return err_set(&c->err, ERR_INVALID, "key", "a budget's key is at most 128 characters");
+	return 0;
+}
+
+int api_budget_put(struct call *c)
+{
+	const char *scope, *key;
+	const cJSON *b;
+	enum role caller;
+	int64_t limit, soft = 90;
+	int rc = 1;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || budget_path(c, &scope, &key) < 0 || !(b = call_body_object(c)) ||
+	    json_int(b, "limit_microusd", 1, 0, 1000000000000000LL, &limit, &c->err) < 0 ||
+	    json_int(b, "soft_pct", 0, 1, 100, &soft, &c->err) < 0)
+		return -1;
+	/* The key names something of this town. */
+	if (strcmp(scope, "rig-day") == 0)
+		rc = rig_exists(c, key);
+	else if (strcmp(scope, "convoy") == 0)
+		rc = db_exists(c->db, "SELECT count(*) FROM convoys WHERE id = ?1", key, &c->err);
+	else if (strcmp(scope, "user-day") == 0 || strcmp(scope, "user-week") == 0)
+		rc = user_id_valid(key);
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "key", strcmp(scope, "convoy") == 0 ? "no convoy '%s' in this town"
+					     : strcmp(scope, "rig-day") == 0 ? "no rig '%s' in this town" : "'%s' is not a user id", key);
+	if (budget_put(c, scope, key, limit, (int)soft) < 0)
+		return -1;
+	return api_budgets_list(c);
+}
+
+int api_budget_delete(struct call *c)
+{
+	const char *scope, *key;
+	enum role caller;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || budget_path(c, &scope, &key) < 0 || budget_delete(c, scope, key) < 0)
+		return -1;
+	return api_budgets_list(c);
+}

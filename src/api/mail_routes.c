@@ -1,0 +1,70 @@
+/*
+ * api_mail.c - mail to agents. People (members) send from /api/towns/:town/mail and read all of
+ * the town's mail there (viewers); an agent sends, reads its inbox and marks messages read under
+ * /api/towns/:town/agents/:agent/mail with its own token.
+ */
+#include <string.h>
+
+#include "api/api.h"
+
+static int send_mail(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *to, *subject, *body;
+	char id[48];
+	cJSON *d;
+
+	if (!b || json_string(b, "to", 1, 64, &to, &c->err) < 0 ||
+	    json_string(b, "subject", 1, 200, &subject, &c->err) < 0 ||
+	    json_string(b, "body", 0, 65536, &body, &c->err) < 0)
+		return -1;
+	if (!*subject)
+		return err_set(&c->err, ERR_INVALID, "subject", "'subject' must not be empty");
+	if (mail_send(c, to, subject, body, id, sizeof id) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "to", to);
+	return call_reply(c, 201, d);
+}
+
+int api_mail_send(struct call *c)
+{
+	enum role caller;
+
+	if (town_require(c, ROLE_MEMBER, &caller) < 0)
+		return -1;
+	return send_mail(c);
+}
+
+int api_mail_list(struct call *c)
+{
+	enum role caller;
+	cJSON *list;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(list = mail_list_json(c, NULL, 0)))
+		return -1;
+	return call_reply(c, 200, list);
+}
+
+int api_agent_mail_send(struct call *c)
+{
+	return send_mail(c);
+}
+
+int api_agent_inbox(struct call *c)
+{
+	int unread = 0;
+	cJSON *list;
+
+	if (query_bool(c, "unread", &unread) < 0 || !(list = mail_list_json(c, c->seg[4], unread)))
+		return -1;
+	return call_reply(c, 200, list);
+}
+
+int api_agent_mail_read(struct call *c)
+{
+	if (mail_mark_read(c, c->seg[4], c->seg[6]) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
+}

@@ -1,0 +1,94 @@
+/*
+ * api_org.c - /api/orgs/:org: create, read and rename an organization (its members are
+ * api_members.c's). Every route needs a signed-in person; org.c decides what each role may do.
+ */
+#include <string.h>
+
+#include "api/api.h"
+
+#define NAME_MAX_LEN 100
+
+/* /api/orgs/:org */
+static const char *org_id(struct call *c)
+{
+	return c->seg[2];
+}
+
+static int read_name(struct call *c, const cJSON *b, int required, const char **name)
+{
+	if (json_string(b, "name", required, NAME_MAX_LEN, name, &c->err) < 0)
+		return -1;
+	if (*name && !**name)
+		return err_set(&c->err, ERR_INVALID, "name", "'name' must not be empty");
+	return 0;
+}
+
+static int reply_org(struct call *c, int status, enum role caller)
+{
+	cJSON *o = org_json(c);
+
+	if (!o)
+		return -1;
+	cJSON_AddStringToObject(o, "role", role_name(caller));
+	return call_reply(c, status, o);
+}
+
+int api_org_create(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *name;
+
+	if (!b || read_name(c, b, 1, &name) < 0 || org_create(c, org_id(c), name) < 0)
+		return -1;
+	return reply_org(c, 201, ROLE_OWNER);
+}
+
+int api_org_get(struct call *c)
+{
+	enum role caller;
+
+	if (org_require(c, ROLE_VIEWER, &caller) < 0)
+		return -1;
+	return reply_org(c, 200, caller);
+}
+
+int api_org_update(struct call *c)
+{
+	const cJSON *b;
+	const char *name;
+	enum role caller;
+
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
+	    read_name(c, b, 1, &name) < 0 || org_rename(c, name) < 0)
+		return -1;
+	return reply_org(c, 200, caller);
+}
+
+/* /api/orgs/:org/towns/:town: admins create the org's towns (the town answers through an
+ * effect: the reply is 202 and the town's state in GET /towns follows). */
+int api_org_town_create(struct call *c)
+{
+	const cJSON *b;
+	const char *name;
+	enum role caller;
+	cJSON *d;
+
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
+	    read_name(c, b, 1, &name) < 0 || org_town_create(c, c->seg[4], name) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", c->seg[4]);
+	cJSON_AddStringToObject(d, "name", name);
+	cJSON_AddStringToObject(d, "state", "creating");
+	return call_reply(c, 202, d);
+}
+
+int api_org_towns(struct call *c)
+{
+	enum role caller;
+	cJSON *list;
+
+	if (org_require(c, ROLE_VIEWER, &caller) < 0 || !(list = org_towns_json(c)))
+		return -1;
+	return call_reply(c, 200, list);
+}

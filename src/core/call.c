@@ -1,0 +1,66 @@
+/*
+ * call.c - what a handler does to the call it runs in: reply, log, append to the call's output
+ * lists, read the body once, and name the human the work is for. The call itself (struct call) is
+ * made and released by engine.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+int call_reply(struct call *c, int status, cJSON *data)
+{
+	cJSON_Delete(c->data);
+	c->status = status;
+	c->data = data ? data : cJSON_CreateNull();
+	return 0;
+}
+
+void call_log(struct call *c, const char *level, const char *msg, cJSON *fields)
+{
+	cJSON *line = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(line, "level", level);
+	cJSON_AddStringToObject(line, "msg", msg);
+	if (fields)
+		cJSON_AddItemToObject(line, "detail", fields);
+	call_append(c, &c->log, line);
+}
+
+const char *call_requested_by(struct call *c)
+{
+	if (c->who.requested_by[0])
+		return c->who.requested_by;
+	return c->who.id;
+}
+
+int call_append(struct call *c, cJSON **list, cJSON *item)
+{
+	/* Lists are made on first use: most calls emit no effect, frame or log line. */
+	if (!*list)
+		*list = cJSON_CreateArray();
+	if (!item || !*list || !cJSON_AddItemToArray(*list, item)) {
+		cJSON_Delete(item);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	return 0;
+}
+
+cJSON *call_body_object(struct call *c)
+{
+	if (c->body)
+		return cJSON_IsObject(c->body) ? c->body : NULL;
+	if (c->in->body_len == 0) {
+		err_set(&c->err, ERR_BAD_JSON, NULL, "a JSON object body is required");
+		return NULL;
+	}
+	if (!(c->body = json_parse_strict(c->in->body, c->in->body_len, &c->err)))
+		return NULL;
+	if (!cJSON_IsObject(c->body)) {
+		err_set(&c->err, ERR_BAD_JSON, NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return c->body;
+}
+

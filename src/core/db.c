@@ -1,0 +1,239 @@
+/*
+ * db.c - the engine's one SQLite connection: open with the engine's pragmas, a statement cache,
+ * transactions, and the mapping of SQLite failures to engine errors. The only file (with migrate.c)
+ * that opens connections and runs transactions; other files step the statements it prepares.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "sqlite3.h"
+
+/* More than the engine's distinct statements (about 150), so eviction is rare. */
+#define STMT_CACHE 256
+
+struct db {
+	sqlite3 *h;
+	struct {
+		const char *sql; /* the literal's address is the key */
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	int ncache;
+};
+
+/*
+ * The host's storage transaction (transactionSync in a Durable Object) is what makes a call atomic,
+ * so a rollback journal in storage would only add writes: the journal stays in memory, only for
+ * rolling back a call the engine rejects. A VFS that keeps it in its own memory (the wasm one) is
+ * given it with journal_mode=TRUNCATE; SQLite's journal_mode=MEMORY otherwise. EXCLUSIVE locking
+ * keeps the page cache (and that journal) between calls: this connection is the object's only
+ * reader and writer.
+ */
+static const char open_pragmas[] =
+	"PRAGMA page_size=4096;"
+	"PRAGMA locking_mode=EXCLUSIVE;"
+	"PRAGMA synchronous=OFF;" /* durability is the host's transaction, not fsync */
+	"PRAGMA foreign_keys=ON;"
+	"PRAGMA cache_size=-8192;";
+
+struct db *db_open(const char *path, const char *vfs, struct err *e)
+{
+	struct db *db = calloc(1, sizeof *db);
+	int rc, vfs_journal = 0;
+
+	if (!db) {
+		err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs);
+	if (rc != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, NULL, "cannot open database: %s",
+			db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		db_close(db);
+		return NULL;
+	}
+	if (sqlite3_file_control(db->h, "main", ENG_FCNTL_MEMORY_JOURNAL, &vfs_journal) != SQLITE_OK)
+		vfs_journal = 0;
+	if (db_exec(db, open_pragmas, e) < 0 ||
+	    db_exec(db, vfs_journal ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=MEMORY", e) < 0) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+int db_fail(struct db *db, struct err *e, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->h);
+
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(e, ERR_CONFLICT, NULL, "%s: %s", what, sqlite3_errmsg(db->h));
+	return err_set(e, ERR_INTERNAL, NULL, "%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		db_fail(db, e, "prepare");
+		return NULL;
+	}
+	if (db->ncache == STMT_CACHE) {
+		/* Full: evict the oldest statement that no caller is stepping right now (a loop over
+		 * one statement may prepare others while its own is mid-step). */
+		int victim = -1;
+
+		for (int i = 0; i < db->ncache && victim < 0; i++)
+			if (!sqlite3_stmt_busy(db->cache[i].st))
+				victim = i;
+		if (victim < 0) {
+			sqlite3_finalize(st);
+			err_set(e, ERR_INTERNAL, NULL, "statement cache full of statements in use");
+			return NULL;
+		}
+		sqlite3_finalize(db->cache[victim].st);
+		memmove(&db->cache[victim], &db->cache[victim + 1], sizeof db->cache[0] * (size_t)(STMT_CACHE - 1 - victim));
+		db->ncache--;
+	}
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	return st;
+}
+
+int db_exec(struct db *db, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, ERR_INTERNAL, NULL, "sql: %s", msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* BEGIN and COMMIT run on every call: prepared once and cached like any other statement. */
+int db_begin(struct db *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "BEGIN IMMEDIATE", e);
+
+	return st ? db_step_done(db, st, e) : -1;
+}
+
+int db_commit(struct db *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "COMMIT", e);
+
+	return st ? db_step_done(db, st, e) : -1;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, e, "write");
+	sqlite3_reset(st);
+	return 0;
+}
+
+int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	int rc;
+
+	if (!st)
+		return -1;
+	*out = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		return db_fail(db, e, "query");
+	sqlite3_reset(st);
+	return 0;
+}
+
+int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	return db_step_done(db, st, e);
+}
+
+int db_exists(struct db *db, const char *sql, const char *arg, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	int rc, found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	found = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, e, "read");
+	return found;
+}
+
+cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st), struct err *e)
+{
+	cJSON *list;
+	int rc;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cJSON_AddItemToArray(list, row(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(list);
+		db_fail(db, e, "list");
+		return NULL;
+	}
+	return list;
+}
+
+void db_column_to_json(cJSON *o, const char *k, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddStringToObject(o, k, (const char *)sqlite3_column_text(st, col));
+}

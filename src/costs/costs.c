@@ -1,0 +1,477 @@
+/*
+ * costs.c - what the town's agents spend. The container reports each metered model call as a usage
+ * record; the town charges it to the human at the root of the work (the bead's requested_by: a
+ * review's or merge request's cost goes to the work it reviews), prices it when the upstream gave
+ * no cost, and adds it to daily totals per dimension. Roll-ups and budgets read the daily totals,
+ * so they cost the same with ten records or ten million. Money is integer microdollars throughout.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "costs/costs.h"
+#include "sqlite3.h"
+
+#define RECORDS_PER_CALL 100
+#define TOKENS_MAX 1000000000LL
+#define COST_MAX 1000000000000LL /* a million dollars for one call is a bug, not a bill */
+#define DAY_MS 86400000.0
+
+static const char *const dims[] = {"bead", "convoy", "rig", "agent", "model", "user", "town"};
+
+int64_t costs_day_of(double ms)
+{
+	return (int64_t)(ms / DAY_MS) - (ms < 0 && (int64_t)(ms / DAY_MS) * DAY_MS != ms);
+}
+
+/* Civil date of a day number (Howard Hinnant's days-to-civil), for months. */
+static void civil(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Day number of a civil date (days-from-civil). */
+static int64_t days_of(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int costs_period(const char *kind, int64_t day, int64_t *from, int64_t *to)
+{
+	int y, m, d;
+
+	if (strcmp(kind, "day") == 0) {
+		*from = *to = day;
+	} else if (strcmp(kind, "week") == 0) {
+		/* Weeks start on Monday; day 0 (1970-01-01) was a Thursday. */
+		*from = day - ((day % 7 + 7 + 3) % 7);
+		*to = *from + 6;
+	} else if (strcmp(kind, "month") == 0) {
+		civil(day, &y, &m, &d);
+		*from = days_of(y, m, 1);
+		*to = (m == 12 ? days_of(y + 1, 1, 1) : days_of(y, m + 1, 1)) - 1;
+	} else if (strcmp(kind, "all") == 0) {
+		*from = INT64_MIN / 2;
+		*to = INT64_MAX / 2;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int costs_parse_date(const char *s, int64_t *day)
+{
+	int y, m, d, cy, cm, cd;
+
+	/* YYYY-MM-DD exactly, and a day the month has (no 2026-02-31 rolling into March). */
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || strspn(s, "0123456789") != 4 ||
+	    strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+		return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1)
+		return -1;
+	*day = days_of(y, m, d);
+	civil(*day, &cy, &cm, &cd);
+	return cy == y && cm == m && cd == d ? 0 : -1;
+}
+
+void costs_format_date(int64_t day, char *out, size_t len)
+{
+	int y, m, d;
+
+	civil(day, &y, &m, &d);
+	snprintf(out, len, "%04d-%02d-%02d", y, m, d);
+}
+
+/* The price row that fits model best: its own name, else the longest matching "prefix*", else "*". */
+static int price_of(struct call *c, const char *model, int64_t p[4])
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok FROM model_prices"
+		" WHERE model = ?1 OR (substr(model, -1) = '*' AND substr(?1, 1, length(model) - 1) = substr(model, 1, length(model) - 1))"
+		" ORDER BY model = ?1 DESC, length(model) DESC LIMIT 1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	memset(p, 0, 4 * sizeof p[0]);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < 4; i++)
+			p[i] = sqlite3_column_int64(st, i);
+	sqlite3_reset(st);
+	return 0;
+}
+
+struct usage {
+	const char *id, *model, *bead_in;
+	int64_t tokens[4]; /* input, output, cache read, cache write */
+	int64_t cost;
+	int priced;
+	double at_ms;
+	int64_t day;
+	char bead[72], convoy[72], rig[72], requested_by[129];
+	char convoys[16][72]; /* every convoy of the bead: each one's budget sees the spend */
+	int nconvoys;
+};
+
+static const char *const token_fields[4] = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"};
+
+static int read_record(struct call *c, const cJSON *r, int i, struct usage *u)
+{
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(r, "cost_microusd");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at_ms");
+	char field[32];
+
+	memset(u, 0, sizeof *u);
+	snprintf(field, sizeof field, "records[%d]", i);
+	if (!cJSON_IsObject(r) || json_string(r, "id", 1, 100, &u->id, &c->err) < 0 ||
+	    json_string(r, "model", 0, 100, &u->model, &c->err) < 0 ||
+	    json_string(r, "bead", 0, 64, &u->bead_in, &c->err) < 0)
+		goto bad;
+	if (!*u->id)
+		goto bad;
+	for (int k = 0; k < 4; k++)
+		if (json_int(r, token_fields[k], 0, 0, TOKENS_MAX, &u->tokens[k], &c->err) < 0)
+			goto bad;
+	if (cost && !cJSON_IsNull(cost)) {
+		if (!cJSON_IsNumber(cost) || cost->valuedouble < 0 || cost->valuedouble > (double)COST_MAX ||
+		    cost->valuedouble != (double)(int64_t)cost->valuedouble)
+			goto bad;
+		u->cost = (int64_t)cost->valuedouble;
+	} else {
+		u->priced = 1;
+	}
+	if (at && !cJSON_IsNumber(at) && !cJSON_IsNull(at))
+		goto bad;
+	/* The container's clock places the call in its day, within reason; else the town's does. */
+	u->at_ms = cJSON_IsNumber(at) && at->valuedouble > c->now_ms - 7 * DAY_MS && at->valuedouble < c->now_ms + 3600000.0
+		? at->valuedouble : c->now_ms;
+	u->day = costs_day_of(u->at_ms);
+	if (!u->model || !*u->model)
+		u->model = "unknown";
+	return 0;
+bad:
+	c->err.code = ERR_NONE;
+	return err_set(&c->err, ERR_INVALID, field,
+		       "a usage record is {id, model?, bead?, input_tokens, output_tokens, cache_read_tokens,"
+		       " cache_write_tokens (0 to 1e9), cost_microusd (integer or null), at_ms?}");
+}
+
+/* Whom and what the record is charged to: the work bead (a merge request's parent), its convoy, rig
+ * and requester; with no bead, the agent's rig and the human its token works for. */
+static int attribute(struct call *c, const char *agent, struct usage *u)
+{
+	sqlite3_stmt *st;
+
+	if (u->bead_in) {
+		st = db_prepare(c->db,
+			"SELECT CASE WHEN b.type = 'merge-request' AND p.id IS NOT NULL THEN p.id ELSE b.id END,"
+			" coalesce(b.rig, ''), CASE WHEN b.type = 'merge-request' AND p.id IS NOT NULL THEN p.requested_by"
+			" ELSE b.requested_by END FROM beads b LEFT JOIN beads p ON p.id = b.parent WHERE b.id = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, u->bead_in, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(u->bead, sizeof u->bead, "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(u->rig, sizeof u->rig, "%s", (const char *)sqlite3_column_text(st, 1));
+			snprintf(u->requested_by, sizeof u->requested_by, "%s", (const char *)sqlite3_column_text(st, 2));
+		}
+		sqlite3_reset(st);
+	}
+	if (!*u->rig) {
+		st = db_prepare(c->db, "SELECT coalesce(rig, '') FROM agents WHERE id = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(u->rig, sizeof u->rig, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+	}
+	if (!*u->requested_by)
+		snprintf(u->requested_by, sizeof u->requested_by, "%s",
+			 c->who.requested_by[0] ? c->who.requested_by : "unattributed");
+	if (*u->bead) {
+		st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? ORDER BY convoy LIMIT 16", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, u->bead, -1, SQLITE_STATIC);
+		while (u->nconvoys < 16 && sqlite3_step(st) == SQLITE_ROW)
+			snprintf(u->convoys[u->nconvoys++], sizeof u->convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (u->nconvoys)
+			snprintf(u->convoy, sizeof u->convoy, "%s", u->convoys[0]);
+	}
+	return 0;
+}
+
+static int add_daily(struct call *c, const char *dim, const char *key, const struct usage *u)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"INSERT INTO usage_daily(dim, key, day, input_tokens, output_tokens, cache_read_tokens,"
+		" cache_write_tokens, cost_microusd, records) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
+		" ON CONFLICT(dim, day, key) DO UPDATE SET input_tokens = input_tokens + ?4,"
+		" output_tokens = output_tokens + ?5, cache_read_tokens = cache_read_tokens + ?6,"
+		" cache_write_tokens = cache_write_tokens + ?7, cost_microusd = cost_microusd + ?8,"
+		" records = records + 1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, dim, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, u->day);
+	for (int k = 0; k < 4; k++)
+		sqlite3_bind_int64(st, 4 + k, u->tokens[k]);
+	sqlite3_bind_int64(st, 8, u->cost);
+	return db_step_done(c->db, st, &c->err);
+}
+
+/* Store one record; 1 if new, 0 if it was counted before. */
+static int store(struct call *c, const char *agent, struct usage *u)
+{
+	const char *keys[7];
+	sqlite3_stmt *st = db_prepare(c->db,
+		"INSERT OR IGNORE INTO usage(id, at_ms, day, agent, bead, convoy, rig, requested_by, model,"
+		" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_microusd, priced)"
+		" VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), nullif(?6, ''), nullif(?7, ''), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		&c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, u->at_ms);
+	sqlite3_bind_int64(st, 3, u->day);
+	sqlite3_bind_text(st, 4, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, u->bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, u->convoy, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, u->rig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, u->requested_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, u->model, -1, SQLITE_STATIC);
+	for (int k = 0; k < 4; k++)
+		sqlite3_bind_int64(st, 10 + k, u->tokens[k]);
+	sqlite3_bind_int64(st, 14, u->cost);
+	sqlite3_bind_int(st, 15, u->priced);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(c->db)) == 0)
+		return 0;
+	keys[0] = u->bead;
+	keys[1] = u->convoy;
+	keys[2] = u->rig;
+	keys[3] = agent;
+	keys[4] = u->model;
+	keys[5] = u->requested_by;
+	keys[6] = "";
+	for (int d = 0; d < 7; d++)
+		if ((d == 6 || *keys[d]) && add_daily(c, dims[d], keys[d], u) < 0)
+			return -1;
+	for (int k = 1; k < u->nconvoys; k++)
+		if (add_daily(c, "convoy", u->convoys[k], u) < 0)
+			return -1;
+	/* The fleet's per-person, per-rig figures (user ids hold no '/'). */
+	{
+		char user_rig[210];
+
+		snprintf(user_rig, sizeof user_rig, "%s/%s", u->requested_by, u->rig);
+		if (add_daily(c, "user-rig", user_rig, u) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+/* The budgets a record is charged under: its rig's, its requester's, the town's, and each of its
+ * convoys'. */
+static int check_budgets(struct call *c, const struct usage *u)
+{
+	for (int k = 0; k < (u->nconvoys ? u->nconvoys : 1); k++)
+		if (budget_after_usage(c, k ? NULL : u->rig, u->nconvoys ? u->convoys[k] : NULL, k ? NULL : u->requested_by,
+				       u->day) < 0)
+			return -1;
+	return 0;
+}
+
+/* Two records fall under the same budgets: one check after the last of them is enough. */
+static int same_budgets(const struct usage *a, const struct usage *b)
+{
+	if (a->day != b->day || a->nconvoys != b->nconvoys || strcmp(a->rig, b->rig) || strcmp(a->requested_by, b->requested_by))
+		return 0;
+	for (int k = 0; k < a->nconvoys; k++)
+		if (strcmp(a->convoys[k], b->convoys[k]))
+			return 0;
+	return 1;
+}
+
+int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates)
+{
+	const cJSON *r;
+	int i = 0, rc, pending = 0;
+	struct usage u, last; /* last: the newest stored record whose budgets are still to be checked */
+
+	*accepted = *duplicates = 0;
+	if (!cJSON_IsArray(records))
+		return err_set(&c->err, ERR_INVALID, "records", "'records' is an array of usage records");
+	if (cJSON_GetArraySize(records) > RECORDS_PER_CALL)
+		return err_set(&c->err, ERR_TOO_LARGE, "records", "at most %d records per call", RECORDS_PER_CALL);
+	/* Key the record ids by agent: one agent's ids cannot collide with (or cancel) another's. */
+	cJSON_ArrayForEach(r, records) {
+		char id[180];
+
+		if (read_record(c, r, i++, &u) < 0)
+			return -1;
+		snprintf(id, sizeof id, "%s/%s", agent, u.id);
+		u.id = id;
+		if (u.priced) {
+			int64_t p[4];
+
+			if (price_of(c, u.model, p) < 0)
+				return -1;
+			u.cost = 0;
+			for (int k = 0; k < 4; k++)
+				u.cost += u.tokens[k] * p[k];
+			u.cost = (u.cost + 500000) / 1000000;
+		}
+		if (attribute(c, agent, &u) < 0 || (rc = store(c, agent, &u)) < 0)
+			return -1;
+		if (rc)
+			(*accepted)++;
+		else
+			(*duplicates)++;
+		if (!rc)
+			continue;
+		if (pending && !same_budgets(&last, &u) && check_budgets(c, &last) < 0)
+			return -1;
+		last = u;
+		last.id = NULL; /* its buffer ends with this iteration; the check needs no id */
+		pending = 1;
+	}
+	if (pending && check_budgets(c, &last) < 0)
+		return -1;
+	return *accepted ? (costs_push_ticker(c) < 0 || fleet_soon(c) < 0 ? -1 : 0) : 0;
+}
+
+int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t from, int64_t to)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(sum(cost_microusd), 0) FROM usage_daily"
+					     " WHERE dim = ? AND key = ? AND day BETWEEN ? AND ?", &c->err);
+	int64_t v = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, dim, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, to);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v < 0 ? db_fail(c->db, &c->err, "read spend") : v;
+}
+
+static void add_totals(cJSON *o, sqlite3_stmt *st, int first)
+{
+	for (int k = 0; k < 4; k++)
+		cJSON_AddNumberToObject(o, token_fields[k], (double)sqlite3_column_int64(st, first + k));
+	cJSON_AddNumberToObject(o, "cost_microusd", (double)sqlite3_column_int64(st, first + 4));
+	cJSON_AddNumberToObject(o, "records", (double)sqlite3_column_int64(st, first + 5));
+}
+
+int costs_dim_valid(const char *by)
+{
+	for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+		if (strcmp(dims[i], by) == 0)
+			return 1;
+	return 0;
+}
+
+cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t day)
+{
+	int64_t from, to;
+	cJSON *out, *rows;
+	sqlite3_stmt *st;
+	char d[16];
+
+	if (costs_period(period, day, &from, &to) < 0) {
+		err_set(&c->err, ERR_INVALID, "period", "'period' is day, week, month or all");
+		return NULL;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "period", period);
+	if (strcmp(period, "all") != 0) {
+		costs_format_date(from, d, sizeof d);
+		cJSON_AddStringToObject(out, "from", d);
+		costs_format_date(to, d, sizeof d);
+		cJSON_AddStringToObject(out, "to", d);
+	}
+	st = db_prepare(c->db, "SELECT sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),"
+			       " sum(cache_write_tokens), sum(cost_microusd), sum(records) FROM usage_daily"
+			       " WHERE dim = 'town' AND key = '' AND day BETWEEN ? AND ?", &c->err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		add_totals(cJSON_AddObjectToObject(out, "total"), st, 0);
+	sqlite3_reset(st);
+	if (!by)
+		return out;
+	cJSON_AddStringToObject(out, "by", by);
+	st = db_prepare(c->db, "SELECT key, sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),"
+			       " sum(cache_write_tokens), sum(cost_microusd) AS cost, sum(records) FROM usage_daily"
+			       " WHERE dim = ? AND day BETWEEN ? AND ? GROUP BY key ORDER BY cost DESC, key LIMIT 200", &c->err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	rows = cJSON_AddArrayToObject(out, "rows");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *row = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(row, "key", (const char *)sqlite3_column_text(st, 0));
+		add_totals(row, st, 1);
+		cJSON_AddItemToArray(rows, row);
+	}
+	sqlite3_reset(st);
+	return out;
+fail:
+	cJSON_Delete(out);
+	return NULL;
+}
+
+int costs_push_ticker(struct call *c)
+{
+	cJSON *frame = cJSON_CreateObject(), *totals;
+	int64_t today = costs_day_of(c->now_ms), from, to;
+	static const char *const periods[] = {"day", "week", "month"};
+
+	cJSON_AddStringToObject(frame, "type", "costs");
+	totals = cJSON_AddObjectToObject(frame, "town");
+	for (size_t i = 0; i < 3; i++) {
+		int64_t v;
+
+		costs_period(periods[i], today, &from, &to);
+		if ((v = costs_spend(c, "town", "", from, to)) < 0) {
+			cJSON_Delete(frame);
+			return -1;
+		}
+		cJSON_AddNumberToObject(totals, periods[i], (double)v);
+	}
+	return ws_broadcast(c, "feed", frame);
+}

@@ -1,0 +1,59 @@
+/*
+ * costs/costs.h - usage records, prices, daily totals, budgets and the fleet report an organization sees.
+ */
+#ifndef GASTOWN_COSTS_H
+#define GASTOWN_COSTS_H
+
+#include "org/org.h"
+
+/* ---- costs.c: usage records, prices, daily totals and roll-ups --------------------------------- */
+
+int64_t costs_day_of(double ms);
+/* The first and last day of the period (day, week from Monday, month, all) containing day. */
+int costs_period(const char *kind, int64_t day, int64_t *from, int64_t *to);
+int costs_parse_date(const char *s, int64_t *day);
+void costs_format_date(int64_t day, char *out, size_t len);
+int costs_dim_valid(const char *by);
+/* Store an agent's usage records (idempotent by id), charged to the human at the root of the work. */
+int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates);
+/* Spend of one dimension's key over days [from, to]; -1 on failure. */
+int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t from, int64_t to);
+/* The town's total for a period and, with by, its rows per key of that dimension. */
+cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t day);
+/* Push the town's day, week and month totals to its sockets. */
+int costs_push_ticker(struct call *c);
+
+/* ---- budget.c ---------------------------------------------------------------------------------- */
+
+int budget_scope_valid(const char *scope);
+int budget_put(struct call *c, const char *scope, const char *key, int64_t limit, int soft_pct);
+int budget_delete(struct call *c, const char *scope, const char *key);
+cJSON *budgets_json(struct call *c);
+/* After new usage: warnings and limit escalations, once per budget and period. */
+int budget_after_usage(struct call *c, const char *rig, const char *convoy, const char *user, int64_t day);
+/* 1 when a budget over bead is at its limit (why says which, its limit and spend), 0 if not.
+ * raise: also raise the limit escalation (once per period). */
+int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t len);
+
+/* ---- fleet.c: the organization's view of its towns ------------------------------------------- */
+
+/* A town owned by an organization reports to it a few seconds after a change (timer "fleet"). */
+int fleet_soon(struct call *c);
+int fleet_timer_fired(struct call *c, const char *key);
+int fleet_reported(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+/* The organization's side: PUT /_internal/fleet/:town, and the figures for a period. */
+int fleet_take_report(struct call *c);
+cJSON *fleet_json(struct call *c, const char *period, int64_t day);
+int api_org_fleet(struct call *c);
+int api_org_team_put(struct call *c);
+
+/* ---- reactions to budgets and usage (wiring.c lists who listens) ------------------------------- */
+
+/* A budget was set or removed: what it held back may start, or what runs may now be over it. */
+typedef int (*budget_reaction)(struct call *c);
+extern const budget_reaction budget_reactions[];
+extern const size_t budget_reactions_n;
+/* A listener of this layer: the fleet report is due again after a change it counts. */
+int fleet_on_bead(struct call *c, const struct bead_change *ch);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * fleet.c - the organization's view of its towns. A town owned by an organization reports its last
+ * 35 days to the organization's object (a do:// effect, a few seconds after a change, so bursts of
+ * usage make one report): cost per day, requester and rig, and work closed per day, requester and
+ * rig with how much of it needed rework and how much merged on its first review. The organization
+ * keeps each town's latest report and answers the fleet's questions from them: cost per town and
+ * per person, velocity (beads closed per day), rework and first-pass rates per rig and per team.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "costs/costs.h"
+#include "sqlite3.h"
+
+#define REPORT_DAYS 35
+#define REPORT_ROWS_MAX 5000
+#define REPORT_DELAY_MS 5000.0
+#define REPORT_RETRY_MS 60000.0
+
+/* ---- the town's side ---------------------------------------------------------------------------- */
+
+/* The owning organization's id into org (>= 129 bytes): 1 when the town has one, 0 when not. */
+static int owning_org(struct call *c, char *org, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
+	int yes;
+
+	if (!st)
+		return -1;
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	if (yes)
+		snprintf(org, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return yes;
+}
+
+int fleet_soon(struct call *c)
+{
+	char org[129];
+	int rc = owning_org(c, org, sizeof org);
+
+	return rc <= 0 ? rc : timer_set_earlier(c, "fleet", "org", c->now_ms + REPORT_DELAY_MS);
+}
+
+/* A "user/rig" key of the daily totals as a row [day, user, rig, cost]. */
+static cJSON *cost_row(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateArray();
+	const char *key = (const char *)sqlite3_column_text(st, 1), *slash = strchr(key, '/');
+	char user[130];
+
+	snprintf(user, sizeof user, "%.*s", slash ? (int)(slash - key) : (int)strlen(key), key);
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
+	cJSON_AddItemToArray(r, cJSON_CreateString(user));
+	cJSON_AddItemToArray(r, cJSON_CreateString(slash ? slash + 1 : ""));
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 2)));
+	return r;
+}
+
+static cJSON *closed_row(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
+	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
+	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 2)));
+	for (int i = 3; i < 6; i++)
+		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, i)));
+	return r;
+}
+
+int fleet_timer_fired(struct call *c, const char *key)
+{
+	char org[129], esc_org[400], esc_town[400], url[900];
+	int64_t since = costs_day_of(c->now_ms) - REPORT_DAYS;
+	sqlite3_stmt *st;
+	cJSON *body, *list;
+	char *text, fx[48];
+	int rc;
+
+	(void)key;
+	if ((rc = owning_org(c, org, sizeof org)) <= 0)
+		return rc;
+	body = cJSON_CreateObject();
+	cJSON_AddNumberToObject(body, "since_day", (double)since);
+	/* Rows are arrays (day, user, rig, figures...) to keep reports small. */
+	st = db_prepare(c->db, "SELECT day, key, cost_microusd FROM usage_daily WHERE dim = 'user-rig' AND day >= ?"
+			       " ORDER BY day DESC LIMIT 5000", &c->err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, since);
+	if (!(list = db_list(c->db, st, cost_row, &c->err)))
+		goto fail;
+	cJSON_AddItemToObject(body, "costs", list);
+	st = db_prepare(c->db,
+		"SELECT CAST(closed_ms / 86400000 AS INTEGER) AS day, requested_by, coalesce(rig, ''), count(*),"
+		" sum(reviews > 0 OR reopened), sum(reviews = 0 AND reopened = 0 AND close_reason LIKE 'merged%') FROM beads"
+		" WHERE status = 'closed' AND closed_ms >= ?1 * 86400000.0"
+		" AND type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
+		" GROUP BY 1, 2, 3 ORDER BY 1 DESC LIMIT 5000", &c->err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, since);
+	if (!(list = db_list(c->db, st, closed_row, &c->err)))
+		goto fail;
+	cJSON_AddItemToObject(body, "closed", list);
+	if (id_escape(org, esc_org, sizeof esc_org) < 0 || id_escape(c->cfg->object_id, esc_town, sizeof esc_town) < 0)
+		goto fail;
+	snprintf(url, sizeof url, "do://org/%s/_internal/fleet/%s", esc_org, esc_town);
+	text = json_print(body);
+	cJSON_Delete(body);
+	if (!text)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	{
+		struct effect_req r = {.purpose = "fleet", .subject = "org", .method = "PUT", .url = url, .body = text,
+				       .timeout_ms = 20000};
+
+		rc = effect_submit(c, &r, fx, sizeof fx);
+	}
+	cJSON_free(text);
+	return rc;
+fail:
+	cJSON_Delete(body);
+	return -1;
+}
+
+int fleet_reported(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
+{
+	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+
+	(void)subject;
+	(void)body;
+	(void)len;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status >= 200 && status < 300)
+		return 0;
+	/* The organization did not take it: report again later (the report is always the whole window). */
+	call_log(c, "warn", "fleet report not taken; retrying", cJSON_CreateNumber(status));
+	return timer_set(c, "fleet", "org", c->now_ms + REPORT_RETRY_MS);
+}
+
+/* ---- the organization's side -------------------------------------------------------------------- */
+
+static int put_rows(struct call *c, const char *town, const cJSON *rows, int closed)
+{
+	const cJSON *r;
+	int n = 0;
+
+	if (!cJSON_IsArray(rows))
+		return err_set(&c->err, ERR_INVALID, closed ? "closed" : "costs", "an array of rows");
+	cJSON_ArrayForEach(r, rows) {
+		const cJSON *day = cJSON_GetArrayItem(r, 0), *user = cJSON_GetArrayItem(r, 1), *rig = cJSON_GetArrayItem(r, 2);
+		sqlite3_stmt *st;
+		int width = closed ? 6 : 4;
+
+		if (++n > REPORT_ROWS_MAX || !cJSON_IsArray(r) || cJSON_GetArraySize(r) != width || !cJSON_IsNumber(day) ||
+		    !cJSON_IsString(user) || !cJSON_IsString(rig) || strlen(user->valuestring) > 128 ||
+		    strlen(rig->valuestring) > 64)
+			return err_set(&c->err, ERR_INVALID, closed ? "closed" : "costs", "row %d is malformed", n);
+		for (int i = 3; i < width; i++)
+			if (!cJSON_IsNumber(cJSON_GetArrayItem(r, i)) || cJSON_GetArrayItem(r, i)->valuedouble < 0)
+				return err_set(&c->err, ERR_INVALID, closed ? "closed" : "costs", "row %d is malformed", n);
+		st = db_prepare(c->db, closed
+			? "INSERT OR REPLACE INTO fleet_closed VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			: "INSERT OR REPLACE INTO fleet_costs VALUES (?1, ?2, ?3, ?4, ?5)", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)day->valuedouble);
+		sqlite3_bind_text(st, 3, user->valuestring, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rig->valuestring, -1, SQLITE_STATIC);
+		for (int i = 3; i < width; i++)
+			sqlite3_bind_int64(st, 2 + i, (int64_t)cJSON_GetArrayItem(r, i)->valuedouble);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int fleet_take_report(struct call *c)
+{
+	const char *town = c->seg[2];
+	const cJSON *b;
+	int rc;
+
+	if (auth_internal_caller(c, "town", town) < 0 || !(b = call_body_object(c)))
+		return -1;
+	if ((rc = db_exists(c->db, "SELECT count(*) FROM org_towns WHERE town_id = ?1", town, &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "town_id", "'%s' is not a town of this organization", town);
+	if (db_exec_text(c->db, "DELETE FROM fleet_costs WHERE town = ?1", town, &c->err) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM fleet_closed WHERE town = ?1", town, &c->err) < 0 ||
+	    put_rows(c, town, cJSON_GetObjectItemCaseSensitive(b, "costs"), 0) < 0 ||
+	    put_rows(c, town, cJSON_GetObjectItemCaseSensitive(b, "closed"), 1) < 0)
+		return -1;
+	{
+		sqlite3_stmt *st = db_prepare(c->db, "INSERT OR REPLACE INTO fleet_reports VALUES (?, ?)", &c->err);
+
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, c->now_ms);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	return call_reply(c, 200, NULL);
+}
+
+static double rate(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : 0;
+}
+
+/* Rows of sql (bound to from, to) as objects: names[i] for column i; "rate:a/b" adds a/b. */
+static cJSON *rows(struct call *c, const char *sql, int64_t from, int64_t to, const char *const *names, int days)
+{
+	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	list = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		int64_t closed = 0, reworked = 0, first = 0;
+
+		for (int i = 0; names[i]; i++) {
+			if (sqlite3_column_type(st, i) == SQLITE_TEXT)
+				cJSON_AddStringToObject(o, names[i], (const char *)sqlite3_column_text(st, i));
+			else
+				cJSON_AddNumberToObject(o, names[i], (double)sqlite3_column_int64(st, i));
+			if (strcmp(names[i], "closed") == 0)
+				closed = sqlite3_column_int64(st, i);
+			else if (strcmp(names[i], "reworked") == 0)
+				reworked = sqlite3_column_int64(st, i);
+			else if (strcmp(names[i], "first_pass") == 0)
+				first = sqlite3_column_int64(st, i);
+		}
+		if (cJSON_GetObjectItemCaseSensitive(o, "closed")) {
+			cJSON_AddNumberToObject(o, "velocity_per_day", days > 0 ? (double)closed / days : 0);
+			cJSON_AddNumberToObject(o, "rework_rate", rate(reworked, closed));
+			cJSON_AddNumberToObject(o, "first_pass_rate", rate(first, closed));
+		}
+		cJSON_AddItemToArray(list, o);
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+/* Every town's cost rows and closed rows of the period, as one set of (town, user, rig, cost,
+ * closed, reworked, first_pass): each section of the fleet groups it its own way. */
+#define FLEET_ROWS \
+	"(SELECT town, user, rig, cost_microusd AS cost, 0 AS closed, 0 AS reworked, 0 AS first_pass FROM fleet_costs" \
+	" WHERE day BETWEEN ?1 AND ?2 UNION ALL" \
+	" SELECT town, user, rig, 0, closed, reworked, first_pass FROM fleet_closed WHERE day BETWEEN ?1 AND ?2) f"
+#define SUMS " sum(cost), sum(closed), sum(reworked), sum(first_pass) "
+
+static const struct {
+	const char *name, *sql;
+	const char *const cols[8];
+} parts[] = {
+	{"towns", "SELECT town," SUMS "FROM " FLEET_ROWS " GROUP BY town ORDER BY 2 DESC, 1",
+	 {"town", "cost_microusd", "closed", "reworked", "first_pass", NULL}},
+	{"users", "SELECT user, sum(cost), count(DISTINCT CASE WHEN cost > 0 THEN town || '/' || rig END),"
+		  " sum(closed), sum(reworked), sum(first_pass) FROM " FLEET_ROWS " GROUP BY user ORDER BY 2 DESC, 1 LIMIT 500",
+	 {"user", "cost_microusd", "rigs", "closed", "reworked", "first_pass", NULL}},
+	{"rigs", "SELECT town, rig," SUMS "FROM " FLEET_ROWS " GROUP BY town, rig ORDER BY 1, 2 LIMIT 1000",
+	 {"town", "rig", "cost_microusd", "closed", "reworked", "first_pass", NULL}},
+	{"teams", "SELECT coalesce(t.team, '(no team)')," SUMS "FROM " FLEET_ROWS
+		  " LEFT JOIN member_teams t ON t.user_id = f.user GROUP BY 1 ORDER BY 1",
+	 {"team", "cost_microusd", "closed", "reworked", "first_pass", NULL}},
+};
+
+cJSON *fleet_json(struct call *c, const char *period, int64_t day)
+{
+	int64_t from, to, today = costs_day_of(c->now_ms);
+	cJSON *out, *part;
+	char d[16];
+	int days;
+
+	if (costs_period(period, day, &from, &to) < 0 || strcmp(period, "all") == 0) {
+		err_set(&c->err, ERR_INVALID, "period", "'period' is day, week or month");
+		return NULL;
+	}
+	/* Velocity counts the days of the period that have begun. */
+	days = (int)((to < today ? to : today) - from + 1);
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "period", period);
+	costs_format_date(from, d, sizeof d);
+	cJSON_AddStringToObject(out, "from", d);
+	costs_format_date(to, d, sizeof d);
+	cJSON_AddStringToObject(out, "to", d);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (!(part = rows(c, parts[i].sql, from, to, parts[i].cols, days)))
+			goto fail;
+		cJSON_AddItemToObject(out, parts[i].name, part);
+	}
+	return out;
+fail:
+	cJSON_Delete(out);
+	return NULL;
+}
+
+int api_org_fleet(struct call *c)
+{
+	char period[8] = "week", date[16];
+	int64_t day = costs_day_of(c->now_ms);
+	enum role caller;
+	int q;
+	cJSON *out;
+
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || query_get(c, "period", period, sizeof period) < 0 ||
+	    (q = query_get(c, "date", date, sizeof date)) < 0)
+		return -1;
+	if (q && costs_parse_date(date, &day) < 0)
+		return err_set(&c->err, ERR_INVALID, "date", "'date' is YYYY-MM-DD");
+	if (!(out = fleet_json(c, period, day)))
+		return -1;
+	return call_reply(c, 200, out);
+}
+
+/* PUT /api/orgs/:org/teams/:user {"team": name or null}: which team a member's work counts for. */
+int api_org_team_put(struct call *c)
+{
+	const char *user = c->seg[4], *team = NULL;
+	const cJSON *b;
+	enum role caller, role;
+	sqlite3_stmt *st;
+
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
+	    json_string(b, "team", 0, 64, &team, &c->err) < 0 || member_role(c, user, &role) < 0)
+		return -1;
+	if (role == ROLE_NONE)
+		return err_set(&c->err, ERR_NOT_FOUND, "user_id", "'%s' is not a member of this organization", user);
+	if (!team || !*team) {
+		if (db_exec_text(c->db, "DELETE FROM member_teams WHERE user_id = ?1", user, &c->err) < 0)
+			return -1;
+	} else {
+		st = db_prepare(c->db, "INSERT OR REPLACE INTO member_teams VALUES (?, ?)", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, team, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	b = NULL;
+	{
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "user", user);
+		if (team && *team)
+			cJSON_AddStringToObject(o, "team", team);
+		else
+			cJSON_AddNullToObject(o, "team");
+		return call_reply(c, 200, o);
+	}
+}
+
+/* Closing and reopening a bead change the fleet's velocity and quality figures. */
+int fleet_on_bead(struct call *c, const struct bead_change *ch)
+{
+	if (ch->kind == BEAD_STATUS && (strcmp(ch->to, "closed") == 0 || strcmp(ch->from, "closed") == 0))
+		return fleet_soon(c);
+	return 0;
+}

@@ -1,0 +1,454 @@
+/*
+ * org_town.c - towns owned by an organization. The organization creates them (an effect to the new
+ * town's object) and keeps their members: every change to the org's members is pushed to each of
+ * its towns with a growing version, so a town applies the newest list and ignores late older ones.
+ * The org side and the town side of that exchange both live here.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "org/org.h"
+#include "sqlite3.h"
+
+#define ORG_TOWNS_MAX 100
+#define PUSH_RETRY_MS 60000.0 /* re-send unconfirmed member lists this often */
+
+/* {"version", "members": [{user_id, role, name, email}]} for the org's current members. */
+static cJSON *members_message(struct call *c, int64_t version)
+{
+	cJSON *m = cJSON_CreateObject(), *list = members_json(c), *item;
+
+	if (!list) {
+		cJSON_Delete(m);
+		return NULL;
+	}
+	/* Only what a town needs of each member. */
+	cJSON_ArrayForEach(item, list) {
+		cJSON_DeleteItemFromObject(item, "added_by");
+		cJSON_DeleteItemFromObject(item, "added_ms");
+	}
+	cJSON_AddNumberToObject(m, "version", (double)version);
+	cJSON_AddItemToObject(m, "members", list);
+	return m;
+}
+
+static int submit(struct call *c, const char *purpose, const char *town, const char *method,
+		  const char *path, cJSON *body)
+{
+	char url[256], fx[40], *s = json_print(body);
+	struct effect_req r = {.purpose = purpose, .subject = town, .method = method, .url = url,
+			       .body = s, .timeout_ms = 10000};
+	int rc;
+
+	cJSON_Delete(body);
+	if (!s)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	snprintf(url, sizeof url, "do://town/%s%s", town, path);
+	rc = effect_submit(c, &r, fx, sizeof fx);
+	cJSON_free(s);
+	return rc;
+}
+
+int org_registry_update(struct call *c, const char *user_id, const char *role)
+{
+	char uid[400], path[512];
+	cJSON *body = NULL;
+
+	if (id_escape(user_id, uid, sizeof uid) < 0)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "user id too long");
+	snprintf(path, sizeof path, "do://user/%s/_internal/orgs/%s", uid, c->cfg->object_id);
+	if (role) {
+		sqlite3_stmt *st = db_prepare(c->db, "SELECT name FROM org", &c->err);
+
+		if (!st)
+			return -1;
+		body = cJSON_CreateObject();
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		cJSON_AddStringToObject(body, "role", role);
+	}
+	{
+		char fx[40], *s = body ? json_print(body) : NULL;
+		struct effect_req r = {.purpose = "registry", .subject = user_id, .method = role ? "PUT" : "DELETE",
+				       .url = path, .body = s, .timeout_ms = 10000};
+		int rc;
+
+		cJSON_Delete(body);
+		if (role && !s)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		rc = effect_submit(c, &r, fx, sizeof fx);
+		cJSON_free(s);
+		return rc;
+	}
+}
+
+static int members_version(struct call *c, int64_t *v)
+{
+	return db_query_int(c->db, "SELECT value FROM org_meta WHERE key = 'members_version'", v, &c->err);
+}
+
+int org_town_create(struct call *c, const char *town, const char *name)
+{
+	sqlite3_stmt *st;
+	int64_t n, version;
+	cJSON *msg;
+
+	if (!id_valid(town))
+		return err_set(&c->err, ERR_INVALID, "town_id", "a town id is 1-64 of a-z A-Z 0-9 _ -");
+	if (db_query_int(c->db, "SELECT count(*) FROM org_towns", &n, &c->err) < 0 || members_version(c, &version) < 0)
+		return -1;
+	/* A town that failed to be made (its id was not available) may be tried again. */
+	if (db_exec_text(c->db, "DELETE FROM org_towns WHERE town_id = ?1 AND state = 'failed'", town, &c->err) < 0)
+		return -1;
+	if (n >= ORG_TOWNS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, "town_id", "an organization has at most %d towns", ORG_TOWNS_MAX);
+	st = db_prepare(c->db, "INSERT INTO org_towns(town_id, name, state, created_by, created_ms)"
+			       " VALUES (?, ?, 'creating', ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0) {
+		if (c->err.code == ERR_CONFLICT) {
+			c->err.code = ERR_NONE;
+			return err_set(&c->err, ERR_CONFLICT, "town_id", "the organization already has a town '%s'", town);
+		}
+		return -1;
+	}
+	if (!(msg = members_message(c, version)))
+		return -1;
+	cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
+	cJSON_AddStringToObject(msg, "name", name);
+	cJSON_AddStringToObject(msg, "created_by", c->who.id);
+	return submit(c, "org-town", town, "POST", "/_internal/create", msg);
+}
+
+int org_town_created(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
+{
+	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status == 201;
+
+	/* No answer (lost, timed out) or a failure that is not a refusal: ask again later; the town
+	 * answers a repeated create from its own organization with 201. */
+	if (!ok && status != 409)
+		return timer_set(c, "org-create", town, c->now_ms + PUSH_RETRY_MS);
+	sqlite3_stmt *st;
+
+	(void)body;
+	(void)len;
+	/* Members may have changed while the town was being made: make sure it gets the newest list. */
+	if (ok && timer_set(c, "org-push", "all", c->now_ms) < 0)
+		return -1;
+	st = db_prepare(c->db, "UPDATE org_towns SET state = ?, reason = ? WHERE town_id = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, ok ? "active" : "failed", -1, SQLITE_STATIC);
+	if (!ok)
+		sqlite3_bind_text(st, 2, status == 409 ? "the town id is not available" : "the town could not be created",
+				  -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, town, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+/* Send the member list of `version` to the org's active towns (all, or only those that have not
+ * confirmed it). Returns the number of towns sent to, or -1. */
+static int push_members(struct call *c, int64_t version, int only_behind)
+{
+	char towns[ORG_TOWNS_MAX][72];
+	int n = 0;
+	/* Only towns the organization has: a failed or still-creating one may be someone else's. */
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active'"
+					     " AND (?1 = 0 OR acked_version < ?2)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, only_behind);
+	sqlite3_bind_int64(st, 2, version);
+	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(towns[n++], sizeof towns[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++) {
+		cJSON *msg = members_message(c, version);
+
+		if (msg)
+			cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
+		if (!msg || submit(c, "org-members", towns[i], "PUT", "/_internal/org-members", msg) < 0)
+			return -1;
+	}
+	return n;
+}
+
+int org_members_push(struct call *c)
+{
+	int64_t version;
+
+	if (db_exec(c->db, "UPDATE org_meta SET value = value + 1 WHERE key = 'members_version'", &c->err) < 0 ||
+	    members_version(c, &version) < 0)
+		return -1;
+	return push_members(c, version, 0) < 0 ? -1 : 0;
+}
+
+int org_members_pushed(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
+{
+	cJSON *res = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && body ?
+		json_parse_exact(body, len) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "data"), "version");
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!cJSON_IsNumber(v)) {
+		/* Lost, refused or garbled: the retry timer sends the newest list again. */
+		cJSON_Delete(res);
+		call_log(c, "warn", "a town did not confirm the organization's members", cJSON_CreateString(town));
+		return timer_set(c, "org-push", "all", c->now_ms + PUSH_RETRY_MS);
+	}
+	st = db_prepare(c->db, "UPDATE org_towns SET acked_version = max(acked_version, ?) WHERE town_id = ?", &c->err);
+	if (!st) {
+		cJSON_Delete(res);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+	sqlite3_bind_text(st, 2, town, -1, SQLITE_STATIC);
+	rc = db_step_done(c->db, st, &c->err);
+	cJSON_Delete(res);
+	return rc;
+}
+
+/* Timer: send the newest list again to every active town that has not confirmed it. */
+int org_push_timer_fired(struct call *c, const char *key)
+{
+	int64_t version;
+	int n;
+
+	(void)key;
+	if (members_version(c, &version) < 0 || (n = push_members(c, version, 1)) < 0)
+		return -1;
+	/* Checked again after the answers are due, until every town has confirmed. */
+	return n > 0 ? timer_set(c, "org-push", "all", c->now_ms + PUSH_RETRY_MS) : 0;
+}
+
+cJSON *org_towns_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT town_id, name, state, reason, created_by, created_ms"
+					     " FROM org_towns ORDER BY town_id", &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(t, "state", (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			cJSON_AddNullToObject(t, "reason");
+		else
+			cJSON_AddStringToObject(t, "reason", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(t, "created_by", (const char *)sqlite3_column_text(st, 4));
+		cJSON_AddNumberToObject(t, "created_ms", sqlite3_column_double(st, 5));
+		cJSON_AddItemToArray(list, t);
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+/* ---- the town's side ----------------------------------------------------------------------------- */
+
+/* Replace the town's members with the organization's list, telling registries who came and went. */
+static int apply_members(struct call *c, const cJSON *members)
+{
+	/* Who is here now; whoever is not in the new list has left. Heap, not stack: up to
+	 * MEMBERS_MAX ids. */
+	char (*gone)[130] = malloc(sizeof *gone * MEMBERS_MAX);
+	enum role *was = malloc(sizeof *was * MEMBERS_MAX); /* their roles, for the terminals */
+	int n = 0, rc = -1;
+	const cJSON *m;
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
+
+	if (!gone || !was) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (!st)
+		goto out;
+	while (n < MEMBERS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		was[n] = role_parse((const char *)sqlite3_column_text(st, 1));
+		snprintf(gone[n++], sizeof gone[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (db_exec(c->db, "DELETE FROM members", &c->err) < 0)
+		goto out;
+	cJSON_ArrayForEach(m, members) {
+		const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "user_id"));
+		enum role role = role_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role")));
+
+		if (!uid || !user_id_valid(uid) || role == ROLE_NONE) {
+			err_set(&c->err, ERR_INVALID, "members", "a member needs a user_id and a role");
+			goto out;
+		}
+		if (member_put(c, uid, role, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name")),
+			       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "email"))) < 0 ||
+		    registry_update(c, uid, role_name(role)) < 0)
+			goto out;
+		for (int i = 0; i < n; i++) {
+			if (strcmp(gone[i], uid) != 0)
+				continue;
+			gone[i][0] = '\0';
+			/* As in a personal town: a changed role reopens the member's terminals in its mode. */
+			if (was[i] != role && ws_close_person(c, "terminal", uid, "your role in this town changed") < 0)
+				goto out;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (gone[i][0] && (registry_update(c, gone[i], NULL) < 0 ||
+				   ws_close_person(c, "user", gone[i], "no longer a member of this town") < 0))
+			goto out;
+	rc = 0;
+out:
+	free(gone);
+	free(was);
+	return rc;
+}
+
+int town_create_for_org(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *org, *name, *by;
+	int64_t version;
+	sqlite3_stmt *st;
+	int exists;
+
+	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 || auth_internal_caller(c, "org", org) < 0 ||
+	    json_string(b, "name", 1, 100, &name, &c->err) < 0 ||
+	    json_string(b, "created_by", 1, 128, &by, &c->err) < 0 ||
+	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+		return -1;
+	if (exists) {
+		/* The same organization asking again (its first answer was lost): the town is its. */
+		int same = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
+				     &c->err);
+
+		if (same < 0)
+			return -1;
+		if (same)
+			return call_reply(c, 201, NULL);
+		/* The organization's admins learn from this what an outsider would: not available. */
+		return id_unavailable(c, "town_id", "town");
+	}
+	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms, updated_ms,"
+			       " org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	sqlite3_bind_int64(st, 7, version);
+	if (db_step_done(c->db, st, &c->err) < 0 || apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
+		return -1;
+	snprintf(c->who.id, sizeof c->who.id, "%s", by);
+	if (event_append(c, "town.created", c->cfg->object_id, "owner", NULL, org) < 0)
+		return -1;
+	return call_reply(c, 201, NULL);
+}
+
+int town_apply_org_members(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	int64_t version, current;
+	int exists, owner;
+	const char *org;
+
+	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 || auth_internal_caller(c, "org", org) < 0 ||
+	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+		return -1;
+	if (!exists)
+		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
+	/* Only the organization that owns this town sets its members. */
+	if ((owner = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
+			       &c->err)) < 0)
+		return -1;
+	if (!owner)
+		return err_set(&c->err, ERR_CONFLICT, "town_id", "this town is not %s's", org);
+	if (db_query_int(c->db, "SELECT org_members_version FROM town", &current, &c->err) < 0)
+		return -1;
+	/* Older than what the town has (it arrived late): nothing to do but say what it holds. */
+	if (version <= current) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(d, "version", (double)current);
+		return call_reply(c, 200, d);
+	}
+	if (apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
+		return -1;
+	{
+		sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_members_version = ?", &c->err);
+
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, version);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	{
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(d, "version", (double)version);
+		return call_reply(c, 200, d);
+	}
+}
+
+int town_owned_by_org(struct call *c, int *yes)
+{
+	int64_t n;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org'", &n, &c->err) < 0)
+		return -1;
+	*yes = n > 0;
+	return 0;
+}
+
+/* /_internal/towns/:town on the org: one of its towns was deleted; forget it. */
+int org_town_forget(struct call *c)
+{
+	if (auth_internal_caller(c, "town", c->seg[2]) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM org_towns WHERE town_id = ?1", c->seg[2], &c->err) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
+}
+
+/* Timer: ask a town that never answered its creation again. */
+int org_create_timer_fired(struct call *c, const char *town)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, created_by FROM org_towns WHERE town_id = ? AND state = 'creating'",
+				      &c->err);
+	char name[128] = "", by[130] = "";
+	int64_t version;
+	cJSON *msg;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(by, sizeof by, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (!*name || members_version(c, &version) < 0)
+		return *name ? -1 : 0;
+	if (!(msg = members_message(c, version)))
+		return -1;
+	cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
+	cJSON_AddStringToObject(msg, "name", name);
+	cJSON_AddStringToObject(msg, "created_by", by);
+	return submit(c, "org-town", town, "POST", "/_internal/create", msg);
+}

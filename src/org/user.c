@@ -1,0 +1,126 @@
+/*
+ * user.c - a person's registry (the UserDO): the towns they can see, kept current by the towns
+ * themselves through effects. Reading it is one query; nothing here decides access to a town —
+ * the town does that on every request.
+ */
+#include "org/org.h"
+#include "sqlite3.h"
+
+int user_town_put(struct call *c, const char *town_id, const cJSON *entry)
+{
+	const char *name, *role, *owner_kind, *owner_id;
+	sqlite3_stmt *st;
+
+	if (json_string(entry, "name", 1, 200, &name, &c->err) < 0 ||
+	    json_string(entry, "role", 1, 16, &role, &c->err) < 0 ||
+	    json_string(entry, "owner_kind", 1, 8, &owner_kind, &c->err) < 0 ||
+	    json_string(entry, "owner_id", 1, 200, &owner_id, &c->err) < 0)
+		return -1;
+	if (role_parse(role) == ROLE_NONE)
+		return err_set(&c->err, ERR_INVALID, "role", "unknown role '%s'", role);
+	st = db_prepare(c->db, "INSERT INTO my_towns(town_id, name, role, owner_kind, owner_id, updated_ms)"
+			       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(town_id) DO UPDATE SET"
+			       " name = excluded.name, role = excluded.role, owner_kind = excluded.owner_kind,"
+			       " owner_id = excluded.owner_id, updated_ms = excluded.updated_ms", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, town_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, owner_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, owner_id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int user_town_delete(struct call *c, const char *town_id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM my_towns WHERE town_id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, town_id, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+cJSON *user_towns_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT town_id, name, role, owner_kind, owner_id FROM my_towns ORDER BY name, town_id",
+		&c->err);
+	cJSON *list;
+	int rc;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *t = cJSON_CreateObject(), *owner;
+
+		cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(t, "role", (const char *)sqlite3_column_text(st, 2));
+		owner = cJSON_AddObjectToObject(t, "owner");
+		cJSON_AddStringToObject(owner, "kind", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(owner, "id", (const char *)sqlite3_column_text(st, 4));
+		cJSON_AddItemToArray(list, t);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(list);
+		db_fail(c->db, &c->err, "list towns");
+		return NULL;
+	}
+	return list;
+}
+
+int user_org_put(struct call *c, const char *org_id, const cJSON *entry)
+{
+	const char *name, *role;
+	sqlite3_stmt *st;
+
+	if (json_string(entry, "name", 1, 200, &name, &c->err) < 0 || json_string(entry, "role", 1, 16, &role, &c->err) < 0)
+		return -1;
+	if (role_parse(role) == ROLE_NONE)
+		return err_set(&c->err, ERR_INVALID, "role", "unknown role '%s'", role);
+	st = db_prepare(c->db, "INSERT INTO my_orgs(org_id, name, role, updated_ms) VALUES (?, ?, ?, ?)"
+			       " ON CONFLICT(org_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+			       " updated_ms = excluded.updated_ms", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int user_org_delete(struct call *c, const char *org_id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM my_orgs WHERE org_id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+cJSON *user_orgs_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT org_id, name, role FROM my_orgs ORDER BY name, org_id", &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "role", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddItemToArray(list, o);
+	}
+	sqlite3_reset(st);
+	return list;
+}

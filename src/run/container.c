@@ -1,0 +1,394 @@
+/*
+ * container.c - what the town asks of its container (docs/container-protocol.md): start, stop and
+ * message an agent. Each request is an effect to "container:/towns/:town/...", signed with the
+ * deployment's container secret so the container runs nothing a stranger asked for. The start
+ * request carries everything the agent needs: its bead, rig, branch, the human it works for, a
+ * fresh token, the runtime to run and the prompt.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run.h"
+#include "mbedtls/md.h"
+#include "sqlite3.h"
+
+#define CONTAINER_TIMEOUT_MS 30000
+
+/* Runtimes with a preset command; the prompt and the gt tools reach them through the environment. */
+static const struct {
+	const char *name, *command;
+} presets[] = {
+	{"claude", "claude -p \"$GASTOWN_PROMPT\" --dangerously-skip-permissions"},
+	{"codex", "codex exec --full-auto \"$GASTOWN_PROMPT\""},
+	{"opencode", "opencode run \"$GASTOWN_PROMPT\""},
+	{"kilo", "kilocode --auto \"$GASTOWN_PROMPT\""},
+};
+
+int container_runtime_valid(const char *name)
+{
+	if (strcmp(name, "scripted") == 0 || strcmp(name, "command") == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+		if (strcmp(presets[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Sign "<t>.<METHOD>.<path>.<body>" with the container secret into the header value. */
+static int sign(struct call *c, const char *method, const char *path, const char *body, char *out,
+		size_t len)
+{
+	const char *key = c->cfg->container_secret;
+	unsigned char mac[32];
+	struct strbuf sb = {0};
+	int rc;
+
+	if (strbuf_addf(&sb, "%.0f.%s.%s.%s", c->now_ms, method, path, body ? body : "") < 0) {
+		free(sb.buf);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	rc = mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (const unsigned char *)key,
+			     strlen(key), (const unsigned char *)sb.buf, sb.len, mac);
+	free(sb.buf);
+	if (rc != 0)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "cannot sign the container request");
+	rc = snprintf(out, len, "t=%.0f,v1=", c->now_ms);
+	for (size_t i = 0; i < sizeof mac && (size_t)rc + 2 < len; i++)
+		rc += snprintf(out + rc, len - (size_t)rc, "%02x", mac[i]);
+	return 0;
+}
+
+/* Send a signed request to the container about agent; subject names the effect's purpose key. */
+static int send(struct call *c, const char *method, const char *agent, const char *action, cJSON *body,
+		const char *subject)
+{
+	char path[256], url[300], sig[160], fx[48];
+	char *text = NULL;
+	cJSON *headers;
+	int rc = -1;
+
+	if (!c->cfg->container_secret || !*c->cfg->container_secret)
+		return err_set(&c->err, ERR_CONFLICT, NULL, "this deployment has no container to run agents");
+	snprintf(path, sizeof path, "/towns/%s/agents/%s/%s", c->cfg->object_id, agent, action);
+	snprintf(url, sizeof url, "container:%s", path);
+	if (body && !(text = json_print(body)))
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	if (sign(c, method, path, text, sig, sizeof sig) == 0 && (headers = cJSON_CreateObject())) {
+		struct effect_req r = {.purpose = "container", .subject = subject, .method = method, .url = url,
+				       .headers = headers, .body = text, .timeout_ms = CONTAINER_TIMEOUT_MS};
+
+		cJSON_AddStringToObject(headers, "content-type", "application/json");
+		cJSON_AddStringToObject(headers, "x-gastown-signature", sig);
+		rc = effect_submit(c, &r, fx, sizeof fx);
+		cJSON_Delete(headers);
+	}
+	cJSON_free(text);
+	return rc;
+}
+
+int container_stop(struct call *c, const char *agent, const char *reason)
+{
+	cJSON *b = cJSON_CreateObject();
+	char subject[96];
+	int rc;
+
+	cJSON_AddStringToObject(b, "reason", reason);
+	snprintf(subject, sizeof subject, "stop/%s", agent);
+	rc = send(c, "POST", agent, "stop", b, subject);
+	cJSON_Delete(b);
+	return rc;
+}
+
+int container_message(struct call *c, const char *agent, const char *kind, const char *text)
+{
+	cJSON *b = cJSON_CreateObject();
+	char subject[96];
+	int rc;
+
+	cJSON_AddStringToObject(b, "kind", kind);
+	cJSON_AddStringToObject(b, "text", text);
+	snprintf(subject, sizeof subject, "message/%s", agent);
+	rc = send(c, "POST", agent, "message", b, subject);
+	cJSON_Delete(b);
+	return rc;
+}
+
+int container_terminal(struct call *c, const char *agent, int writable)
+{
+	char path[256], url[300], sig[160];
+	cJSON *p, *headers;
+
+	if (!c->cfg->container_secret || !*c->cfg->container_secret)
+		return err_set(&c->err, ERR_CONFLICT, NULL, "this deployment has no container to run agents");
+	snprintf(path, sizeof path, "/towns/%s/agents/%s/terminal", c->cfg->object_id, agent);
+	snprintf(url, sizeof url, "container:%s", path);
+	/* The mode is signed in place of the (absent) body: a watcher's request cannot become a typist's. */
+	if (sign(c, "GET", path, writable ? "rw" : "ro", sig, sizeof sig) < 0)
+		return -1;
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "url", url);
+	headers = cJSON_AddObjectToObject(p, "headers");
+	cJSON_AddStringToObject(headers, "x-gastown-signature", sig);
+	cJSON_AddStringToObject(headers, "x-gastown-terminal-mode", writable ? "rw" : "ro");
+	/* So the shim can close it when the person's access ends or changes (ws_close by tag). */
+	{
+		cJSON *tags = cJSON_AddArrayToObject(p, "tags");
+		char tag[160];
+
+		cJSON_AddItemToArray(tags, cJSON_CreateString("terminal"));
+		snprintf(tag, sizeof tag, "user:%s", c->who.id);
+		cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+		snprintf(tag, sizeof tag, "terminal:%s", c->who.id);
+		cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+	}
+	cJSON_Delete(c->proxy_websocket);
+	c->proxy_websocket = p;
+	return 0;
+}
+
+/* The result of a start decides the run (work.c); stops and messages only need a note when they
+ * fail: the health checks catch an agent that keeps running regardless. */
+int container_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
+{
+	if (strncmp(subject, "start/", 6) == 0)
+		return work_start_result(c, subject + 6, result, body, len);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")))
+		call_log(c, "warn", "container request failed", cJSON_CreateString(subject));
+	return 0;
+}
+
+/* {"id", "name", "email"} of a person, from the town's members (the id alone for others). */
+static cJSON *person_json(struct call *c, const char *user)
+{
+	cJSON *p = cJSON_CreateObject();
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, email FROM members WHERE user_id = ?", &c->err);
+	const char *name = user, *email = "";
+
+	cJSON_AddStringToObject(p, "id", user);
+	if (st) {
+		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			if (*(const char *)sqlite3_column_text(st, 0))
+				name = (const char *)sqlite3_column_text(st, 0);
+			email = (const char *)sqlite3_column_text(st, 1);
+		}
+		cJSON_AddStringToObject(p, "name", name);
+		cJSON_AddStringToObject(p, "email", email);
+		sqlite3_reset(st);
+	}
+	return p;
+}
+
+/* Which runtime the agent runs: the rig's setting, else the town's, else the scripted agent. */
+static cJSON *runtime_json(struct call *c, const char *rig)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT coalesce(json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'),"
+		" 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
+		" json_extract(t.settings, '$.runtime_command'), ''),"
+		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
+		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
+	cJSON *rt = cJSON_CreateObject();
+	char name[32] = "scripted", command[1024] = "", model[128] = "";
+
+	if (!st)
+		return rt;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(command, sizeof command, "%s", (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
+			snprintf(model, sizeof model, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+		if (strcmp(presets[i].name, name) == 0)
+			snprintf(command, sizeof command, "%s", presets[i].command);
+	if (strcmp(name, "scripted") == 0 || !*command) {
+		cJSON_AddStringToObject(rt, "kind", "scripted");
+	} else {
+		cJSON_AddStringToObject(rt, "kind", "command");
+		cJSON_AddStringToObject(rt, "preset", name);
+		cJSON_AddStringToObject(rt, "command", command);
+	}
+	if (*model)
+		cJSON_AddStringToObject(rt, "model", model);
+	return rt;
+}
+
+/* Fill obj with the named text columns of one row of sql (bound to id). */
+static int row_into(struct call *c, cJSON *obj, const char *sql, const char *id, const char *const *names)
+{
+	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; names[i]; i++) {
+			if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				cJSON_AddNullToObject(obj, names[i]);
+			else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+				cJSON_AddNumberToObject(obj, names[i], (double)sqlite3_column_int64(st, i));
+			else
+				cJSON_AddStringToObject(obj, names[i], (const char *)sqlite3_column_text(st, i));
+		}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+
+	return s ? s : "";
+}
+
+cJSON *container_assignment(struct call *c, const char *agent)
+{
+	static const char *const agent_cols[] = {"id", "name", "role", "rig", "hook", "requested_by", NULL};
+	static const char *const bead_cols[] = {"id", "title", "body", "type", "status", "branch", "parent", NULL};
+	static const char *const rig_cols[] = {"id", "git_url", "default_branch", "merge_strategy", NULL};
+	cJSON *out = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(out, "agent"), *bead, *rig, *gates;
+	const char *hook, *rig_id, *role;
+	struct strbuf prompt = {0};
+
+	if (row_into(c, a, "SELECT id, name, role, rig, hook, requested_by FROM agents WHERE id = ?", agent,
+		     agent_cols) < 0)
+		goto fail;
+	hook = str_of(a, "hook");
+	rig_id = str_of(a, "rig");
+	role = str_of(a, "role");
+	if (!*hook) {
+		cJSON_AddNullToObject(out, "bead");
+		cJSON_AddNullToObject(out, "requested_by");
+	} else {
+		bead = cJSON_AddObjectToObject(out, "bead");
+		if (row_into(c, bead, "SELECT id, title, body, type, status, branch, parent FROM beads WHERE id = ?",
+			     hook, bead_cols) < 0)
+			goto fail;
+		cJSON_AddItemToObject(out, "requested_by", person_json(c, str_of(a, "requested_by")));
+	}
+	if (!*rig_id) {
+		cJSON_AddNullToObject(out, "rig");
+	} else {
+		rig = cJSON_AddObjectToObject(out, "rig");
+		if (row_into(c, rig, "SELECT id, git_url, default_branch, merge_strategy FROM rigs WHERE id = ?",
+			     rig_id, rig_cols) < 0)
+			goto fail;
+		gates = cJSON_AddArrayToObject(rig, "gates");
+		{
+			sqlite3_stmt *st = db_prepare(c->db,
+				"SELECT j.value FROM rigs, json_each(rigs.settings, '$.gates') j"
+				" WHERE rigs.id = ? AND j.type = 'text' LIMIT 20", &c->err);
+
+			if (!st)
+				goto fail;
+			sqlite3_bind_text(st, 1, rig_id, -1, SQLITE_STATIC);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				cJSON_AddItemToArray(gates, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
+			sqlite3_reset(st);
+		}
+	}
+	bead = cJSON_GetObjectItemCaseSensitive(out, "bead");
+	cJSON_AddItemToObject(out, "branch", cJSON_IsObject(bead) && *str_of(bead, "branch")
+		? cJSON_CreateString(str_of(bead, "branch")) : cJSON_CreateNull());
+	strbuf_addf(&prompt, "You are %s, the %s %s of town %s%s%s.\n", str_of(a, "name"),
+		    strcmp(role, "refinery") == 0 ? "refinery" : "polecat", "agent", c->cfg->object_id,
+		    *rig_id ? ", working on rig " : "", rig_id);
+	if (cJSON_IsObject(bead))
+		strbuf_addf(&prompt, "\nYour bead: %s - %s\n\n%s\n\nWork on branch %s. Report progress with"
+				     " `gt status \"...\"`, commit as you go, and finish with `gt done`. If you are"
+				     " stuck, `gt escalate`.\n", str_of(bead, "id"), str_of(bead, "title"),
+			    str_of(bead, "body"), str_of(bead, "branch"));
+	cJSON_AddStringToObject(out, "prompt", prompt.buf ? prompt.buf : "");
+	free(prompt.buf);
+	return out;
+fail:
+	cJSON_Delete(out);
+	return NULL;
+}
+
+/* The town's model gateway for the container's metering proxy: the settings' llm_base_url with the
+ * secret llm_api_key, or null when the town has none. */
+static int llm_json(struct call *c, cJSON *body, const char *model)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT json_extract(settings, '$.llm_base_url'), (SELECT value FROM town_secrets WHERE name = 'llm_api_key')"
+		" FROM town", &c->err);
+	cJSON *llm = NULL;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		llm = cJSON_CreateObject();
+		cJSON_AddStringToObject(llm, "base_url", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(llm, "api_key", sqlite3_column_type(st, 1) == SQLITE_TEXT
+			? (const char *)sqlite3_column_text(st, 1) : "");
+		if (model)
+			cJSON_AddStringToObject(llm, "model", model);
+	}
+	sqlite3_reset(st);
+	cJSON_AddItemToObject(body, "llm", llm ? llm : cJSON_CreateNull());
+	return 0;
+}
+
+int container_start(struct call *c, const char *agent, const char *bead)
+{
+	cJSON *body = container_assignment(c, agent), *rt, *review;
+	const cJSON *a, *rig, *b;
+	char subject[160], *token;
+	double expires;
+	int rc;
+
+	if (!body)
+		return -1;
+	a = cJSON_GetObjectItemCaseSensitive(body, "agent");
+	rig = cJSON_GetObjectItemCaseSensitive(body, "rig");
+	b = cJSON_GetObjectItemCaseSensitive(body, "bead");
+	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)a, "hook");
+	rt = runtime_json(c, cJSON_IsObject(rig) ? str_of(rig, "id") : "");
+	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
+		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
+	cJSON_AddItemToObject(body, "runtime", rt);
+	if (llm_json(c, body, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model"))) < 0) {
+		cJSON_Delete(body);
+		return -1;
+	}
+	token = agent_token_mint(c, agent, str_of(a, "requested_by"), 0, &expires);
+	if (!token) {
+		cJSON_Delete(body);
+		return -1;
+	}
+	cJSON_AddStringToObject(body, "token", token);
+	cJSON_free(token);
+	cJSON_AddNumberToObject(body, "token_expires_ms", expires);
+	if (strcmp(str_of(a, "role"), "refinery") == 0 && cJSON_IsObject(b)) {
+		/* The refinery merges the work bead's branch into the rig's branch, keeping who asked. */
+		const char *work = str_of(b, "parent");
+		cJSON *author = person_json(c, str_of(a, "requested_by"));
+		sqlite3_stmt *st = db_prepare(c->db,
+			"SELECT coalesce(a.name, b.worked_by, '') FROM beads b LEFT JOIN agents a ON a.id = b.worked_by"
+			" WHERE b.id = ?", &c->err);
+
+		review = cJSON_AddObjectToObject(body, "review");
+		cJSON_AddStringToObject(review, "bead", work);
+		cJSON_AddStringToObject(review, "branch", str_of(b, "branch"));
+		cJSON_AddStringToObject(review, "target", cJSON_IsObject(rig) ? str_of(rig, "default_branch") : "main");
+		cJSON_AddItemToObject(review, "author", author);
+		if (st) {
+			sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				cJSON_AddStringToObject(review, "agent_name", (const char *)sqlite3_column_text(st, 0));
+			sqlite3_reset(st);
+		}
+	} else {
+		cJSON_AddNullToObject(body, "review");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)a, "requested_by");
+	snprintf(subject, sizeof subject, "start/%s:%s", agent, bead);
+	rc = send(c, "POST", agent, "start", body, subject);
+	cJSON_Delete(body);
+	return rc;
+}

@@ -1,0 +1,485 @@
+/*
+ * reconcile.c - the town's heartbeat. A tick runs on the alarm (timer "tick"): it loads a snapshot
+ * of what can change hands (agents, rigs, the beads that could start), lets decide.c choose, and
+ * applies each action through work.c and container.c. Reports from agents are applied when they
+ * arrive (each in its own transaction), so a tick only decides.
+ *
+ * Cadence: a change that may need a decision asks for a tick now (reconcile_soon); a tick re-arms
+ * itself a few seconds later while anything runs or waits, and rarely when the town is idle, so
+ * every non-terminal state is looked at again. A tick that fails is rolled back to its savepoint
+ * and re-armed: a bug in one tick cannot leave a dead town.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run.h"
+#include "sqlite3.h"
+
+#define TICK_BUSY_MS 5000.0
+#define TICK_IDLE_MS 300000.0
+#define TICK_RETRY_MS 10000.0
+#define ACTIONS_MAX 512
+#define READY_PER_RIG_MAX 50
+#define BUDGET_SKIP_MAX 10
+
+struct snapshot {
+	struct rc_agent agents[256];
+	struct rc_rig rigs[128];
+	struct rc_bead beads[512];
+	struct rc_state st;
+};
+
+int reconcile_soon(struct call *c)
+{
+	return timer_set_earlier(c, "tick", "town", c->now_ms);
+}
+
+/* While the host is down every dispatch fails the same way; waiting longer each time keeps the
+ * feed readable, and the cap keeps a restarted host from waiting long for its work. */
+#define HOST_RETRY_MS 15000.0
+#define HOST_RETRY_MAX_MS 60000.0
+
+int reconcile_on_bead(struct call *c, const struct bead_change *ch)
+{
+	if (ch->kind == BEAD_UPDATED || (ch->kind == BEAD_CREATED && ch->startable))
+		return reconcile_soon(c);
+	return 0;
+}
+
+int reconcile_on_budget(struct call *c)
+{
+	return reconcile_soon(c);
+}
+
+int reconcile_host_down(struct call *c, double *retry_ms)
+{
+	int64_t n = 0;
+	double wait = HOST_RETRY_MS;
+
+	if (db_query_int(c->db, "SELECT coalesce((SELECT value FROM reconciler_state WHERE key = 'host_refused'), 0)",
+			 &n, &c->err) < 0)
+		return -1;
+	for (int64_t i = 0; i < n && wait < HOST_RETRY_MAX_MS; i++)
+		wait *= 2;
+	*retry_ms = c->now_ms + (wait < HOST_RETRY_MAX_MS ? wait : HOST_RETRY_MAX_MS);
+	if (db_exec(c->db, "INSERT INTO reconciler_state(key, value) VALUES ('host_refused', 1)"
+			   " ON CONFLICT(key) DO UPDATE SET value = value + 1", &c->err) < 0)
+		return -1;
+	return n == 0 ? event_append(c, "town.host_unreachable", "town", NULL, NULL, NULL) : 0;
+}
+
+int reconcile_host_up(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM reconciler_state WHERE key = 'host_refused'", &c->err);
+}
+
+static double setting(struct call *c, const char *path, double def, double min, double max)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, ?) FROM town", &c->err);
+	double v = def;
+
+	if (!st)
+		return def;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && (sqlite3_column_type(st, 0) == SQLITE_INTEGER ||
+					      sqlite3_column_type(st, 0) == SQLITE_FLOAT))
+		v = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return v < min ? min : v > max ? max : v;
+}
+
+void reconcile_config(struct call *c, struct rc_config *cfg)
+{
+	cfg->lost_after_ms = setting(c, "$.lost_after_s", 90, 2, 3600) * 1000.0;
+	cfg->quiet_after_ms = setting(c, "$.quiet_after_s", 600, 5, 86400) * 1000.0;
+	cfg->breaker_failures = (int)setting(c, "$.breaker_failures", 10, 0, 1000);
+	cfg->breaker_window_ms = 600000.0;
+	cfg->dispatch = c->cfg->container_secret && *c->cfg->container_secret;
+}
+
+static enum rc_agent_state agent_state(const char *s)
+{
+	return strcmp(s, "working") == 0 ? RC_AGENT_WORKING : strcmp(s, "lost") == 0 ? RC_AGENT_LOST
+		: strcmp(s, "stopped") == 0 ? RC_AGENT_STOPPED : RC_AGENT_IDLE;
+}
+
+static void copy(char *dst, sqlite3_stmt *st, int col)
+{
+	snprintf(dst, RC_ID_MAX, "%s", (const char *)sqlite3_column_text(st, col));
+}
+
+static int load_agents(struct call *c, struct snapshot *s)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id, role, coalesce(rig, ''), state, coalesce(hook, ''),"
+		" coalesce(last_heartbeat_ms, started_ms, created_ms), coalesce(active_ms, started_ms, created_ms),"
+		" quiet_stage FROM agents WHERE role IN ('polecat', 'refinery') ORDER BY created_ms LIMIT 256", &c->err);
+	size_t n = 0;
+
+	if (!st)
+		return -1;
+	while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
+		struct rc_agent *a = &s->agents[n++];
+		const char *role = (const char *)sqlite3_column_text(st, 1);
+
+		copy(a->id, st, 0);
+		a->role = strcmp(role, "polecat") == 0 ? RC_POLECAT : RC_REFINERY;
+		copy(a->rig, st, 2);
+		a->state = agent_state((const char *)sqlite3_column_text(st, 3));
+		copy(a->hook, st, 4);
+		a->heartbeat_ms = sqlite3_column_double(st, 5);
+		a->active_ms = sqlite3_column_double(st, 6);
+		a->quiet_stage = sqlite3_column_int(st, 7);
+	}
+	sqlite3_reset(st);
+	s->st.agents = s->agents;
+	s->st.nagents = n;
+	return 0;
+}
+
+/* Polecats of rig that are working now. */
+static int working_on(const struct snapshot *s, const char *rig)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->st.nagents; i++)
+		n += s->agents[i].role == RC_POLECAT && s->agents[i].state == RC_AGENT_WORKING &&
+		     strcmp(s->agents[i].rig, rig) == 0;
+	return n;
+}
+
+static int refinery_working(const struct snapshot *s, const char *rig)
+{
+	for (size_t i = 0; i < s->st.nagents; i++)
+		if (s->agents[i].role == RC_REFINERY && s->agents[i].state == RC_AGENT_WORKING &&
+		    strcmp(s->agents[i].rig, rig) == 0)
+			return 1;
+	return 0;
+}
+
+/* The beads of rig that could start now: the head of its merge queue, then ready work (open, not
+ * held, not backing off, every blocker closed), as many as the rig has room for. */
+static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_rig *rig)
+{
+	int room = rig->max_polecats - working_on(s, rig->id), rc;
+	sqlite3_stmt *st;
+
+	if (!refinery_working(s, rig->id) && s->st.nbeads < 512) {
+		st = db_prepare(c->db,
+			"SELECT id FROM beads WHERE status = 'open' AND rig = ?1 AND type = 'merge-request'"
+			" AND held = 0 AND (retry_ms IS NULL OR retry_ms <= ?2) ORDER BY priority, seq LIMIT 1", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, rig->id, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, c->now_ms);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			struct rc_bead *b = &s->beads[s->st.nbeads++];
+
+			memset(b, 0, sizeof *b);
+			copy(b->id, st, 0);
+			snprintf(b->rig, sizeof b->rig, "%s", rig->id);
+			b->merge_request = 1;
+		}
+		sqlite3_reset(st);
+	}
+	if (room <= 0)
+		return 0;
+	st = db_prepare(c->db,
+		"SELECT b.id, coalesce(b.worked_by, (SELECT p.worked_by FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
+		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.worked_by IS NOT NULL ORDER BY p.closed_ms DESC LIMIT 1), '')"
+		" FROM beads b WHERE b.status = 'open' AND b.rig = ?1 AND b.held = 0"
+		" AND b.type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
+		" AND (b.retry_ms IS NULL OR b.retry_ms <= ?2)"
+		" AND NOT EXISTS (SELECT 1 FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
+		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.status <> 'closed')"
+		" ORDER BY b.priority, b.seq LIMIT ?3", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig->id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	/* A few more than there is room for: work held back by a budget is skipped here, so it does
+	 * not take the room (and the agents) of work that may start. */
+	sqlite3_bind_int(st, 3, room + BUDGET_SKIP_MAX < READY_PER_RIG_MAX ? room + BUDGET_SKIP_MAX : READY_PER_RIG_MAX);
+	{
+		struct rc_bead found[READY_PER_RIG_MAX];
+		int n = 0;
+
+		while (n < READY_PER_RIG_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			memset(&found[n], 0, sizeof found[n]);
+			copy(found[n].id, st, 0);
+			copy(found[n].prefer, st, 1);
+			snprintf(found[n++].rig, sizeof found[0].rig, "%s", rig->id);
+		}
+		sqlite3_reset(st);
+		for (int i = 0; i < n && room > 0 && s->st.nbeads < 512; i++) {
+			char why[300];
+			int blocked = budget_blocks(c, found[i].id, 1, why, sizeof why);
+
+			if (blocked < 0)
+				return -1;
+			if (blocked)
+				continue;
+			s->beads[s->st.nbeads++] = found[i];
+			room--;
+		}
+	}
+	return 0;
+}
+
+static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int64_t failures;
+	double breaker_until = 0;
+
+	s->st.cfg = cfg;
+	s->st.now_ms = c->now_ms;
+	if (load_agents(c, s) < 0)
+		return -1;
+	st = db_prepare(c->db, "SELECT id, max_polecats FROM rigs ORDER BY id LIMIT 128", &c->err);
+	if (!st)
+		return -1;
+	while (n < 128 && sqlite3_step(st) == SQLITE_ROW) {
+		copy(s->rigs[n].id, st, 0);
+		s->rigs[n++].max_polecats = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	s->st.rigs = s->rigs;
+	s->st.nrigs = n;
+	s->st.beads = s->beads;
+	if (cfg->dispatch)
+		for (size_t i = 0; i < n; i++)
+			if (load_rig_beads(c, s, &s->rigs[i]) < 0)
+				return -1;
+	st = db_prepare(c->db, "SELECT value FROM reconciler_state WHERE key = 'breaker_until_ms'", &c->err);
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		breaker_until = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	s->st.breaker_open = breaker_until > c->now_ms;
+	st = db_prepare(c->db, "SELECT count(*) FROM dispatch_failures WHERE at_ms > ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms - cfg->breaker_window_ms);
+	failures = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	s->st.recent_failures = (int)failures;
+	return 0;
+}
+
+static int set_quiet_stage(struct call *c, const char *agent, int stage)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET quiet_stage = ? WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, stage);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+static int open_breaker(struct call *c, const struct rc_state *s)
+{
+	char body[200], esc[48];
+	sqlite3_stmt *st = db_prepare(c->db,
+		"INSERT INTO reconciler_state(key, value) VALUES ('breaker_until_ms', ?)"
+		" ON CONFLICT(key) DO UPDATE SET value = excluded.value", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms + s->cfg->breaker_window_ms);
+	if (db_step_done(c->db, st, &c->err) < 0 ||
+	    db_exec(c->db, "DELETE FROM dispatch_failures", &c->err) < 0)
+		return -1;
+	snprintf(body, sizeof body, "%d runs failed within %.0f minutes; dispatch resumes in %.0f minutes.",
+		 s->recent_failures, s->cfg->breaker_window_ms / 60000, s->cfg->breaker_window_ms / 60000);
+	return event_append(c, "town.dispatch_paused", "town", "failures", NULL, NULL) < 0 ||
+			       escalation_raise(c, "high", "Dispatch paused after a storm of failures", body, NULL,
+						esc, sizeof esc) < 0
+		       ? -1
+		       : 0;
+}
+
+static int apply(struct call *c, const struct rc_state *s, const struct rc_action *a)
+{
+	char agent[RC_ID_MAX], why[256];
+	int rc;
+
+	snprintf(agent, sizeof agent, "%s", a->agent);
+	switch (a->kind) {
+	case RC_REVIEW:
+		/* A `pr` rig's merge requests go to the platform, not to the refinery. */
+		if ((rc = db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1 AND merge_strategy = 'pr'", a->rig,
+				    &c->err)) != 0)
+			return rc < 0 ? -1 : pr_open(c, a->bead);
+		/* fall through */
+	case RC_DISPATCH:
+		if (!*agent && agent_create(c, a->kind == RC_REVIEW ? "refinery" : "polecat", a->rig, agent,
+					    sizeof agent) < 0)
+			return -1;
+		return work_start(c, agent, a->bead);
+	case RC_LOST:
+		snprintf(why, sizeof why, "%s sent no heartbeat for %.0f s: presumed lost", agent,
+			 s->cfg->lost_after_ms / 1000);
+		if (event_append(c, "agent.lost", agent, "state", "working", "lost") < 0)
+			return -1;
+		return *a->bead ? work_requeue(c, agent, a->bead, why, WORK_LOST)
+				: db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err);
+	case RC_NUDGE:
+		snprintf(why, sizeof why, "No progress from you on %s for %.0f s. Post `gt status`, or `gt escalate`"
+			 " if you are stuck.", a->bead, s->cfg->quiet_after_ms / 1000);
+		return set_quiet_stage(c, agent, 1) < 0 || event_append(c, "agent.nudged", agent, NULL, NULL, NULL) < 0 ||
+			       container_message(c, agent, "nudge", why) < 0 ? -1 : 0;
+	case RC_TRIAGE: {
+		char title[200], esc[48];
+
+		snprintf(title, sizeof title, "%s is quiet on %s: triage needed", agent, a->bead);
+		snprintf(why, sizeof why, "No status, output or report for %.0f s after a nudge.",
+			 2 * s->cfg->quiet_after_ms / 1000);
+		return set_quiet_stage(c, agent, 2) < 0 ||
+			       escalation_raise(c, "medium", title, why, *a->bead ? a->bead : NULL, esc, sizeof esc) < 0
+			       ? -1 : 0;
+	}
+	case RC_STOP:
+		snprintf(why, sizeof why, "%s was stopped after %.0f s without progress", agent,
+			 3 * s->cfg->quiet_after_ms / 1000);
+		if (container_stop(c, agent, why) < 0)
+			return -1;
+		return *a->bead ? work_requeue(c, agent, a->bead, why, WORK_STOPPED) : 0;
+	case RC_BREAKER:
+		return open_breaker(c, s);
+	}
+	return 0;
+}
+
+/* Whether anything runs or waits: then the next tick comes soon. */
+static int busy(struct call *c, const struct snapshot *s)
+{
+	int64_t open;
+
+	for (size_t i = 0; i < s->st.nagents; i++)
+		if (s->agents[i].state == RC_AGENT_WORKING)
+			return 1;
+	if (!s->st.cfg->dispatch)
+		return 0;
+	if (db_query_int(c->db, "SELECT count(*) FROM (SELECT 1 FROM beads WHERE status = 'open' AND rig IS NOT NULL"
+				" AND held = 0 LIMIT 1)", &open, &c->err) < 0)
+		return 1;
+	return open > 0;
+}
+
+/* States whose owner went away: a bead in review with no merge request left to decide it (someone
+ * closed or deleted it), an agent marked working with nothing on its hook. Each goes back to where
+ * the reconciler picks it up again. */
+static int repair(struct call *c)
+{
+	char beads[16][72];
+	int n = 0;
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT w.id FROM beads w WHERE w.status = 'in_review' AND NOT EXISTS (SELECT 1 FROM beads m"
+		" WHERE m.parent = w.id AND m.type = 'merge-request' AND m.status IN ('open', 'in_progress')) LIMIT 16",
+		&c->err);
+
+	if (!st)
+		return -1;
+	while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++)
+		if (work_requeue(c, NULL, beads[i], "its merge request was closed without a verdict", WORK_SENT_BACK) < 0)
+			return -1;
+	return db_exec(c->db, "UPDATE agents SET state = 'idle' WHERE state = 'working' AND hook IS NULL", &c->err);
+}
+
+static int tick(struct call *c, double *next_ms, size_t *nactions)
+{
+	struct rc_config cfg;
+	struct snapshot *s = calloc(1, sizeof *s);
+	struct rc_action *actions = calloc(ACTIONS_MAX, sizeof *actions);
+	size_t n = 0;
+	int rc = -1;
+
+	if (!s || !actions) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	reconcile_config(c, &cfg);
+	if (repair(c) < 0 || load(c, s, &cfg) < 0)
+		goto out;
+	rc_decide(&s->st, actions, ACTIONS_MAX, &n);
+	*nactions = n;
+	for (size_t i = 0; i < n; i++) {
+		if (apply(c, &s->st, &actions[i]) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	*next_ms = c->now_ms + (n > 0 || s->st.breaker_open || busy(c, s) ? TICK_BUSY_MS : TICK_IDLE_MS);
+	rc = 0;
+out:
+	free(s);
+	free(actions);
+	return rc;
+}
+
+/* Keep the first keep items of a list the call emits; drop what a rolled-back tick added. */
+static void truncate_list(cJSON *list, int keep)
+{
+	while (list && cJSON_GetArraySize(list) > keep)
+		cJSON_DeleteItemFromArray(list, cJSON_GetArraySize(list) - 1);
+}
+
+int reconcile_timer_fired(struct call *c, const char *key)
+{
+	int town, fault, fx = cJSON_GetArraySize(c->effects), ws = cJSON_GetArraySize(c->ws);
+	size_t n;
+	double next = c->now_ms + TICK_RETRY_MS;
+
+	(void)key;
+	if (town_exists(c, &town) < 0)
+		return -1;
+	if (!town)
+		return 0; /* deleted: nothing to run, no next tick */
+	/* The test fault is drawn before the savepoint so that using it up survives the rollback. */
+	if ((fault = tick_fault_probe(c)) < 0 || db_exec(c->db, "SAVEPOINT tick", &c->err) < 0)
+		return -1;
+	if ((fault && err_set(&c->err, ERR_INTERNAL, NULL, "test fault injected into the tick") < 0) ||
+	    tick(c, &next, &n) < 0) {
+		/* Undo this tick only; the call commits the rest and the tick comes again. */
+		char msg[sizeof c->err.message];
+
+		snprintf(msg, sizeof msg, "%s", c->err.message);
+		memset(&c->err, 0, sizeof c->err);
+		truncate_list(c->effects, fx);
+		truncate_list(c->ws, ws);
+		if (db_exec(c->db, "ROLLBACK TO tick", &c->err) < 0)
+			return -1;
+		next = c->now_ms + TICK_RETRY_MS;
+		call_log(c, "error", "reconciler tick failed; retrying", cJSON_CreateString(msg));
+	}
+	if (db_exec(c->db, "RELEASE tick", &c->err) < 0)
+		return -1;
+	/* The next tick replaces any "now" this tick's own changes asked for: what they need is
+	 * decided by the next busy tick, not by a tick that runs again at once. */
+	return timer_set(c, "tick", "town", next);
+}
+
+int reconcile_dry_run(struct call *c, int *nactions)
+{
+	int fx = cJSON_GetArraySize(c->effects), ws = cJSON_GetArraySize(c->ws), rc;
+	double next;
+	size_t n = 0;
+
+	if (db_exec(c->db, "SAVEPOINT dry", &c->err) < 0)
+		return -1;
+	rc = tick(c, &next, &n);
+	truncate_list(c->effects, fx);
+	truncate_list(c->ws, ws);
+	if (db_exec(c->db, "ROLLBACK TO dry", &c->err) < 0 || db_exec(c->db, "RELEASE dry", &c->err) < 0)
+		return -1;
+	*nactions = (int)n;
+	return rc;
+}

@@ -1,0 +1,152 @@
+/*
+ * run/run.h - the self-running town: the reconciler's decision and tick, runs of agents on beads, requests
+ * to the container, and merge requests of `pr` rigs.
+ */
+#ifndef GASTOWN_RUN_H
+#define GASTOWN_RUN_H
+
+#include "costs/costs.h"
+
+/* ---- decide.c: the reconciler's decision, a pure function of a snapshot and the time ------------ */
+
+/* Limits and timeouts of one town's reconciler (town settings, clamped; defaults in reconcile.c). */
+struct rc_config {
+	double lost_after_ms;   /* no heartbeat for this long: the agent is presumed lost */
+	double quiet_after_ms;  /* no progress for this long: nudge; twice: triage; three times: stop */
+	int breaker_failures;   /* failed runs within breaker_window_ms that stop all dispatch */
+	double breaker_window_ms;
+	int dispatch;           /* 0: the town has no container to start agents in */
+};
+
+#define RC_ID_MAX 72
+enum rc_role { RC_POLECAT, RC_REFINERY, RC_OTHER };
+enum rc_agent_state { RC_AGENT_IDLE, RC_AGENT_WORKING, RC_AGENT_LOST, RC_AGENT_STOPPED };
+
+struct rc_agent {
+	char id[RC_ID_MAX], rig[RC_ID_MAX], hook[RC_ID_MAX];
+	enum rc_role role;
+	enum rc_agent_state state;
+	double heartbeat_ms, active_ms; /* last heartbeat, last sign of progress */
+	int quiet_stage;                /* 0, 1 nudged, 2 triage asked */
+};
+
+struct rc_rig {
+	char id[RC_ID_MAX];
+	int max_polecats;
+};
+
+/* A bead the reconciler may start: ready work (its blockers closed, not held, not backing off) or
+ * the head of a rig's merge queue. prefer: the agent that should take it when idle (the one that
+ * worked on it before, else the one that finished its predecessor). */
+struct rc_bead {
+	char id[RC_ID_MAX], rig[RC_ID_MAX], prefer[RC_ID_MAX];
+	int merge_request;
+};
+
+struct rc_state {
+	const struct rc_config *cfg;
+	double now_ms;
+	const struct rc_agent *agents;
+	size_t nagents;
+	const struct rc_rig *rigs;
+	size_t nrigs;
+	const struct rc_bead *beads; /* in the order they should get agents (priority, then age) */
+	size_t nbeads;
+	int breaker_open;     /* dispatch is paused */
+	int recent_failures;  /* failed runs within the breaker's window */
+};
+
+enum rc_kind {
+	RC_DISPATCH,  /* start agent on bead; agent "" means a new polecat of rig */
+	RC_REVIEW,    /* the rig's refinery takes merge request bead; agent "" means make the refinery */
+	RC_LOST,      /* agent went silent: presume it lost, its bead goes back to open */
+	RC_NUDGE,     /* agent is quiet: remind it */
+	RC_TRIAGE,    /* still quiet: ask for triage */
+	RC_STOP,      /* still quiet: stop it, its bead goes back to open */
+	RC_BREAKER    /* too many failed runs: pause dispatch and escalate once */
+};
+
+struct rc_action {
+	enum rc_kind kind;
+	char agent[RC_ID_MAX], bead[RC_ID_MAX], rig[RC_ID_MAX];
+};
+
+/* Decide what to do now. Writes at most max actions to out and their number to *n. */
+void rc_decide(const struct rc_state *s, struct rc_action *out, size_t max, size_t *n);
+/* The wait before retrying a bead whose run failed for the attempts-th time: 30 s, 1 m, 2 m, 5 m,
+ * then 10 m. */
+double rc_backoff_ms(int attempts);
+const char *rc_kind_name(enum rc_kind k);
+
+/* ---- reconcile.c: the tick ------------------------------------------------------------------- */
+
+/* Ask for a tick now (after a change that may need a decision). */
+int reconcile_soon(struct call *c);
+/* The agent host refused a connection: count it and set *retry_ms to when dispatch should try
+ * again (15 s doubling up to a minute). Its first failure puts "town.host_unreachable" in the feed. */
+int reconcile_host_down(struct call *c, double *retry_ms);
+/* A start reached the host: the count of refused connections starts over. */
+int reconcile_host_up(struct call *c);
+void reconcile_config(struct call *c, struct rc_config *cfg);
+/* The "tick" timer (timer.c's table). */
+int reconcile_timer_fired(struct call *c, const char *key);
+/* Run a whole tick and undo it (the bench): *nactions gets how many actions it took. */
+int reconcile_dry_run(struct call *c, int *nactions);
+
+/* ---- work.c: one run of an agent on a bead ----------------------------------------------------- */
+
+/* How a run ended without its work being done. */
+enum work_end {
+	WORK_FAILED,   /* the start or the run failed: counts, and the retry waits its backoff */
+	WORK_LOST,     /* the agent went silent: counts, retried at once (the agent is marked lost) */
+	WORK_STOPPED,  /* stopped for being quiet: counts, retried at once */
+	WORK_SENT_BACK, /* the refinery sent it back (conflict, failed gates): counts as a review round */
+	WORK_UNREACHABLE /* the agent host could not be reached: not the bead's fault, so no attempt is
+			  * counted; retried after the host's own backoff (reconcile_host_down) */
+};
+
+/* Hook bead on agent (free), mark both working and ask the container to start the agent. */
+int work_start(struct call *c, const char *agent, const char *bead);
+/* Free the agent (agent may be NULL) and put the bead back to open, or fail it after too many. */
+int work_requeue(struct call *c, const char *agent, const char *bead, const char *reason, enum work_end end);
+/* The container's answer to a start; subject "<agent>:<bead>". */
+int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+/* A heartbeat, optionally naming the bead the container runs (ERR_CONFLICT "not_holder" if not held). */
+int work_heartbeat(struct call *c, const char *agent, const char *bead);
+/* done from a polecat (its bead to review) or a refinery (its verdict); *out: what happened. */
+int work_done(struct call *c, const char *agent, const cJSON *body, cJSON **out);
+/* The agent's process ended; a run that ended before done failed. */
+int work_completed(struct call *c, const char *agent, const char *bead, int exit_code, const char *reason);
+
+/* ---- container.c: requests to the container -------------------------------------------------- */
+
+int container_runtime_valid(const char *name);
+int container_start(struct call *c, const char *agent, const char *bead);
+int container_stop(struct call *c, const char *agent, const char *reason);
+/* Join the caller's WebSocket upgrade to the agent's terminal in the container (the shim opens the
+ * signed upstream socket and pipes the two); writable: the caller may type, else only watch. */
+int container_terminal(struct call *c, const char *agent, int writable);
+int container_message(struct call *c, const char *agent, const char *kind, const char *text);
+/* Effect results of purpose "container". */
+int container_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+/* What an agent is on: agent, bead, rig (with gates), branch, requested_by, prompt. New tree. */
+cJSON *container_assignment(struct call *c, const char *agent);
+
+/* ---- pull_request.c: merge requests of `pr` rigs ------------------------------------------------- */
+
+/* Open a pull request for merge request mr (an effect); its answer and the "pr" timer follow it. */
+int pr_open(struct call *c, const char *mr);
+int pr_timer_fired(struct call *c, const char *mr);
+int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+
+/* ---- listeners and probes of this layer (wiring.c) --------------------------------------------- */
+
+/* Work that may be startable (a bead created with a rig, one whose rig, hold or status changed)
+ * asks for a tick now. */
+int reconcile_on_bead(struct call *c, const struct bead_change *ch);
+/* A budget changed: a tick decides again what is held back. */
+int reconcile_on_budget(struct call *c);
+/* 1 when the next tick must fail (a test probe; wiring.c points it at test hooks), 0 otherwise. */
+extern int (*const tick_fault_probe)(struct call *c);
+
+#endif

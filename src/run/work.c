@@ -1,0 +1,442 @@
+/*
+ * work.c - one run of an agent on a bead, from dispatch to its end: the start (hook the bead, ask
+ * the container to start the agent), the container's answer, the reports that end a run (done,
+ * completed), and the way back when a run fails (requeue with backoff, fail after too many). The
+ * reconciler (reconcile.c) decides when; this file keeps the bead, the agent and the feed in step.
+ *
+ * Everything here is attributed to the human at the root of the bead, whoever the actor is.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "run/run.h"
+#include "sqlite3.h"
+
+#define ATTEMPTS_DEFAULT 5
+#define REVIEWS_MAX 3 /* rounds the refinery may send a bead back before it fails */
+
+/* The parts of a bead a run needs. */
+struct run_bead {
+	char status[16], type[24], rig[72], requested_by[129], parent[72], worked_by[72];
+	int attempts, reviews;
+};
+
+static int load_bead(struct call *c, const char *id, struct run_bead *b)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT status, type, coalesce(rig, ''), requested_by, coalesce(parent, ''),"
+		" coalesce(worked_by, ''), attempts, reviews FROM beads WHERE id = ?", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		snprintf(b->status, sizeof b->status, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(b->type, sizeof b->type, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(b->rig, sizeof b->rig, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(b->requested_by, sizeof b->requested_by, "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(b->parent, sizeof b->parent, "%s", (const char *)sqlite3_column_text(st, 4));
+		snprintf(b->worked_by, sizeof b->worked_by, "%s", (const char *)sqlite3_column_text(st, 5));
+		b->attempts = sqlite3_column_int(st, 6);
+		b->reviews = sqlite3_column_int(st, 7);
+	}
+	sqlite3_reset(st);
+	return found ? 0 : err_set(&c->err, ERR_NOT_FOUND, "bead", "no bead '%s' in this town", id);
+}
+
+/* The agent's role and hook ("" when none); -1 with ERR_NOT_FOUND when it does not exist. */
+static int load_agent(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT role, coalesce(hook, '') FROM agents WHERE id = ?", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		snprintf(role, rlen, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(hook, hlen, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return found ? 0 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", id);
+}
+
+/* Run body with the bead's requester as the human on record (the caller may be the town itself,
+ * a bot, or an agent). */
+#define AS_REQUESTER(c, rb, body)                                                                  \
+	do {                                                                                       \
+		char saved_[sizeof(c)->who.requested_by];                                          \
+		memcpy(saved_, (c)->who.requested_by, sizeof saved_);                              \
+		snprintf((c)->who.requested_by, sizeof (c)->who.requested_by, "%s", (rb));          \
+		body;                                                                              \
+		memcpy((c)->who.requested_by, saved_, sizeof saved_);                              \
+	} while (0)
+
+static int set_agent_free(struct call *c, const char *agent, const char *state)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE agents SET hook = NULL, state = ?2, requested_by = NULL, quiet_stage = 0,"
+		" active_ms = ?3, updated_ms = ?3 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+static int rig_max_attempts(struct call *c, const char *rig, int *out)
+{
+	int64_t v = 0;
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT coalesce(json_extract(settings, '$.max_attempts'), 0) FROM rigs WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	*out = v >= 1 && v <= 20 ? (int)v : ATTEMPTS_DEFAULT;
+	return 0;
+}
+
+static int start_inner(struct call *c, const char *agent, const char *role, const char *bead,
+		       const struct run_bead *b)
+{
+	sqlite3_stmt *st;
+	char branch[160];
+	int polecat = strcmp(role, "polecat") == 0;
+	struct bead_fields f = {.status = "in_progress", .assignee = agent, .priority = -1};
+
+	st = db_prepare(c->db,
+		"UPDATE agents SET hook = ?2, state = 'working', requested_by = ?3, started_ms = ?4,"
+		" active_ms = ?4, last_heartbeat_ms = ?4, quiet_stage = 0, updated_ms = ?4"
+		" WHERE id = ?1 AND hook IS NULL", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->requested_by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(c->db)) != 1)
+		return err_set(&c->err, ERR_CONFLICT, "agent_id", "%s is already working", agent);
+	if (bead_update(c, bead, &f, 0) < 0)
+		return -1;
+	/* A polecat works on its own branch of the bead; a refinery merges the branch it is given. */
+	if (polecat) {
+		snprintf(branch, sizeof branch, "gt/%s/%s", agent, bead);
+		st = db_prepare(c->db, "UPDATE beads SET branch = ?2, worked_by = ?3, retry_ms = NULL"
+				       " WHERE id = ?1", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, agent, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	if (event_append(c, "bead.dispatched", bead, "agent", NULL, agent) < 0)
+		return -1;
+	return container_start(c, agent, bead);
+}
+
+int work_start(struct call *c, const char *agent, const char *bead)
+{
+	struct run_bead b;
+	char role[16], hook[72];
+	int rc;
+
+	if (load_bead(c, bead, &b) < 0 || load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
+		return -1;
+	AS_REQUESTER(c, b.requested_by, rc = start_inner(c, agent, role, bead, &b));
+	return rc;
+}
+
+static int requeue_inner(struct call *c, const char *agent, const char *bead, const char *reason,
+			 enum work_end end, struct run_bead *b)
+{
+	sqlite3_stmt *st;
+	int max_attempts, attempts = b->attempts + (end != WORK_SENT_BACK && end != WORK_UNREACHABLE);
+	double retry = end == WORK_FAILED ? c->now_ms + rc_backoff_ms(attempts) : c->now_ms;
+	const char *to = "open";
+	char final_reason[400];
+
+	if (agent && set_agent_free(c, agent, end == WORK_LOST ? "lost" : "idle") < 0)
+		return -1;
+	if (rig_max_attempts(c, b->rig, &max_attempts) < 0 ||
+	    (end == WORK_UNREACHABLE && reconcile_host_down(c, &retry) < 0))
+		return -1;
+	if (end == WORK_SENT_BACK)
+		b->reviews++;
+	snprintf(final_reason, sizeof final_reason, "%s", reason);
+	if (attempts >= max_attempts || b->reviews >= REVIEWS_MAX) {
+		to = "failed";
+		snprintf(final_reason, sizeof final_reason, "%s after %d %s: %s",
+			 attempts >= max_attempts ? "gave up" : "sent back",
+			 attempts >= max_attempts ? attempts : b->reviews,
+			 attempts >= max_attempts ? "runs" : "reviews", reason);
+	}
+	st = db_prepare(c->db,
+		"UPDATE beads SET attempts = ?2, reviews = ?3, retry_ms = ?4, failure = ?5, assignee = NULL"
+		" WHERE id = ?1", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, attempts);
+	sqlite3_bind_int(st, 3, b->reviews);
+	sqlite3_bind_double(st, 4, retry);
+	sqlite3_bind_text(st, 5, final_reason, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (end == WORK_FAILED) {
+		st = db_prepare(c->db, "INSERT INTO dispatch_failures(at_ms, bead, reason) VALUES (?, ?, ?)", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_double(st, 1, c->now_ms);
+		sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	if (event_append(c, strcmp(to, "failed") == 0 ? "bead.failed" : "bead.requeued", bead, "failure", NULL,
+			 final_reason) < 0 ||
+	    bead_set_status(c, bead, to, strcmp(to, "failed") == 0 ? final_reason : NULL) < 0)
+		return -1;
+	if (strcmp(to, "failed") == 0) {
+		char title[200], esc[48];
+
+		snprintf(title, sizeof title, "Bead %s failed", bead);
+		if (escalation_raise(c, "high", title, final_reason, bead, esc, sizeof esc) < 0)
+			return -1;
+	}
+	return reconcile_soon(c);
+}
+
+int work_requeue(struct call *c, const char *agent, const char *bead, const char *reason, enum work_end end)
+{
+	struct run_bead b;
+	int rc;
+
+	if (load_bead(c, bead, &b) < 0)
+		return -1;
+	/* A bead that already ended (closed, failed, deleted and made again) is not reopened. */
+	if (strcmp(b.status, "in_progress") != 0 && strcmp(b.status, "in_review") != 0)
+		return agent ? set_agent_free(c, agent, end == WORK_LOST ? "lost" : "idle") : 0;
+	AS_REQUESTER(c, b.requested_by, rc = requeue_inner(c, agent, bead, reason, end, &b));
+	return rc;
+}
+
+/* Does agent hold bead right now? */
+static int holds(struct call *c, const char *agent, const char *bead)
+{
+	char role[16], hook[72];
+
+	if (load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
+		return -1;
+	return strcmp(hook, bead) == 0;
+}
+
+static int error_is(const cJSON *error, const char *code)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code"));
+
+	return s && strcmp(s, code) == 0;
+}
+
+/* 1 if the agent sent a heartbeat after its current run started, 0 if not, -1 on failure. */
+static int heard_since_start(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",
+				      &c->err);
+	int yes;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return yes;
+}
+
+int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
+{
+	char agent[72], bead[72], reason[200];
+	const char *sep = strchr(subject, ':');
+	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	const cJSON *error = cJSON_GetObjectItemCaseSensitive(result, "error");
+	int rc;
+
+	(void)body;
+	(void)len;
+	if (!sep || (size_t)(sep - subject) >= sizeof agent)
+		return 0;
+	snprintf(agent, sizeof agent, "%.*s", (int)(sep - subject), subject);
+	snprintf(bead, sizeof bead, "%s", sep + 1);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status >= 200 && status < 300)
+		return reconcile_host_up(c);
+	if ((rc = holds(c, agent, bead)) <= 0) {
+		if (rc == 0 || c->err.code != ERR_NOT_FOUND)
+			return rc;
+		c->err.code = ERR_NONE; /* the agent is gone: nothing to undo */
+		return 0;
+	}
+	/* No answer came back (the object was evicted while the call was out), but the agent has sent
+	 * a heartbeat since it was started: the start worked, and requeueing would stop a live run. */
+	if (error && error_is(error, "lost") && heard_since_start(c, agent) > 0)
+		return 0;
+	if (error)
+		snprintf(reason, sizeof reason, "the container did not start %s: %s", agent,
+			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) : "error");
+	else
+		snprintf(reason, sizeof reason, "the container did not start %s: HTTP %d", agent, status);
+	/* Nobody answered at all: the host is down, which says nothing about the bead. */
+	if (error && error_is(error, "connect_failed")) {
+		snprintf(reason, sizeof reason, "the agent host is unreachable (connect_failed); %s waits for it,"
+			 " and this is not counted as an attempt", bead);
+		return work_requeue(c, agent, bead, reason, WORK_UNREACHABLE);
+	}
+	return work_requeue(c, agent, bead, reason, WORK_FAILED);
+}
+
+static int not_holder(struct call *c, const char *agent, const char *bead)
+{
+	snprintf(c->err.reason, sizeof c->err.reason, "not_holder");
+	return err_set(&c->err, ERR_CONFLICT, "bead", "%s does not hold %s: stop working on it", agent, bead);
+}
+
+int work_heartbeat(struct call *c, const char *agent, const char *bead)
+{
+	int rc;
+
+	if (bead && (rc = holds(c, agent, bead)) <= 0)
+		return rc < 0 ? -1 : not_holder(c, agent, bead);
+	return agent_heartbeat(c, agent);
+}
+
+
+static int set_branch(struct call *c, const char *bead, const char *branch)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET branch = ?2 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+/* A polecat finished: its bead waits for review and a merge request joins the rig's queue. */
+static int polecat_done(struct call *c, const char *agent, const char *bead, const struct run_bead *b,
+			const char *branch, const char *commit, const char *summary, char *mr, size_t mr_len)
+{
+	char title[240];
+	sqlite3_stmt *st;
+	struct bead_fields f = {.type = "merge-request", .priority = 1, .rig = b->rig, .parent = bead,
+				.body = summary ? summary : ""};
+
+	st = db_prepare(c->db, "SELECT title FROM beads WHERE id = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	snprintf(title, sizeof title, "Merge %s: %.180s", bead,
+		 sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
+	sqlite3_reset(st);
+	f.title = title;
+	if (set_branch(c, bead, branch) < 0 || event_append(c, "bead.done", bead, "commit", NULL, commit) < 0 ||
+	    bead_set_status(c, bead, "in_review", NULL) < 0 || bead_create(c, &f, mr, mr_len) < 0 ||
+	    set_branch(c, mr, branch) < 0)
+		return -1;
+	return set_agent_free(c, agent, "idle");
+}
+
+/* The refinery's verdict on a merge request: merged closes the work, anything else sends it back. */
+static int refinery_done(struct call *c, const char *agent, const char *mr, const struct run_bead *b,
+			 const char *outcome, const char *reason, const char *commit)
+{
+	char why[400];
+
+	if (strcmp(outcome, "merged") == 0) {
+		snprintf(why, sizeof why, "merged%s%s", commit ? " as " : "", commit ? commit : "");
+		if (set_agent_free(c, agent, "idle") < 0 || bead_set_status(c, mr, "closed", why) < 0)
+			return -1;
+		return *b->parent ? bead_set_status(c, b->parent, "closed", why) : 0;
+	}
+	snprintf(why, sizeof why, "%s: %s", outcome, reason && *reason ? reason : "no reason given");
+	if (set_agent_free(c, agent, "idle") < 0 || bead_set_status(c, mr, "failed", why) < 0)
+		return -1;
+	return *b->parent ? work_requeue(c, NULL, b->parent, why, WORK_SENT_BACK) : 0;
+}
+
+static int valid_ref(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 200 && s[0] != '-' && !strstr(s, "..") &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") == n;
+}
+
+int work_done(struct call *c, const char *agent, const cJSON *body, cJSON **out)
+{
+	const char *bead, *branch = NULL, *commit = NULL, *summary = NULL, *outcome = NULL, *reason = NULL;
+	char role[16], hook[72], mr[48] = "";
+	struct run_bead b;
+	int rc;
+
+	if (json_string(body, "bead", 1, 64, &bead, &c->err) < 0 ||
+	    json_string(body, "commit", 0, 64, &commit, &c->err) < 0 ||
+	    json_string(body, "summary", 0, 4000, &summary, &c->err) < 0 ||
+	    json_string(body, "reason", 0, 1000, &reason, &c->err) < 0 ||
+	    load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
+		return -1;
+	if (commit && strspn(commit, "0123456789abcdef") != strlen(commit))
+		return err_set(&c->err, ERR_INVALID, "commit", "'commit' is a hexadecimal commit id");
+	if (strcmp(hook, bead) != 0)
+		return not_holder(c, agent, bead);
+	if (load_bead(c, bead, &b) < 0)
+		return -1;
+	if (strcmp(role, "refinery") == 0) {
+		if (json_string(body, "outcome", 1, 16, &outcome, &c->err) < 0)
+			return -1;
+		if (strcmp(outcome, "merged") && strcmp(outcome, "conflict") && strcmp(outcome, "failed"))
+			return err_set(&c->err, ERR_INVALID, "outcome", "'outcome' is merged, conflict or failed");
+		AS_REQUESTER(c, b.requested_by, rc = refinery_done(c, agent, bead, &b, outcome, reason, commit));
+	} else {
+		if (json_string(body, "branch", 1, 200, &branch, &c->err) < 0)
+			return -1;
+		if (!valid_ref(branch))
+			return err_set(&c->err, ERR_INVALID, "branch", "'branch' is not a usable branch name");
+		AS_REQUESTER(c, b.requested_by,
+			     rc = polecat_done(c, agent, bead, &b, branch, commit, summary, mr, sizeof mr));
+	}
+	if (rc < 0 || reconcile_soon(c) < 0)
+		return -1;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "bead", bead);
+	if (*mr)
+		cJSON_AddStringToObject(*out, "merge_request", mr);
+	if (outcome)
+		cJSON_AddStringToObject(*out, "outcome", outcome);
+	return 0;
+}
+
+int work_completed(struct call *c, const char *agent, const char *bead, int exit_code, const char *reason)
+{
+	char role[16], hook[72], why[400];
+
+	if (load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
+		return -1;
+	/* The run of a bead the agent no longer holds (it reported done, or was moved on) ended:
+	 * nothing to undo. */
+	if (!*hook || (bead && strcmp(hook, bead) != 0))
+		return 0;
+	snprintf(why, sizeof why, "%s exited with code %d before reporting done%s%s", agent, exit_code,
+		 reason && *reason ? ": " : "", reason ? reason : "");
+	return work_requeue(c, agent, hook, why, WORK_FAILED);
+}

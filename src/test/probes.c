@@ -1,0 +1,469 @@
+/*
+ * api_test.c - probes behind /api/towns/:town/_test, enabled only by GASTOWN_TEST_HOOKS=1. They let
+ * the integration tests and the bench drive the foundation's mechanisms through the real worker:
+ * storage writes, a trap mid-call, alarms, effect round trips and WebSocket frames. They use the same
+ * transaction, timer and outbox machinery as the product's own routes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "test/test.h"
+#include "sqlite3.h"
+
+#define KEY_MAX 128 /* below TIMER_KEY_MAX: alarm keys become timer keys */
+#define VALUE_MAX 4096
+
+/* Path parameters: /api/towns/:town/_test/<what>/:key -> seg[5]. */
+static const char *param(struct call *c)
+{
+	return c->seg[5];
+}
+
+/* Step a lookup: 1 with a row, 0 when there is none, -1 (c->err set) when the read failed. */
+static int lookup(struct call *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read");
+}
+
+static int kv_write(struct call *c, const char *key, const char *value)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"INSERT INTO test_kv(key, value, updated_ms) VALUES (?, ?, ?)"
+		" ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+		&c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int api_test_kv_put(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *value;
+	cJSON *d;
+
+	if (!b || json_string(b, "value", 1, VALUE_MAX, &value, &c->err) < 0)
+		return -1;
+	if (strlen(param(c)) > KEY_MAX)
+		return err_set(&c->err, ERR_INVALID, "key", "keys are at most %d bytes", KEY_MAX);
+	if (kv_write(c, param(c), value) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "key", param(c));
+	cJSON_AddStringToObject(d, "value", value);
+	return call_reply(c, 200, d);
+}
+
+int api_test_kv_get(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT value, updated_ms FROM test_kv WHERE key = ?",
+				      &c->err);
+	cJSON *d;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
+	switch (lookup(c, st)) {
+	case -1:
+		return -1;
+	case 0:
+		return err_set(&c->err, ERR_NOT_FOUND, "key", "no value for key '%s'", param(c));
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "key", param(c));
+	cJSON_AddStringToObject(d, "value", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddNumberToObject(d, "updated_ms", sqlite3_column_double(st, 1));
+	sqlite3_reset(st);
+	return call_reply(c, 200, d);
+}
+
+int api_test_kv_bulk(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const cJSON *then_fail;
+	const char *prefix;
+	int64_t count;
+	char key[64], value[64];
+	cJSON *d;
+
+	if (!b || json_int(b, "count", 1, 1, 10000, &count, &c->err) < 0 ||
+	    json_string(b, "prefix", 1, 32, &prefix, &c->err) < 0)
+		return -1;
+	then_fail = cJSON_GetObjectItemCaseSensitive(b, "then_fail");
+	if (then_fail && !cJSON_IsBool(then_fail))
+		return err_set(&c->err, ERR_INVALID, "then_fail", "then_fail must be a boolean");
+	for (int64_t i = 0; i < count; i++) {
+		snprintf(key, sizeof key, "%s-%lld", prefix, (long long)i);
+		snprintf(value, sizeof value, "value %lld", (long long)i);
+		if (kv_write(c, key, value) < 0)
+			return -1;
+	}
+	/* A rejection after the writes: what the rollback journal is for. */
+	if (cJSON_IsTrue(then_fail))
+		return err_set(&c->err, ERR_CONFLICT, "then_fail", "failing after %lld writes, as asked",
+			       (long long)count);
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "written", (double)count);
+	return call_reply(c, 200, d);
+}
+
+/* Write, then die: either before the engine commits, or after it committed its SQLite transaction
+ * (pages already handed to the host) but before the host's storage transaction ends. Either way the
+ * host must keep nothing. */
+int api_test_trap(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *key, *value, *when;
+
+	if (!b || json_string(b, "key", 1, KEY_MAX, &key, &c->err) < 0 ||
+	    json_string(b, "value", 1, VALUE_MAX, &value, &c->err) < 0 ||
+	    json_string(b, "when", 1, 16, &when, &c->err) < 0)
+		return -1;
+	if (strcmp(when, "before_commit") != 0 && strcmp(when, "after_commit") != 0)
+		return err_set(&c->err, ERR_INVALID, "when",
+			       "'when' must be before_commit or after_commit");
+	if (kv_write(c, key, value) < 0)
+		return -1;
+	if (strcmp(when, "before_commit") == 0)
+		__builtin_trap();
+	c->trap_after_commit = 1;
+	return call_reply(c, 200, NULL);
+}
+
+int api_test_alarm_set(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	const char *key;
+	int64_t in_ms;
+	sqlite3_stmt *st;
+	cJSON *d;
+
+	if (!b || json_string(b, "key", 1, KEY_MAX, &key, &c->err) < 0 ||
+	    json_int(b, "in_ms", 1, 0, 86400000, &in_ms, &c->err) < 0)
+		return -1;
+	st = db_prepare(c->db,
+		"INSERT INTO test_alarm(key, due_ms) VALUES (?, ?)"
+		" ON CONFLICT(key) DO UPDATE SET due_ms = excluded.due_ms", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms + (double)in_ms);
+	if (db_step_done(c->db, st, &c->err) < 0 ||
+	    timer_set(c, "test", key, c->now_ms + (double)in_ms) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "key", key);
+	cJSON_AddNumberToObject(d, "due_ms", c->now_ms + (double)in_ms);
+	return call_reply(c, 201, d);
+}
+
+int test_timer_fired(struct call *c, const char *key)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE test_alarm SET fired_ms = ?, fired_count = fired_count + 1 WHERE key = ?",
+		&c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int api_test_alarm_get(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT due_ms, fired_ms, fired_count FROM test_alarm WHERE key = ?", &c->err);
+	cJSON *d;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
+	switch (lookup(c, st)) {
+	case -1:
+		return -1;
+	case 0:
+		return err_set(&c->err, ERR_NOT_FOUND, "key", "no alarm '%s'", param(c));
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "key", param(c));
+	cJSON_AddNumberToObject(d, "due_ms", sqlite3_column_double(st, 0));
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+		cJSON_AddNullToObject(d, "fired_ms");
+	else
+		cJSON_AddNumberToObject(d, "fired_ms", sqlite3_column_double(st, 1));
+	cJSON_AddNumberToObject(d, "fired_count", sqlite3_column_int(st, 2));
+	sqlite3_reset(st);
+	return call_reply(c, 200, d);
+}
+
+int api_test_effect_start(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	struct effect_req r = {.purpose = "test", .method = "GET", .timeout_ms = 5000};
+	char probe[40], fx[40];
+	int64_t timeout = 5000;
+	sqlite3_stmt *st;
+	cJSON *d;
+
+	if (!b || json_string(b, "url", 1, 2048, &r.url, &c->err) < 0 ||
+	    json_string(b, "method", 0, 8, &r.method, &c->err) < 0 ||
+	    json_string(b, "body", 0, VALUE_MAX, &r.body, &c->err) < 0 ||
+	    json_int(b, "timeout_ms", 0, 1, 60000, &timeout, &c->err) < 0)
+		return -1;
+	if (strncmp(r.url, "http://", 7) != 0 && strncmp(r.url, "https://", 8) != 0 &&
+	    strncmp(r.url, "do://", 5) != 0)
+		return err_set(&c->err, ERR_INVALID, "url", "'url' must be an http(s) or do:// URL");
+	if (!r.method)
+		r.method = "GET";
+	r.timeout_ms = (int)timeout;
+	if (id_new(c, "probe", 10, probe, sizeof probe) < 0)
+		return -1;
+	r.subject = probe;
+	if (effect_submit(c, &r, fx, sizeof fx) < 0)
+		return -1;
+	st = db_prepare(c->db, "INSERT INTO test_effect(id, effect_id, state) VALUES (?, ?, 'pending')",
+			&c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, probe, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fx, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", probe);
+	cJSON_AddStringToObject(d, "effect_id", fx);
+	cJSON_AddStringToObject(d, "state", "pending");
+	return call_reply(c, 202, d);
+}
+
+int test_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body,
+		     size_t body_len)
+{
+	const cJSON *status = cJSON_GetObjectItemCaseSensitive(result, "status");
+	const cJSON *error = cJSON_GetObjectItemCaseSensitive(result, "error");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(error, "message");
+	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok"));
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE test_effect SET state = ?, status = ?, error_code = ?, error_message = ?,"
+		" body = ? WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, ok ? "done" : "failed", -1, SQLITE_STATIC);
+	if (cJSON_IsNumber(status))
+		sqlite3_bind_int(st, 2, status->valueint);
+	if (cJSON_IsString(code))
+		sqlite3_bind_text(st, 3, code->valuestring, -1, SQLITE_STATIC);
+	if (cJSON_IsString(msg))
+		sqlite3_bind_text(st, 4, msg->valuestring, -1, SQLITE_STATIC);
+	if (body)
+		sqlite3_bind_text(st, 5, body, (int)(body_len > VALUE_MAX ? VALUE_MAX : body_len),
+				  SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, subject, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int api_test_effect_get(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT effect_id, state, status, error_code, error_message, body FROM test_effect"
+		" WHERE id = ?", &c->err);
+	cJSON *d;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
+	switch (lookup(c, st)) {
+	case -1:
+		return -1;
+	case 0:
+		return err_set(&c->err, ERR_NOT_FOUND, "id", "no probe '%s'", param(c));
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", param(c));
+	cJSON_AddStringToObject(d, "effect_id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(d, "state", (const char *)sqlite3_column_text(st, 1));
+	static const char *const cols[] = {NULL, NULL, "status", "error_code", "error_message", "body"};
+	for (int i = 2; i < 6; i++) {
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			cJSON_AddNullToObject(d, cols[i]);
+		else if (i == 2)
+			cJSON_AddNumberToObject(d, cols[i], sqlite3_column_int(st, i));
+		else
+			cJSON_AddStringToObject(d, cols[i], (const char *)sqlite3_column_text(st, i));
+	}
+	sqlite3_reset(st);
+	return call_reply(c, 200, d);
+}
+
+/* GET opens a WebSocket (the host accepts it); each text frame is echoed back to its sender. */
+int api_test_ws_echo(struct call *c)
+{
+	char text[VALUE_MAX + 1];
+	cJSON *frame, *data;
+	char *s;
+
+	if (c->in->event == ENG_EV_REQUEST) {
+		c->accept_websocket = "test-echo";
+		return call_reply(c, 101, NULL);
+	}
+	if (c->in->body_len > VALUE_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, NULL, "frames are at most %d bytes", VALUE_MAX);
+	memcpy(text, c->in->body, c->in->body_len);
+	text[c->in->body_len] = '\0';
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "echo", text);
+	cJSON_AddNumberToObject(data, "at_ms", c->now_ms);
+	s = json_print(data);
+	cJSON_Delete(data);
+	if (!s)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	frame = cJSON_CreateObject();
+	cJSON_AddStringToObject(frame, "to", "self");
+	cJSON_AddStringToObject(frame, "data", s);
+	cJSON_free(s);
+	if (call_append(c, &c->ws, frame) < 0)
+		return -1;
+	return call_reply(c, 200, NULL);
+}
+
+/* Seed many beads in one call through the real create path (ids, labels, events), for the bench's
+ * listing figures. Attributed to "bench". */
+int api_test_beads_bulk(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	int64_t count;
+	char id[48], title[64];
+	cJSON *d;
+
+	if (!b || json_int(b, "count", 1, 1, 20000, &count, &c->err) < 0)
+		return -1;
+	snprintf(c->who.id, sizeof c->who.id, "bench");
+	c->who.kind = PRINCIPAL_USER;
+	for (int64_t i = 0; i < count; i++) {
+		struct bead_fields f = {.title = title, .priority = (int)(i % 5), .type = i % 3 ? "task" : "bug"};
+
+		snprintf(title, sizeof title, "bench bead %lld", (long long)i);
+		if (bead_create(c, &f, id, sizeof id) < 0)
+			return -1;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "created", (double)count);
+	return call_reply(c, 200, d);
+}
+
+int test_tick_fault(struct call *c)
+{
+	sqlite3_stmt *st;
+
+	if (!c->cfg->test_hooks)
+		return 0;
+	st = db_prepare(c->db, "UPDATE test_kv SET value = CAST(value AS INTEGER) - 1, updated_ms = ?"
+			       " WHERE key = 'fail_ticks' AND CAST(value AS INTEGER) > 0", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(c->db)) > 0;
+}
+
+/* The bench's town: rigs of polecats, most of them working, and open beads on those rigs, one in
+ * two blocked by an open bead. Written with plain SQL: this is a fixture, not a history. */
+int api_test_reconciler_seed(struct call *c)
+{
+	const cJSON *b = call_body_object(c);
+	int64_t rigs, per_rig, working, beads;
+	sqlite3_stmt *st;
+	char id[72], rig[32], hook[96];
+
+	if (!b || json_int(b, "rigs", 1, 1, 100, &rigs, &c->err) < 0 ||
+	    json_int(b, "polecats_per_rig", 1, 0, 50, &per_rig, &c->err) < 0 ||
+	    json_int(b, "working_per_rig", 1, 0, 50, &working, &c->err) < 0 ||
+	    json_int(b, "beads", 1, 0, 100000, &beads, &c->err) < 0)
+		return -1;
+	for (int64_t r = 0; r < rigs; r++) {
+		snprintf(rig, sizeof rig, "rig%lld", (long long)r);
+		st = db_prepare(c->db, "INSERT INTO rigs(id, git_url, max_polecats, created_by, created_ms, updated_ms)"
+				       " VALUES (?, 'https://example.com/x.git', ?, 'bench', ?, ?)", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, rig, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, per_rig > 0 ? per_rig : 1);
+		sqlite3_bind_double(st, 3, c->now_ms);
+		sqlite3_bind_double(st, 4, c->now_ms);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+		for (int64_t a = 0; a < per_rig; a++) {
+			snprintf(id, sizeof id, "p%lld-%lld", (long long)r, (long long)a);
+			snprintf(hook, sizeof hook, "hooked-%s", id);
+			st = db_prepare(c->db, "INSERT INTO agents(id, name, role, rig, state, hook, last_heartbeat_ms,"
+					       " active_ms, created_ms, updated_ms) VALUES (?1, ?1, 'polecat', ?2, ?3, ?4, ?5, ?5, ?5, ?5)",
+					&c->err);
+			if (!st)
+				return -1;
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, rig, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 3, a < working ? "working" : "idle", -1, SQLITE_STATIC);
+			if (a < working)
+				sqlite3_bind_text(st, 4, hook, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_double(st, 5, c->now_ms);
+			if (db_step_done(c->db, st, &c->err) < 0)
+				return -1;
+		}
+	}
+	for (int64_t i = 0; i < beads; i++) {
+		snprintf(id, sizeof id, "bb-%lld", (long long)i);
+		snprintf(rig, sizeof rig, "rig%lld", (long long)(i % rigs));
+		st = db_prepare(c->db, "INSERT INTO beads(id, type, status, priority, title, rig, requested_by, created_by,"
+				       " created_ms, updated_ms) VALUES (?, 'task', 'open', ?, 'bench', ?, 'bench', 'bench', ?, ?)",
+				&c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, i % 5);
+		sqlite3_bind_text(st, 3, rig, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_double(st, 4, c->now_ms);
+		sqlite3_bind_double(st, 5, c->now_ms);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+		if (i % 2 == 1) {
+			char dep[72];
+
+			snprintf(dep, sizeof dep, "bb-%lld", (long long)(i - 1));
+			st = db_prepare(c->db, "INSERT INTO bead_deps(bead, depends_on, kind, created_ms) VALUES (?, ?, 'blocks', ?)",
+					&c->err);
+			if (!st)
+				return -1;
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, dep, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_double(st, 3, c->now_ms);
+			if (db_step_done(c->db, st, &c->err) < 0)
+				return -1;
+		}
+	}
+	return call_reply(c, 200, NULL);
+}
+
+int api_test_tick(struct call *c)
+{
+	int n;
+	cJSON *d;
+
+	if (reconcile_dry_run(c, &n) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "actions", n);
+	return call_reply(c, 200, d);
+}

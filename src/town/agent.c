@@ -1,0 +1,407 @@
+/*
+ * agent.c - the town's agents: one mayor, polecats named from the pool (unique per town), one
+ * refinery per rig, triage agents; their hooks (one bead per agent, one agent per bead), heartbeats
+ * and plain-language status messages. Agents act with tokens the town mints (auth.c checks them).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+static const char *const pool[] = {"Toast", "Maple", "Birch", "Shadow", "Clover", "Ember", "Sage",
+				   "Dusk",  "Flint", "Coral", "Slate",  "Reed",   "Thorn", "Pike",
+				   "Moss",  "Wren",  "Blaze", "Gale",   "Drift",  "Lark"};
+
+#define AGENTS_MAX 200
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define STATUS_KEPT 200 /* rows kept per agent */
+#define STATUS_SHOWN 20 /* rows shown with the agent */
+
+static int name_taken(struct call *c, const char *name, int *taken)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT count(*) FROM agents WHERE name = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	*taken = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* The first free name of the pool; after twenty polecats, the pool again with a number. */
+static int pool_name(struct call *c, char *out, size_t len)
+{
+	for (int round = 1; round <= AGENTS_MAX; round++) {
+		for (size_t i = 0; i < sizeof pool / sizeof pool[0]; i++) {
+			int taken;
+
+			if (round == 1)
+				snprintf(out, len, "%s", pool[i]);
+			else
+				snprintf(out, len, "%s-%d", pool[i], round);
+			if (name_taken(c, out, &taken) < 0)
+				return -1;
+			if (!taken)
+				return 0;
+		}
+	}
+	return err_set(&c->err, ERR_TOO_LARGE, "name", "no free polecat name");
+}
+
+int agent_create(struct call *c, const char *role, const char *rig, char *id, size_t id_len)
+{
+	char name[96];
+	int64_t count;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM agents", &count, &c->err) < 0)
+		return -1;
+	if (count >= AGENTS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, NULL, "a town has at most %d agents", AGENTS_MAX);
+	if ((strcmp(role, "polecat") == 0 || strcmp(role, "refinery") == 0) && !rig)
+		return err_set(&c->err, ERR_INVALID, "rig", "a %s works on a rig: 'rig' is required", role);
+	if (rig && (rc = rig_exists(c, rig)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", rig);
+	if (strcmp(role, "mayor") == 0) {
+		snprintf(name, sizeof name, "Mayor");
+		snprintf(id, id_len, "mayor");
+	} else if (strcmp(role, "refinery") == 0) {
+		snprintf(name, sizeof name, "Refinery %s", rig);
+		snprintf(id, id_len, "refinery-%s", rig);
+	} else if (strcmp(role, "triage") == 0) {
+		if (id_new(c, "triage", 4, id, id_len) < 0)
+			return -1;
+		snprintf(name, sizeof name, "Triage %s", id + 7);
+	} else {
+		if (pool_name(c, name, sizeof name) < 0)
+			return -1;
+		snprintf(id, id_len, "%s", name);
+		for (char *p = id; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	st = db_prepare(c->db, "INSERT INTO agents(id, name, role, rig, created_ms, updated_ms)"
+			       " VALUES (?, ?, ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	if (rig)
+		sqlite3_bind_text(st, 4, rig, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		int ext = sqlite3_extended_errcode(db_handle(c->db));
+
+		sqlite3_reset(st);
+		if ((ext & 0xff) == SQLITE_CONSTRAINT)
+			return err_set(&c->err, ERR_CONFLICT, "role", "the town already has its %s%s%s", role,
+				       rig ? " for rig " : "", rig ? rig : "");
+		return db_fail(c->db, &c->err, "create agent");
+	}
+	sqlite3_reset(st);
+	return event_append(c, "agent.created", id, "role", NULL, role);
+}
+
+#define AGENT_COLUMNS "id, name, role, rig, state, hook, requested_by, last_heartbeat_ms, created_ms," \
+	" (SELECT message FROM agent_status s WHERE s.agent = agents.id ORDER BY seq DESC LIMIT 1)"
+
+static cJSON *row_json(sqlite3_stmt *st)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(a, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(a, "name", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(a, "role", (const char *)sqlite3_column_text(st, 2));
+	db_column_to_json(a, "rig", st, 3);
+	cJSON_AddStringToObject(a, "state", (const char *)sqlite3_column_text(st, 4));
+	db_column_to_json(a, "hook", st, 5);
+	db_column_to_json(a, "requested_by", st, 6);
+	if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+		cJSON_AddNullToObject(a, "last_heartbeat_ms");
+	else
+		cJSON_AddNumberToObject(a, "last_heartbeat_ms", sqlite3_column_double(st, 7));
+	cJSON_AddNumberToObject(a, "created_ms", sqlite3_column_double(st, 8));
+	db_column_to_json(a, "status", st, 9);
+	return a;
+}
+
+cJSON *agents_json(struct call *c)
+{
+	return db_list(c->db, db_prepare(c->db, "SELECT " AGENT_COLUMNS " FROM agents ORDER BY role, id", &c->err),
+		       row_json, &c->err);
+}
+
+cJSON *agent_json(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT " AGENT_COLUMNS " FROM agents WHERE id = ?", &c->err);
+	cJSON *a, *history;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", id);
+		return NULL;
+	}
+	a = row_json(st);
+	sqlite3_reset(st);
+	st = db_prepare(c->db, "SELECT message, at_ms FROM agent_status WHERE agent = ?"
+			       " ORDER BY seq DESC LIMIT " STR(STATUS_SHOWN), &c->err);
+	if (!st) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	history = cJSON_AddArrayToObject(a, "status_history");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *h = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(h, "message", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddNumberToObject(h, "at_ms", sqlite3_column_double(st, 1));
+		cJSON_AddItemToArray(history, h);
+	}
+	sqlite3_reset(st);
+	return a;
+}
+
+int agent_exists(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM agents WHERE id = ?1", id, &c->err);
+}
+
+int agent_hook(struct call *c, const char *agent, const char *bead)
+{
+	sqlite3_stmt *st;
+	char current[64] = "", holder[64] = "";
+	int rc;
+
+	if ((rc = agent_exists(c, agent)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
+	if (!bead_json_exists(c, bead)) {
+		c->err.code = ERR_NONE;
+		return err_set(&c->err, ERR_INVALID, "bead", "no bead '%s' in this town", bead);
+	}
+	st = db_prepare(c->db, "SELECT coalesce((SELECT hook FROM agents WHERE id = ?1), ''),"
+			       " coalesce((SELECT id FROM agents WHERE hook = ?2), '')", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(current, sizeof current, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(holder, sizeof holder, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (*current)
+		return err_set(&c->err, ERR_CONFLICT, "agent_id", "%s is already working on %s", agent, current);
+	if (*holder)
+		return err_set(&c->err, ERR_CONFLICT, "bead", "%s is already on %s's hook", bead, holder);
+	/* The agent works for whoever is at the root of the bead's chain of work. */
+	st = db_prepare(c->db, "UPDATE agents SET hook = ?2, state = 'working', updated_ms = ?3,"
+			       " requested_by = (SELECT requested_by FROM beads WHERE id = ?2) WHERE id = ?1",
+			&c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	{
+		struct bead_fields f = {.assignee = agent, .priority = -1};
+
+		if (bead_update(c, bead, &f, 0) < 0)
+			return -1;
+	}
+	return event_append(c, "agent.hooked", agent, "hook", NULL, bead);
+}
+
+int agent_unhook(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st;
+	char bead[64] = "";
+	int rc;
+
+	if ((rc = agent_exists(c, agent)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
+	st = db_prepare(c->db, "SELECT hook FROM agents WHERE id = ? AND hook IS NOT NULL", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(bead, sizeof bead, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (!*bead)
+		return err_set(&c->err, ERR_CONFLICT, "agent_id", "%s has nothing on its hook", agent);
+	st = db_prepare(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL,"
+			       " updated_ms = ? WHERE id = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return event_append(c, "agent.unhooked", agent, "hook", bead, NULL);
+}
+
+int agent_heartbeat(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET last_heartbeat_ms = ?,"
+					     " state = CASE WHEN state = 'lost' THEN 'idle' ELSE state END WHERE id = ?",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_active(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET active_ms = ?, quiet_stage = 0 WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_status_add(struct call *c, const char *agent, const char *message)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agent_status(agent, message, at_ms) VALUES (?, ?, ?)",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, message, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0 || agent_active(c, agent) < 0)
+		return -1;
+	/* Keep a bounded history per agent. */
+	st = db_prepare(c->db, "DELETE FROM agent_status WHERE agent = ?1 AND seq <= (SELECT seq FROM"
+			       " agent_status WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET " STR(STATUS_KEPT) ")",
+			&c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return event_append(c, "agent.status", agent, "status", NULL, message);
+}
+
+/* The town's key for agent tokens, made on first use from the call's entropy. */
+static int town_key(struct call *c, unsigned char key[32])
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT secret FROM town_keys WHERE name = 'agent'", &c->err);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(key, sqlite3_column_blob(st, 0), 32);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (found)
+		return 0;
+	if (id_random(c, key, 32) < 0)
+		return -1;
+	st = db_prepare(c->db, "INSERT INTO town_keys(name, secret) VALUES ('agent', ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int64_t agent_token_gen(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT token_gen FROM agents WHERE id = ?", &c->err);
+	int64_t gen = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gen = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return gen;
+}
+
+int agent_token_revoke(struct call *c, const char *agent)
+{
+	int rc = agent_exists(c, agent);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
+	if (db_exec_text(c->db, "UPDATE agents SET token_gen = token_gen + 1 WHERE id = ?1", agent, &c->err) < 0)
+		return -1;
+	return event_append(c, "agent.tokens_revoked", agent, NULL, NULL, NULL);
+}
+
+char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double orig_iat_s,
+		       double *expires_ms)
+{
+	unsigned char key[32];
+	cJSON *claims;
+	char *token;
+	int64_t gen = agent_token_gen(c, agent);
+
+	if (gen < 0) {
+		err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
+		return NULL;
+	}
+	if (town_key(c, key) < 0)
+		return NULL;
+	*expires_ms = c->now_ms + AGENT_TOKEN_TTL_S * 1000.0;
+	claims = cJSON_CreateObject();
+	cJSON_AddStringToObject(claims, "sub", agent);
+	cJSON_AddStringToObject(claims, "town", c->cfg->object_id);
+	cJSON_AddStringToObject(claims, "kind", "agent");
+	if (requested_by)
+		cJSON_AddStringToObject(claims, "requested_by", requested_by);
+	cJSON_AddNumberToObject(claims, "iat", (double)(int64_t)(c->now_ms / 1000));
+	cJSON_AddNumberToObject(claims, "orig_iat", orig_iat_s > 0 ? orig_iat_s : (double)(int64_t)(c->now_ms / 1000));
+	cJSON_AddNumberToObject(claims, "gen", (double)gen);
+	cJSON_AddNumberToObject(claims, "exp", (double)(int64_t)(*expires_ms / 1000));
+	token = jwt_sign_hs256(key, sizeof key, "town-agent", claims);
+	cJSON_Delete(claims);
+	if (!token)
+		err_set(&c->err, ERR_INTERNAL, NULL, "cannot sign the agent token");
+	return token;
+}
+
+enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims)
+{
+	unsigned char key[32];
+	struct jwt_config cfg = {.hs256_secret = (const char *)key, .hs256_secret_len = sizeof key,
+				 .leeway_s = grace_s};
+	struct jwt_verifier *v = NULL;
+	char why[64];
+	enum jwt_result r;
+
+	*claims = NULL;
+	if (town_key(c, key) < 0 || jwt_verifier_new(&cfg, &v, why, sizeof why) < 0)
+		return JWT_MALFORMED;
+	r = jwt_verify(v, token, c->now_ms, claims);
+	jwt_verifier_free(v);
+	return r;
+}
+
+/* A deleted bead leaves the hook of whoever held it: that agent is idle again. */
+int agent_on_bead(struct call *c, const struct bead_change *ch)
+{
+	if (ch->kind != BEAD_DELETING)
+		return 0;
+	return db_exec_text(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL WHERE hook = ?1",
+			    ch->id, &c->err);
+}

@@ -1,0 +1,593 @@
+/*
+ * bead.c - beads: the units of work of a town. Ids are "<prefix>-<base36>", unique per town;
+ * statuses move along allowed transitions only; blocking dependencies never form a cycle; every
+ * change appends an event naming who acted and for whom (event.c's feed). This file knows the
+ * rules, not HTTP: api_bead.c maps routes and request fields onto it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+static const char *const types[] = {"task", "bug", "feature", "epic", "chore", "message",
+				    "merge-request", "escalation", "convoy"};
+static const char *const statuses[] = {"open", "in_progress", "in_review", "blocked", "closed",
+				       "failed"};
+static const char *const dep_kinds[] = {"blocks", "parent-child", "related", "discovered-from"};
+
+static int in_set(const char *s, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int bead_type_valid(const char *s)
+{
+	return in_set(s, types, sizeof types / sizeof types[0]);
+}
+
+int bead_status_valid(const char *s)
+{
+	return in_set(s, statuses, sizeof statuses / sizeof statuses[0]);
+}
+
+int bead_dep_kind_valid(const char *s)
+{
+	return in_set(s, dep_kinds, sizeof dep_kinds / sizeof dep_kinds[0]);
+}
+
+/* Which status may follow which. Reopening a closed or failed bead is allowed; skipping review
+ * is allowed (a chore needs none). */
+int bead_transition_allowed(const char *from, const char *to)
+{
+	static const struct {
+		const char *from, *to;
+	} allowed[] = {
+		{"open", "in_progress"}, {"open", "blocked"}, {"open", "closed"}, {"open", "failed"},
+		{"in_progress", "open"}, {"in_progress", "in_review"}, {"in_progress", "blocked"},
+		{"in_progress", "closed"}, {"in_progress", "failed"},
+		{"in_review", "in_progress"}, {"in_review", "open"}, {"in_review", "blocked"},
+		{"in_review", "closed"}, {"in_review", "failed"},
+		{"blocked", "open"}, {"blocked", "in_progress"}, {"blocked", "closed"}, {"blocked", "failed"},
+		{"closed", "open"}, {"failed", "open"},
+	};
+
+	if (strcmp(from, to) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		if (strcmp(allowed[i].from, from) == 0 && strcmp(allowed[i].to, to) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- reading ----------------------------------------------------------------------------------- */
+
+#define BEAD_COLUMNS \
+	"seq, id, type, status, priority, title, body, labels, metadata, assignee, parent, rig," \
+	" requested_by, created_by, created_ms, updated_ms, closed_ms, close_reason, held, attempts, reviews," \
+	" branch, worked_by, failure, retry_ms"
+
+static cJSON *row_json(sqlite3_stmt *st)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON *labels = cJSON_Parse((const char *)sqlite3_column_text(st, 7));
+	cJSON *meta = cJSON_Parse((const char *)sqlite3_column_text(st, 8));
+
+	cJSON_AddStringToObject(b, "id", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(b, "type", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(b, "status", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddNumberToObject(b, "priority", sqlite3_column_int(st, 4));
+	cJSON_AddStringToObject(b, "title", (const char *)sqlite3_column_text(st, 5));
+	cJSON_AddStringToObject(b, "body", (const char *)sqlite3_column_text(st, 6));
+	cJSON_AddItemToObject(b, "labels", labels ? labels : cJSON_CreateArray());
+	cJSON_AddItemToObject(b, "metadata", meta ? meta : cJSON_CreateObject());
+	db_column_to_json(b, "assignee", st, 9);
+	db_column_to_json(b, "parent", st, 10);
+	db_column_to_json(b, "rig", st, 11);
+	cJSON_AddStringToObject(b, "requested_by", (const char *)sqlite3_column_text(st, 12));
+	cJSON_AddStringToObject(b, "created_by", (const char *)sqlite3_column_text(st, 13));
+	cJSON_AddNumberToObject(b, "created_ms", sqlite3_column_double(st, 14));
+	cJSON_AddNumberToObject(b, "updated_ms", sqlite3_column_double(st, 15));
+	if (sqlite3_column_type(st, 16) == SQLITE_NULL)
+		cJSON_AddNullToObject(b, "closed_ms");
+	else
+		cJSON_AddNumberToObject(b, "closed_ms", sqlite3_column_double(st, 16));
+	db_column_to_json(b, "close_reason", st, 17);
+	cJSON_AddBoolToObject(b, "held", sqlite3_column_int(st, 18));
+	cJSON_AddNumberToObject(b, "attempts", sqlite3_column_int(st, 19));
+	cJSON_AddNumberToObject(b, "reviews", sqlite3_column_int(st, 20));
+	db_column_to_json(b, "branch", st, 21);
+	db_column_to_json(b, "worked_by", st, 22);
+	db_column_to_json(b, "failure", st, 23);
+	if (sqlite3_column_type(st, 24) == SQLITE_NULL)
+		cJSON_AddNullToObject(b, "retry_ms");
+	else
+		cJSON_AddNumberToObject(b, "retry_ms", sqlite3_column_double(st, 24));
+	return b;
+}
+
+/* The bead's current status into buf; 0 found, ERR_NOT_FOUND otherwise. */
+static int bead_status(struct call *c, const char *id, char *buf, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT status FROM beads WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
+	return rc == SQLITE_ROW ? 0 : db_fail(c->db, &c->err, "read bead");
+}
+
+int bead_json_exists(struct call *c, const char *id)
+{
+	char status[16];
+
+	return bead_status(c, id, status, sizeof status) == 0;
+}
+
+static cJSON *deps_json(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT d.depends_on, d.kind, b.status FROM bead_deps d LEFT JOIN beads b"
+		" ON b.id = d.depends_on WHERE d.bead = ? ORDER BY d.kind, d.depends_on", &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(d, "kind", (const char *)sqlite3_column_text(st, 1));
+		db_column_to_json(d, "status", st, 2);
+		cJSON_AddItemToArray(list, d);
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+cJSON *bead_json(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT " BEAD_COLUMNS " FROM beads WHERE id = ?", &c->err);
+	cJSON *b, *deps;
+	int rc;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
+		else
+			db_fail(c->db, &c->err, "read bead");
+		return NULL;
+	}
+	b = row_json(st);
+	sqlite3_reset(st);
+	deps = deps_json(c, id);
+	if (!deps) {
+		cJSON_Delete(b);
+		return NULL;
+	}
+	cJSON_AddItemToObject(b, "deps", deps);
+	return b;
+}
+
+cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor)
+{
+	/* One statement: every filter is optional (NULL binds match everything), newest first. */
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT " BEAD_COLUMNS " FROM beads b WHERE (?1 IS NULL OR seq < ?1)"
+		" AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
+		" AND (?4 IS NULL OR assignee = ?4) AND (?5 IS NULL OR rig = ?5)"
+		" AND (?6 IS NULL OR parent = ?6)"
+		" AND (?7 IS NULL OR seq IN (SELECT seq FROM bead_labels WHERE label = ?7))"
+		" AND (?8 IS NULL OR (status = 'open' AND NOT EXISTS (SELECT 1 FROM bead_deps d"
+		"   JOIN beads x ON x.id = d.depends_on WHERE d.bead = b.id AND d.kind = 'blocks'"
+		"   AND x.status <> 'closed')))"
+		" ORDER BY seq DESC LIMIT ?9", &c->err);
+	cJSON *list;
+	int n = 0, rc;
+	int64_t last = 0;
+
+	if (!st)
+		return NULL;
+	if (f->cursor > 0)
+		sqlite3_bind_int64(st, 1, f->cursor);
+	const char *texts[] = {f->status, f->type, f->assignee, f->rig, f->parent, f->label};
+	for (int i = 0; i < 6; i++)
+		if (texts[i])
+			sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
+	if (f->ready)
+		sqlite3_bind_int(st, 8, 1);
+	sqlite3_bind_int(st, 9, f->limit + 1); /* one more tells whether a next page exists */
+	list = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == f->limit)
+			break;
+		last = sqlite3_column_int64(st, 0);
+		cJSON_AddItemToArray(list, row_json(st));
+		n++;
+	}
+	*next_cursor = rc == SQLITE_ROW ? last : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		cJSON_Delete(list);
+		db_fail(c->db, &c->err, "list beads");
+		return NULL;
+	}
+	return list;
+}
+
+/* ---- writing ----------------------------------------------------------------------------------- */
+
+static int labels_index(struct call *c, int64_t seq, const cJSON *labels)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM bead_labels WHERE seq = ?", &c->err);
+	const cJSON *l;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	cJSON_ArrayForEach(l, labels) {
+		st = db_prepare(c->db, "INSERT OR IGNORE INTO bead_labels(label, seq) VALUES (?, ?)", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, l->valuestring, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, seq);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A fresh id: <prefix>-<5 base36>, longer on each collision (beads-style). */
+static int new_id(struct call *c, char *out, size_t len)
+{
+	char prefix[17] = "gt";
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT json_extract(settings, '$.bead_prefix') FROM town", &c->err);
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		snprintf(prefix, sizeof prefix, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int n = 5; n <= 12; n++) {
+		int64_t taken;
+
+		if (id_new(c, prefix, n, out, len) < 0)
+			return -1;
+		st = db_prepare(c->db, "SELECT count(*) FROM beads WHERE id = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
+		taken = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+		sqlite3_reset(st);
+		if (!taken)
+			return 0;
+	}
+	return err_set(&c->err, ERR_INTERNAL, NULL, "could not find a free bead id");
+}
+
+int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_t id_len)
+{
+	sqlite3_stmt *st;
+	char *labels = NULL, *meta = NULL;
+	int rc = -1;
+	int64_t seq;
+
+	if (new_id(c, id_out, id_len) < 0)
+		return -1;
+	if (f->parent) {
+		char status[16];
+
+		if (bead_status(c, f->parent, status, sizeof status) < 0) {
+			c->err.code = ERR_NONE;
+			return err_set(&c->err, ERR_INVALID, "parent", "no bead '%s' to be the parent",
+				       f->parent);
+		}
+	}
+	labels = f->labels ? json_print(f->labels) : NULL;
+	meta = f->metadata ? json_print(f->metadata) : NULL;
+	st = db_prepare(c->db,
+		"INSERT INTO beads(id, type, status, priority, title, body, labels, metadata, assignee,"
+		" parent, rig, requested_by, created_by, created_ms, updated_ms, held)"
+		" VALUES (?, ?, 'open', ?, ?, ?, coalesce(?, '[]'), coalesce(?, '{}'), ?, ?, ?, ?, ?, ?, ?, ?)"
+		" RETURNING seq", &c->err);
+	if (!st)
+		goto out;
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->type ? f->type : "task", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, f->priority >= 0 ? f->priority : 2);
+	sqlite3_bind_text(st, 4, f->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->body ? f->body : "", -1, SQLITE_STATIC);
+	if (labels)
+		sqlite3_bind_text(st, 6, labels, -1, SQLITE_STATIC);
+	if (meta)
+		sqlite3_bind_text(st, 7, meta, -1, SQLITE_STATIC);
+	if (f->assignee)
+		sqlite3_bind_text(st, 8, f->assignee, -1, SQLITE_STATIC);
+	if (f->parent)
+		sqlite3_bind_text(st, 9, f->parent, -1, SQLITE_STATIC);
+	if (f->rig)
+		sqlite3_bind_text(st, 10, f->rig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, call_requested_by(c), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 13, c->now_ms);
+	sqlite3_bind_double(st, 14, c->now_ms);
+	sqlite3_bind_int(st, 15, f->held_set && f->held);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_fail(c->db, &c->err, "create bead");
+		goto out;
+	}
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	if ((f->labels && labels_index(c, seq, f->labels) < 0) ||
+	    (f->parent && bead_dep_add(c, id_out, f->parent, "parent-child", "parent") < 0) ||
+	    event_append(c, "bead.created", id_out, NULL, NULL, f->title) < 0)
+		goto out;
+	/* Work with a rig is the reconciler's to start. */
+	if (bead_announce(c, &(struct bead_change){.kind = BEAD_CREATED, .id = id_out,
+						  .startable = f->rig && !(f->held_set && f->held)}) < 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_free(labels);
+	cJSON_free(meta);
+	return rc;
+}
+
+/* Would "bead depends on dep (kind)" close a loop? Only blocking and parent edges must not. */
+static int makes_cycle(struct call *c, const char *bead, const char *dep, const char *kind, int *cycle)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"WITH RECURSIVE reach(x) AS (SELECT ?1 UNION SELECT d.depends_on FROM bead_deps d, reach"
+		" WHERE d.bead = reach.x AND d.kind = ?3) SELECT count(*) FROM reach WHERE x = ?2", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	*cycle = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind, const char *field)
+{
+	char status[16];
+	int cycle = 0;
+	int64_t count;
+	sqlite3_stmt *st;
+
+	if (strcmp(bead, dep) == 0)
+		return err_set(&c->err, ERR_INVALID, field, "a bead cannot depend on itself");
+	if (bead_status(c, dep, status, sizeof status) < 0) {
+		c->err.code = ERR_NONE;
+		return err_set(&c->err, ERR_INVALID, field, "no bead '%s' in this town", dep);
+	}
+	if ((strcmp(kind, "blocks") == 0 || strcmp(kind, "parent-child") == 0) &&
+	    makes_cycle(c, bead, dep, kind, &cycle) < 0)
+		return -1;
+	if (cycle)
+		return err_set(&c->err, ERR_CONFLICT, field,
+			       "'%s' already depends on '%s' (%s): this would make a cycle", dep, bead, kind);
+	st = db_prepare(c->db, "SELECT count(*) FROM bead_deps WHERE bead = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (count >= BEAD_DEPS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, field, "a bead has at most %d dependencies",
+			       BEAD_DEPS_MAX);
+	st = db_prepare(c->db, "INSERT OR IGNORE INTO bead_deps(bead, depends_on, kind, created_ms)"
+			       " VALUES (?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dep, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(c->db)) == 0)
+		return 0; /* already there */
+	return event_append(c, "bead.dep_added", bead, kind, NULL, dep);
+}
+
+int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"DELETE FROM bead_deps WHERE bead = ? AND depends_on = ? AND kind = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dep, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(c->db)) == 0)
+		return err_set(&c->err, ERR_NOT_FOUND, "dep", "'%s' does not depend on '%s' (%s)",
+			       bead, dep, kind);
+	return event_append(c, "bead.dep_removed", bead, kind, dep, NULL);
+}
+
+/* Set one text column (or NULL) and record the change; unchanged values record nothing. */
+static int set_text(struct call *c, const char *id, const char *column, const char *value)
+{
+	char sql[160], *old = NULL;
+	int had_old = 0, rc;
+	sqlite3_stmt *st;
+
+	/* column comes from the fixed list in bead_update, never from input. */
+	snprintf(sql, sizeof sql, "SELECT %s FROM beads WHERE id = ?", column);
+	if (sqlite3_prepare_v2(db_handle(c->db), sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(c->db, &c->err, "prepare");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		const char *cur = (const char *)sqlite3_column_text(st, 0);
+
+		had_old = 1;
+		/* Unchanged (compared in full): nothing to write, nothing to record. */
+		if (value && strcmp(cur, value) == 0) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		old = sqlite3_mprintf("%s", cur);
+	}
+	sqlite3_finalize(st);
+	if (!had_old && !value)
+		return 0;
+	if (had_old && !old)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	snprintf(sql, sizeof sql, "UPDATE beads SET %s = ?, updated_ms = ? WHERE id = ?", column);
+	if (sqlite3_prepare_v2(db_handle(c->db), sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(c->db, &c->err, "prepare");
+	if (value)
+		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sqlite3_free(old);
+		return db_fail(c->db, &c->err, "update bead");
+	}
+	rc = event_append(c, "bead.updated", id, column, old, value);
+	sqlite3_free(old);
+	return rc;
+}
+
+int bead_set_status(struct call *c, const char *id, const char *to, const char *reason)
+{
+	char from[16];
+	sqlite3_stmt *st;
+
+	if (bead_status(c, id, from, sizeof from) < 0)
+		return -1;
+	if (!bead_transition_allowed(from, to))
+		return err_set(&c->err, ERR_CONFLICT, "status", "a bead cannot go from %s to %s", from, to);
+	if (strcmp(from, to) == 0)
+		return 0;
+	st = db_prepare(c->db,
+		"UPDATE beads SET status = ?1, updated_ms = ?2,"
+		" closed_ms = CASE WHEN ?1 IN ('closed', 'failed') THEN ?2 ELSE NULL END,"
+		" close_reason = CASE WHEN ?1 IN ('closed', 'failed') THEN ?3 ELSE NULL END,"
+		" reopened = reopened OR (status = 'closed' AND ?1 <> 'closed')"
+		" WHERE id = ?4", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	if (reason)
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (event_append(c, strcmp(to, "closed") == 0 ? "bead.closed" : "bead.updated", id, "status", from,
+			 to) < 0)
+		return -1;
+	return bead_announce(c, &(struct bead_change){.kind = BEAD_STATUS, .id = id, .from = from, .to = to});
+}
+
+int bead_update(struct call *c, const char *id, const struct bead_fields *f, int clear_assignee)
+{
+	char status[16];
+	char *json = NULL;
+	int rc = 0;
+
+	if (bead_status(c, id, status, sizeof status) < 0)
+		return -1;
+	if ((f->title && set_text(c, id, "title", f->title) < 0) ||
+	    (f->body && set_text(c, id, "body", f->body) < 0) ||
+	    (f->type && set_text(c, id, "type", f->type) < 0) ||
+	    (f->rig && set_text(c, id, "rig", f->rig) < 0) ||
+	    ((f->assignee || clear_assignee) && set_text(c, id, "assignee", f->assignee) < 0))
+		return -1;
+	if (f->priority >= 0) {
+		char p[16];
+
+		snprintf(p, sizeof p, "%d", f->priority);
+		if (set_text(c, id, "priority", p) < 0)
+			return -1;
+	}
+	if (f->labels) {
+		sqlite3_stmt *st = db_prepare(c->db, "SELECT seq FROM beads WHERE id = ?", &c->err);
+		int64_t seq;
+
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		json = json_print(f->labels);
+		rc = !json || set_text(c, id, "labels", json) < 0 || labels_index(c, seq, f->labels) < 0;
+		cJSON_free(json);
+		if (rc)
+			return -1;
+	}
+	if (f->metadata) {
+		json = json_print(f->metadata);
+		rc = !json || set_text(c, id, "metadata", json) < 0;
+		cJSON_free(json);
+		if (rc)
+			return -1;
+	}
+	if (f->held_set && set_text(c, id, "held", f->held ? "1" : "0") < 0)
+		return -1;
+	if (f->status && bead_set_status(c, id, f->status, NULL) < 0)
+		return -1;
+	/* A new rig, a hold lifted or a new status may make the bead startable. */
+	return f->rig || f->held_set || f->status
+		       ? bead_announce(c, &(struct bead_change){.kind = BEAD_UPDATED, .id = id})
+		       : 0;
+}
+
+int bead_announce(struct call *c, const struct bead_change *ch)
+{
+	for (size_t i = 0; i < bead_reactions_n; i++)
+		if (bead_reactions[i](c, ch) < 0)
+			return -1;
+	return 0;
+}
+
+int bead_delete(struct call *c, const char *id)
+{
+	char status[16];
+
+	if (bead_status(c, id, status, sizeof status) < 0)
+		return -1;
+	/* Its labels, its edges both ways, its children's parent link; whoever had it on their hook
+	 * or in a convoy lets go of it. */
+	if (db_exec_text(c->db, "DELETE FROM bead_labels WHERE seq = (SELECT seq FROM beads WHERE id = ?1)", id,
+			 &c->err) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM bead_deps WHERE bead = ?1 OR depends_on = ?1", id, &c->err) < 0 ||
+	    db_exec_text(c->db, "UPDATE beads SET parent = NULL WHERE parent = ?1", id, &c->err) < 0 ||
+	    bead_announce(c, &(struct bead_change){.kind = BEAD_DELETING, .id = id}) < 0)
+		return -1;
+	if (db_exec_text(c->db, "DELETE FROM beads WHERE id = ?1", id, &c->err) < 0)
+		return -1;
+	return event_append(c, "bead.deleted", id, NULL, NULL, NULL);
+}

@@ -1,0 +1,288 @@
+/*
+ * convoy.c - convoys: a set of beads (across rigs) tracked to landing. Progress is closed over
+ * total; a convoy lands when all its beads are closed and fails when one of them fails. A series
+ * convoy chains its beads (each blocks the next), so they run one after another; fan-out adds no
+ * edges. State follows the beads: bead.c calls convoy_bead_changed on every status change.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+#define CONVOY_BEADS_MAX 100
+
+static int add_bead(struct call *c, const char *convoy, const char *bead, int position)
+{
+	sqlite3_stmt *st;
+
+	if (!bead_json_exists(c, bead)) {
+		c->err.code = ERR_NONE;
+		return err_set(&c->err, ERR_INVALID, "beads", "no bead '%s' in this town", bead);
+	}
+	st = db_prepare(c->db, "INSERT INTO convoy_beads(convoy, bead, position) VALUES (?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, position);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		c->err.code = ERR_NONE;
+		return err_set(&c->err, ERR_INVALID, "beads", "bead '%s' is listed twice", bead);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int convoy_refresh(struct call *c, const char *convoy)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT v.state, count(*), sum(b.status = 'closed'), sum(b.status = 'failed') FROM convoys v"
+		" JOIN convoy_beads cb ON cb.convoy = v.id JOIN beads b ON b.id = cb.bead WHERE v.id = ?", &c->err);
+	char old[16] = "";
+	const char *now;
+	int total = 0, closed = 0, failed = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		total = sqlite3_column_int(st, 1);
+		closed = sqlite3_column_int(st, 2);
+		failed = sqlite3_column_int(st, 3);
+	}
+	sqlite3_reset(st);
+	if (!*old) {
+		/* No beads left (all deleted): nothing can land any more. */
+		st = db_prepare(c->db, "SELECT state FROM convoys WHERE id = ?", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (!*old)
+			return 0;
+	}
+	now = failed > 0 ? "failed" : (total > 0 && closed == total) ? "landed" : "open";
+	if (strcmp(old, now) == 0)
+		return 0;
+	st = db_prepare(c->db, "UPDATE convoys SET state = ?1, updated_ms = ?2,"
+			       " landed_ms = CASE WHEN ?1 = 'landed' THEN ?2 ELSE NULL END WHERE id = ?3", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	sqlite3_bind_text(st, 3, convoy, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return event_append(c, strcmp(now, "landed") == 0 ? "convoy.landed" : "convoy.updated", convoy,
+			    "state", old, now);
+}
+
+/* Every convoy bead is in, as a new array of ids (no limit: a bead may be in any number). */
+static cJSON *convoys_of(struct call *c, const char *bead)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? ORDER BY convoy", &c->err);
+	cJSON *list;
+	int rc;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!list || !cJSON_AddItemToArray(list, cJSON_CreateString((const char *)sqlite3_column_text(st, 0))))
+			break;
+	sqlite3_reset(st);
+	if (!list || rc != SQLITE_DONE) {
+		cJSON_Delete(list);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			db_fail(c->db, &c->err, "list the convoys of a bead");
+		else
+			err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	return list;
+}
+
+static int refresh_all(struct call *c, const cJSON *convoys)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, convoys)
+		if (convoy_refresh(c, v->valuestring) < 0)
+			return -1;
+	return 0;
+}
+
+int convoy_bead_changed(struct call *c, const char *bead)
+{
+	cJSON *convoys = convoys_of(c, bead);
+	int rc;
+
+	if (!convoys)
+		return -1;
+	rc = refresh_all(c, convoys);
+	cJSON_Delete(convoys);
+	return rc;
+}
+
+/* A bead's status may change its convoys' state; a deleted bead leaves them one bead fewer. */
+int convoy_on_bead(struct call *c, const struct bead_change *ch)
+{
+	cJSON *convoys;
+	int rc;
+
+	if (ch->kind == BEAD_STATUS)
+		return convoy_bead_changed(c, ch->id);
+	if (ch->kind != BEAD_DELETING)
+		return 0;
+	if (!(convoys = convoys_of(c, ch->id)))
+		return -1;
+	rc = db_exec_text(c->db, "DELETE FROM convoy_beads WHERE bead = ?1", ch->id, &c->err) < 0 ? -1
+		: refresh_all(c, convoys);
+	cJSON_Delete(convoys);
+	return rc;
+}
+
+int convoy_create(struct call *c, const char *title, const char *mode, const cJSON *beads, char *id,
+		  size_t id_len)
+{
+	const cJSON *b;
+	const char *prev = NULL;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (cJSON_GetArraySize(beads) < 1)
+		return err_set(&c->err, ERR_INVALID, "beads", "a convoy has at least one bead");
+	if (cJSON_GetArraySize(beads) > CONVOY_BEADS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, "beads", "a convoy has at most %d beads", CONVOY_BEADS_MAX);
+	if (id_new(c, "convoy", 6, id, id_len) < 0)
+		return -1;
+	st = db_prepare(c->db, "INSERT INTO convoys(id, title, mode, requested_by, created_by, created_ms,"
+			       " updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, call_requested_by(c), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	sqlite3_bind_double(st, 7, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0 || event_append(c, "convoy.created", id, "mode", NULL, mode) < 0)
+		return -1;
+	cJSON_ArrayForEach(b, beads) {
+		if (!cJSON_IsString(b))
+			return err_set(&c->err, ERR_INVALID, "beads", "'beads' is an array of bead ids");
+		if (add_bead(c, id, b->valuestring, n++) < 0)
+			return -1;
+		/* In series, each bead waits for the one before it. */
+		if (prev && strcmp(mode, "series") == 0 && bead_dep_add(c, b->valuestring, prev, "blocks", "beads") < 0)
+			return -1;
+		prev = b->valuestring;
+	}
+	return convoy_refresh(c, id);
+}
+
+cJSON *convoy_json(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, title, mode, state, requested_by, created_by, created_ms,"
+					     " landed_ms FROM convoys WHERE id = ?", &c->err);
+	cJSON *v, *list, *edges;
+	int total = 0, closed = 0;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", id);
+		return NULL;
+	}
+	v = cJSON_CreateObject();
+	static const char *const cols[] = {"id", "title", "mode", "state", "requested_by", "created_by"};
+	for (int i = 0; i < 6; i++)
+		cJSON_AddStringToObject(v, cols[i], (const char *)sqlite3_column_text(st, i));
+	cJSON_AddNumberToObject(v, "created_ms", sqlite3_column_double(st, 6));
+	if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+		cJSON_AddNullToObject(v, "landed_ms");
+	else
+		cJSON_AddNumberToObject(v, "landed_ms", sqlite3_column_double(st, 7));
+	sqlite3_reset(st);
+
+	st = db_prepare(c->db, "SELECT b.id, b.title, b.status, b.rig, b.assignee FROM convoy_beads cb JOIN beads b"
+			       " ON b.id = cb.bead WHERE cb.convoy = ? ORDER BY cb.position", &c->err);
+	if (!st) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	list = cJSON_AddArrayToObject(v, "beads");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *b = cJSON_CreateObject();
+
+		for (int i = 0; i < 5; i++) {
+			static const char *const bc[] = {"id", "title", "status", "rig", "assignee"};
+			if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				cJSON_AddNullToObject(b, bc[i]);
+			else
+				cJSON_AddStringToObject(b, bc[i], (const char *)sqlite3_column_text(st, i));
+		}
+		total++;
+		closed += strcmp((const char *)sqlite3_column_text(st, 2), "closed") == 0;
+		cJSON_AddItemToArray(list, b);
+	}
+	sqlite3_reset(st);
+	cJSON *progress = cJSON_AddObjectToObject(v, "progress");
+	cJSON_AddNumberToObject(progress, "closed", closed);
+	cJSON_AddNumberToObject(progress, "total", total);
+
+	/* The graph: blocking edges between beads of this convoy. */
+	st = db_prepare(c->db, "SELECT d.depends_on, d.bead FROM bead_deps d JOIN convoy_beads a ON a.bead = d.bead"
+			       " AND a.convoy = ?1 JOIN convoy_beads z ON z.bead = d.depends_on AND z.convoy = ?1"
+			       " WHERE d.kind = 'blocks' ORDER BY a.position", &c->err);
+	if (!st) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	edges = cJSON_AddArrayToObject(v, "edges");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "from", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(e, "to", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddItemToArray(edges, e);
+	}
+	sqlite3_reset(st);
+	return v;
+}
+
+cJSON *convoys_json(struct call *c)
+{
+	char ids[200][48];
+	int n = 0;
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM convoys ORDER BY seq DESC LIMIT 200", &c->err);
+	cJSON *list;
+
+	if (!st)
+		return NULL;
+	while (n < 200 && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	list = cJSON_CreateArray();
+	for (int i = 0; i < n; i++) {
+		cJSON *v = convoy_json(c, ids[i]);
+
+		if (!v) {
+			cJSON_Delete(list);
+			return NULL;
+		}
+		cJSON_AddItemToArray(list, v);
+	}
+	return list;
+}

@@ -1,0 +1,267 @@
+/*
+ * mayor.c - talking to the Mayor. A member's message is stored with its author and delivered to
+ * the mayor agent's inbox together with a context block the engine builds: who is asking (name,
+ * role) and what everyone is doing now (unfinished beads and convoys grouped by the human who
+ * requested them, who holds them, on which rig). The Mayor's replies go back to the asker's
+ * conversation, sockets and the feed; what the Mayor does on a message is done for its author.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+#define CONTEXT_BEADS_MAX 200
+
+/* Unfinished beads, grouped by requester: [{requested_by, beads: [...]}]. */
+static cJSON *in_flight(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT requested_by, id, title, status, coalesce(assignee, ''), coalesce(rig, '') FROM beads"
+		" WHERE status NOT IN ('closed', 'failed') ORDER BY requested_by, seq DESC LIMIT 200", &c->err);
+	cJSON *groups, *group = NULL;
+	char current[130] = "";
+
+	if (!st)
+		return NULL;
+	groups = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *rb = (const char *)sqlite3_column_text(st, 0);
+		cJSON *b = cJSON_CreateObject();
+
+		if (!group || strcmp(rb, current) != 0) {
+			group = cJSON_CreateObject();
+			cJSON_AddStringToObject(group, "requested_by", rb);
+			cJSON_AddArrayToObject(group, "beads");
+			cJSON_AddItemToArray(groups, group);
+			snprintf(current, sizeof current, "%s", rb);
+		}
+		cJSON_AddStringToObject(b, "id", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(b, "title", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(b, "status", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(b, "agent", (const char *)sqlite3_column_text(st, 4));
+		cJSON_AddStringToObject(b, "rig", (const char *)sqlite3_column_text(st, 5));
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "beads"), b);
+	}
+	sqlite3_reset(st);
+	return groups;
+}
+
+cJSON *mayor_context(struct call *c, enum role caller)
+{
+	cJSON *ctx = cJSON_CreateObject(), *asker = cJSON_AddObjectToObject(ctx, "asker");
+	cJSON *flight = in_flight(c), *convoys, *agents, *open_convoys, *v;
+
+	cJSON_AddStringToObject(asker, "id", c->who.id);
+	cJSON_AddStringToObject(asker, "name", c->who.name);
+	cJSON_AddStringToObject(asker, "role", role_name(caller));
+	if (!flight) {
+		cJSON_Delete(ctx);
+		return NULL;
+	}
+	cJSON_AddItemToObject(ctx, "in_flight", flight);
+	convoys = convoys_json(c);
+	agents = agents_json(c);
+	if (!convoys || !agents) {
+		cJSON_Delete(convoys);
+		cJSON_Delete(agents);
+		cJSON_Delete(ctx);
+		return NULL;
+	}
+	/* Only convoys still on their way, and only what the Mayor needs of them. */
+	open_convoys = cJSON_AddArrayToObject(ctx, "convoys");
+	cJSON_ArrayForEach(v, convoys) {
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "state")), "open") != 0)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id")));
+		cJSON_AddStringToObject(o, "title", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "title")));
+		cJSON_AddStringToObject(o, "requested_by",
+					cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "requested_by")));
+		cJSON_AddItemToObject(o, "progress",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "progress"), 1));
+		cJSON_AddItemToArray(open_convoys, o);
+	}
+	cJSON_Delete(convoys);
+	cJSON_AddItemToObject(ctx, "agents", agents);
+	return ctx;
+}
+
+int mayor_message(struct call *c, enum role caller, const char *text, const cJSON *ui, char *id, size_t id_len,
+		  cJSON **context)
+{
+	char mail_id[48], *ctx_s, *body_s, *system = NULL;
+	cJSON *ctx, *body, *seen = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	*context = NULL;
+	if ((rc = agent_exists(c, "mayor")) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_CONFLICT, NULL, "this town has no mayor yet");
+	if (ui && ui_context_resolve(c, ui, &seen, &system) < 0)
+		return -1;
+	if (id_new(c, "msg", 8, id, id_len) < 0 || !(ctx = mayor_context(c, caller))) {
+		cJSON_Delete(seen);
+		free(system);
+		return -1;
+	}
+	/* What the member sees rides along as a system block for the Mayor's prompt. */
+	if (seen) {
+		cJSON_AddItemToObject(ctx, "ui", seen);
+		cJSON_AddStringToObject(ctx, "system", system);
+		free(system);
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "message", id);
+	cJSON_AddStringToObject(body, "text", text);
+	cJSON_AddItemToObject(body, "context", cJSON_Duplicate(ctx, 1));
+	body_s = json_print(body);
+	ctx_s = json_print(ctx);
+	cJSON_Delete(body);
+	if (!body_s || !ctx_s) {
+		cJSON_free(body_s);
+		cJSON_free(ctx_s);
+		cJSON_Delete(ctx);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	/* Delivered to the Mayor's inbox: the message and the town as the engine sees it now. */
+	rc = mail_send(c, "mayor", "A message from a member", body_s, mail_id, sizeof mail_id);
+	cJSON_free(body_s);
+	if (rc == 0 && (st = db_prepare(c->db, "INSERT INTO mayor_messages(id, author, text, context, mail_id, created_ms)"
+						 " VALUES (?, ?, ?, ?, ?, ?)", &c->err))) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->who.id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ctx_s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, mail_id, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 6, c->now_ms);
+		rc = db_step_done(c->db, st, &c->err);
+	} else if (rc == 0) {
+		rc = -1;
+	}
+	cJSON_free(ctx_s);
+	if (rc < 0 || event_append(c, "mayor.message", id, NULL, NULL, text) < 0) {
+		cJSON_Delete(ctx);
+		return -1;
+	}
+	*context = ctx;
+	return 0;
+}
+
+/* The author of a message, into out; 0 found, ERR_INVALID (field) otherwise. */
+static int author_of(struct call *c, const char *message, char *out, size_t len, const char *field)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT author FROM mayor_messages WHERE id = ?", &c->err);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, message, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : err_set(&c->err, ERR_INVALID, field, "no message '%s' to the Mayor", message);
+}
+
+int mayor_acts_on(struct call *c, const char *message)
+{
+	/* Only the Mayor acts on members' messages; its actions then belong to the message's author. */
+	if (strcmp(c->who.id, "mayor") != 0)
+		return err_set(&c->err, ERR_FORBIDDEN, "x-gastown-on-message", "only the Mayor acts on members' messages");
+	return author_of(c, message, c->who.requested_by, sizeof c->who.requested_by, "x-gastown-on-message");
+}
+
+/* {type, message, text[, at_ms]} straight to the asker's open sockets, as a chat line. */
+static int push_to_asker(struct call *c, const char *author, const char *type, const char *message,
+			 const char *text, int with_time)
+{
+	char tag[sizeof c->who.requested_by + 8];
+	cJSON *frame = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(frame, "type", type);
+	cJSON_AddStringToObject(frame, "message", message);
+	cJSON_AddStringToObject(frame, "text", text);
+	if (with_time)
+		cJSON_AddNumberToObject(frame, "at_ms", c->now_ms);
+	snprintf(tag, sizeof tag, "user:%s", author);
+	return ws_broadcast(c, tag, frame);
+}
+
+/* A piece of a reply still being written: pushed to the asker's sockets only. The final reply
+ * (mayor_reply) carries the whole text and is what the conversation keeps. */
+int mayor_reply_delta(struct call *c, const char *message, const char *text)
+{
+	char author[sizeof c->who.requested_by];
+
+	if (author_of(c, message, author, sizeof author, "message") < 0)
+		return -1;
+	return push_to_asker(c, author, "mayor.delta", message, text, 0);
+}
+
+int mayor_reply(struct call *c, const char *message, const char *text)
+{
+	char author[sizeof c->who.requested_by];
+	sqlite3_stmt *st;
+
+	if (author_of(c, message, author, sizeof author, "message") < 0)
+		return -1;
+	st = db_prepare(c->db, "INSERT INTO mayor_replies(message, text, created_ms) VALUES (?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, message, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s", author);
+	if (event_append(c, "mayor.reply", message, NULL, NULL, text) < 0)
+		return -1;
+	return push_to_asker(c, author, "mayor.reply", message, text, 1);
+}
+
+cJSON *mayor_conversation(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, text, created_ms FROM mayor_messages WHERE author = ?"
+					     " ORDER BY seq DESC LIMIT 50", &c->err);
+	cJSON *list;
+	char ids[50][48];
+	int n = 0;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	sqlite3_bind_text(st, 1, c->who.id, -1, SQLITE_STATIC);
+	while (n < 50 && sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *m = cJSON_CreateObject();
+
+		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(m, "id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(m, "text", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddNumberToObject(m, "at_ms", sqlite3_column_double(st, 2));
+		cJSON_AddArrayToObject(m, "replies");
+		cJSON_AddItemToArray(list, m);
+	}
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++) {
+		cJSON *replies = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, i), "replies");
+
+		st = db_prepare(c->db, "SELECT text, created_ms FROM mayor_replies WHERE message = ? ORDER BY seq", &c->err);
+		if (!st) {
+			cJSON_Delete(list);
+			return NULL;
+		}
+		sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			cJSON *r = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(r, "text", (const char *)sqlite3_column_text(st, 0));
+			cJSON_AddNumberToObject(r, "at_ms", sqlite3_column_double(st, 1));
+			cJSON_AddItemToArray(replies, r);
+		}
+		sqlite3_reset(st);
+	}
+	return list;
+}

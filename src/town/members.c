@@ -1,0 +1,197 @@
+/*
+ * members.c - the people of an organization or a town and their roles. Roles are ordered: owner >
+ * admin > member > viewer. Admins manage members and viewers; only owners grant, change or take
+ * away the admin and owner roles; anyone may leave; there is always at least one owner. Both kinds
+ * of object keep the same "members" table, so one set of rules serves both.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+static const char *const role_names[] = {
+	[ROLE_NONE] = "none", [ROLE_VIEWER] = "viewer", [ROLE_MEMBER] = "member",
+	[ROLE_ADMIN] = "admin", [ROLE_OWNER] = "owner",
+};
+
+const char *role_name(enum role r)
+{
+	return role_names[r];
+}
+
+enum role role_parse(const char *s)
+{
+	for (int r = ROLE_VIEWER; r <= ROLE_OWNER; r++)
+		if (s && strcmp(s, role_names[r]) == 0)
+			return (enum role)r;
+	return ROLE_NONE;
+}
+
+int member_require(struct call *c, int exists, enum role min, enum role *caller, const char *field,
+		   const char *what)
+{
+	*caller = ROLE_NONE;
+	/* An agent's token was minted by this town: it works here as a member, never more. */
+	if (exists && c->who.kind == PRINCIPAL_AGENT)
+		*caller = ROLE_MEMBER;
+	else if (exists && member_role(c, c->who.id, caller) < 0)
+		return -1;
+	/* An outsider learns nothing, not even that the object exists. */
+	if (*caller == ROLE_NONE)
+		return err_set(&c->err, ERR_NOT_FOUND, field, "no such %s", what);
+	if (*caller < min)
+		return err_set(&c->err, ERR_FORBIDDEN, NULL, "this needs the %s role; you are %s",
+			       role_name(min), role_name(*caller));
+	return 0;
+}
+
+int id_unavailable(struct call *c, const char *field, const char *what)
+{
+	err_set(&c->err, ERR_CONFLICT, field, "the %s id '%s' is not available", what, c->cfg->object_id);
+	snprintf(c->err.reason, sizeof c->err.reason, "unavailable");
+	return -1;
+}
+
+int member_create_taken(struct call *c, const char *field, const char *what)
+{
+	enum role r = ROLE_NONE;
+
+	if (c->who.kind == PRINCIPAL_USER && member_role(c, c->who.id, &r) < 0)
+		return -1;
+	/* Whoever can see it may hear why; anyone else gets what every id that cannot be had gets. */
+	if (r == ROLE_NONE)
+		return id_unavailable(c, field, what);
+	err_set(&c->err, ERR_CONFLICT, field, "the %s '%s' already exists", what, c->cfg->object_id);
+	snprintf(c->err.reason, sizeof c->err.reason, "exists");
+	return -1;
+}
+
+int member_role(struct call *c, const char *user_id, enum role *out)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT role FROM members WHERE user_id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	*out = ROLE_NONE;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = role_parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read member");
+}
+
+static int owner_count(struct call *c, int64_t *n)
+{
+	return db_query_int(c->db, "SELECT count(*) FROM members WHERE role = 'owner'", n, &c->err);
+}
+
+int member_put(struct call *c, const char *user_id, enum role role, const char *name,
+		   const char *email)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"INSERT INTO members(user_id, role, name, email, added_by, added_ms, updated_ms)"
+		" VALUES (?, ?, coalesce(?, ''), coalesce(?, ''), ?, ?, ?)"
+		" ON CONFLICT(user_id) DO UPDATE SET role = excluded.role,"
+		" name = coalesce(?3, members.name), email = coalesce(?4, members.email),"
+		" updated_ms = excluded.updated_ms", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, role_name(role), -1, SQLITE_STATIC);
+	if (name)
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	if (email)
+		sqlite3_bind_text(st, 4, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	sqlite3_bind_double(st, 7, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int member_change(struct call *c, enum role caller, const char *user_id, enum role role,
+		      const char *name, const char *email)
+{
+	enum role current;
+	int64_t owners;
+
+	if (member_role(c, user_id, &current) < 0 || owner_count(c, &owners) < 0)
+		return -1;
+	/* Admins manage members and viewers; only owners grant, change or take away ownership
+	 * and the admin role. */
+	if (caller < ROLE_OWNER && (role >= ROLE_ADMIN || current >= ROLE_ADMIN))
+		return err_set(&c->err, ERR_FORBIDDEN, "role",
+			       "only an owner can grant or change the %s role",
+			       role_name(role >= current ? role : current));
+	if (current == ROLE_OWNER && role != ROLE_OWNER && owners <= 1)
+		return err_set(&c->err, ERR_CONFLICT, "role", "there must be at least one owner");
+	if (current == ROLE_NONE) {
+		int64_t n;
+
+		if (db_query_int(c->db, "SELECT count(*) FROM members", &n, &c->err) < 0)
+			return -1;
+		if (n >= MEMBERS_MAX)
+			return err_set(&c->err, ERR_TOO_LARGE, "user_id",
+				       "at most %d members", MEMBERS_MAX);
+	}
+	return member_put(c, user_id, role, name, email);
+}
+
+int member_remove(struct call *c, enum role caller, const char *user_id)
+{
+	sqlite3_stmt *st;
+	enum role current;
+	int64_t owners;
+
+	if (member_role(c, user_id, &current) < 0 || owner_count(c, &owners) < 0)
+		return -1;
+	if (current == ROLE_NONE)
+		return err_set(&c->err, ERR_NOT_FOUND, "user_id", "'%s' is not a member", user_id);
+	/* Anyone may leave; removing someone else needs admin, and an admin or owner needs owner. */
+	if (strcmp(user_id, c->who.id) != 0 &&
+	    (caller < ROLE_ADMIN || (current >= ROLE_ADMIN && caller < ROLE_OWNER)))
+		return err_set(&c->err, ERR_FORBIDDEN, NULL, "you cannot remove a %s",
+			       role_name(current));
+	if (current == ROLE_OWNER && owners <= 1)
+		return err_set(&c->err, ERR_CONFLICT, "user_id", "there must be at least one owner");
+	st = db_prepare(c->db, "DELETE FROM members WHERE user_id = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+cJSON *members_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT user_id, role, name, email, added_by, added_ms FROM members"
+		" ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2"
+		" ELSE 3 END, user_id", &c->err);
+	cJSON *list;
+	int rc;
+
+	if (!st)
+		return NULL;
+	list = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *m = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(m, "user_id", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(m, "role", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(m, "name", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(m, "email", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(m, "added_by", (const char *)sqlite3_column_text(st, 4));
+		cJSON_AddNumberToObject(m, "added_ms", sqlite3_column_double(st, 5));
+		cJSON_AddItemToArray(list, m);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(list);
+		db_fail(c->db, &c->err, "list members");
+		return NULL;
+	}
+	return list;
+}

@@ -1,0 +1,161 @@
+/*
+ * rig.c - the git repositories a town works on: where they are, their default branch, how work
+ * lands (merged directly by the refinery, or through a pull request), and how many polecats may
+ * work on one at once.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+#define RIGS_MAX 100
+
+/* Accept the URL forms git itself takes: http(s)://, ssh://, git://, file://, or user@host:path. */
+int rig_git_url_valid(const char *u)
+{
+	static const char *const schemes[] = {"https://", "http://", "ssh://", "git://", "file://"};
+	const char *at = strchr(u, '@'), *colon = strchr(u, ':');
+
+	if (strlen(u) < 8 || strlen(u) > 500 || strpbrk(u, " \t\r\n"))
+		return 0;
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		if (strncmp(u, schemes[i], strlen(schemes[i])) == 0) {
+			const char *host = u + strlen(schemes[i]), *slash = strchr(host, '/');
+			const char *cred = strchr(host, '@');
+
+			/* user:password@ in a URL every member sees (and the feed shows): keep secrets out;
+			 * an ssh:// user alone (git@) is fine. */
+			if (cred && (!slash || cred < slash) && memchr(host, ':', (size_t)(cred - host)))
+				return 0;
+			return strlen(u) > strlen(schemes[i]);
+		}
+	}
+	return at && colon && at < colon && colon[1] && at != u;
+}
+
+static cJSON *row_json(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateObject(), *settings = cJSON_Parse((const char *)sqlite3_column_text(st, 5));
+
+	cJSON_AddStringToObject(r, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(r, "git_url", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(r, "default_branch", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(r, "merge_strategy", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddNumberToObject(r, "max_polecats", sqlite3_column_int(st, 4));
+	cJSON_AddItemToObject(r, "settings", settings ? settings : cJSON_CreateObject());
+	cJSON_AddStringToObject(r, "created_by", (const char *)sqlite3_column_text(st, 6));
+	cJSON_AddNumberToObject(r, "created_ms", sqlite3_column_double(st, 7));
+	return r;
+}
+
+#define RIG_COLUMNS "id, git_url, default_branch, merge_strategy, max_polecats, settings, created_by, created_ms"
+
+int rig_exists(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1", id, &c->err);
+}
+
+cJSON *rig_json(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT " RIG_COLUMNS " FROM rigs WHERE id = ?", &c->err);
+	cJSON *r = NULL;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = row_json(st);
+	else
+		err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
+	sqlite3_reset(st);
+	return r;
+}
+
+cJSON *rigs_json(struct call *c)
+{
+	return db_list(c->db, db_prepare(c->db, "SELECT " RIG_COLUMNS " FROM rigs ORDER BY id", &c->err), row_json,
+		       &c->err);
+}
+
+int rig_put(struct call *c, const struct rig_fields *f, int create)
+{
+	sqlite3_stmt *st;
+	char *settings = NULL;
+	int exists = rig_exists(c, f->id), rc;
+	int64_t count;
+
+	if (exists < 0)
+		return -1;
+	if (create && exists)
+		return err_set(&c->err, ERR_CONFLICT, "id", "the rig '%s' already exists", f->id);
+	if (!create && !exists)
+		return err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", f->id);
+	if (create) {
+		if (db_query_int(c->db, "SELECT count(*) FROM rigs", &count, &c->err) < 0)
+			return -1;
+		if (count >= RIGS_MAX)
+			return err_set(&c->err, ERR_TOO_LARGE, "id", "a town has at most %d rigs", RIGS_MAX);
+	}
+	if (f->settings && !(settings = json_print(f->settings)))
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	/* Missing fields (NULL) take the defaults on create and keep the stored value on update. */
+	st = create ? db_prepare(c->db,
+		"INSERT INTO rigs(id, git_url, default_branch, merge_strategy, max_polecats, settings,"
+		" created_by, created_ms, updated_ms) VALUES (?1, ?2, coalesce(?3, 'main'),"
+		" coalesce(?4, 'direct'), coalesce(?5, 4), coalesce(?6, '{}'), ?7, ?8, ?8)", &c->err)
+		    : db_prepare(c->db,
+		"UPDATE rigs SET git_url = coalesce(?2, git_url), default_branch = coalesce(?3, default_branch),"
+		" merge_strategy = coalesce(?4, merge_strategy), max_polecats = coalesce(?5, max_polecats),"
+		" settings = CASE WHEN ?6 IS NULL THEN settings ELSE json_patch(settings, ?6) END,"
+		" updated_ms = ?8 WHERE id = ?1 AND ?7 IS NOT NULL", &c->err);
+	if (!st) {
+		cJSON_free(settings);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+	if (f->git_url)
+		sqlite3_bind_text(st, 2, f->git_url, -1, SQLITE_STATIC);
+	if (f->default_branch)
+		sqlite3_bind_text(st, 3, f->default_branch, -1, SQLITE_STATIC);
+	if (f->merge_strategy)
+		sqlite3_bind_text(st, 4, f->merge_strategy, -1, SQLITE_STATIC);
+	if (f->max_polecats > 0)
+		sqlite3_bind_int(st, 5, f->max_polecats);
+	if (settings)
+		sqlite3_bind_text(st, 6, settings, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 8, c->now_ms);
+	rc = db_step_done(c->db, st, &c->err);
+	cJSON_free(settings);
+	if (rc < 0)
+		return -1;
+	return event_append(c, create ? "rig.created" : "rig.updated", f->id, NULL, NULL, f->git_url);
+}
+
+int rig_delete(struct call *c, const char *id)
+{
+	sqlite3_stmt *st;
+	int exists = rig_exists(c, id);
+	int64_t open;
+
+	if (exists <= 0)
+		return exists < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
+	st = db_prepare(c->db, "SELECT count(*) FROM beads WHERE rig = ? AND status NOT IN ('closed', 'failed')",
+			&c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	open = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (open > 0)
+		return err_set(&c->err, ERR_CONFLICT, "rig_id",
+			       "the rig has %lld unfinished beads: close or move them first", (long long)open);
+	st = db_prepare(c->db, "DELETE FROM rigs WHERE id = ?", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return event_append(c, "rig.deleted", id, NULL, NULL, NULL);
+}

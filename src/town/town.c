@@ -1,0 +1,368 @@
+/*
+ * town.c - the town itself: creation, who may use it, its settings and secrets, deletion. A
+ * personal town is owned by the person who created it. Each member's registry (their UserDO)
+ * learns of the town through an effect, so "my towns" is one read of one object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "town/town.h"
+#include "sqlite3.h"
+
+#define SETTINGS_MAX 16384
+
+int town_exists(struct call *c, int *exists)
+{
+	int64_t n;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM town", &n, &c->err) < 0)
+		return -1;
+	*exists = n > 0;
+	return 0;
+}
+
+/* Tell user_id's registry that it can see this town (role) or, with role NULL, no longer can. */
+int registry_update(struct call *c, const char *user_id, const char *role)
+{
+	char url[512], uid[400];
+	cJSON *body;
+	char *s = NULL;
+	int rc;
+	struct effect_req r = {.purpose = "registry", .subject = user_id, .timeout_ms = 10000};
+
+	if (id_escape(user_id, uid, sizeof uid) < 0)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "user id too long");
+	snprintf(url, sizeof url, "do://user/%s/_internal/towns/%s", uid, c->cfg->object_id);
+	r.url = url;
+	r.method = role ? "PUT" : "DELETE";
+	if (role) {
+		sqlite3_stmt *st = db_prepare(c->db, "SELECT name, owner_kind, owner_id FROM town", &c->err);
+
+		if (!st)
+			return -1;
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return db_fail(c->db, &c->err, "read town");
+		}
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(body, "owner_kind", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(body, "owner_id", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(body, "role", role);
+		sqlite3_reset(st);
+		s = json_print(body);
+		cJSON_Delete(body);
+		if (!s)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		r.body = s;
+	}
+	{
+		char fx[40];
+
+		rc = effect_submit(c, &r, fx, sizeof fx);
+	}
+	cJSON_free(s);
+	return rc;
+}
+
+int town_registry_done(struct call *c, const char *subject, const cJSON *result, const char *body,
+		       size_t body_len)
+{
+	(void)body;
+	(void)body_len;
+	/* Registries converge on the next change; a failure is logged for the operator. */
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) ||
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status")) >= 300)
+		call_log(c, "warn", "a user's town registry was not updated", cJSON_CreateString(subject));
+	return 0;
+}
+
+int town_create_personal(struct call *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int exists;
+
+	if (town_exists(c, &exists) < 0)
+		return -1;
+	if (exists)
+		return member_create_taken(c, "town_id", "town");
+	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms,"
+			       " updated_ms) VALUES (?, ?, 'user', ?, ?, ?, ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (member_put(c, c->who.id, ROLE_OWNER, c->who.name, c->who.email) < 0 ||
+	    event_append(c, "town.created", c->cfg->object_id, "owner", NULL, c->who.id) < 0)
+		return -1;
+	return registry_update(c, c->who.id, "owner");
+}
+
+int town_require(struct call *c, enum role min, enum role *caller)
+{
+	int exists;
+
+	if (town_exists(c, &exists) < 0)
+		return -1;
+	return member_require(c, exists, min, caller, "town_id", "town");
+}
+
+cJSON *town_json(struct call *c, enum role caller)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id, name, owner_kind, owner_id, created_by, created_ms, updated_ms, settings"
+		" FROM town", &c->err);
+	cJSON *t, *settings;
+
+	if (!st)
+		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_fail(c->db, &c->err, "read town");
+		return NULL;
+	}
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+	cJSON *owner = cJSON_AddObjectToObject(t, "owner");
+	cJSON_AddStringToObject(owner, "kind", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(owner, "id", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(t, "created_by", (const char *)sqlite3_column_text(st, 4));
+	cJSON_AddNumberToObject(t, "created_ms", sqlite3_column_double(st, 5));
+	cJSON_AddNumberToObject(t, "updated_ms", sqlite3_column_double(st, 6));
+	settings = cJSON_Parse((const char *)sqlite3_column_text(st, 7));
+	cJSON_AddItemToObject(t, "settings", settings ? settings : cJSON_CreateObject());
+	cJSON_AddStringToObject(t, "role", role_name(caller));
+	sqlite3_reset(st);
+	/* Every member sees which secrets are set, masked; no one reads a value back. */
+	{
+		cJSON *secrets = town_secrets_json(c);
+
+		if (!secrets) {
+			cJSON_Delete(t);
+			return NULL;
+		}
+		cJSON_AddItemToObject(t, "secrets", secrets);
+	}
+	return t;
+}
+
+#define SECRETS_MAX 50
+#define SECRET_MAX 8192
+
+/* Set (string) or remove (null) secrets by name. Values are never returned. */
+int town_secrets_put(struct call *c, const cJSON *secrets)
+{
+	const cJSON *s;
+	int64_t n;
+
+	if (!cJSON_IsObject(secrets))
+		return err_set(&c->err, ERR_INVALID, "secrets", "'secrets' must be an object of name: value");
+	cJSON_ArrayForEach(s, secrets) {
+		sqlite3_stmt *st;
+
+		if (!id_valid(s->string))
+			return err_set(&c->err, ERR_INVALID, "secrets", "a secret name is 1-64 of a-z A-Z 0-9 _ -");
+		if (!cJSON_IsNull(s) && (!cJSON_IsString(s) || !*s->valuestring || strlen(s->valuestring) > SECRET_MAX))
+			return err_set(&c->err, ERR_INVALID, "secrets",
+				       "secret '%s' must be a string of 1 to %d bytes, or null to remove it", s->string, SECRET_MAX);
+		st = db_prepare(c->db, cJSON_IsNull(s) ? "DELETE FROM town_secrets WHERE name = ?1"
+			: "INSERT INTO town_secrets(name, value, updated_by, updated_ms) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_by = ?3, updated_ms = ?4", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, s->string, -1, SQLITE_STATIC);
+		if (!cJSON_IsNull(s)) {
+			sqlite3_bind_text(st, 2, s->valuestring, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
+			sqlite3_bind_double(st, 4, c->now_ms);
+		}
+		/* The feed says a secret changed and who changed it, never its value. */
+		if (db_step_done(c->db, st, &c->err) < 0 ||
+		    event_append(c, "town.secret", c->cfg->object_id, s->string, NULL, cJSON_IsNull(s) ? "removed" : "set") < 0)
+			return -1;
+	}
+	if (db_query_int(c->db, "SELECT count(*) FROM town_secrets", &n, &c->err) < 0)
+		return -1;
+	if (n > SECRETS_MAX)
+		return err_set(&c->err, ERR_TOO_LARGE, "secrets", "a town holds at most %d secrets", SECRETS_MAX);
+	return 0;
+}
+
+/* {name: {"set": true, "hint": "…abcd", "updated_by", "updated_ms"}}: enough to recognise, not to use. */
+cJSON *town_secrets_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, value, updated_by, updated_ms FROM town_secrets ORDER BY name",
+				      &c->err);
+	cJSON *o;
+
+	if (!st)
+		return NULL;
+	o = cJSON_CreateObject();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		size_t len = strlen(v);
+		char hint[16];
+		cJSON *s = cJSON_AddObjectToObject(o, (const char *)sqlite3_column_text(st, 0));
+
+		/* The last four characters only for values long enough that they give nothing away. */
+		snprintf(hint, sizeof hint, "…%s", len >= 16 ? v + len - 4 : "");
+		cJSON_AddTrueToObject(s, "set");
+		cJSON_AddStringToObject(s, "hint", hint);
+		cJSON_AddStringToObject(s, "updated_by", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddNumberToObject(s, "updated_ms", sqlite3_column_double(st, 3));
+	}
+	sqlite3_reset(st);
+	return o;
+}
+
+int town_update(struct call *c, const char *name, const cJSON *settings)
+{
+	sqlite3_stmt *st;
+	char *s = NULL;
+	int rc;
+
+	if (settings) {
+		const cJSON *item;
+
+		if (!cJSON_IsObject(settings))
+			return err_set(&c->err, ERR_INVALID, "settings", "'settings' must be an object");
+		cJSON_ArrayForEach(item, settings)
+			if (cJSON_IsObject(item) || cJSON_IsArray(item))
+				return err_set(&c->err, ERR_INVALID, "settings",
+					       "settings values are strings, numbers, booleans or null");
+		item = cJSON_GetObjectItemCaseSensitive(settings, "bead_prefix");
+		/* The prefix starts every bead id, which travels in paths: keep it to a short slug. */
+		if (item && !cJSON_IsNull(item) &&
+		    (!cJSON_IsString(item) || !*item->valuestring || strlen(item->valuestring) > 16 ||
+		     strspn(item->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(item->valuestring)))
+			return err_set(&c->err, ERR_INVALID, "settings.bead_prefix",
+				       "'bead_prefix' is 1-16 characters of a-z and 0-9");
+		item = cJSON_GetObjectItemCaseSensitive(settings, "runtime");
+		if (item && !cJSON_IsNull(item) && (!cJSON_IsString(item) || !town_runtime_valid(item->valuestring)))
+			return err_set(&c->err, ERR_INVALID, "settings.runtime",
+				       "'runtime' is scripted, claude, codex, opencode, kilo or command");
+		{
+			/* The reconciler's limits (reconcile.c clamps them too). */
+			static const struct {
+				const char *name;
+				double min, max;
+			} limits[] = {{"lost_after_s", 2, 3600}, {"quiet_after_s", 5, 86400}, {"breaker_failures", 0, 1000}};
+
+			for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+				item = cJSON_GetObjectItemCaseSensitive(settings, limits[i].name);
+				if (item && !cJSON_IsNull(item) &&
+				    (!cJSON_IsNumber(item) || item->valuedouble < limits[i].min || item->valuedouble > limits[i].max))
+					return err_set(&c->err, ERR_INVALID, "settings", "'%s' is a number from %g to %g",
+						       limits[i].name, limits[i].min, limits[i].max);
+			}
+		}
+		s = json_print(settings);
+		if (!s)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		if (strlen(s) > SETTINGS_MAX) {
+			cJSON_free(s);
+			return err_set(&c->err, ERR_TOO_LARGE, "settings", "settings are at most %d bytes",
+				       SETTINGS_MAX);
+		}
+	}
+	/* Settings are merged key by key; a null value removes the key. */
+	st = db_prepare(c->db, "UPDATE town SET name = coalesce(?, name),"
+			       " settings = CASE WHEN ? IS NULL THEN settings ELSE json_patch(settings, ?) END,"
+			       " updated_ms = ?", &c->err);
+	if (!st) {
+		cJSON_free(s);
+		return -1;
+	}
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (s) {
+		sqlite3_bind_text(st, 2, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, s, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_double(st, 4, c->now_ms);
+	rc = db_step_done(c->db, st, &c->err);
+	cJSON_free(s);
+	if (rc < 0)
+		return -1;
+	/* The registries show the town's name: keep them current. */
+	return name ? registry_refresh(c) : 0;
+}
+
+int registry_refresh(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	/* registry_update prepares other statements while this one is mid-step; the cache never
+	 * evicts a busy statement. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char user[130], role[16];
+
+		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
+		if (registry_update(c, user, role) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read members");
+}
+
+int town_delete(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char user[130];
+
+		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (registry_update(c, user, NULL) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(c->db, &c->err, "read members");
+	if (ws_close_tag(c, "feed", "the town was deleted") < 0 || ws_close_tag(c, "terminal", "the town was deleted") < 0)
+		return -1;
+	/* An organization's town: the organization forgets it (and pushes it no more members). */
+	{
+		sqlite3_stmt *own = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
+		char org[72] = "";
+
+		if (!own)
+			return -1;
+		if (sqlite3_step(own) == SQLITE_ROW)
+			snprintf(org, sizeof org, "%s", (const char *)sqlite3_column_text(own, 0));
+		sqlite3_reset(own);
+		if (*org) {
+			char url[200], fx[40];
+			struct effect_req r = {.purpose = "registry", .subject = org, .method = "DELETE", .url = url,
+					       .timeout_ms = 10000};
+
+			snprintf(url, sizeof url, "do://org/%s/_internal/towns/%s", org, c->cfg->object_id);
+			if (effect_submit(c, &r, fx, sizeof fx) < 0)
+				return -1;
+		}
+	}
+	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
+	return db_exec(c->db, "DELETE FROM town_secrets; DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
+			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"
+			      " DELETE FROM agent_status; DELETE FROM agents;"
+			      " DELETE FROM town_keys; DELETE FROM rigs; DELETE FROM members; DELETE FROM town;",
+			      &c->err);
+}

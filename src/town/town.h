@@ -1,0 +1,250 @@
+/*
+ * town/town.h - the town's own things: the feed, beads, rigs, agents, convoys, mail, escalations, members,
+ * the town and its Mayor, and the UI context. Over core only.
+ */
+#ifndef GASTOWN_TOWN_H
+#define GASTOWN_TOWN_H
+
+#include "core/core.h"
+
+/* ---- members.c: people of an organization or a town ---------------------------------------- */
+
+/* Roles, ordered so that a higher one can do what a lower one can. */
+enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER };
+
+const char *role_name(enum role r);
+/* The role named s, or ROLE_NONE when s names none. */
+enum role role_parse(const char *s);
+
+#define MEMBERS_MAX 1000
+
+/* The caller's role must be at least min: ERR_NOT_FOUND (naming field, "no such <what>") for
+ * outsiders and when !exists (the two look the same), ERR_FORBIDDEN below min. */
+int member_require(struct call *c, int exists, enum role min, enum role *caller, const char *field,
+		   const char *what);
+int member_role(struct call *c, const char *user_id, enum role *out);
+/* Creating this object (a town or an organization, `what`) under an id that is taken. Creation
+ * must not tell an outsider that the object exists: a member gets ERR_CONFLICT, reason "exists";
+ * anyone else (an outsider, another object) gets id_unavailable's answer. Always -1. */
+int member_create_taken(struct call *c, const char *field, const char *what);
+/* The one answer for an id that cannot be had, whatever the cause: ERR_CONFLICT naming field,
+ * reason "unavailable", a message that says nothing of who or what holds it. Always -1. */
+int id_unavailable(struct call *c, const char *field, const char *what);
+/* Insert or update a member as is (no rule checks). name/email NULL keep what is stored. */
+int member_put(struct call *c, const char *user_id, enum role role, const char *name,
+	       const char *email);
+/* Add a member or change a role as `caller`, under the rules above. */
+int member_change(struct call *c, enum role caller, const char *user_id, enum role role,
+		  const char *name, const char *email);
+/* Remove a member (anyone may remove themselves); the last owner stays. */
+int member_remove(struct call *c, enum role caller, const char *user_id);
+cJSON *members_json(struct call *c);
+
+/* ---- town.c ----------------------------------------------------------------------------------- */
+
+int town_exists(struct call *c, int *exists);
+/* Create this town owned by the caller; ERR_CONFLICT when it exists. */
+int town_create_personal(struct call *c, const char *name);
+/* Like org_require, for the town's members. */
+int town_require(struct call *c, enum role min, enum role *caller);
+cJSON *town_json(struct call *c, enum role caller);
+/* Rename and/or merge settings (NULL leaves each as it is). */
+int town_update(struct call *c, const char *name, const cJSON *settings);
+/* Set (string) or remove (null) named secrets; they are write-only: reads show them masked. */
+int town_secrets_put(struct call *c, const cJSON *secrets);
+cJSON *town_secrets_json(struct call *c);
+/* Delete everything the town owns and take it out of its members' registries. */
+int town_delete(struct call *c);
+/* Tell every member's registry the town's current name and their role. */
+int registry_refresh(struct call *c);
+/* Tell one person's registry their role in this town, or (role NULL) that they left it. */
+int registry_update(struct call *c, const char *user_id, const char *role);
+/* Effect result of a registry update (effect.c's purpose table). */
+int town_registry_done(struct call *c, const char *subject, const cJSON *result, const char *body,
+		       size_t body_len);
+
+/* ---- bead.c ----------------------------------------------------------------------------------- */
+
+#define BEAD_DEPS_MAX 50
+
+/* Fields of a bead in a create or update; NULL (and priority -1) means not given. */
+struct bead_fields {
+	const char *title, *body, *type, *status, *assignee, *parent, *rig;
+	int priority;
+	int held_set, held;    /* held: the reconciler leaves the bead alone until it is slung */
+	const cJSON *labels;   /* array of strings, borrowed */
+	const cJSON *metadata; /* object, borrowed */
+};
+
+struct bead_filter {
+	const char *status, *type, *assignee, *rig, *parent, *label;
+	int ready;      /* open with no open blocker */
+	int limit;      /* 1..200 */
+	int64_t cursor; /* list beads older than this (next_cursor of the previous page), 0: newest */
+};
+
+int bead_type_valid(const char *s);
+int bead_status_valid(const char *s);
+int bead_dep_kind_valid(const char *s);
+int bead_transition_allowed(const char *from, const char *to);
+/* Create an open bead; id_out (>= 32 bytes) gets its id. Appends bead.created. */
+int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_t id_len);
+/* Apply the given fields; status moves only along allowed transitions (ERR_CONFLICT). Each changed
+ * field appends a bead.updated event with old and new. clear_assignee unassigns. */
+int bead_update(struct call *c, const char *id, const struct bead_fields *f, int clear_assignee);
+int bead_set_status(struct call *c, const char *id, const char *to, const char *reason);
+int bead_delete(struct call *c, const char *id);
+/* Dependencies: ERR_CONFLICT for a cycle of blocking or parent edges, ERR_INVALID for unknown beads;
+ * errors name `field`, the request's own name for the dependency. */
+int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind, const char *field);
+int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
+/* 1 if the bead exists; 0 with ERR_NOT_FOUND (field bead_id) otherwise. */
+int bead_json_exists(struct call *c, const char *id);
+/* A bead with its dependencies (new tree), or NULL with ERR_NOT_FOUND. */
+cJSON *bead_json(struct call *c, const char *id);
+/* A page of beads, newest first; *next_cursor 0 when this is the last page. */
+cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor);
+/* Append to the town's feed, attributed to the caller and the human at the root of their work. */
+int event_append(struct call *c, const char *kind, const char *subject, const char *field,
+		 const char *old, const char *new_value);
+/* Events after seq `after` (optionally about one subject), oldest first; *next is the last seq. */
+cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit, int64_t *next);
+
+/* ---- rig.c ------------------------------------------------------------------------------------ */
+
+struct rig_fields {
+	const char *id, *git_url, *default_branch, *merge_strategy;
+	int max_polecats;        /* 0: not given */
+	const cJSON *settings;   /* object, merged key by key; borrowed */
+};
+
+int rig_git_url_valid(const char *url);
+/* 1 if the rig exists, 0 if not, -1 on failure. */
+int rig_exists(struct call *c, const char *id);
+/* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */
+int rig_put(struct call *c, const struct rig_fields *f, int create);
+/* Delete a rig with no unfinished beads (ERR_CONFLICT otherwise). */
+int rig_delete(struct call *c, const char *id);
+cJSON *rig_json(struct call *c, const char *id);
+cJSON *rigs_json(struct call *c);
+
+/* ---- agent.c ---------------------------------------------------------------------------------- */
+
+/* Agent tokens live 15 minutes; an expired one can be refreshed for a day (the most reported
+ * failure of an earlier cloud Gas Town was agents stranded by expired tokens). */
+#define AGENT_TOKEN_TTL_S 900
+#define AGENT_TOKEN_GRACE_S 86400
+/* A chain of refreshes ends a week after its first token: then a person must mint a new one. */
+#define AGENT_SESSION_MAX_S (7 * 86400)
+
+/* Register an agent of role (mayor, polecat, refinery, triage); polecats and refineries need a
+ * rig. ERR_CONFLICT for a second mayor or a second refinery of a rig. id_out gets its id. */
+int agent_create(struct call *c, const char *role, const char *rig, char *id_out, size_t id_len);
+int agent_exists(struct call *c, const char *id);
+cJSON *agent_json(struct call *c, const char *id);
+cJSON *agents_json(struct call *c);
+/* Put bead on agent's hook: one bead per agent, one agent per bead (ERR_CONFLICT otherwise). */
+int agent_hook(struct call *c, const char *agent, const char *bead);
+int agent_unhook(struct call *c, const char *agent);
+int agent_heartbeat(struct call *c, const char *agent);
+/* The agent showed progress (a status, output, a report): the quiet-agent ladder starts over. */
+int agent_active(struct call *c, const char *agent);
+/* Append a status message (1-280 characters, checked by the caller); history is bounded. */
+int agent_status_add(struct call *c, const char *agent, const char *message);
+/* Mint a token for agent working for requested_by (malloc'd; cJSON_free), NULL on failure.
+ * orig_iat_s: when the refresh chain began (0: now, a new chain). */
+char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double orig_iat_s,
+		       double *expires_ms);
+/* Revoke every token of the agent minted so far. */
+int agent_token_revoke(struct call *c, const char *agent);
+/* The agent's current token generation; -1 when it does not exist (c->err untouched). */
+int64_t agent_token_gen(struct call *c, const char *agent);
+/* Verify a token minted by this town, accepting it up to grace_s after expiry. */
+enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
+
+/* ---- convoy.c --------------------------------------------------------------------------------- */
+
+/* Start a convoy of the given bead ids (1-100) in mode series (chained) or fan-out. */
+int convoy_create(struct call *c, const char *title, const char *mode, const cJSON *beads, char *id_out,
+		  size_t id_len);
+cJSON *convoy_json(struct call *c, const char *id);
+cJSON *convoys_json(struct call *c);
+/* Recompute a convoy's state (open, landed, failed) from its beads; an event when it changes. */
+int convoy_refresh(struct call *c, const char *convoy);
+/* A bead changed status: land or fail the convoys it belongs to. */
+int convoy_bead_changed(struct call *c, const char *bead);
+
+/* ---- mail.c ----------------------------------------------------------------------------------- */
+
+/* Send mail from the caller (a person or an agent) to agent `to`; id_out gets its id. */
+int mail_send(struct call *c, const char *to, const char *subject, const char *body, char *id_out,
+	      size_t id_len);
+/* The newest 200 messages, to one agent (or all with to NULL), optionally unread only. */
+cJSON *mail_list_json(struct call *c, const char *to, int unread_only);
+int mail_mark_read(struct call *c, const char *agent, const char *id);
+
+/* ---- escalation.c ------------------------------------------------------------------------------ */
+
+/* 0 low .. 3 critical, -1 for anything else. */
+int escalation_severity(const char *s);
+int escalation_raise(struct call *c, const char *severity, const char *title, const char *body,
+		     const char *bead, char *id_out, size_t id_len);
+/* acknowledged or resolved; ERR_CONFLICT when it already is, or was resolved. */
+int escalation_set_state(struct call *c, const char *id, const char *state);
+cJSON *escalations_json(struct call *c, const char *state);
+/* The re-escalation timer (timer.c's table). */
+int escalation_timer_fired(struct call *c, const char *id);
+
+/* ---- mayor.c ---------------------------------------------------------------------------------- */
+
+/* What the Mayor is told with a message: who asks (name, role) and what everyone is doing now. */
+cJSON *mayor_context(struct call *c, enum role caller);
+/* Store a member's message and deliver it, with its context, to the Mayor's inbox (ERR_CONFLICT
+ * without a mayor). *context gets the context block (the caller deletes it). */
+int mayor_message(struct call *c, enum role caller, const char *text, const cJSON *ui, char *id_out,
+		  size_t id_len, cJSON **context);
+/* The Mayor answers a message: stored, in the feed, and pushed to the asker's sockets. */
+int mayor_reply(struct call *c, const char *message, const char *text);
+/* A piece of a reply being written: pushed to the asker's sockets as a "mayor.delta" frame. */
+int mayor_reply_delta(struct call *c, const char *message, const char *text);
+/* The Mayor acts on a member's message: its actions in this call are attributed to the author. */
+int mayor_acts_on(struct call *c, const char *message);
+/* The caller's own conversation with the Mayor, newest first. */
+cJSON *mayor_conversation(struct call *c);
+
+/* ---- ui_context.c ------------------------------------------------------------------------------ */
+
+/* Check the dashboard's navigation ring buffer (page, open object, recent actions) and resolve the
+ * objects it names to their state now. *resolved gets {page, open?, recent} (cJSON_Delete), *system
+ * the text block for the Mayor's prompt (free). 0, or -1 with ERR_INVALID naming the field. */
+int ui_context_resolve(struct call *c, const cJSON *ui, cJSON **resolved, char **system);
+
+/* ---- reactions to a bead's changes (bead.c announces, wiring.c lists who listens) -------------- */
+
+enum bead_change_kind {
+	BEAD_CREATED,  /* a new bead; startable when it has a rig and is not held */
+	BEAD_STATUS,   /* its status went from -> to */
+	BEAD_UPDATED,  /* a field that decides whether it can start changed: rig, hold or status */
+	BEAD_DELETING  /* about to be deleted: whoever holds it lets go (its own rows go after) */
+};
+
+struct bead_change {
+	enum bead_change_kind kind;
+	const char *id;
+	const char *from, *to; /* BEAD_STATUS */
+	int startable;         /* BEAD_CREATED */
+};
+
+typedef int (*bead_reaction)(struct call *c, const struct bead_change *ch);
+extern const bead_reaction bead_reactions[];
+extern const size_t bead_reactions_n;
+/* Tell every listener, in the wiring's order; the first failure fails the call. */
+int bead_announce(struct call *c, const struct bead_change *ch);
+/* This layer's listeners. */
+int agent_on_bead(struct call *c, const struct bead_change *ch);
+int convoy_on_bead(struct call *c, const struct bead_change *ch);
+
+/* The town's settings name a runtime the container knows (wiring.c: container.c's presets). */
+extern int (*const town_runtime_valid)(const char *name);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * wiring.c - the composition root: who is told of what. Each table is declared by the layer that
+ * reads it (core/core.h, town/town.h, costs/costs.h, run/run.h) and defined here, the one file that
+ * sees every layer, so a lower layer announces a change without calling up into those that react.
+ * The order of a table is the order of the reactions: changing it changes behaviour.
+ * A new capability subscribes here instead of editing the module that announces.
+ */
+#include "api/api.h"
+
+/* ---- core: effect results, timers, sockets ------------------------------------------------------ */
+
+const struct effect_purpose effect_purposes[] = {
+	{"test", test_effect_done},
+	{"registry", town_registry_done},
+	{"org-town", org_town_created},
+	{"org-members", org_members_pushed},
+	{"container", container_done},
+	{"pr", pr_effect_done},
+	{"fleet", fleet_reported},
+};
+const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
+
+const struct timer_kind timer_kinds[] = {
+	{"test", test_timer_fired},
+	{"escalation", escalation_timer_fired},
+	{"org-push", org_push_timer_fired},
+	{"org-create", org_create_timer_fired},
+	{"tick", reconcile_timer_fired},
+	{"pr", pr_timer_fired},
+	{"fleet", fleet_timer_fired},
+};
+const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
+
+const struct ws_kind ws_kinds[] = {
+	{"test-echo", 1, api_test_ws_echo},
+};
+const size_t ws_kinds_n = sizeof ws_kinds / sizeof ws_kinds[0];
+
+/* ---- town: a bead's changes --------------------------------------------------------------------- */
+
+/* A deleted bead leaves its agent's hook before its convoys; a status change reaches the fleet
+ * before the convoys; the reconciler hears last. */
+const bead_reaction bead_reactions[] = {
+	agent_on_bead,
+	fleet_on_bead,
+	convoy_on_bead,
+	reconcile_on_bead,
+};
+const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
+
+int (*const town_runtime_valid)(const char *name) = container_runtime_valid;
+
+/* ---- costs: budgets ----------------------------------------------------------------------------- */
+
+const budget_reaction budget_reactions[] = {
+	reconcile_on_budget,
+};
+const size_t budget_reactions_n = sizeof budget_reactions / sizeof budget_reactions[0];
+
+/* ---- run: probes -------------------------------------------------------------------------------- */
+
+/* Draws nothing unless test hooks are on (probes.c checks). */
+int (*const tick_fault_probe)(struct call *c) = test_tick_fault;
