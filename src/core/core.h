@@ -43,6 +43,15 @@ struct err {
  * field may be NULL. Always returns -1 so callers can `return err_set(...)`. */
 int err_set(struct err *e, enum err_code code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Take e when it holds the expected code: 1 and e cleared, for the places where that failure means
+ * "absent" (an optional lookup) or is restated in the caller's words; 0 and e untouched otherwise:
+ * no error, or another one, which stays the call's error (a storage failure is never "not found").
+ * With err_move, the only way an error is cleared: no file clears one by hand
+ * (scripts/check-errors.sh). */
+int err_take(struct err *e, enum err_code code);
+/* Hand the whole error over: *to = *from, from cleared. For work undone as a unit that the call
+ * outlives (a rolled-back reconciler tick, which logs why). */
+void err_move(struct err *to, struct err *from);
 int err_http_status(enum err_code code);
 const char *err_name(enum err_code code);
 
@@ -65,6 +74,13 @@ int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
 /* Step a statement that returns no rows; -1 with e set on failure. */
 int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e);
+/* Step a statement that reads: 1 with a row (read its columns, then reset st), 0 when there is
+ * none (st reset), -1 with e set through db_fail when the step failed (st reset). Every read steps
+ * through here, so a storage failure is the call's 500 and never taken for "not found". */
+int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e);
+/* db_step_row for one integer: *out = column 0 when there is a row, untouched when there is none;
+ * st is reset either way. 1, 0 or -1 as db_step_row. */
+int db_step_int(struct db *db, sqlite3_stmt *st, int64_t *out, struct err *e);
 /* Map the connection's last failure to e (ERR_INTERNAL, or ERR_CONFLICT for constraints). */
 int db_fail(struct db *db, struct err *e, const char *what);
 /* Run a statement (sql, a literal) with one text parameter ?1 that returns no rows. */

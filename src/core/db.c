@@ -162,27 +162,50 @@ int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e)
 {
 	int rc = sqlite3_step(st);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, e, "write");
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_fail(db, e, "write");
+		sqlite3_reset(st);
+		return -1;
+	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	/* Read the connection's error before the reset, which may replace it. */
+	db_fail(db, e, "read");
+	sqlite3_reset(st);
+	return -1;
+}
+
+int db_step_int(struct db *db, sqlite3_stmt *st, int64_t *out, struct err *e)
+{
+	int rc = db_step_row(db, st, e);
+
+	if (rc > 0) {
+		*out = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return rc;
 }
 
 int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e)
 {
 	sqlite3_stmt *st = db_prepare(db, sql, e);
-	int rc;
 
 	if (!st)
 		return -1;
 	*out = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		return db_fail(db, e, "query");
-	sqlite3_reset(st);
-	return 0;
+	return db_step_int(db, st, out, e) < 0 ? -1 : 0;
 }
 
 int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e)
@@ -198,17 +221,14 @@ int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e)
 int db_exists(struct db *db, const char *sql, const char *arg, struct err *e)
 {
 	sqlite3_stmt *st = db_prepare(db, sql, e);
-	int rc, found;
+	int64_t n = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	found = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, e, "read");
-	return found;
+	if (db_step_int(db, st, &n, e) < 0)
+		return -1;
+	return n > 0;
 }
 
 cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st), struct err *e)
@@ -219,12 +239,10 @@ cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
 	if (!st)
 		return NULL;
 	list = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step_row(db, st, e)) > 0)
 		cJSON_AddItemToArray(list, row(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if (rc < 0) {
 		cJSON_Delete(list);
-		db_fail(db, e, "list");
 		return NULL;
 	}
 	return list;

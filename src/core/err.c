@@ -43,6 +43,21 @@ int err_set(struct err *e, enum err_code code, const char *field, const char *fm
 	return -1;
 }
 
+int err_take(struct err *e, enum err_code code)
+{
+	if (code == ERR_NONE || e->code != code)
+		return 0;
+	/* All of it: a field or reason left behind would be reported with the next error. */
+	memset(e, 0, sizeof *e);
+	return 1;
+}
+
+void err_move(struct err *to, struct err *from)
+{
+	*to = *from;
+	memset(from, 0, sizeof *from);
+}
+
 int err_http_status(enum err_code code)
 {
 	return codes[code].status;
