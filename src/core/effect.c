@@ -72,7 +72,7 @@ static int resolve(struct call *c, const char *id, int ok, char *purpose, size_t
 	sqlite3_stmt *st = db_prepare(c->db,
 		"UPDATE effects SET state = ?, resolved_ms = ? WHERE id = ? AND state = 'pending'"
 		" RETURNING purpose, subject", &c->err);
-	int found = 0;
+	int found;
 
 	if (!st)
 		return -1;
@@ -80,21 +80,12 @@ static int resolve(struct call *c, const char *id, int ok, char *purpose, size_t
 	sqlite3_bind_double(st, 2, c->now_ms);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 	c->alarm_dirty = 1;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		snprintf(purpose, plen, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(subject, slen, "%s", (const char *)sqlite3_column_text(st, 1));
-		found = 1;
-		/* Step to completion so the UPDATE is finished before the statement is reset. */
-		sqlite3_step(st);
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		return db_fail(c->db, &c->err, "resolve effect");
-	}
-	sqlite3_reset(st);
-	return found;
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found;
+	snprintf(purpose, plen, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(subject, slen, "%s", (const char *)sqlite3_column_text(st, 1));
+	/* Step to completion so the UPDATE is finished before the statement is reset. */
+	return db_step_done(c->db, st, &c->err) < 0 ? -1 : 1;
 }
 
 int effect_on_result(struct call *c)
@@ -128,13 +119,11 @@ int effect_expire(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_double(st, 1, c->now_ms);
-	while (n < 32 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (n < 32 && (rc = db_step_row(c->db, st, &c->err)) > 0)
 		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	if (n < 32 && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return db_fail(c->db, &c->err, "read expired effects");
-	}
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		char purpose[EFFECT_PURPOSE_MAX], subject[EFFECT_SUBJECT_MAX];
 		cJSON *result;

@@ -43,16 +43,14 @@ int migrate_apply(struct db *db, const struct migration *list, size_t count, int
 	if (db_exec(db, create_table, e) < 0)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
+		struct err why = {0};
+
 		if (list[i].number <= current)
 			continue;
-		if (db_exec(db, list[i].sql, e) < 0) {
-			/* Name the migration: the SQLite message alone does not say which file broke. */
-			char msg[sizeof e->message];
-			memcpy(msg, e->message, sizeof msg);
-			e->code = ERR_NONE;
+		/* Name the migration: the SQLite message alone does not say which file broke. */
+		if (db_exec(db, list[i].sql, &why) < 0)
 			return err_set(e, ERR_INTERNAL, NULL, "migration %04d_%s failed: %s",
-				       list[i].number, list[i].name, msg);
-		}
+				       list[i].number, list[i].name, why.message);
 		st = db_prepare(db, "INSERT INTO schema_migrations(version, name) VALUES (?, ?)", e);
 		if (!st)
 			return -1;

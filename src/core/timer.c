@@ -74,15 +74,15 @@ int timer_run_due(struct call *c)
 		return -1;
 	sqlite3_bind_double(st, 1, c->now_ms);
 	/* Collect first: handlers write to the tables this statement reads. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < TIMERS_PER_TICK) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0 && n < TIMERS_PER_TICK) {
 		due[n].rowid = sqlite3_column_int64(st, 0);
 		snprintf(due[n].kind, sizeof due[n].kind, "%s", (const char *)sqlite3_column_text(st, 1));
 		snprintf(due[n].key, sizeof due[n].key, "%s", (const char *)sqlite3_column_text(st, 2));
 		n++;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(c->db, &c->err, "read timers");
+	if (rc < 0)
+		return -1;
 	c->alarm_dirty |= n > 0;
 	for (int i = 0; i < n; i++) {
 		st = db_prepare(c->db, "DELETE FROM timers WHERE rowid = ?", &c->err);
@@ -100,15 +100,14 @@ int timer_next_alarm(struct call *c, double *out_ms)
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT min(t) FROM (SELECT min(due_ms) AS t FROM timers"
 		" UNION ALL SELECT min(deadline_ms) FROM effects WHERE state = 'pending')", &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
 	*out_ms = 0;
 	/* A failed read must not pass for "nothing due": the host would delete the alarm. */
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_fail(c->db, &c->err, "next alarm");
-	}
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INTERNAL, NULL, "next alarm: no row");
 	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
 		*out_ms = sqlite3_column_double(st, 0);
 	sqlite3_reset(st);

@@ -85,9 +85,7 @@ int ws_message(struct call *c)
 	/* Strict like a request body: {"type":"ping","type":"x"} is no ping. A frame that is not JSON
 	 * at all gets the usage message below. */
 	msg = json_parse_strict(c->in->body, c->in->body_len, &c->err);
-	if (c->err.code == ERR_BAD_JSON)
-		c->err = (struct err){0};
-	else if (!msg)
+	if (!err_take(&c->err, ERR_BAD_JSON) && !msg)
 		return -1;
 	type = cJSON_GetObjectItemCaseSensitive(msg, "type");
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, "ping") != 0) {
