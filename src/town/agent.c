@@ -22,14 +22,10 @@ static const char *const pool[] = {"Toast", "Maple", "Birch", "Shadow", "Clover"
 
 static int name_taken(struct call *c, const char *name, int *taken)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT count(*) FROM agents WHERE name = ?", &c->err);
+	int rc = db_exists(c->db, "SELECT count(*) FROM agents WHERE name = ?1", name, &c->err);
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	*taken = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-	sqlite3_reset(st);
-	return 0;
+	*taken = rc > 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* The first free name of the pool; after twenty polecats, the pool again with a number. */
@@ -95,16 +91,11 @@ int agent_create(struct call *c, const char *role, const char *rig, char *id, si
 		sqlite3_bind_text(st, 4, rig, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 5, c->now_ms);
 	sqlite3_bind_double(st, 6, c->now_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		int ext = sqlite3_extended_errcode(db_handle(c->db));
-
-		sqlite3_reset(st);
-		if ((ext & 0xff) == SQLITE_CONSTRAINT)
-			return err_set(&c->err, ERR_CONFLICT, "role", "the town already has its %s%s%s", role,
-				       rig ? " for rig " : "", rig ? rig : "");
-		return db_fail(c->db, &c->err, "create agent");
-	}
-	sqlite3_reset(st);
+	/* A constraint here is the role's one place taken: say which. */
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return !err_take(&c->err, ERR_CONFLICT) ? -1 :
+		       err_set(&c->err, ERR_CONFLICT, "role", "the town already has its %s%s%s", role,
+			       rig ? " for rig " : "", rig ? rig : "");
 	return event_append(c, "agent.created", id, "role", NULL, role);
 }
 
@@ -137,37 +128,40 @@ cJSON *agents_json(struct call *c)
 		       row_json, &c->err);
 }
 
+static cJSON *status_json(sqlite3_stmt *st)
+{
+	cJSON *h = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(h, "message", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddNumberToObject(h, "at_ms", sqlite3_column_double(st, 1));
+	return h;
+}
+
 cJSON *agent_json(struct call *c, const char *id)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT " AGENT_COLUMNS " FROM agents WHERE id = ?", &c->err);
 	cJSON *a, *history;
+	int rc;
 
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", id);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0) {
+		if (rc == 0)
+			err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", id);
 		return NULL;
 	}
 	a = row_json(st);
 	sqlite3_reset(st);
 	st = db_prepare(c->db, "SELECT message, at_ms FROM agent_status WHERE agent = ?"
 			       " ORDER BY seq DESC LIMIT " STR(STATUS_SHOWN), &c->err);
-	if (!st) {
+	if (st)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (!(history = db_list(c->db, st, status_json, &c->err))) {
 		cJSON_Delete(a);
 		return NULL;
 	}
-	history = cJSON_AddArrayToObject(a, "status_history");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *h = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(h, "message", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddNumberToObject(h, "at_ms", sqlite3_column_double(st, 1));
-		cJSON_AddItemToArray(history, h);
-	}
-	sqlite3_reset(st);
+	cJSON_AddItemToObject(a, "status_history", history);
 	return a;
 }
 
@@ -184,17 +178,17 @@ int agent_hook(struct call *c, const char *agent, const char *bead)
 
 	if ((rc = agent_exists(c, agent)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
-	if (!bead_json_exists(c, bead)) {
-		c->err.code = ERR_NONE;
-		return err_set(&c->err, ERR_INVALID, "bead", "no bead '%s' in this town", bead);
-	}
+	if ((rc = bead_exists(c, bead)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "bead", "no bead '%s' in this town", bead);
 	st = db_prepare(c->db, "SELECT coalesce((SELECT hook FROM agents WHERE id = ?1), ''),"
 			       " coalesce((SELECT id FROM agents WHERE hook = ?2), '')", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc) {
 		snprintf(current, sizeof current, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(holder, sizeof holder, "%s", (const char *)sqlite3_column_text(st, 1));
 	}
@@ -235,7 +229,9 @@ int agent_unhook(struct call *c, const char *agent)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
 		snprintf(bead, sizeof bead, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (!*bead)
@@ -303,11 +299,11 @@ int agent_status_add(struct call *c, const char *agent, const char *message)
 static int town_key(struct call *c, unsigned char key[32])
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT secret FROM town_keys WHERE name = 'agent'", &c->err);
-	int found = 0;
+	int found = 0, rc;
 
-	if (!st)
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+	if (rc && sqlite3_column_bytes(st, 0) == 32) {
 		memcpy(key, sqlite3_column_blob(st, 0), 32);
 		found = 1;
 	}
@@ -331,10 +327,7 @@ int64_t agent_token_gen(struct call *c, const char *agent)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		gen = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return gen;
+	return db_step_int(c->db, st, &gen, &c->err) < 0 ? -1 : gen;
 }
 
 int agent_token_revoke(struct call *c, const char *agent)

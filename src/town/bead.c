@@ -109,7 +109,7 @@ static cJSON *row_json(sqlite3_stmt *st)
 	return b;
 }
 
-/* The bead's current status into buf; 0 found, ERR_NOT_FOUND otherwise. */
+/* The bead's current status into buf; 0 found, -1 with ERR_NOT_FOUND or a storage failure. */
 static int bead_status(struct call *c, const char *id, char *buf, size_t len)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT status FROM beads WHERE id = ?", &c->err);
@@ -118,20 +118,35 @@ static int bead_status(struct call *c, const char *id, char *buf, size_t len)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
+	snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
-	return rc == SQLITE_ROW ? 0 : db_fail(c->db, &c->err, "read bead");
+	return 0;
+}
+
+int bead_exists(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM beads WHERE id = ?1", id, &c->err);
 }
 
 int bead_json_exists(struct call *c, const char *id)
 {
-	char status[16];
+	int rc = bead_exists(c, id);
 
-	return bead_status(c, id, status, sizeof status) == 0;
+	if (rc == 0)
+		err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
+	return rc > 0;
+}
+
+static cJSON *dep_json(sqlite3_stmt *st)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(d, "kind", (const char *)sqlite3_column_text(st, 1));
+	db_column_to_json(d, "status", st, 2);
+	return d;
 }
 
 static cJSON *deps_json(struct call *c, const char *id)
@@ -139,22 +154,11 @@ static cJSON *deps_json(struct call *c, const char *id)
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT d.depends_on, d.kind, b.status FROM bead_deps d LEFT JOIN beads b"
 		" ON b.id = d.depends_on WHERE d.bead = ? ORDER BY d.kind, d.depends_on", &c->err);
-	cJSON *list;
 
 	if (!st)
 		return NULL;
-	list = cJSON_CreateArray();
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *d = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(d, "id", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(d, "kind", (const char *)sqlite3_column_text(st, 1));
-		db_column_to_json(d, "status", st, 2);
-		cJSON_AddItemToArray(list, d);
-	}
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, st, dep_json, &c->err);
 }
 
 cJSON *bead_json(struct call *c, const char *id)
@@ -166,13 +170,9 @@ cJSON *bead_json(struct call *c, const char *id)
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0) {
+		if (rc == 0)
 			err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
-		else
-			db_fail(c->db, &c->err, "read bead");
 		return NULL;
 	}
 	b = row_json(st);
@@ -215,18 +215,17 @@ cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next
 		sqlite3_bind_int(st, 8, 1);
 	sqlite3_bind_int(st, 9, f->limit + 1); /* one more tells whether a next page exists */
 	list = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		if (n == f->limit)
 			break;
 		last = sqlite3_column_int64(st, 0);
 		cJSON_AddItemToArray(list, row_json(st));
 		n++;
 	}
-	*next_cursor = rc == SQLITE_ROW ? last : 0;
+	*next_cursor = rc > 0 ? last : 0;
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc < 0) {
 		cJSON_Delete(list);
-		db_fail(c->db, &c->err, "list beads");
 		return NULL;
 	}
 	return list;
@@ -262,24 +261,17 @@ static int new_id(struct call *c, char *out, size_t len)
 	char prefix[17] = "gt";
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT json_extract(settings, '$.bead_prefix') FROM town", &c->err);
+	int rc;
 
-	if (!st)
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT)
 		snprintf(prefix, sizeof prefix, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	for (int n = 5; n <= 12; n++) {
-		int64_t taken;
-
-		if (id_new(c, prefix, n, out, len) < 0)
+		if (id_new(c, prefix, n, out, len) < 0 || (rc = bead_exists(c, out)) < 0)
 			return -1;
-		st = db_prepare(c->db, "SELECT count(*) FROM beads WHERE id = ?", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
-		taken = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
-		sqlite3_reset(st);
-		if (!taken)
+		if (!rc)
 			return 0;
 	}
 	return err_set(&c->err, ERR_INTERNAL, NULL, "could not find a free bead id");
@@ -294,15 +286,9 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 
 	if (new_id(c, id_out, id_len) < 0)
 		return -1;
-	if (f->parent) {
-		char status[16];
-
-		if (bead_status(c, f->parent, status, sizeof status) < 0) {
-			c->err.code = ERR_NONE;
-			return err_set(&c->err, ERR_INVALID, "parent", "no bead '%s' to be the parent",
-				       f->parent);
-		}
-	}
+	if (f->parent && (rc = bead_exists(c, f->parent)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "parent", "no bead '%s' to be the parent", f->parent);
+	rc = -1;
 	labels = f->labels ? json_print(f->labels) : NULL;
 	meta = f->metadata ? json_print(f->metadata) : NULL;
 	st = db_prepare(c->db,
@@ -332,14 +318,14 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 	sqlite3_bind_double(st, 13, c->now_ms);
 	sqlite3_bind_double(st, 14, c->now_ms);
 	sqlite3_bind_int(st, 15, f->held_set && f->held);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		db_fail(c->db, &c->err, "create bead");
+	/* RETURNING gives one row: none is a failure too, not a bead without a number. */
+	if (db_step_row(c->db, st, &c->err) <= 0) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "create bead: no row");
 		goto out;
 	}
 	seq = sqlite3_column_int64(st, 0);
-	sqlite3_step(st);
-	sqlite3_reset(st);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		goto out;
 	if ((f->labels && labels_index(c, seq, f->labels) < 0) ||
 	    (f->parent && bead_dep_add(c, id_out, f->parent, "parent-child", "parent") < 0) ||
 	    event_append(c, "bead.created", id_out, NULL, NULL, f->title) < 0)
@@ -361,30 +347,29 @@ static int makes_cycle(struct call *c, const char *bead, const char *dep, const 
 	sqlite3_stmt *st = db_prepare(c->db,
 		"WITH RECURSIVE reach(x) AS (SELECT ?1 UNION SELECT d.depends_on FROM bead_deps d, reach"
 		" WHERE d.bead = reach.x AND d.kind = ?3) SELECT count(*) FROM reach WHERE x = ?2", &c->err);
+	int64_t n = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	*cycle = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
-	sqlite3_reset(st);
+	if (db_step_int(c->db, st, &n, &c->err) < 0)
+		return -1;
+	*cycle = n > 0;
 	return 0;
 }
 
 int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind, const char *field)
 {
-	char status[16];
-	int cycle = 0;
-	int64_t count;
+	int cycle = 0, rc;
+	int64_t count = 0;
 	sqlite3_stmt *st;
 
 	if (strcmp(bead, dep) == 0)
 		return err_set(&c->err, ERR_INVALID, field, "a bead cannot depend on itself");
-	if (bead_status(c, dep, status, sizeof status) < 0) {
-		c->err.code = ERR_NONE;
-		return err_set(&c->err, ERR_INVALID, field, "no bead '%s' in this town", dep);
-	}
+	if ((rc = bead_exists(c, dep)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, field, "no bead '%s' in this town", dep);
 	if ((strcmp(kind, "blocks") == 0 || strcmp(kind, "parent-child") == 0) &&
 	    makes_cycle(c, bead, dep, kind, &cycle) < 0)
 		return -1;
@@ -395,8 +380,8 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	if (db_step_int(c->db, st, &count, &c->err) < 0)
+		return -1;
 	if (count >= BEAD_DEPS_MAX)
 		return err_set(&c->err, ERR_TOO_LARGE, field, "a bead has at most %d dependencies",
 			       BEAD_DEPS_MAX);
@@ -445,8 +430,11 @@ static int set_text(struct call *c, const char *id, const char *column, const ch
 	if (sqlite3_prepare_v2(db_handle(c->db), sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(c->db, &c->err, "prepare");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (rc > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		const char *cur = (const char *)sqlite3_column_text(st, 0);
 
 		had_old = 1;
@@ -469,11 +457,11 @@ static int set_text(struct call *c, const char *id, const char *column, const ch
 		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, c->now_ms);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	rc = db_step_done(c->db, st, &c->err);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (rc < 0) {
 		sqlite3_free(old);
-		return db_fail(c->db, &c->err, "update bead");
+		return -1;
 	}
 	rc = event_append(c, "bead.updated", id, column, old, value);
 	sqlite3_free(old);
@@ -535,13 +523,13 @@ int bead_update(struct call *c, const char *id, const struct bead_fields *f, int
 	}
 	if (f->labels) {
 		sqlite3_stmt *st = db_prepare(c->db, "SELECT seq FROM beads WHERE id = ?", &c->err);
-		int64_t seq;
+		int64_t seq = 0;
 
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		if (db_step_int(c->db, st, &seq, &c->err) < 0)
+			return -1;
 		json = json_print(f->labels);
 		rc = !json || set_text(c, id, "labels", json) < 0 || labels_index(c, seq, f->labels) < 0;
 		cJSON_free(json);

@@ -15,23 +15,20 @@
 static int add_bead(struct call *c, const char *convoy, const char *bead, int position)
 {
 	sqlite3_stmt *st;
+	int rc;
 
-	if (!bead_json_exists(c, bead)) {
-		c->err.code = ERR_NONE;
-		return err_set(&c->err, ERR_INVALID, "beads", "no bead '%s' in this town", bead);
-	}
+	if ((rc = bead_exists(c, bead)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "beads", "no bead '%s' in this town", bead);
 	st = db_prepare(c->db, "INSERT INTO convoy_beads(convoy, bead, position) VALUES (?, ?, ?)", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, position);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		c->err.code = ERR_NONE;
-		return err_set(&c->err, ERR_INVALID, "beads", "bead '%s' is listed twice", bead);
-	}
-	sqlite3_reset(st);
+	/* The bead and the convoy exist: a constraint can only be the bead's second place. */
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return !err_take(&c->err, ERR_CONFLICT) ? -1 :
+		       err_set(&c->err, ERR_INVALID, "beads", "bead '%s' is listed twice", bead);
 	return 0;
 }
 
@@ -42,12 +39,14 @@ int convoy_refresh(struct call *c, const char *convoy)
 		" JOIN convoy_beads cb ON cb.convoy = v.id JOIN beads b ON b.id = cb.bead WHERE v.id = ?", &c->err);
 	char old[16] = "";
 	const char *now;
-	int total = 0, closed = 0, failed = 0;
+	int total = 0, closed = 0, failed = 0, rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
 		total = sqlite3_column_int(st, 1);
 		closed = sqlite3_column_int(st, 2);
@@ -60,7 +59,9 @@ int convoy_refresh(struct call *c, const char *convoy)
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 1, convoy, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+			return -1;
+		if (rc)
 			snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
 		if (!*old)
@@ -93,15 +94,13 @@ static cJSON *convoys_of(struct call *c, const char *bead)
 		return NULL;
 	list = cJSON_CreateArray();
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0)
 		if (!list || !cJSON_AddItemToArray(list, cJSON_CreateString((const char *)sqlite3_column_text(st, 0))))
 			break;
 	sqlite3_reset(st);
-	if (!list || rc != SQLITE_DONE) {
+	if (!list || rc != 0) {
 		cJSON_Delete(list);
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			db_fail(c->db, &c->err, "list the convoys of a bead");
-		else
+		if (rc >= 0)
 			err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
 	}
@@ -188,19 +187,28 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 	return convoy_refresh(c, id);
 }
 
+static cJSON *edge_json(sqlite3_stmt *st)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "from", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(e, "to", (const char *)sqlite3_column_text(st, 1));
+	return e;
+}
+
 cJSON *convoy_json(struct call *c, const char *id)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, title, mode, state, requested_by, created_by, created_ms,"
 					     " landed_ms FROM convoys WHERE id = ?", &c->err);
 	cJSON *v, *list, *edges;
-	int total = 0, closed = 0;
+	int total = 0, closed = 0, rc;
 
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", id);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0) {
+		if (rc == 0)
+			err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", id);
 		return NULL;
 	}
 	v = cJSON_CreateObject();
@@ -222,7 +230,7 @@ cJSON *convoy_json(struct call *c, const char *id)
 	}
 	list = cJSON_AddArrayToObject(v, "beads");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		cJSON *b = cJSON_CreateObject();
 
 		for (int i = 0; i < 5; i++) {
@@ -237,6 +245,10 @@ cJSON *convoy_json(struct call *c, const char *id)
 		cJSON_AddItemToArray(list, b);
 	}
 	sqlite3_reset(st);
+	if (rc < 0) {
+		cJSON_Delete(v);
+		return NULL;
+	}
 	cJSON *progress = cJSON_AddObjectToObject(v, "progress");
 	cJSON_AddNumberToObject(progress, "closed", closed);
 	cJSON_AddNumberToObject(progress, "total", total);
@@ -249,31 +261,29 @@ cJSON *convoy_json(struct call *c, const char *id)
 		cJSON_Delete(v);
 		return NULL;
 	}
-	edges = cJSON_AddArrayToObject(v, "edges");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "from", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(e, "to", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddItemToArray(edges, e);
+	if (!(edges = db_list(c->db, st, edge_json, &c->err))) {
+		cJSON_Delete(v);
+		return NULL;
 	}
-	sqlite3_reset(st);
+	cJSON_AddItemToObject(v, "edges", edges);
 	return v;
 }
 
 cJSON *convoys_json(struct call *c)
 {
 	char ids[200][48];
-	int n = 0;
+	int n = 0, rc = 0;
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM convoys ORDER BY seq DESC LIMIT 200", &c->err);
 	cJSON *list;
 
 	if (!st)
 		return NULL;
-	while (n < 200 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 200 && (rc = db_step_row(c->db, st, &c->err)) > 0)
 		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	if (rc < 0)
+		return NULL;
 	list = cJSON_CreateArray();
 	for (int i = 0; i < n; i++) {
 		cJSON *v = convoy_json(c, ids[i]);

@@ -24,13 +24,11 @@ int escalation_severity(const char *s)
 int escalation_raise(struct call *c, const char *severity, const char *title, const char *body,
 		     const char *bead, char *id, size_t id_len)
 {
-	int level = escalation_severity(severity);
+	int level = escalation_severity(severity), rc;
 	sqlite3_stmt *st;
 
-	if (bead && !bead_json_exists(c, bead)) {
-		c->err.code = ERR_NONE;
-		return err_set(&c->err, ERR_INVALID, "bead", "no bead '%s' in this town", bead);
-	}
+	if (bead && (rc = bead_exists(c, bead)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "bead", "no bead '%s' in this town", bead);
 	if (id_new(c, "esc", 6, id, id_len) < 0)
 		return -1;
 	st = db_prepare(c->db, "INSERT INTO escalations(id, severity, title, body, bead, raised_by, requested_by,"
@@ -59,12 +57,14 @@ int escalation_timer_fired(struct call *c, const char *id)
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT severity, requested_by FROM escalations WHERE id = ? AND state = 'open'",
 				      &c->err);
 	char old[16] = "";
-	int level;
+	int level, rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc) {
 		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s", (const char *)sqlite3_column_text(st, 1));
 	}
@@ -85,23 +85,23 @@ int escalation_timer_fired(struct call *c, const char *id)
 	    timer_set(c, "escalation", id, c->now_ms + wait_ms[level]) < 0)
 		return -1;
 	/* The town acts here, for the human the escalation was raised for. */
-	{
-		int rc = event_append(c, "escalation.reraised", id, "severity", old, levels[level]);
-
-		c->who.requested_by[0] = '\0';
-		return rc;
-	}
+	rc = event_append(c, "escalation.reraised", id, "severity", old, levels[level]);
+	c->who.requested_by[0] = '\0';
+	return rc;
 }
 
 int escalation_set_state(struct call *c, const char *id, const char *state)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT state FROM escalations WHERE id = ?", &c->err);
 	char old[16] = "";
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
 		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (!*old)
@@ -125,38 +125,35 @@ int escalation_set_state(struct call *c, const char *id, const char *state)
 			    id, "state", old, state);
 }
 
+static cJSON *row_json(sqlite3_stmt *st)
+{
+	static const char *const cols[] = {"id", "severity", "title", "body", "bead", "raised_by",
+					   "requested_by", "state"};
+	cJSON *e = cJSON_CreateObject();
+
+	for (int i = 0; i < 8; i++) {
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			cJSON_AddNullToObject(e, cols[i]);
+		else
+			cJSON_AddStringToObject(e, cols[i], (const char *)sqlite3_column_text(st, i));
+	}
+	cJSON_AddNumberToObject(e, "times_raised", sqlite3_column_int(st, 8));
+	cJSON_AddNumberToObject(e, "created_ms", sqlite3_column_double(st, 9));
+	if (sqlite3_column_type(st, 10) == SQLITE_NULL)
+		cJSON_AddNullToObject(e, "acked_by");
+	else
+		cJSON_AddStringToObject(e, "acked_by", (const char *)sqlite3_column_text(st, 10));
+	return e;
+}
+
 cJSON *escalations_json(struct call *c, const char *state)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT id, severity, title, body, bead, raised_by, requested_by, state, escalations,"
 		" created_ms, acked_by FROM escalations WHERE (?1 IS NULL OR state = ?1)"
 		" ORDER BY seq DESC LIMIT 200", &c->err);
-	cJSON *list;
 
-	if (!st)
-		return NULL;
-	if (state)
+	if (st && state)
 		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *e = cJSON_CreateObject();
-		static const char *const cols[] = {"id", "severity", "title", "body", "bead", "raised_by",
-						   "requested_by", "state"};
-
-		for (int i = 0; i < 8; i++) {
-			if (sqlite3_column_type(st, i) == SQLITE_NULL)
-				cJSON_AddNullToObject(e, cols[i]);
-			else
-				cJSON_AddStringToObject(e, cols[i], (const char *)sqlite3_column_text(st, i));
-		}
-		cJSON_AddNumberToObject(e, "times_raised", sqlite3_column_int(st, 8));
-		cJSON_AddNumberToObject(e, "created_ms", sqlite3_column_double(st, 9));
-		if (sqlite3_column_type(st, 10) == SQLITE_NULL)
-			cJSON_AddNullToObject(e, "acked_by");
-		else
-			cJSON_AddStringToObject(e, "acked_by", (const char *)sqlite3_column_text(st, 10));
-		cJSON_AddItemToArray(list, e);
-	}
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, st, row_json, &c->err);
 }

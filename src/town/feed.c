@@ -30,13 +30,12 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 		sqlite3_bind_text(st, 7, old, -1, SQLITE_STATIC);
 	if (new_value)
 		sqlite3_bind_text(st, 8, new_value, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_fail(c->db, &c->err, "append event");
-	}
+	/* RETURNING gives one row: none is a failure too. */
+	if (db_step_row(c->db, st, &c->err) <= 0)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "append event: no row");
 	seq = sqlite3_column_int64(st, 0);
-	sqlite3_step(st);
-	sqlite3_reset(st);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
 	/* Live to the feed's sockets; sent only if this call commits. */
 	e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "type", "event");
@@ -71,7 +70,7 @@ cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit
 	sqlite3_bind_int(st, 3, limit);
 	list = cJSON_CreateArray();
 	*next = after;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		cJSON *e = cJSON_CreateObject();
 
 		*next = sqlite3_column_int64(st, 0);
@@ -86,10 +85,8 @@ cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit
 		db_column_to_json(e, "new", st, 8);
 		cJSON_AddItemToArray(list, e);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if (rc < 0) {
 		cJSON_Delete(list);
-		db_fail(c->db, &c->err, "read events");
 		return NULL;
 	}
 	return list;

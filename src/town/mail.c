@@ -15,7 +15,7 @@ int mail_send(struct call *c, const char *to, const char *subject, const char *b
 {
 	sqlite3_stmt *st;
 	int rc;
-	int64_t waiting;
+	int64_t waiting = 0;
 
 	if ((rc = agent_exists(c, to)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "to", "no agent '%s' in this town", to);
@@ -23,8 +23,8 @@ int mail_send(struct call *c, const char *to, const char *subject, const char *b
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
-	waiting = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	if (db_step_int(c->db, st, &waiting, &c->err) < 0)
+		return -1;
 	if (waiting >= INBOX_MAX)
 		return err_set(&c->err, ERR_TOO_LARGE, "to", "%s has %d unread messages already", to, INBOX_MAX);
 	if (id_new(c, "mail", 8, id, id_len) < 0)
@@ -46,40 +46,39 @@ int mail_send(struct call *c, const char *to, const char *subject, const char *b
 	return event_append(c, "mail.sent", id, "to", NULL, to);
 }
 
+static cJSON *row_json(sqlite3_stmt *st)
+{
+	cJSON *m = cJSON_CreateObject(), *from = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(from, "kind", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(from, "id", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddItemToObject(m, "from", from);
+	cJSON_AddStringToObject(m, "to", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(m, "subject", (const char *)sqlite3_column_text(st, 4));
+	cJSON_AddStringToObject(m, "body", (const char *)sqlite3_column_text(st, 5));
+	cJSON_AddStringToObject(m, "requested_by", (const char *)sqlite3_column_text(st, 6));
+	cJSON_AddNumberToObject(m, "sent_ms", sqlite3_column_double(st, 7));
+	if (sqlite3_column_type(st, 8) == SQLITE_NULL)
+		cJSON_AddNullToObject(m, "read_ms");
+	else
+		cJSON_AddNumberToObject(m, "read_ms", sqlite3_column_double(st, 8));
+	return m;
+}
+
 cJSON *mail_list_json(struct call *c, const char *to, int unread_only)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT id, from_kind, from_id, to_agent, subject, body, requested_by, sent_ms, read_ms FROM mail"
 		" WHERE (?1 IS NULL OR to_agent = ?1) AND (?2 = 0 OR read_ms IS NULL)"
 		" ORDER BY seq DESC LIMIT 200", &c->err);
-	cJSON *list;
 
 	if (!st)
 		return NULL;
 	if (to)
 		sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, unread_only);
-	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *m = cJSON_CreateObject(), *from = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(m, "id", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(from, "kind", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(from, "id", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddItemToObject(m, "from", from);
-		cJSON_AddStringToObject(m, "to", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddStringToObject(m, "subject", (const char *)sqlite3_column_text(st, 4));
-		cJSON_AddStringToObject(m, "body", (const char *)sqlite3_column_text(st, 5));
-		cJSON_AddStringToObject(m, "requested_by", (const char *)sqlite3_column_text(st, 6));
-		cJSON_AddNumberToObject(m, "sent_ms", sqlite3_column_double(st, 7));
-		if (sqlite3_column_type(st, 8) == SQLITE_NULL)
-			cJSON_AddNullToObject(m, "read_ms");
-		else
-			cJSON_AddNumberToObject(m, "read_ms", sqlite3_column_double(st, 8));
-		cJSON_AddItemToArray(list, m);
-	}
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, st, row_json, &c->err);
 }
 
 int mail_mark_read(struct call *c, const char *agent, const char *id)

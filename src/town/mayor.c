@@ -22,11 +22,12 @@ static cJSON *in_flight(struct call *c)
 		" WHERE status NOT IN ('closed', 'failed') ORDER BY requested_by, seq DESC LIMIT 200", &c->err);
 	cJSON *groups, *group = NULL;
 	char current[130] = "";
+	int rc;
 
 	if (!st)
 		return NULL;
 	groups = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		const char *rb = (const char *)sqlite3_column_text(st, 0);
 		cJSON *b = cJSON_CreateObject();
 
@@ -44,7 +45,10 @@ static cJSON *in_flight(struct call *c)
 		cJSON_AddStringToObject(b, "rig", (const char *)sqlite3_column_text(st, 5));
 		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "beads"), b);
 	}
-	sqlite3_reset(st);
+	if (rc < 0) {
+		cJSON_Delete(groups);
+		return NULL;
+	}
 	return groups;
 }
 
@@ -153,17 +157,16 @@ int mayor_message(struct call *c, enum role caller, const char *text, const cJSO
 static int author_of(struct call *c, const char *message, char *out, size_t len, const char *field)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT author FROM mayor_messages WHERE id = ?", &c->err);
-	int found = 0;
+	int found;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, message, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-		found = 1;
-	}
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found < 0 ? -1 : err_set(&c->err, ERR_INVALID, field, "no message '%s' to the Mayor", message);
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
-	return found ? 0 : err_set(&c->err, ERR_INVALID, field, "no message '%s' to the Mayor", message);
+	return 0;
 }
 
 int mayor_acts_on(struct call *c, const char *message)
@@ -222,19 +225,28 @@ int mayor_reply(struct call *c, const char *message, const char *text)
 	return push_to_asker(c, author, "mayor.reply", message, text, 1);
 }
 
+static cJSON *reply_json(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "text", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddNumberToObject(r, "at_ms", sqlite3_column_double(st, 1));
+	return r;
+}
+
 cJSON *mayor_conversation(struct call *c)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, text, created_ms FROM mayor_messages WHERE author = ?"
 					     " ORDER BY seq DESC LIMIT 50", &c->err);
 	cJSON *list;
 	char ids[50][48];
-	int n = 0;
+	int n = 0, rc = 0;
 
 	if (!st)
 		return NULL;
 	list = cJSON_CreateArray();
 	sqlite3_bind_text(st, 1, c->who.id, -1, SQLITE_STATIC);
-	while (n < 50 && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < 50 && (rc = db_step_row(c->db, st, &c->err)) > 0) {
 		cJSON *m = cJSON_CreateObject();
 
 		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
@@ -245,23 +257,20 @@ cJSON *mayor_conversation(struct call *c)
 		cJSON_AddItemToArray(list, m);
 	}
 	sqlite3_reset(st);
-	for (int i = 0; i < n; i++) {
-		cJSON *replies = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, i), "replies");
+	for (int i = 0; rc >= 0 && i < n; i++) {
+		cJSON *replies;
 
 		st = db_prepare(c->db, "SELECT text, created_ms FROM mayor_replies WHERE message = ? ORDER BY seq", &c->err);
-		if (!st) {
-			cJSON_Delete(list);
-			return NULL;
-		}
-		sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			cJSON *r = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(r, "text", (const char *)sqlite3_column_text(st, 0));
-			cJSON_AddNumberToObject(r, "at_ms", sqlite3_column_double(st, 1));
-			cJSON_AddItemToArray(replies, r);
-		}
-		sqlite3_reset(st);
+		if (st)
+			sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+		if (!(replies = db_list(c->db, st, reply_json, &c->err)))
+			rc = -1;
+		else
+			cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(list, i), "replies", replies);
+	}
+	if (rc < 0) {
+		cJSON_Delete(list);
+		return NULL;
 	}
 	return list;
 }

@@ -76,11 +76,12 @@ int member_role(struct call *c, const char *user_id, enum role *out)
 		return -1;
 	*out = ROLE_NONE;
 	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
 		*out = role_parse((const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read member");
+	return 0;
 }
 
 static int owner_count(struct call *c, int64_t *n)
@@ -164,34 +165,25 @@ int member_remove(struct call *c, enum role caller, const char *user_id)
 	return db_step_done(c->db, st, &c->err);
 }
 
+static cJSON *member_json(sqlite3_stmt *st)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "user_id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(m, "role", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(m, "name", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(m, "email", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(m, "added_by", (const char *)sqlite3_column_text(st, 4));
+	cJSON_AddNumberToObject(m, "added_ms", sqlite3_column_double(st, 5));
+	return m;
+}
+
 cJSON *members_json(struct call *c)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT user_id, role, name, email, added_by, added_ms FROM members"
 		" ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2"
 		" ELSE 3 END, user_id", &c->err);
-	cJSON *list;
-	int rc;
 
-	if (!st)
-		return NULL;
-	list = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cJSON *m = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(m, "user_id", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(m, "role", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(m, "name", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddStringToObject(m, "email", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddStringToObject(m, "added_by", (const char *)sqlite3_column_text(st, 4));
-		cJSON_AddNumberToObject(m, "added_ms", sqlite3_column_double(st, 5));
-		cJSON_AddItemToArray(list, m);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(list);
-		db_fail(c->db, &c->err, "list members");
-		return NULL;
-	}
-	return list;
+	return db_list(c->db, st, member_json, &c->err);
 }

@@ -59,15 +59,18 @@ int rig_exists(struct call *c, const char *id)
 cJSON *rig_json(struct call *c, const char *id)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT " RIG_COLUMNS " FROM rigs WHERE id = ?", &c->err);
-	cJSON *r = NULL;
+	cJSON *r;
+	int rc;
 
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = row_json(st);
-	else
-		err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0) {
+		if (rc == 0)
+			err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
+		return NULL;
+	}
+	r = row_json(st);
 	sqlite3_reset(st);
 	return r;
 }
@@ -137,7 +140,7 @@ int rig_delete(struct call *c, const char *id)
 {
 	sqlite3_stmt *st;
 	int exists = rig_exists(c, id);
-	int64_t open;
+	int64_t open = 0;
 
 	if (exists <= 0)
 		return exists < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
@@ -146,8 +149,8 @@ int rig_delete(struct call *c, const char *id)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	open = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	if (db_step_int(c->db, st, &open, &c->err) < 0)
+		return -1;
 	if (open > 0)
 		return err_set(&c->err, ERR_CONFLICT, "rig_id",
 			       "the rig has %lld unfinished beads: close or move them first", (long long)open);

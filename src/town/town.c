@@ -40,10 +40,8 @@ int registry_update(struct call *c, const char *user_id, const char *role)
 
 		if (!st)
 			return -1;
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_reset(st);
-			return db_fail(c->db, &c->err, "read town");
-		}
+		if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+			return rc < 0 ? -1 : err_set(&c->err, ERR_INTERNAL, NULL, "read town: no town");
 		body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
 		cJSON_AddStringToObject(body, "owner_kind", (const char *)sqlite3_column_text(st, 1));
@@ -122,9 +120,8 @@ cJSON *town_json(struct call *c, enum role caller)
 
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		db_fail(c->db, &c->err, "read town");
+	if (db_step_row(c->db, st, &c->err) <= 0) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "read town: no town");
 		return NULL;
 	}
 	t = cJSON_CreateObject();
@@ -201,11 +198,12 @@ cJSON *town_secrets_json(struct call *c)
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, value, updated_by, updated_ms FROM town_secrets ORDER BY name",
 				      &c->err);
 	cJSON *o;
+	int rc;
 
 	if (!st)
 		return NULL;
 	o = cJSON_CreateObject();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 		size_t len = strlen(v);
 		char hint[16];
@@ -218,7 +216,10 @@ cJSON *town_secrets_json(struct call *c)
 		cJSON_AddStringToObject(s, "updated_by", (const char *)sqlite3_column_text(st, 2));
 		cJSON_AddNumberToObject(s, "updated_ms", sqlite3_column_double(st, 3));
 	}
-	sqlite3_reset(st);
+	if (rc < 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -304,7 +305,7 @@ int registry_refresh(struct call *c)
 		return -1;
 	/* registry_update prepares other statements while this one is mid-step; the cache never
 	 * evicts a busy statement. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		char user[130], role[16];
 
 		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -314,8 +315,7 @@ int registry_refresh(struct call *c)
 			return -1;
 		}
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read members");
+	return rc;
 }
 
 int town_delete(struct call *c)
@@ -325,7 +325,7 @@ int town_delete(struct call *c)
 
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		char user[130];
 
 		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -334,9 +334,8 @@ int town_delete(struct call *c)
 			return -1;
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(c->db, &c->err, "read members");
+	if (rc < 0)
+		return -1;
 	if (ws_close_tag(c, "feed", "the town was deleted") < 0 || ws_close_tag(c, "terminal", "the town was deleted") < 0)
 		return -1;
 	/* An organization's town: the organization forgets it (and pushes it no more members). */
@@ -344,9 +343,9 @@ int town_delete(struct call *c)
 		sqlite3_stmt *own = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
 		char org[72] = "";
 
-		if (!own)
+		if (!own || (rc = db_step_row(c->db, own, &c->err)) < 0)
 			return -1;
-		if (sqlite3_step(own) == SQLITE_ROW)
+		if (rc)
 			snprintf(org, sizeof org, "%s", (const char *)sqlite3_column_text(own, 0));
 		sqlite3_reset(own);
 		if (*org) {

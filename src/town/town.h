@@ -98,7 +98,10 @@ int bead_delete(struct call *c, const char *id);
  * errors name `field`, the request's own name for the dependency. */
 int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *kind, const char *field);
 int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
-/* 1 if the bead exists; 0 with ERR_NOT_FOUND (field bead_id) otherwise. */
+/* 1 if the bead exists, 0 if not (no error: absent is an answer), -1 when storage failed. */
+int bead_exists(struct call *c, const char *id);
+/* The gate of a bead's routes: 1 if it exists; 0 with c->err set otherwise: ERR_NOT_FOUND (field
+ * bead_id), or ERR_INTERNAL when storage failed. */
 int bead_json_exists(struct call *c, const char *id);
 /* A bead with its dependencies (new tree), or NULL with ERR_NOT_FOUND. */
 cJSON *bead_json(struct call *c, const char *id);
@@ -157,7 +160,8 @@ char *agent_token_mint(struct call *c, const char *agent, const char *requested_
 		       double *expires_ms);
 /* Revoke every token of the agent minted so far. */
 int agent_token_revoke(struct call *c, const char *agent);
-/* The agent's current token generation; -1 when it does not exist (c->err untouched). */
+/* The agent's current token generation; -1 when it does not exist (c->err untouched) or when
+ * storage failed (c->err set). */
 int64_t agent_token_gen(struct call *c, const char *agent);
 /* Verify a token minted by this town, accepting it up to grace_s after expiry. */
 enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);

@@ -68,7 +68,7 @@ static int read_ref(struct call *c, const cJSON *o, const char *field, const cha
 	return 0;
 }
 
-/* The state of one object now, or {type, id, missing: true}. */
+/* The state of one object now, or {type, id, missing: true}; NULL when storage failed. */
 static cJSON *resolve(struct call *c, const char *type, const char *id)
 {
 	cJSON *o = cJSON_CreateObject(), *full = NULL;
@@ -84,7 +84,11 @@ static cJSON *resolve(struct call *c, const char *type, const char *id)
 	else
 		full = rig_json(c, id);
 	if (!full) {
-		c->err.code = ERR_NONE; /* an object deleted since the member saw it is news, not an error */
+		/* An object deleted since the member saw it is news, not an error; a failed read is. */
+		if (!err_take(&c->err, ERR_NOT_FOUND)) {
+			cJSON_Delete(o);
+			return NULL;
+		}
 		cJSON_AddBoolToObject(o, "missing", 1);
 		return o;
 	}
@@ -193,6 +197,7 @@ static int write_block(struct call *c, const cJSON *r, struct strbuf *sb)
 static int read_actions(struct call *c, const cJSON *list, cJSON *recent)
 {
 	const cJSON *a;
+	cJSON *obj = NULL;
 	int i = 0;
 
 	if (!cJSON_IsArray(list))
@@ -218,11 +223,13 @@ static int read_actions(struct call *c, const cJSON *list, cJSON *recent)
 			return -1;
 		if (at->valuedouble < c->now_ms - UI_WINDOW_MS || at->valuedouble > c->now_ms + UI_SKEW_MS)
 			continue;
+		if (type && !(obj = resolve(c, type, id)))
+			return -1;
 		out = cJSON_CreateObject();
 		cJSON_AddNumberToObject(out, "at_ms", at->valuedouble);
 		cJSON_AddStringToObject(out, "what", what);
 		if (type)
-			cJSON_AddItemToObject(out, "object", resolve(c, type, id));
+			cJSON_AddItemToObject(out, "object", obj);
 		idx = 0;
 		for (pos = recent->child; pos; pos = pos->next, idx++)
 			if (cJSON_GetObjectItemCaseSensitive(pos, "at_ms")->valuedouble < at->valuedouble)
@@ -255,8 +262,15 @@ int ui_context_resolve(struct call *c, const cJSON *ui, cJSON **resolved, char *
 			err_set(&c->err, ERR_INVALID, "ui.open", "'ui.open' must be {\"type\", \"id\"}");
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "page", page ? page : "");
-	if (open)
-		cJSON_AddItemToObject(r, "open", resolve(c, type, id));
+	if (open) {
+		cJSON *o = resolve(c, type, id);
+
+		if (!o) {
+			cJSON_Delete(r);
+			return -1;
+		}
+		cJSON_AddItemToObject(r, "open", o);
+	}
 	if (actions && read_actions(c, actions, cJSON_AddArrayToObject(r, "recent")) < 0) {
 		cJSON_Delete(r);
 		return -1;
