@@ -34,10 +34,11 @@ const char *call_bearer(struct call *c)
 	if (!cJSON_IsString(v)) {
 		/* Browsers cannot set headers on a WebSocket: the upgrade may carry ?token= instead. */
 		if (ws_is_upgrade(c) && c->nseg > 0 &&
-		    (strcmp(c->seg[c->nseg - 1], "ws") == 0 || strcmp(c->seg[c->nseg - 1], "terminal") == 0) &&
-		    query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
-			return c->query_token;
-		c->err.code = ERR_NONE; /* a malformed ?token= is just no token */
+		    (strcmp(c->seg[c->nseg - 1], "ws") == 0 || strcmp(c->seg[c->nseg - 1], "terminal") == 0)) {
+			if (query_get(c, "token", c->query_token, QUERY_TOKEN_MAX) == 1)
+				return c->query_token;
+			err_take(&c->err, ERR_INVALID); /* a malformed ?token= is just no token */
+		}
 		return NULL;
 	}
 	/* The scheme is case-insensitive and followed by one or more spaces (RFC 7235 2.1):
@@ -76,6 +77,10 @@ int auth_operator(struct call *c)
 
 static int refuse(struct call *c, const char *reason, const char *message)
 {
+	/* A failure met while checking the token (storage, reading the town's key) stands as it is:
+	 * the reason must not be pinned on it. */
+	if (c->err.code != ERR_NONE)
+		return -1;
 	err_set(&c->err, ERR_UNAUTHENTICATED, "authorization", "%s", message);
 	snprintf(c->err.reason, sizeof c->err.reason, "%s", reason);
 	return -1;

@@ -113,17 +113,22 @@ int budget_delete(struct call *c, const char *scope, const char *key)
 	return event_append(c, "budget.removed", subject, NULL, NULL, NULL) < 0 ? -1 : budget_changed(c);
 }
 
+/* One budget with its spend now; NULL when the spend could not be read. */
 static cJSON *budget_json(struct call *c, const char *scope, const char *key, int64_t limit, int soft)
 {
 	int i = scope_index(scope);
 	int64_t period, spend = i < 0 ? 0 : spend_of(c, i, key, costs_day_of(c->now_ms), &period);
-	cJSON *b = cJSON_CreateObject();
+	cJSON *b;
+
+	if (spend < 0)
+		return NULL;
+	b = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(b, "scope", scope);
 	cJSON_AddStringToObject(b, "key", key);
 	cJSON_AddNumberToObject(b, "limit_microusd", (double)limit);
 	cJSON_AddNumberToObject(b, "soft_pct", soft);
-	cJSON_AddNumberToObject(b, "spend_microusd", (double)(spend < 0 ? 0 : spend));
+	cJSON_AddNumberToObject(b, "spend_microusd", (double)spend);
 	cJSON_AddStringToObject(b, "period", i < 0 ? "" : scopes[i].period);
 	cJSON_AddStringToObject(b, "state", spend >= limit ? "reached" : spend * 100 >= limit * soft ? "warning" : "ok");
 	return b;
@@ -138,21 +143,30 @@ cJSON *budgets_json(struct call *c)
 		int64_t limit;
 		int soft;
 	} rows[BUDGETS_MAX];
-	int n = 0;
+	int n = 0, rc = 0;
 
 	if (!st)
 		return NULL;
 	/* Copied out first: computing a spend runs other statements. */
-	while (n < BUDGETS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < BUDGETS_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0) {
 		snprintf(rows[n].scope, sizeof rows[n].scope, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(rows[n].key, sizeof rows[n].key, "%s", (const char *)sqlite3_column_text(st, 1));
 		rows[n].limit = sqlite3_column_int64(st, 2);
 		rows[n++].soft = sqlite3_column_int(st, 3);
 	}
 	sqlite3_reset(st);
+	if (rc < 0)
+		return NULL;
 	list = cJSON_CreateArray();
-	for (int r = 0; r < n; r++)
-		cJSON_AddItemToArray(list, budget_json(c, rows[r].scope, rows[r].key, rows[r].limit, rows[r].soft));
+	for (int r = 0; r < n; r++) {
+		cJSON *b = budget_json(c, rows[r].scope, rows[r].key, rows[r].limit, rows[r].soft);
+
+		if (!b) {
+			cJSON_Delete(list);
+			return NULL;
+		}
+		cJSON_AddItemToArray(list, b);
+	}
 	return list;
 }
 
@@ -179,7 +193,8 @@ static int for_each_budget(struct call *c, const struct applicable *w,
 			return -1;
 		sqlite3_bind_text(st, 1, scopes[i].scope, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, keys[i], -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
+		if ((found = db_step_row(c->db, st, &c->err)) < 0)
+			return -1;
 		limit = found ? sqlite3_column_int64(st, 0) : 0;
 		soft = found ? sqlite3_column_int(st, 1) : 0;
 		sqlite3_reset(st);
@@ -296,7 +311,9 @@ int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc) {
 		snprintf(rig, sizeof rig, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 1));
 	}
@@ -305,9 +322,12 @@ int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 16 && (rc = db_step_row(c->db, st, &c->err)) > 0)
 		snprintf(convoys[n++], sizeof convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	rc = 0;
 	/* The rig and the requester with the first convoy, then each further convoy. */
 	for (int k = 0; k < (n ? n : 1) && rc == 0; k++) {
 		struct applicable w = {k == 0 ? rig : NULL, n ? convoys[k] : NULL, k == 0 ? user : NULL};

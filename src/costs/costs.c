@@ -108,14 +108,16 @@ static int price_of(struct call *c, const char *model, int64_t p[4])
 		"SELECT input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok FROM model_prices"
 		" WHERE model = ?1 OR (substr(model, -1) = '*' AND substr(?1, 1, length(model) - 1) = substr(model, 1, length(model) - 1))"
 		" ORDER BY model = ?1 DESC, length(model) DESC LIMIT 1", &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
 	memset(p, 0, 4 * sizeof p[0]);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		for (int i = 0; i < 4; i++)
-			p[i] = sqlite3_column_int64(st, i);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc; /* no price is a price of 0 */
+	for (int i = 0; i < 4; i++)
+		p[i] = sqlite3_column_int64(st, i);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -169,7 +171,7 @@ static int read_record(struct call *c, const cJSON *r, int i, struct usage *u)
 		u->model = "unknown";
 	return 0;
 bad:
-	c->err.code = ERR_NONE;
+	err_take(&c->err, ERR_INVALID); /* one message for the whole record */
 	return err_set(&c->err, ERR_INVALID, field,
 		       "a usage record is {id, model?, bead?, input_tokens, output_tokens, cache_read_tokens,"
 		       " cache_write_tokens (0 to 1e9), cost_microusd (integer or null), at_ms?}");
@@ -180,6 +182,7 @@ bad:
 static int attribute(struct call *c, const char *agent, struct usage *u)
 {
 	sqlite3_stmt *st;
+	int rc = 0;
 
 	if (u->bead_in) {
 		st = db_prepare(c->db,
@@ -189,7 +192,9 @@ static int attribute(struct call *c, const char *agent, struct usage *u)
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 1, u->bead_in, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+			return -1;
+		if (rc) {
 			snprintf(u->bead, sizeof u->bead, "%s", (const char *)sqlite3_column_text(st, 0));
 			snprintf(u->rig, sizeof u->rig, "%s", (const char *)sqlite3_column_text(st, 1));
 			snprintf(u->requested_by, sizeof u->requested_by, "%s", (const char *)sqlite3_column_text(st, 2));
@@ -201,7 +206,9 @@ static int attribute(struct call *c, const char *agent, struct usage *u)
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+			return -1;
+		if (rc)
 			snprintf(u->rig, sizeof u->rig, "%s", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
 	}
@@ -213,9 +220,11 @@ static int attribute(struct call *c, const char *agent, struct usage *u)
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 1, u->bead, -1, SQLITE_STATIC);
-		while (u->nconvoys < 16 && sqlite3_step(st) == SQLITE_ROW)
+		while (u->nconvoys < 16 && (rc = db_step_row(c->db, st, &c->err)) > 0)
 			snprintf(u->convoys[u->nconvoys++], sizeof u->convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
+		if (rc < 0)
+			return -1;
 		if (u->nconvoys)
 			snprintf(u->convoy, sizeof u->convoy, "%s", u->convoys[0]);
 	}
@@ -378,10 +387,10 @@ int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t fr
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, from);
 	sqlite3_bind_int64(st, 4, to);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return v < 0 ? db_fail(c->db, &c->err, "read spend") : v;
+	if (db_step_int(c->db, st, &v, &c->err) < 0)
+		return -1;
+	/* A sum always gives a row; a negative one would be a broken table. */
+	return v < 0 ? err_set(&c->err, ERR_INTERNAL, NULL, "read spend: no total") : v;
 }
 
 static void add_totals(cJSON *o, sqlite3_stmt *st, int first)
@@ -390,6 +399,15 @@ static void add_totals(cJSON *o, sqlite3_stmt *st, int first)
 		cJSON_AddNumberToObject(o, token_fields[k], (double)sqlite3_column_int64(st, first + k));
 	cJSON_AddNumberToObject(o, "cost_microusd", (double)sqlite3_column_int64(st, first + 4));
 	cJSON_AddNumberToObject(o, "records", (double)sqlite3_column_int64(st, first + 5));
+}
+
+static cJSON *key_totals_json(sqlite3_stmt *st)
+{
+	cJSON *row = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(row, "key", (const char *)sqlite3_column_text(st, 0));
+	add_totals(row, st, 1);
+	return row;
 }
 
 int costs_dim_valid(const char *by)
@@ -406,6 +424,7 @@ cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t da
 	cJSON *out, *rows;
 	sqlite3_stmt *st;
 	char d[16];
+	int rc;
 
 	if (costs_period(period, day, &from, &to) < 0) {
 		err_set(&c->err, ERR_INVALID, "period", "'period' is day, week, month or all");
@@ -426,7 +445,9 @@ cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t da
 		goto fail;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		goto fail;
+	if (rc)
 		add_totals(cJSON_AddObjectToObject(out, "total"), st, 0);
 	sqlite3_reset(st);
 	if (!by)
@@ -440,15 +461,9 @@ cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t da
 	sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
-	rows = cJSON_AddArrayToObject(out, "rows");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *row = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(row, "key", (const char *)sqlite3_column_text(st, 0));
-		add_totals(row, st, 1);
-		cJSON_AddItemToArray(rows, row);
-	}
-	sqlite3_reset(st);
+	if (!(rows = db_list(c->db, st, key_totals_json, &c->err)))
+		goto fail;
+	cJSON_AddItemToObject(out, "rows", rows);
 	return out;
 fail:
 	cJSON_Delete(out);

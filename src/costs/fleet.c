@@ -25,9 +25,8 @@ static int owning_org(struct call *c, char *org, size_t len)
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
 	int yes;
 
-	if (!st)
+	if (!st || (yes = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	yes = sqlite3_step(st) == SQLITE_ROW;
 	if (yes)
 		snprintf(org, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
@@ -214,13 +213,14 @@ static cJSON *rows(struct call *c, const char *sql, int64_t from, int64_t to, co
 {
 	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
 	cJSON *list;
+	int rc;
 
 	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
 		cJSON *o = cJSON_CreateObject();
 		int64_t closed = 0, reworked = 0, first = 0;
 
@@ -243,7 +243,10 @@ static cJSON *rows(struct call *c, const char *sql, int64_t from, int64_t to, co
 		}
 		cJSON_AddItemToArray(list, o);
 	}
-	sqlite3_reset(st);
+	if (rc < 0) {
+		cJSON_Delete(list);
+		return NULL;
+	}
 	return list;
 }
 

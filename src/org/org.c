@@ -76,9 +76,8 @@ cJSON *org_json(struct call *c)
 
 	if (!st)
 		return NULL;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		db_fail(c->db, &c->err, "read org");
+	if (db_step_row(c->db, st, &c->err) <= 0) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "read org: no org");
 		return NULL;
 	}
 	o = cJSON_CreateObject();

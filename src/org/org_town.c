@@ -61,11 +61,12 @@ int org_registry_update(struct call *c, const char *user_id, const char *role)
 	snprintf(path, sizeof path, "do://user/%s/_internal/orgs/%s", uid, c->cfg->object_id);
 	if (role) {
 		sqlite3_stmt *st = db_prepare(c->db, "SELECT name FROM org", &c->err);
+		int found;
 
-		if (!st)
+		if (!st || (found = db_step_row(c->db, st, &c->err)) < 0)
 			return -1;
 		body = cJSON_CreateObject();
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (found)
 			cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
 		cJSON_AddStringToObject(body, "role", role);
@@ -113,13 +114,9 @@ int org_town_create(struct call *c, const char *town, const char *name)
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->who.id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 4, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0) {
-		if (c->err.code == ERR_CONFLICT) {
-			c->err.code = ERR_NONE;
-			return err_set(&c->err, ERR_CONFLICT, "town_id", "the organization already has a town '%s'", town);
-		}
-		return -1;
-	}
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return !err_take(&c->err, ERR_CONFLICT) ? -1 :
+		       err_set(&c->err, ERR_CONFLICT, "town_id", "the organization already has a town '%s'", town);
 	if (!(msg = members_message(c, version)))
 		return -1;
 	cJSON_AddStringToObject(msg, "org_id", c->cfg->object_id);
@@ -160,7 +157,7 @@ int org_town_created(struct call *c, const char *town, const cJSON *result, cons
 static int push_members(struct call *c, int64_t version, int only_behind)
 {
 	char towns[ORG_TOWNS_MAX][72];
-	int n = 0;
+	int n = 0, rc = 0;
 	/* Only towns the organization has: a failed or still-creating one may be someone else's. */
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT town_id FROM org_towns WHERE state = 'active'"
 					     " AND (?1 = 0 OR acked_version < ?2)", &c->err);
@@ -169,9 +166,11 @@ static int push_members(struct call *c, int64_t version, int only_behind)
 		return -1;
 	sqlite3_bind_int(st, 1, only_behind);
 	sqlite3_bind_int64(st, 2, version);
-	while (n < ORG_TOWNS_MAX && sqlite3_step(st) == SQLITE_ROW)
+	while (n < ORG_TOWNS_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0)
 		snprintf(towns[n++], sizeof towns[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		cJSON *msg = members_message(c, version);
 
@@ -232,31 +231,28 @@ int org_push_timer_fired(struct call *c, const char *key)
 	return n > 0 ? timer_set(c, "org-push", "all", c->now_ms + PUSH_RETRY_MS) : 0;
 }
 
+static cJSON *org_town_json(sqlite3_stmt *st)
+{
+	cJSON *t = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(t, "state", (const char *)sqlite3_column_text(st, 2));
+	if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+		cJSON_AddNullToObject(t, "reason");
+	else
+		cJSON_AddStringToObject(t, "reason", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(t, "created_by", (const char *)sqlite3_column_text(st, 4));
+	cJSON_AddNumberToObject(t, "created_ms", sqlite3_column_double(st, 5));
+	return t;
+}
+
 cJSON *org_towns_json(struct call *c)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT town_id, name, state, reason, created_by, created_ms"
 					     " FROM org_towns ORDER BY town_id", &c->err);
-	cJSON *list;
 
-	if (!st)
-		return NULL;
-	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *t = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(t, "state", (const char *)sqlite3_column_text(st, 2));
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
-			cJSON_AddNullToObject(t, "reason");
-		else
-			cJSON_AddStringToObject(t, "reason", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddStringToObject(t, "created_by", (const char *)sqlite3_column_text(st, 4));
-		cJSON_AddNumberToObject(t, "created_ms", sqlite3_column_double(st, 5));
-		cJSON_AddItemToArray(list, t);
-	}
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, st, org_town_json, &c->err);
 }
 
 /* ---- the town's side ----------------------------------------------------------------------------- */
@@ -268,7 +264,7 @@ static int apply_members(struct call *c, const cJSON *members)
 	 * MEMBERS_MAX ids. */
 	char (*gone)[130] = malloc(sizeof *gone * MEMBERS_MAX);
 	enum role *was = malloc(sizeof *was * MEMBERS_MAX); /* their roles, for the terminals */
-	int n = 0, rc = -1;
+	int n = 0, rc = -1, step = 0;
 	const cJSON *m;
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
 
@@ -278,12 +274,12 @@ static int apply_members(struct call *c, const cJSON *members)
 	}
 	if (!st)
 		goto out;
-	while (n < MEMBERS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < MEMBERS_MAX && (step = db_step_row(c->db, st, &c->err)) > 0) {
 		was[n] = role_parse((const char *)sqlite3_column_text(st, 1));
 		snprintf(gone[n++], sizeof gone[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	}
 	sqlite3_reset(st);
-	if (db_exec(c->db, "DELETE FROM members", &c->err) < 0)
+	if (step < 0 || db_exec(c->db, "DELETE FROM members", &c->err) < 0)
 		goto out;
 	cJSON_ArrayForEach(m, members) {
 		const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "user_id"));
@@ -434,11 +430,14 @@ int org_create_timer_fired(struct call *c, const char *town)
 	char name[128] = "", by[130] = "";
 	int64_t version;
 	cJSON *msg;
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc) {
 		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(by, sizeof by, "%s", (const char *)sqlite3_column_text(st, 1));
 	}

@@ -43,35 +43,26 @@ int user_town_delete(struct call *c, const char *town_id)
 	return db_step_done(c->db, st, &c->err);
 }
 
+static cJSON *my_town_json(sqlite3_stmt *st)
+{
+	cJSON *t = cJSON_CreateObject(), *owner;
+
+	cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(t, "role", (const char *)sqlite3_column_text(st, 2));
+	owner = cJSON_AddObjectToObject(t, "owner");
+	cJSON_AddStringToObject(owner, "kind", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(owner, "id", (const char *)sqlite3_column_text(st, 4));
+	return t;
+}
+
 cJSON *user_towns_json(struct call *c)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT town_id, name, role, owner_kind, owner_id FROM my_towns ORDER BY name, town_id",
 		&c->err);
-	cJSON *list;
-	int rc;
 
-	if (!st)
-		return NULL;
-	list = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cJSON *t = cJSON_CreateObject(), *owner;
-
-		cJSON_AddStringToObject(t, "id", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(t, "name", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(t, "role", (const char *)sqlite3_column_text(st, 2));
-		owner = cJSON_AddObjectToObject(t, "owner");
-		cJSON_AddStringToObject(owner, "kind", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddStringToObject(owner, "id", (const char *)sqlite3_column_text(st, 4));
-		cJSON_AddItemToArray(list, t);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(list);
-		db_fail(c->db, &c->err, "list towns");
-		return NULL;
-	}
-	return list;
+	return db_list(c->db, st, my_town_json, &c->err);
 }
 
 int user_org_put(struct call *c, const char *org_id, const cJSON *entry)
@@ -105,22 +96,18 @@ int user_org_delete(struct call *c, const char *org_id)
 	return db_step_done(c->db, st, &c->err);
 }
 
+static cJSON *my_org_json(sqlite3_stmt *st)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(o, "role", (const char *)sqlite3_column_text(st, 2));
+	return o;
+}
+
 cJSON *user_orgs_json(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT org_id, name, role FROM my_orgs ORDER BY name, org_id", &c->err);
-	cJSON *list;
-
-	if (!st)
-		return NULL;
-	list = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(o, "role", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddItemToArray(list, o);
-	}
-	sqlite3_reset(st);
-	return list;
+	return db_list(c->db, db_prepare(c->db, "SELECT org_id, name, role FROM my_orgs ORDER BY name, org_id", &c->err),
+		       my_org_json, &c->err);
 }
