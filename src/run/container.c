@@ -158,29 +158,35 @@ int container_done(struct call *c, const char *subject, const cJSON *result, con
 	return 0;
 }
 
-/* {"id", "name", "email"} of a person, from the town's members (the id alone for others). */
+/* {"id", "name", "email"} of a person, from the town's members (the id alone for others); NULL
+ * when storage failed. */
 static cJSON *person_json(struct call *c, const char *user)
 {
-	cJSON *p = cJSON_CreateObject();
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, email FROM members WHERE user_id = ?", &c->err);
 	const char *name = user, *email = "";
+	cJSON *p;
+	int rc;
 
-	cJSON_AddStringToObject(p, "id", user);
-	if (st) {
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			if (*(const char *)sqlite3_column_text(st, 0))
-				name = (const char *)sqlite3_column_text(st, 0);
-			email = (const char *)sqlite3_column_text(st, 1);
-		}
-		cJSON_AddStringToObject(p, "name", name);
-		cJSON_AddStringToObject(p, "email", email);
-		sqlite3_reset(st);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return NULL;
+	if (rc) {
+		if (*(const char *)sqlite3_column_text(st, 0))
+			name = (const char *)sqlite3_column_text(st, 0);
+		email = (const char *)sqlite3_column_text(st, 1);
 	}
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "id", user);
+	cJSON_AddStringToObject(p, "name", name);
+	cJSON_AddStringToObject(p, "email", email);
+	sqlite3_reset(st);
 	return p;
 }
 
-/* Which runtime the agent runs: the rig's setting, else the town's, else the scripted agent. */
+/* Which runtime the agent runs: the rig's setting, else the town's, else the scripted agent; NULL
+ * when storage failed. */
 static cJSON *runtime_json(struct call *c, const char *rig)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
@@ -189,19 +195,23 @@ static cJSON *runtime_json(struct call *c, const char *rig)
 		" json_extract(t.settings, '$.runtime_command'), ''),"
 		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
 		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
-	cJSON *rt = cJSON_CreateObject();
+	cJSON *rt;
 	char name[32] = "scripted", command[1024] = "", model[128] = "";
+	int rc;
 
 	if (!st)
-		return rt;
+		return NULL;
 	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return NULL;
+	if (rc) {
 		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(command, sizeof command, "%s", (const char *)sqlite3_column_text(st, 1));
 		if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
 			snprintf(model, sizeof model, "%s", (const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_reset(st);
+	rt = cJSON_CreateObject();
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
 		if (strcmp(presets[i].name, name) == 0)
 			snprintf(command, sizeof command, "%s", presets[i].command);
@@ -221,11 +231,14 @@ static cJSON *runtime_json(struct call *c, const char *rig)
 static int row_into(struct call *c, cJSON *obj, const char *sql, const char *id, const char *const *names)
 {
 	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
 		for (int i = 0; names[i]; i++) {
 			if (sqlite3_column_type(st, i) == SQLITE_NULL)
 				cJSON_AddNullToObject(obj, names[i]);
@@ -250,7 +263,7 @@ cJSON *container_assignment(struct call *c, const char *agent)
 	static const char *const agent_cols[] = {"id", "name", "role", "rig", "hook", "requested_by", NULL};
 	static const char *const bead_cols[] = {"id", "title", "body", "type", "status", "branch", "parent", NULL};
 	static const char *const rig_cols[] = {"id", "git_url", "default_branch", "merge_strategy", NULL};
-	cJSON *out = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(out, "agent"), *bead, *rig, *gates;
+	cJSON *out = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(out, "agent"), *bead, *rig, *gates, *who;
 	const char *hook, *rig_id, *role;
 	struct strbuf prompt = {0};
 
@@ -268,7 +281,9 @@ cJSON *container_assignment(struct call *c, const char *agent)
 		if (row_into(c, bead, "SELECT id, title, body, type, status, branch, parent FROM beads WHERE id = ?",
 			     hook, bead_cols) < 0)
 			goto fail;
-		cJSON_AddItemToObject(out, "requested_by", person_json(c, str_of(a, "requested_by")));
+		if (!(who = person_json(c, str_of(a, "requested_by"))))
+			goto fail;
+		cJSON_AddItemToObject(out, "requested_by", who);
 	}
 	if (!*rig_id) {
 		cJSON_AddNullToObject(out, "rig");
@@ -282,13 +297,15 @@ cJSON *container_assignment(struct call *c, const char *agent)
 			sqlite3_stmt *st = db_prepare(c->db,
 				"SELECT j.value FROM rigs, json_each(rigs.settings, '$.gates') j"
 				" WHERE rigs.id = ? AND j.type = 'text' LIMIT 20", &c->err);
+			int rc;
 
 			if (!st)
 				goto fail;
 			sqlite3_bind_text(st, 1, rig_id, -1, SQLITE_STATIC);
-			while (sqlite3_step(st) == SQLITE_ROW)
+			while ((rc = db_step_row(c->db, st, &c->err)) > 0)
 				cJSON_AddItemToArray(gates, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-			sqlite3_reset(st);
+			if (rc < 0)
+				goto fail;
 		}
 	}
 	bead = cJSON_GetObjectItemCaseSensitive(out, "bead");
@@ -318,10 +335,11 @@ static int llm_json(struct call *c, cJSON *body, const char *model)
 		"SELECT json_extract(settings, '$.llm_base_url'), (SELECT value FROM town_secrets WHERE name = 'llm_api_key')"
 		" FROM town", &c->err);
 	cJSON *llm = NULL;
+	int rc;
 
-	if (!st)
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
 		llm = cJSON_CreateObject();
 		cJSON_AddStringToObject(llm, "base_url", (const char *)sqlite3_column_text(st, 0));
 		cJSON_AddStringToObject(llm, "api_key", sqlite3_column_type(st, 1) == SQLITE_TEXT
@@ -348,7 +366,10 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	rig = cJSON_GetObjectItemCaseSensitive(body, "rig");
 	b = cJSON_GetObjectItemCaseSensitive(body, "bead");
 	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)a, "hook");
-	rt = runtime_json(c, cJSON_IsObject(rig) ? str_of(rig, "id") : "");
+	if (!(rt = runtime_json(c, cJSON_IsObject(rig) ? str_of(rig, "id") : ""))) {
+		cJSON_Delete(body);
+		return -1;
+	}
 	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
 		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
 	cJSON_AddItemToObject(body, "runtime", rt);
@@ -368,21 +389,28 @@ int container_start(struct call *c, const char *agent, const char *bead)
 		/* The refinery merges the work bead's branch into the rig's branch, keeping who asked. */
 		const char *work = str_of(b, "parent");
 		cJSON *author = person_json(c, str_of(a, "requested_by"));
-		sqlite3_stmt *st = db_prepare(c->db,
+		sqlite3_stmt *st = !author ? NULL : db_prepare(c->db,
 			"SELECT coalesce(a.name, b.worked_by, '') FROM beads b LEFT JOIN agents a ON a.id = b.worked_by"
 			" WHERE b.id = ?", &c->err);
+		int found = -1;
 
+		if (st) {
+			sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
+			found = db_step_row(c->db, st, &c->err);
+		}
+		if (found < 0) {
+			cJSON_Delete(author);
+			cJSON_Delete(body);
+			return -1;
+		}
 		review = cJSON_AddObjectToObject(body, "review");
 		cJSON_AddStringToObject(review, "bead", work);
 		cJSON_AddStringToObject(review, "branch", str_of(b, "branch"));
 		cJSON_AddStringToObject(review, "target", cJSON_IsObject(rig) ? str_of(rig, "default_branch") : "main");
 		cJSON_AddItemToObject(review, "author", author);
-		if (st) {
-			sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				cJSON_AddStringToObject(review, "agent_name", (const char *)sqlite3_column_text(st, 0));
-			sqlite3_reset(st);
-		}
+		if (found)
+			cJSON_AddStringToObject(review, "agent_name", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
 	} else {
 		cJSON_AddNullToObject(body, "review");
 	}

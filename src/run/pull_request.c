@@ -59,7 +59,8 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, mr, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	if ((found = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
 	if (found) {
 		snprintf(t->mr, sizeof t->mr, "%s", mr);
 		snprintf(t->work, sizeof t->work, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -108,11 +109,14 @@ static int give_back(struct call *c, const struct pr_target *t, const char *reas
 {
 	char status[16] = "";
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT status FROM beads WHERE id = ?", &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, t->mr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
 		snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (strcmp(status, "in_progress") != 0)
@@ -155,11 +159,14 @@ static int poll_later(struct call *c, const char *mr)
 	double every = PR_POLL_MS;
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(r.settings, '$.pr_poll_s') FROM beads m"
 					     " JOIN rigs r ON r.id = m.rig WHERE m.id = ?", &c->err);
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, mr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		double s = sqlite3_column_double(st, 0);
 
 		every = (s < 2 ? 2 : s > 86400 ? 86400 : s) * 1000.0;
@@ -173,10 +180,8 @@ int pr_timer_fired(struct call *c, const char *mr)
 	struct pr_target t;
 	char path[64], subject[96];
 
-	if (load_target(c, mr, &t) < 0) {
-		c->err.code = ERR_NONE; /* the merge request is gone: nothing to follow */
-		return 0;
-	}
+	if (load_target(c, mr, &t) < 0)
+		return err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1; /* gone: nothing to follow */
 	if (!t.number)
 		return 0;
 	snprintf(path, sizeof path, "/pulls/%d", t.number);
@@ -235,16 +240,18 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 	cJSON *pr;
 	sqlite3_stmt *st;
 
-	if (!mr || load_target(c, mr + 1, &t) < 0) {
-		c->err.code = ERR_NONE;
+	if (!mr)
 		return 0;
-	}
+	if (load_target(c, mr + 1, &t) < 0)
+		return err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1; /* gone: the answer has no one to go to */
 	/* The platform acts for the human who asked for the work. */
 	st = db_prepare(c->db, "SELECT requested_by FROM beads WHERE id = ?", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, t.mr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
 		snprintf(requester, sizeof requester, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s", requester);

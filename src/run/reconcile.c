@@ -74,28 +74,39 @@ int reconcile_host_up(struct call *c)
 	return db_exec(c->db, "DELETE FROM reconciler_state WHERE key = 'host_refused'", &c->err);
 }
 
-static double setting(struct call *c, const char *path, double def, double min, double max)
+/* A number from the town's settings into *out, clamped; def when it is not set. */
+static int setting(struct call *c, const char *path, double def, double min, double max, double *out)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, ?) FROM town", &c->err);
 	double v = def;
+	int rc;
 
 	if (!st)
-		return def;
+		return -1;
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && (sqlite3_column_type(st, 0) == SQLITE_INTEGER ||
-					      sqlite3_column_type(st, 0) == SQLITE_FLOAT))
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc && (sqlite3_column_type(st, 0) == SQLITE_INTEGER || sqlite3_column_type(st, 0) == SQLITE_FLOAT))
 		v = sqlite3_column_double(st, 0);
 	sqlite3_reset(st);
-	return v < min ? min : v > max ? max : v;
+	*out = v < min ? min : v > max ? max : v;
+	return 0;
 }
 
-void reconcile_config(struct call *c, struct rc_config *cfg)
+int reconcile_config(struct call *c, struct rc_config *cfg)
 {
-	cfg->lost_after_ms = setting(c, "$.lost_after_s", 90, 2, 3600) * 1000.0;
-	cfg->quiet_after_ms = setting(c, "$.quiet_after_s", 600, 5, 86400) * 1000.0;
-	cfg->breaker_failures = (int)setting(c, "$.breaker_failures", 10, 0, 1000);
+	double lost, quiet, failures;
+
+	if (setting(c, "$.lost_after_s", 90, 2, 3600, &lost) < 0 ||
+	    setting(c, "$.quiet_after_s", 600, 5, 86400, &quiet) < 0 ||
+	    setting(c, "$.breaker_failures", 10, 0, 1000, &failures) < 0)
+		return -1;
+	cfg->lost_after_ms = lost * 1000.0;
+	cfg->quiet_after_ms = quiet * 1000.0;
+	cfg->breaker_failures = (int)failures;
 	cfg->breaker_window_ms = 600000.0;
 	cfg->dispatch = c->cfg->container_secret && *c->cfg->container_secret;
+	return 0;
 }
 
 static enum rc_agent_state agent_state(const char *s)
@@ -116,10 +127,11 @@ static int load_agents(struct call *c, struct snapshot *s)
 		" coalesce(last_heartbeat_ms, started_ms, created_ms), coalesce(active_ms, started_ms, created_ms),"
 		" quiet_stage FROM agents WHERE role IN ('polecat', 'refinery') ORDER BY created_ms LIMIT 256", &c->err);
 	size_t n = 0;
+	int rc = 0;
 
 	if (!st)
 		return -1;
-	while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < 256 && (rc = db_step_row(c->db, st, &c->err)) > 0) {
 		struct rc_agent *a = &s->agents[n++];
 		const char *role = (const char *)sqlite3_column_text(st, 1);
 
@@ -133,6 +145,8 @@ static int load_agents(struct call *c, struct snapshot *s)
 		a->quiet_stage = sqlite3_column_int(st, 7);
 	}
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	s->st.agents = s->agents;
 	s->st.nagents = n;
 	return 0;
@@ -173,7 +187,9 @@ static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_ri
 			return -1;
 		sqlite3_bind_text(st, 1, rig->id, -1, SQLITE_STATIC);
 		sqlite3_bind_double(st, 2, c->now_ms);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+			return -1;
+		if (rc) {
 			struct rc_bead *b = &s->beads[s->st.nbeads++];
 
 			memset(b, 0, sizeof *b);
@@ -205,13 +221,16 @@ static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_ri
 		struct rc_bead found[READY_PER_RIG_MAX];
 		int n = 0;
 
-		while (n < READY_PER_RIG_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = 0;
+		while (n < READY_PER_RIG_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0) {
 			memset(&found[n], 0, sizeof found[n]);
 			copy(found[n].id, st, 0);
 			copy(found[n].prefer, st, 1);
 			snprintf(found[n++].rig, sizeof found[0].rig, "%s", rig->id);
 		}
 		sqlite3_reset(st);
+		if (rc < 0)
+			return -1;
 		for (int i = 0; i < n && room > 0 && s->st.nbeads < 512; i++) {
 			char why[300];
 			int blocked = budget_blocks(c, found[i].id, 1, why, sizeof why);
@@ -231,8 +250,9 @@ static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 {
 	sqlite3_stmt *st;
 	size_t n = 0;
-	int64_t failures;
+	int64_t failures = 0;
 	double breaker_until = 0;
+	int rc = 0;
 
 	s->st.cfg = cfg;
 	s->st.now_ms = c->now_ms;
@@ -241,11 +261,13 @@ static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 	st = db_prepare(c->db, "SELECT id, max_polecats FROM rigs ORDER BY id LIMIT 128", &c->err);
 	if (!st)
 		return -1;
-	while (n < 128 && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < 128 && (rc = db_step_row(c->db, st, &c->err)) > 0) {
 		copy(s->rigs[n].id, st, 0);
 		s->rigs[n++].max_polecats = sqlite3_column_int(st, 1);
 	}
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	s->st.rigs = s->rigs;
 	s->st.nrigs = n;
 	s->st.beads = s->beads;
@@ -254,9 +276,9 @@ static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 			if (load_rig_beads(c, s, &s->rigs[i]) < 0)
 				return -1;
 	st = db_prepare(c->db, "SELECT value FROM reconciler_state WHERE key = 'breaker_until_ms'", &c->err);
-	if (!st)
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (rc)
 		breaker_until = sqlite3_column_double(st, 0);
 	sqlite3_reset(st);
 	s->st.breaker_open = breaker_until > c->now_ms;
@@ -264,8 +286,8 @@ static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 	if (!st)
 		return -1;
 	sqlite3_bind_double(st, 1, c->now_ms - cfg->breaker_window_ms);
-	failures = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	if (db_step_int(c->db, st, &failures, &c->err) < 0)
+		return -1;
 	s->st.recent_failures = (int)failures;
 	return 0;
 }
@@ -377,7 +399,7 @@ static int busy(struct call *c, const struct snapshot *s)
 static int repair(struct call *c)
 {
 	char beads[16][72];
-	int n = 0;
+	int n = 0, rc = 0;
 	sqlite3_stmt *st = db_prepare(c->db,
 		"SELECT w.id FROM beads w WHERE w.status = 'in_review' AND NOT EXISTS (SELECT 1 FROM beads m"
 		" WHERE m.parent = w.id AND m.type = 'merge-request' AND m.status IN ('open', 'in_progress')) LIMIT 16",
@@ -385,9 +407,11 @@ static int repair(struct call *c)
 
 	if (!st)
 		return -1;
-	while (n < 16 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 16 && (rc = db_step_row(c->db, st, &c->err)) > 0)
 		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	for (int i = 0; i < n; i++)
 		if (work_requeue(c, NULL, beads[i], "its merge request was closed without a verdict", WORK_SENT_BACK) < 0)
 			return -1;
@@ -406,8 +430,7 @@ static int tick(struct call *c, double *next_ms, size_t *nactions)
 		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	reconcile_config(c, &cfg);
-	if (repair(c) < 0 || load(c, s, &cfg) < 0)
+	if (reconcile_config(c, &cfg) < 0 || repair(c) < 0 || load(c, s, &cfg) < 0)
 		goto out;
 	rc_decide(&s->st, actions, ACTIONS_MAX, &n);
 	*nactions = n;
@@ -448,17 +471,17 @@ int reconcile_timer_fired(struct call *c, const char *key)
 		return -1;
 	if ((fault && err_set(&c->err, ERR_INTERNAL, NULL, "test fault injected into the tick") < 0) ||
 	    tick(c, &next, &n) < 0) {
-		/* Undo this tick only; the call commits the rest and the tick comes again. */
-		char msg[sizeof c->err.message];
+		/* Undo this tick only; the call commits the rest and the tick comes again. The
+		 * failure goes to the log, not to the call's answer. */
+		struct err why;
 
-		snprintf(msg, sizeof msg, "%s", c->err.message);
-		memset(&c->err, 0, sizeof c->err);
+		err_move(&why, &c->err);
 		truncate_list(c->effects, fx);
 		truncate_list(c->ws, ws);
 		if (db_exec(c->db, "ROLLBACK TO tick", &c->err) < 0)
 			return -1;
 		next = c->now_ms + TICK_RETRY_MS;
-		call_log(c, "error", "reconciler tick failed; retrying", cJSON_CreateString(msg));
+		call_log(c, "error", "reconciler tick failed; retrying", cJSON_CreateString(why.message));
 	}
 	if (db_exec(c->db, "RELEASE tick", &c->err) < 0)
 		return -1;

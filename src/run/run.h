@@ -87,7 +87,8 @@ int reconcile_soon(struct call *c);
 int reconcile_host_down(struct call *c, double *retry_ms);
 /* A start reached the host: the count of refused connections starts over. */
 int reconcile_host_up(struct call *c);
-void reconcile_config(struct call *c, struct rc_config *cfg);
+/* The reconciler's settings from the town's, clamped to their limits; -1 when storage failed. */
+int reconcile_config(struct call *c, struct rc_config *cfg);
 /* The "tick" timer (timer.c's table). */
 int reconcile_timer_fired(struct call *c, const char *key);
 /* Run a whole tick and undo it (the bench): *nactions gets how many actions it took. */

@@ -31,7 +31,8 @@ static int load_bead(struct call *c, const char *id, struct run_bead *b)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	if ((found = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
 	if (found) {
 		snprintf(b->status, sizeof b->status, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(b->type, sizeof b->type, "%s", (const char *)sqlite3_column_text(st, 1));
@@ -46,7 +47,8 @@ static int load_bead(struct call *c, const char *id, struct run_bead *b)
 	return found ? 0 : err_set(&c->err, ERR_NOT_FOUND, "bead", "no bead '%s' in this town", id);
 }
 
-/* The agent's role and hook ("" when none); -1 with ERR_NOT_FOUND when it does not exist. */
+/* The agent's role and hook ("" when none); -1 with ERR_NOT_FOUND when it does not exist, or with
+ * the storage failure. */
 static int load_agent(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT role, coalesce(hook, '') FROM agents WHERE id = ?", &c->err);
@@ -55,7 +57,8 @@ static int load_agent(struct call *c, const char *id, char *role, size_t rlen, c
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	if ((found = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
 	if (found) {
 		snprintf(role, rlen, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(hook, hlen, "%s", (const char *)sqlite3_column_text(st, 1));
@@ -98,9 +101,8 @@ static int rig_max_attempts(struct call *c, const char *rig, int *out)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step_int(c->db, st, &v, &c->err) < 0)
+		return -1;
 	*out = v >= 1 && v <= 20 ? (int)v : ATTEMPTS_DEFAULT;
 	return 0;
 }
@@ -255,14 +257,12 @@ static int heard_since_start(struct call *c, const char *agent)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",
 				      &c->err);
-	int yes;
+	int64_t yes = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return yes;
+	return db_step_int(c->db, st, &yes, &c->err) < 0 ? -1 : yes != 0;
 }
 
 int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
@@ -282,15 +282,14 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status >= 200 && status < 300)
 		return reconcile_host_up(c);
 	if ((rc = holds(c, agent, bead)) <= 0) {
-		if (rc == 0 || c->err.code != ERR_NOT_FOUND)
+		if (rc == 0 || !err_take(&c->err, ERR_NOT_FOUND))
 			return rc;
-		c->err.code = ERR_NONE; /* the agent is gone: nothing to undo */
-		return 0;
+		return 0; /* the agent is gone: nothing to undo */
 	}
 	/* No answer came back (the object was evicted while the call was out), but the agent has sent
 	 * a heartbeat since it was started: the start worked, and requeueing would stop a live run. */
-	if (error && error_is(error, "lost") && heard_since_start(c, agent) > 0)
-		return 0;
+	if (error && error_is(error, "lost") && (rc = heard_since_start(c, agent)) != 0)
+		return rc < 0 ? -1 : 0;
 	if (error)
 		snprintf(reason, sizeof reason, "the container did not start %s: %s", agent,
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) : "error");
@@ -338,6 +337,7 @@ static int polecat_done(struct call *c, const char *agent, const char *bead, con
 {
 	char title[240];
 	sqlite3_stmt *st;
+	int rc;
 	struct bead_fields f = {.type = "merge-request", .priority = 1, .rig = b->rig, .parent = bead,
 				.body = summary ? summary : ""};
 
@@ -345,8 +345,9 @@ static int polecat_done(struct call *c, const char *agent, const char *bead, con
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	snprintf(title, sizeof title, "Merge %s: %.180s", bead,
-		 sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	snprintf(title, sizeof title, "Merge %s: %.180s", bead, rc ? (const char *)sqlite3_column_text(st, 0) : "");
 	sqlite3_reset(st);
 	f.title = title;
 	if (set_branch(c, bead, branch) < 0 || event_append(c, "bead.done", bead, "commit", NULL, commit) < 0 ||
