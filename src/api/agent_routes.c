@@ -128,7 +128,9 @@ int api_agent_token(struct call *c)
 		if (!st)
 			return -1;
 		sqlite3_bind_text(st, 1, agent_id(c), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+			return -1;
+		if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT)
 			snprintf(rb, sizeof rb, "%s", (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
 		return reply_token(c, 201, *rb ? rb : c->who.id, 0);

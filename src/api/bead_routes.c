@@ -147,7 +147,7 @@ int api_bead_create(struct call *c)
 				       BEAD_DEPS_MAX);
 		if (!cJSON_IsObject(d) || json_string(d, "id", 1, 64, &dep, &c->err) < 0 ||
 		    json_string(d, "kind", 0, 16, &kind, &c->err) < 0) {
-			c->err.code = ERR_NONE;
+			err_take(&c->err, ERR_INVALID); /* one message for the whole dependency */
 			return err_set(&c->err, ERR_INVALID, "deps", "each dependency is {id, kind?}");
 		}
 		if (!kind)

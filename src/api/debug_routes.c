@@ -22,13 +22,12 @@ static int storage_digest(struct call *c, char *out)
 		return -1;
 	mbedtls_sha256_init(&h);
 	mbedtls_sha256_starts(&h, 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0)
 		mbedtls_sha256_update(&h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_reset(st);
 	mbedtls_sha256_finish(&h, d);
 	mbedtls_sha256_free(&h);
-	if (rc != SQLITE_DONE)
-		return db_fail(c->db, &c->err, "read pages");
+	if (rc < 0)
+		return -1;
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 	return 0;

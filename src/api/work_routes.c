@@ -93,7 +93,7 @@ int api_agent_events(struct call *c)
 		if (!cJSON_IsObject(e) || json_string(e, "type", 1, 16, &type, &c->err) < 0 ||
 		    json_string(e, "text", 1, EVENT_TEXT_MAX, &text, &c->err) < 0 || !event_type_valid(type)) {
 			cJSON_Delete(frame);
-			c->err.code = ERR_NONE;
+			err_take(&c->err, ERR_INVALID); /* one message for the whole event */
 			return err_set(&c->err, ERR_INVALID, "events",
 				       "event %d: {type: output|error|tool|message, text: at most %d bytes}", n,
 				       EVENT_TEXT_MAX);
@@ -174,11 +174,14 @@ static int sling(struct call *c, const char *bead, const char *rig)
 		"SELECT status, rig FROM beads WHERE id = ?", &c->err);
 	char status[16] = "", current_rig[72] = "";
 	struct bead_fields f = {.priority = -1, .held_set = 1, .held = 0};
+	int rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc) {
 		snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
 		if (sqlite3_column_type(st, 1) == SQLITE_TEXT)
 			snprintf(current_rig, sizeof current_rig, "%s", (const char *)sqlite3_column_text(st, 1));
@@ -260,9 +263,11 @@ int api_convoy_sling(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, c->seg[4], -1, SQLITE_STATIC);
-	while (n < 100 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 100 && (rc = db_step_row(c->db, st, &c->err)) > 0)
 		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	for (int i = 0; i < n; i++)
 		if (sling(c, beads[i], rig) < 0)
 			return -1;

@@ -19,17 +19,6 @@ static const char *param(struct call *c)
 	return c->seg[5];
 }
 
-/* Step a lookup: 1 with a row, 0 when there is none, -1 (c->err set) when the read failed. */
-static int lookup(struct call *c, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(c->db, &c->err, "read");
-}
-
 static int kv_write(struct call *c, const char *key, const char *value)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
@@ -72,7 +61,7 @@ int api_test_kv_get(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
-	switch (lookup(c, st)) {
+	switch (db_step_row(c->db, st, &c->err)) {
 	case -1:
 		return -1;
 	case 0:
@@ -188,7 +177,7 @@ int api_test_alarm_get(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
-	switch (lookup(c, st)) {
+	switch (db_step_row(c->db, st, &c->err)) {
 	case -1:
 		return -1;
 	case 0:
@@ -284,7 +273,7 @@ int api_test_effect_get(struct call *c)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, param(c), -1, SQLITE_STATIC);
-	switch (lookup(c, st)) {
+	switch (db_step_row(c->db, st, &c->err)) {
 	case -1:
 		return -1;
 	case 0:
