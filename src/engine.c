@@ -263,7 +263,9 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 	 * the alarm when it fires, and a new instance does not know what the host holds. */
 	if (c->in->event == ENG_EV_ALARM || !e->alarm_known)
 		c->alarm_dirty = 1;
-	if (run_event(c) == 0 && c->status < 400 &&
+	/* An error recorded by a handler that still returned 0 is a failure too: its answer is the
+	 * error's status, so the host rolls back, and the engine must not have committed. */
+	if (run_event(c) == 0 && c->err.code == ERR_NONE && c->status < 400 &&
 	    (!c->alarm_dirty || timer_next_alarm(c, next_alarm) == 0)) {
 		if (db_commit(e->db, &c->err) < 0) {
 			db_rollback(e->db);
