@@ -1,7 +1,7 @@
 /*
  * call.c - what a handler does to the call it runs in: reply, log, append to the call's output
- * lists, read the body once, and name the human the work is for. The call itself (struct call) is
- * made and released by engine.c.
+ * lists, read the body once (through the route's field table), and name the human the work is
+ * for. The call itself (struct call) is made and released by engine.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,3 +64,15 @@ cJSON *call_body_object(struct call *c)
 	return c->body;
 }
 
+
+int call_fields(struct call *c, void *out, size_t out_size)
+{
+	const cJSON *b = NULL;
+
+	if (!c->fields)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "this route declares no body fields");
+	/* An optional body may be empty: every field is then absent. */
+	if ((!c->fields->optional || c->in->body_len > 0) && !(b = call_body_object(c)))
+		return -1;
+	return fields_read(b, c->fields, out, out_size, &c->err);
+}

@@ -159,6 +159,7 @@ struct call {
 	int nseg;
 	char segbuf[1024];
 	cJSON *body;             /* parsed JSON body, lazily (owned) */
+	const struct fields *fields; /* the route's body fields, or NULL (set by route_dispatch) */
 
 	/* response */
 	int status;
@@ -199,11 +200,17 @@ const char *call_requested_by(struct call *c);
 int call_append(struct call *c, cJSON **list, cJSON *item);
 /* Parse the request body as a JSON object, once; NULL with c->err set when it is not one. */
 cJSON *call_body_object(struct call *c);
+/* Read the body against the route's field table (c->fields, fields.c) into out, a struct of
+ * out_size bytes: fields_read's answer, after call_body_object's when the body is not an object.
+ * ERR_INTERNAL when the route declares no table. */
+int call_fields(struct call *c, void *out, size_t out_size);
 
 /* ---- json.c ----------------------------------------------------------------------------------- */
 
-/* Typed field readers: 0 on success; -1 with e set (ERR_INVALID, field = name) when the field is
- * missing (and required), of the wrong type or out of range. Strings are borrowed from obj. */
+/* Typed field readers, for what the host sends (meta): 0 on success; -1 with e set (ERR_INVALID,
+ * field = name) when the field is missing (and required), of the wrong type or out of range.
+ * Strings are borrowed from obj. A request body is read through its route's table (fields.c), whose
+ * messages are these. */
 int json_string(const cJSON *obj, const char *name, int required, size_t max_len, const char **out,
 		struct err *e);
 int json_int(const cJSON *obj, const char *name, int required, int64_t min, int64_t max,
@@ -227,6 +234,106 @@ struct strbuf {
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Render v (not consumed) as compact JSON into a fresh malloc'd string; NULL on OOM. */
 char *json_print(const cJSON *v);
+
+/* ---- fields.c --------------------------------------------------------------------------------- */
+
+/* A request body is read from one declarative table per route: a struct field_rule per field,
+ * checked by fields_read. The same tables are what tests/native/test_openapi.c compares
+ * docs/openapi.json against, so a limit changed here cannot drift from the spec. Keys no rule names
+ * are ignored (as they always were). */
+
+enum field_type {
+	FT_STRING, /* out const char * (borrowed); min..max: length in bytes (max 0: no bound) */
+	FT_INT,    /* out int64_t; an integral number from min to max */
+	FT_NUMBER, /* out double; a number from min to max (both 0: any number) */
+	FT_BOOL,   /* out int, 0 or 1 */
+	FT_OBJECT, /* out const cJSON *; max: bytes as JSON (0: no bound); of: every member's value;
+		    * fields: its known members */
+	FT_ARRAY,  /* out const cJSON *; min..max: items (max 0: no bound); of: each item */
+	FT_SCALAR, /* out const cJSON *; a string, number, boolean or null */
+	FT_ANY,    /* out const cJSON *; any value: a key the route knows and passes on unchecked */
+};
+
+/* Null, for FT_STRING, FT_INT and FT_NUMBER, reads as absent (json_string and json_int always read
+ * it so); for the other types it is a wrong type, unless FR_NULL. */
+#define FR_REQUIRED 1u /* absent is a fault */
+#define FR_NULL 2u     /* null is allowed and means something (the spec says "or null"); it reads as absent */
+#define FR_UNIQUE 4u   /* FT_ARRAY: no string item twice */
+#define FR_DEFAULT 8u  /* FT_INT, FT_NUMBER: absent (or null) reads as def */
+
+/* What is wrong with a value; each has a generic message, which a rule may replace. */
+enum field_fault {
+	FF_ANY,     /* a rule's message for every fault it has no message of its own for, its nested rules' too */
+	FF_MISSING, /* required and absent */
+	FF_TYPE,    /* not the rule's type */
+	FF_SHORT,   /* a string shorter than min ("'x' must not be empty" when min is 1) */
+	FF_LONG,    /* a string longer than max */
+	FF_RANGE,   /* a number outside min..max, or not integral for FT_INT */
+	FF_ENUM,    /* a string that is none of one_of */
+	FF_FORM,    /* a string valid() refuses */
+	FF_FEW,     /* an array with fewer than min items */
+	FF_MANY,    /* an array with more than max items (413 too_large) */
+	FF_DUP,     /* an item twice in an FR_UNIQUE array */
+	FF_BIG,     /* an object larger than max bytes as JSON (413 too_large) */
+	FF_COUNT
+};
+
+struct fields;
+
+/* One field. Messages are templates: %n the rule's name, %v the value at fault (a string), %i the
+ * index of the array item it is in, %l and %u the rule's min and max, %e one_of as "a, b or c",
+ * %% a percent sign. A fault is reported as ERR_INVALID (ERR_TOO_LARGE for FF_MANY and FF_BIG)
+ * naming field: the nearest rule's .field on the way down (a template too, for %i), else the
+ * top-level name. */
+struct field_rule {
+	const char *name;             /* the key; NULL for an array's item */
+	enum field_type type;
+	size_t out;                   /* 1 + where the value goes in the caller's struct (the F_* macros); 0: nowhere */
+	unsigned flags;               /* FR_* */
+	int64_t min, max;             /* see enum field_type */
+	const char *const *one_of;    /* FT_STRING: the values allowed, NULL-terminated; NULL: any */
+	int (*valid)(const char *s);  /* FT_STRING: a form no bound or list says (a grammar); 0 is FF_FORM */
+	const struct field_rule *of;  /* FT_ARRAY: each item; FT_OBJECT: every member's value */
+	const struct fields *fields;  /* FT_OBJECT: its known members */
+	int64_t def;                  /* FR_DEFAULT: the value of an absent field */
+	const char *field;            /* the error's field when not the top-level name */
+	const char *msg[FF_COUNT];    /* messages replacing the generic ones, by fault */
+};
+
+/* A table: a route's body, an item's members. size is sizeof the struct the rules' outputs are in
+ * (checked against the caller's); optional: an empty body reads as {} (a route's body only). */
+struct fields {
+	const struct field_rule *rule;
+	size_t n;
+	size_t size;
+	int optional;
+};
+
+/* The type of a rule and where its value goes, checked against the member's type at compile time:
+ * {"name", F_STR(struct x, name), flags, min, max, ...}. */
+#define FIELD_AT_(st, m, t) (1 + _Generic(((st *)0)->m, t: offsetof(st, m)))
+#define F_STR(st, m) .type = FT_STRING, .out = FIELD_AT_(st, m, const char *)
+#define F_INT(st, m) .type = FT_INT, .out = FIELD_AT_(st, m, int64_t)
+#define F_NUM(st, m) .type = FT_NUMBER, .out = FIELD_AT_(st, m, double)
+#define F_BOOL(st, m) .type = FT_BOOL, .out = FIELD_AT_(st, m, int)
+#define F_OBJ(st, m) .type = FT_OBJECT, .out = FIELD_AT_(st, m, const cJSON *)
+#define F_ARR(st, m) .type = FT_ARRAY, .out = FIELD_AT_(st, m, const cJSON *)
+#define F_SCALAR(st, m) .type = FT_SCALAR, .out = FIELD_AT_(st, m, const cJSON *)
+#define F_ANY(st, m) .type = FT_ANY, .out = FIELD_AT_(st, m, const cJSON *)
+/* A table over rules[], filling a struct st (or with `optional` set, a body that may be empty). */
+#define FIELDS(rules, st) {rules, sizeof rules / sizeof rules[0], sizeof(st), 0}
+#define FIELDS_OPTIONAL(rules, st) {rules, sizeof rules / sizeof rules[0], sizeof(st), 1}
+/* A table only checked, never read into a struct (an object's members). */
+#define FIELDS_CHECK(rules) {rules, sizeof rules / sizeof rules[0], 0, 0}
+
+/* Check obj (NULL reads as {}) against every rule of f, in order, and store each field given into
+ * out, a struct of out_size bytes (f->size; out may be NULL to check only). A field absent leaves
+ * its member as it was: defaults are the caller's initializer, or a rule's def. Strings and items
+ * are borrowed from obj. 0, or -1 with e set: the first fault (ERR_INVALID, ERR_TOO_LARGE), or
+ * ERR_INTERNAL when out_size is not the table's. */
+int fields_read(const cJSON *obj, const struct fields *f, void *out, size_t out_size, struct err *e);
+/* The rule of f named name, or NULL. */
+const struct field_rule *fields_rule(const struct fields *f, const char *name);
 
 /* ---- utf8.c ----------------------------------------------------------------------------------- */
 
