@@ -11,6 +11,34 @@
 
 #define STATUS_MAX 280
 
+struct agent_body {
+	const char *role, *rig, *bead, *message;
+};
+
+static const struct field_rule create_rules[] = {
+	{"role", F_STR(struct agent_body, role), FR_REQUIRED, 0, 16, .one_of = agent_roles},
+	{"rig", F_STR(struct agent_body, rig), 0, 0, 64},
+};
+const struct fields agent_create_body = FIELDS(create_rules, struct agent_body);
+
+static const struct field_rule hook_rules[] = {
+	{"bead", F_STR(struct agent_body, bead), FR_REQUIRED, 0, 64},
+};
+const struct fields agent_hook_body = FIELDS(hook_rules, struct agent_body);
+
+/* {"bead": id} names the bead the container runs, so a run the town has taken away is stopped
+ * (409 not_holder); null (or no body) when it runs none. */
+static const struct field_rule heartbeat_rules[] = {
+	{"bead", F_STR(struct agent_body, bead), FR_NULL, 0, 64, .msg[FF_ANY] = "'bead' is a bead id or null"},
+};
+const struct fields agent_heartbeat_body = FIELDS_OPTIONAL(heartbeat_rules, struct agent_body);
+
+static const struct field_rule status_rules[] = {
+	{"message", F_STR(struct agent_body, message), FR_REQUIRED, 1, STATUS_MAX,
+	 .msg[FF_SHORT] = "a status message has %l to %u characters"},
+};
+const struct fields agent_status_body = FIELDS(status_rules, struct agent_body);
+
 static const char *agent_id(struct call *c)
 {
 	return c->seg[4];
@@ -25,17 +53,12 @@ static int reply_agent(struct call *c, int status, const char *id)
 
 int api_agent_create(struct call *c)
 {
-	const cJSON *b;
-	const char *role, *rig;
+	struct agent_body in = {0};
 	enum role caller;
 	char id[96];
 
-	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    json_string(b, "role", 1, 16, &role, &c->err) < 0 || json_string(b, "rig", 0, 64, &rig, &c->err) < 0)
-		return -1;
-	if (strcmp(role, "mayor") && strcmp(role, "polecat") && strcmp(role, "refinery") && strcmp(role, "triage"))
-		return err_set(&c->err, ERR_INVALID, "role", "'role' is mayor, polecat, refinery or triage");
-	if (agent_create(c, role, rig, id, sizeof id) < 0)
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    agent_create(c, in.role, in.rig, id, sizeof id) < 0)
 		return -1;
 	return reply_agent(c, 201, id);
 }
@@ -76,12 +99,11 @@ int api_agent_terminal(struct call *c)
 
 int api_agent_hook(struct call *c)
 {
-	const cJSON *b;
-	const char *bead;
+	struct agent_body in = {0};
 	enum role caller;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) ||
-	    json_string(b, "bead", 1, 64, &bead, &c->err) < 0 || agent_hook(c, agent_id(c), bead) < 0)
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    agent_hook(c, agent_id(c), in.bead) < 0)
 		return -1;
 	return reply_agent(c, 200, agent_id(c));
 }
@@ -159,32 +181,21 @@ int api_agent_token_revoke(struct call *c)
 	return call_reply(c, 200, NULL);
 }
 
-/* The body is optional: {"bead": id} names the bead the container runs, so a run the town has
- * taken away is stopped (409 not_holder). */
 int api_agent_heartbeat(struct call *c)
 {
-	const cJSON *b = NULL, *bead;
+	struct agent_body in = {0};
 
-	if (c->in->body_len > 0 && !(b = call_body_object(c)))
-		return -1;
-	bead = cJSON_GetObjectItemCaseSensitive(b, "bead");
-	if (bead && !cJSON_IsNull(bead) && (!cJSON_IsString(bead) || strlen(bead->valuestring) > 64))
-		return err_set(&c->err, ERR_INVALID, "bead", "'bead' is a bead id or null");
-	if (work_heartbeat(c, agent_id(c), cJSON_IsString(bead) ? bead->valuestring : NULL) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || work_heartbeat(c, agent_id(c), in.bead) < 0)
 		return -1;
 	return call_reply(c, 200, NULL);
 }
 
 int api_agent_status(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
-	const char *message;
+	struct agent_body in = {0};
 
-	if (!b || json_string(b, "message", 1, STATUS_MAX, &message, &c->err) < 0)
-		return -1;
-	if (!*message)
-		return err_set(&c->err, ERR_INVALID, "message", "a status message has 1 to %d characters", STATUS_MAX);
-	if (agent_status_add(c, agent_id(c), message) < 0 || agent_heartbeat(c, agent_id(c)) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || agent_status_add(c, agent_id(c), in.message) < 0 ||
+	    agent_heartbeat(c, agent_id(c)) < 0)
 		return -1;
 	return reply_agent(c, 200, agent_id(c));
 }

@@ -22,6 +22,7 @@ struct route {
 	const char *pattern; /* segments; ":name" matches one segment */
 	int (*handler)(struct call *c);
 	int flags;
+	const struct fields *body; /* the body's fields (the handler reads them with call_fields), or NULL */
 };
 
 /* The route table pre-split into segments, made once per engine (route_dispatch matches against
@@ -115,4 +116,15 @@ int api_internal_user_town_put(struct call *c);
 int api_internal_user_town_delete(struct call *c);
 int api_debug_storage(struct call *c);
 int api_town_ws(struct call *c);
+
+/* ---- the bodies of the routes above: each route's field table (router.c's `body`) ------------- */
+extern const struct fields town_create_body, town_update_body, registry_town_body, registry_org_body;
+extern const struct fields org_name_body, member_put_body;
+extern const struct fields rig_create_body, rig_update_body;
+extern const struct fields bead_create_body, bead_update_body, bead_close_body, bead_dep_body;
+extern const struct fields agent_create_body, agent_hook_body, agent_heartbeat_body, agent_status_body;
+extern const struct fields agent_done_body, agent_completed_body, agent_events_body, sling_body;
+extern const struct fields agent_usage_body, price_put_body, budget_put_body;
+extern const struct fields convoy_create_body, mail_send_body, escalation_raise_body;
+extern const struct fields mayor_message_body, mayor_reply_body;
 #endif

@@ -20,98 +20,90 @@ static const char *bead_id(struct call *c)
 	return c->seg[4];
 }
 
-static int read_labels(struct call *c, const cJSON *b, const cJSON **out)
+/* The body of a create or an update (an update has status, a create parent and deps). */
+struct bead_body {
+	const char *title, *body, *type, *assignee, *rig, *parent, *status;
+	int64_t priority;
+	const cJSON *labels, *metadata, *deps;
+	int held; /* -1: not given */
+};
+
+static const struct field_rule label_rule = {
+	NULL, FT_STRING, 0, 0, 1, LABEL_MAX, .msg[FF_ANY] = "each label is a string of %l to %u characters"};
+
+/* One table per verb; the rules they share are written once here. */
+#define TITLE(flags) {"title", F_STR(struct bead_body, title), flags, 1, TITLE_MAX}
+#define COMMON(assignee_flags)                                                                              \
+	{"body", F_STR(struct bead_body, body), 0, 0, BODY_MAX},                                             \
+	{"type", F_STR(struct bead_body, type), 0, 0, 16, .one_of = bead_types,                              \
+	 .msg[FF_ENUM] = "unknown bead type '%v'"},                                                           \
+	{"assignee", F_STR(struct bead_body, assignee), assignee_flags, 1, 128,                              \
+	 .msg[FF_SHORT] = "'assignee' must not be empty (null unassigns)"},                                   \
+	{"rig", F_STR(struct bead_body, rig), 0, 0, 64},                                                     \
+	{"priority", F_INT(struct bead_body, priority), 0, 0, 4},                                            \
+	{"labels", F_ARR(struct bead_body, labels), FR_UNIQUE, 0, LABELS_MAX, .of = &label_rule,             \
+	 .msg = {[FF_TYPE] = "'labels' must be an array of strings", [FF_MANY] = "at most %u labels",        \
+		 [FF_DUP] = "label '%v' is repeated"}},                                                       \
+	{"metadata", F_OBJ(struct bead_body, metadata), 0, 0, METADATA_MAX,                                   \
+	 .msg[FF_BIG] = "metadata is at most %u bytes"},                                                      \
+	{"held", F_BOOL(struct bead_body, held), 0, 0, 0}
+
+/* A dependency: the body of POST .../deps, and each item of a create's deps. */
+struct dep_body {
+	const char *id, *kind;
+};
+
+static const struct field_rule dep_rules[] = {
+	{"id", F_STR(struct dep_body, id), FR_REQUIRED, 0, 64},
+	{"kind", F_STR(struct dep_body, kind), 0, 0, 16, .one_of = bead_dep_kinds,
+	 .msg[FF_ENUM] = "unknown dependency kind '%v'"},
+};
+const struct fields bead_dep_body = FIELDS(dep_rules, struct dep_body);
+
+static const struct field_rule dep_item = {
+	NULL, FT_OBJECT, 0, 0, 0, 0, .fields = &bead_dep_body, .msg[FF_ANY] = "each dependency is {id, kind?}"};
+
+static const struct field_rule create_rules[] = {
+	TITLE(FR_REQUIRED),
+	COMMON(0),
+	{"parent", F_STR(struct bead_body, parent), 0, 0, 64},
+	{"deps", F_ARR(struct bead_body, deps), 0, 0, BEAD_DEPS_MAX, .of = &dep_item,
+	 .msg = {[FF_TYPE] = "'deps' must be an array of {id, kind}", [FF_MANY] = "at most %u dependencies"}},
+};
+const struct fields bead_create_body = FIELDS(create_rules, struct bead_body);
+
+static const struct field_rule update_rules[] = {
+	TITLE(0),
+	COMMON(FR_NULL),
+	{"status", F_STR(struct bead_body, status), 0, 0, 16, .one_of = bead_statuses,
+	 .msg[FF_ENUM] = "unknown status '%v'"},
+};
+const struct fields bead_update_body = FIELDS(update_rules, struct bead_body);
+
+struct close_body {
+	const char *reason;
+};
+
+static const struct field_rule close_rules[] = {
+	{"reason", F_STR(struct close_body, reason), 0, 0, 1000},
+};
+const struct fields bead_close_body = FIELDS_OPTIONAL(close_rules, struct close_body);
+
+/* Read the body of a create or an update into in and f; the rig must be one of the town's. */
+static int read_fields(struct call *c, struct bead_body *in, struct bead_fields *f)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "labels"), *l, *m;
-	int n = 0;
-
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!cJSON_IsArray(v))
-		return err_set(&c->err, ERR_INVALID, "labels", "'labels' must be an array of strings");
-	cJSON_ArrayForEach(l, v) {
-		if (!cJSON_IsString(l) || !*l->valuestring || strlen(l->valuestring) > LABEL_MAX)
-			return err_set(&c->err, ERR_INVALID, "labels",
-				       "each label is a string of 1 to %d characters", LABEL_MAX);
-		for (m = v->child; m != l; m = m->next)
-			if (strcmp(m->valuestring, l->valuestring) == 0)
-				return err_set(&c->err, ERR_INVALID, "labels", "label '%s' is repeated",
-					       l->valuestring);
-		if (++n > LABELS_MAX)
-			return err_set(&c->err, ERR_TOO_LARGE, "labels", "at most %d labels", LABELS_MAX);
-	}
-	*out = v;
-	return 0;
-}
-
-static int read_metadata(struct call *c, const cJSON *b, const cJSON **out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "metadata");
-	char *s;
-	size_t n;
-
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!cJSON_IsObject(v))
-		return err_set(&c->err, ERR_INVALID, "metadata", "'metadata' must be an object");
-	s = json_print(v);
-	n = s ? strlen(s) : 0;
-	cJSON_free(s);
-	if (!s || n > METADATA_MAX)
-		return err_set(&c->err, ERR_TOO_LARGE, "metadata", "metadata is at most %d bytes",
-			       METADATA_MAX);
-	*out = v;
-	return 0;
-}
-
-/* Read the fields of a create (create=1: title required) or an update. */
-static int read_fields(struct call *c, const cJSON *b, int create, struct bead_fields *f,
-		       int *clear_assignee)
-{
-	int64_t priority = -1;
-
-	memset(f, 0, sizeof *f);
-	f->priority = -1;
-	*clear_assignee = cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(b, "assignee"));
-	if (json_string(b, "title", create, TITLE_MAX, &f->title, &c->err) < 0 ||
-	    json_string(b, "body", 0, BODY_MAX, &f->body, &c->err) < 0 ||
-	    json_string(b, "type", 0, 16, &f->type, &c->err) < 0 ||
-	    json_string(b, "assignee", 0, 128, &f->assignee, &c->err) < 0 ||
-	    json_string(b, "rig", 0, 64, &f->rig, &c->err) < 0 ||
-	    json_int(b, "priority", 0, 0, 4, &priority, &c->err) < 0 ||
-	    read_labels(c, b, &f->labels) < 0 || read_metadata(c, b, &f->metadata) < 0)
+	*in = (struct bead_body){.priority = -1, .held = -1};
+	if (call_fields(c, in, sizeof *in) < 0)
 		return -1;
-	f->priority = (int)priority;
-	{
-		const cJSON *held = cJSON_GetObjectItemCaseSensitive(b, "held");
-
-		if (held && !cJSON_IsBool(held))
-			return err_set(&c->err, ERR_INVALID, "held", "'held' must be a boolean");
-		f->held_set = held != NULL;
-		f->held = cJSON_IsTrue(held);
-	}
-	if (f->title && !*f->title)
-		return err_set(&c->err, ERR_INVALID, "title", "'title' must not be empty");
-	if (f->type && !bead_type_valid(f->type))
-		return err_set(&c->err, ERR_INVALID, "type", "unknown bead type '%s'", f->type);
+	*f = (struct bead_fields){.title = in->title, .body = in->body, .type = in->type, .status = in->status,
+				  .assignee = in->assignee, .parent = in->parent, .rig = in->rig,
+				  .priority = (int)in->priority, .held_set = in->held >= 0, .held = in->held > 0,
+				  .labels = in->labels, .metadata = in->metadata};
 	if (f->rig) {
 		int exists = rig_exists(c, f->rig);
 
 		if (exists <= 0)
 			return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", f->rig);
-	}
-	if (f->assignee && !*f->assignee)
-		return err_set(&c->err, ERR_INVALID, "assignee", "'assignee' must not be empty (null unassigns)");
-	if (create) {
-		if (json_string(b, "parent", 0, 64, &f->parent, &c->err) < 0)
-			return -1;
-	} else {
-		if (json_string(b, "status", 0, 16, &f->status, &c->err) < 0)
-			return -1;
-		if (f->status && !bead_status_valid(f->status))
-			return err_set(&c->err, ERR_INVALID, "status", "unknown status '%s'", f->status);
 	}
 	return 0;
 }
@@ -125,36 +117,21 @@ static int reply_bead(struct call *c, int status, const char *id)
 
 int api_bead_create(struct call *c)
 {
-	const cJSON *b, *deps, *d;
+	struct bead_body in;
 	struct bead_fields f;
 	enum role caller;
+	const cJSON *d;
 	char id[48];
-	int clear, n = 0;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) ||
-	    read_fields(c, b, 1, &f, &clear) < 0)
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_fields(c, &in, &f) < 0 ||
+	    bead_create(c, &f, id, sizeof id) < 0)
 		return -1;
-	deps = cJSON_GetObjectItemCaseSensitive(b, "deps");
-	if (deps && !cJSON_IsArray(deps))
-		return err_set(&c->err, ERR_INVALID, "deps", "'deps' must be an array of {id, kind}");
-	if (bead_create(c, &f, id, sizeof id) < 0)
-		return -1;
-	cJSON_ArrayForEach(d, deps) {
-		const char *dep, *kind = "blocks";
+	/* Each item was checked with the body: reading it again cannot fail. */
+	cJSON_ArrayForEach(d, in.deps) {
+		struct dep_body dep = {.kind = "blocks"};
 
-		if (++n > BEAD_DEPS_MAX)
-			return err_set(&c->err, ERR_TOO_LARGE, "deps", "at most %d dependencies",
-				       BEAD_DEPS_MAX);
-		if (!cJSON_IsObject(d) || json_string(d, "id", 1, 64, &dep, &c->err) < 0 ||
-		    json_string(d, "kind", 0, 16, &kind, &c->err) < 0) {
-			err_take(&c->err, ERR_INVALID); /* one message for the whole dependency */
-			return err_set(&c->err, ERR_INVALID, "deps", "each dependency is {id, kind?}");
-		}
-		if (!kind)
-			kind = "blocks";
-		if (!bead_dep_kind_valid(kind))
-			return err_set(&c->err, ERR_INVALID, "deps", "unknown dependency kind '%s'", kind);
-		if (bead_dep_add(c, id, dep, kind, "deps") < 0)
+		if (fields_read(d, &bead_dep_body, &dep, sizeof dep, &c->err) < 0 ||
+		    bead_dep_add(c, id, dep.id, dep.kind, "deps") < 0)
 			return -1;
 	}
 	return reply_bead(c, 201, id);
@@ -214,29 +191,24 @@ int api_bead_list(struct call *c)
 
 int api_bead_update(struct call *c)
 {
-	const cJSON *b;
+	struct bead_body in;
 	struct bead_fields f;
 	enum role caller;
-	int clear;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) ||
-	    read_fields(c, b, 0, &f, &clear) < 0 || bead_update(c, bead_id(c), &f, clear) < 0)
+	/* "assignee": null unassigns; the table reads null as absent, so ask the body. */
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_fields(c, &in, &f) < 0 ||
+	    bead_update(c, bead_id(c), &f, cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c->body, "assignee"))) < 0)
 		return -1;
 	return reply_bead(c, 200, bead_id(c));
 }
 
 int api_bead_close(struct call *c)
 {
-	const cJSON *b = NULL;
-	const char *reason = NULL;
+	struct close_body in = {0};
 	enum role caller;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0)
-		return -1;
-	if (c->in->body_len > 0 && (!(b = call_body_object(c)) ||
-				    json_string(b, "reason", 0, 1000, &reason, &c->err) < 0))
-		return -1;
-	if (bead_set_status(c, bead_id(c), "closed", reason) < 0)
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    bead_set_status(c, bead_id(c), "closed", in.reason) < 0)
 		return -1;
 	return reply_bead(c, 200, bead_id(c));
 }
@@ -252,19 +224,12 @@ int api_bead_delete(struct call *c)
 
 int api_bead_dep_add(struct call *c)
 {
-	const cJSON *b;
-	const char *dep, *kind = NULL;
+	struct dep_body in = {.kind = "blocks"};
 	enum role caller;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) ||
-	    json_string(b, "id", 1, 64, &dep, &c->err) < 0 ||
-	    json_string(b, "kind", 0, 16, &kind, &c->err) < 0)
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	if (!kind)
-		kind = "blocks";
-	if (!bead_dep_kind_valid(kind))
-		return err_set(&c->err, ERR_INVALID, "kind", "unknown dependency kind '%s'", kind);
-	if (!bead_json_exists(c, bead_id(c)) || bead_dep_add(c, bead_id(c), dep, kind, "id") < 0)
+	if (!bead_json_exists(c, bead_id(c)) || bead_dep_add(c, bead_id(c), in.id, in.kind, "id") < 0)
 		return -1;
 	return reply_bead(c, 200, bead_id(c));
 }

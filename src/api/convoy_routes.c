@@ -5,28 +5,33 @@
 
 #include "api/api.h"
 
+#define BEADS_MSG "'beads' is an array of bead ids"
+
+struct convoy_body {
+	const char *title, *mode;
+	const cJSON *beads;
+};
+
+static const struct field_rule bead_item = {NULL, FT_STRING, 0, 0, 0, 0, .msg[FF_ANY] = BEADS_MSG};
+
+static const struct field_rule create_rules[] = {
+	{"title", F_STR(struct convoy_body, title), FR_REQUIRED, 1, 200},
+	{"mode", F_STR(struct convoy_body, mode), 0, 0, 16, .one_of = convoy_modes},
+	{"beads", F_ARR(struct convoy_body, beads), FR_REQUIRED, 1, CONVOY_BEADS_MAX, .of = &bead_item,
+	 .msg = {[FF_MISSING] = BEADS_MSG, [FF_TYPE] = BEADS_MSG, [FF_FEW] = "a convoy has at least one bead",
+		 [FF_MANY] = "a convoy has at most %u beads"}},
+};
+const struct fields convoy_create_body = FIELDS(create_rules, struct convoy_body);
+
 int api_convoy_create(struct call *c)
 {
-	const cJSON *b, *beads;
-	const char *title, *mode;
+	struct convoy_body in = {.mode = "fan-out"};
 	enum role caller;
 	char id[48];
 	cJSON *v;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || !(b = call_body_object(c)) ||
-	    json_string(b, "title", 1, 200, &title, &c->err) < 0 ||
-	    json_string(b, "mode", 0, 16, &mode, &c->err) < 0)
-		return -1;
-	if (!*title)
-		return err_set(&c->err, ERR_INVALID, "title", "'title' must not be empty");
-	if (!mode)
-		mode = "fan-out";
-	if (strcmp(mode, "series") && strcmp(mode, "fan-out"))
-		return err_set(&c->err, ERR_INVALID, "mode", "'mode' is series or fan-out");
-	beads = cJSON_GetObjectItemCaseSensitive(b, "beads");
-	if (!cJSON_IsArray(beads))
-		return err_set(&c->err, ERR_INVALID, "beads", "'beads' is an array of bead ids");
-	if (convoy_create(c, title, mode, beads, id, sizeof id) < 0 || !(v = convoy_json(c, id)))
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    convoy_create(c, in.title, in.mode, in.beads, id, sizeof id) < 0 || !(v = convoy_json(c, id)))
 		return -1;
 	return call_reply(c, 201, v);
 }

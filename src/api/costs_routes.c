@@ -11,13 +11,47 @@
 
 #define PRICE_MAX 1000000000LL /* $1000 per million tokens */
 
+struct usage_body {
+	const cJSON *records;
+};
+
+#define RECORDS_MSG "'records' is an array of usage records"
+static const struct field_rule usage_rules[] = {
+	{"records", F_ARR(struct usage_body, records), FR_REQUIRED, 0, USAGE_RECORDS_MAX, .of = &usage_record,
+	 .msg = {[FF_MISSING] = RECORDS_MSG, [FF_TYPE] = RECORDS_MSG, [FF_MANY] = "at most %u records per call"}},
+};
+const struct fields agent_usage_body = FIELDS(usage_rules, struct usage_body);
+
+/* Microdollars per million tokens; the cache prices are 0 when absent (not kept from before). */
+struct price_body {
+	int64_t input, output, cache_read, cache_write;
+};
+
+static const struct field_rule price_rules[] = {
+	{"input_per_mtok", F_INT(struct price_body, input), FR_REQUIRED, 0, PRICE_MAX},
+	{"output_per_mtok", F_INT(struct price_body, output), FR_REQUIRED, 0, PRICE_MAX},
+	{"cache_read_per_mtok", F_INT(struct price_body, cache_read), FR_DEFAULT, 0, PRICE_MAX},
+	{"cache_write_per_mtok", F_INT(struct price_body, cache_write), FR_DEFAULT, 0, PRICE_MAX},
+};
+const struct fields price_put_body = FIELDS(price_rules, struct price_body);
+
+struct budget_body {
+	int64_t limit, soft_pct;
+};
+
+static const struct field_rule budget_rules[] = {
+	{"limit_microusd", F_INT(struct budget_body, limit), FR_REQUIRED, 0, 1000000000000000LL},
+	{"soft_pct", F_INT(struct budget_body, soft_pct), FR_DEFAULT, 1, 100, .def = 90},
+};
+const struct fields budget_put_body = FIELDS(budget_rules, struct budget_body);
+
 int api_agent_usage(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct usage_body in = {0};
 	int accepted, duplicates;
 	cJSON *out;
 
-	if (!b || usage_ingest(c, c->seg[4], cJSON_GetObjectItemCaseSensitive(b, "records"), &accepted, &duplicates) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || usage_ingest(c, c->seg[4], in.records, &accepted, &duplicates) < 0)
 		return -1;
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "accepted", accepted);
@@ -82,35 +116,32 @@ static int model_valid(const char *m)
 
 int api_price_put(struct call *c)
 {
-	static const char *const fields[4] = {"input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"};
 	const char *model = c->seg[4];
-	const cJSON *b;
+	struct price_body in = {0};
 	enum role caller;
-	int64_t v[4];
 	sqlite3_stmt *st;
 	char what[200];
 
-	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)))
+	/* A body that is not JSON first, then the model in the path, then the fields. */
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !call_body_object(c))
 		return -1;
 	if (!model_valid(model))
 		return err_set(&c->err, ERR_INVALID, "model", "a model is 1-100 characters, with '*' only at the end");
-	for (int i = 0; i < 4; i++)
-		if (json_int(b, fields[i], i < 2, 0, PRICE_MAX, &v[i], &c->err) < 0)
-			return -1;
-	for (int i = 2; i < 4; i++)
-		if (!cJSON_GetObjectItemCaseSensitive(b, fields[i]))
-			v[i] = 0;
+	if (call_fields(c, &in, sizeof in) < 0)
+		return -1;
 	st = db_prepare(c->db, "INSERT OR REPLACE INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
-	for (int i = 0; i < 4; i++)
-		sqlite3_bind_int64(st, 2 + i, v[i]);
+	sqlite3_bind_int64(st, 2, in.input);
+	sqlite3_bind_int64(st, 3, in.output);
+	sqlite3_bind_int64(st, 4, in.cache_read);
+	sqlite3_bind_int64(st, 5, in.cache_write);
 	sqlite3_bind_text(st, 6, c->who.id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 7, c->now_ms);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	snprintf(what, sizeof what, "%lld/%lld per Mtok", (long long)v[0], (long long)v[1]);
+	snprintf(what, sizeof what, "%lld/%lld per Mtok", (long long)in.input, (long long)in.output);
 	if (event_append(c, "price.set", model, "price", NULL, what) < 0)
 		return -1;
 	return api_prices_list(c);
@@ -158,14 +189,12 @@ static int budget_path(struct call *c, const char **scope, const char **key)
 int api_budget_put(struct call *c)
 {
 	const char *scope, *key;
-	const cJSON *b;
+	struct budget_body in = {0};
 	enum role caller;
-	int64_t limit, soft = 90;
 	int rc = 1;
 
-	if (town_require(c, ROLE_ADMIN, &caller) < 0 || budget_path(c, &scope, &key) < 0 || !(b = call_body_object(c)) ||
-	    json_int(b, "limit_microusd", 1, 0, 1000000000000000LL, &limit, &c->err) < 0 ||
-	    json_int(b, "soft_pct", 0, 1, 100, &soft, &c->err) < 0)
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || budget_path(c, &scope, &key) < 0 ||
+	    call_fields(c, &in, sizeof in) < 0)
 		return -1;
 	/* The key names something of this town. */
 	if (strcmp(scope, "rig-day") == 0)
@@ -177,7 +206,7 @@ int api_budget_put(struct call *c)
 	if (rc <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_INVALID, "key", strcmp(scope, "convoy") == 0 ? "no convoy '%s' in this town"
 					     : strcmp(scope, "rig-day") == 0 ? "no rig '%s' in this town" : "'%s' is not a user id", key);
-	if (budget_put(c, scope, key, limit, (int)soft) < 0)
+	if (budget_put(c, scope, key, in.limit, (int)in.soft_pct) < 0)
 		return -1;
 	return api_budgets_list(c);
 }

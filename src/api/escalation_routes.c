@@ -6,27 +6,31 @@
 
 #include "api/api.h"
 
+struct escalation_body {
+	const char *severity, *title, *body, *bead;
+};
+
+/* Raised by a member or by an agent: one body. */
+static const struct field_rule raise_rules[] = {
+	{"severity", F_STR(struct escalation_body, severity), FR_REQUIRED, 0, 16, .one_of = escalation_levels},
+	{"title", F_STR(struct escalation_body, title), FR_REQUIRED, 1, 200},
+	{"body", F_STR(struct escalation_body, body), 0, 0, 65536},
+	{"bead", F_STR(struct escalation_body, bead), 0, 0, 64},
+};
+const struct fields escalation_raise_body = FIELDS(raise_rules, struct escalation_body);
+
 static int raise_escalation(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
-	const char *severity, *title, *body, *bead;
+	struct escalation_body in = {0};
 	char id[48];
 	cJSON *d;
 
-	if (!b || json_string(b, "severity", 1, 16, &severity, &c->err) < 0 ||
-	    json_string(b, "title", 1, 200, &title, &c->err) < 0 ||
-	    json_string(b, "body", 0, 65536, &body, &c->err) < 0 ||
-	    json_string(b, "bead", 0, 64, &bead, &c->err) < 0)
-		return -1;
-	if (escalation_severity(severity) < 0)
-		return err_set(&c->err, ERR_INVALID, "severity", "'severity' is low, medium, high or critical");
-	if (!*title)
-		return err_set(&c->err, ERR_INVALID, "title", "'title' must not be empty");
-	if (escalation_raise(c, severity, title, body, bead, id, sizeof id) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 ||
+	    escalation_raise(c, in.severity, in.title, in.body, in.bead, id, sizeof id) < 0)
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "id", id);
-	cJSON_AddStringToObject(d, "severity", severity);
+	cJSON_AddStringToObject(d, "severity", in.severity);
 	cJSON_AddStringToObject(d, "state", "open");
 	return call_reply(c, 201, d);
 }

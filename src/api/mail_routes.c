@@ -7,24 +7,29 @@
 
 #include "api/api.h"
 
+struct mail_body {
+	const char *to, *subject, *body;
+};
+
+/* Sent by a member or by an agent: one body. */
+static const struct field_rule send_rules[] = {
+	{"to", F_STR(struct mail_body, to), FR_REQUIRED, 0, 64},
+	{"subject", F_STR(struct mail_body, subject), FR_REQUIRED, 1, 200},
+	{"body", F_STR(struct mail_body, body), 0, 0, 65536},
+};
+const struct fields mail_send_body = FIELDS(send_rules, struct mail_body);
+
 static int send_mail(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
-	const char *to, *subject, *body;
+	struct mail_body in = {0};
 	char id[48];
 	cJSON *d;
 
-	if (!b || json_string(b, "to", 1, 64, &to, &c->err) < 0 ||
-	    json_string(b, "subject", 1, 200, &subject, &c->err) < 0 ||
-	    json_string(b, "body", 0, 65536, &body, &c->err) < 0)
-		return -1;
-	if (!*subject)
-		return err_set(&c->err, ERR_INVALID, "subject", "'subject' must not be empty");
-	if (mail_send(c, to, subject, body, id, sizeof id) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || mail_send(c, in.to, in.subject, in.body, id, sizeof id) < 0)
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "id", id);
-	cJSON_AddStringToObject(d, "to", to);
+	cJSON_AddStringToObject(d, "to", in.to);
 	return call_reply(c, 201, d);
 }
 

@@ -9,29 +9,41 @@
 
 #define TEXT_MAX 4000
 
-static int read_text(struct call *c, const cJSON *b, const char **text)
-{
-	if (json_string(b, "text", 1, TEXT_MAX, text, &c->err) < 0)
-		return -1;
-	if (!**text)
-		return err_set(&c->err, ERR_INVALID, "text", "'text' must not be empty");
-	return 0;
-}
+struct mayor_body {
+	const char *text, *message;
+	const cJSON *ui;
+	int partial;
+};
+
+#define TEXT {"text", F_STR(struct mayor_body, text), FR_REQUIRED, 1, TEXT_MAX}
+
+/* ui_context.c checks what is inside ui, naming each part (ui.page, ui.open.type, ...). */
+static const struct field_rule message_rules[] = {
+	TEXT,
+	{"ui", F_OBJ(struct mayor_body, ui), 0, 0, 0},
+};
+const struct fields mayor_message_body = FIELDS(message_rules, struct mayor_body);
+
+static const struct field_rule reply_rules[] = {
+	{"message", F_STR(struct mayor_body, message), FR_REQUIRED, 0, 64},
+	TEXT,
+	{"partial", F_BOOL(struct mayor_body, partial), 0, 0, 0},
+};
+const struct fields mayor_reply_body = FIELDS(reply_rules, struct mayor_body);
 
 int api_mayor_message(struct call *c)
 {
-	const cJSON *b;
-	const char *text;
+	struct mayor_body in = {0};
 	enum role caller;
 	char id[48];
 	cJSON *context, *d;
 
-	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(b = call_body_object(c)) || read_text(c, b, &text) < 0 ||
-	    mayor_message(c, caller, text, cJSON_GetObjectItemCaseSensitive(b, "ui"), id, sizeof id, &context) < 0)
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    mayor_message(c, caller, in.text, in.ui, id, sizeof id, &context) < 0)
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "id", id);
-	cJSON_AddStringToObject(d, "text", text);
+	cJSON_AddStringToObject(d, "text", in.text);
 	cJSON_AddItemToObject(d, "context", context);
 	return call_reply(c, 201, d);
 }
@@ -49,18 +61,16 @@ int api_mayor_conversation(struct call *c)
 int api_mayor_reply(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
-	const cJSON *partial = cJSON_GetObjectItemCaseSensitive(b, "partial");
-	const char *message, *text;
+	struct mayor_body in = {0};
 
+	/* As before: a body that is not JSON is bad_json from anyone; its fields are the Mayor's. */
 	if (strcmp(c->who.id, "mayor") != 0)
 		return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "only the Mayor replies to members");
-	if (!b || json_string(b, "message", 1, 64, &message, &c->err) < 0 || read_text(c, b, &text) < 0)
+	if (!b || call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	if (partial && !cJSON_IsBool(partial))
-		return err_set(&c->err, ERR_INVALID, "partial", "'partial' must be a boolean");
-	if (cJSON_IsTrue(partial))
-		return mayor_reply_delta(c, message, text) < 0 ? -1 : call_reply(c, 202, NULL);
-	if (mayor_reply(c, message, text) < 0)
+	if (in.partial)
+		return mayor_reply_delta(c, in.message, in.text) < 0 ? -1 : call_reply(c, 202, NULL);
+	if (mayor_reply(c, in.message, in.text) < 0)
 		return -1;
 	return call_reply(c, 201, NULL);
 }

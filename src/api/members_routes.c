@@ -9,6 +9,18 @@
 #define NAME_MAX_LEN 100
 #define EMAIL_MAX_LEN 254
 
+struct member_body {
+	const char *role, *name, *email;
+};
+
+static const struct field_rule member_rules[] = {
+	{"role", F_STR(struct member_body, role), FR_REQUIRED, 0, 16, .one_of = role_choices,
+	 .msg[FF_ENUM] = "'%n' must be %e"},
+	{"name", F_STR(struct member_body, name), 0, 0, NAME_MAX_LEN},
+	{"email", F_STR(struct member_body, email), 0, 0, EMAIL_MAX_LEN},
+};
+const struct fields member_put_body = FIELDS(member_rules, struct member_body);
+
 /* /api/<orgs|towns>/:id/members/:user */
 static const char *member_id(struct call *c)
 {
@@ -48,24 +60,17 @@ int api_members_list(struct call *c)
 
 int api_member_put(struct call *c)
 {
-	const cJSON *b;
-	const char *role_s, *name, *email;
+	struct member_body in = {0};
 	enum role caller, role;
 	cJSON *d;
 
-	if (require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    json_string(b, "role", 1, 16, &role_s, &c->err) < 0 ||
-	    json_string(b, "name", 0, NAME_MAX_LEN, &name, &c->err) < 0 ||
-	    json_string(b, "email", 0, EMAIL_MAX_LEN, &email, &c->err) < 0)
+	if (require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 || refuse_org_town(c) < 0)
 		return -1;
-	if (refuse_org_town(c) < 0)
-		return -1;
-	if ((role = role_parse(role_s)) == ROLE_NONE)
-		return err_set(&c->err, ERR_INVALID, "role", "'role' must be owner, admin, member or viewer");
+	role = role_parse(in.role);
 	if (!user_id_valid(member_id(c)))
 		return err_set(&c->err, ERR_INVALID, "user_id",
 			       "a user id is 1-128 printable ASCII characters without '/'");
-	if (member_change(c, caller, member_id(c), role, name, email) < 0 ||
+	if (member_change(c, caller, member_id(c), role, in.name, in.email) < 0 ||
 	    (c->cfg->kind == ENG_TOWN && (registry_update(c, member_id(c), role_name(role)) < 0 ||
 					   /* Their terminals open again in the new role's mode. */
 					   ws_close_person(c, "terminal", member_id(c), "your role in this town changed") < 0)) ||

@@ -14,14 +14,15 @@ static const char *org_id(struct call *c)
 	return c->seg[2];
 }
 
-static int read_name(struct call *c, const cJSON *b, int required, const char **name)
-{
-	if (json_string(b, "name", required, NAME_MAX_LEN, name, &c->err) < 0)
-		return -1;
-	if (*name && !**name)
-		return err_set(&c->err, ERR_INVALID, "name", "'name' must not be empty");
-	return 0;
-}
+struct name_body {
+	const char *name;
+};
+
+/* Creating and renaming an organization, and creating one of its towns. */
+static const struct field_rule name_rules[] = {
+	{"name", F_STR(struct name_body, name), FR_REQUIRED, 1, NAME_MAX_LEN},
+};
+const struct fields org_name_body = FIELDS(name_rules, struct name_body);
 
 static int reply_org(struct call *c, int status, enum role caller)
 {
@@ -35,10 +36,9 @@ static int reply_org(struct call *c, int status, enum role caller)
 
 int api_org_create(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
-	const char *name;
+	struct name_body in = {0};
 
-	if (!b || read_name(c, b, 1, &name) < 0 || org_create(c, org_id(c), name) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || org_create(c, org_id(c), in.name) < 0)
 		return -1;
 	return reply_org(c, 201, ROLE_OWNER);
 }
@@ -54,12 +54,10 @@ int api_org_get(struct call *c)
 
 int api_org_update(struct call *c)
 {
-	const cJSON *b;
-	const char *name;
+	struct name_body in = {0};
 	enum role caller;
 
-	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    read_name(c, b, 1, &name) < 0 || org_rename(c, name) < 0)
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 || org_rename(c, in.name) < 0)
 		return -1;
 	return reply_org(c, 200, caller);
 }
@@ -68,17 +66,16 @@ int api_org_update(struct call *c)
  * effect: the reply is 202 and the town's state in GET /towns follows). */
 int api_org_town_create(struct call *c)
 {
-	const cJSON *b;
-	const char *name;
+	struct name_body in = {0};
 	enum role caller;
 	cJSON *d;
 
-	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    read_name(c, b, 1, &name) < 0 || org_town_create(c, c->seg[4], name) < 0)
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    org_town_create(c, c->seg[4], in.name) < 0)
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "id", c->seg[4]);
-	cJSON_AddStringToObject(d, "name", name);
+	cJSON_AddStringToObject(d, "name", in.name);
 	cJSON_AddStringToObject(d, "state", "creating");
 	return call_reply(c, 202, d);
 }

@@ -7,40 +7,58 @@
 
 #define SETTINGS_MAX 16384
 
-static int read_rig(struct call *c, const cJSON *b, int create, struct rig_fields *f)
+struct rig_body {
+	const char *id, *git_url, *default_branch, *merge_strategy;
+	int64_t max_polecats;
+	const cJSON *settings;
+};
+
+static int branch_valid(const char *b)
 {
-	int64_t max = 0;
-	const cJSON *settings = cJSON_GetObjectItemCaseSensitive(b, "settings");
+	return !strpbrk(b, " ~^:?*[\\");
+}
 
-	if ((create && json_string(b, "id", 1, 64, &f->id, &c->err) < 0) ||
-	    json_string(b, "git_url", create, 500, &f->git_url, &c->err) < 0 ||
-	    json_string(b, "default_branch", 0, 200, &f->default_branch, &c->err) < 0 ||
-	    json_string(b, "merge_strategy", 0, 8, &f->merge_strategy, &c->err) < 0 ||
-	    json_int(b, "max_polecats", 0, 1, 50, &max, &c->err) < 0)
+#define GIT_URL_MSG "'git_url' must be a git URL (https://, ssh://, git://, file:// or user@host:path)"
+#define RIG_ID_MSG "a rig id is 1-64 of a-z A-Z 0-9 _ -"
+
+/* The rules a create and an update share; a create adds the id and needs a git_url. */
+#define GIT_URL(flags)                                                                                       \
+	{"git_url", F_STR(struct rig_body, git_url), flags, 8, 500, .valid = rig_git_url_valid,                 \
+	 .msg = {[FF_SHORT] = GIT_URL_MSG, [FF_FORM] = GIT_URL_MSG}}
+#define REST                                                                                                 \
+	{"default_branch", F_STR(struct rig_body, default_branch), 0, 1, 200, .valid = branch_valid,            \
+	 .msg = {[FF_SHORT] = "'%n' is not a branch name", [FF_FORM] = "'%n' is not a branch name"}},          \
+	{"merge_strategy", F_STR(struct rig_body, merge_strategy), 0, 0, 8, .one_of = rig_merge_strategies},   \
+	{"max_polecats", F_INT(struct rig_body, max_polecats), 0, 1, 50},                                      \
+	{"settings", F_OBJ(struct rig_body, settings), 0, 0, SETTINGS_MAX, .msg[FF_BIG] = "settings are at most %u bytes"}
+
+static const struct field_rule create_rules[] = {
+	{"id", F_STR(struct rig_body, id), FR_REQUIRED, 1, 64, .valid = id_valid,
+	 .msg = {[FF_SHORT] = RIG_ID_MSG, [FF_FORM] = RIG_ID_MSG}},
+	GIT_URL(FR_REQUIRED),
+	REST,
+};
+const struct fields rig_create_body = FIELDS(create_rules, struct rig_body);
+
+static const struct field_rule update_rules[] = {
+	GIT_URL(0),
+	REST,
+};
+const struct fields rig_update_body = FIELDS(update_rules, struct rig_body);
+
+static int read_rig(struct call *c, struct rig_fields *f)
+{
+	struct rig_body in = {0};
+
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	f->max_polecats = (int)max;
-	if (create && !id_valid(f->id))
-		return err_set(&c->err, ERR_INVALID, "id", "a rig id is 1-64 of a-z A-Z 0-9 _ -");
-	if (f->git_url && !rig_git_url_valid(f->git_url))
-		return err_set(&c->err, ERR_INVALID, "git_url",
-			       "'git_url' must be a git URL (https://, ssh://, git://, file:// or user@host:path)");
-	if (f->default_branch && (!*f->default_branch || strpbrk(f->default_branch, " ~^:?*[\\")))
-		return err_set(&c->err, ERR_INVALID, "default_branch", "'default_branch' is not a branch name");
-	if (f->merge_strategy && strcmp(f->merge_strategy, "direct") != 0 && strcmp(f->merge_strategy, "pr") != 0)
-		return err_set(&c->err, ERR_INVALID, "merge_strategy", "'merge_strategy' is direct or pr");
-	if (settings) {
-		char *s;
-		size_t n;
-
-		if (!cJSON_IsObject(settings))
-			return err_set(&c->err, ERR_INVALID, "settings", "'settings' must be an object");
-		s = json_print(settings);
-		n = s ? strlen(s) : 0;
-		cJSON_free(s);
-		if (!s || n > SETTINGS_MAX)
-			return err_set(&c->err, ERR_TOO_LARGE, "settings", "settings are at most %d bytes", SETTINGS_MAX);
-		f->settings = settings;
-	}
+	if (in.id)
+		f->id = in.id;
+	f->git_url = in.git_url;
+	f->default_branch = in.default_branch;
+	f->merge_strategy = in.merge_strategy;
+	f->max_polecats = (int)in.max_polecats;
+	f->settings = in.settings;
 	return 0;
 }
 
@@ -54,11 +72,9 @@ static int reply_rig(struct call *c, int status, const char *id)
 int api_rig_create(struct call *c)
 {
 	struct rig_fields f = {0};
-	const cJSON *b;
 	enum role caller;
 
-	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    read_rig(c, b, 1, &f) < 0 || rig_put(c, &f, 1) < 0)
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || read_rig(c, &f) < 0 || rig_put(c, &f, 1) < 0)
 		return -1;
 	return reply_rig(c, 201, f.id);
 }
@@ -85,12 +101,10 @@ int api_rig_get(struct call *c)
 int api_rig_update(struct call *c)
 {
 	struct rig_fields f = {0};
-	const cJSON *b;
 	enum role caller;
 
 	f.id = c->seg[4];
-	if (town_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    read_rig(c, b, 0, &f) < 0 || rig_put(c, &f, 0) < 0)
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || read_rig(c, &f) < 0 || rig_put(c, &f, 0) < 0)
 		return -1;
 	return reply_rig(c, 200, f.id);
 }

@@ -12,6 +12,75 @@
 #define EVENTS_PER_CALL 100
 #define EVENT_TEXT_MAX 4096
 #define EVENTS_KEPT "1000" /* per agent; spliced into SQL */
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+static int hex(const char *s)
+{
+	return strspn(s, "0123456789abcdef") == strlen(s);
+}
+
+/* Both roles' fields: work_done requires the ones the agent's role needs. */
+static const struct field_rule done_rules[] = {
+	{"bead", F_STR(struct done_report, bead), FR_REQUIRED, 0, 64},
+	{"branch", F_STR(struct done_report, branch), 0, 1, 200, .msg[FF_SHORT] = "'branch' is not a usable branch name"},
+	{"commit", F_STR(struct done_report, commit), 0, 0, 64, .valid = hex,
+	 .msg[FF_FORM] = "'commit' is a hexadecimal commit id"},
+	{"summary", F_STR(struct done_report, summary), 0, 0, 4000},
+	{"outcome", F_STR(struct done_report, outcome), 0, 0, 16, .one_of = work_outcomes},
+	{"reason", F_STR(struct done_report, reason), 0, 0, 1000},
+};
+const struct fields agent_done_body = FIELDS(done_rules, struct done_report);
+
+struct completed_body {
+	int64_t exit_code;
+	const char *reason, *bead;
+};
+
+static const struct field_rule completed_rules[] = {
+	{"exit_code", F_INT(struct completed_body, exit_code), FR_REQUIRED, -1000, 1000},
+	{"reason", F_STR(struct completed_body, reason), 0, 0, 1000},
+	{"bead", F_STR(struct completed_body, bead), FR_NULL, 0, 64, .msg[FF_ANY] = "'bead' is a bead id or null"},
+};
+const struct fields agent_completed_body = FIELDS(completed_rules, struct completed_body);
+
+static const char *const event_types[] = {"output", "error", "tool", "message", NULL};
+
+struct event_body {
+	const char *type, *text;
+};
+
+/* at_ms is passed on to the sockets as it came (the stored time is the arrival's). */
+static const struct field_rule event_rules[] = {
+	{"type", F_STR(struct event_body, type), FR_REQUIRED, 0, 16, .one_of = event_types},
+	{"text", F_STR(struct event_body, text), FR_REQUIRED, 0, EVENT_TEXT_MAX},
+	{"at_ms", .type = FT_ANY},
+};
+static const struct fields event_fields = FIELDS(event_rules, struct event_body);
+
+static const struct field_rule event_item = {
+	NULL, FT_OBJECT, 0, 0, 0, 0, .fields = &event_fields,
+	.msg[FF_ANY] = "event %i: {type: output|error|tool|message, text: at most " STR(EVENT_TEXT_MAX) " bytes}"};
+
+struct events_body {
+	const cJSON *events;
+};
+
+#define EVENTS_MSG "'events' is an array of {type, text, at_ms?}"
+static const struct field_rule events_rules[] = {
+	{"events", F_ARR(struct events_body, events), FR_REQUIRED, 0, EVENTS_PER_CALL, .of = &event_item,
+	 .msg = {[FF_MISSING] = EVENTS_MSG, [FF_TYPE] = EVENTS_MSG, [FF_MANY] = "at most %u events per call"}},
+};
+const struct fields agent_events_body = FIELDS(events_rules, struct events_body);
+
+struct sling_body {
+	const char *rig;
+};
+
+static const struct field_rule sling_rules[] = {
+	{"rig", F_STR(struct sling_body, rig), 0, 0, 64},
+};
+const struct fields sling_body = FIELDS_OPTIONAL(sling_rules, struct sling_body);
 
 static const char *agent_id(struct call *c)
 {
@@ -34,69 +103,49 @@ int api_agent_prime(struct call *c)
 
 int api_agent_done(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct done_report in = {0};
 	cJSON *out = NULL;
 
-	if (!b || work_done(c, agent_id(c), b, &out) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || work_done(c, agent_id(c), &in, &out) < 0)
 		return -1;
 	return call_reply(c, 200, out);
 }
 
 int api_agent_completed(struct call *c)
 {
-	const cJSON *b = call_body_object(c), *bead;
-	const char *reason = NULL;
-	int64_t code;
+	struct completed_body in = {0};
 	cJSON *v;
 
-	if (!b || json_int(b, "exit_code", 1, -1000, 1000, &code, &c->err) < 0 ||
-	    json_string(b, "reason", 0, 1000, &reason, &c->err) < 0)
-		return -1;
-	bead = cJSON_GetObjectItemCaseSensitive(b, "bead");
-	if (bead && !cJSON_IsNull(bead) && (!cJSON_IsString(bead) || strlen(bead->valuestring) > 64))
-		return err_set(&c->err, ERR_INVALID, "bead", "'bead' is a bead id or null");
-	if (work_completed(c, agent_id(c), cJSON_IsString(bead) ? bead->valuestring : NULL, (int)code, reason) < 0 ||
+	if (call_fields(c, &in, sizeof in) < 0 ||
+	    work_completed(c, agent_id(c), in.bead, (int)in.exit_code, in.reason) < 0 ||
 	    !(v = agent_json(c, agent_id(c))))
 		return -1;
 	return call_reply(c, 200, v);
-}
-
-static int event_type_valid(const char *t)
-{
-	return strcmp(t, "output") == 0 || strcmp(t, "error") == 0 || strcmp(t, "tool") == 0 ||
-	       strcmp(t, "message") == 0;
 }
 
 /* The container streams what the agent prints: kept (bounded) for the stream viewer and pushed
  * live to the town's sockets. Any output counts as progress. */
 int api_agent_events(struct call *c)
 {
-	const cJSON *b = call_body_object(c), *list, *e;
+	struct events_body in = {0};
+	const cJSON *e;
 	cJSON *frame, *items;
 	sqlite3_stmt *st;
 	int n = 0;
 
-	if (!b)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	list = cJSON_GetObjectItemCaseSensitive(b, "events");
-	if (!cJSON_IsArray(list))
-		return err_set(&c->err, ERR_INVALID, "events", "'events' is an array of {type, text, at_ms?}");
-	if (cJSON_GetArraySize(list) > EVENTS_PER_CALL)
-		return err_set(&c->err, ERR_TOO_LARGE, "events", "at most %d events per call", EVENTS_PER_CALL);
 	frame = cJSON_CreateObject();
 	cJSON_AddStringToObject(frame, "type", "agent.output");
 	cJSON_AddStringToObject(frame, "agent", agent_id(c));
 	items = cJSON_AddArrayToObject(frame, "events");
-	cJSON_ArrayForEach(e, list) {
-		const char *type, *text;
+	cJSON_ArrayForEach(e, in.events) {
+		struct event_body ev = {0};
 
-		if (!cJSON_IsObject(e) || json_string(e, "type", 1, 16, &type, &c->err) < 0 ||
-		    json_string(e, "text", 1, EVENT_TEXT_MAX, &text, &c->err) < 0 || !event_type_valid(type)) {
+		/* Checked with the body: reading it again cannot fail. */
+		if (fields_read(e, &event_fields, &ev, sizeof ev, &c->err) < 0) {
 			cJSON_Delete(frame);
-			err_take(&c->err, ERR_INVALID); /* one message for the whole event */
-			return err_set(&c->err, ERR_INVALID, "events",
-				       "event %d: {type: output|error|tool|message, text: at most %d bytes}", n,
-				       EVENT_TEXT_MAX);
+			return -1;
 		}
 		st = db_prepare(c->db, "INSERT INTO agent_events(agent, bead, type, text, at_ms)"
 				       " VALUES (?1, (SELECT hook FROM agents WHERE id = ?1), ?2, ?3, ?4)", &c->err);
@@ -105,8 +154,8 @@ int api_agent_events(struct call *c)
 			return -1;
 		}
 		sqlite3_bind_text(st, 1, agent_id(c), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ev.type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ev.text, -1, SQLITE_STATIC);
 		sqlite3_bind_double(st, 4, c->now_ms);
 		if (db_step_done(c->db, st, &c->err) < 0) {
 			cJSON_Delete(frame);
@@ -220,14 +269,13 @@ static int sling(struct call *c, const char *bead, const char *rig)
 /* The body is optional: {"rig"?}. */
 static int read_rig(struct call *c, const char **rig)
 {
-	const cJSON *b = NULL;
+	struct sling_body in = {0};
 	int exists;
 
 	*rig = NULL;
-	if (c->in->body_len > 0 && !(b = call_body_object(c)))
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	if (json_string(b, "rig", 0, 64, rig, &c->err) < 0)
-		return -1;
+	*rig = in.rig;
 	if (*rig && (exists = rig_exists(c, *rig)) <= 0)
 		return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", *rig);
 	return 0;

@@ -11,7 +11,6 @@
 #include "costs/costs.h"
 #include "sqlite3.h"
 
-#define RECORDS_PER_CALL 100
 #define TOKENS_MAX 1000000000LL
 #define COST_MAX 1000000000000LL /* a million dollars for one call is a bug, not a bill */
 #define DAY_MS 86400000.0
@@ -136,45 +135,44 @@ struct usage {
 
 static const char *const token_fields[4] = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"};
 
-static int read_record(struct call *c, const cJSON *r, int i, struct usage *u)
-{
-	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(r, "cost_microusd");
-	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at_ms");
-	char field[32];
+#define TOKENS(name, k) {name, F_INT(struct usage, tokens[k]), 0, 0, TOKENS_MAX}
+static const struct field_rule record_rules[] = {
+	{"id", F_STR(struct usage, id), FR_REQUIRED, 1, 100},
+	{"model", F_STR(struct usage, model), 0, 0, 100},
+	{"bead", F_STR(struct usage, bead_in), 0, 0, 64},
+	TOKENS("input_tokens", 0),
+	TOKENS("output_tokens", 1),
+	TOKENS("cache_read_tokens", 2),
+	TOKENS("cache_write_tokens", 3),
+	/* null (or absent): the town prices the record from its tokens */
+	{"cost_microusd", F_INT(struct usage, cost), FR_NULL, 0, COST_MAX},
+	{"at_ms", F_NUM(struct usage, at_ms), FR_NULL, 0, 0},
+};
+static const struct fields record_fields = FIELDS(record_rules, struct usage);
 
+const struct field_rule usage_record = {
+	NULL, FT_OBJECT, 0, 0, 0, 0, .fields = &record_fields, .field = "records[%i]",
+	.msg[FF_ANY] = "a usage record is {id, model?, bead?, input_tokens, output_tokens, cache_read_tokens,"
+		       " cache_write_tokens (0 to 1e9), cost_microusd (integer or null), at_ms?}"};
+
+/* One record (checked with the body, against usage_record: this read cannot fail). */
+static int read_record(struct call *c, const cJSON *r, struct usage *u)
+{
 	memset(u, 0, sizeof *u);
-	snprintf(field, sizeof field, "records[%d]", i);
-	if (!cJSON_IsObject(r) || json_string(r, "id", 1, 100, &u->id, &c->err) < 0 ||
-	    json_string(r, "model", 0, 100, &u->model, &c->err) < 0 ||
-	    json_string(r, "bead", 0, 64, &u->bead_in, &c->err) < 0)
-		goto bad;
-	if (!*u->id)
-		goto bad;
-	for (int k = 0; k < 4; k++)
-		if (json_int(r, token_fields[k], 0, 0, TOKENS_MAX, &u->tokens[k], &c->err) < 0)
-			goto bad;
-	if (cost && !cJSON_IsNull(cost)) {
-		if (!cJSON_IsNumber(cost) || cost->valuedouble < 0 || cost->valuedouble > (double)COST_MAX ||
-		    cost->valuedouble != (double)(int64_t)cost->valuedouble)
-			goto bad;
-		u->cost = (int64_t)cost->valuedouble;
-	} else {
-		u->priced = 1;
-	}
-	if (at && !cJSON_IsNumber(at) && !cJSON_IsNull(at))
-		goto bad;
+	u->cost = -1;
+	u->at_ms = c->now_ms;
+	if (fields_read(r, &record_fields, u, sizeof *u, &c->err) < 0)
+		return -1;
+	u->priced = u->cost < 0;
+	if (u->priced)
+		u->cost = 0;
 	/* The container's clock places the call in its day, within reason; else the town's does. */
-	u->at_ms = cJSON_IsNumber(at) && at->valuedouble > c->now_ms - 7 * DAY_MS && at->valuedouble < c->now_ms + 3600000.0
-		? at->valuedouble : c->now_ms;
+	if (!(u->at_ms > c->now_ms - 7 * DAY_MS && u->at_ms < c->now_ms + 3600000.0))
+		u->at_ms = c->now_ms;
 	u->day = costs_day_of(u->at_ms);
 	if (!u->model || !*u->model)
 		u->model = "unknown";
 	return 0;
-bad:
-	err_take(&c->err, ERR_INVALID); /* one message for the whole record */
-	return err_set(&c->err, ERR_INVALID, field,
-		       "a usage record is {id, model?, bead?, input_tokens, output_tokens, cache_read_tokens,"
-		       " cache_write_tokens (0 to 1e9), cost_microusd (integer or null), at_ms?}");
 }
 
 /* Whom and what the record is charged to: the work bead (a merge request's parent), its convoy, rig
@@ -330,19 +328,15 @@ static int same_budgets(const struct usage *a, const struct usage *b)
 int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates)
 {
 	const cJSON *r;
-	int i = 0, rc, pending = 0;
+	int rc, pending = 0;
 	struct usage u, last; /* last: the newest stored record whose budgets are still to be checked */
 
 	*accepted = *duplicates = 0;
-	if (!cJSON_IsArray(records))
-		return err_set(&c->err, ERR_INVALID, "records", "'records' is an array of usage records");
-	if (cJSON_GetArraySize(records) > RECORDS_PER_CALL)
-		return err_set(&c->err, ERR_TOO_LARGE, "records", "at most %d records per call", RECORDS_PER_CALL);
 	/* Key the record ids by agent: one agent's ids cannot collide with (or cancel) another's. */
 	cJSON_ArrayForEach(r, records) {
 		char id[180];
 
-		if (read_record(c, r, i++, &u) < 0)
+		if (read_record(c, r, &u) < 0)
 			return -1;
 		snprintf(id, sizeof id, "%s/%s", agent, u.id);
 		u.id = id;

@@ -14,7 +14,11 @@ int costs_period(const char *kind, int64_t day, int64_t *from, int64_t *to);
 int costs_parse_date(const char *s, int64_t *day);
 void costs_format_date(int64_t day, char *out, size_t len);
 int costs_dim_valid(const char *by);
-/* Store an agent's usage records (idempotent by id), charged to the human at the root of the work. */
+#define USAGE_RECORDS_MAX 100 /* per report */
+/* One usage record as the container reports it (an item of POST .../usage's records). */
+extern const struct field_rule usage_record;
+/* Store an agent's usage records (an array of usage_record, checked by the route's fields;
+ * idempotent by id), charged to the human at the root of the work. */
 int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates);
 /* Spend of one dimension's key over days [from, to]; -1 on failure. */
 int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t from, int64_t to);
@@ -43,6 +47,8 @@ int fleet_timer_fired(struct call *c, const char *key);
 int fleet_reported(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
 /* The organization's side: PUT /_internal/fleet/:town, and the figures for a period. */
 int fleet_take_report(struct call *c);
+/* The bodies of PUT /_internal/fleet/:town and PUT /api/orgs/:org/teams/:user (the route table's). */
+extern const struct fields fleet_report_body, org_team_body;
 cJSON *fleet_json(struct call *c, const char *period, int64_t day);
 int api_org_fleet(struct call *c);
 int api_org_team_put(struct call *c);

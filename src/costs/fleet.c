@@ -144,8 +144,6 @@ static int put_rows(struct call *c, const char *town, const cJSON *rows, int clo
 	const cJSON *r;
 	int n = 0;
 
-	if (!cJSON_IsArray(rows))
-		return err_set(&c->err, ERR_INVALID, closed ? "closed" : "costs", "an array of rows");
 	cJSON_ArrayForEach(r, rows) {
 		const cJSON *day = cJSON_GetArrayItem(r, 0), *user = cJSON_GetArrayItem(r, 1), *rig = cJSON_GetArrayItem(r, 2);
 		sqlite3_stmt *st;
@@ -175,20 +173,33 @@ static int put_rows(struct call *c, const char *town, const cJSON *rows, int clo
 	return 0;
 }
 
+/* A town's report: its cost rows and its closed-bead rows, each an array of arrays (put_rows
+ * checks each row). */
+struct report_body {
+	const cJSON *costs, *closed;
+};
+
+static const struct field_rule report_rules[] = {
+	{"costs", F_ARR(struct report_body, costs), FR_REQUIRED, 0, 0, .msg[FF_ANY] = "an array of rows"},
+	{"closed", F_ARR(struct report_body, closed), FR_REQUIRED, 0, 0, .msg[FF_ANY] = "an array of rows"},
+};
+const struct fields fleet_report_body = FIELDS(report_rules, struct report_body);
+
 int fleet_take_report(struct call *c)
 {
 	const char *town = c->seg[2];
-	const cJSON *b;
+	struct report_body in = {0};
 	int rc;
 
-	if (auth_internal_caller(c, "town", town) < 0 || !(b = call_body_object(c)))
+	/* Whose report it is comes before what is in it. */
+	if (auth_internal_caller(c, "town", town) < 0 || !call_body_object(c))
 		return -1;
 	if ((rc = db_exists(c->db, "SELECT count(*) FROM org_towns WHERE town_id = ?1", town, &c->err)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "town_id", "'%s' is not a town of this organization", town);
-	if (db_exec_text(c->db, "DELETE FROM fleet_costs WHERE town = ?1", town, &c->err) < 0 ||
+	if (call_fields(c, &in, sizeof in) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM fleet_costs WHERE town = ?1", town, &c->err) < 0 ||
 	    db_exec_text(c->db, "DELETE FROM fleet_closed WHERE town = ?1", town, &c->err) < 0 ||
-	    put_rows(c, town, cJSON_GetObjectItemCaseSensitive(b, "costs"), 0) < 0 ||
-	    put_rows(c, town, cJSON_GetObjectItemCaseSensitive(b, "closed"), 1) < 0)
+	    put_rows(c, town, in.costs, 0) < 0 || put_rows(c, town, in.closed, 1) < 0)
 		return -1;
 	{
 		sqlite3_stmt *st = db_prepare(c->db, "INSERT OR REPLACE INTO fleet_reports VALUES (?, ?)", &c->err);
@@ -322,17 +333,27 @@ int api_org_fleet(struct call *c)
 	return call_reply(c, 200, out);
 }
 
+struct team_body {
+	const char *team;
+};
+
+static const struct field_rule team_rules[] = {
+	{"team", F_STR(struct team_body, team), FR_NULL, 0, 64},
+};
+const struct fields org_team_body = FIELDS(team_rules, struct team_body);
+
 /* PUT /api/orgs/:org/teams/:user {"team": name or null}: which team a member's work counts for. */
 int api_org_team_put(struct call *c)
 {
-	const char *user = c->seg[4], *team = NULL;
-	const cJSON *b;
+	const char *user = c->seg[4], *team;
+	struct team_body in = {0};
 	enum role caller, role;
 	sqlite3_stmt *st;
 
-	if (org_require(c, ROLE_ADMIN, &caller) < 0 || !(b = call_body_object(c)) ||
-	    json_string(b, "team", 0, 64, &team, &c->err) < 0 || member_role(c, user, &role) < 0)
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    member_role(c, user, &role) < 0)
 		return -1;
+	team = in.team;
 	if (role == ROLE_NONE)
 		return err_set(&c->err, ERR_NOT_FOUND, "user_id", "'%s' is not a member of this organization", user);
 	if (!team || !*team) {
@@ -347,7 +368,6 @@ int api_org_team_put(struct call *c)
 		if (db_step_done(c->db, st, &c->err) < 0)
 			return -1;
 	}
-	b = NULL;
 	{
 		cJSON *o = cJSON_CreateObject();
 

@@ -36,16 +36,24 @@ int org_push_timer_fired(struct call *c, const char *key);
 /* The town's side: /_internal/create and /_internal/org-members. */
 int town_create_for_org(struct call *c);
 int town_apply_org_members(struct call *c);
+/* Their bodies (the route table's). */
+extern const struct fields town_create_for_org_body, town_org_members_body;
 int town_owned_by_org(struct call *c, int *yes);
 /* The org's side of an org town's deletion (/_internal/towns/:town from that town). */
 int org_town_forget(struct call *c);
 
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 
-int user_town_put(struct call *c, const char *town_id, const cJSON *entry);
+/* One entry of a person's registry, as a town or an organization sends it (checked by the route's
+ * fields; owner_kind and owner_id are a town's only). */
+struct registry_entry {
+	const char *name, *role, *owner_kind, *owner_id;
+};
+
+int user_town_put(struct call *c, const char *town_id, const struct registry_entry *e);
 int user_town_delete(struct call *c, const char *town_id);
 cJSON *user_towns_json(struct call *c);
-int user_org_put(struct call *c, const char *org_id, const cJSON *entry);
+int user_org_put(struct call *c, const char *org_id, const struct registry_entry *e);
 int user_org_delete(struct call *c, const char *org_id);
 cJSON *user_orgs_json(struct call *c);
 

@@ -257,7 +257,46 @@ cJSON *org_towns_json(struct call *c)
 
 /* ---- the town's side ----------------------------------------------------------------------------- */
 
-/* Replace the town's members with the organization's list, telling registries who came and went. */
+/* One member of the organization's list (members_message's). */
+struct org_member {
+	const char *user_id, *role, *name, *email;
+};
+
+static const struct field_rule member_rules[] = {
+	{"user_id", F_STR(struct org_member, user_id), FR_REQUIRED, 0, 0, .valid = user_id_valid},
+	{"role", F_STR(struct org_member, role), FR_REQUIRED, 0, 0, .one_of = role_choices},
+	{"name", F_STR(struct org_member, name), 0, 0, 0},
+	{"email", F_STR(struct org_member, email), 0, 0, 0},
+};
+static const struct fields member_fields = FIELDS(member_rules, struct org_member);
+static const struct field_rule member_item = {
+	NULL, FT_OBJECT, 0, 0, 0, 0, .fields = &member_fields, .msg[FF_ANY] = "a member needs a user_id and a role"};
+
+/* What an organization sends its town: on creation (name, created_by too) and on every change of
+ * its members. */
+struct org_push {
+	const char *org_id, *name, *created_by;
+	int64_t version;
+	const cJSON *members;
+};
+
+#define ORG_ID {"org_id", F_STR(struct org_push, org_id), FR_REQUIRED, 0, 64}
+#define VERSION {"version", F_INT(struct org_push, version), FR_REQUIRED, 0, INT64_MAX / 2}
+#define MEMBERS {"members", F_ARR(struct org_push, members), 0, 0, 0, .of = &member_item}
+static const struct field_rule create_rules[] = {
+	ORG_ID,
+	{"name", F_STR(struct org_push, name), FR_REQUIRED, 0, 100},
+	{"created_by", F_STR(struct org_push, created_by), FR_REQUIRED, 0, 128},
+	VERSION,
+	MEMBERS,
+};
+const struct fields town_create_for_org_body = FIELDS(create_rules, struct org_push);
+
+static const struct field_rule members_rules[] = {ORG_ID, VERSION, MEMBERS};
+const struct fields town_org_members_body = FIELDS(members_rules, struct org_push);
+
+/* Replace the town's members with the organization's list (checked by the route's fields),
+ * telling registries who came and went. */
 static int apply_members(struct call *c, const cJSON *members)
 {
 	/* Who is here now; whoever is not in the new list has left. Heap, not stack: up to
@@ -282,15 +321,15 @@ static int apply_members(struct call *c, const cJSON *members)
 	if (step < 0 || db_exec(c->db, "DELETE FROM members", &c->err) < 0)
 		goto out;
 	cJSON_ArrayForEach(m, members) {
-		const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "user_id"));
-		enum role role = role_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role")));
+		struct org_member in = {0};
+		const char *uid;
+		enum role role;
 
-		if (!uid || !user_id_valid(uid) || role == ROLE_NONE) {
-			err_set(&c->err, ERR_INVALID, "members", "a member needs a user_id and a role");
+		if (fields_read(m, &member_fields, &in, sizeof in, &c->err) < 0)
 			goto out;
-		}
-		if (member_put(c, uid, role, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name")),
-			       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "email"))) < 0 ||
+		uid = in.user_id;
+		role = role_parse(in.role);
+		if (member_put(c, uid, role, in.name, in.email) < 0 ||
 		    registry_update(c, uid, role_name(role)) < 0)
 			goto out;
 		for (int i = 0; i < n; i++) {
@@ -315,17 +354,19 @@ out:
 
 int town_create_for_org(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct org_push in = {0};
 	const char *org, *name, *by;
 	int64_t version;
 	sqlite3_stmt *st;
 	int exists;
 
-	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 || auth_internal_caller(c, "org", org) < 0 ||
-	    json_string(b, "name", 1, 100, &name, &c->err) < 0 ||
-	    json_string(b, "created_by", 1, 128, &by, &c->err) < 0 ||
-	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || auth_internal_caller(c, "org", in.org_id) < 0 ||
+	    town_exists(c, &exists) < 0)
 		return -1;
+	org = in.org_id;
+	name = in.name;
+	by = in.created_by;
+	version = in.version;
 	if (exists) {
 		/* The same organization asking again (its first answer was lost): the town is its. */
 		int same = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
@@ -349,7 +390,7 @@ int town_create_for_org(struct call *c)
 	sqlite3_bind_double(st, 5, c->now_ms);
 	sqlite3_bind_double(st, 6, c->now_ms);
 	sqlite3_bind_int64(st, 7, version);
-	if (db_step_done(c->db, st, &c->err) < 0 || apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
+	if (db_step_done(c->db, st, &c->err) < 0 || apply_members(c, in.members) < 0)
 		return -1;
 	snprintf(c->who.id, sizeof c->who.id, "%s", by);
 	if (event_append(c, "town.created", c->cfg->object_id, "owner", NULL, org) < 0)
@@ -359,14 +400,16 @@ int town_create_for_org(struct call *c)
 
 int town_apply_org_members(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct org_push in = {0};
 	int64_t version, current;
 	int exists, owner;
 	const char *org;
 
-	if (!b || json_string(b, "org_id", 1, 64, &org, &c->err) < 0 || auth_internal_caller(c, "org", org) < 0 ||
-	    json_int(b, "version", 1, 0, INT64_MAX / 2, &version, &c->err) < 0 || town_exists(c, &exists) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || auth_internal_caller(c, "org", in.org_id) < 0 ||
+	    town_exists(c, &exists) < 0)
 		return -1;
+	org = in.org_id;
+	version = in.version;
 	if (!exists)
 		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
 	/* Only the organization that owns this town sets its members. */
@@ -384,7 +427,7 @@ int town_apply_org_members(struct call *c)
 		cJSON_AddNumberToObject(d, "version", (double)current);
 		return call_reply(c, 200, d);
 	}
-	if (apply_members(c, cJSON_GetObjectItemCaseSensitive(b, "members")) < 0)
+	if (apply_members(c, in.members) < 0)
 		return -1;
 	{
 		sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_members_version = ?", &c->err);

@@ -6,29 +6,19 @@
 #include "org/org.h"
 #include "sqlite3.h"
 
-int user_town_put(struct call *c, const char *town_id, const cJSON *entry)
+int user_town_put(struct call *c, const char *town_id, const struct registry_entry *e)
 {
-	const char *name, *role, *owner_kind, *owner_id;
-	sqlite3_stmt *st;
-
-	if (json_string(entry, "name", 1, 200, &name, &c->err) < 0 ||
-	    json_string(entry, "role", 1, 16, &role, &c->err) < 0 ||
-	    json_string(entry, "owner_kind", 1, 8, &owner_kind, &c->err) < 0 ||
-	    json_string(entry, "owner_id", 1, 200, &owner_id, &c->err) < 0)
-		return -1;
-	if (role_parse(role) == ROLE_NONE)
-		return err_set(&c->err, ERR_INVALID, "role", "unknown role '%s'", role);
-	st = db_prepare(c->db, "INSERT INTO my_towns(town_id, name, role, owner_kind, owner_id, updated_ms)"
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO my_towns(town_id, name, role, owner_kind, owner_id, updated_ms)"
 			       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(town_id) DO UPDATE SET"
 			       " name = excluded.name, role = excluded.role, owner_kind = excluded.owner_kind,"
 			       " owner_id = excluded.owner_id, updated_ms = excluded.updated_ms", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, town_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, owner_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, owner_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->owner_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->owner_id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 6, c->now_ms);
 	return db_step_done(c->db, st, &c->err);
 }
@@ -65,23 +55,16 @@ cJSON *user_towns_json(struct call *c)
 	return db_list(c->db, st, my_town_json, &c->err);
 }
 
-int user_org_put(struct call *c, const char *org_id, const cJSON *entry)
+int user_org_put(struct call *c, const char *org_id, const struct registry_entry *e)
 {
-	const char *name, *role;
-	sqlite3_stmt *st;
-
-	if (json_string(entry, "name", 1, 200, &name, &c->err) < 0 || json_string(entry, "role", 1, 16, &role, &c->err) < 0)
-		return -1;
-	if (role_parse(role) == ROLE_NONE)
-		return err_set(&c->err, ERR_INVALID, "role", "unknown role '%s'", role);
-	st = db_prepare(c->db, "INSERT INTO my_orgs(org_id, name, role, updated_ms) VALUES (?, ?, ?, ?)"
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO my_orgs(org_id, name, role, updated_ms) VALUES (?, ?, ?, ?)"
 			       " ON CONFLICT(org_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
 			       " updated_ms = excluded.updated_ms", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->role, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 4, c->now_ms);
 	return db_step_done(c->db, st, &c->err);
 }

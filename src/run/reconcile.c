@@ -93,13 +93,23 @@ static int setting(struct call *c, const char *path, double def, double min, dou
 	return 0;
 }
 
+/* A town setting with its default and bounds from town.c's table (the one the settings' writes
+ * were checked against; a value stored before a bound changed is clamped to it). */
+static int town_setting(struct call *c, enum town_setting k, double *out)
+{
+	const struct field_rule *r = &town_settings.rule[k];
+	char path[64];
+
+	snprintf(path, sizeof path, "$.%s", r->name);
+	return setting(c, path, (double)r->def, (double)r->min, (double)r->max, out);
+}
+
 int reconcile_config(struct call *c, struct rc_config *cfg)
 {
 	double lost, quiet, failures;
 
-	if (setting(c, "$.lost_after_s", 90, 2, 3600, &lost) < 0 ||
-	    setting(c, "$.quiet_after_s", 600, 5, 86400, &quiet) < 0 ||
-	    setting(c, "$.breaker_failures", 10, 0, 1000, &failures) < 0)
+	if (town_setting(c, TOWN_LOST_AFTER_S, &lost) < 0 || town_setting(c, TOWN_QUIET_AFTER_S, &quiet) < 0 ||
+	    town_setting(c, TOWN_BREAKER_FAILURES, &failures) < 0)
 		return -1;
 	cfg->lost_after_ms = lost * 1000.0;
 	cfg->quiet_after_ms = quiet * 1000.0;

@@ -9,7 +9,8 @@
 
 /* ---- decide.c: the reconciler's decision, a pure function of a snapshot and the time ------------ */
 
-/* Limits and timeouts of one town's reconciler (town settings, clamped; defaults in reconcile.c). */
+/* Limits and timeouts of one town's reconciler (town settings: defaults and bounds are town.c's
+ * town_settings). */
 struct rc_config {
 	double lost_after_ms;   /* no heartbeat for this long: the agent is presumed lost */
 	double quiet_after_ms;  /* no progress for this long: nudge; twice: triage; three times: stop */
@@ -114,8 +115,16 @@ int work_requeue(struct call *c, const char *agent, const char *bead, const char
 int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
 /* A heartbeat, optionally naming the bead the container runs (ERR_CONFLICT "not_holder" if not held). */
 int work_heartbeat(struct call *c, const char *agent, const char *bead);
-/* done from a polecat (its bead to review) or a refinery (its verdict); *out: what happened. */
-int work_done(struct call *c, const char *agent, const cJSON *body, cJSON **out);
+/* What an agent reports done (POST .../done, its route's fields): a polecat bead, branch and
+ * commit? and summary?; a refinery bead, outcome and reason? and commit?. */
+struct done_report {
+	const char *bead, *branch, *commit, *summary, *outcome, *reason;
+};
+/* A refinery's outcomes, NULL-terminated. */
+extern const char *const work_outcomes[];
+/* done from a polecat (its bead to review) or a refinery (its verdict); the fields its role needs
+ * are required here (ERR_INVALID). *out: what happened. */
+int work_done(struct call *c, const char *agent, const struct done_report *r, cJSON **out);
 /* The agent's process ended; a run that ended before done failed. */
 int work_completed(struct call *c, const char *agent, const char *bead, int exit_code, const char *reason);
 

@@ -12,7 +12,6 @@
 #include "run/run.h"
 #include "sqlite3.h"
 
-#define ATTEMPTS_DEFAULT 5
 #define REVIEWS_MAX 3 /* rounds the refinery may send a bead back before it fails */
 
 /* The parts of a bead a run needs. */
@@ -103,7 +102,11 @@ static int rig_max_attempts(struct call *c, const char *rig, int *out)
 	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
 	if (db_step_int(c->db, st, &v, &c->err) < 0)
 		return -1;
-	*out = v >= 1 && v <= 20 ? (int)v : ATTEMPTS_DEFAULT;
+	{
+		const struct field_rule *r = &rig_settings.rule[RIG_MAX_ATTEMPTS];
+
+		*out = v >= r->min && v <= r->max ? (int)v : (int)r->def;
+	}
 	return 0;
 }
 
@@ -383,38 +386,32 @@ static int valid_ref(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") == n;
 }
 
-int work_done(struct call *c, const char *agent, const cJSON *body, cJSON **out)
+const char *const work_outcomes[] = {"merged", "conflict", "failed", NULL};
+
+int work_done(struct call *c, const char *agent, const struct done_report *r, cJSON **out)
 {
-	const char *bead, *branch = NULL, *commit = NULL, *summary = NULL, *outcome = NULL, *reason = NULL;
+	const char *bead = r->bead, *outcome = NULL;
 	char role[16], hook[72], mr[48] = "";
 	struct run_bead b;
 	int rc;
 
-	if (json_string(body, "bead", 1, 64, &bead, &c->err) < 0 ||
-	    json_string(body, "commit", 0, 64, &commit, &c->err) < 0 ||
-	    json_string(body, "summary", 0, 4000, &summary, &c->err) < 0 ||
-	    json_string(body, "reason", 0, 1000, &reason, &c->err) < 0 ||
-	    load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
+	if (load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
 		return -1;
-	if (commit && strspn(commit, "0123456789abcdef") != strlen(commit))
-		return err_set(&c->err, ERR_INVALID, "commit", "'commit' is a hexadecimal commit id");
 	if (strcmp(hook, bead) != 0)
 		return not_holder(c, agent, bead);
 	if (load_bead(c, bead, &b) < 0)
 		return -1;
 	if (strcmp(role, "refinery") == 0) {
-		if (json_string(body, "outcome", 1, 16, &outcome, &c->err) < 0)
-			return -1;
-		if (strcmp(outcome, "merged") && strcmp(outcome, "conflict") && strcmp(outcome, "failed"))
-			return err_set(&c->err, ERR_INVALID, "outcome", "'outcome' is merged, conflict or failed");
-		AS_REQUESTER(c, b.requested_by, rc = refinery_done(c, agent, bead, &b, outcome, reason, commit));
+		if (!(outcome = r->outcome))
+			return err_set(&c->err, ERR_INVALID, "outcome", "'outcome' is required");
+		AS_REQUESTER(c, b.requested_by, rc = refinery_done(c, agent, bead, &b, outcome, r->reason, r->commit));
 	} else {
-		if (json_string(body, "branch", 1, 200, &branch, &c->err) < 0)
-			return -1;
-		if (!valid_ref(branch))
+		if (!r->branch)
+			return err_set(&c->err, ERR_INVALID, "branch", "'branch' is required");
+		if (!valid_ref(r->branch))
 			return err_set(&c->err, ERR_INVALID, "branch", "'branch' is not a usable branch name");
 		AS_REQUESTER(c, b.requested_by,
-			     rc = polecat_done(c, agent, bead, &b, branch, commit, summary, mr, sizeof mr));
+			     rc = polecat_done(c, agent, bead, &b, r->branch, r->commit, r->summary, mr, sizeof mr));
 	}
 	if (rc < 0 || reconcile_soon(c) < 0)
 		return -1;

@@ -13,6 +13,66 @@
 #define KEY_MAX 128 /* below TIMER_KEY_MAX: alarm keys become timer keys */
 #define VALUE_MAX 4096
 
+/* The probes' bodies: one struct for all of them, a table each. */
+struct probe_body {
+	const char *value, *prefix, *key, *when, *url, *method, *body;
+	int64_t count, in_ms, timeout_ms, rigs, per_rig, working, beads;
+	int then_fail;
+};
+
+#define KEY {"key", F_STR(struct probe_body, key), FR_REQUIRED, 0, KEY_MAX}
+#define VALUE {"value", F_STR(struct probe_body, value), FR_REQUIRED, 0, VALUE_MAX}
+#define COUNT(max) {"count", F_INT(struct probe_body, count), FR_REQUIRED, 1, max}
+
+static const struct field_rule kv_put_rules[] = {VALUE};
+const struct fields test_kv_put_body = FIELDS(kv_put_rules, struct probe_body);
+
+static const struct field_rule kv_bulk_rules[] = {
+	COUNT(10000),
+	{"prefix", F_STR(struct probe_body, prefix), FR_REQUIRED, 0, 32},
+	{"then_fail", F_BOOL(struct probe_body, then_fail), 0, 0, 0, .msg[FF_TYPE] = "then_fail must be a boolean"},
+};
+const struct fields test_kv_bulk_body = FIELDS(kv_bulk_rules, struct probe_body);
+
+static const char *const trap_whens[] = {"before_commit", "after_commit", NULL};
+static const struct field_rule trap_rules[] = {
+	KEY,
+	VALUE,
+	{"when", F_STR(struct probe_body, when), FR_REQUIRED, 0, 16, .one_of = trap_whens, .msg[FF_ENUM] = "'%n' must be %e"},
+};
+const struct fields test_trap_body = FIELDS(trap_rules, struct probe_body);
+
+static const struct field_rule alarm_rules[] = {
+	KEY,
+	{"in_ms", F_INT(struct probe_body, in_ms), FR_REQUIRED, 0, 86400000},
+};
+const struct fields test_alarm_body = FIELDS(alarm_rules, struct probe_body);
+
+static int url_ok(const char *u)
+{
+	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 || strncmp(u, "do://", 5) == 0;
+}
+
+static const struct field_rule effect_rules[] = {
+	{"url", F_STR(struct probe_body, url), FR_REQUIRED, 0, 2048, .valid = url_ok,
+	 .msg[FF_FORM] = "'url' must be an http(s) or do:// URL"},
+	{"method", F_STR(struct probe_body, method), 0, 0, 8},
+	{"body", F_STR(struct probe_body, body), 0, 0, VALUE_MAX},
+	{"timeout_ms", F_INT(struct probe_body, timeout_ms), FR_DEFAULT, 1, 60000, .def = 5000},
+};
+const struct fields test_effect_body = FIELDS(effect_rules, struct probe_body);
+
+static const struct field_rule beads_bulk_rules[] = {COUNT(20000)};
+const struct fields test_beads_bulk_body = FIELDS(beads_bulk_rules, struct probe_body);
+
+static const struct field_rule seed_rules[] = {
+	{"rigs", F_INT(struct probe_body, rigs), FR_REQUIRED, 1, 100},
+	{"polecats_per_rig", F_INT(struct probe_body, per_rig), FR_REQUIRED, 0, 50},
+	{"working_per_rig", F_INT(struct probe_body, working), FR_REQUIRED, 0, 50},
+	{"beads", F_INT(struct probe_body, beads), FR_REQUIRED, 0, 100000},
+};
+const struct fields test_seed_body = FIELDS(seed_rules, struct probe_body);
+
 /* Path parameters: /api/towns/:town/_test/<what>/:key -> seg[5]. */
 static const char *param(struct call *c)
 {
@@ -36,12 +96,13 @@ static int kv_write(struct call *c, const char *key, const char *value)
 
 int api_test_kv_put(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct probe_body in = {0};
 	const char *value;
 	cJSON *d;
 
-	if (!b || json_string(b, "value", 1, VALUE_MAX, &value, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
+	value = in.value;
 	if (strlen(param(c)) > KEY_MAX)
 		return err_set(&c->err, ERR_INVALID, "key", "keys are at most %d bytes", KEY_MAX);
 	if (kv_write(c, param(c), value) < 0)
@@ -77,27 +138,22 @@ int api_test_kv_get(struct call *c)
 
 int api_test_kv_bulk(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
-	const cJSON *then_fail;
-	const char *prefix;
+	struct probe_body in = {0};
 	int64_t count;
 	char key[64], value[64];
 	cJSON *d;
 
-	if (!b || json_int(b, "count", 1, 1, 10000, &count, &c->err) < 0 ||
-	    json_string(b, "prefix", 1, 32, &prefix, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	then_fail = cJSON_GetObjectItemCaseSensitive(b, "then_fail");
-	if (then_fail && !cJSON_IsBool(then_fail))
-		return err_set(&c->err, ERR_INVALID, "then_fail", "then_fail must be a boolean");
+	count = in.count;
 	for (int64_t i = 0; i < count; i++) {
-		snprintf(key, sizeof key, "%s-%lld", prefix, (long long)i);
+		snprintf(key, sizeof key, "%s-%lld", in.prefix, (long long)i);
 		snprintf(value, sizeof value, "value %lld", (long long)i);
 		if (kv_write(c, key, value) < 0)
 			return -1;
 	}
 	/* A rejection after the writes: what the rollback journal is for. */
-	if (cJSON_IsTrue(then_fail))
+	if (in.then_fail)
 		return err_set(&c->err, ERR_CONFLICT, "then_fail", "failing after %lld writes, as asked",
 			       (long long)count);
 	d = cJSON_CreateObject();
@@ -110,19 +166,11 @@ int api_test_kv_bulk(struct call *c)
  * host must keep nothing. */
 int api_test_trap(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
-	const char *key, *value, *when;
+	struct probe_body in = {0};
 
-	if (!b || json_string(b, "key", 1, KEY_MAX, &key, &c->err) < 0 ||
-	    json_string(b, "value", 1, VALUE_MAX, &value, &c->err) < 0 ||
-	    json_string(b, "when", 1, 16, &when, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0 || kv_write(c, in.key, in.value) < 0)
 		return -1;
-	if (strcmp(when, "before_commit") != 0 && strcmp(when, "after_commit") != 0)
-		return err_set(&c->err, ERR_INVALID, "when",
-			       "'when' must be before_commit or after_commit");
-	if (kv_write(c, key, value) < 0)
-		return -1;
-	if (strcmp(when, "before_commit") == 0)
+	if (strcmp(in.when, "before_commit") == 0)
 		__builtin_trap();
 	c->trap_after_commit = 1;
 	return call_reply(c, 200, NULL);
@@ -130,15 +178,16 @@ int api_test_trap(struct call *c)
 
 int api_test_alarm_set(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct probe_body in = {0};
 	const char *key;
 	int64_t in_ms;
 	sqlite3_stmt *st;
 	cJSON *d;
 
-	if (!b || json_string(b, "key", 1, KEY_MAX, &key, &c->err) < 0 ||
-	    json_int(b, "in_ms", 1, 0, 86400000, &in_ms, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
+	key = in.key;
+	in_ms = in.in_ms;
 	st = db_prepare(c->db,
 		"INSERT INTO test_alarm(key, due_ms) VALUES (?, ?)"
 		" ON CONFLICT(key) DO UPDATE SET due_ms = excluded.due_ms", &c->err);
@@ -197,24 +246,18 @@ int api_test_alarm_get(struct call *c)
 
 int api_test_effect_start(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
 	struct effect_req r = {.purpose = "test", .method = "GET", .timeout_ms = 5000};
+	struct probe_body in = {.method = "GET"};
 	char probe[40], fx[40];
-	int64_t timeout = 5000;
 	sqlite3_stmt *st;
 	cJSON *d;
 
-	if (!b || json_string(b, "url", 1, 2048, &r.url, &c->err) < 0 ||
-	    json_string(b, "method", 0, 8, &r.method, &c->err) < 0 ||
-	    json_string(b, "body", 0, VALUE_MAX, &r.body, &c->err) < 0 ||
-	    json_int(b, "timeout_ms", 0, 1, 60000, &timeout, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	if (strncmp(r.url, "http://", 7) != 0 && strncmp(r.url, "https://", 8) != 0 &&
-	    strncmp(r.url, "do://", 5) != 0)
-		return err_set(&c->err, ERR_INVALID, "url", "'url' must be an http(s) or do:// URL");
-	if (!r.method)
-		r.method = "GET";
-	r.timeout_ms = (int)timeout;
+	r.url = in.url;
+	r.method = in.method;
+	r.body = in.body;
+	r.timeout_ms = (int)in.timeout_ms;
 	if (id_new(c, "probe", 10, probe, sizeof probe) < 0)
 		return -1;
 	r.subject = probe;
@@ -331,13 +374,14 @@ int api_test_ws_echo(struct call *c)
  * listing figures. Attributed to "bench". */
 int api_test_beads_bulk(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct probe_body in = {0};
 	int64_t count;
 	char id[48], title[64];
 	cJSON *d;
 
-	if (!b || json_int(b, "count", 1, 1, 20000, &count, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
+	count = in.count;
 	snprintf(c->who.id, sizeof c->who.id, "bench");
 	c->who.kind = PRINCIPAL_USER;
 	for (int64_t i = 0; i < count; i++) {
@@ -372,16 +416,17 @@ int test_tick_fault(struct call *c)
  * two blocked by an open bead. Written with plain SQL: this is a fixture, not a history. */
 int api_test_reconciler_seed(struct call *c)
 {
-	const cJSON *b = call_body_object(c);
+	struct probe_body in = {0};
 	int64_t rigs, per_rig, working, beads;
 	sqlite3_stmt *st;
 	char id[72], rig[32], hook[96];
 
-	if (!b || json_int(b, "rigs", 1, 1, 100, &rigs, &c->err) < 0 ||
-	    json_int(b, "polecats_per_rig", 1, 0, 50, &per_rig, &c->err) < 0 ||
-	    json_int(b, "working_per_rig", 1, 0, 50, &working, &c->err) < 0 ||
-	    json_int(b, "beads", 1, 0, 100000, &beads, &c->err) < 0)
+	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
+	rigs = in.rigs;
+	per_rig = in.per_rig;
+	working = in.working;
+	beads = in.beads;
 	for (int64_t r = 0; r < rigs; r++) {
 		snprintf(rig, sizeof rig, "rig%lld", (long long)r);
 		st = db_prepare(c->db, "INSERT INTO rigs(id, git_url, max_polecats, created_by, created_ms, updated_ms)"

@@ -14,6 +14,8 @@ static const char *const pool[] = {"Toast", "Maple", "Birch", "Shadow", "Clover"
 				   "Dusk",  "Flint", "Coral", "Slate",  "Reed",   "Thorn", "Pike",
 				   "Moss",  "Wren",  "Blaze", "Gale",   "Drift",  "Lark"};
 
+const char *const agent_roles[] = {"mayor", "polecat", "refinery", "triage", NULL};
+
 #define AGENTS_MAX 200
 #define STR2(x) #x
 #define STR(x) STR2(x)

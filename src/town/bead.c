@@ -10,33 +10,32 @@
 #include "town/town.h"
 #include "sqlite3.h"
 
-static const char *const types[] = {"task", "bug", "feature", "epic", "chore", "message",
-				    "merge-request", "escalation", "convoy"};
-static const char *const statuses[] = {"open", "in_progress", "in_review", "blocked", "closed",
-				       "failed"};
-static const char *const dep_kinds[] = {"blocks", "parent-child", "related", "discovered-from"};
+const char *const bead_types[] = {"task", "bug", "feature", "epic", "chore", "message",
+				  "merge-request", "escalation", "convoy", NULL};
+const char *const bead_statuses[] = {"open", "in_progress", "in_review", "blocked", "closed", "failed", NULL};
+const char *const bead_dep_kinds[] = {"blocks", "parent-child", "related", "discovered-from", NULL};
 
-static int in_set(const char *s, const char *const *set, size_t n)
+static int in_set(const char *s, const char *const *set)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s, set[i]) == 0)
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
 			return 1;
 	return 0;
 }
 
 int bead_type_valid(const char *s)
 {
-	return in_set(s, types, sizeof types / sizeof types[0]);
+	return in_set(s, bead_types);
 }
 
 int bead_status_valid(const char *s)
 {
-	return in_set(s, statuses, sizeof statuses / sizeof statuses[0]);
+	return in_set(s, bead_statuses);
 }
 
 int bead_dep_kind_valid(const char *s)
 {
-	return in_set(s, dep_kinds, sizeof dep_kinds / sizeof dep_kinds[0]);
+	return in_set(s, bead_dep_kinds);
 }
 
 /* Which status may follow which. Reopening a closed or failed bead is allowed; skipping review

@@ -10,7 +10,7 @@
 #include "town/town.h"
 #include "sqlite3.h"
 
-#define CONVOY_BEADS_MAX 100
+const char *const convoy_modes[] = {"series", "fan-out", NULL};
 
 static int add_bead(struct call *c, const char *convoy, const char *bead, int position)
 {
@@ -155,10 +155,6 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 	sqlite3_stmt *st;
 	int n = 0;
 
-	if (cJSON_GetArraySize(beads) < 1)
-		return err_set(&c->err, ERR_INVALID, "beads", "a convoy has at least one bead");
-	if (cJSON_GetArraySize(beads) > CONVOY_BEADS_MAX)
-		return err_set(&c->err, ERR_TOO_LARGE, "beads", "a convoy has at most %d beads", CONVOY_BEADS_MAX);
 	if (id_new(c, "convoy", 6, id, id_len) < 0)
 		return -1;
 	st = db_prepare(c->db, "INSERT INTO convoys(id, title, mode, requested_by, created_by, created_ms,"
@@ -175,8 +171,6 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 	if (db_step_done(c->db, st, &c->err) < 0 || event_append(c, "convoy.created", id, "mode", NULL, mode) < 0)
 		return -1;
 	cJSON_ArrayForEach(b, beads) {
-		if (!cJSON_IsString(b))
-			return err_set(&c->err, ERR_INVALID, "beads", "'beads' is an array of bead ids");
 		if (add_bead(c, id, b->valuestring, n++) < 0)
 			return -1;
 		/* In series, each bead waits for the one before it. */

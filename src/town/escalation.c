@@ -10,13 +10,13 @@
 #include "town/town.h"
 #include "sqlite3.h"
 
-static const char *const levels[] = {"low", "medium", "high", "critical"};
+const char *const escalation_levels[] = {"low", "medium", "high", "critical", NULL};
 static const double wait_ms[] = {24 * 3600e3, 4 * 3600e3, 3600e3, 15 * 60e3};
 
 int escalation_severity(const char *s)
 {
 	for (int i = 0; i < 4; i++)
-		if (s && strcmp(s, levels[i]) == 0)
+		if (s && strcmp(s, escalation_levels[i]) == 0)
 			return i;
 	return -1;
 }
@@ -78,14 +78,14 @@ int escalation_timer_fired(struct call *c, const char *id)
 			       " updated_ms = ? WHERE id = ?", &c->err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, levels[level], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, escalation_levels[level], -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, c->now_ms);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 	if (db_step_done(c->db, st, &c->err) < 0 ||
 	    timer_set(c, "escalation", id, c->now_ms + wait_ms[level]) < 0)
 		return -1;
 	/* The town acts here, for the human the escalation was raised for. */
-	rc = event_append(c, "escalation.reraised", id, "severity", old, levels[level]);
+	rc = event_append(c, "escalation.reraised", id, "severity", old, escalation_levels[level]);
 	c->who.requested_by[0] = '\0';
 	return rc;
 }

@@ -15,6 +15,8 @@ static const char *const role_names[] = {
 	[ROLE_ADMIN] = "admin", [ROLE_OWNER] = "owner",
 };
 
+const char *const role_choices[] = {"owner", "admin", "member", "viewer", NULL};
+
 const char *role_name(enum role r)
 {
 	return role_names[r];

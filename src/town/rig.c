@@ -11,6 +11,15 @@
 
 #define RIGS_MAX 100
 
+const char *const rig_merge_strategies[] = {"direct", "pr", NULL};
+
+/* Read by work.c; a rig's settings are free-form on write, so a stored value out of bounds reads
+ * as the default. */
+static const struct field_rule setting_rules[] = {
+	[RIG_MAX_ATTEMPTS] = {"max_attempts", FT_INT, 0, FR_NULL | FR_DEFAULT, 1, 20, .def = 5},
+};
+const struct fields rig_settings = FIELDS_CHECK(setting_rules);
+
 /* Accept the URL forms git itself takes: http(s)://, ssh://, git://, file://, or user@host:path. */
 int rig_git_url_valid(const char *u)
 {

@@ -13,6 +13,8 @@
 enum role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER };
 
 const char *role_name(enum role r);
+/* The roles a member can be given, highest first, NULL-terminated (route tables' one_of). */
+extern const char *const role_choices[];
 /* The role named s, or ROLE_NONE when s names none. */
 enum role role_parse(const char *s);
 
@@ -48,9 +50,20 @@ int town_create_personal(struct call *c, const char *name);
 /* Like org_require, for the town's members. */
 int town_require(struct call *c, enum role min, enum role *caller);
 cJSON *town_json(struct call *c, enum role caller);
-/* Rename and/or merge settings (NULL leaves each as it is). */
+/* The settings the engine reads, with their bounds and defaults: the `settings` of PATCH
+ * /api/towns/:town are checked against them (the route's table nests this one), the reconciler
+ * reads each stored value with its default, clamped to its bounds, and docs/api.md lists them
+ * (test_town.c compares). town_settings.rule[TOWN_...] is each one. */
+enum town_setting { TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIET_AFTER_S, TOWN_BREAKER_FAILURES };
+extern const struct fields town_settings;
+/* Every value of the settings: a string, number, boolean or null (null removes the key). */
+extern const struct field_rule town_setting_value;
+#define TOWN_SETTINGS_MAX 16384 /* bytes, as JSON */
+/* Rename and/or merge settings (NULL leaves each as it is); settings were checked against
+ * town_settings (the route's fields). */
 int town_update(struct call *c, const char *name, const cJSON *settings);
-/* Set (string) or remove (null) named secrets; they are write-only: reads show them masked. */
+/* Set (string) or remove (null) named secrets of an object (checked by the route's fields); they
+ * are write-only: reads show them masked. */
 int town_secrets_put(struct call *c, const cJSON *secrets);
 cJSON *town_secrets_json(struct call *c);
 /* Delete everything the town owns and take it out of its members' registries. */
@@ -83,6 +96,10 @@ struct bead_filter {
 	int64_t cursor; /* list beads older than this (next_cursor of the previous page), 0: newest */
 };
 
+/* The values of a bead's type, status and dependency kind, NULL-terminated (route tables' one_of). */
+extern const char *const bead_types[];
+extern const char *const bead_statuses[];
+extern const char *const bead_dep_kinds[];
 int bead_type_valid(const char *s);
 int bead_status_valid(const char *s);
 int bead_dep_kind_valid(const char *s);
@@ -121,6 +138,12 @@ struct rig_fields {
 	const cJSON *settings;   /* object, merged key by key; borrowed */
 };
 
+/* How a rig's work lands: the refinery merges (direct) or a pull request (pr). NULL-terminated. */
+extern const char *const rig_merge_strategies[];
+/* The rig settings the engine reads, with their bounds and defaults (docs/api.md lists them;
+ * test_town.c compares). rig_settings.rule[RIG_...] is each one. */
+enum rig_setting { RIG_MAX_ATTEMPTS };
+extern const struct fields rig_settings;
 int rig_git_url_valid(const char *url);
 /* 1 if the rig exists, 0 if not, -1 on failure. */
 int rig_exists(struct call *c, const char *id);
@@ -140,6 +163,8 @@ cJSON *rigs_json(struct call *c);
 /* A chain of refreshes ends a week after its first token: then a person must mint a new one. */
 #define AGENT_SESSION_MAX_S (7 * 86400)
 
+/* The roles an agent has, NULL-terminated. */
+extern const char *const agent_roles[];
 /* Register an agent of role (mayor, polecat, refinery, triage); polecats and refineries need a
  * rig. ERR_CONFLICT for a second mayor or a second refinery of a rig. id_out gets its id. */
 int agent_create(struct call *c, const char *role, const char *rig, char *id_out, size_t id_len);
@@ -168,7 +193,11 @@ enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_
 
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
-/* Start a convoy of the given bead ids (1-100) in mode series (chained) or fan-out. */
+#define CONVOY_BEADS_MAX 100
+/* The modes of a convoy, NULL-terminated. */
+extern const char *const convoy_modes[];
+/* Start a convoy of the given bead ids (1 to CONVOY_BEADS_MAX strings, checked by the route's
+ * fields) in mode series (chained) or fan-out. */
 int convoy_create(struct call *c, const char *title, const char *mode, const cJSON *beads, char *id_out,
 		  size_t id_len);
 cJSON *convoy_json(struct call *c, const char *id);
@@ -189,6 +218,8 @@ int mail_mark_read(struct call *c, const char *agent, const char *id);
 
 /* ---- escalation.c ------------------------------------------------------------------------------ */
 
+/* The severities, lowest first, NULL-terminated. */
+extern const char *const escalation_levels[];
 /* 0 low .. 3 critical, -1 for anything else. */
 int escalation_severity(const char *s);
 int escalation_raise(struct call *c, const char *severity, const char *title, const char *body,
