@@ -33,14 +33,14 @@ static const struct field_rule label_rule = {
 
 /* One table per verb; the rules they share are written once here. */
 #define TITLE(flags) {"title", F_STR(struct bead_body, title), flags, 1, TITLE_MAX}
-#define COMMON(assignee_flags)                                                                              \
+#define COMMON(assignee_flags, priority_flags)                                                              \
 	{"body", F_STR(struct bead_body, body), 0, 0, BODY_MAX},                                             \
 	{"type", F_STR(struct bead_body, type), 0, 0, 16, .one_of = bead_types,                              \
 	 .msg[FF_ENUM] = "unknown bead type '%v'"},                                                           \
 	{"assignee", F_STR(struct bead_body, assignee), assignee_flags, 1, 128,                              \
 	 .msg[FF_SHORT] = "'assignee' must not be empty (null unassigns)"},                                   \
 	{"rig", F_STR(struct bead_body, rig), 0, 0, 64},                                                     \
-	{"priority", F_INT(struct bead_body, priority), 0, 0, 4},                                            \
+	{"priority", F_INT(struct bead_body, priority), priority_flags, 0, 4, .def = BEAD_PRIORITY_DEFAULT},  \
 	{"labels", F_ARR(struct bead_body, labels), FR_UNIQUE, 0, LABELS_MAX, .of = &label_rule,             \
 	 .msg = {[FF_TYPE] = "'labels' must be an array of strings", [FF_MANY] = "at most %u labels",        \
 		 [FF_DUP] = "label '%v' is repeated"}},                                                       \
@@ -65,7 +65,7 @@ static const struct field_rule dep_item = {
 
 static const struct field_rule create_rules[] = {
 	TITLE(FR_REQUIRED),
-	COMMON(0),
+	COMMON(0, FR_DEFAULT),
 	{"parent", F_STR(struct bead_body, parent), 0, 0, 64},
 	{"deps", F_ARR(struct bead_body, deps), 0, 0, BEAD_DEPS_MAX, .of = &dep_item,
 	 .msg = {[FF_TYPE] = "'deps' must be an array of {id, kind}", [FF_MANY] = "at most %u dependencies"}},
@@ -74,7 +74,7 @@ const struct fields bead_create_body = FIELDS(create_rules, struct bead_body);
 
 static const struct field_rule update_rules[] = {
 	TITLE(0),
-	COMMON(FR_NULL),
+	COMMON(FR_NULL, 0),
 	{"status", F_STR(struct bead_body, status), 0, 0, 16, .one_of = bead_statuses,
 	 .msg[FF_ENUM] = "unknown status '%v'"},
 };

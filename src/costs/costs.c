@@ -135,11 +135,11 @@ struct usage {
 
 static const char *const token_fields[4] = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"};
 
-#define TOKENS(name, k) {name, F_INT(struct usage, tokens[k]), 0, 0, TOKENS_MAX}
+#define TOKENS(name, k) {name, F_INT(struct usage, tokens[k]), FR_DEFAULT, 0, TOKENS_MAX, .def = 0}
 static const struct field_rule record_rules[] = {
 	{"id", F_STR(struct usage, id), FR_REQUIRED, 1, 100},
-	{"model", F_STR(struct usage, model), 0, 0, 100},
-	{"bead", F_STR(struct usage, bead_in), 0, 0, 64},
+	{"model", F_STR(struct usage, model), FR_NULL, 0, 100},
+	{"bead", F_STR(struct usage, bead_in), FR_NULL, 0, 64},
 	TOKENS("input_tokens", 0),
 	TOKENS("output_tokens", 1),
 	TOKENS("cache_read_tokens", 2),

@@ -299,7 +299,7 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 		goto out;
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->type ? f->type : "task", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, f->priority >= 0 ? f->priority : 2);
+	sqlite3_bind_int(st, 3, f->priority >= 0 ? f->priority : BEAD_PRIORITY_DEFAULT);
 	sqlite3_bind_text(st, 4, f->title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, f->body ? f->body : "", -1, SQLITE_STATIC);
 	if (labels)

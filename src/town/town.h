@@ -96,6 +96,7 @@ struct bead_filter {
 	int64_t cursor; /* list beads older than this (next_cursor of the previous page), 0: newest */
 };
 
+#define BEAD_PRIORITY_DEFAULT 2
 /* The values of a bead's type, status and dependency kind, NULL-terminated (route tables' one_of). */
 extern const char *const bead_types[];
 extern const char *const bead_statuses[];

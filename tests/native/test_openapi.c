@@ -3,7 +3,10 @@
  * the table (less the test hooks, R_TEST, and the /_internal paths no client can reach) is in the
  * spec, with ":name" written "{name}"; the spec has no other (method, path); every operation has
  * an operationId (unique) and a responses object, and declares the path parameters its path names.
- * Runs from the repository root (make test does), where it reads docs/openapi.json.
+ * Every request body is the route's field table (src/core/fields.c): the same fields, each with the
+ * same type, nullability, required-ness, bounds, allowed values and default, nested items too, so a
+ * limit changed in C cannot drift from the spec. Runs from the repository root (make test does),
+ * where it reads docs/openapi.json.
  */
 #include <ctype.h>
 
@@ -190,6 +193,220 @@ static int declares_path_param(const cJSON *item, const cJSON *op, const char *n
 	return 0;
 }
 
+/* A schema, following a local "#/components/schemas/<name>" reference. */
+static const cJSON *resolve_schema(const cJSON *s)
+{
+	static const char prefix[] = "#/components/schemas/";
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(s, "$ref");
+
+	if (!ref)
+		return s;
+	if (!cJSON_IsString(ref) || strncmp(ref->valuestring, prefix, sizeof prefix - 1) != 0)
+		return NULL;
+	return cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "components"), "schemas"),
+		ref->valuestring + sizeof prefix - 1);
+}
+
+/* The JSON Schema type of a rule's type; NULL for the types a schema states otherwise (any scalar,
+ * any value). */
+static const char *schema_type(enum field_type t)
+{
+	static const char *const names[] = {
+		[FT_STRING] = "string", [FT_INT] = "integer", [FT_NUMBER] = "number", [FT_BOOL] = "boolean",
+		[FT_OBJECT] = "object", [FT_ARRAY] = "array", [FT_SCALAR] = NULL,     [FT_ANY] = NULL,
+	};
+	return names[t];
+}
+
+/* 1 if the schema's "type" (a name or a list of names) includes name. */
+static int has_type(const cJSON *schema, const char *name)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(schema, "type"), *v;
+
+	if (cJSON_IsString(t))
+		return strcmp(t->valuestring, name) == 0;
+	cJSON_ArrayForEach(v, t)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A schema's integer keyword (minLength, maximum, ...); absent reads as dflt, *present says which. */
+static double keyword(const cJSON *schema, const char *k, double dflt, int *present)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(schema, k);
+
+	if (present)
+		*present = cJSON_IsNumber(v);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static int drift_count;
+
+/* Report one difference between the engine and the spec. */
+static void drift(const char *where, const char *name, const char *what)
+{
+	printf("# drift: %s: '%s': %s\n", where, name ? name : "[]", what);
+	drift_count++;
+}
+
+static void compare_object(const char *where, const struct fields *f, const cJSON *schema);
+
+/* One value's rule against its schema. in_required: the spec lists it as required. */
+static void compare_rule(const char *where, const struct field_rule *r, const cJSON *schema, int in_required)
+{
+	const char *type = schema_type(r->type);
+	const cJSON *list, *v;
+	char what[160];
+
+	schema = resolve_schema(schema);
+	if (!schema) {
+		drift(where, r->name, "its schema does not resolve");
+		return;
+	}
+	if (r->name && !(r->flags & FR_REQUIRED) != !in_required)
+		drift(where, r->name, in_required ? "required in the spec only" : "required in the engine only");
+	if (!type)
+		return;
+	if (!has_type(schema, type)) {
+		snprintf(what, sizeof what, "the engine reads a %s", type);
+		drift(where, r->name, what);
+	}
+	if (!(r->flags & FR_NULL) != !has_type(schema, "null"))
+		drift(where, r->name, r->flags & FR_NULL ? "null is a value in the engine only" : "null is a value in the spec only");
+	switch (r->type) {
+	case FT_STRING:
+		if (keyword(schema, "minLength", 0, NULL) != (double)r->min || keyword(schema, "maxLength", 0, NULL) != (double)r->max) {
+			snprintf(what, sizeof what, "length %lld..%lld in the engine, %g..%g in the spec (0: none)",
+				 (long long)r->min, (long long)r->max, keyword(schema, "minLength", 0, NULL),
+				 keyword(schema, "maxLength", 0, NULL));
+			drift(where, r->name, what);
+		}
+		list = cJSON_GetObjectItemCaseSensitive(schema, "enum");
+		if (!r->one_of != !list) {
+			drift(where, r->name, r->one_of ? "allowed values in the engine only" : "allowed values in the spec only");
+		} else if (r->one_of) {
+			int n = 0, known = 1;
+
+			for (const char *const *s = r->one_of; *s; s++)
+				n++;
+			cJSON_ArrayForEach(v, list) {
+				const char *const *s = r->one_of;
+
+				while (*s && !(cJSON_IsString(v) && strcmp(*s, v->valuestring) == 0))
+					s++;
+				known &= *s != NULL;
+			}
+			if (!known || n != cJSON_GetArraySize(list))
+				drift(where, r->name, "the allowed values differ");
+		}
+		break;
+	case FT_INT:
+	case FT_NUMBER: {
+		int has_min, has_max;
+		double lo = keyword(schema, "minimum", 0, &has_min), hi = keyword(schema, "maximum", 0, &has_max);
+		int unbounded = r->type == FT_NUMBER && !r->min && !r->max;
+
+		if (unbounded ? has_min || has_max : !has_min || !has_max || lo != (double)r->min || hi != (double)r->max) {
+			snprintf(what, sizeof what, "range %lld..%lld in the engine, %s%g..%s%g in the spec", (long long)r->min,
+				 (long long)r->max, has_min ? "" : "none ", lo, has_max ? "" : "none ", hi);
+			drift(where, r->name, what);
+		}
+		break;
+	}
+	case FT_ARRAY:
+		if (keyword(schema, "minItems", 0, NULL) != (double)r->min || keyword(schema, "maxItems", 0, NULL) != (double)r->max) {
+			snprintf(what, sizeof what, "items %lld..%lld in the engine, %g..%g in the spec (0: none)",
+				 (long long)r->min, (long long)r->max, keyword(schema, "minItems", 0, NULL),
+				 keyword(schema, "maxItems", 0, NULL));
+			drift(where, r->name, what);
+		}
+		if (r->of) {
+			char in[256];
+
+			snprintf(in, sizeof in, "%s%s%s[]", where, r->name ? "." : "", r->name ? r->name : "");
+			compare_rule(in, r->of, cJSON_GetObjectItemCaseSensitive(schema, "items"), 0);
+		}
+		break;
+	case FT_OBJECT:
+		/* A size in bytes has no keyword: the description must say it. */
+		if (r->max) {
+			const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(schema, "description"));
+
+			snprintf(what, sizeof what, "%lld", (long long)r->max);
+			if (!d || !strstr(d, what)) {
+				snprintf(what, sizeof what, "the description does not give its limit, %lld bytes", (long long)r->max);
+				drift(where, r->name, what);
+			}
+		}
+		if (r->fields) {
+			char in[256];
+
+			snprintf(in, sizeof in, "%s%s%s", where, r->name ? "." : "", r->name ? r->name : "");
+			compare_object(in, r->fields, schema);
+		}
+		break;
+	default:
+		break;
+	}
+	/* A number's default is the table's (other defaults are the handler's: a string, false). */
+	if (r->type == FT_INT || r->type == FT_NUMBER) {
+		int has;
+		double d = keyword(schema, "default", 0, &has);
+
+		if (!(r->flags & FR_DEFAULT) != !has || ((r->flags & FR_DEFAULT) && d != (double)r->def)) {
+			snprintf(what, sizeof what, "default %s%lld in the engine, %s%g in the spec",
+				 r->flags & FR_DEFAULT ? "" : "none ", (long long)r->def, has ? "" : "none ", d);
+			drift(where, r->name, what);
+		}
+	}
+}
+
+/* An object's members against the schema's properties, both ways. */
+static void compare_object(const char *where, const struct fields *f, const cJSON *schema)
+{
+	const cJSON *props, *required, *p;
+
+	schema = resolve_schema(schema);
+	props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+	required = cJSON_GetObjectItemCaseSensitive(schema, "required");
+	if (!has_type(schema, "object") || !cJSON_IsObject(props)) {
+		drift(where, NULL, "the spec's schema is not an object with properties");
+		return;
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		const struct field_rule *r = &f->rule[i];
+		const cJSON *prop = cJSON_GetObjectItemCaseSensitive(props, r->name);
+		int in_required = 0;
+
+		cJSON_ArrayForEach(p, required)
+			in_required |= cJSON_IsString(p) && strcmp(p->valuestring, r->name) == 0;
+		if (!prop)
+			drift(where, r->name, "the engine reads a field the spec does not document");
+		else
+			compare_rule(where, r, prop, in_required);
+	}
+	cJSON_ArrayForEach(p, props)
+		if (!fields_rule(f, p->string))
+			drift(where, p->string, "the spec documents a field the engine does not read");
+}
+
+/* The spec's operation of a route, or NULL. */
+static const cJSON *spec_operation(const struct route *r)
+{
+	char path[PATH_LEN], lower[METHOD_MAX];
+	size_t k;
+
+	if (to_openapi_path(r->pattern, path, sizeof path) < 0)
+		return NULL;
+	for (k = 0; r->method[k] && k + 1 < sizeof lower; k++)
+		lower[k] = (char)tolower((unsigned char)r->method[k]);
+	lower[k] = '\0';
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "paths"), path),
+						lower);
+}
+
 /* ---- tests ------------------------------------------------------------------------------------- */
 
 static void spec_loads_as_openapi_3_1(void)
@@ -357,6 +574,86 @@ static void path_parameters_match_the_path(void)
 	}
 }
 
+/* Every route's body is its field table: the spec's requestBody (whether one is required) and the
+ * schema of each field. */
+static void request_bodies_are_the_field_tables(void)
+{
+	CHECK(spec != NULL);
+	if (!spec)
+		return;
+	drift_count = 0;
+	for (size_t i = 0; i < route_count(); i++) {
+		const struct route *r = route_at(i);
+		const cJSON *op, *rb, *schema;
+		char where[PATH_LEN + METHOD_MAX + 2];
+
+		if ((r->flags & R_TEST) || strncmp(r->pattern, "/_internal", 10) == 0 || !(op = spec_operation(r)))
+			continue;
+		snprintf(where, sizeof where, "%s %s", r->method, r->pattern);
+		rb = cJSON_GetObjectItemCaseSensitive(op, "requestBody");
+		if (!rb != !r->body) {
+			drift(where, NULL, r->body ? "the engine reads a body the spec does not describe"
+						   : "the spec describes a body the engine does not read");
+			continue;
+		}
+		if (!rb)
+			continue;
+		if ((!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rb, "required"))) != r->body->optional)
+			drift(where, NULL, r->body->optional ? "the body is optional in the engine only" : "the body is optional in the spec only");
+		schema = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rb, "content"), "application/json"), "schema");
+		compare_object(where, r->body, schema);
+	}
+	CHECK(drift_count == 0);
+}
+
+/* The comparison finds what it is meant to: a table and a schema that differ in each way. */
+static void a_drift_is_found(void)
+{
+	static const char *const ab[] = {"a", "b", NULL};
+	struct probe {
+		const char *s;
+		int64_t i;
+	};
+	static const struct field_rule rules[] = {
+		{"s", F_STR(struct probe, s), FR_REQUIRED, 1, 10, .one_of = ab},
+		{"i", F_INT(struct probe, i), FR_DEFAULT, 0, 5, .def = 2},
+	};
+	static const struct fields f = FIELDS(rules, struct probe);
+	static const char *const schemas[] = {
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"b\",\"a\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":2}}}",
+		/* each below differs in one way */
+		"{\"type\":\"object\",\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":10,\"enum\":[\"a\",\"b\"]},"
+		"\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":2}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":11,\"enum\":[\"a\",\"b\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":2}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"a\",\"c\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":2}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"a\",\"b\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":4,\"default\":2}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"a\",\"b\"]},\"i\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5,\"default\":2}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"a\",\"b\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":3}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":[\"string\",\"null\"],\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"a\",\"b\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":2}}}",
+		"{\"type\":\"object\",\"required\":[\"s\"],\"properties\":{\"s\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":10,\"enum\":[\"a\",\"b\"]},\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":5,\"default\":2},"
+		"\"extra\":{\"type\":\"string\"}}}",
+	};
+
+	for (size_t k = 0; k < sizeof schemas / sizeof schemas[0]; k++) {
+		cJSON *schema = cJSON_Parse(schemas[k]);
+
+		printf("# schema %zu (expected: %s)\n", k, k ? "one drift" : "none");
+		drift_count = 0;
+		compare_object("probe", &f, schema);
+		CHECK(drift_count == (k ? 1 : 0));
+		cJSON_Delete(schema);
+	}
+}
+
 /* The conversion the comparison relies on. */
 static void patterns_convert(void)
 {
@@ -379,6 +676,8 @@ int main(void)
 	RUN(every_route_is_documented);
 	RUN(the_spec_has_no_route_the_engine_lacks);
 	RUN(path_parameters_match_the_path);
+	RUN(a_drift_is_found);
+	RUN(request_bodies_are_the_field_tables);
 	cJSON_Delete(spec);
 	spec = NULL;
 	return t_done();
