@@ -1,6 +1,7 @@
 /*
- * core/core.h - the engine's core: errors, the database and its migrations, the per-call context, JSON and
- * UTF-8, JWT, query strings, ids, timers, effects and sockets. Depends on nothing else of the engine.
+ * core/core.h - the engine's core: errors, the database and its migrations, the per-call context, JSON,
+ * request bodies' field tables, UTF-8, JWT, query strings, ids, timers, effects and sockets. Depends on
+ * nothing else of the engine.
  */
 #ifndef GASTOWN_CORE_H
 #define GASTOWN_CORE_H
