@@ -1,7 +1,7 @@
 /*
  * api_bead.c - /api/towns/:town/beads[/:bead[/close|/deps[/:dep]|/events]] and the town's feed
- * (/events). Readers need the viewer role, writers member, deleting a bead admin. Fields are
- * validated here, with their limits; bead.c holds the rules.
+ * (/events). Readers need the viewer role, writers member, deleting a bead admin. Each body is a
+ * field table here, with its limits (fields.c checks it); bead.c holds the rules.
  */
 #include <stdlib.h>
 #include <string.h>

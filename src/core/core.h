@@ -259,7 +259,7 @@ enum field_type {
  * it so); for the other types it is a wrong type, unless FR_NULL. */
 #define FR_REQUIRED 1u /* absent is a fault */
 #define FR_NULL 2u     /* null is allowed and means something (the spec says "or null"); it reads as absent */
-#define FR_UNIQUE 4u   /* FT_ARRAY: no string item twice */
+#define FR_UNIQUE 4u   /* FT_ARRAY: no string item twice (each pair is compared: give it a max) */
 #define FR_DEFAULT 8u  /* FT_INT, FT_NUMBER: absent (or null) reads as def */
 
 /* What is wrong with a value; each has a generic message, which a rule may replace. */
