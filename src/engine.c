@@ -148,9 +148,15 @@ static int run_event(struct call *c)
 /* Build the response body: {"data": ...} on success, {"error": {...}} otherwise. */
 static char *render_body(struct call *c)
 {
-	cJSON *root = cJSON_CreateObject();
+	cJSON *root;
 	char *s;
 
+	if (c->raw) {
+		if (!c->raw_body)
+			return dup_or_null("");
+		return json_print(c->raw_body);
+	}
+	root = cJSON_CreateObject();
 	if (c->err.code != ERR_NONE) {
 		cJSON *err = cJSON_AddObjectToObject(root, "error");
 		cJSON_AddStringToObject(err, "code", err_name(c->err.code));
@@ -186,7 +192,20 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 	int rc;
 
 	rc = strbuf_addf(&sb, "{\"status\":%d,\"headers\":{\"content-type\":"
-			      "\"application/json; charset=utf-8\",\"cache-control\":\"no-store\"}", status);
+			      "\"application/json; charset=utf-8\",\"cache-control\":\"no-store\"", status);
+	/* A handler's own headers; each is a JSON string, so printing it escapes it. */
+	if (c->headers) {
+		const cJSON *h;
+
+		cJSON_ArrayForEach(h, c->headers) {
+			char *v = json_print(h);
+
+			rc = rc < 0 || !v ? -1 : strbuf_addf(&sb, ",\"%s\":%s", h->string, v);
+			cJSON_free(v);
+		}
+	}
+	if (rc == 0)
+		rc = strbuf_addf(&sb, "}");
 	/* Empty lists are left out: most calls have none, and the host treats absent as empty. */
 	if (rc == 0 && cJSON_GetArraySize(c->effects) > 0)
 		rc = meta_item(&sb, "effects", c->effects), c->effects = NULL;
@@ -241,6 +260,8 @@ static void call_release(struct call *c)
 	cJSON_Delete(c->forward);
 	cJSON_Delete(c->proxy_websocket);
 	cJSON_Delete(c->log);
+	cJSON_Delete(c->headers);
+	cJSON_Delete(c->raw_body);
 }
 
 /* Transaction, migrations, dispatch. Returns ENG_FATAL when storage failed (not for bad input). */

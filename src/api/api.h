@@ -15,6 +15,7 @@
 #define R_AGENT 8        /* requires the agent in the path, with a token this town minted */
 #define R_AGENT_GRACE 16 /* the same, accepting a recently expired token (refresh) */
 #define R_ANY 32         /* a person or any agent of this town */
+#define R_OWN_BODY 64   /* the body is another protocol's message (MCP's JSON-RPC), read by the handler */
 
 struct route {
 	enum eng_kind kind;
@@ -34,6 +35,20 @@ size_t route_count(void);
 const struct route *route_at(size_t i);
 /* Dispatch a request to its handler (or forward it, for ENG_WORKER). -1 with c->err set on error. */
 int route_dispatch(struct call *c);
+
+/* What one route answered when run inside another call (route_call). */
+struct route_answer {
+	int status;      /* the HTTP status it would have answered */
+	cJSON *data;     /* its data on success (owned by the caller), else NULL */
+	struct err err;  /* its error, when status >= 400 */
+};
+/* Run the route for method, path (and query, without '?', or NULL) with body (borrowed; NULL for
+ * none) as a request of its own inside this call, with this call's caller and headers: the same
+ * authentication, roles, field checks and attribution as over HTTP. Its writes are undone when it
+ * fails (a savepoint), and so are its effects and frames. 0 with *out filled, whatever the route
+ * answered; -1 only when this call itself failed (storage, memory). */
+int route_call(struct call *c, const char *method, const char *path, const char *query, const cJSON *body,
+	       struct route_answer *out);
 
 /* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
 int api_health_get(struct call *c);
@@ -127,4 +142,29 @@ extern const struct fields agent_done_body, agent_completed_body, agent_events_b
 extern const struct fields agent_usage_body, price_put_body, budget_put_body;
 extern const struct fields convoy_create_body, mail_send_body, escalation_raise_body;
 extern const struct fields mayor_message_body, mayor_reply_body;
+/* ---- mcp.c, mcp_tools.c: the town's MCP server --------------------------------------------------- */
+
+#define MCP_READ 1u  /* a member's tool that reads: a viewer's too */
+#define MCP_WRITE 2u /* a member's tool that changes the town: member and above */
+#define MCP_AGENT 4u /* an agent's own tool (its token) */
+
+struct mcp_tool {
+	const char *name, *title, *description;
+	const char *method;
+	const char *path;            /* "{town}" is the town, "{self}" the calling agent, "{x}" argument x */
+	const struct fields *body;   /* the route's body: the arguments not in the path or the query */
+	const struct fields *query;  /* arguments passed in the query string */
+	unsigned who;                /* MCP_* */
+};
+extern const struct mcp_tool mcp_tools[];
+extern const size_t mcp_tools_n;
+const struct mcp_tool *mcp_tool_named(const char *name);
+/* The names of the arguments that fill t's path (not {town}, {self}), at most max; their count. */
+int mcp_tool_path_args(const struct mcp_tool *t, char names[][32], int max);
+/* t's input schema (JSON Schema), or NULL when out of memory. */
+cJSON *mcp_tool_schema(const struct mcp_tool *t);
+/* POST /api/towns/:town/mcp: one JSON-RPC message. Other methods on the path: 405. */
+int api_mcp_post(struct call *c);
+int api_mcp_other(struct call *c);
+
 #endif

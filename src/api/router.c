@@ -121,6 +121,10 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/reconciler-seed", api_test_reconciler_seed, R_TEST, &test_seed_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/tick", api_test_tick, R_TEST, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/ws", api_town_ws, R_USER, NULL},
+	/* MCP authenticates in its handler: a refusal there also says where to sign in. */
+	{ENG_TOWN, "POST", "/api/towns/:town/mcp", api_mcp_post, R_OWN_BODY, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/mcp", api_mcp_other, 0, NULL},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/mcp", api_mcp_other, 0, NULL},
 };
 
 size_t route_count(void)
@@ -372,4 +376,76 @@ int route_dispatch(struct call *c)
 		return -1;
 	c->fields = found->body;
 	return found->handler(c);
+}
+
+int route_call(struct call *c, const char *method, const char *path, const char *query, const cJSON *body,
+	       struct route_answer *out)
+{
+	/* The parts of the call route_dispatch and the handler overwrite, kept to be put back. */
+	struct {
+		cJSON *meta, *body, *data;
+		const char *method, *path;
+		const char *seg[8];
+		unsigned short seglen[8];
+		int nseg, status;
+		const struct fields *fields;
+	} saved = {c->meta, c->body, c->data, c->method, c->path, {0}, {0}, c->nseg, c->status, c->fields};
+	char segbuf[sizeof c->segbuf];
+	const cJSON *headers = cJSON_GetObjectItemCaseSensitive(c->meta, "headers");
+	struct call_mark mark;
+	cJSON *meta = cJSON_CreateObject();
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	memcpy(saved.seg, c->seg, sizeof saved.seg);
+	memcpy(saved.seglen, c->seglen, sizeof saved.seglen);
+	memcpy(segbuf, c->segbuf, sizeof segbuf);
+	if (!meta || !cJSON_AddStringToObject(meta, "method", method) || !cJSON_AddStringToObject(meta, "path", path) ||
+	    (query && !cJSON_AddStringToObject(meta, "query", query)) ||
+	    (headers && !cJSON_AddItemToObject(meta, "headers", cJSON_Duplicate(headers, 1)))) {
+		cJSON_Delete(meta);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	if (db_exec(c->db, "SAVEPOINT route_call", &c->err) < 0) {
+		cJSON_Delete(meta);
+		return -1;
+	}
+	call_mark(c, &mark);
+	c->meta = meta;
+	c->body = body ? cJSON_Duplicate(body, 1) : NULL;
+	c->data = NULL;
+	c->status = 0;
+	rc = route_dispatch(c);
+	if (rc < 0 || c->err.code != ERR_NONE) {
+		out->status = err_http_status(c->err.code);
+		err_move(&out->err, &c->err);
+		call_undo(c, &mark);
+		rc = db_exec(c->db, "ROLLBACK TO route_call", &c->err);
+	} else {
+		out->status = c->status ? c->status : 200;
+		out->data = c->data;
+		c->data = NULL;
+		rc = 0;
+	}
+	if (rc == 0 && db_exec(c->db, "RELEASE route_call", &c->err) < 0)
+		rc = -1;
+	cJSON_Delete(c->meta);
+	cJSON_Delete(c->body);
+	cJSON_Delete(c->data);
+	c->meta = saved.meta;
+	c->body = saved.body;
+	c->data = saved.data;
+	c->method = saved.method;
+	c->path = saved.path;
+	memcpy(c->seg, saved.seg, sizeof saved.seg);
+	memcpy(c->seglen, saved.seglen, sizeof saved.seglen);
+	memcpy(c->segbuf, segbuf, sizeof segbuf);
+	c->nseg = saved.nseg;
+	c->status = saved.status;
+	c->fields = saved.fields;
+	if (rc < 0) {
+		cJSON_Delete(out->data);
+		out->data = NULL;
+	}
+	return rc;
 }

@@ -76,3 +76,42 @@ int call_fields(struct call *c, void *out, size_t out_size)
 		return -1;
 	return fields_read(b, c->fields, out, out_size, &c->err);
 }
+
+int call_reply_raw(struct call *c, int status, cJSON *body)
+{
+	cJSON_Delete(c->raw_body);
+	c->raw = 1;
+	c->raw_body = body;
+	c->status = status;
+	return 0;
+}
+
+int call_header(struct call *c, const char *name, const char *value)
+{
+	if (!c->headers && !(c->headers = cJSON_CreateObject()))
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(c->headers, name);
+	if (!cJSON_AddStringToObject(c->headers, name, value))
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	return 0;
+}
+
+void call_mark(const struct call *c, struct call_mark *m)
+{
+	m->effects = cJSON_GetArraySize(c->effects);
+	m->ws = cJSON_GetArraySize(c->ws);
+	m->ws_close = cJSON_GetArraySize(c->ws_close);
+}
+
+static void truncate_list(cJSON *list, int keep)
+{
+	while (list && cJSON_GetArraySize(list) > keep)
+		cJSON_DeleteItemFromArray(list, cJSON_GetArraySize(list) - 1);
+}
+
+void call_undo(struct call *c, const struct call_mark *m)
+{
+	truncate_list(c->effects, m->effects);
+	truncate_list(c->ws, m->ws);
+	truncate_list(c->ws_close, m->ws_close);
+}

@@ -171,6 +171,9 @@ struct call {
 	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
 	cJSON *proxy_websocket;  /* {"url","headers"}: join this upgrade to a socket opened there (owned) */
 	cJSON *log;              /* array of structured log lines (owned, or NULL) */
+	cJSON *headers;          /* response headers beyond the content type (owned, or NULL) */
+	int raw;                 /* the body is raw_body itself, not the {"data"}/{"error"} envelope */
+	cJSON *raw_body;         /* with raw: the body (owned; NULL for none), error or not */
 	int trap_after_commit;
 	const char *accept_websocket; /* accept this request's WebSocket upgrade with this tag, or NULL */
 	int alarm_dirty;         /* timers or pending effects changed: work out the next alarm again */
@@ -191,6 +194,19 @@ struct call {
 const char *call_bearer(struct call *c);
 /* Set a success response: status and payload (ownership of data passes to the call). */
 int call_reply(struct call *c, int status, cJSON *data);
+/* Answer with body as it is, outside the envelope (ownership passes to the call; NULL: no body).
+ * A protocol with its own envelope (MCP's JSON-RPC) answers so, its errors included: the status
+ * comes from c->err when it is set, else from status. */
+int call_reply_raw(struct call *c, int status, cJSON *body);
+/* Where the call's output lists stand, to undo what a unit of work added (a rolled-back savepoint
+ * must not leave its effects, frames or closes behind). */
+struct call_mark {
+	int effects, ws, ws_close;
+};
+void call_mark(const struct call *c, struct call_mark *m);
+void call_undo(struct call *c, const struct call_mark *m);
+/* Add a response header (name in lower case). */
+int call_header(struct call *c, const char *name, const char *value);
 /* Append a structured log line {level, msg, ...fields} (fields owned by the call afterwards). */
 void call_log(struct call *c, const char *level, const char *msg, cJSON *fields);
 /* The human at the root of the caller's chain of work: a person is their own root; an agent's
@@ -335,6 +351,11 @@ struct fields {
 int fields_read(const cJSON *obj, const struct fields *f, void *out, size_t out_size, struct err *e);
 /* The rule of f named name, or NULL. */
 const struct field_rule *fields_rule(const struct fields *f, const char *name);
+/* f as a JSON Schema object ({"type":"object","properties":...,"required":[...]}), for clients that
+ * describe a body before sending it (MCP tools). NULL when out of memory. */
+cJSON *fields_schema(const struct fields *f);
+/* One rule's schema, without its name (a member of "properties"). */
+cJSON *fields_rule_schema(const struct field_rule *r);
 
 /* ---- utf8.c ----------------------------------------------------------------------------------- */
 

@@ -340,3 +340,108 @@ const struct field_rule *fields_rule(const struct fields *f, const char *name)
 			return &f->rule[i];
 	return NULL;
 }
+
+/* ---- the tables as JSON Schema -------------------------------------------------------------------- */
+
+static void add_type(cJSON *o, const char *type, unsigned flags)
+{
+	if (flags & FR_NULL) {
+		cJSON *t = cJSON_AddArrayToObject(o, "type");
+
+		cJSON_AddItemToArray(t, cJSON_CreateString(type));
+		cJSON_AddItemToArray(t, cJSON_CreateString("null"));
+	} else {
+		cJSON_AddStringToObject(o, "type", type);
+	}
+}
+
+cJSON *fields_rule_schema(const struct field_rule *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	switch (r->type) {
+	case FT_STRING:
+		add_type(o, "string", r->flags);
+		if (r->min > 0)
+			cJSON_AddNumberToObject(o, "minLength", (double)r->min);
+		if (r->max > 0)
+			cJSON_AddNumberToObject(o, "maxLength", (double)r->max);
+		if (r->one_of) {
+			cJSON *e = cJSON_AddArrayToObject(o, "enum");
+
+			for (const char *const *v = r->one_of; *v; v++)
+				cJSON_AddItemToArray(e, cJSON_CreateString(*v));
+		}
+		break;
+	case FT_INT:
+	case FT_NUMBER:
+		add_type(o, r->type == FT_INT ? "integer" : "number", r->flags);
+		if (r->type == FT_INT || r->min || r->max) {
+			cJSON_AddNumberToObject(o, "minimum", (double)r->min);
+			cJSON_AddNumberToObject(o, "maximum", (double)r->max);
+		}
+		if (r->flags & FR_DEFAULT)
+			cJSON_AddNumberToObject(o, "default", (double)r->def);
+		break;
+	case FT_BOOL:
+		add_type(o, "boolean", r->flags);
+		break;
+	case FT_OBJECT:
+		if (r->fields) {
+			cJSON_Delete(o);
+			o = fields_schema(r->fields);
+			if (o && (r->flags & FR_NULL))
+				cJSON_ReplaceItemInObject(o, "type", cJSON_CreateStringArray((const char *[]){"object", "null"}, 2));
+		} else {
+			add_type(o, "object", r->flags);
+			if (r->of)
+				cJSON_AddItemToObject(o, "additionalProperties", fields_rule_schema(r->of));
+		}
+		break;
+	case FT_ARRAY:
+		add_type(o, "array", r->flags);
+		if (r->min > 0)
+			cJSON_AddNumberToObject(o, "minItems", (double)r->min);
+		if (r->max > 0)
+			cJSON_AddNumberToObject(o, "maxItems", (double)r->max);
+		if (r->flags & FR_UNIQUE)
+			cJSON_AddBoolToObject(o, "uniqueItems", 1);
+		if (r->of)
+			cJSON_AddItemToObject(o, "items", fields_rule_schema(r->of));
+		break;
+	case FT_SCALAR:
+		cJSON_AddItemToObject(o, "type",
+				      cJSON_CreateStringArray((const char *[]){"string", "number", "boolean", "null"}, 4));
+		break;
+	case FT_ANY:
+		break;
+	}
+	return o;
+}
+
+cJSON *fields_schema(const struct fields *f)
+{
+	cJSON *o = cJSON_CreateObject(), *props, *req;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "type", "object");
+	props = cJSON_AddObjectToObject(o, "properties");
+	req = cJSON_CreateArray();
+	for (size_t i = 0; f && i < f->n; i++) {
+		const struct field_rule *r = &f->rule[i];
+
+		if (!r->name)
+			continue;
+		cJSON_AddItemToObject(props, r->name, fields_rule_schema(r));
+		if (r->flags & FR_REQUIRED)
+			cJSON_AddItemToArray(req, cJSON_CreateString(r->name));
+	}
+	if (cJSON_GetArraySize(req) > 0)
+		cJSON_AddItemToObject(o, "required", req);
+	else
+		cJSON_Delete(req);
+	return o;
+}

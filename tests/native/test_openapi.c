@@ -587,7 +587,8 @@ static void request_bodies_are_the_field_tables(void)
 		const cJSON *op, *rb, *schema;
 		char where[PATH_LEN + METHOD_MAX + 2];
 
-		if ((r->flags & R_TEST) || strncmp(r->pattern, "/_internal", 10) == 0 || !(op = spec_operation(r)))
+		if ((r->flags & (R_TEST | R_OWN_BODY)) || strncmp(r->pattern, "/_internal", 10) == 0 ||
+		    !(op = spec_operation(r)))
 			continue;
 		snprintf(where, sizeof where, "%s %s", r->method, r->pattern);
 		rb = cJSON_GetObjectItemCaseSensitive(op, "requestBody");

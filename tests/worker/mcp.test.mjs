@@ -1,0 +1,166 @@
+// mcp.test.mjs - the town's MCP server through the real worker in workerd, driven by the official
+// TypeScript SDK client (@modelcontextprotocol/sdk) over Streamable HTTP, and by raw requests for
+// what a well-behaved client never sends. Each refusal leaves the town's pages as they were.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { SignJWT } from "jose";
+import { call, operator, startWorker } from "./harness.mjs";
+
+const SECRET = "mcp-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const as = async (user) => ({ authorization: `Bearer ${await new SignJWT({ sub: user, name: user.toUpperCase() })
+	.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("10m").sign(key)}` });
+const T = "/api/towns/mcp";
+
+async function town(t) {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const base = (await mf.ready).toString().replace(/\/$/, "");
+	const H = { sarah: await as("sarah"), vic: await as("vic"), olga: await as("olga") };
+	assert.equal((await call(mf, "POST", T, { name: "MCP" }, H.sarah)).status, 201);
+	await call(mf, "PUT", `${T}/members/vic`, { role: "viewer" }, H.sarah);
+	await call(mf, "POST", `${T}/rigs`, { id: "web", git_url: "https://example.com/web.git" }, H.sarah);
+	const digest = async () => (await call(mf, "GET", `${T}/debug/storage`, undefined, operator)).body.data.digest;
+	return { mf, base, H, digest, url: new URL(`${base}${T}/mcp`) };
+}
+
+async function connect(s, headers) {
+	const client = new Client({ name: "gastown-test", version: "1.0.0" });
+	await client.connect(new StreamableHTTPClientTransport(s.url, { requestInit: { headers } }));
+	return client;
+}
+
+test("a member's client lists the town's tools and files a bead in their name", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	const client = await connect(s, s.H.sarah);
+	t.after(() => client.close());
+	assert.equal(client.getServerVersion().name, "gastown-edge");
+	const { tools } = await client.listTools();
+	const names = tools.map((x) => x.name);
+	for (const n of ["bead_create", "bead_sling", "beads_list", "convoy_create", "feed", "costs"]) assert.ok(names.includes(n), n);
+	assert.ok(!names.includes("gt_done"), "agents' tools are not a member's");
+	const create = tools.find((x) => x.name === "bead_create");
+	assert.equal(create.inputSchema.type, "object");
+	assert.deepEqual(create.inputSchema.required, ["title"]);
+	assert.equal(create.inputSchema.properties.title.type, "string");
+
+	const made = await client.callTool({ name: "bead_create", arguments: { title: "Fix login", rig: "web", held: true, labels: ["auth"] } });
+	assert.ok(!made.isError, JSON.stringify(made));
+	const id = made.structuredContent.id;
+	assert.match(id, /^gt-/);
+	const bead = (await call(s.mf, "GET", `${T}/beads/${id}`, undefined, s.H.sarah)).body.data;
+	assert.equal(bead.title, "Fix login");
+	assert.equal(bead.requested_by, "sarah");
+	const events = (await call(s.mf, "GET", `${T}/beads/${id}/events`, undefined, s.H.sarah)).body.data.events;
+	assert.equal(events[0].actor, "sarah");
+
+	// Arguments fill the path and the query as they would over HTTP.
+	const shown = await client.callTool({ name: "bead_show", arguments: { bead: id } });
+	assert.equal(shown.structuredContent.title, "Fix login");
+	const listed = await client.callTool({ name: "beads_list", arguments: { label: "auth", limit: 5 } });
+	assert.deepEqual(JSON.stringify(listed.structuredContent).includes(id), true);
+	const resource = await client.readResource({ uri: `gastown://towns/mcp/beads/${id}` });
+	assert.equal(JSON.parse(resource.contents[0].text).id, id);
+});
+
+test("a tool's failure is its result, and changes nothing", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	const client = await connect(s, s.H.sarah);
+	t.after(() => client.close());
+	const before = await s.digest();
+	const bad = await client.callTool({ name: "bead_create", arguments: { title: "x", priority: 9 } });
+	assert.equal(bad.isError, true);
+	assert.equal(bad.structuredContent.error.code, "invalid");
+	assert.equal(bad.structuredContent.error.field, "priority");
+	const missing = await client.callTool({ name: "bead_show", arguments: { bead: "gt-nope" } });
+	assert.equal(missing.isError, true);
+	assert.equal(missing.structuredContent.error.code, "not_found");
+	// Unknown tools and arguments are the protocol's errors, not results.
+	await assert.rejects(client.callTool({ name: "bead_explode", arguments: {} }), /no tool 'bead_explode'/);
+	await assert.rejects(client.callTool({ name: "bead_create", arguments: { title: "x", colour: "red" } }), /no argument 'colour'/);
+	assert.equal(await s.digest(), before);
+});
+
+test("a viewer sees the read-only tools; an outsider and nobody are refused", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	const viewer = await connect(s, s.H.vic);
+	t.after(() => viewer.close());
+	const names = (await viewer.listTools()).tools.map((x) => x.name);
+	assert.ok(names.includes("beads_list"));
+	assert.ok(!names.includes("bead_create") && !names.includes("bead_sling"));
+	await assert.rejects(viewer.callTool({ name: "bead_create", arguments: { title: "no" } }), /no tool 'bead_create'/);
+	const before = await s.digest();
+	for (const headers of [s.H.olga, {}]) {
+		const res = await fetch(s.url, { method: "POST", headers: { ...headers, "content-type": "application/json",
+			accept: "application/json, text/event-stream" },
+			body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+		const text = await res.text();
+		assert.ok(res.status === 404 || res.status === 401, `${res.status} ${text}`);
+		assert.ok(!text.includes("bead_create"));
+		if (res.status === 401) assert.match(res.headers.get("www-authenticate"), /^Bearer /);
+	}
+	assert.equal(await s.digest(), before);
+});
+
+test("an agent's token gets the agent's own tools", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	await call(s.mf, "POST", `${T}/agents`, { role: "polecat", rig: "web" }, s.H.sarah);
+	const token = (await call(s.mf, "POST", `${T}/agents/toast/token`, undefined, s.H.sarah)).body.data.token;
+	const client = await connect(s, { authorization: `Bearer ${token}` });
+	t.after(() => client.close());
+	const names = (await client.listTools()).tools.map((x) => x.name).sort();
+	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_prime", "gt_status"]);
+	const status = await client.callTool({ name: "gt_status", arguments: { message: "reading the code" } });
+	assert.ok(!status.isError, JSON.stringify(status));
+	const agent = (await call(s.mf, "GET", `${T}/agents/toast`, undefined, s.H.sarah)).body.data;
+	assert.equal(agent.status, "reading the code");
+});
+
+test("malformed messages, batches, unknown methods, bad versions and origins get the spec's errors", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	const before = await s.digest();
+	const post = async (body, extra = {}) => {
+		const res = await fetch(s.url, { method: "POST", headers: { ...s.H.sarah, "content-type": "application/json",
+			accept: "application/json, text/event-stream", ...extra }, body });
+		const text = await res.text();
+		let json;
+		try { json = JSON.parse(text); } catch { json = undefined; }
+		return { status: res.status, json, text };
+	};
+	let r = await post("{not json");
+	assert.equal(r.status, 400);
+	assert.equal(r.json.error.code, -32700);
+	r = await post(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }]));
+	assert.equal(r.status, 400);
+	assert.equal(r.json.error.code, -32600);
+	r = await post(JSON.stringify({ jsonrpc: "1.0", id: 1, method: "ping" }));
+	assert.equal(r.status, 400);
+	assert.equal(r.json.error.code, -32600);
+	r = await post(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/destroy" }));
+	assert.equal(r.status, 200);
+	assert.equal(r.json.error.code, -32601);
+	assert.equal(r.json.id, 7);
+	r = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), { "mcp-protocol-version": "1999-01-01" });
+	assert.equal(r.status, 400);
+	assert.deepEqual(r.json.error.data.supported, ["2025-11-25", "2025-06-18", "2025-03-26"]);
+	r = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), { origin: "https://evil.example" });
+	assert.equal(r.status, 403);
+	r = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "bead_create", arguments: "title" } }));
+	assert.equal(r.json.error.code, -32602);
+	r = await post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+	assert.equal(r.status, 202);
+	assert.equal(r.text, "");
+	r = await post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "initialize", params: { protocolVersion: "2025-06-18",
+		capabilities: {}, clientInfo: { name: "old", version: "1" } } }));
+	assert.equal(r.json.result.protocolVersion, "2025-06-18");
+	r = await post(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "bead_create",
+		arguments: { title: "x".repeat(2 << 20) } } }));
+	assert.equal(r.status, 413);
+	const get = await fetch(s.url, { headers: { ...s.H.sarah, accept: "text/event-stream" } });
+	assert.equal(get.status, 405);
+	assert.equal(get.headers.get("allow"), "POST");
+	await get.text();
+	assert.equal(await s.digest(), before);
+});
