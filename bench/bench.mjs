@@ -13,8 +13,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
-// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs); default all.
-const PARTS = ["cold", "objects", "beads", "tick", "costs"];
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, mcp); default all.
+const PARTS = ["cold", "objects", "beads", "tick", "costs", "mcp"];
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
@@ -123,6 +123,7 @@ async function main() {
 	if (want("beads")) await beads(report);
 	if (want("tick")) await reconciler(report);
 	if (want("costs")) await costs(report);
+	if (want("mcp")) await mcp(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
@@ -259,6 +260,31 @@ async function beads(report) {
 	}
 }
 
+// The MCP server against the HTTP API, in the object: a bead filed through tools/call next to the
+// same bead filed by POST /beads (the tool runs that route inside the MCP call), and tools/list.
+async function mcp(report) {
+	const mf = start();
+	try {
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const headers = { authorization: `Bearer ${token}`, "content-type": "application/json",
+			accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
+		const r = await mf.dispatchFetch("http://bench.local/api/towns/mcpbench", { method: "POST", headers, body: '{"name":"Bench"}' });
+		if (r.status !== 201) throw new Error(`town: ${r.status} ${await r.text()}`);
+		const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		const stub = town.get(town.idFromName("mcpbench"));
+		process.stderr.write("bench: MCP tools/call and tools/list against the HTTP API\n");
+		const http = await inObject(stub, { method: "POST", path: "/api/towns/mcpbench/beads", headers }, '{"title":"bead {i}"}');
+		const call = await inObject(stub, { method: "POST", path: "/api/towns/mcpbench/mcp", headers },
+			'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bead_create","arguments":{"title":"bead {i}"}}}');
+		const list = await inObject(stub, { method: "POST", path: "/api/towns/mcpbench/mcp", headers },
+			'{"jsonrpc":"2.0","id":1,"method":"tools/list"}');
+		report.mcp = { http, call, list };
+	} finally {
+		await mf.dispose();
+	}
+}
+
 // One reconciler tick, engine time in the object: 10,000 open beads (one in two blocked) over 20
 // rigs of 10 polecats, 8 of each working, so each tick health-checks 200 agents and starts 40
 // beads. The tick runs inside a savepoint that is rolled back, so every run decides the same.
@@ -375,6 +401,11 @@ function print(r) {
 			"target ≥ 10,000/s"],
 		["cost roll-up query, in-object", `${msf(r.costs.rollupUser)} by user (week), ${msf(r.costs.rollupModel)} by model (month)`,
 			"target < 5 ms"],
+	);
+	if (r.mcp) lines.push(
+		["bead create via MCP tools/call, in-object", `median ${us(r.mcp.call.median)}, p99 ${us(r.mcp.call.p99)}`,
+			`POST /beads ${us(r.mcp.http.median)} (${ratio(r.mcp.call.median, r.mcp.http.median)}); target ≤ 1.2×`],
+		["MCP tools/list (a member's tools), in-object", `median ${us(r.mcp.list.median)}, p99 ${us(r.mcp.list.p99)}`],
 	);
 	const w = Math.max(...lines.map((l) => l[0].length));
 	console.log(`\nGastown Edge bench (${r.date}, batches of ${r.batch} × ${r.batches})`);

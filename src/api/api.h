@@ -166,5 +166,7 @@ cJSON *mcp_tool_schema(const struct mcp_tool *t);
 /* POST /api/towns/:town/mcp: one JSON-RPC message. Other methods on the path: 405. */
 int api_mcp_post(struct call *c);
 int api_mcp_other(struct call *c);
+/* GET /.well-known/oauth-protected-resource/api/towns/:town/mcp (RFC 9728), on the worker. */
+int api_mcp_resource_metadata(struct call *c);
 
 #endif

@@ -394,14 +394,60 @@ static int empty_list(struct call *c, const cJSON *id, const char *key)
 
 /* ---- the endpoint --------------------------------------------------------------------------------- */
 
-/* A refused caller gets the HTTP API's answer; a 401 also names the scheme, as RFC 6750 asks.
- * (RFC 9728 protected-resource metadata, which would tell a client where to sign in, is not
- * served yet: docs/mcp.md.) */
+/* The URL of this server's MCP endpoint for the town, as the client reached it: https unless the
+ * host is a loopback one (make dev, tests). */
+static int endpoint_url(const struct call *c, const char *town, char *out, size_t len)
+{
+	const char *host = header(c, "host");
+	char esc[200];
+	int local;
+
+	if (!host || !*host || strchr(host, '/') || strchr(host, '"') || id_escape(town, esc, sizeof esc) < 0)
+		return -1;
+	local = strncmp(host, "127.0.0.1", 9) == 0 || strncmp(host, "localhost", 9) == 0;
+	return (size_t)snprintf(out, len, "%s://%s/api/towns/%s/mcp", local ? "http" : "https", host, esc) < len ? 0 : -1;
+}
+
+/* A refused caller gets the HTTP API's answer; a 401 also says where to learn how to sign in
+ * (RFC 9728 protected-resource metadata), which is how a standard MCP client finds the
+ * authorization server. */
 static int refuse_caller(struct call *c)
 {
-	if (c->err.code == ERR_UNAUTHENTICATED)
+	char url[400], value[600];
+
+	if (c->err.code != ERR_UNAUTHENTICATED)
+		return -1;
+	if (endpoint_url(c, c->cfg->object_id, url, sizeof url) == 0) {
+		const char *path = strstr(url, "/api/");
+
+		snprintf(value, sizeof value, "Bearer resource_metadata=\"%.*s/.well-known/oauth-protected-resource%s\"",
+			 (int)(path - url), url, path);
+		call_header(c, "www-authenticate", value);
+	} else {
 		call_header(c, "www-authenticate", "Bearer realm=\"gastown\"");
+	}
 	return -1;
+}
+
+int api_mcp_resource_metadata(struct call *c)
+{
+	const char *issuer = jwt_verifier_issuer(c->jwt);
+	char url[400];
+	cJSON *d;
+
+	if (!id_valid(c->seg[4]))
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such town");
+	if (endpoint_url(c, c->seg[4], url, sizeof url) < 0)
+		return err_set(&c->err, ERR_INVALID, "host", "the request names no usable Host");
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "resource", url);
+	/* The identity provider that signs people's tokens; a deployment without an issuer (a shared
+	 * development secret) has none to name. */
+	if (issuer)
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(d, "authorization_servers"), cJSON_CreateString(issuer));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(d, "bearer_methods_supported"), cJSON_CreateString("header"));
+	cJSON_AddStringToObject(d, "resource_name", "Gastown town MCP server");
+	return call_reply_raw(c, 200, d);
 }
 
 int api_mcp_post(struct call *c)

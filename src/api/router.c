@@ -16,6 +16,7 @@
 static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0, NULL},
 	{ENG_WORKER, "GET", "/api/me", api_me_get, R_USER, NULL},
+	{ENG_WORKER, "GET", "/.well-known/oauth-protected-resource/api/towns/:town/mcp", api_mcp_resource_metadata, 0, NULL},
 	{ENG_WORKER, "GET", "/api/me/towns", api_me_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/towns", api_me_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/orgs", api_me_forward, R_USER, NULL},

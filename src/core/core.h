@@ -410,6 +410,8 @@ char *jwt_sign_hs256(const unsigned char *key, size_t key_len, const char *kid, 
 int jwt_header_kid(const char *token, char *out, size_t len);
 /* The stable name of a result ("expired", "bad_signature", ...). */
 const char *jwt_result_name(enum jwt_result r);
+/* The issuer v requires of people's tokens, or NULL (none configured). */
+const char *jwt_verifier_issuer(const struct jwt_verifier *v);
 
 /* ---- query.c ---------------------------------------------------------------------------------- */
 

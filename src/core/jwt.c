@@ -367,3 +367,8 @@ out:
 	free(sig);
 	return r;
 }
+
+const char *jwt_verifier_issuer(const struct jwt_verifier *v)
+{
+	return v && v->issuer && *v->issuer ? v->issuer : NULL;
+}

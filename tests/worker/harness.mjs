@@ -39,7 +39,7 @@ export function startWorker(opts = {}) {
 		// The dashboard as wrangler.toml serves it: assets first, the API always to the worker.
 		...(existsSync(DASHBOARD) ? { assets: {
 			directory: DASHBOARD,
-			routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/api/*", "/health"] } },
+			routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/api/*", "/health", "/.well-known/*"] } },
 			assetConfig: { not_found_handling: "single-page-application" },
 		} } : {}),
 		bindings: {

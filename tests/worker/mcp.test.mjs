@@ -99,7 +99,15 @@ test("a viewer sees the read-only tools; an outsider and nobody are refused", { 
 		const text = await res.text();
 		assert.ok(res.status === 404 || res.status === 401, `${res.status} ${text}`);
 		assert.ok(!text.includes("bead_create"));
-		if (res.status === 401) assert.match(res.headers.get("www-authenticate"), /^Bearer /);
+		if (res.status !== 401) continue;
+		// The 401 names the protected-resource metadata (RFC 9728), which names this endpoint.
+		const meta = /resource_metadata="([^"]+)"/.exec(res.headers.get("www-authenticate"));
+		assert.ok(meta, res.headers.get("www-authenticate"));
+		const doc = await fetch(meta[1]);
+		assert.equal(doc.status, 200);
+		const body = await doc.json();
+		assert.equal(body.resource, s.url.toString());
+		assert.deepEqual(body.bearer_methods_supported, ["header"]);
 	}
 	assert.equal(await s.digest(), before);
 });
