@@ -147,11 +147,12 @@ extern const struct fields mayor_message_body, mayor_reply_body;
 #define MCP_READ 1u  /* a member's tool that reads: a viewer's too */
 #define MCP_WRITE 2u /* a member's tool that changes the town: member and above */
 #define MCP_AGENT 4u /* an agent's own tool (its token) */
+#define MCP_ORG 8u   /* an organization's tool, for any of its members (the org's own endpoint) */
 
 struct mcp_tool {
 	const char *name, *title, *description;
 	const char *method;
-	const char *path;            /* "{town}" is the town, "{self}" the calling agent, "{x}" argument x */
+	const char *path;            /* "{town}"/"{org}" the object, "{self}" the calling agent, "{x}" argument x */
 	const struct fields *body;   /* the route's body: the arguments not in the path or the query */
 	const struct fields *query;  /* arguments passed in the query string */
 	unsigned who;                /* MCP_* */
@@ -163,7 +164,7 @@ const struct mcp_tool *mcp_tool_named(const char *name);
 int mcp_tool_path_args(const struct mcp_tool *t, char names[][32], int max);
 /* t's input schema (JSON Schema), or NULL when out of memory. */
 cJSON *mcp_tool_schema(const struct mcp_tool *t);
-/* POST /api/towns/:town/mcp: one JSON-RPC message. Other methods on the path: 405. */
+/* POST /api/towns/:town/mcp and /api/orgs/:org/mcp: one JSON-RPC message. Other methods: 405. */
 int api_mcp_post(struct call *c);
 int api_mcp_other(struct call *c);
 /* GET /.well-known/oauth-protected-resource/api/towns/:town/mcp (RFC 9728), on the worker. */

@@ -1,6 +1,7 @@
 /*
  * mcp.c - the town's MCP server: Model Context Protocol over Streamable HTTP, revision 2025-11-25
- * (2025-06-18 and 2025-03-26 negotiated), at POST /api/towns/:town/mcp. One JSON-RPC message per
+ * (2025-06-18 and 2025-03-26 negotiated), at POST /api/towns/:town/mcp, and an organization's at
+ * POST /api/orgs/:org/mcp (its towns and fleet; each town is steered at its own). One JSON-RPC message per
  * POST, answered with one JSON object (never an SSE stream); stateless: no session id, and no
  * server-to-client stream (GET answers 405, which the spec allows). Callers are the HTTP API's: a
  * member's token (the town's tools, read-only ones for a viewer) or an agent's (its own tools).
@@ -97,6 +98,10 @@ static unsigned caller_tools(struct call *c)
 {
 	enum role role;
 
+	/* An organization's endpoint: its own tools for any member; each town is steered at its own
+	 * endpoint, with the caller's role there. */
+	if (c->cfg->kind == ENG_ORG)
+		return org_require(c, ROLE_VIEWER, &role) < 0 ? 0 : MCP_ORG;
 	if (c->who.kind == PRINCIPAL_AGENT)
 		return MCP_AGENT;
 	if (town_require(c, ROLE_VIEWER, &role) < 0)
@@ -130,9 +135,13 @@ static int initialize(struct call *c, const cJSON *id, const cJSON *params)
 	cJSON_AddStringToObject(info, "name", "gastown-edge");
 	cJSON_AddStringToObject(info, "title", "Gastown");
 	cJSON_AddStringToObject(info, "version", "0.1.0");
-	snprintf(text, sizeof text, "The Gastown town '%s': its beads (units of work), convoys, agents, mail, "
-		 "escalations, costs and feed. Everything you do is recorded on the feed in your name.",
-		 c->cfg->object_id);
+	if (c->cfg->kind == ENG_ORG)
+		snprintf(text, sizeof text, "The Gastown organization '%s': its towns and its fleet figures. Each town "
+			 "is an MCP server of its own at /api/towns/<town>/mcp.", c->cfg->object_id);
+	else
+		snprintf(text, sizeof text, "The Gastown town '%s': its beads (units of work), convoys, agents, mail, "
+			 "escalations, costs and feed. Everything you do is recorded on the feed in your name.",
+			 c->cfg->object_id);
 	cJSON_AddStringToObject(r, "instructions", text);
 	return rpc_result(c, id, r);
 }
@@ -197,7 +206,7 @@ static int bind_args(struct call *c, const struct mcp_tool *t, const cJSON *args
 		}
 		end = strchr(p, '}');
 		snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
-		value = strcmp(name, "town") == 0 ? c->cfg->object_id
+		value = strcmp(name, "town") == 0 || strcmp(name, "org") == 0 ? c->cfg->object_id
 		      : strcmp(name, "self") == 0 ? c->who.id
 		      : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(args, name));
 		if (!value || !*value) {
@@ -329,7 +338,7 @@ static int resources_read(struct call *c, const cJSON *id, const cJSON *params)
 
 	if (!caller_tools(c))
 		return -1;
-	if (!uri || sscanf(uri, "gastown://towns/%79[^/]/%15[a-z]/%79[^/]%n", town, kind, rid, &used) != 3 ||
+	if (c->cfg->kind != ENG_TOWN || !uri || sscanf(uri, "gastown://towns/%79[^/]/%15[a-z]/%79[^/]%n", town, kind, rid, &used) != 3 ||
 	    uri[used] != '\0' || strcmp(town, c->cfg->object_id) != 0 ||
 	    (strcmp(kind, "beads") != 0 && strcmp(kind, "convoys") != 0) || !id_valid(rid))
 		return rpc_error(c, id, RPC_PARAMS, "no such resource: gastown://towns/<town>/beads/<id> or /convoys/<id>",
@@ -368,7 +377,7 @@ static int resource_templates(struct call *c, const cJSON *id)
 		cJSON_Delete(r);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+	for (size_t i = 0; c->cfg->kind == ENG_TOWN && i < sizeof kinds / sizeof kinds[0]; i++) {
 		cJSON *o = cJSON_CreateObject();
 
 		snprintf(uri, sizeof uri, "gastown://towns/%s/%s/{id}", c->cfg->object_id, kinds[i].name);
@@ -396,16 +405,17 @@ static int empty_list(struct call *c, const cJSON *id, const char *key)
 
 /* The URL of this server's MCP endpoint for the town, as the client reached it: https unless the
  * host is a loopback one (make dev, tests). */
-static int endpoint_url(const struct call *c, const char *town, char *out, size_t len)
+static int endpoint_url(const struct call *c, const char *collection, const char *id, char *out, size_t len)
 {
 	const char *host = header(c, "host");
 	char esc[200];
 	int local;
 
-	if (!host || !*host || strchr(host, '/') || strchr(host, '"') || id_escape(town, esc, sizeof esc) < 0)
+	if (!host || !*host || strchr(host, '/') || strchr(host, '"') || id_escape(id, esc, sizeof esc) < 0)
 		return -1;
 	local = strncmp(host, "127.0.0.1", 9) == 0 || strncmp(host, "localhost", 9) == 0;
-	return (size_t)snprintf(out, len, "%s://%s/api/towns/%s/mcp", local ? "http" : "https", host, esc) < len ? 0 : -1;
+	return (size_t)snprintf(out, len, "%s://%s/api/%s/%s/mcp", local ? "http" : "https", host, collection, esc) < len
+		       ? 0 : -1;
 }
 
 /* A refused caller gets the HTTP API's answer; a 401 also says where to learn how to sign in
@@ -417,7 +427,7 @@ static int refuse_caller(struct call *c)
 
 	if (c->err.code != ERR_UNAUTHENTICATED)
 		return -1;
-	if (endpoint_url(c, c->cfg->object_id, url, sizeof url) == 0) {
+	if (endpoint_url(c, c->cfg->kind == ENG_ORG ? "orgs" : "towns", c->cfg->object_id, url, sizeof url) == 0) {
 		const char *path = strstr(url, "/api/");
 
 		snprintf(value, sizeof value, "Bearer resource_metadata=\"%.*s/.well-known/oauth-protected-resource%s\"",
@@ -436,8 +446,8 @@ int api_mcp_resource_metadata(struct call *c)
 	cJSON *d;
 
 	if (!id_valid(c->seg[4]))
-		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such town");
-	if (endpoint_url(c, c->seg[4], url, sizeof url) < 0)
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such %s", strcmp(c->seg[3], "orgs") == 0 ? "org" : "town");
+	if (endpoint_url(c, c->seg[3], c->seg[4], url, sizeof url) < 0)
 		return err_set(&c->err, ERR_INVALID, "host", "the request names no usable Host");
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "resource", url);
@@ -464,7 +474,7 @@ int api_mcp_post(struct call *c)
 	if (accept && !strstr(accept, "application/json") && !strstr(accept, "*/*"))
 		return rpc_error(c, NULL, RPC_INVALID_REQUEST, "the client must accept application/json", NULL,
 				 ERR_INVALID);
-	if (auth_person_or_agent(c) < 0)
+	if ((c->cfg->kind == ENG_ORG ? auth_user(c) : auth_person_or_agent(c)) < 0)
 		return refuse_caller(c);
 	msg = json_parse_strict(c->in->body, c->in->body_len, &parse);
 	if (!msg)

@@ -46,7 +46,14 @@ static const struct field_rule inbox_query_rules[] = {
 };
 static const struct fields inbox_query = FIELDS_CHECK(inbox_query_rules);
 
+static const struct field_rule fleet_query_rules[] = {
+	{"period", .type = FT_STRING, .one_of = (const char *const[]){"day", "week", "month", NULL}},
+	{"date", .type = FT_STRING},
+};
+static const struct fields fleet_query = FIELDS_CHECK(fleet_query_rules);
+
 #define T "/api/towns/{town}"
+#define O "/api/orgs/{org}"
 #define SELF T "/agents/{self}"
 
 /* Members' tools first (read-only ones are a viewer's), then the agent's own. */
@@ -89,6 +96,12 @@ const struct mcp_tool mcp_tools[] = {
 	 T "/budgets", NULL, NULL, MCP_READ},
 	{"feed", "The feed", "Who did what, for whom: the town's events in order.", "GET", T "/events", NULL,
 	 &feed_query, MCP_READ},
+	{"org_show", "Organization", "The organization: its name and your role in it.", "GET", O, NULL, NULL, MCP_ORG},
+	{"org_towns", "The organization's towns", "Every town the organization owns. Each town is an MCP server of "
+	 "its own at /api/towns/<town>/mcp, where your role in that town decides what you may do.", "GET", O "/towns",
+	 NULL, NULL, MCP_ORG},
+	{"fleet", "Fleet", "The organization's figures per town, person, rig and team: spend, work done, quality.",
+	 "GET", O "/fleet", NULL, &fleet_query, MCP_ORG},
 	{"gt_prime", "Prime", "Your assignment: the bead on your hook, its rig, and your instructions.", "GET",
 	 SELF "/prime", NULL, NULL, MCP_AGENT},
 	{"gt_status", "Post status", "Set your status bubble: one short line on what you are doing.", "POST",
@@ -122,7 +135,9 @@ int mcp_tool_path_args(const struct mcp_tool *t, char names[][32], int max)
 
 		if (!end || len == 0 || len >= sizeof names[0])
 			break;
-		if ((len == 4 && strncmp(p + 1, "town", 4) == 0) || (len == 4 && strncmp(p + 1, "self", 4) == 0))
+		if (len == 4 && (strncmp(p + 1, "town", 4) == 0 || strncmp(p + 1, "self", 4) == 0))
+			continue;
+		if (len == 3 && strncmp(p + 1, "org", 3) == 0)
 			continue;
 		memcpy(names[n], p + 1, len);
 		names[n++][len] = '\0';

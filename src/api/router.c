@@ -17,6 +17,7 @@ static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/health", api_health_get, 0, NULL},
 	{ENG_WORKER, "GET", "/api/me", api_me_get, R_USER, NULL},
 	{ENG_WORKER, "GET", "/.well-known/oauth-protected-resource/api/towns/:town/mcp", api_mcp_resource_metadata, 0, NULL},
+	{ENG_WORKER, "GET", "/.well-known/oauth-protected-resource/api/orgs/:org/mcp", api_mcp_resource_metadata, 0, NULL},
 	{ENG_WORKER, "GET", "/api/me/towns", api_me_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/towns", api_me_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/orgs", api_me_forward, R_USER, NULL},
@@ -126,6 +127,9 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/mcp", api_mcp_post, R_OWN_BODY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/mcp", api_mcp_other, 0, NULL},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/mcp", api_mcp_other, 0, NULL},
+	{ENG_ORG, "POST", "/api/orgs/:org/mcp", api_mcp_post, R_OWN_BODY, NULL},
+	{ENG_ORG, "GET", "/api/orgs/:org/mcp", api_mcp_other, 0, NULL},
+	{ENG_ORG, "DELETE", "/api/orgs/:org/mcp", api_mcp_other, 0, NULL},
 };
 
 size_t route_count(void)

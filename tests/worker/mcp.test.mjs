@@ -172,3 +172,28 @@ test("malformed messages, batches, unknown methods, bad versions and origins get
 	await get.text();
 	assert.equal(await s.digest(), before);
 });
+
+test("an organization's endpoint lists its towns; each town is steered at its own endpoint", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	assert.equal((await call(s.mf, "POST", "/api/orgs/acme", { name: "Acme" }, s.H.sarah)).status, 201);
+	await call(s.mf, "PUT", "/api/orgs/acme/members/vic", { role: "member" }, s.H.sarah);
+	assert.equal((await call(s.mf, "POST", "/api/orgs/acme/towns/hq", { name: "HQ" }, s.H.sarah)).status, 202);
+	const url = new URL(`${s.base}/api/orgs/acme/mcp`);
+	const client = new Client({ name: "fleet-watcher", version: "1.0.0" });
+	await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: s.H.vic } }));
+	t.after(() => client.close());
+	const names = (await client.listTools()).tools.map((x) => x.name).sort();
+	assert.deepEqual(names, ["fleet", "org_show", "org_towns"]);
+	const towns = await client.callTool({ name: "org_towns", arguments: {} });
+	assert.ok(!towns.isError, JSON.stringify(towns));
+	assert.ok(JSON.stringify(towns.structuredContent).includes('"hq"'));
+	// The fleet is an admin's: a member's call is the route's refusal, as a result.
+	const fleet = await client.callTool({ name: "fleet", arguments: { period: "week" } });
+	assert.equal(fleet.isError, true);
+	assert.equal(fleet.structuredContent.error.code, "forbidden");
+	// An outsider learns nothing of the organization.
+	const res = await fetch(url, { method: "POST", headers: { ...s.H.olga, "content-type": "application/json",
+		accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+	assert.equal(res.status, 404);
+	assert.ok(!(await res.text()).includes("org_towns"));
+});
