@@ -484,3 +484,29 @@ int costs_push_ticker(struct call *c)
 	}
 	return ws_broadcast(c, "feed", frame);
 }
+
+/* A "user/rig" key of the daily totals as a row [day, user, rig, cost]. */
+static cJSON *cost_row(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateArray();
+	const char *key = (const char *)sqlite3_column_text(st, 1), *slash = strchr(key, '/');
+	char user[130];
+
+	snprintf(user, sizeof user, "%.*s", slash ? (int)(slash - key) : (int)strlen(key), key);
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
+	cJSON_AddItemToArray(r, cJSON_CreateString(user));
+	cJSON_AddItemToArray(r, cJSON_CreateString(slash ? slash + 1 : ""));
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 2)));
+	return r;
+}
+
+cJSON *costs_user_rig_rows(struct call *c, int64_t since)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT day, key, cost_microusd FROM usage_daily WHERE dim = 'user-rig'"
+					     " AND day >= ? ORDER BY day DESC LIMIT 5000", &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, since);
+	return db_list(c->db, st, cost_row, &c->err);
+}

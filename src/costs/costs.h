@@ -26,6 +26,9 @@ int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t fr
 cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t day);
 /* Push the town's day, week and month totals to its sockets. */
 int costs_push_ticker(struct call *c);
+/* The fleet report's cost rows since day since, newest first (at most 5000): [day, user, rig,
+ * cost_microusd] from the daily "user-rig" totals. A new array, NULL when storage failed. */
+cJSON *costs_user_rig_rows(struct call *c, int64_t since);
 
 /* ---- budget.c ---------------------------------------------------------------------------------- */
 

@@ -400,3 +400,8 @@ int agent_on_bead(struct call *c, const struct bead_change *ch)
 	return db_exec_text(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL WHERE hook = ?1",
 			    ch->id, &c->err);
 }
+
+int agent_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM agent_status; DELETE FROM agents; DELETE FROM town_keys;", &c->err);
+}

@@ -578,3 +578,35 @@ int bead_delete(struct call *c, const char *id)
 		return -1;
 	return event_append(c, "bead.deleted", id, NULL, NULL, NULL);
 }
+
+int bead_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;", &c->err);
+}
+
+static cJSON *closed_row(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
+	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
+	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 2)));
+	for (int i = 3; i < 6; i++)
+		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, i)));
+	return r;
+}
+
+cJSON *bead_closed_rows(struct call *c, int64_t since)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT CAST(closed_ms / 86400000 AS INTEGER) AS day, requested_by, coalesce(rig, ''), count(*),"
+		" sum(reviews > 0 OR reopened), sum(reviews = 0 AND reopened = 0 AND close_reason LIKE 'merged%') FROM beads"
+		" WHERE status = 'closed' AND closed_ms >= ?1 * 86400000.0"
+		" AND type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
+		" GROUP BY 1, 2, 3 ORDER BY 1 DESC LIMIT 5000", &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, since);
+	return db_list(c->db, st, closed_row, &c->err);
+}

@@ -290,3 +290,8 @@ cJSON *convoys_json(struct call *c)
 	}
 	return list;
 }
+
+int convoy_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM convoy_beads; DELETE FROM convoys;", &c->err);
+}

@@ -171,3 +171,8 @@ int rig_delete(struct call *c, const char *id)
 		return -1;
 	return event_append(c, "rig.deleted", id, NULL, NULL, NULL);
 }
+
+int rig_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM rigs", &c->err);
+}

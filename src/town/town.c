@@ -1,7 +1,8 @@
 /*
- * town.c - the town itself: creation, who may use it, its settings and secrets, deletion. A
- * personal town is owned by the person who created it. Each member's registry (their UserDO)
- * learns of the town through an effect, so "my towns" is one read of one object.
+ * town.c - the town itself: creation, who may use it, its settings and secrets, deletion (every
+ * other table is emptied by its owner: town_deleting). A personal town is owned by the person who
+ * created it. Each member's registry (their UserDO) learns of the town through an effect, so "my
+ * towns" is one read of one object.
  */
 #include <stdio.h>
 #include <string.h>
@@ -280,58 +281,49 @@ int town_update(struct call *c, const char *name, const cJSON *settings)
 	return name ? registry_refresh(c) : 0;
 }
 
+static int refresh_one(struct call *c, const char *user_id, const char *role, void *arg)
+{
+	(void)arg;
+	return registry_update(c, user_id, role) < 0 ? -1 : 0;
+}
+
 int registry_refresh(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
-	int rc;
+	return members_each(c, 0, refresh_one, NULL);
+}
 
-	if (!st)
+static int forget_one(struct call *c, const char *user_id, const char *role, void *arg)
+{
+	(void)role;
+	(void)arg;
+	return registry_update(c, user_id, NULL) < 0 ? -1 : 0;
+}
+
+int town_owner_org(struct call *c, char *org, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
+	int yes;
+
+	if (!st || (yes = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	/* registry_update prepares other statements while this one is mid-step; the cache never
-	 * evicts a busy statement. */
-	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
-		char user[130], role[16];
-
-		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
-		if (registry_update(c, user, role) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	return rc;
+	if (yes)
+		snprintf(org, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return yes;
 }
 
 int town_delete(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
-	int rc;
-
-	if (!st)
-		return -1;
-	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
-		char user[130];
-
-		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
-		if (registry_update(c, user, NULL) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	if (rc < 0)
+	if (members_each(c, 1, forget_one, NULL) < 0)
 		return -1;
 	if (ws_close_tag(c, "feed", "the town was deleted") < 0 || ws_close_tag(c, "terminal", "the town was deleted") < 0)
 		return -1;
 	/* An organization's town: the organization forgets it (and pushes it no more members). */
 	{
-		sqlite3_stmt *own = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
 		char org[72] = "";
 
-		if (!own || (rc = db_step_row(c->db, own, &c->err)) < 0)
+		if (town_owner_org(c, org, sizeof org) < 0)
 			return -1;
-		if (rc)
-			snprintf(org, sizeof org, "%s", (const char *)sqlite3_column_text(own, 0));
-		sqlite3_reset(own);
 		if (*org) {
 			char url[200], fx[40];
 			struct effect_req r = {.purpose = "registry", .subject = org, .method = "DELETE", .url = url,
@@ -342,10 +334,60 @@ int town_delete(struct call *c)
 				return -1;
 		}
 	}
-	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
-	return db_exec(c->db, "DELETE FROM town_secrets; DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
-			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"
-			      " DELETE FROM agent_status; DELETE FROM agents;"
-			      " DELETE FROM town_keys; DELETE FROM rigs; DELETE FROM members; DELETE FROM town;",
-			      &c->err);
+	/* Everything the town owns goes, each table by its owner: the secrets, then every listener of
+	 * town_deleting in the wiring's order, then the town's row. The outbox stays to receive the
+	 * registries' answers. */
+	if (db_exec(c->db, "DELETE FROM town_secrets", &c->err) < 0)
+		return -1;
+	for (size_t i = 0; i < town_deleting_n; i++)
+		if (town_deleting[i](c) < 0)
+			return -1;
+	return db_exec(c->db, "DELETE FROM town", &c->err);
+}
+
+int town_owned_by_org(struct call *c, int *yes)
+{
+	int64_t n;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org'", &n, &c->err) < 0)
+		return -1;
+	*yes = n > 0;
+	return 0;
+}
+
+int town_owned_by(struct call *c, const char *org)
+{
+	return db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org, &c->err);
+}
+
+int town_create_owned(struct call *c, const char *name, const char *org, const char *created_by, int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms,"
+					     " updated_ms, org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	sqlite3_bind_int64(st, 7, version);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int town_org_members_version(struct call *c, int64_t *version)
+{
+	return db_query_int(c->db, "SELECT org_members_version FROM town", version, &c->err);
+}
+
+int town_set_org_members_version(struct call *c, int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_members_version = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, version);
+	return db_step_done(c->db, st, &c->err);
 }

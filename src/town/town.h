@@ -41,6 +41,15 @@ int member_change(struct call *c, enum role caller, const char *user_id, enum ro
 /* Remove a member (anyone may remove themselves); the last owner stays. */
 int member_remove(struct call *c, enum role caller, const char *user_id);
 cJSON *members_json(struct call *c);
+/* fn(c, user_id, role, arg) for each member, by id (by_id) or in the order they came; fn returns 0
+ * to go on, 1 to stop, -1 on failure (which ends the walk with -1). fn may run other statements. */
+int members_each(struct call *c, int by_id, int (*fn)(struct call *c, const char *user_id, const char *role, void *arg),
+		 void *arg);
+/* {"id", "name", "email"} of a person, from the members (the id alone for others); a new tree,
+ * NULL when storage failed. */
+cJSON *member_person_json(struct call *c, const char *user);
+/* Remove every member, as is (no rule checks): a new list follows, or the town goes. */
+int members_wipe(struct call *c);
 
 /* ---- town.c ----------------------------------------------------------------------------------- */
 
@@ -66,8 +75,21 @@ int town_update(struct call *c, const char *name, const cJSON *settings);
  * are write-only: reads show them masked. */
 int town_secrets_put(struct call *c, const cJSON *secrets);
 cJSON *town_secrets_json(struct call *c);
-/* Delete everything the town owns and take it out of its members' registries. */
+/* Delete everything the town owns and take it out of its members' registries: its own rows, and
+ * every other table through town_deleting (below). */
 int town_delete(struct call *c);
+/* The organization that owns the town into org: 1, or 0 when a person owns it (or there is no
+ * town yet), -1 when storage failed. */
+int town_owner_org(struct call *c, char *org, size_t len);
+/* *yes = 1 when an organization owns the town. */
+int town_owned_by_org(struct call *c, int *yes);
+/* 1 when organization org owns the town, 0 if not, -1 when storage failed. */
+int town_owned_by(struct call *c, const char *org);
+/* Create this town owned by organization org, holding its members at version (org_town.c). */
+int town_create_owned(struct call *c, const char *name, const char *org, const char *created_by, int64_t version);
+/* The version of the organization's member list the town holds, and setting it. */
+int town_org_members_version(struct call *c, int64_t *version);
+int town_set_org_members_version(struct call *c, int64_t version);
 /* Tell every member's registry the town's current name and their role. */
 int registry_refresh(struct call *c);
 /* Tell one person's registry their role in this town, or (role NULL) that they left it. */
@@ -125,6 +147,11 @@ int bead_json_exists(struct call *c, const char *id);
 cJSON *bead_json(struct call *c, const char *id);
 /* A page of beads, newest first; *next_cursor 0 when this is the last page. */
 cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor);
+/* Work closed since day `since` (closed_ms), per day, requester and rig, newest first (at most 5000
+ * rows): [day, requested_by, rig, closed, reworked, merged on the first review], the fleet report's
+ * figures. Merge requests, messages, escalations, convoys and epics are not work. A new array, NULL
+ * when storage failed. */
+cJSON *bead_closed_rows(struct call *c, int64_t since);
 /* Append to the town's feed, attributed to the caller and the human at the root of their work. */
 int event_append(struct call *c, const char *kind, const char *subject, const char *field,
 		 const char *old, const char *new_value);
@@ -282,5 +309,23 @@ int convoy_on_bead(struct call *c, const struct bead_change *ch);
 
 /* The town's settings name a runtime the container knows (wiring.c: container.c's presets). */
 extern int (*const town_runtime_valid)(const char *name);
+
+/* ---- the town's deletion (town.c announces, wiring.c lists who listens) ---------------------- */
+
+/* Each table has one owner (docs/architecture.md, "Tables and their owners"), so a town's deletion
+ * is an announcement: town.c deletes its secrets, then each listener deletes every row of its own
+ * tables, in the wiring's order, then town.c deletes the town's row. */
+typedef int (*town_reaction)(struct call *c);
+extern const town_reaction town_deleting[];
+extern const size_t town_deleting_n;
+/* This layer's listeners: each empties its file's tables (members_wipe, above, is one too; core's
+ * timer_wipe another). */
+int convoy_wipe(struct call *c);   /* convoy_beads, convoys */
+int bead_wipe(struct call *c);     /* bead_labels, bead_deps, beads */
+int feed_wipe(struct call *c);     /* events */
+int mail_wipe(struct call *c);     /* mail */
+int escalation_wipe(struct call *c); /* escalations */
+int agent_wipe(struct call *c);    /* agent_status, agents, town_keys */
+int rig_wipe(struct call *c);      /* rigs */
 
 #endif
