@@ -405,3 +405,73 @@ int agent_wipe(struct call *c)
 {
 	return db_exec(c->db, "DELETE FROM agent_status; DELETE FROM agents; DELETE FROM town_keys;", &c->err);
 }
+
+/* ---- what the reconciler reads and sets ---------------------------------------------------------- */
+
+int agent_workers(struct call *c, int (*fn)(void *arg, const struct agent_worker *a), void *arg)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id, role, coalesce(rig, ''), state, coalesce(hook, ''),"
+		" coalesce(last_heartbeat_ms, started_ms, created_ms), coalesce(active_ms, started_ms, created_ms),"
+		" quiet_stage FROM agents WHERE role IN ('polecat', 'refinery') ORDER BY created_ms LIMIT 256", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
+		struct agent_worker a = {
+			.id = (const char *)sqlite3_column_text(st, 0),
+			.role = (const char *)sqlite3_column_text(st, 1),
+			.rig = (const char *)sqlite3_column_text(st, 2),
+			.state = (const char *)sqlite3_column_text(st, 3),
+			.hook = (const char *)sqlite3_column_text(st, 4),
+			.heartbeat_ms = sqlite3_column_double(st, 5),
+			.active_ms = sqlite3_column_double(st, 6),
+			.quiet_stage = sqlite3_column_int(st, 7),
+		};
+
+		if (fn(arg, &a)) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	return rc;
+}
+
+int agent_set_quiet_stage(struct call *c, const char *agent, int stage)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET quiet_stage = ? WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, stage);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_set_lost(struct call *c, const char *agent)
+{
+	return db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err);
+}
+
+int agent_idle_unhooked(struct call *c)
+{
+	return db_exec(c->db, "UPDATE agents SET state = 'idle' WHERE state = 'working' AND hook IS NULL", &c->err);
+}
+
+int agent_seed(struct call *c, const char *id, const char *rig, const char *hook)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agents(id, name, role, rig, state, hook, last_heartbeat_ms,"
+					     " active_ms, created_ms, updated_ms) VALUES (?1, ?1, 'polecat', ?2, ?3, ?4, ?5, ?5, ?5, ?5)",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, rig, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, hook ? "working" : "idle", -1, SQLITE_STATIC);
+	if (hook)
+		sqlite3_bind_text(st, 4, hook, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}

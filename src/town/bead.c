@@ -258,15 +258,10 @@ static int labels_index(struct call *c, int64_t seq, const cJSON *labels)
 static int new_id(struct call *c, char *out, size_t len)
 {
 	char prefix[17] = "gt";
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT json_extract(settings, '$.bead_prefix') FROM town", &c->err);
 	int rc;
 
-	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
+	if (town_setting_text(c, TOWN_BEAD_PREFIX, prefix, sizeof prefix) < 0)
 		return -1;
-	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT)
-		snprintf(prefix, sizeof prefix, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
 	for (int n = 5; n <= 12; n++) {
 		if (id_new(c, prefix, n, out, len) < 0 || (rc = bead_exists(c, out)) < 0)
 			return -1;
@@ -609,4 +604,103 @@ cJSON *bead_closed_rows(struct call *c, int64_t since)
 		return NULL;
 	sqlite3_bind_int64(st, 1, since);
 	return db_list(c->db, st, closed_row, &c->err);
+}
+
+/* ---- what the reconciler reads ---------------------------------------------------------------- */
+
+int bead_merge_head(struct call *c, const char *rig, char *id, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id FROM beads WHERE status = 'open' AND rig = ?1 AND type = 'merge-request'"
+		" AND held = 0 AND (retry_ms IS NULL OR retry_ms <= ?2) ORDER BY priority, seq LIMIT 1", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(id, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_ready_on_rig(struct call *c, const char *rig, int limit, int (*fn)(void *arg, const char *id, const char *prefer),
+		      void *arg)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT b.id, coalesce(b.worked_by, (SELECT p.worked_by FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
+		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.worked_by IS NOT NULL ORDER BY p.closed_ms DESC LIMIT 1), '')"
+		" FROM beads b WHERE b.status = 'open' AND b.rig = ?1 AND b.held = 0"
+		" AND b.type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
+		" AND (b.retry_ms IS NULL OR b.retry_ms <= ?2)"
+		" AND NOT EXISTS (SELECT 1 FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
+		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.status <> 'closed')"
+		" ORDER BY b.priority, b.seq LIMIT ?3", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	sqlite3_bind_int(st, 3, limit);
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1))) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	return rc;
+}
+
+int bead_work_waiting(struct call *c)
+{
+	int64_t open;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM (SELECT 1 FROM beads WHERE status = 'open' AND rig IS NOT NULL"
+				" AND held = 0 LIMIT 1)", &open, &c->err) < 0)
+		return -1;
+	return open > 0;
+}
+
+int bead_review_orphans(struct call *c, char ids[][72])
+{
+	int n = 0, rc = 0;
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT w.id FROM beads w WHERE w.status = 'in_review' AND NOT EXISTS (SELECT 1 FROM beads m"
+		" WHERE m.parent = w.id AND m.type = 'merge-request' AND m.status IN ('open', 'in_progress')) LIMIT 16",
+		&c->err);
+
+	if (!st)
+		return -1;
+	while (n < BEAD_ORPHANS_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0)
+		snprintf(ids[n++], 72, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : n;
+}
+
+int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO beads(id, type, status, priority, title, rig, requested_by,"
+					     " created_by, created_ms, updated_ms) VALUES (?, 'task', 'open', ?, 'bench', ?, 'bench',"
+					     " 'bench', ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, priority);
+	sqlite3_bind_text(st, 3, rig, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (!blocked_by)
+		return 0;
+	st = db_prepare(c->db, "INSERT INTO bead_deps(bead, depends_on, kind, created_ms) VALUES (?, ?, 'blocks', ?)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, blocked_by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
 }

@@ -176,3 +176,37 @@ int rig_wipe(struct call *c)
 {
 	return db_exec(c->db, "DELETE FROM rigs", &c->err);
 }
+
+int rig_each(struct call *c, int (*fn)(void *arg, const char *id, int max_polecats), void *arg)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, max_polecats FROM rigs ORDER BY id LIMIT 128", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1))) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	return rc;
+}
+
+int rig_merges_by_pr(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1 AND merge_strategy = 'pr'", id, &c->err);
+}
+
+int rig_seed(struct call *c, const char *id, int64_t max_polecats)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO rigs(id, git_url, max_polecats, created_by, created_ms, updated_ms)"
+					     " VALUES (?, 'https://example.com/x.git', ?, 'bench', ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, max_polecats);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}

@@ -391,3 +391,50 @@ int town_set_org_members_version(struct call *c, int64_t version)
 	sqlite3_bind_int64(st, 1, version);
 	return db_step_done(c->db, st, &c->err);
 }
+
+/* The value of a setting at path ("$.name") in *st's row: 1 when the town has it, 0 when not. */
+static sqlite3_stmt *setting_row(struct call *c, const char *path, int *rc)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, ?) FROM town", &c->err);
+
+	*rc = -1;
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	*rc = db_step_row(c->db, st, &c->err);
+	return st;
+}
+
+int town_setting_number(struct call *c, enum town_setting k, double *out)
+{
+	const struct field_rule *r = &town_settings.rule[k];
+	double v = (double)r->def, min = (double)r->min, max = (double)r->max;
+	char path[64];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(path, sizeof path, "$.%s", r->name);
+	if (!(st = setting_row(c, path, &rc)) || rc < 0)
+		return -1;
+	if (rc && (sqlite3_column_type(st, 0) == SQLITE_INTEGER || sqlite3_column_type(st, 0) == SQLITE_FLOAT))
+		v = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	*out = v < min ? min : v > max ? max : v;
+	return 0;
+}
+
+int town_setting_text(struct call *c, enum town_setting k, char *out, size_t len)
+{
+	char path[64];
+	sqlite3_stmt *st;
+	int rc, set;
+
+	snprintf(path, sizeof path, "$.%s", town_settings.rule[k].name);
+	if (!(st = setting_row(c, path, &rc)) || rc < 0)
+		return -1;
+	set = rc && sqlite3_column_type(st, 0) == SQLITE_TEXT;
+	if (set)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return set;
+}

@@ -67,6 +67,12 @@ enum town_setting { TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIE
 extern const struct fields town_settings;
 /* Every value of the settings: a string, number, boolean or null (null removes the key). */
 extern const struct field_rule town_setting_value;
+/* Setting k as a number into *out: the stored value clamped to the rule's bounds (a value stored
+ * before a bound changed is clamped to it), the rule's default when it is not set or not a number.
+ * 0, or -1 when storage failed. */
+int town_setting_number(struct call *c, enum town_setting k, double *out);
+/* Setting k as text into out: 1 when it is set to a string, 0 when not, -1 when storage failed. */
+int town_setting_text(struct call *c, enum town_setting k, char *out, size_t len);
 #define TOWN_SETTINGS_MAX 16384 /* bytes, as JSON */
 /* Rename and/or merge settings (NULL leaves each as it is); settings were checked against
  * town_settings (the route's fields). */
@@ -147,6 +153,23 @@ int bead_json_exists(struct call *c, const char *id);
 cJSON *bead_json(struct call *c, const char *id);
 /* A page of beads, newest first; *next_cursor 0 when this is the last page. */
 cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor);
+/* What the reconciler's snapshot reads of beads (reconcile.c), each one statement.
+ * The head of rig's merge queue (an open merge request, not held, not backing off; by priority,
+ * then age) into id: 1, or 0 when the queue is empty, -1 when storage failed. */
+int bead_merge_head(struct call *c, const char *rig, char *id, size_t len);
+/* Ready work of rig, by priority then age, at most limit: open, not held, not backing off, not a
+ * merge request, message, escalation, convoy or epic, and every blocker closed. fn(arg, id, prefer)
+ * per bead (strings borrowed for the call), prefer being the agent that worked on it before, else
+ * the one that finished its latest predecessor, else ""; fn returns nonzero to stop. 0, or -1 when
+ * storage failed. */
+int bead_ready_on_rig(struct call *c, const char *rig, int limit, int (*fn)(void *arg, const char *id, const char *prefer),
+		      void *arg);
+/* 1 when an open bead with a rig is not held (work may be waiting), 0 if not, -1 on failure. */
+int bead_work_waiting(struct call *c);
+#define BEAD_ORPHANS_MAX 16
+/* Beads in review with no open merge request left to decide them (it was closed or deleted),
+ * at most BEAD_ORPHANS_MAX ids into ids: how many, or -1 when storage failed. */
+int bead_review_orphans(struct call *c, char ids[][72]);
 /* Work closed since day `since` (closed_ms), per day, requester and rig, newest first (at most 5000
  * rows): [day, requested_by, rig, closed, reworked, merged on the first review], the fleet report's
  * figures. Merge requests, messages, escalations, convoys and epics are not work. A new array, NULL
@@ -157,6 +180,10 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 		 const char *old, const char *new_value);
 /* Events after seq `after` (optionally about one subject), oldest first; *next is the last seq. */
 cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit, int64_t *next);
+
+/* The bench's fixture (probes.c's reconciler-seed), rows as they are with no event: an open task
+ * of priority on rig, blocked by blocked_by when not NULL. */
+int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by);
 
 /* ---- rig.c ------------------------------------------------------------------------------------ */
 
@@ -175,8 +202,16 @@ extern const struct fields rig_settings;
 int rig_git_url_valid(const char *url);
 /* 1 if the rig exists, 0 if not, -1 on failure. */
 int rig_exists(struct call *c, const char *id);
+#define RIG_EACH_MAX 128
+/* fn(arg, id, max_polecats) for each rig by id, at most RIG_EACH_MAX; fn returns nonzero to stop.
+ * 0, or -1 when storage failed (the reconciler's snapshot). */
+int rig_each(struct call *c, int (*fn)(void *arg, const char *id, int max_polecats), void *arg);
+/* 1 when the rig's work lands through pull requests (merge_strategy pr), 0 if not, -1 on failure. */
+int rig_merges_by_pr(struct call *c, const char *id);
 /* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */
 int rig_put(struct call *c, const struct rig_fields *f, int create);
+/* The bench's fixture (probes.c): a rig as it is, with no event. */
+int rig_seed(struct call *c, const char *id, int64_t max_polecats);
 /* Delete a rig with no unfinished beads (ERR_CONFLICT otherwise). */
 int rig_delete(struct call *c, const char *id);
 cJSON *rig_json(struct call *c, const char *id);
@@ -218,6 +253,26 @@ int agent_token_revoke(struct call *c, const char *agent);
 int64_t agent_token_gen(struct call *c, const char *agent);
 /* Verify a token minted by this town, accepting it up to grace_s after expiry. */
 enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
+/* A polecat or refinery as the reconciler's snapshot sees it (agent_workers). Strings are borrowed
+ * for the callback; rig and hook are "" when none. */
+struct agent_worker {
+	const char *id, *role, *rig, *state, *hook;
+	double heartbeat_ms; /* the last heartbeat, else when its run started, else when it was made */
+	double active_ms;    /* the last sign of progress, likewise */
+	int quiet_stage;     /* 0, 1 nudged, 2 triage asked */
+};
+#define AGENT_WORKERS_MAX 256
+/* fn(arg, a) for each polecat and refinery, oldest first, at most AGENT_WORKERS_MAX; fn returns
+ * nonzero to stop. 0, or -1 when storage failed. One statement (the reconciler's snapshot). */
+int agent_workers(struct call *c, int (*fn)(void *arg, const struct agent_worker *a), void *arg);
+/* The reconciler's marks: how far the quiet-agent ladder went; a silent agent presumed lost;
+ * every agent marked working with nothing on its hook idle again. */
+int agent_set_quiet_stage(struct call *c, const char *agent, int stage);
+int agent_set_lost(struct call *c, const char *agent);
+int agent_idle_unhooked(struct call *c);
+/* The bench's fixture (probes.c): a polecat of rig as it is, with no event; working on hook
+ * (heartbeat now) when hook is not NULL, idle otherwise. */
+int agent_seed(struct call *c, const char *id, const char *rig, const char *hook);
 
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
