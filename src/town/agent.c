@@ -200,16 +200,23 @@ int agent_hook(struct call *c, const char *agent, const char *bead)
 	if (*holder)
 		return err_set(&c->err, ERR_CONFLICT, "bead", "%s is already on %s's hook", bead, holder);
 	/* The agent works for whoever is at the root of the bead's chain of work. */
-	st = db_prepare(c->db, "UPDATE agents SET hook = ?2, state = 'working', updated_ms = ?3,"
-			       " requested_by = (SELECT requested_by FROM beads WHERE id = ?2) WHERE id = ?1",
-			&c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 3, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
+	{
+		char requested_by[130];
+
+		if ((rc = bead_requested_by(c, bead, requested_by, sizeof requested_by)) < 0)
+			return -1;
+		st = db_prepare(c->db, "UPDATE agents SET hook = ?2, state = 'working', updated_ms = ?3,"
+				       " requested_by = ?4 WHERE id = ?1", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 3, c->now_ms);
+		if (rc)
+			sqlite3_bind_text(st, 4, requested_by, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
 	{
 		struct bead_fields f = {.assignee = agent, .priority = -1};
 
@@ -457,6 +464,103 @@ int agent_set_lost(struct call *c, const char *agent)
 int agent_idle_unhooked(struct call *c)
 {
 	return db_exec(c->db, "UPDATE agents SET state = 'idle' WHERE state = 'working' AND hook IS NULL", &c->err);
+}
+
+/* ---- what a run reads and sets (work.c, container.c) ------------------------------------------ */
+
+int agent_role_hook(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT role, coalesce(hook, '') FROM agents WHERE id = ?", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found;
+	snprintf(role, rlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(hook, hlen, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int agent_take(struct call *c, const char *agent, const char *bead, const char *requested_by)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE agents SET hook = ?2, state = 'working', requested_by = ?3, started_ms = ?4,"
+		" active_ms = ?4, last_heartbeat_ms = ?4, quiet_stage = 0, updated_ms = ?4"
+		" WHERE id = ?1 AND hook IS NULL", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, requested_by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(c->db)) == 1;
+}
+
+int agent_release(struct call *c, const char *agent, const char *state)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE agents SET hook = NULL, state = ?2, requested_by = NULL, quiet_stage = 0,"
+		" active_ms = ?3, updated_ms = ?3 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_heard_since_start(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",
+				      &c->err);
+	int64_t yes = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	return db_step_int(c->db, st, &yes, &c->err) < 0 ? -1 : yes != 0;
+}
+
+int agent_run_json(struct call *c, const char *id, cJSON *obj)
+{
+	static const char *const cols[] = {"id", "name", "role", "rig", "hook", "requested_by", NULL};
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, name, role, rig, hook, requested_by FROM agents WHERE id = ?",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return db_row_into(c->db, st, obj, cols, &c->err);
+}
+
+/* The first column of sql's row for id into out when it is text: 1, 0 without (out untouched), -1. */
+static int text_of(struct call *c, const char *sql, const char *id, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	rc = sqlite3_column_type(st, 0) == SQLITE_TEXT;
+	if (rc)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc;
+}
+
+int agent_name(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT name FROM agents WHERE id = ?", id, out, len);
 }
 
 int agent_seed(struct call *c, const char *id, const char *rig, const char *hook)

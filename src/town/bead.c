@@ -108,8 +108,7 @@ static cJSON *row_json(sqlite3_stmt *st)
 	return b;
 }
 
-/* The bead's current status into buf; 0 found, -1 with ERR_NOT_FOUND or a storage failure. */
-static int bead_status(struct call *c, const char *id, char *buf, size_t len)
+int bead_status_get(struct call *c, const char *id, char *buf, size_t len)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT status FROM beads WHERE id = ?", &c->err);
 	int rc;
@@ -118,9 +117,19 @@ static int bead_status(struct call *c, const char *id, char *buf, size_t len)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
-		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
+		return rc;
 	snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	return 1;
+}
+
+/* The bead's current status into buf; 0 found, -1 with ERR_NOT_FOUND or a storage failure. */
+static int bead_status(struct call *c, const char *id, char *buf, size_t len)
+{
+	int rc = bead_status_get(c, id, buf, len);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", id);
 	return 0;
 }
 
@@ -677,6 +686,178 @@ int bead_review_orphans(struct call *c, char ids[][72])
 		snprintf(ids[n++], 72, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return rc < 0 ? -1 : n;
+}
+
+/* ---- a bead's parts for the other modules (each one statement) -------------------------------- */
+
+int bead_run_get(struct call *c, const char *id, struct bead_run *b)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT status, type, coalesce(rig, ''), requested_by, coalesce(parent, ''),"
+		" coalesce(worked_by, ''), attempts, reviews FROM beads WHERE id = ?", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found;
+	snprintf(b->status, sizeof b->status, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(b->type, sizeof b->type, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(b->rig, sizeof b->rig, "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(b->requested_by, sizeof b->requested_by, "%s", (const char *)sqlite3_column_text(st, 3));
+	snprintf(b->parent, sizeof b->parent, "%s", (const char *)sqlite3_column_text(st, 4));
+	snprintf(b->worked_by, sizeof b->worked_by, "%s", (const char *)sqlite3_column_text(st, 5));
+	b->attempts = sqlite3_column_int(st, 6);
+	b->reviews = sqlite3_column_int(st, 7);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_run_started(struct call *c, const char *id, const char *branch, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET branch = ?2, worked_by = ?3, retry_ms = NULL"
+					     " WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int bead_run_ended(struct call *c, const char *id, int attempts, int reviews, double retry_ms, const char *failure)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE beads SET attempts = ?2, reviews = ?3, retry_ms = ?4, failure = ?5, assignee = NULL"
+		" WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, attempts);
+	sqlite3_bind_int(st, 3, reviews);
+	sqlite3_bind_double(st, 4, retry_ms);
+	sqlite3_bind_text(st, 5, failure, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int bead_set_branch(struct call *c, const char *id, const char *branch)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET branch = ?2 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+/* The first text column of sql's row for id into out: 1, 0 without a row, -1 on failure. */
+static int text_of(struct call *c, const char *sql, const char *id, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_title(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT title FROM beads WHERE id = ?", id, out, len);
+}
+
+int bead_requested_by(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT requested_by FROM beads WHERE id = ?", id, out, len);
+}
+
+int bead_worked_by(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT coalesce(worked_by, '') FROM beads WHERE id = ?", id, out, len);
+}
+
+int bead_rig_requester(struct call *c, const char *id, char *rig, size_t rlen, char *user, size_t ulen)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(rig, ''), requested_by FROM beads WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(rig, rlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(user, ulen, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_run_json(struct call *c, const char *id, cJSON *obj)
+{
+	static const char *const cols[] = {"id", "title", "body", "type", "status", "branch", "parent", NULL};
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, title, body, type, status, branch, parent FROM beads WHERE id = ?",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return db_row_into(c->db, st, obj, cols, &c->err);
+}
+
+int bead_merge_request(struct call *c, const char *id, struct bead_mr *m)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT m.parent, coalesce(m.branch, ''), m.rig, w.title,"
+		" coalesce(json_extract(m.metadata, '$.pull_request.number'), 0)"
+		" FROM beads m JOIN beads w ON w.id = m.parent WHERE m.id = ? AND m.rig IS NOT NULL", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(m->work, sizeof m->work, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(m->branch, sizeof m->branch, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(m->rig, sizeof m->rig, "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(m->title, sizeof m->title, "%s", (const char *)sqlite3_column_text(st, 3));
+	m->number = sqlite3_column_int(st, 4);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_set_pull_request(struct call *c, const char *id, int number, const char *url)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET metadata = json_set(metadata, '$.pull_request',"
+					     " json_object('number', ?2, 'url', ?3)) WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, number);
+	if (url)
+		sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int bead_set_retry(struct call *c, const char *id, double retry_ms)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET retry_ms = ?2 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, retry_ms);
+	return db_step_done(c->db, st, &c->err);
 }
 
 int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by)

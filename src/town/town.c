@@ -438,3 +438,65 @@ int town_setting_text(struct call *c, enum town_setting k, char *out, size_t len
 	sqlite3_reset(st);
 	return set;
 }
+
+int town_secret(struct call *c, const char *name, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT value FROM town_secrets WHERE name = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int town_llm_json(struct call *c, cJSON *body, const char *model)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT json_extract(settings, '$.llm_base_url'), (SELECT value FROM town_secrets WHERE name = 'llm_api_key')"
+		" FROM town", &c->err);
+	cJSON *llm = NULL;
+	int rc;
+
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		llm = cJSON_CreateObject();
+		cJSON_AddStringToObject(llm, "base_url", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(llm, "api_key", sqlite3_column_type(st, 1) == SQLITE_TEXT
+			? (const char *)sqlite3_column_text(st, 1) : "");
+		if (model)
+			cJSON_AddStringToObject(llm, "model", model);
+	}
+	sqlite3_reset(st);
+	cJSON_AddItemToObject(body, "llm", llm ? llm : cJSON_CreateNull());
+	return 0;
+}
+
+int town_runtime(struct call *c, const char *rig, struct town_runtime *rt)
+{
+	/* One statement over the town and the rig (the rig's setting wins): read at every start. */
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT coalesce(json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'),"
+		" 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
+		" json_extract(t.settings, '$.runtime_command'), ''),"
+		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
+		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(rt->name, sizeof rt->name, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(rt->command, sizeof rt->command, "%s", (const char *)sqlite3_column_text(st, 1));
+	if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
+		snprintf(rt->model, sizeof rt->model, "%s", (const char *)sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	return 1;
+}

@@ -81,6 +81,21 @@ int town_update(struct call *c, const char *name, const cJSON *settings);
  * are write-only: reads show them masked. */
 int town_secrets_put(struct call *c, const cJSON *secrets);
 cJSON *town_secrets_json(struct call *c);
+/* The value of secret name into out (for the town's own outbound calls, never for a reply): 1, 0
+ * when it is not set, -1 when storage failed. */
+int town_secret(struct call *c, const char *name, char *out, size_t len);
+/* The town's model gateway for the container's metering proxy, added to body as "llm": {base_url
+ * (the llm_base_url setting), api_key (the llm_api_key secret, "" when unset), model?}, or null when
+ * the town has no gateway. 0, or -1 when storage failed. */
+int town_llm_json(struct call *c, cJSON *body, const char *model);
+/* Which runtime an agent of rig runs (rig "" for an agent without one): the rig's runtime,
+ * runtime_command and model settings, else the town's; the name defaults to "scripted" and the
+ * command to "", and a model that is not text keeps what the caller set. 1, or 0 before the town
+ * exists (rt untouched), -1 when storage failed. One statement over the town and the rig. */
+struct town_runtime {
+	char name[32], command[1024], model[128];
+};
+int town_runtime(struct call *c, const char *rig, struct town_runtime *rt);
 /* Delete everything the town owns and take it out of its members' registries: its own rows, and
  * every other table through town_deleting (below). */
 int town_delete(struct call *c);
@@ -146,6 +161,40 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
 /* 1 if the bead exists, 0 if not (no error: absent is an answer), -1 when storage failed. */
 int bead_exists(struct call *c, const char *id);
+/* A bead's parts for other modules, each one statement: 1 with the outputs filled, 0 when there is
+ * no such bead (outputs untouched, no error), -1 when storage failed. Text is cut to fit. */
+int bead_status_get(struct call *c, const char *id, char *buf, size_t len);
+int bead_title(struct call *c, const char *id, char *out, size_t len);
+int bead_requested_by(struct call *c, const char *id, char *out, size_t len);
+/* The agent that last worked on it, "" for none. */
+int bead_worked_by(struct call *c, const char *id, char *out, size_t len);
+/* Its rig ("" for none) and the human at the root of its work (budgets). */
+int bead_rig_requester(struct call *c, const char *id, char *rig, size_t rlen, char *user, size_t ulen);
+/* The parts of a bead a run needs (work.c). */
+struct bead_run {
+	char status[16], type[24], rig[72], requested_by[129], parent[72], worked_by[72];
+	int attempts, reviews;
+};
+int bead_run_get(struct call *c, const char *id, struct bead_run *b);
+/* What a container is told of the bead: id, title, body, type, status, branch, parent added to obj
+ * (1), or nothing when there is no such bead (0); -1 when storage failed. */
+int bead_run_json(struct call *c, const char *id, cJSON *obj);
+/* A merge request with its work bead (its parent) and a rig: what a pull request needs. */
+struct bead_mr {
+	char work[72], branch[201], rig[72], title[240]; /* title: the work bead's */
+	int number;                                      /* its pull request, 0 until opened */
+};
+int bead_merge_request(struct call *c, const char *id, struct bead_mr *m);
+/* A run's marks on a bead, written as they are (no event; the caller records what happened).
+ * Started: agent works on branch, any backoff is over. Ended without the work done: the counts,
+ * when it may be tried again, why, and no assignee. */
+int bead_run_started(struct call *c, const char *id, const char *branch, const char *agent);
+int bead_run_ended(struct call *c, const char *id, int attempts, int reviews, double retry_ms, const char *failure);
+int bead_set_branch(struct call *c, const char *id, const char *branch);
+/* Try again no earlier than retry_ms. */
+int bead_set_retry(struct call *c, const char *id, double retry_ms);
+/* The pull request opened for a merge request, in its metadata (url NULL: null). */
+int bead_set_pull_request(struct call *c, const char *id, int number, const char *url);
 /* The gate of a bead's routes: 1 if it exists; 0 with c->err set otherwise: ERR_NOT_FOUND (field
  * bead_id), or ERR_INTERNAL when storage failed. */
 int bead_json_exists(struct call *c, const char *id);
@@ -208,6 +257,20 @@ int rig_exists(struct call *c, const char *id);
 int rig_each(struct call *c, int (*fn)(void *arg, const char *id, int max_polecats), void *arg);
 /* 1 when the rig's work lands through pull requests (merge_strategy pr), 0 if not, -1 on failure. */
 int rig_merges_by_pr(struct call *c, const char *id);
+/* How many runs a bead of the rig gets (its max_attempts setting, the rule's default when unset or
+ * out of bounds, or when there is no such rig). */
+int rig_max_attempts(struct call *c, const char *rig, int *out);
+/* What a container is told of the rig: id, git_url, default_branch, merge_strategy and its gates
+ * (the text items of its gates setting, at most 20) added to obj. 0, or -1 when storage failed. */
+int rig_run_json(struct call *c, const char *id, cJSON *obj);
+/* Where a `pr` rig's pull requests go: its branch, git url, platform API (api_url, default GitHub's)
+ * and repository (its repo setting, "" when unset). 1, 0 when there is no such rig, -1. */
+struct rig_platform {
+	char base[101], git_url[512], api[201], repo[201];
+};
+int rig_platform(struct call *c, const char *id, struct rig_platform *p);
+/* The rig's pr_poll_s setting into *s: 1 when set, 0 when not (or no such rig), -1 on failure. */
+int rig_pr_poll_s(struct call *c, const char *id, double *s);
 /* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */
 int rig_put(struct call *c, const struct rig_fields *f, int create);
 /* The bench's fixture (probes.c): a rig as it is, with no event. */
@@ -270,9 +333,24 @@ int agent_workers(struct call *c, int (*fn)(void *arg, const struct agent_worker
 int agent_set_quiet_stage(struct call *c, const char *agent, int stage);
 int agent_set_lost(struct call *c, const char *agent);
 int agent_idle_unhooked(struct call *c);
+/* What a run reads of an agent (work.c): its role and hook ("" for none) into the buffers: 1, 0
+ * when there is no such agent (no error), -1 when storage failed. */
+int agent_role_hook(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen);
+/* Agent takes bead for requested_by: hooked, working, the quiet ladder and its clocks start over.
+ * 1, or 0 when it already has a hook (nothing changed), -1 when storage failed. */
+int agent_take(struct call *c, const char *agent, const char *bead, const char *requested_by);
+/* Agent's run is over: no hook, no one to work for, state (idle or lost), active now. */
+int agent_release(struct call *c, const char *agent, const char *state);
+/* 1 if the agent sent a heartbeat after its current run started, 0 if not (or no such agent). */
+int agent_heard_since_start(struct call *c, const char *agent);
+/* What a container is told of the agent: id, name, role, rig, hook, requested_by added to obj
+ * (1), or nothing when there is no such agent (0); -1 when storage failed. */
+int agent_run_json(struct call *c, const char *id, cJSON *obj);
 /* The bench's fixture (probes.c): a polecat of rig as it is, with no event; working on hook
  * (heartbeat now) when hook is not NULL, idle otherwise. */
 int agent_seed(struct call *c, const char *id, const char *rig, const char *hook);
+/* The agent's name into out: 1, 0 when there is no such agent, -1 when storage failed. */
+int agent_name(struct call *c, const char *id, char *out, size_t len);
 
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
