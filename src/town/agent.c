@@ -563,6 +563,11 @@ int agent_name(struct call *c, const char *id, char *out, size_t len)
 	return text_of(c, "SELECT name FROM agents WHERE id = ?", id, out, len);
 }
 
+int agent_rig(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT coalesce(rig, '') FROM agents WHERE id = ?", id, out, len);
+}
+
 int agent_seed(struct call *c, const char *id, const char *rig, const char *hook)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agents(id, name, role, rig, state, hook, last_heartbeat_ms,"

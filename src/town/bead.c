@@ -860,6 +860,26 @@ int bead_set_retry(struct call *c, const char *id, double retry_ms)
 	return db_step_done(c->db, st, &c->err);
 }
 
+int bead_charge(struct call *c, const char *id, char *work, size_t wlen, char *rig, size_t rlen, char *user, size_t ulen)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT CASE WHEN b.type = 'merge-request' AND p.id IS NOT NULL THEN p.id ELSE b.id END,"
+		" coalesce(b.rig, ''), CASE WHEN b.type = 'merge-request' AND p.id IS NOT NULL THEN p.requested_by"
+		" ELSE b.requested_by END FROM beads b LEFT JOIN beads p ON p.id = b.parent WHERE b.id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(work, wlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(rig, rlen, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(user, ulen, "%s", (const char *)sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	return 1;
+}
+
 int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO beads(id, type, status, priority, title, rig, requested_by,"

@@ -2,7 +2,9 @@
  * convoy.c - convoys: a set of beads (across rigs) tracked to landing. Progress is closed over
  * total; a convoy lands when all its beads are closed and fails when one of them fails. A series
  * convoy chains its beads (each blocks the next), so they run one after another; fan-out adds no
- * edges. State follows the beads: bead.c calls convoy_bead_changed on every status change.
+ * edges. State follows the beads: bead.c calls convoy_bead_changed on every status change. A
+ * convoy's state, beads and graph are joins over its beads: the one read of another
+ * owner's tables (beads, bead_deps) this file makes (docs/architecture.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -83,8 +85,7 @@ int convoy_refresh(struct call *c, const char *convoy)
 			    "state", old, now);
 }
 
-/* Every convoy bead is in, as a new array of ids (no limit: a bead may be in any number). */
-static cJSON *convoys_of(struct call *c, const char *bead)
+cJSON *convoys_of(struct call *c, const char *bead)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? ORDER BY convoy", &c->err);
 	cJSON *list;

@@ -170,6 +170,9 @@ int bead_requested_by(struct call *c, const char *id, char *out, size_t len);
 int bead_worked_by(struct call *c, const char *id, char *out, size_t len);
 /* Its rig ("" for none) and the human at the root of its work (budgets). */
 int bead_rig_requester(struct call *c, const char *id, char *rig, size_t rlen, char *user, size_t ulen);
+/* What spend on the bead is charged to (costs.c): the work bead (a merge request's parent, when
+ * it has one), its rig ("" for none) and the human at the root of that work. */
+int bead_charge(struct call *c, const char *id, char *work, size_t wlen, char *rig, size_t rlen, char *user, size_t ulen);
 /* The parts of a bead a run needs (work.c). */
 struct bead_run {
 	char status[16], type[24], rig[72], requested_by[129], parent[72], worked_by[72];
@@ -349,8 +352,10 @@ int agent_run_json(struct call *c, const char *id, cJSON *obj);
 /* The bench's fixture (probes.c): a polecat of rig as it is, with no event; working on hook
  * (heartbeat now) when hook is not NULL, idle otherwise. */
 int agent_seed(struct call *c, const char *id, const char *rig, const char *hook);
-/* The agent's name into out: 1, 0 when there is no such agent, -1 when storage failed. */
+/* The agent's name or rig ("" for none) into out: 1, 0 when there is no such agent, -1 when
+ * storage failed. */
 int agent_name(struct call *c, const char *id, char *out, size_t len);
+int agent_rig(struct call *c, const char *id, char *out, size_t len);
 
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
@@ -367,6 +372,10 @@ cJSON *convoys_json(struct call *c);
 int convoy_refresh(struct call *c, const char *convoy);
 /* A bead changed status: land or fail the convoys it belongs to. */
 int convoy_bead_changed(struct call *c, const char *bead);
+/* Every convoy the bead is in, by id, as a new array of strings: no limit, a bead may be in any
+ * number of convoys (costs are charged to each, each one's budget holds it back). NULL with c->err
+ * set when storage failed (or on OOM). */
+cJSON *convoys_of(struct call *c, const char *bead);
 
 /* ---- mail.c ----------------------------------------------------------------------------------- */
 
