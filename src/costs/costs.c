@@ -498,3 +498,51 @@ cJSON *costs_user_rig_rows(struct call *c, int64_t since)
 	sqlite3_bind_int64(st, 1, since);
 	return db_list(c->db, st, cost_row, &c->err);
 }
+
+/* ---- prices --------------------------------------------------------------------------------------- */
+
+static cJSON *price_row(sqlite3_stmt *st)
+{
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "model", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddNumberToObject(p, "input_per_mtok", (double)sqlite3_column_int64(st, 1));
+	cJSON_AddNumberToObject(p, "output_per_mtok", (double)sqlite3_column_int64(st, 2));
+	cJSON_AddNumberToObject(p, "cache_read_per_mtok", (double)sqlite3_column_int64(st, 3));
+	cJSON_AddNumberToObject(p, "cache_write_per_mtok", (double)sqlite3_column_int64(st, 4));
+	cJSON_AddStringToObject(p, "updated_by", (const char *)sqlite3_column_text(st, 5));
+	return p;
+}
+
+cJSON *costs_prices_json(struct call *c)
+{
+	return db_list(c->db, db_prepare(c->db, "SELECT model, input_per_mtok, output_per_mtok, cache_read_per_mtok,"
+						" cache_write_per_mtok, updated_by FROM model_prices ORDER BY model", &c->err),
+		       price_row, &c->err);
+}
+
+int costs_price_put(struct call *c, const char *model, int64_t input, int64_t output, int64_t cache_read,
+		    int64_t cache_write)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT OR REPLACE INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, input);
+	sqlite3_bind_int64(st, 3, output);
+	sqlite3_bind_int64(st, 4, cache_read);
+	sqlite3_bind_int64(st, 5, cache_write);
+	sqlite3_bind_text(st, 6, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 7, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int costs_price_delete(struct call *c, const char *model)
+{
+	int rc = db_exists(c->db, "SELECT count(*) FROM model_prices WHERE model = ?1", model, &c->err);
+
+	if (rc <= 0)
+		return rc;
+	return db_exec_text(c->db, "DELETE FROM model_prices WHERE model = ?1", model, &c->err) < 0 ? -1 : 1;
+}

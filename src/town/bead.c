@@ -880,6 +880,77 @@ int bead_charge(struct call *c, const char *id, char *work, size_t wlen, char *r
 	return 1;
 }
 
+int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT count(*) FROM beads WHERE rig = ? AND status NOT IN ('closed', 'failed')",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	return db_step_int(c->db, st, n, &c->err) < 0 ? -1 : 0;
+}
+
+int bead_status_rig(struct call *c, const char *id, char *status, size_t slen, char *rig, size_t rlen)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT status, rig FROM beads WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(status, slen, "%s", (const char *)sqlite3_column_text(st, 0));
+	if (sqlite3_column_type(st, 1) == SQLITE_TEXT)
+		snprintf(rig, rlen, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_reset_attempts(struct call *c, const char *id)
+{
+	return db_exec_text(c->db, "UPDATE beads SET attempts = 0, reviews = 0, retry_ms = NULL, failure = NULL"
+				   " WHERE id = ?1", id, &c->err);
+}
+
+cJSON *bead_in_flight_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT requested_by, id, title, status, coalesce(assignee, ''), coalesce(rig, '') FROM beads"
+		" WHERE status NOT IN ('closed', 'failed') ORDER BY requested_by, seq DESC LIMIT 200", &c->err);
+	cJSON *groups, *group = NULL;
+	char current[130] = "";
+	int rc;
+
+	if (!st)
+		return NULL;
+	groups = cJSON_CreateArray();
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
+		const char *rb = (const char *)sqlite3_column_text(st, 0);
+		cJSON *b = cJSON_CreateObject();
+
+		if (!group || strcmp(rb, current) != 0) {
+			group = cJSON_CreateObject();
+			cJSON_AddStringToObject(group, "requested_by", rb);
+			cJSON_AddArrayToObject(group, "beads");
+			cJSON_AddItemToArray(groups, group);
+			snprintf(current, sizeof current, "%s", rb);
+		}
+		cJSON_AddStringToObject(b, "id", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(b, "title", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(b, "status", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(b, "agent", (const char *)sqlite3_column_text(st, 4));
+		cJSON_AddStringToObject(b, "rig", (const char *)sqlite3_column_text(st, 5));
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "beads"), b);
+	}
+	if (rc < 0) {
+		cJSON_Delete(groups);
+		return NULL;
+	}
+	return groups;
+}
+
 int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO beads(id, type, status, priority, title, rig, requested_by,"

@@ -3,7 +3,7 @@
  * total; a convoy lands when all its beads are closed and fails when one of them fails. A series
  * convoy chains its beads (each blocks the next), so they run one after another; fan-out adds no
  * edges. State follows the beads: bead.c calls convoy_bead_changed on every status change. A
- * convoy's state, beads and graph are joins over its beads: the one read of another
+ * convoy's state, beads, graph and sling list are joins over its beads: the one read of another
  * owner's tables (beads, bead_deps) this file makes (docs/architecture.md).
  */
 #include <stdio.h>
@@ -295,4 +295,26 @@ cJSON *convoys_json(struct call *c)
 int convoy_wipe(struct call *c)
 {
 	return db_exec(c->db, "DELETE FROM convoy_beads; DELETE FROM convoys;", &c->err);
+}
+
+int convoy_exists(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM convoys WHERE id = ?1", id, &c->err);
+}
+
+int convoy_sling_candidates(struct call *c, const char *id, char beads[][72], int *n)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT cb.bead FROM convoy_beads cb JOIN beads b ON b.id = cb.bead"
+					     " WHERE cb.convoy = ? AND b.status IN ('open', 'failed') ORDER BY cb.position LIMIT 100",
+				      &c->err);
+	int rc = 0;
+
+	*n = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (*n < CONVOY_BEADS_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0)
+		snprintf(beads[(*n)++], 72, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
 }

@@ -153,12 +153,7 @@ int rig_delete(struct call *c, const char *id)
 
 	if (exists <= 0)
 		return exists < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
-	st = db_prepare(c->db, "SELECT count(*) FROM beads WHERE rig = ? AND status NOT IN ('closed', 'failed')",
-			&c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_int(c->db, st, &open, &c->err) < 0)
+	if (bead_unfinished_on_rig(c, id, &open) < 0)
 		return -1;
 	if (open > 0)
 		return err_set(&c->err, ERR_CONFLICT, "rig_id",

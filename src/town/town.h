@@ -168,6 +168,8 @@ int bead_title(struct call *c, const char *id, char *out, size_t len);
 int bead_requested_by(struct call *c, const char *id, char *out, size_t len);
 /* The agent that last worked on it, "" for none. */
 int bead_worked_by(struct call *c, const char *id, char *out, size_t len);
+/* Its status, and its rig when it has one (rig untouched otherwise). */
+int bead_status_rig(struct call *c, const char *id, char *status, size_t slen, char *rig, size_t rlen);
 /* Its rig ("" for none) and the human at the root of its work (budgets). */
 int bead_rig_requester(struct call *c, const char *id, char *rig, size_t rlen, char *user, size_t ulen);
 /* What spend on the bead is charged to (costs.c): the work bead (a merge request's parent, when
@@ -194,6 +196,10 @@ int bead_merge_request(struct call *c, const char *id, struct bead_mr *m);
 int bead_run_started(struct call *c, const char *id, const char *branch, const char *agent);
 int bead_run_ended(struct call *c, const char *id, int attempts, int reviews, double retry_ms, const char *failure);
 int bead_set_branch(struct call *c, const char *id, const char *branch);
+/* A fresh start for a failed bead slung again: no runs, no reviews, no backoff, no failure. */
+int bead_reset_attempts(struct call *c, const char *id);
+/* How many beads of rig are not closed or failed into *n. */
+int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n);
 /* Try again no earlier than retry_ms. */
 int bead_set_retry(struct call *c, const char *id, double retry_ms);
 /* The pull request opened for a merge request, in its metadata (url NULL: null). */
@@ -205,6 +211,10 @@ int bead_json_exists(struct call *c, const char *id);
 cJSON *bead_json(struct call *c, const char *id);
 /* A page of beads, newest first; *next_cursor 0 when this is the last page. */
 cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor);
+/* Unfinished beads, newest first within each requester, at most 200 (the Mayor's context):
+ * [{requested_by, beads: [{id, title, status, agent, rig}]}]. A new array, NULL when storage
+ * failed. */
+cJSON *bead_in_flight_json(struct call *c);
 /* What the reconciler's snapshot reads of beads (reconcile.c), each one statement.
  * The head of rig's merge queue (an open merge request, not held, not backing off; by priority,
  * then age) into id: 1, or 0 when the queue is empty, -1 when storage failed. */
@@ -352,10 +362,17 @@ int agent_run_json(struct call *c, const char *id, cJSON *obj);
 /* The bench's fixture (probes.c): a polecat of rig as it is, with no event; working on hook
  * (heartbeat now) when hook is not NULL, idle otherwise. */
 int agent_seed(struct call *c, const char *id, const char *rig, const char *hook);
-/* The agent's name or rig ("" for none) into out: 1, 0 when there is no such agent, -1 when
- * storage failed. */
+/* An agent's output stream (what the container says it printed): each event is kept with the bead
+ * on its hook at the time, the newest 1000 per agent after a trim; read 500 at a time after seq
+ * `after`, oldest first (a new array, NULL when storage failed). */
+int agent_event_add(struct call *c, const char *agent, const char *type, const char *text);
+int agent_events_trim(struct call *c, const char *agent);
+cJSON *agent_events_json(struct call *c, const char *agent, int64_t after);
+/* The agent's name, rig ("" for none) or the human its work is for (when it has one) into out:
+ * 1, 0 when there is no such agent (or no requester), -1 when storage failed. */
 int agent_name(struct call *c, const char *id, char *out, size_t len);
 int agent_rig(struct call *c, const char *id, char *out, size_t len);
+int agent_requested_by(struct call *c, const char *id, char *out, size_t len);
 
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
@@ -372,6 +389,11 @@ cJSON *convoys_json(struct call *c);
 int convoy_refresh(struct call *c, const char *convoy);
 /* A bead changed status: land or fail the convoys it belongs to. */
 int convoy_bead_changed(struct call *c, const char *bead);
+/* 1 if the convoy exists, 0 if not, -1 when storage failed. */
+int convoy_exists(struct call *c, const char *id);
+/* The beads of the convoy that can be slung (open or failed), in the convoy's order: at most
+ * CONVOY_BEADS_MAX ids into beads, their number into *n. */
+int convoy_sling_candidates(struct call *c, const char *id, char beads[][72], int *n);
 /* Every convoy the bead is in, by id, as a new array of strings: no limit, a bead may be in any
  * number of convoys (costs are charged to each, each one's budget holds it back). NULL with c->err
  * set when storage failed (or on OOM). */
