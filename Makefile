@@ -73,7 +73,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
-.PHONY: check-layers check-errors help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native clean distclean check-deps
+.PHONY: check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -100,7 +100,7 @@ check-deps: $(DEPS_STAMP)
 # would never match in that run. Fetching is therefore a prerequisite of the makefile itself: make
 # remakes this included file first, then re-executes with the sources in place. Goals that need no
 # third-party source skip it.
-NO_DEPS_GOALS := help clean distclean deps check-layers check-errors
+NO_DEPS_GOALS := help clean distclean deps check-layers check-errors check-owners
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 include $(BUILD)/deps.mk
 endif
@@ -218,7 +218,7 @@ screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/d
 	GASTOWN_SCREENSHOTS=docs/screenshots node --test tests/worker/browser.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
-test: check-layers check-errors test-native test-worker
+test: check-layers check-errors check-owners test-native test-worker
 
 # No engine file includes a header of a higher layer (docs/architecture.md, "Layers").
 check-layers:
@@ -227,6 +227,10 @@ check-layers:
 # No error is cleared by hand, every step goes through db.c (docs/architecture.md, "Errors").
 check-errors:
 	@./scripts/check-errors.sh
+
+# Only a table's owner names it in SQL (docs/architecture.md, "Tables and their owners").
+check-owners:
+	@./scripts/check-owners.sh
 
 test-worker: $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard/index.html
 	node --test --test-concurrency=1 tests/worker/

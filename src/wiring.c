@@ -50,6 +50,23 @@ const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0]
 
 int (*const town_runtime_valid)(const char *name) = container_runtime_valid;
 
+/* ---- town: its deletion ------------------------------------------------------------------------- */
+
+/* Each owner empties its own tables, in the order the deletion has always had (town.c deletes its
+ * secrets before and the town's row after). */
+const town_reaction town_deleting[] = {
+	convoy_wipe,
+	bead_wipe,
+	feed_wipe,
+	mail_wipe,
+	escalation_wipe,
+	timer_wipe,
+	agent_wipe,
+	rig_wipe,
+	members_wipe,
+};
+const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
+
 /* ---- costs: budgets ----------------------------------------------------------------------------- */
 
 const budget_reaction budget_reactions[] = {

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "sqlite3.h"
 
 #define STATUS_MAX 280
 
@@ -145,16 +144,9 @@ int api_agent_token(struct call *c)
 	/* The agent works for the human at the root of what is on its hook, else for whoever minted. */
 	{
 		char rb[130] = "";
-		sqlite3_stmt *st = db_prepare(c->db, "SELECT requested_by FROM agents WHERE id = ?", &c->err);
 
-		if (!st)
+		if (agent_requested_by(c, agent_id(c), rb, sizeof rb) < 0)
 			return -1;
-		sqlite3_bind_text(st, 1, agent_id(c), -1, SQLITE_STATIC);
-		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-			return -1;
-		if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT)
-			snprintf(rb, sizeof rb, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
 		return reply_token(c, 201, *rb ? rb : c->who.id, 0);
 	}
 }

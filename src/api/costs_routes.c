@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "sqlite3.h"
 
 #define PRICE_MAX 1000000000LL /* $1000 per million tokens */
 
@@ -79,29 +78,12 @@ int api_costs_get(struct call *c)
 	return call_reply(c, 200, out);
 }
 
-static cJSON *price_row(sqlite3_stmt *st)
-{
-	cJSON *p = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(p, "model", (const char *)sqlite3_column_text(st, 0));
-	cJSON_AddNumberToObject(p, "input_per_mtok", (double)sqlite3_column_int64(st, 1));
-	cJSON_AddNumberToObject(p, "output_per_mtok", (double)sqlite3_column_int64(st, 2));
-	cJSON_AddNumberToObject(p, "cache_read_per_mtok", (double)sqlite3_column_int64(st, 3));
-	cJSON_AddNumberToObject(p, "cache_write_per_mtok", (double)sqlite3_column_int64(st, 4));
-	cJSON_AddStringToObject(p, "updated_by", (const char *)sqlite3_column_text(st, 5));
-	return p;
-}
-
 int api_prices_list(struct call *c)
 {
 	enum role caller;
-	sqlite3_stmt *st;
 	cJSON *list;
 
-	if (town_require(c, ROLE_VIEWER, &caller) < 0 ||
-	    !(st = db_prepare(c->db, "SELECT model, input_per_mtok, output_per_mtok, cache_read_per_mtok,"
-				     " cache_write_per_mtok, updated_by FROM model_prices ORDER BY model", &c->err)) ||
-	    !(list = db_list(c->db, st, price_row, &c->err)))
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(list = costs_prices_json(c)))
 		return -1;
 	return call_reply(c, 200, list);
 }
@@ -119,7 +101,6 @@ int api_price_put(struct call *c)
 	const char *model = c->seg[4];
 	struct price_body in = {0};
 	enum role caller;
-	sqlite3_stmt *st;
 	char what[200];
 
 	/* A body that is not JSON first, then the model in the path, then the fields. */
@@ -129,17 +110,7 @@ int api_price_put(struct call *c)
 		return err_set(&c->err, ERR_INVALID, "model", "a model is 1-100 characters, with '*' only at the end");
 	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	st = db_prepare(c->db, "INSERT OR REPLACE INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, in.input);
-	sqlite3_bind_int64(st, 3, in.output);
-	sqlite3_bind_int64(st, 4, in.cache_read);
-	sqlite3_bind_int64(st, 5, in.cache_write);
-	sqlite3_bind_text(st, 6, c->who.id, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 7, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
+	if (costs_price_put(c, model, in.input, in.output, in.cache_read, in.cache_write) < 0)
 		return -1;
 	snprintf(what, sizeof what, "%lld/%lld per Mtok", (long long)in.input, (long long)in.output);
 	if (event_append(c, "price.set", model, "price", NULL, what) < 0)
@@ -154,10 +125,9 @@ int api_price_delete(struct call *c)
 
 	if (town_require(c, ROLE_ADMIN, &caller) < 0)
 		return -1;
-	if ((rc = db_exists(c->db, "SELECT count(*) FROM model_prices WHERE model = ?1", c->seg[4], &c->err)) <= 0)
+	if ((rc = costs_price_delete(c, c->seg[4])) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "model", "no price for '%s'", c->seg[4]);
-	if (db_exec_text(c->db, "DELETE FROM model_prices WHERE model = ?1", c->seg[4], &c->err) < 0 ||
-	    event_append(c, "price.removed", c->seg[4], NULL, NULL, NULL) < 0)
+	if (event_append(c, "price.removed", c->seg[4], NULL, NULL, NULL) < 0)
 		return -1;
 	return api_prices_list(c);
 }
@@ -200,7 +170,7 @@ int api_budget_put(struct call *c)
 	if (strcmp(scope, "rig-day") == 0)
 		rc = rig_exists(c, key);
 	else if (strcmp(scope, "convoy") == 0)
-		rc = db_exists(c->db, "SELECT count(*) FROM convoys WHERE id = ?1", key, &c->err);
+		rc = convoy_exists(c, key);
 	else if (strcmp(scope, "user-day") == 0 || strcmp(scope, "user-week") == 0)
 		rc = user_id_valid(key);
 	if (rc <= 0)

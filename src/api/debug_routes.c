@@ -44,9 +44,7 @@ int api_debug_storage(struct call *c)
 	if (db_query_int(c->db, "PRAGMA page_size", &page_size, &c->err) < 0 ||
 	    db_query_int(c->db, "PRAGMA page_count", &pages, &c->err) < 0 ||
 	    db_query_int(c->db, "PRAGMA freelist_count", &freelist, &c->err) < 0 ||
-	    db_query_int(c->db, "SELECT count(*) FROM timers", &timers, &c->err) < 0 ||
-	    db_query_int(c->db, "SELECT count(*) FROM effects WHERE state = 'pending'", &pending,
-			 &c->err) < 0 ||
+	    timer_count(c, &timers) < 0 || effect_pending_count(c, &pending) < 0 ||
 	    migrate_version(c->db, &version, &c->err) < 0 || storage_digest(c, digest) < 0)
 		return -1;
 	if (sqlite3_file_control(db_handle(c->db), "main", ENG_FCNTL_FROM_IMAGE, &from_image) != SQLITE_OK)

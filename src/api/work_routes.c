@@ -7,11 +7,9 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "sqlite3.h"
 
 #define EVENTS_PER_CALL 100
 #define EVENT_TEXT_MAX 4096
-#define EVENTS_KEPT "1000" /* per agent; spliced into SQL */
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
@@ -130,7 +128,6 @@ int api_agent_events(struct call *c)
 	struct events_body in = {0};
 	const cJSON *e;
 	cJSON *frame, *items;
-	sqlite3_stmt *st;
 	int n = 0;
 
 	if (call_fields(c, &in, sizeof in) < 0)
@@ -147,27 +144,14 @@ int api_agent_events(struct call *c)
 			cJSON_Delete(frame);
 			return -1;
 		}
-		st = db_prepare(c->db, "INSERT INTO agent_events(agent, bead, type, text, at_ms)"
-				       " VALUES (?1, (SELECT hook FROM agents WHERE id = ?1), ?2, ?3, ?4)", &c->err);
-		if (!st) {
-			cJSON_Delete(frame);
-			return -1;
-		}
-		sqlite3_bind_text(st, 1, agent_id(c), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, ev.type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, ev.text, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 4, c->now_ms);
-		if (db_step_done(c->db, st, &c->err) < 0) {
+		if (agent_event_add(c, agent_id(c), ev.type, ev.text) < 0) {
 			cJSON_Delete(frame);
 			return -1;
 		}
 		cJSON_AddItemToArray(items, cJSON_Duplicate(e, 1));
 		n++;
 	}
-	st = db_prepare(c->db, "DELETE FROM agent_events WHERE agent = ?1 AND seq <= (SELECT seq FROM agent_events"
-			       " WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET " EVENTS_KEPT ")", &c->err);
-	if (!st || (sqlite3_bind_text(st, 1, agent_id(c), -1, SQLITE_STATIC), db_step_done(c->db, st, &c->err)) < 0 ||
-	    agent_active(c, agent_id(c)) < 0) {
+	if (agent_events_trim(c, agent_id(c)) < 0 || agent_active(c, agent_id(c)) < 0) {
 		cJSON_Delete(frame);
 		return -1;
 	}
@@ -176,27 +160,11 @@ int api_agent_events(struct call *c)
 	return call_reply(c, 200, cJSON_CreateNumber(n));
 }
 
-static cJSON *event_row(sqlite3_stmt *st)
-{
-	cJSON *e = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(st, 0));
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-		cJSON_AddNullToObject(e, "bead");
-	else
-		cJSON_AddStringToObject(e, "bead", (const char *)sqlite3_column_text(st, 1));
-	cJSON_AddStringToObject(e, "type", (const char *)sqlite3_column_text(st, 2));
-	cJSON_AddStringToObject(e, "text", (const char *)sqlite3_column_text(st, 3));
-	cJSON_AddNumberToObject(e, "at_ms", sqlite3_column_double(st, 4));
-	return e;
-}
-
 /* An agent's stream, oldest first after ?after=. */
 int api_agent_events_list(struct call *c)
 {
 	enum role caller;
 	int64_t after = 0;
-	sqlite3_stmt *st;
 	cJSON *list;
 	int rc;
 
@@ -204,13 +172,7 @@ int api_agent_events_list(struct call *c)
 		return -1;
 	if ((rc = agent_exists(c, agent_id(c))) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent_id(c));
-	st = db_prepare(c->db, "SELECT seq, bead, type, text, at_ms FROM agent_events WHERE agent = ? AND seq > ?"
-			       " ORDER BY seq LIMIT 500", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent_id(c), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, after);
-	if (!(list = db_list(c->db, st, event_row, &c->err)))
+	if (!(list = agent_events_json(c, agent_id(c), after)))
 		return -1;
 	return call_reply(c, 200, list);
 }
@@ -219,23 +181,11 @@ int api_agent_events_list(struct call *c)
  * that failed a fresh start. */
 static int sling(struct call *c, const char *bead, const char *rig)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT status, rig FROM beads WHERE id = ?", &c->err);
 	char status[16] = "", current_rig[72] = "";
 	struct bead_fields f = {.priority = -1, .held_set = 1, .held = 0};
-	int rc;
 
-	if (!st)
+	if (bead_status_rig(c, bead, status, sizeof status, current_rig, sizeof current_rig) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc) {
-		snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
-		if (sqlite3_column_type(st, 1) == SQLITE_TEXT)
-			snprintf(current_rig, sizeof current_rig, "%s", (const char *)sqlite3_column_text(st, 1));
-	}
-	sqlite3_reset(st);
 	if (!*status)
 		return err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", bead);
 	if (!rig && !*current_rig)
@@ -246,8 +196,7 @@ static int sling(struct call *c, const char *bead, const char *rig)
 	f.rig = rig;
 	if (strcmp(status, "failed") == 0) {
 		f.status = "open";
-		if (db_exec_text(c->db, "UPDATE beads SET attempts = 0, reviews = 0, retry_ms = NULL, failure = NULL"
-				       " WHERE id = ?1", bead, &c->err) < 0)
+		if (bead_reset_attempts(c, bead) < 0)
 			return -1;
 	}
 	if (event_append(c, "bead.slung", bead, "rig", NULL, rig ? rig : current_rig) < 0 || bead_update(c, bead, &f, 0) < 0)
@@ -297,24 +246,15 @@ int api_convoy_sling(struct call *c)
 {
 	const char *rig;
 	enum role caller;
-	char beads[100][72];
+	char beads[CONVOY_BEADS_MAX][72];
 	int n = 0, rc;
-	sqlite3_stmt *st;
 	cJSON *v;
 
 	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_rig(c, &rig) < 0)
 		return -1;
-	if ((rc = db_exists(c->db, "SELECT count(*) FROM convoys WHERE id = ?1", c->seg[4], &c->err)) <= 0)
+	if ((rc = convoy_exists(c, c->seg[4])) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", c->seg[4]);
-	st = db_prepare(c->db, "SELECT cb.bead FROM convoy_beads cb JOIN beads b ON b.id = cb.bead"
-			       " WHERE cb.convoy = ? AND b.status IN ('open', 'failed') ORDER BY cb.position LIMIT 100", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, c->seg[4], -1, SQLITE_STATIC);
-	while (n < 100 && (rc = db_step_row(c->db, st, &c->err)) > 0)
-		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc < 0)
+	if (convoy_sling_candidates(c, c->seg[4], beads, &n) < 0)
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (sling(c, beads[i], rig) < 0)

@@ -95,6 +95,10 @@ cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
 int db_query_int(struct db *db, const char *sql, int64_t *out, struct err *e);
 /* Add column col of the current row to o as key k: its text, or null when the column is NULL. */
 void db_column_to_json(cJSON *o, const char *k, sqlite3_stmt *st, int col);
+/* Step st (prepared and bound) for one row and add its columns to obj as names[i] (NULL-terminated,
+ * one per column): null, an integer as a number, anything else as text. 1 with a row, 0 without
+ * (obj untouched), -1 with e set; st is reset either way. */
+int db_row_into(struct db *db, sqlite3_stmt *st, cJSON *obj, const char *const *names, struct err *e);
 
 /* ---- migrate.c -------------------------------------------------------------------------------- */
 
@@ -436,6 +440,11 @@ int timer_set_earlier(struct call *c, const char *kind, const char *key, double 
 int timer_run_due(struct call *c);
 /* Earliest time anything is due (timers, effect deadlines), or 0 for none. */
 int timer_next_alarm(struct call *c, double *out_ms);
+/* How many timers are set (the debug storage route). */
+int timer_count(struct call *c, int64_t *n);
+/* Delete every timer (the town's deletion: town_deleting in wiring.c). The alarm is left as it is:
+ * when it fires it finds nothing due. */
+int timer_wipe(struct call *c);
 
 /* ---- effect.c --------------------------------------------------------------------------------- */
 
@@ -459,6 +468,11 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 int effect_on_result(struct call *c);
 /* Resolve every pending effect whose deadline has passed as a lost call. */
 int effect_expire(struct call *c);
+/* The earliest deadline of a pending effect: 1 with *out_ms, 0 when none is pending, -1 when storage
+ * failed. */
+int effect_next_deadline(struct call *c, double *out_ms);
+/* How many effects are pending (the debug storage route). */
+int effect_pending_count(struct call *c, int64_t *n);
 
 /* ---- id.c ------------------------------------------------------------------------------------- */
 

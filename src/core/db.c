@@ -255,3 +255,21 @@ void db_column_to_json(cJSON *o, const char *k, sqlite3_stmt *st, int col)
 	else
 		cJSON_AddStringToObject(o, k, (const char *)sqlite3_column_text(st, col));
 }
+
+int db_row_into(struct db *db, sqlite3_stmt *st, cJSON *obj, const char *const *names, struct err *e)
+{
+	int rc = db_step_row(db, st, e);
+
+	if (rc <= 0)
+		return rc;
+	for (int i = 0; names[i]; i++) {
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			cJSON_AddNullToObject(obj, names[i]);
+		else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+			cJSON_AddNumberToObject(obj, names[i], (double)sqlite3_column_int64(st, i));
+		else
+			cJSON_AddStringToObject(obj, names[i], (const char *)sqlite3_column_text(st, i));
+	}
+	sqlite3_reset(st);
+	return 1;
+}

@@ -147,3 +147,26 @@ int effect_expire(struct call *c)
 	}
 	return 0;
 }
+
+int effect_next_deadline(struct call *c, double *out_ms)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT min(deadline_ms) FROM effects WHERE state = 'pending'", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	*out_ms = 0;
+	/* An aggregate always gives a row: none is a failure, never "nothing pending". */
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_INTERNAL, NULL, "next deadline: no row");
+	rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (rc)
+		*out_ms = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int effect_pending_count(struct call *c, int64_t *n)
+{
+	return db_query_int(c->db, "SELECT count(*) FROM effects WHERE state = 'pending'", n, &c->err);
+}

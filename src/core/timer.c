@@ -97,10 +97,9 @@ int timer_run_due(struct call *c)
 
 int timer_next_alarm(struct call *c, double *out_ms)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT min(t) FROM (SELECT min(due_ms) AS t FROM timers"
-		" UNION ALL SELECT min(deadline_ms) FROM effects WHERE state = 'pending')", &c->err);
-	int rc;
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT min(due_ms) FROM timers", &c->err);
+	double deadline;
+	int rc, timer = 0;
 
 	if (!st)
 		return -1;
@@ -108,8 +107,25 @@ int timer_next_alarm(struct call *c, double *out_ms)
 	/* A failed read must not pass for "nothing due": the host would delete the alarm. */
 	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_INTERNAL, NULL, "next alarm: no row");
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*out_ms = sqlite3_column_double(st, 0);
+		timer = 1;
+	}
 	sqlite3_reset(st);
+	/* The outbox is effect.c's: its earliest deadline comes from there. */
+	if ((rc = effect_next_deadline(c, &deadline)) < 0)
+		return -1;
+	if (rc && (!timer || deadline < *out_ms))
+		*out_ms = deadline;
 	return 0;
+}
+
+int timer_count(struct call *c, int64_t *n)
+{
+	return db_query_int(c->db, "SELECT count(*) FROM timers", n, &c->err);
+}
+
+int timer_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM timers", &c->err);
 }

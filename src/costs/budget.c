@@ -303,36 +303,25 @@ static int block_one(struct call *c, int i, const char *key, int64_t limit, int 
 
 int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t len)
 {
-	char rig[72] = "", user[129] = "", convoys[16][72];
-	int n = 0, rc = 0;
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(rig, ''), requested_by FROM beads WHERE id = ?", &c->err);
+	char rig[72] = "", user[129] = "";
 	struct block_arg b = {why, len, raise};
+	cJSON *convoys;
+	const cJSON *v;
+	int rc;
 
-	if (!st)
+	if (bead_rig_requester(c, bead, rig, sizeof rig, user, sizeof user) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+	/* Every convoy of the bead, however many: each one's budget can hold it back. */
+	if (!(convoys = convoys_of(c, bead)))
 		return -1;
-	if (rc) {
-		snprintf(rig, sizeof rig, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 1));
-	}
-	sqlite3_reset(st);
-	st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? LIMIT 16", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	while (n < 16 && (rc = db_step_row(c->db, st, &c->err)) > 0)
-		snprintf(convoys[n++], sizeof convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
-	rc = 0;
+	v = convoys->child;
 	/* The rig and the requester with the first convoy, then each further convoy. */
-	for (int k = 0; k < (n ? n : 1) && rc == 0; k++) {
-		struct applicable w = {k == 0 ? rig : NULL, n ? convoys[k] : NULL, k == 0 ? user : NULL};
+	rc = 0;
+	for (int k = 0; (k == 0 || v) && rc == 0; k++, v = v ? v->next : NULL) {
+		struct applicable w = {k == 0 ? rig : NULL, v ? v->valuestring : NULL, k == 0 ? user : NULL};
 
 		rc = for_each_budget(c, &w, block_one, &b);
 	}
+	cJSON_Delete(convoys);
 	return rc;
 }

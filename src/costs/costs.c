@@ -129,7 +129,7 @@ struct usage {
 	double at_ms;
 	int64_t day;
 	char bead[72], convoy[72], rig[72], requested_by[129];
-	char convoys[16][72]; /* every convoy of the bead: each one's budget sees the spend */
+	cJSON *convoys; /* every convoy of the bead (convoys_of), each one's budget sees the spend; owned */
 	int nconvoys;
 };
 
@@ -179,52 +179,22 @@ static int read_record(struct call *c, const cJSON *r, struct usage *u)
  * and requester; with no bead, the agent's rig and the human its token works for. */
 static int attribute(struct call *c, const char *agent, struct usage *u)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-
-	if (u->bead_in) {
-		st = db_prepare(c->db,
-			"SELECT CASE WHEN b.type = 'merge-request' AND p.id IS NOT NULL THEN p.id ELSE b.id END,"
-			" coalesce(b.rig, ''), CASE WHEN b.type = 'merge-request' AND p.id IS NOT NULL THEN p.requested_by"
-			" ELSE b.requested_by END FROM beads b LEFT JOIN beads p ON p.id = b.parent WHERE b.id = ?", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, u->bead_in, -1, SQLITE_STATIC);
-		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-			return -1;
-		if (rc) {
-			snprintf(u->bead, sizeof u->bead, "%s", (const char *)sqlite3_column_text(st, 0));
-			snprintf(u->rig, sizeof u->rig, "%s", (const char *)sqlite3_column_text(st, 1));
-			snprintf(u->requested_by, sizeof u->requested_by, "%s", (const char *)sqlite3_column_text(st, 2));
-		}
-		sqlite3_reset(st);
-	}
-	if (!*u->rig) {
-		st = db_prepare(c->db, "SELECT coalesce(rig, '') FROM agents WHERE id = ?", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-			return -1;
-		if (rc)
-			snprintf(u->rig, sizeof u->rig, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-	}
+	if (u->bead_in && bead_charge(c, u->bead_in, u->bead, sizeof u->bead, u->rig, sizeof u->rig, u->requested_by,
+				      sizeof u->requested_by) < 0)
+		return -1;
+	if (!*u->rig && agent_rig(c, agent, u->rig, sizeof u->rig) < 0)
+		return -1;
 	if (!*u->requested_by)
 		snprintf(u->requested_by, sizeof u->requested_by, "%s",
 			 c->who.requested_by[0] ? c->who.requested_by : "unattributed");
 	if (*u->bead) {
-		st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? ORDER BY convoy LIMIT 16", &c->err);
-		if (!st)
+		/* Every convoy, however many: a convoy past any count would be neither charged nor
+		 * held back by its budget. */
+		if (!(u->convoys = convoys_of(c, u->bead)))
 			return -1;
-		sqlite3_bind_text(st, 1, u->bead, -1, SQLITE_STATIC);
-		while (u->nconvoys < 16 && (rc = db_step_row(c->db, st, &c->err)) > 0)
-			snprintf(u->convoys[u->nconvoys++], sizeof u->convoys[0], "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		if (rc < 0)
-			return -1;
+		u->nconvoys = cJSON_GetArraySize(u->convoys);
 		if (u->nconvoys)
-			snprintf(u->convoy, sizeof u->convoy, "%s", u->convoys[0]);
+			snprintf(u->convoy, sizeof u->convoy, "%s", cJSON_GetArrayItem(u->convoys, 0)->valuestring);
 	}
 	return 0;
 }
@@ -289,8 +259,8 @@ static int store(struct call *c, const char *agent, struct usage *u)
 	for (int d = 0; d < 7; d++)
 		if ((d == 6 || *keys[d]) && add_daily(c, dims[d], keys[d], u) < 0)
 			return -1;
-	for (int k = 1; k < u->nconvoys; k++)
-		if (add_daily(c, "convoy", u->convoys[k], u) < 0)
+	for (const cJSON *v = u->nconvoys ? cJSON_GetArrayItem(u->convoys, 1) : NULL; v; v = v->next)
+		if (add_daily(c, "convoy", v->valuestring, u) < 0)
 			return -1;
 	/* The fleet's per-person, per-rig figures (user ids hold no '/'). */
 	{
@@ -307,8 +277,10 @@ static int store(struct call *c, const char *agent, struct usage *u)
  * convoys'. */
 static int check_budgets(struct call *c, const struct usage *u)
 {
-	for (int k = 0; k < (u->nconvoys ? u->nconvoys : 1); k++)
-		if (budget_after_usage(c, k ? NULL : u->rig, u->nconvoys ? u->convoys[k] : NULL, k ? NULL : u->requested_by,
+	const cJSON *v = u->nconvoys ? u->convoys->child : NULL;
+
+	for (int k = 0; k < (u->nconvoys ? u->nconvoys : 1); k++, v = v ? v->next : NULL)
+		if (budget_after_usage(c, k ? NULL : u->rig, v ? v->valuestring : NULL, k ? NULL : u->requested_by,
 				       u->day) < 0)
 			return -1;
 	return 0;
@@ -317,40 +289,44 @@ static int check_budgets(struct call *c, const struct usage *u)
 /* Two records fall under the same budgets: one check after the last of them is enough. */
 static int same_budgets(const struct usage *a, const struct usage *b)
 {
+	const cJSON *x, *y;
+
 	if (a->day != b->day || a->nconvoys != b->nconvoys || strcmp(a->rig, b->rig) || strcmp(a->requested_by, b->requested_by))
 		return 0;
-	for (int k = 0; k < a->nconvoys; k++)
-		if (strcmp(a->convoys[k], b->convoys[k]))
+	for (x = a->nconvoys ? a->convoys->child : NULL, y = b->nconvoys ? b->convoys->child : NULL; x && y;
+	     x = x->next, y = y->next)
+		if (strcmp(x->valuestring, y->valuestring))
 			return 0;
 	return 1;
 }
 
-int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates)
+static int ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates,
+		  struct usage *u, struct usage *last)
 {
 	const cJSON *r;
-	int rc, pending = 0;
-	struct usage u, last; /* last: the newest stored record whose budgets are still to be checked */
+	int rc, pending = 0; /* last: the newest stored record whose budgets are still to be checked */
 
 	*accepted = *duplicates = 0;
 	/* Key the record ids by agent: one agent's ids cannot collide with (or cancel) another's. */
 	cJSON_ArrayForEach(r, records) {
 		char id[180];
 
-		if (read_record(c, r, &u) < 0)
+		cJSON_Delete(u->convoys); /* the previous record's, unless it became last */
+		if (read_record(c, r, u) < 0)
 			return -1;
-		snprintf(id, sizeof id, "%s/%s", agent, u.id);
-		u.id = id;
-		if (u.priced) {
+		snprintf(id, sizeof id, "%s/%s", agent, u->id);
+		u->id = id;
+		if (u->priced) {
 			int64_t p[4];
 
-			if (price_of(c, u.model, p) < 0)
+			if (price_of(c, u->model, p) < 0)
 				return -1;
-			u.cost = 0;
+			u->cost = 0;
 			for (int k = 0; k < 4; k++)
-				u.cost += u.tokens[k] * p[k];
-			u.cost = (u.cost + 500000) / 1000000;
+				u->cost += u->tokens[k] * p[k];
+			u->cost = (u->cost + 500000) / 1000000;
 		}
-		if (attribute(c, agent, &u) < 0 || (rc = store(c, agent, &u)) < 0)
+		if (attribute(c, agent, u) < 0 || (rc = store(c, agent, u)) < 0)
 			return -1;
 		if (rc)
 			(*accepted)++;
@@ -358,15 +334,27 @@ int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *a
 			(*duplicates)++;
 		if (!rc)
 			continue;
-		if (pending && !same_budgets(&last, &u) && check_budgets(c, &last) < 0)
+		if (pending && !same_budgets(last, u) && check_budgets(c, last) < 0)
 			return -1;
-		last = u;
-		last.id = NULL; /* its buffer ends with this iteration; the check needs no id */
+		cJSON_Delete(last->convoys);
+		*last = *u;
+		last->id = NULL; /* its buffer ends with this iteration; the check needs no id */
+		u->convoys = NULL; /* last's now */
 		pending = 1;
 	}
-	if (pending && check_budgets(c, &last) < 0)
+	if (pending && check_budgets(c, last) < 0)
 		return -1;
 	return *accepted ? (costs_push_ticker(c) < 0 || fleet_soon(c) < 0 ? -1 : 0) : 0;
+}
+
+int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates)
+{
+	struct usage u = {0}, last = {0};
+	int rc = ingest(c, agent, records, accepted, duplicates, &u, &last);
+
+	cJSON_Delete(u.convoys);
+	cJSON_Delete(last.convoys);
+	return rc;
 }
 
 int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t from, int64_t to)
@@ -483,4 +471,78 @@ int costs_push_ticker(struct call *c)
 		cJSON_AddNumberToObject(totals, periods[i], (double)v);
 	}
 	return ws_broadcast(c, "feed", frame);
+}
+
+/* A "user/rig" key of the daily totals as a row [day, user, rig, cost]. */
+static cJSON *cost_row(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateArray();
+	const char *key = (const char *)sqlite3_column_text(st, 1), *slash = strchr(key, '/');
+	char user[130];
+
+	snprintf(user, sizeof user, "%.*s", slash ? (int)(slash - key) : (int)strlen(key), key);
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
+	cJSON_AddItemToArray(r, cJSON_CreateString(user));
+	cJSON_AddItemToArray(r, cJSON_CreateString(slash ? slash + 1 : ""));
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 2)));
+	return r;
+}
+
+cJSON *costs_user_rig_rows(struct call *c, int64_t since)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT day, key, cost_microusd FROM usage_daily WHERE dim = 'user-rig'"
+					     " AND day >= ? ORDER BY day DESC LIMIT 5000", &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, since);
+	return db_list(c->db, st, cost_row, &c->err);
+}
+
+/* ---- prices --------------------------------------------------------------------------------------- */
+
+static cJSON *price_row(sqlite3_stmt *st)
+{
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "model", (const char *)sqlite3_column_text(st, 0));
+	cJSON_AddNumberToObject(p, "input_per_mtok", (double)sqlite3_column_int64(st, 1));
+	cJSON_AddNumberToObject(p, "output_per_mtok", (double)sqlite3_column_int64(st, 2));
+	cJSON_AddNumberToObject(p, "cache_read_per_mtok", (double)sqlite3_column_int64(st, 3));
+	cJSON_AddNumberToObject(p, "cache_write_per_mtok", (double)sqlite3_column_int64(st, 4));
+	cJSON_AddStringToObject(p, "updated_by", (const char *)sqlite3_column_text(st, 5));
+	return p;
+}
+
+cJSON *costs_prices_json(struct call *c)
+{
+	return db_list(c->db, db_prepare(c->db, "SELECT model, input_per_mtok, output_per_mtok, cache_read_per_mtok,"
+						" cache_write_per_mtok, updated_by FROM model_prices ORDER BY model", &c->err),
+		       price_row, &c->err);
+}
+
+int costs_price_put(struct call *c, const char *model, int64_t input, int64_t output, int64_t cache_read,
+		    int64_t cache_write)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT OR REPLACE INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, input);
+	sqlite3_bind_int64(st, 3, output);
+	sqlite3_bind_int64(st, 4, cache_read);
+	sqlite3_bind_int64(st, 5, cache_write);
+	sqlite3_bind_text(st, 6, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 7, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int costs_price_delete(struct call *c, const char *model)
+{
+	int rc = db_exists(c->db, "SELECT count(*) FROM model_prices WHERE model = ?1", model, &c->err);
+
+	if (rc <= 0)
+		return rc;
+	return db_exec_text(c->db, "DELETE FROM model_prices WHERE model = ?1", model, &c->err) < 0 ? -1 : 1;
 }

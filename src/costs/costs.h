@@ -24,8 +24,18 @@ int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *a
 int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t from, int64_t to);
 /* The town's total for a period and, with by, its rows per key of that dimension. */
 cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t day);
+/* Prices per million tokens, in microdollars, by model ("prefix*" covers a family, "*" the rest):
+ * the list by model (a new array, NULL when storage failed), set (as the caller), and remove (1, or
+ * 0 when the model has no price). */
+cJSON *costs_prices_json(struct call *c);
+int costs_price_put(struct call *c, const char *model, int64_t input, int64_t output, int64_t cache_read,
+		    int64_t cache_write);
+int costs_price_delete(struct call *c, const char *model);
 /* Push the town's day, week and month totals to its sockets. */
 int costs_push_ticker(struct call *c);
+/* The fleet report's cost rows since day since, newest first (at most 5000): [day, user, rig,
+ * cost_microusd] from the daily "user-rig" totals. A new array, NULL when storage failed. */
+cJSON *costs_user_rig_rows(struct call *c, int64_t since);
 
 /* ---- budget.c ---------------------------------------------------------------------------------- */
 

@@ -19,88 +19,32 @@
 
 /* ---- the town's side ---------------------------------------------------------------------------- */
 
-/* The owning organization's id into org (>= 129 bytes): 1 when the town has one, 0 when not. */
-static int owning_org(struct call *c, char *org, size_t len)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
-	int yes;
-
-	if (!st || (yes = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (yes)
-		snprintf(org, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return yes;
-}
-
 int fleet_soon(struct call *c)
 {
 	char org[129];
-	int rc = owning_org(c, org, sizeof org);
+	int rc = town_owner_org(c, org, sizeof org);
 
 	return rc <= 0 ? rc : timer_set_earlier(c, "fleet", "org", c->now_ms + REPORT_DELAY_MS);
-}
-
-/* A "user/rig" key of the daily totals as a row [day, user, rig, cost]. */
-static cJSON *cost_row(sqlite3_stmt *st)
-{
-	cJSON *r = cJSON_CreateArray();
-	const char *key = (const char *)sqlite3_column_text(st, 1), *slash = strchr(key, '/');
-	char user[130];
-
-	snprintf(user, sizeof user, "%.*s", slash ? (int)(slash - key) : (int)strlen(key), key);
-	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
-	cJSON_AddItemToArray(r, cJSON_CreateString(user));
-	cJSON_AddItemToArray(r, cJSON_CreateString(slash ? slash + 1 : ""));
-	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 2)));
-	return r;
-}
-
-static cJSON *closed_row(sqlite3_stmt *st)
-{
-	cJSON *r = cJSON_CreateArray();
-
-	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
-	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
-	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 2)));
-	for (int i = 3; i < 6; i++)
-		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, i)));
-	return r;
 }
 
 int fleet_timer_fired(struct call *c, const char *key)
 {
 	char org[129], esc_org[400], esc_town[400], url[900];
 	int64_t since = costs_day_of(c->now_ms) - REPORT_DAYS;
-	sqlite3_stmt *st;
 	cJSON *body, *list;
 	char *text, fx[48];
 	int rc;
 
 	(void)key;
-	if ((rc = owning_org(c, org, sizeof org)) <= 0)
+	if ((rc = town_owner_org(c, org, sizeof org)) <= 0)
 		return rc;
 	body = cJSON_CreateObject();
 	cJSON_AddNumberToObject(body, "since_day", (double)since);
 	/* Rows are arrays (day, user, rig, figures...) to keep reports small. */
-	st = db_prepare(c->db, "SELECT day, key, cost_microusd FROM usage_daily WHERE dim = 'user-rig' AND day >= ?"
-			       " ORDER BY day DESC LIMIT 5000", &c->err);
-	if (!st)
-		goto fail;
-	sqlite3_bind_int64(st, 1, since);
-	if (!(list = db_list(c->db, st, cost_row, &c->err)))
+	if (!(list = costs_user_rig_rows(c, since)))
 		goto fail;
 	cJSON_AddItemToObject(body, "costs", list);
-	st = db_prepare(c->db,
-		"SELECT CAST(closed_ms / 86400000 AS INTEGER) AS day, requested_by, coalesce(rig, ''), count(*),"
-		" sum(reviews > 0 OR reopened), sum(reviews = 0 AND reopened = 0 AND close_reason LIKE 'merged%') FROM beads"
-		" WHERE status = 'closed' AND closed_ms >= ?1 * 86400000.0"
-		" AND type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
-		" GROUP BY 1, 2, 3 ORDER BY 1 DESC LIMIT 5000", &c->err);
-	if (!st)
-		goto fail;
-	sqlite3_bind_int64(st, 1, since);
-	if (!(list = db_list(c->db, st, closed_row, &c->err)))
+	if (!(list = bead_closed_rows(c, since)))
 		goto fail;
 	cJSON_AddItemToObject(body, "closed", list);
 	if (id_escape(org, esc_org, sizeof esc_org) < 0 || id_escape(c->cfg->object_id, esc_town, sizeof esc_town) < 0)
@@ -194,7 +138,7 @@ int fleet_take_report(struct call *c)
 	/* Whose report it is comes before what is in it. */
 	if (auth_internal_caller(c, "town", town) < 0 || !call_body_object(c))
 		return -1;
-	if ((rc = db_exists(c->db, "SELECT count(*) FROM org_towns WHERE town_id = ?1", town, &c->err)) <= 0)
+	if ((rc = org_town_exists(c, town)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "town_id", "'%s' is not a town of this organization", town);
 	if (call_fields(c, &in, sizeof in) < 0 ||
 	    db_exec_text(c->db, "DELETE FROM fleet_costs WHERE town = ?1", town, &c->err) < 0 ||

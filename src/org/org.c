@@ -98,3 +98,15 @@ int org_require(struct call *c, enum role min, enum role *caller)
 	return member_require(c, exists, min, caller, "org_id", "organization");
 }
 
+int org_name(struct call *c, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name FROM org", &c->err);
+	int found;
+
+	if (!st || (found = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (found)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return found;
+}

@@ -16,6 +16,8 @@ int org_rename(struct call *c, const char *name);
 cJSON *org_json(struct call *c);
 /* member_require for this organization. */
 int org_require(struct call *c, enum role min, enum role *caller);
+/* The org's name into out: 1, or 0 before the org exists, or -1 when storage failed. */
+int org_name(struct call *c, char *out, size_t len);
 
 /* ---- org_town.c: towns owned by an organization ----------------------------------------------- */
 
@@ -38,9 +40,10 @@ int town_create_for_org(struct call *c);
 int town_apply_org_members(struct call *c);
 /* Their bodies (the route table's). */
 extern const struct fields town_create_for_org_body, town_org_members_body;
-int town_owned_by_org(struct call *c, int *yes);
 /* The org's side of an org town's deletion (/_internal/towns/:town from that town). */
 int org_town_forget(struct call *c);
+/* 1 when town is one of the org's towns (in any state), 0 if not, -1 when storage failed. */
+int org_town_exists(struct call *c, const char *town);
 
 /* ---- user.c: a person's registry --------------------------------------------------------------- */
 

@@ -60,15 +60,14 @@ int org_registry_update(struct call *c, const char *user_id, const char *role)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "user id too long");
 	snprintf(path, sizeof path, "do://user/%s/_internal/orgs/%s", uid, c->cfg->object_id);
 	if (role) {
-		sqlite3_stmt *st = db_prepare(c->db, "SELECT name FROM org", &c->err);
-		int found;
+		char name[512]; /* names are at most 100 bytes (org_routes.c) */
+		int found = org_name(c, name, sizeof name);
 
-		if (!st || (found = db_step_row(c->db, st, &c->err)) < 0)
+		if (found < 0)
 			return -1;
 		body = cJSON_CreateObject();
 		if (found)
-			cJSON_AddStringToObject(body, "name", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
+			cJSON_AddStringToObject(body, "name", name);
 		cJSON_AddStringToObject(body, "role", role);
 	}
 	{
@@ -295,6 +294,25 @@ const struct fields town_create_for_org_body = FIELDS(create_rules, struct org_p
 static const struct field_rule members_rules[] = {ORG_ID, VERSION, MEMBERS};
 const struct fields town_org_members_body = FIELDS(members_rules, struct org_push);
 
+/* Who is here now (up to MEMBERS_MAX): ids and roles. */
+struct present {
+	char (*id)[130];
+	enum role *role;
+	int n;
+};
+
+static int note_present(struct call *c, const char *user_id, const char *role, void *arg)
+{
+	struct present *p = arg;
+
+	(void)c;
+	if (p->n >= MEMBERS_MAX)
+		return 1;
+	p->role[p->n] = role_parse(role);
+	snprintf(p->id[p->n++], sizeof p->id[0], "%s", user_id);
+	return 0;
+}
+
 /* Replace the town's members with the organization's list (checked by the route's fields),
  * telling registries who came and went. */
 static int apply_members(struct call *c, const cJSON *members)
@@ -303,23 +321,17 @@ static int apply_members(struct call *c, const cJSON *members)
 	 * MEMBERS_MAX ids. */
 	char (*gone)[130] = malloc(sizeof *gone * MEMBERS_MAX);
 	enum role *was = malloc(sizeof *was * MEMBERS_MAX); /* their roles, for the terminals */
-	int n = 0, rc = -1, step = 0;
+	struct present here = {gone, was, 0};
+	int n = 0, rc = -1;
 	const cJSON *m;
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
 
 	if (!gone || !was) {
 		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	if (!st)
+	if (members_each(c, 0, note_present, &here) < 0 || members_wipe(c) < 0)
 		goto out;
-	while (n < MEMBERS_MAX && (step = db_step_row(c->db, st, &c->err)) > 0) {
-		was[n] = role_parse((const char *)sqlite3_column_text(st, 1));
-		snprintf(gone[n++], sizeof gone[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_reset(st);
-	if (step < 0 || db_exec(c->db, "DELETE FROM members", &c->err) < 0)
-		goto out;
+	n = here.n;
 	cJSON_ArrayForEach(m, members) {
 		struct org_member in = {0};
 		const char *uid;
@@ -357,7 +369,6 @@ int town_create_for_org(struct call *c)
 	struct org_push in = {0};
 	const char *org, *name, *by;
 	int64_t version;
-	sqlite3_stmt *st;
 	int exists;
 
 	if (call_fields(c, &in, sizeof in) < 0 || auth_internal_caller(c, "org", in.org_id) < 0 ||
@@ -369,8 +380,7 @@ int town_create_for_org(struct call *c)
 	version = in.version;
 	if (exists) {
 		/* The same organization asking again (its first answer was lost): the town is its. */
-		int same = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
-				     &c->err);
+		int same = town_owned_by(c, org);
 
 		if (same < 0)
 			return -1;
@@ -379,18 +389,7 @@ int town_create_for_org(struct call *c)
 		/* The organization's admins learn from this what an outsider would: not available. */
 		return id_unavailable(c, "town_id", "town");
 	}
-	st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms, updated_ms,"
-			       " org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, org, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 5, c->now_ms);
-	sqlite3_bind_double(st, 6, c->now_ms);
-	sqlite3_bind_int64(st, 7, version);
-	if (db_step_done(c->db, st, &c->err) < 0 || apply_members(c, in.members) < 0)
+	if (town_create_owned(c, name, org, by, version) < 0 || apply_members(c, in.members) < 0)
 		return -1;
 	snprintf(c->who.id, sizeof c->who.id, "%s", by);
 	if (event_append(c, "town.created", c->cfg->object_id, "owner", NULL, org) < 0)
@@ -413,12 +412,11 @@ int town_apply_org_members(struct call *c)
 	if (!exists)
 		return err_set(&c->err, ERR_NOT_FOUND, "town_id", "no such town");
 	/* Only the organization that owns this town sets its members. */
-	if ((owner = db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org,
-			       &c->err)) < 0)
+	if ((owner = town_owned_by(c, org)) < 0)
 		return -1;
 	if (!owner)
 		return err_set(&c->err, ERR_CONFLICT, "town_id", "this town is not %s's", org);
-	if (db_query_int(c->db, "SELECT org_members_version FROM town", &current, &c->err) < 0)
+	if (town_org_members_version(c, &current) < 0)
 		return -1;
 	/* Older than what the town has (it arrived late): nothing to do but say what it holds. */
 	if (version <= current) {
@@ -427,33 +425,14 @@ int town_apply_org_members(struct call *c)
 		cJSON_AddNumberToObject(d, "version", (double)current);
 		return call_reply(c, 200, d);
 	}
-	if (apply_members(c, in.members) < 0)
+	if (apply_members(c, in.members) < 0 || town_set_org_members_version(c, version) < 0)
 		return -1;
-	{
-		sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_members_version = ?", &c->err);
-
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, version);
-		if (db_step_done(c->db, st, &c->err) < 0)
-			return -1;
-	}
 	{
 		cJSON *d = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(d, "version", (double)version);
 		return call_reply(c, 200, d);
 	}
-}
-
-int town_owned_by_org(struct call *c, int *yes)
-{
-	int64_t n;
-
-	if (db_query_int(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org'", &n, &c->err) < 0)
-		return -1;
-	*yes = n > 0;
-	return 0;
 }
 
 /* /_internal/towns/:town on the org: one of its towns was deleted; forget it. */
@@ -493,4 +472,9 @@ int org_create_timer_fired(struct call *c, const char *town)
 	cJSON_AddStringToObject(msg, "name", name);
 	cJSON_AddStringToObject(msg, "created_by", by);
 	return submit(c, "org-town", town, "POST", "/_internal/create", msg);
+}
+
+int org_town_exists(struct call *c, const char *town)
+{
+	return db_exists(c->db, "SELECT count(*) FROM org_towns WHERE town_id = ?1", town, &c->err);
 }

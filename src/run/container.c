@@ -11,7 +11,6 @@
 
 #include "run/run.h"
 #include "mbedtls/md.h"
-#include "sqlite3.h"
 
 #define CONTAINER_TIMEOUT_MS 30000
 
@@ -158,97 +157,29 @@ int container_done(struct call *c, const char *subject, const cJSON *result, con
 	return 0;
 }
 
-/* {"id", "name", "email"} of a person, from the town's members (the id alone for others); NULL
- * when storage failed. */
-static cJSON *person_json(struct call *c, const char *user)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, email FROM members WHERE user_id = ?", &c->err);
-	const char *name = user, *email = "";
-	cJSON *p;
-	int rc;
-
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return NULL;
-	if (rc) {
-		if (*(const char *)sqlite3_column_text(st, 0))
-			name = (const char *)sqlite3_column_text(st, 0);
-		email = (const char *)sqlite3_column_text(st, 1);
-	}
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "id", user);
-	cJSON_AddStringToObject(p, "name", name);
-	cJSON_AddStringToObject(p, "email", email);
-	sqlite3_reset(st);
-	return p;
-}
-
 /* Which runtime the agent runs: the rig's setting, else the town's, else the scripted agent; NULL
  * when storage failed. */
 static cJSON *runtime_json(struct call *c, const char *rig)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT coalesce(json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'),"
-		" 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
-		" json_extract(t.settings, '$.runtime_command'), ''),"
-		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
-		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
+	struct town_runtime r = {"scripted", "", ""};
 	cJSON *rt;
-	char name[32] = "scripted", command[1024] = "", model[128] = "";
-	int rc;
 
-	if (!st)
+	if (town_runtime(c, rig, &r) < 0)
 		return NULL;
-	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return NULL;
-	if (rc) {
-		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(command, sizeof command, "%s", (const char *)sqlite3_column_text(st, 1));
-		if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
-			snprintf(model, sizeof model, "%s", (const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_reset(st);
 	rt = cJSON_CreateObject();
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-		if (strcmp(presets[i].name, name) == 0)
-			snprintf(command, sizeof command, "%s", presets[i].command);
-	if (strcmp(name, "scripted") == 0 || !*command) {
+		if (strcmp(presets[i].name, r.name) == 0)
+			snprintf(r.command, sizeof r.command, "%s", presets[i].command);
+	if (strcmp(r.name, "scripted") == 0 || !*r.command) {
 		cJSON_AddStringToObject(rt, "kind", "scripted");
 	} else {
 		cJSON_AddStringToObject(rt, "kind", "command");
-		cJSON_AddStringToObject(rt, "preset", name);
-		cJSON_AddStringToObject(rt, "command", command);
+		cJSON_AddStringToObject(rt, "preset", r.name);
+		cJSON_AddStringToObject(rt, "command", r.command);
 	}
-	if (*model)
-		cJSON_AddStringToObject(rt, "model", model);
+	if (*r.model)
+		cJSON_AddStringToObject(rt, "model", r.model);
 	return rt;
-}
-
-/* Fill obj with the named text columns of one row of sql (bound to id). */
-static int row_into(struct call *c, cJSON *obj, const char *sql, const char *id, const char *const *names)
-{
-	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
-	int rc;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc)
-		for (int i = 0; names[i]; i++) {
-			if (sqlite3_column_type(st, i) == SQLITE_NULL)
-				cJSON_AddNullToObject(obj, names[i]);
-			else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-				cJSON_AddNumberToObject(obj, names[i], (double)sqlite3_column_int64(st, i));
-			else
-				cJSON_AddStringToObject(obj, names[i], (const char *)sqlite3_column_text(st, i));
-		}
-	sqlite3_reset(st);
-	return 0;
 }
 
 static const char *str_of(const cJSON *o, const char *k)
@@ -260,15 +191,11 @@ static const char *str_of(const cJSON *o, const char *k)
 
 cJSON *container_assignment(struct call *c, const char *agent)
 {
-	static const char *const agent_cols[] = {"id", "name", "role", "rig", "hook", "requested_by", NULL};
-	static const char *const bead_cols[] = {"id", "title", "body", "type", "status", "branch", "parent", NULL};
-	static const char *const rig_cols[] = {"id", "git_url", "default_branch", "merge_strategy", NULL};
-	cJSON *out = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(out, "agent"), *bead, *rig, *gates, *who;
+	cJSON *out = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(out, "agent"), *bead, *rig, *who;
 	const char *hook, *rig_id, *role;
 	struct strbuf prompt = {0};
 
-	if (row_into(c, a, "SELECT id, name, role, rig, hook, requested_by FROM agents WHERE id = ?", agent,
-		     agent_cols) < 0)
+	if (agent_run_json(c, agent, a) < 0)
 		goto fail;
 	hook = str_of(a, "hook");
 	rig_id = str_of(a, "rig");
@@ -278,10 +205,9 @@ cJSON *container_assignment(struct call *c, const char *agent)
 		cJSON_AddNullToObject(out, "requested_by");
 	} else {
 		bead = cJSON_AddObjectToObject(out, "bead");
-		if (row_into(c, bead, "SELECT id, title, body, type, status, branch, parent FROM beads WHERE id = ?",
-			     hook, bead_cols) < 0)
+		if (bead_run_json(c, hook, bead) < 0)
 			goto fail;
-		if (!(who = person_json(c, str_of(a, "requested_by"))))
+		if (!(who = member_person_json(c, str_of(a, "requested_by"))))
 			goto fail;
 		cJSON_AddItemToObject(out, "requested_by", who);
 	}
@@ -289,24 +215,8 @@ cJSON *container_assignment(struct call *c, const char *agent)
 		cJSON_AddNullToObject(out, "rig");
 	} else {
 		rig = cJSON_AddObjectToObject(out, "rig");
-		if (row_into(c, rig, "SELECT id, git_url, default_branch, merge_strategy FROM rigs WHERE id = ?",
-			     rig_id, rig_cols) < 0)
+		if (rig_run_json(c, rig_id, rig) < 0)
 			goto fail;
-		gates = cJSON_AddArrayToObject(rig, "gates");
-		{
-			sqlite3_stmt *st = db_prepare(c->db,
-				"SELECT j.value FROM rigs, json_each(rigs.settings, '$.gates') j"
-				" WHERE rigs.id = ? AND j.type = 'text' LIMIT 20", &c->err);
-			int rc;
-
-			if (!st)
-				goto fail;
-			sqlite3_bind_text(st, 1, rig_id, -1, SQLITE_STATIC);
-			while ((rc = db_step_row(c->db, st, &c->err)) > 0)
-				cJSON_AddItemToArray(gates, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-			if (rc < 0)
-				goto fail;
-		}
 	}
 	bead = cJSON_GetObjectItemCaseSensitive(out, "bead");
 	cJSON_AddItemToObject(out, "branch", cJSON_IsObject(bead) && *str_of(bead, "branch")
@@ -325,31 +235,6 @@ cJSON *container_assignment(struct call *c, const char *agent)
 fail:
 	cJSON_Delete(out);
 	return NULL;
-}
-
-/* The town's model gateway for the container's metering proxy: the settings' llm_base_url with the
- * secret llm_api_key, or null when the town has none. */
-static int llm_json(struct call *c, cJSON *body, const char *model)
-{
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT json_extract(settings, '$.llm_base_url'), (SELECT value FROM town_secrets WHERE name = 'llm_api_key')"
-		" FROM town", &c->err);
-	cJSON *llm = NULL;
-	int rc;
-
-	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
-		llm = cJSON_CreateObject();
-		cJSON_AddStringToObject(llm, "base_url", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(llm, "api_key", sqlite3_column_type(st, 1) == SQLITE_TEXT
-			? (const char *)sqlite3_column_text(st, 1) : "");
-		if (model)
-			cJSON_AddStringToObject(llm, "model", model);
-	}
-	sqlite3_reset(st);
-	cJSON_AddItemToObject(body, "llm", llm ? llm : cJSON_CreateNull());
-	return 0;
 }
 
 int container_start(struct call *c, const char *agent, const char *bead)
@@ -373,7 +258,8 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
 		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
 	cJSON_AddItemToObject(body, "runtime", rt);
-	if (llm_json(c, body, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model"))) < 0) {
+	/* The town's model gateway for the container's metering proxy. */
+	if (town_llm_json(c, body, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model"))) < 0) {
 		cJSON_Delete(body);
 		return -1;
 	}
@@ -388,17 +274,15 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	if (strcmp(str_of(a, "role"), "refinery") == 0 && cJSON_IsObject(b)) {
 		/* The refinery merges the work bead's branch into the rig's branch, keeping who asked. */
 		const char *work = str_of(b, "parent");
-		cJSON *author = person_json(c, str_of(a, "requested_by"));
-		sqlite3_stmt *st = !author ? NULL : db_prepare(c->db,
-			"SELECT coalesce(a.name, b.worked_by, '') FROM beads b LEFT JOIN agents a ON a.id = b.worked_by"
-			" WHERE b.id = ?", &c->err);
-		int found = -1;
+		cJSON *author = member_person_json(c, str_of(a, "requested_by"));
+		char worker[72] = "", name[128];
+		int found = -1, named = 0;
 
-		if (st) {
-			sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
-			found = db_step_row(c->db, st, &c->err);
-		}
-		if (found < 0) {
+		/* The name of the agent that did the work, else its id. */
+		if (author && (found = bead_worked_by(c, work, worker, sizeof worker)) > 0 && *worker &&
+		    (named = agent_name(c, worker, name, sizeof name)) == 0)
+			snprintf(name, sizeof name, "%s", worker);
+		if (found < 0 || named < 0) {
 			cJSON_Delete(author);
 			cJSON_Delete(body);
 			return -1;
@@ -409,8 +293,7 @@ int container_start(struct call *c, const char *agent, const char *bead)
 		cJSON_AddStringToObject(review, "target", cJSON_IsObject(rig) ? str_of(rig, "default_branch") : "main");
 		cJSON_AddItemToObject(review, "author", author);
 		if (found)
-			cJSON_AddStringToObject(review, "agent_name", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
+			cJSON_AddStringToObject(review, "agent_name", *worker ? name : "");
 	} else {
 		cJSON_AddNullToObject(body, "review");
 	}

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "run/run.h"
-#include "sqlite3.h"
 
 #define PR_TIMEOUT_MS 20000
 #define PR_POLL_MS 60000.0
@@ -44,39 +43,32 @@ static int repo_of(const char *url, char *out, size_t len)
 	return 0;
 }
 
+/* The merge request (bead.c), its rig's platform (rig.c) and the town's token (town.c). */
 static int load_target(struct call *c, const char *mr, struct pr_target *t)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT m.parent, coalesce(m.branch, ''), r.default_branch, w.title, r.git_url,"
-		" coalesce(json_extract(r.settings, '$.api_url'), 'https://api.github.com'),"
-		" coalesce(json_extract(r.settings, '$.repo'), ''),"
-		" coalesce((SELECT value FROM town_secrets WHERE name = 'github_token'), ''),"
-		" coalesce(json_extract(m.metadata, '$.pull_request.number'), 0)"
-		" FROM beads m JOIN rigs r ON r.id = m.rig JOIN beads w ON w.id = m.parent WHERE m.id = ?", &c->err);
+	struct bead_mr m;
+	struct rig_platform p;
 	int found;
 
 	memset(t, 0, sizeof *t);
-	if (!st)
+	if ((found = bead_merge_request(c, mr, &m)) > 0)
+		found = rig_platform(c, m.rig, &p);
+	if (found < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, mr, -1, SQLITE_STATIC);
-	if ((found = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (found) {
-		snprintf(t->mr, sizeof t->mr, "%s", mr);
-		snprintf(t->work, sizeof t->work, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(t->branch, sizeof t->branch, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(t->base, sizeof t->base, "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(t->title, sizeof t->title, "%s", (const char *)sqlite3_column_text(st, 3));
-		snprintf(t->api, sizeof t->api, "%s", (const char *)sqlite3_column_text(st, 5));
-		snprintf(t->repo, sizeof t->repo, "%s", (const char *)sqlite3_column_text(st, 6));
-		snprintf(t->token, sizeof t->token, "%s", (const char *)sqlite3_column_text(st, 7));
-		t->number = sqlite3_column_int(st, 8);
-		if (!*t->repo && repo_of((const char *)sqlite3_column_text(st, 4), t->repo, sizeof t->repo) < 0)
-			*t->repo = '\0';
-	}
-	sqlite3_reset(st);
 	if (!found)
 		return err_set(&c->err, ERR_NOT_FOUND, "bead", "no merge request '%s' with a work bead and a rig", mr);
+	snprintf(t->mr, sizeof t->mr, "%s", mr);
+	snprintf(t->work, sizeof t->work, "%s", m.work);
+	snprintf(t->branch, sizeof t->branch, "%s", m.branch);
+	snprintf(t->base, sizeof t->base, "%s", p.base);
+	snprintf(t->title, sizeof t->title, "%s", m.title);
+	snprintf(t->api, sizeof t->api, "%s", p.api);
+	snprintf(t->repo, sizeof t->repo, "%s", p.repo);
+	if (town_secret(c, "github_token", t->token, sizeof t->token) < 0)
+		return -1;
+	t->number = m.number;
+	if (!*t->repo && repo_of(p.git_url, t->repo, sizeof t->repo) < 0)
+		*t->repo = '\0';
 	return 0;
 }
 
@@ -108,17 +100,9 @@ static int call_platform(struct call *c, const struct pr_target *t, const char *
 static int give_back(struct call *c, const struct pr_target *t, const char *reason)
 {
 	char status[16] = "";
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT status FROM beads WHERE id = ?", &c->err);
-	int rc;
 
-	if (!st)
+	if (bead_status_get(c, t->mr, status, sizeof status) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, t->mr, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc)
-		snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
 	if (strcmp(status, "in_progress") != 0)
 		return 0; /* already decided */
 	if (bead_set_status(c, t->mr, "failed", reason) < 0)
@@ -156,22 +140,16 @@ int pr_open(struct call *c, const char *mr)
 /* Follow the pull request again after the rig's pr_poll_s (2 s to a day; a minute by default). */
 static int poll_later(struct call *c, const char *mr)
 {
-	double every = PR_POLL_MS;
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(r.settings, '$.pr_poll_s') FROM beads m"
-					     " JOIN rigs r ON r.id = m.rig WHERE m.id = ?", &c->err);
+	double every = PR_POLL_MS, s;
+	char rig[72] = "", user[130];
 	int rc;
 
-	if (!st)
+	/* The merge request's rig (bead.c), and its setting (rig.c). */
+	if (bead_rig_requester(c, mr, rig, sizeof rig, user, sizeof user) < 0 ||
+	    (rc = *rig ? rig_pr_poll_s(c, rig, &s) : 0) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, mr, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		double s = sqlite3_column_double(st, 0);
-
+	if (rc)
 		every = (s < 2 ? 2 : s > 86400 ? 86400 : s) * 1000.0;
-	}
-	sqlite3_reset(st);
 	return timer_set(c, "pr", mr, c->now_ms + every);
 }
 
@@ -193,19 +171,10 @@ static int opened(struct call *c, const struct pr_target *t, const cJSON *pr)
 {
 	const cJSON *number = cJSON_GetObjectItemCaseSensitive(pr, "number");
 	const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pr, "html_url"));
-	sqlite3_stmt *st;
 
 	if (!cJSON_IsNumber(number) || number->valuedouble < 1)
 		return give_back(c, t, "the platform's answer to the pull request names no number");
-	st = db_prepare(c->db, "UPDATE beads SET metadata = json_set(metadata, '$.pull_request',"
-			       " json_object('number', ?2, 'url', ?3)) WHERE id = ?1", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, t->mr, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, number->valueint);
-	if (url)
-		sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0 ||
+	if (bead_set_pull_request(c, t->mr, number->valueint, url) < 0 ||
 	    event_append(c, "bead.pr_opened", t->mr, "pull_request", NULL, url ? url : "") < 0)
 		return -1;
 	return poll_later(c, t->mr);
@@ -238,33 +207,20 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 	struct pr_target t;
 	char requester[129] = "", why[300];
 	cJSON *pr;
-	sqlite3_stmt *st;
 
 	if (!mr)
 		return 0;
 	if (load_target(c, mr + 1, &t) < 0)
 		return err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1; /* gone: the answer has no one to go to */
 	/* The platform acts for the human who asked for the work. */
-	st = db_prepare(c->db, "SELECT requested_by FROM beads WHERE id = ?", &c->err);
-	if (!st)
+	if (bead_requested_by(c, t.mr, requester, sizeof requester) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, t.mr, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc)
-		snprintf(requester, sizeof requester, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s", requester);
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) || status >= 500 || status == 429) {
 		/* Unreachable or busy platform: ask again later rather than give the work back. */
 		if (!opening)
 			return poll_later(c, t.mr);
-		st = db_prepare(c->db, "UPDATE beads SET retry_ms = ?2 WHERE id = ?1", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, t.mr, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, c->now_ms + PR_POLL_MS);
-		return db_step_done(c->db, st, &c->err) < 0 ? -1 : bead_set_status(c, t.mr, "open", NULL);
+		return bead_set_retry(c, t.mr, c->now_ms + PR_POLL_MS) < 0 ? -1 : bead_set_status(c, t.mr, "open", NULL);
 	}
 	pr = json_parse_exact(body, len);
 	if (status < 200 || status > 299) {

@@ -1,7 +1,9 @@
 /*
  * reconcile.c - the town's heartbeat. A tick runs on the alarm (timer "tick"): it loads a snapshot
- * of what can change hands (agents, rigs, the beads that could start), lets decide.c choose, and
- * applies each action through work.c and container.c. Reports from agents are applied when they
+ * of what can change hands (agents, rigs, the beads that could start, each read by its owner:
+ * agent.c, rig.c, bead.c), lets decide.c choose, and applies each action through work.c and
+ * container.c. This file owns only the reconciler's own state (the breaker, the host's refusals,
+ * recent failed runs). Reports from agents are applied when they
  * arrive (each in its own transaction), so a tick only decides.
  *
  * Cadence: a change that may need a decision asks for a tick now (reconcile_soon); a tick re-arms
@@ -24,8 +26,8 @@
 #define BUDGET_SKIP_MAX 10
 
 struct snapshot {
-	struct rc_agent agents[256];
-	struct rc_rig rigs[128];
+	struct rc_agent agents[AGENT_WORKERS_MAX];
+	struct rc_rig rigs[RIG_EACH_MAX];
 	struct rc_bead beads[512];
 	struct rc_state st;
 };
@@ -74,42 +76,26 @@ int reconcile_host_up(struct call *c)
 	return db_exec(c->db, "DELETE FROM reconciler_state WHERE key = 'host_refused'", &c->err);
 }
 
-/* A number from the town's settings into *out, clamped; def when it is not set. */
-static int setting(struct call *c, const char *path, double def, double min, double max, double *out)
+int reconcile_dispatch_failed(struct call *c, const char *bead, const char *reason)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, ?) FROM town", &c->err);
-	double v = def;
-	int rc;
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO dispatch_failures(at_ms, bead, reason) VALUES (?, ?, ?)", &c->err);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc && (sqlite3_column_type(st, 0) == SQLITE_INTEGER || sqlite3_column_type(st, 0) == SQLITE_FLOAT))
-		v = sqlite3_column_double(st, 0);
-	sqlite3_reset(st);
-	*out = v < min ? min : v > max ? max : v;
-	return 0;
-}
-
-/* A town setting with its default and bounds from town.c's table (the one the settings' writes
- * were checked against; a value stored before a bound changed is clamped to it). */
-static int town_setting(struct call *c, enum town_setting k, double *out)
-{
-	const struct field_rule *r = &town_settings.rule[k];
-	char path[64];
-
-	snprintf(path, sizeof path, "$.%s", r->name);
-	return setting(c, path, (double)r->def, (double)r->min, (double)r->max, out);
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
 }
 
 int reconcile_config(struct call *c, struct rc_config *cfg)
 {
 	double lost, quiet, failures;
 
-	if (town_setting(c, TOWN_LOST_AFTER_S, &lost) < 0 || town_setting(c, TOWN_QUIET_AFTER_S, &quiet) < 0 ||
-	    town_setting(c, TOWN_BREAKER_FAILURES, &failures) < 0)
+	/* town.c's table has each setting's default and bounds (the ones its writes were checked
+	 * against). */
+	if (town_setting_number(c, TOWN_LOST_AFTER_S, &lost) < 0 || town_setting_number(c, TOWN_QUIET_AFTER_S, &quiet) < 0 ||
+	    town_setting_number(c, TOWN_BREAKER_FAILURES, &failures) < 0)
 		return -1;
 	cfg->lost_after_ms = lost * 1000.0;
 	cfg->quiet_after_ms = quiet * 1000.0;
@@ -125,41 +111,32 @@ static enum rc_agent_state agent_state(const char *s)
 		: strcmp(s, "stopped") == 0 ? RC_AGENT_STOPPED : RC_AGENT_IDLE;
 }
 
-static void copy(char *dst, sqlite3_stmt *st, int col)
+static void copy(char *dst, const char *s)
 {
-	snprintf(dst, RC_ID_MAX, "%s", (const char *)sqlite3_column_text(st, col));
+	snprintf(dst, RC_ID_MAX, "%s", s);
+}
+
+static int take_agent(void *arg, const struct agent_worker *w)
+{
+	struct snapshot *s = arg;
+	struct rc_agent *a = &s->agents[s->st.nagents++];
+
+	copy(a->id, w->id);
+	a->role = strcmp(w->role, "polecat") == 0 ? RC_POLECAT : RC_REFINERY;
+	copy(a->rig, w->rig);
+	a->state = agent_state(w->state);
+	copy(a->hook, w->hook);
+	a->heartbeat_ms = w->heartbeat_ms;
+	a->active_ms = w->active_ms;
+	a->quiet_stage = w->quiet_stage;
+	return s->st.nagents >= AGENT_WORKERS_MAX;
 }
 
 static int load_agents(struct call *c, struct snapshot *s)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT id, role, coalesce(rig, ''), state, coalesce(hook, ''),"
-		" coalesce(last_heartbeat_ms, started_ms, created_ms), coalesce(active_ms, started_ms, created_ms),"
-		" quiet_stage FROM agents WHERE role IN ('polecat', 'refinery') ORDER BY created_ms LIMIT 256", &c->err);
-	size_t n = 0;
-	int rc = 0;
-
-	if (!st)
-		return -1;
-	while (n < 256 && (rc = db_step_row(c->db, st, &c->err)) > 0) {
-		struct rc_agent *a = &s->agents[n++];
-		const char *role = (const char *)sqlite3_column_text(st, 1);
-
-		copy(a->id, st, 0);
-		a->role = strcmp(role, "polecat") == 0 ? RC_POLECAT : RC_REFINERY;
-		copy(a->rig, st, 2);
-		a->state = agent_state((const char *)sqlite3_column_text(st, 3));
-		copy(a->hook, st, 4);
-		a->heartbeat_ms = sqlite3_column_double(st, 5);
-		a->active_ms = sqlite3_column_double(st, 6);
-		a->quiet_stage = sqlite3_column_int(st, 7);
-	}
-	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
 	s->st.agents = s->agents;
-	s->st.nagents = n;
-	return 0;
+	s->st.nagents = 0;
+	return agent_workers(c, take_agent, s);
 }
 
 /* Polecats of rig that are working now. */
@@ -182,65 +159,59 @@ static int refinery_working(const struct snapshot *s, const char *rig)
 	return 0;
 }
 
+/* Ready work of one rig, as bead.c finds it. */
+struct ready {
+	struct rc_bead found[READY_PER_RIG_MAX];
+	int n;
+	const char *rig;
+};
+
+static int take_ready(void *arg, const char *id, const char *prefer)
+{
+	struct ready *r = arg;
+	struct rc_bead *b = &r->found[r->n++];
+
+	memset(b, 0, sizeof *b);
+	copy(b->id, id);
+	copy(b->prefer, prefer);
+	snprintf(b->rig, sizeof b->rig, "%s", r->rig);
+	return r->n >= READY_PER_RIG_MAX;
+}
+
 /* The beads of rig that could start now: the head of its merge queue, then ready work (open, not
  * held, not backing off, every blocker closed), as many as the rig has room for. */
 static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_rig *rig)
 {
 	int room = rig->max_polecats - working_on(s, rig->id), rc;
-	sqlite3_stmt *st;
 
 	if (!refinery_working(s, rig->id) && s->st.nbeads < 512) {
-		st = db_prepare(c->db,
-			"SELECT id FROM beads WHERE status = 'open' AND rig = ?1 AND type = 'merge-request'"
-			" AND held = 0 AND (retry_ms IS NULL OR retry_ms <= ?2) ORDER BY priority, seq LIMIT 1", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, rig->id, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 2, c->now_ms);
-		if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		char head[RC_ID_MAX];
+
+		if ((rc = bead_merge_head(c, rig->id, head, sizeof head)) < 0)
 			return -1;
 		if (rc) {
 			struct rc_bead *b = &s->beads[s->st.nbeads++];
 
 			memset(b, 0, sizeof *b);
-			copy(b->id, st, 0);
+			copy(b->id, head);
 			snprintf(b->rig, sizeof b->rig, "%s", rig->id);
 			b->merge_request = 1;
 		}
-		sqlite3_reset(st);
 	}
 	if (room <= 0)
 		return 0;
-	st = db_prepare(c->db,
-		"SELECT b.id, coalesce(b.worked_by, (SELECT p.worked_by FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
-		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.worked_by IS NOT NULL ORDER BY p.closed_ms DESC LIMIT 1), '')"
-		" FROM beads b WHERE b.status = 'open' AND b.rig = ?1 AND b.held = 0"
-		" AND b.type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
-		" AND (b.retry_ms IS NULL OR b.retry_ms <= ?2)"
-		" AND NOT EXISTS (SELECT 1 FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
-		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.status <> 'closed')"
-		" ORDER BY b.priority, b.seq LIMIT ?3", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, rig->id, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, c->now_ms);
-	/* A few more than there is room for: work held back by a budget is skipped here, so it does
-	 * not take the room (and the agents) of work that may start. */
-	sqlite3_bind_int(st, 3, room + BUDGET_SKIP_MAX < READY_PER_RIG_MAX ? room + BUDGET_SKIP_MAX : READY_PER_RIG_MAX);
 	{
-		struct rc_bead found[READY_PER_RIG_MAX];
-		int n = 0;
+		/* A few more than there is room for: work held back by a budget is skipped here, so it
+		 * does not take the room (and the agents) of work that may start. */
+		int want = room + BUDGET_SKIP_MAX < READY_PER_RIG_MAX ? room + BUDGET_SKIP_MAX : READY_PER_RIG_MAX, n;
+		struct ready r;
+		struct rc_bead *found = r.found;
 
-		rc = 0;
-		while (n < READY_PER_RIG_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0) {
-			memset(&found[n], 0, sizeof found[n]);
-			copy(found[n].id, st, 0);
-			copy(found[n].prefer, st, 1);
-			snprintf(found[n++].rig, sizeof found[0].rig, "%s", rig->id);
-		}
-		sqlite3_reset(st);
-		if (rc < 0)
+		r.n = 0;
+		r.rig = rig->id;
+		if (bead_ready_on_rig(c, rig->id, want, take_ready, &r) < 0)
 			return -1;
+		n = r.n;
 		for (int i = 0; i < n && room > 0 && s->st.nbeads < 512; i++) {
 			char why[300];
 			int blocked = budget_blocks(c, found[i].id, 1, why, sizeof why);
@@ -256,10 +227,19 @@ static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_ri
 	return 0;
 }
 
+static int take_rig(void *arg, const char *id, int max_polecats)
+{
+	struct snapshot *s = arg;
+
+	copy(s->rigs[s->st.nrigs].id, id);
+	s->rigs[s->st.nrigs++].max_polecats = max_polecats;
+	return s->st.nrigs >= RIG_EACH_MAX;
+}
+
 static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 {
 	sqlite3_stmt *st;
-	size_t n = 0;
+	size_t n;
 	int64_t failures = 0;
 	double breaker_until = 0;
 	int rc = 0;
@@ -268,18 +248,11 @@ static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 	s->st.now_ms = c->now_ms;
 	if (load_agents(c, s) < 0)
 		return -1;
-	st = db_prepare(c->db, "SELECT id, max_polecats FROM rigs ORDER BY id LIMIT 128", &c->err);
-	if (!st)
-		return -1;
-	while (n < 128 && (rc = db_step_row(c->db, st, &c->err)) > 0) {
-		copy(s->rigs[n].id, st, 0);
-		s->rigs[n++].max_polecats = sqlite3_column_int(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
 	s->st.rigs = s->rigs;
-	s->st.nrigs = n;
+	s->st.nrigs = 0;
+	if (rig_each(c, take_rig, s) < 0)
+		return -1;
+	n = s->st.nrigs;
 	s->st.beads = s->beads;
 	if (cfg->dispatch)
 		for (size_t i = 0; i < n; i++)
@@ -300,17 +273,6 @@ static int load(struct call *c, struct snapshot *s, const struct rc_config *cfg)
 		return -1;
 	s->st.recent_failures = (int)failures;
 	return 0;
-}
-
-static int set_quiet_stage(struct call *c, const char *agent, int stage)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET quiet_stage = ? WHERE id = ?", &c->err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_int(st, 1, stage);
-	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
-	return db_step_done(c->db, st, &c->err);
 }
 
 static int open_breaker(struct call *c, const struct rc_state *s)
@@ -344,8 +306,7 @@ static int apply(struct call *c, const struct rc_state *s, const struct rc_actio
 	switch (a->kind) {
 	case RC_REVIEW:
 		/* A `pr` rig's merge requests go to the platform, not to the refinery. */
-		if ((rc = db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1 AND merge_strategy = 'pr'", a->rig,
-				    &c->err)) != 0)
+		if ((rc = rig_merges_by_pr(c, a->rig)) != 0)
 			return rc < 0 ? -1 : pr_open(c, a->bead);
 		/* fall through */
 	case RC_DISPATCH:
@@ -359,11 +320,11 @@ static int apply(struct call *c, const struct rc_state *s, const struct rc_actio
 		if (event_append(c, "agent.lost", agent, "state", "working", "lost") < 0)
 			return -1;
 		return *a->bead ? work_requeue(c, agent, a->bead, why, WORK_LOST)
-				: db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err);
+				: agent_set_lost(c, agent);
 	case RC_NUDGE:
 		snprintf(why, sizeof why, "No progress from you on %s for %.0f s. Post `gt status`, or `gt escalate`"
 			 " if you are stuck.", a->bead, s->cfg->quiet_after_ms / 1000);
-		return set_quiet_stage(c, agent, 1) < 0 || event_append(c, "agent.nudged", agent, NULL, NULL, NULL) < 0 ||
+		return agent_set_quiet_stage(c, agent, 1) < 0 || event_append(c, "agent.nudged", agent, NULL, NULL, NULL) < 0 ||
 			       container_message(c, agent, "nudge", why) < 0 ? -1 : 0;
 	case RC_TRIAGE: {
 		char title[200], esc[48];
@@ -371,7 +332,7 @@ static int apply(struct call *c, const struct rc_state *s, const struct rc_actio
 		snprintf(title, sizeof title, "%s is quiet on %s: triage needed", agent, a->bead);
 		snprintf(why, sizeof why, "No status, output or report for %.0f s after a nudge.",
 			 2 * s->cfg->quiet_after_ms / 1000);
-		return set_quiet_stage(c, agent, 2) < 0 ||
+		return agent_set_quiet_stage(c, agent, 2) < 0 ||
 			       escalation_raise(c, "medium", title, why, *a->bead ? a->bead : NULL, esc, sizeof esc) < 0
 			       ? -1 : 0;
 	}
@@ -390,17 +351,13 @@ static int apply(struct call *c, const struct rc_state *s, const struct rc_actio
 /* Whether anything runs or waits: then the next tick comes soon. */
 static int busy(struct call *c, const struct snapshot *s)
 {
-	int64_t open;
-
 	for (size_t i = 0; i < s->st.nagents; i++)
 		if (s->agents[i].state == RC_AGENT_WORKING)
 			return 1;
 	if (!s->st.cfg->dispatch)
 		return 0;
-	if (db_query_int(c->db, "SELECT count(*) FROM (SELECT 1 FROM beads WHERE status = 'open' AND rig IS NOT NULL"
-				" AND held = 0 LIMIT 1)", &open, &c->err) < 0)
-		return 1;
-	return open > 0;
+	/* A failed read counts as busy (its error fails the call). */
+	return bead_work_waiting(c) != 0;
 }
 
 /* States whose owner went away: a bead in review with no merge request left to decide it (someone
@@ -408,24 +365,15 @@ static int busy(struct call *c, const struct snapshot *s)
  * the reconciler picks it up again. */
 static int repair(struct call *c)
 {
-	char beads[16][72];
-	int n = 0, rc = 0;
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT w.id FROM beads w WHERE w.status = 'in_review' AND NOT EXISTS (SELECT 1 FROM beads m"
-		" WHERE m.parent = w.id AND m.type = 'merge-request' AND m.status IN ('open', 'in_progress')) LIMIT 16",
-		&c->err);
+	char beads[BEAD_ORPHANS_MAX][72];
+	int n;
 
-	if (!st)
-		return -1;
-	while (n < 16 && (rc = db_step_row(c->db, st, &c->err)) > 0)
-		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc < 0)
+	if ((n = bead_review_orphans(c, beads)) < 0)
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (work_requeue(c, NULL, beads[i], "its merge request was closed without a verdict", WORK_SENT_BACK) < 0)
 			return -1;
-	return db_exec(c->db, "UPDATE agents SET state = 'idle' WHERE state = 'working' AND hook IS NULL", &c->err);
+	return agent_idle_unhooked(c);
 }
 
 static int tick(struct call *c, double *next_ms, size_t *nactions)

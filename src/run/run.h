@@ -88,6 +88,8 @@ int reconcile_soon(struct call *c);
 int reconcile_host_down(struct call *c, double *retry_ms);
 /* A start reached the host: the count of refused connections starts over. */
 int reconcile_host_up(struct call *c);
+/* A run of bead failed (reason): it counts towards the circuit breaker's window. */
+int reconcile_dispatch_failed(struct call *c, const char *bead, const char *reason);
 /* The reconciler's settings from the town's, clamped to their limits; -1 when storage failed. */
 int reconcile_config(struct call *c, struct rc_config *cfg);
 /* The "tick" timer (timer.c's table). */

@@ -10,39 +10,15 @@
 #include <string.h>
 
 #include "run/run.h"
-#include "sqlite3.h"
 
 #define REVIEWS_MAX 3 /* rounds the refinery may send a bead back before it fails */
 
-/* The parts of a bead a run needs. */
-struct run_bead {
-	char status[16], type[24], rig[72], requested_by[129], parent[72], worked_by[72];
-	int attempts, reviews;
-};
-
-static int load_bead(struct call *c, const char *id, struct run_bead *b)
+static int load_bead(struct call *c, const char *id, struct bead_run *b)
 {
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT status, type, coalesce(rig, ''), requested_by, coalesce(parent, ''),"
-		" coalesce(worked_by, ''), attempts, reviews FROM beads WHERE id = ?", &c->err);
-	int found;
+	int found = bead_run_get(c, id, b);
 
-	if (!st)
+	if (found < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((found = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (found) {
-		snprintf(b->status, sizeof b->status, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(b->type, sizeof b->type, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(b->rig, sizeof b->rig, "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(b->requested_by, sizeof b->requested_by, "%s", (const char *)sqlite3_column_text(st, 3));
-		snprintf(b->parent, sizeof b->parent, "%s", (const char *)sqlite3_column_text(st, 4));
-		snprintf(b->worked_by, sizeof b->worked_by, "%s", (const char *)sqlite3_column_text(st, 5));
-		b->attempts = sqlite3_column_int(st, 6);
-		b->reviews = sqlite3_column_int(st, 7);
-	}
-	sqlite3_reset(st);
 	return found ? 0 : err_set(&c->err, ERR_NOT_FOUND, "bead", "no bead '%s' in this town", id);
 }
 
@@ -50,19 +26,10 @@ static int load_bead(struct call *c, const char *id, struct run_bead *b)
  * the storage failure. */
 static int load_agent(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT role, coalesce(hook, '') FROM agents WHERE id = ?", &c->err);
-	int found;
+	int found = agent_role_hook(c, id, role, rlen, hook, hlen);
 
-	if (!st)
+	if (found < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((found = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (found) {
-		snprintf(role, rlen, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(hook, hlen, "%s", (const char *)sqlite3_column_text(st, 1));
-	}
-	sqlite3_reset(st);
 	return found ? 0 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", id);
 }
 
@@ -77,74 +44,21 @@ static int load_agent(struct call *c, const char *id, char *role, size_t rlen, c
 		memcpy((c)->who.requested_by, saved_, sizeof saved_);                              \
 	} while (0)
 
-static int set_agent_free(struct call *c, const char *agent, const char *state)
-{
-	sqlite3_stmt *st = db_prepare(c->db,
-		"UPDATE agents SET hook = NULL, state = ?2, requested_by = NULL, quiet_stage = 0,"
-		" active_ms = ?3, updated_ms = ?3 WHERE id = ?1", &c->err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 3, c->now_ms);
-	return db_step_done(c->db, st, &c->err);
-}
-
-static int rig_max_attempts(struct call *c, const char *rig, int *out)
-{
-	int64_t v = 0;
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT coalesce(json_extract(settings, '$.max_attempts'), 0) FROM rigs WHERE id = ?", &c->err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
-	if (db_step_int(c->db, st, &v, &c->err) < 0)
-		return -1;
-	{
-		const struct field_rule *r = &rig_settings.rule[RIG_MAX_ATTEMPTS];
-
-		*out = v >= r->min && v <= r->max ? (int)v : (int)r->def;
-	}
-	return 0;
-}
-
 static int start_inner(struct call *c, const char *agent, const char *role, const char *bead,
-		       const struct run_bead *b)
+		       const struct bead_run *b)
 {
-	sqlite3_stmt *st;
 	char branch[160];
-	int polecat = strcmp(role, "polecat") == 0;
+	int polecat = strcmp(role, "polecat") == 0, rc;
 	struct bead_fields f = {.status = "in_progress", .assignee = agent, .priority = -1};
 
-	st = db_prepare(c->db,
-		"UPDATE agents SET hook = ?2, state = 'working', requested_by = ?3, started_ms = ?4,"
-		" active_ms = ?4, last_heartbeat_ms = ?4, quiet_stage = 0, updated_ms = ?4"
-		" WHERE id = ?1 AND hook IS NULL", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, b->requested_by, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
-	if (sqlite3_changes(db_handle(c->db)) != 1)
-		return err_set(&c->err, ERR_CONFLICT, "agent_id", "%s is already working", agent);
+	if ((rc = agent_take(c, agent, bead, b->requested_by)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_CONFLICT, "agent_id", "%s is already working", agent);
 	if (bead_update(c, bead, &f, 0) < 0)
 		return -1;
 	/* A polecat works on its own branch of the bead; a refinery merges the branch it is given. */
 	if (polecat) {
 		snprintf(branch, sizeof branch, "gt/%s/%s", agent, bead);
-		st = db_prepare(c->db, "UPDATE beads SET branch = ?2, worked_by = ?3, retry_ms = NULL"
-				       " WHERE id = ?1", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, agent, -1, SQLITE_STATIC);
-		if (db_step_done(c->db, st, &c->err) < 0)
+		if (bead_run_started(c, bead, branch, agent) < 0)
 			return -1;
 	}
 	if (event_append(c, "bead.dispatched", bead, "agent", NULL, agent) < 0)
@@ -154,7 +68,7 @@ static int start_inner(struct call *c, const char *agent, const char *role, cons
 
 int work_start(struct call *c, const char *agent, const char *bead)
 {
-	struct run_bead b;
+	struct bead_run b;
 	char role[16], hook[72];
 	int rc;
 
@@ -165,15 +79,14 @@ int work_start(struct call *c, const char *agent, const char *bead)
 }
 
 static int requeue_inner(struct call *c, const char *agent, const char *bead, const char *reason,
-			 enum work_end end, struct run_bead *b)
+			 enum work_end end, struct bead_run *b)
 {
-	sqlite3_stmt *st;
 	int max_attempts, attempts = b->attempts + (end != WORK_SENT_BACK && end != WORK_UNREACHABLE);
 	double retry = end == WORK_FAILED ? c->now_ms + rc_backoff_ms(attempts) : c->now_ms;
 	const char *to = "open";
 	char final_reason[400];
 
-	if (agent && set_agent_free(c, agent, end == WORK_LOST ? "lost" : "idle") < 0)
+	if (agent && agent_release(c, agent, end == WORK_LOST ? "lost" : "idle") < 0)
 		return -1;
 	if (rig_max_attempts(c, b->rig, &max_attempts) < 0 ||
 	    (end == WORK_UNREACHABLE && reconcile_host_down(c, &retry) < 0))
@@ -188,28 +101,9 @@ static int requeue_inner(struct call *c, const char *agent, const char *bead, co
 			 attempts >= max_attempts ? attempts : b->reviews,
 			 attempts >= max_attempts ? "runs" : "reviews", reason);
 	}
-	st = db_prepare(c->db,
-		"UPDATE beads SET attempts = ?2, reviews = ?3, retry_ms = ?4, failure = ?5, assignee = NULL"
-		" WHERE id = ?1", &c->err);
-	if (!st)
+	if (bead_run_ended(c, bead, attempts, b->reviews, retry, final_reason) < 0 ||
+	    (end == WORK_FAILED && reconcile_dispatch_failed(c, bead, reason) < 0))
 		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, attempts);
-	sqlite3_bind_int(st, 3, b->reviews);
-	sqlite3_bind_double(st, 4, retry);
-	sqlite3_bind_text(st, 5, final_reason, -1, SQLITE_STATIC);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
-	if (end == WORK_FAILED) {
-		st = db_prepare(c->db, "INSERT INTO dispatch_failures(at_ms, bead, reason) VALUES (?, ?, ?)", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_double(st, 1, c->now_ms);
-		sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-		if (db_step_done(c->db, st, &c->err) < 0)
-			return -1;
-	}
 	if (event_append(c, strcmp(to, "failed") == 0 ? "bead.failed" : "bead.requeued", bead, "failure", NULL,
 			 final_reason) < 0 ||
 	    bead_set_status(c, bead, to, strcmp(to, "failed") == 0 ? final_reason : NULL) < 0)
@@ -226,14 +120,14 @@ static int requeue_inner(struct call *c, const char *agent, const char *bead, co
 
 int work_requeue(struct call *c, const char *agent, const char *bead, const char *reason, enum work_end end)
 {
-	struct run_bead b;
+	struct bead_run b;
 	int rc;
 
 	if (load_bead(c, bead, &b) < 0)
 		return -1;
 	/* A bead that already ended (closed, failed, deleted and made again) is not reopened. */
 	if (strcmp(b.status, "in_progress") != 0 && strcmp(b.status, "in_review") != 0)
-		return agent ? set_agent_free(c, agent, end == WORK_LOST ? "lost" : "idle") : 0;
+		return agent ? agent_release(c, agent, end == WORK_LOST ? "lost" : "idle") : 0;
 	AS_REQUESTER(c, b.requested_by, rc = requeue_inner(c, agent, bead, reason, end, &b));
 	return rc;
 }
@@ -253,19 +147,6 @@ static int error_is(const cJSON *error, const char *code)
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code"));
 
 	return s && strcmp(s, code) == 0;
-}
-
-/* 1 if the agent sent a heartbeat after its current run started, 0 if not, -1 on failure. */
-static int heard_since_start(struct call *c, const char *agent)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",
-				      &c->err);
-	int64_t yes = 0;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	return db_step_int(c->db, st, &yes, &c->err) < 0 ? -1 : yes != 0;
 }
 
 int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
@@ -291,7 +172,7 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 	}
 	/* No answer came back (the object was evicted while the call was out), but the agent has sent
 	 * a heartbeat since it was started: the start worked, and requeueing would stop a live run. */
-	if (error && error_is(error, "lost") && (rc = heard_since_start(c, agent)) != 0)
+	if (error && error_is(error, "lost") && (rc = agent_heard_since_start(c, agent)) != 0)
 		return rc < 0 ? -1 : 0;
 	if (error)
 		snprintf(reason, sizeof reason, "the container did not start %s: %s", agent,
@@ -322,58 +203,39 @@ int work_heartbeat(struct call *c, const char *agent, const char *bead)
 	return agent_heartbeat(c, agent);
 }
 
-
-static int set_branch(struct call *c, const char *bead, const char *branch)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET branch = ?2 WHERE id = ?1", &c->err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
-	return db_step_done(c->db, st, &c->err);
-}
-
 /* A polecat finished: its bead waits for review and a merge request joins the rig's queue. */
-static int polecat_done(struct call *c, const char *agent, const char *bead, const struct run_bead *b,
+static int polecat_done(struct call *c, const char *agent, const char *bead, const struct bead_run *b,
 			const char *branch, const char *commit, const char *summary, char *mr, size_t mr_len)
 {
-	char title[240];
-	sqlite3_stmt *st;
-	int rc;
+	char title[240], work[181] = "";
 	struct bead_fields f = {.type = "merge-request", .priority = 1, .rig = b->rig, .parent = bead,
 				.body = summary ? summary : ""};
 
-	st = db_prepare(c->db, "SELECT title FROM beads WHERE id = ?", &c->err);
-	if (!st)
+	if (bead_title(c, bead, work, sizeof work) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	snprintf(title, sizeof title, "Merge %s: %.180s", bead, rc ? (const char *)sqlite3_column_text(st, 0) : "");
-	sqlite3_reset(st);
+	snprintf(title, sizeof title, "Merge %s: %s", bead, work);
 	f.title = title;
-	if (set_branch(c, bead, branch) < 0 || event_append(c, "bead.done", bead, "commit", NULL, commit) < 0 ||
+	if (bead_set_branch(c, bead, branch) < 0 || event_append(c, "bead.done", bead, "commit", NULL, commit) < 0 ||
 	    bead_set_status(c, bead, "in_review", NULL) < 0 || bead_create(c, &f, mr, mr_len) < 0 ||
-	    set_branch(c, mr, branch) < 0)
+	    bead_set_branch(c, mr, branch) < 0)
 		return -1;
-	return set_agent_free(c, agent, "idle");
+	return agent_release(c, agent, "idle");
 }
 
 /* The refinery's verdict on a merge request: merged closes the work, anything else sends it back. */
-static int refinery_done(struct call *c, const char *agent, const char *mr, const struct run_bead *b,
+static int refinery_done(struct call *c, const char *agent, const char *mr, const struct bead_run *b,
 			 const char *outcome, const char *reason, const char *commit)
 {
 	char why[400];
 
 	if (strcmp(outcome, "merged") == 0) {
 		snprintf(why, sizeof why, "merged%s%s", commit ? " as " : "", commit ? commit : "");
-		if (set_agent_free(c, agent, "idle") < 0 || bead_set_status(c, mr, "closed", why) < 0)
+		if (agent_release(c, agent, "idle") < 0 || bead_set_status(c, mr, "closed", why) < 0)
 			return -1;
 		return *b->parent ? bead_set_status(c, b->parent, "closed", why) : 0;
 	}
 	snprintf(why, sizeof why, "%s: %s", outcome, reason && *reason ? reason : "no reason given");
-	if (set_agent_free(c, agent, "idle") < 0 || bead_set_status(c, mr, "failed", why) < 0)
+	if (agent_release(c, agent, "idle") < 0 || bead_set_status(c, mr, "failed", why) < 0)
 		return -1;
 	return *b->parent ? work_requeue(c, NULL, b->parent, why, WORK_SENT_BACK) : 0;
 }
@@ -392,7 +254,7 @@ int work_done(struct call *c, const char *agent, const struct done_report *r, cJ
 {
 	const char *bead = r->bead, *outcome = NULL;
 	char role[16], hook[72], mr[48] = "";
-	struct run_bead b;
+	struct bead_run b;
 	int rc;
 
 	if (load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)

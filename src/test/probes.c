@@ -413,12 +413,12 @@ int test_tick_fault(struct call *c)
 }
 
 /* The bench's town: rigs of polecats, most of them working, and open beads on those rigs, one in
- * two blocked by an open bead. Written with plain SQL: this is a fixture, not a history. */
+ * two blocked by an open bead. Rows as they are, written by their owners' *_seed: this is a
+ * fixture, not a history. */
 int api_test_reconciler_seed(struct call *c)
 {
 	struct probe_body in = {0};
 	int64_t rigs, per_rig, working, beads;
-	sqlite3_stmt *st;
 	char id[72], rig[32], hook[96];
 
 	if (call_fields(c, &in, sizeof in) < 0)
@@ -429,63 +429,23 @@ int api_test_reconciler_seed(struct call *c)
 	beads = in.beads;
 	for (int64_t r = 0; r < rigs; r++) {
 		snprintf(rig, sizeof rig, "rig%lld", (long long)r);
-		st = db_prepare(c->db, "INSERT INTO rigs(id, git_url, max_polecats, created_by, created_ms, updated_ms)"
-				       " VALUES (?, 'https://example.com/x.git', ?, 'bench', ?, ?)", &c->err);
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, rig, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, per_rig > 0 ? per_rig : 1);
-		sqlite3_bind_double(st, 3, c->now_ms);
-		sqlite3_bind_double(st, 4, c->now_ms);
-		if (db_step_done(c->db, st, &c->err) < 0)
+		if (rig_seed(c, rig, per_rig > 0 ? per_rig : 1) < 0)
 			return -1;
 		for (int64_t a = 0; a < per_rig; a++) {
 			snprintf(id, sizeof id, "p%lld-%lld", (long long)r, (long long)a);
 			snprintf(hook, sizeof hook, "hooked-%s", id);
-			st = db_prepare(c->db, "INSERT INTO agents(id, name, role, rig, state, hook, last_heartbeat_ms,"
-					       " active_ms, created_ms, updated_ms) VALUES (?1, ?1, 'polecat', ?2, ?3, ?4, ?5, ?5, ?5, ?5)",
-					&c->err);
-			if (!st)
-				return -1;
-			sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, rig, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 3, a < working ? "working" : "idle", -1, SQLITE_STATIC);
-			if (a < working)
-				sqlite3_bind_text(st, 4, hook, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_double(st, 5, c->now_ms);
-			if (db_step_done(c->db, st, &c->err) < 0)
+			if (agent_seed(c, id, rig, a < working ? hook : NULL) < 0)
 				return -1;
 		}
 	}
 	for (int64_t i = 0; i < beads; i++) {
+		char dep[72];
+
 		snprintf(id, sizeof id, "bb-%lld", (long long)i);
 		snprintf(rig, sizeof rig, "rig%lld", (long long)(i % rigs));
-		st = db_prepare(c->db, "INSERT INTO beads(id, type, status, priority, title, rig, requested_by, created_by,"
-				       " created_ms, updated_ms) VALUES (?, 'task', 'open', ?, 'bench', ?, 'bench', 'bench', ?, ?)",
-				&c->err);
-		if (!st)
+		snprintf(dep, sizeof dep, "bb-%lld", (long long)(i - 1));
+		if (bead_seed(c, id, (int)(i % 5), rig, i % 2 == 1 ? dep : NULL) < 0)
 			return -1;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, i % 5);
-		sqlite3_bind_text(st, 3, rig, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_double(st, 4, c->now_ms);
-		sqlite3_bind_double(st, 5, c->now_ms);
-		if (db_step_done(c->db, st, &c->err) < 0)
-			return -1;
-		if (i % 2 == 1) {
-			char dep[72];
-
-			snprintf(dep, sizeof dep, "bb-%lld", (long long)(i - 1));
-			st = db_prepare(c->db, "INSERT INTO bead_deps(bead, depends_on, kind, created_ms) VALUES (?, ?, 'blocks', ?)",
-					&c->err);
-			if (!st)
-				return -1;
-			sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, dep, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_double(st, 3, c->now_ms);
-			if (db_step_done(c->db, st, &c->err) < 0)
-				return -1;
-		}
 	}
 	return call_reply(c, 200, NULL);
 }

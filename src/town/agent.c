@@ -200,16 +200,23 @@ int agent_hook(struct call *c, const char *agent, const char *bead)
 	if (*holder)
 		return err_set(&c->err, ERR_CONFLICT, "bead", "%s is already on %s's hook", bead, holder);
 	/* The agent works for whoever is at the root of the bead's chain of work. */
-	st = db_prepare(c->db, "UPDATE agents SET hook = ?2, state = 'working', updated_ms = ?3,"
-			       " requested_by = (SELECT requested_by FROM beads WHERE id = ?2) WHERE id = ?1",
-			&c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 3, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
+	{
+		char requested_by[130];
+
+		if ((rc = bead_requested_by(c, bead, requested_by, sizeof requested_by)) < 0)
+			return -1;
+		st = db_prepare(c->db, "UPDATE agents SET hook = ?2, state = 'working', updated_ms = ?3,"
+				       " requested_by = ?4 WHERE id = ?1", &c->err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 3, c->now_ms);
+		if (rc)
+			sqlite3_bind_text(st, 4, requested_by, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
 	{
 		struct bead_fields f = {.assignee = agent, .priority = -1};
 
@@ -399,4 +406,238 @@ int agent_on_bead(struct call *c, const struct bead_change *ch)
 		return 0;
 	return db_exec_text(c->db, "UPDATE agents SET hook = NULL, state = 'idle', requested_by = NULL WHERE hook = ?1",
 			    ch->id, &c->err);
+}
+
+int agent_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM agent_status; DELETE FROM agents; DELETE FROM town_keys;", &c->err);
+}
+
+/* ---- what the reconciler reads and sets ---------------------------------------------------------- */
+
+int agent_workers(struct call *c, int (*fn)(void *arg, const struct agent_worker *a), void *arg)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id, role, coalesce(rig, ''), state, coalesce(hook, ''),"
+		" coalesce(last_heartbeat_ms, started_ms, created_ms), coalesce(active_ms, started_ms, created_ms),"
+		" quiet_stage FROM agents WHERE role IN ('polecat', 'refinery') ORDER BY created_ms LIMIT 256", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
+		struct agent_worker a = {
+			.id = (const char *)sqlite3_column_text(st, 0),
+			.role = (const char *)sqlite3_column_text(st, 1),
+			.rig = (const char *)sqlite3_column_text(st, 2),
+			.state = (const char *)sqlite3_column_text(st, 3),
+			.hook = (const char *)sqlite3_column_text(st, 4),
+			.heartbeat_ms = sqlite3_column_double(st, 5),
+			.active_ms = sqlite3_column_double(st, 6),
+			.quiet_stage = sqlite3_column_int(st, 7),
+		};
+
+		if (fn(arg, &a)) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	return rc;
+}
+
+int agent_set_quiet_stage(struct call *c, const char *agent, int stage)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET quiet_stage = ? WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, stage);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_set_lost(struct call *c, const char *agent)
+{
+	return db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err);
+}
+
+int agent_idle_unhooked(struct call *c)
+{
+	return db_exec(c->db, "UPDATE agents SET state = 'idle' WHERE state = 'working' AND hook IS NULL", &c->err);
+}
+
+/* ---- what a run reads and sets (work.c, container.c) ------------------------------------------ */
+
+int agent_role_hook(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT role, coalesce(hook, '') FROM agents WHERE id = ?", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found;
+	snprintf(role, rlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(hook, hlen, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int agent_take(struct call *c, const char *agent, const char *bead, const char *requested_by)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE agents SET hook = ?2, state = 'working', requested_by = ?3, started_ms = ?4,"
+		" active_ms = ?4, last_heartbeat_ms = ?4, quiet_stage = 0, updated_ms = ?4"
+		" WHERE id = ?1 AND hook IS NULL", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, requested_by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(c->db)) == 1;
+}
+
+int agent_release(struct call *c, const char *agent, const char *state)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"UPDATE agents SET hook = NULL, state = ?2, requested_by = NULL, quiet_stage = 0,"
+		" active_ms = ?3, updated_ms = ?3 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_heard_since_start(struct call *c, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",
+				      &c->err);
+	int64_t yes = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	return db_step_int(c->db, st, &yes, &c->err) < 0 ? -1 : yes != 0;
+}
+
+int agent_run_json(struct call *c, const char *id, cJSON *obj)
+{
+	static const char *const cols[] = {"id", "name", "role", "rig", "hook", "requested_by", NULL};
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, name, role, rig, hook, requested_by FROM agents WHERE id = ?",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return db_row_into(c->db, st, obj, cols, &c->err);
+}
+
+/* The first column of sql's row for id into out when it is text: 1, 0 without (out untouched), -1. */
+static int text_of(struct call *c, const char *sql, const char *id, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	rc = sqlite3_column_type(st, 0) == SQLITE_TEXT;
+	if (rc)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc;
+}
+
+int agent_name(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT name FROM agents WHERE id = ?", id, out, len);
+}
+
+int agent_rig(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT coalesce(rig, '') FROM agents WHERE id = ?", id, out, len);
+}
+
+int agent_requested_by(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT requested_by FROM agents WHERE id = ?", id, out, len);
+}
+
+/* ---- an agent's output stream ----------------------------------------------------------------- */
+
+#define EVENTS_KEPT 1000 /* rows kept per agent */
+#define EVENTS_SHOWN 500 /* rows per page */
+
+int agent_event_add(struct call *c, const char *agent, const char *type, const char *text)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agent_events(agent, bead, type, text, at_ms)"
+					     " VALUES (?1, (SELECT hook FROM agents WHERE id = ?1), ?2, ?3, ?4)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int agent_events_trim(struct call *c, const char *agent)
+{
+	return db_exec_text(c->db, "DELETE FROM agent_events WHERE agent = ?1 AND seq <= (SELECT seq FROM agent_events"
+				   " WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET " STR(EVENTS_KEPT) ")", agent, &c->err);
+}
+
+static cJSON *event_row(sqlite3_stmt *st)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(st, 0));
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+		cJSON_AddNullToObject(e, "bead");
+	else
+		cJSON_AddStringToObject(e, "bead", (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(e, "type", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(e, "text", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddNumberToObject(e, "at_ms", sqlite3_column_double(st, 4));
+	return e;
+}
+
+cJSON *agent_events_json(struct call *c, const char *agent, int64_t after)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT seq, bead, type, text, at_ms FROM agent_events WHERE agent = ?"
+					     " AND seq > ? ORDER BY seq LIMIT " STR(EVENTS_SHOWN), &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	return db_list(c->db, st, event_row, &c->err);
+}
+
+int agent_seed(struct call *c, const char *id, const char *rig, const char *hook)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agents(id, name, role, rig, state, hook, last_heartbeat_ms,"
+					     " active_ms, created_ms, updated_ms) VALUES (?1, ?1, 'polecat', ?2, ?3, ?4, ?5, ?5, ?5, ?5)",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, rig, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, hook ? "working" : "idle", -1, SQLITE_STATIC);
+	if (hook)
+		sqlite3_bind_text(st, 4, hook, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
 }

@@ -2,7 +2,9 @@
  * convoy.c - convoys: a set of beads (across rigs) tracked to landing. Progress is closed over
  * total; a convoy lands when all its beads are closed and fails when one of them fails. A series
  * convoy chains its beads (each blocks the next), so they run one after another; fan-out adds no
- * edges. State follows the beads: bead.c calls convoy_bead_changed on every status change.
+ * edges. State follows the beads: bead.c calls convoy_bead_changed on every status change. A
+ * convoy's state, beads, graph and sling list are joins over its beads: the one read of another
+ * owner's tables (beads, bead_deps) this file makes (docs/architecture.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -83,8 +85,7 @@ int convoy_refresh(struct call *c, const char *convoy)
 			    "state", old, now);
 }
 
-/* Every convoy bead is in, as a new array of ids (no limit: a bead may be in any number). */
-static cJSON *convoys_of(struct call *c, const char *bead)
+cJSON *convoys_of(struct call *c, const char *bead)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT convoy FROM convoy_beads WHERE bead = ? ORDER BY convoy", &c->err);
 	cJSON *list;
@@ -289,4 +290,31 @@ cJSON *convoys_json(struct call *c)
 		cJSON_AddItemToArray(list, v);
 	}
 	return list;
+}
+
+int convoy_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM convoy_beads; DELETE FROM convoys;", &c->err);
+}
+
+int convoy_exists(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM convoys WHERE id = ?1", id, &c->err);
+}
+
+int convoy_sling_candidates(struct call *c, const char *id, char beads[][72], int *n)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT cb.bead FROM convoy_beads cb JOIN beads b ON b.id = cb.bead"
+					     " WHERE cb.convoy = ? AND b.status IN ('open', 'failed') ORDER BY cb.position LIMIT 100",
+				      &c->err);
+	int rc = 0;
+
+	*n = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (*n < CONVOY_BEADS_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0)
+		snprintf(beads[(*n)++], 72, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
 }

@@ -157,3 +157,8 @@ cJSON *escalations_json(struct call *c, const char *state)
 		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	return db_list(c->db, st, row_json, &c->err);
 }
+
+int escalation_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM escalations", &c->err);
+}

@@ -91,3 +91,8 @@ cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit
 	}
 	return list;
 }
+
+int feed_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM events", &c->err);
+}

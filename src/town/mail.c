@@ -97,3 +97,8 @@ int mail_mark_read(struct call *c, const char *agent, const char *id)
 		return err_set(&c->err, ERR_NOT_FOUND, "mail_id", "no message '%s' for %s", id, agent);
 	return 0;
 }
+
+int mail_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM mail", &c->err);
+}

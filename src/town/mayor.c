@@ -14,48 +14,10 @@
 
 #define CONTEXT_BEADS_MAX 200
 
-/* Unfinished beads, grouped by requester: [{requested_by, beads: [...]}]. */
-static cJSON *in_flight(struct call *c)
-{
-	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT requested_by, id, title, status, coalesce(assignee, ''), coalesce(rig, '') FROM beads"
-		" WHERE status NOT IN ('closed', 'failed') ORDER BY requested_by, seq DESC LIMIT 200", &c->err);
-	cJSON *groups, *group = NULL;
-	char current[130] = "";
-	int rc;
-
-	if (!st)
-		return NULL;
-	groups = cJSON_CreateArray();
-	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
-		const char *rb = (const char *)sqlite3_column_text(st, 0);
-		cJSON *b = cJSON_CreateObject();
-
-		if (!group || strcmp(rb, current) != 0) {
-			group = cJSON_CreateObject();
-			cJSON_AddStringToObject(group, "requested_by", rb);
-			cJSON_AddArrayToObject(group, "beads");
-			cJSON_AddItemToArray(groups, group);
-			snprintf(current, sizeof current, "%s", rb);
-		}
-		cJSON_AddStringToObject(b, "id", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(b, "title", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddStringToObject(b, "status", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddStringToObject(b, "agent", (const char *)sqlite3_column_text(st, 4));
-		cJSON_AddStringToObject(b, "rig", (const char *)sqlite3_column_text(st, 5));
-		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "beads"), b);
-	}
-	if (rc < 0) {
-		cJSON_Delete(groups);
-		return NULL;
-	}
-	return groups;
-}
-
 cJSON *mayor_context(struct call *c, enum role caller)
 {
 	cJSON *ctx = cJSON_CreateObject(), *asker = cJSON_AddObjectToObject(ctx, "asker");
-	cJSON *flight = in_flight(c), *convoys, *agents, *open_convoys, *v;
+	cJSON *flight = bead_in_flight_json(c), *convoys, *agents, *open_convoys, *v;
 
 	cJSON_AddStringToObject(asker, "id", c->who.id);
 	cJSON_AddStringToObject(asker, "name", c->who.name);

@@ -189,3 +189,58 @@ cJSON *members_json(struct call *c)
 
 	return db_list(c->db, st, member_json, &c->err);
 }
+
+int members_each(struct call *c, int by_id, int (*fn)(struct call *c, const char *user_id, const char *role, void *arg),
+		 void *arg)
+{
+	/* Two orders, two statements: by id, or as stored (the order members came in). */
+	sqlite3_stmt *st = db_prepare(c->db, by_id ? "SELECT user_id, role FROM members ORDER BY user_id"
+						   : "SELECT user_id, role FROM members", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	/* fn may prepare other statements while this one is mid-step; the cache never evicts a busy
+	 * statement. */
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
+		char user[130], role[16];
+
+		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
+		if ((rc = fn(c, user, role, arg)) != 0) {
+			sqlite3_reset(st);
+			return rc < 0 ? -1 : 0;
+		}
+	}
+	return rc;
+}
+
+cJSON *member_person_json(struct call *c, const char *user)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name, email FROM members WHERE user_id = ?", &c->err);
+	const char *name = user, *email = "";
+	cJSON *p;
+	int rc;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return NULL;
+	if (rc) {
+		if (*(const char *)sqlite3_column_text(st, 0))
+			name = (const char *)sqlite3_column_text(st, 0);
+		email = (const char *)sqlite3_column_text(st, 1);
+	}
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "id", user);
+	cJSON_AddStringToObject(p, "name", name);
+	cJSON_AddStringToObject(p, "email", email);
+	sqlite3_reset(st);
+	return p;
+}
+
+int members_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM members", &c->err);
+}

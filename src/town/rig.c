@@ -153,12 +153,7 @@ int rig_delete(struct call *c, const char *id)
 
 	if (exists <= 0)
 		return exists < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "rig_id", "no rig '%s' in this town", id);
-	st = db_prepare(c->db, "SELECT count(*) FROM beads WHERE rig = ? AND status NOT IN ('closed', 'failed')",
-			&c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_step_int(c->db, st, &open, &c->err) < 0)
+	if (bead_unfinished_on_rig(c, id, &open) < 0)
 		return -1;
 	if (open > 0)
 		return err_set(&c->err, ERR_CONFLICT, "rig_id",
@@ -170,4 +165,122 @@ int rig_delete(struct call *c, const char *id)
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	return event_append(c, "rig.deleted", id, NULL, NULL, NULL);
+}
+
+int rig_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM rigs", &c->err);
+}
+
+int rig_each(struct call *c, int (*fn)(void *arg, const char *id, int max_polecats), void *arg)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, max_polecats FROM rigs ORDER BY id LIMIT 128", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1))) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	return rc;
+}
+
+int rig_merges_by_pr(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM rigs WHERE id = ?1 AND merge_strategy = 'pr'", id, &c->err);
+}
+
+/* ---- what a run and a pull request read of a rig ----------------------------------------------- */
+
+int rig_max_attempts(struct call *c, const char *rig, int *out)
+{
+	const struct field_rule *r = &rig_settings.rule[RIG_MAX_ATTEMPTS];
+	int64_t v = 0;
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT coalesce(json_extract(settings, '$.max_attempts'), 0) FROM rigs WHERE id = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	if (db_step_int(c->db, st, &v, &c->err) < 0)
+		return -1;
+	*out = v >= r->min && v <= r->max ? (int)v : (int)r->def;
+	return 0;
+}
+
+int rig_run_json(struct call *c, const char *id, cJSON *obj)
+{
+	static const char *const cols[] = {"id", "git_url", "default_branch", "merge_strategy", NULL};
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, git_url, default_branch, merge_strategy FROM rigs WHERE id = ?",
+				      &c->err);
+	cJSON *gates;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_row_into(c->db, st, obj, cols, &c->err) < 0)
+		return -1;
+	gates = cJSON_AddArrayToObject(obj, "gates");
+	st = db_prepare(c->db, "SELECT j.value FROM rigs, json_each(rigs.settings, '$.gates') j"
+			       " WHERE rigs.id = ? AND j.type = 'text' LIMIT 20", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0)
+		cJSON_AddItemToArray(gates, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
+	return rc < 0 ? -1 : 0;
+}
+
+int rig_platform(struct call *c, const char *id, struct rig_platform *p)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT default_branch, git_url, coalesce(json_extract(settings, '$.api_url'), 'https://api.github.com'),"
+		" coalesce(json_extract(settings, '$.repo'), '') FROM rigs WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(p->base, sizeof p->base, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(p->git_url, sizeof p->git_url, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(p->api, sizeof p->api, "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(p->repo, sizeof p->repo, "%s", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int rig_pr_poll_s(struct call *c, const char *id, double *s)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, '$.pr_poll_s') FROM rigs WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (rc)
+		*s = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int rig_seed(struct call *c, const char *id, int64_t max_polecats)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO rigs(id, git_url, max_polecats, created_by, created_ms, updated_ms)"
+					     " VALUES (?, 'https://example.com/x.git', ?, 'bench', ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, max_polecats);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
 }

@@ -1,7 +1,8 @@
 /*
- * town.c - the town itself: creation, who may use it, its settings and secrets, deletion. A
- * personal town is owned by the person who created it. Each member's registry (their UserDO)
- * learns of the town through an effect, so "my towns" is one read of one object.
+ * town.c - the town itself: creation, who may use it, its settings and secrets, deletion (every
+ * other table is emptied by its owner: town_deleting). A personal town is owned by the person who
+ * created it. Each member's registry (their UserDO) learns of the town through an effect, so "my
+ * towns" is one read of one object.
  */
 #include <stdio.h>
 #include <string.h>
@@ -280,58 +281,49 @@ int town_update(struct call *c, const char *name, const cJSON *settings)
 	return name ? registry_refresh(c) : 0;
 }
 
+static int refresh_one(struct call *c, const char *user_id, const char *role, void *arg)
+{
+	(void)arg;
+	return registry_update(c, user_id, role) < 0 ? -1 : 0;
+}
+
 int registry_refresh(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id, role FROM members", &c->err);
-	int rc;
+	return members_each(c, 0, refresh_one, NULL);
+}
 
-	if (!st)
+static int forget_one(struct call *c, const char *user_id, const char *role, void *arg)
+{
+	(void)role;
+	(void)arg;
+	return registry_update(c, user_id, NULL) < 0 ? -1 : 0;
+}
+
+int town_owner_org(struct call *c, char *org, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
+	int yes;
+
+	if (!st || (yes = db_step_row(c->db, st, &c->err)) < 0)
 		return -1;
-	/* registry_update prepares other statements while this one is mid-step; the cache never
-	 * evicts a busy statement. */
-	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
-		char user[130], role[16];
-
-		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
-		if (registry_update(c, user, role) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	return rc;
+	if (yes)
+		snprintf(org, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return yes;
 }
 
 int town_delete(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT user_id FROM members", &c->err);
-	int rc;
-
-	if (!st)
-		return -1;
-	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
-		char user[130];
-
-		snprintf(user, sizeof user, "%s", (const char *)sqlite3_column_text(st, 0));
-		if (registry_update(c, user, NULL) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	if (rc < 0)
+	if (members_each(c, 1, forget_one, NULL) < 0)
 		return -1;
 	if (ws_close_tag(c, "feed", "the town was deleted") < 0 || ws_close_tag(c, "terminal", "the town was deleted") < 0)
 		return -1;
 	/* An organization's town: the organization forgets it (and pushes it no more members). */
 	{
-		sqlite3_stmt *own = db_prepare(c->db, "SELECT owner_id FROM town WHERE owner_kind = 'org'", &c->err);
 		char org[72] = "";
 
-		if (!own || (rc = db_step_row(c->db, own, &c->err)) < 0)
+		if (town_owner_org(c, org, sizeof org) < 0)
 			return -1;
-		if (rc)
-			snprintf(org, sizeof org, "%s", (const char *)sqlite3_column_text(own, 0));
-		sqlite3_reset(own);
 		if (*org) {
 			char url[200], fx[40];
 			struct effect_req r = {.purpose = "registry", .subject = org, .method = "DELETE", .url = url,
@@ -342,10 +334,169 @@ int town_delete(struct call *c)
 				return -1;
 		}
 	}
-	/* Everything the town owns goes; the outbox stays to receive the registries' answers. */
-	return db_exec(c->db, "DELETE FROM town_secrets; DELETE FROM convoy_beads; DELETE FROM convoys; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;"
-			      " DELETE FROM events; DELETE FROM mail; DELETE FROM escalations; DELETE FROM timers;"
-			      " DELETE FROM agent_status; DELETE FROM agents;"
-			      " DELETE FROM town_keys; DELETE FROM rigs; DELETE FROM members; DELETE FROM town;",
-			      &c->err);
+	/* Everything the town owns goes, each table by its owner: the secrets, then every listener of
+	 * town_deleting in the wiring's order, then the town's row. The outbox stays to receive the
+	 * registries' answers. */
+	if (db_exec(c->db, "DELETE FROM town_secrets", &c->err) < 0)
+		return -1;
+	for (size_t i = 0; i < town_deleting_n; i++)
+		if (town_deleting[i](c) < 0)
+			return -1;
+	return db_exec(c->db, "DELETE FROM town", &c->err);
+}
+
+int town_owned_by_org(struct call *c, int *yes)
+{
+	int64_t n;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org'", &n, &c->err) < 0)
+		return -1;
+	*yes = n > 0;
+	return 0;
+}
+
+int town_owned_by(struct call *c, const char *org)
+{
+	return db_exists(c->db, "SELECT count(*) FROM town WHERE owner_kind = 'org' AND owner_id = ?1", org, &c->err);
+}
+
+int town_create_owned(struct call *c, const char *name, const char *org, const char *created_by, int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO town(id, name, owner_kind, owner_id, created_by, created_ms,"
+					     " updated_ms, org_members_version) VALUES (?, ?, 'org', ?, ?, ?, ?, ?)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->cfg->object_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, c->now_ms);
+	sqlite3_bind_double(st, 6, c->now_ms);
+	sqlite3_bind_int64(st, 7, version);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int town_org_members_version(struct call *c, int64_t *version)
+{
+	return db_query_int(c->db, "SELECT org_members_version FROM town", version, &c->err);
+}
+
+int town_set_org_members_version(struct call *c, int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_members_version = ?", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, version);
+	return db_step_done(c->db, st, &c->err);
+}
+
+/* The value of a setting at path ("$.name") in *st's row: 1 when the town has it, 0 when not. */
+static sqlite3_stmt *setting_row(struct call *c, const char *path, int *rc)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, ?) FROM town", &c->err);
+
+	*rc = -1;
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	*rc = db_step_row(c->db, st, &c->err);
+	return st;
+}
+
+int town_setting_number(struct call *c, enum town_setting k, double *out)
+{
+	const struct field_rule *r = &town_settings.rule[k];
+	double v = (double)r->def, min = (double)r->min, max = (double)r->max;
+	char path[64];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(path, sizeof path, "$.%s", r->name);
+	if (!(st = setting_row(c, path, &rc)) || rc < 0)
+		return -1;
+	if (rc && (sqlite3_column_type(st, 0) == SQLITE_INTEGER || sqlite3_column_type(st, 0) == SQLITE_FLOAT))
+		v = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	*out = v < min ? min : v > max ? max : v;
+	return 0;
+}
+
+int town_setting_text(struct call *c, enum town_setting k, char *out, size_t len)
+{
+	char path[64];
+	sqlite3_stmt *st;
+	int rc, set;
+
+	snprintf(path, sizeof path, "$.%s", town_settings.rule[k].name);
+	if (!(st = setting_row(c, path, &rc)) || rc < 0)
+		return -1;
+	set = rc && sqlite3_column_type(st, 0) == SQLITE_TEXT;
+	if (set)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return set;
+}
+
+int town_secret(struct call *c, const char *name, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT value FROM town_secrets WHERE name = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int town_llm_json(struct call *c, cJSON *body, const char *model)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT json_extract(settings, '$.llm_base_url'), (SELECT value FROM town_secrets WHERE name = 'llm_api_key')"
+		" FROM town", &c->err);
+	cJSON *llm = NULL;
+	int rc;
+
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		llm = cJSON_CreateObject();
+		cJSON_AddStringToObject(llm, "base_url", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(llm, "api_key", sqlite3_column_type(st, 1) == SQLITE_TEXT
+			? (const char *)sqlite3_column_text(st, 1) : "");
+		if (model)
+			cJSON_AddStringToObject(llm, "model", model);
+	}
+	sqlite3_reset(st);
+	cJSON_AddItemToObject(body, "llm", llm ? llm : cJSON_CreateNull());
+	return 0;
+}
+
+int town_runtime(struct call *c, const char *rig, struct town_runtime *rt)
+{
+	/* One statement over the town and the rig (the rig's setting wins): read at every start. */
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT coalesce(json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'),"
+		" 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
+		" json_extract(t.settings, '$.runtime_command'), ''),"
+		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
+		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(rt->name, sizeof rt->name, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(rt->command, sizeof rt->command, "%s", (const char *)sqlite3_column_text(st, 1));
+	if (sqlite3_column_type(st, 2) == SQLITE_TEXT)
+		snprintf(rt->model, sizeof rt->model, "%s", (const char *)sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	return 1;
 }

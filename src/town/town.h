@@ -41,6 +41,15 @@ int member_change(struct call *c, enum role caller, const char *user_id, enum ro
 /* Remove a member (anyone may remove themselves); the last owner stays. */
 int member_remove(struct call *c, enum role caller, const char *user_id);
 cJSON *members_json(struct call *c);
+/* fn(c, user_id, role, arg) for each member, by id (by_id) or in the order they came; fn returns 0
+ * to go on, 1 to stop, -1 on failure (which ends the walk with -1). fn may run other statements. */
+int members_each(struct call *c, int by_id, int (*fn)(struct call *c, const char *user_id, const char *role, void *arg),
+		 void *arg);
+/* {"id", "name", "email"} of a person, from the members (the id alone for others); a new tree,
+ * NULL when storage failed. */
+cJSON *member_person_json(struct call *c, const char *user);
+/* Remove every member, as is (no rule checks): a new list follows, or the town goes. */
+int members_wipe(struct call *c);
 
 /* ---- town.c ----------------------------------------------------------------------------------- */
 
@@ -58,6 +67,12 @@ enum town_setting { TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIE
 extern const struct fields town_settings;
 /* Every value of the settings: a string, number, boolean or null (null removes the key). */
 extern const struct field_rule town_setting_value;
+/* Setting k as a number into *out: the stored value clamped to the rule's bounds (a value stored
+ * before a bound changed is clamped to it), the rule's default when it is not set or not a number.
+ * 0, or -1 when storage failed. */
+int town_setting_number(struct call *c, enum town_setting k, double *out);
+/* Setting k as text into out: 1 when it is set to a string, 0 when not, -1 when storage failed. */
+int town_setting_text(struct call *c, enum town_setting k, char *out, size_t len);
 #define TOWN_SETTINGS_MAX 16384 /* bytes, as JSON */
 /* Rename and/or merge settings (NULL leaves each as it is); settings were checked against
  * town_settings (the route's fields). */
@@ -66,8 +81,36 @@ int town_update(struct call *c, const char *name, const cJSON *settings);
  * are write-only: reads show them masked. */
 int town_secrets_put(struct call *c, const cJSON *secrets);
 cJSON *town_secrets_json(struct call *c);
-/* Delete everything the town owns and take it out of its members' registries. */
+/* The value of secret name into out (for the town's own outbound calls, never for a reply): 1, 0
+ * when it is not set, -1 when storage failed. */
+int town_secret(struct call *c, const char *name, char *out, size_t len);
+/* The town's model gateway for the container's metering proxy, added to body as "llm": {base_url
+ * (the llm_base_url setting), api_key (the llm_api_key secret, "" when unset), model?}, or null when
+ * the town has no gateway. 0, or -1 when storage failed. */
+int town_llm_json(struct call *c, cJSON *body, const char *model);
+/* Which runtime an agent of rig runs (rig "" for an agent without one): the rig's runtime,
+ * runtime_command and model settings, else the town's; the name defaults to "scripted" and the
+ * command to "", and a model that is not text keeps what the caller set. 1, or 0 before the town
+ * exists (rt untouched), -1 when storage failed. One statement over the town and the rig. */
+struct town_runtime {
+	char name[32], command[1024], model[128];
+};
+int town_runtime(struct call *c, const char *rig, struct town_runtime *rt);
+/* Delete everything the town owns and take it out of its members' registries: its own rows, and
+ * every other table through town_deleting (below). */
 int town_delete(struct call *c);
+/* The organization that owns the town into org: 1, or 0 when a person owns it (or there is no
+ * town yet), -1 when storage failed. */
+int town_owner_org(struct call *c, char *org, size_t len);
+/* *yes = 1 when an organization owns the town. */
+int town_owned_by_org(struct call *c, int *yes);
+/* 1 when organization org owns the town, 0 if not, -1 when storage failed. */
+int town_owned_by(struct call *c, const char *org);
+/* Create this town owned by organization org, holding its members at version (org_town.c). */
+int town_create_owned(struct call *c, const char *name, const char *org, const char *created_by, int64_t version);
+/* The version of the organization's member list the town holds, and setting it. */
+int town_org_members_version(struct call *c, int64_t *version);
+int town_set_org_members_version(struct call *c, int64_t version);
 /* Tell every member's registry the town's current name and their role. */
 int registry_refresh(struct call *c);
 /* Tell one person's registry their role in this town, or (role NULL) that they left it. */
@@ -118,6 +161,49 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
 /* 1 if the bead exists, 0 if not (no error: absent is an answer), -1 when storage failed. */
 int bead_exists(struct call *c, const char *id);
+/* A bead's parts for other modules, each one statement: 1 with the outputs filled, 0 when there is
+ * no such bead (outputs untouched, no error), -1 when storage failed. Text is cut to fit. */
+int bead_status_get(struct call *c, const char *id, char *buf, size_t len);
+int bead_title(struct call *c, const char *id, char *out, size_t len);
+int bead_requested_by(struct call *c, const char *id, char *out, size_t len);
+/* The agent that last worked on it, "" for none. */
+int bead_worked_by(struct call *c, const char *id, char *out, size_t len);
+/* Its status, and its rig when it has one (rig untouched otherwise). */
+int bead_status_rig(struct call *c, const char *id, char *status, size_t slen, char *rig, size_t rlen);
+/* Its rig ("" for none) and the human at the root of its work (budgets). */
+int bead_rig_requester(struct call *c, const char *id, char *rig, size_t rlen, char *user, size_t ulen);
+/* What spend on the bead is charged to (costs.c): the work bead (a merge request's parent, when
+ * it has one), its rig ("" for none) and the human at the root of that work. */
+int bead_charge(struct call *c, const char *id, char *work, size_t wlen, char *rig, size_t rlen, char *user, size_t ulen);
+/* The parts of a bead a run needs (work.c). */
+struct bead_run {
+	char status[16], type[24], rig[72], requested_by[129], parent[72], worked_by[72];
+	int attempts, reviews;
+};
+int bead_run_get(struct call *c, const char *id, struct bead_run *b);
+/* What a container is told of the bead: id, title, body, type, status, branch, parent added to obj
+ * (1), or nothing when there is no such bead (0); -1 when storage failed. */
+int bead_run_json(struct call *c, const char *id, cJSON *obj);
+/* A merge request with its work bead (its parent) and a rig: what a pull request needs. */
+struct bead_mr {
+	char work[72], branch[201], rig[72], title[240]; /* title: the work bead's */
+	int number;                                      /* its pull request, 0 until opened */
+};
+int bead_merge_request(struct call *c, const char *id, struct bead_mr *m);
+/* A run's marks on a bead, written as they are (no event; the caller records what happened).
+ * Started: agent works on branch, any backoff is over. Ended without the work done: the counts,
+ * when it may be tried again, why, and no assignee. */
+int bead_run_started(struct call *c, const char *id, const char *branch, const char *agent);
+int bead_run_ended(struct call *c, const char *id, int attempts, int reviews, double retry_ms, const char *failure);
+int bead_set_branch(struct call *c, const char *id, const char *branch);
+/* A fresh start for a failed bead slung again: no runs, no reviews, no backoff, no failure. */
+int bead_reset_attempts(struct call *c, const char *id);
+/* How many beads of rig are not closed or failed into *n. */
+int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n);
+/* Try again no earlier than retry_ms. */
+int bead_set_retry(struct call *c, const char *id, double retry_ms);
+/* The pull request opened for a merge request, in its metadata (url NULL: null). */
+int bead_set_pull_request(struct call *c, const char *id, int number, const char *url);
 /* The gate of a bead's routes: 1 if it exists; 0 with c->err set otherwise: ERR_NOT_FOUND (field
  * bead_id), or ERR_INTERNAL when storage failed. */
 int bead_json_exists(struct call *c, const char *id);
@@ -125,11 +211,41 @@ int bead_json_exists(struct call *c, const char *id);
 cJSON *bead_json(struct call *c, const char *id);
 /* A page of beads, newest first; *next_cursor 0 when this is the last page. */
 cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next_cursor);
+/* Unfinished beads, newest first within each requester, at most 200 (the Mayor's context):
+ * [{requested_by, beads: [{id, title, status, agent, rig}]}]. A new array, NULL when storage
+ * failed. */
+cJSON *bead_in_flight_json(struct call *c);
+/* What the reconciler's snapshot reads of beads (reconcile.c), each one statement.
+ * The head of rig's merge queue (an open merge request, not held, not backing off; by priority,
+ * then age) into id: 1, or 0 when the queue is empty, -1 when storage failed. */
+int bead_merge_head(struct call *c, const char *rig, char *id, size_t len);
+/* Ready work of rig, by priority then age, at most limit: open, not held, not backing off, not a
+ * merge request, message, escalation, convoy or epic, and every blocker closed. fn(arg, id, prefer)
+ * per bead (strings borrowed for the call), prefer being the agent that worked on it before, else
+ * the one that finished its latest predecessor, else ""; fn returns nonzero to stop. 0, or -1 when
+ * storage failed. */
+int bead_ready_on_rig(struct call *c, const char *rig, int limit, int (*fn)(void *arg, const char *id, const char *prefer),
+		      void *arg);
+/* 1 when an open bead with a rig is not held (work may be waiting), 0 if not, -1 on failure. */
+int bead_work_waiting(struct call *c);
+#define BEAD_ORPHANS_MAX 16
+/* Beads in review with no open merge request left to decide them (it was closed or deleted),
+ * at most BEAD_ORPHANS_MAX ids into ids: how many, or -1 when storage failed. */
+int bead_review_orphans(struct call *c, char ids[][72]);
+/* Work closed since day `since` (closed_ms), per day, requester and rig, newest first (at most 5000
+ * rows): [day, requested_by, rig, closed, reworked, merged on the first review], the fleet report's
+ * figures. Merge requests, messages, escalations, convoys and epics are not work. A new array, NULL
+ * when storage failed. */
+cJSON *bead_closed_rows(struct call *c, int64_t since);
 /* Append to the town's feed, attributed to the caller and the human at the root of their work. */
 int event_append(struct call *c, const char *kind, const char *subject, const char *field,
 		 const char *old, const char *new_value);
 /* Events after seq `after` (optionally about one subject), oldest first; *next is the last seq. */
 cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit, int64_t *next);
+
+/* The bench's fixture (probes.c's reconciler-seed), rows as they are with no event: an open task
+ * of priority on rig, blocked by blocked_by when not NULL. */
+int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by);
 
 /* ---- rig.c ------------------------------------------------------------------------------------ */
 
@@ -148,8 +264,30 @@ extern const struct fields rig_settings;
 int rig_git_url_valid(const char *url);
 /* 1 if the rig exists, 0 if not, -1 on failure. */
 int rig_exists(struct call *c, const char *id);
+#define RIG_EACH_MAX 128
+/* fn(arg, id, max_polecats) for each rig by id, at most RIG_EACH_MAX; fn returns nonzero to stop.
+ * 0, or -1 when storage failed (the reconciler's snapshot). */
+int rig_each(struct call *c, int (*fn)(void *arg, const char *id, int max_polecats), void *arg);
+/* 1 when the rig's work lands through pull requests (merge_strategy pr), 0 if not, -1 on failure. */
+int rig_merges_by_pr(struct call *c, const char *id);
+/* How many runs a bead of the rig gets (its max_attempts setting, the rule's default when unset or
+ * out of bounds, or when there is no such rig). */
+int rig_max_attempts(struct call *c, const char *rig, int *out);
+/* What a container is told of the rig: id, git_url, default_branch, merge_strategy and its gates
+ * (the text items of its gates setting, at most 20) added to obj. 0, or -1 when storage failed. */
+int rig_run_json(struct call *c, const char *id, cJSON *obj);
+/* Where a `pr` rig's pull requests go: its branch, git url, platform API (api_url, default GitHub's)
+ * and repository (its repo setting, "" when unset). 1, 0 when there is no such rig, -1. */
+struct rig_platform {
+	char base[101], git_url[512], api[201], repo[201];
+};
+int rig_platform(struct call *c, const char *id, struct rig_platform *p);
+/* The rig's pr_poll_s setting into *s: 1 when set, 0 when not (or no such rig), -1 on failure. */
+int rig_pr_poll_s(struct call *c, const char *id, double *s);
 /* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */
 int rig_put(struct call *c, const struct rig_fields *f, int create);
+/* The bench's fixture (probes.c): a rig as it is, with no event. */
+int rig_seed(struct call *c, const char *id, int64_t max_polecats);
 /* Delete a rig with no unfinished beads (ERR_CONFLICT otherwise). */
 int rig_delete(struct call *c, const char *id);
 cJSON *rig_json(struct call *c, const char *id);
@@ -191,6 +329,50 @@ int agent_token_revoke(struct call *c, const char *agent);
 int64_t agent_token_gen(struct call *c, const char *agent);
 /* Verify a token minted by this town, accepting it up to grace_s after expiry. */
 enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims);
+/* A polecat or refinery as the reconciler's snapshot sees it (agent_workers). Strings are borrowed
+ * for the callback; rig and hook are "" when none. */
+struct agent_worker {
+	const char *id, *role, *rig, *state, *hook;
+	double heartbeat_ms; /* the last heartbeat, else when its run started, else when it was made */
+	double active_ms;    /* the last sign of progress, likewise */
+	int quiet_stage;     /* 0, 1 nudged, 2 triage asked */
+};
+#define AGENT_WORKERS_MAX 256
+/* fn(arg, a) for each polecat and refinery, oldest first, at most AGENT_WORKERS_MAX; fn returns
+ * nonzero to stop. 0, or -1 when storage failed. One statement (the reconciler's snapshot). */
+int agent_workers(struct call *c, int (*fn)(void *arg, const struct agent_worker *a), void *arg);
+/* The reconciler's marks: how far the quiet-agent ladder went; a silent agent presumed lost;
+ * every agent marked working with nothing on its hook idle again. */
+int agent_set_quiet_stage(struct call *c, const char *agent, int stage);
+int agent_set_lost(struct call *c, const char *agent);
+int agent_idle_unhooked(struct call *c);
+/* What a run reads of an agent (work.c): its role and hook ("" for none) into the buffers: 1, 0
+ * when there is no such agent (no error), -1 when storage failed. */
+int agent_role_hook(struct call *c, const char *id, char *role, size_t rlen, char *hook, size_t hlen);
+/* Agent takes bead for requested_by: hooked, working, the quiet ladder and its clocks start over.
+ * 1, or 0 when it already has a hook (nothing changed), -1 when storage failed. */
+int agent_take(struct call *c, const char *agent, const char *bead, const char *requested_by);
+/* Agent's run is over: no hook, no one to work for, state (idle or lost), active now. */
+int agent_release(struct call *c, const char *agent, const char *state);
+/* 1 if the agent sent a heartbeat after its current run started, 0 if not (or no such agent). */
+int agent_heard_since_start(struct call *c, const char *agent);
+/* What a container is told of the agent: id, name, role, rig, hook, requested_by added to obj
+ * (1), or nothing when there is no such agent (0); -1 when storage failed. */
+int agent_run_json(struct call *c, const char *id, cJSON *obj);
+/* The bench's fixture (probes.c): a polecat of rig as it is, with no event; working on hook
+ * (heartbeat now) when hook is not NULL, idle otherwise. */
+int agent_seed(struct call *c, const char *id, const char *rig, const char *hook);
+/* An agent's output stream (what the container says it printed): each event is kept with the bead
+ * on its hook at the time, the newest 1000 per agent after a trim; read 500 at a time after seq
+ * `after`, oldest first (a new array, NULL when storage failed). */
+int agent_event_add(struct call *c, const char *agent, const char *type, const char *text);
+int agent_events_trim(struct call *c, const char *agent);
+cJSON *agent_events_json(struct call *c, const char *agent, int64_t after);
+/* The agent's name, rig ("" for none) or the human its work is for (when it has one) into out:
+ * 1, 0 when there is no such agent (or no requester), -1 when storage failed. */
+int agent_name(struct call *c, const char *id, char *out, size_t len);
+int agent_rig(struct call *c, const char *id, char *out, size_t len);
+int agent_requested_by(struct call *c, const char *id, char *out, size_t len);
 
 /* ---- convoy.c --------------------------------------------------------------------------------- */
 
@@ -207,6 +389,15 @@ cJSON *convoys_json(struct call *c);
 int convoy_refresh(struct call *c, const char *convoy);
 /* A bead changed status: land or fail the convoys it belongs to. */
 int convoy_bead_changed(struct call *c, const char *bead);
+/* 1 if the convoy exists, 0 if not, -1 when storage failed. */
+int convoy_exists(struct call *c, const char *id);
+/* The beads of the convoy that can be slung (open or failed), in the convoy's order: at most
+ * CONVOY_BEADS_MAX ids into beads, their number into *n. */
+int convoy_sling_candidates(struct call *c, const char *id, char beads[][72], int *n);
+/* Every convoy the bead is in, by id, as a new array of strings: no limit, a bead may be in any
+ * number of convoys (costs are charged to each, each one's budget holds it back). NULL with c->err
+ * set when storage failed (or on OOM). */
+cJSON *convoys_of(struct call *c, const char *bead);
 
 /* ---- mail.c ----------------------------------------------------------------------------------- */
 
@@ -282,5 +473,23 @@ int convoy_on_bead(struct call *c, const struct bead_change *ch);
 
 /* The town's settings name a runtime the container knows (wiring.c: container.c's presets). */
 extern int (*const town_runtime_valid)(const char *name);
+
+/* ---- the town's deletion (town.c announces, wiring.c lists who listens) ---------------------- */
+
+/* Each table has one owner (docs/architecture.md, "Tables and their owners"), so a town's deletion
+ * is an announcement: town.c deletes its secrets, then each listener deletes every row of its own
+ * tables, in the wiring's order, then town.c deletes the town's row. */
+typedef int (*town_reaction)(struct call *c);
+extern const town_reaction town_deleting[];
+extern const size_t town_deleting_n;
+/* This layer's listeners: each empties its file's tables (members_wipe, above, is one too; core's
+ * timer_wipe another). */
+int convoy_wipe(struct call *c);   /* convoy_beads, convoys */
+int bead_wipe(struct call *c);     /* bead_labels, bead_deps, beads */
+int feed_wipe(struct call *c);     /* events */
+int mail_wipe(struct call *c);     /* mail */
+int escalation_wipe(struct call *c); /* escalations */
+int agent_wipe(struct call *c);    /* agent_status, agents, town_keys */
+int rig_wipe(struct call *c);      /* rigs */
 
 #endif

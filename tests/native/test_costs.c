@@ -372,6 +372,68 @@ static void a_budget_at_its_limit_stops_sling_and_dispatch_until_raised(void)
 	t_cleanup();
 }
 
+/* A bead may be in any number of convoys: costs reach every one, and every one's budget holds the
+ * bead back. The convoys are read by id, so the one a first-16 read would drop is the last by id. */
+static void a_bead_in_seventeen_convoys_is_charged_and_held_by_each(void)
+{
+	char h[2048], bead[48], body[256], ids[17][48], last[48] = "", path[160], rec[512];
+	struct eng *e = town(h, sizeof h);
+	const char *msg;
+	struct t_res r;
+	cJSON *d;
+
+	new_bead(e, "bob", "{\"title\":\"Shared\",\"rig\":\"r\",\"held\":true}", bead, sizeof bead);
+	for (int i = 0; i < 17; i++) {
+		snprintf(body, sizeof body, "{\"title\":\"C%d\",\"beads\":[\"%s\"]}", i, bead);
+		r = t_request(e, "POST", "/api/towns/t1/convoys", body, t_as("bob"));
+		CHECK(r.status == 201);
+		snprintf(ids[i], sizeof ids[i], "%s", cJSON_GetStringValue(t_data(&r, "id")) ? cJSON_GetStringValue(t_data(&r, "id")) : "");
+		t_res_free(&r);
+		if (strcmp(ids[i], last) > 0)
+			snprintf(last, sizeof last, "%s", ids[i]);
+	}
+	/* The last convoy's budget is set before the spend: the spend reaches it. */
+	snprintf(path, sizeof path, "/api/towns/t1/budgets/convoy/%s", last);
+	r = t_request(e, "PUT", path, "{\"limit_microusd\":1000}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	snprintf(rec, sizeof rec, "[{\"id\":\"c1\",\"bead\":\"%s\",\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1,"
+		 "\"cache_read_tokens\":0,\"cache_write_tokens\":0,\"cost_microusd\":5000}]", bead);
+	r = report(e, h, rec);
+	CHECK(r.status == 200 && num(cJSON_GetObjectItem(r.body, "data"), "accepted") == 1);
+	t_res_free(&r);
+	d = costs(e, "?by=convoy&period=all");
+	for (int i = 0; i < 17; i++)
+		CHECK(row_cost(d, ids[i]) == 5000);
+	cJSON_Delete(d);
+	snprintf(body, sizeof body, "Budget convoy:%s reached", last);
+	CHECK(escalations_titled(e, body) == 1);
+	/* Slinging the bead is refused by that budget, alone or with its convoy. */
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/sling", bead);
+	r = t_request(e, "POST", path, NULL, t_as("bob"));
+	CHECK(r.status == 409);
+	snprintf(body, sizeof body, "budget convoy:%s is at its limit", last);
+	msg = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "message"));
+	CHECK(msg && strstr(msg, body));
+	t_res_free(&r);
+	snprintf(path, sizeof path, "/api/towns/t1/convoys/%s/sling", last);
+	r = t_request(e, "POST", path, NULL, t_as("bob"));
+	CHECK(r.status == 409 && t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"),
+										  "reason")), "budget_exceeded"));
+	t_res_free(&r);
+	/* Lifted, the bead slings. */
+	snprintf(path, sizeof path, "/api/towns/t1/budgets/convoy/%s", last);
+	r = t_request(e, "DELETE", path, NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/sling", bead);
+	r = t_request(e, "POST", path, NULL, t_as("bob"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	RUN(periods_follow_the_calendar);
@@ -379,5 +441,6 @@ int main(void)
 	RUN(bad_reports_leave_no_trace);
 	RUN(every_rollup_equals_the_sum_of_its_records);
 	RUN(a_budget_at_its_limit_stops_sling_and_dispatch_until_raised);
+	RUN(a_bead_in_seventeen_convoys_is_charged_and_held_by_each);
 	return t_done();
 }
