@@ -406,16 +406,10 @@ out:
 	return rc;
 }
 
-/* Keep the first keep items of a list the call emits; drop what a rolled-back tick added. */
-static void truncate_list(cJSON *list, int keep)
-{
-	while (list && cJSON_GetArraySize(list) > keep)
-		cJSON_DeleteItemFromArray(list, cJSON_GetArraySize(list) - 1);
-}
-
 int reconcile_timer_fired(struct call *c, const char *key)
 {
-	int town, fault, fx = cJSON_GetArraySize(c->effects), ws = cJSON_GetArraySize(c->ws);
+	int town, fault;
+	struct call_mark mark;
 	size_t n;
 	double next = c->now_ms + TICK_RETRY_MS;
 
@@ -427,6 +421,7 @@ int reconcile_timer_fired(struct call *c, const char *key)
 	/* The test fault is drawn before the savepoint so that using it up survives the rollback. */
 	if ((fault = tick_fault_probe(c)) < 0 || db_exec(c->db, "SAVEPOINT tick", &c->err) < 0)
 		return -1;
+	call_mark(c, &mark);
 	if ((fault && err_set(&c->err, ERR_INTERNAL, NULL, "test fault injected into the tick") < 0) ||
 	    tick(c, &next, &n) < 0) {
 		/* Undo this tick only; the call commits the rest and the tick comes again. The
@@ -434,8 +429,7 @@ int reconcile_timer_fired(struct call *c, const char *key)
 		struct err why;
 
 		err_move(&why, &c->err);
-		truncate_list(c->effects, fx);
-		truncate_list(c->ws, ws);
+		call_undo(c, &mark);
 		if (db_exec(c->db, "ROLLBACK TO tick", &c->err) < 0)
 			return -1;
 		next = c->now_ms + TICK_RETRY_MS;
@@ -450,15 +444,16 @@ int reconcile_timer_fired(struct call *c, const char *key)
 
 int reconcile_dry_run(struct call *c, int *nactions)
 {
-	int fx = cJSON_GetArraySize(c->effects), ws = cJSON_GetArraySize(c->ws), rc;
+	struct call_mark mark;
+	int rc;
 	double next;
 	size_t n = 0;
 
 	if (db_exec(c->db, "SAVEPOINT dry", &c->err) < 0)
 		return -1;
+	call_mark(c, &mark);
 	rc = tick(c, &next, &n);
-	truncate_list(c->effects, fx);
-	truncate_list(c->ws, ws);
+	call_undo(c, &mark);
 	if (db_exec(c->db, "ROLLBACK TO dry", &c->err) < 0 || db_exec(c->db, "RELEASE dry", &c->err) < 0)
 		return -1;
 	*nactions = (int)n;
