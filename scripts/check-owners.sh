@@ -30,7 +30,7 @@ src/town/mayor.c: mayor_messages mayor_replies
 src/org/org.c: org
 src/org/org_town.c: org_towns org_meta
 src/org/user.c: my_towns my_orgs
-src/costs/costs.c: usage usage_daily model_prices
+src/costs/costs.c: usage usage_daily model_prices model_price_defaults
 src/costs/budget.c: budgets
 src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures

@@ -48,6 +48,13 @@ const bead_reaction bead_reactions[] = {
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
+/* ---- town: an agent's state -------------------------------------------------------------------- */
+
+const agent_reaction agent_reactions[] = {
+	reconcile_on_agent,
+};
+const size_t agent_reactions_n = sizeof agent_reactions / sizeof agent_reactions[0];
+
 int (*const town_runtime_valid)(const char *name) = container_runtime_valid;
 
 /* ---- town: its deletion ------------------------------------------------------------------------- */
@@ -64,6 +71,10 @@ const town_reaction town_deleting[] = {
 	agent_wipe,
 	rig_wipe,
 	members_wipe,
+	mayor_wipe,
+	costs_wipe,
+	budget_wipe,
+	reconcile_wipe,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 
@@ -73,6 +84,14 @@ const budget_reaction budget_reactions[] = {
 	reconcile_on_budget,
 };
 const size_t budget_reactions_n = sizeof budget_reactions / sizeof budget_reactions[0];
+
+/* Every run of records meets its budgets before the batch's totals reach the sockets and the fleet. */
+const usage_reaction usage_reactions[] = {
+	budget_on_usage,
+	costs_on_usage,
+	fleet_on_usage,
+};
+const size_t usage_reactions_n = sizeof usage_reactions / sizeof usage_reactions[0];
 
 /* ---- run: probes -------------------------------------------------------------------------------- */
 

@@ -259,7 +259,7 @@ static int after_one(struct call *c, int i, const char *key, int64_t limit, int 
 	return 0;
 }
 
-int budget_after_usage(struct call *c, const char *rig, const char *convoy, const char *user, int64_t day)
+static int after_usage(struct call *c, const char *rig, const char *convoy, const char *user, int64_t day)
 {
 	struct applicable w = {rig, convoy, user};
 	struct after_arg a = {day};
@@ -324,4 +324,25 @@ int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t
 	}
 	cJSON_Delete(convoys);
 	return rc;
+}
+
+/* The budgets a run of records is charged under: its rig's, its requester's, the town's, and each
+ * of its bead's convoys'. */
+int budget_on_usage(struct call *c, const struct usage_change *ch)
+{
+	const cJSON *v = ch->convoys ? ch->convoys->child : NULL;
+	int k = 0;
+
+	do {
+		if (after_usage(c, k ? NULL : ch->rig, v ? v->valuestring : NULL, k ? NULL : ch->requested_by, ch->day) < 0)
+			return -1;
+		v = v ? v->next : NULL;
+		k++;
+	} while (v);
+	return 0;
+}
+
+int budget_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM budgets", &c->err);
 }

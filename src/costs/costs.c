@@ -273,15 +273,14 @@ static int store(struct call *c, const char *agent, struct usage *u)
 	return 1;
 }
 
-/* The budgets a record is charged under: its rig's, its requester's, the town's, and each of its
- * convoys'. */
-static int check_budgets(struct call *c, const struct usage *u)
+/* Tell the listeners of one run of records under the same budgets; last: the batch's final telling. */
+static int announce(struct call *c, const struct usage *u, int last)
 {
-	const cJSON *v = u->nconvoys ? u->convoys->child : NULL;
+	const struct usage_change ch = {.rig = u->rig, .requested_by = u->requested_by, .day = u->day,
+					.convoys = u->nconvoys ? u->convoys : NULL, .last = last};
 
-	for (int k = 0; k < (u->nconvoys ? u->nconvoys : 1); k++, v = v ? v->next : NULL)
-		if (budget_after_usage(c, k ? NULL : u->rig, v ? v->valuestring : NULL, k ? NULL : u->requested_by,
-				       u->day) < 0)
+	for (size_t i = 0; i < usage_reactions_n; i++)
+		if (usage_reactions[i](c, &ch) < 0)
 			return -1;
 	return 0;
 }
@@ -334,7 +333,7 @@ static int ingest(struct call *c, const char *agent, const cJSON *records, int *
 			(*duplicates)++;
 		if (!rc)
 			continue;
-		if (pending && !same_budgets(last, u) && check_budgets(c, last) < 0)
+		if (pending && !same_budgets(last, u) && announce(c, last, 0) < 0)
 			return -1;
 		cJSON_Delete(last->convoys);
 		*last = *u;
@@ -342,9 +341,7 @@ static int ingest(struct call *c, const char *agent, const cJSON *records, int *
 		u->convoys = NULL; /* last's now */
 		pending = 1;
 	}
-	if (pending && check_budgets(c, last) < 0)
-		return -1;
-	return *accepted ? (costs_push_ticker(c) < 0 || fleet_soon(c) < 0 ? -1 : 0) : 0;
+	return pending ? announce(c, last, 1) : 0;
 }
 
 int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates)
@@ -452,7 +449,7 @@ fail:
 	return NULL;
 }
 
-int costs_push_ticker(struct call *c)
+static int costs_push_ticker(struct call *c)
 {
 	cJSON *frame = cJSON_CreateObject(), *totals;
 	int64_t today = costs_day_of(c->now_ms), from, to;
@@ -471,6 +468,11 @@ int costs_push_ticker(struct call *c)
 		cJSON_AddNumberToObject(totals, periods[i], (double)v);
 	}
 	return ws_broadcast(c, "feed", frame);
+}
+
+int costs_on_usage(struct call *c, const struct usage_change *ch)
+{
+	return ch->last ? costs_push_ticker(c) : 0;
 }
 
 /* A "user/rig" key of the daily totals as a row [day, user, rig, cost]. */
@@ -545,4 +547,10 @@ int costs_price_delete(struct call *c, const char *model)
 	if (rc <= 0)
 		return rc;
 	return db_exec_text(c->db, "DELETE FROM model_prices WHERE model = ?1", model, &c->err) < 0 ? -1 : 1;
+}
+
+int costs_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM usage_daily; DELETE FROM usage; DELETE FROM model_prices;"
+			   " INSERT INTO model_prices SELECT *, 'default', 0 FROM model_price_defaults;", &c->err);
 }

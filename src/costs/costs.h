@@ -31,8 +31,6 @@ cJSON *costs_prices_json(struct call *c);
 int costs_price_put(struct call *c, const char *model, int64_t input, int64_t output, int64_t cache_read,
 		    int64_t cache_write);
 int costs_price_delete(struct call *c, const char *model);
-/* Push the town's day, week and month totals to its sockets. */
-int costs_push_ticker(struct call *c);
 /* The fleet report's cost rows since day since, newest first (at most 5000): [day, user, rig,
  * cost_microusd] from the daily "user-rig" totals. A new array, NULL when storage failed. */
 cJSON *costs_user_rig_rows(struct call *c, int64_t since);
@@ -43,8 +41,6 @@ int budget_scope_valid(const char *scope);
 int budget_put(struct call *c, const char *scope, const char *key, int64_t limit, int soft_pct);
 int budget_delete(struct call *c, const char *scope, const char *key);
 cJSON *budgets_json(struct call *c);
-/* After new usage: warnings and limit escalations, once per budget and period. */
-int budget_after_usage(struct call *c, const char *rig, const char *convoy, const char *user, int64_t day);
 /* 1 when a budget over bead is at its limit (why says which, its limit and spend), 0 if not.
  * raise: also raise the limit escalation (once per period). */
 int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t len);
@@ -63,13 +59,35 @@ cJSON *fleet_json(struct call *c, const char *period, int64_t day);
 int api_org_fleet(struct call *c);
 int api_org_team_put(struct call *c);
 
+/* Listeners of the town's deletion (town_deleting): usage_daily, usage, model_prices (back to the
+ * defaults); budgets. */
+int costs_wipe(struct call *c);
+int budget_wipe(struct call *c);
+
 /* ---- reactions to budgets and usage (wiring.c lists who listens) ------------------------------- */
 
 /* A budget was set or removed: what it held back may start, or what runs may now be over it. */
 typedef int (*budget_reaction)(struct call *c);
 extern const budget_reaction budget_reactions[];
 extern const size_t budget_reactions_n;
-/* A listener of this layer: the fleet report is due again after a change it counts. */
+/* New usage was stored. Told once per run of a batch's records that fall under the same budgets
+ * (same requester, rig, day and convoys), in order; last is set on the batch's final telling. */
+struct usage_change {
+	const char *rig, *requested_by;
+	const cJSON *convoys; /* every convoy of the records' bead, or NULL */
+	int64_t day;
+	int last;
+};
+typedef int (*usage_reaction)(struct call *c, const struct usage_change *ch);
+extern const usage_reaction usage_reactions[];
+extern const size_t usage_reactions_n;
+
+/* This layer's listeners. Budgets: warnings and limit escalations, once per budget and period. The
+ * ticker: the town's totals pushed to its sockets. The fleet: its report is due again after a change
+ * it counts. */
+int budget_on_usage(struct call *c, const struct usage_change *ch);
+int costs_on_usage(struct call *c, const struct usage_change *ch);
+int fleet_on_usage(struct call *c, const struct usage_change *ch);
 int fleet_on_bead(struct call *c, const struct bead_change *ch);
 
 #endif

@@ -27,6 +27,11 @@ int fleet_soon(struct call *c)
 	return rc <= 0 ? rc : timer_set_earlier(c, "fleet", "org", c->now_ms + REPORT_DELAY_MS);
 }
 
+int fleet_on_usage(struct call *c, const struct usage_change *ch)
+{
+	return ch->last ? fleet_soon(c) : 0;
+}
+
 int fleet_timer_fired(struct call *c, const char *key)
 {
 	char org[129], esc_org[400], esc_town[400], url[900];

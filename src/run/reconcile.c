@@ -49,6 +49,12 @@ int reconcile_on_bead(struct call *c, const struct bead_change *ch)
 	return 0;
 }
 
+/* An agent set free may take waiting work. (A tick's own changes are covered: it re-arms itself.) */
+int reconcile_on_agent(struct call *c, const struct agent_change *ch)
+{
+	return strcmp(ch->state, "idle") == 0 && !ch->created ? reconcile_soon(c) : 0;
+}
+
 int reconcile_on_budget(struct call *c)
 {
 	return reconcile_soon(c);
@@ -458,4 +464,9 @@ int reconcile_dry_run(struct call *c, int *nactions)
 		return -1;
 	*nactions = (int)n;
 	return rc;
+}
+
+int reconcile_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM dispatch_failures; DELETE FROM reconciler_state;", &c->err);
 }

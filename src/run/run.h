@@ -156,6 +156,10 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 /* Work that may be startable (a bead created with a rig, one whose rig, hold or status changed)
  * asks for a tick now. */
 int reconcile_on_bead(struct call *c, const struct bead_change *ch);
+/* An agent is idle again (released, unhooked): a tick may give it waiting work. */
+int reconcile_on_agent(struct call *c, const struct agent_change *ch);
+/* A listener of the town's deletion: reconciler_state, dispatch_failures. */
+int reconcile_wipe(struct call *c);
 /* A budget changed: a tick decides again what is held back. */
 int reconcile_on_budget(struct call *c);
 /* 1 when the next tick must fail (a test probe; wiring.c points it at test hooks), 0 otherwise. */

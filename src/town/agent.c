@@ -50,6 +50,17 @@ static int pool_name(struct call *c, char *out, size_t len)
 	return err_set(&c->err, ERR_TOO_LARGE, "name", "no free polecat name");
 }
 
+/* Tell every listener of an agent's new state, in the wiring's order. */
+static int announce(struct call *c, const char *id, const char *state, int created)
+{
+	const struct agent_change ch = {.id = id, .state = state, .created = created};
+
+	for (size_t i = 0; i < agent_reactions_n; i++)
+		if (agent_reactions[i](c, &ch) < 0)
+			return -1;
+	return 0;
+}
+
 int agent_create(struct call *c, const char *role, const char *rig, char *id, size_t id_len)
 {
 	char name[96];
@@ -98,7 +109,7 @@ int agent_create(struct call *c, const char *role, const char *rig, char *id, si
 		return !err_take(&c->err, ERR_CONFLICT) ? -1 :
 		       err_set(&c->err, ERR_CONFLICT, "role", "the town already has its %s%s%s", role,
 			       rig ? " for rig " : "", rig ? rig : "");
-	return event_append(c, "agent.created", id, "role", NULL, role);
+	return event_append(c, "agent.created", id, "role", NULL, role) < 0 ? -1 : announce(c, id, "idle", 1);
 }
 
 #define AGENT_COLUMNS "id, name, role, rig, state, hook, requested_by, last_heartbeat_ms, created_ms," \
@@ -223,7 +234,7 @@ int agent_hook(struct call *c, const char *agent, const char *bead)
 		if (bead_update(c, bead, &f, 0) < 0)
 			return -1;
 	}
-	return event_append(c, "agent.hooked", agent, "hook", NULL, bead);
+	return event_append(c, "agent.hooked", agent, "hook", NULL, bead) < 0 ? -1 : announce(c, agent, "working", 0);
 }
 
 int agent_unhook(struct call *c, const char *agent)
@@ -253,7 +264,7 @@ int agent_unhook(struct call *c, const char *agent)
 	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	return event_append(c, "agent.unhooked", agent, "hook", bead, NULL);
+	return event_append(c, "agent.unhooked", agent, "hook", bead, NULL) < 0 ? -1 : announce(c, agent, "idle", 0);
 }
 
 int agent_heartbeat(struct call *c, const char *agent)
@@ -410,7 +421,8 @@ int agent_on_bead(struct call *c, const struct bead_change *ch)
 
 int agent_wipe(struct call *c)
 {
-	return db_exec(c->db, "DELETE FROM agent_status; DELETE FROM agents; DELETE FROM town_keys;", &c->err);
+	return db_exec(c->db, "DELETE FROM agent_events; DELETE FROM agent_status; DELETE FROM agents;"
+			   " DELETE FROM town_keys;", &c->err);
 }
 
 /* ---- what the reconciler reads and sets ---------------------------------------------------------- */
@@ -458,7 +470,8 @@ int agent_set_quiet_stage(struct call *c, const char *agent, int stage)
 
 int agent_set_lost(struct call *c, const char *agent)
 {
-	return db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err);
+	return db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err) < 0 ? -1 :
+	       announce(c, agent, "lost", 0);
 }
 
 int agent_idle_unhooked(struct call *c)
@@ -499,7 +512,9 @@ int agent_take(struct call *c, const char *agent, const char *bead, const char *
 	sqlite3_bind_double(st, 4, c->now_ms);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(c->db)) == 1;
+	if (sqlite3_changes(db_handle(c->db)) != 1)
+		return 0;
+	return announce(c, agent, "working", 0) < 0 ? -1 : 1;
 }
 
 int agent_release(struct call *c, const char *agent, const char *state)
@@ -513,7 +528,7 @@ int agent_release(struct call *c, const char *agent, const char *state)
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, c->now_ms);
-	return db_step_done(c->db, st, &c->err);
+	return db_step_done(c->db, st, &c->err) < 0 ? -1 : announce(c, agent, state, 0);
 }
 
 int agent_heard_since_start(struct call *c, const char *agent)

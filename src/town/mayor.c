@@ -236,3 +236,8 @@ cJSON *mayor_conversation(struct call *c)
 	}
 	return list;
 }
+
+int mayor_wipe(struct call *c)
+{
+	return db_exec(c->db, "DELETE FROM mayor_replies; DELETE FROM mayor_messages;", &c->err);
+}

@@ -471,6 +471,18 @@ int bead_announce(struct call *c, const struct bead_change *ch);
 int agent_on_bead(struct call *c, const struct bead_change *ch);
 int convoy_on_bead(struct call *c, const struct bead_change *ch);
 
+/* ---- an agent's state (agent.c announces, wiring.c lists who listens) ------------------------- */
+
+/* An agent was created or its state set: "idle", "working" or "lost". Told after the row changed. */
+struct agent_change {
+	const char *id;
+	const char *state;
+	int created;
+};
+typedef int (*agent_reaction)(struct call *c, const struct agent_change *ch);
+extern const agent_reaction agent_reactions[];
+extern const size_t agent_reactions_n;
+
 /* The town's settings name a runtime the container knows (wiring.c: container.c's presets). */
 extern int (*const town_runtime_valid)(const char *name);
 
@@ -489,7 +501,8 @@ int bead_wipe(struct call *c);     /* bead_labels, bead_deps, beads */
 int feed_wipe(struct call *c);     /* events */
 int mail_wipe(struct call *c);     /* mail */
 int escalation_wipe(struct call *c); /* escalations */
-int agent_wipe(struct call *c);    /* agent_status, agents, town_keys */
+int agent_wipe(struct call *c);    /* agent_events, agent_status, agents, town_keys */
 int rig_wipe(struct call *c);      /* rigs */
+int mayor_wipe(struct call *c);    /* mayor_messages, mayor_replies */
 
 #endif

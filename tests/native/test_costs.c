@@ -4,6 +4,7 @@
  * limit with one escalation.
  */
 #include "harness.h"
+#include "sqlite3.h"
 #include "api/api.h"
 
 #define SECRET "container-secret-for-the-native-tests-0123456789"
@@ -434,6 +435,112 @@ static void a_bead_in_seventeen_convoys_is_charged_and_held_by_each(void)
 	t_cleanup();
 }
 
+/* Rows left in every table of the database at path but the migrations', the outbox's (effects
+ * answering the registries arrive after the deletion) and the price list's (back to its defaults).
+ * -1 when the file cannot be read. */
+static int rows_left(const char *path, char *which, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int total = 0;
+
+	*which = 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+				   " AND name NOT IN ('schema_migrations', 'effects', 'model_prices', 'model_price_defaults')",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char sql[200];
+		sqlite3_stmt *n;
+
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_prepare_v2(db, sql, -1, &n, NULL) == SQLITE_OK && sqlite3_step(n) == SQLITE_ROW &&
+		    sqlite3_column_int(n, 0) > 0) {
+			total += sqlite3_column_int(n, 0);
+			snprintf(which + strlen(which), len - strlen(which), "%s ", (const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(n);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return total;
+}
+
+/* A town deleted takes everything it held with it: each owner empties its tables (town_deleting),
+ * so a town made again under the same id starts from nothing. Every table is filled first. */
+static void a_deleted_town_leaves_only_its_migrations_and_outbox(void)
+{
+	char h[2048], work[48], rec[1024], left[1024];
+	struct eng *e = town(h, sizeof h);
+	struct t_res r;
+
+	new_bead(e, "bob", "{\"title\":\"Bob's work\",\"rig\":\"r\",\"labels\":[\"x\"]}", work, sizeof work);
+	snprintf(rec, sizeof rec, "{\"title\":\"c\",\"beads\":[\"%s\"]}", work);
+	r = t_request(e, "POST", "/api/towns/t1/convoys", rec, t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	snprintf(rec, sizeof rec,
+		 "[{\"id\":\"a1\",\"bead\":\"%s\",\"model\":\"claude-sonnet-4-5\",\"input_tokens\":1000,"
+		 "\"output_tokens\":1000,\"cache_read_tokens\":0,\"cache_write_tokens\":0,\"cost_microusd\":null}]", work);
+	r = report(e, h, rec);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/events", "{\"events\":[{\"type\":\"output\",\"text\":\"hi\"}]}", h);
+	CHECK(r.status == 200 || r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/status", "{\"message\":\"busy\"}", h);
+	CHECK(r.status == 200 || r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/api/towns/t1/prices/m1", "{\"input_per_mtok\":1,\"output_per_mtok\":2}",
+		      t_as("sarah"));
+	CHECK(r.status == 200 || r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/api/towns/t1/budgets/user-day/bob", "{\"limit_microusd\":1}", t_as("sarah"));
+	CHECK(r.status == 200 || r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/agents", "{\"role\":\"mayor\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/mayor/messages", "{\"text\":\"hello\"}", t_as("bob"));
+	CHECK(r.status == 201 || r.status == 202 || r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/mail", "{\"to\":\"toast\",\"subject\":\"s\",\"body\":\"b\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	t_res_free(&r);
+	eng_close(e);
+	/* Filled: most tables hold rows now. */
+	CHECK(rows_left(t_db, left, sizeof left) > 10);
+	CHECK(strstr(left, "agent_events") && strstr(left, "usage ") && strstr(left, "budgets") &&
+	      strstr(left, "mayor_messages"));
+	e = t_open(ENG_TOWN, "t1", 0);
+	r = t_request(e, "DELETE", "/api/towns/t1", NULL, t_as("sarah"));
+	CHECK(r.status == 200 || r.status == 204);
+	t_res_free(&r);
+	eng_close(e);
+	CHECK(rows_left(t_db, left, sizeof left) == 0);
+	if (*left)
+		fprintf(stderr, "# left after deletion: %s\n", left);
+	/* The id taken again: the price list is the defaults, without the deleted town's price. */
+	e = t_open(ENG_TOWN, "t1", 0);
+	r = t_request(e, "POST", "/api/towns/t1", "{\"name\":\"Again\"}", t_as("vic"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/prices", NULL, t_as("vic"));
+	{
+		char *text = cJSON_PrintUnformatted(r.body);
+
+		CHECK(r.status == 200 && text && !strstr(text, "\"m1\"") && strstr(text, "claude-sonnet-4*"));
+		cJSON_free(text);
+	}
+	t_res_free(&r);
+	eng_close(e);
+}
+
 int main(void)
 {
 	RUN(periods_follow_the_calendar);
@@ -442,5 +549,6 @@ int main(void)
 	RUN(every_rollup_equals_the_sum_of_its_records);
 	RUN(a_budget_at_its_limit_stops_sling_and_dispatch_until_raised);
 	RUN(a_bead_in_seventeen_convoys_is_charged_and_held_by_each);
+	RUN(a_deleted_town_leaves_only_its_migrations_and_outbox);
 	return t_done();
 }

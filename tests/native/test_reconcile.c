@@ -270,6 +270,46 @@ static const char *field(const cJSON *o, const char *k)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
 }
 
+/* An agent set free by hand (its hook emptied over the API) asks for a tick at once: the reconciler
+ * hears of it through the agent reactions, not at its next re-arm seconds later. */
+static void an_agent_set_free_asks_for_a_tick(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char agent[64], bead[64];
+	const cJSON *next;
+
+	r = t_request(e, "POST", "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	snprintf(agent, sizeof agent, "%s", cJSON_GetStringValue(t_data(&r, "id")));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"by hand\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	snprintf(bead, sizeof bead, "%s", cJSON_GetStringValue(t_data(&r, "id")));
+	t_res_free(&r);
+	{
+		char path[160], body[128];
+
+		snprintf(path, sizeof path, "/api/towns/t1/agents/%s/hook", agent);
+		snprintf(body, sizeof body, "{\"bead\":\"%s\"}", bead);
+		r = t_request(e, "POST", path, body, t_as("sarah"));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		/* A tick runs and re-arms itself for later. */
+		r = tick_now(e);
+		next = cJSON_GetObjectItem(r.meta, "next_alarm_ms");
+		CHECK(cJSON_IsNumber(next) && next->valuedouble > t_now);
+		t_res_free(&r);
+		t_now += 100;
+		r = t_request(e, "DELETE", path, NULL, t_as("sarah"));
+		CHECK(r.status == 200);
+		next = cJSON_GetObjectItem(r.meta, "next_alarm_ms");
+		CHECK(cJSON_IsNumber(next) && next->valuedouble == t_now);
+		t_res_free(&r);
+	}
+	eng_close(e);
+}
+
 static void new_bead(struct eng *e, const char *body, char *id, size_t len)
 {
 	struct t_res r = t_request(e, "POST", "/api/towns/t1/beads", body, t_as("sarah"));
@@ -1035,5 +1075,6 @@ int main(void)
 	RUN(a_storm_of_failures_pauses_dispatch_with_one_escalation);
 	RUN(a_lost_start_answer_is_judged_by_the_heartbeats);
 	RUN(a_quiet_agent_is_nudged_then_triaged_then_stopped);
+	RUN(an_agent_set_free_asks_for_a_tick);
 	return t_done();
 }
