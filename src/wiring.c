@@ -55,6 +55,13 @@ const agent_reaction agent_reactions[] = {
 };
 const size_t agent_reactions_n = sizeof agent_reactions / sizeof agent_reactions[0];
 
+/* ---- town: a message for the Mayor --------------------------------------------------------------- */
+
+const mayor_reaction mayor_reactions[] = {
+	reconcile_on_mayor,
+};
+const size_t mayor_reactions_n = sizeof mayor_reactions / sizeof mayor_reactions[0];
+
 int (*const town_runtime_valid)(const char *name) = container_runtime_valid;
 
 /* ---- town: its deletion ------------------------------------------------------------------------- */

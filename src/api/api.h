@@ -148,6 +148,7 @@ extern const struct fields mayor_message_body, mayor_reply_body;
 #define MCP_WRITE 2u /* a member's tool that changes the town: member and above */
 #define MCP_AGENT 4u /* an agent's own tool (its token) */
 #define MCP_ORG 8u   /* an organization's tool, for any of its members (the org's own endpoint) */
+#define MCP_MAYOR 16u /* the Mayor's: a town tool whose route takes an agent, or its reply */
 
 struct mcp_tool {
 	const char *name, *title, *description;

@@ -25,7 +25,8 @@ static const struct field_rule message_rules[] = {
 const struct fields mayor_message_body = FIELDS(message_rules, struct mayor_body);
 
 static const struct field_rule reply_rules[] = {
-	{"message", F_STR(struct mayor_body, message), FR_REQUIRED, 0, 64},
+	/* Absent: the message the Mayor's run is answering (on its hook). */
+	{"message", F_STR(struct mayor_body, message), 0, 1, 64},
 	TEXT,
 	{"partial", F_BOOL(struct mayor_body, partial), 0, 0, 0},
 };
@@ -62,12 +63,23 @@ int api_mayor_reply(struct call *c)
 {
 	const cJSON *b = call_body_object(c);
 	struct mayor_body in = {0};
+	char hook[72] = "";
 
 	/* As before: a body that is not JSON is bad_json from anyone; its fields are the Mayor's. */
 	if (strcmp(c->who.id, "mayor") != 0)
 		return err_set(&c->err, ERR_FORBIDDEN, "agent_id", "only the Mayor replies to members");
 	if (!b || call_fields(c, &in, sizeof in) < 0)
 		return -1;
+	if (!in.message) {
+		char role[16];
+		int found = agent_role_hook(c, "mayor", role, sizeof role, hook, sizeof hook);
+
+		if (found < 0)
+			return -1;
+		if (!*hook)
+			return err_set(&c->err, ERR_INVALID, "message", "'message' is required: the Mayor is answering no message now");
+		in.message = hook;
+	}
 	if (in.partial)
 		return mayor_reply_delta(c, in.message, in.text) < 0 ? -1 : call_reply(c, 202, NULL);
 	if (mayor_reply(c, in.message, in.text) < 0)

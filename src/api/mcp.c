@@ -102,8 +102,9 @@ static unsigned caller_tools(struct call *c)
 	 * endpoint, with the caller's role there. */
 	if (c->cfg->kind == ENG_ORG)
 		return org_require(c, ROLE_VIEWER, &role) < 0 ? 0 : MCP_ORG;
+	/* The Mayor acts for the member whose message it answers (its token names them). */
 	if (c->who.kind == PRINCIPAL_AGENT)
-		return MCP_AGENT;
+		return strcmp(c->who.id, "mayor") == 0 ? MCP_AGENT | MCP_MAYOR : MCP_AGENT;
 	if (town_require(c, ROLE_VIEWER, &role) < 0)
 		return 0;
 	return role >= ROLE_MEMBER ? MCP_READ | MCP_WRITE : MCP_READ;

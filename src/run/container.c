@@ -303,3 +303,58 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	cJSON_Delete(body);
 	return rc;
 }
+
+int container_runtime_is_command(struct call *c, const char *rig)
+{
+	cJSON *rt = runtime_json(c, rig);
+	int yes;
+
+	if (!rt)
+		return -1;
+	yes = strcmp(str_of(rt, "kind"), "command") == 0;
+	cJSON_Delete(rt);
+	return yes;
+}
+
+/* The Mayor has no bead, rig or branch: it runs in a directory of its own, answering the message
+ * on its hook for the member who wrote it (its token names them), and resumes its session. */
+int container_start_mayor(struct call *c, const char *message, const char *author, const char *prompt,
+			  int resume)
+{
+	cJSON *body = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(body, "agent"), *rt, *who;
+	char subject[160], *token;
+	double expires;
+	int rc;
+
+	cJSON_AddStringToObject(a, "id", "mayor");
+	cJSON_AddStringToObject(a, "name", "Mayor");
+	cJSON_AddStringToObject(a, "role", "mayor");
+	cJSON_AddNullToObject(body, "bead");
+	cJSON_AddNullToObject(body, "rig");
+	cJSON_AddNullToObject(body, "branch");
+	cJSON_AddStringToObject(body, "message", message);
+	if (!(who = member_person_json(c, author)) || !(rt = runtime_json(c, NULL))) {
+		cJSON_Delete(who);
+		cJSON_Delete(body);
+		return -1;
+	}
+	cJSON_AddItemToObject(body, "requested_by", who);
+	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
+		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
+	cJSON_AddItemToObject(body, "runtime", rt);
+	if (town_llm_json(c, body, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model"))) < 0 ||
+	    !(token = agent_token_mint(c, "mayor", author, 0, &expires))) {
+		cJSON_Delete(body);
+		return -1;
+	}
+	cJSON_AddStringToObject(body, "token", token);
+	cJSON_free(token);
+	cJSON_AddNumberToObject(body, "token_expires_ms", expires);
+	cJSON_AddStringToObject(body, "prompt", prompt);
+	cJSON_AddBoolToObject(body, "resume", resume);
+	cJSON_AddNullToObject(body, "review");
+	snprintf(subject, sizeof subject, "start/mayor:%s", message);
+	rc = send(c, "POST", "mayor", "start", body, subject);
+	cJSON_Delete(body);
+	return rc;
+}

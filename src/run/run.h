@@ -134,6 +134,13 @@ int work_completed(struct call *c, const char *agent, const char *bead, int exit
 
 int container_runtime_valid(const char *name);
 int container_start(struct call *c, const char *agent, const char *bead);
+/* 1 when an agent of rig (NULL: the Mayor) runs a command runtime (a CLI), 0 for the scripted
+ * agent, -1 when storage failed. */
+int container_runtime_is_command(struct call *c, const char *rig);
+/* Start a run of the Mayor on message, for its author, with prompt; resume: continue the
+ * runtime's last session. */
+int container_start_mayor(struct call *c, const char *message, const char *author, const char *prompt,
+			  int resume);
 int container_stop(struct call *c, const char *agent, const char *reason);
 /* Join the caller's WebSocket upgrade to the agent's terminal in the container (the shim opens the
  * signed upstream socket and pipes the two); writable: the caller may type, else only watch. */
@@ -160,9 +167,23 @@ int reconcile_on_bead(struct call *c, const struct bead_change *ch);
 int reconcile_on_agent(struct call *c, const struct agent_change *ch);
 /* A listener of the town's deletion: reconciler_state, dispatch_failures. */
 int reconcile_wipe(struct call *c);
+/* A member's message waits for the Mayor: a tick starts it. */
+int reconcile_on_mayor(struct call *c);
 /* A budget changed: a tick decides again what is held back. */
 int reconcile_on_budget(struct call *c);
 /* 1 when the next tick must fail (a test probe; wiring.c points it at test hooks), 0 otherwise. */
 extern int (*const tick_fault_probe)(struct call *c);
+
+/* ---- mayor_run.c: the living Mayor ----------------------------------------------------------- */
+
+/* Each tick: a Mayor whose heartbeats stopped is lost (its message waits again); an idle Mayor with
+ * a waiting message and a command runtime starts a run on it. 1 when the Mayor runs (the tick stays
+ * busy), 0 when not, -1 on failure. */
+int mayor_run_tick(struct call *c, const struct rc_config *cfg);
+/* The run on message did not start or was lost: the Mayor is state ("idle", "lost") and the
+ * message waits for its next run unless it was answered. */
+int mayor_run_failed(struct call *c, const char *message, const char *state, const char *why);
+/* The Mayor's process ended: its message is answered (with a note when the run did not answer). */
+int mayor_run_completed(struct call *c, int exit_code);
 
 #endif

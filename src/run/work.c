@@ -179,6 +179,9 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) : "error");
 	else
 		snprintf(reason, sizeof reason, "the container did not start %s: HTTP %d", agent, status);
+	/* The Mayor's run is on a message, not a bead. */
+	if (strcmp(agent, "mayor") == 0)
+		return mayor_run_failed(c, bead, "idle", reason);
 	/* Nobody answered at all: the host is down, which says nothing about the bead. */
 	if (error && error_is(error, "connect_failed")) {
 		snprintf(reason, sizeof reason, "the agent host is unreachable (connect_failed); %s waits for it,"
@@ -292,6 +295,8 @@ int work_completed(struct call *c, const char *agent, const char *bead, int exit
 
 	if (load_agent(c, agent, role, sizeof role, hook, sizeof hook) < 0)
 		return -1;
+	if (strcmp(role, "mayor") == 0)
+		return mayor_run_completed(c, exit_code);
 	/* The run of a bead the agent no longer holds (it reported done, or was moved on) ended:
 	 * nothing to undo. */
 	if (!*hook || (bead && strcmp(hook, bead) != 0))

@@ -531,6 +531,23 @@ int agent_release(struct call *c, const char *agent, const char *state)
 	return db_step_done(c->db, st, &c->err) < 0 ? -1 : announce(c, agent, state, 0);
 }
 
+int agent_state_of(struct call *c, const char *id, char *state, size_t len, double *heartbeat_ms)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT state, coalesce(last_heartbeat_ms, started_ms, created_ms)"
+					     " FROM agents WHERE id = ?", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found;
+	snprintf(state, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	*heartbeat_ms = sqlite3_column_double(st, 1);
+	sqlite3_reset(st);
+	return 1;
+}
+
 int agent_heard_since_start(struct call *c, const char *agent)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(last_heartbeat_ms > started_ms, 0) FROM agents WHERE id = ?",

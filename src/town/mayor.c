@@ -4,6 +4,10 @@
  * role) and what everyone is doing now (unfinished beads and convoys grouped by the human who
  * requested them, who holds them, on which rig). The Mayor's replies go back to the asker's
  * conversation, sockets and the feed; what the Mayor does on a message is done for its author.
+ *
+ * The Mayor lives (run/mayor_run.c): each waiting message is taken up by one run of the Mayor's
+ * runtime, in order; this file keeps each message's state (waiting, answering, answered) and writes
+ * the prompt a run gets. The first message makes the town's Mayor if it has none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +58,15 @@ cJSON *mayor_context(struct call *c, enum role caller)
 	return ctx;
 }
 
+/* A message waits: tell the listeners (the reconciler starts the Mayor). */
+static int announce_waiting(struct call *c)
+{
+	for (size_t i = 0; i < mayor_reactions_n; i++)
+		if (mayor_reactions[i](c) < 0)
+			return -1;
+	return 0;
+}
+
 int mayor_message(struct call *c, enum role caller, const char *text, const cJSON *ui, char *id, size_t id_len,
 		  cJSON **context)
 {
@@ -63,8 +76,14 @@ int mayor_message(struct call *c, enum role caller, const char *text, const cJSO
 	int rc;
 
 	*context = NULL;
-	if ((rc = agent_exists(c, "mayor")) <= 0)
-		return rc < 0 ? -1 : err_set(&c->err, ERR_CONFLICT, NULL, "this town has no mayor yet");
+	if ((rc = agent_exists(c, "mayor")) < 0)
+		return -1;
+	if (!rc) {
+		char mayor[16];
+
+		if (agent_create(c, "mayor", NULL, mayor, sizeof mayor) < 0)
+			return -1;
+	}
 	if (ui && ui_context_resolve(c, ui, &seen, &system) < 0)
 		return -1;
 	if (id_new(c, "msg", 8, id, id_len) < 0 || !(ctx = mayor_context(c, caller))) {
@@ -94,8 +113,8 @@ int mayor_message(struct call *c, enum role caller, const char *text, const cJSO
 	/* Delivered to the Mayor's inbox: the message and the town as the engine sees it now. */
 	rc = mail_send(c, "mayor", "A message from a member", body_s, mail_id, sizeof mail_id);
 	cJSON_free(body_s);
-	if (rc == 0 && (st = db_prepare(c->db, "INSERT INTO mayor_messages(id, author, text, context, mail_id, created_ms)"
-						 " VALUES (?, ?, ?, ?, ?, ?)", &c->err))) {
+	if (rc == 0 && (st = db_prepare(c->db, "INSERT INTO mayor_messages(id, author, text, context, mail_id, created_ms,"
+						 " state) VALUES (?, ?, ?, ?, ?, ?, 'waiting')", &c->err))) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->who.id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
@@ -107,7 +126,7 @@ int mayor_message(struct call *c, enum role caller, const char *text, const cJSO
 		rc = -1;
 	}
 	cJSON_free(ctx_s);
-	if (rc < 0 || event_append(c, "mayor.message", id, NULL, NULL, text) < 0) {
+	if (rc < 0 || event_append(c, "mayor.message", id, NULL, NULL, text) < 0 || announce_waiting(c) < 0) {
 		cJSON_Delete(ctx);
 		return -1;
 	}
@@ -240,4 +259,134 @@ cJSON *mayor_conversation(struct call *c)
 int mayor_wipe(struct call *c)
 {
 	return db_exec(c->db, "DELETE FROM mayor_replies; DELETE FROM mayor_messages;", &c->err);
+}
+
+/* ---- the living Mayor's messages (run/mayor_run.c) ------------------------------------------------ */
+
+int mayor_next_waiting(struct call *c, char *id, size_t id_len, char *author, size_t author_len, int *runs)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, author, runs FROM mayor_messages WHERE state = 'waiting'"
+					     " ORDER BY seq LIMIT 1", &c->err);
+	int found;
+
+	if (!st)
+		return -1;
+	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
+		return found;
+	snprintf(id, id_len, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(author, author_len, "%s", (const char *)sqlite3_column_text(st, 1));
+	*runs = sqlite3_column_int(st, 2);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int mayor_set_state(struct call *c, const char *id, const char *state)
+{
+	/* Taking a message up is a run of it. */
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE mayor_messages SET state = ?2,"
+					     " runs = runs + (?2 = 'answering') WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int mayor_replied(struct call *c, const char *id)
+{
+	return db_exists(c->db, "SELECT count(*) FROM mayor_replies WHERE message = ?1", id, &c->err);
+}
+
+int mayor_ran_before(struct call *c)
+{
+	int64_t n = 0;
+
+	if (db_query_int(c->db, "SELECT count(*) FROM mayor_messages WHERE runs > 0 AND state = 'answered'", &n,
+			 &c->err) < 0)
+		return -1;
+	return n > 0;
+}
+
+/* One member per line for the prompt. */
+static int member_line(struct call *c, const char *user, const char *role, void *arg)
+{
+	cJSON *p = member_person_json(c, user);
+	const char *name = p ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name")) : NULL;
+	int rc;
+
+	if (!p)
+		return -1;
+	rc = strbuf_addf(arg, "- %s (%s), %s\n", name && *name ? name : user, user, role);
+	cJSON_Delete(p);
+	return rc < 0 ? err_set(&c->err, ERR_INTERNAL, NULL, "out of memory") : 0;
+}
+
+char *mayor_prompt(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT author, text, context FROM mayor_messages WHERE id = ?", &c->err);
+	struct strbuf sb = {0};
+	char author[130], instructions[4097] = "", name[200] = "";
+	cJSON *ctx = NULL, *who;
+	const char *asker, *role, *system;
+	char *text = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0) {
+		if (rc == 0)
+			err_set(&c->err, ERR_NOT_FOUND, "message", "no message '%s' to the Mayor", id);
+		return NULL;
+	}
+	snprintf(author, sizeof author, "%s", (const char *)sqlite3_column_text(st, 0));
+	text = strdup((const char *)sqlite3_column_text(st, 1));
+	ctx = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	if (!text || !ctx || town_setting_text(c, TOWN_INSTRUCTIONS, instructions, sizeof instructions) < 0 ||
+	    town_name(c, name, sizeof name) < 0)
+		goto fail;
+	who = cJSON_GetObjectItemCaseSensitive(ctx, "asker");
+	asker = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(who, "name"));
+	role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(who, "role"));
+	system = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ctx, "system"));
+	if (!asker || !*asker)
+		asker = author;
+	/* The context block is the town as it was when the member wrote: keep it as the engine built it. */
+	cJSON_DeleteItemFromObjectCaseSensitive(ctx, "system");
+	strbuf_addf(&sb, "You are the Mayor of the town %s (id %s). You talk with its members and run the town for"
+			 " them with the gastown tools: file beads (units of work), group them in convoys and sling"
+			 " them to rigs, where polecats do the work and the refinery merges it.\n\n",
+		    *name ? name : c->cfg->object_id, c->cfg->object_id);
+	if (*instructions)
+		strbuf_addf(&sb, "The town's standing instructions:\n%s\n\n", instructions);
+	strbuf_addf(&sb, "The town's members:\n");
+	if (members_each(c, 1, member_line, &sb) < 0)
+		goto fail;
+	{
+		char *state = json_print(ctx);
+
+		strbuf_addf(&sb, "\nThe town when the message came (unfinished beads by the human who asked for them, with"
+				 " their agent and rig; open convoys; agents):\n%s\n", state ? state : "{}");
+		cJSON_free(state);
+	}
+	if (system && *system)
+		strbuf_addf(&sb, "\nWhat %s is looking at:\n%s\n", asker, system);
+	strbuf_addf(&sb, "\nMessage %s from %s (%s, %s):\n%s\n\nAnswer %s with the mayor_reply tool, once, with"
+			 " your whole answer. What you create or sling for this message is done for %s: it"
+			 " names them as the human who asked.\n",
+		    id, asker, author, role ? role : "member", text, asker, asker);
+	free(text);
+	cJSON_Delete(ctx);
+	if (!sb.buf)
+		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	return sb.buf;
+fail:
+	free(text);
+	cJSON_Delete(ctx);
+	free(sb.buf);
+	if (c->err.code == ERR_NONE)
+		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	return NULL;
 }

@@ -34,6 +34,13 @@ static const struct field_rule setting_rules[] = {
 				.msg[FF_ANY] = "'%n' is a number from %l to %u"},
 	[TOWN_BREAKER_FAILURES] = {"breaker_failures", FT_NUMBER, 0, FR_NULL | FR_DEFAULT, 0, 1000, .def = 10,
 				   .msg[FF_ANY] = "'%n' is a number from %l to %u"},
+	/* The Mayor's runtime when it differs from the town's (a stronger model for talking, say). */
+	[TOWN_MAYOR_RUNTIME] = {"mayor_runtime", FT_STRING, 0, FR_NULL, 0, 0, .valid = runtime_known,
+				.field = "settings.mayor_runtime",
+				.msg[FF_ANY] = "'%n' is scripted, claude, codex, opencode, kilo or command"},
+	/* Standing instructions for the Mayor: how this town wants its work run. */
+	[TOWN_INSTRUCTIONS] = {"instructions", FT_STRING, 0, FR_NULL, 0, 4000, .field = "settings.instructions",
+			       .msg[FF_ANY] = "'%n' is text of at most %u characters"},
 };
 const struct fields town_settings = FIELDS_CHECK(setting_rules);
 
@@ -477,12 +484,24 @@ int town_llm_json(struct call *c, cJSON *body, const char *model)
 	return 0;
 }
 
+int town_name(struct call *c, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT name FROM town", &c->err);
+	int rc;
+
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	snprintf(out, len, "%s", rc ? (const char *)sqlite3_column_text(st, 0) : "");
+	sqlite3_reset(st);
+	return rc;
+}
+
 int town_runtime(struct call *c, const char *rig, struct town_runtime *rt)
 {
 	/* One statement over the town and the rig (the rig's setting wins): read at every start. */
 	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT coalesce(json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'),"
-		" 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
+		"SELECT coalesce(CASE WHEN ?2 THEN json_extract(t.settings, '$.mayor_runtime') END,"
+		" json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'), 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
 		" json_extract(t.settings, '$.runtime_command'), ''),"
 		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
 		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
@@ -490,7 +509,8 @@ int town_runtime(struct call *c, const char *rig, struct town_runtime *rt)
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, rig ? rig : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, rig == NULL);
 	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
 		return rc;
 	snprintf(rt->name, sizeof rt->name, "%s", (const char *)sqlite3_column_text(st, 0));

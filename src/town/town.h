@@ -63,7 +63,10 @@ cJSON *town_json(struct call *c, enum role caller);
  * /api/towns/:town are checked against them (the route's table nests this one), the reconciler
  * reads each stored value with its default, clamped to its bounds, and docs/api.md lists them
  * (test_town.c compares). town_settings.rule[TOWN_...] is each one. */
-enum town_setting { TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIET_AFTER_S, TOWN_BREAKER_FAILURES };
+enum town_setting {
+	TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIET_AFTER_S, TOWN_BREAKER_FAILURES,
+	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS
+};
 extern const struct fields town_settings;
 /* Every value of the settings: a string, number, boolean or null (null removes the key). */
 extern const struct field_rule town_setting_value;
@@ -88,7 +91,10 @@ int town_secret(struct call *c, const char *name, char *out, size_t len);
  * (the llm_base_url setting), api_key (the llm_api_key secret, "" when unset), model?}, or null when
  * the town has no gateway. 0, or -1 when storage failed. */
 int town_llm_json(struct call *c, cJSON *body, const char *model);
-/* Which runtime an agent of rig runs (rig "" for an agent without one): the rig's runtime,
+/* The town's name into out: 1, 0 before the town exists, -1 when storage failed. */
+int town_name(struct call *c, char *out, size_t len);
+/* Which runtime an agent of rig runs (rig "" for an agent without one, NULL for the Mayor, whose
+ * mayor_runtime setting comes first): the rig's runtime,
  * runtime_command and model settings, else the town's; the name defaults to "scripted" and the
  * command to "", and a model that is not text keeps what the caller set. 1, or 0 before the town
  * exists (rt untouched), -1 when storage failed. One statement over the town and the rig. */
@@ -352,6 +358,9 @@ int agent_role_hook(struct call *c, const char *id, char *role, size_t rlen, cha
 /* Agent takes bead for requested_by: hooked, working, the quiet ladder and its clocks start over.
  * 1, or 0 when it already has a hook (nothing changed), -1 when storage failed. */
 int agent_take(struct call *c, const char *agent, const char *bead, const char *requested_by);
+/* An agent's state and its last sign of life (heartbeat, else start, else creation): 1, 0 when
+ * there is no such agent, -1 when storage failed. */
+int agent_state_of(struct call *c, const char *id, char *state, size_t len, double *heartbeat_ms);
 /* Agent's run is over: no hook, no one to work for, state (idle or lost), active now. */
 int agent_release(struct call *c, const char *agent, const char *state);
 /* 1 if the agent sent a heartbeat after its current run started, 0 if not (or no such agent). */
@@ -438,6 +447,23 @@ int mayor_reply_delta(struct call *c, const char *message, const char *text);
 int mayor_acts_on(struct call *c, const char *message);
 /* The caller's own conversation with the Mayor, newest first. */
 cJSON *mayor_conversation(struct call *c);
+/* The living Mayor (run/mayor_run.c). The oldest waiting message: 1 with its id, author and runs
+ * so far, 0 when none waits, -1 when storage failed. */
+int mayor_next_waiting(struct call *c, char *id, size_t id_len, char *author, size_t author_len, int *runs);
+/* Set a message waiting, answering (a run took it up: counted) or answered. */
+int mayor_set_state(struct call *c, const char *id, const char *state);
+/* 1 when the message has a reply, 0 when not, -1 when storage failed. */
+int mayor_replied(struct call *c, const char *id);
+/* 1 when a run of the Mayor answered a message before (its session may be resumed). */
+int mayor_ran_before(struct call *c);
+/* The prompt of the run that answers message id: the town's instructions, its members, the town as
+ * it was when the message came, what the asker was looking at, the message. malloc'd; NULL with
+ * c->err set. */
+char *mayor_prompt(struct call *c, const char *id);
+/* A member's message waits for the Mayor (mayor.c announces, wiring.c lists who listens). */
+typedef int (*mayor_reaction)(struct call *c);
+extern const mayor_reaction mayor_reactions[];
+extern const size_t mayor_reactions_n;
 
 /* ---- ui_context.c ------------------------------------------------------------------------------ */
 

@@ -270,6 +270,181 @@ static const char *field(const cJSON *o, const char *k)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
 }
 
+/* ---- the living Mayor ------------------------------------------------------------------------- */
+
+/* The Mayor's start among fx (a new tree, or NULL). */
+static cJSON *mayor_start(const cJSON *fx)
+{
+	const cJSON *f = start_for(fx, "mayor");
+
+	return f ? cJSON_Parse(field(f, "body")) : NULL;
+}
+
+static void as_agent(const char *token, char *headers, size_t len)
+{
+	snprintf(headers, len, "{\"authorization\":\"Bearer %s\"}", token);
+}
+
+static void say(struct eng *e, const char *user, const char *text, char *id, size_t len)
+{
+	char body[256];
+	struct t_res r;
+
+	snprintf(body, sizeof body, "{\"text\":\"%s\"}", text);
+	r = t_request(e, "POST", "/api/towns/t1/mayor/messages", body, t_as(user));
+	CHECK(r.status == 201);
+	snprintf(id, len, "%s", cJSON_GetStringValue(t_data(&r, "id")) ? cJSON_GetStringValue(t_data(&r, "id")) : "");
+	t_res_free(&r);
+}
+
+/* The first message makes the Mayor and a tick starts a run of its runtime on it, for its author:
+ * the prompt has the town's instructions, members and the message; a second message waits for
+ * the first run to end; the run acts for the author and answers; the next run resumes. */
+static void the_mayor_lives_one_message_at_a_time(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char m1[48], m2[48], h[2048], body[512];
+	cJSON *fx, *start, *conv;
+	const char *prompt;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/settings",
+		      "{\"settings\":{\"runtime\":\"scripted\",\"mayor_runtime\":\"claude\","
+		      "\"instructions\":\"Never touch the billing rig.\"}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/api/towns/t1/members/bob", "{\"role\":\"member\",\"name\":\"Bob B\"}", t_as("sarah"));
+	CHECK(r.status == 200 || r.status == 201);
+	t_res_free(&r);
+	say(e, "bob", "please fix the login page", m1, sizeof m1);
+	/* The message asked for a tick at once. */
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	start = mayor_start(fx);
+	CHECK(start != NULL);
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "agent"), "role"), "mayor"));
+	CHECK(t_streq(field(start, "message"), m1));
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(start, "bead")) && cJSON_IsNull(cJSON_GetObjectItem(start, "rig")));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "requested_by"), "id"), "bob"));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "preset"), "claude"));
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(start, "resume")));
+	prompt = field(start, "prompt");
+	CHECK(prompt && strstr(prompt, "please fix the login page") && strstr(prompt, "Never touch the billing rig.") &&
+	      strstr(prompt, "Bob B (bob), member") && strstr(prompt, "mayor_reply") && strstr(prompt, m1));
+	as_agent(field(start, "token"), h, sizeof h);
+	cJSON_Delete(fx);
+	cJSON_Delete(start);
+	/* A second message (from sarah) waits: one run at a time. */
+	say(e, "sarah", "status?", m2, sizeof m2);
+	t_now += 1000;
+	r = tick_now(e);
+	CHECK(start_for(cJSON_GetObjectItem(r.meta, "effects"), "mayor") == NULL);
+	t_res_free(&r);
+	/* The run acts for bob: the bead it files names him. */
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Fix the login page\"}", h);
+	CHECK(r.status == 201);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "requested_by")), "bob"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "created_by")), "mayor"));
+	t_res_free(&r);
+	/* It answers the message on its hook without naming it. */
+	r = t_request(e, "POST", "/api/towns/t1/agents/mayor/replies", "{\"text\":\"On it: gt filed.\"}", h);
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/mayor/messages", NULL, t_as("bob"));
+	conv = cJSON_GetObjectItem(r.body, "data");
+	CHECK(t_streq(field(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(conv, 0), "replies"), 0), "text"),
+		      "On it: gt filed."));
+	t_res_free(&r);
+	/* The process ends: the Mayor is free and the next message starts a run that resumes. */
+	snprintf(body, sizeof body, "{\"exit_code\":0,\"bead\":null}");
+	r = t_request(e, "POST", "/api/towns/t1/agents/mayor/completed", body, h);
+	CHECK(r.status == 200);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "idle"));
+	t_res_free(&r);
+	t_now += 1000;
+	r = tick_now(e);
+	fx = effects(&r);
+	t_res_free(&r);
+	start = mayor_start(fx);
+	CHECK(start && t_streq(field(start, "message"), m2));
+	CHECK(start && t_streq(field(cJSON_GetObjectItem(start, "requested_by"), "id"), "sarah"));
+	CHECK(start && cJSON_IsTrue(cJSON_GetObjectItem(start, "resume")));
+	if (start)
+		as_agent(field(start, "token"), h, sizeof h);
+	cJSON_Delete(fx);
+	cJSON_Delete(start);
+	/* This run ends without answering: sarah is told so, and the Mayor goes idle (no run). */
+	r = t_request(e, "POST", "/api/towns/t1/agents/mayor/completed", "{\"exit_code\":3}", h);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/mayor/messages", NULL, t_as("sarah"));
+	conv = cJSON_GetObjectItem(r.body, "data");
+	{
+		const char *note = field(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(conv, 0), "replies"), 0), "text");
+
+		CHECK(note && strstr(note, "exit code 3") && strstr(note, "without an answer"));
+	}
+	t_res_free(&r);
+	t_now += 1000;
+	r = tick_now(e);
+	CHECK(start_for(cJSON_GetObjectItem(r.meta, "effects"), "mayor") == NULL);
+	t_res_free(&r);
+	/* The reply route without a message, with no run on: a clear 400. */
+	r = t_request(e, "POST", "/api/towns/t1/agents/mayor/replies", "{\"text\":\"late\"}", h);
+	CHECK(r.status == 400 && t_streq(t_error_code(&r), "invalid"));
+	t_res_free(&r);
+	eng_close(e);
+}
+
+/* With the scripted runtime no Mayor process runs (its inbox is read by whoever reads it); a Mayor
+ * whose heartbeats stop is lost and its message taken up again, up to three runs, then answered
+ * with a note. */
+static void a_lost_mayor_is_retried_then_the_member_is_told(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char m1[48];
+	cJSON *fx, *start;
+
+	say(e, "sarah", "hello?", m1, sizeof m1);
+	r = tick_now(e);
+	CHECK(start_for(cJSON_GetObjectItem(r.meta, "effects"), "mayor") == NULL);
+	t_res_free(&r);
+	r = t_request(e, "PATCH", "/api/towns/t1/settings", "{\"settings\":{\"runtime\":\"codex\"}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	/* Through every alarm for ten minutes: a run, lost after 90 s without a heartbeat, twice more,
+	 * then no more. */
+	fx = cJSON_CreateArray();
+	advance(e, t_now + 600000, fx);
+	{
+		int starts = 0;
+		const cJSON *f;
+
+		cJSON_ArrayForEach(f, fx) {
+			if (!t_streq(field(f, "url"), "container:/towns/t1/agents/mayor/start"))
+				continue;
+			start = cJSON_Parse(field(f, "body"));
+			CHECK(t_streq(field(start, "message"), m1));
+			CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "preset"), "codex"));
+			cJSON_Delete(start);
+			starts++;
+		}
+		CHECK(starts == 3);
+	}
+	cJSON_Delete(fx);
+	r = t_request(e, "GET", "/api/towns/t1/mayor/messages", NULL, t_as("sarah"));
+	{
+		const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(r.body, "data"), 0);
+		const char *note = field(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "replies"), 0), "text");
+
+		CHECK(note && strstr(note, "could not be started"));
+	}
+	t_res_free(&r);
+	eng_close(e);
+}
+
 /* An agent set free by hand (its hook emptied over the API) asks for a tick at once: the reconciler
  * hears of it through the agent reactions, not at its next re-arm seconds later. */
 static void an_agent_set_free_asks_for_a_tick(void)
@@ -1076,5 +1251,7 @@ int main(void)
 	RUN(a_lost_start_answer_is_judged_by_the_heartbeats);
 	RUN(a_quiet_agent_is_nudged_then_triaged_then_stopped);
 	RUN(an_agent_set_free_asks_for_a_tick);
+	RUN(the_mayor_lives_one_message_at_a_time);
+	RUN(a_lost_mayor_is_retried_then_the_member_is_told);
 	return t_done();
 }

@@ -126,6 +126,36 @@ test("an agent's token gets the agent's own tools", { timeout: 60_000 }, async (
 	assert.equal(agent.status, "reading the code");
 });
 
+test("the Mayor's token gets the town tools that act for the asker, and its reply", { timeout: 60_000 }, async (t) => {
+	const s = await town(t);
+	// Vic's message makes the Mayor; its token (minted by sarah here, by the town for a run) works for vic.
+	const asked = (await call(s.mf, "POST", `${T}/mayor/messages`, { text: "file the login fix" }, s.H.vic)).body.data.id;
+	const minted = await call(s.mf, "POST", `${T}/agents/mayor/token`, undefined, s.H.sarah);
+	const client = await connect(s, { authorization: `Bearer ${minted.body.data.token}` });
+	t.after(() => client.close());
+	const names = (await client.listTools()).tools.map((x) => x.name);
+	for (const n of ["bead_create", "bead_sling", "beads_list", "convoy_create", "convoy_sling", "mayor_reply", "gt_prime"])
+		assert.ok(names.includes(n), n);
+	// Tools whose routes are a person's only are not offered.
+	for (const n of ["agents_list", "costs", "escalation_ack", "mail_list"]) assert.ok(!names.includes(n), n);
+	const made = await client.callTool({ name: "bead_create", arguments: { title: "Fix login", held: true } });
+	assert.ok(!made.isError, JSON.stringify(made));
+	assert.deepEqual([made.structuredContent.created_by, made.structuredContent.requested_by], ["mayor", "sarah"]);
+	// Without a run on, a reply names its message.
+	const noRun = await client.callTool({ name: "mayor_reply", arguments: { text: "hm" } });
+	assert.equal(noRun.isError, true);
+	assert.equal(noRun.structuredContent.error.field, "message");
+	const replied = await client.callTool({ name: "mayor_reply", arguments: { message: asked, text: "Filed it." } });
+	assert.ok(!replied.isError, JSON.stringify(replied));
+	const convo = (await call(s.mf, "GET", `${T}/mayor/messages`, undefined, s.H.vic)).body.data;
+	assert.deepEqual(convo[0].replies.map((r) => r.text), ["Filed it."]);
+	// Every town tool offered to the Mayor runs for it: none is refused as a person's route.
+	const listed = await client.callTool({ name: "beads_list", arguments: {} });
+	assert.ok(!listed.isError, JSON.stringify(listed));
+	const convoys = await client.callTool({ name: "convoys_list", arguments: {} });
+	assert.ok(!convoys.isError, JSON.stringify(convoys));
+});
+
 test("malformed messages, batches, unknown methods, bad versions and origins get the spec's errors", { timeout: 60_000 }, async (t) => {
 	const s = await town(t);
 	const before = await s.digest();
