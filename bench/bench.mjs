@@ -269,15 +269,20 @@ async function mcp(report) {
 			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
 		const headers = { authorization: `Bearer ${token}`, "content-type": "application/json",
 			accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
-		const r = await mf.dispatchFetch("http://bench.local/api/towns/mcpbench", { method: "POST", headers, body: '{"name":"Bench"}' });
-		if (r.status !== 201) throw new Error(`town: ${r.status} ${await r.text()}`);
-		const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
-		const stub = town.get(town.idFromName("mcpbench"));
+		const ns = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		// Each side files its beads into a town of its own: bead creation slows as the table grows,
+		// so the second side measured in a shared town would pay for the first side's beads.
+		const town = async (id) => {
+			const r = await mf.dispatchFetch(`http://bench.local/api/towns/${id}`, { method: "POST", headers, body: '{"name":"Bench"}' });
+			if (r.status !== 201) throw new Error(`town: ${r.status} ${await r.text()}`);
+			return ns.get(ns.idFromName(id));
+		};
+		const httpTown = await town("mcpbench-http"), mcpTown = await town("mcpbench");
 		process.stderr.write("bench: MCP tools/call and tools/list against the HTTP API\n");
-		const http = await inObject(stub, { method: "POST", path: "/api/towns/mcpbench/beads", headers }, '{"title":"bead {i}"}');
-		const call = await inObject(stub, { method: "POST", path: "/api/towns/mcpbench/mcp", headers },
+		const http = await inObject(httpTown, { method: "POST", path: "/api/towns/mcpbench-http/beads", headers }, '{"title":"bead {i}"}');
+		const call = await inObject(mcpTown, { method: "POST", path: "/api/towns/mcpbench/mcp", headers },
 			'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"bead_create","arguments":{"title":"bead {i}"}}}');
-		const list = await inObject(stub, { method: "POST", path: "/api/towns/mcpbench/mcp", headers },
+		const list = await inObject(mcpTown, { method: "POST", path: "/api/towns/mcpbench/mcp", headers },
 			'{"jsonrpc":"2.0","id":1,"method":"tools/list"}');
 		report.mcp = { http, call, list };
 	} finally {

@@ -42,12 +42,12 @@ struct route_answer {
 	cJSON *data;     /* its data on success (owned by the caller), else NULL */
 	struct err err;  /* its error, when status >= 400 */
 };
-/* Run the route for method, path (and query, without '?', or NULL) with body (borrowed; NULL for
+/* Run the route for method, path (and query, without '?', or NULL) with body (taken: route_call deletes it; NULL for
  * none) as a request of its own inside this call, with this call's caller and headers: the same
  * authentication, roles, field checks and attribution as over HTTP. Its writes are undone when it
  * fails (a savepoint), and so are its effects and frames. 0 with *out filled, whatever the route
  * answered; -1 only when this call itself failed (storage, memory). */
-int route_call(struct call *c, const char *method, const char *path, const char *query, const cJSON *body,
+int route_call(struct call *c, const char *method, const char *path, const char *query, cJSON *body,
 	       struct route_answer *out);
 
 /* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */

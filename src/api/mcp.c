@@ -282,13 +282,16 @@ static cJSON *tool_result(struct route_answer *a)
 		cJSON_AddItemToObject(structured, "result", a->data ? a->data : cJSON_CreateNull());
 		a->data = NULL;
 	}
+	/* Printed once: the text is that print, and the structured content goes out as the same
+	 * bytes (a raw item) rather than being printed from the tree again. */
 	s = json_print(structured);
+	cJSON_Delete(structured);
 	text = cJSON_CreateObject();
 	cJSON_AddStringToObject(text, "type", "text");
-	cJSON_AddStringToObject(text, "text", s ? s : "");
-	cJSON_free(s);
+	cJSON_AddStringToObject(text, "text", s ? s : "{}");
 	cJSON_AddItemToArray(content, text);
-	cJSON_AddItemToObject(r, "structuredContent", structured);
+	cJSON_AddItemToObject(r, "structuredContent", cJSON_CreateRaw(s ? s : "{}"));
+	cJSON_free(s);
 	return r;
 }
 
@@ -319,11 +322,13 @@ static int tools_call(struct call *c, const cJSON *id, const cJSON *params)
 		cJSON_Delete(body);
 		return rpc_error(c, id, RPC_PARAMS, why, NULL, ERR_NONE);
 	}
-	if (route_call(c, t->method, path, query[0] ? query : NULL, t->body ? body : NULL, &a) < 0) {
+	if (!t->body) {
 		cJSON_Delete(body);
-		return -1;
+		body = NULL;
 	}
-	cJSON_Delete(body);
+	/* The body is route_call's now. */
+	if (route_call(c, t->method, path, query[0] ? query : NULL, body, &a) < 0)
+		return -1;
 	return rpc_result(c, id, tool_result(&a));
 }
 

@@ -383,7 +383,7 @@ int route_dispatch(struct call *c)
 	return found->handler(c);
 }
 
-int route_call(struct call *c, const char *method, const char *path, const char *query, const cJSON *body,
+int route_call(struct call *c, const char *method, const char *path, const char *query, cJSON *body,
 	       struct route_answer *out)
 {
 	/* The parts of the call route_dispatch and the handler overwrite, kept to be put back. */
@@ -407,32 +407,37 @@ int route_call(struct call *c, const char *method, const char *path, const char 
 	memcpy(segbuf, c->segbuf, sizeof segbuf);
 	if (!meta || !cJSON_AddStringToObject(meta, "method", method) || !cJSON_AddStringToObject(meta, "path", path) ||
 	    (query && !cJSON_AddStringToObject(meta, "query", query)) ||
-	    (headers && !cJSON_AddItemToObject(meta, "headers", cJSON_Duplicate(headers, 1)))) {
+	    (headers && !cJSON_AddItemReferenceToObject(meta, "headers", (cJSON *)headers))) {
 		cJSON_Delete(meta);
+		cJSON_Delete(body);
 		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 	}
-	if (db_exec(c->db, "SAVEPOINT route_call", &c->err) < 0) {
+	if (db_run(c->db, "SAVEPOINT route_call", &c->err) < 0) {
 		cJSON_Delete(meta);
+		cJSON_Delete(body);
 		return -1;
 	}
 	call_mark(c, &mark);
 	c->meta = meta;
-	c->body = body ? cJSON_Duplicate(body, 1) : NULL;
+	c->body = body;
 	c->data = NULL;
 	c->status = 0;
+	/* The caller was verified by this call already: the route only checks it fits. */
+	c->who_verified = 1;
 	rc = route_dispatch(c);
+	c->who_verified = 0;
 	if (rc < 0 || c->err.code != ERR_NONE) {
 		out->status = err_http_status(c->err.code);
 		err_move(&out->err, &c->err);
 		call_undo(c, &mark);
-		rc = db_exec(c->db, "ROLLBACK TO route_call", &c->err);
+		rc = db_run(c->db, "ROLLBACK TO route_call", &c->err);
 	} else {
 		out->status = c->status ? c->status : 200;
 		out->data = c->data;
 		c->data = NULL;
 		rc = 0;
 	}
-	if (rc == 0 && db_exec(c->db, "RELEASE route_call", &c->err) < 0)
+	if (rc == 0 && db_run(c->db, "RELEASE route_call", &c->err) < 0)
 		rc = -1;
 	cJSON_Delete(c->meta);
 	cJSON_Delete(c->body);

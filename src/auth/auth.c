@@ -148,12 +148,15 @@ int auth_user(struct call *c)
 		[JWT_WRONG_ISSUER] = "the token was issued by another issuer",
 		[JWT_WRONG_AUDIENCE] = "the token is meant for another audience",
 	};
-	const char *token = call_bearer(c);
+	const char *token;
 	const cJSON *sub;
 	cJSON *claims = NULL;
 	unsigned char digest[32];
 	enum jwt_result r;
 
+	if (c->who_verified)
+		return c->who.kind == PRINCIPAL_USER ? 0 : refuse(c, "not_a_person", "this route takes a person's token");
+	token = call_bearer(c);
 	if (!jwt_verifier_enabled(c->jwt))
 		return err_set(&c->err, ERR_FORBIDDEN, NULL,
 			       "sign-in is not configured: set GASTOWN_JWT_SECRET or GASTOWN_JWT_PUBLIC_KEY");
@@ -204,14 +207,24 @@ static int agent_still_here(struct call *c)
 
 int auth_agent(struct call *c, int grace_s)
 {
-	return agent_token(c, grace_s, c->nseg > 4 ? c->seg[4] : "");
+	const char *agent = c->nseg > 4 ? c->seg[4] : "";
+
+	if (c->who_verified && c->who.kind != PRINCIPAL_AGENT)
+		return refuse(c, "not_an_agent", "this route takes an agent token");
+	if (c->who_verified)
+		return strcmp(c->who.id, agent) == 0 ? 0 : err_set(&c->err, ERR_FORBIDDEN, "agent_id",
+								  "an agent token acts for its own agent only");
+	return agent_token(c, grace_s, agent);
 }
 
 int auth_person_or_agent(struct call *c)
 {
-	const char *token = call_bearer(c);
+	const char *token;
 	char kid[32];
 
+	if (c->who_verified)
+		return 0;
+	token = call_bearer(c);
 	if (token && jwt_header_kid(token, kid, sizeof kid) && strcmp(kid, "town-agent") == 0)
 		return agent_token(c, 60, NULL);
 	return auth_user(c);

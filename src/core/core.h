@@ -70,6 +70,8 @@ sqlite3 *db_handle(struct db *db);
 sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
 /* Run SQL text that returns no rows (several statements allowed). */
 int db_exec(struct db *db, const char *sql, struct err *e);
+/* One statement without parameters, prepared once and cached (a savepoint run on every call). */
+int db_run(struct db *db, const char *sql, struct err *e);
 int db_begin(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
@@ -188,6 +190,8 @@ struct call {
 	char *query_token;       /* a WebSocket upgrade's ?token=, decoded (engine scratch, 4096 bytes) */
 	const struct route_index *routes; /* the engine's route index (route.c) */
 	struct principal who;    /* filled by auth.c for routes that require a caller */
+	int who_verified;        /* route_call: who was verified by the enclosing call; auth.c checks
+				  * only that the kind of caller fits the route */
 };
 
 #define QUERY_TOKEN_MAX 4096

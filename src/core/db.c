@@ -137,6 +137,13 @@ int db_exec(struct db *db, const char *sql, struct err *e)
 	return 0;
 }
 
+int db_run(struct db *db, const char *sql, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+
+	return st ? db_step_done(db, st, e) : -1;
+}
+
 /* BEGIN and COMMIT run on every call: prepared once and cached like any other statement. */
 int db_begin(struct db *db, struct err *e)
 {
