@@ -55,6 +55,11 @@ for my $m (glob("migrations/*/*.sql"), glob("src/*/*.c")) {
 	open my $fh, "<", $m or die "$m: $!"; local $/; my $s = <$fh>;
 	$made{$1} = 1 while $s =~ /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi;
 }
+# A table made again under a temporary name (to change a check) ends under its own name.
+for my $m (glob("migrations/*/*.sql")) {
+	open my $fh, "<", $m or die "$m: $!"; local $/; my $s = <$fh>;
+	while ($s =~ /ALTER\s+TABLE\s+(\w+)\s+RENAME\s+TO\s+(\w+)/gi) { delete $made{$1}; $made{$2} = 1 }
+}
 fail "table $_ has no owner: add it to scripts/check-owners.sh and docs/architecture.md" for grep { !$owner{$_} } sort keys %made;
 fail "$owner{$_} owns $_, which nothing makes" for grep { !$made{$_} } sort keys %owner;
 for my $f (sort { $a cmp $b } (glob("src/*.c"), glob("src/*/*.c"), glob("src/*.h"), glob("src/*/*.h"))) {

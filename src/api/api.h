@@ -75,6 +75,10 @@ int api_rig_delete(struct call *c);
 int api_mayor_message(struct call *c);
 int api_mayor_conversation(struct call *c);
 int api_mayor_reply(struct call *c);
+/* crew_routes.c: a member's machine joins (gt connect) and leaves (gt disconnect). */
+extern const struct fields crew_join_body;
+int api_crew_join(struct call *c);
+int api_crew_leave(struct call *c);
 int api_agent_create(struct call *c);
 int api_agent_list(struct call *c);
 int api_agent_get(struct call *c);

@@ -58,6 +58,8 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/replies", api_mayor_reply, R_AGENT, &mayor_reply_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents", api_agent_create, R_USER, &agent_create_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents", api_agent_list, R_USER, NULL},
+	{ENG_TOWN, "POST", "/api/towns/:town/crew", api_crew_join, R_USER, &crew_join_body},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/crew/:agent", api_crew_leave, R_USER, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent", api_agent_get, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/hook", api_agent_hook, R_USER, &agent_hook_body},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/agents/:agent/hook", api_agent_unhook, R_USER, NULL},

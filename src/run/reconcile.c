@@ -388,7 +388,7 @@ static int tick(struct call *c, double *next_ms, size_t *nactions)
 	struct snapshot *s = calloc(1, sizeof *s);
 	struct rc_action *actions = calloc(ACTIONS_MAX, sizeof *actions);
 	size_t n = 0;
-	int rc = -1, mayor;
+	int rc = -1, mayor, crew;
 
 	if (!s || !actions) {
 		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
@@ -404,9 +404,9 @@ static int tick(struct call *c, double *next_ms, size_t *nactions)
 			goto out;
 		}
 	}
-	if ((mayor = mayor_run_tick(c, &cfg)) < 0)
+	if ((mayor = mayor_run_tick(c, &cfg)) < 0 || (crew = crew_tick(c, &cfg)) < 0)
 		goto out;
-	*next_ms = c->now_ms + (n > 0 || mayor || s->st.breaker_open || busy(c, s) ? TICK_BUSY_MS : TICK_IDLE_MS);
+	*next_ms = c->now_ms + (n > 0 || mayor || crew || s->st.breaker_open || busy(c, s) ? TICK_BUSY_MS : TICK_IDLE_MS);
 	rc = 0;
 out:
 	free(s);

@@ -186,4 +186,10 @@ int mayor_run_failed(struct call *c, const char *message, const char *state, con
 /* The Mayor's process ended: its message is answered (with a note when the run did not answer). */
 int mayor_run_completed(struct call *c, int exit_code);
 
+/* ---- crew.c: members' own machines ------------------------------------------------------------ */
+
+/* Each tick: a crew agent silent for lost_after_s is offline ("lost") and the work on its hook goes
+ * back to the pool. 1 while a crew agent is online (the tick stays busy to notice it going). */
+int crew_tick(struct call *c, const struct rc_config *cfg);
+
 #endif

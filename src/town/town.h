@@ -358,6 +358,15 @@ int agent_role_hook(struct call *c, const char *id, char *role, size_t rlen, cha
 /* Agent takes bead for requested_by: hooked, working, the quiet ladder and its clocks start over.
  * 1, or 0 when it already has a hook (nothing changed), -1 when storage failed. */
 int agent_take(struct call *c, const char *agent, const char *bead, const char *requested_by);
+/* Crew agents (`gt connect`): owner's machine named name joins the town, as a new crew agent or,
+ * when the owner has one of that name, the same agent back online. id gets its id; *created
+ * says which. ERR_CONFLICT when another agent has the name, ERR_TOO_LARGE past 8 per member. */
+int agent_crew_join(struct call *c, const char *owner, const char *name, char *id, size_t id_len, int *created);
+/* The member who owns a crew agent into out ("" for other roles): 1, 0 when no such agent, -1. */
+int agent_owner(struct call *c, const char *id, char *out, size_t len);
+/* fn for each crew agent that is online or holds work (copied out first: fn may change them). */
+int agent_crew_each(struct call *c, int (*fn)(struct call *c, const char *id, const char *state, const char *hook,
+					     double heartbeat_ms, void *arg), void *arg);
 /* An agent's state and its last sign of life (heartbeat, else start, else creation): 1, 0 when
  * there is no such agent, -1 when storage failed. */
 int agent_state_of(struct call *c, const char *id, char *state, size_t len, double *heartbeat_ms);

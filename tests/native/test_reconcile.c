@@ -445,6 +445,114 @@ static void a_lost_mayor_is_retried_then_the_member_is_told(void)
 	eng_close(e);
 }
 
+static void new_bead(struct eng *e, const char *body, char *id, size_t len);
+
+/* ---- crew agents ------------------------------------------------------------------------------ */
+
+/* A member's machine joins as a crew agent (again: the same agent); work hooked to it is in
+ * progress and never dispatched to a polecat; its heartbeats keep it; silent past lost_after_s it
+ * goes offline and the work goes back; a disconnect revokes its tokens. */
+static void a_crew_agent_joins_works_and_goes_offline(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char h[2048], bead[48], before[80], after[80];
+	cJSON *fx, *b;
+
+	r = t_request(e, "PUT", "/api/towns/t1/members/bob", "{\"role\":\"member\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = t_request(e, "PUT", "/api/towns/t1/members/vic", "{\"role\":\"viewer\"}", t_as("sarah"));
+	t_res_free(&r);
+	/* Refused: a viewer, a bad name, an outsider; none leaves a trace. */
+	r = t_request(e, "GET", "/api/towns/t1/debug/storage", NULL, "{\"authorization\":\"Bearer operator-secret\"}");
+	snprintf(before, sizeof before, "%s", r.status == 200 ? cJSON_GetStringValue(t_data(&r, "digest")) : "");
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/crew", "{\"name\":\"laptop\"}", t_as("vic"));
+	CHECK(r.status == 403);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/crew", "{\"name\":\"bad\\nname\"}", t_as("bob"));
+	CHECK(r.status == 400 && t_streq(t_error_code(&r), "invalid"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/crew", "{\"name\":\"laptop\"}", t_as("olga"));
+	CHECK(r.status == 404);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/debug/storage", NULL, "{\"authorization\":\"Bearer operator-secret\"}");
+	snprintf(after, sizeof after, "%s", r.status == 200 ? cJSON_GetStringValue(t_data(&r, "digest")) : "");
+	t_res_free(&r);
+	CHECK(t_streq(before, after));
+	/* Bob's laptop joins. */
+	r = t_request(e, "POST", "/api/towns/t1/crew", "{\"name\":\"Bob's Laptop\"}", t_as("bob"));
+	CHECK(r.status == 201);
+	CHECK(t_streq(field(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "data"), "agent"), "id"), "crew-bob-s-laptop"));
+	CHECK(t_streq(field(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "data"), "agent"), "owner"), "bob"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "mcp_path")), "/api/towns/t1/mcp"));
+	as_agent(cJSON_GetStringValue(t_data(&r, "token")), h, sizeof h);
+	t_res_free(&r);
+	/* The same name again is the same agent; sarah may not take bob's name. */
+	r = t_request(e, "POST", "/api/towns/t1/crew", "{\"name\":\"Bob's Laptop\"}", t_as("bob"));
+	CHECK(r.status == 200);
+	as_agent(cJSON_GetStringValue(t_data(&r, "token")), h, sizeof h);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/crew", "{\"name\":\"Bob's Laptop\"}", t_as("sarah"));
+	CHECK(r.status == 409);
+	t_res_free(&r);
+	/* Work with a rig hooked to it is in progress; no polecat is started for it. */
+	new_bead(e, "{\"title\":\"Local fix\",\"rig\":\"r\",\"held\":true}", bead, sizeof bead);
+	{
+		char body[128];
+
+		snprintf(body, sizeof body, "{\"bead\":\"%s\"}", bead);
+		r = t_request(e, "POST", "/api/towns/t1/agents/crew-bob-s-laptop/hook", body, t_as("bob"));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	b = get_bead(e, bead);
+	CHECK(t_streq(field(b, "status"), "in_progress") && t_streq(field(b, "assignee"), "crew-bob-s-laptop"));
+	cJSON_Delete(b);
+	fx = cJSON_CreateArray();
+	for (int i = 0; i < 6; i++) {
+		/* Heartbeats every 30 s keep it online for three minutes. */
+		advance(e, t_now + 30000, fx);
+		r = t_request(e, "POST", "/api/towns/t1/agents/crew-bob-s-laptop/heartbeat", "{}", h);
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	CHECK(cJSON_GetArraySize(fx) == 0);
+	cJSON_Delete(fx);
+	b = get_bead(e, bead);
+	CHECK(t_streq(field(b, "status"), "in_progress"));
+	cJSON_Delete(b);
+	/* Silent past lost_after_s (90 s): offline, and the work goes back to the pool. */
+	advance(e, t_now + 100000, NULL);
+	r = t_request(e, "GET", "/api/towns/t1/agents/crew-bob-s-laptop", NULL, t_as("bob"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "lost"));
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "data"), "hook")));
+	t_res_free(&r);
+	b = get_bead(e, bead);
+	CHECK(t_streq(field(b, "status"), "open"));
+	cJSON_Delete(b);
+	/* A heartbeat brings it back; a disconnect takes it offline and its token stops working. */
+	r = t_request(e, "POST", "/api/towns/t1/agents/crew-bob-s-laptop/heartbeat", "{}", h);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/agents/crew-bob-s-laptop", NULL, t_as("bob"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "idle"));
+	t_res_free(&r);
+	r = t_request(e, "DELETE", "/api/towns/t1/crew/crew-bob-s-laptop", NULL, t_as("vic"));
+	CHECK(r.status == 403);
+	t_res_free(&r);
+	r = t_request(e, "DELETE", "/api/towns/t1/crew/toast", NULL, t_as("sarah"));
+	CHECK(r.status == 404);
+	t_res_free(&r);
+	r = t_request(e, "DELETE", "/api/towns/t1/crew/crew-bob-s-laptop", NULL, t_as("bob"));
+	CHECK(r.status == 200 && t_streq(cJSON_GetStringValue(t_data(&r, "state")), "lost"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/agents/crew-bob-s-laptop/heartbeat", "{}", h);
+	CHECK(r.status == 401 && t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "error"), "reason")), "revoked"));
+	t_res_free(&r);
+	eng_close(e);
+}
+
 /* An agent set free by hand (its hook emptied over the API) asks for a tick at once: the reconciler
  * hears of it through the agent reactions, not at its next re-arm seconds later. */
 static void an_agent_set_free_asks_for_a_tick(void)
@@ -1253,5 +1361,6 @@ int main(void)
 	RUN(an_agent_set_free_asks_for_a_tick);
 	RUN(the_mayor_lives_one_message_at_a_time);
 	RUN(a_lost_mayor_is_retried_then_the_member_is_told);
+	RUN(a_crew_agent_joins_works_and_goes_offline);
 	return t_done();
 }
