@@ -167,7 +167,7 @@ native: $(NATIVE)/libgastown.a $(NATIVE)/gt $(NATIVE)/gastown-host
 CLI_SRC := $(sort $(wildcard cli/*.c))
 $(NATIVE)/gt: $(CLI_SRC) cli/cli.h $(NATIVE)/libgastown.a
 	@echo "  LD  $@"
-	$(Q)$(CC) $(NATIVE_CFLAGS) -Icli $(CLI_SRC) $(NATIVE)/libgastown.a -lcurl -lm -o $@
+	$(Q)$(CC) $(NATIVE_CFLAGS) -Icli $(CLI_SRC) $(NATIVE)/libgastown.a -lmicrohttpd -lcurl -lpthread -lm -o $@
 
 # ---- gastown-host, the local agent host ----------------------------------------------------------
 HOST_SRC := $(sort $(wildcard host/*.c))

@@ -133,6 +133,12 @@ int agent_escalate(struct cli *cli, const char *severity, const char *title, con
 const char *agent_check_status(const char *text);
 const char *agent_check_severity(const char *severity);
 
+/* connect.c: `gt connect TOWN_URL`, a member's machine joins as a crew agent and serves the town's
+ * MCP endpoint on loopback for a local coding CLI; `gt disconnect AGENT`. Exit status 0, 1 for a
+ * refused or failed call, 2 for a bad argument. */
+int cmd_connect(struct cli *cli, int argc, char **argv);
+int cmd_disconnect(struct cli *cli, int argc, char **argv);
+
 /* script.c: `gt script [--file PATH]`, the scripted agent: runs the bead's gt-script block. Exit
  * status 0; 1 on `fail` or a refused call; 2 for a malformed script; 3 when there is no block; a
  * failed `run` ends it with that command's status. */

@@ -1,0 +1,104 @@
+// connect.test.mjs - `gt connect`: a member's machine joins a town in the real worker as a crew
+// agent, and the official MCP SDK client, standing in for a local coding CLI, works in the town
+// through the loopback endpoint gt serves (no token in its configuration). Ctrl-C disconnects.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { SignJWT } from "jose";
+import { ROOT, call, startWorker } from "./harness.mjs";
+
+const run = promisify(execFile);
+const GT = join(ROOT, "build/native/gt");
+const SECRET = "connect-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const jwt = (user) => new SignJWT({ sub: user, name: user }).setProtectedHeader({ alg: "HS256" })
+	.setIssuedAt().setExpirationTime("10m").sign(key);
+const T = "/api/towns/crewtown";
+
+test("gt connect joins a crew agent that a local MCP client drives; Ctrl-C disconnects it", { timeout: 90_000 }, async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const sarah = { authorization: `Bearer ${await jwt("sarah")}` }, bobToken = await jwt("bob");
+	assert.equal((await call(mf, "POST", T, { name: "Crew" }, sarah)).status, 201);
+	await call(mf, "PUT", `${T}/members/bob`, { role: "member" }, sarah);
+	await call(mf, "POST", `${T}/rigs`, { id: "web", git_url: "https://example.com/web.git" }, sarah);
+	const home = mkdtempSync(join(tmpdir(), "gt-connect-"));
+	t.after(() => rmSync(home, { recursive: true, force: true }));
+	const env = { PATH: process.env.PATH, HOME: home, GASTOWN_TOKEN: bobToken };
+
+	// Bad input first: no town in the URL, a bad --write, a viewer's... nothing joins.
+	const noTown = await run(GT, ["connect", url], { env }).catch((e) => e);
+	assert.equal(noTown.code, 2);
+	assert.match(noTown.stderr, /which town/);
+	const badWrite = await run(GT, ["connect", `${url}${T}`, "--write", "vim"], { env }).catch((e) => e);
+	assert.equal(badWrite.code, 2);
+	const outsider = await run(GT, ["connect", `${url}${T}`, "--once"], { env: { ...env, GASTOWN_TOKEN: await jwt("olga") } }).catch((e) => e);
+	assert.equal(outsider.code, 1);
+	assert.match(outsider.stderr, /404 not_found/);
+	assert.equal((await call(mf, "GET", `${T}/agents`, undefined, sarah)).body.data.length, 0);
+
+	// Bob's laptop joins; the first line is what a script reads.
+	const child = spawn(GT, ["--json", "connect", `${url}${T}`, "--name", "laptop", "--port", "0", "--write", "claude"],
+		{ env, cwd: home, stdio: ["ignore", "pipe", "pipe"] });
+	t.after(() => child.kill("SIGKILL"));
+	let stderr = "";
+	child.stderr.on("data", (d) => { stderr += d; });
+	const [line] = await once(createInterface({ input: child.stdout }), "line");
+	const joined = JSON.parse(line);
+	assert.equal(joined.agent, "crew-laptop");
+	assert.match(joined.mcp_url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+	assert.equal(joined.configs.claude.mcpServers.gastown.url, joined.mcp_url);
+	assert.ok(!JSON.stringify(joined.configs).includes("Bearer"), "no token in the configurations");
+	assert.equal(JSON.parse(readFileSync(join(home, ".mcp.json"), "utf8")).mcpServers.gastown.url, joined.mcp_url);
+	const agent = (await call(mf, "GET", `${T}/agents/crew-laptop`, undefined, sarah)).body.data;
+	assert.deepEqual([agent.role, agent.owner, agent.state], ["crew", "bob", "idle"]);
+
+	// A local MCP client with no credentials of its own works as the crew agent.
+	const client = new Client({ name: "local-cli", version: "1.0.0" });
+	await client.connect(new StreamableHTTPClientTransport(new URL(joined.mcp_url)));
+	t.after(() => client.close());
+	const names = (await client.listTools()).tools.map((x) => x.name);
+	assert.ok(names.includes("gt_status") && names.includes("gt_done") && names.includes("gt_prime"), names.join());
+	const status = await client.callTool({ name: "gt_status", arguments: { message: "reading the code on my laptop" } });
+	assert.ok(!status.isError, JSON.stringify(status));
+	assert.equal((await call(mf, "GET", `${T}/agents/crew-laptop`, undefined, sarah)).body.data.status, "reading the code on my laptop");
+
+	// Work hooked to it by hand is in progress and shows in its prime.
+	const bead = (await call(mf, "POST", `${T}/beads`, { title: "Fix the header", rig: "web", held: true }, sarah)).body.data.id;
+	assert.equal((await call(mf, "POST", `${T}/agents/crew-laptop/hook`, { bead }, bob())).status, 200);
+	assert.equal((await call(mf, "GET", `${T}/beads/${bead}`, undefined, sarah)).body.data.status, "in_progress");
+	const prime = await client.callTool({ name: "gt_prime", arguments: {} });
+	assert.ok(JSON.stringify(prime.structuredContent).includes(bead), JSON.stringify(prime.structuredContent));
+
+	// Ctrl-C: gt disconnects the agent and exits 0; its tokens no longer open anything.
+	await client.close();
+	child.kill("SIGINT");
+	const [code] = await once(child, "exit");
+	assert.equal(code, 0, stderr);
+	const gone = (await call(mf, "GET", `${T}/agents/crew-laptop`, undefined, sarah)).body.data;
+	assert.equal(gone.state, "lost");
+	assert.equal(gone.hook, bead); // the work stays until the town's lost_after_s
+
+	// gt disconnect, for a machine joined with --once; sarah may not take bob's.
+	const second = await run(GT, ["--json", "connect", `${url}${T}`, "--name", "desktop", "--once"], { env });
+	assert.equal(JSON.parse(second.stdout.split("\n")[0]).agent, "crew-desktop");
+	const notHers = await run(GT, ["--url", url, "--town", "crewtown", "disconnect", "crew-desktop"],
+		{ env: { ...env, GASTOWN_TOKEN: await jwt("vic") } }).catch((e) => e);
+	assert.equal(notHers.code, 1);
+	const off = await run(GT, ["--url", url, "--town", "crewtown", "disconnect", "crew-desktop"], { env });
+	assert.match(off.stdout, /Disconnected crew-desktop/);
+	assert.equal((await call(mf, "GET", `${T}/agents/crew-desktop`, undefined, sarah)).body.data.state, "lost");
+
+	function bob() {
+		return { authorization: `Bearer ${bobToken}` };
+	}
+});
