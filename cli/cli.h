@@ -97,6 +97,7 @@ int cmd_bead(struct cli *cli, int argc, char **argv);
 int cmd_convoy(struct cli *cli, int argc, char **argv);
 int cmd_mail(struct cli *cli, int argc, char **argv);
 int cmd_feed(struct cli *cli, int argc, char **argv);
+int cmd_mayor(struct cli *cli, int argc, char **argv);
 
 /* cost_cmds.c: money. A town's costs, budgets and prices (cli->town), an organization's fleet and
  * teams (--org or cli->org). Amounts are typed in dollars ("5", "12.50", at most 6 decimals) and

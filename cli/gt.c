@@ -290,6 +290,8 @@ static const struct command commands[] = {
 			     "                         an organization's towns, people, rigs and teams: cost, velocity, rework"},
 	{"team", cmd_team, "team set USER TEAM [--org ORG] | rm USER [--org ORG]\n"
 			   "                         which team a member's work counts for in the fleet"},
+	{"mayor", cmd_mayor, "mayor ask TEXT [--wait SECONDS] | log\n"
+			     "                         talk to the town's Mayor"},
 	{"connect", cmd_connect, "connect TOWN_URL [--name NAME] [--port PORT] [--write claude|codex|opencode] [--once]\n"
 				 "                         join the town as a crew agent: this machine, with your coding CLI"},
 	{"disconnect", cmd_disconnect, "disconnect AGENT         take a crew agent of yours offline"},

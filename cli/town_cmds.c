@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -949,4 +950,131 @@ int cmd_feed(struct cli *cli, int argc, char **argv)
 		cJSON_Delete(page);
 	}
 	return 0;
+}
+
+/* ---- mayor --------------------------------------------------------------------------------------- */
+
+static const struct usage mayor_usage = {
+	"mayor", NULL,
+	"Talk to the town's Mayor. With a command runtime (the town's mayor_runtime or runtime setting)\n"
+	"a run of the Mayor answers each message, acting for you; with the scripted runtime messages wait\n"
+	"in its inbox.\n",
+};
+
+static const struct usage mayor_ask_usage = {
+	"mayor ask", "[--town TOWN] mayor ask TEXT [--wait SECONDS]",
+	"Send the Mayor a message; prints its id.\n"
+	"\n"
+	"  --wait SECONDS   wait up to SECONDS for the answer and print it (exit 1 if none came)\n",
+};
+
+static const struct usage mayor_log_usage = {"mayor log", "[--town TOWN] mayor log",
+					     "Your conversation with the Mayor, newest first.\n"};
+
+static void print_conversation(const cJSON *list)
+{
+	const cJSON *m, *r;
+
+	cJSON_ArrayForEach(m, list) {
+		printf("you (%s): %s\n", str(m, "id"), str(m, "text"));
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "replies"))
+			printf("  mayor: %s\n", str(r, "text"));
+	}
+}
+
+/* The replies to message id in the caller's conversation: a new array, or NULL when none yet. */
+static cJSON *replies_to(struct cli *cli, const char *id)
+{
+	struct http_path p = {0};
+	cJSON *res = NULL, *out = NULL;
+	const cJSON *m;
+
+	if (town_path(cli, &p, "/mayor/messages", NULL) < 0 || call(cli, "GET", &p, NULL, &res) != 0)
+		return NULL;
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(res, "data"))
+		if (strcmp(str(m, "id"), id) == 0 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "replies")) > 0)
+			out = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "replies"), 1);
+	cJSON_Delete(res);
+	return out;
+}
+
+static int mayor_ask(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"wait", required_argument, 0, 'w'}, {0, 0, 0, 0}};
+	struct http_path p = {0};
+	struct opt o;
+	cJSON *b, *res = NULL, *replies = NULL;
+	char id[64];
+	long wait = 0;
+	int c, rc;
+
+	opt_init(&o, cli, &mayor_ask_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c != 'w')
+			return OPT_EXIT(c);
+		if (opt_long(&mayor_ask_usage, "--wait", optarg, 0, 3600, &wait) < 0)
+			return 2;
+	}
+	if (opt_operands(&o, 1, 1) < 0)
+		return 2;
+	if (town_path(cli, &p, "/mayor/messages", NULL) < 0)
+		return 2;
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "text", o.pos[0]);
+	if ((rc = call(cli, "POST", &p, b, &res)) != 0)
+		return rc;
+	snprintf(id, sizeof id, "%s", str(cJSON_GetObjectItemCaseSensitive(res, "data"), "id"));
+	cJSON_Delete(res);
+	if (!cli->json)
+		printf("asked the Mayor (%s)\n", id);
+	/* Poll the conversation once a second: the answer is a run of a coding CLI away. */
+	for (long waited = 0; waited < wait && !(replies = replies_to(cli, id)); waited++)
+		sleep(1);
+	if (cli->json) {
+		cJSON *o2 = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddStringToObject(o2, "id", id);
+		cJSON_AddItemToObject(o2, "replies", replies ? replies : cJSON_CreateArray());
+		s = cJSON_PrintUnformatted(o2);
+		printf("%s\n", s ? s : "{}");
+		cJSON_free(s);
+		cJSON_Delete(o2);
+		return wait && !replies ? 1 : 0;
+	}
+	if (replies) {
+		const cJSON *r;
+
+		cJSON_ArrayForEach(r, replies)
+			printf("mayor: %s\n", str(r, "text"));
+		cJSON_Delete(replies);
+		return 0;
+	}
+	if (wait) {
+		fprintf(stderr, "gt mayor ask: no answer within %ld s (gt mayor log shows it when it comes)\n", wait);
+		return 1;
+	}
+	return 0;
+}
+
+static int mayor_log(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	struct opt o;
+	int rc = opt_plain(&o, cli, &mayor_log_usage, 0, 0, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (town_path(cli, &p, "/mayor/messages", NULL) < 0)
+		return 2;
+	return request(cli, "GET", &p, NULL, print_conversation);
+}
+
+int cmd_mayor(struct cli *cli, int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{"ask", mayor_ask, &mayor_ask_usage}, {"log", mayor_log, &mayor_log_usage},
+	};
+
+	return opt_dispatch(cli, &mayor_usage, subs, sizeof subs / sizeof subs[0], argc, argv);
 }

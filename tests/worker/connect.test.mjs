@@ -102,3 +102,32 @@ test("gt connect joins a crew agent that a local MCP client drives; Ctrl-C disco
 		return { authorization: `Bearer ${bobToken}` };
 	}
 });
+
+test("gt mayor ask sends a message and waits for the answer; gt mayor log shows the conversation", { timeout: 60_000 }, async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const sarah = { authorization: `Bearer ${await jwt("sarah")}` };
+	assert.equal((await call(mf, "POST", T, { name: "Crew" }, sarah)).status, 201);
+	const env = { PATH: process.env.PATH, GASTOWN_TOKEN: await jwt("sarah"), GASTOWN_URL: url, GASTOWN_TOWN: "crewtown" };
+	// Nobody answers (the scripted runtime runs no Mayor): --wait gives up with exit 1.
+	const unanswered = await run(GT, ["mayor", "ask", "anyone?", "--wait", "1"], { env }).catch((e) => e);
+	assert.equal(unanswered.code, 1);
+	assert.match(unanswered.stdout, /asked the Mayor \(msg-/);
+	// An answer that comes while gt waits is printed.
+	const asking = run(GT, ["--json", "mayor", "ask", "status please", "--wait", "20"], { env });
+	const token = (await call(mf, "POST", `${T}/agents/mayor/token`, undefined, sarah)).body.data.token;
+	let id;
+	for (let i = 0; i < 100 && !id; i++) {
+		const convo = (await call(mf, "GET", `${T}/mayor/messages`, undefined, sarah)).body.data;
+		id = convo.find((m) => m.text === "status please")?.id;
+		if (!id) await new Promise((r) => setTimeout(r, 100));
+	}
+	assert.ok(id);
+	assert.equal((await call(mf, "POST", `${T}/agents/mayor/replies`, { message: id, text: "All quiet." },
+		{ authorization: `Bearer ${token}` })).status, 201);
+	const answered = JSON.parse((await asking).stdout);
+	assert.deepEqual([answered.id, answered.replies.map((r) => r.text)], [id, ["All quiet."]]);
+	const log = await run(GT, ["mayor", "log"], { env });
+	assert.match(log.stdout, /you \(msg-[a-z0-9]+\): status please\n  mayor: All quiet\.\n/);
+});
