@@ -16,7 +16,6 @@ static const char *const pool[] = {"Toast", "Maple", "Birch", "Shadow", "Clover"
 
 const char *const agent_roles[] = {"mayor", "polecat", "refinery", "triage", NULL};
 
-#define AGENTS_MAX 200
 #define STR2(x) #x
 #define STR(x) STR2(x)
 #define STATUS_KEPT 200 /* rows kept per agent */
@@ -51,7 +50,7 @@ static int pool_name(struct call *c, char *out, size_t len)
 }
 
 /* Tell every listener of an agent's new state, in the wiring's order. */
-static int announce(struct call *c, const char *id, const char *state, int created)
+int agent_announce(struct call *c, const char *id, const char *state, int created)
 {
 	const struct agent_change ch = {.id = id, .state = state, .created = created};
 
@@ -109,7 +108,7 @@ int agent_create(struct call *c, const char *role, const char *rig, char *id, si
 		return !err_take(&c->err, ERR_CONFLICT) ? -1 :
 		       err_set(&c->err, ERR_CONFLICT, "role", "the town already has its %s%s%s", role,
 			       rig ? " for rig " : "", rig ? rig : "");
-	return event_append(c, "agent.created", id, "role", NULL, role) < 0 ? -1 : announce(c, id, "idle", 1);
+	return event_append(c, "agent.created", id, "role", NULL, role) < 0 ? -1 : agent_announce(c, id, "idle", 1);
 }
 
 #define AGENT_COLUMNS "id, name, role, rig, state, hook, requested_by, last_heartbeat_ms, created_ms," \
@@ -179,131 +178,6 @@ cJSON *agent_json(struct call *c, const char *id)
 	return a;
 }
 
-/* ---- crew: a member's own machine ------------------------------------------------------------- */
-
-#define CREW_PER_MEMBER 8
-
-/* "crew-" and the name in lower case, a-z 0-9 and '-' only, at most 40 characters. */
-static void crew_id(const char *name, char *out, size_t len)
-{
-	size_t o = (size_t)snprintf(out, len, "crew-");
-
-	for (const char *p = name; *p && o + 1 < len && o < 45; p++) {
-		char ch = (char)tolower((unsigned char)*p);
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
-			out[o++] = ch;
-		else if (o > 5 && out[o - 1] != '-')
-			out[o++] = '-';
-	}
-	while (o > 5 && out[o - 1] == '-')
-		o--;
-	if (o == 5)
-		o += (size_t)snprintf(out + o, len - o, "agent");
-	out[o] = '\0';
-}
-
-int agent_crew_join(struct call *c, const char *owner, const char *name, char *id, size_t id_len, int *created)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM agents WHERE role = 'crew' AND owner = ?1 AND name = ?2",
-				      &c->err);
-	char base[64];
-	int64_t mine = 0;
-	int rc, taken;
-
-	*created = 0;
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc) {
-		/* The same machine joining again: the same agent, back online. */
-		snprintf(id, id_len, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		return db_exec_text(c->db, "UPDATE agents SET state = CASE WHEN hook IS NULL THEN 'idle' ELSE 'working' END"
-					   " WHERE id = ?1", id, &c->err) < 0 ? -1 : agent_heartbeat(c, id);
-	}
-	if (!(st = db_prepare(c->db, "SELECT count(*) FROM agents WHERE role = 'crew' AND owner = ?", &c->err)))
-		return -1;
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	if (db_step_int(c->db, st, &mine, &c->err) < 0)
-		return -1;
-	if (mine >= CREW_PER_MEMBER)
-		return err_set(&c->err, ERR_TOO_LARGE, "name", "a member has at most %d crew agents in a town; disconnect"
-			       " one first", CREW_PER_MEMBER);
-	if (db_exists(c->db, "SELECT count(*) FROM agents WHERE name = ?1", name, &c->err) > 0)
-		return err_set(&c->err, ERR_CONFLICT, "name", "an agent of this town is already named '%s'", name);
-	crew_id(name, base, sizeof base);
-	snprintf(id, id_len, "%s", base);
-	for (int n = 2; (taken = agent_exists(c, id)) > 0 && n < 100; n++)
-		snprintf(id, id_len, "%.50s-%d", base, n);
-	if (taken < 0)
-		return -1;
-	if (taken)
-		return err_set(&c->err, ERR_CONFLICT, "name", "no free agent id for '%s'", name);
-	if (db_query_int(c->db, "SELECT count(*) FROM agents", &mine, &c->err) < 0)
-		return -1;
-	if (mine >= AGENTS_MAX)
-		return err_set(&c->err, ERR_TOO_LARGE, NULL, "a town has at most %d agents", AGENTS_MAX);
-	st = db_prepare(c->db, "INSERT INTO agents(id, name, role, owner, created_ms, updated_ms, last_heartbeat_ms)"
-			       " VALUES (?1, ?2, 'crew', ?3, ?4, ?4, ?4)", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
-	*created = 1;
-	return event_append(c, "agent.created", id, "role", NULL, "crew") < 0 ? -1 : announce(c, id, "idle", 1);
-}
-
-int agent_owner(struct call *c, const char *id, char *out, size_t len)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(owner, '') FROM agents WHERE id = ?", &c->err);
-	int found;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((found = db_step_row(c->db, st, &c->err)) <= 0)
-		return found;
-	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
-}
-
-int agent_crew_each(struct call *c, int (*fn)(struct call *c, const char *id, const char *state, const char *hook,
-					     double heartbeat_ms, void *arg), void *arg)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, state, coalesce(hook, ''), coalesce(last_heartbeat_ms, created_ms)"
-					     " FROM agents WHERE role = 'crew' AND (state <> 'lost' OR hook IS NOT NULL)"
-					     " ORDER BY id LIMIT 256", &c->err);
-	char ids[64][72], states[64][16], hooks[64][72];
-	double beats[64];
-	int n = 0, rc = 0;
-
-	if (!st)
-		return -1;
-	/* Copied out first: fn changes the rows being read. */
-	while (n < 64 && (rc = db_step_row(c->db, st, &c->err)) > 0) {
-		snprintf(ids[n], sizeof ids[n], "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(states[n], sizeof states[n], "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(hooks[n], sizeof hooks[n], "%s", (const char *)sqlite3_column_text(st, 2));
-		beats[n++] = sqlite3_column_double(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
-	for (int i = 0; i < n; i++)
-		if (fn(c, ids[i], states[i], hooks[i], beats[i], arg) < 0)
-			return -1;
-	return 0;
-}
-
 int agent_exists(struct call *c, const char *id)
 {
 	return db_exists(c->db, "SELECT count(*) FROM agents WHERE id = ?1", id, &c->err);
@@ -362,7 +236,7 @@ int agent_hook(struct call *c, const char *agent, const char *bead)
 		if (bead_update(c, bead, &f, 0) < 0)
 			return -1;
 	}
-	return event_append(c, "agent.hooked", agent, "hook", NULL, bead) < 0 ? -1 : announce(c, agent, "working", 0);
+	return event_append(c, "agent.hooked", agent, "hook", NULL, bead) < 0 ? -1 : agent_announce(c, agent, "working", 0);
 }
 
 int agent_unhook(struct call *c, const char *agent)
@@ -401,7 +275,7 @@ int agent_unhook(struct call *c, const char *agent)
 		if (bead_update(c, bead, &f, 0) < 0)
 			return -1;
 	}
-	return event_append(c, "agent.unhooked", agent, "hook", bead, NULL) < 0 ? -1 : announce(c, agent, "idle", 0);
+	return event_append(c, "agent.unhooked", agent, "hook", bead, NULL) < 0 ? -1 : agent_announce(c, agent, "idle", 0);
 }
 
 int agent_heartbeat(struct call *c, const char *agent)
@@ -450,101 +324,6 @@ int agent_status_add(struct call *c, const char *agent, const char *message)
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	return event_append(c, "agent.status", agent, "status", NULL, message);
-}
-
-/* The town's key for agent tokens, made on first use from the call's entropy. */
-static int town_key(struct call *c, unsigned char key[32])
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT secret FROM town_keys WHERE name = 'agent'", &c->err);
-	int found = 0, rc;
-
-	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
-		return -1;
-	if (rc && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(key, sqlite3_column_blob(st, 0), 32);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	if (found)
-		return 0;
-	if (id_random(c, key, 32) < 0)
-		return -1;
-	st = db_prepare(c->db, "INSERT INTO town_keys(name, secret) VALUES ('agent', ?)", &c->err);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
-	return db_step_done(c->db, st, &c->err);
-}
-
-int64_t agent_token_gen(struct call *c, const char *agent)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT token_gen FROM agents WHERE id = ?", &c->err);
-	int64_t gen = -1;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	return db_step_int(c->db, st, &gen, &c->err) < 0 ? -1 : gen;
-}
-
-int agent_token_revoke(struct call *c, const char *agent)
-{
-	int rc = agent_exists(c, agent);
-
-	if (rc <= 0)
-		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
-	if (db_exec_text(c->db, "UPDATE agents SET token_gen = token_gen + 1 WHERE id = ?1", agent, &c->err) < 0)
-		return -1;
-	return event_append(c, "agent.tokens_revoked", agent, NULL, NULL, NULL);
-}
-
-char *agent_token_mint(struct call *c, const char *agent, const char *requested_by, double orig_iat_s,
-		       double *expires_ms)
-{
-	unsigned char key[32];
-	cJSON *claims;
-	char *token;
-	int64_t gen = agent_token_gen(c, agent);
-
-	if (gen < 0) {
-		err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", agent);
-		return NULL;
-	}
-	if (town_key(c, key) < 0)
-		return NULL;
-	*expires_ms = c->now_ms + AGENT_TOKEN_TTL_S * 1000.0;
-	claims = cJSON_CreateObject();
-	cJSON_AddStringToObject(claims, "sub", agent);
-	cJSON_AddStringToObject(claims, "town", c->cfg->object_id);
-	cJSON_AddStringToObject(claims, "kind", "agent");
-	if (requested_by)
-		cJSON_AddStringToObject(claims, "requested_by", requested_by);
-	cJSON_AddNumberToObject(claims, "iat", (double)(int64_t)(c->now_ms / 1000));
-	cJSON_AddNumberToObject(claims, "orig_iat", orig_iat_s > 0 ? orig_iat_s : (double)(int64_t)(c->now_ms / 1000));
-	cJSON_AddNumberToObject(claims, "gen", (double)gen);
-	cJSON_AddNumberToObject(claims, "exp", (double)(int64_t)(*expires_ms / 1000));
-	token = jwt_sign_hs256(key, sizeof key, "town-agent", claims);
-	cJSON_Delete(claims);
-	if (!token)
-		err_set(&c->err, ERR_INTERNAL, NULL, "cannot sign the agent token");
-	return token;
-}
-
-enum jwt_result agent_token_verify(struct call *c, const char *token, int grace_s, cJSON **claims)
-{
-	unsigned char key[32];
-	struct jwt_config cfg = {.hs256_secret = (const char *)key, .hs256_secret_len = sizeof key,
-				 .leeway_s = grace_s};
-	struct jwt_verifier *v = NULL;
-	char why[64];
-	enum jwt_result r;
-
-	*claims = NULL;
-	if (town_key(c, key) < 0 || jwt_verifier_new(&cfg, &v, why, sizeof why) < 0)
-		return JWT_MALFORMED;
-	r = jwt_verify(v, token, c->now_ms, claims);
-	jwt_verifier_free(v);
-	return r;
 }
 
 /* A deleted bead leaves the hook of whoever held it: that agent is idle again. */
@@ -608,7 +387,7 @@ int agent_set_quiet_stage(struct call *c, const char *agent, int stage)
 int agent_set_lost(struct call *c, const char *agent)
 {
 	return db_exec_text(c->db, "UPDATE agents SET state = 'lost' WHERE id = ?1", agent, &c->err) < 0 ? -1 :
-	       announce(c, agent, "lost", 0);
+	       agent_announce(c, agent, "lost", 0);
 }
 
 int agent_idle_unhooked(struct call *c)
@@ -651,7 +430,7 @@ int agent_take(struct call *c, const char *agent, const char *bead, const char *
 		return -1;
 	if (sqlite3_changes(db_handle(c->db)) != 1)
 		return 0;
-	return announce(c, agent, "working", 0) < 0 ? -1 : 1;
+	return agent_announce(c, agent, "working", 0) < 0 ? -1 : 1;
 }
 
 int agent_release(struct call *c, const char *agent, const char *state)
@@ -665,7 +444,7 @@ int agent_release(struct call *c, const char *agent, const char *state)
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, c->now_ms);
-	return db_step_done(c->db, st, &c->err) < 0 ? -1 : announce(c, agent, state, 0);
+	return db_step_done(c->db, st, &c->err) < 0 ? -1 : agent_announce(c, agent, state, 0);
 }
 
 int agent_state_of(struct call *c, const char *id, char *state, size_t len, double *heartbeat_ms)
@@ -740,58 +519,6 @@ int agent_rig(struct call *c, const char *id, char *out, size_t len)
 int agent_requested_by(struct call *c, const char *id, char *out, size_t len)
 {
 	return text_of(c, "SELECT requested_by FROM agents WHERE id = ?", id, out, len);
-}
-
-/* ---- an agent's output stream ----------------------------------------------------------------- */
-
-#define EVENTS_KEPT 1000 /* rows kept per agent */
-#define EVENTS_SHOWN 500 /* rows per page */
-
-int agent_event_add(struct call *c, const char *agent, const char *type, const char *text)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO agent_events(agent, bead, type, text, at_ms)"
-					     " VALUES (?1, (SELECT hook FROM agents WHERE id = ?1), ?2, ?3, ?4)", &c->err);
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, c->now_ms);
-	return db_step_done(c->db, st, &c->err);
-}
-
-int agent_events_trim(struct call *c, const char *agent)
-{
-	return db_exec_text(c->db, "DELETE FROM agent_events WHERE agent = ?1 AND seq <= (SELECT seq FROM agent_events"
-				   " WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET " STR(EVENTS_KEPT) ")", agent, &c->err);
-}
-
-static cJSON *event_row(sqlite3_stmt *st)
-{
-	cJSON *e = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(st, 0));
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-		cJSON_AddNullToObject(e, "bead");
-	else
-		cJSON_AddStringToObject(e, "bead", (const char *)sqlite3_column_text(st, 1));
-	cJSON_AddStringToObject(e, "type", (const char *)sqlite3_column_text(st, 2));
-	cJSON_AddStringToObject(e, "text", (const char *)sqlite3_column_text(st, 3));
-	cJSON_AddNumberToObject(e, "at_ms", sqlite3_column_double(st, 4));
-	return e;
-}
-
-cJSON *agent_events_json(struct call *c, const char *agent, int64_t after)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT seq, bead, type, text, at_ms FROM agent_events WHERE agent = ?"
-					     " AND seq > ? ORDER BY seq LIMIT " STR(EVENTS_SHOWN), &c->err);
-
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, after);
-	return db_list(c->db, st, event_row, &c->err);
 }
 
 int agent_seed(struct call *c, const char *id, const char *rig, const char *hook)

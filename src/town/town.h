@@ -308,6 +308,9 @@ cJSON *rigs_json(struct call *c);
 /* A chain of refreshes ends a week after its first token: then a person must mint a new one. */
 #define AGENT_SESSION_MAX_S (7 * 86400)
 
+/* A town's agents at most, crew included. */
+#define AGENTS_MAX 200
+
 /* The roles an agent has, NULL-terminated. */
 extern const char *const agent_roles[];
 /* Register an agent of role (mayor, polecat, refinery, triage); polecats and refineries need a
@@ -517,6 +520,8 @@ struct agent_change {
 typedef int (*agent_reaction)(struct call *c, const struct agent_change *ch);
 extern const agent_reaction agent_reactions[];
 extern const size_t agent_reactions_n;
+/* Tell agent_reactions of a change, in order. For the agent module's files (agent*.c) only. */
+int agent_announce(struct call *c, const char *id, const char *state, int created);
 
 /* The town's settings name a runtime the container knows (wiring.c: container.c's presets). */
 extern int (*const town_runtime_valid)(const char *name);
