@@ -6,6 +6,7 @@
 // Then the Mayor: a member's message, answered by a CLI that files a bead the town dispatches.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./harness.mjs";
 import { setup } from "./e2e-harness.mjs";
@@ -33,7 +34,11 @@ async function town(t, runtime, scripts, settings = {}) {
 	const r = await s.api("PATCH", "", { settings: { runtime, model: "fake-model", llm_base_url: model.url, ...settings },
 		secrets: { llm_api_key: GATEWAY_KEY } });
 	assert.equal(r.status, 200, r.text);
-	const explain = async () => `model calls: ${JSON.stringify(model.calls)}\n${await s.dump()}`;
+	// What went wrong: the model's calls, the town, and what each agent printed (its agent.log).
+	const agents = join(s.dir, "host/towns/e2e/agents");
+	const logs = () => (existsSync(agents) ? readdirSync(agents) : []).map((a) => join(agents, a, "agent.log"))
+		.filter(existsSync).map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-4000)}`).join("\n");
+	const explain = async () => `model calls: ${JSON.stringify(model.calls)}\n${await s.dump()}\n${logs()}`;
 	return { s, model, explain };
 }
 
@@ -63,7 +68,9 @@ for (const runtime of ["claude", "codex", "opencode"]) {
 		assert.ok(agent.status_history.some((h) => (h.message ?? h) === "writing MODEL.md"), JSON.stringify(agent.status_history));
 
 		// Every model call went through the proxy (the gateway saw the town's key) and is Alice's.
-		assert.ok(model.calls.filter((c) => c.tools).length >= 4, await explain());
+		// Its process ends by itself or is stopped once the town has taken the bead back (after done):
+		// then no call is in flight.
+		await s.until("the polecat's process ends", async () => s.env.host.log().includes(`${worker} ended`), 20_000);
 		const costs = await s.until("every call is charged", async () => {
 			const c = (await s.api("GET", "/costs?by=user&period=day")).data;
 			return c.total.records === model.calls.length ? c : null;
@@ -90,16 +97,13 @@ test("the Mayor runs a real CLI: a member's message becomes a bead it files, whi
 	const asked = await s.api("POST", "/mayor/messages", { text: "please fix the login page" });
 	assert.equal(asked.status, 201, asked.text);
 	const filed = await s.until("the Mayor files the bead", async () =>
-		(await s.api("GET", "/beads?limit=50")).data.find((b) => b.title === "Fix the login page"), 60_000)
+		(await s.api("GET", "/beads?limit=50")).data.beads.find((b) => b.title === "Fix the login page"), 60_000)
 		.catch(async (err) => { throw new Error(`${err.message}\n${await explain()}`); });
 	assert.deepEqual([filed.created_by, filed.requested_by], ["mayor", "alice"]);
 	await s.until("a polecat is dispatched on it", async () =>
 		(await s.api("GET", `/beads/${filed.id}/events`)).data.events.some((e) => e.kind === "bead.dispatched"), 30_000);
-	const convo = await s.until("the Mayor answers", async () => {
-		const m = (await s.api("GET", "/mayor/messages")).data;
-		return m.some((x) => /polecat is on it/.test(x.text ?? "")) ? m : null;
-	}, 30_000);
-	assert.ok(convo.length >= 2);
+	await s.until("the Mayor answers", async () => (await s.api("GET", "/mayor/messages")).data
+		.some((m) => m.id === asked.data.id && m.replies.some((r) => /polecat is on it/.test(r.text))), 30_000);
 	// The feed tells the chain, each step on Alice's account.
 	const feed = (await s.api("GET", "/events?limit=200")).data.events;
 	const chain = ["mayor.answering", "bead.created", "bead.dispatched", "mayor.reply"]
