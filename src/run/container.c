@@ -237,9 +237,12 @@ cJSON *container_assignment(struct call *c, const char *agent)
 		    strcmp(role, "refinery") == 0 ? "refinery" : "polecat", "agent", c->cfg->object_id,
 		    *rig_id ? ", working on rig " : "", rig_id);
 	if (cJSON_IsObject(bead))
+		/* Both ways to report: gt on the command line, or the town's MCP tools of a CLI runtime,
+		 * whose gt_done pushes nothing itself. */
 		strbuf_addf(&prompt, "\nYour bead: %s - %s\n\n%s\n\nWork on branch %s. Report progress with"
-				     " `gt status \"...\"`, commit as you go, and finish with `gt done`. If you are"
-				     " stuck, `gt escalate`.\n", str_of(bead, "id"), str_of(bead, "title"),
+				     " `gt status \"...\"` (or the gt_status tool), commit as you go, and finish with"
+				     " `gt done` (or `git push origin HEAD`, then the gt_done tool). If you are"
+				     " stuck, `gt escalate` (gt_escalate).\n", str_of(bead, "id"), str_of(bead, "title"),
 			    str_of(bead, "body"), str_of(bead, "branch"));
 	cJSON_AddStringToObject(out, "prompt", prompt.buf ? prompt.buf : "");
 	free(prompt.buf);
