@@ -183,6 +183,12 @@ $(ASAN)/tests/%: tests/native/%.c tests/native/harness.h $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
 	@echo "  LD  $@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Iwasm $< $(filter %.o,$^) $(ASAN)/libgastown.a -lm -o $@
+# The agent host's runtime builder and start parsing, linked with the host's own sources.
+HOST_TESTED := host/runtime.c host/start.c host/util.c
+$(ASAN)/tests/test_host_runtime: tests/native/test_host_runtime.c tests/native/harness.h host/host.h $(HOST_TESTED) $(ASAN)/libgastown.a
+	@mkdir -p $(@D)
+	@echo "  LD  $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Ihost $< $(HOST_TESTED) $(ASAN)/libgastown.a -lm -o $@
 # The schema images are checked against the migrations they were built from.
 $(ASAN)/tests/test_schema_image: $(ASAN)/wasm/schema_image.o $(ASAN)/gen/schema_image_gen.o
 

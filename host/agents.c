@@ -226,8 +226,26 @@ static int fail_errno(struct herr *e, const char *what, const char *path)
 	return herr_set(e, 500, "internal", NULL, "%s %s: %s", what, path, strerror(errno));
 }
 
-/* The spec and the token where the child finds them, and the log opened. */
-static int write_files(const struct host *h, const struct start *s, struct agent *a, struct herr *e)
+/* A CLI's configuration files, in its home (kept across runs: the Mayor resumes its sessions). */
+static int write_runtime_files(const struct runtime_cmd *rt, struct herr *e)
+{
+	for (size_t i = 0; i < rt->nfiles; i++) {
+		char dir[HOST_PATH_MAX], *slash;
+
+		snprintf(dir, sizeof dir, "%s", rt->files[i].path);
+		if ((slash = strrchr(dir, '/')))
+			*slash = '\0';
+		if (mkdir_p(dir) < 0)
+			return fail_errno(e, "cannot create", dir);
+		if (write_file_atomic(rt->files[i].path, rt->files[i].text, strlen(rt->files[i].text), 0600) < 0)
+			return fail_errno(e, "cannot write", rt->files[i].path);
+	}
+	return 0;
+}
+
+/* The spec and the token where the child finds them (and a CLI's files), and the log opened. */
+static int write_files(const struct host *h, const struct start *s, const struct runtime_cmd *rt,
+		       struct agent *a, struct herr *e)
 {
 	cJSON *spec;
 	char *text;
@@ -235,8 +253,15 @@ static int write_files(const struct host *h, const struct start *s, struct agent
 
 	if (mkdir_p(a->paths.agent_dir) < 0)
 		return fail_errno(e, "cannot create", a->paths.agent_dir);
+	if (rt && (mkdir_p(a->paths.home) < 0 || write_runtime_files(rt, e) < 0))
+		return e->status ? -1 : fail_errno(e, "cannot create", a->paths.home);
 	unlink(a->paths.result);
 	spec = start_spec(&h->cfg, s, &a->paths);
+	if (rt) {
+		cJSON *argv = cJSON_GetObjectItemCaseSensitive(spec, "argv");
+		for (size_t i = 0; i < rt->argv.n; i++)
+			cJSON_AddItemToArray(argv, cJSON_CreateString(rt->argv.v[i]));
+	}
 	text = cJSON_PrintUnformatted(spec);
 	cJSON_Delete(spec);
 	rc = text ? write_file_atomic(a->paths.spec, text, strlen(text), 0600) : -1;
@@ -277,15 +302,17 @@ static void exec_child(const struct host *h, int slave, int err[2], char **argv,
 	_exit(HOST_EXIT_PREPARE);
 }
 
-static int spawn(struct host *h, const struct start *s, struct agent *a, struct herr *e)
+static int spawn(struct host *h, const struct start *s, const struct runtime_cmd *rt, struct agent *a,
+		 struct herr *e)
 {
 	int master = -1, slave = -1, err[2] = {-1, -1};
 	char *argv[] = {"gastown-host", "agent-run", a->paths.spec, NULL};
 	struct strv env = {0};
+	int metered = s->llm_base_url != NULL;
 	pid_t pid = -1;
 
-	if (start_env(&h->cfg, s, &a->paths, a->run != NULL, &env) < 0 ||
-	    (a->run && meter_env(&h->meter, a->run, &env) < 0)) {
+	if (start_env(&h->cfg, s, &a->paths, metered, &env) < 0 ||
+	    (metered && meter_env(&h->meter, a->run, &env) < 0) || (rt && runtime_env_apply(&env, &rt->env) < 0)) {
 		herr_set(e, 500, "internal", NULL, "out of memory");
 		goto done;
 	}
@@ -324,6 +351,7 @@ done:
 static int launch(struct host *h, const struct start *s, struct herr *e)
 {
 	struct agent *a = calloc(1, sizeof *a);
+	struct runtime_cmd rt = {0}, *cli = NULL;
 
 	if (!a)
 		return herr_set(e, 500, "internal", NULL, "out of memory");
@@ -336,8 +364,9 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 		agent_free(h, a);
 		return herr_set(e, 400, "invalid", NULL, "the state directory path is too long");
 	}
-	/* Its model calls are metered through a key of its own, which lives as long as it does. */
-	if (s->llm_base_url) {
+	/* Its model calls are metered through a key of its own, which lives as long as it does; a
+	 * CLI reaches the town's MCP server through that key too. */
+	if (s->llm_base_url || (runtime_is_cli(s->runtime) && !s->merge)) {
 		a->run = meter_run_new(&h->meter, s->town, s->agent, s->bead, s->llm_base_url, s->llm_api_key,
 				       s->token);
 		if (!a->run) {
@@ -345,10 +374,32 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 			return herr_set(e, 500, "internal", NULL, "cannot make a run key");
 		}
 	}
-	if (write_files(h, s, a, e) < 0 || spawn(h, s, a, e) < 0) {
+	if (runtime_is_cli(s->runtime) && !s->merge) {
+		char base[HOST_PATH_MAX], mcp[HOST_PATH_MAX + 8];
+		struct runtime_in in = {.kind = s->runtime, .prompt = s->prompt ? s->prompt : "",
+					.model = s->model ? s->model : s->llm_model, .home = a->paths.home,
+					.mcp_url = mcp, .resume = s->resume};
+
+		if (meter_run_url(&h->meter, a->run, base, sizeof base) < 0) {
+			agent_free(h, a);
+			return herr_set(e, 500, "internal", NULL, "the metering proxy's URL is too long");
+		}
+		snprintf(mcp, sizeof mcp, "%s/mcp", base);
+		in.model_url = s->llm_base_url ? base : NULL;
+		if (runtime_build(&in, &rt, e) < 0) {
+			runtime_cmd_clear(&rt);
+			agent_free(h, a);
+			return -1;
+		}
+		cli = &rt;
+		a->no_input = 1;
+	}
+	if (write_files(h, s, cli, a, e) < 0 || spawn(h, s, cli, a, e) < 0) {
+		runtime_cmd_clear(&rt);
 		agent_free(h, a);
 		return -1;
 	}
+	runtime_cmd_clear(&rt);
 	a->state = AGENT_RUNNING;
 	a->started_ms = wall_ms();
 	/* The first heartbeat soon, not at once: the answer to this start goes out first, so a town
@@ -423,6 +474,8 @@ int agent_message(struct agent *a, const char *kind, const char *text, struct he
 
 	if (!a || a->state != AGENT_RUNNING || a->pty_fd < 0)
 		return herr_set(e, 404, "not_found", NULL, "the agent is not running");
+	if (a->no_input)
+		return herr_set(e, 409, "conflict", NULL, "the agent's CLI reads no input: use its mail");
 	len = (size_t)snprintf(line, sizeof line, "[%s] ", kind);
 	/* One message, one line, and no control character: on a terminal ^C, ^D or ^S would signal
 	 * the agent, end its input or stop its output. */

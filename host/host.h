@@ -87,6 +87,46 @@ void strv_clear(struct strv *s);
 int sign_check(const char *secret, size_t secret_len, const char *header, const char *method,
 	       const char *path, const char *body, size_t body_len, int64_t now_ms, const char **why);
 
+/* ---- runtime.c: the coding CLIs' command lines, environments and configuration files ---------- */
+
+struct herr; /* start.c */
+
+/* What a start's runtime.kind names. */
+enum runtime_kind { RUNTIME_SCRIPTED, RUNTIME_COMMAND, RUNTIME_CLAUDE, RUNTIME_CODEX, RUNTIME_OPENCODE };
+/* The kind of a runtime.kind name; -1 when unknown. */
+int runtime_kind_of(const char *name);
+/* Whether k is a coding CLI the host configures itself (runtime_build). */
+int runtime_is_cli(enum runtime_kind k);
+
+struct runtime_in {
+	enum runtime_kind kind;
+	const char *prompt;    /* the whole prompt, one argument */
+	const char *model;     /* NULL: the CLI's default (or "default" behind the proxy, opencode) */
+	const char *home;      /* absolute: the agent's own HOME, where the files go */
+	const char *model_url; /* http://HOST:PORT/m/<run key> of the metering proxy; NULL: not metered */
+	const char *mcp_url;   /* the town's MCP endpoint, through the proxy */
+	int resume;            /* continue the CLI's last session in home (the Mayor) */
+};
+#define RUNTIME_FILES_MAX 2
+struct runtime_file {
+	char path[HOST_PATH_MAX]; /* absolute, under home */
+	char *text;               /* owned */
+};
+struct runtime_cmd {
+	struct strv argv;      /* argv[0] is looked up in PATH */
+	struct strv env;       /* NAME=value, replacing the agent's own of the same name */
+	struct runtime_file files[RUNTIME_FILES_MAX];
+	size_t nfiles;
+};
+/* Build the command line, environment and files of a CLI runtime into out (which the caller
+ * clears with runtime_cmd_clear, also after a failure). 0, or -1 with e set: 400 for a kind that is
+ * no CLI or a model that is not a plain name, 500 out of memory. */
+int runtime_build(const struct runtime_in *in, struct runtime_cmd *out, struct herr *e);
+void runtime_cmd_clear(struct runtime_cmd *c);
+/* Set each NAME=value of add in env, replacing an entry of the same name (getenv takes the first).
+ * 0 or -1. */
+int runtime_env_apply(struct strv *env, const struct strv *add);
+
 /* ---- start.c: the start request, and what a start turns into ---------------------------------- */
 
 /* An error answer: HTTP status, error code, optional field, message. */
@@ -109,7 +149,9 @@ struct start {
 	const cJSON *gates;               /* array of strings, or NULL */
 	const char *token;
 	int64_t token_expires_ms;         /* 0 when unknown */
-	const char *command;              /* NULL for the scripted runtime */
+	enum runtime_kind runtime;
+	const char *command;              /* the command runtime's; NULL otherwise */
+	int mayor, resume;                /* the Mayor's run: no rig, bead = the message it answers */
 	const char *prompt, *model;       /* NULL when absent */
 	/* llm: the town's gateway, metered (meter.c); NULL when the start has none. */
 	const char *llm_base_url, *llm_api_key, *llm_model;
@@ -128,7 +170,7 @@ void start_release(struct start *s);
 struct paths {
 	char agent_dir[HOST_PATH_MAX], rig_dir[HOST_PATH_MAX], repo[HOST_PATH_MAX], lock[HOST_PATH_MAX];
 	char work[HOST_PATH_MAX], token[HOST_PATH_MAX], log[HOST_PATH_MAX], spec[HOST_PATH_MAX];
-	char result[HOST_PATH_MAX];
+	char result[HOST_PATH_MAX], home[HOST_PATH_MAX];
 };
 /* Fill p for an agent of a town working on a rig; -1 when a path would be too long. */
 int paths_for(const char *state, const char *town, const char *agent, const char *rig, struct paths *p);
@@ -237,12 +279,15 @@ void meter_run(struct meter *m);
 int64_t meter_deadline(struct meter *m); /* mono ms */
 
 /* A new run with a fresh random key, live at once: calls under /m/<key>/ go to base_url with
- * api_key, their records are charged to town/agent/bead and sent with token. NULL when out of
+ * api_key (both NULL: the run has no gateway, only its MCP route), their records are charged to
+ * town/agent/bead and sent with token; /m/<key>/mcp goes to the town's MCP endpoint with token. NULL when out of
  * memory or no randomness. The caller owns one reference, given back with meter_run_end. */
 struct meter_run *meter_run_new(struct meter *m, const char *town, const char *agent, const char *bead,
 				const char *base_url, const char *api_key, const char *token);
 /* The agent's token changed: later reports carry the new one. */
 void meter_run_token(struct meter_run *r, const char *token);
+/* http://HOST:PORT/m/<key> of r into out; the town's MCP endpoint is its /mcp. 0, or -1 when too long. */
+int meter_run_url(const struct meter *m, const struct meter_run *r, char *out, size_t len);
 /* Push OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENAI_API_KEY and ANTHROPIC_API_KEY for r. 0 or -1. */
 int meter_env(const struct meter *m, const struct meter_run *r, struct strv *env);
 /* The agent's process has ended: its key is refused from now on, its records are queued at once
@@ -287,6 +332,7 @@ struct agent {
 	struct agent *next;
 	char town[HOST_ID_MAX + 1], id[HOST_ID_MAX + 1], bead[HOST_ID_MAX + 1];
 	int merge;                         /* a refinery merge: the child reports a done */
+	int no_input;                      /* a CLI: its stdin is /dev/null, messages cannot reach it */
 	struct paths paths;
 	enum agent_state state;
 	pid_t pid;                         /* also the process group */

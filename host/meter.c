@@ -67,6 +67,7 @@ struct meter_proxy {
 	struct MHD_Connection *conn;
 	struct meter_run *run;             /* a reference, once the key is known */
 	enum usage_api api;
+	int mcp;                           /* to the town's MCP endpoint: no usage, the agent's token */
 	enum proxy_state state;
 	char *uri;                         /* the request's path and query, as sent */
 	const char *rest;                  /* into uri: what follows /m/<key>/<api> */
@@ -172,13 +173,13 @@ struct meter_run *meter_run_new(struct meter *m, const char *town, const char *a
 	if (!r)
 		return NULL;
 	r->refs = 1;
-	r->base_url = strdup(base_url);
-	r->api_key = strdup(api_key);
-	if (!r->base_url || !r->api_key || random_key(r->key) < 0) {
+	r->base_url = base_url ? strdup(base_url) : NULL;
+	r->api_key = api_key ? strdup(api_key) : NULL;
+	if ((base_url && !r->base_url) || (api_key && !r->api_key) || random_key(r->key) < 0) {
 		run_unref(m, r);
 		return NULL;
 	}
-	len = strlen(r->base_url);
+	len = r->base_url ? strlen(r->base_url) : 0;
 	while (len > 0 && r->base_url[len - 1] == '/')
 		r->base_url[--len] = '\0';
 	snprintf(r->town, sizeof r->town, "%s", town);
@@ -194,6 +195,13 @@ struct meter_run *meter_run_new(struct meter *m, const char *town, const char *a
 void meter_run_token(struct meter_run *r, const char *token)
 {
 	snprintf(r->token, sizeof r->token, "%s", token);
+}
+
+int meter_run_url(const struct meter *m, const struct meter_run *r, char *out, size_t len)
+{
+	const char *host = strcmp(m->host, "0.0.0.0") == 0 ? "127.0.0.1" : m->host;
+
+	return (size_t)snprintf(out, len, "http://%s:%u/m/%s", host, m->port, r->key) >= len ? -1 : 0;
 }
 
 int meter_env(const struct meter *m, const struct meter_run *r, struct strv *env)
@@ -516,18 +524,25 @@ static int upstream_start(struct meter *m, struct meter_proxy *p)
 	size_t plen = strcspn(p->rest, "?");
 	CURL *e;
 
-	if ((size_t)snprintf(url, sizeof url, "%s%s", r->base_url, p->rest) >= sizeof url || plen >= sizeof path)
+	if (p->mcp) {
+		if ((size_t)snprintf(url, sizeof url, "%s/api/towns/%s/mcp%s", m->town->base, r->town, p->rest) >= sizeof url)
+			return -1;
+	} else if ((size_t)snprintf(url, sizeof url, "%s%s", r->base_url, p->rest) >= sizeof url || plen >= sizeof path) {
 		return -1;
-	memcpy(path, p->rest, plen);
-	path[plen] = '\0';
-	if (usage_request(p->api, p->method, path, p->body ? p->body : "", p->len, &changed, p->model,
-			  sizeof p->model)) {
+	}
+	memcpy(path, p->rest, plen < sizeof path ? plen : 0);
+	path[plen < sizeof path ? plen : 0] = '\0';
+	if (!p->mcp && usage_request(p->api, p->method, path, p->body ? p->body : "", p->len, &changed, p->model,
+				     sizeof p->model)) {
 		free(p->body);
 		p->body = changed; /* from cJSON, which allocates with malloc */
 		p->len = p->cap = strlen(changed);
 	}
 	MHD_get_connection_values(p->conn, MHD_HEADER_KIND, add_header, p);
-	if (p->api == USAGE_OPENAI)
+	/* The CLI holds no token of the town's: the agent's current one goes with each MCP call. */
+	if (p->mcp)
+		snprintf(auth, sizeof auth, "authorization: Bearer %s", r->token);
+	else if (p->api == USAGE_OPENAI)
 		snprintf(auth, sizeof auth, "authorization: Bearer %s", r->api_key);
 	else
 		snprintf(auth, sizeof auth, "x-api-key: %s", r->api_key);
@@ -595,7 +610,7 @@ static void upstream_done(struct meter *m, struct meter_proxy *p, CURLcode rc)
 	if (p->failed)
 		host_log("meter: %s %.200s: %s", p->method, p->rest, p->error);
 	wake(p);
-	if (!p->headers_done || p->status < 200 || p->status > 299)
+	if (p->mcp || !p->headers_done || p->status < 200 || p->status > 299)
 		return;
 	if (p->sse)
 		usage_sse_end(&p->events, &u);
@@ -634,7 +649,7 @@ static enum MHD_Result route(struct meter *m, struct meter_proxy *p)
 	char key[METER_KEY_HEX + 1];
 
 	if (strncmp(u, "/m/", 3) != 0 || strlen(u + 3) < METER_KEY_HEX || u[3 + METER_KEY_HEX] != '/')
-		return respond_error(p, 404, "not_found", "no such route: /m/<run key>/openai/... or /m/<run key>/anthropic/...");
+		return respond_error(p, 404, "not_found", "no such route: /m/<run key>/openai/..., /m/<run key>/anthropic/... or /m/<run key>/mcp");
 	memcpy(key, u + 3, METER_KEY_HEX);
 	key[METER_KEY_HEX] = '\0';
 	u += 3 + METER_KEY_HEX;
@@ -644,8 +659,11 @@ static enum MHD_Result route(struct meter *m, struct meter_proxy *p)
 	} else if (strncmp(u, "/anthropic", 10) == 0 && (u[10] == '/' || u[10] == '?' || !u[10])) {
 		p->api = USAGE_ANTHROPIC;
 		p->rest = u + 10;
+	} else if (strncmp(u, "/mcp", 4) == 0 && (u[4] == '?' || !u[4])) {
+		p->mcp = 1;
+		p->rest = u + 4;
 	} else {
-		return respond_error(p, 404, "not_found", "no such route: /m/<run key>/openai/... or /m/<run key>/anthropic/...");
+		return respond_error(p, 404, "not_found", "no such route: /m/<run key>/openai/..., /m/<run key>/anthropic/... or /m/<run key>/mcp");
 	}
 	p->run = run_find(m, key);
 	explicit_bzero(key, sizeof key);
@@ -673,6 +691,8 @@ static enum MHD_Result forward(struct meter *m, struct meter_proxy *p)
 		return respond_error(p, 413, "too_large", "the body is larger than 32 MiB");
 	if (!p->run->live)
 		return respond_error(p, 401, "unauthenticated", "the run of this key has ended");
+	if (!p->mcp && !p->run->base_url)
+		return respond_error(p, 404, "not_found", "the town gave this run no model gateway");
 	if (upstream_start(m, p) < 0)
 		return respond_error(p, 502, "bad_gateway", "cannot call the model gateway");
 	p->state = P_UPSTREAM;

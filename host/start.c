@@ -87,15 +87,18 @@ static int parse_runtime(struct start *s, struct herr *e)
 {
 	const cJSON *rt = get(s->root, "runtime");
 	const char *kind = NULL;
+	int k;
 
 	if (!cJSON_IsObject(rt))
 		return herr_set(e, 400, "invalid", "runtime", "runtime must be an object");
 	if (opt_str(rt, "kind", "runtime.kind", 32, &kind, e) < 0)
 		return -1;
-	if (kind && strcmp(kind, "scripted") == 0)
+	if ((k = runtime_kind_of(kind)) < 0)
+		return herr_set(e, 400, "invalid", "runtime.kind",
+				"runtime.kind must be scripted, command, claude, codex or opencode");
+	s->runtime = (enum runtime_kind)k;
+	if (s->runtime != RUNTIME_COMMAND)
 		return 0;
-	if (!kind || strcmp(kind, "command") != 0)
-		return herr_set(e, 400, "invalid", "runtime.kind", "runtime.kind must be scripted or command");
 	if (opt_str(rt, "command", "runtime.command", COMMAND_MAX, &s->command, e) < 0)
 		return -1;
 	if (!s->command || !*s->command)
@@ -213,26 +216,52 @@ static void set_identities(struct start *s)
 		snprintf(s->author_email, sizeof s->author_email, "%s", s->agent_email);
 }
 
+/* The Mayor answers a message (its bead here) in a directory of its own: no rig, no branch. */
+static int parse_mayor(struct start *s, struct herr *e)
+{
+	const cJSON *resume = get(s->root, "resume");
+
+	if (need_id(s->root, "message", "message", 0, &s->bead, e) < 0)
+		return -1;
+	if (s->runtime == RUNTIME_SCRIPTED)
+		return herr_set(e, 400, "invalid", "runtime.kind", "the Mayor runs a CLI or a command, not the scripted agent");
+	s->mayor = 1;
+	s->resume = cJSON_IsTrue(resume);
+	s->rig = "";
+	s->git_url = "";
+	s->default_branch = "";
+	s->branch = "";
+	return 0;
+}
+
 static int parse_body(struct start *s, struct herr *e)
 {
 	const cJSON *agent = get(s->root, "agent"), *bead = get(s->root, "bead"), *rig = get(s->root, "rig");
 	const cJSON *review = get(s->root, "review"), *exp = get(s->root, "token_expires_ms");
 	const char *id = NULL;
 
-	if (!cJSON_IsObject(agent) || !cJSON_IsObject(bead) || !cJSON_IsObject(rig))
-		return herr_set(e, 400, "invalid", !cJSON_IsObject(agent) ? "agent" : !cJSON_IsObject(bead) ? "bead" : "rig",
-				"agent, bead and rig must be objects");
+	if (!cJSON_IsObject(agent))
+		return herr_set(e, 400, "invalid", "agent", "agent must be an object");
 	if (opt_str(agent, "id", "agent.id", HOST_ID_MAX, &id, e) < 0)
 		return -1;
 	if (id && strcmp(id, s->agent) != 0)
 		return herr_set(e, 400, "invalid", "agent.id", "agent.id '%.64s' is not the agent of the path", id);
 	if (opt_str(agent, "name", "agent.name", 200, &s->name, e) < 0 ||
-	    need_id(agent, "role", "agent.role", 0, &s->role, e) < 0 ||
-	    need_id(bead, "id", "bead.id", 0, &s->bead, e) < 0 ||
-	    opt_str(bead, "title", "bead.title", 1000, &s->bead_title, e) < 0 ||
-	    need_id(rig, "id", "rig.id", 0, &s->rig, e) < 0 || parse_git_url(s, rig, e) < 0)
+	    need_id(agent, "role", "agent.role", 0, &s->role, e) < 0)
 		return -1;
-	if (get(rig, "default_branch")) {
+	if (strcmp(s->role, "mayor") == 0 && (!bead || cJSON_IsNull(bead))) {
+		if (parse_runtime(s, e) < 0 || parse_mayor(s, e) < 0)
+			return -1;
+	} else if (!cJSON_IsObject(bead) || !cJSON_IsObject(rig)) {
+		return herr_set(e, 400, "invalid", !cJSON_IsObject(bead) ? "bead" : "rig", "bead and rig must be objects");
+	} else if (need_id(bead, "id", "bead.id", 0, &s->bead, e) < 0 ||
+	    opt_str(bead, "title", "bead.title", 1000, &s->bead_title, e) < 0 ||
+	    need_id(rig, "id", "rig.id", 0, &s->rig, e) < 0 || parse_git_url(s, rig, e) < 0) {
+		return -1;
+	}
+	if (s->mayor) {
+		/* no rig: no default branch or gates */
+	} else if (get(rig, "default_branch")) {
 		if (need_id(rig, "default_branch", "rig.default_branch", 1, &s->default_branch, e) < 0)
 			return -1;
 	} else {
@@ -265,7 +294,9 @@ static int parse_body(struct start *s, struct herr *e)
 	/* The model ends up in a trailer: one line of it. */
 	if (no_controls(s->model, "model", e) < 0 || parse_llm(s, e) < 0)
 		return -1;
-	if (strcmp(s->role, "refinery") == 0 && review && !cJSON_IsNull(review)) {
+	if (s->mayor) {
+		/* parsed above */
+	} else if (strcmp(s->role, "refinery") == 0 && review && !cJSON_IsNull(review)) {
 		if (parse_review(s, review, e) < 0)
 			return -1;
 	} else if (need_id(s->root, "branch", "branch", 1, &s->branch, e) < 0) {
@@ -310,7 +341,7 @@ int paths_for(const char *state, const char *town, const char *agent, const char
 	    PATHF(p->repo, "%s/repo", p->rig_dir) || PATHF(p->lock, "%s/lock", p->rig_dir) ||
 	    PATHF(p->work, "%s/work", p->agent_dir) || PATHF(p->token, "%s/token", p->agent_dir) ||
 	    PATHF(p->log, "%s/agent.log", p->agent_dir) || PATHF(p->spec, "%s/spec.json", p->agent_dir) ||
-	    PATHF(p->result, "%s/result.json", p->agent_dir))
+	    PATHF(p->result, "%s/result.json", p->agent_dir) || PATHF(p->home, "%s/home", p->agent_dir))
 		return -1;
 	return 0;
 }
@@ -340,7 +371,9 @@ cJSON *start_spec(const struct host_config *cfg, const struct start *s, const st
 	char *msg = NULL;
 
 	cJSON_AddItemToObject(spec, "argv", argv);
-	cJSON_AddStringToObject(spec, "mode", s->merge ? "refinery" : "agent");
+	cJSON_AddStringToObject(spec, "mode", s->merge ? "refinery" : s->mayor ? "mayor" : "agent");
+	/* A CLI reads its standard input to its end, or waits on it: give it none. */
+	cJSON_AddBoolToObject(spec, "stdin_null", runtime_is_cli(s->runtime) && !s->merge);
 	cJSON_AddStringToObject(spec, "agent", s->agent);
 	cJSON_AddStringToObject(spec, "repo", p->repo);
 	cJSON_AddStringToObject(spec, "work", p->work);
@@ -359,7 +392,9 @@ cJSON *start_spec(const struct host_config *cfg, const struct start *s, const st
 		free(msg);
 	} else {
 		cJSON_AddStringToObject(spec, "branch", s->branch);
-		if (s->command) {
+		if (runtime_is_cli(s->runtime)) {
+			/* runtime_build's argv, set by the caller */
+		} else if (s->command) {
 			cJSON_AddItemToArray(argv, cJSON_CreateString("/bin/sh"));
 			cJSON_AddItemToArray(argv, cJSON_CreateString("-c"));
 			cJSON_AddItemToArray(argv, cJSON_CreateString(s->command));

@@ -73,7 +73,8 @@ pids+=($!)
 echo "dev: starting the agent host on http://127.0.0.1:$host_port (worktrees in .state/host)"
 export GASTOWN_CONTAINER_SECRET
 GASTOWN_CONTAINER_SECRET="$(cat "$state/container-secret")"
-setsid bash -c '
+# The pinned coding CLIs (claude, codex, opencode) are found on the agents' PATH (docs/agents.md).
+PATH="$top/node_modules/.bin:$PATH" setsid bash -c '
 	trap "kill -TERM \$child 2>/dev/null; wait \$child; exit 0" TERM INT HUP
 	while :; do
 		"$0" --listen "127.0.0.1:$1" --state "$2" --town-url "$3" --gt "$4" &

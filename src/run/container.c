@@ -14,19 +14,29 @@
 
 #define CONTAINER_TIMEOUT_MS 30000
 
-/* Runtimes with a preset command; the prompt and the gt tools reach them through the environment. */
+/* The coding CLIs the container knows how to run itself (docs/agents.md): it builds their command
+ * line, environment and configuration, so the town sends only the name. */
+static const char *const clis[] = {"claude", "codex", "opencode"};
+
+/* Runtimes with a preset command, not verified against their CLI: the prompt and the gt tools
+ * reach them through the environment. */
 static const struct {
 	const char *name, *command;
 } presets[] = {
-	{"claude", "claude -p \"$GASTOWN_PROMPT\" --dangerously-skip-permissions"},
-	{"codex", "codex exec --full-auto \"$GASTOWN_PROMPT\""},
-	{"opencode", "opencode run \"$GASTOWN_PROMPT\""},
-	{"kilo", "kilocode --auto \"$GASTOWN_PROMPT\""},
+	{"kilo", "kilo run \"$GASTOWN_PROMPT\""},
 };
+
+static int is_cli(const char *name)
+{
+	for (size_t i = 0; i < sizeof clis / sizeof clis[0]; i++)
+		if (strcmp(clis[i], name) == 0)
+			return 1;
+	return 0;
+}
 
 int container_runtime_valid(const char *name)
 {
-	if (strcmp(name, "scripted") == 0 || strcmp(name, "command") == 0)
+	if (strcmp(name, "scripted") == 0 || strcmp(name, "command") == 0 || is_cli(name))
 		return 1;
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
 		if (strcmp(presets[i].name, name) == 0)
@@ -170,7 +180,9 @@ static cJSON *runtime_json(struct call *c, const char *rig)
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
 		if (strcmp(presets[i].name, r.name) == 0)
 			snprintf(r.command, sizeof r.command, "%s", presets[i].command);
-	if (strcmp(r.name, "scripted") == 0 || !*r.command) {
+	if (is_cli(r.name)) {
+		cJSON_AddStringToObject(rt, "kind", r.name);
+	} else if (strcmp(r.name, "scripted") == 0 || !*r.command) {
 		cJSON_AddStringToObject(rt, "kind", "scripted");
 	} else {
 		cJSON_AddStringToObject(rt, "kind", "command");
@@ -225,9 +237,12 @@ cJSON *container_assignment(struct call *c, const char *agent)
 		    strcmp(role, "refinery") == 0 ? "refinery" : "polecat", "agent", c->cfg->object_id,
 		    *rig_id ? ", working on rig " : "", rig_id);
 	if (cJSON_IsObject(bead))
+		/* Both ways to report: gt on the command line, or the town's MCP tools of a CLI runtime,
+		 * whose gt_done pushes nothing itself. */
 		strbuf_addf(&prompt, "\nYour bead: %s - %s\n\n%s\n\nWork on branch %s. Report progress with"
-				     " `gt status \"...\"`, commit as you go, and finish with `gt done`. If you are"
-				     " stuck, `gt escalate`.\n", str_of(bead, "id"), str_of(bead, "title"),
+				     " `gt status \"...\"` (or the gt_status tool), commit as you go, and finish with"
+				     " `gt done` (or `git push origin HEAD`, then the gt_done tool). If you are"
+				     " stuck, `gt escalate` (gt_escalate).\n", str_of(bead, "id"), str_of(bead, "title"),
 			    str_of(bead, "body"), str_of(bead, "branch"));
 	cJSON_AddStringToObject(out, "prompt", prompt.buf ? prompt.buf : "");
 	free(prompt.buf);
@@ -311,7 +326,7 @@ int container_runtime_is_command(struct call *c, const char *rig)
 
 	if (!rt)
 		return -1;
-	yes = strcmp(str_of(rt, "kind"), "command") == 0;
+	yes = strcmp(str_of(rt, "kind"), "scripted") != 0;
 	cJSON_Delete(rt);
 	return yes;
 }

@@ -134,8 +134,8 @@ int work_completed(struct call *c, const char *agent, const char *bead, int exit
 
 int container_runtime_valid(const char *name);
 int container_start(struct call *c, const char *agent, const char *bead);
-/* 1 when an agent of rig (NULL: the Mayor) runs a command runtime (a CLI), 0 for the scripted
- * agent, -1 when storage failed. */
+/* 1 when an agent of rig (NULL: the Mayor) runs a process of its own (a CLI or a command), 0 for
+ * the scripted agent, -1 when storage failed. */
 int container_runtime_is_command(struct call *c, const char *rig);
 /* Start a run of the Mayor on message, for its author, with prompt; resume: continue the
  * runtime's last session. */

@@ -15,7 +15,8 @@ export const TOWN = "e2e";
 export const script = (...lines) => ["Scripted work.", "", "```gt-script", ...lines, "```", ""].join("\n");
 
 // A town with rig "app" over a fresh origin, the worker and the host wired to each other.
-export async function setup(t, settings = {}) {
+// opts.hostEnv: more of the host's environment (which its agents inherit), PATH for the CLIs say.
+export async function setup(t, settings = {}, opts = {}) {
 	const dir = tempDir(t);
 	const origin = makeOrigin(dir);
 	const hostPort = await freePort(), workerPort = await freePort();
@@ -38,7 +39,7 @@ export async function setup(t, settings = {}) {
 		await worker.mf.ready;
 	};
 	const hostOpts = { townUrl: base, secret: CONTAINER_SECRET, state: `${dir}/host`, heartbeatMs: 1000,
-		args: ["--listen", `127.0.0.1:${hostPort}`] };
+		args: ["--listen", `127.0.0.1:${hostPort}`], env: opts.hostEnv ?? {} };
 	const env = { host: await startHost(hostOpts) };
 	t.after(() => env.host.stop());
 	const alice = { authorization: `Bearer ${await new SignJWT({ sub: "alice", name: "Alice Smith", email: "alice@example.com" })
