@@ -143,6 +143,38 @@ static enum MHD_Result forward(struct MHD_Connection *con, struct session *s, co
 	return rc;
 }
 
+/* name (a Host value, or an Origin's after its scheme) is this machine: 127.0.0.1, localhost or
+ * [::1], with or without a port. */
+static int loopback_name(const char *name)
+{
+	static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
+
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		size_t n = strlen(hosts[i]);
+
+		if (strncmp(name, hosts[i], n) == 0 && (name[n] == '\0' || name[n] == ':'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The proxy adds the agent's token by itself, so a web page must not reach it: a page whose name
+ * was rebound to 127.0.0.1 still sends its own name as Host and Origin (DNS rebinding). Only
+ * requests naming this machine pass; a client outside a browser sends no Origin. */
+static int from_this_machine(struct MHD_Connection *con)
+{
+	const char *host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "host");
+	const char *origin = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "origin");
+
+	if (!host || !loopback_name(host))
+		return 0;
+	if (!origin)
+		return 1;
+	if (strncmp(origin, "http://", 7) == 0)
+		return loopback_name(origin + 7);
+	return strncmp(origin, "https://", 8) == 0 && loopback_name(origin + 8);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
 				  const char *version, const char *data, size_t *size, void **state)
 {
@@ -169,6 +201,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		}
 		*size = 0;
 		return MHD_YES;
+	}
+	if (!from_this_machine(con)) {
+		static const char msg[] = "only this machine may use the proxy: Host and Origin must be 127.0.0.1,"
+					  " localhost or [::1]\n";
+
+		return reply(con, 403, "text/plain", msg, sizeof msg - 1);
 	}
 	if (strcmp(url, "/mcp") != 0)
 		return reply(con, 404, "text/plain", "the town's MCP endpoint is /mcp\n", 32);

@@ -72,6 +72,16 @@ test("gt connect joins a crew agent that a local MCP client drives; Ctrl-C disco
 	assert.ok(!status.isError, JSON.stringify(status));
 	assert.equal((await call(mf, "GET", `${T}/agents/crew-laptop`, undefined, sarah)).body.data.status, "reading the code on my laptop");
 
+	// A web page rebound to 127.0.0.1 (DNS rebinding) names itself in Host and Origin: refused, nothing done.
+	const rebound = async (headers) => (await fetch(joined.mcp_url, { method: "POST", headers: {
+		"content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+	body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call",
+		params: { name: "gt_status", arguments: { message: "rebound" } } }) })).status;
+	const port = new URL(joined.mcp_url).port;
+	assert.equal(await rebound({ host: `evil.example.com:${port}`, origin: `http://evil.example.com:${port}` }), 403);
+	assert.equal(await rebound({ origin: "http://evil.example.com" }), 403);
+	assert.equal((await call(mf, "GET", `${T}/agents/crew-laptop`, undefined, sarah)).body.data.status, "reading the code on my laptop");
+
 	// Work hooked to it by hand is in progress and shows in its prime.
 	const bead = (await call(mf, "POST", `${T}/beads`, { title: "Fix the header", rig: "web", held: true }, sarah)).body.data.id;
 	assert.equal((await call(mf, "POST", `${T}/agents/crew-laptop/hook`, { bead }, bob())).status, 200);
