@@ -122,6 +122,7 @@ function base(name, { prefix = "", t } = {}) {
 			const url = new URL(req.url, "http://fake");
 			const entry = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams),
 				headers: req.headers, raw, body: undefined, status: null, operation: null, at: Date.now() };
+			try { entry.body = raw ? JSON.parse(raw) : undefined; } catch { /* a form, or not JSON: the fake's check says */ }
 			requests.push(entry);
 			const ctx = {
 				req, res, entry, url, raw, method: req.method, rawPath: req.url.split("?")[0], path: url.pathname,

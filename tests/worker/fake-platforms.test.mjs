@@ -105,6 +105,21 @@ test("GitHub: a pull request review loop end to end, every answer in GitHub's ow
 	assert.deepEqual(gh.violations, []);
 });
 
+test("GitHub: the requests the engine makes today (src/run/pull_request.c) conform", async () => {
+	// The headers call_platform sets, the body pr_open sends, and the poll.
+	const ENGINE = { authorization: "Bearer ghp_e2e", accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "gastown-edge" };
+	gh.addRepo("acme/app");
+	const open = await call(gh, "POST", "/repos/acme/app/pulls", { title: "Through a pull request", head: "gt/toast/gt-abc12", base: "main",
+		body: "Bead-ID: gt-abc12\nMerge request: gt-def34\n\nOpened by Gastown Edge." }, ENGINE);
+	assert.equal(open.status, 201, open.text);
+	assert.equal((await call(gh, "GET", `/repos/acme/app/pulls/${open.json.number}`, undefined, ENGINE)).json.merged, false);
+	gh.mergePullRequest("acme/app", open.json.number, "alice");
+	const polled = await call(gh, "GET", `/repos/acme/app/pulls/${open.json.number}`, undefined, ENGINE);
+	assert.deepEqual([polled.json.state, polled.json.merged, typeof polled.json.merge_commit_sha], ["closed", true, "string"]);
+	assert.equal(gh.requests.at(-1).operation, "pulls/get");
+	assert.deepEqual(gh.violations, []);
+});
+
 test("GitHub: compare answers JSON and a unified diff, as the description allows", async () => {
 	gh.addRepo("acme/diff");
 	gh.setCompare("acme/diff", "main...feature/x", [{ filename: "a.txt", patch: "@@ -1 +1 @@\n-old\n+new" }]);
