@@ -34,6 +34,9 @@ src/costs/costs.c: usage usage_daily model_prices model_price_defaults
 src/costs/budget.c: budgets
 src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures
+src/hooks/integration.c: integrations integration_logins
+src/hooks/delivery.c: hook_deliveries hook_counts
+src/hooks/link.c: hook_links
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -17,6 +17,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"container", container_done},
 	{"pr", pr_effect_done},
 	{"fleet", fleet_reported},
+	{"hook", link_effect_done},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -28,6 +29,7 @@ const struct timer_kind timer_kinds[] = {
 	{"tick", reconcile_timer_fired},
 	{"pr", pr_timer_fired},
 	{"fleet", fleet_timer_fired},
+	{"hook", link_timer_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 
@@ -45,6 +47,7 @@ const bead_reaction bead_reactions[] = {
 	fleet_on_bead,
 	convoy_on_bead,
 	reconcile_on_bead,
+	link_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -82,6 +85,9 @@ const town_reaction town_deleting[] = {
 	costs_wipe,
 	budget_wipe,
 	reconcile_wipe,
+	integration_wipe,
+	delivery_wipe,
+	link_wipe,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 

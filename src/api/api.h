@@ -52,6 +52,12 @@ int route_call(struct call *c, const char *method, const char *path, const char 
 
 /* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
 int api_health_get(struct call *c);
+int api_integrations_get(struct call *c);
+int api_integration_put(struct call *c);
+int api_integration_delete(struct call *c);
+int api_integration_login_put(struct call *c);
+int api_integration_login_delete(struct call *c);
+int api_hook_post(struct call *c);
 int api_me_get(struct call *c);
 int api_org_create(struct call *c);
 int api_org_town_create(struct call *c);
@@ -140,6 +146,7 @@ int api_town_ws(struct call *c);
 extern const struct fields town_create_body, town_update_body, registry_town_body, registry_org_body;
 extern const struct fields org_name_body, member_put_body;
 extern const struct fields rig_create_body, rig_update_body;
+extern const struct fields integration_put_body, integration_login_body;
 extern const struct fields bead_create_body, bead_update_body, bead_close_body, bead_dep_body;
 extern const struct fields agent_create_body, agent_hook_body, agent_heartbeat_body, agent_status_body;
 extern const struct fields agent_done_body, agent_completed_body, agent_events_body, sling_body;

@@ -31,12 +31,6 @@ static int version_known(const char *v)
 	return 0;
 }
 
-static const char *header(const struct call *c, const char *name)
-{
-	return cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->meta, "headers"), name));
-}
-
 static cJSON *envelope(const cJSON *id)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -74,7 +68,7 @@ static int rpc_result(struct call *c, const cJSON *id, cJSON *result)
  * must not drive a member's town through their browser (DNS rebinding). */
 static int origin_allowed(const struct call *c)
 {
-	const char *origin = header(c, "origin"), *host = header(c, "host"), *p;
+	const char *origin = call_request_header(c, "origin"), *host = call_request_header(c, "host"), *p;
 
 	if (!origin)
 		return 1;
@@ -413,7 +407,7 @@ static int empty_list(struct call *c, const cJSON *id, const char *key)
  * host is a loopback one (make dev, tests). */
 static int endpoint_url(const struct call *c, const char *collection, const char *id, char *out, size_t len)
 {
-	const char *host = header(c, "host");
+	const char *host = call_request_header(c, "host");
 	char esc[200];
 	int local;
 
@@ -468,7 +462,7 @@ int api_mcp_resource_metadata(struct call *c)
 
 int api_mcp_post(struct call *c)
 {
-	const char *accept = header(c, "accept"), *version = header(c, "mcp-protocol-version"), *method;
+	const char *accept = call_request_header(c, "accept"), *version = call_request_header(c, "mcp-protocol-version"), *method;
 	const cJSON *id, *params, *jsonrpc;
 	struct err parse = {0};
 	cJSON *msg;

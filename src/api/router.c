@@ -125,6 +125,13 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/reconciler-seed", api_test_reconciler_seed, R_TEST, &test_seed_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/tick", api_test_tick, R_TEST, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/ws", api_town_ws, R_USER, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/integrations", api_integrations_get, R_USER, NULL},
+	{ENG_TOWN, "PUT", "/api/towns/:town/integrations/:platform", api_integration_put, R_USER, &integration_put_body},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/integrations/:platform", api_integration_delete, R_USER, NULL},
+	{ENG_TOWN, "PUT", "/api/towns/:town/integrations/:platform/logins/:login", api_integration_login_put, R_USER, &integration_login_body},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/integrations/:platform/logins/:login", api_integration_login_delete, R_USER, NULL},
+	/* The platforms sign their deliveries: the handler checks the signature, no bearer is asked. */
+	{ENG_TOWN, "POST", "/api/towns/:town/hooks/:platform", api_hook_post, R_OWN_BODY, NULL},
 	/* MCP authenticates in its handler: a refusal there also says where to sign in. */
 	{ENG_TOWN, "POST", "/api/towns/:town/mcp", api_mcp_post, R_OWN_BODY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/mcp", api_mcp_other, 0, NULL},

@@ -86,6 +86,12 @@ int call_reply_raw(struct call *c, int status, cJSON *body)
 	return 0;
 }
 
+const char *call_request_header(const struct call *c, const char *name)
+{
+	return cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->meta, "headers"), name));
+}
+
 int call_header(struct call *c, const char *name, const char *value)
 {
 	if (!c->headers && !(c->headers = cJSON_CreateObject()))

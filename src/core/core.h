@@ -213,6 +213,8 @@ struct call_mark {
 };
 void call_mark(const struct call *c, struct call_mark *m);
 void call_undo(struct call *c, const struct call_mark *m);
+/* A request header's value, or NULL (names in lower case, as the host passes them). Borrowed. */
+const char *call_request_header(const struct call *c, const char *name);
 /* Add a response header (name in lower case). */
 int call_header(struct call *c, const char *name, const char *value);
 /* Append a structured log line {level, msg, ...fields} (fields owned by the call afterwards). */
@@ -477,6 +479,20 @@ int effect_expire(struct call *c);
 int effect_next_deadline(struct call *c, double *out_ms);
 /* How many effects are pending (the debug storage route). */
 int effect_pending_count(struct call *c, int64_t *n);
+
+/* ---- mac.c: HMAC-SHA256 and constant-time comparisons ------------------------------------------ */
+
+struct mac_part {
+	const void *p;
+	size_t len;
+};
+/* HMAC-SHA256 of the parts, in order, under key: 0, or -1 when the digest failed. */
+int mac_hmac_sha256(const void *key, size_t key_len, const struct mac_part *parts, size_t nparts,
+		    unsigned char out[32]);
+/* 1 when hex is exactly the 64 hex digits (either case) of mac, compared in constant time. */
+int mac_equal_hex(const unsigned char mac[32], const char *hex);
+/* 1 when the strings are equal (neither NULL); the time taken does not tell where they differ. */
+int mac_equal_text(const char *a, const char *b);
 
 /* ---- id.c ------------------------------------------------------------------------------------- */
 

@@ -20,29 +20,6 @@ struct pr_target {
 	int number; /* 0 until opened */
 };
 
-/* owner/name from a git url: the last two path parts, without ".git". */
-static int repo_of(const char *url, char *out, size_t len)
-{
-	const char *end = url + strlen(url), *slash, *start;
-	size_t n;
-
-	if (end - url > 4 && strcmp(end - 4, ".git") == 0)
-		end -= 4;
-	while (end > url && end[-1] == '/')
-		end--;
-	for (slash = end; slash > url && slash[-1] != '/' && slash[-1] != ':'; slash--)
-		;
-	if (slash <= url + 1)
-		return -1;
-	for (start = slash - 1; start > url && start[-1] != '/' && start[-1] != ':'; start--)
-		;
-	n = (size_t)(end - start);
-	if (n >= len || start == slash - 1)
-		return -1;
-	snprintf(out, len, "%.*s", (int)n, start);
-	return 0;
-}
-
 /* The merge request (bead.c), its rig's platform (rig.c) and the town's token (town.c). */
 static int load_target(struct call *c, const char *mr, struct pr_target *t)
 {
@@ -67,7 +44,7 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 	if (town_secret(c, "github_token", t->token, sizeof t->token) < 0)
 		return -1;
 	t->number = m.number;
-	if (!*t->repo && repo_of(p.git_url, t->repo, sizeof t->repo) < 0)
+	if (!*t->repo && rig_repo_of_url(p.git_url, t->repo, sizeof t->repo) < 0)
 		*t->repo = '\0';
 	return 0;
 }

@@ -399,3 +399,36 @@ int bead_seed(struct call *c, const char *id, int priority, const char *rig, con
 	sqlite3_bind_double(st, 3, c->now_ms);
 	return db_step_done(c->db, st, &c->err);
 }
+
+int bead_of_pull_request(struct call *c, const char *rig, int number, char *mr, size_t mlen, char *work, size_t wlen)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT id, coalesce(parent, '') FROM beads WHERE type = 'merge-request' AND rig = ?1"
+		" AND json_extract(metadata, '$.pull_request.number') = ?2 ORDER BY seq DESC LIMIT 1", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, number);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(mr, mlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(work, wlen, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int bead_on_branch(struct call *c, const char *rig, const char *branch)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT 1 FROM beads WHERE rig = ? AND branch = ? LIMIT 1", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) > 0)
+		sqlite3_reset(st);
+	return rc;
+}

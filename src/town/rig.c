@@ -284,3 +284,84 @@ int rig_seed(struct call *c, const char *id, int64_t max_polecats)
 	sqlite3_bind_double(st, 4, c->now_ms);
 	return db_step_done(c->db, st, &c->err);
 }
+
+int rig_repo_of_url(const char *url, char *out, size_t len)
+{
+	const char *end = url + strlen(url), *slash, *start;
+	size_t n;
+
+	if (end - url > 4 && strcmp(end - 4, ".git") == 0)
+		end -= 4;
+	while (end > url && end[-1] == '/')
+		end--;
+	for (slash = end; slash > url && slash[-1] != '/' && slash[-1] != ':'; slash--)
+		;
+	if (slash <= url + 1)
+		return -1;
+	for (start = slash - 1; start > url && start[-1] != '/' && start[-1] != ':'; start--)
+		;
+	n = (size_t)(end - start);
+	if (n >= len || start == slash - 1)
+		return -1;
+	snprintf(out, len, "%.*s", (int)n, start);
+	return 0;
+}
+
+/* The git url names repo when its path ends in "/repo" or ":repo" (without ".git"), without case:
+ * a GitLab project path may have subgroups, so the last two parts are not enough. */
+static int url_names(const char *url, const char *repo)
+{
+	size_t n = strlen(url), r = strlen(repo);
+
+	if (n > 4 && strcmp(url + n - 4, ".git") == 0)
+		n -= 4;
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	return r > 0 && n > r && (url[n - r - 1] == '/' || url[n - r - 1] == ':') &&
+	       sqlite3_strnicmp(url + n - r, repo, (int)r) == 0;
+}
+
+int rig_for_repo(struct call *c, const char *repo, char *id, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, git_url, coalesce(json_extract(settings, '$.repo'), '')"
+					     " FROM rigs ORDER BY id", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step_row(c->db, st, &c->err)) > 0) {
+		const char *setting = (const char *)sqlite3_column_text(st, 2);
+
+		if (*setting ? sqlite3_stricmp(setting, repo) == 0 : url_names((const char *)sqlite3_column_text(st, 1), repo)) {
+			snprintf(id, len, "%s", (const char *)sqlite3_column_text(st, 0));
+			sqlite3_reset(st);
+			return 1;
+		}
+	}
+	return rc;
+}
+
+int rig_hooks(struct call *c, const char *id, struct rig_hooks *h)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT default_branch, coalesce(json_extract(settings, '$.hook_label'), 'gastown'),"
+		" coalesce(json_extract(settings, '$.hook_issues'), 1), coalesce(json_extract(settings, '$.hook_comments'), 1),"
+		" coalesce(json_extract(settings, '$.hook_outside_prs'), 1), coalesce(json_extract(settings, '$.hook_ci'), 1),"
+		" coalesce(json_extract(settings, '$.hook_sling'), 0) FROM rigs WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(h->base, sizeof h->base, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(h->label, sizeof h->label, "%s", (const char *)sqlite3_column_text(st, 1));
+	h->issues = sqlite3_column_int(st, 2) != 0;
+	h->comments = sqlite3_column_int(st, 3) != 0;
+	h->outside_prs = sqlite3_column_int(st, 4) != 0;
+	h->ci = sqlite3_column_int(st, 5) != 0;
+	h->sling = sqlite3_column_int(st, 6) != 0;
+	sqlite3_reset(st);
+	return 1;
+}

@@ -208,6 +208,11 @@ int bead_reset_attempts(struct call *c, const char *id);
 int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n);
 /* Try again no earlier than retry_ms. */
 int bead_set_retry(struct call *c, const char *id, double retry_ms);
+/* 1 when a bead of rig works on branch (the town's own pull requests come from such), 0 if not, -1. */
+int bead_on_branch(struct call *c, const char *rig, const char *branch);
+/* The merge request of rig whose pull request is number, and its work bead: 1, 0 when the town made
+ * no such pull request, -1 on failure. */
+int bead_of_pull_request(struct call *c, const char *rig, int number, char *mr, size_t mlen, char *work, size_t wlen);
 /* The pull request opened for a merge request, in its metadata (url NULL: null). */
 int bead_set_pull_request(struct call *c, const char *id, int number, const char *url);
 /* The gate of a bead's routes: 1 if it exists; 0 with c->err set otherwise: ERR_NOT_FOUND (field
@@ -288,6 +293,19 @@ struct rig_platform {
 	char base[101], git_url[512], api[201], repo[201];
 };
 int rig_platform(struct call *c, const char *id, struct rig_platform *p);
+/* owner/name from a git url: its last two path parts without ".git" (0, or -1 when it has fewer). */
+int rig_repo_of_url(const char *url, char *out, size_t len);
+/* The rig whose repository is repo (owner/name, a GitLab path with its groups), without case: its
+ * repo setting when set, else the end of its git url. 1 with its id, 0 when none, -1 on failure. */
+int rig_for_repo(struct call *c, const char *repo, char *id, size_t len);
+/* What a rig takes from its platform's webhooks: its hook_* settings, each with the default a team
+ * would want (label "gastown"; issues, comments, outside PRs and CI failures on; sling off: the
+ * Mayor assesses first), and its default branch. 1, 0 when there is no such rig, -1. */
+struct rig_hooks {
+	char base[101], label[65];
+	int issues, comments, outside_prs, ci, sling;
+};
+int rig_hooks(struct call *c, const char *id, struct rig_hooks *h);
 /* The rig's pr_poll_s setting into *s: 1 when set, 0 when not (or no such rig), -1 on failure. */
 int rig_pr_poll_s(struct call *c, const char *id, double *s);
 /* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */

@@ -1,0 +1,133 @@
+/*
+ * hooks/hooks.h - the town hears the platforms its teams live in (GitHub, GitLab, Slack): integrations
+ * and their member mappings, signed deliveries taken once, what each platform's event asks of the
+ * town (a bead, a review, an escalation), and the answers posted back. Each platform's file reads
+ * its own payloads and signatures into one shape (struct hook_event); rules.c alone decides.
+ */
+#ifndef GASTOWN_HOOKS_H
+#define GASTOWN_HOOKS_H
+
+#include "run/run.h"
+
+enum hook_platform { HOOK_GITHUB, HOOK_GITLAB, HOOK_SLACK, HOOK_PLATFORMS };
+
+/* "github", "gitlab", "slack"; the platform named s, or -1. */
+const char *hook_platform_name(enum hook_platform p);
+int hook_platform_of(const char *s);
+extern const char *const hook_platforms[]; /* NULL-terminated (route tables' one_of) */
+
+/* ---- integration.c: a town's integrations and who is who on each platform ----------------------- */
+
+#define INTEGRATION_LOGINS_MAX 500
+/* The town secret (town_secrets) behind each of a platform's secret names, in the integration's
+ * body: github webhook_secret/token, gitlab webhook_token/token, slack signing_secret/bot_token. */
+const char *integration_secret_name(enum hook_platform p, const char *name);
+/* Create or change an integration (owner NULL keeps it, or is the caller on creation; settings
+ * merged key by key; secrets as town_secrets_put takes them, by the integration's names). */
+int integration_put(struct call *c, enum hook_platform p, const char *owner, const cJSON *settings,
+		    const cJSON *secrets);
+/* Remove an integration, its logins and its secrets (ERR_NOT_FOUND when it has none). */
+int integration_delete(struct call *c, enum hook_platform p);
+/* 1 with the owner when the town has the integration, 0 when not, -1 on failure. */
+int integration_owner(struct call *c, enum hook_platform p, char *owner, size_t len);
+/* A setting of the integration as text (def when unset or not a string). 0, or -1. */
+int integration_setting(struct call *c, enum hook_platform p, const char *name, const char *def, char *out,
+			size_t len);
+/* Map (user non-NULL) or unmap a platform login; ERR_NOT_FOUND for an unknown integration or login. */
+int integration_login_put(struct call *c, enum hook_platform p, const char *login, const char *user);
+/* 1 with the member the login is mapped to, 0 when unmapped, -1 on failure. */
+int integration_member(struct call *c, enum hook_platform p, const char *login, char *user, size_t len);
+/* Every integration as the API shows it: settings, which secrets are set, logins and counts. */
+cJSON *integrations_json(struct call *c);
+int integration_wipe(struct call *c);
+
+/* ---- delivery.c: deliveries taken once, and counted -------------------------------------------- */
+
+/* 1 when the delivery was taken before (within the week it is kept), 0 when not, -1. */
+int delivery_seen(struct call *c, enum hook_platform p, const char *id);
+/* Record a delivery taken (id NULL: none to dedupe on) and count it under (event, outcome). */
+int delivery_record(struct call *c, enum hook_platform p, const char *id, const char *event, const char *outcome,
+		    const char *bead);
+/* {event: {outcome: n}} for one platform. */
+cJSON *delivery_counts_json(struct call *c, enum hook_platform p);
+int delivery_wipe(struct call *c);
+
+/* ---- what a delivery asks of the town: filled by github.c, gitlab.c, slack.c -------------------- */
+
+enum hook_kind {
+	HK_NONE,       /* nothing the rules take: ignored (and counted) */
+	HK_ISSUE,      /* an issue carries the rig's label: a bead */
+	HK_COMMAND,    /* "/gastown ..." in a comment on an issue: a bead */
+	HK_OUTSIDE_PR, /* a pull request opened by someone outside the town: a review bead */
+	HK_CI_FAILED,  /* CI failed on the default branch or on a town's pull request: an escalation */
+	HK_CHAT,       /* a Slack command or mention: a bead, answered in the thread */
+	HK_PING,       /* the platform checks the hook is there */
+};
+
+#define HOOK_TITLE_MAX 200
+#define HOOK_BODY_MAX 16000
+#define HOOK_LABELS_MAX 20
+
+struct hook_event {
+	enum hook_platform platform;
+	enum hook_kind kind;
+	char event[48];       /* the platform's event (and action), for the counts */
+	char delivery[130];   /* the platform's delivery id: the dedupe key */
+	char why[160];        /* HK_NONE: why it is ignored (logged) */
+	char repo[201];       /* owner/name, the GitLab project path; Slack: the channel */
+	char place[201];      /* where answers go: owner/repo, GitLab's project id, Slack's channel */
+	char number[136];     /* issue, pull request or MR number; Slack: the thread's ts */
+	char login[130];      /* who on the platform asked (Slack: the user id) */
+	char title[HOOK_TITLE_MAX + 1];
+	char url[512];        /* the issue, PR, run or message on the platform */
+	char branch[201];     /* HK_CI_FAILED: the branch the run was on */
+	char check[201];      /* HK_CI_FAILED: the check or workflow's name, and its conclusion */
+	int pr;               /* HK_CI_FAILED: a pull request the run belongs to, 0: none */
+	const char *body;     /* borrowed from the payload (may be NULL) */
+	const char *text;     /* HK_COMMAND/HK_CHAT: what was asked, borrowed */
+	const cJSON *labels;  /* array of label names or {name|title}: borrowed */
+	int inside;           /* HK_OUTSIDE_PR: the platform says the author belongs (member, owner...) */
+	const char *default_branch; /* borrowed */
+	const char *response_url;   /* Slack: where a slash command may be answered */
+};
+
+/* Read a verified delivery's payload into ev (kind HK_NONE for what no rule takes). 0, or -1 with
+ * ERR_INVALID for a payload that is not what the platform sends. Each checks the request's
+ * signature first (ERR_UNAUTHENTICATED, with why): hook_verify_*. */
+int github_verify(struct call *c);
+int github_event(struct call *c, const cJSON *payload, struct hook_event *ev);
+int gitlab_verify(struct call *c);
+int gitlab_event(struct call *c, const cJSON *payload, struct hook_event *ev);
+int slack_verify(struct call *c);
+/* Slack's bodies are JSON (events) or a form (slash commands): parsed here into *payload (owned by
+ * the caller; a form becomes an object of its fields). */
+int slack_event(struct call *c, cJSON **payload, struct hook_event *ev);
+/* The string at a dotted path of a payload ("issue.user.login"), or NULL; any item at hook_at. */
+const char *hook_str(const cJSON *o, const char *path);
+const cJSON *hook_at(const cJSON *o, const char *path);
+
+/* ---- rules.c: what the town does with an event ------------------------------------------------ */
+
+/* Apply the rules of the event's rig: *bead gets the bead made, "" when none. outcome: "created",
+ * "duplicate" (the issue already has its bead), "ignored", "escalated". */
+int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, const char **outcome);
+
+/* ---- link.c: the answers back to where the humans are --------------------------------------- */
+
+/* The bead came from ev: remember where to answer, and post "taken in" there. */
+int link_add(struct call *c, const struct hook_event *ev, const char *bead);
+/* 1 with the bead already made for the issue or thread, 0 when none, -1. */
+int link_bead_of(struct call *c, enum hook_platform p, const char *place, const char *number, char *bead,
+		 size_t len);
+/* bead_reactions: a linked bead that starts, lands or fails updates its answer. */
+int link_on_bead(struct call *c, const struct bead_change *ch);
+/* effect_purposes "hook" and timer_kinds "hook": a post's result, and a retry after backoff. */
+int link_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int link_timer_fired(struct call *c, const char *bead);
+int link_wipe(struct call *c);
+
+/* ---- receive.c: a delivery from verification to its answer ------------------------------------- */
+
+int hook_receive(struct call *c, enum hook_platform p);
+
+#endif
