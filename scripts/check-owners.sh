@@ -37,6 +37,7 @@ src/run/reconcile.c: reconciler_state dispatch_failures
 src/hooks/integration.c: integrations integration_logins
 src/hooks/delivery.c: hook_deliveries hook_counts
 src/hooks/link.c: hook_links
+src/hooks/review.c: review_comments
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -18,6 +18,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"pr", pr_effect_done},
 	{"fleet", fleet_reported},
 	{"hook", link_effect_done},
+	{"review", review_effect_done},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -30,6 +31,7 @@ const struct timer_kind timer_kinds[] = {
 	{"pr", pr_timer_fired},
 	{"fleet", fleet_timer_fired},
 	{"hook", link_timer_fired},
+	{"review", review_timer_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 
@@ -48,6 +50,7 @@ const bead_reaction bead_reactions[] = {
 	convoy_on_bead,
 	reconcile_on_bead,
 	link_on_bead,
+	review_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -88,6 +91,7 @@ const town_reaction town_deleting[] = {
 	integration_wipe,
 	delivery_wipe,
 	link_wipe,
+	review_wipe,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 

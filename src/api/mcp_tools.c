@@ -114,6 +114,11 @@ const struct mcp_tool mcp_tools[] = {
 	{"mayor_reply", "Reply to the member", "Answer the member whose message you are answering: your whole"
 	 " reply, once (partial=true sends a piece of it while you write).", "POST", SELF "/replies", &mayor_reply_body,
 	 NULL, MCP_MAYOR},
+	{"gt_review_reply", "Reply to the reviewer", "Working on a review comment's bead: answer in its thread on the"
+	 " pull request (what you changed, or the answer to the question).", "POST", SELF "/review/reply", &review_reply_body,
+	 NULL, MCP_AGENT},
+	{"gt_review_resolve", "Resolve the review thread", "Working on a review comment's bead: mark its thread on the"
+	 " pull request resolved once it is addressed.", "POST", SELF "/review/resolve", &review_resolve_body, NULL, MCP_AGENT},
 	{"gt_escalate", "Escalate", "Ask the humans for help: an escalation with a severity.", "POST",
 	 SELF "/escalations", &escalation_raise_body, NULL, MCP_AGENT},
 };

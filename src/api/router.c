@@ -86,6 +86,8 @@ static const struct route routes[] = {
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/mail", api_agent_inbox, R_AGENT, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/mail/:mail/read", api_agent_mail_read, R_AGENT, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/escalations", api_agent_escalation_raise, R_AGENT, &escalation_raise_body},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/review/reply", api_review_reply, R_AGENT, &review_reply_body},
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/review/resolve", api_review_resolve, R_AGENT, &review_resolve_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/convoys", api_convoy_create, R_ANY, &convoy_create_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/convoys", api_convoy_list, R_ANY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/convoys/:convoy", api_convoy_get, R_ANY, NULL},

@@ -108,9 +108,16 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 	} else if (strcmp(event, "issue_comment") == 0) {
 		if (strcmp(action, "created") != 0)
 			return ignore(ev, "no rule takes this action");
-		/* A comment on a pull request is a review matter, not new work. */
-		if (hook_at(p, "issue.pull_request"))
-			return ignore(ev, "a comment on a pull request");
+		/* A comment on a pull request's conversation is a review matter, not new work. */
+		if (hook_at(p, "issue.pull_request")) {
+			ev->kind = HK_REVIEW;
+			number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
+			number(ev->comment, sizeof ev->comment, hook_at(p, "comment.id"));
+			copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
+			copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
+			ev->body = hook_str(p, "comment.body");
+			return *ev->comment && *ev->number ? 0 : ignore(ev, "the comment has no id");
+		}
 		if (integration_setting(c, HOOK_GITHUB, "command", "/gastown", cmd, sizeof cmd) < 0)
 			return -1;
 		command = hook_str(p, "comment.body");
@@ -125,6 +132,43 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 		copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
 		ev->body = hook_str(p, "issue.body");
 		ev->labels = hook_at(p, "issue.labels");
+	} else if (strcmp(event, "pull_request_review_comment") == 0) {
+		const cJSON *reply = hook_at(p, "comment.in_reply_to_id"), *line = hook_at(p, "comment.line");
+		const cJSON *start = hook_at(p, "comment.start_line");
+
+		if (strcmp(action, "created") != 0)
+			return ignore(ev, "no rule takes this action");
+		ev->kind = HK_REVIEW;
+		number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
+		number(ev->comment, sizeof ev->comment, hook_at(p, "comment.id"));
+		/* Replies go to the thread's first comment (GitHub takes no reply to a reply). */
+		number(ev->thread, sizeof ev->thread, reply && cJSON_IsNumber(reply) ? reply : hook_at(p, "comment.id"));
+		ev->reply = cJSON_IsNumber(reply);
+		copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
+		copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
+		copy(ev->path, sizeof ev->path, hook_str(p, "comment.path"));
+		ev->line = cJSON_IsNumber(line) && line->valuedouble > 0 && line->valuedouble < 1e8 ? line->valueint : 0;
+		ev->start_line = cJSON_IsNumber(start) && start->valuedouble > 0 && start->valuedouble < 1e8 ? start->valueint : 0;
+		ev->body = hook_str(p, "comment.body");
+		ev->hunk = hook_str(p, "comment.diff_hunk");
+		return *ev->comment ? 0 : ignore(ev, "the comment has no id");
+	} else if (strcmp(event, "pull_request_review") == 0) {
+		char id[40];
+
+		if (strcmp(action, "submitted") != 0)
+			return ignore(ev, "no rule takes this action");
+		ev->state = hook_str(p, "review.state");
+		ev->body = hook_str(p, "review.body");
+		/* A review's line comments come on their own; its body is worth an answer only when it says something. */
+		if ((!ev->body || !*ev->body) && !(ev->state && strcmp(ev->state, "approved") == 0))
+			return ignore(ev, "a review with no words of its own");
+		ev->kind = HK_REVIEW;
+		number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
+		number(id, sizeof id, hook_at(p, "review.id"));
+		snprintf(ev->comment, sizeof ev->comment, "review-%s", id);
+		copy(ev->login, sizeof ev->login, hook_str(p, "review.user.login"));
+		copy(ev->url, sizeof ev->url, hook_str(p, "review.html_url"));
+		return *id ? 0 : ignore(ev, "the review has no id");
 	} else if (strcmp(event, "pull_request") == 0) {
 		const char *assoc = hook_str(p, "pull_request.author_association");
 

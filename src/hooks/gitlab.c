@@ -94,6 +94,21 @@ int gitlab_event(struct call *c, const cJSON *p, struct hook_event *ev)
 	} else if (strcmp(kind, "note") == 0) {
 		const char *on = hook_str(p, "object_attributes.noteable_type");
 
+		if (on && strcmp(on, "MergeRequest") == 0) {
+			const cJSON *line = hook_at(p, "object_attributes.position.new_line");
+
+			if (cJSON_IsTrue(hook_at(p, "object_attributes.system")))
+				return ignore(ev, "a system note");
+			ev->kind = HK_REVIEW;
+			number(ev->number, sizeof ev->number, hook_at(p, "merge_request.iid"));
+			number(ev->comment, sizeof ev->comment, hook_at(p, "object_attributes.id"));
+			copy(ev->thread, sizeof ev->thread, hook_str(p, "object_attributes.discussion_id"));
+			copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
+			copy(ev->path, sizeof ev->path, hook_str(p, "object_attributes.position.new_path"));
+			ev->line = cJSON_IsNumber(line) && line->valuedouble > 0 && line->valuedouble < 1e8 ? line->valueint : 0;
+			ev->body = hook_str(p, "object_attributes.note");
+			return *ev->comment && *ev->number ? 0 : ignore(ev, "the note has no id");
+		}
 		if (!on || strcmp(on, "Issue") != 0)
 			return ignore(ev, "no rule takes a note on this");
 		if (!(ev->text = command_in(c, hook_str(p, "object_attributes.note"), &failed)))

@@ -62,6 +62,7 @@ enum hook_kind {
 	HK_CI_FAILED,  /* CI failed on the default branch or on a town's pull request: an escalation */
 	HK_CHAT,       /* a Slack command or mention: a bead, answered in the thread */
 	HK_PING,       /* the platform checks the hook is there */
+	HK_REVIEW,     /* a review comment, a review or a note on a pull request: review.c */
 };
 
 #define HOOK_TITLE_MAX 200
@@ -89,6 +90,14 @@ struct hook_event {
 	int inside;           /* HK_OUTSIDE_PR: the platform says the author belongs (member, owner...) */
 	const char *default_branch; /* borrowed */
 	const char *response_url;   /* Slack: where a slash command may be answered */
+	/* HK_REVIEW */
+	char comment[48];     /* the comment's (or review's) id on the platform */
+	char thread[72];      /* GitHub: the thread's first comment id, "" on the conversation; GitLab: the discussion */
+	char path[300];       /* the file it is on, "" for none */
+	int line, start_line; /* its lines in the new file, 0 for none */
+	const char *hunk;     /* the diff around it, borrowed */
+	const char *state;    /* a review's state (approved, changes_requested, commented), or NULL */
+	int reply;            /* a reply in an existing thread */
 };
 
 /* Read a verified delivery's payload into ev (kind HK_NONE for what no rule takes). 0, or -1 with
@@ -111,6 +120,39 @@ const cJSON *hook_at(const cJSON *o, const char *path);
 /* Apply the rules of the event's rig: *bead gets the bead made, "" when none. outcome: "created",
  * "duplicate" (the issue already has its bead), "ignored", "escalated". */
 int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, const char **outcome);
+
+/* ---- outbound.c: calls to a platform's API as the town ----------------------------------------- */
+
+/* The platform's API base: the integration's api_url, else the platform's own. 0, or -1. */
+int hook_api_base(struct call *c, enum hook_platform p, char *out, size_t len);
+/* An effect of purpose/subject calling method on the API base + path with the town's token and the
+ * platform's headers (body NULL: none). 1 submitted, 0 when the town has no token (logged), -1. */
+int hook_call(struct call *c, enum hook_platform p, const char *purpose, const char *subject, const char *method,
+	      const char *path, const cJSON *body);
+/* in percent-escaped for a path segment (a GitLab project path). */
+void hook_url_escape(const char *in, char *out, size_t len);
+/* 1 when an effect's result is a 2xx answer; *status gets its status (0 when none came). */
+int hook_answer_ok(const cJSON *result, int *status);
+
+/* ---- review.c: the review-response loop on the town's pull requests --------------------------- */
+
+enum review_kind { RV_FIX, RV_QUESTION, RV_NIT, RV_ARCHITECTURAL, RV_APPROVAL };
+/* What a comment asks for, from its words (and a review's state): a pure function. */
+enum review_kind review_classify(const char *body, const char *state);
+const char *review_kind_name(enum review_kind k);
+/* A comment on a pull request of rig: a sub-bead of its merge request (or recorded and skipped).
+ * outcome as rules_apply's, or "approved". */
+int review_take(struct call *c, struct hook_event *ev, const char *rig, char *bead, size_t blen, const char **outcome);
+/* The agent working on a review sub-bead answers in its thread, or resolves it (effects). */
+int review_reply(struct call *c, const char *bead, const char *text);
+int review_resolve(struct call *c, const char *bead);
+/* bead_reactions: a merge request of a `pr` rig is followed (its comments polled); a sub-bead that
+ * lands is answered and resolved if the agent did not. */
+int review_on_bead(struct call *c, const struct bead_change *ch);
+/* effect_purposes "review" and timer_kinds "review" (the polling fallback). */
+int review_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int review_timer_fired(struct call *c, const char *mr);
+int review_wipe(struct call *c);
 
 /* ---- link.c: the answers back to where the humans are --------------------------------------- */
 

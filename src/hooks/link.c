@@ -11,7 +11,6 @@
 #include "hooks/hooks.h"
 #include "sqlite3.h"
 
-#define POST_TIMEOUT_MS 15000
 #define RETRIES_MAX 12
 #define BACKOFF_MS 2000.0
 #define BACKOFF_MAX_MS 3600000.0
@@ -102,97 +101,49 @@ static void message(struct call *c, enum hook_platform p, const struct link *l, 
 		snprintf(out, len, "Gastown Edge took this in; the Mayor is looking at it%s", link);
 }
 
-static void url_escape(const char *in, char *out, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *in && o + 4 < len; in++) {
-		unsigned char ch = (unsigned char)*in;
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
-			out[o++] = (char)ch;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
 /* The platform call that posts l's wanted state: 1 when submitted, 0 when the town cannot post
  * (no token: logged), -1 on failure. */
 static int submit(struct call *c, struct link *l)
 {
-	int p = hook_platform_of(l->platform);
-	char api[201], token[8193], auth[8300], url[1100], text[900], subject[120], fx[48], place[620];
-	const char *def = p == HOOK_GITHUB ? "https://api.github.com" : p == HOOK_GITLAB ? "https://gitlab.com/api/v4"
-			: "https://slack.com/api";
-	const char *secret = p == HOOK_GITHUB ? "github_token" : p == HOOK_GITLAB ? "gitlab_token" : "slack_bot_token";
-	cJSON *headers, *body;
-	char *text_body;
-	int rc;
+	int p = hook_platform_of(l->platform), rc;
+	char text[900], path[900], subject[120], place[620];
+	cJSON *body = cJSON_CreateObject();
 
-	if (p < 0 || integration_setting(c, (enum hook_platform)p, "api_url", def, api, sizeof api) < 0 ||
-	    (rc = town_secret(c, secret, token, sizeof token)) < 0)
-		return -1;
-	if (!rc) {
-		call_log(c, "warn", "no answer posted: the integration has no token", cJSON_CreateString(l->platform));
+	if (p < 0) {
+		cJSON_Delete(body);
 		return 0;
 	}
 	message(c, (enum hook_platform)p, l, text, sizeof text);
-	headers = cJSON_CreateObject();
-	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(headers, "content-type", "application/json");
-	cJSON_AddStringToObject(headers, "user-agent", "gastown-edge");
 	if (p == HOOK_GITHUB) {
-		snprintf(auth, sizeof auth, "Bearer %s", token);
-		cJSON_AddStringToObject(headers, "authorization", auth);
-		cJSON_AddStringToObject(headers, "accept", "application/vnd.github+json");
-		cJSON_AddStringToObject(headers, "x-github-api-version", "2022-11-28");
 		if (*l->comment)
-			snprintf(url, sizeof url, "%s/repos/%s/issues/comments/%s", api, l->place, l->comment);
+			snprintf(path, sizeof path, "/repos/%s/issues/comments/%s", l->place, l->comment);
 		else
-			snprintf(url, sizeof url, "%s/repos/%s/issues/%s/comments", api, l->place, l->number);
+			snprintf(path, sizeof path, "/repos/%s/issues/%s/comments", l->place, l->number);
 		cJSON_AddStringToObject(body, "body", text);
 	} else if (p == HOOK_GITLAB) {
-		cJSON_AddStringToObject(headers, "private-token", token);
-		url_escape(l->place, place, sizeof place);
+		hook_url_escape(l->place, place, sizeof place);
 		if (*l->comment)
-			snprintf(url, sizeof url, "%s/projects/%s/issues/%s/notes/%s", api, place, l->number, l->comment);
+			snprintf(path, sizeof path, "/projects/%s/issues/%s/notes/%s", place, l->number, l->comment);
 		else
-			snprintf(url, sizeof url, "%s/projects/%s/issues/%s/notes", api, place, l->number);
+			snprintf(path, sizeof path, "/projects/%s/issues/%s/notes", place, l->number);
 		cJSON_AddStringToObject(body, "body", text);
 	} else {
 		/* Every state is a reply in the thread: Slack notifies on a reply, not on an edit. A slash
 		 * command has no thread until the first answer starts one. */
 		const char *thread = strncmp(l->number, "cmd:", 4) != 0 ? l->number : *l->comment ? l->comment : NULL;
 
-		snprintf(auth, sizeof auth, "Bearer %s", token);
-		cJSON_AddStringToObject(headers, "authorization", auth);
-		snprintf(url, sizeof url, "%s/chat.postMessage", api);
+		snprintf(path, sizeof path, "/chat.postMessage");
 		cJSON_AddStringToObject(body, "channel", l->place);
 		cJSON_AddStringToObject(body, "text", text);
 		if (thread)
 			cJSON_AddStringToObject(body, "thread_ts", thread);
 	}
-	memset(token, 0, sizeof token);
-	memset(auth, 0, sizeof auth);
-	text_body = json_print(body);
 	snprintf(subject, sizeof subject, "%s:%s", l->want, l->bead);
-	{
-		struct effect_req r = {.purpose = "hook", .subject = subject, .url = url, .headers = headers, .body = text_body,
-				       .timeout_ms = POST_TIMEOUT_MS,
-				       .method = p == HOOK_SLACK || !*l->comment ? "POST" : p == HOOK_GITHUB ? "PATCH" : "PUT"};
-
-		rc = text_body ? effect_submit(c, &r, fx, sizeof fx) : err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	}
-	cJSON_free(text_body);
-	cJSON_Delete(headers);
+	rc = hook_call(c, (enum hook_platform)p, "hook", subject,
+		       p == HOOK_SLACK || !*l->comment ? "POST" : p == HOOK_GITHUB ? "PATCH" : "PUT", path, body);
 	cJSON_Delete(body);
-	if (rc < 0)
-		return -1;
+	if (rc <= 0)
+		return rc;
 	l->in_flight = 1;
 	return link_set(c, l, NULL) < 0 ? -1 : 1;
 }

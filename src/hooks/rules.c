@@ -5,6 +5,7 @@
  * and the bead says which. The Mayor is told of new work so it can assess it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hooks/hooks.h"
@@ -199,7 +200,7 @@ static int make_bead(struct call *c, const struct hook_event *ev, const char *ri
 out:
 	cJSON_Delete(labels);
 	cJSON_Delete(meta);
-	cJSON_free(body);
+	free(body);
 	cJSON_free(t);
 	return rc;
 }
@@ -261,6 +262,8 @@ int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, 
 			return -1;
 	}
 	sling = *rig && h.sling;
+	if (ev->kind == HK_REVIEW)
+		return review_take(c, ev, rig, bead, blen, outcome);
 	if (ev->kind == HK_CI_FAILED)
 		return h.ci ? ci_failed(c, ev, rig, &h, outcome) : (snprintf(ev->why, sizeof ev->why, "the rig takes no CI failures"), 0);
 	if ((rc = link_bead_of(c, ev->platform, ev->place, ev->number, bead, blen)) != 0) {

@@ -55,9 +55,13 @@ static int start_inner(struct call *c, const char *agent, const char *role, cons
 		return rc < 0 ? -1 : err_set(&c->err, ERR_CONFLICT, "agent_id", "%s is already working", agent);
 	if (bead_update(c, bead, &f, 0) < 0)
 		return -1;
-	/* A polecat works on its own branch of the bead; a refinery merges the branch it is given. */
+	/* A polecat works on its own branch of the bead, or a review's fix on its pull request's
+	 * branch; a refinery merges the branch it is given. */
 	if (polecat) {
-		snprintf(branch, sizeof branch, "gt/%s/%s", agent, bead);
+		if ((rc = bead_review_branch(c, bead, branch, sizeof branch)) < 0)
+			return -1;
+		if (!rc)
+			snprintf(branch, sizeof branch, "gt/%s/%s", agent, bead);
 		if (bead_run_started(c, bead, branch, agent) < 0)
 			return -1;
 	}
@@ -210,10 +214,17 @@ int work_heartbeat(struct call *c, const char *agent, const char *bead)
 static int polecat_done(struct call *c, const char *agent, const char *bead, const struct bead_run *b,
 			const char *branch, const char *commit, const char *summary, char *mr, size_t mr_len)
 {
-	char title[240], work[181] = "";
+	char title[240], work[181] = "", fixed[201];
 	struct bead_fields f = {.type = "merge-request", .priority = 1, .rig = b->rig, .parent = bead,
 				.body = summary ? summary : ""};
+	int rc;
 
+	/* A review's fix is pushed to the pull request itself: it is done, with no merge request of its own. */
+	if ((rc = bead_review_branch(c, bead, fixed, sizeof fixed)) != 0) {
+		snprintf(title, sizeof title, "fix pushed to %.120s%s%.60s", fixed, commit ? " as " : "", commit ? commit : "");
+		return rc < 0 || event_append(c, "bead.done", bead, "commit", NULL, commit) < 0 ||
+		       bead_set_status(c, bead, "closed", title) < 0 ? -1 : agent_release(c, agent, "idle");
+	}
 	if (bead_title(c, bead, work, sizeof work) < 0)
 		return -1;
 	snprintf(title, sizeof title, "Merge %s: %s", bead, work);

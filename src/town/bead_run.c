@@ -432,3 +432,74 @@ int bead_on_branch(struct call *c, const char *rig, const char *branch)
 		sqlite3_reset(st);
 	return rc;
 }
+
+int bead_set_worked_by(struct call *c, const char *id, const char *agent)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET worked_by = ?2 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int bead_review_branch(struct call *c, const char *id, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(metadata, '$.review.branch') FROM beads WHERE id = ?", &c->err);
+	int rc;
+
+	*out = '\0';
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	rc = sqlite3_column_type(st, 0) == SQLITE_TEXT && sqlite3_column_bytes(st, 0) > 0;
+	if (rc)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc;
+}
+
+int bead_meta_set(struct call *c, const char *id, const char *key, const cJSON *value)
+{
+	char *text = json_print(value), path[80];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!text)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	snprintf(path, sizeof path, "$.%s", key);
+	if (!(st = db_prepare(c->db, "UPDATE beads SET metadata = json_set(metadata, ?2, json(?3)), updated_ms = ?4 WHERE id = ?1",
+			      &c->err))) {
+		cJSON_free(text);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	rc = db_step_done(c->db, st, &c->err);
+	cJSON_free(text);
+	return rc;
+}
+
+int bead_reviews_open(struct call *c, const char *mr, int64_t *open, int64_t *total)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT count(*) FILTER (WHERE status NOT IN ('closed', 'failed')), count(*) FROM beads"
+		" WHERE parent = ? AND json_extract(metadata, '$.review') IS NOT NULL", &c->err);
+	int rc;
+
+	*open = *total = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, mr, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc < 0 ? -1 : 0;
+	*open = sqlite3_column_int64(st, 0);
+	*total = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}

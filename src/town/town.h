@@ -208,6 +208,16 @@ int bead_reset_attempts(struct call *c, const char *id);
 int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n);
 /* Try again no earlier than retry_ms. */
 int bead_set_retry(struct call *c, const char *id, double retry_ms);
+/* Mark the agent that last worked on a bead (the reconciler prefers it when idle). */
+int bead_set_worked_by(struct call *c, const char *id, const char *agent);
+/* A review sub-bead works on its pull request's branch (metadata.review.branch): 1 with it, 0 when
+ * the bead is not one (or there is no such bead), -1. */
+int bead_review_branch(struct call *c, const char *id, char *out, size_t len);
+/* Set metadata.<key> of a bead to value (no event: the caller records what happened). */
+int bead_meta_set(struct call *c, const char *id, const char *key, const cJSON *value);
+/* A merge request's review sub-beads (children with metadata.review): how many are still open, and
+ * how many there are. 0, or -1. */
+int bead_reviews_open(struct call *c, const char *mr, int64_t *open, int64_t *total);
 /* 1 when a bead of rig works on branch (the town's own pull requests come from such), 0 if not, -1. */
 int bead_on_branch(struct call *c, const char *rig, const char *branch);
 /* The merge request of rig whose pull request is number, and its work bead: 1, 0 when the town made
