@@ -302,6 +302,39 @@ static cJSON *done_diff(const char *head)
 	return diffstat_report(done_git, NULL, ref, head);
 }
 
+/* POST the done report (takes b). A diff the town refuses (400 or 413 naming a diff field: a path
+ * or a count git gave that the town does not take) must not cost the work its report: it goes
+ * again without the diff. */
+static int post_done(struct cli *cli, const char *path, cJSON *b, cJSON **res)
+{
+	char *payload, err[256] = "";
+	const char *field;
+	int status;
+
+	*res = NULL;
+	if (!cJSON_GetObjectItemCaseSensitive(b, "diff"))
+		return call(cli, "POST", path, b, res);
+	payload = cJSON_PrintUnformatted(b);
+	status = payload ? http_call(cli, "POST", path, payload, res, err, sizeof err) : 0;
+	cJSON_free(payload);
+	if (status >= 200 && status <= 299) {
+		cJSON_Delete(b);
+		return 0;
+	}
+	field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*res, "error"), "field"));
+	if ((status == 400 || status == 413) && field && strncmp(field, "diff", 4) == 0) {
+		fprintf(stderr, "gt done: warning: the town refused the diff report (%s); reporting without it\n", field);
+		cJSON_Delete(*res);
+		cJSON_DeleteItemFromObjectCaseSensitive(b, "diff");
+		return call(cli, "POST", path, b, res);
+	}
+	cli_fail(cli, status, *res, err);
+	cJSON_Delete(*res);
+	*res = NULL;
+	cJSON_Delete(b);
+	return 1;
+}
+
 int agent_done(struct cli *cli, const char *summary)
 {
 	const char *bead = getenv("GASTOWN_BEAD"), *branch = getenv("GASTOWN_BRANCH"), *role = getenv("GASTOWN_ROLE");
@@ -357,7 +390,7 @@ int agent_done(struct cli *cli, const char *summary)
 		else
 			fprintf(stderr, "gt done: warning: git could not say what the branch changed; reporting without it\n");
 	}
-	if (call(cli, "POST", path, b, &res) != 0)
+	if (post_done(cli, path, b, &res) != 0)
 		return 1;
 	if (cli->json) {
 		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(res, "data"));
