@@ -287,6 +287,9 @@ struct meter_run *meter_run_new(struct meter *m, const char *town, const char *a
 				const char *base_url, const char *api_key, const char *token);
 /* The agent's token changed: later reports carry the new one. */
 void meter_run_token(struct meter_run *r, const char *token);
+/* The agent's worktree and the branch its work left: a gt_done through /m/<key>/mcp gets the
+ * diff of HEAD against origin/<base> there added to its arguments (diffstat.c). */
+void meter_run_worktree(struct meter_run *r, const char *work, const char *base);
 /* http://HOST:PORT/m/<key> of r into out; the town's MCP endpoint is its /mcp. 0, or -1 when too long. */
 int meter_run_url(const struct meter *m, const struct meter_run *r, char *out, size_t len);
 /* Push OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENAI_API_KEY and ANTHROPIC_API_KEY for r. 0 or -1. */

@@ -2,14 +2,14 @@
 // The totals and one row per file (path, status, +/−, binary noted); opening a row draws that
 // file's unified diff with diff2html, syntax highlighted by highlight.js. The text comes from the
 // agent host or the platform; when neither gave it, the stats alone and the town's reason.
-import { For, Show, createMemo } from "solid-js";
+import { For, Show, createMemo, onCleanup } from "solid-js";
 import { parse } from "diff2html";
 import { Diff2HtmlUI } from "diff2html/lib-esm/ui/js/diff2html-ui-slim.js";
 import "diff2html/bundles/css/diff2html.min.css";
 import "highlight.js/styles/github.css";
 import { get, townPath } from "../api.js";
 import { useTown } from "../context.js";
-import { loader } from "../load.js";
+import { debounce, loader } from "../load.js";
 import { record } from "../uictx.js";
 import { ErrorBox, Loading } from "./Status.jsx";
 
@@ -22,6 +22,15 @@ export default function BeadDiff(props) {
 	const town = useTown();
 	const diff = loader(() => get(townPath(town.id, "beads", props.id, "diff")));
 	diff.load();
+	// The bead reported done, was merged or sent back: what it changed may have changed.
+	const again = debounce(() => diff.load(), 300);
+	const off = town.on((f) => {
+		if (f.type === "event" && f.subject === props.id && /^bead\.(done|closed|updated|requeued)/.test(f.kind ?? "")) again();
+	});
+	onCleanup(() => {
+		off();
+		again.cancel();
+	});
 
 	// The unified diff, cut into files once: path -> diff2html's DiffFile.
 	const parsed = createMemo(() => {
