@@ -165,13 +165,14 @@ native: $(NATIVE)/libgastown.a $(NATIVE)/gt $(NATIVE)/gastown-host
 
 # ---- gt, the command-line client -----------------------------------------------------------------
 CLI_SRC := $(sort $(wildcard cli/*.c))
-$(NATIVE)/gt: $(CLI_SRC) cli/cli.h $(NATIVE)/libgastown.a
+# host/diffstat.c: gt done reports what the branch changed with the host's own reader of git.
+$(NATIVE)/gt: $(CLI_SRC) cli/cli.h host/diffstat.c host/diffstat.h $(NATIVE)/libgastown.a
 	@echo "  LD  $@"
-	$(Q)$(CC) $(NATIVE_CFLAGS) -Icli $(CLI_SRC) $(NATIVE)/libgastown.a -lmicrohttpd -lcurl -lpthread -lm -o $@
+	$(Q)$(CC) $(NATIVE_CFLAGS) -Icli -Ihost $(CLI_SRC) host/diffstat.c $(NATIVE)/libgastown.a -lmicrohttpd -lcurl -lpthread -lm -o $@
 
 # ---- gastown-host, the local agent host ----------------------------------------------------------
 HOST_SRC := $(sort $(wildcard host/*.c))
-$(NATIVE)/gastown-host: $(HOST_SRC) host/host.h $(NATIVE)/libgastown.a
+$(NATIVE)/gastown-host: $(HOST_SRC) host/host.h host/diffstat.h $(NATIVE)/libgastown.a
 	@echo "  LD  $@"
 	$(Q)$(CC) $(NATIVE_CFLAGS) -Ihost $(HOST_SRC) $(NATIVE)/libgastown.a -lmicrohttpd -lwslay -lcurl -lm -o $@
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "diffstat.h" /* the host's diff report, computed here in the worktree */
 
 #define STATUS_MAX 280 /* the engine's limit; it counts UTF-8 bytes */
 
@@ -264,6 +265,76 @@ static int is_sha(const char *s)
 	return (n == 40 || n == 64) && s[n] == '\0';
 }
 
+/* git as diffstat runs it (host.h's git_run contract) over proc_run: stdout captured, trailing
+ * newlines cut. */
+static int done_git(const char *dir, char *out, size_t cap, const char *const *args)
+{
+	const char *argv[40];
+	char err[256];
+	size_t n = 0;
+	int rc;
+
+	argv[n++] = "git";
+	if (dir) {
+		argv[n++] = "-C";
+		argv[n++] = dir;
+	}
+	for (; *args && n + 1 < sizeof argv / sizeof argv[0]; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	rc = proc_run(argv, out, cap, err, sizeof err);
+	if (out && cap) {
+		size_t len = strlen(out);
+		while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+			out[--len] = '\0';
+	}
+	return rc;
+}
+
+/* What the branch changed against where it left the base branch ($GASTOWN_BASE_BRANCH on origin,
+ * else origin's HEAD): the done report's diff, NULL when git cannot say (done goes without it). */
+static cJSON *done_diff(const char *head)
+{
+	const char *base = getenv("GASTOWN_BASE_BRANCH");
+	char ref[256];
+
+	snprintf(ref, sizeof ref, "origin/%s", base && *base ? base : "HEAD");
+	return diffstat_report(done_git, NULL, ref, head);
+}
+
+/* POST the done report (takes b). A diff the town refuses (400 or 413 naming a diff field: a path
+ * or a count git gave that the town does not take) must not cost the work its report: it goes
+ * again without the diff. */
+static int post_done(struct cli *cli, const char *path, cJSON *b, cJSON **res)
+{
+	char *payload, err[256] = "";
+	const char *field;
+	int status;
+
+	*res = NULL;
+	if (!cJSON_GetObjectItemCaseSensitive(b, "diff"))
+		return call(cli, "POST", path, b, res);
+	payload = cJSON_PrintUnformatted(b);
+	status = payload ? http_call(cli, "POST", path, payload, res, err, sizeof err) : 0;
+	cJSON_free(payload);
+	if (status >= 200 && status <= 299) {
+		cJSON_Delete(b);
+		return 0;
+	}
+	field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*res, "error"), "field"));
+	if ((status == 400 || status == 413) && field && strncmp(field, "diff", 4) == 0) {
+		fprintf(stderr, "gt done: warning: the town refused the diff report (%s); reporting without it\n", field);
+		cJSON_Delete(*res);
+		cJSON_DeleteItemFromObjectCaseSensitive(b, "diff");
+		return call(cli, "POST", path, b, res);
+	}
+	cli_fail(cli, status, *res, err);
+	cJSON_Delete(*res);
+	*res = NULL;
+	cJSON_Delete(b);
+	return 1;
+}
+
 int agent_done(struct cli *cli, const char *summary)
 {
 	const char *bead = getenv("GASTOWN_BEAD"), *branch = getenv("GASTOWN_BRANCH"), *role = getenv("GASTOWN_ROLE");
@@ -311,7 +382,15 @@ int agent_done(struct cli *cli, const char *summary)
 	cJSON_AddStringToObject(b, "commit", sha);
 	if (summary && *summary)
 		cJSON_AddStringToObject(b, "summary", summary);
-	if (call(cli, "POST", path, b, &res) != 0)
+	{
+		cJSON *diff = done_diff(sha);
+
+		if (diff)
+			cJSON_AddItemToObject(b, "diff", diff);
+		else
+			fprintf(stderr, "gt done: warning: git could not say what the branch changed; reporting without it\n");
+	}
+	if (post_done(cli, path, b, &res) != 0)
 		return 1;
 	if (cli->json) {
 		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(res, "data"));

@@ -373,6 +373,8 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 			agent_free(h, a);
 			return herr_set(e, 500, "internal", NULL, "cannot make a run key");
 		}
+		if (!s->mayor && s->default_branch && *s->default_branch)
+			meter_run_worktree(a->run, a->paths.work, s->default_branch);
 	}
 	if (runtime_is_cli(s->runtime) && !s->merge) {
 		char base[HOST_PATH_MAX], mcp[HOST_PATH_MAX + 8];

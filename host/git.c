@@ -46,8 +46,9 @@ static int exit_status(int status)
 	return -1;
 }
 
-/* fork + exec file with argv in dir; stdout captured into out when given. */
-static int spawn(const char *file, const char *dir, char *const argv[], char *out, size_t cap)
+/* fork + exec file with argv in dir; stdout captured into out when given: as it is when raw is
+ * given (*raw its length; cap reached means cut), else NUL-terminated with trailing newlines cut. */
+static int spawn(const char *file, const char *dir, char *const argv[], char *out, size_t cap, size_t *raw)
 {
 	int pipefd[2] = {-1, -1}, status;
 	size_t len = 0;
@@ -87,9 +88,11 @@ static int spawn(const char *file, const char *dir, char *const argv[], char *ou
 				out[len++] = buf[i];
 		}
 		close(pipefd[0]);
-		while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+		while (!raw && len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 			len--;
 		out[len] = '\0';
+		if (raw)
+			*raw = len;
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -108,7 +111,20 @@ int git_run(const char *dir, char *out, size_t cap, const char *const *args)
 	argv[n] = NULL;
 	if (out && cap)
 		out[0] = '\0';
-	return spawn("git", dir, argv, out, cap);
+	return spawn("git", dir, argv, out, cap, NULL);
+}
+
+int git_capture(const char *dir, char *out, size_t cap, size_t *len, const char *const *args)
+{
+	char *argv[ARGS_MAX + 2];
+	size_t n = 0;
+
+	argv[n++] = "git";
+	for (; *args && n < ARGS_MAX + 1; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	*len = 0;
+	return spawn("git", dir, argv, out, cap, len);
 }
 
 static int git_va(const char *dir, char *out, size_t cap, va_list ap)
@@ -149,7 +165,7 @@ int shell_run(const char *dir, const char *command)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
 
-	return spawn("/bin/sh", dir, argv, NULL, 0);
+	return spawn("/bin/sh", dir, argv, NULL, 0, NULL);
 }
 
 int rig_lock(const char *path)

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "cJSON.h"
+#include "diffstat.h"
 
 #define HOST_ID_MAX 128          /* town, agent, rig and bead ids */
 #define HOST_BRANCH_MAX 200      /* branch names */
@@ -286,6 +287,9 @@ struct meter_run *meter_run_new(struct meter *m, const char *town, const char *a
 				const char *base_url, const char *api_key, const char *token);
 /* The agent's token changed: later reports carry the new one. */
 void meter_run_token(struct meter_run *r, const char *token);
+/* The agent's worktree and the branch its work left: a gt_done through /m/<key>/mcp gets the
+ * diff of HEAD against origin/<base> there added to its arguments (diffstat.c). */
+void meter_run_worktree(struct meter_run *r, const char *work, const char *base);
 /* http://HOST:PORT/m/<key> of r into out; the town's MCP endpoint is its /mcp. 0, or -1 when too long. */
 int meter_run_url(const struct meter *m, const struct meter_run *r, char *out, size_t len);
 /* Push OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENAI_API_KEY and ANTHROPIC_API_KEY for r. 0 or -1. */
@@ -440,6 +444,9 @@ void server_stop(struct host *h);
  * cap) when out is not NULL, else ours. Returns the exit status (128+n for signal n), -1 when git
  * could not be started. */
 int git_run(const char *dir, char *out, size_t cap, const char *const *args);
+/* git_run with stdout captured as it is (no newline cut; NULs kept): *len bytes of it in out (at
+ * most cap - 1, NUL-terminated; *len == cap - 1 means it may have been cut). */
+int git_capture(const char *dir, char *out, size_t cap, size_t *len, const char *const *args);
 int git(const char *dir, ...);                           /* args..., NULL; stdout is ours */
 int git_out(const char *dir, char *out, size_t cap, ...); /* args..., NULL; stdout captured */
 /* `/bin/sh -c command` in dir; exit status as git_run. */
@@ -457,6 +464,8 @@ int worktree_ensure_detached(const char *repo, const char *work, const char *com
  * the fd to pass to rig_unlock, or -1. */
 int rig_lock(const char *path);
 void rig_unlock(int fd);
+
+/* ---- diffstat.c: what a branch changed (diffstat.h: gt links it without this header) ------ */
 
 /* ---- child.c, refinery.c: the agent-run process -------------------------------------------------- */
 

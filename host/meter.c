@@ -48,6 +48,8 @@ struct meter_run {
 	char town[HOST_ID_MAX + 1], agent[HOST_ID_MAX + 1], bead[HOST_ID_MAX + 1];
 	char *base_url, *api_key;          /* base_url without trailing '/' */
 	char token[HOST_TOKEN_MAX];
+	char work[HOST_PATH_MAX];          /* the agent's worktree, "" when not known: gt_done's diff */
+	char base[HOST_BRANCH_MAX + 1];    /* the rig's default branch the diff is measured against */
 	uint64_t seq;                      /* records made so far: ids are <key>-1, <key>-2, ... */
 	cJSON *records;                    /* waiting to be queued */
 	int nrecords;
@@ -195,6 +197,45 @@ struct meter_run *meter_run_new(struct meter *m, const char *town, const char *a
 void meter_run_token(struct meter_run *r, const char *token)
 {
 	snprintf(r->token, sizeof r->token, "%s", token);
+}
+
+void meter_run_worktree(struct meter_run *r, const char *work, const char *base)
+{
+	snprintf(r->work, sizeof r->work, "%s", work);
+	snprintf(r->base, sizeof r->base, "%s", base);
+}
+
+static int is_str(const cJSON *v, const char *want)
+{
+	return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+}
+
+/* A CLI reports done through the town's MCP tool gt_done, which gt done's diff never sees: the
+ * host adds what the branch changed to the call's arguments (when the agent gave none), as gt done
+ * does for a scripted agent. Returns a new body (cJSON's, malloc'd) or NULL to send it as it is.
+ * NEEDSWORK: git runs in the host's loop, as the town calls do. */
+static char *mcp_done_diff(const struct meter_run *r, const char *body, size_t len)
+{
+	cJSON *rpc, *params, *args, *diff;
+	char ref[HOST_BRANCH_MAX + 16];
+	char *out = NULL;
+
+	if (!r->work[0] || !r->base[0] || !len || !(rpc = cJSON_ParseWithLength(body, len)))
+		return NULL;
+	params = cJSON_GetObjectItemCaseSensitive(rpc, "params");
+	args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
+	if (cJSON_IsObject(rpc) &&
+	    is_str(cJSON_GetObjectItemCaseSensitive(rpc, "method"), "tools/call") &&
+	    is_str(cJSON_GetObjectItemCaseSensitive(params, "name"), "gt_done") &&
+	    cJSON_IsObject(args) && !cJSON_GetObjectItemCaseSensitive(args, "diff")) {
+		snprintf(ref, sizeof ref, "origin/%s", r->base);
+		if ((diff = diffstat_report(git_run, r->work, ref, "HEAD"))) {
+			cJSON_AddItemToObject(args, "diff", diff);
+			out = cJSON_PrintUnformatted(rpc);
+		}
+	}
+	cJSON_Delete(rpc);
+	return out;
 }
 
 int meter_run_url(const struct meter *m, const struct meter_run *r, char *out, size_t len)
@@ -532,7 +573,11 @@ static int upstream_start(struct meter *m, struct meter_proxy *p)
 	}
 	memcpy(path, p->rest, plen < sizeof path ? plen : 0);
 	path[plen < sizeof path ? plen : 0] = '\0';
-	if (!p->mcp && usage_request(p->api, p->method, path, p->body ? p->body : "", p->len, &changed, p->model,
+	if (p->mcp && strcmp(p->method, "POST") == 0 && (changed = mcp_done_diff(r, p->body, p->len))) {
+		free(p->body);
+		p->body = changed;
+		p->len = p->cap = strlen(changed);
+	} else if (!p->mcp && usage_request(p->api, p->method, path, p->body ? p->body : "", p->len, &changed, p->model,
 				     sizeof p->model)) {
 		free(p->body);
 		p->body = changed; /* from cJSON, which allocates with malloc */

@@ -110,7 +110,7 @@ static int fetch(const cJSON *spec)
 	return rc;
 }
 
-static void write_result(const cJSON *spec, const struct outcome *o)
+static void write_result(const cJSON *spec, const struct outcome *o, cJSON *landed)
 {
 	cJSON *r = cJSON_CreateObject(), *done = cJSON_AddObjectToObject(r, "done");
 	char *text;
@@ -121,6 +121,8 @@ static void write_result(const cJSON *spec, const struct outcome *o)
 		cJSON_AddStringToObject(done, "reason", o->reason);
 	if (o->commit[0])
 		cJSON_AddStringToObject(done, "commit", o->commit);
+	if (landed)
+		cJSON_AddItemToObject(done, "diff", landed);
 	text = cJSON_PrintUnformatted(r);
 	if (!text || write_file_atomic(spec_str(spec, "result"), text, strlen(text), 0600) < 0)
 		fprintf(stderr, "gastown-host: cannot write the merge result\n");
@@ -133,6 +135,7 @@ int refinery_merge(const cJSON *spec)
 	const char *target = spec_str(spec, "target");
 	struct outcome o = {.outcome = "failed"};
 	char refspec[HOST_BRANCH_MAX + 32];
+	cJSON *landed = NULL; /* write_result's */
 
 	snprintf(refspec, sizeof refspec, "HEAD:refs/heads/%s", target);
 	/* A push refused (the target moved on meanwhile) is tried once more over the new target. */
@@ -155,6 +158,13 @@ int refinery_merge(const cJSON *spec)
 	}
 	printf("gastown-host: %s: %s%s%s\n", o.outcome, o.commit[0] ? o.commit : "",
 	       o.reason[0] ? " " : "", o.reason);
-	write_result(spec, &o);
+	/* What landed: the merge commit against the target it was made on (its first parent). */
+	if (strcmp(o.outcome, "merged") == 0) {
+		char parent[80];
+
+		if (git_out(spec_str(spec, "work"), parent, sizeof parent, "rev-parse", "-q", "--verify", "HEAD^1", NULL) == 0)
+			landed = diffstat_report(git_run, spec_str(spec, "work"), parent, o.commit);
+	}
+	write_result(spec, &o, landed);
 	return strcmp(o.outcome, "merged") == 0 ? 0 : 1;
 }

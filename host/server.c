@@ -269,6 +269,85 @@ static enum MHD_Result route_terminal(struct host *h, struct MHD_Connection *c, 
 	return ret;
 }
 
+/* ---- a rig's diff: GET /towns/:town/rigs/:rig/diff/:base/:head ------------------------------ */
+
+static int commit_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 7 && n <= 64 && strspn(s, "0123456789abcdef") == n;
+}
+
+/* The unified diff base...head from the rig's clone, as git prints it (text/plain): the town asks
+ * for it while someone looks at a bead's diff. 404 when the clone or a commit is not here (the
+ * town then asks the platform). NEEDSWORK: git runs in the host's loop (like the town calls); a
+ * huge diff holds the other agents' I/O for as long as git takes. */
+static enum MHD_Result route_diff(struct host *h, struct MHD_Connection *c, char *const *parts)
+{
+	struct paths p;
+	char dotgit[HOST_PATH_MAX + 8], range[160], *out;
+	size_t len = 0;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!id_ok(parts[1], HOST_ID_MAX, 0) || !id_ok(parts[3], HOST_ID_MAX, 0) || !commit_ok(parts[5]) ||
+	    !commit_ok(parts[6]))
+		return fail(c, 400, "invalid", "a diff is /towns/:town/rigs/:rig/diff/:base/:head with commit ids");
+	if (paths_for(h->cfg.state, parts[1], "-", parts[3], &p) < 0)
+		return fail(c, 400, "invalid", "the path is too long");
+	snprintf(dotgit, sizeof dotgit, "%s/.git", p.repo);
+	if (!path_exists(dotgit))
+		return fail(c, 404, "not_found", "this host has no clone of the rig");
+	for (int i = 5; i <= 6; i++) {
+		char spec[80];
+		const char *args[] = {"cat-file", "-e", spec, NULL};
+
+		snprintf(spec, sizeof spec, "%s^{commit}", parts[i]);
+		if (git_run(p.repo, NULL, 0, args) != 0)
+			return fail(c, 404, "not_found", "the commits are not in this host's clone");
+	}
+	snprintf(range, sizeof range, "%s...%s", parts[5], parts[6]);
+	if (!(out = malloc(HOST_BODY_MAX + 1)))
+		return fail(c, 500, "internal", "out of memory");
+	{
+		const char *args[] = {"diff", "--no-color", "--no-ext-diff", "--no-renames", range, "--", NULL};
+		rc = git_capture(p.repo, out, HOST_BODY_MAX + 1, &len, args);
+	}
+	if (rc != 0) {
+		free(out);
+		return fail(c, 500, "internal", "git diff failed");
+	}
+	if (len >= HOST_BODY_MAX) {
+		free(out);
+		return fail(c, 413, "too_large", "the diff is larger than 1 MiB");
+	}
+	resp = MHD_create_response_from_buffer(len, out, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(out);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "content-type", "text/plain; charset=utf-8");
+	ret = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* /towns/<town>/rigs/<rig>/diff/<base>/<head>: the parts, or 0 when the path is not that. */
+static int split_diff(const char *url, char *buf, size_t cap, char **parts)
+{
+	char *save = NULL;
+	int n = 0;
+
+	if (strlen(url) >= cap)
+		return 0;
+	memcpy(buf, url, strlen(url) + 1);
+	for (char *q = strtok_r(buf, "/", &save); q && n < 8; q = strtok_r(NULL, "/", &save))
+		parts[n++] = q;
+	return n == 7 && strcmp(parts[0], "towns") == 0 && strcmp(parts[2], "rigs") == 0 &&
+	       strcmp(parts[4], "diff") == 0;
+}
+
 static const struct route routes[] = {
 	{"GET", NULL, route_list},
 	{"POST", "start", route_start},
@@ -331,6 +410,13 @@ static enum MHD_Result dispatch(struct host *h, struct MHD_Connection *c, const 
 		host_log("refused %s %s: signature %s", method, url, why);
 		herr_set(&e, 401, "unauthenticated", NULL, "the request is not signed by the town (%s)", why);
 		return respond_error(c, &e, why);
+	}
+	{
+		char buf[512], *parts[8];
+
+		if (split_diff(url, buf, sizeof buf, parts))
+			return strcmp(method, "GET") == 0 ? route_diff(h, c, parts)
+							  : fail(c, 405, "method_not_allowed", "method not allowed on this route");
 	}
 	if (split_path(url, town, agent, verb) < 0)
 		return fail(c, 404, "not_found", "no such route");

@@ -451,6 +451,9 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 	rc |= strv_pushf(env, "GASTOWN_ROLE=%s", s->role);
 	rc |= strv_pushf(env, "GASTOWN_BEAD=%s", s->bead);
 	rc |= strv_pushf(env, "GASTOWN_BRANCH=%s", s->merge ? s->review_branch : s->branch);
+	/* What the branch is measured against at done (gt done's diff report). */
+	if (s->default_branch && *s->default_branch)
+		rc |= strv_pushf(env, "GASTOWN_BASE_BRANCH=%s", s->default_branch);
 	rc |= strv_pushf(env, "GASTOWN_AGENT_TOKEN_FILE=%s", p->token);
 	rc |= strv_pushf(env, "GASTOWN_PROMPT=%s", s->prompt ? s->prompt : "");
 	if (s->model || s->llm_model)

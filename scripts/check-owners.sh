@@ -19,7 +19,7 @@ src/core/timer.c: timers
 src/core/effect.c: effects
 src/town/town.c: town town_secrets
 src/town/members.c: members
-src/town/bead.c: beads bead_deps bead_labels
+src/town/bead.c: beads bead_deps bead_labels bead_diffs
 src/town/feed.c: events
 src/town/rig.c: rigs
 src/town/agent.c: agents agent_status agent_events town_keys
@@ -45,6 +45,7 @@ src/test/probes.c: test_kv test_alarm test_effect
 # tables' SQL stays inside the module): part: owner
 parts="
 src/town/bead_run.c: src/town/bead.c
+src/town/bead_diff.c: src/town/bead.c
 src/town/agent_token.c: src/town/agent.c
 src/town/agent_crew.c: src/town/agent.c
 src/town/agent_events.c: src/town/agent.c
@@ -53,7 +54,7 @@ src/town/agent_events.c: src/town/agent.c
 # Reads across owners that stay one statement (the file owns the statement's first table and only
 # reads the others; docs/architecture.md says why): file: tables
 reads="
-src/town/convoy.c: beads bead_deps
+src/town/convoy.c: beads bead_deps bead_diffs
 src/town/town.c: rigs
 "
 

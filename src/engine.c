@@ -240,6 +240,8 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 		rc = meta_item(&sb, "forward", c->forward), c->forward = NULL;
 	if (rc == 0 && c->proxy_websocket && c->err.code == ERR_NONE)
 		rc = meta_item(&sb, "proxy_websocket", c->proxy_websocket), c->proxy_websocket = NULL;
+	if (rc == 0 && c->proxy && c->err.code == ERR_NONE)
+		rc = meta_item(&sb, "proxy", c->proxy), c->proxy = NULL;
 	if (rc == 0)
 		rc = strbuf_addf(&sb, "}");
 	if (rc < 0) {
@@ -259,6 +261,7 @@ static void call_release(struct call *c)
 	cJSON_Delete(c->ws_close);
 	cJSON_Delete(c->forward);
 	cJSON_Delete(c->proxy_websocket);
+	cJSON_Delete(c->proxy);
 	cJSON_Delete(c->log);
 	cJSON_Delete(c->headers);
 	cJSON_Delete(c->raw_body);

@@ -30,6 +30,13 @@ export async function connectSocket(env, url, headers) {
 	return containerTarget(env, container[1], container[2]).fetch({ method: "GET", headers: { ...headers, upgrade: "websocket" } });
 }
 
+// GET one of a proxy's tries (docs/host-abi.md, "proxy"): a container URL or the network.
+export async function fetchTry(env, t) {
+	const init = { method: "GET", headers: t.headers ?? {}, signal: AbortSignal.timeout(t.timeout_ms), redirect: "manual" };
+	const container = CONTAINER_URL.exec(t.url);
+	return container ? containerTarget(env, container[1], container[2]).fetch(init) : fetch(t.url, init);
+}
+
 // caller: "<kind>:<id>" of the object making the call, stamped on do:// calls so the callee knows
 // which object asks (a client cannot forge it: the worker never forwards /_internal paths).
 export async function perform(fx, bodyLimit, env, caller) {

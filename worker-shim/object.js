@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import wasm from "../build/wasm/gastown.wasm";
 import { BlockStore } from "./blocks.js";
 import { Engine, EngineFatal } from "./engine.js";
-import { connectSocket, perform, readBounded } from "./effects.js";
+import { connectSocket, fetchTry, perform, readBounded } from "./effects.js";
 import { log } from "./log.js";
 import { engineConfig, errorResponse, toResponse } from "./http.js";
 
@@ -182,10 +182,43 @@ export class EngineObject extends DurableObject {
 		const out = this.#run("request", meta, body.bytes);
 		if (out.failed) return errorResponse(500, "internal", "the request failed and changed nothing");
 		if (out.meta.proxy_websocket) return this.#proxySocket(out.meta.proxy_websocket);
+		if (out.meta.proxy) return this.#proxyFill(out, limit);
 		if (out.meta.accept_websocket) {
 			const pair = new WebSocketPair();
 			this.ctx.acceptWebSocket(pair[1], out.meta.accept_websocket.tags ?? []);
 			return new Response(null, { status: 101, webSocket: pair[0] });
+		}
+		return toResponse(out);
+	}
+
+	// The engine's answer with data[into] filled from the first of its tries that answers 2xx with a
+	// body within the limit, and that try's `set` merged into data (docs/host-abi.md, "proxy"). The
+	// engine chose the tries, their order and the wrapping; with none answering its answer goes out
+	// as it is.
+	async #proxyFill(out, limit) {
+		const p = out.meta.proxy;
+		for (const t of p.tries ?? []) {
+			let text;
+			try {
+				const res = await fetchTry(this.env, t);
+				if (res.status < 200 || res.status > 299) {
+					await res.body?.cancel();
+					this.#log("info", "proxy try refused", { url: t.url.split("?")[0], status: res.status });
+					continue;
+				}
+				const body = await readBounded(res.body, limit);
+				if (body.tooLarge) {
+					this.#log("info", "proxy try too large", { url: t.url });
+					continue;
+				}
+				text = new TextDecoder().decode(body.bytes);
+			} catch (err) {
+				this.#log("info", "proxy try failed", { url: t.url, error: String(err?.message ?? err) });
+				continue;
+			}
+			const envelope = JSON.parse(new TextDecoder().decode(out.body));
+			Object.assign(envelope.data, t.set ?? {}, { [p.into]: text });
+			return toResponse({ ...out, body: JSON.stringify(envelope) });
 		}
 		return toResponse(out);
 	}

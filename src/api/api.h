@@ -128,6 +128,7 @@ int api_escalation_ack(struct call *c);
 int api_escalation_resolve(struct call *c);
 int api_bead_create(struct call *c);
 int api_bead_get(struct call *c);
+int api_bead_diff(struct call *c);
 int api_bead_list(struct call *c);
 int api_bead_update(struct call *c);
 int api_bead_close(struct call *c);

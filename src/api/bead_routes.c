@@ -146,6 +146,18 @@ int api_bead_get(struct call *c)
 	return reply_bead(c, 200, bead_id(c));
 }
 
+/* What the bead changed: the recorded stats, and the unified diff through the shim's proxy list. */
+int api_bead_diff(struct call *c)
+{
+	enum role caller;
+	cJSON *v;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !bead_json_exists(c, bead_id(c)) ||
+	    !(v = diff_view(c, bead_id(c))))
+		return -1;
+	return call_reply(c, 200, v);
+}
+
 int api_bead_list(struct call *c)
 {
 	char status[16], type[16], assignee[130], rig[65], parent[65], label[LABEL_MAX + 1];

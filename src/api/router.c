@@ -108,6 +108,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/deps", api_bead_dep_add, R_ANY, &bead_dep_body},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead/deps/:dep", api_bead_dep_delete, R_ANY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead/events", api_events_list, R_ANY, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead/diff", api_bead_diff, R_ANY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/events", api_events_list, R_USER, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/members", api_members_list, R_USER, NULL},
 	{ENG_TOWN, "PUT", "/api/towns/:town/members/:user", api_member_put, R_USER, &member_put_body},

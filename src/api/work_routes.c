@@ -18,6 +18,53 @@ static int hex(const char *s)
 	return strspn(s, "0123456789abcdef") == strlen(s);
 }
 
+/* A commit id: 7 to 64 hexadecimal digits (abbreviated, SHA-1 or SHA-256). */
+static int commit_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 7 && hex(s);
+}
+
+/* The diff report's items and object: what git says of each file (docs/container-protocol.md). */
+struct diff_file {
+	const char *path, *status;
+	int64_t additions, deletions;
+	int binary;
+};
+
+static const struct field_rule diff_file_rules[] = {
+	{"path", F_STR(struct diff_file, path), FR_REQUIRED, 1, BEAD_DIFF_PATH_MAX, .field = "diff.files[%i].path"},
+	{"status", F_STR(struct diff_file, status), FR_REQUIRED, 0, 16, .one_of = bead_diff_statuses,
+	 .field = "diff.files[%i].status"},
+	{"additions", F_INT(struct diff_file, additions), FR_REQUIRED, 0, BEAD_DIFF_LINES_MAX,
+	 .field = "diff.files[%i].additions"},
+	{"deletions", F_INT(struct diff_file, deletions), FR_REQUIRED, 0, BEAD_DIFF_LINES_MAX,
+	 .field = "diff.files[%i].deletions"},
+	{"binary", F_BOOL(struct diff_file, binary), 0, .field = "diff.files[%i].binary"},
+};
+static const struct fields diff_file_fields = FIELDS(diff_file_rules, struct diff_file);
+
+static const struct field_rule diff_file_item = {
+	NULL, FT_OBJECT, 0, 0, 0, 0, .fields = &diff_file_fields, .field = "diff.files[%i]",
+	.msg[FF_TYPE] = "diff.files[%i] is an object {path, status, additions, deletions, binary?}"};
+
+struct diff_report {
+	const char *base, *head;
+	const cJSON *files;
+};
+
+#define COMMIT_MSG "'%n' is a commit id: 7 to 64 hexadecimal digits"
+static const struct field_rule diff_rules[] = {
+	{"base", F_STR(struct diff_report, base), FR_REQUIRED, 0, 64, .valid = commit_id, .field = "diff.base",
+	 .msg = {[FF_FORM] = COMMIT_MSG, [FF_LONG] = COMMIT_MSG}},
+	{"head", F_STR(struct diff_report, head), FR_REQUIRED, 0, 64, .valid = commit_id, .field = "diff.head",
+	 .msg = {[FF_FORM] = COMMIT_MSG, [FF_LONG] = COMMIT_MSG}},
+	{"files", F_ARR(struct diff_report, files), FR_REQUIRED, 0, BEAD_DIFF_FILES_MAX, .of = &diff_file_item,
+	 .field = "diff.files", .msg[FF_MANY] = "a diff report names at most %u files"},
+};
+static const struct fields diff_fields = FIELDS(diff_rules, struct diff_report);
+
 /* Both roles' fields: work_done requires the ones the agent's role needs. */
 static const struct field_rule done_rules[] = {
 	{"bead", F_STR(struct done_report, bead), FR_REQUIRED, 0, 64},
@@ -27,6 +74,8 @@ static const struct field_rule done_rules[] = {
 	{"summary", F_STR(struct done_report, summary), 0, 0, 4000},
 	{"outcome", F_STR(struct done_report, outcome), 0, 0, 16, .one_of = work_outcomes},
 	{"reason", F_STR(struct done_report, reason), 0, 0, 1000},
+	{"diff", F_OBJ(struct done_report, diff), 0, 0, 0, .fields = &diff_fields,
+	 .msg[FF_TYPE] = "'diff' is an object {base, head, files}"},
 };
 const struct fields agent_done_body = FIELDS(done_rules, struct done_report);
 

@@ -176,6 +176,8 @@ struct call {
 	cJSON *ws_close;         /* array of {tag, code, reason}: sockets to close (owned, or NULL) */
 	cJSON *forward;          /* ENG_WORKER: {"kind","id"} to hand the request to a DO (owned) */
 	cJSON *proxy_websocket;  /* {"url","headers"}: join this upgrade to a socket opened there (owned) */
+	cJSON *proxy;            /* {"into","tries":[{url,headers,timeout_ms,set}]}: the shim fills data[into]
+				  * with the first 2xx answer of the tries, in order (owned; docs/host-abi.md) */
 	cJSON *log;              /* array of structured log lines (owned, or NULL) */
 	cJSON *headers;          /* response headers beyond the content type (owned, or NULL) */
 	int raw;                 /* the body is raw_body itself, not the {"data"}/{"error"} envelope */

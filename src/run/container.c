@@ -13,6 +13,7 @@
 #include "mbedtls/md.h"
 
 #define CONTAINER_TIMEOUT_MS 30000
+#define CONTAINER_DIFF_TIMEOUT_MS 5000 /* a diff asked while someone waits for the page */
 
 /* The coding CLIs the container knows how to run itself (docs/agents.md): it builds their command
  * line, environment and configuration, so the town sends only the name. */
@@ -153,6 +154,29 @@ int container_terminal(struct call *c, const char *agent, int writable)
 	}
 	cJSON_Delete(c->proxy_websocket);
 	c->proxy_websocket = p;
+	return 0;
+}
+
+int container_diff_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries)
+{
+	char path[300], url[320], sig[160];
+	cJSON *t, *headers, *set;
+
+	if (!c->cfg->container_secret || !*c->cfg->container_secret)
+		return 0;
+	snprintf(path, sizeof path, "/towns/%s/rigs/%s/diff/%s/%s", c->cfg->object_id, rig, base, head);
+	snprintf(url, sizeof url, "container:%s", path);
+	if (sign(c, "GET", path, NULL, sig, sizeof sig) < 0)
+		return -1;
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "url", url);
+	headers = cJSON_AddObjectToObject(t, "headers");
+	cJSON_AddStringToObject(headers, "x-gastown-signature", sig);
+	cJSON_AddNumberToObject(t, "timeout_ms", CONTAINER_DIFF_TIMEOUT_MS);
+	set = cJSON_AddObjectToObject(t, "set");
+	cJSON_AddStringToObject(set, "source", "host");
+	cJSON_AddNullToObject(set, "reason");
+	cJSON_AddItemToArray(tries, t);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "run/run.h"
 
 #define PR_TIMEOUT_MS 20000
+#define PR_COMPARE_TIMEOUT_MS 10000 /* a diff asked while someone waits for the page */
 #define PR_POLL_MS 60000.0
 
 /* What a call to the platform needs for one merge request. */
@@ -211,4 +212,36 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 	}
 	cJSON_Delete(pr);
 	return rc;
+}
+
+int pr_compare_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries)
+{
+	struct rig_platform p;
+	char repo[201], token[512] = "", url[700], auth[560];
+	cJSON *t, *headers, *set;
+	int found;
+
+	if ((found = rig_platform(c, rig, &p)) <= 0)
+		return found;
+	if ((found = town_secret(c, "github_token", token, sizeof token)) <= 0 || !*token)
+		return found < 0 ? -1 : 0;
+	snprintf(repo, sizeof repo, "%s", p.repo);
+	if (!*repo && rig_repo_of_url(p.git_url, repo, sizeof repo) < 0)
+		return 0;
+	/* base...head: from where the branch left base to head, what the work changed. */
+	snprintf(url, sizeof url, "%s/repos/%s/compare/%s...%s", p.api, repo, base, head);
+	snprintf(auth, sizeof auth, "Bearer %s", token);
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "url", url);
+	headers = cJSON_AddObjectToObject(t, "headers");
+	cJSON_AddStringToObject(headers, "authorization", auth);
+	cJSON_AddStringToObject(headers, "accept", "application/vnd.github.diff");
+	cJSON_AddStringToObject(headers, "x-github-api-version", "2022-11-28");
+	cJSON_AddStringToObject(headers, "user-agent", "gastown-edge");
+	cJSON_AddNumberToObject(t, "timeout_ms", PR_COMPARE_TIMEOUT_MS);
+	set = cJSON_AddObjectToObject(t, "set");
+	cJSON_AddStringToObject(set, "source", "github");
+	cJSON_AddNullToObject(set, "reason");
+	cJSON_AddItemToArray(tries, t);
+	return 0;
 }

@@ -121,6 +121,7 @@ int work_heartbeat(struct call *c, const char *agent, const char *bead);
  * commit? and summary?; a refinery bead, outcome and reason? and commit?. */
 struct done_report {
 	const char *bead, *branch, *commit, *summary, *outcome, *reason;
+	const cJSON *diff; /* checked {base, head, files}: what the work changed (polecat) or landed (refinery) */
 };
 /* A refinery's outcomes, NULL-terminated. */
 extern const char *const work_outcomes[];
@@ -145,6 +146,10 @@ int container_stop(struct call *c, const char *agent, const char *reason);
 /* Join the caller's WebSocket upgrade to the agent's terminal in the container (the shim opens the
  * signed upstream socket and pipes the two); writable: the caller may type, else only watch. */
 int container_terminal(struct call *c, const char *agent, int writable);
+/* Append to tries (a proxy's list, docs/host-abi.md) a signed GET of the unified diff base...head
+ * in rig's clone on the container (`source: "host"`); nothing when the deployment has no container.
+ * 0, or -1 with ERR_INTERNAL. */
+int container_diff_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries);
 int container_message(struct call *c, const char *agent, const char *kind, const char *text);
 /* Effect results of purpose "container". */
 int container_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
@@ -157,6 +162,18 @@ cJSON *container_assignment(struct call *c, const char *agent);
 int pr_open(struct call *c, const char *mr);
 int pr_timer_fired(struct call *c, const char *mr);
 int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+/* Append to tries the platform's compare of base...head as a unified diff (GitHub's compare API
+ * with the rig's api_url and repository and the town's github_token; `source: "github"`), nothing
+ * when the town has no token or the rig no repository. 0, or -1 when storage failed. */
+int pr_compare_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries);
+
+/* ---- diff_view.c: a bead's diff as people see it --------------------------------------------- */
+
+/* The diff recorded for bead (which exists) as GET .../beads/:bead/diff answers it: {bead, recorded,
+ * branch, base, head, landed, files, totals, source: null, diff: null, reason}; when one was
+ * recorded, c->proxy asks the shim to fill diff (and source) from the agent host, else the
+ * platform. A new object, NULL with c->err set. */
+cJSON *diff_view(struct call *c, const char *bead);
 
 /* ---- listeners and probes of this layer (wiring.c) --------------------------------------------- */
 

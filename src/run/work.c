@@ -238,13 +238,16 @@ static int polecat_done(struct call *c, const char *agent, const char *bead, con
 
 /* The refinery's verdict on a merge request: merged closes the work, anything else sends it back. */
 static int refinery_done(struct call *c, const char *agent, const char *mr, const struct bead_run *b,
-			 const char *outcome, const char *reason, const char *commit)
+			 const char *outcome, const char *reason, const char *commit, const cJSON *diff)
 {
 	char why[400];
 
 	if (strcmp(outcome, "merged") == 0) {
 		snprintf(why, sizeof why, "merged%s%s", commit ? " as " : "", commit ? commit : "");
 		if (agent_release(c, agent, "idle") < 0 || bead_set_status(c, mr, "closed", why) < 0)
+			return -1;
+		/* What landed replaces what the polecat's branch had: the work bead shows it from now on. */
+		if (diff && *b->parent && bead_diff_record(c, b->parent, NULL, diff, 1) < 0)
 			return -1;
 		return *b->parent ? bead_set_status(c, b->parent, "closed", why) : 0;
 	}
@@ -280,7 +283,7 @@ int work_done(struct call *c, const char *agent, const struct done_report *r, cJ
 	if (strcmp(role, "refinery") == 0) {
 		if (!(outcome = r->outcome))
 			return err_set(&c->err, ERR_INVALID, "outcome", "'outcome' is required");
-		AS_REQUESTER(c, b.requested_by, rc = refinery_done(c, agent, bead, &b, outcome, r->reason, r->commit));
+		AS_REQUESTER(c, b.requested_by, rc = refinery_done(c, agent, bead, &b, outcome, r->reason, r->commit, r->diff));
 	} else {
 		if (!r->branch)
 			return err_set(&c->err, ERR_INVALID, "branch", "'branch' is required");
@@ -288,6 +291,8 @@ int work_done(struct call *c, const char *agent, const struct done_report *r, cJ
 			return err_set(&c->err, ERR_INVALID, "branch", "'branch' is not a usable branch name");
 		AS_REQUESTER(c, b.requested_by,
 			     rc = polecat_done(c, agent, bead, &b, r->branch, r->commit, r->summary, mr, sizeof mr));
+		if (rc == 0 && r->diff && bead_diff_record(c, bead, r->branch, r->diff, 0) < 0)
+			rc = -1;
 	}
 	if (rc < 0 || reconcile_soon(c) < 0)
 		return -1;

@@ -579,12 +579,13 @@ int bead_delete(struct call *c, const char *id)
 	    db_exec_text(c->db, "UPDATE beads SET parent = NULL WHERE parent = ?1", id, &c->err) < 0 ||
 	    bead_announce(c, &(struct bead_change){.kind = BEAD_DELETING, .id = id}) < 0)
 		return -1;
-	if (db_exec_text(c->db, "DELETE FROM beads WHERE id = ?1", id, &c->err) < 0)
+	if (db_exec_text(c->db, "DELETE FROM bead_diffs WHERE bead = ?1", id, &c->err) < 0 ||
+	    db_exec_text(c->db, "DELETE FROM beads WHERE id = ?1", id, &c->err) < 0)
 		return -1;
 	return event_append(c, "bead.deleted", id, NULL, NULL, NULL);
 }
 
 int bead_wipe(struct call *c)
 {
-	return db_exec(c->db, "DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;", &c->err);
+	return db_exec(c->db, "DELETE FROM bead_diffs; DELETE FROM bead_labels; DELETE FROM bead_deps; DELETE FROM beads;", &c->err);
 }

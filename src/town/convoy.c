@@ -191,6 +191,24 @@ static cJSON *edge_json(sqlite3_stmt *st)
 	return e;
 }
 
+/* What the convoy's beads changed, summed over the diffs recorded for them (bead_diff.c):
+ * {beads, files, additions, deletions, rigs}; files counts each bead's files (a path two beads
+ * touched counts twice). */
+static int add_diff_totals(struct call *c, const char *id, cJSON *v)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT count(d.bead), coalesce(sum(d.n_files), 0), coalesce(sum(d.additions), 0),"
+					     " coalesce(sum(d.deletions), 0), count(DISTINCT b.rig) FROM convoy_beads cb"
+					     " JOIN bead_diffs d ON d.bead = cb.bead JOIN beads b ON b.id = cb.bead"
+					     " WHERE cb.convoy = ?", &c->err);
+	static const char *const names[] = {"beads", "files", "additions", "deletions", "rigs", NULL};
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	/* An aggregate always has its row. */
+	return db_row_into(c->db, st, cJSON_AddObjectToObject(v, "diff_totals"), names, &c->err) < 0 ? -1 : 0;
+}
+
 cJSON *convoy_json(struct call *c, const char *id)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, title, mode, state, requested_by, created_by, created_ms,"
@@ -247,6 +265,10 @@ cJSON *convoy_json(struct call *c, const char *id)
 	cJSON *progress = cJSON_AddObjectToObject(v, "progress");
 	cJSON_AddNumberToObject(progress, "closed", closed);
 	cJSON_AddNumberToObject(progress, "total", total);
+	if (add_diff_totals(c, id, v) < 0) {
+		cJSON_Delete(v);
+		return NULL;
+	}
 
 	/* The graph: blocking edges between beads of this convoy. */
 	st = db_prepare(c->db, "SELECT d.depends_on, d.bead FROM bead_deps d JOIN convoy_beads a ON a.bead = d.bead"

@@ -17,6 +17,7 @@
 #include "sqlite3.h"
 
 #define CONTEXT_BEADS_MAX 200
+#define CONTEXT_LANDED_MAX 20 /* landed beads in a context block, most recent first */
 
 cJSON *mayor_context(struct call *c, enum role caller)
 {
@@ -55,6 +56,12 @@ cJSON *mayor_context(struct call *c, enum role caller)
 	}
 	cJSON_Delete(convoys);
 	cJSON_AddItemToObject(ctx, "agents", agents);
+	/* What recently landed, one line each ("changed 4 files (+120 −45): a.c, …"). */
+	if (!(v = bead_diff_landed_json(c, CONTEXT_LANDED_MAX))) {
+		cJSON_Delete(ctx);
+		return NULL;
+	}
+	cJSON_AddItemToObject(ctx, "landed", v);
 	return ctx;
 }
 

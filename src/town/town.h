@@ -264,6 +264,32 @@ int event_append(struct call *c, const char *kind, const char *subject, const ch
 /* Events after seq `after` (optionally about one subject), oldest first; *next is the last seq. */
 cJSON *events_json(struct call *c, const char *subject, int64_t after, int limit, int64_t *next);
 
+/* ---- bead_diff.c: what a bead changed ------------------------------------------------------- */
+
+#define BEAD_DIFF_FILES_MAX 1000 /* files in one diff report */
+#define BEAD_DIFF_PATH_MAX 1024  /* bytes of one file's path */
+#define BEAD_DIFF_LINES_MAX 1000000000 /* additions or deletions of one file */
+
+/* A file's status in a diff report, NULL-terminated (the done report's one_of). */
+extern const char *const bead_diff_statuses[];
+/* Record what bead changed: diff is a checked {base, head, files: [{path, status, additions,
+ * deletions, binary}]} (borrowed); the totals are summed here. branch NULL keeps the one recorded
+ * before. landed: what a merge brought in, replacing what done recorded. 0, or -1 when storage
+ * failed. */
+int bead_diff_record(struct call *c, const char *bead, const char *branch, const cJSON *diff, int landed);
+struct bead_diff {
+	char branch[201], base[72], head[72];
+	int64_t files, additions, deletions;
+	int landed;
+};
+/* The diff recorded for bead: 1 with *d filled (and *files a new array, when files is given), 0
+ * when none was recorded (nothing set), -1 when storage failed. */
+int bead_diff_get(struct call *c, const char *bead, struct bead_diff *d, cJSON **files);
+/* Closed beads with a recorded diff, most recently closed first, at most limit (the Mayor's
+ * context): [{id, title, rig, summary: "changed 4 files (+120 −45): a.c, b.c, c.c, …"}]. A new
+ * array, NULL when storage failed. */
+cJSON *bead_diff_landed_json(struct call *c, int limit);
+
 /* The bench's fixture (probes.c's reconciler-seed), rows as they are with no event: an open task
  * of priority on rig, blocked by blocked_by when not NULL. */
 int bead_seed(struct call *c, const char *id, int priority, const char *rig, const char *blocked_by);

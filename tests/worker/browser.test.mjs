@@ -164,6 +164,21 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	// the context block the town resolved, and streams an answer back.
 	await page.goto(`${s.base}/#/towns/demo/beads/${bead}`);
 	await assertText(page.getByTestId("bead-status"), /closed/);
+	// Its Diff tab: the totals, one row per file, and a file's unified diff drawn by diff2html with
+	// the agent's line in it (the text from the agent host, which still has the commits).
+	await page.getByTestId("bead-tab-diff").click();
+	await assertText(page.getByTestId("bead-diff-totals"), /1 file\s*\+1\s*−0/, 10_000);
+	await assertText(page.getByTestId("bead-diff-totals"), /landed/);
+	await assertText(page.getByTestId("bead-diff-totals"), /from the agent host/);
+	const file = page.locator('[data-testid="bead-diff-file"][data-path="hello.txt"]');
+	await file.locator("summary").click();
+	const drawn = file.locator(".d2h-file-wrapper");
+	await drawn.waitFor({ timeout: 10_000 });
+	await assertText(drawn.locator(".d2h-ins").last(), /hello/);
+	assert.ok(await drawn.locator(".d2h-file-name").filter({ hasText: "hello.txt" }).count(), "diff2html names the file");
+	await shot(page, "bead-diff-desktop");
+	await page.getByTestId("bead-tab-details").click();
+	await page.getByTestId("bead-events").waitFor();
 	await page.getByTestId("nav-mayor").click();
 	await page.getByTestId("mayor-input").fill("can you fix this?");
 	await page.getByTestId("mayor-send").click();
@@ -210,6 +225,8 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	await assertText(page.getByTestId("convoy-state"), /landed/, 90_000);
 	assert.match(await dag.getByTestId(`dag-node-${filed[1]}`).getAttribute("aria-label"), /closed/);
 	assert.ok(await page.getByTestId("convoy-detail").locator('progress[aria-label="2 of 2 beads closed"]').count());
+	// What the convoy changed: one file and one line per step, on one rig.
+	await assertText(page.getByTestId("convoy-diff-totals"), /2 files\s*\+2\s*−0\s*in 2 beads on 1 rig/, 10_000);
 	await shot(page, "convoys-desktop");
 	const merged = git(s.dir, "--git-dir", "origin.git", "log", "main", "--format=%s");
 	assert.ok(merged.indexOf("Add two.txt") < merged.indexOf("Add one.txt"), merged); // newest first: one, then two

@@ -52,6 +52,12 @@ for (const runtime of ["claude", "codex", "opencode"]) {
 			.catch(async (err) => { throw new Error(`${err.message}\n${await explain()}`); });
 		t.diagnostic(`${runtime}: sling to closed in ${Date.now() - started} ms`);
 		assert.deepEqual(model.failures, [], await explain());
+		// The host added what the branch changed to the CLI's gt_done (the branch is the polecat's
+		// report's; the refinery's landed stats replaced its numbers).
+		const diff = (await s.api("GET", `/beads/${bead}/diff`)).data;
+		assert.match(diff.branch ?? "", new RegExp(`^gt/[a-z]+/${bead}$`), JSON.stringify(diff));
+		assert.deepEqual(diff.files, [{ path: "MODEL.md", status: "added", additions: 1, deletions: 0, binary: false }]);
+		assert.equal(diff.landed, true);
 
 		// The commit is Alice's, made by the agent, with the trailers; the refinery merged it.
 		const log = s.originLog("%an|%cn|%s%n%b%x1e").split("\x1e").map((x) => x.trim()).filter(Boolean);

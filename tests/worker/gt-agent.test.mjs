@@ -66,6 +66,10 @@ async function fakeTown(t) {
 			if (m && m[1] === "mail" && req.method === "GET")
 				return reply(200, [{ id: "m-1", from: { kind: "agent", id: "mayor" }, to: "toast", subject: "Hello", body: "Line one\nLine two", read_ms: null }]);
 			if (m && m[1] === "status") return reply(200, { id: "toast", state: "working" });
+			if (m && m[1] === "done" && body.diff && town.refuseDiff) {
+				res.writeHead(400, { "content-type": "application/json" });
+				return res.end(JSON.stringify({ error: { code: "invalid", field: "diff.files[0].path", message: "no" } }));
+			}
 			if (m && m[1] === "done") return reply(200, { bead: body.bead, status: "review" });
 			if (m && m[1] === "mail") return reply(201, { id: "m-2", to: body.to });
 			if (m && m[1] === "escalations") return reply(201, { id: "esc-1", severity: body.severity, state: "open" });
@@ -108,7 +112,7 @@ function agentEnv(town, w, extra = {}) {
 	return {
 		...w.env, GASTOWN_URL: town.url, GASTOWN_TOWN: "demo", GASTOWN_AGENT: "toast", GASTOWN_ROLE: "polecat",
 		GASTOWN_BEAD: BEAD, GASTOWN_BRANCH: BRANCH, GASTOWN_AGENT_TOKEN_FILE: w.tokenFile,
-		GASTOWN_PROMPT: "You are Toast, a polecat", ...extra,
+		GASTOWN_PROMPT: "You are Toast, a polecat", GASTOWN_BASE_BRANCH: "main", ...extra,
 	};
 }
 
@@ -153,7 +157,31 @@ test("gt script follows the bead's gt-script block: files, commit, status, mail,
 	assert.deepEqual(town.only("/status")[0].body, { message: "README written" });
 	assert.deepEqual(town.only("/mail")[0].body, { to: "mayor", subject: "README is in" });
 	assert.deepEqual(town.only("/escalations")[0].body, { severity: "low", title: "Need a review", bead: BEAD });
-	assert.deepEqual(town.only("/done")[0].body, { bead: BEAD, branch: BRANCH, commit: head });
+	// What the branch changed against where it left main, in git's numbers (host/diffstat.c).
+	const start = w.git(w.work, "rev-parse", "main");
+	assert.deepEqual(town.only("/done")[0].body, { bead: BEAD, branch: BRANCH, commit: head, diff: { base: start, head,
+		files: [{ path: "README.md", status: "added", additions: 1, deletions: 0, binary: false },
+			{ path: "docs/notes.txt", status: "added", additions: 1, deletions: 0, binary: false }] } });
+});
+
+test("gt done reports without the diff when the town refuses it, and without it when git cannot say", async (t) => {
+	const town = await fakeTown(t), w = worktree(t), env = agentEnv(town, w);
+	writeFileSync(join(w.work, "a.txt"), "a\n");
+	w.git(w.work, "add", "a.txt");
+	w.git(w.work, "commit", "-q", "-m", "Add a");
+	town.refuseDiff = true;
+	const r = await gt(["done"], env, w.work);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stderr, /the town refused the diff report \(diff\.files\[0\]\.path\); reporting without it/);
+	const sent = town.only("/done");
+	assert.equal(sent.length, 2);
+	assert.equal(sent[0].body.diff.files[0].path, "a.txt");
+	assert.equal(sent[1].body.diff, undefined);
+	// No such base branch: done goes on without a diff.
+	const none = await gt(["done"], { ...env, GASTOWN_BASE_BRANCH: "no-such-branch" }, w.work);
+	assert.equal(none.code, 0, none.stderr);
+	assert.match(none.stderr, /git could not say what the branch changed; reporting without it/);
+	assert.equal(town.only("/done").at(-1).body.diff, undefined);
 });
 
 test("the token file is read again for every call: between commands and within a script", async (t) => {

@@ -1,6 +1,6 @@
 // BeadDetail.jsx - one bead in the side panel: its fields, dependencies, cost, branch and commits,
 // its events, the status history of the agent on it, and (for members) sling and status changes.
-import { For, Show, createSignal, onCleanup } from "solid-js";
+import { For, Show, Suspense, createSignal, lazy, onCleanup } from "solid-js";
 import { errorText, get, patch, post, query, townPath } from "../api.js";
 import { useTown } from "../context.js";
 import { STATUSES, clock, iso, money, statusLabel } from "../format.js";
@@ -10,6 +10,9 @@ import { record } from "../uictx.js";
 import { describe } from "./Feed.jsx";
 import Panel from "./Panel.jsx";
 import { ErrorBox, Loading } from "./Status.jsx";
+
+// diff2html and highlight.js are most of a bundle: loaded the first time a Diff tab opens.
+const BeadDiff = lazy(() => import("./BeadDiff.jsx"));
 
 function prUrl(metadata) {
 	const pr = metadata?.pull_request;
@@ -32,6 +35,12 @@ export default function BeadDetail(props) {
 	const [note, setNote] = createSignal("");
 	const [slingRig, setSlingRig] = createSignal("");
 	const [newStatus, setNewStatus] = createSignal("");
+	// The panel's tabs: the bead itself, or what it changed (loaded when first shown).
+	const [tab, setTab] = createSignal("details");
+	const showTab = (t) => {
+		setTab(t);
+		if (t === "diff") record("looked at the diff", "bead", props.id);
+	};
 
 	const agentId = () => {
 		const b = bead.data();
@@ -133,6 +142,17 @@ export default function BeadDetail(props) {
 							<span class="badge prio">P{b().priority}</span>
 							<Show when={b().held}><span class="badge held">held</span></Show>
 						</p>
+
+						<div class="tabs" role="tablist" aria-label="Bead views">
+							<button type="button" role="tab" aria-selected={tab() === "details"} onClick={() => showTab("details")}
+								data-testid="bead-tab-details">Details</button>
+							<button type="button" role="tab" aria-selected={tab() === "diff"} onClick={() => showTab("diff")}
+								data-testid="bead-tab-diff">Diff</button>
+						</div>
+						<Show when={tab() === "diff"}>
+							<Suspense fallback={<Loading />}><BeadDiff id={b().id} /></Suspense>
+						</Show>
+						<Show when={tab() === "details"}>
 
 						<Show when={town.canWrite()}>
 							<div class="bead-actions">
@@ -267,6 +287,7 @@ export default function BeadDetail(props) {
 									</For>
 								</ol>
 							</Show>
+						</Show>
 						</Show>
 					</>
 				)}

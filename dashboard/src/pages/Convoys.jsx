@@ -79,6 +79,18 @@ function ConvoyDetail(props) {
 							<span class="badge">{c().mode}</span>
 						</p>
 						<Progress closed={c().progress.closed} total={c().progress.total} />
+						<Show when={c().diff_totals?.beads}>
+							<p class="diff-totals" data-testid="convoy-diff-totals">
+								<span>Changed</span>
+								<strong>{c().diff_totals.files} {c().diff_totals.files === 1 ? "file" : "files"}</strong>
+								<span class="good">+{c().diff_totals.additions}</span>
+								<span class="bad">−{c().diff_totals.deletions}</span>
+								<span class="muted small">
+									in {c().diff_totals.beads} {c().diff_totals.beads === 1 ? "bead" : "beads"} on {c().diff_totals.rigs}{" "}
+									{c().diff_totals.rigs === 1 ? "rig" : "rigs"}
+								</span>
+							</p>
+						</Show>
 						<p class="muted small">
 							started by <strong>{c().created_by}</strong> for <strong>{c().requested_by}</strong>,{" "}
 							<time datetime={iso(c().created_ms)}>{clock(c().created_ms)}</time>
