@@ -674,6 +674,6 @@ int review_on_bead(struct call *c, const struct bead_change *ch)
 
 		if (bead_run_get(c, ch->id, &b) < 0)
 			return err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1;
-		return strcmp(b.type, "merge-request") == 0 ? timer_set(c, "review", ch->id, c->now_ms + POLL_MS) : 0;
+		return strcmp(b.type, "merge-request") == 0 ? poll_later(c, ch->id, rig) : 0;
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * test_hooks.c - the platforms' own signature vectors through the engine: GitHub's documented
  * X-Hub-Signature-256 example and Slack's documented v0 example verify (and one changed byte does
- * not), Slack's 5-minute window at its edges, and HMAC over parts equal to HMAC over the whole.
+ * not), Slack's 5-minute window at its edges, HMAC over parts equal to HMAC over the whole, and what
+ * a review comment is taken to ask for.
  */
 #include "harness.h"
 #include "api/api.h"
@@ -109,6 +110,39 @@ static void slack_documented_vector_and_window(void)
 	t_cleanup();
 }
 
+static void review_comments_are_classified(void)
+{
+	static const struct {
+		const char *body, *state;
+		enum review_kind want;
+	} cases[] = {
+		{"Please rename this variable to `total`.", NULL, RV_FIX},
+		{"This leaks the file handle on the error path", NULL, RV_FIX},
+		{"Why do we retry three times here?", NULL, RV_QUESTION},
+		{"how does this behave when the list is empty", NULL, RV_QUESTION},
+		{"nit: trailing whitespace", NULL, RV_NIT},
+		{"Minor: could be a const", NULL, RV_NIT},
+		{"I think the data model is wrong: orders should not own payments.", NULL, RV_ARCHITECTURAL},
+		{"This coupling between the cache and the API worries me", NULL, RV_ARCHITECTURAL},
+		{"LGTM", NULL, RV_APPROVAL},
+		{"  looks good to me!  ", NULL, RV_APPROVAL},
+		{"", "approved", RV_APPROVAL},
+		{"Fix the typo please", "APPROVED", RV_APPROVAL},
+		{"LGTM but the loop below still reads past the end of the buffer, please fix it first", NULL, RV_FIX},
+		{"nitrogen levels are computed twice", NULL, RV_FIX},
+		{NULL, NULL, RV_FIX},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum review_kind got = review_classify(cases[i].body, cases[i].state);
+
+		if (got != cases[i].want)
+			printf("# \"%s\": %s, expected %s\n", cases[i].body ? cases[i].body : "(null)", review_kind_name(got),
+			       review_kind_name(cases[i].want));
+		CHECK(got == cases[i].want);
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -116,5 +150,6 @@ int main(void)
 	RUN(github_documented_vector);
 	RUN(github_signature_through_the_engine);
 	RUN(slack_documented_vector_and_window);
+	RUN(review_comments_are_classified);
 	return t_done();
 }

@@ -119,7 +119,7 @@ test("an agent's token gets the agent's own tools", { timeout: 60_000 }, async (
 	const client = await connect(s, { authorization: `Bearer ${token}` });
 	t.after(() => client.close());
 	const names = (await client.listTools()).tools.map((x) => x.name).sort();
-	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_prime", "gt_status"]);
+	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_prime", "gt_review_reply", "gt_review_resolve", "gt_status"]);
 	const status = await client.callTool({ name: "gt_status", arguments: { message: "reading the code" } });
 	assert.ok(!status.isError, JSON.stringify(status));
 	const agent = (await call(s.mf, "GET", `${T}/agents/toast`, undefined, s.H.sarah)).body.data;

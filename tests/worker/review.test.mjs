@@ -1,0 +1,96 @@
+// review.test.mjs - the loop end to end, nothing of the town faked: an issue labelled on GitHub
+// becomes a bead, a member slings it, a polecat (the scripted agent in the native host) opens a
+// pull request, a reviewer's comment becomes a sub-bead worked on the PR's branch, the reply is
+// posted and the thread resolved, a comment no webhook brought is found by polling, the approval is
+// recorded, the merge lands the work and the issue's tracking comment says so. GitHub is the fake
+// that checks every request against GitHub's own OpenAPI description and GraphQL schema.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { git } from "./harness.mjs";
+import { script, setup, TOWN } from "./e2e-harness.mjs";
+import { startFakeGitHub } from "./fake-platforms.mjs";
+import { githubDelivery } from "./webhooks.mjs";
+
+const HOOK_SECRET = "review-webhook-secret-0123456789";
+const TOKEN = "ghp_review_token_0123456789";
+
+test("issue → bead → pull request → review comment → fix, reply, resolve → approval → merged → issue told", { timeout: 150_000 }, async (t) => {
+	const s = await setup(t);
+	const gh = await startFakeGitHub({ token: TOKEN, t });
+	gh.addRepo("acme/app");
+	const deliver = async (event, payload) => {
+		const d = await githubDelivery(HOOK_SECRET, event, payload);
+		const res = await fetch(`${s.base}/api/towns/${TOWN}/hooks/github`, { method: "POST", headers: d.headers, body: d.body });
+		const body = await res.json();
+		assert.equal(res.status, 200, JSON.stringify(body));
+		return body.data;
+	};
+	assert.equal((await s.api("PATCH", "/rigs/app", { merge_strategy: "pr", settings: { api_url: gh.url, repo: "acme/app", pr_poll_s: 2 } })).status, 200);
+	const connected = await s.api("PUT", "/integrations/github", { secrets: { webhook_secret: HOOK_SECRET, token: TOKEN },
+		settings: { api_url: gh.url, dashboard_url: "https://town.example" } });
+	assert.equal(connected.status, 200, connected.text);
+	await s.api("PUT", "/integrations/github/logins/alice-gh", { user: "alice" });
+
+	// The issue asks for work (the scripted agent reads its instructions from the bead's body).
+	const issue = gh.addIssue("acme/app", { title: "Add the pr file", labels: ["gastown"],
+		body: script("write pr.txt", "via pr", ".", "commit Add pr.txt", "done") });
+	const took = await deliver("issues", gh.issuePayload("acme/app", issue.number, "opened", { sender: "alice-gh" }));
+	assert.equal(took.outcome, "created");
+	const work = took.bead;
+	assert.equal((await s.api("GET", `/beads/${work}`)).data.requested_by, "alice");
+	assert.equal((await s.api("POST", `/beads/${work}/sling`, { rig: "app" })).status, 200);
+
+	// The polecat's work becomes a pull request.
+	const mr = await s.until("the pull request opens", async () => {
+		const beads = (await s.api("GET", "/beads?type=merge-request")).data.beads;
+		const m = beads.find((b) => b.parent === work && b.metadata?.pull_request?.number);
+		return m;
+	}, 60_000);
+	const number = mr.metadata.pull_request.number;
+	const pr = gh.pullRequest("acme/app", number);
+	assert.match(pr.head.ref, new RegExp(`^gt/[a-z]+/${work}$`));
+
+	// A reviewer's comment, with the fix's instructions for the scripted agent.
+	const comment = gh.addReviewComment("acme/app", number, { user: "rita", path: "pr.txt", line: 1,
+		body: "Please add a second line.\n\n" + script("append pr.txt", "second line", ".", "commit Address review", "done") });
+	const asked = await deliver("pull_request_review_comment", comment);
+	assert.equal(asked.outcome, "created", JSON.stringify(asked));
+	const sub = (await s.api("GET", `/beads/${asked.bead}`)).data;
+	assert.equal(sub.parent, mr.id);
+	assert.equal(sub.metadata.review.kind, "fix");
+	assert.equal(sub.metadata.review.path, "pr.txt");
+	assert.equal(sub.metadata.review.branch, pr.head.ref);
+	assert.equal(sub.requested_by, "alice", "the human who asked for the work answers for its review");
+	// The same comment again (a redelivery with a new id, or the poll) is not new work.
+	assert.equal((await deliver("pull_request_review_comment", comment)).outcome, "duplicate");
+
+	// The fix lands on the pull request's own branch; the town replies and resolves the thread.
+	await s.until("the review's fix lands", async () => (await s.api("GET", `/beads/${asked.bead}`)).data.status === "closed", 60_000);
+	assert.match(git(s.dir, "--git-dir", "origin.git", "log", pr.head.ref, "--format=%s"), /Address review[\s\S]*Add pr\.txt/);
+	await s.until("the thread is answered and resolved", async () => {
+		const thread = gh.thread(comment.thread_id);
+		return thread.isResolved && thread.comments.length === 2;
+	}, 20_000);
+	const reply = gh.reviewComments("acme/app", number).find((c) => c.in_reply_to_id === comment.comment.id);
+	assert.match(reply.body, /Addressed/);
+	const progress = (await s.api("GET", `/beads/${mr.id}`)).data.metadata.review_progress;
+	assert.deepEqual(progress, { total: 1, addressed: 1 });
+
+	// A comment no webhook brought: the poll finds it.
+	gh.addReviewComment("acme/app", number, { user: "rita", path: "pr.txt", line: 2,
+		body: "nit: end with a newline\n\n" + script("append pr.txt", "third", ".", "commit Nit", "done") });
+	const polled = await s.until("the poll finds the comment", async () => {
+		const subs = (await s.api(`GET`, `/beads?parent=${mr.id}`)).data.beads.filter((b) => b.metadata?.review);
+		return subs.find((b) => b.metadata.review.kind === "nit");
+	}, 30_000);
+	await s.until("the nit lands", async () => (await s.api("GET", `/beads/${polled.id}`)).data.status === "closed", 60_000);
+
+	// Approval is recorded, not worked; the merge lands the work and the issue is told.
+	assert.equal((await deliver("pull_request_review", gh.addReview("acme/app", number, { user: "rita", state: "APPROVED" }))).outcome, "approved");
+	gh.mergePullRequest("acme/app", number, "rita");
+	await s.until("the work lands", async () => (await s.api("GET", `/beads/${work}`)).data.status === "closed", 30_000);
+	await s.until("the issue's tracking comment says it landed", async () =>
+		/^Landed/.test(gh.issueComments("acme/app", issue.number)[0]?.body ?? ""), 20_000);
+	assert.equal(gh.issueComments("acme/app", issue.number).length, 1);
+	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations, null, 1));
+});
