@@ -16,7 +16,7 @@
 
 /* What a call to the platform needs for one merge request. */
 struct pr_target {
-	char mr[72], work[72], branch[201], base[101], title[240];
+	char mr[72], work[72], rig[72], branch[201], base[101], title[240];
 	char api[201], repo[201], token[512];
 	int number; /* 0 until opened */
 };
@@ -37,6 +37,7 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 		return err_set(&c->err, ERR_NOT_FOUND, "bead", "no merge request '%s' with a work bead and a rig", mr);
 	snprintf(t->mr, sizeof t->mr, "%s", mr);
 	snprintf(t->work, sizeof t->work, "%s", m.work);
+	snprintf(t->rig, sizeof t->rig, "%s", m.rig);
 	snprintf(t->branch, sizeof t->branch, "%s", m.branch);
 	snprintf(t->base, sizeof t->base, "%s", p.base);
 	snprintf(t->title, sizeof t->title, "%s", m.title);
@@ -158,8 +159,91 @@ static int opened(struct call *c, const struct pr_target *t, const cJSON *pr)
 	return poll_later(c, t->mr);
 }
 
+/* The pull request conflicts with its base: one bead (at a time) to merge the base into its branch. */
+static int conflicted(struct call *c, const struct pr_target *t)
+{
+	char open[72], bead[48], title[160], body[900];
+	struct bead_run w;
+	struct bead_fields f = {.type = "task", .priority = 1, .parent = t->mr, .held_set = 1, .held = 0};
+	cJSON *labels, *meta, *r;
+	int rc = 0;
+
+	if (!*t->work || (rc = bead_child_open(c, t->mr, "conflict", open, sizeof open)) != 0 || bead_run_get(c, t->work, &w) < 0)
+		return rc < 0 || c->err.code ? -1 : 0;
+	snprintf(title, sizeof title, "Resolve the merge conflict of pull request #%d", t->number);
+	snprintf(body, sizeof body, "Pull request #%d (branch %s) no longer merges into %s. Work on the branch %s: merge"
+		 " origin/%s into it, resolve the conflicts keeping both sides' intent, run the rig's checks, commit and push"
+		 " to the same branch, then report done.", t->number, t->branch, t->base, t->branch, t->base);
+	labels = cJSON_CreateArray();
+	cJSON_AddItemToArray(labels, cJSON_CreateString("conflict"));
+	meta = cJSON_CreateObject();
+	r = cJSON_AddObjectToObject(meta, "review");
+	cJSON_AddStringToObject(r, "kind", "conflict");
+	cJSON_AddStringToObject(r, "branch", t->branch);
+	cJSON_AddNumberToObject(r, "pull_request", t->number);
+	f.title = title;
+	f.body = body;
+	f.rig = w.rig;
+	f.labels = labels;
+	f.metadata = meta;
+	rc = bead_create(c, &f, bead, sizeof bead) < 0 || (*w.worked_by && bead_set_worked_by(c, bead, w.worked_by) < 0) ||
+	     event_append(c, "bead.pr_conflict", t->mr, "bead", NULL, bead) < 0 ? -1 : 0;
+	cJSON_Delete(labels);
+	cJSON_Delete(meta);
+	return rc;
+}
+
+/* Checks pass and it merges cleanly: with the rig's auto_merge_delay_s set and no review left open,
+ * merge once the same head has stayed ready that long (a push since starts the wait again). */
+static int ready(struct call *c, const struct pr_target *t, const char *head)
+{
+	int64_t open, total;
+	double delay;
+	cJSON *mark, *since;
+	const char *was;
+	char path[64], subject[96];
+	int rc;
+
+	if ((rc = rig_auto_merge_s(c, t->rig, &delay)) <= 0 || !head)
+		return rc;
+	if (bead_reviews_open(c, t->mr, &open, &total) < 0 || !(mark = bead_meta_get(c, t->mr, "auto_merge")))
+		return -1;
+	since = cJSON_GetObjectItemCaseSensitive(mark, "since_ms");
+	was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(mark, "sha"));
+	if (open > 0 || !cJSON_IsNumber(since) || !was || strcmp(was, head) != 0) {
+		cJSON_Delete(mark);
+		mark = cJSON_CreateObject();
+		cJSON_AddStringToObject(mark, "sha", head);
+		cJSON_AddNumberToObject(mark, "since_ms", c->now_ms);
+		cJSON_AddBoolToObject(mark, "waiting_for_reviews", open > 0);
+		rc = bead_meta_set(c, t->mr, "auto_merge", mark);
+		cJSON_Delete(mark);
+		return rc;
+	}
+	rc = c->now_ms - since->valuedouble >= delay * 1000.0;
+	cJSON_Delete(mark);
+	if (!rc)
+		return 0;
+	{
+		cJSON *body = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(body, "merge_method", "merge");
+		cJSON_AddStringToObject(body, "sha", head);
+		snprintf(path, sizeof path, "/pulls/%d/merge", t->number);
+		snprintf(subject, sizeof subject, "merge:%s", t->mr);
+		rc = event_append(c, "bead.pr_auto_merge", t->mr, "sha", NULL, head) < 0 ? -1
+			: call_platform(c, t, "PUT", path, body, subject);
+		cJSON_Delete(body);
+	}
+	return rc < 0 ? -1 : 1;
+}
+
 static int followed(struct call *c, const struct pr_target *t, const cJSON *pr)
 {
+	const cJSON *mergeable = cJSON_GetObjectItemCaseSensitive(pr, "mergeable");
+	const char *mstate = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pr, "mergeable_state"));
+	const char *head = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pr, "head"), "sha"));
+	int rc;
 	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pr, "state"));
 	const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pr, "merge_commit_sha"));
 	char why[300];
@@ -174,14 +258,36 @@ static int followed(struct call *c, const struct pr_target *t, const cJSON *pr)
 		snprintf(why, sizeof why, "pull request #%d was closed without merging", t->number);
 		return give_back(c, t, why);
 	}
-	return poll_later(c, t->mr);
+	/* mergeable is null while GitHub still computes it: the next poll sees it. */
+	if (cJSON_IsFalse(mergeable) && mstate && strcmp(mstate, "dirty") == 0)
+		rc = conflicted(c, t);
+	else if (cJSON_IsTrue(mergeable) && mstate && strcmp(mstate, "clean") == 0)
+		rc = ready(c, t, head);
+	else
+		rc = 0;
+	return rc < 0 ? -1 : rc > 0 ? 0 : poll_later(c, t->mr);
+}
+
+/* The answer to an auto-merge: merged lands the work as a merge seen by polling would. */
+static int merge_answered(struct call *c, const struct pr_target *t, const cJSON *answer)
+{
+	cJSON *as = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddBoolToObject(as, "merged", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "merged")));
+	cJSON_AddStringToObject(as, "state", "closed");
+	if (cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "sha")))
+		cJSON_AddStringToObject(as, "merge_commit_sha", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "sha")));
+	rc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(as, "merged")) ? followed(c, t, as) : poll_later(c, t->mr);
+	cJSON_Delete(as);
+	return rc;
 }
 
 int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
 	const char *mr = strchr(subject, ':');
 	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
-	int opening = strncmp(subject, "open:", 5) == 0, rc;
+	int opening = strncmp(subject, "open:", 5) == 0, merging = strncmp(subject, "merge:", 6) == 0, rc;
 	struct pr_target t;
 	char requester[129] = "", why[300];
 	cJSON *pr;
@@ -206,9 +312,12 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 
 		snprintf(why, sizeof why, "the platform refused the pull request: HTTP %d%s%.200s", status,
 			 msg ? " " : "", msg ? msg : "");
+		/* A refused merge (not mergeable now, the head moved) waits for the next poll. */
+		if (merging)
+			call_log(c, "warn", "the platform refused to merge", cJSON_CreateString(why));
 		rc = opening ? give_back(c, &t, why) : poll_later(c, t.mr);
 	} else {
-		rc = opening ? opened(c, &t, pr) : followed(c, &t, pr);
+		rc = opening ? opened(c, &t, pr) : merging ? merge_answered(c, &t, pr) : followed(c, &t, pr);
 	}
 	cJSON_Delete(pr);
 	return rc;

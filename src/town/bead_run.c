@@ -503,3 +503,41 @@ int bead_reviews_open(struct call *c, const char *mr, int64_t *open, int64_t *to
 	sqlite3_reset(st);
 	return 0;
 }
+
+int bead_child_open(struct call *c, const char *parent, const char *kind, char *id, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM beads WHERE parent = ? AND json_extract(metadata, '$.review.kind') = ?"
+					     " AND status NOT IN ('closed', 'failed') ORDER BY seq DESC LIMIT 1", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, parent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(id, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}
+
+cJSON *bead_meta_get(struct call *c, const char *id, const char *key)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(metadata, ?2) FROM beads WHERE id = ?1", &c->err);
+	char path[80];
+	cJSON *v = NULL;
+	int rc;
+
+	if (!st)
+		return NULL;
+	snprintf(path, sizeof path, "$.%s", key);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return NULL;
+	if (rc && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		v = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+	if (rc)
+		sqlite3_reset(st);
+	return v ? v : cJSON_CreateNull();
+}

@@ -365,3 +365,20 @@ int rig_hooks(struct call *c, const char *id, struct rig_hooks *h)
 	sqlite3_reset(st);
 	return 1;
 }
+
+int rig_auto_merge_s(struct call *c, const char *id, double *s)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(settings, '$.auto_merge_delay_s') FROM rigs WHERE id = ?", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	rc = sqlite3_column_type(st, 0) == SQLITE_INTEGER || sqlite3_column_type(st, 0) == SQLITE_FLOAT;
+	if (rc)
+		*s = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return rc && *s >= 0 && *s <= 7 * 86400.0;
+}

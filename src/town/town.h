@@ -218,6 +218,11 @@ int bead_meta_set(struct call *c, const char *id, const char *key, const cJSON *
 /* A merge request's review sub-beads (children with metadata.review): how many are still open, and
  * how many there are. 0, or -1. */
 int bead_reviews_open(struct call *c, const char *mr, int64_t *open, int64_t *total);
+/* The open child of parent whose metadata.review.kind is kind ("conflict"): 1 with its id, 0, -1. */
+int bead_child_open(struct call *c, const char *parent, const char *kind, char *id, size_t len);
+/* metadata.<key> of a bead, parsed when it is an object or array (the caller deletes it); a JSON
+ * null when absent or a scalar; NULL when storage failed. */
+cJSON *bead_meta_get(struct call *c, const char *id, const char *key);
 /* 1 when a bead of rig works on branch (the town's own pull requests come from such), 0 if not, -1. */
 int bead_on_branch(struct call *c, const char *rig, const char *branch);
 /* The merge request of rig whose pull request is number, and its work bead: 1, 0 when the town made
@@ -342,6 +347,8 @@ struct rig_hooks {
 	int issues, comments, outside_prs, ci, sling;
 };
 int rig_hooks(struct call *c, const char *id, struct rig_hooks *h);
+/* The rig's auto_merge_delay_s (0 s to a week): 1 with it, 0 when unset (no auto-merge), -1. */
+int rig_auto_merge_s(struct call *c, const char *id, double *s);
 /* The rig's pr_poll_s setting into *s: 1 when set, 0 when not (or no such rig), -1 on failure. */
 int rig_pr_poll_s(struct call *c, const char *id, double *s);
 /* Create (ERR_CONFLICT if it exists) or update (ERR_NOT_FOUND if it does not) a rig. */

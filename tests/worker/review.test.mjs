@@ -94,3 +94,39 @@ test("issue → bead → pull request → review comment → fix, reply, resolve
 	assert.equal(gh.issueComments("acme/app", issue.number).length, 1);
 	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations, null, 1));
 });
+
+test("a conflicting pull request gets a bead; a clean one with no review open merges after the rig's delay", { timeout: 120_000 }, async (t) => {
+	const s = await setup(t);
+	const gh = await startFakeGitHub({ token: TOKEN, t });
+	gh.addRepo("acme/app");
+	assert.equal((await s.api("PATCH", "/rigs/app", { merge_strategy: "pr",
+		settings: { api_url: gh.url, repo: "acme/app", pr_poll_s: 2, auto_merge_delay_s: 3 } })).status, 200);
+	assert.equal((await s.api("PATCH", "", { secrets: { github_token: TOKEN } })).status, 200);
+	const work = await s.bead("Auto-merged work", script("write auto.txt", "auto", ".", "commit Add auto.txt", "done"));
+	assert.equal((await s.api("POST", `/beads/${work}/sling`, { rig: "app" })).status, 200);
+	const mr = await s.until("the pull request opens", async () =>
+		(await s.api("GET", "/beads?type=merge-request")).data.beads.find((b) => b.parent === work && b.metadata?.pull_request?.number), 60_000);
+	const number = mr.metadata.pull_request.number;
+
+	// The base moved under it: one conflict bead on the pull request's branch, however many polls see it.
+	gh.updatePullRequest("acme/app", number, { mergeable: false, mergeable_state: "dirty" });
+	const conflict = await s.until("a conflict bead", async () =>
+		(await s.api("GET", `/beads?parent=${mr.id}`)).data.beads.find((b) => b.metadata?.review?.kind === "conflict"), 20_000);
+	assert.equal(conflict.metadata.review.branch, gh.pullRequest("acme/app", number).head.ref);
+	assert.match(conflict.title, new RegExp(`pull request #${number}`));
+	await new Promise((r) => setTimeout(r, 5000));
+	assert.equal((await s.api("GET", `/beads?parent=${mr.id}`)).data.beads.filter((b) => b.metadata?.review?.kind === "conflict").length, 1);
+
+	// Resolved by hand; the pull request is clean: nothing merges while the conflict bead is open,
+	// then the town merges it once it has stayed clean for the delay, naming the head it saw.
+	gh.updatePullRequest("acme/app", number, { mergeable: true, mergeable_state: "clean" });
+	await new Promise((r) => setTimeout(r, 4000));
+	assert.equal(gh.requestsTo(/\/pulls\/\d+\/merge$/, "PUT").length, 0, "no merge while a review bead is open");
+	const closed = await s.api("POST", `/beads/${conflict.id}/close`, { reason: "resolved by hand" });
+	assert.equal(closed.status, 200, closed.text);
+	await s.until("the work lands by auto-merge", async () => (await s.api("GET", `/beads/${work}`)).data.status === "closed", 30_000);
+	const merge = gh.requestsTo(/\/pulls\/\d+\/merge$/, "PUT");
+	assert.equal(merge.length, 1);
+	assert.equal(merge[0].body.sha, gh.pullRequest("acme/app", number).head.sha);
+	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations, null, 1));
+});
