@@ -435,8 +435,19 @@ int review_reply(struct call *c, const char *bead, const char *text)
 	cJSON_Delete(body);
 	if (rc == 0)
 		return err_set(&c->err, ERR_CONFLICT, "bead", "the %s integration has no token to reply with", r.platform);
-	return rc < 0 || row_mark(c, bead, "replied") < 0 ||
-	       event_append(c, "review.replied", bead, "comment", NULL, r.comment) < 0 ? -1 : 0;
+	if (rc < 0 || row_mark(c, bead, "replied") < 0)
+		return -1;
+	/* The reply stays on the sub-bead (cut to 4000 bytes) for the merge request's drawer. */
+	{
+		char cut[4001];
+		cJSON *v;
+
+		utf8_copy(cut, sizeof cut, text);
+		v = cJSON_CreateString(cut);
+		rc = bead_meta_set(c, bead, "review.reply", v);
+		cJSON_Delete(v);
+	}
+	return rc < 0 || event_append(c, "review.replied", bead, "comment", NULL, r.comment) < 0 ? -1 : 0;
 }
 
 #define THREADS_QUERY                                                                                 \

@@ -73,6 +73,7 @@ test("issue → bead → pull request → review comment → fix, reply, resolve
 	}, 20_000);
 	const reply = gh.reviewComments("acme/app", number).find((c) => c.in_reply_to_id === comment.comment.id);
 	assert.match(reply.body, /Addressed/);
+	assert.match((await s.api("GET", `/beads/${asked.bead}`)).data.metadata.review.reply, /^Addressed/);
 	const progress = (await s.api("GET", `/beads/${mr.id}`)).data.metadata.review_progress;
 	assert.deepEqual(progress, { total: 1, addressed: 1 });
 
