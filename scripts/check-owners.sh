@@ -34,7 +34,8 @@ src/costs/costs.c: usage usage_daily model_prices model_price_defaults
 src/costs/budget.c: budgets
 src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures
-src/hooks/integration.c: integrations integration_logins
+src/hooks/integration.c: integrations integration_logins integration_tokens
+src/hooks/outbound.c: hook_pending
 src/hooks/delivery.c: hook_deliveries hook_counts
 src/hooks/link.c: hook_links
 src/hooks/review.c: review_comments

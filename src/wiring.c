@@ -19,6 +19,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"fleet", fleet_reported},
 	{"hook", link_effect_done},
 	{"review", review_effect_done},
+	{"app-token", hook_app_token_done},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -92,6 +93,7 @@ const town_reaction town_deleting[] = {
 	delivery_wipe,
 	link_wipe,
 	review_wipe,
+	hook_pending_wipe,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 

@@ -417,6 +417,10 @@ enum jwt_result jwt_verify(const struct jwt_verifier *v, const char *token, doub
 /* Sign claims (an object, not consumed) as an HS256 JWT with key; the token is malloc'd (caller
  * frees with cJSON_free), NULL on failure. kid, when given, goes in the header. */
 char *jwt_sign_hs256(const unsigned char *key, size_t key_len, const char *kid, const cJSON *claims);
+/* Sign claims as an RS256 JWT with the RSA private key in pem (PKCS#1 or PKCS#8); rng feeds the
+ * blinding of the private operation. The token is malloc'd (cJSON_free), NULL when the key does not
+ * parse or signing failed. */
+char *jwt_sign_rs256(const char *pem, const cJSON *claims, int (*rng)(void *, unsigned char *, size_t), void *rng_ctx);
 /* The unverified "kid" of a token's header into out: 1 if present. Only for choosing which key
  * verifies the token; nothing else may trust it. */
 int jwt_header_kid(const char *token, char *out, size_t len);
@@ -474,6 +478,9 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 /* Apply a result fed back by the host (ENG_EV_EFFECT_RESULT). Unknown or already resolved ids are
  * ignored: results can repeat after an eviction. */
 int effect_on_result(struct call *c);
+/* A call that was never sent (what it needed did not come): its purpose is told it failed, with
+ * code and message, as a failed effect's result would. */
+int effect_fail_unsent(struct call *c, const char *purpose, const char *subject, const char *code, const char *message);
 /* Resolve every pending effect whose deadline has passed as a lost call. */
 int effect_expire(struct call *c);
 /* The earliest deadline of a pending effect: 1 with *out_ms, 0 when none is pending, -1 when storage

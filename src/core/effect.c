@@ -109,6 +109,19 @@ int effect_on_result(struct call *c)
 	return deliver(c, purpose, subject, c->meta, c->in->body, c->in->body_len);
 }
 
+int effect_fail_unsent(struct call *c, const char *purpose, const char *subject, const char *code, const char *message)
+{
+	cJSON *result = cJSON_CreateObject(), *error = cJSON_AddObjectToObject(result, "error");
+	int rc;
+
+	cJSON_AddFalseToObject(result, "ok");
+	cJSON_AddStringToObject(error, "code", code);
+	cJSON_AddStringToObject(error, "message", message);
+	rc = deliver(c, purpose, subject, result, NULL, 0);
+	cJSON_Delete(result);
+	return rc;
+}
+
 int effect_expire(struct call *c)
 {
 	char ids[32][40];

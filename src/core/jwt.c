@@ -372,3 +372,42 @@ const char *jwt_verifier_issuer(const struct jwt_verifier *v)
 {
 	return v && v->issuer && *v->issuer ? v->issuer : NULL;
 }
+
+char *jwt_sign_rs256(const char *pem, const cJSON *claims, int (*rng)(void *, unsigned char *, size_t), void *rng_ctx)
+{
+	static const char header[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+	mbedtls_pk_context pk;
+	unsigned char hash[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	char *p = json_print(claims), *out = NULL;
+	size_t pl, cap, len, sig_len = 0;
+
+	mbedtls_pk_init(&pk);
+	if (!p)
+		goto out;
+	pl = strlen(p);
+	cap = (sizeof header + pl) * 4 / 3 + sizeof sig * 4 / 3 + 16;
+	/* A PEM key is parsed with its terminating NUL counted, as mbedTLS asks. */
+	if (mbedtls_pk_parse_key(&pk, (const unsigned char *)pem, strlen(pem) + 1, NULL, 0, rng, rng_ctx) != 0 ||
+	    !mbedtls_pk_can_do(&pk, MBEDTLS_PK_RSA) || !(out = cJSON_malloc(cap)) ||
+	    b64url_encode((const unsigned char *)header, sizeof header - 1, out, cap) < 0)
+		goto fail;
+	len = strlen(out);
+	out[len++] = '.';
+	if (b64url_encode((const unsigned char *)p, pl, out + len, cap - len) < 0)
+		goto fail;
+	len = strlen(out);
+	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (const unsigned char *)out, len, hash) != 0 ||
+	    mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, sizeof hash, sig, sizeof sig, &sig_len, rng, rng_ctx) != 0)
+		goto fail;
+	out[len++] = '.';
+	if (b64url_encode(sig, sig_len, out + len, cap - len) < 0)
+		goto fail;
+	goto out;
+fail:
+	cJSON_free(out);
+	out = NULL;
+out:
+	mbedtls_pk_free(&pk);
+	cJSON_free(p);
+	return out;
+}

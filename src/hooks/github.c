@@ -87,6 +87,14 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 		ev->kind = HK_PING;
 		return 0;
 	}
+	/* A GitHub App's deliveries name its installation: the town learns where to ask for tokens. */
+	{
+		char installation[24];
+
+		number(installation, sizeof installation, hook_at(p, "installation.id"));
+		if (*installation && integration_setting_learn(c, HOOK_GITHUB, "installation_id", installation) < 0)
+			return -1;
+	}
 	copy(ev->repo, sizeof ev->repo, hook_str(p, "repository.full_name"));
 	copy(ev->place, sizeof ev->place, ev->repo);
 	ev->default_branch = hook_str(p, "repository.default_branch");

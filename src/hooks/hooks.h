@@ -33,6 +33,13 @@ int integration_owner(struct call *c, enum hook_platform p, char *owner, size_t 
 /* A setting of the integration as text (def when unset or not a string). 0, or -1. */
 int integration_setting(struct call *c, enum hook_platform p, const char *name, const char *def, char *out,
 			size_t len);
+/* Set a setting the town learned (a GitHub App's installation id from a delivery), only when unset. */
+int integration_setting_learn(struct call *c, enum hook_platform p, const char *name, const char *value);
+/* The cached App installation token: 1 with it while it has more than two minutes left, 0 when
+ * none is usable; *requested_ms when an exchange was last asked for (0: never). -1. */
+int integration_token(struct call *c, enum hook_platform p, char *token, size_t len, double *requested_ms);
+/* Cache a token (token NULL: only mark an exchange requested at requested_ms). */
+int integration_token_set(struct call *c, enum hook_platform p, const char *token, double expires_ms, double requested_ms);
 /* Map (user non-NULL) or unmap a platform login; ERR_NOT_FOUND for an unknown integration or login. */
 int integration_login_put(struct call *c, enum hook_platform p, const char *login, const char *user);
 /* 1 with the member the login is mapped to, 0 when unmapped, -1 on failure. */
@@ -129,6 +136,10 @@ int hook_api_base(struct call *c, enum hook_platform p, char *out, size_t len);
  * platform's headers (body NULL: none). 1 submitted, 0 when the town has no token (logged), -1. */
 int hook_call(struct call *c, enum hook_platform p, const char *purpose, const char *subject, const char *method,
 	      const char *path, const cJSON *body);
+/* effect_purposes "app-token": a GitHub App's installation token came (the calls waiting for it are
+ * made) or did not (they are told they failed). */
+int hook_app_token_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int hook_pending_wipe(struct call *c);
 /* in percent-escaped for a path segment (a GitLab project path). */
 void hook_url_escape(const char *in, char *out, size_t len);
 /* 1 when an effect's result is a 2xx answer; *status gets its status (0 when none came). */

@@ -31,6 +31,7 @@ static const struct {
 } secrets[] = {
 	{HOOK_GITHUB, "webhook_secret", "github_webhook_secret"},
 	{HOOK_GITHUB, "token", "github_token"},
+	{HOOK_GITHUB, "private_key", "github_app_private_key"},
 	{HOOK_GITLAB, "webhook_token", "gitlab_webhook_token"},
 	{HOOK_GITLAB, "token", "gitlab_token"},
 	{HOOK_SLACK, "signing_secret", "slack_signing_secret"},
@@ -45,6 +46,8 @@ static const struct {
 	size_t max;
 } settings_known[] = {
 	{HOOK_GITHUB, "api_url", 200}, {HOOK_GITHUB, "dashboard_url", 200}, {HOOK_GITHUB, "command", 32},
+	{HOOK_GITHUB, "app_id", 20}, {HOOK_GITHUB, "installation_id", 20}, {HOOK_GITHUB, "bot_login", 100},
+	{HOOK_GITLAB, "bot_login", 100},
 	{HOOK_GITLAB, "api_url", 200}, {HOOK_GITLAB, "dashboard_url", 200}, {HOOK_GITLAB, "command", 32},
 	{HOOK_SLACK, "api_url", 200}, {HOOK_SLACK, "dashboard_url", 200}, {HOOK_SLACK, "rig", 64},
 };
@@ -84,6 +87,8 @@ static int check_settings(struct call *c, enum hook_platform p, const cJSON *set
 			return err_set(&c->err, ERR_INVALID, "settings", "'%s' must be an http(s) URL", s->string);
 		if (strcmp(s->string, "command") == 0 && (s->valuestring[0] != '/' || strpbrk(s->valuestring, " \t\r\n")))
 			return err_set(&c->err, ERR_INVALID, "settings", "'command' is a word starting with '/'");
+		if (strstr(s->string, "_id") && (!*s->valuestring || strspn(s->valuestring, "0123456789") != strlen(s->valuestring)))
+			return err_set(&c->err, ERR_INVALID, "settings", "'%s' is a number, as a string of digits", s->string);
 	}
 	return 0;
 }
@@ -164,6 +169,7 @@ int integration_delete(struct call *c, enum hook_platform p)
 		if (secrets[i].p == p)
 			cJSON_AddNullToObject(gone, secrets[i].secret);
 	rc = db_exec_text(c->db, "DELETE FROM integrations WHERE platform = ?", hook_platform_name(p), &c->err) < 0 ||
+	     db_exec_text(c->db, "DELETE FROM integration_tokens WHERE platform = ?", hook_platform_name(p), &c->err) < 0 ||
 	     db_exec_text(c->db, "DELETE FROM integration_logins WHERE platform = ?", hook_platform_name(p), &c->err) < 0 ||
 	     town_secrets_put(c, gone) < 0 ||
 	     event_append(c, "town.integration", hook_platform_name(p), NULL, NULL, "removed") < 0 ? -1 : 0;
@@ -203,6 +209,59 @@ int integration_setting(struct call *c, enum hook_platform p, const char *name, 
 		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return 0;
+}
+
+int integration_setting_learn(struct call *c, enum hook_platform p, const char *name, const char *value)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE integrations SET settings = json_set(settings, '$.' || ?2, ?3), updated_ms = ?4"
+					     " WHERE platform = ?1 AND json_extract(settings, '$.' || ?2) IS NULL", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, hook_platform_name(p), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int integration_token(struct call *c, enum hook_platform p, char *token, size_t len, double *requested_ms)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(token, ''), expires_ms, coalesce(requested_ms, 0)"
+					     " FROM integration_tokens WHERE platform = ?", &c->err);
+	int rc;
+
+	*token = '\0';
+	*requested_ms = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, hook_platform_name(p), -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	/* A token with less than two minutes left is as good as gone: a call made with it may land late. */
+	rc = sqlite3_column_double(st, 1) > c->now_ms + 120000.0 && sqlite3_column_bytes(st, 0) > 0;
+	if (rc)
+		snprintf(token, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	*requested_ms = sqlite3_column_double(st, 2);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int integration_token_set(struct call *c, enum hook_platform p, const char *token, double expires_ms, double requested_ms)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO integration_tokens(platform, token, expires_ms, requested_ms) VALUES (?1, ?2, ?3, ?4)"
+					     " ON CONFLICT(platform) DO UPDATE SET token = coalesce(?2, token), expires_ms = CASE WHEN ?2 IS NULL"
+					     " THEN expires_ms ELSE ?3 END, requested_ms = ?4", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, hook_platform_name(p), -1, SQLITE_STATIC);
+	if (token)
+		sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, expires_ms);
+	if (requested_ms > 0)
+		sqlite3_bind_double(st, 4, requested_ms);
+	return db_step_done(c->db, st, &c->err);
 }
 
 int integration_login_put(struct call *c, enum hook_platform p, const char *login, const char *user)
@@ -343,5 +402,6 @@ cJSON *integrations_json(struct call *c)
 int integration_wipe(struct call *c)
 {
 	return db_exec(c->db, "DELETE FROM integrations", &c->err) < 0 ||
+	       db_exec(c->db, "DELETE FROM integration_tokens", &c->err) < 0 ||
 	       db_exec(c->db, "DELETE FROM integration_logins", &c->err) < 0 ? -1 : 0;
 }

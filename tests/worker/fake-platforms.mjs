@@ -13,7 +13,7 @@
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { randomBytes } from "node:crypto";
+import { randomBytes, verify as cryptoVerify } from "node:crypto";
 import { dirname, join } from "node:path";
 import Ajv from "ajv";
 import { buildClientSchema, parse, validate as validateGraphQL, execute, GraphQLError } from "graphql";
@@ -218,7 +218,22 @@ function coerceParam(schema, text) {
 }
 
 // Check one REST request against the description. → {op, params} or a refusal already sent.
-function checkGitHub(ctx, { token }) {
+// A GitHub App's JWT (RS256 under the App's public key, iss the App id, at most 10 minutes): the
+// reason it is refused, or null.
+function appJwtProblem(jwt, app) {
+	const [h, p, sig] = jwt.split(".");
+	if (!sig) return "not a JWT";
+	const header = JSON.parse(Buffer.from(h, "base64url").toString());
+	if (header.alg !== "RS256") return `alg ${header.alg}, RS256 expected`;
+	if (!cryptoVerify("RSA-SHA256", Buffer.from(`${h}.${p}`), app.publicKey, Buffer.from(sig, "base64url"))) return "a signature the App's key did not make";
+	const claims = JSON.parse(Buffer.from(p, "base64url").toString());
+	const now = Math.floor(Date.now() / 1000);
+	if (String(claims.iss) !== String(app.id)) return `iss ${claims.iss}, the App is ${app.id}`;
+	if (!(claims.exp > now) || claims.exp - claims.iat > 600 || claims.iat > now + 60) return "iat/exp out of GitHub's bounds";
+	return null;
+}
+
+function checkGitHub(ctx, { token, app, issued }) {
 	const g = githubSpec();
 	const refuse = (status, kind, message) => {
 		ctx.violate(kind, message, status);
@@ -256,8 +271,12 @@ function checkGitHub(ctx, { token }) {
 	if (!h["user-agent"]) return refuse(403, "header", "no User-Agent header: GitHub refuses requests without one");
 	const auth = h.authorization ?? "";
 	if (!/^(Bearer|token) \S+$/.test(auth)) return refuse(401, "auth", `no usable Authorization header (${auth ? "malformed" : "missing"}): Bearer <token> expected`);
-	if (token && auth.split(" ")[1] !== token) {
-		ctx.violate("auth", "the Authorization token is not the one the fake was given", 401);
+	const bearer = auth.split(" ")[1];
+	// As a GitHub App: the App's JWT on /app/ routes, one of the installation tokens it was given elsewhere.
+	const appProblem = !app ? null : ctx.rawPath.startsWith("/app/") ? appJwtProblem(bearer, app)
+		: issued.some((x) => x.token === bearer) ? null : "not an installation token this fake issued";
+	if ((token && !app && bearer !== token) || appProblem) {
+		ctx.violate("auth", appProblem ?? "the Authorization token is not the one the fake was given", 401);
 		ctx.send(401, ghError(401, "Bad credentials"));
 		return null;
 	}
@@ -289,7 +308,8 @@ function checkGitHub(ctx, { token }) {
 	return { op, params, body: body ?? {}, media };
 }
 
-// The fake's GitHub: state for a PR review loop end to end. opts: {token, login (the token's user,
+// The fake's GitHub: state for a PR review loop end to end. opts: {token, app ({id, publicKey}: the town
+// speaks as a GitHub App: its JWT on /app/ routes, the installation tokens issued here elsewhere), login (the token's user,
 // default "gastown-bot"), t (a node:test context: closed after it)}.
 export async function startFakeGitHub(opts = {}) {
 	const { fake, start } = base("GitHub", opts);
@@ -824,7 +844,8 @@ export async function startFakeGitHub(opts = {}) {
 		if (!h["user-agent"]) return refuse(403, "header", "no User-Agent header");
 		if (!/^(Bearer|token) \S+$/.test(h.authorization ?? ""))
 			return refuse(401, "auth", "This endpoint requires you to be authenticated.", { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" });
-		if (opts.token && h.authorization.split(" ")[1] !== opts.token) return refuse(401, "auth", "Bad credentials");
+		const bearer = h.authorization.split(" ")[1];
+		if (opts.app ? !state.tokens.some((x) => x.token === bearer) : opts.token && bearer !== opts.token) return refuse(401, "auth", "Bad credentials");
 		let body;
 		try { body = JSON.parse(ctx.raw); } catch { return refuse(400, "body", "Problems parsing JSON"); }
 		ctx.entry.body = body;
@@ -857,7 +878,7 @@ export async function startFakeGitHub(opts = {}) {
 
 	return start(async (ctx) => {
 		if (ctx.path === "/graphql") return graphqlRequest(ctx);
-		const checked = checkGitHub(ctx, opts);
+		const checked = checkGitHub(ctx, { token: opts.token, app: opts.app, issued: state.tokens });
 		if (!checked) return;
 		const f = ctx.failure();
 		if (f) return answerFailure(ctx, f, ghError);

@@ -334,3 +334,38 @@ test("slack: the URL check, a slash command and a mention make beads answered in
 	assert.equal(await digest(mf, "acme"), before);
 	assert.deepEqual(slack.violations, [], JSON.stringify(slack.violations));
 });
+
+test("github as an App: the installation is learned from a delivery, tokens are minted with the App's key and cached", async (t) => {
+	const { mf, owner, T } = await town(t);
+	const { generateKeyPairSync } = await import("node:crypto");
+	const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+	const gh = await startFakeGitHub({ app: { id: 424242, publicKey }, t });
+	gh.addRepo("acme/app");
+	await call(mf, "POST", `${T}/rigs`, { id: "app", git_url: "https://github.com/acme/app.git" }, owner);
+	// GitHub hands out App keys as PKCS#1 PEM.
+	const pem = privateKey.export({ type: "pkcs1", format: "pem" });
+	const put = await call(mf, "PUT", `${T}/integrations/github`, { secrets: { webhook_secret: HOOK_SECRET, private_key: pem },
+		settings: { api_url: gh.url, app_id: "424242" } }, owner);
+	assert.equal(put.status, 200, put.text);
+	assert.deepEqual(put.body.data.github.secrets, { webhook_secret: true, token: false, private_key: true });
+	assert.ok(!put.text.includes("PRIVATE KEY"));
+	assert.equal((await call(mf, "PUT", `${T}/integrations/github`, { settings: { app_id: "abc" } }, owner)).status, 400);
+
+	const deliverIssue = async (title) => {
+		const issue = gh.addIssue("acme/app", { title, labels: ["gastown"] });
+		const payload = gh.issuePayload("acme/app", issue.number, "opened");
+		payload.installation = { id: 777, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc3" };
+		const r = await deliver(mf, "acme", "github", await githubDelivery(HOOK_SECRET, "issues", payload));
+		assert.equal(r.body.data.outcome, "created", r.text);
+		return issue;
+	};
+	const first = await deliverIssue("First");
+	await eventually(() => gh.issueComments("acme/app", first.number).length === 1);
+	assert.equal((await call(mf, "GET", `${T}/integrations`, undefined, owner)).body.data.github.settings.installation_id, "777");
+	const second = await deliverIssue("Second");
+	await eventually(() => gh.issueComments("acme/app", second.number).length === 1);
+	// One token for both answers: minted once for installation 777, then cached.
+	assert.deepEqual(gh.state.tokens.map((x) => String(x.installation)), ["777"]);
+	assert.equal(gh.requestsTo(/^\/app\/installations\/777\/access_tokens$/, "POST").length, 1);
+	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations));
+});
