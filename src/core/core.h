@@ -438,6 +438,9 @@ int query_get(struct call *c, const char *name, char *out, size_t len);
 int query_int(struct call *c, const char *name, int64_t min, int64_t max, int64_t *out);
 /* The parameter as true/false (1 present, 0 absent, -1 ERR_INVALID). */
 int query_bool(struct call *c, const char *name, int *out);
+/* in percent-escaped for one path segment or query value (all but A-Z a-z 0-9 - . _ ~), into out,
+ * cut short (between escapes) when it does not fit. */
+void query_escape(const char *in, char *out, size_t len);
 
 /* ---- timer.c ---------------------------------------------------------------------------------- */
 

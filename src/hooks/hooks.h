@@ -140,8 +140,6 @@ int hook_call(struct call *c, enum hook_platform p, const char *purpose, const c
  * made) or did not (they are told they failed). */
 int hook_app_token_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
 int hook_pending_wipe(struct call *c);
-/* in percent-escaped for a path segment (a GitLab project path). */
-void hook_url_escape(const char *in, char *out, size_t len);
 /* 1 when an effect's result is a 2xx answer; *status gets its status (0 when none came). */
 int hook_answer_ok(const cJSON *result, int *status);
 

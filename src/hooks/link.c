@@ -121,7 +121,7 @@ static int submit(struct call *c, struct link *l)
 			snprintf(path, sizeof path, "/repos/%s/issues/%s/comments", l->place, l->number);
 		cJSON_AddStringToObject(body, "body", text);
 	} else if (p == HOOK_GITLAB) {
-		hook_url_escape(l->place, place, sizeof place);
+		query_escape(l->place, place, sizeof place);
 		if (*l->comment)
 			snprintf(path, sizeof path, "/projects/%s/issues/%s/notes/%s", place, l->number, l->comment);
 		else

@@ -423,7 +423,7 @@ int review_reply(struct call *c, const char *bead, const char *text)
 		free(sb.buf);
 	}
 	if (p == HOOK_GITLAB) {
-		hook_url_escape(repo, esc, sizeof esc);
+		query_escape(repo, esc, sizeof esc);
 		snprintf(path, sizeof path, "/projects/%s/merge_requests/%d/discussions/%s/notes", esc, pr, r.thread);
 	} else if (*r.thread) {
 		snprintf(path, sizeof path, "/repos/%s/pulls/%d/comments/%s/replies", repo, pr, r.thread);
@@ -471,7 +471,7 @@ int review_resolve(struct call *c, const char *bead)
 		return row_mark(c, bead, "resolved") < 0 ? -1 : event_append(c, "review.resolved", bead, "comment", NULL, r.comment);
 	body = cJSON_CreateObject();
 	if (p == HOOK_GITLAB) {
-		hook_url_escape(repo, esc, sizeof esc);
+		query_escape(repo, esc, sizeof esc);
 		snprintf(path, sizeof path, "/projects/%s/merge_requests/%d/discussions/%s", esc, pr, r.thread);
 		cJSON_AddTrueToObject(body, "resolved");
 		snprintf(subject, sizeof subject, "resolved:%s", bead);

@@ -2,8 +2,10 @@
  * pull_request.c - merge requests of a rig whose strategy is `pr`: instead of the refinery merging,
  * the town opens a pull request on the platform (GitHub's REST API) and follows it until it is
  * merged or closed. Every call is an effect; the answer moves the merge request on. The platform is
- * the rig's `api_url` setting (default https://api.github.com), the repository its `repo` setting
- * or the last two parts of its git url, the token the town's secret `github_token`.
+ * the rig's `platform` setting (github, or gitlab for merge requests), the API its `api_url` (default
+ * the platform's), the repository its `repo` setting or the last two parts of its git url, the token
+ * the town's secret `github_token` (`gitlab_token`). A GitLab merge request is followed by its iid
+ * exactly as a pull request by its number.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@ struct pr_target {
 	char mr[72], work[72], rig[72], branch[201], base[101], title[240];
 	char api[201], repo[201], token[512];
 	int number; /* 0 until opened */
+	int gitlab;
 };
 
 /* The merge request (bead.c), its rig's platform (rig.c) and the town's token (town.c). */
@@ -43,7 +46,8 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 	snprintf(t->title, sizeof t->title, "%s", m.title);
 	snprintf(t->api, sizeof t->api, "%s", p.api);
 	snprintf(t->repo, sizeof t->repo, "%s", p.repo);
-	if (town_secret(c, "github_token", t->token, sizeof t->token) < 0)
+	t->gitlab = p.gitlab;
+	if (town_secret(c, p.gitlab ? "gitlab_token" : "github_token", t->token, sizeof t->token) < 0)
 		return -1;
 	t->number = m.number;
 	if (!*t->repo && rig_repo_of_url(p.git_url, t->repo, sizeof t->repo) < 0)
@@ -54,18 +58,25 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 static int call_platform(struct call *c, const struct pr_target *t, const char *method, const char *path,
 			 const cJSON *body, const char *subject)
 {
-	char url[600], auth[560], fx[48];
+	char url[1300], auth[560], fx[48], project[620];
 	char *text = body ? json_print(body) : NULL;
 	cJSON *headers = cJSON_CreateObject();
 	struct effect_req r = {.purpose = "pr", .subject = subject, .method = method, .url = url,
 			       .headers = headers, .body = text, .timeout_ms = PR_TIMEOUT_MS};
 	int rc;
 
-	snprintf(url, sizeof url, "%s/repos/%s%s", t->api, t->repo, path);
-	snprintf(auth, sizeof auth, "Bearer %s", t->token);
-	cJSON_AddStringToObject(headers, "authorization", auth);
-	cJSON_AddStringToObject(headers, "accept", "application/vnd.github+json");
-	cJSON_AddStringToObject(headers, "x-github-api-version", "2022-11-28");
+	if (t->gitlab) {
+		/* GitLab names a project by its path, escaped as one segment ("group%2Fapp"). */
+		query_escape(t->repo, project, sizeof project);
+		snprintf(url, sizeof url, "%s/projects/%s%s", t->api, project, path);
+		cJSON_AddStringToObject(headers, "private-token", t->token);
+	} else {
+		snprintf(url, sizeof url, "%s/repos/%s%s", t->api, t->repo, path);
+		snprintf(auth, sizeof auth, "Bearer %s", t->token);
+		cJSON_AddStringToObject(headers, "authorization", auth);
+		cJSON_AddStringToObject(headers, "accept", "application/vnd.github+json");
+		cJSON_AddStringToObject(headers, "x-github-api-version", "2022-11-28");
+	}
 	cJSON_AddStringToObject(headers, "user-agent", "gastown-edge");
 	if (text)
 		cJSON_AddStringToObject(headers, "content-type", "application/json");
@@ -100,18 +111,19 @@ int pr_open(struct call *c, const char *mr)
 	if (load_target(c, mr, &t) < 0 || bead_update(c, mr, &f, 0) < 0)
 		return -1;
 	if (!*t.token || !*t.repo || !*t.branch)
-		return give_back(c, &t, !*t.token ? "no pull request: the town has no github_token secret"
+		return give_back(c, &t, !*t.token ? (t.gitlab ? "no merge request: the town has no gitlab_token secret"
+							       : "no pull request: the town has no github_token secret")
 					: !*t.repo ? "no pull request: the rig's repository is unknown (set its repo setting)"
 					: "no pull request: the merge request names no branch");
 	body = cJSON_CreateObject();
 	snprintf(body_text, sizeof body_text, "Bead-ID: %s\nMerge request: %s\n\nOpened by Gastown Edge.", t.work, mr);
 	cJSON_AddStringToObject(body, "title", t.title);
-	cJSON_AddStringToObject(body, "head", t.branch);
-	cJSON_AddStringToObject(body, "base", t.base);
-	cJSON_AddStringToObject(body, "body", body_text);
+	cJSON_AddStringToObject(body, t.gitlab ? "source_branch" : "head", t.branch);
+	cJSON_AddStringToObject(body, t.gitlab ? "target_branch" : "base", t.base);
+	cJSON_AddStringToObject(body, t.gitlab ? "description" : "body", body_text);
 	snprintf(subject, sizeof subject, "open:%s", mr);
 	rc = event_append(c, "bead.pr_requested", mr, "branch", NULL, t.branch) < 0 ? -1
-		: call_platform(c, &t, "POST", "/pulls", body, subject);
+		: call_platform(c, &t, "POST", t.gitlab ? "/merge_requests" : "/pulls", body, subject);
 	cJSON_Delete(body);
 	return rc;
 }
@@ -141,15 +153,15 @@ int pr_timer_fired(struct call *c, const char *mr)
 		return err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1; /* gone: nothing to follow */
 	if (!t.number)
 		return 0;
-	snprintf(path, sizeof path, "/pulls/%d", t.number);
+	snprintf(path, sizeof path, t.gitlab ? "/merge_requests/%d" : "/pulls/%d", t.number);
 	snprintf(subject, sizeof subject, "poll:%s", mr);
 	return call_platform(c, &t, "GET", path, NULL, subject);
 }
 
 static int opened(struct call *c, const struct pr_target *t, const cJSON *pr)
 {
-	const cJSON *number = cJSON_GetObjectItemCaseSensitive(pr, "number");
-	const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pr, "html_url"));
+	const cJSON *number = cJSON_GetObjectItemCaseSensitive(pr, t->gitlab ? "iid" : "number");
+	const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pr, t->gitlab ? "web_url" : "html_url"));
 
 	if (!cJSON_IsNumber(number) || number->valuedouble < 1)
 		return give_back(c, t, "the platform's answer to the pull request names no number");
@@ -227,15 +239,42 @@ static int ready(struct call *c, const struct pr_target *t, const char *head)
 	{
 		cJSON *body = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(body, "merge_method", "merge");
+		if (!t->gitlab)
+			cJSON_AddStringToObject(body, "merge_method", "merge");
 		cJSON_AddStringToObject(body, "sha", head);
-		snprintf(path, sizeof path, "/pulls/%d/merge", t->number);
+		snprintf(path, sizeof path, t->gitlab ? "/merge_requests/%d/merge" : "/pulls/%d/merge", t->number);
 		snprintf(subject, sizeof subject, "merge:%s", t->mr);
 		rc = event_append(c, "bead.pr_auto_merge", t->mr, "sha", NULL, head) < 0 ? -1
 			: call_platform(c, t, "PUT", path, body, subject);
 		cJSON_Delete(body);
 	}
 	return rc < 0 ? -1 : 1;
+}
+
+/* GitLab's merge request in GitHub's words (state, merged, mergeable, mergeable_state, head.sha), so
+ * one reading follows both. The caller deletes it. */
+static cJSON *as_github(const cJSON *mr)
+{
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(mr, "state"));
+	const char *detailed = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(mr, "detailed_merge_status"));
+	const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(mr, "sha"));
+	const char *merged_sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(mr, "merge_commit_sha"));
+	int conflict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mr, "has_conflicts")) || (detailed && !strcmp(detailed, "conflict"));
+	int clean = detailed && !strcmp(detailed, "mergeable");
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", state && !strcmp(state, "opened") ? "open" : "closed");
+	cJSON_AddBoolToObject(o, "merged", state && !strcmp(state, "merged"));
+	if (merged_sha)
+		cJSON_AddStringToObject(o, "merge_commit_sha", merged_sha);
+	if (conflict || clean)
+		cJSON_AddBoolToObject(o, "mergeable", clean);
+	else
+		cJSON_AddNullToObject(o, "mergeable");
+	cJSON_AddStringToObject(o, "mergeable_state", conflict ? "dirty" : clean ? "clean" : "unknown");
+	if (sha)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "head"), "sha", sha);
+	return o;
 }
 
 static int followed(struct call *c, const struct pr_target *t, const cJSON *pr)
@@ -274,10 +313,15 @@ static int merge_answered(struct call *c, const struct pr_target *t, const cJSON
 	cJSON *as = cJSON_CreateObject();
 	int rc;
 
-	cJSON_AddBoolToObject(as, "merged", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "merged")));
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "state"));
+	const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, t->gitlab ? "merge_commit_sha" : "sha"));
+
+	/* GitHub answers {merged, sha}; GitLab the merge request itself, merged. */
+	cJSON_AddBoolToObject(as, "merged", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "merged")) ||
+					    (state && !strcmp(state, "merged")));
 	cJSON_AddStringToObject(as, "state", "closed");
-	if (cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "sha")))
-		cJSON_AddStringToObject(as, "merge_commit_sha", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "sha")));
+	if (sha)
+		cJSON_AddStringToObject(as, "merge_commit_sha", sha);
 	rc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(as, "merged")) ? followed(c, t, as) : poll_later(c, t->mr);
 	cJSON_Delete(as);
 	return rc;
@@ -317,7 +361,10 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 			call_log(c, "warn", "the platform refused to merge", cJSON_CreateString(why));
 		rc = opening ? give_back(c, &t, why) : poll_later(c, t.mr);
 	} else {
-		rc = opening ? opened(c, &t, pr) : merging ? merge_answered(c, &t, pr) : followed(c, &t, pr);
+		cJSON *seen = !opening && !merging && t.gitlab ? as_github(pr) : NULL;
+
+		rc = opening ? opened(c, &t, pr) : merging ? merge_answered(c, &t, pr) : followed(c, &t, seen ? seen : pr);
+		cJSON_Delete(seen);
 	}
 	cJSON_Delete(pr);
 	return rc;
@@ -330,8 +377,8 @@ int pr_compare_try(struct call *c, const char *rig, const char *base, const char
 	cJSON *t, *headers, *set;
 	int found;
 
-	if ((found = rig_platform(c, rig, &p)) <= 0)
-		return found;
+	if ((found = rig_platform(c, rig, &p)) <= 0 || p.gitlab)
+		return found < 0 ? -1 : 0; /* GitLab's compare answers JSON, not a diff: the host's diff only */
 	if ((found = town_secret(c, "github_token", token, sizeof token)) <= 0 || !*token)
 		return found < 0 ? -1 : 0;
 	snprintf(repo, sizeof repo, "%s", p.repo);

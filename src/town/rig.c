@@ -237,7 +237,9 @@ int rig_run_json(struct call *c, const char *id, cJSON *obj)
 int rig_platform(struct call *c, const char *id, struct rig_platform *p)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
-		"SELECT default_branch, git_url, coalesce(json_extract(settings, '$.api_url'), 'https://api.github.com'),"
+		"SELECT default_branch, git_url, coalesce(json_extract(settings, '$.platform'), 'github'),"
+		" coalesce(json_extract(settings, '$.api_url'), CASE WHEN json_extract(settings, '$.platform') = 'gitlab'"
+		" THEN 'https://gitlab.com/api/v4' ELSE 'https://api.github.com' END),"
 		" coalesce(json_extract(settings, '$.repo'), '') FROM rigs WHERE id = ?", &c->err);
 	int rc;
 
@@ -248,8 +250,9 @@ int rig_platform(struct call *c, const char *id, struct rig_platform *p)
 		return rc;
 	snprintf(p->base, sizeof p->base, "%s", (const char *)sqlite3_column_text(st, 0));
 	snprintf(p->git_url, sizeof p->git_url, "%s", (const char *)sqlite3_column_text(st, 1));
-	snprintf(p->api, sizeof p->api, "%s", (const char *)sqlite3_column_text(st, 2));
-	snprintf(p->repo, sizeof p->repo, "%s", (const char *)sqlite3_column_text(st, 3));
+	p->gitlab = strcmp((const char *)sqlite3_column_text(st, 2), "gitlab") == 0;
+	snprintf(p->api, sizeof p->api, "%s", (const char *)sqlite3_column_text(st, 3));
+	snprintf(p->repo, sizeof p->repo, "%s", (const char *)sqlite3_column_text(st, 4));
 	sqlite3_reset(st);
 	return 1;
 }

@@ -328,10 +328,12 @@ int rig_max_attempts(struct call *c, const char *rig, int *out);
 /* What a container is told of the rig: id, git_url, default_branch, merge_strategy and its gates
  * (the text items of its gates setting, at most 20) added to obj. 0, or -1 when storage failed. */
 int rig_run_json(struct call *c, const char *id, cJSON *obj);
-/* Where a `pr` rig's pull requests go: its branch, git url, platform API (api_url, default GitHub's)
- * and repository (its repo setting, "" when unset). 1, 0 when there is no such rig, -1. */
+/* Where a `pr` rig's pull requests go: its branch, git url, platform (its platform setting: github,
+ * or gitlab for merge requests), API (api_url, default the platform's) and repository (its repo
+ * setting, "" when unset: owner/name, a GitLab project path). 1, 0 when there is no such rig, -1. */
 struct rig_platform {
 	char base[101], git_url[512], api[201], repo[201];
+	int gitlab;
 };
 int rig_platform(struct call *c, const char *id, struct rig_platform *p);
 /* owner/name from a git url: its last two path parts without ".git" (0, or -1 when it has fewer). */

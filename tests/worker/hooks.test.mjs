@@ -70,7 +70,7 @@ test("integrations: admins connect, secrets are never shown, bad input changes n
 	const made = await put("github", { secrets: { webhook_secret: HOOK_SECRET, token: GH_TOKEN }, settings: { dashboard_url: "https://town.example" } });
 	assert.equal(made.status, 200, made.text);
 	const gh = made.body.data.github;
-	assert.deepEqual(gh.secrets, { webhook_secret: true, token: true });
+	assert.deepEqual(gh.secrets, { webhook_secret: true, token: true, private_key: false });
 	assert.equal(gh.owner, "sarah");
 	assert.equal(gh.hook_path, "/api/towns/acme/hooks/github");
 	assert.equal(made.body.data.gitlab, null);

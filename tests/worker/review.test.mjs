@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { git } from "./harness.mjs";
 import { script, setup, TOWN } from "./e2e-harness.mjs";
-import { startFakeGitHub } from "./fake-platforms.mjs";
-import { githubDelivery } from "./webhooks.mjs";
+import { startFakeGitHub, startFakeGitLab } from "./fake-platforms.mjs";
+import { githubDelivery, gitlabDelivery } from "./webhooks.mjs";
 
 const HOOK_SECRET = "review-webhook-secret-0123456789";
 const TOKEN = "ghp_review_token_0123456789";
@@ -130,4 +130,41 @@ test("a conflicting pull request gets a bead; a clean one with no review open me
 	assert.equal(merge.length, 1);
 	assert.equal(merge[0].body.sha, gh.pullRequest("acme/app", number).head.sha);
 	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations, null, 1));
+});
+
+test("gitlab: a `pr` rig opens a merge request; a review note becomes a sub-bead, answered and resolved in its discussion", { timeout: 150_000 }, async (t) => {
+	const GL_HOOK = "gitlab-review-hook-0123456789", GL_TOKEN = "glpat-review-0123456789";
+	const s = await setup(t);
+	const gl = await startFakeGitLab({ token: GL_TOKEN, t });
+	gl.addProject("acme/app", { id: 321 });
+	assert.equal((await s.api("PATCH", "/rigs/app", { merge_strategy: "pr",
+		settings: { platform: "gitlab", api_url: gl.url, repo: "acme/app", pr_poll_s: 2 } })).status, 200);
+	assert.equal((await s.api("PUT", "/integrations/gitlab", { secrets: { webhook_token: GL_HOOK, token: GL_TOKEN },
+		settings: { api_url: gl.url } })).status, 200);
+	const work = await s.bead("Through a merge request", script("write mr.txt", "via mr", ".", "commit Add mr.txt", "done"));
+	assert.equal((await s.api("POST", `/beads/${work}/sling`, { rig: "app" })).status, 200);
+	const mr = await s.until("the merge request opens", async () =>
+		(await s.api("GET", "/beads?type=merge-request")).data.beads.find((b) => b.parent === work && b.metadata?.pull_request?.number), 60_000);
+	const iid = mr.metadata.pull_request.number;
+	assert.match(gl.mergeRequest("acme/app", iid).source_branch, new RegExp(`^gt/[a-z]+/${work}$`));
+
+	const note = gl.addDiscussion("acme/app", iid, { author: "rita", position: { new_path: "mr.txt", new_line: 1 },
+		body: "Please add a second line.\n\n" + script("append mr.txt", "second", ".", "commit Address review", "done") });
+	const res = await fetch(`${s.base}/api/towns/${TOWN}/hooks/gitlab`, { method: "POST",
+		...gitlabDelivery(GL_HOOK, "Note Hook", note) });
+	const took = (await res.json()).data;
+	assert.equal(took.outcome, "created", JSON.stringify(took));
+	const sub = (await s.api("GET", `/beads/${took.bead}`)).data;
+	assert.equal(sub.parent, mr.id);
+	assert.equal(sub.metadata.review.thread, note.object_attributes.discussion_id);
+	await s.until("the fix lands", async () => (await s.api("GET", `/beads/${took.bead}`)).data.status === "closed", 60_000);
+	await s.until("the discussion is answered and resolved", async () => {
+		const d = gl.discussion("acme/app", note.object_attributes.discussion_id);
+		return d.notes.length === 2 && d.notes[0].resolved;
+	}, 20_000);
+
+	gl.updateMergeRequest("acme/app", iid, { state: "merged", merged_at: Date.now(), merge_commit_sha: "0123abcd0123abcd" });
+	await s.until("the work lands", async () => (await s.api("GET", `/beads/${work}`)).data.status === "closed", 30_000);
+	assert.match((await s.api("GET", `/beads/${work}`)).data.close_reason, /0123abcd/);
+	assert.deepEqual(gl.violations, [], JSON.stringify(gl.violations, null, 1));
 });
