@@ -121,11 +121,11 @@ static void wipe_strings(cJSON *o)
 static int call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out)
 {
 	char err[256] = "", *payload = body ? cJSON_PrintUnformatted(body) : NULL;
-	int status;
+	int status, had_body = body != NULL;
 
 	wipe_strings(body);
 	cJSON_Delete(body);
-	if (body && !payload) {
+	if (had_body && !payload) {
 		fprintf(stderr, "gt: out of memory\n");
 		return 1;
 	}
@@ -242,13 +242,14 @@ static int request(struct cli *cli, const char *method, const struct http_path *
 /* ---- reading a secret -------------------------------------------------------------------------- */
 
 /* A secret from path, or from stdin when path is NULL, into out[0..len) (NUL-terminated), without
- * its line ending. A terminal is read as one line without echo. 0, or -1 with the reason printed
- * (cannot be read, empty, longer than SECRET_MAX bytes, a NUL byte or a second line in it). */
+ * its line ending; len is SECRET_MAX + 4: room for "\r\n", and a full buffer means too long. A
+ * terminal is read as one line without echo. 0, or -1 with the reason printed (cannot be read,
+ * empty, longer than SECRET_MAX bytes, a NUL byte or a second line in it). */
 static int read_secret(const char *opt, const char *path, char *out, size_t len)
 {
 	FILE *f = path ? fopen(path, "rb") : stdin;
 	struct termios saved, quiet;
-	int tty = !path && isatty(STDIN_FILENO), echo_off = 0, failed;
+	int tty = !path && isatty(STDIN_FILENO), echo_off = 0, failed, full;
 	size_t n;
 
 	if (!f) {
@@ -273,14 +274,10 @@ static int read_secret(const char *opt, const char *path, char *out, size_t len)
 	if (path)
 		fclose(f);
 	out[n] = '\0';
+	full = n == len - 1;
 	if (failed) {
 		explicit_bzero(out, len);
 		fprintf(stderr, "gt integration set: %s: cannot read %s: %s\n", opt, path ? path : "stdin", strerror(errno));
-		return -1;
-	}
-	if (n == len - 1) {
-		explicit_bzero(out, len);
-		fprintf(stderr, "gt integration set: %s: a secret is at most %d bytes\n", opt, SECRET_MAX);
 		return -1;
 	}
 	if (strlen(out) != n) {
@@ -290,6 +287,11 @@ static int read_secret(const char *opt, const char *path, char *out, size_t len)
 	}
 	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 		out[--n] = '\0';
+	if (full || n > SECRET_MAX) {
+		explicit_bzero(out, len);
+		fprintf(stderr, "gt integration set: %s: a secret is at most %d bytes\n", opt, SECRET_MAX);
+		return -1;
+	}
 	if (n == 0) {
 		fprintf(stderr, "gt integration set: %s: the secret is empty\n", opt);
 		return -1;
@@ -474,7 +476,7 @@ static int integration_set(struct cli *cli, int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	struct secret_src src[SECRET_OPTS_MAX];
-	char value[SECRET_MAX + 2];
+	char value[SECRET_MAX + 4];
 	const struct platform *pf = NULL;
 	cJSON *body = cJSON_CreateObject(), *secrets;
 	struct http_path p = {0};

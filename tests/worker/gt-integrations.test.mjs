@@ -122,9 +122,13 @@ test("gt integration: set, list, map, unmap, rm; secrets from files and stdin, n
 	writeFileSync(blank, "\n");
 	const twoLines = join(dir, "two");
 	writeFileSync(twoLines, "a\nb\n");
+	const tooLong = join(dir, "long");
+	writeFileSync(tooLong, `${"x".repeat(8193)}\n`);
 	for (const [args, input, why] of [
 		[["--token-file", blank], "", /--token-file: the secret is empty/],
 		[["--token-file", twoLines], "", /more than one line/],
+		[["--token-file", tooLong], "", /--token-file: a secret is at most 8192 bytes/],
+		[["--token-stdin"], `${"x".repeat(9000)}`, /--token-stdin: a secret is at most 8192 bytes/],
 		[["--token-file", join(dir, "none")], "", /cannot read '.*none': No such file/],
 		[["--token-stdin"], "", /--token-stdin: the secret is empty/],
 		[["--bot-token-stdin"], "xoxb-1", /github has no secret bot_token/],
@@ -150,6 +154,11 @@ test("gt integration: set, list, map, unmap, rm; secrets from files and stdin, n
 	const again = await run("sarah", ["integration", "unmap", "github", "Bob-GH"]);
 	assert.equal(again.code, 1);
 	assert.match(again.stderr, /'Bob-GH' is not mapped \(404 not_found/);
+
+	// The longest secret the town keeps, 8192 bytes, with a CRLF line ending, is taken whole.
+	const longest = join(dir, "longest");
+	writeFileSync(longest, `${"y".repeat(8192)}\r\n`);
+	await ok("sarah", ["integration", "set", "github", "--token-file", longest]);
 
 	// --unset removes a secret or a setting, by either spelling.
 	const unset = await ok("sarah", ["integration", "set", "github", "--unset", "token", "--unset", "dashboard-url"]);
