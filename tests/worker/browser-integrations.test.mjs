@@ -134,6 +134,9 @@ test("integrations page in Chromium: connect GitHub, secrets write-only, map a l
 		await assertText(page.getByTestId("integ-github-token-state"), /^set$/);
 		assert.equal(await page.getByTestId("integ-github-hook").inputValue(), `${s.base}/api/towns/demo/hooks/github`);
 		assert.equal(await page.getByTestId("integ-github-owner").innerText(), "alice");
+		// Copy: to the clipboard, or (where the page may not write it) selected for Ctrl+C.
+		await gh.getByRole("button", { name: "Copy" }).click();
+		await assertText(gh.getByText(/^(Copied\.|Selected: press Ctrl\+C)/), /./);
 		// Write-only: the fields are emptied once the town has the values; nothing in the page holds them.
 		assert.equal(await page.getByTestId("integ-github-webhook-secret").inputValue(), "");
 		const held = await pageText(page);
@@ -204,19 +207,26 @@ test("integrations page in Chromium: connect GitHub, secrets write-only, map a l
 		await vp.context().close();
 		assert.deepEqual(problems, [], problems.join("\n"));
 
-		// The keyboard alone removes the mapping.
+		// The keyboard alone removes the mapping; the focus lands in the form to add one.
 		const remove = page.getByRole("button", { name: "Remove the mapping of bob-gh" });
 		await remove.focus();
 		await page.keyboard.press("Enter");
 		await page.getByTestId("integ-github-logins").waitFor({ state: "detached" });
 		assert.deepEqual((await s.api("GET", `${T}/integrations`, undefined, alice)).data.github.logins, []);
+		await until(() => page.getByTestId("integ-github-login").evaluate((el) => el === document.activeElement), 2000);
 
 		// Remove one secret; then disconnect, after saying yes.
 		await page.getByTestId("integ-github-token-remove").click();
 		await assertText(page.getByTestId("integ-github-token-state"), /^not set$/);
 		await assertText(page.getByTestId("integ-github-webhook-secret-state"), /^set$/);
+		// Disconnect asks first, with the focus on the answer; Cancel gives the focus back.
 		await page.getByTestId("integ-github-disconnect").click();
-		await page.getByTestId("integ-github-disconnect-yes").click();
+		await until(() => page.getByTestId("integ-github-disconnect-yes").evaluate((el) => el === document.activeElement), 2000);
+		await page.getByRole("button", { name: "Cancel" }).click();
+		await until(() => page.getByTestId("integ-github-disconnect").evaluate((el) => el === document.activeElement), 2000);
+		assert.notEqual((await s.api("GET", `${T}/integrations`, undefined, alice)).data.github, null);
+		await page.getByTestId("integ-github-disconnect").click();
+		await page.keyboard.press("Enter");
 		await assertText(page.getByTestId("integ-github-state"), /^Not connected$/);
 		assert.equal((await s.api("GET", `${T}/integrations`, undefined, alice)).data.github, null);
 

@@ -109,11 +109,14 @@ function Logins(props) {
 		}
 	}
 
+	let loginInput;
 	async function remove(l) {
 		setErr(null);
 		try {
 			props.onSaved(await api("DELETE", townPath(props.town, "integrations", p.id, "logins", l)));
 			record(`unmapped a ${p.name} login`);
+			// The row (and the button that had the focus) is gone: the focus goes to the add form.
+			queueMicrotask(() => loginInput?.focus());
 		} catch (x) {
 			setErr(x);
 		}
@@ -155,7 +158,7 @@ function Logins(props) {
 				<form class="inline-form" onSubmit={add} aria-label={`Map a ${p.name} login`}>
 					<label>
 						<span>{p.name} login</span>
-						<input type="text" value={login()} onInput={(e) => setLogin(e.currentTarget.value)} maxlength="128"
+						<input type="text" ref={loginInput} value={login()} onInput={(e) => setLogin(e.currentTarget.value)} maxlength="128"
 							autocomplete="off" spellcheck={false} data-testid={`integ-${p.id}-login`} />
 					</label>
 					<label>
@@ -187,6 +190,12 @@ function PlatformCard(props) {
 	const [confirm, setConfirm] = createSignal(false);
 	const fid = (k) => `integ-${p.id}-${k.replace(/_/g, "-")}`;
 	const settingValue = (k) => settings()[k] ?? it()?.settings?.[k] ?? "";
+	// The town's rigs, and the one set even if it has gone since (so the field shows the truth).
+	const rigChoices = () => {
+		const ids = (props.rigs ?? []).map((r) => r.id);
+		const set = it()?.settings?.rig;
+		return set && !ids.includes(set) ? [...ids, set] : ids;
+	};
 
 	async function send(method, body, done) {
 		setErr(null);
@@ -237,6 +246,13 @@ function PlatformCard(props) {
 		if (await send("DELETE", undefined, `${p.name} is disconnected.`)) record(`disconnected ${p.name}`);
 		setConfirm(false);
 	}
+
+	// The confirmation takes the focus from the button it replaces, and gives it back on Cancel.
+	let yesBtn, askBtn;
+	const ask = (open) => {
+		setConfirm(open);
+		queueMicrotask(() => (open ? yesBtn : askBtn)?.focus());
+	};
 
 	return (
 		<section class="card integ-card" aria-labelledby={`${p.id}-title`} data-testid={`integ-${p.id}`}>
@@ -317,7 +333,7 @@ function PlatformCard(props) {
 											<select value={settingValue(k)} onChange={(e) => setSettings({ ...settings(), [k]: e.currentTarget.value })}
 												data-testid={fid(k)}>
 												<option value="">No rig</option>
-												<For each={props.rigs ?? []}>{(r) => <option value={r.id}>{r.id}</option>}</For>
+												<For each={rigChoices()}>{(r) => <option value={r}>{r}</option>}</For>
 											</select>
 										</Show>
 									</label>
@@ -343,14 +359,14 @@ function PlatformCard(props) {
 						</button>
 						<Show when={it()}>
 							<Show when={confirm()} fallback={
-								<button type="button" class="btn secondary" onClick={() => setConfirm(true)} data-testid={`integ-${p.id}-disconnect`}>
+								<button type="button" class="btn secondary" ref={askBtn} onClick={() => ask(true)} data-testid={`integ-${p.id}-disconnect`}>
 									Disconnect…</button>
 							}>
 								<span class="confirm" role="group" aria-label={`Disconnect ${p.name}?`}>
 									<span>Its secrets and logins are removed.</span>
-									<button type="button" class="btn danger" disabled={busy()} onClick={disconnect}
+									<button type="button" class="btn danger" ref={yesBtn} disabled={busy()} onClick={disconnect}
 										data-testid={`integ-${p.id}-disconnect-yes`}>Disconnect {p.name}</button>
-									<button type="button" class="btn secondary" onClick={() => setConfirm(false)}>Cancel</button>
+									<button type="button" class="btn secondary" onClick={() => ask(false)}>Cancel</button>
 								</span>
 							</Show>
 						</Show>
