@@ -222,7 +222,7 @@ dashboard: $(BUILD)/dashboard/index.html
 
 # The browser test saves its screenshots under build/screenshots; this refreshes the ones docs show.
 screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard/index.html
-	GASTOWN_SCREENSHOTS=docs/screenshots node --test tests/worker/browser.test.mjs
+	GASTOWN_SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/worker/browser.test.mjs tests/worker/browser-integrations.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
 test: check-layers check-errors check-owners test-native test-worker

@@ -290,6 +290,9 @@ static const struct command commands[] = {
 			     "                         an organization's towns, people, rigs and teams: cost, velocity, rework"},
 	{"team", cmd_team, "team set USER TEAM [--org ORG] | rm USER [--org ORG]\n"
 			   "                         which team a member's work counts for in the fleet"},
+	{"integration", cmd_integration, "integration [list [PLATFORM]] | set PLATFORM [opts] | rm PLATFORM\n"
+					   "                         | map PLATFORM LOGIN USER | unmap PLATFORM LOGIN\n"
+					   "                         GitHub, GitLab and Slack: hook URL, secrets (from a file or stdin), logins"},
 	{"mayor", cmd_mayor, "mayor ask TEXT [--wait SECONDS] | log\n"
 			     "                         talk to the town's Mayor"},
 	{"connect", cmd_connect, "connect TOWN_URL [--name NAME] [--port PORT] [--write claude|codex|opencode] [--once]\n"

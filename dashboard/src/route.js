@@ -32,6 +32,9 @@ function match(p) {
 		return p.length <= 4 ? { name: "board", town, open: p[3] && { type: "bead", id: p[3] } } : { name: "notfound" };
 	case "convoys":
 		return p.length <= 4 ? { name: "convoys", town, open: p[3] && { type: "convoy", id: p[3] } } : { name: "notfound" };
+	case "settings":
+		return p.length === 3 || (p.length === 4 && p[3] === "integrations")
+			? { name: "settings", town, tab: "integrations" } : { name: "notfound" };
 	case "agents":
 		if (p.length === 4) return { name: "agent", town, open: { type: "agent", id: p[3] }, tab: "stream" };
 		if (p.length === 5 && (p[4] === "terminal" || p[4] === "stream"))

@@ -127,6 +127,8 @@ const COMMANDS = [
 	["feed"], ["sling"], ["prime"], ["status"], ["done"], ["escalate"], ["script"],
 	["costs"], ["budget"], ["budget", "list"], ["budget", "set"], ["budget", "rm"],
 	["price"], ["price", "list"], ["price", "set"], ["price", "rm"], ["fleet"], ["team"], ["team", "set"], ["team", "rm"],
+	["integration"], ["integration", "list"], ["integration", "set"], ["integration", "rm"], ["integration", "map"],
+	["integration", "unmap"],
 ];
 
 // A server that counts requests: --help and usage errors must not make any.
@@ -165,6 +167,7 @@ test("--help and -h on every command and subcommand print its usage, exit 0 and 
 		["login", "--dev", "--user", "sarah", "--help"], ["status", "working", "hard", "-h"],
 		["done", "--summary", "x", "--help"], ["sling", "gt-k2x9", "web", "--help"], ["feed", "--follow", "--help"],
 		["budget", "set", "user-day", "alice", "5", "-h"], ["--json", "costs", "--help"],
+		["integration", "set", "github", "--token-stdin", "--help"], ["integration", "--json", "-h"],
 	]) {
 		const r = await gt(args, env);
 		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}`);
