@@ -19,26 +19,31 @@
 
 #define SECRET_MAX 8192 /* the town's limit on one secret (src/town/town.c) */
 
-/* What each platform takes: its two secrets (the webhook's, then the one the town posts with) and
- * its settings, under the API's names (docs/api.md, "Integrations and webhooks"). */
+/* What each platform takes: its secrets (the webhook's, then what the town posts with) and its
+ * settings, under the API's names (docs/api.md, "Integrations and webhooks"); NULL-padded. */
+#define PF_SECRETS 3
+#define PF_SETTINGS 6
 struct platform {
 	const char *name;
-	const char *secrets[2];
-	const char *settings[3];
+	const char *secrets[PF_SECRETS];
+	const char *settings[PF_SETTINGS];
 };
 
 static const struct platform platforms[] = {
-	{"github", {"webhook_secret", "token"}, {"api_url", "dashboard_url", "command"}},
-	{"gitlab", {"webhook_token", "token"}, {"api_url", "dashboard_url", "command"}},
+	{"github", {"webhook_secret", "token", "private_key"},
+	 {"api_url", "dashboard_url", "command", "app_id", "installation_id", "bot_login"}},
+	{"gitlab", {"webhook_token", "token"}, {"api_url", "dashboard_url", "command", "bot_login"}},
 	{"slack", {"signing_secret", "bot_token"}, {"api_url", "dashboard_url", "rig"}},
 };
 #define NPLATFORMS (sizeof platforms / sizeof platforms[0])
 
 /* Every secret name of every platform; option --<name>-file is I_FILE + index, -stdin I_STDIN + i. */
-static const char *const secret_names[] = {"webhook_secret", "webhook_token", "token", "signing_secret", "bot_token"};
+static const char *const secret_names[] = {"webhook_secret", "webhook_token", "token", "signing_secret", "bot_token",
+					   "private_key"};
 #define NSECRET_NAMES (sizeof secret_names / sizeof secret_names[0])
 
-enum { I_OWNER = 0x101, I_API_URL, I_DASHBOARD_URL, I_COMMAND, I_RIG, I_UNSET, I_FILE = 0x140, I_STDIN = 0x160 };
+enum { I_OWNER = 0x101, I_API_URL, I_DASHBOARD_URL, I_COMMAND, I_RIG, I_APP_ID, I_INSTALLATION_ID, I_BOT_LOGIN, I_UNSET,
+       I_FILE = 0x140, I_STDIN = 0x160 };
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -70,6 +75,17 @@ static int has(const char *const *names, size_t n, const char *name)
 		if (names[i] && strcmp(names[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+/* The names, comma-separated, into buf (for a message). */
+static const char *listed(const char *const *names, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && names[i] && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", names[i]);
+	return buf;
 }
 
 /* "--token-file" from ("token", "file"). */
@@ -245,7 +261,7 @@ static int request(struct cli *cli, const char *method, const struct http_path *
  * its line ending; len is SECRET_MAX + 4: room for "\r\n", and a full buffer means too long. A
  * terminal is read as one line without echo. 0, or -1 with the reason printed (cannot be read,
  * empty, longer than SECRET_MAX bytes, a NUL byte or a second line in it). */
-static int read_secret(const char *opt, const char *path, char *out, size_t len)
+static int read_secret(const char *opt, const char *path, char *out, size_t len, int lines)
 {
 	FILE *f = path ? fopen(path, "rb") : stdin;
 	struct termios saved, quiet;
@@ -296,7 +312,7 @@ static int read_secret(const char *opt, const char *path, char *out, size_t len)
 		fprintf(stderr, "gt integration set: %s: the secret is empty\n", opt);
 		return -1;
 	}
-	if (strpbrk(out, "\r\n")) {
+	if (!lines && strpbrk(out, "\r\n")) {
 		explicit_bzero(out, len);
 		fprintf(stderr, "gt integration set: %s: the secret has more than one line (one secret, on one line)\n", opt);
 		return -1;
@@ -331,6 +347,8 @@ static const struct usage set_usage = {
 	"\n"
 	"  github:  --webhook-secret-file F | --webhook-secret-stdin   the webhook's secret\n"
 	"           --token-file F | --token-stdin                     the token the town posts with\n"
+	"           --private-key-file F | --private-key-stdin         a GitHub App's private key (PEM,\n"
+	"                                                              many lines), with --app-id\n"
 	"  gitlab:  --webhook-token-file F | --webhook-token-stdin     the webhook's secret token\n"
 	"           --token-file F | --token-stdin                     a project access token (api)\n"
 	"  slack:   --signing-secret-file F | --signing-secret-stdin   the app's signing secret\n"
@@ -340,6 +358,9 @@ static const struct usage set_usage = {
 	"  --dashboard-url URL  this town's dashboard, linked from the answers the town posts\n"
 	"  --command /WORD      (github, gitlab) the comment command that makes work (default /gastown)\n"
 	"  --rig RIG            (slack) the rig Slack's work goes to\n"
+	"  --app-id N           (github) the GitHub App the town speaks as, with its private key\n"
+	"  --installation-id N  (github) the App's installation (else learned from a delivery)\n"
+	"  --bot-login NAME     (github, gitlab) the account the town posts as: its comments are never work\n"
 	"  --owner USER         the member work from unmapped platform users is requested by\n"
 	"  --unset NAME         remove a setting or a secret by its name (dashboard_url, token, ...);\n"
 	"                       repeat for more\n"
@@ -395,13 +416,14 @@ static int set_options(struct opt *o, const struct platform **pf, cJSON *body, s
 {
 	static const char *const setting_of[] = {
 		[I_API_URL - I_OWNER] = "api_url", [I_DASHBOARD_URL - I_OWNER] = "dashboard_url",
-		[I_COMMAND - I_OWNER] = "command", [I_RIG - I_OWNER] = "rig",
+		[I_COMMAND - I_OWNER] = "command", [I_RIG - I_OWNER] = "rig", [I_APP_ID - I_OWNER] = "app_id",
+		[I_INSTALLATION_ID - I_OWNER] = "installation_id", [I_BOT_LOGIN - I_OWNER] = "bot_login",
 	};
 	const struct usage *u = &set_usage;
 	cJSON *settings = cJSON_AddObjectToObject(body, "settings"), *secrets = cJSON_AddObjectToObject(body, "secrets"), *to;
 	const cJSON *s;
 	int c, stdin_used = 0, from_stdin;
-	char name[64];
+	char name[64], names[200];
 
 	*nsrc = 0;
 	while ((c = opt_next(o)) != -1) {
@@ -413,7 +435,7 @@ static int set_options(struct opt *o, const struct platform **pf, cJSON *body, s
 				return opt_fail(u, "--owner: '%s' is not a valid user id", optarg);
 			cJSON_DeleteItemFromObjectCaseSensitive(body, "owner");
 			cJSON_AddStringToObject(body, "owner", optarg);
-		} else if (c >= I_API_URL && c <= I_RIG) {
+		} else if (c >= I_API_URL && c <= I_BOT_LOGIN) {
 			cJSON_DeleteItemFromObjectCaseSensitive(settings, setting_of[c - I_OWNER]);
 			cJSON_AddStringToObject(settings, setting_of[c - I_OWNER], optarg);
 		} else if (c == I_UNSET) {
@@ -441,9 +463,9 @@ static int set_options(struct opt *o, const struct platform **pf, cJSON *body, s
 		return 2;
 	/* What the platform takes, checked here so the mistake is named as the option typed. */
 	for (int i = 0; i < *nsrc; i++) {
-		if (!has((*pf)->secrets, 2, src[i].name))
-			return opt_fail(u, "%s: %s has no secret %s (its secrets: %s, %s)", src[i].opt, (*pf)->name,
-					src[i].name, (*pf)->secrets[0], (*pf)->secrets[1]);
+		if (!has((*pf)->secrets, PF_SECRETS, src[i].name))
+			return opt_fail(u, "%s: %s has no secret %s (its secrets: %s)", src[i].opt, (*pf)->name,
+					src[i].name, listed((*pf)->secrets, PF_SECRETS, names, sizeof names));
 		for (int j = 0; j < i; j++)
 			if (strcmp(src[i].name, src[j].name) == 0)
 				return opt_fail(u, "%s is given twice", src[i].name);
@@ -451,14 +473,14 @@ static int set_options(struct opt *o, const struct platform **pf, cJSON *body, s
 			return opt_fail(u, "%s is both set and unset", src[i].name);
 	}
 	cJSON_ArrayForEach(s, secrets)
-		if (!has((*pf)->secrets, 2, s->string))
-			return opt_fail(u, "--unset %s: %s has no secret %s (its secrets: %s, %s)", s->string,
-					(*pf)->name, s->string, (*pf)->secrets[0], (*pf)->secrets[1]);
+		if (!has((*pf)->secrets, PF_SECRETS, s->string))
+			return opt_fail(u, "--unset %s: %s has no secret %s (its secrets: %s)", s->string,
+					(*pf)->name, s->string, listed((*pf)->secrets, PF_SECRETS, names, sizeof names));
 	cJSON_ArrayForEach(s, settings)
-		if (!has((*pf)->settings, 3, s->string))
-			return opt_fail(u, "%s%s: %s takes no setting %s (its settings: %s, %s, %s)",
+		if (!has((*pf)->settings, PF_SETTINGS, s->string))
+			return opt_fail(u, "%s%s: %s takes no setting %s (its settings: %s)",
 					cJSON_IsNull(s) ? "--unset " : "--", s->string, (*pf)->name, s->string,
-					(*pf)->settings[0], (*pf)->settings[1], (*pf)->settings[2]);
+					listed((*pf)->settings, PF_SETTINGS, names, sizeof names));
 	return -1;
 }
 
@@ -468,11 +490,14 @@ static int integration_set(struct cli *cli, int argc, char **argv)
 		{"owner", required_argument, 0, I_OWNER}, {"api-url", required_argument, 0, I_API_URL},
 		{"dashboard-url", required_argument, 0, I_DASHBOARD_URL}, {"command", required_argument, 0, I_COMMAND},
 		{"rig", required_argument, 0, I_RIG}, {"unset", required_argument, 0, I_UNSET},
+		{"app-id", required_argument, 0, I_APP_ID}, {"installation-id", required_argument, 0, I_INSTALLATION_ID},
+		{"bot-login", required_argument, 0, I_BOT_LOGIN},
 		{"webhook-secret-file", required_argument, 0, I_FILE + 0}, {"webhook-secret-stdin", no_argument, 0, I_STDIN + 0},
 		{"webhook-token-file", required_argument, 0, I_FILE + 1}, {"webhook-token-stdin", no_argument, 0, I_STDIN + 1},
 		{"token-file", required_argument, 0, I_FILE + 2}, {"token-stdin", no_argument, 0, I_STDIN + 2},
 		{"signing-secret-file", required_argument, 0, I_FILE + 3}, {"signing-secret-stdin", no_argument, 0, I_STDIN + 3},
 		{"bot-token-file", required_argument, 0, I_FILE + 4}, {"bot-token-stdin", no_argument, 0, I_STDIN + 4},
+		{"private-key-file", required_argument, 0, I_FILE + 5}, {"private-key-stdin", no_argument, 0, I_STDIN + 5},
 		{0, 0, 0, 0},
 	};
 	struct secret_src src[SECRET_OPTS_MAX];
@@ -490,7 +515,8 @@ static int integration_set(struct cli *cli, int argc, char **argv)
 	}
 	secrets = cJSON_GetObjectItemCaseSensitive(body, "secrets");
 	for (int i = 0; i < nsrc; i++) {
-		if (read_secret(src[i].opt, src[i].path, value, sizeof value) < 0) {
+		/* A PEM key is many lines; every other secret is one. */
+		if (read_secret(src[i].opt, src[i].path, value, sizeof value, strcmp(src[i].name, "private_key") == 0) < 0) {
 			wipe_strings(body);
 			cJSON_Delete(body);
 			return 2;

@@ -144,7 +144,7 @@ test("integrations page in Chromium: connect GitHub, secrets write-only, map a l
 
 		// The town got the very value typed: a delivery signed with it is taken.
 		const got = (await s.api("GET", `${T}/integrations`, undefined, alice)).data.github;
-		assert.deepEqual(got.secrets, { webhook_secret: true, token: true });
+		assert.deepEqual(got.secrets, { webhook_secret: true, token: true, private_key: false });
 		assert.equal(got.settings.dashboard_url, "https://town.example");
 		const ping = await githubDelivery(HOOK_SECRET, "ping", { zen: "Design for failure.", hook_id: 7 });
 		const pong = await s.api("POST", `${T}/hooks/github`, ping.body, undefined, ping.headers);

@@ -77,7 +77,7 @@ test("gt integration: set, list, map, unmap, rm; secrets from files and stdin, n
 		"--dashboard-url", "https://town.example", "--command", "/gt"], `${GH_TOKEN}\r\n`);
 	assert.match(set, /^github: connected, owner sarah$/m);
 	assert.ok(set.includes(`  hook URL     ${url}/api/towns/yard/hooks/github\n`), set);
-	assert.match(set, /^ {2}secrets {6}webhook_secret set, token set$/m);
+	assert.match(set, /^ {2}secrets {6}webhook_secret set, token set, private_key not set$/m);
 	assert.match(set, /^ {2}settings {5}dashboard_url https:\/\/town\.example, command \/gt$/m);
 	assert.match(set, /^ {2}logins {7}none mapped$/m);
 	assert.match(set, /^ {2}deliveries {3}none yet$/m);
@@ -97,7 +97,7 @@ test("gt integration: set, list, map, unmap, rm; secrets from files and stdin, n
 	assert.match(listed, /^ {2}deliveries {3}ping: 1 pong$/m);
 	assert.match(listed, /^gitlab: not connected/m);
 	const json = JSON.parse(await ok("bob", ["--json", "integration"]));
-	assert.deepEqual(json.github.secrets, { webhook_secret: true, token: true });
+	assert.deepEqual(json.github.secrets, { webhook_secret: true, token: true, private_key: false });
 	assert.equal(json.github.hook_path, "/api/towns/yard/hooks/github");
 	assert.equal(json.gitlab, null);
 	const one = JSON.parse(await ok("bob", ["integration", "list", "github", "--json"]));
@@ -140,7 +140,7 @@ test("gt integration: set, list, map, unmap, rm; secrets from files and stdin, n
 		assert.match(r.stderr, why);
 	}
 	assert.deepEqual((await call(mf, "GET", `${T}/integrations`, undefined, H)).body.data.github.secrets,
-		{ webhook_secret: true, token: true }, "refusals changed nothing");
+		{ webhook_secret: true, token: true, private_key: false }, "refusals changed nothing");
 
 	// Logins: map, list, unmap; a non-member is the town's 400, an unknown mapping its 404.
 	const mapped = await ok("sarah", ["integration", "map", "github", "Bob-GH", "bob"]);
@@ -162,8 +162,18 @@ test("gt integration: set, list, map, unmap, rm; secrets from files and stdin, n
 
 	// --unset removes a secret or a setting, by either spelling.
 	const unset = await ok("sarah", ["integration", "set", "github", "--unset", "token", "--unset", "dashboard-url"]);
-	assert.match(unset, /^ {2}secrets {6}webhook_secret set, token not set$/m);
+	assert.match(unset, /^ {2}secrets {6}webhook_secret set, token not set, private_key not set$/m);
 	assert.match(unset, /^ {2}settings {5}command \/gt$/m);
+
+	// A GitHub App's key is a PEM of many lines: taken whole from its file, with the App's id.
+	const { generateKeyPairSync } = await import("node:crypto");
+	const pemFile = join(dir, "app.pem");
+	writeFileSync(pemFile, generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }));
+	const app = await ok("sarah", ["integration", "set", "github", "--private-key-file", pemFile, "--app-id", "4242"]);
+	assert.match(app, /private_key set/);
+	assert.match(app, /app_id 4242/);
+	assert.ok(!app.includes("PRIVATE KEY"));
+	await ok("sarah", ["integration", "set", "github", "--unset", "private_key", "--unset", "app_id"]);
 
 	// GitLab and Slack with their own secret names; Slack's rig.
 	const glFile = join(dir, "gl");
