@@ -5,6 +5,11 @@ import { clock, iso } from "../format.js";
 import { href } from "../route.js";
 
 const quote = (s) => (s ? `“${s}”` : "");
+// A changed value as a line of the feed can hold it: metadata is a whole JSON object.
+const short = (v) => {
+	const t = String(v ?? "—");
+	return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+};
 
 // What the event says, in words, and what its subject links to.
 export function describe(e) {
@@ -12,7 +17,7 @@ export function describe(e) {
 	const n = e.new, o = e.old, f = e.field;
 	switch (k) {
 	case "bead.created": return `created bead ${e.subject} ${quote(n)}`;
-	case "bead.updated": return `changed ${f} of ${e.subject}: ${o ?? "—"} → ${n ?? "—"}`;
+	case "bead.updated": return `changed ${f} of ${e.subject}: ${short(o)} → ${short(n)}`;
 	case "bead.closed": return `closed ${e.subject}`;
 	case "bead.deleted": return `deleted bead ${e.subject}`;
 	case "bead.dep_added": return `made ${e.subject} depend on ${n} (${f})`;
