@@ -1,5 +1,6 @@
 // BeadDetail.jsx - one bead in the side panel: its fields, dependencies, cost, branch and commits,
 // its events, the status history of the agent on it, and (for members) sling and status changes.
+// A pull request's merge request shows its review first, a review sub-bead the comment it answers.
 import { For, Show, Suspense, createSignal, lazy, onCleanup } from "solid-js";
 import { errorText, get, patch, post, query, townPath } from "../api.js";
 import { useTown } from "../context.js";
@@ -7,6 +8,7 @@ import { STATUSES, clock, iso, money, statusLabel } from "../format.js";
 import { debounce, loader } from "../load.js";
 import { href } from "../route.js";
 import { record } from "../uictx.js";
+import { ReviewContext, ReviewSection, hasReview, reviewOf } from "./BeadReview.jsx";
 import { describe } from "./Feed.jsx";
 import Panel from "./Panel.jsx";
 import { ErrorBox, Loading } from "./Status.jsx";
@@ -154,6 +156,11 @@ export default function BeadDetail(props) {
 						</Show>
 						<Show when={tab() === "details"}>
 
+						<Show when={reviewOf(b())}><ReviewContext bead={b()} /></Show>
+						<Show when={hasReview(b())}>
+							<ReviewSection bead={b()} events={events.data()?.events} onChildChanged={again} />
+						</Show>
+
 						<Show when={town.canWrite()}>
 							<div class="bead-actions">
 								<Show when={canSling()}>
@@ -222,7 +229,7 @@ export default function BeadDetail(props) {
 									</ul>
 								</dd>
 							</Show>
-							<Show when={prUrl(b().metadata)}>
+							<Show when={!hasReview(b()) && prUrl(b().metadata)}>
 								<dt>Pull request</dt><dd><a href={prUrl(b().metadata)} rel="noreferrer noopener" target="_blank">{prUrl(b().metadata)}</a></dd>
 							</Show>
 							<Show when={b().attempts || b().reviews}>

@@ -5,6 +5,11 @@ import { clock, iso } from "../format.js";
 import { href } from "../route.js";
 
 const quote = (s) => (s ? `“${s}”` : "");
+// A changed value as a line of the feed can hold it: metadata is a whole JSON object.
+const short = (v) => {
+	const t = String(v ?? "—");
+	return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+};
 
 // What the event says, in words, and what its subject links to.
 export function describe(e) {
@@ -12,7 +17,7 @@ export function describe(e) {
 	const n = e.new, o = e.old, f = e.field;
 	switch (k) {
 	case "bead.created": return `created bead ${e.subject} ${quote(n)}`;
-	case "bead.updated": return `changed ${f} of ${e.subject}: ${o ?? "—"} → ${n ?? "—"}`;
+	case "bead.updated": return `changed ${f} of ${e.subject}: ${short(o)} → ${short(n)}`;
 	case "bead.closed": return `closed ${e.subject}`;
 	case "bead.deleted": return `deleted bead ${e.subject}`;
 	case "bead.dep_added": return `made ${e.subject} depend on ${n} (${f})`;
@@ -24,6 +29,11 @@ export function describe(e) {
 	case "bead.failed": return `${e.subject} failed${n ? `: ${n}` : ""}`;
 	case "bead.pr_requested": return `asked for a pull request for ${e.subject}`;
 	case "bead.pr_opened": return `opened a pull request for ${e.subject}${n ? `: ${n}` : ""}`;
+	case "bead.pr_conflict": return `found a conflict on the pull request of ${e.subject}${n ? ` (${n} merges the base in)` : ""}`;
+	case "bead.pr_auto_merge": return `merged the pull request of ${e.subject} at ${String(n ?? "").slice(0, 10)} (auto-merge)`;
+	case "review.approved": return `recorded ${n ?? "a reviewer"}'s approval of ${e.subject}`;
+	case "review.replied": return `replied in the review thread of ${e.subject}`;
+	case "review.resolved": return `resolved the review thread of ${e.subject}`;
 	case "agent.created": return `created agent ${e.subject} (${n})`;
 	case "agent.hooked": return `hooked ${n} on ${e.subject}`;
 	case "agent.unhooked": return `took ${o} off ${e.subject}'s hook`;
@@ -62,7 +72,7 @@ export function describe(e) {
 
 export function subjectLink(town, e) {
 	const k = e.kind ?? "";
-	if (k.startsWith("bead.") && k !== "bead.deleted") return href("towns", town, "beads", e.subject);
+	if ((k.startsWith("bead.") && k !== "bead.deleted") || k.startsWith("review.")) return href("towns", town, "beads", e.subject);
 	if (k.startsWith("agent.")) return href("towns", town, "agents", e.subject);
 	if (k.startsWith("convoy.")) return href("towns", town, "convoys", e.subject);
 	if (k.startsWith("rig.") && k !== "rig.deleted") return href("towns", town, "rigs", e.subject);

@@ -1,6 +1,7 @@
-// Status.jsx - loading, error and empty states, the same everywhere.
+// Status.jsx - loading, error and empty states and the status badge, the same everywhere.
 import { Show } from "solid-js";
 import { errorText } from "../api.js";
+import { statusLabel } from "../format.js";
 
 export function Loading(props) {
 	return <p class="loading" role="status">{props.children ?? "Loading…"}</p>;
@@ -43,4 +44,9 @@ export function Loaded(props) {
 			</Show>
 		</>
 	);
+}
+
+// A bead's status as the board shows it: a coloured badge with its words ("in review").
+export function StatusBadge(props) {
+	return <span class={`badge status-${props.status}`} data-testid={props.testid}>{statusLabel(props.status)}</span>;
 }
