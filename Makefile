@@ -73,7 +73,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
-.PHONY: check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native clean distclean check-deps
+.PHONY: check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -86,6 +86,7 @@ help:
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make bench      engine and storage figures measured inside workerd"
 	@echo "make bench-native  instructions per engine call, under callgrind"
+	@echo "make bench-native-hooks  instructions per webhook delivery, under callgrind"
 	@echo "make clean      remove build/ (keeps .deps/ and node_modules/)"
 
 deps:
@@ -256,6 +257,16 @@ bench-native: $(NATIVE)/bench-calls
 	@command -v valgrind >/dev/null || { echo "bench-native needs valgrind (apt-get install valgrind)"; exit 1; }
 	@valgrind --tool=callgrind --callgrind-out-file=$(NATIVE)/callgrind.out $(NATIVE)/bench-calls 2000 2>&1 \
 		| awk '/refs:/ { gsub(",", "", $$4); printf "engine: %d instructions per write call (2000 calls, whole program)\n", $$4 / 2000 }'
+
+# Instructions per webhook delivery (an octokit issues.opened for the rig: bead, link, Mayor message,
+# effect), under callgrind; HOOK_DELIVERIES, BENCH_OPEN_BEADS (the town's open beads before the first).
+HOOK_DELIVERIES ?= 60
+bench-native-hooks: $(NATIVE)/bench-calls
+	@command -v valgrind >/dev/null || { echo "bench-native-hooks needs valgrind (apt-get install valgrind)"; exit 1; }
+	@node bench/hook-payload.mjs >$(NATIVE)/hook-payload.json
+	@for n in 10 $(HOOK_DELIVERIES); do valgrind --tool=callgrind --callgrind-out-file=$(NATIVE)/callgrind-hooks-$$n.out \
+		$(NATIVE)/bench-calls $$n hooks $(NATIVE)/hook-payload.json 2>&1 | awk '/refs:/ { gsub(",", "", $$4); print $$4 }'; done \
+		| paste -sd' ' | awk -v n=$(HOOK_DELIVERIES) '{ printf "engine: %d instructions per webhook delivery (deliveries 11 to %d, whole program: the bench signs each too)\n", ($$2 - $$1) / (n - 10), n }'
 
 clean:
 	rm -rf $(BUILD)

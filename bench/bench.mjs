@@ -8,13 +8,17 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { SignJWT } from "jose";
+import { createServer } from "node:http";
+import { createInterface } from "node:readline";
+import { githubDelivery } from "../tests/worker/webhooks.mjs";
+import { issueOpened } from "./hook-payload.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
-// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, mcp); default all.
-const PARTS = ["cold", "objects", "beads", "tick", "costs", "mcp"];
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, mcp, hooks); default all.
+const PARTS = ["cold", "objects", "beads", "tick", "costs", "mcp", "hooks"];
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
@@ -23,10 +27,23 @@ const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) =
 	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
 
 const JWT_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef";
+const HOOK_SECRET = "whsec-bench-0123456789abcdef";
+
+// workerd's output with the shim's one info line per effect result, and the town without a token's
+// one warning per delivery, left out (the hooks part makes thousands); everything else is passed on.
+function quietEffects(stdout, stderr) {
+	createInterface({ input: stdout }).on("line", (l) => {
+		if (!(l.includes('"msg":"effect result"') && l.includes('"level":"info"'))) process.stdout.write(`${l}\n`);
+	});
+	createInterface({ input: stderr }).on("line", (l) => {
+		if (!l.includes('"msg":"no answer posted: the integration has no token"')) process.stderr.write(`${l}\n`);
+	});
+}
 
 function start(opts = {}) {
 	return new Miniflare({
 		...(opts.port !== undefined ? { host: "127.0.0.1", port: opts.port } : {}),
+		...(opts.quietEffects ? { handleRuntimeStdio: quietEffects } : {}),
 		workers: [
 			{
 				name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
@@ -44,6 +61,7 @@ function start(opts = {}) {
 				modules: [{ type: "ESModule", path: join(ROOT, "bench/js-do.js") }],
 				routes: ["*/js/*"],
 				durableObjects: { JS: { className: "BenchJsDO", useSQLite: true } },
+				bindings: { HOOK_SECRET },
 			},
 		],
 	});
@@ -124,6 +142,7 @@ async function main() {
 	if (want("tick")) await reconciler(report);
 	if (want("costs")) await costs(report);
 	if (want("mcp")) await mcp(report);
+	if (want("hooks")) await hooks(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
@@ -365,6 +384,137 @@ async function costs(report) {
 	}
 }
 
+// A local stand-in for GitHub's comment API that answers at once: the tracking comment each
+// delivery asks for lands here, so effects neither fail (and come back as retries) nor wait.
+async function commentSink() {
+	let posted = 0, waiters = [];
+	const server = createServer((req, res) => {
+		req.resume();
+		req.on("end", () => {
+			const post = req.method === "POST";
+			if (post) posted++;
+			res.writeHead(post ? 201 : 200, { "content-type": "application/json" });
+			res.end(JSON.stringify({ id: 100000 + posted, body: "ok" }));
+			waiters = waiters.filter((w) => (posted >= w.n ? (w.resolve(), false) : true));
+		});
+	});
+	await new Promise((r) => server.listen(0, "127.0.0.1", r));
+	return {
+		url: `http://127.0.0.1:${server.address().port}`,
+		get posted() { return posted; },
+		until: (n) => (posted >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+		close: () => new Promise((r) => server.close(r)),
+	};
+}
+
+// Webhook deliveries: octokit's own issues.opened example, for the rig's repository, carrying the
+// rig's label, with a fresh issue number and delivery id each, so each makes a bead, a link row, a
+// Mayor message and a tracking-comment effect (answered by commentSink). Signed before any timing.
+async function hooks(report) {
+	const sink = await commentSink();
+	const mf = start({ port: 0, quietEffects: true });
+	try {
+		const base = (await mf.ready).toString().replace(/\/$/, "");
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+		const call = async (method, path, body) => {
+			const r = await fetch(`${base}${path}`, { method, headers: auth, body: body && JSON.stringify(body) });
+			if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+		};
+		const town = async (id, withToken = true) => {
+			await call("POST", `/api/towns/${id}`, { name: "Hooks" });
+			await call("POST", `/api/towns/${id}/rigs`, { id: "app", git_url: "https://github.com/acme/app.git" });
+			await call("PUT", `/api/towns/${id}/integrations/github`, { secrets: { webhook_secret: HOOK_SECRET, ...(withToken ? { token: "ghp_bench0123456789" } : {}) },
+				settings: { api_url: sink.url } });
+		};
+		let number = 1000;
+		const deliveries = async (count) => {
+			const out = [];
+			for (let k = 0; k < count; k++) out.push(await githubDelivery(HOOK_SECRET, "issues", issueOpened(number++)));
+			return out;
+		};
+		const ns = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		const jsNs = await mf.getDurableObjectNamespace("JS", "js");
+		const bytes = JSON.stringify(issueOpened(1000)).length;
+
+		// 1. Engine time per delivery inside the object: small batches (the clock ticks in whole ms),
+		// each followed by a wait until the sink has every tracking comment of the batch, so effect
+		// results are applied between batches, never inside a timed one.
+		process.stderr.write("bench: webhook deliveries inside the object");
+		await town("hookbench");
+		const engine = ns.get(ns.idFromName("hookbench")), js = jsNs.get(jsNs.idFromName("hookbench"));
+		const batch = 20, batches = quick ? 20 : 100, warmup = quick ? 2 : 5;
+		const means = { engine: [], js: [] };
+		let effects = 0, rows = 0;
+		for (let b = 0; b < warmup + batches; b++) {
+			const ds = await deliveries(batch);
+			const calls = ds.map((d) => [{ method: "POST", path: "/api/towns/hookbench/hooks/github", query: "", headers: d.headers }, d.body]);
+			// The JS object first: workerd runs both objects on one thread, and the engine's effect
+			// results (applied as the sink answers) must not land inside the JS object's batch.
+			const j = JSON.parse(await js.benchCalls(calls));
+			const r = JSON.parse(await engine.benchCalls(calls));
+			effects += r.effects;
+			await sink.until(effects);
+			await new Promise((res) => setTimeout(res, 30));
+			if (b < warmup) continue;
+			means.engine.push(r.ms / batch);
+			means.js.push(j.ms / batch);
+			rows += r.rows;
+			if (b % 10 === 0) process.stderr.write(".");
+		}
+		process.stderr.write("\n");
+		const stats = (xs) => ({ median: median(xs), p95: quantile(xs, 0.95), min: Math.min(...xs), max: Math.max(...xs) });
+		const quarter = Math.floor(batches / 4);
+		report.hooks = {
+			payloadBytes: bytes,
+			inObject: { batch, batches, deliveries: batch * batches, effects, rowsPerDelivery: rows / (batch * batches),
+				engine: stats(means.engine), js: stats(means.js),
+				firstQuarter: median(means.engine.slice(0, quarter)), lastQuarter: median(means.engine.slice(-quarter)) },
+		};
+
+		// 2. Ingest over loopback HTTP, 16 in flight, the same deliveries to each side (signed before
+		// the clock starts). The engine's rate is taken when the last delivery is answered, and again
+		// when the sink has every tracking comment (the effect results applied in the object).
+		const n = quick ? 400 : 2000, parallel = 16;
+		const send = async (url, ds) => {
+			let next = 0;
+			const t0 = process.hrtime.bigint();
+			await Promise.all(Array.from({ length: parallel }, async () => {
+				while (next < ds.length) {
+					const d = ds[next++];
+					const res = await fetch(url, { method: "POST", headers: d.headers, body: d.body });
+					const text = await res.text();
+					if (res.status !== 200 || !text.includes('"created"')) throw new Error(`${url}: ${res.status} ${text}`);
+				}
+			}));
+			return Number(process.hrtime.bigint() - t0) / 1e9;
+		};
+		process.stderr.write("bench: webhook ingest over loopback\n");
+		await town("hookhttp");
+		await town("hookquiet", false);
+		const warm = await deliveries(100);
+		await send(`${base}/js/towns/hookhttp/hooks/github`, warm);
+		await send(`${base}/api/towns/hookhttp/hooks/github`, warm);
+		await send(`${base}/api/towns/hookquiet/hooks/github`, warm);
+		await sink.until(effects += 100);
+		await new Promise((res) => setTimeout(res, 1000));
+		// The engine with answers posted goes last: the effect results it leaves to apply after its
+		// last answer would otherwise run on workerd's thread during the next side's deliveries.
+		const ds = await deliveries(n);
+		const jsSecs = await send(`${base}/js/towns/hookhttp/hooks/github`, ds);
+		const quiet = await send(`${base}/api/towns/hookquiet/hooks/github`, ds);
+		const t0 = process.hrtime.bigint();
+		const answered = await send(`${base}/api/towns/hookhttp/hooks/github`, ds);
+		await sink.until(effects += n);
+		const settled = Number(process.hrtime.bigint() - t0) / 1e9;
+		report.hooks.ingest = { requests: n, parallel, engine: n / answered, engineSettled: n / settled, js: n / jsSecs, engineQuiet: n / quiet };
+	} finally {
+		await mf.dispose();
+		await sink.close();
+	}
+}
+
 function print(r) {
 	const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 	const lines = [
@@ -412,6 +562,19 @@ function print(r) {
 			`POST /beads ${us(r.mcp.http.median)} (${ratio(r.mcp.call.median, r.mcp.http.median)}); target ≤ 1.2×`],
 		["MCP tools/list (a member's tools), in-object", `median ${us(r.mcp.list.median)}, p99 ${us(r.mcp.list.p99)}`],
 	);
+	if (r.hooks) {
+		const h = r.hooks;
+		lines.push(
+			["webhook issues.opened, engine in-object", `median ${us(h.inObject.engine.median)}, p95 ${us(h.inObject.engine.p95)} (batches of ${h.inObject.batch}, ${h.inObject.deliveries} deliveries)`,
+				"target ≤ 1 ms"],
+			["  as the town fills with open beads", `first quarter ${us(h.inObject.firstQuarter)}, last quarter ${us(h.inObject.lastQuarter)}; ${h.inObject.rowsPerDelivery.toFixed(1)} storage rows written per delivery`, ""],
+			["webhook, raw JS DO in-object", `median ${us(h.inObject.js.median)}, p95 ${us(h.inObject.js.p95)}`,
+				`ratio ${ratio(h.inObject.engine.median, h.inObject.js.median)}`],
+			["webhook ingest, loopback HTTP", `${h.ingest.engine.toFixed(0)}/s answered, ${h.ingest.engineSettled.toFixed(0)}/s with answers posted (${h.ingest.requests}, ${h.ingest.parallel} in flight)`,
+				`JS DO ${h.ingest.js.toFixed(0)}/s (${ratio(h.ingest.engine, h.ingest.js)}); target ≥ 0.8×`],
+			["webhook ingest, no token (no effect)", `${h.ingest.engineQuiet.toFixed(0)}/s`, `${ratio(h.ingest.engineQuiet, h.ingest.js)} the JS DO`],
+		);
+	}
 	const w = Math.max(...lines.map((l) => l[0].length));
 	console.log(`\nGastown Edge bench (${r.date}, batches of ${r.batch} × ${r.batches})`);
 	for (const [a, b, c] of lines) console.log(`  ${a.padEnd(w)}  ${b}${c ? `   ${c}` : ""}`);

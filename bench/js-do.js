@@ -9,6 +9,37 @@ export class BenchJsDO extends DurableObject {
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms REAL NOT NULL)");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS beads (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT, status TEXT, priority INTEGER, title TEXT, requested_by TEXT, created_ms REAL)");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, kind TEXT, subject TEXT, actor TEXT, at_ms REAL)");
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hook_deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, at_ms REAL NOT NULL)");
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hook_issues (seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL, repo TEXT, number INTEGER, title TEXT, body TEXT, url TEXT, login TEXT, labels TEXT, created_ms REAL)");
+		this.hookKey = null; // the webhook secret's CryptoKey, imported once
+	}
+
+	// What a hand-written GitHub receiver does, and no more: verify X-Hub-Signature-256 with
+	// WebCrypto over the raw body (the key imported once and kept), take each delivery id once, and
+	// store the issue as one row, all in one transactionSync. No rules, no labels table, no event,
+	// no link, no Mayor message, no answer posted back. Returns [status, body, rows written].
+	async hook(headers, raw) {
+		if (!this.hookKey) this.hookKey = await crypto.subtle.importKey("raw", new TextEncoder().encode(this.env.HOOK_SECRET),
+			{ name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+		const sig = headers.get("x-hub-signature-256") ?? "", delivery = headers.get("x-github-delivery"), event = headers.get("x-github-event");
+		const mac = /^sha256=[0-9a-f]{64}$/.test(sig) ? new Uint8Array(sig.slice(7).match(/../g).map((h) => parseInt(h, 16))) : null;
+		if (!mac || !(await crypto.subtle.verify("HMAC", this.hookKey, mac, raw)))
+			return [401, JSON.stringify({ error: { code: "unauthenticated", field: "x-hub-signature-256" } }), 0];
+		if (!delivery || !event) return [400, JSON.stringify({ error: { code: "invalid", field: "x-github-delivery" } }), 0];
+		const p = JSON.parse(new TextDecoder().decode(raw));
+		const sql = this.ctx.storage.sql;
+		let rows = 0;
+		const taken = this.ctx.storage.transactionSync(() => {
+			const r = sql.exec("INSERT INTO hook_deliveries (id, event, at_ms) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING",
+				delivery, `${event}.${p.action}`, Date.now()).rowsWritten;
+			if (!r) return false;
+			const i = p.issue ?? {};
+			rows = r + sql.exec("INSERT INTO hook_issues (delivery, repo, number, title, body, url, login, labels, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				delivery, p.repository?.full_name ?? null, i.number ?? null, i.title ?? null, i.body ?? null, i.html_url ?? null,
+				p.sender?.login ?? null, JSON.stringify((i.labels ?? []).map((l) => l.name)), Date.now()).rowsWritten;
+			return true;
+		});
+		return [200, JSON.stringify({ data: { outcome: taken ? "created" : "duplicate_delivery", event: `${event}.${p.action}` } }), rows];
 	}
 
 	// One request's work; returns [status, body, rows written].
@@ -51,10 +82,28 @@ export class BenchJsDO extends DurableObject {
 	async fetch(request) {
 		const url = new URL(request.url);
 		const started = performance.now();
+		if (url.pathname.endsWith("/hooks/github") && request.method === "POST") {
+			const [status, body, rows] = await this.hook(request.headers, new Uint8Array(await request.arrayBuffer()));
+			return new Response(body, { status, headers: { "content-type": "application/json",
+				"server-timing": `engine;dur=${(performance.now() - started).toFixed(3)}, rows-written;desc="${rows}"` } });
+		}
 		const method = url.pathname.endsWith("/beads") && request.method === "POST" ? "BEAD" : request.method;
 		const [status, body, rows] = this.handle(method, url.pathname.split("/").pop(), await request.text());
 		return new Response(body, { status, headers: { "content-type": "application/json",
 			"server-timing": `engine;dur=${(performance.now() - started).toFixed(3)}, rows-written;desc="${rows}"` } });
+	}
+
+	// Prepared deliveries ([meta with headers, raw body] each) back to back, like the engine's benchCalls.
+	async benchCalls(calls) {
+		const prepared = calls.map(([meta, body]) => [new Headers(meta.headers), new TextEncoder().encode(body)]);
+		const started = performance.now();
+		let rows = 0;
+		for (const [headers, raw] of prepared) {
+			const [status, , r] = await this.hook(headers, raw);
+			if (status >= 400) throw new Error("bench request failed");
+			rows += r;
+		}
+		return JSON.stringify({ ms: performance.now() - started, rows });
 	}
 
 	benchRepeat(meta, body, n) {

@@ -287,6 +287,25 @@ export class EngineObject extends DurableObject {
 		return JSON.stringify({ ms: performance.now() - started, rows });
 	}
 
+	// Bench support, test hooks only: run a list of prepared requests ([meta, body] each, a full
+	// engine call in its own storage transaction), timed as one batch. For requests that cannot be
+	// made by substitution in one template: signed webhook deliveries, each with its own body,
+	// signature and delivery id. Effects the calls ask for start as they would from fetch().
+	benchCalls(calls) {
+		if (this.env.GASTOWN_TEST_HOOKS !== "1") throw new Error("test hooks are off");
+		const encoder = new TextEncoder();
+		const prepared = calls.map(([meta, body]) => [meta, encoder.encode(body ?? "")]);
+		const started = performance.now();
+		let rows = 0, effects = 0;
+		for (const [meta, bytes] of prepared) {
+			const out = this.#run("request", meta, bytes);
+			if (out.failed || out.meta.status >= 400) throw new Error(`bench request failed: ${new TextDecoder().decode(out.body)}`);
+			rows += out.timing.rows;
+			effects += out.meta.effects?.length ?? 0;
+		}
+		return JSON.stringify({ ms: performance.now() - started, rows, effects });
+	}
+
 	async webSocketMessage(ws, message) {
 		const out = this.#run("ws", { tags: this.ctx.getTags(ws) },
 			typeof message === "string" ? message : new Uint8Array(message), ws);
