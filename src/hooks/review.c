@@ -581,26 +581,76 @@ int review_timer_fired(struct call *c, const char *mr)
 {
 	struct bead_mr m;
 	struct rig_platform p;
-	char status[16], repo[201], path[400], subject[96], owner[130];
+	char status[16], repo[201], esc[620], path[900], subject[96], owner[130];
+	enum hook_platform on;
 	int rc = bead_merge_request(c, mr, &m);
 
 	if (rc > 0)
 		rc = bead_status_get(c, mr, status, sizeof status);
+	if (rc > 0)
+		rc = rig_platform(c, m.rig, &p);
 	if (rc <= 0)
 		return rc < 0 ? (err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1) : 0;
 	if (strcmp(status, "closed") == 0 || strcmp(status, "failed") == 0)
 		return 0; /* nothing more to follow */
-	if (!m.number || (rc = integration_owner(c, HOOK_GITHUB, owner, sizeof owner)) == 0)
+	on = p.gitlab ? HOOK_GITLAB : HOOK_GITHUB;
+	if (!m.number || (rc = integration_owner(c, on, owner, sizeof owner)) == 0)
 		return rc < 0 ? -1 : poll_later(c, mr, m.rig);
-	if (rc < 0 || rig_platform(c, m.rig, &p) <= 0)
-		return c->err.code ? -1 : 0;
+	if (rc < 0)
+		return -1;
 	if (*p.repo)
 		snprintf(repo, sizeof repo, "%s", p.repo);
 	else if (rig_repo_of_url(p.git_url, repo, sizeof repo) < 0)
 		return 0;
-	snprintf(path, sizeof path, "/repos/%s/pulls/%d/comments?per_page=100&sort=created&direction=asc", repo, m.number);
-	snprintf(subject, sizeof subject, "poll:%s", mr);
-	return hook_call(c, HOOK_GITHUB, "review", subject, "GET", path, NULL) < 0 ? -1 : poll_later(c, mr, m.rig);
+	if (p.gitlab) {
+		query_escape(repo, esc, sizeof esc);
+		snprintf(path, sizeof path, "/projects/%s/merge_requests/%d/discussions?per_page=100", esc, m.number);
+	} else {
+		snprintf(path, sizeof path, "/repos/%s/pulls/%d/comments?per_page=100&sort=created&direction=asc", repo, m.number);
+	}
+	snprintf(subject, sizeof subject, "%s:%s", p.gitlab ? "glpoll" : "poll", mr);
+	return hook_call(c, on, "review", subject, "GET", path, NULL) < 0 ? -1 : poll_later(c, mr, m.rig);
+}
+
+/* GitLab's discussions of a merge request, as note webhooks would have brought them: each note not
+ * a system note and not resolved already (a discussion resolved is answered). */
+static int polled_discussions(struct call *c, const struct bead_mr *m, const cJSON *list)
+{
+	const cJSON *d, *n;
+
+	cJSON_ArrayForEach(d, list) {
+		const char *thread = hook_str(d, "id");
+		int i = 0;
+
+		if (!thread)
+			continue;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(d, "notes")) {
+			struct hook_event ev;
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(n, "id"), *line = hook_at(n, "position.new_line");
+			char bead[72] = "";
+			const char *outcome;
+
+			if (!cJSON_IsNumber(id) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(n, "system")) ||
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(n, "resolved"))) {
+				i++;
+				continue;
+			}
+			memset(&ev, 0, sizeof ev);
+			ev.platform = HOOK_GITLAB;
+			ev.kind = HK_REVIEW;
+			ev.reply = i++ > 0;
+			snprintf(ev.comment, sizeof ev.comment, "%.0f", id->valuedouble);
+			snprintf(ev.thread, sizeof ev.thread, "%s", thread);
+			snprintf(ev.number, sizeof ev.number, "%d", m->number);
+			snprintf(ev.login, sizeof ev.login, "%s", hook_str(n, "author.username") ? hook_str(n, "author.username") : "");
+			snprintf(ev.path, sizeof ev.path, "%s", hook_str(n, "position.new_path") ? hook_str(n, "position.new_path") : "");
+			ev.line = cJSON_IsNumber(line) && line->valuedouble > 0 && line->valuedouble < 1e8 ? line->valueint : 0;
+			ev.body = hook_str(n, "body");
+			if (review_take(c, &ev, m->rig, bead, sizeof bead, &outcome) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- results and reactions ----------------------------------------------------------------------- */
@@ -623,7 +673,12 @@ int review_effect_done(struct call *c, const char *subject, const cJSON *result,
 		return 0;
 	}
 	answer = json_parse_exact(body, len);
-	if (strcmp(what, "poll") == 0) {
+	if (strcmp(what, "glpoll") == 0) {
+		struct bead_mr m;
+
+		if ((rc = bead_merge_request(c, id, &m)) > 0)
+			rc = polled_discussions(c, &m, answer);
+	} else if (strcmp(what, "poll") == 0) {
 		struct bead_mr m;
 		const cJSON *cm;
 

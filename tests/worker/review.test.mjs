@@ -163,6 +163,14 @@ test("gitlab: a `pr` rig opens a merge request; a review note becomes a sub-bead
 		return d.notes.length === 2 && d.notes[0].resolved;
 	}, 20_000);
 
+	// A discussion no webhook brought: the poll of the merge request's discussions finds it.
+	const quiet = gl.addDiscussion("acme/app", iid, { author: "rita", position: { new_path: "mr.txt", new_line: 2 },
+		body: "nit: one more line\n\n" + script("append mr.txt", "third", ".", "commit Nit", "done") });
+	const polled = await s.until("the poll finds the discussion", async () =>
+		(await s.api("GET", `/beads?parent=${mr.id}`)).data.beads.find((b) => b.metadata?.review?.thread === quiet.object_attributes.discussion_id), 30_000);
+	assert.equal(polled.metadata.review.kind, "nit");
+	await s.until("the nit lands", async () => (await s.api("GET", `/beads/${polled.id}`)).data.status === "closed", 60_000);
+
 	gl.updateMergeRequest("acme/app", iid, { state: "merged", merged_at: Date.now(), merge_commit_sha: "0123abcd0123abcd" });
 	await s.until("the work lands", async () => (await s.api("GET", `/beads/${work}`)).data.status === "closed", 30_000);
 	assert.match((await s.api("GET", `/beads/${work}`)).data.close_reason, /0123abcd/);
