@@ -3,6 +3,7 @@
  * marks a message read. Mail carries the requested_by of its sender's chain of work.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "town/town.h"
@@ -101,4 +102,20 @@ int mail_mark_read(struct call *c, const char *agent, const char *id)
 int mail_wipe(struct call *c)
 {
 	return db_exec(c->db, "DELETE FROM mail", &c->err);
+}
+
+int mail_body(struct call *c, const char *id, char **out)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT body FROM mail WHERE id = ?", &c->err);
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	*out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return *out ? 1 : err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 }

@@ -77,7 +77,7 @@ static int announce_waiting(struct call *c)
 int mayor_message(struct call *c, enum role caller, const char *text, const cJSON *ui, char *id, size_t id_len,
 		  cJSON **context)
 {
-	char mail_id[48], *ctx_s, *body_s, *system = NULL;
+	char mail_id[48], *body_s, *system = NULL;
 	cJSON *ctx, *body, *seen = NULL;
 	sqlite3_stmt *st;
 	int rc;
@@ -109,30 +109,26 @@ int mayor_message(struct call *c, enum role caller, const char *text, const cJSO
 	cJSON_AddStringToObject(body, "text", text);
 	cJSON_AddItemToObject(body, "context", cJSON_Duplicate(ctx, 1));
 	body_s = json_print(body);
-	ctx_s = json_print(ctx);
 	cJSON_Delete(body);
-	if (!body_s || !ctx_s) {
-		cJSON_free(body_s);
-		cJSON_free(ctx_s);
+	if (!body_s) {
 		cJSON_Delete(ctx);
 		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 	}
-	/* Delivered to the Mayor's inbox: the message and the town as the engine sees it now. */
+	/* Delivered to the Mayor's inbox: the message and the town as the engine sees it now. The
+	 * context is kept there only (the message's row says null): printed and stored once. */
 	rc = mail_send(c, "mayor", "A message from a member", body_s, mail_id, sizeof mail_id);
 	cJSON_free(body_s);
 	if (rc == 0 && (st = db_prepare(c->db, "INSERT INTO mayor_messages(id, author, text, context, mail_id, created_ms,"
-						 " state) VALUES (?, ?, ?, ?, ?, ?, 'waiting')", &c->err))) {
+						 " state) VALUES (?, ?, ?, 'null', ?, ?, 'waiting')", &c->err))) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->who.id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, ctx_s, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, mail_id, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 6, c->now_ms);
+		sqlite3_bind_text(st, 4, mail_id, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 5, c->now_ms);
 		rc = db_step_done(c->db, st, &c->err);
 	} else if (rc == 0) {
 		rc = -1;
 	}
-	cJSON_free(ctx_s);
 	if (rc < 0 || event_append(c, "mayor.message", id, NULL, NULL, text) < 0 || announce_waiting(c) < 0) {
 		cJSON_Delete(ctx);
 		return -1;
@@ -331,7 +327,7 @@ static int member_line(struct call *c, const char *user, const char *role, void 
 
 char *mayor_prompt(struct call *c, const char *id)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT author, text, context FROM mayor_messages WHERE id = ?", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT author, text, context, mail_id FROM mayor_messages WHERE id = ?", &c->err);
 	struct strbuf sb = {0};
 	char author[130], instructions[4097] = "", name[200] = "";
 	cJSON *ctx = NULL, *who;
@@ -350,6 +346,26 @@ char *mayor_prompt(struct call *c, const char *id)
 	snprintf(author, sizeof author, "%s", (const char *)sqlite3_column_text(st, 0));
 	text = strdup((const char *)sqlite3_column_text(st, 1));
 	ctx = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
+	/* Since the context is kept once, in the mail that delivered the message (null here). */
+	if (cJSON_IsNull(ctx)) {
+		char mail[72], *body = NULL;
+		cJSON *parsed;
+
+		snprintf(mail, sizeof mail, "%s", sqlite3_column_type(st, 3) == SQLITE_NULL ? "" : (const char *)sqlite3_column_text(st, 3));
+		sqlite3_reset(st);
+		cJSON_Delete(ctx);
+		ctx = NULL;
+		if (*mail && mail_body(c, mail, &body) < 0) {
+			free(text);
+			return NULL;
+		}
+		parsed = body ? cJSON_Parse(body) : NULL;
+		free(body);
+		ctx = cJSON_DetachItemFromObjectCaseSensitive(parsed, "context");
+		cJSON_Delete(parsed);
+		if (!ctx)
+			ctx = cJSON_CreateObject();
+	}
 	sqlite3_reset(st);
 	if (!text || !ctx || town_setting_text(c, TOWN_INSTRUCTIONS, instructions, sizeof instructions) < 0 ||
 	    town_name(c, name, sizeof name) < 0)

@@ -490,6 +490,8 @@ int mail_send(struct call *c, const char *to, const char *subject, const char *b
 	      size_t id_len);
 /* The newest 200 messages, to one agent (or all with to NULL), optionally unread only. */
 cJSON *mail_list_json(struct call *c, const char *to, int unread_only);
+/* A mail's body: 1 with a copy in *out (the caller frees it), 0 when there is no such mail, -1. */
+int mail_body(struct call *c, const char *id, char **out);
 int mail_mark_read(struct call *c, const char *agent, const char *id);
 
 /* ---- escalation.c ------------------------------------------------------------------------------ */

@@ -332,6 +332,9 @@ static void the_mayor_lives_one_message_at_a_time(void)
 	prompt = field(start, "prompt");
 	CHECK(prompt && strstr(prompt, "please fix the login page") && strstr(prompt, "Never touch the billing rig.") &&
 	      strstr(prompt, "Bob B (bob), member") && strstr(prompt, "mayor_reply") && strstr(prompt, m1));
+	/* The town as it was when the message came: its context, kept once in the delivered mail. */
+	CHECK(prompt && strstr(prompt, "The town when the message came") && strstr(prompt, "\"asker\":{") &&
+	      strstr(prompt, "\"in_flight\""));
 	as_agent(field(start, "token"), h, sizeof h);
 	cJSON_Delete(fx);
 	cJSON_Delete(start);
