@@ -32,26 +32,6 @@ int github_verify(struct call *c)
 				"the signature does not match the body under the webhook secret");
 }
 
-static void copy(char *out, size_t len, const char *s)
-{
-	snprintf(out, len, "%s", s ? s : "");
-}
-
-static void number(char *out, size_t len, const cJSON *n)
-{
-	if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble < 1e15)
-		snprintf(out, len, "%.0f", n->valuedouble);
-	else
-		*out = '\0';
-}
-
-static int ignore(struct hook_event *ev, const char *why)
-{
-	ev->kind = HK_NONE;
-	copy(ev->why, sizeof ev->why, why);
-	return 0;
-}
-
 /* The first pull request a check or workflow run belongs to (0: none, as for pushes from forks). */
 static int first_pr(const cJSON *prs)
 {
@@ -77,7 +57,7 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 	char cmd[40];
 
 	ev->platform = HOOK_GITHUB;
-	copy(ev->delivery, sizeof ev->delivery, call_request_header(c, "x-github-delivery"));
+	hook_copy(ev->delivery, sizeof ev->delivery, call_request_header(c, "x-github-delivery"));
 	if (!event || !*event || strlen(event) > 40)
 		return err_set(&c->err, ERR_INVALID, "x-github-event", "the delivery names no event");
 	if (!*ev->delivery || strlen(ev->delivery) >= sizeof ev->delivery)
@@ -91,53 +71,53 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 	{
 		char installation[24];
 
-		number(installation, sizeof installation, hook_at(p, "installation.id"));
+		hook_number(installation, sizeof installation, hook_at(p, "installation.id"));
 		if (*installation && integration_setting_learn(c, HOOK_GITHUB, "installation_id", installation) < 0)
 			return -1;
 	}
-	copy(ev->repo, sizeof ev->repo, hook_str(p, "repository.full_name"));
-	copy(ev->place, sizeof ev->place, ev->repo);
+	hook_copy(ev->repo, sizeof ev->repo, hook_str(p, "repository.full_name"));
+	hook_copy(ev->place, sizeof ev->place, ev->repo);
 	ev->default_branch = hook_str(p, "repository.default_branch");
-	copy(ev->login, sizeof ev->login, hook_str(p, "sender.login"));
+	hook_copy(ev->login, sizeof ev->login, hook_str(p, "sender.login"));
 	if (!*ev->repo)
-		return ignore(ev, "the delivery names no repository");
+		return hook_ignore(ev, "the delivery names no repository");
 	if (!action)
-		return ignore(ev, "no rule takes this event");
+		return hook_ignore(ev, "no rule takes this event");
 
 	if (strcmp(event, "issues") == 0) {
 		if (strcmp(action, "opened") && strcmp(action, "labeled") && strcmp(action, "reopened"))
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		ev->kind = HK_ISSUE;
-		number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
-		copy(ev->title, sizeof ev->title, hook_str(p, "issue.title"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "issue.html_url"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
+		hook_copy(ev->title, sizeof ev->title, hook_str(p, "issue.title"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "issue.html_url"));
 		ev->body = hook_str(p, "issue.body");
 		ev->labels = hook_at(p, "issue.labels");
 	} else if (strcmp(event, "issue_comment") == 0) {
 		if (strcmp(action, "created") != 0)
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		/* A comment on a pull request's conversation is a review matter, not new work. */
 		if (hook_at(p, "issue.pull_request")) {
 			ev->kind = HK_REVIEW;
-			number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
-			number(ev->comment, sizeof ev->comment, hook_at(p, "comment.id"));
-			copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
-			copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
+			hook_number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
+			hook_number(ev->comment, sizeof ev->comment, hook_at(p, "comment.id"));
+			hook_copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
+			hook_copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
 			ev->body = hook_str(p, "comment.body");
-			return *ev->comment && *ev->number ? 0 : ignore(ev, "the comment has no id");
+			return *ev->comment && *ev->number ? 0 : hook_ignore(ev, "the comment has no id");
 		}
 		if (integration_setting(c, HOOK_GITHUB, "command", "/gastown", cmd, sizeof cmd) < 0)
 			return -1;
 		command = hook_str(p, "comment.body");
 		if (!command || strncmp(command, cmd, strlen(cmd)) != 0 ||
 		    (command[strlen(cmd)] && !strchr(" \t\r\n", command[strlen(cmd)])))
-			return ignore(ev, "the comment is not a command to the town");
+			return hook_ignore(ev, "the comment is not a command to the town");
 		ev->kind = HK_COMMAND;
 		ev->text = command + strlen(cmd);
-		copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
-		number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
-		copy(ev->title, sizeof ev->title, hook_str(p, "issue.title"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
+		hook_copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "issue.number"));
+		hook_copy(ev->title, sizeof ev->title, hook_str(p, "issue.title"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
 		ev->body = hook_str(p, "issue.body");
 		ev->labels = hook_at(p, "issue.labels");
 	} else if (strcmp(event, "pull_request_review_comment") == 0) {
@@ -145,49 +125,49 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 		const cJSON *start = hook_at(p, "comment.start_line");
 
 		if (strcmp(action, "created") != 0)
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		ev->kind = HK_REVIEW;
-		number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
-		number(ev->comment, sizeof ev->comment, hook_at(p, "comment.id"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
+		hook_number(ev->comment, sizeof ev->comment, hook_at(p, "comment.id"));
 		/* Replies go to the thread's first comment (GitHub takes no reply to a reply). */
-		number(ev->thread, sizeof ev->thread, reply && cJSON_IsNumber(reply) ? reply : hook_at(p, "comment.id"));
+		hook_number(ev->thread, sizeof ev->thread, reply && cJSON_IsNumber(reply) ? reply : hook_at(p, "comment.id"));
 		ev->reply = cJSON_IsNumber(reply);
-		copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
-		copy(ev->path, sizeof ev->path, hook_str(p, "comment.path"));
+		hook_copy(ev->login, sizeof ev->login, hook_str(p, "comment.user.login"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "comment.html_url"));
+		hook_copy(ev->path, sizeof ev->path, hook_str(p, "comment.path"));
 		ev->line = cJSON_IsNumber(line) && line->valuedouble > 0 && line->valuedouble < 1e8 ? line->valueint : 0;
 		ev->start_line = cJSON_IsNumber(start) && start->valuedouble > 0 && start->valuedouble < 1e8 ? start->valueint : 0;
 		ev->body = hook_str(p, "comment.body");
 		ev->hunk = hook_str(p, "comment.diff_hunk");
-		return *ev->comment ? 0 : ignore(ev, "the comment has no id");
+		return *ev->comment ? 0 : hook_ignore(ev, "the comment has no id");
 	} else if (strcmp(event, "pull_request_review") == 0) {
 		char id[40];
 
 		if (strcmp(action, "submitted") != 0)
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		ev->state = hook_str(p, "review.state");
 		ev->body = hook_str(p, "review.body");
 		/* A review's line comments come on their own; its body is worth an answer only when it says something. */
 		if ((!ev->body || !*ev->body) && !(ev->state && strcmp(ev->state, "approved") == 0))
-			return ignore(ev, "a review with no words of its own");
+			return hook_ignore(ev, "a review with no words of its own");
 		ev->kind = HK_REVIEW;
-		number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
-		number(id, sizeof id, hook_at(p, "review.id"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
+		hook_number(id, sizeof id, hook_at(p, "review.id"));
 		snprintf(ev->comment, sizeof ev->comment, "review-%s", id);
-		copy(ev->login, sizeof ev->login, hook_str(p, "review.user.login"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "review.html_url"));
-		return *id ? 0 : ignore(ev, "the review has no id");
+		hook_copy(ev->login, sizeof ev->login, hook_str(p, "review.user.login"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "review.html_url"));
+		return *id ? 0 : hook_ignore(ev, "the review has no id");
 	} else if (strcmp(event, "pull_request") == 0) {
 		const char *assoc = hook_str(p, "pull_request.author_association");
 
 		if (strcmp(action, "opened") != 0)
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		ev->kind = HK_OUTSIDE_PR;
-		number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
-		copy(ev->login, sizeof ev->login, hook_str(p, "pull_request.user.login"));
-		copy(ev->title, sizeof ev->title, hook_str(p, "pull_request.title"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "pull_request.html_url"));
-		copy(ev->branch, sizeof ev->branch, hook_str(p, "pull_request.head.ref"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "pull_request.number"));
+		hook_copy(ev->login, sizeof ev->login, hook_str(p, "pull_request.user.login"));
+		hook_copy(ev->title, sizeof ev->title, hook_str(p, "pull_request.title"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "pull_request.html_url"));
+		hook_copy(ev->branch, sizeof ev->branch, hook_str(p, "pull_request.head.ref"));
 		ev->body = hook_str(p, "pull_request.body");
 		ev->labels = hook_at(p, "pull_request.labels");
 		ev->inside = assoc && (!strcmp(assoc, "OWNER") || !strcmp(assoc, "MEMBER") || !strcmp(assoc, "COLLABORATOR"));
@@ -197,24 +177,24 @@ int github_event(struct call *c, const cJSON *p, struct hook_event *ev)
 		char path[48];
 
 		if (strcmp(action, "completed") != 0)
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		snprintf(path, sizeof path, "%s.conclusion", run);
 		conclusion = hook_str(p, path);
 		if (!ci_failed(conclusion))
-			return ignore(ev, "the run did not fail");
+			return hook_ignore(ev, "the run did not fail");
 		ev->kind = HK_CI_FAILED;
 		snprintf(path, sizeof path, "%s.name", run);
 		snprintf(ev->check, sizeof ev->check, "%.150s: %s", hook_str(p, path) ? hook_str(p, path) : run, conclusion);
 		snprintf(path, sizeof path, check ? "check_run.check_suite.head_branch" : "workflow_run.head_branch");
-		copy(ev->branch, sizeof ev->branch, hook_str(p, path));
+		hook_copy(ev->branch, sizeof ev->branch, hook_str(p, path));
 		snprintf(path, sizeof path, "%s.html_url", run);
-		copy(ev->url, sizeof ev->url, hook_str(p, path));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, path));
 		snprintf(path, sizeof path, "%s.pull_requests", run);
 		ev->pr = first_pr(hook_at(p, path));
 	} else {
-		return ignore(ev, "no rule takes this event");
+		return hook_ignore(ev, "no rule takes this event");
 	}
 	if (ev->kind != HK_CI_FAILED && !*ev->number)
-		return ignore(ev, "the delivery names no issue or pull request number");
+		return hook_ignore(ev, "the delivery names no issue or pull request number");
 	return 0;
 }

@@ -27,26 +27,6 @@ int gitlab_verify(struct call *c)
 	return ok ? 0 : err_set(&c->err, ERR_UNAUTHENTICATED, "x-gitlab-token", "the token is not the webhook token");
 }
 
-static void copy(char *out, size_t len, const char *s)
-{
-	snprintf(out, len, "%s", s ? s : "");
-}
-
-static void number(char *out, size_t len, const cJSON *n)
-{
-	if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble < 1e15)
-		snprintf(out, len, "%.0f", n->valuedouble);
-	else
-		*out = '\0';
-}
-
-static int ignore(struct hook_event *ev, const char *why)
-{
-	ev->kind = HK_NONE;
-	copy(ev->why, sizeof ev->why, why);
-	return 0;
-}
-
 /* "/gastown ..." at the start of a note: what follows it, or NULL. */
 static const char *command_in(struct call *c, const char *note, int *failed)
 {
@@ -69,26 +49,26 @@ int gitlab_event(struct call *c, const cJSON *p, struct hook_event *ev)
 	ev->platform = HOOK_GITLAB;
 	if (!key)
 		key = call_request_header(c, "x-gitlab-event-uuid");
-	copy(ev->delivery, sizeof ev->delivery, key);
+	hook_copy(ev->delivery, sizeof ev->delivery, key);
 	if (!kind || !*kind || strlen(kind) > 40)
 		return err_set(&c->err, ERR_INVALID, "object_kind", "the delivery names no object_kind");
 	if (!*ev->delivery || strlen(ev->delivery) >= sizeof ev->delivery)
 		return err_set(&c->err, ERR_INVALID, "idempotency-key", "the delivery has no Idempotency-Key of at most 128 bytes");
 	snprintf(ev->event, sizeof ev->event, "%s%s%.*s", kind, action ? "." : "", 30, action ? action : "");
-	copy(ev->repo, sizeof ev->repo, hook_str(p, "project.path_with_namespace"));
-	number(ev->place, sizeof ev->place, hook_at(p, "project.id"));
+	hook_copy(ev->repo, sizeof ev->repo, hook_str(p, "project.path_with_namespace"));
+	hook_number(ev->place, sizeof ev->place, hook_at(p, "project.id"));
 	ev->default_branch = hook_str(p, "project.default_branch");
-	copy(ev->login, sizeof ev->login, hook_str(p, "user.username"));
+	hook_copy(ev->login, sizeof ev->login, hook_str(p, "user.username"));
 	if (!*ev->repo || !*ev->place)
-		return ignore(ev, "the delivery names no project");
+		return hook_ignore(ev, "the delivery names no project");
 
 	if (strcmp(kind, "issue") == 0) {
 		if (!action || (strcmp(action, "open") && strcmp(action, "update") && strcmp(action, "reopen")))
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		ev->kind = HK_ISSUE;
-		number(ev->number, sizeof ev->number, hook_at(p, "object_attributes.iid"));
-		copy(ev->title, sizeof ev->title, hook_str(p, "object_attributes.title"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "object_attributes.iid"));
+		hook_copy(ev->title, sizeof ev->title, hook_str(p, "object_attributes.title"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
 		ev->body = hook_str(p, "object_attributes.description");
 		ev->labels = hook_at(p, "labels");
 	} else if (strcmp(kind, "note") == 0) {
@@ -98,53 +78,54 @@ int gitlab_event(struct call *c, const cJSON *p, struct hook_event *ev)
 			const cJSON *line = hook_at(p, "object_attributes.position.new_line");
 
 			if (cJSON_IsTrue(hook_at(p, "object_attributes.system")))
-				return ignore(ev, "a system note");
+				return hook_ignore(ev, "a system note");
 			ev->kind = HK_REVIEW;
-			number(ev->number, sizeof ev->number, hook_at(p, "merge_request.iid"));
-			number(ev->comment, sizeof ev->comment, hook_at(p, "object_attributes.id"));
-			copy(ev->thread, sizeof ev->thread, hook_str(p, "object_attributes.discussion_id"));
-			copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
-			copy(ev->path, sizeof ev->path, hook_str(p, "object_attributes.position.new_path"));
+			hook_number(ev->number, sizeof ev->number, hook_at(p, "merge_request.iid"));
+			hook_number(ev->comment, sizeof ev->comment, hook_at(p, "object_attributes.id"));
+			hook_copy(ev->thread, sizeof ev->thread, hook_str(p, "object_attributes.discussion_id"));
+			hook_copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
+			hook_copy(ev->path, sizeof ev->path, hook_str(p, "object_attributes.position.new_path"));
 			ev->line = cJSON_IsNumber(line) && line->valuedouble > 0 && line->valuedouble < 1e8 ? line->valueint : 0;
 			ev->body = hook_str(p, "object_attributes.note");
-			return *ev->comment && *ev->number ? 0 : ignore(ev, "the note has no id");
+			return *ev->comment && *ev->number ? 0 : hook_ignore(ev, "the note has no id");
 		}
 		if (!on || strcmp(on, "Issue") != 0)
-			return ignore(ev, "no rule takes a note on this");
+			return hook_ignore(ev, "no rule takes a note on this");
 		if (!(ev->text = command_in(c, hook_str(p, "object_attributes.note"), &failed)))
-			return failed ? -1 : ignore(ev, "the note is not a command to the town");
+			return failed ? -1 : hook_ignore(ev, "the note is not a command to the town");
 		ev->kind = HK_COMMAND;
-		number(ev->number, sizeof ev->number, hook_at(p, "issue.iid"));
-		copy(ev->title, sizeof ev->title, hook_str(p, "issue.title"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "issue.iid"));
+		hook_copy(ev->title, sizeof ev->title, hook_str(p, "issue.title"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
 		ev->body = hook_str(p, "issue.description");
 		ev->labels = hook_at(p, "issue.labels");
 	} else if (strcmp(kind, "merge_request") == 0) {
 		if (!action || strcmp(action, "open") != 0)
-			return ignore(ev, "no rule takes this action");
+			return hook_ignore(ev, "no rule takes this action");
 		ev->kind = HK_OUTSIDE_PR;
-		number(ev->number, sizeof ev->number, hook_at(p, "object_attributes.iid"));
-		copy(ev->title, sizeof ev->title, hook_str(p, "object_attributes.title"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
-		copy(ev->branch, sizeof ev->branch, hook_str(p, "object_attributes.source_branch"));
+		hook_number(ev->number, sizeof ev->number, hook_at(p, "object_attributes.iid"));
+		hook_copy(ev->title, sizeof ev->title, hook_str(p, "object_attributes.title"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
+		hook_copy(ev->branch, sizeof ev->branch, hook_str(p, "object_attributes.source_branch"));
 		ev->body = hook_str(p, "object_attributes.description");
 		ev->labels = hook_at(p, "labels");
 	} else if (strcmp(kind, "pipeline") == 0) {
 		const char *status = hook_str(p, "object_attributes.status");
 		const cJSON *mr = hook_at(p, "merge_request.iid");
+		char id[24];
 
 		if (!status || strcmp(status, "failed") != 0)
-			return ignore(ev, "the pipeline did not fail");
+			return hook_ignore(ev, "the pipeline did not fail");
 		ev->kind = HK_CI_FAILED;
-		copy(ev->branch, sizeof ev->branch, hook_str(p, "object_attributes.ref"));
-		copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
-		snprintf(ev->check, sizeof ev->check, "pipeline %.0f: failed",
-			 cJSON_GetNumberValue(hook_at(p, "object_attributes.id")));
+		hook_copy(ev->branch, sizeof ev->branch, hook_str(p, "object_attributes.ref"));
+		hook_copy(ev->url, sizeof ev->url, hook_str(p, "object_attributes.url"));
+		hook_number(id, sizeof id, hook_at(p, "object_attributes.id"));
+		snprintf(ev->check, sizeof ev->check, "pipeline %s: failed", *id ? id : "?");
 		ev->pr = cJSON_IsNumber(mr) && mr->valuedouble >= 1 && mr->valuedouble < 1e9 ? mr->valueint : 0;
 	} else {
-		return ignore(ev, "no rule takes this event");
+		return hook_ignore(ev, "no rule takes this event");
 	}
 	if (ev->kind != HK_CI_FAILED && !*ev->number)
-		return ignore(ev, "the delivery names no issue or merge request number");
+		return hook_ignore(ev, "the delivery names no issue or merge request number");
 	return 0;
 }

@@ -121,6 +121,11 @@ int slack_event(struct call *c, cJSON **payload, struct hook_event *ev);
 /* The string at a dotted path of a payload ("issue.user.login"), or NULL; any item at hook_at. */
 const char *hook_str(const cJSON *o, const char *path);
 const cJSON *hook_at(const cJSON *o, const char *path);
+/* What the platform readers share: s (NULL: "") into out; a positive integer id as digits ("" when
+ * n is none); and an event no rule takes, with why (always 0). */
+void hook_copy(char *out, size_t len, const char *s);
+void hook_number(char *out, size_t len, const cJSON *n);
+int hook_ignore(struct hook_event *ev, const char *why);
 
 /* ---- rules.c: what the town does with an event ------------------------------------------------ */
 

@@ -31,6 +31,26 @@ const char *hook_str(const cJSON *o, const char *path)
 	return cJSON_GetStringValue(hook_at(o, path));
 }
 
+void hook_copy(char *out, size_t len, const char *s)
+{
+	snprintf(out, len, "%s", s ? s : "");
+}
+
+void hook_number(char *out, size_t len, const cJSON *n)
+{
+	if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble < 1e15)
+		snprintf(out, len, "%.0f", n->valuedouble);
+	else
+		*out = '\0';
+}
+
+int hook_ignore(struct hook_event *ev, const char *why)
+{
+	ev->kind = HK_NONE;
+	hook_copy(ev->why, sizeof ev->why, why);
+	return 0;
+}
+
 static int verify(struct call *c, enum hook_platform p)
 {
 	switch (p) {

@@ -385,10 +385,9 @@ static int where(struct call *c, const struct review_row *r, char *repo, size_t 
 	if (rc <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_CONFLICT, "bead", "the pull request of %s is gone", r->bead);
 	*pr = m.number;
-	if (*p.repo)
-		snprintf(repo, rlen, "%s", p.repo);
-	else if (rig_repo_of_url(p.git_url, repo, rlen) < 0)
+	if (!*p.repo)
 		return err_set(&c->err, ERR_CONFLICT, "bead", "the rig's repository is unknown (set its repo setting)");
+	snprintf(repo, rlen, "%s", p.repo);
 	return 0;
 }
 
@@ -549,12 +548,12 @@ static int polled_comment(struct call *c, const char *rig, const cJSON *cm)
 	memset(&ev, 0, sizeof ev);
 	ev.platform = HOOK_GITHUB;
 	ev.kind = HK_REVIEW;
-	snprintf(ev.comment, sizeof ev.comment, "%.0f", id->valuedouble);
-	snprintf(ev.thread, sizeof ev.thread, "%.0f", cJSON_IsNumber(reply) ? reply->valuedouble : id->valuedouble);
+	hook_number(ev.comment, sizeof ev.comment, id);
+	hook_number(ev.thread, sizeof ev.thread, cJSON_IsNumber(reply) ? reply : id);
 	ev.reply = cJSON_IsNumber(reply);
-	snprintf(ev.login, sizeof ev.login, "%s", hook_str(cm, "user.login") ? hook_str(cm, "user.login") : "");
-	snprintf(ev.path, sizeof ev.path, "%s", hook_str(cm, "path") ? hook_str(cm, "path") : "");
-	snprintf(ev.url, sizeof ev.url, "%s", hook_str(cm, "html_url") ? hook_str(cm, "html_url") : "");
+	hook_copy(ev.login, sizeof ev.login, hook_str(cm, "user.login"));
+	hook_copy(ev.path, sizeof ev.path, hook_str(cm, "path"));
+	hook_copy(ev.url, sizeof ev.url, hook_str(cm, "html_url"));
 	ev.line = cJSON_IsNumber(line) ? line->valueint : 0;
 	ev.start_line = cJSON_IsNumber(start) ? start->valueint : 0;
 	ev.body = hook_str(cm, "body");
@@ -598,10 +597,9 @@ int review_timer_fired(struct call *c, const char *mr)
 		return rc < 0 ? -1 : poll_later(c, mr, m.rig);
 	if (rc < 0)
 		return -1;
-	if (*p.repo)
-		snprintf(repo, sizeof repo, "%s", p.repo);
-	else if (rig_repo_of_url(p.git_url, repo, sizeof repo) < 0)
+	if (!*p.repo)
 		return 0;
+	snprintf(repo, sizeof repo, "%s", p.repo);
 	if (p.gitlab) {
 		query_escape(repo, esc, sizeof esc);
 		snprintf(path, sizeof path, "/projects/%s/merge_requests/%d/discussions?per_page=100", esc, m.number);
@@ -639,11 +637,11 @@ static int polled_discussions(struct call *c, const struct bead_mr *m, const cJS
 			ev.platform = HOOK_GITLAB;
 			ev.kind = HK_REVIEW;
 			ev.reply = i++ > 0;
-			snprintf(ev.comment, sizeof ev.comment, "%.0f", id->valuedouble);
-			snprintf(ev.thread, sizeof ev.thread, "%s", thread);
+			hook_number(ev.comment, sizeof ev.comment, id);
+			hook_copy(ev.thread, sizeof ev.thread, thread);
 			snprintf(ev.number, sizeof ev.number, "%d", m->number);
-			snprintf(ev.login, sizeof ev.login, "%s", hook_str(n, "author.username") ? hook_str(n, "author.username") : "");
-			snprintf(ev.path, sizeof ev.path, "%s", hook_str(n, "position.new_path") ? hook_str(n, "position.new_path") : "");
+			hook_copy(ev.login, sizeof ev.login, hook_str(n, "author.username"));
+			hook_copy(ev.path, sizeof ev.path, hook_str(n, "position.new_path"));
 			ev.line = cJSON_IsNumber(line) && line->valuedouble > 0 && line->valuedouble < 1e8 ? line->valueint : 0;
 			ev.body = hook_str(n, "body");
 			if (review_take(c, &ev, m->rig, bead, sizeof bead, &outcome) < 0)

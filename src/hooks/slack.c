@@ -112,18 +112,6 @@ out:
 	return NULL;
 }
 
-static void copy(char *out, size_t len, const char *s)
-{
-	snprintf(out, len, "%s", s ? s : "");
-}
-
-static int ignore(struct hook_event *ev, const char *why)
-{
-	ev->kind = HK_NONE;
-	copy(ev->why, sizeof ev->why, why);
-	return 0;
-}
-
 /* The text of a mention without the leading "<@U123>" that names the app. */
 static const char *after_mention(const char *text)
 {
@@ -144,7 +132,7 @@ static void title_of(char *out, size_t len, const char *text)
 
 	snprintf(line, sizeof line, "%.*s", (int)(n < HOOK_TITLE_MAX ? n : HOOK_TITLE_MAX), text);
 	line[utf8_trim(line, strlen(line))] = '\0';
-	copy(out, len, line);
+	hook_copy(out, len, line);
 }
 
 static int events_api(struct call *c, const cJSON *p, struct hook_event *ev)
@@ -157,33 +145,33 @@ static int events_api(struct call *c, const cJSON *p, struct hook_event *ev)
 	if (strcmp(type, "url_verification") == 0) {
 		if (!hook_str(p, "challenge"))
 			return err_set(&c->err, ERR_INVALID, "challenge", "a URL check carries a challenge");
-		copy(ev->event, sizeof ev->event, type);
+		hook_copy(ev->event, sizeof ev->event, type);
 		ev->kind = HK_PING;
 		return 0;
 	}
-	copy(ev->delivery, sizeof ev->delivery, hook_str(p, "event_id"));
+	hook_copy(ev->delivery, sizeof ev->delivery, hook_str(p, "event_id"));
 	if (strcmp(type, "event_callback") != 0 || !event) {
 		snprintf(ev->event, sizeof ev->event, "%.40s", type);
-		return ignore(ev, "no rule takes this request");
+		return hook_ignore(ev, "no rule takes this request");
 	}
 	if (!*ev->delivery || strlen(ev->delivery) >= sizeof ev->delivery)
 		return err_set(&c->err, ERR_INVALID, "event_id", "the event has no event_id of at most 128 bytes");
 	snprintf(ev->event, sizeof ev->event, "event.%.40s", event);
 	if (strcmp(event, "app_mention") != 0)
-		return ignore(ev, "no rule takes this event");
+		return hook_ignore(ev, "no rule takes this event");
 	/* The app's own posts are never work: they would loop. */
 	if (hook_at(p, "event.bot_id"))
-		return ignore(ev, "a bot's message");
+		return hook_ignore(ev, "a bot's message");
 	if (!text || !hook_str(p, "event.channel") || !hook_str(p, "event.ts") || !hook_str(p, "event.user"))
-		return ignore(ev, "the mention has no text, channel, ts or user");
+		return hook_ignore(ev, "the mention has no text, channel, ts or user");
 	ev->kind = HK_CHAT;
 	ev->text = after_mention(text);
-	copy(ev->place, sizeof ev->place, hook_str(p, "event.channel"));
-	copy(ev->repo, sizeof ev->repo, ev->place);
-	copy(ev->number, sizeof ev->number, ts ? ts : hook_str(p, "event.ts"));
-	copy(ev->login, sizeof ev->login, hook_str(p, "event.user"));
+	hook_copy(ev->place, sizeof ev->place, hook_str(p, "event.channel"));
+	hook_copy(ev->repo, sizeof ev->repo, ev->place);
+	hook_copy(ev->number, sizeof ev->number, ts ? ts : hook_str(p, "event.ts"));
+	hook_copy(ev->login, sizeof ev->login, hook_str(p, "event.user"));
 	title_of(ev->title, sizeof ev->title, ev->text);
-	return *ev->title ? 0 : ignore(ev, "the mention asks nothing");
+	return *ev->title ? 0 : hook_ignore(ev, "the mention asks nothing");
 }
 
 static int slash_command(struct call *c, const cJSON *p, struct hook_event *ev)
@@ -201,13 +189,13 @@ static int slash_command(struct call *c, const cJSON *p, struct hook_event *ev)
 	if (!ev->response_url)
 		ev->response_url = "";
 	ev->text = text ? text : "";
-	copy(ev->place, sizeof ev->place, hook_str(p, "channel_id"));
-	copy(ev->repo, sizeof ev->repo, ev->place);
-	copy(ev->number, sizeof ev->number, ev->delivery);
-	copy(ev->login, sizeof ev->login, hook_str(p, "user_id"));
+	hook_copy(ev->place, sizeof ev->place, hook_str(p, "channel_id"));
+	hook_copy(ev->repo, sizeof ev->repo, ev->place);
+	hook_copy(ev->number, sizeof ev->number, ev->delivery);
+	hook_copy(ev->login, sizeof ev->login, hook_str(p, "user_id"));
 	title_of(ev->title, sizeof ev->title, ev->text);
 	if (!*ev->title)
-		return ignore(ev, "the command asks nothing: say what to do after it");
+		return hook_ignore(ev, "the command asks nothing: say what to do after it");
 	ev->kind = HK_CHAT;
 	return 0;
 }

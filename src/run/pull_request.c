@@ -50,8 +50,6 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 	if (town_secret(c, p.gitlab ? "gitlab_token" : "github_token", t->token, sizeof t->token) < 0)
 		return -1;
 	t->number = m.number;
-	if (!*t->repo && rig_repo_of_url(p.git_url, t->repo, sizeof t->repo) < 0)
-		*t->repo = '\0';
 	return 0;
 }
 
@@ -382,7 +380,7 @@ int pr_compare_try(struct call *c, const char *rig, const char *base, const char
 	if ((found = town_secret(c, "github_token", token, sizeof token)) <= 0 || !*token)
 		return found < 0 ? -1 : 0;
 	snprintf(repo, sizeof repo, "%s", p.repo);
-	if (!*repo && rig_repo_of_url(p.git_url, repo, sizeof repo) < 0)
+	if (!*repo)
 		return 0;
 	/* base...head: from where the branch left base to head, what the work changed. */
 	snprintf(url, sizeof url, "%s/repos/%s/compare/%s...%s", p.api, repo, base, head);

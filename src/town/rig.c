@@ -20,6 +20,9 @@ static const struct field_rule setting_rules[] = {
 };
 const struct fields rig_settings = FIELDS_CHECK(setting_rules);
 
+/* owner/name from a git url: its last two path parts without ".git" (0, or -1 when it has fewer). */
+static int repo_of_url(const char *url, char *out, size_t len);
+
 /* Accept the URL forms git itself takes: http(s)://, ssh://, git://, file://, or user@host:path. */
 int rig_git_url_valid(const char *u)
 {
@@ -254,6 +257,8 @@ int rig_platform(struct call *c, const char *id, struct rig_platform *p)
 	snprintf(p->api, sizeof p->api, "%s", (const char *)sqlite3_column_text(st, 3));
 	snprintf(p->repo, sizeof p->repo, "%s", (const char *)sqlite3_column_text(st, 4));
 	sqlite3_reset(st);
+	if (!*p->repo && repo_of_url(p->git_url, p->repo, sizeof p->repo) < 0)
+		*p->repo = '\0';
 	return 1;
 }
 
@@ -288,7 +293,7 @@ int rig_seed(struct call *c, const char *id, int64_t max_polecats)
 	return db_step_done(c->db, st, &c->err);
 }
 
-int rig_repo_of_url(const char *url, char *out, size_t len)
+static int repo_of_url(const char *url, char *out, size_t len)
 {
 	const char *end = url + strlen(url), *slash, *start;
 	size_t n;

@@ -330,14 +330,13 @@ int rig_max_attempts(struct call *c, const char *rig, int *out);
 int rig_run_json(struct call *c, const char *id, cJSON *obj);
 /* Where a `pr` rig's pull requests go: its branch, git url, platform (its platform setting: github,
  * or gitlab for merge requests), API (api_url, default the platform's) and repository (its repo
- * setting, "" when unset: owner/name, a GitLab project path). 1, 0 when there is no such rig, -1. */
+ * setting, else the last two parts of its git url; "" when neither names one). 1, 0 when there is
+ * no such rig, -1. */
 struct rig_platform {
 	char base[101], git_url[512], api[201], repo[201];
 	int gitlab;
 };
 int rig_platform(struct call *c, const char *id, struct rig_platform *p);
-/* owner/name from a git url: its last two path parts without ".git" (0, or -1 when it has fewer). */
-int rig_repo_of_url(const char *url, char *out, size_t len);
 /* The rig whose repository is repo (owner/name, a GitLab path with its groups), without case: its
  * repo setting when set, else the end of its git url. 1 with its id, 0 when none, -1 on failure. */
 int rig_for_repo(struct call *c, const char *repo, char *id, size_t len);
