@@ -9,12 +9,12 @@
 // contexts that bypass it. Screenshots go to GASTOWN_SCREENSHOTS (default build/screenshots).
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT } from "jose";
 import { chromium } from "playwright-core";
-import { DASHBOARD, ROOT, freePort, startWorker } from "./harness.mjs";
+import { axe, assertText } from "./browser-harness.mjs";
+import { DASHBOARD, ROOT, eventually, freePort, startWorker } from "./harness.mjs";
 import { githubDelivery } from "./webhooks.mjs";
 
 const JWT_SECRET = "browser-integ-jwt-secret-0123456789abcdef-01234";
@@ -22,7 +22,6 @@ const CHROMIUM = process.env.GASTOWN_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.GASTOWN_SCREENSHOTS ?? join(ROOT, "build/screenshots");
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const HOOK_SECRET = "whsec-from-the-page-0123456789abcdef";
 const GH_TOKEN = "ghp_fromThePage0123456789abcdefABCD";
 
@@ -71,36 +70,12 @@ const settingsOf = async (page, base) => {
 };
 
 // axe-core's WCAG 2.1 A/AA violations, any impact, one line each.
-async function a11y(page, name) {
-	await page.addScriptTag({ path: AXE });
-	const violations = await page.evaluate(async () => (await window.axe.run(document, {
-		runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations
-		.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })));
-	return violations.map((v) => `${name}: ${v.id} [${v.impact}] (${v.help}): ${v.nodes.join(", ")}`);
-}
+const a11y = async (page, name) => (await axe(page, name)).lines;
 
 // Everything the page holds that a secret could hide in: the markup, every field's value, storage.
 const pageText = (page) => page.evaluate(() => [document.documentElement.outerHTML,
 	...[...document.querySelectorAll("input, textarea, select")].map((el) => el.value),
 	JSON.stringify(localStorage), JSON.stringify(sessionStorage)].join("\n"));
-
-async function until(fn, timeoutMs = 10_000) {
-	const end = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
-
-async function assertText(locator, re, timeoutMs = 10_000) {
-	let last = "";
-	await until(async () => {
-		last = (await locator.count()) ? await locator.first().innerText().catch(() => "") : "(absent)";
-		return re.test(last);
-	}, timeoutMs).catch(() => { throw new Error(`expected ${re}, saw: ${last.slice(0, 500)}`); });
-}
 
 test("integrations page in Chromium: connect GitHub, secrets write-only, map a login; members read; viewers refused; axe clean",
 	{ timeout: 180_000 }, async (t) => {
@@ -213,7 +188,7 @@ test("integrations page in Chromium: connect GitHub, secrets write-only, map a l
 		await page.keyboard.press("Enter");
 		await page.getByTestId("integ-github-logins").waitFor({ state: "detached" });
 		assert.deepEqual((await s.api("GET", `${T}/integrations`, undefined, alice)).data.github.logins, []);
-		await until(() => page.getByTestId("integ-github-login").evaluate((el) => el === document.activeElement), 2000);
+		await eventually(() => page.getByTestId("integ-github-login").evaluate((el) => el === document.activeElement), { timeoutMs: 2000, everyMs: 100 });
 
 		// Remove one secret; then disconnect, after saying yes.
 		await page.getByTestId("integ-github-token-remove").click();
@@ -221,9 +196,9 @@ test("integrations page in Chromium: connect GitHub, secrets write-only, map a l
 		await assertText(page.getByTestId("integ-github-webhook-secret-state"), /^set$/);
 		// Disconnect asks first, with the focus on the answer; Cancel gives the focus back.
 		await page.getByTestId("integ-github-disconnect").click();
-		await until(() => page.getByTestId("integ-github-disconnect-yes").evaluate((el) => el === document.activeElement), 2000);
+		await eventually(() => page.getByTestId("integ-github-disconnect-yes").evaluate((el) => el === document.activeElement), { timeoutMs: 2000, everyMs: 100 });
 		await page.getByRole("button", { name: "Cancel" }).click();
-		await until(() => page.getByTestId("integ-github-disconnect").evaluate((el) => el === document.activeElement), 2000);
+		await eventually(() => page.getByTestId("integ-github-disconnect").evaluate((el) => el === document.activeElement), { timeoutMs: 2000, everyMs: 100 });
 		assert.notEqual((await s.api("GET", `${T}/integrations`, undefined, alice)).data.github, null);
 		await page.getByTestId("integ-github-disconnect").click();
 		await page.keyboard.press("Enter");

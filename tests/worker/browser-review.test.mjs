@@ -8,11 +8,11 @@
 // Screenshots go to GASTOWN_SCREENSHOTS (default build/screenshots), as browser.test.mjs's do.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT } from "jose";
 import { chromium } from "playwright-core";
+import { axe, assertText } from "./browser-harness.mjs";
 import { startFakeGitHub } from "./fake-platforms.mjs";
 import { DASHBOARD, ROOT, freePort, startWorker, tempDir } from "./harness.mjs";
 import { githubDelivery } from "./webhooks.mjs";
@@ -23,7 +23,6 @@ const CHROMIUM = process.env.GASTOWN_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.GASTOWN_SCREENSHOTS ?? join(ROOT, "build/screenshots");
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const XSS = 'Please escape the title: <img src=x onerror="window.__xss=1"> would run here.';
 
 const jwt = (sub, name) => new SignJWT({ sub, name, email: `${sub}@example.com` }).setProtectedHeader({ alg: "HS256" })
@@ -203,26 +202,7 @@ const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`),
 
 // axe-core's WCAG 2 A/AA violations inside the bead drawer, one line each.
 async function a11y(page, name) {
-	await page.addScriptTag({ path: AXE });
-	const { passed, violations } = await page.evaluate(async () => {
-		const drawer = document.querySelector('[data-testid="bead-detail"]');
-		if (!drawer) return { passed: 0, violations: [] };
-		const r = await window.axe.run(drawer, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-		return { passed: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-			nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })) };
-	});
+	const { lines, passed } = await axe(page, name, { within: '[data-testid="bead-detail"]' });
 	assert.ok(passed > 5, `${name}: axe checked the drawer (${passed} rules passed)`);
-	return violations.map((v) => `${name}: ${v.id} [${v.impact}] (${v.help}): ${v.nodes.join(", ")}`);
-}
-
-// Wait until the locator's text matches; on failure say what it showed.
-async function assertText(locator, re, timeoutMs = 10_000) {
-	const end = Date.now() + timeoutMs;
-	let last = "";
-	for (;;) {
-		last = (await locator.count()) ? await locator.first().innerText().catch(() => "") : "(absent)";
-		if (re.test(last)) return last;
-		if (Date.now() > end) throw new Error(`expected ${re} within ${timeoutMs} ms, saw: ${last.slice(0, 500)}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
+	return lines;
 }

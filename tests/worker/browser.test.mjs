@@ -8,12 +8,12 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT } from "jose";
 import { chromium } from "playwright-core";
-import { DASHBOARD, ROOT, freePort, git, makeOrigin, startWorker, tempDir } from "./harness.mjs";
+import { axe, assertText } from "./browser-harness.mjs";
+import { DASHBOARD, ROOT, eventually, freePort, git, makeOrigin, startWorker, tempDir } from "./harness.mjs";
 import { startHost } from "./host-harness.mjs";
 
 const JWT_SECRET = "browser-jwt-secret-0123456789abcdef-0123456789";
@@ -22,7 +22,6 @@ const CHROMIUM = process.env.GASTOWN_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.GASTOWN_SCREENSHOTS ?? join(ROOT, "build/screenshots");
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 // A model gateway on loopback in the OpenAI shape: each call is 1000 tokens in, 200 out of gpt-4o.
 async function gateway(t) {
@@ -183,7 +182,7 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	await page.getByTestId("mayor-input").fill("can you fix this?");
 	await page.getByTestId("mayor-send").click();
 	const mayorTok = (await s.api("POST", `${T}/agents/mayor/token`, undefined, alice)).data.token;
-	const inbox = await until(async () => (await s.api("GET", `${T}/agents/mayor/mail?unread=true`, undefined, mayorTok)).data?.[0], 10_000);
+	const inbox = await eventually(async () => (await s.api("GET", `${T}/agents/mayor/mail?unread=true`, undefined, mayorTok)).data?.[0], { timeoutMs: 10_000, everyMs: 100 });
 	const delivered = JSON.parse(inbox.body);
 	assert.equal(delivered.text, "can you fix this?");
 	const block = delivered.context.system;
@@ -237,7 +236,7 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	assert.equal((await s.api("POST", "/api/orgs/acme", { name: "Acme" }, alice)).status, 201);
 	assert.ok([201, 202].includes((await s.api("POST", "/api/orgs/acme/towns/acme-web", { name: "Acme Web" }, alice)).status));
 	const W = "/api/towns/acme-web";
-	await until(async () => (await s.api("GET", W, undefined, alice)).status === 200, 10_000);
+	await eventually(async () => (await s.api("GET", W, undefined, alice)).status === 200, { timeoutMs: 10_000, everyMs: 100 });
 	assert.equal((await s.api("POST", `${W}/rigs`, { id: "web", git_url: "https://git.example.com/web.git" }, alice)).status, 201);
 	assert.equal((await s.api("POST", `${W}/agents`, { role: "polecat", rig: "web" }, alice)).status, 201);
 	const work = (await s.api("POST", `${W}/beads`, { title: "Fleet work", rig: "web", held: true }, alice)).data.id;
@@ -246,7 +245,7 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	const used = await s.api("POST", `${W}/agents/toast/usage`, { records: [{ id: "u1", bead: work, model: "claude-sonnet-4",
 		input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_microusd: 1_250_000 }] }, toastTok);
 	assert.ok(used.status < 300, used.text);
-	await until(async () => (await s.api("GET", "/api/orgs/acme/fleet?period=week", undefined, alice)).data?.towns?.length, 15_000);
+	await eventually(async () => (await s.api("GET", "/api/orgs/acme/fleet?period=week", undefined, alice)).data?.towns?.length, { timeoutMs: 15_000, everyMs: 100 });
 	await page.goto(`${s.base}/#/fleet`);
 	await page.getByTestId("org-acme").click();
 	await assertText(page.getByTestId("fleet-towns"), /acme-web[\s\S]*\$1\.25/, 10_000);
@@ -292,7 +291,7 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 	assert.ok(await page.getByTestId("new-bead-panel").evaluate((el) => el.contains(document.activeElement)), "focus in the panel");
 	await page.keyboard.press("Escape");
 	await page.getByTestId("new-bead-panel").waitFor({ state: "detached" });
-	await until(() => page.getByTestId("new-bead").evaluate((el) => el === document.activeElement), 2000);
+	await eventually(() => page.getByTestId("new-bead").evaluate((el) => el === document.activeElement), { timeoutMs: 2000, everyMs: 100 });
 
 	// axe-core finds no serious or critical WCAG 2 A/AA problem (labels, names, contrast, roles)
 	// on the main pages, at both widths. Its script is injected, hence a context without the CSP.
@@ -329,33 +328,4 @@ test("dashboard in Chromium: sling, watch, stream, terminal, costs, the Mayor; v
 });
 
 // axe-core's serious and critical WCAG 2 A/AA violations on the page as it is, one line each.
-async function a11y(page, name) {
-	await page.addScriptTag({ path: AXE });
-	const violations = await page.evaluate(async () => (await window.axe.run(document, {
-		runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations
-		.filter((v) => v.impact === "serious" || v.impact === "critical")
-		.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })));
-	return violations.map((v) => `${name}: ${v.id} (${v.help}): ${v.nodes.join(", ")}`);
-}
-
-async function until(fn, timeoutMs) {
-	const end = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
-
-// Wait until the locator's text matches; on failure say what it showed.
-async function assertText(locator, re, timeoutMs = 10_000) {
-	const end = Date.now() + timeoutMs;
-	let last = "";
-	for (;;) {
-		last = (await locator.count()) ? await locator.first().innerText().catch(() => "") : "(absent)";
-		if (re.test(last)) return last;
-		if (Date.now() > end) throw new Error(`expected ${re} within ${timeoutMs} ms, saw: ${last.slice(0, 500)}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
+const a11y = async (page, name) => (await axe(page, name, { impacts: ["serious", "critical"] })).lines;
