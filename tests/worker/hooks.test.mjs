@@ -369,3 +369,37 @@ test("github as an App: the installation is learned from a delivery, tokens are 
 	assert.equal(gh.requestsTo(/^\/app\/installations\/777\/access_tokens$/, "POST").length, 1);
 	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations));
 });
+
+test("review reply and resolve: only the agent holding a review's bead; bad bodies and other callers change nothing", async (t) => {
+	const { mf, owner, T } = await town(t);
+	await call(mf, "POST", `${T}/rigs`, { id: "app", git_url: "https://github.com/acme/app.git" }, owner);
+	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "polecat", rig: "app" }, owner)).status, 201);
+	const agent = (await call(mf, "GET", `${T}/agents`, undefined, owner)).body.data.find((a) => a.role === "polecat").id;
+	const tok = (await call(mf, "POST", `${T}/agents/${agent}/token`, undefined, owner)).body.data.token;
+	const as_agent = { authorization: `Bearer ${tok}` };
+	const bead = (await call(mf, "POST", `${T}/beads`, { title: "Not a review", rig: "app", held: true }, owner)).body.data.id;
+	const before = await digest(mf, "acme");
+	const R = `${T}/agents/${agent}/review`;
+	for (const [path, body, who, status] of [
+		[`${R}/reply`, { bead, body: "done" }, as_agent, 409],   // not holding it
+		[`${R}/resolve`, { bead }, as_agent, 409],
+		[`${R}/reply`, { bead }, as_agent, 400],                 // no body
+		[`${R}/reply`, { bead, body: 7 }, as_agent, 400],
+		[`${R}/reply`, "{oops", as_agent, 400],
+		[`${R}/reply`, { bead, body: "x".repeat(60001) }, as_agent, 400],
+		[`${R}/reply`, { bead, body: "done" }, owner, 401],     // a person is not the agent
+		[`${R}/reply`, { bead, body: "done" }, {}, 401],
+	]) {
+		const r = await call(mf, "POST", path, body, who);
+		assert.equal(r.status, status, `${path} ${JSON.stringify(body).slice(0, 60)}: ${r.text}`);
+	}
+	assert.equal(await digest(mf, "acme"), before, "refusals leave no trace");
+	// Holding a bead that is no review comment's: refused plainly too.
+	assert.equal((await call(mf, "POST", `${T}/agents/${agent}/hook`, { bead }, owner)).status, 200);
+	const held = await digest(mf, "acme");
+	const notReview = await call(mf, "POST", `${R}/reply`, { bead, body: "done" }, as_agent);
+	assert.equal(notReview.status, 400, notReview.text);
+	assert.equal(notReview.body.error.field, "bead");
+	assert.equal(await digest(mf, "acme"), held);
+	assert.notEqual(before, held);
+});
