@@ -36,7 +36,7 @@ src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures
 src/hooks/integration.c: integrations integration_logins integration_tokens
 src/hooks/outbound.c: hook_pending
-src/hooks/delivery.c: hook_deliveries hook_counts
+src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox
 src/hooks/link.c: hook_links
 src/hooks/review.c: review_comments
 src/test/probes.c: test_kv test_alarm test_effect

@@ -32,6 +32,7 @@ const struct timer_kind timer_kinds[] = {
 	{"pr", pr_timer_fired},
 	{"fleet", fleet_timer_fired},
 	{"hook", link_timer_fired},
+	{"hook-inbox", hook_inbox_fired},
 	{"review", review_timer_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];

@@ -290,8 +290,9 @@ export class EngineObject extends DurableObject {
 	// Bench support, test hooks only: run a list of prepared requests ([meta, body] each, a full
 	// engine call in its own storage transaction), timed as one batch. For requests that cannot be
 	// made by substitution in one template: signed webhook deliveries, each with its own body,
-	// signature and delivery id. Effects the calls ask for start as they would from fetch().
-	benchCalls(calls) {
+	// signature and delivery id. Effects the calls ask for start as they would from fetch(). With
+	// thenAlarm, one alarm call follows at once, timed apart (what the requests queued for it).
+	benchCalls(calls, thenAlarm = false) {
 		if (this.env.GASTOWN_TEST_HOOKS !== "1") throw new Error("test hooks are off");
 		const encoder = new TextEncoder();
 		const prepared = calls.map(([meta, body]) => [meta, encoder.encode(body ?? "")]);
@@ -303,7 +304,14 @@ export class EngineObject extends DurableObject {
 			rows += out.timing.rows;
 			effects += out.meta.effects?.length ?? 0;
 		}
-		return JSON.stringify({ ms: performance.now() - started, rows, effects });
+		const result = { ms: performance.now() - started, rows, effects };
+		if (thenAlarm) {
+			const at = performance.now();
+			const out = this.#run("alarm", {}, undefined);
+			if (out.failed) throw new Error("bench alarm failed");
+			result.alarm = { ms: performance.now() - at, rows: out.timing.rows, effects: out.meta.effects?.length ?? 0 };
+		}
+		return JSON.stringify(result);
 	}
 
 	async webSocketMessage(ws, message) {

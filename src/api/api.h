@@ -58,6 +58,7 @@ int api_integration_delete(struct call *c);
 int api_integration_login_put(struct call *c);
 int api_integration_login_delete(struct call *c);
 int api_hook_post(struct call *c);
+int api_hook_delivery_get(struct call *c);
 int api_review_reply(struct call *c);
 int api_review_resolve(struct call *c);
 int api_me_get(struct call *c);

@@ -102,6 +102,19 @@ int api_integration_login_delete(struct call *c)
 	return reply_all(c, 200);
 }
 
+/* What became of one delivery: the id is the one the platform shows (GitHub's delivery GUID, GitLab's
+ * Idempotency-Key, Slack's event_id or "cmd:" and a command's trigger_id). */
+int api_hook_delivery_get(struct call *c)
+{
+	enum hook_platform p = HOOK_GITHUB;
+	enum role caller;
+	cJSON *d;
+
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || platform(c, &p) < 0 || !(d = delivery_json(c, p, c->seg[6])))
+		return -1;
+	return call_reply(c, 200, d);
+}
+
 int api_hook_post(struct call *c)
 {
 	enum hook_platform p = HOOK_GITHUB;

@@ -133,6 +133,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "DELETE", "/api/towns/:town/integrations/:platform", api_integration_delete, R_USER, NULL},
 	{ENG_TOWN, "PUT", "/api/towns/:town/integrations/:platform/logins/:login", api_integration_login_put, R_USER, &integration_login_body},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/integrations/:platform/logins/:login", api_integration_login_delete, R_USER, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/integrations/:platform/deliveries/:delivery", api_hook_delivery_get, R_USER, NULL},
 	/* The platforms sign their deliveries: the handler checks the signature, no bearer is asked. */
 	{ENG_TOWN, "POST", "/api/towns/:town/hooks/:platform", api_hook_post, R_OWN_BODY, NULL},
 	/* MCP authenticates in its handler: a refusal there also says where to sign in. */

@@ -52,9 +52,34 @@ int integration_wipe(struct call *c);
 
 /* 1 when the delivery was taken before (within the week it is kept), 0 when not, -1. */
 int delivery_seen(struct call *c, enum hook_platform p, const char *id);
-/* Record a delivery taken (id NULL: none to dedupe on) and count it under (event, outcome). */
+/* Record a delivery answered at once (id NULL: none to dedupe on; why: an ignored one's reason, or
+ * NULL) and count it under (event, outcome). */
 int delivery_record(struct call *c, enum hook_platform p, const char *id, const char *event, const char *outcome,
-		    const char *bead);
+		    const char *why);
+/* A delivery the rules will take, answered now and applied on the alarm: its row ("queued") and the
+ * request's body with the headers the readers use (a JSON object). *first: the inbox was empty. */
+int delivery_queue(struct call *c, enum hook_platform p, const char *id, const char *event, const char *headers,
+		   int *first);
+struct queued {
+	int64_t seq;
+	enum hook_platform platform;
+	char delivery[130];
+	char event[48];  /* as read when it came */
+	cJSON *headers; /* owned */
+	char *body;     /* owned, NUL-terminated after len bytes */
+	size_t len;
+};
+/* The oldest queued delivery into *q (freed with delivery_queued_free): 1, 0 when none, -1. */
+int delivery_next(struct call *c, struct queued *q);
+void delivery_queued_free(struct queued *q);
+/* The queued delivery was applied: out of the inbox, its row says what became of it, counted. */
+int delivery_done(struct call *c, const struct queued *q, const char *event, const char *outcome, const char *bead,
+		  const char *why);
+/* What became of one delivery {platform, delivery, event, outcome, bead, received_ms, why?}; NULL with
+ * ERR_NOT_FOUND when the town has no such delivery (kept a week). */
+cJSON *delivery_json(struct call *c, enum hook_platform p, const char *id);
+/* How many of a platform's deliveries wait to be applied. */
+int delivery_waiting(struct call *c, enum hook_platform p, int64_t *n);
 /* {event: {outcome: n}} for one platform. */
 cJSON *delivery_counts_json(struct call *c, enum hook_platform p);
 int delivery_wipe(struct call *c);
@@ -129,9 +154,22 @@ int hook_ignore(struct hook_event *ev, const char *why);
 
 /* ---- rules.c: what the town does with an event ------------------------------------------------ */
 
-/* Apply the rules of the event's rig: *bead gets the bead made, "" when none. outcome: "created",
- * "duplicate" (the issue already has its bead), "ignored", "escalated". */
-int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, const char **outcome);
+/* The Mayor is told of the work the rules made as the member it is requested by. Told per batch of
+ * deliveries (receive.c), one message per member, so a burst costs one message and one context of
+ * the town, not one each: the rules fill this, the inbox sends it. */
+struct hook_tell {
+	int set;
+	char user[130];
+	enum role role;
+	int slung;
+	char line[400]; /* "GitHub issue acme/app#12: \"title\" came in as bead gt-x." */
+};
+
+/* Apply the rules of the event's rig: *bead gets the bead made, "" when none; *tell what to tell
+ * the Mayor of it (set 0 when nothing). outcome: "created", "duplicate" (the issue already has its
+ * bead), "ignored", "escalated". */
+int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, const char **outcome,
+		struct hook_tell *tell);
 
 /* ---- outbound.c: calls to a platform's API as the town ----------------------------------------- */
 
@@ -184,6 +222,10 @@ int link_wipe(struct call *c);
 
 /* ---- receive.c: a delivery from verification to its answer ------------------------------------- */
 
+/* A delivery from verification to its answer: refused (nothing stored), answered at once (a ping,
+ * a redelivery, an event no rule takes), or queued for the alarm ("queued"). */
 int hook_receive(struct call *c, enum hook_platform p);
+/* timer_kinds "hook-inbox": apply the queued deliveries, oldest first, a bounded batch per alarm. */
+int hook_inbox_fired(struct call *c, const char *key);
 
 #endif

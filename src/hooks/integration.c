@@ -339,6 +339,7 @@ static cJSON *one_json(struct call *c, sqlite3_stmt *row)
 	cJSON *o = cJSON_CreateObject(), *set = cJSON_AddObjectToObject(o, "secrets"), *list, *counts;
 	char path[160], probe[2];
 	sqlite3_stmt *st;
+	int64_t waiting = 0;
 
 	cJSON_AddStringToObject(o, "platform", hook_platform_name((enum hook_platform)p));
 	cJSON_AddStringToObject(o, "owner", (const char *)sqlite3_column_text(row, 1));
@@ -366,6 +367,9 @@ static cJSON *one_json(struct call *c, sqlite3_stmt *row)
 	if (!(counts = delivery_counts_json(c, (enum hook_platform)p)))
 		goto fail;
 	cJSON_AddItemToObject(o, "deliveries", counts);
+	if (delivery_waiting(c, (enum hook_platform)p, &waiting) < 0)
+		goto fail;
+	cJSON_AddNumberToObject(o, "queued", (double)waiting);
 	return o;
 fail:
 	cJSON_Delete(o);

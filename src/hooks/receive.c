@@ -5,6 +5,7 @@
  * call stores nothing; an event no rule takes is answered 2xx and counted.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hooks/hooks.h"
@@ -65,15 +66,16 @@ static int verify(struct call *c, enum hook_platform p)
 
 /* What the platform is told. GitHub and GitLab read only the status; Slack shows a slash command's
  * answer to whoever typed it, so it gets Slack's own shape. */
-static int answer(struct call *c, const struct hook_event *ev, const char *outcome, const char *bead)
+static int answer(struct call *c, const struct hook_event *ev, const char *outcome)
 {
 	cJSON *o = cJSON_CreateObject();
+	int queued = strcmp(outcome, "queued") == 0;
 
 	if (ev->platform == HOOK_SLACK && ev->response_url) {
 		char text[400];
 
-		if (*bead)
-			snprintf(text, sizeof text, "Taken in as bead %s. The Mayor will look at it; updates follow here.", bead);
+		if (queued)
+			snprintf(text, sizeof text, "Taken in. The Mayor will look at it; updates follow here.");
 		else
 			snprintf(text, sizeof text, "Nothing to do: %s.", *ev->why ? ev->why : outcome);
 		cJSON_AddStringToObject(o, "response_type", "ephemeral");
@@ -82,11 +84,12 @@ static int answer(struct call *c, const struct hook_event *ev, const char *outco
 	}
 	cJSON_AddStringToObject(o, "outcome", outcome);
 	cJSON_AddStringToObject(o, "event", ev->event);
-	if (*bead)
-		cJSON_AddStringToObject(o, "bead", bead);
+	if (*ev->delivery)
+		cJSON_AddStringToObject(o, "delivery", ev->delivery);
 	if (*ev->why)
 		cJSON_AddStringToObject(o, "why", ev->why);
-	return call_reply(c, 200, o);
+	/* Slack wants a 200 for its events; the others are told the work is accepted, not done. */
+	return call_reply(c, queued && ev->platform != HOOK_SLACK ? 202 : 200, o);
 }
 
 static int parse(struct call *c, enum hook_platform p, cJSON **payload, struct hook_event *ev)
@@ -100,15 +103,49 @@ static int parse(struct call *c, enum hook_platform p, cJSON **payload, struct h
 	return p == HOOK_GITHUB ? github_event(c, *payload, ev) : gitlab_event(c, *payload, ev);
 }
 
+/* The request headers the platform readers use; a queued delivery keeps these and its body. */
+static const char *const kept_headers[] = {"x-github-event", "x-github-delivery", "idempotency-key", "x-gitlab-event-uuid"};
+
+static char *headers_kept(struct call *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *out;
+
+	for (size_t i = 0; o && i < sizeof kept_headers / sizeof kept_headers[0]; i++) {
+		const char *v = call_request_header(c, kept_headers[i]);
+
+		if (v)
+			cJSON_AddStringToObject(o, kept_headers[i], v);
+	}
+	out = o ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	if (!out)
+		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	return out;
+}
+
+static int queue(struct call *c, const struct hook_event *ev)
+{
+	char *headers = headers_kept(c);
+	int first = 0, rc;
+
+	if (!headers)
+		return -1;
+	rc = delivery_queue(c, ev->platform, ev->delivery, ev->event, headers, &first);
+	cJSON_free(headers);
+	/* The inbox's timer is set while it holds anything: only the first delivery sets it. */
+	return rc < 0 || (first && timer_set_earlier(c, "hook-inbox", "inbox", c->now_ms) < 0) ? -1 : 0;
+}
+
 int hook_receive(struct call *c, enum hook_platform p)
 {
 	struct hook_event ev;
 	cJSON *payload = NULL;
-	char owner[130], bead[72] = "";
-	const char *outcome = "ignored";
+	char owner[130];
 	int rc;
 
 	memset(&ev, 0, sizeof ev);
+	ev.platform = p;
 	if ((rc = integration_owner(c, p, owner, sizeof owner)) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, NULL, "the town has no %s integration", hook_platform_name(p));
 	if (verify(c, p) < 0 || parse(c, p, &payload, &ev) < 0)
@@ -126,21 +163,173 @@ int hook_receive(struct call *c, enum hook_platform p)
 			cJSON_AddStringToObject(o, "challenge", challenge);
 			rc = call_reply_raw(c, 200, o);
 		} else {
-			rc = answer(c, &ev, "pong", "");
+			rc = answer(c, &ev, "pong");
 		}
 		goto out;
 	}
 	if (*ev.delivery && (rc = delivery_seen(c, p, ev.delivery)) != 0) {
-		/* A redelivery: the same answer as the first time, and nothing changes. */
-		rc = rc < 0 ? -1 : answer(c, &ev, "duplicate_delivery", "");
+		/* A redelivery: answered, and nothing changes. */
+		rc = rc < 0 ? -1 : answer(c, &ev, "duplicate_delivery");
 		goto out;
 	}
-	if (ev.kind != HK_NONE && rules_apply(c, &ev, bead, sizeof bead, &outcome) < 0)
-		goto out;
-	if (ev.kind == HK_NONE || !strcmp(outcome, "ignored"))
+	if (ev.kind == HK_NONE) {
 		call_log(c, "info", "webhook ignored", cJSON_CreateString(ev.why));
-	rc = delivery_record(c, p, ev.delivery, ev.event, outcome, bead) < 0 ? -1 : answer(c, &ev, outcome, bead);
+		rc = delivery_record(c, p, ev.delivery, ev.event, "ignored", ev.why) < 0 ? -1 : answer(c, &ev, "ignored");
+		goto out;
+	}
+	rc = queue(c, &ev) < 0 ? -1 : answer(c, &ev, "queued");
 out:
 	cJSON_Delete(payload);
 	return c->err.code ? -1 : rc;
+}
+
+/* ---- the inbox: deliveries applied on the alarm ------------------------------------------------ */
+
+/* At most this many deliveries, or this many bytes of bodies, per alarm: the object answers requests
+ * between batches. */
+#define BATCH_DELIVERIES 32
+#define BATCH_BYTES (2 * 1024 * 1024)
+
+/* Apply one queued delivery: read again as the request that brought it (its body and the headers
+ * kept), then the rules. The signature was checked when it came. */
+static int apply(struct call *c, const struct queued *q, struct hook_event *ev, char *bead, size_t blen,
+		 const char **outcome, struct hook_tell *tell)
+{
+	const struct eng_input *saved_in = c->in;
+	struct eng_input in = *c->in;
+	cJSON *saved_meta = c->meta, *meta = cJSON_CreateObject(), *payload = NULL;
+	struct principal saved_who = c->who;
+	char owner[130];
+	int rc;
+
+	*outcome = "ignored";
+	if (!meta || !cJSON_AddItemReferenceToObject(meta, "headers", q->headers)) {
+		cJSON_Delete(meta);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	in.body = q->body;
+	in.body_len = q->len;
+	c->in = &in;
+	c->meta = meta;
+	snprintf(ev->event, sizeof ev->event, "%s", q->event);
+	if ((rc = integration_owner(c, q->platform, owner, sizeof owner)) > 0)
+		rc = parse(c, q->platform, &payload, ev) == 0 &&
+		     (ev->kind == HK_NONE || rules_apply(c, ev, bead, blen, outcome, tell) == 0) ? 0 : -1;
+	else if (rc == 0)
+		/* Removed while the delivery waited: there is no one to do the work for. */
+		hook_ignore(ev, "the integration was removed before the delivery was applied");
+	if (rc == 0 && (ev->kind == HK_NONE || !strcmp(*outcome, "ignored")))
+		call_log(c, "info", "webhook ignored", cJSON_CreateString(ev->why));
+	c->in = saved_in;
+	c->meta = saved_meta;
+	c->who = saved_who;
+	cJSON_Delete(payload);
+	cJSON_Delete(meta);
+	return rc;
+}
+
+/* One message to the Mayor per member the batch made work for, as that member: one line per bead,
+ * then what to do with them. Tells are consumed (set 0) as they are sent. */
+static int tell_mayor(struct call *c, struct hook_tell *tells, int n)
+{
+	struct principal saved = c->who;
+	int rc = 0;
+
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct strbuf sb = {0};
+		int count = 0, slung = 0;
+		char msg[48];
+		cJSON *ctx = NULL;
+
+		if (!tells[i].set)
+			continue;
+		for (int j = i; j < n; j++)
+			if (tells[j].set && strcmp(tells[j].user, tells[i].user) == 0) {
+				count++;
+				slung += tells[j].slung;
+			}
+		if (count > 1)
+			strbuf_addf(&sb, "%d pieces of work came in:\n- %s\n", count, tells[i].line);
+		else
+			strbuf_addf(&sb, "%s ", tells[i].line);
+		for (int j = i + 1; j < n; j++)
+			if (tells[j].set && strcmp(tells[j].user, tells[i].user) == 0) {
+				strbuf_addf(&sb, "- %s\n", tells[j].line);
+				tells[j].set = 0;
+			}
+		if (slung == count)
+			strbuf_addf(&sb, count > 1 ? "They are slung already; watch them." : "It is slung already; watch it.");
+		else if (!slung)
+			strbuf_addf(&sb, count > 1 ? "Assess them: sling each, ask for what is missing, or leave it."
+						   : "Assess it: sling it, ask for what is missing, or leave it.");
+		else
+			strbuf_addf(&sb, "Assess the held ones: sling each, ask for what is missing, or leave it; watch the slung ones.");
+		tells[i].set = 0;
+		if (!sb.buf)
+			return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		snprintf(c->who.id, sizeof c->who.id, "%.128s", tells[i].user);
+		c->who.requested_by[0] = '\0';
+		rc = mayor_message(c, tells[i].role, sb.buf, NULL, msg, sizeof msg, &ctx);
+		cJSON_Delete(ctx);
+		free(sb.buf);
+		c->who = saved;
+	}
+	return rc;
+}
+
+int hook_inbox_fired(struct call *c, const char *key)
+{
+	struct hook_tell tells[BATCH_DELIVERIES];
+	size_t bytes = 0;
+	int n = 0, rc = 0;
+
+	(void)key;
+	while (n < BATCH_DELIVERIES && bytes < BATCH_BYTES) {
+		struct queued q;
+		struct hook_event ev;
+		struct call_mark mark;
+		char bead[72] = "";
+		const char *outcome;
+
+		if ((rc = delivery_next(c, &q)) <= 0)
+			break;
+		memset(&ev, 0, sizeof ev);
+		ev.platform = q.platform;
+		tells[n].set = 0;
+		/* Each delivery in its own savepoint: one that fails is undone alone and recorded so. */
+		if (db_exec(c->db, "SAVEPOINT delivery", &c->err) < 0) {
+			delivery_queued_free(&q);
+			return -1;
+		}
+		call_mark(c, &mark);
+		if (apply(c, &q, &ev, bead, sizeof bead, &outcome, &tells[n]) < 0) {
+			struct err why;
+
+			err_move(&why, &c->err);
+			call_undo(c, &mark);
+			/* Undone alone and recorded as failed, so one delivery the rules cannot take never
+			 * holds up the ones behind it; only a rollback that fails fails the alarm. */
+			if (db_exec(c->db, "ROLLBACK TO delivery", &c->err) < 0) {
+				delivery_queued_free(&q);
+				return -1;
+			}
+			call_log(c, "warn", "webhook delivery failed", cJSON_CreateString(why.message));
+			outcome = "failed";
+			*bead = '\0';
+			tells[n].set = 0;
+			snprintf(ev.why, sizeof ev.why, "%.*s", (int)utf8_trim(why.message, strnlen(why.message, sizeof ev.why - 1)),
+				 why.message);
+		}
+		rc = delivery_done(c, &q, ev.event, outcome, bead,
+				   strcmp(outcome, "ignored") && strcmp(outcome, "failed") && strcmp(outcome, "duplicate") ? NULL : ev.why);
+		bytes += q.len;
+		delivery_queued_free(&q);
+		if (rc < 0 || db_exec(c->db, "RELEASE delivery", &c->err) < 0)
+			return -1;
+		n++;
+	}
+	if (rc < 0 || tell_mayor(c, tells, n) < 0)
+		return -1;
+	/* More may wait: the next batch on the next alarm, after what else the object has to answer. */
+	return n == BATCH_DELIVERIES || bytes >= BATCH_BYTES ? timer_set(c, "hook-inbox", "inbox", c->now_ms) : 0;
 }

@@ -148,28 +148,23 @@ static cJSON *metadata_of(const struct hook_event *ev, const struct who *w)
 	return m;
 }
 
-/* Tell the Mayor, as the member who asked: it assesses the work (slings it, asks, or leaves it). */
-static int tell_mayor(struct call *c, const struct hook_event *ev, const struct who *w, const char *bead, int slung)
+/* What the Mayor is to be told of the bead, as the member who asked: it assesses the work (slings
+ * it, asks, or leaves it) or, slung already, watches it. */
+static void tell_of(struct hook_tell *tell, const struct hook_event *ev, const struct who *w, const char *bead, int slung)
 {
-	char text[1024], msg[48];
-	cJSON *ctx = NULL;
-	struct principal saved = c->who;
-	int slack = ev->platform == HOOK_SLACK, rc;
+	int slack = ev->platform == HOOK_SLACK;
 
-	snprintf(text, sizeof text, "%s %s %.200s%s%.40s: \"%.200s\" came in as bead %.72s. %s", platform_title(ev->platform),
+	tell->set = 1;
+	snprintf(tell->user, sizeof tell->user, "%s", w->user);
+	tell->role = w->role;
+	tell->slung = slung;
+	snprintf(tell->line, sizeof tell->line, "%s %s %.100s%s%.40s: \"%.120s\" came in as bead %.40s.", platform_title(ev->platform),
 		 ev->kind == HK_OUTSIDE_PR ? "pull request from outside the town," : slack ? "message in" : "issue",
-		 ev->repo, slack ? "" : "#", slack ? "" : ev->number, ev->title, bead,
-		 slung ? "It is slung already; watch it." : "Assess it: sling it, ask for what is missing, or leave it.");
-	snprintf(c->who.id, sizeof c->who.id, "%.128s", w->user);
-	c->who.requested_by[0] = '\0';
-	rc = mayor_message(c, w->role, text, NULL, msg, sizeof msg, &ctx);
-	cJSON_Delete(ctx);
-	c->who = saved;
-	return rc;
+		 ev->repo, slack ? "" : "#", slack ? "" : ev->number, ev->title, bead);
 }
 
 static int make_bead(struct call *c, const struct hook_event *ev, const char *rig, int held, const char *type,
-		     const char *title, const char *extra_label, char *bead, size_t blen)
+		     const char *title, const char *extra_label, char *bead, size_t blen, struct hook_tell *tell)
 {
 	struct who w;
 	struct bead_fields f = {.priority = -1, .held_set = 1, .held = held, .rig = rig, .type = type};
@@ -194,8 +189,9 @@ static int make_bead(struct call *c, const struct hook_event *ev, const char *ri
 	/* The platform user made it (the feed says so), for the member it is requested by. */
 	snprintf(c->who.id, sizeof c->who.id, "%.8s:%.100s", hook_platform_name(ev->platform), *ev->login ? ev->login : "unknown");
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%.128s", w.user);
-	if (bead_create(c, &f, bead, blen) < 0 || link_add(c, ev, bead) < 0 || tell_mayor(c, ev, &w, bead, !held) < 0)
+	if (bead_create(c, &f, bead, blen) < 0 || link_add(c, ev, bead) < 0)
 		goto out;
+	tell_of(tell, ev, &w, bead, !held);
 	rc = 0;
 out:
 	cJSON_Delete(labels);
@@ -235,7 +231,8 @@ static int ci_failed(struct call *c, struct hook_event *ev, const char *rig, con
 	return 0;
 }
 
-int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, const char **outcome)
+int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, const char **outcome,
+		struct hook_tell *tell)
 {
 	struct rig_hooks h = {0};
 	struct who w;
@@ -244,6 +241,7 @@ int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, 
 
 	*outcome = "ignored";
 	*bead = '\0';
+	tell->set = 0;
 	if (ev->platform == HOOK_SLACK) {
 		if (integration_setting(c, HOOK_SLACK, "rig", "", rig, sizeof rig) < 0 || (*rig && (rc = rig_exists(c, rig)) < 0))
 			return -1;
@@ -277,7 +275,7 @@ int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, 
 			snprintf(ev->why, sizeof ev->why, !h.issues ? "the rig takes no issues" : "the issue is not labelled '%s'", h.label);
 			return 0;
 		}
-		rc = make_bead(c, ev, rig, !sling, has_label(ev->labels, "bug") ? "bug" : "task", ev->title, NULL, bead, blen);
+		rc = make_bead(c, ev, rig, !sling, has_label(ev->labels, "bug") ? "bug" : "task", ev->title, NULL, bead, blen, tell);
 		break;
 	case HK_COMMAND:
 		/* Only a member speaks to the town from a comment. */
@@ -287,7 +285,7 @@ int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, 
 			return -1;
 		if (!w.mapped)
 			return snprintf(ev->why, sizeof ev->why, "%.100s is not mapped to a member of the town", ev->login), 0;
-		rc = make_bead(c, ev, rig, !sling, has_label(ev->labels, "bug") ? "bug" : "task", ev->title, NULL, bead, blen);
+		rc = make_bead(c, ev, rig, !sling, has_label(ev->labels, "bug") ? "bug" : "task", ev->title, NULL, bead, blen, tell);
 		break;
 	case HK_OUTSIDE_PR:
 		if (!h.outside_prs)
@@ -300,10 +298,10 @@ int rules_apply(struct call *c, struct hook_event *ev, char *bead, size_t blen, 
 		if (*ev->branch && (rc = bead_on_branch(c, rig, ev->branch)) != 0)
 			return rc < 0 ? -1 : (snprintf(ev->why, sizeof ev->why, "the town's own pull request"), 0);
 		snprintf(title, sizeof title, "Review pull request #%.20s: %.200s", ev->number, ev->title);
-		rc = make_bead(c, ev, rig, !sling, "task", title, "review", bead, blen);
+		rc = make_bead(c, ev, rig, !sling, "task", title, "review", bead, blen, tell);
 		break;
 	case HK_CHAT:
-		rc = make_bead(c, ev, *rig ? rig : NULL, !sling, "task", ev->title, NULL, bead, blen);
+		rc = make_bead(c, ev, *rig ? rig : NULL, !sling, "task", ev->title, NULL, bead, blen, tell);
 		break;
 	default:
 		return 0;

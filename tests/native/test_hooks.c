@@ -143,6 +143,129 @@ static void review_comments_are_classified(void)
 	}
 }
 
+/* A signed GitHub issues.opened delivery of issue n on acme/app labelled gastown. */
+static struct t_res github_issue(struct eng *e, int n)
+{
+	char body[512], headers[512], hex[65];
+	unsigned char mac[32];
+	struct mac_part part;
+
+	snprintf(body, sizeof body, "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/app\",\"default_branch\":\"main\"},"
+		 "\"sender\":{\"login\":\"octo\"},\"issue\":{\"number\":%d,\"title\":\"Issue %d\",\"html_url\":\"https://github.com/acme/app/issues/%d\","
+		 "\"body\":\"Steps.\",\"labels\":[{\"name\":\"gastown\"}]}}", n, n, n);
+	part.p = body;
+	part.len = strlen(body);
+	CHECK(mac_hmac_sha256("hook-secret", 11, &part, 1, mac) == 0);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	snprintf(headers, sizeof headers, "{\"x-github-event\":\"issues\",\"x-github-delivery\":\"d-%d\",\"x-hub-signature-256\":\"sha256=%s\"}",
+		 n, hex);
+	return t_request(e, "POST", "/api/towns/t1/hooks/github", body, headers);
+}
+
+static const char *delivery_outcome(struct eng *e, int n, char *out, size_t len)
+{
+	char path[96];
+	struct t_res r;
+
+	snprintf(path, sizeof path, "/api/towns/t1/integrations/github/deliveries/d-%d", n);
+	r = t_request(e, "GET", path, NULL, t_as("sarah"));
+	snprintf(out, len, "%s", r.status == 200 ? cJSON_GetStringValue(t_data(&r, "outcome")) : t_error_code(&r));
+	t_res_free(&r);
+	return out;
+}
+
+static int64_t open_beads(struct eng *e)
+{
+	struct t_res r = t_request(e, "GET", "/api/towns/t1/beads?rig=app", NULL, t_as("sarah"));
+	int64_t n = cJSON_GetArraySize(t_data(&r, "beads"));
+
+	t_res_free(&r);
+	return n;
+}
+
+static void deliveries_are_queued_and_applied_in_bounded_batches(void)
+{
+	struct eng *e = town_with("github", "{\"secrets\":{\"webhook_secret\":\"hook-secret\"}}");
+	struct t_res r = t_request(e, "POST", "/api/towns/t1/rigs", "{\"id\":\"app\",\"git_url\":\"https://github.com/acme/app.git\"}",
+				   t_as("sarah"));
+	char outcome[40];
+
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	/* Answered once verified and stored: nothing of the rules has run yet. */
+	for (int n = 1; n <= 40; n++) {
+		r = github_issue(e, n);
+		CHECK(r.status == 202);
+		CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "outcome")), "queued"));
+		/* The first delivery asks for the alarm; it is due at once. */
+		if (n == 1)
+			CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(r.meta, "next_alarm_ms")) == t_now);
+		t_res_free(&r);
+	}
+	CHECK(open_beads(e) == 0);
+	CHECK(t_streq(delivery_outcome(e, 1, outcome, sizeof outcome), "queued"));
+	r = github_issue(e, 1); /* a redelivery while it waits */
+	CHECK(r.status == 200);
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "outcome")), "duplicate_delivery"));
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/integrations", NULL, t_as("sarah"));
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(t_data(&r, "github"), "queued")) == 40);
+	t_res_free(&r);
+
+	/* One alarm applies at most 32, oldest first, and asks for the next at once. */
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(r.rc == ENG_OK);
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(r.meta, "next_alarm_ms")) == t_now);
+	t_res_free(&r);
+	CHECK(open_beads(e) == 32);
+	/* The Mayor hears of the batch once, as the member it is for, every bead named. */
+	r = t_request(e, "GET", "/api/towns/t1/mayor/messages", NULL, t_as("sarah"));
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.body, "data")) == 1);
+	{
+		const cJSON *list = cJSON_GetObjectItem(r.body, "data"), *m = cJSON_GetArrayItem(list, 0);
+		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(m, "text")) ?: "";
+
+		CHECK(strncmp(text, "32 pieces of work came in:\n- GitHub issue acme/app#1: \"Issue 1\" came in as bead ", 80) == 0);
+		CHECK(strstr(text, "acme/app#32: \"Issue 32\"") != NULL);
+		CHECK(strstr(text, "Assess them") != NULL);
+	}
+	t_res_free(&r);
+	CHECK(t_streq(delivery_outcome(e, 32, outcome, sizeof outcome), "created"));
+	CHECK(t_streq(delivery_outcome(e, 33, outcome, sizeof outcome), "queued"));
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	t_res_free(&r);
+	CHECK(open_beads(e) == 40);
+	CHECK(t_streq(delivery_outcome(e, 40, outcome, sizeof outcome), "created"));
+	CHECK(t_streq(delivery_outcome(e, 41, outcome, sizeof outcome), "not_found"));
+	r = t_request(e, "GET", "/api/towns/t1/integrations", NULL, t_as("sarah"));
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(t_data(&r, "github"), "queued")) == 0);
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(t_data(&r, "github"), "deliveries"),
+								       "issues.opened"), "created")) == 40);
+	t_res_free(&r);
+
+	/* An integration removed while deliveries wait: they are ignored, saying why, and make nothing. */
+	r = github_issue(e, 41);
+	CHECK(r.status == 202);
+	t_res_free(&r);
+	r = t_request(e, "DELETE", "/api/towns/t1/integrations/github", NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	t_res_free(&r);
+	CHECK(open_beads(e) == 40);
+	r = t_request(e, "GET", "/api/towns/t1/integrations/github/deliveries/d-41", NULL, t_as("sarah"));
+	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "outcome")), "ignored"));
+	CHECK(strstr(cJSON_GetStringValue(t_data(&r, "why")) ?: "", "removed") != NULL);
+	t_res_free(&r);
+	/* Viewers and strangers do not read deliveries. */
+	r = t_request(e, "GET", "/api/towns/t1/integrations/github/deliveries/d-1", NULL, t_as("olga"));
+	CHECK(r.status == 404);
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -151,5 +274,6 @@ int main(void)
 	RUN(github_signature_through_the_engine);
 	RUN(slack_documented_vector_and_window);
 	RUN(review_comments_are_classified);
+	RUN(deliveries_are_queued_and_applied_in_bounded_batches);
 	return t_done();
 }

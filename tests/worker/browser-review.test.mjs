@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 import { axe, assertText } from "./browser-harness.mjs";
 import { startFakeGitHub } from "./fake-platforms.mjs";
 import { DASHBOARD, ROOT, freePort, startWorker, tempDir } from "./harness.mjs";
-import { githubDelivery } from "./webhooks.mjs";
+import { appliedDelivery, githubDelivery } from "./webhooks.mjs";
 
 const JWT_SECRET = "review-ui-jwt-secret-0123456789abcdef-0123456789";
 const HOOK_SECRET = "review-ui-webhook-secret-0123456789";
@@ -136,9 +136,10 @@ test("the merge request's drawer shows its review, live; a sub-bead shows its co
 	// Live: an approval arrives as a webhook and a comment's bead starts, while the panel is open.
 	const d = await githubDelivery(HOOK_SECRET, "pull_request_review", gh.addReview("acme/app", pull.number, { user: "rita", state: "APPROVED", body: "LGTM" }));
 	const res = await fetch(`${base}/api/towns/rv/hooks/github`, { method: "POST", headers: d.headers, body: d.body });
-	const took = await res.json();
-	assert.equal(res.status, 200, JSON.stringify(took));
-	assert.equal(took.data.outcome, "approved", JSON.stringify(took));
+	const queued = await res.json();
+	assert.equal(res.status, 202, JSON.stringify(queued));
+	const took = await appliedDelivery((path) => api("GET", path), "github", queued.data.delivery);
+	assert.equal(took.outcome, "approved", JSON.stringify(took));
 	await assertText(section.getByTestId("review-approvals"), /✓\s*rita/, 10_000);
 	assert.equal((await api("PATCH", `/beads/${question.id}`, { status: "in_progress" })).status, 200);
 	await assertText(item(question).getByTestId("review-status"), /^in progress$/, 10_000);

@@ -91,3 +91,17 @@ export function githubExamples() {
 	}
 	return examples.map((x) => ({ ...x, payload: structuredClone(x.payload) }));
 }
+
+// Deliveries the rules take are answered "queued" (202; Slack: 200) once verified and stored, and
+// applied on the town's alarm. This waits for what became of one: get(path) reads a route of the
+// town as a member and answers {status, data}; id is the delivery's id as the answer gave it.
+export async function appliedDelivery(get, platform, id, { timeoutMs = 10_000 } = {}) {
+	const end = Date.now() + timeoutMs;
+	for (;;) {
+		const r = await get(`/integrations/${platform}/deliveries/${encodeURIComponent(id)}`);
+		if (r.status !== 200) throw new Error(`delivery ${id}: ${r.status} ${JSON.stringify(r.data ?? r.body)}`);
+		if (r.data.outcome !== "queued") return r.data;
+		if (Date.now() > end) throw new Error(`delivery ${id} still queued after ${timeoutMs} ms`);
+		await new Promise((res) => setTimeout(res, 25));
+	}
+}
