@@ -5,7 +5,8 @@
 //
 // Callers: the owner, an admin, a member and a viewer (of the org that owns the town, so of the
 // town too), an outsider, an admin of another org, this town's agent, another agent of this town,
-// this town's Mayor, an agent of another town (with the same name), no token, an expired token, an
+// this town's Mayor, the Mayor acting on a viewer's message (x-gastown-on-message: it has the
+// viewer's role then), an agent of another town (with the same name), no token, an expired token, an
 // alg:none token and an HS256 token signed with the deployment's RS256 public key (HS/RS confusion).
 // People sign in with RS256 (GASTOWN_JWT_PUBLIC_KEY, with issuer and audience), as in production.
 //
@@ -26,7 +27,7 @@ const AUDIENCE = "gastown-authz";
 // ---- who calls ------------------------------------------------------------------------------------
 
 const PEOPLE = ["owner", "admin", "member", "viewer", "outsider", "rivalAdmin"];
-const AGENTS = ["agent", "siblingAgent", "mayor", "foreignAgent"];
+const AGENTS = ["agent", "siblingAgent", "mayor", "mayorForViewer", "foreignAgent"];
 const BAD = ["noToken", "expired", "algNone", "hsRsConfusion"];
 const CALLERS = [...PEOPLE, ...AGENTS, ...BAD];
 const RANK = { viewer: 1, member: 2, admin: 3, owner: 4 };
@@ -42,7 +43,8 @@ const RANK = { viewer: 1, member: 2, admin: 3, owner: 4 };
 //   self      the agent the path names, with its own token; another agent of the town 403
 //   viewer, member, admin: that role or above in the town or org the path names; a person with a
 //             lower role 403, one with none 404 (an outsider learns nothing, not even that it exists)
-//   …+agents  this town's agents count as members there (their tokens are the town's own)
+//   …+agents  this town's agents count as members there (their tokens are the town's own); the
+//             Mayor acting on a viewer's message counts as a viewer
 // Everyone else is refused: agents on people's routes and every bad token 401.
 //
 // The row's options: `ok` the status of an allowed call when it is not the route's documented
@@ -243,14 +245,15 @@ function expected(caller, who, row) {
 	if (BAD.includes(caller) || who === "operator" || who === "signed") return 401;
 	if (who === "person") return PEOPLE.includes(caller) ? "ok" : 401;
 	if (who === "self") {
-		if (caller === (row.self ?? "agent")) return "ok";
+		const self = caller === "mayorForViewer" ? "mayor" : caller;
+		if (self === (row.self ?? "agent")) return "ok";
 		return caller === "foreignAgent" || PEOPLE.includes(caller) ? 401 : 403;
 	}
 	const [min, withAgents] = who.split("+");
 	assert.ok(RANK[min], `unknown access '${who}'`);
 	if (AGENTS.includes(caller)) {
 		if (!withAgents || caller === "foreignAgent") return 401;
-		return RANK.member >= RANK[min] ? "ok" : 403;
+		return (caller === "mayorForViewer" ? RANK.viewer : RANK.member) >= RANK[min] ? "ok" : 403;
 	}
 	if (caller === "outsider" || caller === "rivalAdmin") return 404;
 	return RANK[caller] >= RANK[min] ? "ok" : 403;
@@ -366,6 +369,8 @@ async function fixtures(t) {
 	await f.ok("PUT", `${T}/integrations/github`, { secrets: { webhook_secret: "whsec-github-0123456789abcdef" } });
 	await f.ok("PUT", `${T}/integrations/github/logins/bob-gh`, { user: "bob" });
 	f.mayorMessage = (await f.ok("POST", `${T}/mayor/messages`, { text: "hello Mayor" }, H.member)).id;
+	H.mayorForViewer = { ...H.mayor,
+		"x-gastown-on-message": (await f.ok("POST", `${T}/mayor/messages`, { text: "make work" }, H.viewer)).id };
 	// The member's crew agent, disconnected at once: one online keeps the town's tick busy (every
 	// 5 s), and a tick's writes would be blamed on the refusal it fell among.
 	f.crewAgent = await f.crew();
