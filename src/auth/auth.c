@@ -202,7 +202,10 @@ static int agent_still_here(struct call *c)
 		c->who.kind = PRINCIPAL_NONE;
 		return refuse(c, "revoked", "this agent token was revoked");
 	}
-	return on ? mayor_acts_on(c, on) : 0;
+	if (!on)
+		return 0;
+	c->who.on_message = 1;
+	return mayor_acts_on(c, on);
 }
 
 int auth_agent(struct call *c, int grace_s)

@@ -127,6 +127,7 @@ struct principal {
 	enum principal_kind kind;
 	char id[129];    /* the user's or agent's id: the token's "sub" */
 	char requested_by[129]; /* an agent: the human at the root of the work it was given */
+	int on_message;          /* the Mayor acting on requested_by's message (x-gastown-on-message) */
 	int64_t token_gen;       /* an agent: the generation its token was minted in */
 	double token_orig_iat;   /* an agent: when the first token of this refresh chain was minted (s) */
 	char name[129];

@@ -34,11 +34,23 @@ int member_require(struct call *c, int exists, enum role min, enum role *caller,
 		   const char *what)
 {
 	*caller = ROLE_NONE;
-	/* An agent's token was minted by this town: it works here as a member, never more. */
-	if (exists && c->who.kind == PRINCIPAL_AGENT)
-		*caller = ROLE_MEMBER;
-	else if (exists && member_role(c, c->who.id, caller) < 0)
+	/* An agent's token was minted by this town: it works here as a member, never more. The Mayor
+	 * works for a person (whose message it answers, or who minted its token) and acts with that
+	 * person's role, at most a member's: a viewer's message lends it no write a viewer could not
+	 * do, and a person since removed lends nothing. */
+	if (exists && c->who.kind == PRINCIPAL_AGENT) {
+		enum role author = ROLE_MEMBER;
+
+		if (strcmp(c->who.id, "mayor") == 0 && c->who.requested_by[0] &&
+		    member_role(c, c->who.requested_by, &author) < 0)
+			return -1;
+		if (author == ROLE_NONE)
+			return err_set(&c->err, ERR_FORBIDDEN, c->who.on_message ? "x-gastown-on-message" : NULL,
+				       "'%s', for whom the Mayor acts, is no longer a member here", c->who.requested_by);
+		*caller = author < ROLE_MEMBER ? author : ROLE_MEMBER;
+	} else if (exists && member_role(c, c->who.id, caller) < 0) {
 		return -1;
+	}
 	/* An outsider learns nothing, not even that the object exists. */
 	if (*caller == ROLE_NONE)
 		return err_set(&c->err, ERR_NOT_FOUND, field, "no such %s", what);

@@ -188,11 +188,20 @@ test("the Mayor: members' messages with context, replies, and actions done for t
 	const delivered = inbox.map((m) => JSON.parse(m.body)).find((d) => d.message === asked.body.data.id);
 	assert.deepEqual([delivered.message, delivered.text, delivered.context.asker.id], [asked.body.data.id, "Can we also do disputes?", "vic"]);
 
-	// What the Mayor does on Vic's message is Vic's.
-	const slung = await call(mf, "POST", "/api/towns/hall/beads", { title: "Disputes", rig: "payments" },
+	// What the Mayor does on a message is its author's, with the author's role: Vic's lends no write
+	// a viewer could not do; on Bob's (a member's) the work is made, and is Bob's.
+	const onVic = await call(mf, "POST", "/api/towns/hall/beads", { title: "Disputes", rig: "payments" },
 		{ ...mayor, "x-gastown-on-message": asked.body.data.id });
+	assert.equal(onVic.status, 403, onVic.text);
+	const bobAsks = (await call(mf, "POST", M, { text: "Then do disputes" }, bob)).body.data.id;
+	const slung = await call(mf, "POST", "/api/towns/hall/beads", { title: "Disputes", rig: "payments" },
+		{ ...mayor, "x-gastown-on-message": bobAsks });
 	assert.equal(slung.status, 201, slung.text);
-	assert.deepEqual([slung.body.data.created_by, slung.body.data.requested_by], ["mayor", "vic"]);
+	assert.deepEqual([slung.body.data.created_by, slung.body.data.requested_by], ["mayor", "bob"]);
+	await call(mf, "DELETE", "/api/towns/hall/members/bob", undefined, sarah);
+	const gone = await call(mf, "POST", "/api/towns/hall/beads", { title: "x" }, { ...mayor, "x-gastown-on-message": bobAsks });
+	assert.deepEqual([gone.status, gone.body.error.field], [403, "x-gastown-on-message"]);
+	await call(mf, "PUT", "/api/towns/hall/members/bob", { role: "member" }, sarah);
 	const plain = await call(mf, "POST", "/api/towns/hall/beads", { title: "Chores" }, mayor);
 	assert.equal(plain.body.data.requested_by, "sarah"); // on its own, the Mayor works for whoever minted its token
 	const toastTok = bearer((await call(mf, "POST", "/api/towns/hall/agents/toast/token", undefined, sarah)).body.data.token);
@@ -204,7 +213,7 @@ test("the Mayor: members' messages with context, replies, and actions done for t
 	assert.equal(reply.status, 201, reply.text);
 	const convo = (await call(mf, "GET", M, undefined, vic)).body.data;
 	assert.deepEqual(convo.map((m) => [m.text, m.replies.map((r) => r.text)]), [["Can we also do disputes?", ["Slung as a bead."]]]);
-	assert.deepEqual((await call(mf, "GET", M, undefined, bob)).body.data.map((m) => [m.text, m.replies.length]), [["anyone there?", 0]]);
+	assert.deepEqual((await call(mf, "GET", M, undefined, bob)).body.data.map((m) => [m.text, m.replies.length]), [["Then do disputes", 0], ["anyone there?", 0]]);
 	assert.equal((await call(mf, "POST", "/api/towns/hall/agents/toast/replies", { message: asked.body.data.id, text: "me too" }, toastTok)).status, 403);
 
 	// Outsiders and bad input.
