@@ -19,7 +19,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SignJWT, exportSPKI, generateKeyPair } from "jose";
-import { ROOT, eventually, operator, startWorker } from "./harness.mjs";
+import { ROOT, call, eventually, operator, startWorker } from "./harness.mjs";
+import { githubDelivery } from "./webhooks.mjs";
 
 const ISSUER = "https://id.authz.test/";
 const AUDIENCE = "gastown-authz";
@@ -215,6 +216,8 @@ function access(f) {
 			await f.ok("PUT", "/api/towns/matrix/integrations/gitlab", { secrets: { webhook_token: "gitlab-hook-token-0123456789" } });
 			return { params: { platform: "gitlab" } };
 		} }],
+		// The fixtures' delivery: one GitHub sent that no rule takes (recorded, nothing queued).
+		"GET /api/towns/{town}/integrations/{platform}/deliveries/{delivery}": ["member", { params: { delivery: "authz-delivery-1" } }],
 		"PUT /api/towns/{town}/integrations/{platform}/logins/{login}": ["admin", { body: { user: "bob" } }],
 		"DELETE /api/towns/{town}/integrations/{platform}/logins/{login}": ["admin", { fresh: async () => {
 			const login = uniq("gh");
@@ -368,6 +371,10 @@ async function fixtures(t) {
 	await f.ok("PUT", `${T}/prices/gpt-authz`, { input_per_mtok: 1, output_per_mtok: 2 });
 	await f.ok("PUT", `${T}/integrations/github`, { secrets: { webhook_secret: "whsec-github-0123456789abcdef" } });
 	await f.ok("PUT", `${T}/integrations/github/logins/bob-gh`, { user: "bob" });
+	const closed = await githubDelivery("whsec-github-0123456789abcdef", "issues",
+		{ action: "closed", repository: { full_name: "acme/app" }, issue: { number: 1 } }, { delivery: "authz-delivery-1" });
+	const ignored = await call(mf, "POST", `${T}/hooks/github`, closed.body, closed.headers);
+	assert.equal(ignored.body?.data?.outcome, "ignored", ignored.text);
 	f.mayorMessage = (await f.ok("POST", `${T}/mayor/messages`, { text: "hello Mayor" }, H.member)).id;
 	H.mayorForViewer = { ...H.mayor,
 		"x-gastown-on-message": (await f.ok("POST", `${T}/mayor/messages`, { text: "make work" }, H.viewer)).id };
