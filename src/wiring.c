@@ -72,6 +72,12 @@ const size_t mayor_reactions_n = sizeof mayor_reactions / sizeof mayor_reactions
 
 int (*const town_runtime_valid)(const char *name) = container_runtime_valid;
 
+/* ---- run: a `pr` rig's calls to GitHub as the town's App ----------------------------------------- */
+
+int (*const pr_github_app)(struct call *c) = hook_github_app;
+int (*const pr_github_app_call)(struct call *c, const char *purpose, const char *subject, const char *method,
+				const char *path, const cJSON *body) = hook_github_call;
+
 /* ---- town: its deletion ------------------------------------------------------------------------- */
 
 /* Each owner empties its own tables, in the order the deletion has always had (town.c deletes its

@@ -179,6 +179,11 @@ int hook_api_base(struct call *c, enum hook_platform p, char *out, size_t len);
  * platform's headers (body NULL: none). 1 submitted, 0 when the town has no token (logged), -1. */
 int hook_call(struct call *c, enum hook_platform p, const char *purpose, const char *subject, const char *method,
 	      const char *path, const cJSON *body);
+/* 1 when the town speaks to GitHub as an App (app_id and its private key), 0 when not, -1. */
+int hook_github_app(struct call *c);
+/* hook_call to GitHub (the `pr` rigs' calls, through wiring.c). */
+int hook_github_call(struct call *c, const char *purpose, const char *subject, const char *method, const char *path,
+		     const cJSON *body);
 /* effect_purposes "app-token": a GitHub App's installation token came (the calls waiting for it are
  * made) or did not (they are told they failed). */
 int hook_app_token_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);

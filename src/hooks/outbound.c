@@ -127,6 +127,24 @@ static int as_app(struct call *c, const char *app, const char *purpose, const ch
 	return (rc = exchange(c, app, installation)) != 0 ? rc : 0;
 }
 
+int hook_github_app(struct call *c)
+{
+	char app[24] = "", probe[2];
+	int rc;
+
+	if (integration_setting(c, HOOK_GITHUB, "app_id", "", app, sizeof app) < 0)
+		return -1;
+	if (!*app)
+		return 0;
+	return (rc = town_secret(c, "github_app_private_key", probe, sizeof probe)) < 0 ? -1 : rc > 0;
+}
+
+int hook_github_call(struct call *c, const char *purpose, const char *subject, const char *method, const char *path,
+		     const cJSON *body)
+{
+	return hook_call(c, HOOK_GITHUB, purpose, subject, method, path, body);
+}
+
 int hook_call(struct call *c, enum hook_platform p, const char *purpose, const char *subject, const char *method,
 	      const char *path, const cJSON *body)
 {

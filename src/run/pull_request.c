@@ -4,8 +4,9 @@
  * merged or closed. Every call is an effect; the answer moves the merge request on. The platform is
  * the rig's `platform` setting (github, or gitlab for merge requests), the API its `api_url` (default
  * the platform's), the repository its `repo` setting or the last two parts of its git url, the token
- * the town's secret `github_token` (`gitlab_token`). A GitLab merge request is followed by its iid
- * exactly as a pull request by its number.
+ * the town's secret `github_token` (`gitlab_token`) or, when the town connected GitHub as an App,
+ * the App's installation token (the call then goes through the hooks layer, to the integration's
+ * api_url). A GitLab merge request is followed by its iid exactly as a pull request by its number.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct pr_target {
 	char api[201], repo[201], token[512];
 	int number; /* 0 until opened */
 	int gitlab;
+	int app;    /* GitHub as the town's App (pr_github_app) */
 };
 
 /* The merge request (bead.c), its rig's platform (rig.c) and the town's token (town.c). */
@@ -47,7 +49,8 @@ static int load_target(struct call *c, const char *mr, struct pr_target *t)
 	snprintf(t->api, sizeof t->api, "%s", p.api);
 	snprintf(t->repo, sizeof t->repo, "%s", p.repo);
 	t->gitlab = p.gitlab;
-	if (town_secret(c, p.gitlab ? "gitlab_token" : "github_token", t->token, sizeof t->token) < 0)
+	if ((!p.gitlab && (t->app = pr_github_app(c)) < 0) ||
+	    (!t->app && town_secret(c, p.gitlab ? "gitlab_token" : "github_token", t->token, sizeof t->token) < 0))
 		return -1;
 	t->number = m.number;
 	return 0;
@@ -63,6 +66,16 @@ static int call_platform(struct call *c, const struct pr_target *t, const char *
 			       .headers = headers, .body = text, .timeout_ms = PR_TIMEOUT_MS};
 	int rc;
 
+	if (t->app) {
+		/* The App's token is the hooks layer's to mint and cache; a call it cannot make now is
+		 * answered as a failed one, so the merge request's own retries take it from there. */
+		cJSON_Delete(headers);
+		cJSON_free(text);
+		snprintf(url, sizeof url, "/repos/%s%s", t->repo, path);
+		if ((rc = pr_github_app_call(c, "pr", subject, method, url, body)) != 0)
+			return rc < 0 ? -1 : 0;
+		return effect_fail_unsent(c, "pr", subject, "no_token", "the GitHub App could not be used yet");
+	}
 	if (t->gitlab) {
 		/* GitLab names a project by its path, escaped as one segment ("group%2Fapp"). */
 		query_escape(t->repo, project, sizeof project);
@@ -108,8 +121,8 @@ int pr_open(struct call *c, const char *mr)
 
 	if (load_target(c, mr, &t) < 0 || bead_update(c, mr, &f, 0) < 0)
 		return -1;
-	if (!*t.token || !*t.repo || !*t.branch)
-		return give_back(c, &t, !*t.token ? (t.gitlab ? "no merge request: the town has no gitlab_token secret"
+	if ((!*t.token && !t.app) || !*t.repo || !*t.branch)
+		return give_back(c, &t, !*t.token && !t.app ? (t.gitlab ? "no merge request: the town has no gitlab_token secret"
 							       : "no pull request: the town has no github_token secret")
 					: !*t.repo ? "no pull request: the rig's repository is unknown (set its repo setting)"
 					: "no pull request: the merge request names no branch");

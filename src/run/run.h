@@ -160,6 +160,12 @@ cJSON *container_assignment(struct call *c, const char *agent);
 
 /* Open a pull request for merge request mr (an effect); its answer and the "pr" timer follow it. */
 int pr_open(struct call *c, const char *mr);
+/* A GitHub App's credential for the `pr` rigs, from the hooks layer above this one (wiring.c): 1
+ * when the town speaks to GitHub as an App, 0 when not, -1. And a call to GitHub's API (path from
+ * its root, the integration's api_url) as that App: 1 made or queued for its token, 0 not made. */
+extern int (*const pr_github_app)(struct call *c);
+extern int (*const pr_github_app_call)(struct call *c, const char *purpose, const char *subject, const char *method,
+				       const char *path, const cJSON *body);
 int pr_timer_fired(struct call *c, const char *mr);
 int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
 /* Append to tries the platform's compare of base...head as a unified diff (GitHub's compare API

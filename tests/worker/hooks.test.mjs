@@ -46,8 +46,8 @@ const GL_TOKEN = "glpat-tokenvalue0123456789";
 const SLACK_SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
 const SLACK_TOKEN = "xoxb-fake";
 
-async function town(t, name = "acme") {
-	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+async function town(t, name = "acme", bindings = {}) {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET, ...bindings } });
 	t.after(() => mf.dispose());
 	const owner = await as("sarah"), member = await as("bob"), viewer = await as("vic"), outsider = await as("olga");
 	await call(mf, "POST", `/api/towns/${name}`, { name: "Acme" }, owner);
@@ -383,6 +383,38 @@ test("github as an App: the installation is learned from a delivery, tokens are 
 	// One token for both answers: minted once for installation 777, then cached.
 	assert.deepEqual(gh.state.tokens.map((x) => String(x.installation)), ["777"]);
 	assert.equal(gh.requestsTo(/^\/app\/installations\/777\/access_tokens$/, "POST").length, 1);
+	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations));
+});
+
+test("a pr rig opens its pull request as the town's GitHub App when the town has no token", async (t) => {
+	// The reconciler hands merge requests on only in a town that runs agents (a container secret).
+	const { mf, owner, T } = await town(t, "acme", { GASTOWN_CONTAINER_SECRET: "hooks-container-secret-0123456789abcdef" });
+	const { generateKeyPairSync } = await import("node:crypto");
+	const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+	const gh = await startFakeGitHub({ app: { id: 515151, publicKey }, t });
+	gh.addRepo("acme/app");
+	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "app", git_url: "https://github.com/acme/app.git", merge_strategy: "pr",
+		settings: { api_url: gh.url, pr_poll_s: 2 } }, owner)).status, 201);
+	assert.equal((await call(mf, "PUT", `${T}/integrations/github`, { secrets: { webhook_secret: HOOK_SECRET,
+		private_key: privateKey.export({ type: "pkcs8", format: "pem" }) },
+		settings: { api_url: gh.url, app_id: "515151", installation_id: "888" } }, owner)).status, 200);
+	assert.equal((await call(mf, "POST", `${T}/agents`, { role: "polecat", rig: "app" }, owner)).status, 201);
+	const agent = (await call(mf, "GET", `${T}/agents`, undefined, owner)).body.data.find((a) => a.role === "polecat").id;
+	const as_agent = { authorization: `Bearer ${(await call(mf, "POST", `${T}/agents/${agent}/token`, undefined, owner)).body.data.token}` };
+	const bead = (await call(mf, "POST", `${T}/beads`, { title: "Through the App", rig: "app", held: true }, owner)).body.data.id;
+	assert.equal((await call(mf, "POST", `${T}/agents/${agent}/hook`, { bead }, owner)).status, 200);
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${bead}`, { status: "in_progress" }, owner)).status, 200);
+	const branch = `gt/${agent}/${bead}`;
+	const done = await call(mf, "POST", `${T}/agents/${agent}/done`, { bead, branch, commit: "0123456789abcdef0123456789abcdef01234567" }, as_agent);
+	assert.equal(done.status, 200, done.text);
+	// The reconciler hands the merge request to GitHub, as the App: an installation token first.
+	await eventually(() => gh.requestsTo(/^\/repos\/acme\/app\/pulls$/, "POST").length, { timeoutMs: 15_000, everyMs: 100 });
+	const pull = gh.pullRequest("acme/app", 1);
+	assert.equal(pull.head.ref, branch);
+	assert.equal(gh.requestsTo(/^\/app\/installations\/888\/access_tokens$/, "POST").length, 1);
+	const mr = await eventually(async () => (await call(mf, "GET", `${T}/beads?type=merge-request`, undefined, owner)).body.data.beads
+		.find((b) => b.metadata?.pull_request?.number === 1));
+	assert.equal(mr.parent, bead);
 	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations));
 });
 
