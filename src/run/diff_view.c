@@ -10,7 +10,7 @@
 
 #include "run/run.h"
 
-#define NO_SOURCE "neither the agent host nor the platform gave the diff (the host may be stopped, and the rig may have no repository or the town no github_token)"
+#define NO_SOURCE "neither the agent host nor the platform gave the diff (the host may be stopped, and the rig may have no repository, the town no token or, on GitLab, the work no merge request)"
 
 static cJSON *totals(const struct bead_diff *d)
 {
@@ -23,13 +23,13 @@ static cJSON *totals(const struct bead_diff *d)
 }
 
 /* The shim's list: the host's clone, then the platform. */
-static int ask_for_text(struct call *c, const char *rig, const struct bead_diff *d)
+static int ask_for_text(struct call *c, const char *bead, const char *rig, const struct bead_diff *d)
 {
 	cJSON *p = cJSON_CreateObject(), *tries = cJSON_AddArrayToObject(p, "tries");
 
 	cJSON_AddStringToObject(p, "into", "diff");
 	if (*rig && (container_diff_try(c, rig, d->base, d->head, tries) < 0 ||
-		     pr_compare_try(c, rig, d->base, d->head, tries) < 0)) {
+		     pr_compare_try(c, bead, rig, d->base, d->head, tries) < 0)) {
 		cJSON_Delete(p);
 		return -1;
 	}
@@ -85,7 +85,7 @@ cJSON *diff_view(struct call *c, const char *bead)
 	cJSON_AddNullToObject(v, "source");
 	cJSON_AddNullToObject(v, "diff");
 	cJSON_AddStringToObject(v, "reason", NO_SOURCE);
-	if (ask_for_text(c, rig, &d) < 0) {
+	if (ask_for_text(c, bead, rig, &d) < 0) {
 		cJSON_Delete(v);
 		return NULL;
 	}

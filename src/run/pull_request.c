@@ -381,34 +381,50 @@ int pr_effect_done(struct call *c, const char *subject, const cJSON *result, con
 	return rc;
 }
 
-int pr_compare_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries)
+/* One try of the diff proxy: url with the headers of the platform and the token. */
+static cJSON *diff_try(cJSON *tries, const char *url, const char *source)
 {
-	struct rig_platform p;
-	char repo[201], token[512] = "", url[700], auth[560];
-	cJSON *t, *headers, *set;
-	int found;
+	cJSON *t = cJSON_CreateObject(), *set;
 
-	if ((found = rig_platform(c, rig, &p)) <= 0 || p.gitlab)
-		return found < 0 ? -1 : 0; /* GitLab's compare answers JSON, not a diff: the host's diff only */
-	if ((found = town_secret(c, "github_token", token, sizeof token)) <= 0 || !*token)
-		return found < 0 ? -1 : 0;
-	snprintf(repo, sizeof repo, "%s", p.repo);
-	if (!*repo)
-		return 0;
-	/* base...head: from where the branch left base to head, what the work changed. */
-	snprintf(url, sizeof url, "%s/repos/%s/compare/%s...%s", p.api, repo, base, head);
-	snprintf(auth, sizeof auth, "Bearer %s", token);
-	t = cJSON_CreateObject();
 	cJSON_AddStringToObject(t, "url", url);
-	headers = cJSON_AddObjectToObject(t, "headers");
-	cJSON_AddStringToObject(headers, "authorization", auth);
-	cJSON_AddStringToObject(headers, "accept", "application/vnd.github.diff");
-	cJSON_AddStringToObject(headers, "x-github-api-version", "2022-11-28");
-	cJSON_AddStringToObject(headers, "user-agent", "gastown-edge");
+	cJSON_AddObjectToObject(t, "headers");
 	cJSON_AddNumberToObject(t, "timeout_ms", PR_COMPARE_TIMEOUT_MS);
 	set = cJSON_AddObjectToObject(t, "set");
-	cJSON_AddStringToObject(set, "source", "github");
+	cJSON_AddStringToObject(set, "source", source);
 	cJSON_AddNullToObject(set, "reason");
 	cJSON_AddItemToArray(tries, t);
+	return cJSON_GetObjectItemCaseSensitive(t, "headers");
+}
+
+int pr_compare_try(struct call *c, const char *bead, const char *rig, const char *base, const char *head, cJSON *tries)
+{
+	struct rig_platform p;
+	char token[512] = "", url[1400], auth[560], project[620];
+	cJSON *headers;
+	int found, number = 0;
+
+	if ((found = rig_platform(c, rig, &p)) <= 0)
+		return found < 0 ? -1 : 0;
+	if ((found = town_secret(c, p.gitlab ? "gitlab_token" : "github_token", token, sizeof token)) <= 0 || !*token || !*p.repo)
+		return found < 0 ? -1 : 0;
+	if (p.gitlab) {
+		/* GitLab's compare answers only JSON; the merge request's raw diffs are the unified diff. */
+		if ((found = bead_pull_request_number(c, bead, &number)) <= 0)
+			return found < 0 ? -1 : 0;
+		query_escape(p.repo, project, sizeof project);
+		snprintf(url, sizeof url, "%s/projects/%s/merge_requests/%d/raw_diffs", p.api, project, number);
+		headers = diff_try(tries, url, "gitlab");
+		cJSON_AddStringToObject(headers, "private-token", token);
+	} else {
+		/* base...head: from where the branch left base to head, what the work changed. */
+		snprintf(url, sizeof url, "%s/repos/%s/compare/%s...%s", p.api, p.repo, base, head);
+		snprintf(auth, sizeof auth, "Bearer %s", token);
+		headers = diff_try(tries, url, "github");
+		cJSON_AddStringToObject(headers, "authorization", auth);
+		cJSON_AddStringToObject(headers, "accept", "application/vnd.github.diff");
+		cJSON_AddStringToObject(headers, "x-github-api-version", "2022-11-28");
+	}
+	cJSON_AddStringToObject(headers, "user-agent", "gastown-edge");
+	memset(token, 0, sizeof token);
 	return 0;
 }

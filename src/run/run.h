@@ -168,10 +168,12 @@ extern int (*const pr_github_app_call)(struct call *c, const char *purpose, cons
 				       const char *path, const cJSON *body);
 int pr_timer_fired(struct call *c, const char *mr);
 int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
-/* Append to tries the platform's compare of base...head as a unified diff (GitHub's compare API
- * with the rig's api_url and repository and the town's github_token; `source: "github"`), nothing
- * when the town has no token or the rig no repository. 0, or -1 when storage failed. */
-int pr_compare_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries);
+/* Append to tries the platform's diff of bead's work as a unified diff: GitHub's compare of
+ * base...head (`source: "github"`), or on a GitLab rig the raw diffs of the merge request opened for
+ * the bead (`source: "gitlab"`: GitLab's compare answers only JSON), with the rig's api_url and
+ * repository and the town's token. Nothing when the town has no token, the rig no repository or
+ * (GitLab) the bead no merge request. 0, or -1 when storage failed. */
+int pr_compare_try(struct call *c, const char *bead, const char *rig, const char *base, const char *head, cJSON *tries);
 
 /* ---- diff_view.c: a bead's diff as people see it --------------------------------------------- */
 

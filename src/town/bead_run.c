@@ -258,6 +258,22 @@ int bead_merge_request(struct call *c, const char *id, struct bead_mr *m)
 	return 1;
 }
 
+int bead_pull_request_number(struct call *c, const char *bead, int *number)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT json_extract(metadata, '$.pull_request.number') FROM beads"
+					     " WHERE (id = ?1 OR parent = ?1) AND type = 'merge-request'"
+					     " AND json_extract(metadata, '$.pull_request.number') > 0 ORDER BY seq DESC LIMIT 1", &c->err);
+	int64_t n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
+	if ((rc = db_step_int(c->db, st, &n, &c->err)) > 0)
+		*number = n > 0 && n < 1000000000 ? (int)n : 0;
+	return rc < 0 ? -1 : rc > 0 && *number > 0;
+}
+
 int bead_set_pull_request(struct call *c, const char *id, int number, const char *url)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET metadata = json_set(metadata, '$.pull_request',"

@@ -228,6 +228,9 @@ int bead_on_branch(struct call *c, const char *rig, const char *branch);
 /* The merge request of rig whose pull request is number, and its work bead: 1, 0 when the town made
  * no such pull request, -1 on failure. */
 int bead_of_pull_request(struct call *c, const char *rig, int number, char *mr, size_t mlen, char *work, size_t wlen);
+/* The number of the pull request opened for bead: bead's own when it is a merge request, else its
+ * latest merge request's. 1 with *number, 0 when none was opened, -1. */
+int bead_pull_request_number(struct call *c, const char *bead, int *number);
 /* The pull request opened for a merge request, in its metadata (url NULL: null). */
 int bead_set_pull_request(struct call *c, const char *id, int number, const char *url);
 /* The gate of a bead's routes: 1 if it exists; 0 with c->err set otherwise: ERR_NOT_FOUND (field

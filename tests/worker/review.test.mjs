@@ -177,5 +177,17 @@ test("gitlab: a `pr` rig opens a merge request; a review note becomes a sub-bead
 	gl.updateMergeRequest("acme/app", iid, { state: "merged", merged_at: Date.now(), merge_commit_sha: "0123abcd0123abcd" });
 	await s.until("the work lands", async () => (await s.api("GET", `/beads/${work}`)).data.status === "closed", 30_000);
 	assert.match((await s.api("GET", `/beads/${work}`)).data.close_reason, /0123abcd/);
+
+	// With the agent host gone, the Diff tab's text is the merge request's raw diffs (GitLab's
+	// compare answers only JSON), with the project's token.
+	const files = [{ old_path: "mr.txt", new_path: "mr.txt", new_file: true, diff: "@@ -0,0 +1,3 @@\n+via mr\n+second\n+third\n" }];
+	gl.updateMergeRequest("acme/app", iid, { files });
+	await s.env.host.stop();
+	const diff = await s.api("GET", `/beads/${work}/diff`);
+	assert.equal(diff.status, 200, diff.text);
+	assert.equal(diff.data.source, "gitlab", diff.text);
+	assert.equal(diff.data.diff, "diff --git a/mr.txt b/mr.txt\n--- /dev/null\n+++ b/mr.txt\n@@ -0,0 +1,3 @@\n+via mr\n+second\n+third\n");
+	assert.ok(gl.requests.some((q) => q.method === "GET" && q.path.endsWith(`/projects/acme%2Fapp/merge_requests/${iid}/raw_diffs`)),
+		JSON.stringify(gl.requests.map((q) => q.path).slice(-5)));
 	assert.deepEqual(gl.violations, [], JSON.stringify(gl.violations, null, 1));
 });
