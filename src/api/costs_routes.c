@@ -21,16 +21,17 @@ static const struct field_rule usage_rules[] = {
 };
 const struct fields agent_usage_body = FIELDS(usage_rules, struct usage_body);
 
-/* Microdollars per million tokens; the cache prices are 0 when absent (not kept from before). */
+/* Microdollars per million tokens. A PUT patches: what it does not send stays as it was (-1 here);
+ * a new price needs input and output, its cache prices are 0 unless sent. */
 struct price_body {
 	int64_t input, output, cache_read, cache_write;
 };
 
 static const struct field_rule price_rules[] = {
-	{"input_per_mtok", F_INT(struct price_body, input), FR_REQUIRED, 0, PRICE_MAX},
-	{"output_per_mtok", F_INT(struct price_body, output), FR_REQUIRED, 0, PRICE_MAX},
-	{"cache_read_per_mtok", F_INT(struct price_body, cache_read), FR_DEFAULT, 0, PRICE_MAX},
-	{"cache_write_per_mtok", F_INT(struct price_body, cache_write), FR_DEFAULT, 0, PRICE_MAX},
+	{"input_per_mtok", F_INT(struct price_body, input), 0, 0, PRICE_MAX},
+	{"output_per_mtok", F_INT(struct price_body, output), 0, 0, PRICE_MAX},
+	{"cache_read_per_mtok", F_INT(struct price_body, cache_read), 0, 0, PRICE_MAX},
+	{"cache_write_per_mtok", F_INT(struct price_body, cache_write), 0, 0, PRICE_MAX},
 };
 const struct fields price_put_body = FIELDS(price_rules, struct price_body);
 
@@ -38,9 +39,10 @@ struct budget_body {
 	int64_t limit, soft_pct;
 };
 
+/* A PUT patches as a price's does: a new budget needs its limit, its soft_pct is 90 unless sent. */
 static const struct field_rule budget_rules[] = {
-	{"limit_microusd", F_INT(struct budget_body, limit), FR_REQUIRED, 0, 1000000000000000LL},
-	{"soft_pct", F_INT(struct budget_body, soft_pct), FR_DEFAULT, 1, 100, .def = 90},
+	{"limit_microusd", F_INT(struct budget_body, limit), 0, 0, 1000000000000000LL},
+	{"soft_pct", F_INT(struct budget_body, soft_pct), 0, 1, 100},
 };
 const struct fields budget_put_body = FIELDS(budget_rules, struct budget_body);
 
@@ -99,7 +101,7 @@ static int model_valid(const char *m)
 int api_price_put(struct call *c)
 {
 	const char *model = c->seg[4];
-	struct price_body in = {0};
+	struct price_body in = {-1, -1, -1, -1};
 	enum role caller;
 	char what[200];
 
@@ -110,7 +112,7 @@ int api_price_put(struct call *c)
 		return err_set(&c->err, ERR_INVALID, "model", "a model is 1-100 characters, with '*' only at the end");
 	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	if (costs_price_put(c, model, in.input, in.output, in.cache_read, in.cache_write) < 0)
+	if (costs_price_put(c, model, &in.input, &in.output, in.cache_read, in.cache_write) < 0)
 		return -1;
 	snprintf(what, sizeof what, "%lld/%lld per Mtok", (long long)in.input, (long long)in.output);
 	if (event_append(c, "price.set", model, "price", NULL, what) < 0)
@@ -159,7 +161,7 @@ static int budget_path(struct call *c, const char **scope, const char **key)
 int api_budget_put(struct call *c)
 {
 	const char *scope, *key;
-	struct budget_body in = {0};
+	struct budget_body in = {-1, -1};
 	enum role caller;
 	int rc = 1;
 

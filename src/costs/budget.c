@@ -76,11 +76,17 @@ int budget_put(struct call *c, const char *scope, const char *key, int64_t limit
 		return -1;
 	if (n >= BUDGETS_MAX && !exists)
 		return err_set(&c->err, ERR_TOO_LARGE, "budget", "a town has at most %d budgets", BUDGETS_MAX);
-	st = db_prepare(c->db,
-		"INSERT INTO budgets(scope, key, limit_microusd, soft_pct, updated_by, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-		" ON CONFLICT(scope, key) DO UPDATE SET limit_microusd = ?3, soft_pct = ?4, updated_by = ?5, updated_ms = ?6,"
-		" soft_period = CASE WHEN ?3 > limit_microusd THEN NULL ELSE soft_period END,"
-		" hard_period = CASE WHEN ?3 > limit_microusd THEN NULL ELSE hard_period END", &c->err);
+	if (!exists && limit < 0)
+		return err_set(&c->err, ERR_INVALID, "limit_microusd", "a new budget needs limit_microusd");
+	/* Omitted values keep theirs; a raised limit clears the marks of the period it was reached in. */
+	st = db_prepare(c->db, exists
+		? "UPDATE budgets SET soft_period = CASE WHEN ?3 > limit_microusd THEN NULL ELSE soft_period END,"
+		  " hard_period = CASE WHEN ?3 > limit_microusd THEN NULL ELSE hard_period END,"
+		  " limit_microusd = CASE WHEN ?3 >= 0 THEN ?3 ELSE limit_microusd END,"
+		  " soft_pct = CASE WHEN ?4 > 0 THEN ?4 ELSE soft_pct END, updated_by = ?5, updated_ms = ?6"
+		  " WHERE scope = ?1 AND key = ?2"
+		: "INSERT INTO budgets(scope, key, limit_microusd, soft_pct, updated_by, updated_ms)"
+		  " VALUES (?1, ?2, ?3, CASE WHEN ?4 > 0 THEN ?4 ELSE 90 END, ?5, ?6)", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
@@ -91,6 +97,15 @@ int budget_put(struct call *c, const char *scope, const char *key, int64_t limit
 	sqlite3_bind_double(st, 6, c->now_ms);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
+	/* The feed says the limit the budget has now, sent or kept. */
+	if (limit < 0) {
+		if (!(st = db_prepare(c->db, "SELECT limit_microusd FROM budgets WHERE scope = ? AND key = ?", &c->err)))
+			return -1;
+		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+		if (db_step_int(c->db, st, &limit, &c->err) <= 0)
+			return -1;
+	}
 	money(limit, limit_text, sizeof limit_text);
 	/* A raised budget may let held-back work start: the next tick looks. */
 	return event_append(c, "budget.set", subject, "limit", NULL, limit_text) < 0 ? -1 : budget_changed(c);

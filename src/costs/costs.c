@@ -523,21 +523,45 @@ cJSON *costs_prices_json(struct call *c)
 		       price_row, &c->err);
 }
 
-int costs_price_put(struct call *c, const char *model, int64_t input, int64_t output, int64_t cache_read,
+int costs_price_put(struct call *c, const char *model, int64_t *input, int64_t *output, int64_t cache_read,
 		    int64_t cache_write)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "INSERT OR REPLACE INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?)", &c->err);
+	/* A value below 0 was not sent: an existing price keeps it, a new one needs input and output. */
+	int exists = db_exists(c->db, "SELECT count(*) FROM model_prices WHERE model = ?1", model, &c->err);
+	sqlite3_stmt *st;
 
-	if (!st)
+	if (exists < 0)
+		return -1;
+	if (!exists && (*input < 0 || *output < 0))
+		return err_set(&c->err, ERR_INVALID, *input < 0 ? "input_per_mtok" : "output_per_mtok",
+			       "a new price needs input_per_mtok and output_per_mtok");
+	/* An insert with ON CONFLICT would check the candidate row (with its -1s) first: two statements. */
+	if (!(st = db_prepare(c->db, exists
+		? "UPDATE model_prices SET input_per_mtok = CASE WHEN ?2 >= 0 THEN ?2 ELSE input_per_mtok END,"
+		  " output_per_mtok = CASE WHEN ?3 >= 0 THEN ?3 ELSE output_per_mtok END,"
+		  " cache_read_per_mtok = CASE WHEN ?4 >= 0 THEN ?4 ELSE cache_read_per_mtok END,"
+		  " cache_write_per_mtok = CASE WHEN ?5 >= 0 THEN ?5 ELSE cache_write_per_mtok END,"
+		  " updated_by = ?6, updated_ms = ?7 WHERE model = ?1"
+		: "INSERT INTO model_prices(model, input_per_mtok, output_per_mtok, cache_read_per_mtok,"
+		  " cache_write_per_mtok, updated_by, updated_ms) VALUES (?1, ?2, ?3, max(?4, 0), max(?5, 0), ?6, ?7)", &c->err)))
 		return -1;
 	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, input);
-	sqlite3_bind_int64(st, 3, output);
+	sqlite3_bind_int64(st, 2, *input);
+	sqlite3_bind_int64(st, 3, *output);
 	sqlite3_bind_int64(st, 4, cache_read);
 	sqlite3_bind_int64(st, 5, cache_write);
 	sqlite3_bind_text(st, 6, c->who.id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 7, c->now_ms);
-	return db_step_done(c->db, st, &c->err);
+	if (db_step_done(c->db, st, &c->err) < 0 ||
+	    !(st = db_prepare(c->db, "SELECT input_per_mtok, output_per_mtok FROM model_prices WHERE model = ?", &c->err)))
+		return -1;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	if (db_step_row(c->db, st, &c->err) <= 0)
+		return -1;
+	*input = sqlite3_column_int64(st, 0);
+	*output = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
 }
 
 int costs_price_delete(struct call *c, const char *model)

@@ -26,9 +26,10 @@ int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t fr
 cJSON *costs_json(struct call *c, const char *by, const char *period, int64_t day);
 /* Prices per million tokens, in microdollars, by model ("prefix*" covers a family, "*" the rest):
  * the list by model (a new array, NULL when storage failed), set (as the caller), and remove (1, or
- * 0 when the model has no price). */
+ * 0 when the model has no price). Set patches: a value below 0 keeps the stored one (a new price
+ * needs input and output: ERR_INVALID; its cache prices are 0); *input and *output get the result. */
 cJSON *costs_prices_json(struct call *c);
-int costs_price_put(struct call *c, const char *model, int64_t input, int64_t output, int64_t cache_read,
+int costs_price_put(struct call *c, const char *model, int64_t *input, int64_t *output, int64_t cache_read,
 		    int64_t cache_write);
 int costs_price_delete(struct call *c, const char *model);
 /* The fleet report's cost rows since day since, newest first (at most 5000): [day, user, rig,
@@ -38,6 +39,8 @@ cJSON *costs_user_rig_rows(struct call *c, int64_t since);
 /* ---- budget.c ---------------------------------------------------------------------------------- */
 
 int budget_scope_valid(const char *scope);
+/* Set a budget, patching: limit or soft_pct below 0 keeps the stored one (a new budget needs its
+ * limit: ERR_INVALID; its soft_pct is 90). */
 int budget_put(struct call *c, const char *scope, const char *key, int64_t limit, int soft_pct);
 int budget_delete(struct call *c, const char *scope, const char *key);
 cJSON *budgets_json(struct call *c);

@@ -151,3 +151,47 @@ test("a budget at its limit holds back dispatch with one escalation, and raising
 	const feed = (await call(mf, "GET", `${T}/events?limit=200`, undefined, H.alice)).body.data.events.map((e) => e.kind);
 	for (const kind of ["budget.set", "budget.reached", "bead.dispatched"]) assert.ok(feed.includes(kind), kind);
 });
+
+test("a PUT of a price or a budget patches what it sends; a new one without its required values is refused and changes nothing", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const alice = await as("alice");
+	const T = "/api/towns/patch";
+	assert.equal((await call(mf, "POST", T, { name: "Patch" }, alice)).status, 201);
+	const digest = async () => (await call(mf, "GET", `${T}/debug/storage`, undefined, { authorization: "Bearer test-operator-token" })).body.data.digest;
+	const price = async (model) => (await call(mf, "GET", `${T}/prices`, undefined, alice)).body.data.find((p) => p.model === model);
+	const budget = async () => (await call(mf, "GET", `${T}/budgets`, undefined, alice)).body.data.find((b) => b.key === "alice");
+
+	// New ones need their core values: refused with the field named, nothing stored.
+	const before = await digest();
+	for (const [path, body, field] of [
+		[`${T}/prices/gpt-patch`, { input_per_mtok: 5 }, "output_per_mtok"],
+		[`${T}/prices/gpt-patch`, { cache_read_per_mtok: 1 }, "input_per_mtok"],
+		[`${T}/budgets/user-day/alice`, { soft_pct: 50 }, "limit_microusd"],
+		[`${T}/budgets/user-day/alice`, {}, "limit_microusd"],
+	]) {
+		const r = await call(mf, "PUT", path, body, alice);
+		assert.equal(r.status, 400, r.text);
+		assert.equal(r.body.error.field, field, r.text);
+	}
+	assert.equal(await digest(), before);
+
+	assert.equal((await call(mf, "PUT", `${T}/prices/gpt-patch`, { input_per_mtok: 5, output_per_mtok: 7, cache_read_per_mtok: 2, cache_write_per_mtok: 3 }, alice)).status, 200);
+	// One value sent: the others stay (they used to fall back to 0).
+	const patched = await call(mf, "PUT", `${T}/prices/gpt-patch`, { output_per_mtok: 9 }, alice);
+	assert.equal(patched.status, 200, patched.text);
+	const p = await price("gpt-patch");
+	assert.deepEqual([p.input_per_mtok, p.output_per_mtok, p.cache_read_per_mtok, p.cache_write_per_mtok], [5, 9, 2, 3]);
+
+	assert.equal((await call(mf, "PUT", `${T}/budgets/user-day/alice`, { limit_microusd: 5000000, soft_pct: 50 }, alice)).status, 200);
+	assert.equal((await call(mf, "PUT", `${T}/budgets/user-day/alice`, { limit_microusd: 7000000 }, alice)).status, 200);
+	assert.deepEqual([(await budget()).limit_microusd, (await budget()).soft_pct], [7000000, 50], "soft_pct kept");
+	assert.equal((await call(mf, "PUT", `${T}/budgets/user-day/alice`, { soft_pct: 75 }, alice)).status, 200);
+	assert.deepEqual([(await budget()).limit_microusd, (await budget()).soft_pct], [7000000, 75], "limit kept");
+	// A new budget's warning is at 90 unless sent.
+	assert.equal((await call(mf, "PUT", `${T}/budgets/user-week/alice`, { limit_microusd: 1 }, alice)).status, 200);
+	assert.equal((await call(mf, "GET", `${T}/budgets`, undefined, alice)).body.data.find((b) => b.scope === "user-week").soft_pct, 90);
+	// Wrong types are still refused.
+	assert.equal((await call(mf, "PUT", `${T}/budgets/user-day/alice`, { soft_pct: "half" }, alice)).status, 400);
+	assert.equal((await call(mf, "PUT", `${T}/prices/gpt-patch`, { input_per_mtok: -1 }, alice)).status, 400);
+});
