@@ -74,7 +74,7 @@ int delivery_record(struct call *c, enum hook_platform p, const char *id, const 
 	return count(c, p, event, outcome);
 }
 
-int delivery_queue(struct call *c, enum hook_platform p, const char *id, const char *event, const char *headers,
+int delivery_queue(struct call *c, enum hook_platform p, const char *id, const char *event, const char *what,
 		   int *first)
 {
 	sqlite3_stmt *st;
@@ -83,22 +83,20 @@ int delivery_queue(struct call *c, enum hook_platform p, const char *id, const c
 	if (db_query_int(c->db, "SELECT EXISTS (SELECT 1 FROM hook_inbox)", &waiting, &c->err) < 0 ||
 	    remember(c, p, id, event, "queued", NULL) < 0)
 		return -1;
-	if (!(st = db_prepare(c->db, "INSERT INTO hook_inbox(platform, delivery, headers, body) VALUES (?, ?, ?, ?)", &c->err)))
+	if (!(st = db_prepare(c->db, "INSERT INTO hook_inbox(platform, delivery, what) VALUES (?, ?, ?)", &c->err)))
 		return -1;
 	sqlite3_bind_text(st, 1, hook_platform_name(p), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, headers, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, c->in->body ? c->in->body : "", (int)c->in->body_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
 	*first = !waiting;
 	return db_step_done(c->db, st, &c->err);
 }
 
 int delivery_next(struct call *c, struct queued *q)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT i.seq, i.platform, i.delivery, i.headers, i.body, d.event FROM hook_inbox i"
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT i.seq, i.platform, i.delivery, i.what, d.event FROM hook_inbox i"
 					     " LEFT JOIN hook_deliveries d ON d.platform = i.platform AND d.delivery = i.delivery"
 					     " ORDER BY i.seq LIMIT 1", &c->err);
-	const void *body;
 	int rc, p;
 
 	memset(q, 0, sizeof *q);
@@ -108,29 +106,19 @@ int delivery_next(struct call *c, struct queued *q)
 	p = hook_platform_of((const char *)sqlite3_column_text(st, 1));
 	q->platform = p < 0 ? HOOK_GITHUB : (enum hook_platform)p;
 	snprintf(q->delivery, sizeof q->delivery, "%s", (const char *)sqlite3_column_text(st, 2));
-	snprintf(q->event, sizeof q->event, "%s", sqlite3_column_type(st, 5) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 5) : "unknown");
-	q->headers = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
-	body = sqlite3_column_blob(st, 4);
-	q->len = (size_t)sqlite3_column_bytes(st, 4);
-	/* A copy: the statement is reset before the rules run statements of their own. */
-	if ((q->body = cJSON_malloc(q->len + 1)) != NULL) {
-		memcpy(q->body, body ? body : "", q->len);
-		q->body[q->len] = '\0';
-	}
+	q->len = (size_t)sqlite3_column_bytes(st, 3);
+	/* Parsed now: the statement is reset before the rules run statements of their own. */
+	q->what = cJSON_ParseWithLength((const char *)sqlite3_column_text(st, 3), q->len);
+	snprintf(q->event, sizeof q->event, "%s", sqlite3_column_type(st, 4) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 4) : "unknown");
 	sqlite3_reset(st);
-	if (!q->headers || !q->body) {
-		delivery_queued_free(q);
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	}
+	/* A row that does not parse (none is written so) is still taken out, as failed, by the caller. */
 	return 1;
 }
 
 void delivery_queued_free(struct queued *q)
 {
-	cJSON_Delete(q->headers);
-	cJSON_free(q->body);
-	q->headers = NULL;
-	q->body = NULL;
+	cJSON_Delete(q->what);
+	q->what = NULL;
 }
 
 int delivery_done(struct call *c, const struct queued *q, const char *event, const char *outcome, const char *bead,

@@ -56,18 +56,17 @@ int delivery_seen(struct call *c, enum hook_platform p, const char *id);
  * NULL) and count it under (event, outcome). */
 int delivery_record(struct call *c, enum hook_platform p, const char *id, const char *event, const char *outcome,
 		    const char *why);
-/* A delivery the rules will take, answered now and applied on the alarm: its row ("queued") and the
- * request's body with the headers the readers use (a JSON object). *first: the inbox was empty. */
-int delivery_queue(struct call *c, enum hook_platform p, const char *id, const char *event, const char *headers,
+/* A delivery the rules will take, answered now and applied on the alarm: its row ("queued") and
+ * what the rules need of it (hook_event_print's text). *first: the inbox was empty. */
+int delivery_queue(struct call *c, enum hook_platform p, const char *id, const char *event, const char *what,
 		   int *first);
 struct queued {
 	int64_t seq;
 	enum hook_platform platform;
 	char delivery[130];
-	char event[48];  /* as read when it came */
-	cJSON *headers; /* owned */
-	char *body;     /* owned, NUL-terminated after len bytes */
-	size_t len;
+	char event[48]; /* as read when it came */
+	cJSON *what;    /* hook_event_print's object (owned) */
+	size_t len;     /* its size as stored */
 };
 /* The oldest queued delivery into *q (freed with delivery_queued_free): 1, 0 when none, -1. */
 int delivery_next(struct call *c, struct queued *q);
@@ -146,11 +145,20 @@ int slack_event(struct call *c, cJSON **payload, struct hook_event *ev);
 /* The string at a dotted path of a payload ("issue.user.login"), or NULL; any item at hook_at. */
 const char *hook_str(const cJSON *o, const char *path);
 const cJSON *hook_at(const cJSON *o, const char *path);
+/* A label of a payload's labels: a string, GitHub's {name} or GitLab's {title}; NULL for none. */
+const char *hook_label(const cJSON *l);
 /* What the platform readers share: s (NULL: "") into out; a positive integer id as digits ("" when
  * n is none); and an event no rule takes, with why (always 0). */
 void hook_copy(char *out, size_t len, const char *s);
 void hook_number(char *out, size_t len, const cJSON *n);
 int hook_ignore(struct hook_event *ev, const char *why);
+
+/* ---- event.c: what a queued delivery keeps of its payload ------------------------------------- */
+
+/* ev as a small JSON object (labels as their names), for the inbox; NULL when out of memory. */
+char *hook_event_print(const struct hook_event *ev);
+/* ev again from that object, its borrowed strings pointing into o: 0, or -1 when o is not one. */
+int hook_event_read(const cJSON *o, struct hook_event *ev);
 
 /* ---- rules.c: what the town does with an event ------------------------------------------------ */
 

@@ -32,6 +32,17 @@ const char *hook_str(const cJSON *o, const char *path)
 	return cJSON_GetStringValue(hook_at(o, path));
 }
 
+const char *hook_label(const cJSON *l)
+{
+	const char *s = cJSON_GetStringValue(l);
+
+	if (!s)
+		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "name"));
+	if (!s)
+		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "title"));
+	return s;
+}
+
 void hook_copy(char *out, size_t len, const char *s)
 {
 	snprintf(out, len, "%s", s ? s : "");
@@ -103,36 +114,15 @@ static int parse(struct call *c, enum hook_platform p, cJSON **payload, struct h
 	return p == HOOK_GITHUB ? github_event(c, *payload, ev) : gitlab_event(c, *payload, ev);
 }
 
-/* The request headers the platform readers use; a queued delivery keeps these and its body. */
-static const char *const kept_headers[] = {"x-github-event", "x-github-delivery", "idempotency-key", "x-gitlab-event-uuid"};
-
-static char *headers_kept(struct call *c)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *out;
-
-	for (size_t i = 0; o && i < sizeof kept_headers / sizeof kept_headers[0]; i++) {
-		const char *v = call_request_header(c, kept_headers[i]);
-
-		if (v)
-			cJSON_AddStringToObject(o, kept_headers[i], v);
-	}
-	out = o ? cJSON_PrintUnformatted(o) : NULL;
-	cJSON_Delete(o);
-	if (!out)
-		err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	return out;
-}
-
 static int queue(struct call *c, const struct hook_event *ev)
 {
-	char *headers = headers_kept(c);
+	char *what = hook_event_print(ev);
 	int first = 0, rc;
 
-	if (!headers)
-		return -1;
-	rc = delivery_queue(c, ev->platform, ev->delivery, ev->event, headers, &first);
-	cJSON_free(headers);
+	if (!what)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	rc = delivery_queue(c, ev->platform, ev->delivery, ev->event, what, &first);
+	cJSON_free(what);
 	/* The inbox's timer is set while it holds anything: only the first delivery sets it. */
 	return rc < 0 || (first && timer_set_earlier(c, "hook-inbox", "inbox", c->now_ms) < 0) ? -1 : 0;
 }
@@ -190,41 +180,27 @@ out:
 #define BATCH_DELIVERIES 32
 #define BATCH_BYTES (2 * 1024 * 1024)
 
-/* Apply one queued delivery: read again as the request that brought it (its body and the headers
- * kept), then the rules. The signature was checked when it came. */
+/* Apply one queued delivery: the event as it was read when it came, then the rules. */
 static int apply(struct call *c, const struct queued *q, struct hook_event *ev, char *bead, size_t blen,
 		 const char **outcome, struct hook_tell *tell)
 {
-	const struct eng_input *saved_in = c->in;
-	struct eng_input in = *c->in;
-	cJSON *saved_meta = c->meta, *meta = cJSON_CreateObject(), *payload = NULL;
 	struct principal saved_who = c->who;
 	char owner[130];
 	int rc;
 
 	*outcome = "ignored";
-	if (!meta || !cJSON_AddItemReferenceToObject(meta, "headers", q->headers)) {
-		cJSON_Delete(meta);
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	if (hook_event_read(q->what, ev) < 0) {
+		snprintf(ev->event, sizeof ev->event, "%s", q->event);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "the queued delivery cannot be read");
 	}
-	in.body = q->body;
-	in.body_len = q->len;
-	c->in = &in;
-	c->meta = meta;
-	snprintf(ev->event, sizeof ev->event, "%s", q->event);
 	if ((rc = integration_owner(c, q->platform, owner, sizeof owner)) > 0)
-		rc = parse(c, q->platform, &payload, ev) == 0 &&
-		     (ev->kind == HK_NONE || rules_apply(c, ev, bead, blen, outcome, tell) == 0) ? 0 : -1;
+		rc = ev->kind == HK_NONE ? 0 : rules_apply(c, ev, bead, blen, outcome, tell);
 	else if (rc == 0)
 		/* Removed while the delivery waited: there is no one to do the work for. */
 		hook_ignore(ev, "the integration was removed before the delivery was applied");
 	if (rc == 0 && (ev->kind == HK_NONE || !strcmp(*outcome, "ignored")))
 		call_log(c, "info", "webhook ignored", cJSON_CreateString(ev->why));
-	c->in = saved_in;
-	c->meta = saved_meta;
 	c->who = saved_who;
-	cJSON_Delete(payload);
-	cJSON_Delete(meta);
 	return rc;
 }
 
@@ -320,7 +296,7 @@ int hook_inbox_fired(struct call *c, const char *key)
 			snprintf(ev.why, sizeof ev.why, "%.*s", (int)utf8_trim(why.message, strnlen(why.message, sizeof ev.why - 1)),
 				 why.message);
 		}
-		rc = delivery_done(c, &q, ev.event, outcome, bead,
+		rc = delivery_done(c, &q, *ev.event ? ev.event : q.event, outcome, bead,
 				   strcmp(outcome, "ignored") && strcmp(outcome, "failed") && strcmp(outcome, "duplicate") ? NULL : ev.why);
 		bytes += q.len;
 		delivery_queued_free(&q);

@@ -11,24 +11,12 @@
 #include "hooks/hooks.h"
 #include "sqlite3.h"
 
-/* A label of a payload's labels: a string, GitHub's {name} or GitLab's {title}. */
-static const char *label_name(const cJSON *l)
-{
-	const char *s = cJSON_GetStringValue(l);
-
-	if (!s)
-		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "name"));
-	if (!s)
-		s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "title"));
-	return s;
-}
-
 static int has_label(const cJSON *labels, const char *want)
 {
 	const cJSON *l;
 
 	cJSON_ArrayForEach(l, labels) {
-		const char *s = label_name(l);
+		const char *s = hook_label(l);
 
 		if (s && sqlite3_stricmp(s, want) == 0)
 			return 1;
@@ -47,7 +35,7 @@ static cJSON *labels_of(const struct hook_event *ev, const char *extra)
 	if (extra)
 		cJSON_AddItemToArray(out, cJSON_CreateString(extra));
 	cJSON_ArrayForEach(l, ev->labels) {
-		const char *s = label_name(l);
+		const char *s = hook_label(l);
 		const cJSON *seen;
 		int dup = 0;
 
