@@ -128,7 +128,7 @@ static const struct usage login_usage = {
 	"  --user ID        your user id; default $USER, else your login name\n"
 	"  --name NAME      your name, as commits and the dashboard show it\n"
 	"  --email EMAIL    your email, for commit trailers\n"
-	"  --ttl SECONDS    how long the token lasts, 60 to 2592000 (default 43200, 12 hours)\n",
+	"  --ttl SECONDS    how long the token lasts, 60 to 86400 (default 43200, 12 hours)\n",
 };
 
 static const struct usage dev_token_usage = {
@@ -138,7 +138,7 @@ static const struct usage dev_token_usage = {
 	"  --user ID        the token's user id; default $USER, else your login name\n"
 	"  --name NAME      the user's name\n"
 	"  --email EMAIL    the user's email\n"
-	"  --ttl SECONDS    how long the token lasts, 60 to 2592000 (default 43200, 12 hours)\n",
+	"  --ttl SECONDS    how long the token lasts, 60 to 86400 (default 43200, 12 hours)\n",
 };
 
 /* The default user: $USER, else the login name of the effective uid (a root shell often has no
@@ -177,8 +177,8 @@ static int mint_dev(struct cli *cli, const struct usage *u, int argc, char **arg
 		case 'd': dev = 1; break;
 		case 't':
 			if (strspn(optarg, "0123456789") != strlen(optarg) || !*optarg || strlen(optarg) > 9 ||
-			    (ttl = strtol(optarg, NULL, 10)) < 60 || ttl > 30L * 24 * 3600)
-				return opt_fail(u, "--ttl must be from 60 to 2592000 seconds, not '%s'", optarg);
+			    (ttl = strtol(optarg, NULL, 10)) < 60 || ttl > ENG_TOKEN_LIFETIME_MAX_S)
+				return opt_fail(u, "--ttl must be from 60 to 86400 seconds (a day: the town takes no longer-lived token), not '%s'", optarg);
 			break;
 		default:
 			return OPT_EXIT(c);

@@ -81,7 +81,9 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 					.rs256_public_pem = cfg->jwt_public_key,
 					.issuer = cfg->jwt_issuer,
 					.audience = cfg->jwt_audience,
-					.leeway_s = 60};
+					.leeway_s = 60,
+					/* A person's token: a day at most (docs/identity.md). */
+					.max_lifetime_s = ENG_TOKEN_LIFETIME_MAX_S};
 		if (jwt_verifier_new(&jc, &e->jwt, errbuf, errlen) < 0) {
 			eng_close(e);
 			return ENG_FATAL;

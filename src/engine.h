@@ -14,6 +14,9 @@
 
 #define ENG_VERSION "0.1.0"
 
+/* The longest life a person's token may have, exp past iat (or past now without iat): a day. */
+#define ENG_TOKEN_LIFETIME_MAX_S (24 * 3600)
+
 /* Largest request or effect-result body the engine accepts; hosts read at most this much plus one. */
 #define ENG_BODY_LIMIT (1024 * 1024)
 

@@ -147,6 +147,7 @@ int auth_user(struct call *c)
 		[JWT_NOT_YET_VALID] = "the token is not valid yet",
 		[JWT_WRONG_ISSUER] = "the token was issued by another issuer",
 		[JWT_WRONG_AUDIENCE] = "the token is meant for another audience",
+		[JWT_TOO_LONG_LIVED] = "the token lives longer than 24 hours: ask for a shorter-lived one",
 	};
 	const char *token;
 	const cJSON *sub;

@@ -392,7 +392,8 @@ enum jwt_result {
 	JWT_EXPIRED,
 	JWT_NOT_YET_VALID,
 	JWT_WRONG_ISSUER,
-	JWT_WRONG_AUDIENCE
+	JWT_WRONG_AUDIENCE,
+	JWT_TOO_LONG_LIVED   /* exp further past iat (or now) than the verifier's max_lifetime_s */
 };
 
 struct jwt_config {
@@ -402,6 +403,7 @@ struct jwt_config {
 	const char *issuer;           /* require this "iss"; NULL/"" accepts any */
 	const char *audience;         /* require this in "aud"; NULL/"" accepts any */
 	int leeway_s;                 /* clock skew allowed on exp and nbf */
+	int max_lifetime_s;           /* refuse exp more than this past iat (or now); 0: no cap */
 };
 
 struct jwt_verifier;

@@ -26,6 +26,7 @@ struct jwt_verifier {
 	char *issuer;   /* required "iss", or NULL */
 	char *audience; /* required in "aud", or NULL */
 	int leeway_s;
+	int max_lifetime_s;
 };
 
 static const char *const names[] = {
@@ -37,6 +38,7 @@ static const char *const names[] = {
 	[JWT_NOT_YET_VALID] = "not_yet_valid",
 	[JWT_WRONG_ISSUER] = "wrong_issuer",
 	[JWT_WRONG_AUDIENCE] = "wrong_audience",
+	[JWT_TOO_LONG_LIVED] = "too_long_lived",
 };
 
 const char *jwt_result_name(enum jwt_result r)
@@ -82,6 +84,7 @@ int jwt_verifier_new(const struct jwt_config *cfg, struct jwt_verifier **out, ch
 	}
 	mbedtls_pk_init(&v->pk);
 	v->leeway_s = cfg->leeway_s;
+	v->max_lifetime_s = cfg->max_lifetime_s;
 	if (cfg->hs256_secret && (cfg->hs256_secret_len || *cfg->hs256_secret)) {
 		size_t len = cfg->hs256_secret_len ? cfg->hs256_secret_len : strlen(cfg->hs256_secret);
 
@@ -254,6 +257,15 @@ static enum jwt_result check_claims(const struct jwt_verifier *v, const cJSON *p
 		return JWT_EXPIRED;
 	if (nbf && now < nbf->valuedouble - v->leeway_s)
 		return JWT_NOT_YET_VALID;
+	/* A token that lives for years is a key that never rotates (RFC 8725 §3.10): its life is
+	 * counted from iat, or from now when it has none. */
+	if (v->max_lifetime_s > 0) {
+		const cJSON *iat = cJSON_GetObjectItemCaseSensitive(p, "iat");
+		double from = cJSON_IsNumber(iat) && iat->valuedouble < now ? iat->valuedouble : now;
+
+		if (exp->valuedouble - from > (double)v->max_lifetime_s + v->leeway_s)
+			return JWT_TOO_LONG_LIVED;
+	}
 	if (v->issuer && (!cJSON_IsString(iss) || strcmp(iss->valuestring, v->issuer) != 0))
 		return JWT_WRONG_ISSUER;
 	if (v->audience && !audience_matches(cJSON_GetObjectItemCaseSensitive(p, "aud"), v->audience))

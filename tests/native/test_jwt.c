@@ -263,6 +263,32 @@ static void time_issuer_and_audience_claims(void)
 	jwt_verifier_free(v);
 }
 
+static void a_lifetime_over_the_cap_is_refused(void)
+{
+	struct jwt_config cfg = {.hs256_secret = SECRET, .leeway_s = 60, .max_lifetime_s = 86400};
+	struct jwt_verifier *v = NULL;
+	char why[128], token[2048], payload[160];
+	const double now_s = 1700000000;
+
+	CHECK(jwt_verifier_new(&cfg, &v, why, sizeof why) == 0);
+	/* A day from iat is the most; a minute of leeway; without iat, a day from now. */
+	snprintf(payload, sizeof payload, "{\"sub\":\"u1\",\"iat\":%.0f,\"exp\":%.0f}", now_s - 3600, now_s - 3600 + 86400);
+	mint("{\"alg\":\"HS256\"}", payload, SECRET, token, sizeof token);
+	CHECK(check(v, token, now_s * 1000) == JWT_OK);
+	snprintf(payload, sizeof payload, "{\"sub\":\"u1\",\"iat\":%.0f,\"exp\":%.0f}", now_s - 3600, now_s - 3600 + 86400 + 120);
+	mint("{\"alg\":\"HS256\"}", payload, SECRET, token, sizeof token);
+	CHECK(check(v, token, now_s * 1000) == JWT_TOO_LONG_LIVED);
+	snprintf(payload, sizeof payload, "{\"sub\":\"u1\",\"exp\":%.0f}", now_s + 86400 * 365.0 * 1000);
+	mint("{\"alg\":\"HS256\"}", payload, SECRET, token, sizeof token);
+	CHECK(check(v, token, now_s * 1000) == JWT_TOO_LONG_LIVED);
+	/* An iat in the future does not buy a longer life. */
+	snprintf(payload, sizeof payload, "{\"sub\":\"u1\",\"iat\":%.0f,\"exp\":%.0f}", now_s + 86400, now_s + 2 * 86400);
+	mint("{\"alg\":\"HS256\"}", payload, SECRET, token, sizeof token);
+	CHECK(check(v, token, now_s * 1000) == JWT_TOO_LONG_LIVED);
+	CHECK(strcmp(jwt_result_name(JWT_TOO_LONG_LIVED), "too_long_lived") == 0);
+	jwt_verifier_free(v);
+}
+
 static void weak_keys_are_refused_at_configuration(void)
 {
 	struct jwt_config short_secret = {.hs256_secret = "too-short", .leeway_s = 60};
@@ -294,6 +320,7 @@ int main(void)
 	RUN(none_and_unknown_algorithms_are_refused);
 	RUN(malformed_tokens_are_refused);
 	RUN(time_issuer_and_audience_claims);
+	RUN(a_lifetime_over_the_cap_is_refused);
 	RUN(weak_keys_are_refused_at_configuration);
 	return t_done();
 }

@@ -66,6 +66,9 @@ test("refused tokens get 401 with a reason code", async (t) => {
 		["expired", bearer(await token({ sub: "u1" }, { exp: now() - 120 }))],
 		["wrong_issuer", bearer(await token({ sub: "u1" }, { iss: "https://evil.test" }))],
 		["wrong_audience", bearer(await token({ sub: "u1" }, { aud: "someone-else" }))],
+		// A day is the longest life a person's token may have (RFC 8725 §3.10): a year is refused.
+		["too_long_lived", bearer(await token({ sub: "u1" }, { exp: now() + 25 * 3600 }))],
+		["too_long_lived", bearer(await token({ sub: "u1" }, { exp: now() + 365 * 86400 }))],
 	];
 	for (const [reason, headers] of cases) {
 		const r = await call(mf, "GET", "/api/me", undefined, headers);
