@@ -69,14 +69,21 @@ function HookUrl(props) {
 	);
 }
 
+// Counted by what became of them; those verified but not yet applied (the town applies them on its
+// next alarm, moments later) are shown apart.
 function Deliveries(props) {
 	const rows = () => Object.entries(props.counts ?? {});
 	return (
-		<Show when={rows().length} fallback={<p class="empty">No deliveries yet.</p>}>
-			<ul class="plain deliveries" data-testid={`integ-${props.id}-deliveries`}>
-				<For each={rows()}>{([event, o]) => <li><code>{event}</code>: {outcomes(o)}</li>}</For>
-			</ul>
-		</Show>
+		<>
+			<Show when={rows().length} fallback={<p class="empty">No deliveries yet.</p>}>
+				<ul class="plain deliveries" data-testid={`integ-${props.id}-deliveries`}>
+					<For each={rows()}>{([event, o]) => <li><code>{event}</code>: {outcomes(o)}</li>}</For>
+				</ul>
+			</Show>
+			<Show when={props.queued > 0}>
+				<p class="muted small" data-testid={`integ-${props.id}-queued`}>{props.queued} waiting to be applied</p>
+			</Show>
+		</>
 	);
 }
 
@@ -266,7 +273,7 @@ function PlatformCard(props) {
 				<HookUrl id={p.id} name={p.name} path={it().hook_path} />
 				<dl class="facts">
 					<dt>Owner</dt><dd data-testid={`integ-${p.id}-owner`}>{it().owner}</dd>
-					<dt>Deliveries</dt><dd><Deliveries id={p.id} counts={it().deliveries} /></dd>
+					<dt>Deliveries</dt><dd><Deliveries id={p.id} counts={it().deliveries} queued={it().queued} /></dd>
 				</dl>
 			</Show>
 			<Show when={!it()}>
