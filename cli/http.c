@@ -39,13 +39,16 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static int http_once(const struct cli *cli, const char *method, const char *path, const char *body,
-		     cJSON **body_out, char *err_out, size_t err_len, int *refused)
+/* What became of one attempt: never sent (refused), cut after it may have arrived, or answered. */
+enum attempt { SENT, REFUSED, CUT };
+
+static int http_once(const struct cli *cli, const char *method, const char *path, const char *body, const char *key,
+		     cJSON **body_out, char *err_out, size_t err_len, enum attempt *what)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *headers = NULL;
 	struct buf b = {0};
-	char url[4096], auth[8300];
+	char url[4096], auth[8300], idem[200];
 	long status = 0;
 	CURLcode rc;
 
@@ -62,6 +65,10 @@ static int http_once(const struct cli *cli, const char *method, const char *path
 		snprintf(auth, sizeof auth, "authorization: Bearer %s", cli->token);
 		headers = curl_slist_append(headers, auth);
 	}
+	if (key) {
+		snprintf(idem, sizeof idem, "idempotency-key: %s", key);
+		headers = curl_slist_append(headers, idem);
+	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -73,7 +80,9 @@ static int http_once(const struct cli *cli, const char *method, const char *path
 	if (body)
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	rc = curl_easy_perform(curl);
-	*refused = rc == CURLE_COULDNT_CONNECT;
+	*what = rc == CURLE_COULDNT_CONNECT ? REFUSED
+	      : rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_PARTIAL_FILE ? CUT
+	      : SENT;
 	if (rc != CURLE_OK) {
 		snprintf(err_out, err_len, "%s: %s", cli->url,
 			 b.overflow ? "response larger than 8 MiB" : curl_easy_strerror(rc));
@@ -87,21 +96,55 @@ static int http_once(const struct cli *cli, const char *method, const char *path
 	return (int)status;
 }
 
-/* An agent outlives restarts of its town's runtime: a request the town never received (the
- * connection was refused) is sent again for up to RETRY_BUDGET_MS. Nothing that may have arrived
- * is repeated, so a report is never made twice. People get the error at once. */
+/* An agent outlives restarts of its town's runtime. A request the town never received (the
+ * connection was refused) is sent again for up to RETRY_BUDGET_MS; so is one that may have arrived
+ * (the connection was cut, or the runtime answered 502-504 while restarting) when sending it twice
+ * changes nothing: a GET, PUT or DELETE, or a POST, which an agent sends with an Idempotency-Key
+ * the town answers again rather than act twice on (docs/api.md, "Retries"). People get the error
+ * at once. */
 #define RETRY_BUDGET_MS 30000L
+
+/* A fresh key for one logical call: 128 random bits as hex. */
+static void new_key(char *out, size_t len)
+{
+	unsigned char r[16] = {0};
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (!f || fread(r, 1, sizeof r, f) != sizeof r) {
+		/* No randomness: time and address still make a key unique enough for one agent. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(out, len, "gt-%lld-%ld-%p", (long long)ts.tv_sec, ts.tv_nsec, (void *)out);
+	} else {
+		for (size_t i = 0; i < sizeof r && 2 * i + 3 < len; i++)
+			snprintf(out + 2 * i, 3, "%02x", r[i]);
+	}
+	if (f)
+		fclose(f);
+}
 
 int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
 	      cJSON **body_out, char *err_out, size_t err_len)
 {
 	long waited = 0, wait = 250;
-	int refused, status;
+	int status, post = strcmp(method, "POST") == 0;
+	enum attempt what;
+	char key[64] = "";
 
+	if (cli->as_agent && post)
+		new_key(key, sizeof key);
 	for (;;) {
-		status = http_once(cli, method, path, body, body_out, err_out, err_len, &refused);
-		if (!refused || !cli->as_agent || waited >= RETRY_BUDGET_MS)
+		status = http_once(cli, method, path, body, *key ? key : NULL, body_out, err_out, err_len, &what);
+		int again = what == REFUSED || what == CUT || status == 502 || status == 503 || status == 504;
+
+		/* Only what is safe to repeat: never sent, or repeatable (a key, or not a POST). */
+		if (what != REFUSED && post && !*key)
+			again = 0;
+		if (!again || !cli->as_agent || waited >= RETRY_BUDGET_MS)
 			return status;
+		cJSON_Delete(*body_out);
+		*body_out = NULL;
 		struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000L};
 
 		nanosleep(&ts, NULL);

@@ -38,6 +38,7 @@ src/hooks/integration.c: integrations integration_logins integration_tokens
 src/hooks/outbound.c: hook_pending
 src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox
 src/hooks/link.c: hook_links
+src/api/idempotent.c: idempotent_replies
 src/hooks/review.c: review_comments
 src/test/probes.c: test_kv test_alarm test_effect
 "

@@ -101,6 +101,7 @@ const town_reaction town_deleting[] = {
 	link_wipe,
 	review_wipe,
 	hook_pending_wipe,
+	idempotent_wipe,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 

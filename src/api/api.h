@@ -186,4 +186,9 @@ int api_mcp_other(struct call *c);
 /* GET /.well-known/oauth-protected-resource/api/towns/:town/mcp (RFC 9728), on the worker. */
 int api_mcp_resource_metadata(struct call *c);
 
+/* idempotent.c: run a route's handler, or answer again what it answered to the same POST sent by the
+ * same caller with the same Idempotency-Key within a day (docs/api.md, "Retries"). */
+int idempotent_route(struct call *c, int (*handler)(struct call *c));
+int idempotent_wipe(struct call *c);
+
 #endif

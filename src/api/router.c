@@ -393,7 +393,7 @@ int route_dispatch(struct call *c)
 	    auth_agent(c, (found->flags & R_AGENT_GRACE) ? AGENT_TOKEN_GRACE_S : 60) < 0)
 		return -1;
 	c->fields = found->body;
-	return found->handler(c);
+	return idempotent_route(c, found->handler);
 }
 
 int route_call(struct call *c, const char *method, const char *path, const char *query, cJSON *body,
