@@ -185,9 +185,9 @@ $(ASAN)/tests/%: tests/native/%.c tests/native/harness.h $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
 	@echo "  LD  $@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Iwasm $< $(filter %.o,$^) $(ASAN)/libgastown.a -lm -o $@
-# The agent host's runtime builder and start parsing, linked with the host's own sources.
-HOST_TESTED := host/runtime.c host/start.c host/util.c
-$(ASAN)/tests/test_host_runtime: tests/native/test_host_runtime.c tests/native/harness.h host/host.h $(HOST_TESTED) $(ASAN)/libgastown.a
+# The agent host's runtime builder, start parsing and git listings, linked with the host's own sources.
+HOST_TESTED := host/runtime.c host/start.c host/util.c host/diffstat.c
+$(ASAN)/tests/test_host_runtime: tests/native/test_host_runtime.c tests/native/harness.h host/host.h host/diffstat.h $(HOST_TESTED) $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
 	@echo "  LD  $@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Ihost $< $(HOST_TESTED) $(ASAN)/libgastown.a -lm -o $@
