@@ -1,0 +1,82 @@
+/*
+ * fuzz_effect.c - effect results (ENG_EV_EFFECT_RESULT): what the host brings back from the calls
+ * the town asked for: agent starts in the container, the platforms' API answers (pull requests,
+ * issue comments, review replies, app tokens), the registry. The town is built with those calls
+ * pending; each input answers one of them (or none) with the fuzzer's meta and body.
+ *
+ * Input: line 1 either a whole meta object (starting with '{') or the choices: which pending effect
+ * answers, then ok (0: ok with a status, 1: failed with an error code), then the status or code;
+ * line 2 more meta members spliced in (`"headers":{...}`); the rest is the body.
+ */
+#include "fuzz.h"
+#include "core/core.h"
+
+static void build(void)
+{
+	struct eng_output out;
+	static const char issue[] =
+		"{\"action\":\"opened\",\"issue\":{\"number\":7,\"title\":\"Crash on save\",\"body\":\"It crashes\","
+		"\"html_url\":\"https://github.com/acme/app/issues/7\",\"user\":{\"login\":\"octocat\"},\"labels\":[]},"
+		"\"repository\":{\"full_name\":\"acme/app\",\"default_branch\":\"main\"},\"sender\":{\"login\":\"octocat\"}}";
+	struct mac_part part = {issue, sizeof issue - 1};
+	unsigned char mac[32];
+	char headers[512];
+	size_t o;
+
+	fz_build_town();
+	fz_must("POST", "/api/towns/t1/mayor/messages", "{\"text\":\"What landed?\"}", t_as("sarah"), NULL);
+	mac_hmac_sha256(FZ_GITHUB_SECRET, strlen(FZ_GITHUB_SECRET), &part, 1, mac);
+	o = (size_t)snprintf(headers, sizeof headers, "{\"x-github-event\":\"issues\",\"x-github-delivery\":\"d-7\","
+			     "\"x-hub-signature-256\":\"sha256=");
+	for (int i = 0; i < 32; i++)
+		o += (size_t)snprintf(headers + o, sizeof headers - o, "%02x", mac[i]);
+	snprintf(headers + o, sizeof headers - o, "\"}");
+	fz_must("POST", "/api/towns/t1/hooks/github", issue, headers, NULL);
+	/* The reconciler's ticks start the agents. */
+	for (int i = 0; i < 3; i++) {
+		fz_event(ENG_EV_ALARM, "{}", 2, NULL, 0, &out);
+		fz_note_effects(&out);
+	}
+	if (fz_neffects == 0) {
+		fprintf(stderr, "fuzz: building the town made no effects to answer\n");
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const int statuses[] = {200, 201, 202, 204, 301, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503};
+	static const char *const codes[] = {"timeout", "network", "lost", "too_large", "x"};
+	struct fz f = {data, size};
+	char *first, *extra, *meta;
+	size_t cap;
+	struct eng_output out;
+
+	fz_world_init(ENG_TOWN, "t1", 0, build);
+	fz_world_reset();
+	first = fz_line(&f);
+	extra = fz_line(&f);
+	if (first[0] == '{') {
+		fz_event(ENG_EV_EFFECT_RESULT, first, strlen(first), f.p, f.n, &out);
+	} else {
+		size_t n = strlen(first);
+		unsigned which = n > 0 ? (unsigned)(first[0] - '0') : 0;
+		unsigned failed = n > 1 ? (unsigned)(first[1] - '0') % 2 : 0;
+		unsigned detail = n > 2 ? (unsigned)(first[2] - '0') : 0;
+		const char *id = which % (fz_neffects + 1) < fz_neffects ? fz_effects[which % (fz_neffects + 1)].id : "fx-none";
+
+		cap = strlen(extra) + 256;
+		meta = malloc(cap);
+		if (failed)
+			snprintf(meta, cap, "{\"id\":\"%s\",\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"m\"}%s%s}", id,
+				 codes[detail % 5], *extra ? "," : "", extra);
+		else
+			snprintf(meta, cap, "{\"id\":\"%s\",\"ok\":true,\"status\":%d%s%s}", id, statuses[detail % 15],
+				 *extra ? "," : "", extra);
+		fz_event(ENG_EV_EFFECT_RESULT, meta, strlen(meta), f.p, f.n, &out);
+		free(meta);
+	}
+	free(first);
+	free(extra);
+	return 0;
+}
