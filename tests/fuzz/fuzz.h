@@ -95,6 +95,7 @@ struct fz_world {
 	int dirty;            /* the database may differ from the image */
 	size_t resets;
 	int building;         /* build() runs: every change is kept */
+	double now_ms;        /* the clock: FZ_NOW, moved on only while building */
 	unsigned built;       /* the counter when the image was taken: ids drawn after it are new */
 };
 
@@ -118,7 +119,7 @@ static inline int fz_event(enum eng_event ev, const char *meta, size_t meta_len,
 {
 	unsigned char entropy[32] = {0x5a, 0x17, 0xc3};
 	struct eng_input in = {.event = ev, .meta = meta, .meta_len = meta_len, .body = body ? body : "",
-			       .body_len = body ? body_len : 0, .now_ms = FZ_NOW, .entropy = entropy,
+			       .body_len = body ? body_len : 0, .now_ms = fz_w.now_ms ? fz_w.now_ms : FZ_NOW, .entropy = entropy,
 			       .entropy_len = sizeof entropy};
 	int rc;
 
@@ -171,6 +172,7 @@ static inline int fz_request(const char *method, const char *path, const char *q
 #define FZ_EFFECTS_MAX 64
 static struct fz_effect {
 	char id[48], method[16], url[200];
+	char token[2048]; /* an agent start's token, "" for other effects */
 } fz_effects[FZ_EFFECTS_MAX];
 static size_t fz_neffects;
 
@@ -191,6 +193,13 @@ static inline void fz_note_effects(const struct eng_output *out)
 		snprintf(x->id, sizeof x->id, "%s", id);
 		snprintf(x->method, sizeof x->method, "%s", method ? method : "");
 		snprintf(x->url, sizeof x->url, "%s", url ? url : "");
+		{
+			cJSON *body = cJSON_Parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fx, "body")));
+			const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "token"));
+
+			snprintf(x->token, sizeof x->token, "%s", token ? token : "");
+			cJSON_Delete(body);
+		}
 		fz_neffects++;
 	}
 	cJSON_Delete(meta);
@@ -248,6 +257,8 @@ static void fz_world_atexit(void)
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz: %zu resets of the database, %zu effects built; polecat %s, mayor %s, beads %s %s\n",
 			fz_w.resets, fz_neffects, fz_town.polecat, fz_town.mayor, fz_town.bead, fz_town.bead2);
+	for (size_t i = 0; getenv("FUZZ_VERBOSE") && i < fz_neffects; i++)
+		fprintf(stderr, "fuzz: effect %zu: %s %s %s\n", i, fz_effects[i].id, fz_effects[i].method, fz_effects[i].url);
 	eng_close(fz_w.e);
 	fz_w.e = NULL;
 	free(fz_w.image);

@@ -11,20 +11,52 @@
 #include "fuzz.h"
 #include "core/core.h"
 
+/* Run the alarms the town asks for, up to a minute on, noting their effects. */
+static void run_alarms(void)
+{
+	double until = fz_w.now_ms + 60000;
+
+	for (int i = 0; i < 40 && fz_w.now_ms < until; i++) {
+		struct eng_output out;
+		cJSON *meta;
+		double next;
+
+		fz_event(ENG_EV_ALARM, "{}", 2, NULL, 0, &out);
+		if (getenv("FUZZ_VERBOSE"))
+			fprintf(stderr, "fuzz: alarm at %.0f: %.300s\n", fz_w.now_ms, out.meta);
+		fz_note_effects(&out);
+		meta = cJSON_ParseWithLength(out.meta, out.meta_len);
+		next = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(meta, "next_alarm_ms"));
+		cJSON_Delete(meta);
+		fz_w.now_ms = next > fz_w.now_ms && next < until ? next : fz_w.now_ms + 5000;
+	}
+}
+
+/* The town with calls of several kinds pending: the registry's, the comments on an issue taken in
+ * from GitHub, a polecat's start and, once that polecat reports its bead done on a rig that
+ * merges by pull request, the pull request's. */
 static void build(void)
 {
-	struct eng_output out;
 	static const char issue[] =
 		"{\"action\":\"opened\",\"issue\":{\"number\":7,\"title\":\"Crash on save\",\"body\":\"It crashes\","
-		"\"html_url\":\"https://github.com/acme/app/issues/7\",\"user\":{\"login\":\"octocat\"},\"labels\":[]},"
-		"\"repository\":{\"full_name\":\"acme/app\",\"default_branch\":\"main\"},\"sender\":{\"login\":\"octocat\"}}";
+		"\"html_url\":\"https://github.com/acme/app/issues/7\",\"user\":{\"login\":\"octocat\"},"
+		"\"labels\":[{\"name\":\"gastown\"}],\"author_association\":\"MEMBER\"},"
+		"\"repository\":{\"full_name\":\"acme/app\",\"default_branch\":\"main\",\"id\":42},\"sender\":{\"login\":\"octocat\"}}";
 	struct mac_part part = {issue, sizeof issue - 1};
 	unsigned char mac[32];
-	char headers[512];
-	size_t o;
+	char headers[2400], body[256], bead[64], agent[64];
+	cJSON *d;
+	size_t o, started = fz_neffects;
 
+	fz_w.now_ms = FZ_NOW;
 	fz_build_town();
+	fz_must("PATCH", "/api/towns/t1/rigs/r", "{\"merge_strategy\":\"pr\",\"settings\":{\"api_url\":\"http://127.0.0.1:9\"}}",
+		t_as("sarah"), NULL);
+	fz_must("PATCH", "/api/towns/t1/settings", "{\"secrets\":{\"github_token\":\"ghp_fuzz\"}}", t_as("sarah"), NULL);
 	fz_must("POST", "/api/towns/t1/mayor/messages", "{\"text\":\"What landed?\"}", t_as("sarah"), NULL);
+	fz_must("POST", "/api/towns/t1/beads", "{\"title\":\"Started\",\"rig\":\"r\"}", t_as("sarah"), &d);
+	fz_copy_field(bead, sizeof bead, d, "id");
+	cJSON_Delete(d);
 	mac_hmac_sha256(FZ_GITHUB_SECRET, strlen(FZ_GITHUB_SECRET), &part, 1, mac);
 	o = (size_t)snprintf(headers, sizeof headers, "{\"x-github-event\":\"issues\",\"x-github-delivery\":\"d-7\","
 			     "\"x-hub-signature-256\":\"sha256=");
@@ -32,10 +64,21 @@ static void build(void)
 		o += (size_t)snprintf(headers + o, sizeof headers - o, "%02x", mac[i]);
 	snprintf(headers + o, sizeof headers - o, "\"}");
 	fz_must("POST", "/api/towns/t1/hooks/github", issue, headers, NULL);
-	/* The reconciler's ticks start the agents. */
-	for (int i = 0; i < 3; i++) {
-		fz_event(ENG_EV_ALARM, "{}", 2, NULL, 0, &out);
-		fz_note_effects(&out);
+	run_alarms();
+	/* The polecat's start carries its token: with it, the bead is done and goes to a pull request. */
+	for (size_t i = started; i < fz_neffects; i++) {
+		const char *a = strstr(fz_effects[i].url, "/agents/"), *end = a ? strstr(a, "/start") : NULL;
+		char path[160];
+
+		if (!*fz_effects[i].token || !end || end - a - 8 >= (long)sizeof agent || strstr(a, "/agents/mayor/"))
+			continue;
+		snprintf(agent, sizeof agent, "%.*s", (int)(end - a - 8), a + 8);
+		snprintf(headers, sizeof headers, "{\"authorization\":\"Bearer %s\"}", fz_effects[i].token);
+		snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"gt/%s/%s\"}", bead, agent, bead);
+		snprintf(path, sizeof path, "/api/towns/t1/agents/%s/done", agent);
+		fz_must("POST", path, body, headers, NULL);
+		run_alarms();
+		break;
 	}
 	if (fz_neffects == 0) {
 		fprintf(stderr, "fuzz: building the town made no effects to answer\n");
