@@ -26,8 +26,12 @@ for bin in "$@"; do
 	start=$(date +%s)
 	UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 \
-		-dict="$dict" -artifact_prefix="$artifacts" "$work" "$top/tests/fuzz/corpus/$target" >"$log" 2>&1
+		-dict="$dict" -artifact_prefix="$artifacts" "$work" "$top/tests/fuzz/corpus/$target" >"$log" 2>&1 &
+	pid=$!
+	wait "$pid"
 	rc=$?
+	# The engine targets' database (tests/fuzz/fuzz.h), left behind when the run ended in a crash.
+	rm -f "/tmp/gastown-fuzz-$pid.db"
 	took=$(( $(date +%s) - start ))
 	[ "$took" -gt 0 ] || took=1
 	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)

@@ -130,13 +130,20 @@ static inline int fz_event(enum eng_event ev, const char *meta, size_t meta_len,
 		fprintf(stderr, "fuzz: eng_call returned ENG_FATAL: %.*s\n", (int)out->meta_len, out->meta);
 		abort();
 	}
-	/* A failed call stores nothing (engine.h); a successful one may have, and then SQLite's file
-	 * change counter (bytes 24-27 of the database header) has moved since the image. */
+	if (ev != ENG_EV_REQUEST && ev != ENG_EV_ALARM && getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "fuzz: event %d %.*s -> %d %.200s\n", (int)ev, (int)meta_len, meta, fz_status(out), out->body);
+	/* A failed call stores nothing (engine.h); a successful one may have: the file is compared with
+	 * the image (SQLite's change counter cannot tell: under exclusive locking it moves once per
+	 * connection). */
 	if (!fz_w.building && !fz_w.dirty && fz_status(out) < 400) {
-		unsigned char counter[4] = {0};
+		static unsigned char *now;
 		int fd = open(fz_w.path, O_RDONLY);
+		struct stat st;
 
-		if (fd < 0 || pread(fd, counter, 4, 24) != 4 || memcmp(counter, fz_w.image + 24, 4) != 0)
+		if (!now)
+			now = malloc(fz_w.image_len);
+		if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size != fz_w.image_len ||
+		    pread(fd, now, fz_w.image_len, 0) != (ssize_t)fz_w.image_len || memcmp(now, fz_w.image, fz_w.image_len) != 0)
 			fz_w.dirty = 1;
 		if (fd >= 0)
 			close(fd);
