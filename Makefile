@@ -43,7 +43,16 @@ CC       ?= gcc
 NATIVE   := $(BUILD)/native
 ASAN     := $(BUILD)/asan
 NATIVE_CFLAGS := -O2 -g $(WARN) $(INCLUDES)
-ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+# gcc leaves float-cast-overflow out of "undefined" (clang has it): a double cast to int out of range.
+ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer $(WARN) $(INCLUDES)
+
+# ---- fuzzing (clang's libFuzzer, ASan+UBSan) ---------------------------------------------------
+FUZZ_CC  := clang
+FUZZ     := $(BUILD)/fuzz
+# SQLite is built without the coverage instrumentation (compile_rules drops -fsanitize=fuzzer-no-link
+# for it): its parser and VM would swamp the engine's own coverage, and each input reopens it.
+FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer $(WARN) $(INCLUDES)
 
 # ---- wasm (clang-14, Debian's wasi-libc) ---------------------------------------------------------
@@ -73,7 +82,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
-.PHONY: check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
+.PHONY: fuzz fuzz-smoke fuzz-build check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -84,6 +93,7 @@ help:
 	@echo "make screenshots  the browser test, saving its screenshots into docs/screenshots"
 	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
+	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each; fuzz-smoke: 5 s each"
 	@echo "make bench      engine and storage figures measured inside workerd"
 	@echo "make bench-native  instructions per engine call, under callgrind"
 	@echo "make bench-native-hooks  instructions per webhook delivery, under callgrind"
@@ -144,7 +154,7 @@ $(1)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
 $(1)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1) (about a minute the first time)"
-	$(Q)$(2) $(filter-out -Wall -Wextra -Werror,$(3)) -w $(4) -c $$< -o $$@
+	$(Q)$(2) $(filter-out -Wall -Wextra -Werror -fsanitize=fuzzer-no-link,$(3)) -w $(4) -c $$< -o $$@
 $(1)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
@@ -152,12 +162,14 @@ $(1)/third/mbed_%.o: $(MBED)/library/%.c | check-deps
 endef
 $(eval $(call compile_rules,$(NATIVE),$(CC),$(NATIVE_CFLAGS),$(SQLITE_FLAGS)))
 $(eval $(call compile_rules,$(ASAN),$(CC),$(ASAN_CFLAGS),$(SQLITE_FLAGS)))
+$(eval $(call compile_rules,$(FUZZ),$(FUZZ_CC),$(FUZZ_CFLAGS),$(SQLITE_FLAGS)))
 $(eval $(call compile_rules,$(WASM),$(WCC),$(WASM_CFLAGS),$(SQLITE_WASM_FLAGS)))
 $(eval $(call compile_rules,$(WASM_EMCC),$(EMCC),$(EMCC_CFLAGS),$(SQLITE_WASM_FLAGS)))
 
 $(NATIVE)/libgastown.a: $(call ENGINE_OBJS,$(NATIVE))
 $(ASAN)/libgastown.a: $(call ENGINE_OBJS,$(ASAN))
-$(NATIVE)/libgastown.a $(ASAN)/libgastown.a:
+$(FUZZ)/libgastown.a: $(call ENGINE_OBJS,$(FUZZ))
+$(NATIVE)/libgastown.a $(ASAN)/libgastown.a $(FUZZ)/libgastown.a:
 	@rm -f $@
 	@echo "  AR  $@"
 	$(Q)ar rcs $@ $^
@@ -185,9 +197,9 @@ $(ASAN)/tests/%: tests/native/%.c tests/native/harness.h $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
 	@echo "  LD  $@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Iwasm $< $(filter %.o,$^) $(ASAN)/libgastown.a -lm -o $@
-# The agent host's runtime builder and start parsing, linked with the host's own sources.
-HOST_TESTED := host/runtime.c host/start.c host/util.c
-$(ASAN)/tests/test_host_runtime: tests/native/test_host_runtime.c tests/native/harness.h host/host.h $(HOST_TESTED) $(ASAN)/libgastown.a
+# The agent host's runtime builder, start parsing and git listings, linked with the host's own sources.
+HOST_TESTED := host/runtime.c host/start.c host/util.c host/diffstat.c
+$(ASAN)/tests/test_host_runtime: tests/native/test_host_runtime.c tests/native/harness.h host/host.h host/diffstat.h $(HOST_TESTED) $(ASAN)/libgastown.a
 	@mkdir -p $(@D)
 	@echo "  LD  $@"
 	$(Q)$(CC) $(ASAN_CFLAGS) -Itests/native -Ihost $< $(HOST_TESTED) $(ASAN)/libgastown.a -lm -o $@
@@ -196,6 +208,41 @@ $(ASAN)/tests/test_schema_image: $(ASAN)/wasm/schema_image.o $(ASAN)/gen/schema_
 
 test-native: $(TEST_BIN)
 	@./scripts/run-native-tests.sh $(TEST_BIN)
+
+# ---- fuzzing: one libFuzzer target per entry point that takes outside bytes (docs/testing.md) -----
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(FUZZ_SRC))
+FUZZ_LD   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# Seconds each target runs under `make fuzz`; fuzz-smoke is the short run for CI.
+FUZZ_SECONDS ?= 60
+
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/native/harness.h $(FUZZ)/libgastown.a
+	@mkdir -p $(@D)
+	@echo "  LD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LD) -Itests/fuzz -Itests/native $< $(FUZZ)/libgastown.a -lm -o $@
+# The agent host's pure readers: the metering proxy's usage and the start request, with its signature.
+$(FUZZ)/fuzz_host: tests/fuzz/fuzz_host.c tests/fuzz/fuzz.h host/host.h host/usage.c host/start.c host/sign.c \
+		host/util.c host/runtime.c host/diffstat.c $(FUZZ)/libgastown.a
+	@mkdir -p $(@D)
+	@echo "  LD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LD) -Itests/fuzz -Itests/native -Ihost $< host/usage.c host/start.c host/sign.c \
+		host/util.c host/runtime.c host/diffstat.c $(FUZZ)/libgastown.a -lm -o $@
+# gt's reading of the town's answers: the target includes cli/script.c (its parser is static), and
+# gt.c's main is renamed so libFuzzer's is the program's.
+FUZZ_CLI := $(filter-out cli/script.c cli/gt.c,$(CLI_SRC))
+$(FUZZ)/fuzz_gt: tests/fuzz/fuzz_gt.c tests/fuzz/fuzz.h $(CLI_SRC) cli/cli.h host/diffstat.c $(FUZZ)/libgastown.a
+	@mkdir -p $(@D)
+	@echo "  LD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LD) -Itests/fuzz -Itests/native -Icli -Ihost $< $(FUZZ_CLI) host/diffstat.c \
+		cli/gt.c -Dmain=gt_main $(FUZZ)/libgastown.a -lmicrohttpd -lcurl -lpthread -lm -o $@
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh $(FUZZ_BIN)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@FUZZ_SECONDS=5 ./scripts/fuzz.sh $(FUZZ_BIN)
 
 # ---- wasm ----------------------------------------------------------------------------------------
 $(WASM)/gastown.wasm: $(call ENGINE_OBJS,$(WASM)) $(call WASM_LAYER,$(WASM))

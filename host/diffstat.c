@@ -35,6 +35,8 @@ static int unquote(const char *s, size_t n, char *out, size_t cap)
 		if (ch == '\\' && i + 2 < n) {
 			char e = s[++i];
 			if (e >= '0' && e <= '3' && i + 2 < n - 1) {
+				if (s[i + 1] < '0' || s[i + 1] > '7' || s[i + 2] < '0' || s[i + 2] > '7')
+					return -1;
 				ch = (char)(((e - '0') << 6) | ((s[i + 1] - '0') << 3) | (s[i + 2] - '0'));
 				i += 2;
 			} else {

@@ -484,6 +484,9 @@ int effect_submit(struct call *c, const struct effect_req *r, char *id_out, size
 /* Apply a result fed back by the host (ENG_EV_EFFECT_RESULT). Unknown or already resolved ids are
  * ignored: results can repeat after an eviction. */
 int effect_on_result(struct call *c);
+/* The HTTP status of a result: its "status" when a number from 100 to 599, else 0 (a call that
+ * failed, was lost or never sent has none, and a host's odd number is none either). */
+int effect_status(const cJSON *result);
 /* A call that was never sent (what it needed did not come): its purpose is told it failed, with
  * code and message, as a failed effect's result would. */
 int effect_fail_unsent(struct call *c, const char *purpose, const char *subject, const char *code, const char *message);

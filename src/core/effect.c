@@ -109,6 +109,13 @@ int effect_on_result(struct call *c)
 	return deliver(c, purpose, subject, c->meta, c->in->body, c->in->body_len);
 }
 
+int effect_status(const cJSON *result)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(result, "status");
+
+	return cJSON_IsNumber(s) && s->valuedouble >= 100 && s->valuedouble < 600 ? (int)s->valuedouble : 0;
+}
+
 int effect_fail_unsent(struct call *c, const char *purpose, const char *subject, const char *code, const char *message)
 {
 	cJSON *result = cJSON_CreateObject(), *error = cJSON_AddObjectToObject(result, "error");

@@ -74,7 +74,7 @@ fail:
 
 int fleet_reported(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
-	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int status = effect_status(result);
 
 	(void)subject;
 	(void)body;

@@ -213,7 +213,7 @@ static void posted_id(const cJSON *answer, char *out, size_t len)
 int link_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
 	const char *bead = strchr(subject, ':');
-	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int status = effect_status(result);
 	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")), rc;
 	cJSON *answer = NULL;
 	char id[64] = "", sent[16];

@@ -267,6 +267,6 @@ int hook_pending_wipe(struct call *c)
 
 int hook_answer_ok(const cJSON *result, int *status)
 {
-	*status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	*status = effect_status(result);
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && *status >= 200 && *status < 300;
 }

@@ -126,7 +126,7 @@ int org_town_create(struct call *c, const char *town, const char *name)
 
 int org_town_created(struct call *c, const char *town, const cJSON *result, const char *body, size_t len)
 {
-	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int status = effect_status(result);
 	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && status == 201;
 
 	/* No answer (lost, timed out) or a failure that is not a refusal: ask again later; the town

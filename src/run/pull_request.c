@@ -341,7 +341,7 @@ static int merge_answered(struct call *c, const struct pr_target *t, const cJSON
 int pr_effect_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
 	const char *mr = strchr(subject, ':');
-	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int status = effect_status(result);
 	int opening = strncmp(subject, "open:", 5) == 0, merging = strncmp(subject, "merge:", 6) == 0, rc;
 	struct pr_target t;
 	char requester[129] = "", why[300];

@@ -170,13 +170,27 @@ struct ready {
 	struct rc_bead found[READY_PER_RIG_MAX];
 	int n;
 	const char *rig;
+	const struct snapshot *s;
 };
+
+static int on_a_hook(const struct snapshot *s, const char *bead)
+{
+	for (size_t i = 0; i < s->st.nagents; i++)
+		if (strcmp(s->agents[i].hook, bead) == 0)
+			return 1;
+	return 0;
+}
 
 static int take_ready(void *arg, const char *id, const char *prefer)
 {
 	struct ready *r = arg;
-	struct rc_bead *b = &r->found[r->n++];
+	struct rc_bead *b;
 
+	/* Hooked by hand (POST .../hook), it stays open but is its agent's: one agent per bead. It
+	 * goes back to the pool when that agent is lost. */
+	if (on_a_hook(r->s, id))
+		return 0;
+	b = &r->found[r->n++];
 	memset(b, 0, sizeof *b);
 	copy(b->id, id);
 	copy(b->prefer, prefer);
@@ -215,6 +229,7 @@ static int load_rig_beads(struct call *c, struct snapshot *s, const struct rc_ri
 
 		r.n = 0;
 		r.rig = rig->id;
+		r.s = s;
 		if (bead_ready_on_rig(c, rig->id, want, take_ready, &r) < 0)
 			return -1;
 		n = r.n;

@@ -157,7 +157,7 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 {
 	char agent[72], bead[72], reason[200];
 	const char *sep = strchr(subject, ':');
-	int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(result, "status"));
+	int status = effect_status(result);
 	const cJSON *error = cJSON_GetObjectItemCaseSensitive(result, "error");
 	int rc;
 

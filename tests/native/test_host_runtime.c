@@ -1,7 +1,7 @@
 /*
  * test_host_runtime.c - the agent host's runtime builder (host/runtime.c) and the runtime part of
  * a start (host/start.c): each CLI's argv, environment and configuration files, and the inputs
- * refused. Linked with the host's sources, not the engine.
+ * refused; git's listings read for a done report (host/diffstat.c). Linked with the host's sources.
  */
 #include "harness.h"
 #include "host.h"
@@ -209,6 +209,23 @@ static void test_start_runtime(void)
 	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) < 0 && t_streq(e.field, "bead"));
 }
 
+/* Git C-quotes odd paths with three-digit octal escapes; anything else after a backslash and a
+ * digit is not git's and leaves the file out (found by fuzz_host: the digits were shifted as they
+ * came, a quote among them included). */
+static void test_diffstat_quoted_paths(void)
+{
+	cJSON *files = cJSON_CreateArray();
+
+	diffstat_parse("1\t2\t\"caf\\303\\251.c\"\n", "M\t\"caf\\303\\251.c\"\n", files);
+	CHECK(cJSON_GetArraySize(files) == 1);
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(files, 0), "path")), "caf\xc3\xa9.c"));
+	cJSON_Delete(files);
+	files = cJSON_CreateArray();
+	diffstat_parse("1\t2\t\"a\\3\"b\"\n3\t0\t\"a\\39x\"\n", "M\t\"a\\3\"b\"\nM\t\"a\\39x\"\n", files);
+	CHECK(cJSON_GetArraySize(files) == 0);
+	cJSON_Delete(files);
+}
+
 int main(void)
 {
 	RUN(test_claude);
@@ -217,5 +234,6 @@ int main(void)
 	RUN(test_refused);
 	RUN(test_env_apply);
 	RUN(test_start_runtime);
+	RUN(test_diffstat_quoted_paths);
 	return t_done();
 }

@@ -668,6 +668,77 @@ static void a_bead_with_a_rig_is_dispatched_with_a_signed_start(void)
 	t_cleanup();
 }
 
+/* A bead hooked to a polecat by hand (POST .../hook) is that polecat's: no other polecat is sent
+ * for it, and the rest of the rig's work is dispatched as usual. Found by fuzz_effect: the tick
+ * tried to put the bead on a second hook, failed on the one-agent-per-bead rule and was rolled
+ * back, every tick, so nothing in the town started again. */
+static void a_bead_hooked_by_hand_is_not_dispatched_again(void)
+{
+	struct eng *e = town_with_rig(0);
+	struct t_res r;
+	char id[48], other[48];
+	cJSON *fx;
+
+	r = t_request(e, "POST", "/api/towns/t1/agents", "{\"role\":\"polecat\",\"rig\":\"r\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"By hand\",\"rig\":\"r\"}", id, sizeof id);
+	{
+		char body[128];
+
+		snprintf(body, sizeof body, "{\"bead\":\"%s\"}", id);
+		r = t_request(e, "POST", "/api/towns/t1/agents/toast/hook", body, t_as("sarah"));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	new_bead(e, "{\"title\":\"Next\",\"rig\":\"r\"}", other, sizeof other);
+	r = tick_now(e);
+	CHECK(cJSON_GetObjectItem(r.meta, "log") == NULL);
+	fx = effects(&r);
+	t_res_free(&r);
+	/* One start, for the other bead, by another polecat. */
+	CHECK(cJSON_GetArraySize(fx) == 1);
+	CHECK(start_for(fx, "toast") == NULL);
+	CHECK(cJSON_GetArraySize(fx) == 1 && strstr(field(cJSON_GetArrayItem(fx, 0), "body") ?: "", other) != NULL);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
+/* The host's answer to a start without a usable status (none, or a number no HTTP status is) is a
+ * failed start, like a refusal. Found by fuzz_effect: the status was cast to int as it came, NaN
+ * and 1e300 included (undefined behaviour, caught under float-cast-overflow). */
+static void a_start_answered_without_a_usable_status_failed(void)
+{
+	static const char *const metas[] = {"{\"id\":\"%s\",\"ok\":true,\"status\":1e300}",
+					    "{\"id\":\"%s\",\"ok\":true}"};
+
+	for (size_t i = 0; i < sizeof metas / sizeof metas[0]; i++) {
+		struct eng *e = town_with_rig(0);
+		struct t_res r;
+		char id[48], meta[256];
+		cJSON *fx, *b;
+		const cJSON *f;
+
+		new_bead(e, "{\"title\":\"Odd host\",\"rig\":\"r\"}", id, sizeof id);
+		r = tick_now(e);
+		fx = effects(&r);
+		t_res_free(&r);
+		f = start_for(fx, "toast");
+		CHECK(f != NULL);
+		snprintf(meta, sizeof meta, metas[i], f ? field(f, "id") : "none");
+		r = t_event(e, ENG_EV_EFFECT_RESULT, meta, "{}");
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		b = get_bead(e, id);
+		CHECK(t_streq(field(b, "status"), "open"));
+		cJSON_Delete(b);
+		cJSON_Delete(fx);
+		eng_close(e);
+		t_cleanup();
+	}
+}
+
 static void failed_starts_back_off_then_fail_the_bead(void)
 {
 	double t0 = t_now;
@@ -1347,6 +1418,8 @@ int main(void)
 	RUN(the_refinery_reviews_one_at_a_time);
 	RUN(the_breaker_stops_dispatch_but_not_health);
 	RUN(a_bead_with_a_rig_is_dispatched_with_a_signed_start);
+	RUN(a_start_answered_without_a_usable_status_failed);
+	RUN(a_bead_hooked_by_hand_is_not_dispatched_again);
 	RUN(failed_starts_back_off_then_fail_the_bead);
 	RUN(an_unreachable_host_costs_the_bead_no_attempts);
 	RUN(done_goes_to_review_and_a_merge_closes_the_work);
