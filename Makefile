@@ -82,7 +82,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
-.PHONY: fuzz fuzz-smoke fuzz-build check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
+.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -92,6 +92,7 @@ help:
 	@echo "make dashboard  the SolidJS dashboard (Vite) into $(BUILD)/dashboard, served by the worker"
 	@echo "make screenshots  the browser test, saving its screenshots into docs/screenshots"
 	@echo "make test       native tests under ASan+UBSan, then the worker in workerd (node --test)"
+	@echo "make fault      a fault at every host call and allocation of the scripted write paths"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each; fuzz-smoke: 5 s each"
 	@echo "make bench      engine and storage figures measured inside workerd"
@@ -244,6 +245,29 @@ fuzz: $(FUZZ_BIN)
 fuzz-smoke: $(FUZZ_BIN)
 	@FUZZ_SECONDS=5 ./scripts/fuzz.sh $(FUZZ_BIN)
 
+# ---- a fault at every host call (tests/fault, docs/testing.md) -----------------------------------
+# The wasm layer built natively over a fake host; vfs.c's SQLite entry points are renamed, since
+# native SQLite brings its own OS layer and the block VFS is registered over it.
+FAULT := $(ASAN)/fault
+$(FAULT)/vfs.o: wasm/vfs.c wasm/abi.h wasm/journal.h wasm/schema_image.h wasm/vfs.h src/engine.h | check-deps
+	@mkdir -p $(@D)
+	@echo "  CC  $< -> $(FAULT)"
+	$(Q)$(CC) $(ASAN_CFLAGS) -Iwasm -Dsqlite3_os_init=vfs_os_init -Dsqlite3_os_end=vfs_os_end -c $< -o $@
+$(FAULT)/fault: tests/fault/fault.c wasm/exports.c wasm/abi.h tests/native/harness.h $(FAULT)/vfs.o \
+		$(ASAN)/wasm/journal.o $(ASAN)/wasm/schema_image.o $(ASAN)/gen/schema_image_gen.o $(ASAN)/libgastown.a
+	@echo "  LD  $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -Iwasm -Itests/native $< $(filter %.o,$^) $(ASAN)/libgastown.a -lm -o $@
+
+# Every point of every path; the figures go to build/prove/fault.json for `make prove`.
+fault: $(FAULT)/fault
+	@mkdir -p $(BUILD)/prove
+	@$(FAULT)/fault $(BUILD)/prove/fault.json
+
+# The short mode `make test` runs: a spread of points per path.
+test-fault: $(FAULT)/fault
+	@mkdir -p $(BUILD)/prove
+	@FAULT_QUICK=1 $(FAULT)/fault $(BUILD)/prove/fault-quick.json
+
 # ---- wasm ----------------------------------------------------------------------------------------
 $(WASM)/gastown.wasm: $(call ENGINE_OBJS,$(WASM)) $(call WASM_LAYER,$(WASM))
 	@echo "  LD  $@"
@@ -273,7 +297,7 @@ screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/d
 	GASTOWN_SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/worker/browser.test.mjs tests/worker/browser-integrations.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
-test: check-layers check-errors check-owners test-native test-worker
+test: check-layers check-errors check-owners test-native test-fault test-worker
 
 # No engine file includes a header of a higher layer (docs/architecture.md, "Layers").
 check-layers:

@@ -14,8 +14,15 @@
 
 #include <stdint.h>
 
+#ifdef __wasm__
 #define GT_IMPORT(name) __attribute__((import_module("gastown"), import_name(name)))
 #define GT_EXPORT(name) __attribute__((export_name(name)))
+#else
+/* Built natively (tests/fault): the imports are plain functions of the fake host that links the
+ * module's files, and the exports plain functions it calls. */
+#define GT_IMPORT(name)
+#define GT_EXPORT(name)
+#endif
 
 /* ---- imports: what the host provides ----------------------------------------------------------- */
 

@@ -86,6 +86,11 @@ int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e);
 int db_step_int(struct db *db, sqlite3_stmt *st, int64_t *out, struct err *e);
 /* Map the connection's last failure to e (ERR_INTERNAL, or ERR_CONFLICT for constraints). */
 int db_fail(struct db *db, struct err *e, const char *what);
+/* 1 when the transaction db_begin opened has met a failure of storage or memory (SQLITE_NOMEM,
+ * SQLITE_IOERR, ...) rather than of a statement. Work undone to a savepoint while the call goes on
+ * (a reconciler tick, a webhook delivery, a route run by MCP) must not absorb such a failure: the
+ * call fails as a whole (ENG_FATAL), and the host retries it on a fresh instance. */
+int db_broken(struct db *db);
 /* Run a statement (sql, a literal) with one text parameter ?1 that returns no rows. */
 int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e);
 /* 1 if "SELECT count(*) ... ?1" (sql, a literal) counts anything for arg, 0 if not, -1 on failure. */

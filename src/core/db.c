@@ -19,6 +19,7 @@ struct db {
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	int ncache;
+	int broken; /* this call's transaction met a failure of storage or memory (db_broken) */
 };
 
 /*
@@ -77,9 +78,38 @@ sqlite3 *db_handle(struct db *db)
 	return db->h;
 }
 
+/* Failures of the storage or of memory rather than of a statement: after one SQLite may have
+ * rolled the transaction back itself, and nothing more of the call can be trusted. */
+static int broken_by(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_ABORT:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_PROTOCOL:
+		return 1;
+	}
+	return 0;
+}
+
+int db_broken(struct db *db)
+{
+	return db->broken;
+}
+
 int db_fail(struct db *db, struct err *e, const char *what)
 {
 	int rc = sqlite3_extended_errcode(db->h);
+
+	if (broken_by(rc))
+		db->broken = 1;
 
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return err_set(e, ERR_CONFLICT, NULL, "%s: %s", what, sqlite3_errmsg(db->h));
@@ -128,8 +158,11 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e)
 int db_exec(struct db *db, const char *sql, struct err *e)
 {
 	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (rc != SQLITE_OK) {
+		if (broken_by(rc))
+			db->broken = 1;
 		err_set(e, ERR_INTERNAL, NULL, "sql: %s", msg ? msg : sqlite3_errmsg(db->h));
 		sqlite3_free(msg);
 		return -1;
@@ -147,8 +180,10 @@ int db_run(struct db *db, const char *sql, struct err *e)
 /* BEGIN and COMMIT run on every call: prepared once and cached like any other statement. */
 int db_begin(struct db *db, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "BEGIN IMMEDIATE", e);
+	sqlite3_stmt *st;
 
+	db->broken = 0;
+	st = db_prepare(db, "BEGIN IMMEDIATE", e);
 	return st ? db_step_done(db, st, e) : -1;
 }
 

@@ -281,6 +281,11 @@ int hook_inbox_fired(struct call *c, const char *key)
 		if (apply(c, &q, &ev, bead, sizeof bead, &outcome, &tells[n]) < 0) {
 			struct err why;
 
+			/* Storage or memory failed, not the delivery: the alarm fails, and comes again. */
+			if (db_broken(c->db)) {
+				delivery_queued_free(&q);
+				return -1;
+			}
 			err_move(&why, &c->err);
 			call_undo(c, &mark);
 			/* Undone alone and recorded as failed, so one delivery the rules cannot take never
