@@ -48,7 +48,7 @@ ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sa
 	-fno-omit-frame-pointer $(WARN) $(INCLUDES)
 
 # ---- fuzzing (clang's libFuzzer, ASan+UBSan) ---------------------------------------------------
-FUZZ_CC  := clang
+FUZZ_CC  := clang-14
 FUZZ     := $(BUILD)/fuzz
 # SQLite is built without the coverage instrumentation (compile_rules drops -fsanitize=fuzzer-no-link
 # for it): its parser and VM would swamp the engine's own coverage, and each input reopens it.
@@ -95,6 +95,7 @@ help:
 	@echo "make fault      a fault at every host call and allocation of the scripted write paths"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each; fuzz-smoke: 5 s each"
+	@echo "make prove      fuzzing, the fault sweep and the authorization matrix: the table of docs/reliability.md"
 	@echo "make bench      engine and storage figures measured inside workerd"
 	@echo "make bench-native  instructions per engine call, under callgrind"
 	@echo "make bench-native-hooks  instructions per webhook delivery, under callgrind"
@@ -297,7 +298,13 @@ screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/d
 	GASTOWN_SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/worker/browser.test.mjs tests/worker/browser-integrations.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
-test: check-layers check-errors check-owners test-native test-fault test-worker
+test: check-layers check-errors check-owners test-native test-fault test-worker prove-quick
+
+# The proofs of docs/reliability.md: the short run closes `make test`; the full one writes the table.
+prove-quick:
+	@./scripts/prove.sh --quick
+prove:
+	@./scripts/prove.sh
 
 # No engine file includes a header of a higher layer (docs/architecture.md, "Layers").
 check-layers:
