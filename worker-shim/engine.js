@@ -41,6 +41,7 @@ export class Engine {
 	constructor(module, config, blocks, log) {
 		this.blocks = blocks;
 		this.log = log;
+		this.aheadMs = 0; // bench support only (benchCalls): the engine's clock run ahead
 		this.instance = new WebAssembly.Instance(module, this.#imports(module));
 		this.x = this.instance.exports;
 		this.x._initialize?.();
@@ -97,7 +98,7 @@ export class Engine {
 			block_write: (no, ptr, len) => this.blocks.write(no, this.#bytes(ptr, len)),
 			block_count: () => this.blocks.count(),
 			block_truncate: (count) => this.blocks.truncate(count),
-			now_ms: () => Date.now(),
+			now_ms: () => Date.now() + this.aheadMs,
 			random: (ptr, len) => crypto.getRandomValues(this.#bytes(ptr, len)),
 			log: (level, ptr, len) =>
 				this.log(["debug", "info", "warn", "error"][level] ?? "info",

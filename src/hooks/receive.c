@@ -10,6 +10,9 @@
 
 #include "hooks/hooks.h"
 
+/* How long the first delivery of a burst waits for the others before the alarm applies them. */
+#define INBOX_GATHER_MS 250.0
+
 const cJSON *hook_at(const cJSON *o, const char *path)
 {
 	char key[64];
@@ -123,8 +126,9 @@ static int queue(struct call *c, const struct hook_event *ev)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 	rc = delivery_queue(c, ev->platform, ev->delivery, ev->event, what, &first);
 	cJSON_free(what);
-	/* The inbox's timer is set while it holds anything: only the first delivery sets it. */
-	return rc < 0 || (first && timer_set_earlier(c, "hook-inbox", "inbox", c->now_ms) < 0) ? -1 : 0;
+	/* The inbox's timer is set while it holds anything: only the first delivery sets it, a moment
+	 * ahead, so that a burst is applied in a few large batches rather than one alarm per delivery. */
+	return rc < 0 || (first && timer_set_earlier(c, "hook-inbox", "inbox", c->now_ms + INBOX_GATHER_MS) < 0) ? -1 : 0;
 }
 
 int hook_receive(struct call *c, enum hook_platform p)
@@ -175,9 +179,9 @@ out:
 
 /* ---- the inbox: deliveries applied on the alarm ------------------------------------------------ */
 
-/* At most this many deliveries, or this many bytes of bodies, per alarm: the object answers requests
- * between batches. */
-#define BATCH_DELIVERIES 32
+/* At most this many deliveries, or this many bytes of what they carry, per alarm: the object answers
+ * requests between batches. */
+#define BATCH_DELIVERIES 64
 #define BATCH_BYTES (2 * 1024 * 1024)
 
 /* Apply one queued delivery: the event as it was read when it came, then the rules. */
