@@ -439,14 +439,11 @@ int route_call(struct call *c, const char *method, const char *path, const char 
 	c->who_verified = 1;
 	rc = route_dispatch(c);
 	c->who_verified = 0;
-	if ((rc < 0 || c->err.code != ERR_NONE) && db_broken(c->db)) {
-		/* Storage or memory failed, not the route: the error stays the whole call's. */
-		rc = -1;
-	} else if (rc < 0 || c->err.code != ERR_NONE) {
-		out->status = err_http_status(c->err.code);
-		err_move(&out->err, &c->err);
-		call_undo(c, &mark);
-		rc = db_run(c->db, "ROLLBACK TO route_call", &c->err);
+	if (rc < 0 || c->err.code != ERR_NONE) {
+		enum err_code code = c->err.code;
+
+		if ((rc = call_undo_to(c, "ROLLBACK TO route_call", &mark, &out->err)) == 0)
+			out->status = err_http_status(code);
 	} else {
 		out->status = c->status ? c->status : 200;
 		out->data = c->data;

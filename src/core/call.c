@@ -121,3 +121,12 @@ void call_undo(struct call *c, const struct call_mark *m)
 	truncate_list(c->ws, m->ws);
 	truncate_list(c->ws_close, m->ws_close);
 }
+
+int call_undo_to(struct call *c, const char *rollback, const struct call_mark *m, struct err *why)
+{
+	if (db_broken(c->db))
+		return -1;
+	err_move(why, &c->err);
+	call_undo(c, m);
+	return db_run(c->db, rollback, &c->err);
+}

@@ -221,6 +221,12 @@ struct call_mark {
 };
 void call_mark(const struct call *c, struct call_mark *m);
 void call_undo(struct call *c, const struct call_mark *m);
+/* A unit of work inside the call (a reconciler tick, a webhook delivery, a route run by MCP) failed:
+ * undo it alone, to the savepoint rollback (a literal "ROLLBACK TO x") names and with what it added
+ * to the output lists since m, and move its error into why, so the call goes on. -1 when it cannot
+ * be undone alone: storage or memory failed under it (db_broken: c->err stays the whole call's, the
+ * host retries on a fresh instance), or the rollback failed. */
+int call_undo_to(struct call *c, const char *rollback, const struct call_mark *m, struct err *why);
 /* A request header's value, or NULL (names in lower case, as the host passes them). Borrowed. */
 const char *call_request_header(const struct call *c, const char *name);
 /* Add a response header (name in lower case). */

@@ -285,16 +285,9 @@ int hook_inbox_fired(struct call *c, const char *key)
 		if (apply(c, &q, &ev, bead, sizeof bead, &outcome, &tells[n]) < 0) {
 			struct err why;
 
-			/* Storage or memory failed, not the delivery: the alarm fails, and comes again. */
-			if (db_broken(c->db)) {
-				delivery_queued_free(&q);
-				return -1;
-			}
-			err_move(&why, &c->err);
-			call_undo(c, &mark);
 			/* Undone alone and recorded as failed, so one delivery the rules cannot take never
-			 * holds up the ones behind it; only a rollback that fails fails the alarm. */
-			if (db_exec(c->db, "ROLLBACK TO delivery", &c->err) < 0) {
+			 * holds up the ones behind it. */
+			if (call_undo_to(c, "ROLLBACK TO delivery", &mark, &why) < 0) {
 				delivery_queued_free(&q);
 				return -1;
 			}

@@ -448,15 +448,10 @@ int reconcile_timer_fired(struct call *c, const char *key)
 	if ((fault && err_set(&c->err, ERR_INTERNAL, NULL, "test fault injected into the tick") < 0) ||
 	    tick(c, &next, &n) < 0) {
 		/* Undo this tick only; the call commits the rest and the tick comes again. The
-		 * failure goes to the log, not to the call's answer. Unless storage or memory failed
-		 * under it: then the whole call fails, and the alarm comes again. */
+		 * failure goes to the log, not to the call's answer. */
 		struct err why;
 
-		if (db_broken(c->db))
-			return -1;
-		err_move(&why, &c->err);
-		call_undo(c, &mark);
-		if (db_exec(c->db, "ROLLBACK TO tick", &c->err) < 0)
+		if (call_undo_to(c, "ROLLBACK TO tick", &mark, &why) < 0)
 			return -1;
 		next = c->now_ms + TICK_RETRY_MS;
 		call_log(c, "error", "reconciler tick failed; retrying", cJSON_CreateString(why.message));
