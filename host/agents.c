@@ -30,6 +30,15 @@ struct agent *agent_find(struct host *h, const char *town, const char *id)
 	return NULL;
 }
 
+/* The agent a call was made for, if it still lives: an answer can outlive its agent. */
+static struct agent *agent_by_serial(struct host *h, uint64_t serial)
+{
+	for (struct agent *a = h->agents; a; a = a->next)
+		if (a->serial == serial)
+			return a;
+	return NULL;
+}
+
 static struct agent *agent_by_pid(struct host *h, pid_t pid)
 {
 	for (struct agent *a = h->agents; a; a = a->next)
@@ -196,16 +205,16 @@ static void adopt_token(struct agent *a, const char *token, int64_t expires_ms)
 		host_log("%s: cannot write %s: %s", a->id, a->paths.token, strerror(errno));
 }
 
-static void refresh_token(struct host *h, struct agent *a)
+static void on_refresh(void *arg, uint64_t serial, int status, const cJSON *resp)
 {
-	cJSON *resp = NULL, *data;
-	const char *token;
-	const cJSON *exp;
-	int status = town_post(&h->town, a->town, a->id, "token/refresh", a->token, NULL, &resp);
+	struct agent *a = agent_by_serial(arg, serial);
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(resp, "data");
+	const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "token"));
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(data, "expires_ms");
 
-	data = cJSON_GetObjectItemCaseSensitive(resp, "data");
-	token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "token"));
-	exp = cJSON_GetObjectItemCaseSensitive(data, "expires_ms");
+	if (!a)
+		return;
+	a->refresh_busy = 0;
 	if (status >= 200 && status <= 299 && token && *token && strlen(token) < sizeof a->token &&
 	    !strpbrk(token, "\r\n") && cJSON_IsNumber(exp) && exp->valuedouble >= 0 &&
 	    exp->valuedouble < 9e15) {
@@ -216,7 +225,15 @@ static void refresh_token(struct host *h, struct agent *a)
 			host_log("%s: token refresh answered %d", a->id, status);
 		a->refresh_at = mono_ms() + REFRESH_RETRY_MS;
 	}
-	cJSON_Delete(resp);
+}
+
+static void refresh_token(struct host *h, struct agent *a)
+{
+	if (town_call(&h->town, a->town, a->id, "token/refresh", a->token, NULL, on_refresh, h, a->serial) < 0) {
+		a->refresh_at = mono_ms() + REFRESH_RETRY_MS;
+		return;
+	}
+	a->refresh_busy = 1;
 }
 
 /* ---- start --------------------------------------------------------------------------------- */
@@ -407,6 +424,7 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 	/* The first heartbeat soon, not at once: the answer to this start goes out first, so a town
 	 * that waits for it before taking the heartbeat is never waited on in turn. */
 	a->next_heartbeat = mono_ms() + (h->cfg.heartbeat_ms < 1000 ? h->cfg.heartbeat_ms : 1000);
+	a->serial = ++h->agent_serial;
 	a->next = h->agents;
 	h->agents = a;
 	h->nagents++;
@@ -597,20 +615,36 @@ void agents_reap(struct host *h)
 
 /* ---- timers ----------------------------------------------------------------------------------- */
 
-static void heartbeat(struct host *h, struct agent *a)
+static void on_heartbeat(void *arg, uint64_t serial, int status, const cJSON *resp)
 {
-	char body[HOST_ID_MAX + 16];
-	int status;
+	struct host *h = arg;
+	struct agent *a = agent_by_serial(h, serial);
 
-	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", a->bead); /* ids need no escaping */
-	status = town_post(&h->town, a->town, a->id, "heartbeat", a->token, body, NULL);
-	a->next_heartbeat = mono_ms() + h->cfg.heartbeat_ms;
+	(void)resp;
+	if (!a)
+		return;
+	a->heartbeat_busy = 0;
+	if (a->state != AGENT_RUNNING)
+		return;
 	if (status == 409)
 		agent_stop(h, a, "the town no longer gives the bead to this agent (heartbeat 409)");
 	else if (status == 401)
 		agent_stop(h, a, "the token was revoked (heartbeat 401)");
 	else if (status && (status < 200 || status > 299))
 		host_log("%s: heartbeat answered %d", a->id, status);
+}
+
+/* One heartbeat at a time per agent: a town slower than the interval gets no pile of them. */
+static void heartbeat(struct host *h, struct agent *a)
+{
+	char body[HOST_ID_MAX + 16];
+
+	a->next_heartbeat = mono_ms() + h->cfg.heartbeat_ms;
+	if (a->heartbeat_busy)
+		return;
+	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", a->bead); /* ids need no escaping */
+	if (town_call(&h->town, a->town, a->id, "heartbeat", a->token, body, on_heartbeat, h, a->serial) == 0)
+		a->heartbeat_busy = 1;
 }
 
 void agents_tick(struct host *h)
@@ -623,7 +657,7 @@ void agents_tick(struct host *h)
 		}
 		if (a->state == AGENT_RUNNING && mono_ms() >= a->next_heartbeat)
 			heartbeat(h, a);
-		if (a->state == AGENT_RUNNING && a->refresh_at && mono_ms() >= a->refresh_at)
+		if (a->state == AGENT_RUNNING && a->refresh_at && !a->refresh_busy && mono_ms() >= a->refresh_at)
 			refresh_token(h, a);
 		if (a->nevents && mono_ms() >= a->flush_at)
 			flush_events(h, a);
@@ -642,7 +676,7 @@ int64_t agents_deadline(const struct host *h)
 	for (const struct agent *a = h->agents; a; a = a->next) {
 		if (a->state == AGENT_RUNNING) {
 			next = min64(next, a->next_heartbeat);
-			if (a->refresh_at)
+			if (a->refresh_at && !a->refresh_busy) /* else its answer wakes the loop */
 				next = min64(next, a->refresh_at);
 		}
 		if (a->state == AGENT_STOPPING && a->kill_at)

@@ -187,28 +187,41 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 /* ---- town.c: calls to the town ----------------------------------------------------------------- */
 
 struct outbox_entry;
+struct town_call;
 struct town {
-	void *curl;                 /* CURL *, reused so connections stay open */
+	void *multi;                /* CURLM *: every call, its sockets in epfd */
+	int epfd;
+	int64_t curl_at;            /* mono ms: curl's next timeout, INT64_MAX when none */
 	char base[1024];            /* base URL, no trailing slash */
+	struct town_call *calls;    /* in flight */
+	size_t ncalls;
 	struct outbox_entry *head, *tail;
 	size_t queued;
 	int64_t retry_at;           /* mono ms: the outbox waits until then after a failure */
 };
 int town_init(struct town *t, const char *base);
+/* Frees everything; calls in flight end without their callbacks. */
 void town_release(struct town *t);
-/* POST body (may be NULL) to /api/towns/<town>/agents/<agent>/<what> with the agent's token, now.
- * Returns the HTTP status, 0 when the town could not be reached; *resp (if resp) is the parsed
- * answer or NULL, owned by the caller. */
-int town_post(struct town *t, const char *town, const char *agent, const char *what,
-	      const char *token, const char *body, cJSON **resp);
+/* The answer to town_call: status is the HTTP status, 0 when the town could not be reached; resp
+ * the parsed answer or NULL, the callee's to read and not to keep. tag is town_call's. */
+typedef void town_done_fn(void *arg, uint64_t tag, int status, const cJSON *resp);
+/* POST body (may be NULL) to /api/towns/<town>/agents/<agent>/<what> with the agent's token now;
+ * done(arg, tag, ...) runs from town_run once it has answered (never from inside town_call). 0, or
+ * -1 when the call could not start (done never runs then). */
+int town_call(struct town *t, const char *town, const char *agent, const char *what, const char *token,
+	      const char *body, town_done_fn *done, void *arg, uint64_t tag);
 /* Queue a POST for delivery in order, retried while the town is unreachable or answers 5xx (for 5
  * minutes). Takes body (from cJSON_PrintUnformatted). droppable entries (events) give way first
  * when the queue is full. */
 void town_queue(struct town *t, const char *town, const char *agent, const char *what,
 		const char *token, char *body, int droppable);
-/* Send what is queued, in order, until the queue is empty or a delivery fails. */
-void town_drain(struct town *t);
-int64_t town_deadline(const struct town *t); /* mono ms of the next try, INT64_MAX if none */
+/* The loop's part: add the calls' epoll fd to pfds at n (if it fits); move the calls on, answer
+ * the ended ones, send the outbox's next entry. */
+size_t town_pollfds(const struct town *t, struct pollfd *pfds, size_t n, size_t max);
+void town_run(struct town *t);
+int64_t town_deadline(const struct town *t); /* mono ms the loop must wake by, INT64_MAX if none */
+/* Stopping: deliver what the outbox holds for at most ms, or until a delivery fails. */
+void town_flush(struct town *t, int64_t ms);
 
 /* ---- usage.c: the usage in a model call's answer (no I/O) --------------------------------------- */
 
@@ -345,6 +358,8 @@ struct agent {
 	int log_fd;
 	int64_t started_ms;                /* wall */
 	int64_t next_heartbeat, flush_at, kill_at, refresh_at; /* mono; 0 = none */
+	uint64_t serial;                   /* this host's own, never reused: answers find their agent */
+	int heartbeat_busy, refresh_busy;  /* the call is in flight */
 	char token[HOST_TOKEN_MAX];
 	int64_t token_expires_ms;          /* wall, 0 when unknown */
 	char stop_reason[256];
@@ -379,6 +394,7 @@ struct host {
 	struct term *terms;                /* the attached dashboard terminals (terminal.c) */
 	size_t nterms;
 	struct town town;
+	uint64_t agent_serial;             /* the last agent's */
 	struct meter meter;
 	void *mhd;                         /* struct MHD_Daemon * */
 };

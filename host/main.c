@@ -2,15 +2,14 @@
  * main.c - gastown-host: options, signals and the loop.
  *
  * One thread. The loop polls MHD's epoll fd, the metering proxy's two (its listener's, and the
- * epoll set of its upstream sockets), every agent's terminal and stderr pipe and the dashboard
- * terminals' sockets with ppoll, the only place
+ * epoll set of its upstream sockets), the town calls' epoll set, every agent's terminal and stderr
+ * pipe and the dashboard terminals' sockets with ppoll, the only place
  * where SIGCHLD, SIGTERM and SIGINT are unblocked, so a signal always wakes it and never lands
  * anywhere else. HTTP handlers, proxied calls, reaping and timers all run from here, so the agent
- * table needs no lock. Calls to the town block (3 s to connect, 10 s at most): the town is local or
- * close, and a start does its slow git work in the agent's own process, not here. Proxied model
- * calls never block: they may take minutes.
- * NEEDSWORK: a town that hangs on every call would slow the HTTP side to one answer per 10 s;
- * curl's multi interface would remove that at the cost of a state machine per call.
+ * table needs no lock. Nothing here waits on the network: the calls to the town (town.c) and the
+ * proxied model calls (meter.c) run on curl's multi interface, their sockets in epoll sets this
+ * loop polls, so a town that hangs slows no agent and no answer. A start does its slow git work in
+ * the agent's own process.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -197,8 +196,9 @@ static int64_t clamp_wait(int64_t wait, int64_t deadline, int64_t now)
 /* One turn: wait for something to do (at most a second), then do it. */
 static void loop_once(struct host *h, const sigset_t *waitmask)
 {
-	/* The server, the meter's two, the agents' terminals and pipes, the dashboard terminals. */
-	enum { MAX = 3 + 2 * HOST_MAX_AGENTS + HOST_TERMINALS_MAX };
+	/* The server, the meter's two, the town's, the agents' terminals and pipes, the dashboard
+	 * terminals. */
+	enum { MAX = 4 + 2 * HOST_MAX_AGENTS + HOST_TERMINALS_MAX };
 	struct pollfd pfds[MAX];
 	struct agent *owners[MAX];
 	struct term *terms[MAX];
@@ -208,7 +208,7 @@ static void loop_once(struct host *h, const sigset_t *waitmask)
 	int ready;
 
 	pfds[0] = (struct pollfd){.fd = server_fd(h), .events = POLLIN};
-	first_agent = meter_pollfds(&h->meter, pfds, 1, MAX);
+	first_agent = town_pollfds(&h->town, pfds, meter_pollfds(&h->meter, pfds, 1, MAX), MAX);
 	first_term = agents_pollfds(h, pfds, owners, first_agent, MAX);
 	n = terminal_pollfds(h, pfds, terms, first_term, MAX);
 	if (mhd >= 0 && mhd < wait)
@@ -232,8 +232,8 @@ static void loop_once(struct host *h, const sigset_t *waitmask)
 	server_run(h);
 	agents_reap(h);
 	agents_tick(h);
+	town_run(&h->town); /* after the agents: what they queued goes out this turn */
 	terminal_tick(h); /* last: it frees the terminals that ended, which terms[] may name */
-	town_drain(&h->town);
 }
 
 int main(int argc, char **argv)
@@ -294,8 +294,7 @@ int main(int argc, char **argv)
 	server_stop(h);
 	meter_stop(&h->meter); /* calls in flight are cut: their agents are about to stop */
 	agents_shutdown(h);
-	h->town.retry_at = 0;
-	town_drain(&h->town); /* one last try at the reports of the agents just stopped */
+	town_flush(&h->town, 5000); /* the reports of the agents just stopped, for a few seconds */
 	town_release(&h->town);
 	curl_global_cleanup();
 	free(h);

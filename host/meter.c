@@ -39,6 +39,7 @@
 #define METER_KEY_HEX 32
 #define METER_URL_MAX 4096
 #define METER_EVENTS 64                /* curl socket events handled per turn */
+#define METER_ORPHAN_MS (120 * 1000)   /* a call its client left is read this long for its usage */
 
 struct meter_run {
 	struct meter_run *next;            /* in meter.runs while live */
@@ -88,6 +89,7 @@ struct meter_proxy {
 	int headers_done, done, failed;    /* failed: the upstream call did not complete */
 	int paused;                        /* curl is paused: the client is slow */
 	int suspended;                     /* the connection is suspended: waits on upstream */
+	int64_t orphan_until;              /* mono; set when the client left: conn is gone */
 
 	char *out;                         /* bytes for the client: out[off, off + len) */
 	size_t out_off, out_len, out_cap;
@@ -320,7 +322,7 @@ static enum MHD_Result respond_error(struct meter_proxy *p, int status, const ch
 
 static void wake(struct meter_proxy *p)
 {
-	if (p->suspended) {
+	if (p->suspended && p->conn) {
 		p->suspended = 0;
 		MHD_resume_connection(p->conn);
 	}
@@ -427,6 +429,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	struct meter_proxy *p = userdata;
 	size_t n = size * nmemb;
 
+	if (p->orphan_until)
+		goto read_usage; /* nobody to hand the bytes to */
 	if (p->out_len && p->out_len + n > METER_BUF_MAX) {
 		p->paused = 1;
 		return CURL_WRITEFUNC_PAUSE; /* curl keeps these bytes and gives them again */
@@ -441,6 +445,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 			return 0;
 		p->out_len += n;
 	}
+read_usage:
 	if (p->sse) {
 		usage_sse_feed(&p->events, data, n);
 	} else if (!p->json_over) {
@@ -640,21 +645,13 @@ static int upstream_start(struct meter *m, struct meter_proxy *p)
 	return 0;
 }
 
-/* The call has ended upstream: its usage becomes a record; the client gets the rest. */
-static void upstream_done(struct meter *m, struct meter_proxy *p, CURLcode rc)
+/* The usage the answer held, as a record of the run. */
+static void record_usage(struct meter *m, struct meter_proxy *p)
 {
 	struct usage u;
 	cJSON *rec;
 	char id[METER_KEY_HEX + 32];
 
-	curl_multi_remove_handle(m->multi, p->easy);
-	p->done = 1;
-	p->failed = rc != CURLE_OK;
-	if (p->failed && !p->error[0])
-		snprintf(p->error, sizeof p->error, "%s", curl_easy_strerror(rc));
-	if (p->failed)
-		host_log("meter: %s %.200s: %s", p->method, p->rest, p->error);
-	wake(p);
 	if (p->mcp || !p->headers_done || p->status < 200 || p->status > 299)
 		return;
 	if (p->sse)
@@ -683,6 +680,36 @@ static void upstream_done(struct meter *m, struct meter_proxy *p, CURLcode rc)
 		cJSON_AddNullToObject(rec, "cost_microusd");
 	cJSON_AddNumberToObject(rec, "at_ms", (double)wall_ms());
 	run_record(m, p->run, rec);
+}
+
+/* The call has ended upstream: its usage becomes a record; the client gets the rest. */
+static void upstream_done(struct meter *m, struct meter_proxy *p, CURLcode rc)
+{
+	curl_multi_remove_handle(m->multi, p->easy);
+	p->done = 1;
+	p->failed = rc != CURLE_OK;
+	if (p->failed && !p->error[0])
+		snprintf(p->error, sizeof p->error, "%s", curl_easy_strerror(rc));
+	if (p->failed)
+		host_log("meter: %s %.200s: %s", p->method, p->rest, p->error);
+	wake(p);
+	record_usage(m, p);
+	if (p->orphan_until)
+		proxy_free(m, p);
+}
+
+/* The client left while the upstream still answers: the model spends tokens all the same, so the
+ * call goes on, unread by anyone, until its usage is known (or METER_ORPHAN_MS have passed). */
+static void orphan(struct meter_proxy *p)
+{
+	p->conn = NULL;
+	p->suspended = 0;
+	p->out_off = p->out_len = 0;
+	p->orphan_until = mono_ms() + METER_ORPHAN_MS;
+	if (p->paused) {
+		p->paused = 0;
+		curl_easy_pause(p->easy, CURLPAUSE_CONT);
+	}
 }
 
 /* ---- the listener -------------------------------------------------------------------------- */
@@ -811,10 +838,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct meter_proxy *p = *con_cls;
 
 	(void)c;
-	(void)toe;
-	if (p)
-		proxy_free(cls, p);
 	*con_cls = NULL;
+	if (!p)
+		return;
+	if (p->easy && !p->done && !p->mcp && toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
+		orphan(p);
+	else
+		proxy_free(cls, p);
 }
 
 /* curl: watch s for what (or stop watching it). */
@@ -949,6 +979,16 @@ void meter_run(struct meter *m)
 			upstream_done(m, p, msg->data.result);
 	}
 	MHD_run(m->mhd);
+	for (struct meter_proxy *p = m->proxies, *next; p; p = next) {
+		next = p->next;
+		if (p->orphan_until && mono_ms() >= p->orphan_until) {
+			host_log("meter: %s %.200s: its client left %d s ago and it has not ended; what it used so far is recorded",
+				 p->method, p->rest, METER_ORPHAN_MS / 1000);
+			if (p->sse)
+				record_usage(m, p); /* the stream's usage so far (a JSON answer has none yet) */
+			proxy_free(m, p);
+		}
+	}
 	for (struct meter_run *r = m->runs; r; r = r->next)
 		if (r->nrecords && mono_ms() >= r->flush_at)
 			run_flush(m, r);
@@ -967,5 +1007,8 @@ int64_t meter_deadline(struct meter *m)
 	for (const struct meter_run *r = m->runs; r; r = r->next)
 		if (r->nrecords && r->flush_at < next)
 			next = r->flush_at;
+	for (const struct meter_proxy *p = m->proxies; p; p = p->next)
+		if (p->orphan_until && p->orphan_until < next)
+			next = p->orphan_until;
 	return next;
 }

@@ -83,14 +83,15 @@ export async function hostCall(url, secret, method, path, body, opts = {}) {
 // A stand-in for the town's agent routes on loopback. Records every request as
 // {method, path, town, agent, what, auth, body, at}. respond(req) may return {status, body} to
 // answer differently; otherwise heartbeat/events/completed/done answer 200 and token/refresh
-// answers {data: {token: "refreshed-<n>", expires_ms: in an hour}}.
+// answers {data: {token: "refreshed-<n>", expires_ms: in an hour}}. respond may also return a
+// promise of the answer, to answer late or never.
 export async function fakeTown(t, respond = () => undefined) {
 	const requests = [];
 	let refreshes = 0;
 	const server = createServer((req, res) => {
 		let raw = "";
 		req.on("data", (c) => { raw += c; });
-		req.on("end", () => {
+		req.on("end", async () => {
 			const m = /^\/api\/towns\/([^/]+)\/agents\/([^/]+)\/(.+)$/.exec(req.url);
 			let body;
 			try {
@@ -101,7 +102,7 @@ export async function fakeTown(t, respond = () => undefined) {
 			const rec = { method: req.method, path: req.url, town: m?.[1], agent: m?.[2], what: m?.[3],
 				auth: req.headers.authorization, body, at: Date.now() };
 			requests.push(rec);
-			let answer = respond(rec);
+			let answer = await respond(rec);
 			if (!answer) {
 				if (!m) answer = { status: 404, body: { error: { code: "not_found", message: "no route" } } };
 				else if (rec.what === "token/refresh") {

@@ -214,6 +214,36 @@ test("a heartbeat answered 409 makes the host stop the agent", async (t) => {
 	assert.deepEqual((await host.call("GET", "/towns/demo/agents")).body.data, []);
 });
 
+test("a town that never answers heartbeats and refreshes slows neither the host's answers nor the agents' reports", async (t) => {
+	const hung = new Promise(() => {}); // the town takes these calls and never answers
+	const { repo, town, host } = await setup(t, {
+		respond: (r) => (r.what === "heartbeat" || r.what === "token/refresh" ? hung : undefined),
+	});
+	const body = startBody(repo, { command: "echo ready; read line; echo \"got: $line\"; sleep 30",
+		tokenExpiresMs: Date.now() + 1500 });
+	assert.equal((await host.call("POST", startPath("toast"), body)).status, 202);
+	await eventually(() => town.lines("toast").includes("ready") && town.of("toast", "heartbeat").length &&
+		town.of("toast", "token/refresh").length, WAIT);
+	// Every answer of the host's comes at once while those calls hang (each would block for 10 s).
+	let slowest = 0;
+	for (let i = 0; i < 20; i++) {
+		const at = Date.now();
+		assert.equal((await host.call("GET", "/towns/demo/agents")).status, 200);
+		slowest = Math.max(slowest, Date.now() - at);
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	assert.ok(slowest < 1000, `the slowest answer took ${slowest} ms`);
+	// The agent's input and its reports go on meanwhile.
+	assert.equal((await host.call("POST", "/towns/demo/agents/toast/message", { kind: "nudge", text: "on" })).status, 200);
+	await eventually(() => town.lines("toast").includes("got: [nudge] on"), { timeoutMs: 3000, everyMs: 50 });
+	// One heartbeat and one refresh in flight, not one per interval piling up behind them.
+	assert.equal(town.of("toast", "heartbeat").length, 1);
+	assert.equal(town.of("toast", "token/refresh").length, 1);
+	assert.equal((await host.call("POST", "/towns/demo/agents/toast/stop", { reason: "test over" })).status, 200);
+	const stopped = await eventually(() => town.of("toast", "completed")[0], { timeoutMs: 3000, everyMs: 50 });
+	assert.equal(stopped.body.reason, "stopped: test over");
+});
+
 test("messages reach the agent's input; a start on another bead stops the first; stop keeps the worktree", async (t) => {
 	const { repo, town, host, state } = await setup(t);
 	const first = startBody(repo, { bead: "gt-a", command: "echo ready; read line; echo \"got: $line\"; sleep 30" });

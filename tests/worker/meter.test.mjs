@@ -94,6 +94,7 @@ async function fakeUpstream(t) {
 	const requests = [];
 	const answers = [];
 	const stream = { ackAt: 0, firstSentAt: 0, endedAt: 0, ackTimedOut: false };
+	stream.left = new Promise((r) => { stream.leave = r; });
 	let ack;
 	const acked = new Promise((r) => { ack = r; });
 	const server = createServer((req, res) => {
@@ -166,6 +167,16 @@ async function fakeUpstream(t) {
 				const last = `data: ${JSON.stringify({ model: "gpt-big", choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } })}\n\n`;
 				res.end(last);
 				answers.push({ path, text: piece.repeat(64) + last });
+				return;
+			}
+			if (path === "/v1/leave") {
+				// A first chunk, then, once the test says the client has left, 1 MiB more and the usage.
+				res.writeHead(200, { "content-type": "text/event-stream" });
+				res.write("data: {}\n\n");
+				await stream.left;
+				const piece = `data: ${"y".repeat(65536 - 8)}\n\n`;
+				for (let i = 0; i < 16; i++) if (!res.write(piece)) await new Promise((r) => res.once("drain", r));
+				res.end(`data: ${JSON.stringify({ model: "gpt-left", choices: [], usage: { prompt_tokens: 9, completion_tokens: 1000 } })}\n\n`);
 				return;
 			}
 			if (path === "/v1/hang") {
@@ -453,7 +464,18 @@ test("a slow client gets a big stream whole; a client that leaves, a huge body a
 	assert.equal(big.input_tokens, 3);
 	assert.equal(big.output_tokens, 4);
 
-	// A client that leaves mid-stream: the call is dropped, the proxy goes on serving.
+	// A client that leaves mid-stream: the model goes on spending, so the proxy reads the rest
+	// of the answer (more than it would hold for a client) and still records its usage.
+	const leaving = new AbortController();
+	const leave = await fetch(`${base}/leave`, { method: "POST", body: "{}", signal: leaving.signal });
+	await leave.body.getReader().read();
+	leaving.abort();
+	await sleep(100);
+	upstream.stream.leave();
+	const left = await eventually(() => town.of("toast", "usage").flatMap((r) => r.body.records).find((r) => r.model === "gpt-left"), WAIT);
+	assert.deepEqual([left.input_tokens, left.output_tokens], [9, 1000]);
+
+	// One that leaves a call that never ends: the proxy goes on serving meanwhile.
 	const ac = new AbortController();
 	const hang = await fetch(`${base}/hang`, { method: "POST", body: "{}", signal: ac.signal });
 	await hang.body.getReader().read();
@@ -479,5 +501,5 @@ test("a slow client gets a big stream whole; a client that leaves, a huge body a
 	assert.equal(town.of("nux", "usage").length, 0);
 	for (const agent of ["toast", "nux"]) await host.call("POST", `/towns/demo/agents/${agent}/stop`, {});
 	await eventually(() => town.of("toast", "completed")[0] && town.of("nux", "completed")[0], WAIT);
-	assert.equal(town.of("toast", "usage").flatMap((r) => r.body.records).length, 2, "the big stream and the chat");
+	assert.equal(town.of("toast", "usage").flatMap((r) => r.body.records).length, 3, "the big stream, the one left and the chat");
 });
