@@ -592,6 +592,8 @@ static int upstream_start(struct meter *m, struct meter_proxy *p)
 	/* The CLI holds no token of the town's: the agent's current one goes with each MCP call. */
 	if (p->mcp)
 		snprintf(auth, sizeof auth, "authorization: Bearer %s", r->token);
+	else if (!r->api_key) /* a gateway without a key: "name:" sends no such header */
+		snprintf(auth, sizeof auth, "%s", p->api == USAGE_OPENAI ? "authorization:" : "x-api-key:");
 	else if (p->api == USAGE_OPENAI)
 		snprintf(auth, sizeof auth, "authorization: Bearer %s", r->api_key);
 	else

@@ -135,8 +135,9 @@ static int parse_llm(struct start *s, struct herr *e)
 		return herr_set(e, 400, "invalid", "llm.base_url", "llm.base_url must be an http(s) URL");
 	if (strpbrk(url, " ?#"))
 		return herr_set(e, 400, "invalid", "llm.base_url", "llm.base_url may have no space, query or fragment");
-	if (!s->llm_api_key || !*s->llm_api_key)
-		return herr_set(e, 400, "invalid", "llm.api_key", "llm.api_key is required");
+	/* A gateway without a key (a model server on the machine, say): its calls go without one. */
+	if (s->llm_api_key && !*s->llm_api_key)
+		s->llm_api_key = NULL;
 	if (s->llm_model && !*s->llm_model)
 		s->llm_model = NULL;
 	if (no_controls(url, "llm.base_url", e) < 0 || no_controls(s->llm_api_key, "llm.api_key", e) < 0 ||

@@ -155,14 +155,13 @@ static int error_is(const cJSON *error, const char *code)
 
 int work_start_result(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
-	char agent[72], bead[72], reason[200];
+	char agent[72], bead[72], reason[400];
 	const char *sep = strchr(subject, ':');
 	int status = effect_status(result);
 	const cJSON *error = cJSON_GetObjectItemCaseSensitive(result, "error");
+	cJSON *answer;
 	int rc;
 
-	(void)body;
-	(void)len;
 	if (!sep || (size_t)(sep - subject) >= sizeof agent)
 		return 0;
 	snprintf(agent, sizeof agent, "%.*s", (int)(sep - subject), subject);
@@ -183,6 +182,14 @@ int work_start_result(struct call *c, const char *subject, const cJSON *result, 
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")) : "error");
 	else
 		snprintf(reason, sizeof reason, "the container did not start %s: HTTP %d", agent, status);
+	/* The host says why in its error envelope: a refused start is a setting to fix, so say it. */
+	if (!error && body && len && (answer = cJSON_ParseWithLength(body, len))) {
+		const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(answer, "error"), "message"));
+		if (why && *why)
+			snprintf(reason, sizeof reason, "the container did not start %s: HTTP %d: %.200s", agent, status, why);
+		cJSON_Delete(answer);
+	}
 	/* The Mayor's run is on a message, not a bead. */
 	if (strcmp(agent, "mayor") == 0)
 		return mayor_run_failed(c, bead, "idle", reason);

@@ -803,6 +803,47 @@ static int escalations_titled(struct eng *e, const char *prefix);
  * it is down, the retries wait 15 s doubling to a minute, the feed says once that the host is
  * unreachable, every requeue names the town as its actor, and the breaker stays closed. A start
  * that reaches the host again starts the waits over. */
+/* A start the host refuses (400 with its error envelope) fails the run with the host's reason,
+ * which is the setting to fix; an answer that is no envelope keeps the status alone. */
+static void a_refused_start_names_the_hosts_reason(void)
+{
+	static const char *const bodies[] = {
+		"{\"error\":{\"code\":\"invalid\",\"field\":\"llm.base_url\",\"message\":\"llm.base_url must be an http(s) URL\"}}",
+		"not json",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct eng *e = town_with_rig(0);
+		char id[48], meta[256];
+		cJSON *fx, *b;
+		const cJSON *f;
+		struct t_res r;
+
+		new_bead(e, "{\"title\":\"Refused\",\"rig\":\"r\"}", id, sizeof id);
+		r = tick_now(e);
+		fx = effects(&r);
+		t_res_free(&r);
+		f = start_for(fx, "toast");
+		CHECK(f != NULL);
+		if (f) {
+			snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":400}",
+				 cJSON_GetStringValue(cJSON_GetObjectItem(f, "id")));
+			r = t_event(e, ENG_EV_EFFECT_RESULT, meta, bodies[i]);
+			CHECK(r.status == 200);
+			t_res_free(&r);
+		}
+		b = get_bead(e, id);
+		CHECK(t_streq(field(b, "status"), "open"));
+		CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "attempts")) == 1);
+		CHECK(t_streq(field(b, "failure"), i == 0
+			? "the container did not start toast: HTTP 400: llm.base_url must be an http(s) URL"
+			: "the container did not start toast: HTTP 400"));
+		cJSON_Delete(b);
+		cJSON_Delete(fx);
+		eng_close(e);
+	}
+}
+
 static void an_unreachable_host_costs_the_bead_no_attempts(void)
 {
 	double t0 = t_now;
@@ -1431,6 +1472,7 @@ int main(void)
 	RUN(a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge);
 	RUN(a_review_without_a_merge_request_goes_back);
 	RUN(a_storm_of_failures_pauses_dispatch_with_one_escalation);
+	RUN(a_refused_start_names_the_hosts_reason);
 	RUN(a_lost_start_answer_is_judged_by_the_heartbeats);
 	RUN(a_quiet_agent_is_nudged_then_triaged_then_stopped);
 	RUN(an_agent_set_free_asks_for_a_tick);

@@ -422,11 +422,14 @@ test("a wrong run key is refused while the agent runs; an agent without llm gets
 	}));
 	assert.equal(bad.status, 400);
 	assert.equal(bad.body.error.field, "llm.base_url");
-	const noKey = await host.call("POST", "/towns/demo/agents/dag/start", startBody(repo, {
-		agent: "dag", command: "true", llm: { base_url: upstream.url },
-	}));
-	assert.equal(noKey.status, 400);
-	assert.equal(noKey.body.error.field, "llm.api_key");
+	// A gateway without a key (the town sends "" when it has none): calls go with no credentials.
+	const noKey = await runningKey(host, town, repo, "dag", { base_url: upstream.url, api_key: "" });
+	const keyless = await fetch(`${noKey}/chat/completions`, { method: "POST", headers: { authorization: "Bearer mine" },
+		body: JSON.stringify({ model: "gpt-test-1", messages: [] }) });
+	assert.equal(keyless.status, 200);
+	const sentKeyless = upstream.requests.at(-1);
+	assert.equal(sentKeyless.headers.authorization, undefined, "neither the run key nor a gateway key goes upstream");
+	await host.call("POST", "/towns/demo/agents/dag/stop", {});
 
 	// Stopped: the key dies with the process.
 	await host.call("POST", "/towns/demo/agents/toast/stop", { reason: "test over" });
