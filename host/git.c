@@ -6,11 +6,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -339,4 +342,58 @@ int worktree_ensure_detached(const char *repo, const char *work, const char *com
 		return -1;
 	git(repo, "worktree", "prune", NULL);
 	return git(repo, "worktree", "add", "-q", "-f", "--detach", work, commitish, NULL) == 0 ? 0 : -1;
+}
+
+/* ---- what a killed host leaves behind ------------------------------------------------------- */
+
+static int older(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Lock files under dir (depth levels down at most; objects/ skipped: no locks, most of a clone). */
+static int clear_locks_in(const char *dir, const struct timespec *before, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int removed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[HOST_PATH_MAX];
+		struct stat st;
+		size_t n = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' && (n == 1 || (n == 2 && e->d_name[1] == '.')))
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path || lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth > 0 && strcmp(e->d_name, "objects") != 0)
+			removed += clear_locks_in(path, before, depth - 1);
+		else if (S_ISREG(st.st_mode) && n > 5 && strcmp(e->d_name + n - 5, ".lock") == 0 &&
+			 older(&st.st_mtim, before) && unlink(path) == 0) {
+			host_log("removed %s, left by a git that a previous host's end cut short", path);
+			removed++;
+		}
+	}
+	closedir(d);
+	return removed;
+}
+
+int rig_clear_stale_locks(const char *state, const struct timespec *before)
+{
+	char pattern[HOST_PATH_MAX + 32];
+	glob_t g;
+	int removed = 0;
+
+	if (snprintf(pattern, sizeof pattern, "%s/towns/*/rigs/*/repo/.git", state) >= (int)sizeof pattern)
+		return 0;
+	if (glob(pattern, GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) != 0)
+		return 0;
+	/* Deep enough for refs/heads/polecat/<name>/<bead>.lock and worktrees/<name>/index.lock. */
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		removed += clear_locks_in(g.gl_pathv[i], before, 12);
+	globfree(&g);
+	return removed;
 }

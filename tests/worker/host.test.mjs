@@ -3,7 +3,7 @@
 // token refresh, stop and restart, messages, and the refinery's merge (merged, conflict, failed gate).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { eventually, tempDir } from "./harness.mjs";
@@ -293,6 +293,30 @@ test("SIGTERM to the host stops its agents, reports them, and exits 0", async (t
 	const completed = town.of("toast", "completed")[0];
 	assert.ok(completed, "completed was sent before exiting");
 	assert.match(completed.body.reason, /shutting down/);
+});
+
+test("lock files a killed host's git left in the rig's clone are cleared by the next host", async (t) => {
+	const dir = tempDir(t);
+	const repo = makeOrigin(dir);
+	const town = await fakeTown(t);
+	const state = join(dir, "state");
+	const opts = { townUrl: town.url, secret: SECRET, state, heartbeatMs: 200, env: { HOME: repo.home, GIT_CONFIG_NOSYSTEM: "1" } };
+	const first = await startHost(opts);
+	assert.equal((await first.call("POST", startPath("toast"), startBody(repo, { command: "echo up; sleep 30" }))).status, 202);
+	await eventually(() => town.lines("toast").includes("up"), WAIT);
+	await first.kill();
+	// What a git cut short by SIGHUP (its session's leader died with the host) leaves behind.
+	const clone = join(state, "towns/demo/rigs/app/repo/.git");
+	const locks = [join(clone, "config.lock"), join(clone, "index.lock"), join(clone, "refs/heads/gt/toast/gt-k2x9.lock")];
+	for (const f of locks) writeFileSync(f, "");
+	const second = await startHost(opts);
+	t.after(() => second.stop());
+	for (const f of locks) assert.ok(!existsSync(f), `${f} is still there\n${second.log()}`);
+	assert.match(second.log(), /removed .*config\.lock/);
+	// The clone works again: a new bead on a new branch (which writes the clone's config) runs.
+	assert.equal((await second.call("POST", startPath("birch"), startBody(repo, { agent: "birch", bead: "gt-b2", command: "echo fine" }))).status, 202);
+	const done = await eventually(() => town.of("birch", "completed")[0], WAIT);
+	assert.deepEqual(done.body, { bead: "gt-b2", exit_code: 0 }, second.log());
 });
 
 // The refinery's tests: a work branch pushed to origin the way a polecat's `gt done` does.
