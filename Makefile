@@ -82,7 +82,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
-.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
+.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick soak test-soak check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -95,7 +95,8 @@ help:
 	@echo "make fault      a fault at every host call and allocation of the scripted write paths"
 	@echo "make dev        run the town locally: the worker in workerd on 127.0.0.1:8787, the agent host on :8789"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each; fuzz-smoke: 5 s each"
-	@echo "make prove      fuzzing, the fault sweep and the authorization matrix: the table of docs/reliability.md"
+	@echo "make soak       the crash soak: 200 agents for SOAK_SECONDS (default 600) while workerd and the host are killed"
+	@echo "make prove      fuzzing, the fault sweep, the authorization matrix, the soak: the table of docs/reliability.md"
 	@echo "make bench      engine and storage figures measured inside workerd"
 	@echo "make bench-native  instructions per engine call, under callgrind"
 	@echo "make bench-native-hooks  instructions per webhook delivery, under callgrind"
@@ -298,13 +299,23 @@ screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/d
 	GASTOWN_SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/worker/browser.test.mjs tests/worker/browser-integrations.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
-test: check-layers check-errors check-owners test-native test-fault test-worker prove-quick
+test: check-layers check-errors check-owners test-native test-fault test-worker test-soak prove-quick
 
 # The proofs of docs/reliability.md: the short run closes `make test`; the full one writes the table.
 prove-quick:
 	@./scripts/prove.sh --quick
 prove:
 	@./scripts/prove.sh
+
+# The crash soak (tests/soak/soak.mjs): kill -9 of workerd and the agent host under load, invariants
+# checked; figures into build/prove/soak.json. The short one in `make test` writes soak-quick.json.
+SOAK_SECONDS ?= 600
+SOAK_AGENTS ?= 200
+SOAK_DEPS = $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard/index.html
+soak: $(SOAK_DEPS)
+	@node tests/soak/soak.mjs --seconds $(SOAK_SECONDS) --agents $(SOAK_AGENTS) --out $(BUILD)/prove/soak.json
+test-soak: $(SOAK_DEPS)
+	@node tests/soak/soak.mjs --seconds 60 --agents 24 --out $(BUILD)/prove/soak-quick.json
 
 # No engine file includes a header of a higher layer (docs/architecture.md, "Layers").
 check-layers:

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The proofs of docs/reliability.md in one table: fuzzing (build/fuzz/summary.tsv), a fault at
 # every host call and OOM at every allocation (build/prove/fault.json), the authorization matrix
-# (build/prove/authz.json, written by tests/worker/authz.test.mjs). Exits 1 on any crash or
-# violation, or when a proof left no figures.
+# (build/prove/authz.json, written by tests/worker/authz.test.mjs), the crash soak
+# (build/prove/soak.json, tests/soak/soak.mjs). Exits 1 on any crash or violation, or when a proof
+# left no figures.
 #   scripts/prove.sh          run them all (FUZZ_SECONDS per target, default 300), print the table
 #                             and write it into docs/reliability.md (`make prove`)
 #   scripts/prove.sh --quick  what `make test` runs last: the fuzzers 1 s each, then the figures of
-#                             the fault sweep's quick subset and of the matrix from that same run
-#                             (make test-fault, test-worker); prints, writes nothing
+#                             the fault sweep's quick subset, the matrix and the short soak from
+#                             that same run (make test-fault, test-worker, test-soak); prints only
 set -uo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -17,18 +18,21 @@ failed=0
 say() { printf 'prove: %s\n' "$*"; }
 
 fault=build/prove/fault.json
+soak=build/prove/soak.json
 if [ "$quick" = 1 ]; then
 	# Both cores for the fuzzers' build (SQLite's ASan object beside the engine's): it dominates.
 	make -s -j2 fuzz-build >/dev/null || failed=1
 	FUZZ_SECONDS=${FUZZ_SECONDS:-1} make -s fuzz || failed=1
 	fault=build/prove/fault-quick.json
+	soak=build/prove/soak-quick.json
 else
 	FUZZ_SECONDS=${FUZZ_SECONDS:-300} make -s fuzz || failed=1
 	make -s fault || failed=1
 	node --test --test-concurrency=1 tests/worker/authz.test.mjs >/dev/null || failed=1
+	make -s soak || failed=1
 fi
 
-table=$(FAULT_FIGURES="$fault" node - <<'JS'
+table=$(FAULT_FIGURES="$fault" SOAK_FIGURES="$soak" node - <<'JS'
 const fs = require("node:fs");
 const read = (f) => { try { return fs.readFileSync(f, "utf8"); } catch { return null; } };
 const rows = [];
@@ -55,7 +59,14 @@ else {
 	rows.push(["authorization matrix", `${a.cells} cells (${a.routes} routes × ${a.callers} callers)`, `${a.failures} failures`, a.failures === 0 ? "ok" : "FAIL"]);
 	if (a.failures) bad++;
 }
-rows.push(["crash soak", "not built yet (issue 17 §4)", "", "—"]);
+const soak = read(process.env.SOAK_FIGURES);
+if (!soak) { rows.push(["crash soak", `no figures (${process.env.SOAK_FIGURES})`, "", "missing"]); bad++; }
+else {
+	const k = JSON.parse(soak), a = k.acknowledged, c = k.convoys;
+	const acked = a.beads + a.convoys + a.mail, all = c.landed + c.failed + c.open;
+	rows.push(["crash soak", `${k.agents} agents, ${k.seconds} s: ${k.kills} kills survived, ${acked} writes acknowledged (${k.lost} lost), ${c.landed}/${all} convoys landed`, `${k.violations} violations`, k.violations === 0 ? "ok" : "FAIL"]);
+	if (k.violations) bad++;
+}
 console.log("| proof | tried | violations | result |\n|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 process.exitCode = bad ? 1 : 0;

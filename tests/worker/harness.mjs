@@ -36,6 +36,8 @@ export function startWorker(opts = {}) {
 			USER: { className: "UserDO", useSQLite: true },
 		},
 		durableObjectsPersist: opts.persist ?? false,
+		// The runtime's own output (the shim's JSON log lines) to a caller that keeps it.
+		...(opts.stdio ? { handleRuntimeStdio: opts.stdio } : {}),
 		// The dashboard as wrangler.toml serves it: assets first, the API always to the worker.
 		...(existsSync(DASHBOARD) ? { assets: {
 			directory: DASHBOARD,
