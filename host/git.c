@@ -1,12 +1,13 @@
 /*
  * git.c - the git command line, as the agent-run child uses it: run git with an argv (never a
  * shell string), keep one clone per rig with our commit-msg hook, and one worktree per agent.
- * Runs only in the child process, so a slow clone never holds up the host's loop.
+ * Runs only in the child process, so a slow clone never holds up the host's loop; the one
+ * exception, rig_clear_stale_locks, runs once at startup before the loop.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -381,19 +383,22 @@ static int clear_locks_in(const char *dir, const struct timespec *before, int de
 	return removed;
 }
 
-int rig_clear_stale_locks(const char *state, const struct timespec *before)
+int rig_clear_stale_locks(const char *state)
 {
 	char pattern[HOST_PATH_MAX + 32];
+	struct timespec now;
 	glob_t g;
 	int removed = 0;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* The clones' layout is paths_for's (start.c). */
 	if (snprintf(pattern, sizeof pattern, "%s/towns/*/rigs/*/repo/.git", state) >= (int)sizeof pattern)
 		return 0;
 	if (glob(pattern, GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) != 0)
 		return 0;
 	/* Deep enough for refs/heads/polecat/<name>/<bead>.lock and worktrees/<name>/index.lock. */
 	for (size_t i = 0; i < g.gl_pathc; i++)
-		removed += clear_locks_in(g.gl_pathv[i], before, 12);
+		removed += clear_locks_in(g.gl_pathv[i], &now, 12);
 	globfree(&g);
 	return removed;
 }

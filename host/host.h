@@ -21,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "cJSON.h"
 #include "diffstat.h"
@@ -481,10 +480,10 @@ int worktree_ensure_detached(const char *repo, const char *work, const char *com
  * the fd to pass to rig_unlock, or -1. */
 int rig_lock(const char *path);
 void rig_unlock(int fd);
-/* The lock files (`*.lock`) older than before in every rig clone under state: a host killed
+/* The lock files (`*.lock`) older than this call in every rig clone under state: a host killed
  * mid-git (its agents' sessions hang up with it) leaves them, and git then refuses that clone for
  * good. Called once at startup, before any agent runs. Returns how many were removed. */
-int rig_clear_stale_locks(const char *state, const struct timespec *before);
+int rig_clear_stale_locks(const char *state);
 
 /* ---- diffstat.c: what a branch changed (diffstat.h: gt links it without this header) ------ */
 

@@ -276,11 +276,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a dead agent's stdin is an EPIPE, not our death */
 
 	/* Before any agent runs: a lock file now is one that a killed predecessor's git left. */
-	{
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		rig_clear_stale_locks(h->cfg.state, &now);
-	}
+	rig_clear_stale_locks(h->cfg.state);
 	if (server_start(h) < 0 || meter_start(&h->meter, h->cfg.meter_host, h->cfg.meter_port, &h->town) < 0) {
 		server_stop(h);
 		town_release(&h->town);

@@ -189,6 +189,16 @@ static cJSON *effects(const struct t_res *r)
 	return fx ? cJSON_Duplicate(fx, 1) : cJSON_CreateArray();
 }
 
+/* A tick's effects (the caller deletes them), when the tick's answer is not looked at. */
+static cJSON *tick_effects(struct eng *e)
+{
+	struct t_res r = tick_now(e);
+	cJSON *fx = effects(&r);
+
+	t_res_free(&r);
+	return fx;
+}
+
 /* The start request among effects for agent, or NULL. */
 static const cJSON *start_for(const cJSON *fx, const char *agent)
 {
@@ -318,9 +328,7 @@ static void the_mayor_lives_one_message_at_a_time(void)
 	t_res_free(&r);
 	say(e, "bob", "please fix the login page", m1, sizeof m1);
 	/* The message asked for a tick at once. */
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	start = mayor_start(fx);
 	CHECK(start != NULL);
 	CHECK(t_streq(field(cJSON_GetObjectItem(start, "agent"), "role"), "mayor"));
@@ -366,9 +374,7 @@ static void the_mayor_lives_one_message_at_a_time(void)
 	CHECK(t_streq(cJSON_GetStringValue(t_data(&r, "state")), "idle"));
 	t_res_free(&r);
 	t_now += 1000;
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	start = mayor_start(fx);
 	CHECK(start && t_streq(field(start, "message"), m2));
 	CHECK(start && t_streq(field(cJSON_GetObjectItem(start, "requested_by"), "id"), "sarah"));
@@ -634,9 +640,7 @@ static void a_bead_with_a_rig_is_dispatched_with_a_signed_start(void)
 	const cJSON *f;
 
 	new_bead(e, "{\"title\":\"Write docs\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	CHECK(signature_ok(f));
@@ -721,9 +725,7 @@ static void a_start_answered_without_a_usable_status_failed(void)
 		const cJSON *f;
 
 		new_bead(e, "{\"title\":\"Odd host\",\"rig\":\"r\"}", id, sizeof id);
-		r = tick_now(e);
-		fx = effects(&r);
-		t_res_free(&r);
+		fx = tick_effects(e);
 		f = start_for(fx, "toast");
 		CHECK(f != NULL);
 		snprintf(meta, sizeof meta, metas[i], f ? field(f, "id") : "none");
@@ -820,9 +822,7 @@ static void a_refused_start_names_the_hosts_reason(void)
 		struct t_res r;
 
 		new_bead(e, "{\"title\":\"Refused\",\"rig\":\"r\"}", id, sizeof id);
-		r = tick_now(e);
-		fx = effects(&r);
-		t_res_free(&r);
+		fx = tick_effects(e);
 		f = start_for(fx, "toast");
 		CHECK(f != NULL);
 		if (f) {
@@ -938,9 +938,7 @@ static void done_goes_to_review_and_a_merge_closes_the_work(void)
 	r = t_request(e, "POST", "/api/towns/t1/convoys", convoy, t_as("sarah"));
 	CHECK(r.status == 201);
 	t_res_free(&r);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (!f)
@@ -966,9 +964,7 @@ static void done_goes_to_review_and_a_merge_closes_the_work(void)
 	cJSON_Delete(b);
 	/* The next tick gives the merge request to the rig's (new) refinery, with what to merge. */
 	t_now += 1000;
-	r = tick_now(e);
-	rfx = effects(&r);
-	t_res_free(&r);
+	rfx = tick_effects(e);
 	f = start_for(rfx, "refinery-r");
 	CHECK(f != NULL);
 	if (f) {
@@ -1020,9 +1016,7 @@ static void a_conflict_sends_the_bead_back_to_its_agent(void)
 	const cJSON *f;
 
 	new_bead(e, "{\"title\":\"Feature\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (!f) {
@@ -1031,9 +1025,7 @@ static void a_conflict_sends_the_bead_back_to_its_agent(void)
 		return;
 	}
 	polecat_done(e, f, id, mr, sizeof mr);
-	r = tick_now(e);
-	rfx = effects(&r);
-	t_res_free(&r);
+	rfx = tick_effects(e);
 	f = start_for(rfx, "refinery-r");
 	CHECK(f != NULL);
 	if (f) {
@@ -1048,9 +1040,7 @@ static void a_conflict_sends_the_bead_back_to_its_agent(void)
 	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "reviews")) == 1);
 	cJSON_Delete(b);
 	/* It goes back to toast, who has the branch and its context. */
-	r = tick_now(e);
-	fx2 = effects(&r);
-	t_res_free(&r);
+	fx2 = tick_effects(e);
 	CHECK(start_for(fx2, "toast") != NULL);
 	cJSON_Delete(fx2);
 	cJSON_Delete(rfx);
@@ -1069,9 +1059,7 @@ static void a_silent_agent_is_lost_and_its_bead_runs_again(void)
 	const cJSON *f;
 
 	new_bead(e, "{\"title\":\"Long work\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (!f) {
@@ -1176,9 +1164,7 @@ static void runtimes_and_limits_come_from_the_settings(void)
 	CHECK(r.status == 200);
 	t_res_free(&r);
 	new_bead(e, "{\"title\":\"With a model\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	start = start_for(fx, "toast") ? cJSON_Parse(field(start_for(fx, "toast"), "body")) : NULL;
 	/* A CLI the container knows goes by name: the container builds its command line. */
 	CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "kind"), "claude"));
@@ -1223,9 +1209,7 @@ static void a_pr_rig_opens_a_pull_request_and_follows_it_to_the_merge(void)
 	CHECK(r.status == 200);
 	t_res_free(&r);
 	new_bead(e, "{\"title\":\"Via a PR\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (!f) {
@@ -1282,9 +1266,7 @@ static void a_review_without_a_merge_request_goes_back(void)
 	const cJSON *f;
 
 	new_bead(e, "{\"title\":\"Orphaned review\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (f) {
@@ -1372,9 +1354,7 @@ static void a_lost_start_answer_is_judged_by_the_heartbeats(void)
 
 		t_now = t0;
 		new_bead(e, "{\"title\":\"Evicted\",\"rig\":\"r\"}", id, sizeof id);
-		r = tick_now(e);
-		fx = effects(&r);
-		t_res_free(&r);
+		fx = tick_effects(e);
 		f = start_for(fx, "toast");
 		CHECK(f != NULL);
 		if (f && heard) {
@@ -1414,9 +1394,7 @@ static void a_quiet_agent_is_nudged_then_triaged_then_stopped(void)
 	CHECK(r.status == 200);
 	t_res_free(&r);
 	new_bead(e, "{\"title\":\"Quiet work\",\"rig\":\"r\"}", id, sizeof id);
-	r = tick_now(e);
-	fx = effects(&r);
-	t_res_free(&r);
+	fx = tick_effects(e);
 	f = start_for(fx, "toast");
 	CHECK(f != NULL);
 	if (!f) {
