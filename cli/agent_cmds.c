@@ -199,6 +199,8 @@ static void print_bead(const cJSON *b)
 		printf("  [%s]", str(b, "rig"));
 	if (*str(b, "assignee"))
 		printf("  @%s", str(b, "assignee"));
+	if (*str(b, "persona"))
+		printf("  as %s", str(b, "persona"));
 	printf("\n");
 }
 
@@ -475,9 +477,12 @@ static const struct usage escalate_usage = {
 };
 
 static const struct usage sling_usage = {
-	"sling", "[--town TOWN] sling BEAD [RIG]",
+	"sling", "[--town TOWN] sling BEAD [RIG] [--persona NAME]",
 	"Hand a bead to the town's agents: on RIG, or on the bead's own rig. Lifts its hold; a failed\n"
-	"bead starts afresh. A polecat takes it once it is ready; `gt feed --follow` shows the run.\n",
+	"bead starts afresh. A polecat takes it once it is ready; `gt feed --follow` shows the run.\n"
+	"\n"
+	"  --persona NAME   the part the polecat plays on it (`gt persona list`); --persona '' takes\n"
+	"                   the bead's persona off. Without it the bead keeps the one it has.\n",
 };
 
 int cmd_prime(struct cli *cli, int argc, char **argv)
@@ -578,21 +583,32 @@ int cmd_escalate(struct cli *cli, int argc, char **argv)
 
 int cmd_sling(struct cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {{"persona", required_argument, 0, 'p'}, {0, 0, 0, 0}};
+	const char *persona = NULL;
 	char rest[256], path[512];
 	struct opt o;
 	cJSON *b;
-	int rc;
+	int c;
 
-	if ((rc = opt_plain(&o, cli, &sling_usage, 1, 2, argc, argv)) >= 0)
-		return rc;
+	opt_init(&o, cli, &sling_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c != 'p')
+			return OPT_EXIT(c);
+		persona = optarg;
+	}
+	if (opt_operands(&o, 1, 2) < 0)
+		return 2;
 	if (!seg_ok(o.pos[0]))
 		return opt_fail(&sling_usage, "'%s' is not a bead id", o.pos[0]);
 	snprintf(rest, sizeof rest, "beads/%s/sling", o.pos[0]);
 	if (town_path(cli, 0, rest, path, sizeof path) < 0)
 		return 2;
-	/* Without a rig the town keeps the bead's own. */
+	/* Without a rig the town keeps the bead's own; without --persona, the bead's persona. The
+	 * town says whether the persona exists. */
 	b = cJSON_CreateObject();
 	if (o.npos == 2)
 		cJSON_AddStringToObject(b, "rig", o.pos[1]);
+	if (persona)
+		cJSON_AddStringToObject(b, "persona", persona);
 	return call_and_print(cli, "POST", path, b, print_bead);
 }

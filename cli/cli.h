@@ -116,6 +116,11 @@ int cmd_team(struct cli *cli, int argc, char **argv);
  * 0, 1 for a refused or failed call, 2 for a bad argument or a secret that cannot be read. */
 int cmd_integration(struct cli *cli, int argc, char **argv);
 
+/* persona_cmds.c: a town's personas (`gt persona`): list, show, create, edit, delete. Prints the
+ * answer (text, or the town's JSON with --json) or the error; returns the exit status: 0, 1 for a
+ * refused or failed call, 2 for a bad argument or an --overlay-file that cannot be read. */
+int cmd_persona(struct cli *cli, int argc, char **argv);
+
 /* agent_cmds.c: what an agent running in its worktree tells the town, and `gt sling`. The agent is
  * cli->agent; each call reads the agent's token again (token_load_agent). The functions print
  * their result (text, or the data with --json) or the error, and return the exit status: 0, 1

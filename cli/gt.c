@@ -274,7 +274,10 @@ static const struct command commands[] = {
 	{"mail", cmd_mail, "mail list | inbox [--unread] | send AGENT SUBJECT [BODY | --body TEXT]\n"
 			   "                         (an agent reads and sends its own mail)"},
 	{"feed", cmd_feed, "feed [--after SEQ] [--follow]   the town's activity, with who acted for whom"},
-	{"sling", cmd_sling, "sling BEAD [RIG]       hand a bead to the town's agents (on RIG, or its own rig)"},
+	{"sling", cmd_sling, "sling BEAD [RIG] [--persona NAME]\n"
+			     "                         hand a bead to the town's agents (on RIG, or its own rig)"},
+	{"persona", cmd_persona, "persona list | show NAME | create NAME [opts] | edit NAME [opts] | delete NAME\n"
+				 "                         the parts an agent plays on a bead: overlay, tools, gates, model"},
 	{"prime", cmd_prime, "prime                  (agent) my bead, rig, branch, requester and unread mail"},
 	{"status", cmd_status, "status TEXT            (agent) tell the town what I am doing (1-280 characters)"},
 	{"done", cmd_done, "done [--summary TEXT]  (polecat) push HEAD to origin as $GASTOWN_BRANCH, report the bead done"},

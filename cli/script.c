@@ -6,6 +6,7 @@
  * agent_cmds.c's functions and the commands run through proc.c.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,11 +357,57 @@ static void sleep_seconds(long s)
 		;
 }
 
+/* ---- the persona's tools -------------------------------------------------------------------------- */
+
+/* Does a comma-separated list (the host's GASTOWN_*_TOOLS, Claude Code's names) name tool for
+ * subject: "Bash" names every command, "Bash(git *)" those the pattern matches. */
+static int names_tool(const char *list, const char *tool, const char *subject)
+{
+	size_t n = strlen(tool);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, tool, n) == 0)
+			return 1;
+		if (len > n + 2 && strncmp(p, tool, n) == 0 && p[n] == '(' && p[len - 1] == ')') {
+			char pattern[256];
+
+			snprintf(pattern, sizeof pattern, "%.*s", (int)(len - n - 2), p + n + 1);
+			if (fnmatch(pattern, subject, 0) == 0)
+				return 1;
+		}
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+/* The scripted agent keeps to its persona as a CLI would: run is the Bash tool, write the Write
+ * tool, append the Edit tool (commit, status, done and the rest are the town's own tools, which a
+ * persona leaves to every agent). Denied: 1 with the reason printed. */
+static int persona_denies(const struct step *st)
+{
+	const char *tool = st->op == OP_RUN ? "Bash" : st->op == OP_WRITE ? "Write" : st->op == OP_APPEND ? "Edit" : NULL;
+	const char *denied = getenv("GASTOWN_DENIED_TOOLS"), *allowed = getenv("GASTOWN_ALLOWED_TOOLS");
+	const char *persona = getenv("GASTOWN_PERSONA");
+
+	if (!tool)
+		return 0;
+	if (names_tool(denied, tool, st->arg) || (allowed && !names_tool(allowed, tool, st->arg))) {
+		bad_line(st->line, "%s is denied to persona %s (%s %s)", tool, persona ? persona : "?", op_names[st->op],
+			 st->arg);
+		return 1;
+	}
+	return 0;
+}
+
 static int run_step(struct cli *cli, const struct step *st)
 {
 	printf("gt script: %s%s%s%s%s\n", op_names[st->op], *st->arg ? " " : "", st->arg,
 	       st->arg2 ? " " : "", st->arg2 ? st->arg2 : "");
 	fflush(stdout);
+	if (persona_denies(st))
+		return 1;
 	switch (st->op) {
 	case OP_WRITE:
 	case OP_APPEND:

@@ -155,6 +155,8 @@ static void print_bead_detail(const cJSON *b)
 
 	print_bead(b);
 	printf("  requested by %s, created by %s\n", str(b, "requested_by"), str(b, "created_by"));
+	if (*str(b, "persona"))
+		printf("  worked as %s (gt persona show %s)\n", str(b, "persona"), str(b, "persona"));
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "held")))
 		printf("  held: nothing starts it until `gt sling %s`\n", str(b, "id"));
 	if (*str(b, "body"))

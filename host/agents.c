@@ -397,7 +397,8 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 		char base[HOST_PATH_MAX], mcp[HOST_PATH_MAX + 8];
 		struct runtime_in in = {.kind = s->runtime, .prompt = s->prompt ? s->prompt : "",
 					.model = s->model ? s->model : s->llm_model, .home = a->paths.home,
-					.mcp_url = mcp, .resume = s->resume};
+					.mcp_url = mcp, .resume = s->resume, .allowed_tools = s->allowed_tools,
+					.denied_tools = s->denied_tools};
 
 		if (meter_run_url(&h->meter, a->run, base, sizeof base) < 0) {
 			agent_free(h, a);

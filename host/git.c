@@ -40,6 +40,9 @@ static const char hook_script[] =
 	"if [ -n \"$GASTOWN_MODEL\" ]; then\n"
 	"\tset -- \"$@\" --trailer \"Model: $GASTOWN_MODEL\"\n"
 	"fi\n"
+	"if [ -n \"$GASTOWN_PERSONA\" ]; then\n"
+	"\tset -- \"$@\" --trailer \"Persona: $GASTOWN_PERSONA\"\n"
+	"fi\n"
 	"exec git interpret-trailers --in-place --if-exists addIfDifferent \"$@\" \"$msg\"\n";
 
 static int exit_status(int status)

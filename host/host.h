@@ -107,6 +107,9 @@ struct runtime_in {
 	const char *model_url; /* http://HOST:PORT/m/<run key> of the metering proxy; NULL: not metered */
 	const char *mcp_url;   /* the town's MCP endpoint, through the proxy */
 	int resume;            /* continue the CLI's last session in home (the Mayor) */
+	/* A persona's tool lists (arrays of names in Claude Code's spelling; NULL: no restriction),
+	 * turned into each CLI's own form (docs/casting.md). */
+	const cJSON *allowed_tools, *denied_tools;
 };
 #define RUNTIME_FILES_MAX 2
 struct runtime_file {
@@ -160,6 +163,10 @@ struct start {
 	char agent_name[400], agent_email[300];         /* "Toast (Polecat)", toast@demo.agents */
 	int merge;                        /* a refinery start with a review: the host merges */
 	const char *review_bead, *review_branch, *review_target;
+	/* The persona the agent wears (docs/casting.md): NULL for none; its tool lists are arrays of
+	 * checked tool names in Claude Code's spelling, NULL when empty. */
+	const char *persona;
+	const cJSON *allowed_tools, *denied_tools;
 };
 
 /* Parse and validate a start body for town/agent (already valid ids). 0, or -1 with e set (400). */

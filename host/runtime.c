@@ -109,11 +109,154 @@ static int toml_str(struct strbuf_h *b, const char *s)
 	return rc ? -1 : strbuf_h_add(b, "\"");
 }
 
+/* ---- a persona's tools in each CLI's terms ------------------------------------------------------ */
+
+/* The tool names are Claude Code's (Bash, Edit, mcp__gastown__gt_done, "Bash(git *)"). An MCP tool
+ * is mcp__<server>__<tool>; a rule is the part in parentheses. */
+static int is_mcp(const char *t)
+{
+	return strncmp(t, "mcp__", 5) == 0;
+}
+
+static size_t base_len(const char *t)
+{
+	const char *paren = strchr(t, '(');
+
+	return paren ? (size_t)(paren - t) : strlen(t);
+}
+
+/* Claude Code: a deny list is --disallowedTools (it holds whatever the permission mode). An allow
+ * list is the built-in tools it makes available (--tools: the model is offered no other) and the
+ * rules it pre-approves; then nothing else may run: dontAsk refuses what was not approved instead
+ * of asking nobody, and the town's own tools (mcp__gastown) stay approved so the agent can report. */
+static int claude_tools(const struct runtime_in *in, struct strv *argv, int *restricted)
+{
+	const cJSON *t, *u;
+	char builtin[2048] = "";
+	size_t n = 0;
+	int rc = 0;
+
+	*restricted = in->allowed_tools != NULL;
+	if (in->denied_tools) {
+		rc |= strv_push(argv, "--disallowedTools");
+		cJSON_ArrayForEach(t, in->denied_tools)
+			rc |= strv_push(argv, t->valuestring);
+	}
+	if (!in->allowed_tools)
+		return rc;
+	cJSON_ArrayForEach(t, in->allowed_tools) {
+		size_t len = base_len(t->valuestring);
+		int seen = 0;
+
+		if (is_mcp(t->valuestring))
+			continue;
+		/* Once each: "Bash(git *)" and "Bash(ls)" make Bash available once. */
+		for (u = in->allowed_tools->child; u != t && !seen; u = u->next)
+			seen = base_len(u->valuestring) == len && strncmp(u->valuestring, t->valuestring, len) == 0;
+		if (!seen)
+			n += (size_t)snprintf(builtin + n, n < sizeof builtin ? sizeof builtin - n : 0, "%s%.*s",
+					      n ? "," : "", (int)len, t->valuestring);
+	}
+	if (n >= sizeof builtin)
+		return -1;
+	rc |= strv_push(argv, "--tools");
+	rc |= strv_push(argv, builtin); /* "" offers none */
+	rc |= strv_push(argv, "--allowedTools");
+	cJSON_ArrayForEach(t, in->allowed_tools)
+		rc |= strv_push(argv, t->valuestring);
+	rc |= strv_push(argv, "mcp__gastown");
+	rc |= strv_push(argv, "--permission-mode");
+	rc |= strv_push(argv, "dontAsk");
+	return rc;
+}
+
+/* opencode: the permission map, in its own lower-case names (bash, edit, read, webfetch; an MCP
+ * tool is <server>_<tool>); a rule becomes a pattern of that tool. Allowed lists deny the rest. */
+static void opencode_name(const char *t, char *out, size_t len)
+{
+	size_t n = base_len(t), o = 0;
+
+	if (is_mcp(t)) {
+		const char *tool = strstr(t + 5, "__");
+
+		snprintf(out, len, "%.*s_%.*s", (int)(tool ? tool - t - 5 : 0), t + 5,
+			 (int)(tool ? n - (size_t)(tool + 2 - t) : 0), tool ? tool + 2 : "");
+		return;
+	}
+	for (size_t i = 0; i < n && o + 1 < len; i++)
+		out[o++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+	out[o] = '\0';
+}
+
+static void opencode_rule(cJSON *perm, const char *tool, const char *verdict, const char *otherwise)
+{
+	char name[128], pattern[128];
+	const char *paren = strchr(tool, '(');
+	cJSON *cur;
+
+	opencode_name(tool, name, sizeof name);
+	cur = cJSON_GetObjectItemCaseSensitive(perm, name);
+	if (!paren) {
+		cJSON_DeleteItemFromObjectCaseSensitive(perm, name);
+		cJSON_AddStringToObject(perm, name, verdict);
+		return;
+	}
+	snprintf(pattern, sizeof pattern, "%.*s", (int)(strlen(paren) - 2), paren + 1);
+	if (!cJSON_IsObject(cur)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(perm, name);
+		cur = cJSON_AddObjectToObject(perm, name);
+		cJSON_AddStringToObject(cur, "*", otherwise);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(cur, pattern);
+	cJSON_AddStringToObject(cur, pattern, verdict);
+}
+
+static void opencode_tools(const struct runtime_in *in, cJSON *perm)
+{
+	const cJSON *t;
+
+	if (in->allowed_tools) {
+		cJSON_DeleteItemFromObjectCaseSensitive(perm, "edit");
+		cJSON_DeleteItemFromObjectCaseSensitive(perm, "bash");
+		cJSON_AddStringToObject(perm, "*", "deny");
+		cJSON_AddStringToObject(perm, "gastown_*", "allow");
+		cJSON_ArrayForEach(t, in->allowed_tools)
+			opencode_rule(perm, t->valuestring, "allow", "deny");
+	}
+	cJSON_ArrayForEach(t, in->denied_tools)
+		opencode_rule(perm, t->valuestring, "deny", "allow");
+}
+
+/* Codex has no per-tool switch for its own tools; the town's MCP tools it filters by name. So a
+ * persona may only name mcp__gastown__* tools for it: anything else is refused, not ignored. */
+static int codex_tools(const struct runtime_in *in, struct strbuf_h *b, struct herr *e)
+{
+	const cJSON *lists[2] = {in->allowed_tools, in->denied_tools}, *t;
+	static const char *const keys[2] = {"enabled_tools", "disabled_tools"};
+	int rc = 0;
+
+	for (int i = 0; i < 2; i++)
+		cJSON_ArrayForEach(t, lists[i])
+			if (strncmp(t->valuestring, "mcp__gastown__", 14) || strchr(t->valuestring, '('))
+				return herr_set(e, 400, "invalid", i ? "persona.denied_tools" : "persona.allowed_tools",
+						"codex cannot %s its own tool '%.64s': a persona run on codex names only the"
+						" town's tools (mcp__gastown__*)", i ? "deny" : "limit", t->valuestring);
+	for (int i = 0; i < 2; i++) {
+		if (!lists[i])
+			continue;
+		rc |= strbuf_h_addf(b, "%s = [", keys[i]);
+		cJSON_ArrayForEach(t, lists[i])
+			rc |= toml_str(b, t->valuestring + 14) | strbuf_h_add(b, t->next ? ", " : "");
+		rc |= strbuf_h_add(b, "]\n");
+	}
+	return rc ? herr_set(e, 500, "internal", NULL, "out of memory") : 0;
+}
+
 /* Claude Code: print mode, stream-json, its MCP servers from our file only. */
 static int claude(const struct runtime_in *in, struct runtime_cmd *out)
 {
 	cJSON *root = cJSON_CreateObject(), *srv;
-	int rc = 0;
+	int rc = 0, restricted;
 
 	srv = cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "mcpServers"), "gastown");
 	cJSON_AddStringToObject(srv, "type", "http");
@@ -123,7 +266,10 @@ static int claude(const struct runtime_in *in, struct runtime_cmd *out)
 	rc |= strv_push(&out->argv, "claude");
 	rc |= strv_push(&out->argv, "-p");
 	rc |= strv_push(&out->argv, in->prompt);
-	rc |= strv_push(&out->argv, "--dangerously-skip-permissions");
+	if (claude_tools(in, &out->argv, &restricted) < 0)
+		return -1;
+	if (!restricted)
+		rc |= strv_push(&out->argv, "--dangerously-skip-permissions");
 	rc |= strv_push(&out->argv, "--output-format");
 	rc |= strv_push(&out->argv, "stream-json");
 	rc |= strv_push(&out->argv, "--verbose"); /* stream-json requires it */
@@ -151,7 +297,7 @@ static int claude(const struct runtime_in *in, struct runtime_cmd *out)
 }
 
 /* Codex: exec mode; everything else in CODEX_HOME/config.toml. */
-static int codex(const struct runtime_in *in, struct runtime_cmd *out)
+static int codex(const struct runtime_in *in, struct runtime_cmd *out, struct herr *e)
 {
 	struct strbuf_h b = {0};
 	int rc = 0;
@@ -170,9 +316,9 @@ static int codex(const struct runtime_in *in, struct runtime_cmd *out)
 				  in->model_url);
 	rc |= strbuf_h_add(&b, "\n[mcp_servers.gastown]\nurl = ") | toml_str(&b, in->mcp_url) |
 	      strbuf_h_add(&b, "\n");
-	if (rc) {
+	if (rc || codex_tools(in, &b, e) < 0) {
 		free(b.buf);
-		return -1;
+		return rc ? -1 : -2;
 	}
 	if (add_file(out, in->home, ".codex/config.toml", b.buf) < 0)
 		return -1;
@@ -221,6 +367,7 @@ static int opencode(const struct runtime_in *in, struct runtime_cmd *out)
 	o = cJSON_AddObjectToObject(root, "permission");
 	cJSON_AddStringToObject(o, "edit", "allow");
 	cJSON_AddStringToObject(o, "bash", "allow");
+	opencode_tools(in, o);
 	mcp = cJSON_AddObjectToObject(cJSON_AddObjectToObject(root, "mcp"), "gastown");
 	cJSON_AddStringToObject(mcp, "type", "remote");
 	cJSON_AddStringToObject(mcp, "url", in->mcp_url);
@@ -271,7 +418,11 @@ int runtime_build(const struct runtime_in *in, struct runtime_cmd *out, struct h
 	rc |= strv_pushf(&out->env, "XDG_CACHE_HOME=%s/.cache", in->home);
 	if (rc == 0)
 		rc = in->kind == RUNTIME_CLAUDE ? claude(in, out)
-		     : in->kind == RUNTIME_CODEX ? codex(in, out) : opencode(in, out);
+		     : in->kind == RUNTIME_CODEX ? codex(in, out, e) : opencode(in, out);
+	if (rc == -2) { /* refused, e says why */
+		runtime_cmd_clear(out);
+		return -1;
+	}
 	if (rc < 0) {
 		runtime_cmd_clear(out);
 		return herr_set(e, 500, "internal", NULL, "out of memory, or the agent's home path is too long");

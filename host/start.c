@@ -235,6 +235,63 @@ static int parse_mayor(struct start *s, struct herr *e)
 	return 0;
 }
 
+/* A tool name as the town checks it (persona.c): a letter, then letters, digits, _ . -, and at
+ * most one "(rule)" of printable characters without parentheses or commas. */
+static int tool_ok(const char *t)
+{
+	size_t n = strlen(t), name;
+
+	if (n < 1 || n > 100 || !isalpha((unsigned char)t[0]))
+		return 0;
+	name = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+	if (name == n)
+		return 1;
+	if (t[name] != '(' || t[n - 1] != ')' || n - name < 3)
+		return 0;
+	for (size_t i = name + 1; i < n - 1; i++)
+		if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] > 0x7e || strchr("(),", t[i]))
+			return 0;
+	return 1;
+}
+
+static int parse_tools(const cJSON *persona, const char *key, const cJSON **out, struct herr *e)
+{
+	const cJSON *list = get(persona, key), *t;
+	char field[64];
+	int n = 0;
+
+	snprintf(field, sizeof field, "persona.%s", key);
+	*out = NULL;
+	if (!list || cJSON_IsNull(list))
+		return 0;
+	if (!cJSON_IsArray(list))
+		return herr_set(e, 400, "invalid", field, "%s must be an array of tool names", field);
+	cJSON_ArrayForEach(t, list) {
+		if (!cJSON_IsString(t) || !tool_ok(t->valuestring))
+			return herr_set(e, 400, "invalid", field, "%s holds something that is not a tool name", field);
+		if (++n > 32)
+			return herr_set(e, 400, "invalid", field, "%s names at most 32 tools", field);
+	}
+	*out = n ? list : NULL;
+	return 0;
+}
+
+/* persona: null, or {name, allowed_tools?, denied_tools?, ...}; its overlay is in the prompt
+ * already and its gates in rig.gates (the town put them there). */
+static int parse_persona(struct start *s, struct herr *e)
+{
+	const cJSON *p = get(s->root, "persona");
+
+	if (!p || cJSON_IsNull(p))
+		return 0;
+	if (!cJSON_IsObject(p))
+		return herr_set(e, 400, "invalid", "persona", "persona must be an object or null");
+	if (need_id(p, "name", "persona.name", 0, &s->persona, e) < 0 ||
+	    parse_tools(p, "allowed_tools", &s->allowed_tools, e) < 0 || parse_tools(p, "denied_tools", &s->denied_tools, e) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_body(struct start *s, struct herr *e)
 {
 	const cJSON *agent = get(s->root, "agent"), *bead = get(s->root, "bead"), *rig = get(s->root, "rig");
@@ -293,7 +350,7 @@ static int parse_body(struct start *s, struct herr *e)
 	    opt_str(s->root, "model", "model", 200, &s->model, e) < 0)
 		return -1;
 	/* The model ends up in a trailer: one line of it. */
-	if (no_controls(s->model, "model", e) < 0 || parse_llm(s, e) < 0)
+	if (no_controls(s->model, "model", e) < 0 || parse_llm(s, e) < 0 || parse_persona(s, e) < 0)
 		return -1;
 	if (s->mayor) {
 		/* parsed above */
@@ -438,6 +495,22 @@ static int inherited(const char *var, int metered)
 	return 0;
 }
 
+/* NAME=a,b,c of a list of tool names (nothing when the list is NULL). 0 or -1. */
+static int tools_env(struct strv *env, const char *name, const cJSON *list)
+{
+	char buf[4096];
+	size_t n = 0;
+	const cJSON *t;
+
+	if (!list)
+		return 0;
+	cJSON_ArrayForEach(t, list)
+		n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", n ? "," : "", t->valuestring);
+	if (n >= sizeof buf)
+		return -1;
+	return strv_pushf(env, "%s=%s", name, buf);
+}
+
 int start_env(const struct host_config *cfg, const struct start *s, const struct paths *p,
 	      int metered, struct strv *env)
 {
@@ -457,6 +530,13 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 		rc |= strv_pushf(env, "GASTOWN_BASE_BRANCH=%s", s->default_branch);
 	rc |= strv_pushf(env, "GASTOWN_AGENT_TOKEN_FILE=%s", p->token);
 	rc |= strv_pushf(env, "GASTOWN_PROMPT=%s", s->prompt ? s->prompt : "");
+	/* The persona for the scripted agent and commands (a CLI gets it in its own configuration
+	 * too) and for the commit trailer. Tool names hold no comma. */
+	if (s->persona) {
+		rc |= strv_pushf(env, "GASTOWN_PERSONA=%s", s->persona);
+		rc |= tools_env(env, "GASTOWN_ALLOWED_TOOLS", s->allowed_tools);
+		rc |= tools_env(env, "GASTOWN_DENIED_TOOLS", s->denied_tools);
+	}
 	if (s->model || s->llm_model)
 		rc |= strv_pushf(env, "GASTOWN_MODEL=%s", s->model ? s->model : s->llm_model);
 	rc |= strv_pushf(env, "GIT_AUTHOR_NAME=%s", s->author_name);

@@ -93,6 +93,7 @@ const town_reaction town_deleting[] = {
 	rig_wipe,
 	members_wipe,
 	mayor_wipe,
+	persona_wipe,
 	costs_wipe,
 	budget_wipe,
 	reconcile_wipe,

@@ -121,11 +121,20 @@ static const struct field_rule events_rules[] = {
 const struct fields agent_events_body = FIELDS(events_rules, struct events_body);
 
 struct sling_body {
-	const char *rig;
+	const char *rig, *persona;
 };
 
+/* "" takes the persona off the bead. */
+static int persona_or_none(const char *s)
+{
+	return !*s || persona_name_valid(s);
+}
+
+#define PERSONA_MSG "'persona' is a persona's name (a-z, 0-9 and -, a letter first), or \"\" for none"
 static const struct field_rule sling_rules[] = {
 	{"rig", F_STR(struct sling_body, rig), 0, 0, 64},
+	{"persona", F_STR(struct sling_body, persona), 0, 0, PERSONA_NAME_MAX, .valid = persona_or_none,
+	 .msg = {[FF_FORM] = PERSONA_MSG, [FF_LONG] = PERSONA_MSG}},
 };
 const struct fields sling_body = FIELDS_OPTIONAL(sling_rules, struct sling_body);
 
@@ -228,9 +237,9 @@ int api_agent_events_list(struct call *c)
 
 /* Hand a bead to the town's agents: give it a rig (or keep its own), lift its hold, and give a bead
  * that failed a fresh start. */
-static int sling(struct call *c, const char *bead, const char *rig)
+static int sling(struct call *c, const char *bead, const char *rig, const char *persona)
 {
-	char status[16] = "", current_rig[72] = "";
+	char status[16] = "", current_rig[72] = "", worn[PERSONA_NAME_MAX + 1] = "";
 	struct bead_fields f = {.priority = -1, .held_set = 1, .held = 0};
 
 	if (bead_status_rig(c, bead, status, sizeof status, current_rig, sizeof current_rig) < 0)
@@ -250,6 +259,12 @@ static int sling(struct call *c, const char *bead, const char *rig)
 	}
 	if (event_append(c, "bead.slung", bead, "rig", NULL, rig ? rig : current_rig) < 0 || bead_update(c, bead, &f, 0) < 0)
 		return -1;
+	/* Given, the persona replaces the bead's (its history keeps the change); absent, it stays. */
+	if (persona && (bead_persona(c, bead, worn, sizeof worn) < 0 ||
+			(strcmp(worn, persona) &&
+			 (bead_set_persona(c, bead, *persona ? persona : NULL) < 0 ||
+			  event_append(c, "bead.updated", bead, "persona", *worn ? worn : NULL, *persona ? persona : NULL) < 0))))
+		return -1;
 	{
 		char why[300];
 		int blocked = budget_blocks(c, bead, 0, why, sizeof why);
@@ -264,49 +279,49 @@ static int sling(struct call *c, const char *bead, const char *rig)
 	return 0;
 }
 
-/* The body is optional: {"rig"?}. */
-static int read_rig(struct call *c, const char **rig)
+/* The body is optional: {"rig"?, "persona"?}. */
+static int read_sling(struct call *c, struct sling_body *in)
 {
-	struct sling_body in = {0};
 	int exists;
 
-	*rig = NULL;
-	if (call_fields(c, &in, sizeof in) < 0)
+	if (call_fields(c, in, sizeof *in) < 0)
 		return -1;
-	*rig = in.rig;
-	if (*rig && (exists = rig_exists(c, *rig)) <= 0)
-		return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", *rig);
+	if (in->rig && (exists = rig_exists(c, in->rig)) <= 0)
+		return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", in->rig);
+	if (in->persona && *in->persona && (exists = persona_exists(c, in->persona)) <= 0)
+		return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "persona",
+						 "no persona '%s' in this town (GET .../personas lists them)", in->persona);
 	return 0;
 }
 
 int api_bead_sling(struct call *c)
 {
-	const char *rig;
+	struct sling_body in = {0};
 	enum role caller;
 	cJSON *v;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_rig(c, &rig) < 0 ||
-	    sling(c, c->seg[4], rig) < 0 || !(v = bead_json(c, c->seg[4])))
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_sling(c, &in) < 0 ||
+	    sling(c, c->seg[4], in.rig, in.persona) < 0 || !(v = bead_json(c, c->seg[4])))
 		return -1;
 	return call_reply(c, 200, v);
 }
 
 int api_convoy_sling(struct call *c)
 {
-	const char *rig;
+	struct sling_body in = {0};
 	enum role caller;
 	char beads[CONVOY_BEADS_MAX][72];
 	int n = 0, rc;
 	cJSON *v;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_rig(c, &rig) < 0)
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_sling(c, &in) < 0)
 		return -1;
 	if ((rc = convoy_exists(c, c->seg[4])) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", c->seg[4]);
 	if (convoy_sling_candidates(c, c->seg[4], beads, &n) < 0)
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (sling(c, beads[i], rig) < 0)
+		if (sling(c, beads[i], in.rig, in.persona) < 0)
 			return -1;
 	if (!(v = convoy_json(c, c->seg[4])))
 		return -1;

@@ -260,6 +260,19 @@ cJSON *container_assignment(struct call *c, const char *agent)
 	strbuf_addf(&prompt, "You are %s, the %s %s of town %s%s%s.\n", str_of(a, "name"),
 		    strcmp(role, "refinery") == 0 ? "refinery" : "polecat", "agent", c->cfg->object_id,
 		    *rig_id ? ", working on rig " : "", rig_id);
+	/* The persona the agent wears on this bead: its overlay leads the prompt's instructions, and
+	 * the host gives the rest (tools, model) to the runtime in its own form. */
+	if (*str_of(a, "persona")) {
+		cJSON *p = cJSON_AddObjectToObject(out, "persona");
+
+		if (persona_run_json(c, str_of(a, "persona"), p) < 0)
+			goto fail;
+		strbuf_addf(&prompt, "\nYou play the part of %s (persona %s) on this bead:\n%s\n", str_of(p, "title"),
+			    str_of(p, "name"), str_of(p, "overlay"));
+	} else {
+		cJSON_AddNullToObject(out, "persona");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(a, "persona");
 	if (cJSON_IsObject(bead))
 		/* Both ways to report: gt on the command line, or the town's MCP tools of a CLI runtime,
 		 * whose gt_done pushes nothing itself. */
@@ -274,6 +287,29 @@ cJSON *container_assignment(struct call *c, const char *agent)
 fail:
 	cJSON_Delete(out);
 	return NULL;
+}
+
+/* The gates a merge of work runs: its persona's first (the part it played sets the bar), then the
+ * rig's (in gates, an array; none when the rig has no object). */
+static int refinery_gates(struct call *c, const char *work, cJSON *gates)
+{
+	char persona[PERSONA_NAME_MAX + 1] = "";
+	const cJSON *g;
+	cJSON *p;
+	int i = 0;
+
+	if (!cJSON_IsArray(gates) || bead_persona(c, work, persona, sizeof persona) < 0)
+		return cJSON_IsArray(gates) ? -1 : 0;
+	if (!*persona)
+		return 0;
+	if (!(p = persona_json(c, persona))) {
+		/* Deleted since (only a finished bead's can be): the rig's gates alone. */
+		return err_take(&c->err, ERR_NOT_FOUND) ? 0 : -1;
+	}
+	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(p, "gates"))
+		cJSON_InsertItemInArray(gates, i++, cJSON_Duplicate(g, 1));
+	cJSON_Delete(p);
+	return 0;
 }
 
 int container_start(struct call *c, const char *agent, const char *bead)
@@ -293,6 +329,11 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	if (!(rt = runtime_json(c, cJSON_IsObject(rig) ? str_of(rig, "id") : ""))) {
 		cJSON_Delete(body);
 		return -1;
+	}
+	/* A persona's own model wins over the rig's and the town's. */
+	if (*str_of(cJSON_GetObjectItemCaseSensitive(body, "persona"), "model")) {
+		cJSON_DeleteItemFromObjectCaseSensitive(rt, "model");
+		cJSON_AddStringToObject(rt, "model", str_of(cJSON_GetObjectItemCaseSensitive(body, "persona"), "model"));
 	}
 	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
 		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
@@ -321,7 +362,7 @@ int container_start(struct call *c, const char *agent, const char *bead)
 		if (author && (found = bead_worked_by(c, work, worker, sizeof worker)) > 0 && *worker &&
 		    (named = agent_name(c, worker, name, sizeof name)) == 0)
 			snprintf(name, sizeof name, "%s", worker);
-		if (found < 0 || named < 0) {
+		if (found < 0 || named < 0 || refinery_gates(c, work, cJSON_GetObjectItemCaseSensitive(rig, "gates")) < 0) {
 			cJSON_Delete(author);
 			cJSON_Delete(body);
 			return -1;

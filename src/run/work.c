@@ -58,11 +58,17 @@ static int start_inner(struct call *c, const char *agent, const char *role, cons
 	/* A polecat works on its own branch of the bead, or a review's fix on its pull request's
 	 * branch; a refinery merges the branch it is given. */
 	if (polecat) {
+		char persona[PERSONA_NAME_MAX + 1] = "";
+
 		if ((rc = bead_review_branch(c, bead, branch, sizeof branch)) < 0)
 			return -1;
 		if (!rc)
 			snprintf(branch, sizeof branch, "gt/%s/%s", agent, bead);
-		if (bead_run_started(c, bead, branch, agent) < 0)
+		if (bead_run_started(c, bead, branch, agent) < 0 || bead_persona(c, bead, persona, sizeof persona) < 0)
+			return -1;
+		/* The agent wears the bead's persona for this run: its card and the bead's history say so. */
+		if (*persona && (agent_set_persona(c, agent, persona) < 0 ||
+				 event_append(c, "bead.cast", bead, "persona", NULL, persona) < 0))
 			return -1;
 	}
 	if (event_append(c, "bead.dispatched", bead, "agent", NULL, agent) < 0)

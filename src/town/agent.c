@@ -112,7 +112,7 @@ int agent_create(struct call *c, const char *role, const char *rig, char *id, si
 }
 
 #define AGENT_COLUMNS "id, name, role, rig, state, hook, requested_by, last_heartbeat_ms, created_ms," \
-	" (SELECT message FROM agent_status s WHERE s.agent = agents.id ORDER BY seq DESC LIMIT 1), owner"
+	" (SELECT message FROM agent_status s WHERE s.agent = agents.id ORDER BY seq DESC LIMIT 1), owner, persona"
 
 static cJSON *row_json(sqlite3_stmt *st)
 {
@@ -132,6 +132,7 @@ static cJSON *row_json(sqlite3_stmt *st)
 	cJSON_AddNumberToObject(a, "created_ms", sqlite3_column_double(st, 8));
 	db_column_to_json(a, "status", st, 9);
 	db_column_to_json(a, "owner", st, 10);
+	db_column_to_json(a, "persona", st, 11);
 	return a;
 }
 
@@ -433,10 +434,21 @@ int agent_take(struct call *c, const char *agent, const char *bead, const char *
 	return agent_announce(c, agent, "working", 0) < 0 ? -1 : 1;
 }
 
+int agent_set_persona(struct call *c, const char *agent, const char *persona)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE agents SET persona = nullif(?2, '') WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, persona, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
 int agent_release(struct call *c, const char *agent, const char *state)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
-		"UPDATE agents SET hook = NULL, state = ?2, requested_by = NULL, quiet_stage = 0,"
+		"UPDATE agents SET hook = NULL, state = ?2, requested_by = NULL, persona = NULL, quiet_stage = 0,"
 		" active_ms = ?3, updated_ms = ?3 WHERE id = ?1", &c->err);
 
 	if (!st)
@@ -478,9 +490,9 @@ int agent_heard_since_start(struct call *c, const char *agent)
 
 int agent_run_json(struct call *c, const char *id, cJSON *obj)
 {
-	static const char *const cols[] = {"id", "name", "role", "rig", "hook", "requested_by", NULL};
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, name, role, rig, hook, requested_by FROM agents WHERE id = ?",
-				      &c->err);
+	static const char *const cols[] = {"id", "name", "role", "rig", "hook", "requested_by", "persona", NULL};
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, name, role, rig, hook, requested_by, persona FROM agents"
+					     " WHERE id = ?", &c->err);
 
 	if (!st)
 		return -1;

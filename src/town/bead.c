@@ -68,7 +68,7 @@ int bead_transition_allowed(const char *from, const char *to)
 #define BEAD_COLUMNS \
 	"seq, id, type, status, priority, title, body, labels, metadata, assignee, parent, rig," \
 	" requested_by, created_by, created_ms, updated_ms, closed_ms, close_reason, held, attempts, reviews," \
-	" branch, worked_by, failure, retry_ms"
+	" branch, worked_by, failure, retry_ms, persona"
 
 static cJSON *row_json(sqlite3_stmt *st)
 {
@@ -106,6 +106,7 @@ static cJSON *row_json(sqlite3_stmt *st)
 		cJSON_AddNullToObject(b, "retry_ms");
 	else
 		cJSON_AddNumberToObject(b, "retry_ms", sqlite3_column_double(st, 24));
+	db_column_to_json(b, "persona", st, 25);
 	return b;
 }
 

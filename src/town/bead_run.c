@@ -330,6 +330,29 @@ int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n)
 	return db_step_int(c->db, st, n, &c->err) < 0 ? -1 : 0;
 }
 
+int bead_set_persona(struct call *c, const char *id, const char *persona)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE beads SET persona = ?2 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (persona)
+		sqlite3_bind_text(st, 2, persona, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int bead_persona(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT coalesce(persona, '') FROM beads WHERE id = ?", id, out, len);
+}
+
+int bead_unfinished_in_persona(struct call *c, const char *persona, char *bead, size_t len)
+{
+	return text_of(c, "SELECT id FROM beads WHERE persona = ? AND status NOT IN ('closed', 'failed') LIMIT 1",
+		       persona, bead, len);
+}
+
 int bead_status_rig(struct call *c, const char *id, char *status, size_t slen, char *rig, size_t rlen)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT status, rig FROM beads WHERE id = ?", &c->err);

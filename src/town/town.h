@@ -206,6 +206,12 @@ int bead_set_branch(struct call *c, const char *id, const char *branch);
 int bead_reset_attempts(struct call *c, const char *id);
 /* How many beads of rig are not closed or failed into *n. */
 int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n);
+/* The persona a bead is worked in: set (NULL clears it); read into out ("" for none: 1, 0 when
+ * there is no such bead, -1). One bead not closed or failed that names persona into bead: 1, 0
+ * when none does, -1. */
+int bead_set_persona(struct call *c, const char *id, const char *persona);
+int bead_persona(struct call *c, const char *id, char *out, size_t len);
+int bead_unfinished_in_persona(struct call *c, const char *persona, char *bead, size_t len);
 /* Try again no earlier than retry_ms. */
 int bead_set_retry(struct call *c, const char *id, double retry_ms);
 /* Mark the agent that last worked on a bead (the reconciler prefers it when idle). */
@@ -438,8 +444,10 @@ int agent_crew_each(struct call *c, int (*fn)(struct call *c, const char *id, co
 /* An agent's state and its last sign of life (heartbeat, else start, else creation): 1, 0 when
  * there is no such agent, -1 when storage failed. */
 int agent_state_of(struct call *c, const char *id, char *state, size_t len, double *heartbeat_ms);
-/* Agent's run is over: no hook, no one to work for, state (idle or lost), active now. */
+/* Agent's run is over: no hook, no one to work for, no persona, state (idle or lost), active now. */
 int agent_release(struct call *c, const char *agent, const char *state);
+/* The persona the agent wears for the run it starts ("": none). */
+int agent_set_persona(struct call *c, const char *agent, const char *persona);
 /* 1 if the agent sent a heartbeat after its current run started, 0 if not (or no such agent). */
 int agent_heard_since_start(struct call *c, const char *agent);
 /* What a container is told of the agent: id, name, role, rig, hook, requested_by added to obj
@@ -544,6 +552,40 @@ typedef int (*mayor_reaction)(struct call *c);
 extern const mayor_reaction mayor_reactions[];
 extern const size_t mayor_reactions_n;
 
+/* ---- persona.c -------------------------------------------------------------------------------- */
+
+#define PERSONA_NAME_MAX 40
+#define PERSONA_TOOL_MAX 100
+#define PERSONA_OVERLAY_MAX 8000
+#define PERSONA_TOOLS_MAX 32
+#define PERSONA_GATES_MAX 10
+
+/* A persona as written: NULL members are not given (create: defaults; update: kept). model ""
+ * clears it. Lists are borrowed JSON arrays, already checked by the route's fields. */
+struct persona_fields {
+	const char *name, *title, *overlay, *model;
+	const cJSON *allowed_tools, *denied_tools, *gates;
+};
+/* The forms: a name (a-z, digits, -; a letter first), a tool (Claude Code's spelling, an optional
+ * "(rule)"), a model (what a runtime's command line takes). 1 when valid. */
+int persona_name_valid(const char *s);
+int persona_tool_valid(const char *s);
+int persona_model_valid(const char *s);
+/* 1 if name is a built-in or the town's persona, 0 if not, -1 on failure. */
+int persona_exists(struct call *c, const char *name);
+/* A persona {name, title, overlay, allowed_tools, denied_tools, gates, model, builtin, ...}, or
+ * NULL with ERR_NOT_FOUND (field persona) or a failure. */
+cJSON *persona_json(struct call *c, const char *name);
+/* The built-in ones, then the town's by name. */
+cJSON *personas_json(struct call *c);
+/* What the agent host is told: name, title, overlay, allowed_tools, denied_tools, gates, model
+ * added to obj. 0, or -1 (ERR_NOT_FOUND when there is no such persona). */
+int persona_run_json(struct call *c, const char *name, cJSON *obj);
+/* Create or change a town's persona (a built-in name: ERR_CONFLICT); delete one (refused while an
+ * unfinished bead names it). */
+int persona_put(struct call *c, const struct persona_fields *f, int create);
+int persona_delete(struct call *c, const char *name);
+
 /* ---- ui_context.c ------------------------------------------------------------------------------ */
 
 /* Check the dashboard's navigation ring buffer (page, open object, recent actions) and resolve the
@@ -611,5 +653,6 @@ int escalation_wipe(struct call *c); /* escalations */
 int agent_wipe(struct call *c);    /* agent_events, agent_status, agents, town_keys */
 int rig_wipe(struct call *c);      /* rigs */
 int mayor_wipe(struct call *c);    /* mayor_messages, mayor_replies */
+int persona_wipe(struct call *c);  /* personas */
 
 #endif

@@ -209,6 +209,113 @@ static void test_start_runtime(void)
 	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) < 0 && t_streq(e.field, "bead"));
 }
 
+/* The args after flag up to the next option, joined by '|'. */
+static void args_after(const struct strv *v, const char *flag, char *out, size_t len)
+{
+	size_t n = 0, i = 0;
+
+	out[0] = '\0';
+	while (i < v->n && strcmp(v->v[i], flag))
+		i++;
+	for (i++; i < v->n && strncmp(v->v[i], "--", 2); i++)
+		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? "|" : "", v->v[i]);
+}
+
+/* A persona's tool lists in each CLI's own terms: Claude Code's flags (an allow list turns the
+ * bypass off and dontAsk on, the town's tools stay approved), opencode's permission map, codex's
+ * MCP filters, and codex's refusal of what it cannot enforce. */
+static void test_persona_tools(void)
+{
+	struct runtime_in in = in_for(RUNTIME_CLAUDE);
+	struct runtime_cmd c;
+	struct herr e = {0};
+	cJSON *allowed = cJSON_Parse("[\"Read\",\"Bash(git *)\",\"Bash(ls)\",\"mcp__gastown__gt_done\"]");
+	cJSON *denied = cJSON_Parse("[\"WebFetch\",\"Bash(rm *)\"]");
+	cJSON *mcp_only = cJSON_Parse("[\"mcp__gastown__gt_escalate\"]");
+	const struct runtime_file *f;
+	cJSON *cfg, *perm;
+	char args[512];
+
+	in.denied_tools = denied;
+	CHECK(runtime_build(&in, &c, &e) == 0);
+	args_after(&c.argv, "--disallowedTools", args, sizeof args);
+	CHECK(t_streq(args, "WebFetch|Bash(rm *)"));
+	CHECK(has_arg(&c.argv, "--dangerously-skip-permissions") && !has_arg(&c.argv, "--tools"));
+	runtime_cmd_clear(&c);
+
+	in.allowed_tools = allowed;
+	CHECK(runtime_build(&in, &c, &e) == 0);
+	CHECK(t_streq(after(&c.argv, "--tools"), "Read,Bash"));
+	args_after(&c.argv, "--allowedTools", args, sizeof args);
+	CHECK(t_streq(args, "Read|Bash(git *)|Bash(ls)|mcp__gastown__gt_done|mcp__gastown"));
+	CHECK(t_streq(after(&c.argv, "--permission-mode"), "dontAsk") && !has_arg(&c.argv, "--dangerously-skip-permissions"));
+	/* The prompt is still -p's: the lists end where the next option begins. */
+	CHECK(t_streq(after(&c.argv, "-p"), in.prompt));
+	runtime_cmd_clear(&c);
+
+	in.kind = RUNTIME_OPENCODE;
+	CHECK(runtime_build(&in, &c, &e) == 0);
+	f = file_named(&c, "/opencode.json");
+	cfg = f ? cJSON_Parse(f->text) : NULL;
+	perm = cJSON_GetObjectItem(cfg, "permission");
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(perm, "*")), "deny"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(perm, "read")), "allow"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(perm, "gastown_*")), "allow"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(perm, "gastown_gt_done")), "allow"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(perm, "webfetch")), "deny"));
+	CHECK(!cJSON_GetObjectItem(perm, "edit"));
+	/* Rules are patterns of the tool: git and ls allowed, rm denied, the rest as the list says. */
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(perm, "bash"), "*")), "deny"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(perm, "bash"), "git *")), "allow"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(perm, "bash"), "ls")), "allow"));
+	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(perm, "bash"), "rm *")), "deny"));
+	cJSON_Delete(cfg);
+	runtime_cmd_clear(&c);
+
+	/* Codex filters the town's tools; its own it cannot, and says so instead of ignoring them. */
+	in.kind = RUNTIME_CODEX;
+	CHECK(runtime_build(&in, &c, &e) < 0 && e.status == 400 && t_streq(e.field, "persona.allowed_tools") &&
+	      strstr(e.message, "codex cannot limit its own tool 'Read'"));
+	runtime_cmd_clear(&c);
+	in.allowed_tools = NULL;
+	in.denied_tools = mcp_only;
+	CHECK(runtime_build(&in, &c, &e) == 0);
+	f = file_named(&c, "/.codex/config.toml");
+	CHECK(f && strstr(f->text, "[mcp_servers.gastown]\nurl = \"" BASE "/mcp\"\ndisabled_tools = [\"gt_escalate\"]\n"));
+	runtime_cmd_clear(&c);
+
+	cJSON_Delete(allowed);
+	cJSON_Delete(denied);
+	cJSON_Delete(mcp_only);
+}
+
+/* The start's persona: its name and checked tool lists; anything else in them is refused. */
+static void test_start_persona(void)
+{
+	const char *fmt = "{\"agent\":{\"id\":\"toast\",\"role\":\"polecat\"},\"bead\":{\"id\":\"gt-1\"},"
+			  "\"rig\":{\"id\":\"app\",\"git_url\":\"/srv/app.git\"},\"branch\":\"gt/toast/gt-1\","
+			  "\"token\":\"tok\",\"runtime\":{\"kind\":\"scripted\"},\"prompt\":\"p\",\"persona\":%s}";
+	char body[1024];
+	struct start s;
+	struct herr e = {0};
+
+	snprintf(body, sizeof body, fmt, "{\"name\":\"pentester\",\"allowed_tools\":[],\"denied_tools\":[\"Bash\"]}");
+	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) == 0 && t_streq(s.persona, "pentester") &&
+	      !s.allowed_tools && cJSON_GetArraySize(s.denied_tools) == 1);
+	start_release(&s);
+	snprintf(body, sizeof body, fmt, "null");
+	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) == 0 && !s.persona);
+	start_release(&s);
+	snprintf(body, sizeof body, fmt, "{\"name\":\"p\",\"denied_tools\":[\"--yolo\"]}");
+	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) < 0 && t_streq(e.field, "persona.denied_tools"));
+	snprintf(body, sizeof body, fmt, "{\"name\":\"p\",\"allowed_tools\":\"Bash\"}");
+	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) < 0 && t_streq(e.field, "persona.allowed_tools"));
+	snprintf(body, sizeof body, fmt, "{\"name\":\"../x\"}");
+	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) < 0 && t_streq(e.field, "persona.name"));
+	snprintf(body, sizeof body, fmt, "\"pentester\"");
+	CHECK(start_parse(body, strlen(body), "demo", "toast", &s, &e) < 0 && t_streq(e.field, "persona"));
+}
+
 /* Git C-quotes odd paths with three-digit octal escapes; anything else after a backslash and a
  * digit is not git's and leaves the file out (found by fuzz_host: the digits were shifted as they
  * came, a quote among them included). */
@@ -232,6 +339,8 @@ int main(void)
 	RUN(test_codex);
 	RUN(test_opencode);
 	RUN(test_refused);
+	RUN(test_persona_tools);
+	RUN(test_start_persona);
 	RUN(test_env_apply);
 	RUN(test_start_runtime);
 	RUN(test_diffstat_quoted_paths);

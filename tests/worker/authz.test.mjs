@@ -111,6 +111,17 @@ function access(f) {
 			return { params: { rig: id } };
 		} }],
 
+		// Admins write the town's own personas; everyone in the town reads them, its agents too.
+		"POST /api/towns/{town}/personas": ["admin", { body: () => ({ name: uniq("p"), title: "Matrix persona" }) }],
+		"GET /api/towns/{town}/personas": ["viewer+agents"],
+		"GET /api/towns/{town}/personas/{persona}": ["viewer+agents"],
+		"PATCH /api/towns/{town}/personas/{persona}": ["admin", { body: () => ({ title: uniq("Persona ") }) }],
+		"DELETE /api/towns/{town}/personas/{persona}": ["admin", { fresh: async () => {
+			const name = uniq("p");
+			await f.ok("POST", "/api/towns/matrix/personas", { name });
+			return { params: { persona: name } };
+		} }],
+
 		"POST /api/towns/{town}/agents": ["admin", { body: { role: "triage" } }],
 		"GET /api/towns/{town}/agents": ["viewer"],
 		"GET /api/towns/{town}/agents/{agent}": ["viewer"],
@@ -369,6 +380,7 @@ async function fixtures(t) {
 	await f.ok("POST", `${T}/agents/${sibling}/mail`, { to: "toast", subject: "for you" }, H.siblingAgent);
 	const mail = (await f.ok("GET", `${T}/agents/toast/mail`, undefined, H.agent))[0].id;
 	await f.ok("PUT", `${T}/prices/gpt-authz`, { input_per_mtok: 1, output_per_mtok: 2 });
+	await f.ok("POST", `${T}/personas`, { name: "authz-persona", overlay: "Work as the matrix says." });
 	await f.ok("PUT", `${T}/integrations/github`, { secrets: { webhook_secret: "whsec-github-0123456789abcdef" } });
 	await f.ok("PUT", `${T}/integrations/github/logins/bob-gh`, { user: "bob" });
 	const closed = await githubDelivery("whsec-github-0123456789abcdef", "issues",
@@ -393,7 +405,7 @@ async function fixtures(t) {
 
 	f.params = { town: "matrix", org: "acme", rig: "main", agent: "toast", bead: f.bead1, dep: f.bead2,
 		convoy, escalation, mail, model: "gpt-authz", scope: "town-month", key: "town", user: "newbie",
-		platform: "github", login: "bob-gh" };
+		platform: "github", login: "bob-gh", persona: "authz-persona" };
 	return f;
 }
 

@@ -129,6 +129,7 @@ const COMMANDS = [
 	["price"], ["price", "list"], ["price", "set"], ["price", "rm"], ["fleet"], ["team"], ["team", "set"], ["team", "rm"],
 	["integration"], ["integration", "list"], ["integration", "set"], ["integration", "rm"], ["integration", "map"],
 	["integration", "unmap"],
+	["persona"], ["persona", "list"], ["persona", "show"], ["persona", "create"], ["persona", "edit"], ["persona", "delete"],
 ];
 
 // A server that counts requests: --help and usage errors must not make any.
@@ -166,6 +167,8 @@ test("--help and -h on every command and subcommand print its usage, exit 0 and 
 		["town", "create", "demo", "--name", "Demo", "-h"], ["--town", "yard", "bead", "--help"],
 		["login", "--dev", "--user", "sarah", "--help"], ["status", "working", "hard", "-h"],
 		["done", "--summary", "x", "--help"], ["sling", "gt-k2x9", "web", "--help"], ["feed", "--follow", "--help"],
+		["sling", "gt-k2x9", "--persona", "backend", "-h"], ["persona", "create", "reviewer", "--allow", "Read", "--help"],
+		["persona", "edit", "reviewer", "--model", "x", "-h"], ["persona", "delete", "reviewer", "--help"],
 		["budget", "set", "user-day", "alice", "5", "-h"], ["--json", "costs", "--help"],
 		["integration", "set", "github", "--token-stdin", "--help"], ["integration", "--json", "-h"],
 	]) {

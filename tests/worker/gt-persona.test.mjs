@@ -1,0 +1,134 @@
+// gt-persona.test.mjs - gt's persona commands against the real worker on loopback: the built-ins
+// listed, a town's own persona created (its overlay from a file), shown in full, worn by a bead
+// through `gt sling --persona`, edited and deleted; and the errors a user sees on the way.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { SignJWT } from "jose";
+import { ROOT, call, startWorker } from "./harness.mjs";
+
+const run = promisify(execFile);
+const GT = join(ROOT, "build/native/gt");
+const SECRET = "gt-persona-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const jwt = (user) => new SignJWT({ sub: user, name: user }).setProtectedHeader({ alg: "HS256" })
+	.setIssuedAt().setExpirationTime("10m").sign(key);
+const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+async function gt(args, env) {
+	try {
+		const { stdout, stderr } = await run(GT, args, { env: { PATH: process.env.PATH, ...env } });
+		return { code: 0, stdout, stderr };
+	} catch (err) {
+		return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+	}
+}
+
+test("gt persona: list, create, show, sling --persona, edit, delete", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const dir = mkdtempSync(join(tmpdir(), "gt-persona-"));
+	t.after(() => rmSync(dir, { recursive: true, force: true }));
+	const tok = { alice: await jwt("alice"), bob: await jwt("bob") };
+	const H = { alice: bearer(tok.alice) };
+	const env = { GASTOWN_URL: url, GASTOWN_TOKEN: tok.alice, GASTOWN_TOWN: "yard", HOME: "/nonexistent" };
+	const ok = async (args) => {
+		const r = await gt(args, env);
+		assert.equal(r.code, 0, `gt ${args.join(" ")}: ${r.stderr}`);
+		return r.stdout;
+	};
+	const refused = async (args, code, pattern, extra = {}) => {
+		const r = await gt(args, { ...env, ...extra });
+		assert.equal(r.code, code, `gt ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+		assert.match(r.stderr, pattern, `gt ${args.join(" ")}`);
+		return r;
+	};
+
+	const T = "/api/towns/yard";
+	assert.equal((await call(mf, "POST", T, { name: "Yard" }, H.alice)).status, 201);
+	assert.equal((await call(mf, "PUT", `${T}/members/bob`, { role: "member" }, H.alice)).status, 200);
+	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "web", git_url: "https://example.com/web.git" }, H.alice)).status, 201);
+	const bead = async (title) => (await call(mf, "POST", `${T}/beads`, { title, rig: "web", held: true }, H.alice)).body.data.id;
+	const getBead = async (id) => (await call(mf, "GET", `${T}/beads/${id}`, undefined, H.alice)).body.data;
+
+	// The six built-ins, in a table.
+	const builtins = await ok(["persona", "list"]);
+	const lines = builtins.trimEnd().split("\n");
+	assert.match(lines[0], /^NAME\s+TITLE\s+BUILTIN\s+MODEL\s+TOOLS$/);
+	assert.equal(lines.length, 7, builtins);
+	for (const name of ["frontend", "backend", "security-reviewer", "test-writer", "docs-writer", "refactorer"])
+		assert.ok(lines.some((l) => l.startsWith(`${name} `)), `${name} in\n${builtins}`);
+	assert.match(builtins, /\nsecurity-reviewer\s+Security reviewer\s+yes\s+-\s+deny WebFetch, WebSearch\n/);
+	assert.match(builtins, /\nbackend\s+Backend engineer\s+yes\s+-\s+any\n/);
+	assert.equal(JSON.parse(await ok(["persona", "list", "--json"])).length, 6);
+
+	// A town's own, its overlay from a file, kept byte for byte.
+	const overlay = "You review code.\n\nBe strict about error handling;\nname each finding's file and line.\n";
+	writeFileSync(join(dir, "overlay.md"), overlay);
+	assert.equal(await ok(["persona", "create", "reviewer", "--title", "Careful reviewer", "--overlay-file", join(dir, "overlay.md"),
+		"--allow", "Read", "--allow", "Grep", "--deny", "WebFetch", "--gate", "make test", "--gate", "make lint",
+		"--model", "claude-opus-4"]), "created persona reviewer (Careful reviewer)\n");
+	const stored = (await call(mf, "GET", `${T}/personas/reviewer`, undefined, H.alice)).body.data;
+	assert.deepEqual([stored.title, stored.overlay, stored.allowed_tools, stored.denied_tools, stored.gates, stored.model, stored.builtin, stored.created_by],
+		["Careful reviewer", overlay, ["Read", "Grep"], ["WebFetch"], ["make test", "make lint"], "claude-opus-4", false, "alice"]);
+	assert.match(await ok(["persona", "list"]), /\nreviewer\s+Careful reviewer\s+no\s+claude-opus-4\s+allow Read, Grep; deny WebFetch\n/);
+	assert.equal(await ok(["persona", "show", "reviewer"]),
+		"name     reviewer\ntitle    Careful reviewer\nbuiltin  no\nmodel    claude-opus-4\n" +
+		"allowed  Read, Grep\ndenied   WebFetch\ngates    make test\n         make lint\ncreated  alice\n" +
+		`overlay:\n${overlay}`);
+	assert.deepEqual(JSON.parse(await ok(["--json", "persona", "show", "reviewer"])), stored);
+	// A built-in's overlay is printed in full too.
+	assert.match(await ok(["persona", "show", "test-writer"]), /builtin  yes\n[\s\S]*overlay:\nYou work as a test writer\. .*say so\.\n$/);
+
+	// What the town refuses, with its reason; what gt refuses before asking.
+	await refused(["persona", "create", "backend"], 1, /'backend' is a built-in persona.*\(409 conflict\)/);
+	await refused(["persona", "create", "reviewer"], 1, /the persona 'reviewer' already exists/);
+	await refused(["persona", "create", "linter", "--allow", "Bash(a, b)"], 1, /'Bash\(a, b\)' is not a tool name.*\(400 invalid\)/);
+	await refused(["persona", "create", "linter", "--allow", "Read", "--deny", "Read"], 1, /tool 'Read' is both allowed and denied/);
+	await refused(["persona", "create", "linter"], 1, /403 forbidden/, { GASTOWN_TOKEN: tok.bob });
+	await refused(["persona", "show", "ghost"], 1, /no persona 'ghost'.*\(404 not_found\)/);
+	await refused(["persona", "show", ".."], 2, /^gt persona show: '\.\.' is not a persona name \(1-40 of a-z, 0-9 and -, a letter first\)\n/);
+	await refused(["persona", "edit", "reviewer"], 2, /^gt persona edit: nothing to change/);
+	await refused(["persona", "create", "linter", "--overlay", "x", "--overlay-file", "f"], 2, /choose one: --overlay TEXT or --overlay-file FILE/);
+	await refused(["persona", "create", "linter", "--overlay-file", join(dir, "missing.md")], 2, /--overlay-file: cannot read '.*missing\.md'/);
+	writeFileSync(join(dir, "huge.md"), "x".repeat(8001));
+	await refused(["persona", "create", "linter", "--overlay-file", join(dir, "huge.md")], 2, /longer than 8000 bytes/);
+	assert.equal((await call(mf, "GET", `${T}/personas/linter`, undefined, H.alice)).status, 404);
+
+	// A bead slung with the persona wears it; an unknown persona is named and changes nothing.
+	const fix = await bead("Review the login flow");
+	assert.match(await ok(["sling", fix, "--persona", "reviewer"]), new RegExp(`^${fix} .*Review the login flow  \\[web\\].*  as reviewer\\n$`));
+	assert.equal((await getBead(fix)).persona, "reviewer");
+	assert.match(await ok(["bead", "show", fix]), /\n  worked as reviewer \(gt persona show reviewer\)\n/);
+	const other = await bead("Docs for login");
+	const unknown = await refused(["sling", other, "web", "--persona", "ghost"], 1, /^gt: no persona 'ghost' in this town.*\(400 invalid\)\n$/);
+	assert.equal(unknown.stdout, "");
+	const untouched = await getBead(other);
+	assert.deepEqual([untouched.persona ?? null, untouched.held], [null, true]);
+	await refused(["sling", other, "--persona", "Not A Name"], 1, /'persona' is a persona's name/);
+	assert.equal(JSON.parse(await ok(["--json", "sling", other, "--persona", "docs-writer"])).persona, "docs-writer");
+
+	// Edit: what is given changes, the rest stays; '' empties a list, --model '' clears the model.
+	assert.equal(await ok(["persona", "edit", "reviewer", "--title", "Strict reviewer", "--deny", "", "--model", ""]),
+		"changed persona reviewer (Strict reviewer)\n");
+	const edited = (await call(mf, "GET", `${T}/personas/reviewer`, undefined, H.alice)).body.data;
+	assert.deepEqual([edited.title, edited.overlay, edited.allowed_tools, edited.denied_tools, edited.gates, edited.model],
+		["Strict reviewer", overlay, ["Read", "Grep"], [], ["make test", "make lint"], null]);
+	assert.match(await ok(["persona", "show", "reviewer"]), /\nmodel    - \(the rig's\)\nallowed  Read, Grep\ndenied   -\n/);
+	await refused(["persona", "edit", "ghost", "--title", "x"], 1, /no persona 'ghost' in this town \(404 not_found\)/);
+	await refused(["persona", "edit", "backend", "--title", "x"], 1, /built-in/);
+
+	// Delete: not while a bead still to be worked names it; then gone.
+	await refused(["persona", "delete", "reviewer"], 1, new RegExp(`bead ${fix} is still to be worked as 'reviewer'.*\\(409 conflict\\)`));
+	await ok(["bead", "close", fix, "--reason", "reviewed"]);
+	assert.equal(await ok(["persona", "delete", "reviewer"]), "deleted\n");
+	assert.equal((await call(mf, "GET", `${T}/personas/reviewer`, undefined, H.alice)).status, 404);
+	await refused(["persona", "delete", "reviewer"], 1, /no persona 'reviewer'/);
+	await refused(["persona", "delete", "frontend"], 1, /'frontend' is a built-in persona and cannot be deleted/);
+	assert.equal(JSON.parse(await ok(["persona", "list", "--json"])).length, 6);
+});
