@@ -32,6 +32,8 @@ function match(p) {
 		return p.length <= 4 ? { name: "board", town, open: p[3] && { type: "bead", id: p[3] } } : { name: "notfound" };
 	case "convoys":
 		return p.length <= 4 ? { name: "convoys", town, open: p[3] && { type: "convoy", id: p[3] } } : { name: "notfound" };
+	case "personas":
+		return p.length <= 4 ? { name: "personas", town, open: p[3] && { type: "persona", id: p[3] } } : { name: "notfound" };
 	case "settings":
 		return p.length === 3 || (p.length === 4 && p[3] === "integrations")
 			? { name: "settings", town, tab: "integrations" } : { name: "notfound" };

@@ -57,6 +57,9 @@ export function createTown(id) {
 	const costs = loader(() => get(townPath(id, "costs") + query({ period: "day" })));
 	const feedLoad = loader(() => latestEvents(id, 100), []);
 	const mayorLoad = loader(() => get(townPath(id, "mayor", "messages")), []);
+	// Loaded the first time a page or panel asks for them (personasNeeded), then kept current.
+	const personas = loader(() => get(townPath(id, "personas")), []);
+	let personasWanted = false;
 
 	const [conn, setConn] = createSignal({ state: "connecting" });
 	const [costTicker, setCostTicker] = createSignal(null); // {day, week, month} from frames
@@ -74,6 +77,7 @@ export function createTown(id) {
 	const refreshRigs = debounce(() => rigs.load(), 250);
 	const refreshEscalations = debounce(() => escalations.load(), 250);
 	const refreshMayor = debounce(() => loadMayor(), 250);
+	const refreshPersonas = debounce(() => personasWanted && personas.load(), 250);
 
 	function addEvents(list) {
 		if (!list.length) return;
@@ -94,7 +98,8 @@ export function createTown(id) {
 	function onEvent(e) {
 		const kind = e.kind ?? "";
 		if (kind === "agent.status") pushStatus(e.subject, e.new, e.at_ms);
-		else if (kind.startsWith("agent.") || kind === "bead.dispatched" || kind === "bead.done") refreshAgents();
+		else if (kind.startsWith("agent.") || kind === "bead.dispatched" || kind === "bead.done" || kind === "bead.cast") refreshAgents();
+		if (kind.startsWith("persona.")) refreshPersonas();
 		if (kind.startsWith("rig.")) refreshRigs();
 		if (kind.startsWith("escalation.")) refreshEscalations();
 	}
@@ -148,6 +153,7 @@ export function createTown(id) {
 		escalations.load();
 		rigs.load();
 		loadMayor();
+		refreshPersonas();
 	}
 
 	function dispatch(frame) {
@@ -224,6 +230,14 @@ export function createTown(id) {
 		agents,
 		trail: (agent) => trails()[agent] ?? [],
 		rigs,
+		personas,
+		// The town's personas (built-ins first): loaded on first need (again when fresh), then kept
+		// current by the feed's persona.* events.
+		personasNeeded(fresh = false) {
+			if (personasWanted && !fresh) return;
+			personasWanted = true;
+			personas.load();
+		},
 		escalations,
 		refreshEscalations: () => escalations.load(),
 		conversation,
@@ -245,7 +259,7 @@ export function createTown(id) {
 			disposed = true;
 			socket?.close();
 			listeners.clear();
-			for (const d of [refreshAgents, refreshRigs, refreshEscalations, refreshMayor]) d.cancel();
+			for (const d of [refreshAgents, refreshRigs, refreshEscalations, refreshMayor, refreshPersonas]) d.cancel();
 		},
 	};
 }

@@ -20,6 +20,11 @@ export default function AgentCard(props) {
 				<span class="muted">{a().role}{a().rig ? ` · ${a().rig}` : ""}</span>
 				<StateBadge state={a().state} />
 			</div>
+			<Show when={a().persona}>
+				<p class="agent-persona small" data-testid={`agent-persona-${a().id}`}>
+					as <a href={href("towns", town.id, "personas", a().persona)}><span class="badge persona">{a().persona}</span></a>
+				</p>
+			</Show>
 			<Show when={a().hook}>
 				<p class="agent-hook">
 					on <a href={href("towns", town.id, "beads", a().hook)}>{a().hook}</a>

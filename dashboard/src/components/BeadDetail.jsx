@@ -1,7 +1,7 @@
 // BeadDetail.jsx - one bead in the side panel: its fields, dependencies, cost, branch and commits,
 // its events, the status history of the agent on it, and (for members) sling and status changes.
 // A pull request's merge request shows its review first, a review sub-bead the comment it answers.
-import { For, Show, Suspense, createSignal, lazy, onCleanup } from "solid-js";
+import { For, Show, Suspense, createEffect, createSignal, lazy, onCleanup } from "solid-js";
 import { errorText, get, patch, post, query, townPath } from "../api.js";
 import { useTown } from "../context.js";
 import { STATUSES, clock, iso, money, statusLabel } from "../format.js";
@@ -36,6 +36,7 @@ export default function BeadDetail(props) {
 	const [actionErr, setActionErr] = createSignal(null);
 	const [note, setNote] = createSignal("");
 	const [slingRig, setSlingRig] = createSignal("");
+	const [slingPersona, setSlingPersona] = createSignal("");
 	const [newStatus, setNewStatus] = createSignal("");
 	// The panel's tabs: the bead itself, or what it changed (loaded when first shown).
 	const [tab, setTab] = createSignal("details");
@@ -56,6 +57,7 @@ export default function BeadDetail(props) {
 		cost.load();
 		if (b) {
 			setSlingRig(b.rig ?? "");
+			setSlingPersona(b.persona ?? "");
 			setNewStatus(b.status);
 			const a = agentId();
 			if (a) agent.load(a);
@@ -89,6 +91,13 @@ export default function BeadDetail(props) {
 	const commits = () => (events.data()?.events ?? []).filter((e) => e.field === "commit" && e.new)
 		.map((e) => ({ sha: e.new, at_ms: e.at_ms, by: e.actor }));
 	const canSling = () => town.canWrite() && ["open", "failed"].includes(bead.data()?.status);
+	// The personas to sling with (the town's list), and the bead's own even if it has gone since.
+	createEffect(() => canSling() && town.personasNeeded());
+	const personaChoices = () => {
+		const names = (town.personas.data() ?? []).map((p) => ({ name: p.name, title: p.title }));
+		const worn = bead.data()?.persona;
+		return worn && !names.some((p) => p.name === worn) ? [...names, { name: worn, title: "" }] : names;
+	};
 
 	async function sling() {
 		setBusy(true);
@@ -96,10 +105,14 @@ export default function BeadDetail(props) {
 		setNote("");
 		record("clicked sling", "bead", props.id);
 		try {
-			const b = await post(townPath(town.id, "beads", props.id, "sling"), slingRig() ? { rig: slingRig() } : {});
+			// The persona as chosen: "" takes the bead's off; unchanged, it is left out.
+			const body = slingRig() ? { rig: slingRig() } : {};
+			if (slingPersona() !== (bead.data()?.persona ?? "")) body.persona = slingPersona();
+			const b = await post(townPath(town.id, "beads", props.id, "sling"), body);
 			bead.set(b);
+			setSlingPersona(b.persona ?? "");
 			props.onChanged?.(b);
-			setNote(`Slung to rig ${b.rig}. The town starts it on a polecat when it is ready.`);
+			setNote(`Slung to rig ${b.rig}${b.persona ? ` as ${b.persona}` : ""}. The town starts it on a polecat when it is ready.`);
 			events.load();
 		} catch (e) {
 			setActionErr(e);
@@ -172,6 +185,15 @@ export default function BeadDetail(props) {
 												<For each={town.rigs.data() ?? []}>{(r) => <option value={r.id}>{r.id}</option>}</For>
 											</select>
 										</label>
+										<label>
+											<span>Persona</span>
+											<select value={slingPersona()} onChange={(e) => setSlingPersona(e.currentTarget.value)} data-testid="bead-sling-persona">
+												<option value="">No persona</option>
+												<For each={personaChoices()}>
+													{(p) => <option value={p.name} selected={p.name === slingPersona()}>{p.title && p.title !== p.name ? `${p.name} (${p.title})` : p.name}</option>}
+												</For>
+											</select>
+										</label>
 										<button type="submit" class="btn" disabled={busy()} data-testid="bead-sling">Sling</button>
 									</form>
 								</Show>
@@ -194,6 +216,12 @@ export default function BeadDetail(props) {
 							<dt>Requested by</dt><dd>{b().requested_by}</dd>
 							<dt>Created by</dt><dd>{b().created_by} · <time datetime={iso(b().created_ms)}>{clock(b().created_ms)}</time></dd>
 							<dt>Rig</dt><dd>{b().rig ?? "—"}</dd>
+							<dt>Persona</dt>
+							<dd data-testid="bead-persona">
+								<Show when={b().persona} fallback="—">
+									<a href={href("towns", town.id, "personas", b().persona)}>{b().persona}</a>
+								</Show>
+							</dd>
 							<dt>Assignee</dt>
 							<dd>
 								<Show when={b().assignee} fallback="—">

@@ -24,6 +24,7 @@ export function describe(e) {
 	case "bead.dep_removed": return `removed the ${f} dependency of ${e.subject} on ${o}`;
 	case "bead.slung": return `slung ${e.subject} to rig ${n}`;
 	case "bead.dispatched": return `dispatched ${e.subject} to ${n}`;
+	case "bead.cast": return `started ${e.subject} as ${n}`;
 	case "bead.done": return `finished ${e.subject}${n ? ` (commit ${String(n).slice(0, 10)})` : ""}`;
 	case "bead.requeued": return `requeued ${e.subject}${n ? `: ${n}` : ""}`;
 	case "bead.failed": return `${e.subject} failed${n ? `: ${n}` : ""}`;
@@ -51,6 +52,9 @@ export function describe(e) {
 	case "escalation.reraised": return `re-raised escalation ${e.subject}: ${o} → ${n}`;
 	case "escalation.acknowledged": return `acknowledged escalation ${e.subject}`;
 	case "escalation.resolved": return `resolved escalation ${e.subject}`;
+	case "persona.created": return `created persona ${e.subject}${n && n !== e.subject ? ` (${n})` : ""}`;
+	case "persona.updated": return `changed persona ${e.subject}`;
+	case "persona.deleted": return `deleted persona ${e.subject}`;
 	case "rig.created": return `added rig ${e.subject}`;
 	case "rig.updated": return `changed rig ${e.subject}`;
 	case "rig.deleted": return `deleted rig ${e.subject}`;
@@ -76,6 +80,7 @@ export function subjectLink(town, e) {
 	if (k.startsWith("agent.")) return href("towns", town, "agents", e.subject);
 	if (k.startsWith("convoy.")) return href("towns", town, "convoys", e.subject);
 	if (k.startsWith("rig.") && k !== "rig.deleted") return href("towns", town, "rigs", e.subject);
+	if (k.startsWith("persona.") && k !== "persona.deleted") return href("towns", town, "personas", e.subject);
 	return null;
 }
 

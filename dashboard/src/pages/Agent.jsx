@@ -40,6 +40,7 @@ function AgentView(props) {
 						<p class="muted">
 							{a().role}{a().rig ? <> on rig <a href={href("towns", town.id, "rigs", a().rig)}>{a().rig}</a></> : ""}
 							<Show when={a().hook}> · working on <a href={href("towns", town.id, "beads", a().hook)}>{a().hook}</a></Show>
+							<Show when={a().persona}> as <a href={href("towns", town.id, "personas", a().persona)} data-testid="agent-persona">{a().persona}</a></Show>
 							<Show when={a().requested_by}> for <strong>{a().requested_by}</strong></Show>
 							<Show when={a().last_heartbeat_ms}> · last heard <time datetime={iso(a().last_heartbeat_ms)}>{ago(a().last_heartbeat_ms)}</time></Show>
 						</p>
