@@ -41,8 +41,8 @@ static int seg_ok(const char *s)
 }
 
 /* /api/towns/:town[/agents/:agent]/<rest>, or -1 with the reason printed (the town or agent is
- * missing or no id). agent 0 leaves the agent out. */
-static int town_path(const struct cli *cli, int agent, const char *rest, char *path, size_t len)
+ * missing or no id, or the path is too long). agent 0 leaves the agent out. */
+static int town_path(const struct cli *cli, int agent, const char *rest, struct http_path *p)
 {
 	if (cli_need_town(cli) < 0)
 		return -1;
@@ -54,58 +54,46 @@ static int town_path(const struct cli *cli, int agent, const char *rest, char *p
 		fprintf(stderr, "gt: '%s' is not an agent id\n", cli->agent);
 		return -1;
 	}
-	if ((agent ? snprintf(path, len, "/api/towns/%s/agents/%s/%s", cli->town, cli->agent, rest)
-		   : snprintf(path, len, "/api/towns/%s/%s", cli->town, rest)) >= (int)len) {
+	http_path_lit(p, "/api/towns/");
+	http_path_seg(p, cli->town);
+	if (agent) {
+		http_path_lit(p, "/agents/");
+		http_path_seg(p, cli->agent);
+	}
+	http_path_lit(p, "/");
+	http_path_lit(p, rest);
+	if (p->overflow) {
 		fprintf(stderr, "gt: the request path is too long\n");
 		return -1;
 	}
 	return 0;
 }
 
-/* One call with a fresh token; body is consumed. 0 with *res_out the answer (the caller deletes
- * it), or 1 with the error printed and *res_out NULL. */
-static int call(struct cli *cli, const char *method, const char *path, cJSON *body, cJSON **res_out)
+/* The agent's token read again before a call (the host rewrites the file when it refreshes it):
+ * 0, or 1 with the reason printed and body deleted. */
+static int fresh_token(struct cli *cli, cJSON *body)
 {
-	char err[256] = "", *payload;
-	int status;
-
-	*res_out = NULL;
 	if (cli->as_agent && token_load_agent(cli) < 0) {
 		fprintf(stderr, "gt: cannot read the agent token from %s\n", getenv("GASTOWN_AGENT_TOKEN_FILE"));
 		cJSON_Delete(body);
 		return 1;
 	}
-	payload = body ? cJSON_PrintUnformatted(body) : NULL;
-	cJSON_Delete(body);
-	status = http_call(cli, method, path, payload, res_out, err, sizeof err);
-	cJSON_free(payload);
-	if (status >= 200 && status <= 299)
-		return 0;
-	cli_fail(cli, status, *res_out, err);
-	cJSON_Delete(*res_out);
-	*res_out = NULL;
-	return 1;
+	return 0;
 }
 
-/* call(), then print the data: as JSON with --json, else with text(). */
-static int call_and_print(struct cli *cli, const char *method, const char *path, cJSON *body,
+/* cli_call with a fresh token; body is consumed. 0 with *res_out the answer (the caller deletes
+ * it), or 1 with the error printed and *res_out NULL. */
+static int call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out)
+{
+	*res_out = NULL;
+	return fresh_token(cli, body) ? 1 : cli_call(cli, method, p, body, res_out);
+}
+
+/* cli_call_print with a fresh token; returns the exit status. */
+static int call_and_print(struct cli *cli, const char *method, const struct http_path *p, cJSON *body,
 			  void (*text)(const cJSON *data))
 {
-	cJSON *res;
-	const cJSON *data;
-
-	if (call(cli, method, path, body, &res) != 0)
-		return 1;
-	data = cJSON_GetObjectItemCaseSensitive(res, "data");
-	if (cli->json) {
-		char *s = cJSON_Print(data);
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else {
-		text(data);
-	}
-	cJSON_Delete(res);
-	return 0;
+	return fresh_token(cli, body) ? 1 : cli_call_print(cli, method, p, body, text);
 }
 
 /* ---- printers ------------------------------------------------------------------------------------ */
@@ -225,29 +213,29 @@ const char *agent_check_severity(const char *severity)
 
 int agent_prime(struct cli *cli, cJSON **res_out)
 {
-	char path[512];
+	struct http_path p = {0};
 
 	*res_out = NULL;
-	if (town_path(cli, 1, "prime", path, sizeof path) < 0)
+	if (town_path(cli, 1, "prime", &p) < 0)
 		return 2;
-	return call(cli, "GET", path, NULL, res_out);
+	return call(cli, "GET", &p, NULL, res_out);
 }
 
 int agent_status(struct cli *cli, const char *text)
 {
 	const char *bad = agent_check_status(text);
-	char path[512];
+	struct http_path p = {0};
 	cJSON *b;
 
 	if (bad) {
 		fprintf(stderr, "gt status: %s; this one has %zu\n", bad, strlen(text));
 		return 2;
 	}
-	if (town_path(cli, 1, "status", path, sizeof path) < 0)
+	if (town_path(cli, 1, "status", &p) < 0)
 		return 2;
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "message", text);
-	return call_and_print(cli, "POST", path, b, print_posted);
+	return call_and_print(cli, "POST", &p, b, print_posted);
 }
 
 /* Say so when the worktree has changes that the push will not carry. */
@@ -307,7 +295,7 @@ static cJSON *done_diff(const char *head)
 /* POST the done report (takes b). A diff the town refuses (400 or 413 naming a diff field: a path
  * or a count git gave that the town does not take) must not cost the work its report: it goes
  * again without the diff. */
-static int post_done(struct cli *cli, const char *path, cJSON *b, cJSON **res)
+static int post_done(struct cli *cli, const struct http_path *p, cJSON *b, cJSON **res)
 {
 	char *payload, err[256] = "";
 	const char *field;
@@ -315,9 +303,9 @@ static int post_done(struct cli *cli, const char *path, cJSON *b, cJSON **res)
 
 	*res = NULL;
 	if (!cJSON_GetObjectItemCaseSensitive(b, "diff"))
-		return call(cli, "POST", path, b, res);
+		return call(cli, "POST", p, b, res);
 	payload = cJSON_PrintUnformatted(b);
-	status = payload ? http_call(cli, "POST", path, payload, res, err, sizeof err) : 0;
+	status = payload ? http_call(cli, "POST", p->s, payload, res, err, sizeof err) : 0;
 	cJSON_free(payload);
 	if (status >= 200 && status <= 299) {
 		cJSON_Delete(b);
@@ -328,7 +316,7 @@ static int post_done(struct cli *cli, const char *path, cJSON *b, cJSON **res)
 		fprintf(stderr, "gt done: warning: the town refused the diff report (%s); reporting without it\n", field);
 		cJSON_Delete(*res);
 		cJSON_DeleteItemFromObjectCaseSensitive(b, "diff");
-		return call(cli, "POST", path, b, res);
+		return call(cli, "POST", p, b, res);
 	}
 	cli_fail(cli, status, *res, err);
 	cJSON_Delete(*res);
@@ -340,7 +328,8 @@ static int post_done(struct cli *cli, const char *path, cJSON *b, cJSON **res)
 int agent_done(struct cli *cli, const char *summary)
 {
 	const char *bead = getenv("GASTOWN_BEAD"), *branch = getenv("GASTOWN_BRANCH"), *role = getenv("GASTOWN_ROLE");
-	char path[512], refspec[512], sha[128], err[256];
+	struct http_path p = {0};
+	char refspec[512], sha[128], err[256];
 	const char *push[] = {"git", "push", "--force", "origin", refspec, NULL};
 	const char *head[] = {"git", "rev-parse", "HEAD", NULL};
 	cJSON *res, *b;
@@ -354,7 +343,7 @@ int agent_done(struct cli *cli, const char *summary)
 		fprintf(stderr, "gt done: GASTOWN_BEAD and GASTOWN_BRANCH must be set (the agent host sets them)\n");
 		return 2;
 	}
-	if (town_path(cli, 1, "done", path, sizeof path) < 0)
+	if (town_path(cli, 1, "done", &p) < 0)
 		return 2;
 	if (snprintf(refspec, sizeof refspec, "HEAD:refs/heads/%s", branch) >= (int)sizeof refspec) {
 		fprintf(stderr, "gt done: the branch name is too long\n");
@@ -392,39 +381,36 @@ int agent_done(struct cli *cli, const char *summary)
 		else
 			fprintf(stderr, "gt done: warning: git could not say what the branch changed; reporting without it\n");
 	}
-	if (post_done(cli, path, b, &res) != 0)
+	if (post_done(cli, &p, b, &res) != 0)
 		return 1;
-	if (cli->json) {
-		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(res, "data"));
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else {
+	if (cli->json)
+		cli_print_json(cJSON_GetObjectItemCaseSensitive(res, "data"));
+	else
 		printf("done: %s pushed to origin as %s at %.12s\n", bead, branch, sha);
-	}
 	cJSON_Delete(res);
 	return 0;
 }
 
 int agent_mail_send(struct cli *cli, const char *to, const char *subject, const char *body)
 {
-	char path[512];
+	struct http_path p = {0};
 	cJSON *b;
 
-	if (town_path(cli, 1, "mail", path, sizeof path) < 0)
+	if (town_path(cli, 1, "mail", &p) < 0)
 		return 2;
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "to", to);
 	cJSON_AddStringToObject(b, "subject", subject);
 	if (body)
 		cJSON_AddStringToObject(b, "body", body);
-	return call_and_print(cli, "POST", path, b, print_sent);
+	return call_and_print(cli, "POST", &p, b, print_sent);
 }
 
 int agent_escalate(struct cli *cli, const char *severity, const char *title, const char *body,
 		   const char *bead)
 {
 	const char *bad = agent_check_severity(severity);
-	char path[512];
+	struct http_path p = {0};
 	cJSON *b;
 
 	if (bad || !*title) {
@@ -432,7 +418,7 @@ int agent_escalate(struct cli *cli, const char *severity, const char *title, con
 		return 2;
 	}
 	/* An agent raises it as itself; a person raises it in the town's list. */
-	if (town_path(cli, cli->as_agent, "escalations", path, sizeof path) < 0)
+	if (town_path(cli, cli->as_agent, "escalations", &p) < 0)
 		return 2;
 	if (!bead && cli->as_agent)
 		bead = getenv("GASTOWN_BEAD");
@@ -443,7 +429,7 @@ int agent_escalate(struct cli *cli, const char *severity, const char *title, con
 		cJSON_AddStringToObject(b, "body", body);
 	if (bead && *bead)
 		cJSON_AddStringToObject(b, "bead", bead);
-	return call_and_print(cli, "POST", path, b, print_escalation);
+	return call_and_print(cli, "POST", &p, b, print_escalation);
 }
 
 /* ---- commands ------------------------------------------------------------------------------------ */
@@ -495,13 +481,7 @@ int cmd_prime(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = agent_prime(cli, &res)) != 0)
 		return rc;
-	if (cli->json) {
-		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(res, "data"));
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else {
-		print_prime(cJSON_GetObjectItemCaseSensitive(res, "data"));
-	}
+	cli_print_data(cli, res, print_prime);
 	cJSON_Delete(res);
 	return 0;
 }
@@ -550,11 +530,11 @@ int cmd_done(struct cli *cli, int argc, char **argv)
 
 int agent_mail_list(struct cli *cli, int unread)
 {
-	char path[512];
+	struct http_path p = {0};
 
-	if (town_path(cli, 1, unread ? "mail?unread=true" : "mail", path, sizeof path) < 0)
+	if (town_path(cli, 1, unread ? "mail?unread=true" : "mail", &p) < 0)
 		return 2;
-	return call_and_print(cli, "GET", path, NULL, print_mail_list);
+	return call_and_print(cli, "GET", &p, NULL, print_mail_list);
 }
 
 int cmd_escalate(struct cli *cli, int argc, char **argv)
@@ -585,7 +565,8 @@ int cmd_sling(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"persona", required_argument, 0, 'p'}, {0, 0, 0, 0}};
 	const char *persona = NULL;
-	char rest[256], path[512];
+	struct http_path p = {0};
+	char rest[256];
 	struct opt o;
 	cJSON *b;
 	int c;
@@ -601,7 +582,7 @@ int cmd_sling(struct cli *cli, int argc, char **argv)
 	if (!seg_ok(o.pos[0]))
 		return opt_fail(&sling_usage, "'%s' is not a bead id", o.pos[0]);
 	snprintf(rest, sizeof rest, "beads/%s/sling", o.pos[0]);
-	if (town_path(cli, 0, rest, path, sizeof path) < 0)
+	if (town_path(cli, 0, rest, &p) < 0)
 		return 2;
 	/* Without a rig the town keeps the bead's own; without --persona, the bead's persona. The
 	 * town says whether the persona exists. */
@@ -610,5 +591,5 @@ int cmd_sling(struct cli *cli, int argc, char **argv)
 		cJSON_AddStringToObject(b, "rig", o.pos[1]);
 	if (persona)
 		cJSON_AddStringToObject(b, "persona", persona);
-	return call_and_print(cli, "POST", path, b, print_bead);
+	return call_and_print(cli, "POST", &p, b, print_bead);
 }

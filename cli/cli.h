@@ -177,6 +177,22 @@ void http_path_lit(struct http_path *p, const char *lit);
 /* Append seg percent-encoded: an id or a query value, whatever it holds. */
 void http_path_seg(struct http_path *p, const char *seg);
 
+/* call.c: one API call as a command makes it. */
+/* Send body (consumed; NULL for none) to p. 0 with *res_out the whole answer (the caller deletes
+ * it); 1 with the error printed (cli_fail) and *res_out NULL; 2 with "the request path is too long"
+ * printed when p overflowed. The body's strings and the text sent are wiped before they are freed:
+ * a body may hold secrets (gt integration set). */
+int cli_call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out);
+/* Overwrite every string under o (a request body's secrets) before it is freed. */
+void cli_wipe_strings(cJSON *o);
+/* Print v as indented JSON on a line of its own; "null" when v is NULL. */
+void cli_print_json(const cJSON *v);
+/* Print an answer's data: as JSON with --json (cli->json), else with text (NULL: nothing). */
+void cli_print_data(const struct cli *cli, const cJSON *res, void (*text)(const cJSON *data));
+/* cli_call, then cli_print_data on success; returns cli_call's exit status (0, 1 or 2). */
+int cli_call_print(struct cli *cli, const char *method, const struct http_path *p, cJSON *body,
+		   void (*text)(const cJSON *data));
+
 /* token.c */
 /* Mint an HS256 JWT for a local development user; 0, or -1 with a reason in err. */
 int token_mint(const char *secret, const char *user, const char *name, const char *email,

@@ -124,49 +124,19 @@ static int town_path(const struct cli *cli, struct http_path *p, const char *res
 	return 0;
 }
 
-/* One call; body is consumed. 0 with *res_out the answer (the caller deletes it), or 1 with the
- * error printed and *res_out NULL; 2 when the path did not fit. */
-static int call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out)
-{
-	char err[256] = "", *payload;
-	int status;
-
-	*res_out = NULL;
-	if (p->overflow) {
-		cJSON_Delete(body);
-		fprintf(stderr, "gt: the request path is too long\n");
-		return 2;
-	}
-	payload = body ? cJSON_PrintUnformatted(body) : NULL;
-	cJSON_Delete(body);
-	status = http_call(cli, method, p->s, payload, res_out, err, sizeof err);
-	cJSON_free(payload);
-	if (status >= 200 && status <= 299)
-		return 0;
-	cli_fail(cli, status, *res_out, err);
-	cJSON_Delete(*res_out);
-	*res_out = NULL;
-	return 1;
-}
-
-/* call(), then print the data: as JSON with --json, else with text(data, arg). */
+/* cli_call, then print the data: as JSON with --json, else with text(data, arg). */
 static int call_and_print(struct cli *cli, const char *method, const struct http_path *p, cJSON *body,
 			  void (*text)(const cJSON *data, const char *arg), const char *arg)
 {
 	cJSON *res;
-	const cJSON *data;
-	int rc = call(cli, method, p, body, &res);
+	int rc = cli_call(cli, method, p, body, &res);
 
 	if (rc != 0)
 		return rc;
-	data = cJSON_GetObjectItemCaseSensitive(res, "data");
-	if (cli->json) {
-		char *s = cJSON_Print(data);
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else {
-		text(data, arg);
-	}
+	if (cli->json)
+		cli_print_json(cJSON_GetObjectItemCaseSensitive(res, "data"));
+	else
+		text(cJSON_GetObjectItemCaseSensitive(res, "data"), arg);
 	cJSON_Delete(res);
 	return 0;
 }

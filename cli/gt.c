@@ -52,21 +52,10 @@ int cli_fail(const struct cli *cli, int status, const cJSON *body, const char *t
 /* GET a path and print its data: the JSON with --json, else through print_text. */
 static int get_and_print(struct cli *cli, const char *path, void (*print_text)(const cJSON *data))
 {
-	char err[256] = "";
-	cJSON *body = NULL;
-	int status = http_call(cli, "GET", path, NULL, &body, err, sizeof err), rc = 0;
+	struct http_path p = {0};
 
-	if (status < 200 || status > 299) {
-		rc = cli_fail(cli, status, body, err);
-	} else if (cli->json) {
-		char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(body, "data"));
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else {
-		print_text(cJSON_GetObjectItemCaseSensitive(body, "data"));
-	}
-	cJSON_Delete(body);
-	return rc;
+	http_path_lit(&p, path);
+	return cli_call_print(cli, "GET", &p, NULL, print_text);
 }
 
 static const char *str(const cJSON *o, const char *k)

@@ -119,45 +119,6 @@ static int integ_path(const struct cli *cli, struct http_path *p, const char *pl
 	return 0;
 }
 
-/* Overwrite every string under o (the secrets of a request body) before it is freed. */
-static void wipe_strings(cJSON *o)
-{
-	cJSON *s;
-
-	cJSON_ArrayForEach(s, o) {
-		if (cJSON_IsString(s) && s->valuestring)
-			explicit_bzero(s->valuestring, strlen(s->valuestring));
-		wipe_strings(s);
-	}
-}
-
-/* One call; body is consumed (its strings wiped first: it may hold secrets, and so may the text
- * sent). 0 with *res_out the answer (the caller deletes it), or 1 with the town's error printed
- * and *res_out NULL. */
-static int call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out)
-{
-	char err[256] = "", *payload = body ? cJSON_PrintUnformatted(body) : NULL;
-	int status, had_body = body != NULL;
-
-	wipe_strings(body);
-	cJSON_Delete(body);
-	if (had_body && !payload) {
-		fprintf(stderr, "gt: out of memory\n");
-		return 1;
-	}
-	status = http_call(cli, method, p->s, payload, res_out, err, sizeof err);
-	if (payload) {
-		explicit_bzero(payload, strlen(payload));
-		cJSON_free(payload);
-	}
-	if (status >= 200 && status <= 299)
-		return 0;
-	cli_fail(cli, status, *res_out, err);
-	cJSON_Delete(*res_out);
-	*res_out = NULL;
-	return 1;
-}
-
 /* ---- printing ---------------------------------------------------------------------------------- */
 
 /* "Label        " then the items of o as fn prints them, separated; `none` when o is empty. */
@@ -232,9 +193,7 @@ static void print_answer(const struct cli *cli, const cJSON *res, const struct p
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(res, "data");
 
 	if (cli->json) {
-		char *s = cJSON_Print(only ? cJSON_GetObjectItemCaseSensitive(data, only->name) : data);
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
+		cli_print_json(only ? cJSON_GetObjectItemCaseSensitive(data, only->name) : data);
 		return;
 	}
 	for (size_t i = 0; i < NPLATFORMS; i++)
@@ -247,7 +206,7 @@ static int request(struct cli *cli, const char *method, const struct http_path *
 		   const struct platform *only)
 {
 	cJSON *res = NULL;
-	int rc = call(cli, method, p, body, &res);
+	int rc = cli_call(cli, method, p, body, &res);
 
 	if (rc == 0)
 		print_answer(cli, res, only);
@@ -517,7 +476,7 @@ static int integration_set(struct cli *cli, int argc, char **argv)
 	for (int i = 0; i < nsrc; i++) {
 		/* A PEM key is many lines; every other secret is one. */
 		if (read_secret(src[i].opt, src[i].path, value, sizeof value, strcmp(src[i].name, "private_key") == 0) < 0) {
-			wipe_strings(body);
+			cli_wipe_strings(body);
 			cJSON_Delete(body);
 			return 2;
 		}
@@ -544,7 +503,7 @@ static int integration_rm(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (!(pf = platform_arg(&rm_usage, o.pos[0])) || integ_path(cli, &p, pf->name, NULL) < 0)
 		return 2;
-	if ((rc = call(cli, "DELETE", &p, NULL, &res)) == 0) {
+	if ((rc = cli_call(cli, "DELETE", &p, NULL, &res)) == 0) {
 		if (cli->json)
 			print_answer(cli, res, NULL);
 		else

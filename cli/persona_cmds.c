@@ -37,42 +37,6 @@ static int persona_path(const struct cli *cli, struct http_path *p, const char *
 	return 0;
 }
 
-/* One request, its data printed (as JSON with --json, else with text); body is consumed. Returns
- * the exit status: 0, 1 with the town's error printed, 2 when the path did not fit. */
-static int request(struct cli *cli, const char *method, const struct http_path *p, cJSON *body,
-		   void (*text)(const cJSON *data))
-{
-	char err[256] = "", *payload;
-	const cJSON *data;
-	cJSON *res = NULL;
-	int status;
-
-	if (p->overflow) {
-		cJSON_Delete(body);
-		fprintf(stderr, "gt: the request path is too long\n");
-		return 2;
-	}
-	payload = body ? cJSON_PrintUnformatted(body) : NULL;
-	cJSON_Delete(body);
-	status = http_call(cli, method, p->s, payload, &res, err, sizeof err);
-	cJSON_free(payload);
-	if (status < 200 || status > 299) {
-		cli_fail(cli, status, res, err);
-		cJSON_Delete(res);
-		return 1;
-	}
-	data = cJSON_GetObjectItemCaseSensitive(res, "data");
-	if (cli->json) {
-		char *s = cJSON_Print(data);
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else {
-		text(data);
-	}
-	cJSON_Delete(res);
-	return 0;
-}
-
 /* ---- printers ------------------------------------------------------------------------------------ */
 
 /* The items of a list of strings, joined by sep; at most max of them (then "and N more"). */
@@ -267,7 +231,7 @@ static int run_list(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (persona_path(cli, &p, NULL) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_personas);
+	return cli_call_print(cli, "GET", &p, NULL, print_personas);
 }
 
 /* show and delete: one NAME, no option of their own. */
@@ -282,7 +246,7 @@ static int run_one(struct cli *cli, int argc, char **argv, const struct usage *u
 		return rc;
 	if (name_arg(u, o.pos[0]) != 0 || persona_path(cli, &p, o.pos[0]) < 0)
 		return 2;
-	return request(cli, method, &p, NULL, text);
+	return cli_call_print(cli, method, &p, NULL, text);
 }
 
 static int run_show(struct cli *cli, int argc, char **argv)
@@ -399,7 +363,7 @@ static int run_write(struct cli *cli, int argc, char **argv, int create)
 	}
 	if (create)
 		cJSON_AddStringToObject(b, "name", o.pos[0]);
-	return request(cli, create ? "POST" : "PATCH", &p, b, create ? print_created : print_changed);
+	return cli_call_print(cli, create ? "POST" : "PATCH", &p, b, create ? print_created : print_changed);
 }
 
 static int run_create(struct cli *cli, int argc, char **argv)

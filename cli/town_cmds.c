@@ -1,6 +1,6 @@
 /*
  * town_cmds.c - gt's commands for what lives in a town: town, rig, bead, convoy, mail, feed. Each
- * subcommand reads its options (opt.c), builds one request, sends it with http.c and prints the
+ * subcommand reads its options (opt.c), builds one request, sends it with call.c and prints the
  * answer (text, or the data with --json). The town is --town (a global option) or $GASTOWN_TOWN.
  * Exit status: 0 done, 1 the town refused or could not be reached, 2 a usage error.
  */
@@ -17,58 +17,6 @@ static const char *str(const cJSON *o, const char *k)
 {
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 	return s ? s : "";
-}
-
-/* One call; body is consumed. 0 with *res_out the answer (the caller deletes it), or 1 with the
- * error printed and *res_out NULL; 2 when the path did not fit. */
-static int call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out)
-{
-	char err[256] = "", *payload;
-	int status;
-
-	*res_out = NULL;
-	if (p->overflow) {
-		cJSON_Delete(body);
-		fprintf(stderr, "gt: the request path is too long\n");
-		return 2;
-	}
-	payload = body ? cJSON_PrintUnformatted(body) : NULL;
-	cJSON_Delete(body);
-	status = http_call(cli, method, p->s, payload, res_out, err, sizeof err);
-	cJSON_free(payload);
-	if (status >= 200 && status <= 299)
-		return 0;
-	cli_fail(cli, status, *res_out, err);
-	cJSON_Delete(*res_out);
-	*res_out = NULL;
-	return 1;
-}
-
-/* Print an answer's data: as JSON with --json, else with text(). */
-static void print_data(const struct cli *cli, const cJSON *res, void (*text)(const cJSON *data))
-{
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(res, "data");
-
-	if (cli->json) {
-		char *s = cJSON_Print(data);
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
-	} else if (text) {
-		text(data);
-	}
-}
-
-/* One request, its answer printed; returns the exit status. body is consumed. */
-static int request(struct cli *cli, const char *method, const struct http_path *p, cJSON *body,
-		   void (*text)(const cJSON *data))
-{
-	cJSON *res;
-	int rc = call(cli, method, p, body, &res);
-
-	if (rc == 0)
-		print_data(cli, res, text);
-	cJSON_Delete(res);
-	return rc;
 }
 
 /* /api/towns/:town<rest>[/:id], or -1 with the reason printed (the caller exits 2). */
@@ -249,7 +197,7 @@ static int town_list(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	http_path_lit(&p, "/api/me/towns");
-	return request(cli, "GET", &p, NULL, print_towns);
+	return cli_call_print(cli, "GET", &p, NULL, print_towns);
 }
 
 static int town_create(struct cli *cli, int argc, char **argv)
@@ -273,7 +221,7 @@ static int town_create(struct cli *cli, int argc, char **argv)
 	http_path_seg(&p, o.pos[0]);
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "name", name ? name : o.pos[0]);
-	return request(cli, "POST", &p, b, print_town);
+	return cli_call_print(cli, "POST", &p, b, print_town);
 }
 
 /* town show and town delete: one town by id. */
@@ -290,7 +238,7 @@ static int town_one(struct cli *cli, int argc, char **argv, const struct usage *
 		return 2;
 	http_path_lit(&p, "/api/towns/");
 	http_path_seg(&p, o.pos[0]);
-	return request(cli, method, &p, NULL, text);
+	return cli_call_print(cli, method, &p, NULL, text);
 }
 
 static int town_show(struct cli *cli, int argc, char **argv)
@@ -337,7 +285,7 @@ static int rig_list(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (town_path(cli, &p, "/rigs", NULL) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_rigs);
+	return cli_call_print(cli, "GET", &p, NULL, print_rigs);
 }
 
 static int rig_add(struct cli *cli, int argc, char **argv)
@@ -372,7 +320,7 @@ static int rig_add(struct cli *cli, int argc, char **argv)
 		cJSON_AddStringToObject(b, "default_branch", branch);
 	if (merge)
 		cJSON_AddStringToObject(b, "merge_strategy", merge);
-	return request(cli, "POST", &p, b, print_rig);
+	return cli_call_print(cli, "POST", &p, b, print_rig);
 }
 
 int cmd_rig(struct cli *cli, int argc, char **argv)
@@ -510,7 +458,7 @@ static int bead_create(struct cli *cli, int argc, char **argv)
 		else
 			rc = bead_field(u, b, c, optarg);
 		if (c == B_RIG)
-			rig = optarg; /* argv's, so it outlives b (call() consumes b) */
+			rig = optarg; /* argv's, so it outlives b (cli_call() consumes b) */
 	}
 	if (rc == 0 && opt_operands(&o, 1, 1) < 0)
 		rc = 2;
@@ -529,7 +477,7 @@ static int bead_create(struct cli *cli, int argc, char **argv)
 		cJSON_AddTrueToObject(b, "held");
 	if (quiet)
 		cli->json = 0;
-	if ((rc = call(cli, "POST", &p, b, &res)) != 0)
+	if ((rc = cli_call(cli, "POST", &p, b, &res)) != 0)
 		return rc;
 	id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "data"), "id"));
 	if (now && id) {
@@ -539,7 +487,7 @@ static int bead_create(struct cli *cli, int argc, char **argv)
 		http_path_lit(&sp, "/sling");
 		sling = cJSON_CreateObject();
 		cJSON_AddStringToObject(sling, "rig", rig);
-		if ((rc = call(cli, "POST", &sp, sling, &slung)) != 0) {
+		if ((rc = cli_call(cli, "POST", &sp, sling, &slung)) != 0) {
 			fprintf(stderr, "gt bead create: %s was filed, held; hand it over with `gt sling %s`\n", id, id);
 		} else {
 			cJSON_Delete(res);
@@ -547,7 +495,7 @@ static int bead_create(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (rc == 0)
-		print_data(cli, res, quiet ? print_bead_id : print_bead);
+		cli_print_data(cli, res, quiet ? print_bead_id : print_bead);
 	cJSON_Delete(res);
 	return rc;
 }
@@ -584,7 +532,7 @@ static int bead_list(struct cli *cli, int argc, char **argv)
 		return 2;
 	http_path_lit(&p, q.s);
 	p.overflow |= q.overflow;
-	return request(cli, "GET", &p, NULL, print_bead_page);
+	return cli_call_print(cli, "GET", &p, NULL, print_bead_page);
 }
 
 static int bead_show(struct cli *cli, int argc, char **argv)
@@ -597,7 +545,7 @@ static int bead_show(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (town_path(cli, &p, "/beads", o.pos[0]) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_bead_detail);
+	return cli_call_print(cli, "GET", &p, NULL, print_bead_detail);
 }
 
 static int bead_update(struct cli *cli, int argc, char **argv)
@@ -635,7 +583,7 @@ static int bead_update(struct cli *cli, int argc, char **argv)
 		cJSON_Delete(b);
 		return rc;
 	}
-	return request(cli, "PATCH", &p, b, print_bead);
+	return cli_call_print(cli, "PATCH", &p, b, print_bead);
 }
 
 static int bead_close(struct cli *cli, int argc, char **argv)
@@ -659,7 +607,7 @@ static int bead_close(struct cli *cli, int argc, char **argv)
 	b = cJSON_CreateObject();
 	if (reason)
 		cJSON_AddStringToObject(b, "reason", reason);
-	return request(cli, "POST", &p, b, print_bead);
+	return cli_call_print(cli, "POST", &p, b, print_bead);
 }
 
 int cmd_bead(struct cli *cli, int argc, char **argv)
@@ -700,7 +648,7 @@ static int convoy_list(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (town_path(cli, &p, "/convoys", NULL) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_convoys);
+	return cli_call_print(cli, "GET", &p, NULL, print_convoys);
 }
 
 static int convoy_show(struct cli *cli, int argc, char **argv)
@@ -713,7 +661,7 @@ static int convoy_show(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (town_path(cli, &p, "/convoys", o.pos[0]) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_convoy);
+	return cli_call_print(cli, "GET", &p, NULL, print_convoy);
 }
 
 static int convoy_create(struct cli *cli, int argc, char **argv)
@@ -739,7 +687,7 @@ static int convoy_create(struct cli *cli, int argc, char **argv)
 	beads = cJSON_AddArrayToObject(b, "beads");
 	for (int i = 1; i < o.npos; i++)
 		cJSON_AddItemToArray(beads, cJSON_CreateString(o.pos[i]));
-	return request(cli, "POST", &p, b, print_convoy);
+	return cli_call_print(cli, "POST", &p, b, print_convoy);
 }
 
 int cmd_convoy(struct cli *cli, int argc, char **argv)
@@ -795,7 +743,7 @@ static int mail_list(struct cli *cli, int argc, char **argv)
 		return opt_fail(&mail_list_usage, "--unread is for an agent's inbox; a person sees the town's mail");
 	if (town_path(cli, &p, "/mail", NULL) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_mail);
+	return cli_call_print(cli, "GET", &p, NULL, print_mail);
 }
 
 static int mail_send(struct cli *cli, int argc, char **argv)
@@ -826,7 +774,7 @@ static int mail_send(struct cli *cli, int argc, char **argv)
 	cJSON_AddStringToObject(b, "subject", o.pos[1]);
 	if (body)
 		cJSON_AddStringToObject(b, "body", body);
-	return request(cli, "POST", &p, b, print_sent);
+	return cli_call_print(cli, "POST", &p, b, print_sent);
 }
 
 int cmd_mail(struct cli *cli, int argc, char **argv)
@@ -868,7 +816,7 @@ static int feed_page(struct cli *cli, long *after, cJSON **events)
 	town_path(cli, &p, "/events", NULL);
 	snprintf(q, sizeof q, "?after=%ld&limit=%d", *after, FEED_PAGE);
 	http_path_lit(&p, q);
-	if ((rc = call(cli, "GET", &p, NULL, &res)) != 0)
+	if ((rc = cli_call(cli, "GET", &p, NULL, &res)) != 0)
 		return rc;
 	data = cJSON_GetObjectItemCaseSensitive(res, "data");
 	next = cJSON_GetObjectItemCaseSensitive(data, "next_after");
@@ -942,13 +890,10 @@ int cmd_feed(struct cli *cli, int argc, char **argv)
 	}
 	if (all) {
 		cJSON *page = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddItemToObject(page, "events", all);
 		cJSON_AddNumberToObject(page, "next_after", (double)after);
-		s = cJSON_Print(page);
-		printf("%s\n", s ? s : "null");
-		cJSON_free(s);
+		cli_print_json(page);
 		cJSON_Delete(page);
 	}
 	return 0;
@@ -991,7 +936,7 @@ static cJSON *replies_to(struct cli *cli, const char *id)
 	cJSON *res = NULL, *out = NULL;
 	const cJSON *m;
 
-	if (town_path(cli, &p, "/mayor/messages", NULL) < 0 || call(cli, "GET", &p, NULL, &res) != 0)
+	if (town_path(cli, &p, "/mayor/messages", NULL) < 0 || cli_call(cli, "GET", &p, NULL, &res) != 0)
 		return NULL;
 	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(res, "data"))
 		if (strcmp(str(m, "id"), id) == 0 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "replies")) > 0)
@@ -1023,7 +968,7 @@ static int mayor_ask(struct cli *cli, int argc, char **argv)
 		return 2;
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "text", o.pos[0]);
-	if ((rc = call(cli, "POST", &p, b, &res)) != 0)
+	if ((rc = cli_call(cli, "POST", &p, b, &res)) != 0)
 		return rc;
 	snprintf(id, sizeof id, "%s", str(cJSON_GetObjectItemCaseSensitive(res, "data"), "id"));
 	cJSON_Delete(res);
@@ -1069,7 +1014,7 @@ static int mayor_log(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (town_path(cli, &p, "/mayor/messages", NULL) < 0)
 		return 2;
-	return request(cli, "GET", &p, NULL, print_conversation);
+	return cli_call_print(cli, "GET", &p, NULL, print_conversation);
 }
 
 int cmd_mayor(struct cli *cli, int argc, char **argv)
