@@ -463,13 +463,101 @@ static const struct usage escalate_usage = {
 };
 
 static const struct usage sling_usage = {
-	"sling", "[--town TOWN] sling BEAD [RIG] [--persona NAME]",
+	"sling", "[--town TOWN] sling BEAD [RIG] [--persona NAME] [--ways N [--variant SPEC]...]",
 	"Hand a bead to the town's agents: on RIG, or on the bead's own rig. Lifts its hold; a failed\n"
 	"bead starts afresh. A polecat takes it once it is ready; `gt feed --follow` shows the run.\n"
 	"\n"
 	"  --persona NAME   the part the polecat plays on it (`gt persona list`); --persona '' takes\n"
-	"                   the bead's persona off. Without it the bead keeps the one it has.\n",
+	"                   the bead's persona off. Without it the bead keeps the one it has.\n"
+	"  --ways N         N attempts at once (2 to the town's max_ways), each a polecat on its own\n"
+	"                   branch; the first whose merge lands wins, the others are stopped\n"
+	"                   (docs/casting.md). `gt attempts BEAD` compares them.\n"
+	"  --variant SPEC   one attempt's variant, in order: model=M,persona=P,runtime=R (any of\n"
+	"                   them); attempts without one run as slung.\n",
 };
+
+static const struct usage attempts_usage = {
+	"attempts", "[--town TOWN] attempts BEAD [--json]",
+	"The attempts of a bead slung several ways: each one's variant, its state (running, merged,\n"
+	"superseded or failed), its bead and why it ended.\n",
+};
+
+/* "model=M,persona=P,runtime=R" into a variant object; 0, or -1 with the reason printed. */
+static int parse_variant(const char *spec, cJSON *out)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(spec) >= sizeof buf)
+		return opt_fail(&sling_usage, "a --variant is at most %zu bytes", sizeof buf - 1), -1;
+	snprintf(buf, sizeof buf, "%s", spec);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq || eq == kv || !eq[1] ||
+		    (strncmp(kv, "model=", 6) && strncmp(kv, "persona=", 8) && strncmp(kv, "runtime=", 8))) {
+			opt_fail(&sling_usage, "'%s' in --variant is not model=, persona= or runtime= with a value", kv);
+			return -1;
+		}
+		*eq = '\0';
+		if (cJSON_GetObjectItemCaseSensitive(out, kv)) {
+			opt_fail(&sling_usage, "--variant names %s twice", kv);
+			return -1;
+		}
+		cJSON_AddStringToObject(out, kv, eq + 1);
+	}
+	return 0;
+}
+
+static void print_attempt(const cJSON *a)
+{
+	char variant[256] = "";
+	size_t n = 0;
+	static const char *const keys[] = {"persona", "model", "runtime"};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (*str(a, keys[i]))
+			n += (size_t)snprintf(variant + n, n < sizeof variant ? sizeof variant - n : 0, "%s%s=%s",
+					      n ? "," : "", keys[i], str(a, keys[i]));
+	printf("%2d  %-10s %-11s %s", (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "n")), str(a, "bead"),
+	       str(a, "state"), n ? variant : "as slung");
+	if (*str(a, "reason"))
+		printf("\n    %s", str(a, "reason"));
+	printf("\n");
+}
+
+static void print_attempts(const cJSON *list)
+{
+	const cJSON *a;
+
+	if (!cJSON_GetArraySize(list))
+		printf("(slung one way: no attempts)\n");
+	cJSON_ArrayForEach(a, list)
+		print_attempt(a);
+}
+
+static void print_sling(const cJSON *b)
+{
+	print_bead(b);
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "ways")) > 0)
+		print_attempts(cJSON_GetObjectItemCaseSensitive(b, "ways"));
+}
+
+int cmd_attempts(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	char rest[256];
+	struct opt o;
+	int rc;
+
+	if ((rc = opt_plain(&o, cli, &attempts_usage, 1, 1, argc, argv)) >= 0)
+		return rc;
+	if (!seg_ok(o.pos[0]))
+		return opt_fail(&attempts_usage, "'%s' is not a bead id", o.pos[0]);
+	snprintf(rest, sizeof rest, "beads/%s/attempts", o.pos[0]);
+	if (town_path(cli, 0, rest, &p) < 0)
+		return 2;
+	return call_and_print(cli, "GET", &p, NULL, print_attempts);
+}
 
 int cmd_prime(struct cli *cli, int argc, char **argv)
 {
@@ -563,33 +651,72 @@ int cmd_escalate(struct cli *cli, int argc, char **argv)
 
 int cmd_sling(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"persona", required_argument, 0, 'p'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {{"persona", required_argument, 0, 'p'}, {"ways", required_argument, 0, 'w'},
+					     {"variant", required_argument, 0, 'v'}, {0, 0, 0, 0}};
 	const char *persona = NULL;
 	struct http_path p = {0};
 	char rest[256];
 	struct opt o;
-	cJSON *b;
+	cJSON *b, *variants = cJSON_CreateArray();
+	long ways = 0;
 	int c;
 
 	opt_init(&o, cli, &sling_usage, NULL, opts, argc, argv);
 	while ((c = opt_next(&o)) != -1) {
-		if (c != 'p')
+		cJSON *v;
+
+		switch (c) {
+		case 'p':
+			persona = optarg;
+			break;
+		case 'w':
+			if (opt_long(&sling_usage, "--ways", optarg, 1, 8, &ways) < 0) {
+				cJSON_Delete(variants);
+				return 2;
+			}
+			break;
+		case 'v':
+			v = cJSON_CreateObject();
+			cJSON_AddItemToArray(variants, v);
+			if (parse_variant(optarg, v) < 0) {
+				cJSON_Delete(variants);
+				return 2;
+			}
+			break;
+		default:
+			cJSON_Delete(variants);
 			return OPT_EXIT(c);
-		persona = optarg;
+		}
 	}
-	if (opt_operands(&o, 1, 2) < 0)
+	if (cJSON_GetArraySize(variants) > 0 && ways < 2) {
+		cJSON_Delete(variants);
+		return opt_fail(&sling_usage, "--variant goes with --ways 2 or more");
+	}
+	if (opt_operands(&o, 1, 2) < 0) {
+		cJSON_Delete(variants);
 		return 2;
-	if (!seg_ok(o.pos[0]))
+	}
+	if (!seg_ok(o.pos[0])) {
+		cJSON_Delete(variants);
 		return opt_fail(&sling_usage, "'%s' is not a bead id", o.pos[0]);
+	}
 	snprintf(rest, sizeof rest, "beads/%s/sling", o.pos[0]);
-	if (town_path(cli, 0, rest, &p) < 0)
+	if (town_path(cli, 0, rest, &p) < 0) {
+		cJSON_Delete(variants);
 		return 2;
+	}
 	/* Without a rig the town keeps the bead's own; without --persona, the bead's persona. The
-	 * town says whether the persona exists. */
+	 * town says whether the persona, the runtimes and the number of ways are allowed. */
 	b = cJSON_CreateObject();
 	if (o.npos == 2)
 		cJSON_AddStringToObject(b, "rig", o.pos[1]);
 	if (persona)
 		cJSON_AddStringToObject(b, "persona", persona);
-	return call_and_print(cli, "POST", &p, b, print_bead);
+	if (ways)
+		cJSON_AddNumberToObject(b, "ways", (double)ways);
+	if (cJSON_GetArraySize(variants) > 0)
+		cJSON_AddItemToObject(b, "variants", variants);
+	else
+		cJSON_Delete(variants);
+	return call_and_print(cli, "POST", &p, b, print_sling);
 }

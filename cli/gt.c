@@ -263,8 +263,9 @@ static const struct command commands[] = {
 	{"mail", cmd_mail, "mail list | inbox [--unread] | send AGENT SUBJECT [BODY | --body TEXT]\n"
 			   "                         (an agent reads and sends its own mail)"},
 	{"feed", cmd_feed, "feed [--after SEQ] [--follow]   the town's activity, with who acted for whom"},
-	{"sling", cmd_sling, "sling BEAD [RIG] [--persona NAME]\n"
+	{"sling", cmd_sling, "sling BEAD [RIG] [--persona NAME] [--ways N [--variant SPEC]...]\n"
 			     "                         hand a bead to the town's agents (on RIG, or its own rig)"},
+	{"attempts", cmd_attempts, "attempts BEAD           the attempts of a bead slung several ways, side by side"},
 	{"persona", cmd_persona, "persona list | show NAME | create NAME [opts] | edit NAME [opts] | delete NAME\n"
 				 "                         the parts an agent plays on a bead: overlay, tools, gates, model"},
 	{"prime", cmd_prime, "prime                  (agent) my bead, rig, branch, requester and unread mail"},

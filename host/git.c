@@ -405,3 +405,35 @@ int rig_clear_stale_locks(const char *state)
 	globfree(&g);
 	return removed;
 }
+
+pid_t git_push_delete(const char *repo, const char *git_url, const char *const *branches, size_t n)
+{
+	char *argv[ARGS_MAX + 8], refspecs[ARGS_MAX][HOST_BRANCH_MAX + 16];
+	size_t k = 0;
+	pid_t pid;
+
+	if (n == 0 || n > ARGS_MAX)
+		return -1;
+	argv[k++] = "git";
+	argv[k++] = "push";
+	argv[k++] = "--quiet";
+	argv[k++] = "--";
+	argv[k++] = (char *)git_url;
+	/* ":refs/heads/<branch>" deletes exactly that branch, whatever else is named like it. */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(refspecs[i], sizeof refspecs[i], ":refs/heads/%s", branches[i]);
+		argv[k++] = refspecs[i];
+	}
+	argv[k] = NULL;
+	if ((pid = fork()) != 0)
+		return pid;
+	{
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || chdir(repo) < 0)
+			_exit(127);
+		setenv("GIT_TERMINAL_PROMPT", "0", 1);
+		execvp("git", argv);
+		_exit(127);
+	}
+}

@@ -467,6 +467,10 @@ void server_stop(struct host *h);
  * cap) when out is not NULL, else ours. Returns the exit status (128+n for signal n), -1 when git
  * could not be started. */
 int git_run(const char *dir, char *out, size_t cap, const char *const *args);
+/* Start `git push -- git_url :refs/heads/<branch>...` in repo (the rig's clone) and return at once:
+ * its pid (reaped with the agents' children, its output dropped), or -1. Deleting a branch that is
+ * gone already fails harmlessly. At most 32 branches. */
+pid_t git_push_delete(const char *repo, const char *git_url, const char *const *branches, size_t n);
 /* git_run with stdout captured as it is (no newline cut; NULs kept): *len bytes of it in out (at
  * most cap - 1, NUL-terminated; *len == cap - 1 means it may have been cut). */
 int git_capture(const char *dir, char *out, size_t cap, size_t *len, const char *const *args);

@@ -333,6 +333,68 @@ static enum MHD_Result route_diff(struct host *h, struct MHD_Connection *c, char
 	return ret;
 }
 
+/* POST /towns/<town>/rigs/<rig>/prune {"branches": [...], "rig": {"git_url"}}: the branches of
+ * attempts that lost go from the origin (docs/container-protocol.md). Answered at once; the push
+ * runs in a child of its own, so the loop never waits on the remote. */
+static enum MHD_Result route_prune(struct host *h, struct MHD_Connection *c, char *const *parts,
+				   const struct request *r)
+{
+	cJSON *body = cJSON_ParseWithLength(r->body ? r->body : "", r->len), *b;
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "branches");
+	const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "rig"),
+										 "git_url"));
+	const char *names[32];
+	struct paths p;
+	size_t n = 0;
+	pid_t pid;
+
+	if (!id_ok(parts[1], HOST_ID_MAX, 0) || !id_ok(parts[3], HOST_ID_MAX, 0)) {
+		cJSON_Delete(body);
+		return fail(c, 400, "invalid", "the town or rig id is not valid");
+	}
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) < 1 || cJSON_GetArraySize(list) > 32 || !url || !*url ||
+	    url[0] == '-' || strpbrk(url, "\r\n")) {
+		cJSON_Delete(body);
+		return fail(c, 400, "invalid", "a prune is {branches: [1 to 32 names], rig: {git_url}}");
+	}
+	cJSON_ArrayForEach(b, list) {
+		if (!cJSON_IsString(b) || !id_ok(b->valuestring, HOST_BRANCH_MAX, 1)) {
+			cJSON_Delete(body);
+			return fail(c, 400, "invalid", "each branch is a branch name");
+		}
+		names[n++] = b->valuestring;
+	}
+	if (paths_for(h->cfg.state, parts[1], "-", parts[3], &p) < 0 || !path_exists(p.repo)) {
+		cJSON_Delete(body);
+		return fail(c, 404, "not_found", "this host has no clone of the rig");
+	}
+	pid = git_push_delete(p.repo, url, names, n);
+	host_log("pruning %zu branch%s of rig %s at its origin (pid %ld)", n, n == 1 ? "" : "es", parts[3], (long)pid);
+	cJSON_Delete(body);
+	if (pid < 0)
+		return fail(c, 500, "internal", "cannot start git");
+	{
+		cJSON *data = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(data, "branches", (double)n);
+		return respond_data(c, 202, data);
+	}
+}
+
+/* /towns/<town>/rigs/<rig>/prune: the parts, or 0 when the path is not that. */
+static int split_prune(const char *url, char *buf, size_t cap, char **parts)
+{
+	char *save = NULL;
+	int n = 0;
+
+	if (strlen(url) >= cap)
+		return 0;
+	memcpy(buf, url, strlen(url) + 1);
+	for (char *q = strtok_r(buf, "/", &save); q && n < 6; q = strtok_r(NULL, "/", &save))
+		parts[n++] = q;
+	return n == 5 && strcmp(parts[0], "towns") == 0 && strcmp(parts[2], "rigs") == 0 && strcmp(parts[4], "prune") == 0;
+}
+
 /* /towns/<town>/rigs/<rig>/diff/<base>/<head>: the parts, or 0 when the path is not that. */
 static int split_diff(const char *url, char *buf, size_t cap, char **parts)
 {
@@ -417,6 +479,9 @@ static enum MHD_Result dispatch(struct host *h, struct MHD_Connection *c, const 
 		if (split_diff(url, buf, sizeof buf, parts))
 			return strcmp(method, "GET") == 0 ? route_diff(h, c, parts)
 							  : fail(c, 405, "method_not_allowed", "method not allowed on this route");
+		if (split_prune(url, buf, sizeof buf, parts))
+			return strcmp(method, "POST") == 0 ? route_prune(h, c, parts, r)
+							   : fail(c, 405, "method_not_allowed", "method not allowed on this route");
 	}
 	if (split_path(url, town, agent, verb) < 0)
 		return fail(c, 404, "not_found", "no such route");

@@ -35,6 +35,7 @@ src/costs/costs.c: usage usage_daily model_prices model_price_defaults
 src/costs/budget.c: budgets
 src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures
+src/run/attempt.c: attempts
 src/hooks/integration.c: integrations integration_logins integration_tokens
 src/hooks/outbound.c: hook_pending
 src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox

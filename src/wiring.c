@@ -53,6 +53,7 @@ const bead_reaction bead_reactions[] = {
 	reconcile_on_bead,
 	link_on_bead,
 	review_on_bead,
+	attempt_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -94,6 +95,7 @@ const town_reaction town_deleting[] = {
 	members_wipe,
 	mayor_wipe,
 	persona_wipe,
+	attempt_wipe,
 	costs_wipe,
 	budget_wipe,
 	reconcile_wipe,

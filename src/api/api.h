@@ -81,6 +81,7 @@ int api_rig_list(struct call *c);
 int api_rig_get(struct call *c);
 int api_rig_update(struct call *c);
 int api_rig_delete(struct call *c);
+int api_bead_attempts(struct call *c);
 int api_persona_create(struct call *c);
 int api_persona_list(struct call *c);
 int api_persona_get(struct call *c);

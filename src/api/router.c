@@ -110,6 +110,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead", api_bead_delete, R_ANY, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/close", api_bead_close, R_ANY, &bead_close_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/sling", api_bead_sling, R_ANY, &sling_body},
+	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead/attempts", api_bead_attempts, R_ANY, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/beads/:bead/deps", api_bead_dep_add, R_ANY, &bead_dep_body},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/beads/:bead/deps/:dep", api_bead_dep_delete, R_ANY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/beads/:bead/events", api_events_list, R_ANY, NULL},

@@ -122,7 +122,24 @@ const struct fields agent_events_body = FIELDS(events_rules, struct events_body)
 
 struct sling_body {
 	const char *rig, *persona;
+	int64_t ways;
+	const cJSON *variants;
 };
+
+struct variant_body {
+	const char *model, *persona, *runtime;
+};
+
+static const struct field_rule variant_rules[] = {
+	{"model", F_STR(struct variant_body, model), 0, 0, 100, .field = "variants[%i].model"},
+	{"persona", F_STR(struct variant_body, persona), 0, 0, PERSONA_NAME_MAX, .field = "variants[%i].persona"},
+	{"runtime", F_STR(struct variant_body, runtime), 0, 0, 32, .field = "variants[%i].runtime"},
+};
+static const struct fields variant_fields = FIELDS(variant_rules, struct variant_body);
+
+static const struct field_rule variant_item = {
+	NULL, FT_OBJECT, 0, 0, 0, 0, .fields = &variant_fields, .field = "variants[%i]",
+	.msg[FF_TYPE] = "variants[%i] is an object {model?, persona?, runtime?}"};
 
 /* "" takes the persona off the bead. */
 static int persona_or_none(const char *s)
@@ -135,6 +152,10 @@ static const struct field_rule sling_rules[] = {
 	{"rig", F_STR(struct sling_body, rig), 0, 0, 64},
 	{"persona", F_STR(struct sling_body, persona), 0, 0, PERSONA_NAME_MAX, .valid = persona_or_none,
 	 .msg = {[FF_FORM] = PERSONA_MSG, [FF_LONG] = PERSONA_MSG}},
+	{"ways", F_INT(struct sling_body, ways), FR_DEFAULT, 1, 8, .def = 1,
+	 .msg[FF_ANY] = "'ways' is how many attempts to start at once: %l to %u (and at most the town's max_ways)"},
+	{"variants", F_ARR(struct sling_body, variants), 0, 0, 8, .of = &variant_item,
+	 .msg = {[FF_TYPE] = "'variants' is an array of {model?, persona?, runtime?}", [FF_MANY] = "at most %u variants"}},
 };
 const struct fields sling_body = FIELDS_OPTIONAL(sling_rules, struct sling_body);
 
@@ -294,16 +315,64 @@ static int read_sling(struct call *c, struct sling_body *in)
 	return 0;
 }
 
+/* ways > 1: the bead's attempts, each in its variant (attempt.c checks them against the town). */
+static int sling_ways(struct call *c, const char *bead, const struct sling_body *in)
+{
+	struct attempt_variant v[8];
+	const cJSON *item;
+	int n = 0;
+
+	cJSON_ArrayForEach(item, in->variants) {
+		struct variant_body b = {0};
+
+		/* Checked with the body: reading it again cannot fail. */
+		if (fields_read(item, &variant_fields, &b, sizeof b, &c->err) < 0)
+			return -1;
+		v[n++] = (struct attempt_variant){b.model, b.persona, b.runtime};
+	}
+	return attempt_sling(c, bead, in->persona, (int)in->ways, v, n);
+}
+
 int api_bead_sling(struct call *c)
 {
-	struct sling_body in = {0};
+	struct sling_body in = {.ways = 1};
 	enum role caller;
 	cJSON *v;
 
-	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_sling(c, &in) < 0 ||
-	    sling(c, c->seg[4], in.rig, in.persona) < 0 || !(v = bead_json(c, c->seg[4])))
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_sling(c, &in) < 0)
 		return -1;
+	if (in.ways < 2 && cJSON_GetArraySize(in.variants) > 0)
+		return err_set(&c->err, ERR_INVALID, "variants", "variants are for a sling of 2 or more ways");
+	if (sling(c, c->seg[4], in.rig, in.ways > 1 ? NULL : in.persona) < 0 ||
+	    (in.ways > 1 && sling_ways(c, c->seg[4], &in) < 0) || !(v = bead_json(c, c->seg[4])))
+		return -1;
+	if (in.ways > 1) {
+		cJSON *attempts = attempts_json(c, c->seg[4]);
+
+		if (!attempts) {
+			cJSON_Delete(v);
+			return -1;
+		}
+		/* Not "attempts": a bead's runs are counted under that name. */
+		cJSON_AddItemToObject(v, "ways", attempts);
+	}
 	return call_reply(c, 200, v);
+}
+
+/* A bead's attempts, oldest first ([] for a bead slung one way). */
+int api_bead_attempts(struct call *c)
+{
+	enum role caller;
+	cJSON *list;
+	int rc;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0)
+		return -1;
+	if ((rc = bead_exists(c, c->seg[4])) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", c->seg[4]);
+	if (!(list = attempts_json(c, c->seg[4])))
+		return -1;
+	return call_reply(c, 200, list);
 }
 
 int api_convoy_sling(struct call *c)
@@ -316,6 +385,9 @@ int api_convoy_sling(struct call *c)
 
 	if (town_require(c, ROLE_MEMBER, &caller) < 0 || read_sling(c, &in) < 0)
 		return -1;
+	if (in.ways > 1 || in.variants)
+		return err_set(&c->err, ERR_INVALID, in.ways > 1 ? "ways" : "variants",
+			       "a convoy is slung one way: sling a bead of it several ways on its own");
 	if ((rc = convoy_exists(c, c->seg[4])) <= 0)
 		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", c->seg[4]);
 	if (convoy_sling_candidates(c, c->seg[4], beads, &n) < 0)

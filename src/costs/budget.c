@@ -327,7 +327,7 @@ int budget_blocks(struct call *c, const char *bead, int raise, char *why, size_t
 	if (bead_rig_requester(c, bead, rig, sizeof rig, user, sizeof user) < 0)
 		return -1;
 	/* Every convoy of the bead, however many: each one's budget can hold it back. */
-	if (!(convoys = convoys_of(c, bead)))
+	if (!(convoys = costs_convoys_of(c, bead)))
 		return -1;
 	v = convoys->child;
 	/* The rig and the requester with the first convoy, then each further convoy. */

@@ -175,6 +175,24 @@ static int read_record(struct call *c, const cJSON *r, struct usage *u)
 	return 0;
 }
 
+cJSON *costs_convoys_of(struct call *c, const char *bead)
+{
+	cJSON *list = convoys_of(c, bead);
+	char parent[72] = "";
+	int rc;
+
+	if (!list || cJSON_GetArraySize(list) > 0)
+		return list;
+	if ((rc = bead_parent(c, bead, parent, sizeof parent)) < 0) {
+		cJSON_Delete(list);
+		return NULL;
+	}
+	if (!*parent)
+		return list;
+	cJSON_Delete(list);
+	return convoys_of(c, parent);
+}
+
 /* Whom and what the record is charged to: the work bead (a merge request's parent), its convoy, rig
  * and requester; with no bead, the agent's rig and the human its token works for. */
 static int attribute(struct call *c, const char *agent, struct usage *u)
@@ -190,7 +208,7 @@ static int attribute(struct call *c, const char *agent, struct usage *u)
 	if (*u->bead) {
 		/* Every convoy, however many: a convoy past any count would be neither charged nor
 		 * held back by its budget. */
-		if (!(u->convoys = convoys_of(c, u->bead)))
+		if (!(u->convoys = costs_convoys_of(c, u->bead)))
 			return -1;
 		u->nconvoys = cJSON_GetArraySize(u->convoys);
 		if (u->nconvoys)

@@ -20,6 +20,9 @@ extern const struct field_rule usage_record;
 /* Store an agent's usage records (an array of usage_record, checked by the route's fields;
  * idempotent by id), charged to the human at the root of the work. */
 int usage_ingest(struct call *c, const char *agent, const cJSON *records, int *accepted, int *duplicates);
+/* The convoys spend on bead counts for: its own, or when it is in none, its parent's (an attempt
+ * of a bead slung several ways, a review's fix: their work is their parent's). NULL on failure. */
+cJSON *costs_convoys_of(struct call *c, const char *bead);
 /* Spend of one dimension's key over days [from, to]; -1 on failure. */
 int64_t costs_spend(struct call *c, const char *dim, const char *key, int64_t from, int64_t to);
 /* The town's total for a period and, with by, its rows per key of that dimension. */

@@ -157,6 +157,42 @@ int container_terminal(struct call *c, const char *agent, int writable)
 	return 0;
 }
 
+int container_prune(struct call *c, const char *rig, const cJSON *branches)
+{
+	char path[256], url[300], sig[160], fx[48], subject[96];
+	cJSON *body, *headers;
+	char *text;
+	int rc = -1;
+
+	if (!c->cfg->container_secret || !*c->cfg->container_secret)
+		return 0;
+	snprintf(path, sizeof path, "/towns/%s/rigs/%s/prune", c->cfg->object_id, rig);
+	snprintf(url, sizeof url, "container:%s", path);
+	body = cJSON_CreateObject();
+	cJSON_AddItemToObject(body, "branches", cJSON_Duplicate(branches, 1));
+	if (rig_run_json(c, rig, cJSON_AddObjectToObject(body, "rig")) < 0) {
+		cJSON_Delete(body);
+		return -1;
+	}
+	if (!(text = json_print(body))) {
+		cJSON_Delete(body);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	cJSON_Delete(body);
+	if (sign(c, "POST", path, text, sig, sizeof sig) == 0 && (headers = cJSON_CreateObject())) {
+		struct effect_req r = {.purpose = "container", .subject = subject, .method = "POST", .url = url,
+				       .headers = headers, .body = text, .timeout_ms = CONTAINER_TIMEOUT_MS};
+
+		snprintf(subject, sizeof subject, "prune/%s", rig);
+		cJSON_AddStringToObject(headers, "content-type", "application/json");
+		cJSON_AddStringToObject(headers, "x-gastown-signature", sig);
+		rc = effect_submit(c, &r, fx, sizeof fx);
+		cJSON_Delete(headers);
+	}
+	cJSON_free(text);
+	return rc;
+}
+
 int container_diff_try(struct call *c, const char *rig, const char *base, const char *head, cJSON *tries)
 {
 	char path[300], url[320], sig[160];
@@ -334,6 +370,12 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	if (*str_of(cJSON_GetObjectItemCaseSensitive(body, "persona"), "model")) {
 		cJSON_DeleteItemFromObjectCaseSensitive(rt, "model");
 		cJSON_AddStringToObject(rt, "model", str_of(cJSON_GetObjectItemCaseSensitive(body, "persona"), "model"));
+	}
+	/* An attempt's variant wins over both (its runtime and model are what it is there to try). */
+	if (cJSON_IsObject(b) && strcmp(str_of(a, "role"), "polecat") == 0 && attempt_runtime(c, str_of(b, "id"), rt) < 0) {
+		cJSON_Delete(rt);
+		cJSON_Delete(body);
+		return -1;
 	}
 	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
 		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());

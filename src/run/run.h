@@ -156,6 +156,35 @@ int container_done(struct call *c, const char *subject, const cJSON *result, con
 /* What an agent is on: agent, bead, rig (with gates), branch, requested_by, prompt. New tree. */
 cJSON *container_assignment(struct call *c, const char *agent);
 
+/* Delete branches (an array of names) at rig's origin through the container; nothing when the
+ * deployment has no container. A delete that fails leaves a stray branch, no more: not awaited. */
+int container_prune(struct call *c, const char *rig, const cJSON *branches);
+
+/* ---- attempt.c: a bead slung several ways at once --------------------------------------------- */
+
+/* One way's variant; NULL or "" members take the rig's (and the sling's persona). */
+struct attempt_variant {
+	const char *model, *persona, *runtime;
+};
+/* Start ways attempts of bead (already checked and slung, in this call): variants v[0..nv) for the
+ * first nv, the sling's persona for the rest. ERR_INVALID naming ways or variants for more ways than
+ * the town's max_ways, more variants than ways, an unknown runtime, model or persona; ERR_CONFLICT
+ * for an attempt slung again. */
+int attempt_sling(struct call *c, const char *bead, const char *persona, int ways, const struct attempt_variant *v,
+		  int nv);
+/* 1 when id is an attempt (its bead into bead when given), 0 when not, -1. */
+int attempt_of(struct call *c, const char *id, char *bead, size_t len);
+/* An attempt's variant over rt (a start's runtime object): its runtime and model in place of the
+ * rig's. 1 when id is an attempt, 0 when not (rt unchanged), -1. */
+int attempt_runtime(struct call *c, const char *id, cJSON *rt);
+/* A bead's attempts, oldest first: [{n, bead, model, persona, runtime, state, reason, created_ms,
+ * ended_ms}] (state running, merged, superseded or failed). A new array, NULL on failure. */
+cJSON *attempts_json(struct call *c, const char *bead);
+/* A listener of bead changes: an attempt that merged wins, one that failed may fail its bead. */
+int attempt_on_bead(struct call *c, const struct bead_change *ch);
+/* A listener of the town's deletion: attempts. */
+int attempt_wipe(struct call *c);
+
 /* ---- pull_request.c: merge requests of `pr` rigs ------------------------------------------------- */
 
 /* Open a pull request for merge request mr (an effect); its answer and the "pr" timer follow it. */

@@ -353,6 +353,31 @@ int bead_unfinished_in_persona(struct call *c, const char *persona, char *bead, 
 		       persona, bead, len);
 }
 
+int bead_parent(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT coalesce(parent, '') FROM beads WHERE id = ?", id, out, len);
+}
+
+int bead_close_reason(struct call *c, const char *id, char *out, size_t len)
+{
+	return text_of(c, "SELECT coalesce(close_reason, '') FROM beads WHERE id = ?", id, out, len);
+}
+
+int bead_open_merge_requests(struct call *c, const char *work, char ids[][72], int max)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id FROM beads WHERE parent = ? AND type = 'merge-request'"
+					     " AND status IN ('open', 'in_progress') ORDER BY seq", &c->err);
+	int n = 0, rc = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
+	while (n < max && (rc = db_step_row(c->db, st, &c->err)) > 0)
+		snprintf(ids[n++], 72, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : n;
+}
+
 int bead_status_rig(struct call *c, const char *id, char *status, size_t slen, char *rig, size_t rlen)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT status, rig FROM beads WHERE id = ?", &c->err);

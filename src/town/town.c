@@ -41,6 +41,9 @@ static const struct field_rule setting_rules[] = {
 	/* Standing instructions for the Mayor: how this town wants its work run. */
 	[TOWN_INSTRUCTIONS] = {"instructions", FT_STRING, 0, FR_NULL, 0, 4000, .field = "settings.instructions",
 			       .msg[FF_ANY] = "'%n' is text of at most %u characters"},
+	/* How many attempts one speculative sling may start (docs/casting.md): each is a polecat. */
+	[TOWN_MAX_WAYS] = {"max_ways", FT_NUMBER, 0, FR_NULL | FR_DEFAULT, 1, 8, .def = 4,
+			   .msg[FF_ANY] = "'%n' is a number from %l to %u"},
 };
 const struct fields town_settings = FIELDS_CHECK(setting_rules);
 
@@ -504,7 +507,7 @@ int town_runtime(struct call *c, const char *rig, struct town_runtime *rt)
 		" json_extract(r.settings, '$.runtime'), json_extract(t.settings, '$.runtime'), 'scripted'), coalesce(json_extract(r.settings, '$.runtime_command'),"
 		" json_extract(t.settings, '$.runtime_command'), ''),"
 		" coalesce(json_extract(r.settings, '$.model'), json_extract(t.settings, '$.model'))"
-		" FROM town t LEFT JOIN rigs r ON r.id = ?", &c->err);
+		" FROM town t LEFT JOIN rigs r ON r.id = ?1", &c->err);
 	int rc;
 
 	if (!st)

@@ -65,7 +65,7 @@ cJSON *town_json(struct call *c, enum role caller);
  * (test_town.c compares). town_settings.rule[TOWN_...] is each one. */
 enum town_setting {
 	TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIET_AFTER_S, TOWN_BREAKER_FAILURES,
-	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS
+	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS, TOWN_MAX_WAYS
 };
 extern const struct fields town_settings;
 /* Every value of the settings: a string, number, boolean or null (null removes the key). */
@@ -210,6 +210,12 @@ int bead_unfinished_on_rig(struct call *c, const char *rig, int64_t *n);
  * there is no such bead, -1). One bead not closed or failed that names persona into bead: 1, 0
  * when none does, -1. */
 int bead_set_persona(struct call *c, const char *id, const char *persona);
+/* A bead's parent ("" for none): 1, 0 when there is no such bead, -1. */
+int bead_parent(struct call *c, const char *id, char *out, size_t len);
+/* Why a bead closed ("" when it did not): 1, 0 when there is no such bead, -1. */
+int bead_close_reason(struct call *c, const char *id, char *out, size_t len);
+/* The merge requests of work still open or in progress, at most max ids: their count, or -1. */
+int bead_open_merge_requests(struct call *c, const char *work, char ids[][72], int max);
 int bead_persona(struct call *c, const char *id, char *out, size_t len);
 int bead_unfinished_in_persona(struct call *c, const char *persona, char *bead, size_t len);
 /* Try again no earlier than retry_ms. */

@@ -1,8 +1,11 @@
 /*
- * test_persona.c - personas: the built-in ones, a town's own (create, change, delete, who may),
- * every refusal leaving storage as it was, and a bead slung in a persona: the start request
- * carries it, its overlay leads the prompt, its model wins, its gates go first at the merge, and
- * the agent, the bead's history and the answers say which persona was worn.
+ * test_casting.c - personas and attempts. Personas: the built-in ones, a town's own (create,
+ * change, delete, who may), every refusal leaving storage as it was, and a bead slung in a persona:
+ * the start request carries it, its overlay leads the prompt, its model wins, its gates go first at
+ * the merge, and the agent, the bead's history and the answers say which persona was worn.
+ * Attempts: a bead slung three ways starts three variants; the first merge wins, the others are
+ * stopped, their merge requests closed and their branches pruned; when every attempt fails, the
+ * bead fails with their reasons; bad ways and variants store nothing.
  */
 #include "harness.h"
 #include "mbedtls/md.h"
@@ -348,11 +351,365 @@ out:
 	t_cleanup();
 }
 
+/* ---- attempts -------------------------------------------------------------------------------------- */
+
+static cJSON *sling_ways(struct eng *e, const char *bead, const char *body, int want)
+{
+	char path[128];
+	struct t_res r;
+	cJSON *data;
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/sling", bead);
+	r = t_request(e, "POST", path, body, t_as("mia"));
+	if (r.status != want)
+		fprintf(stderr, "sling %s: %d %s %s\n", body, r.status, error_field(&r) ? error_field(&r) : "", field(cJSON_GetObjectItem(r.body, "error"), "message"));
+	CHECK(r.status == want);
+	data = cJSON_DetachItemFromObject(r.body, "data");
+	t_res_free(&r);
+	return data;
+}
+
+static const cJSON *start_of_bead(const cJSON *fx, const char *bead, cJSON **body)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, fx) {
+		cJSON *b;
+
+		if (!field(f, "url") || !strstr(field(f, "url"), "/start"))
+			continue;
+		b = cJSON_Parse(field(f, "body"));
+		if (t_streq(field(cJSON_GetObjectItem(b, "bead"), "id"), bead)) {
+			*body = b;
+			return f;
+		}
+		cJSON_Delete(b);
+	}
+	*body = NULL;
+	return NULL;
+}
+
+static const cJSON *effect_to(const cJSON *fx, const char *url_part)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, fx)
+		if (field(f, "url") && strstr(field(f, "url"), url_part))
+			return f;
+	return NULL;
+}
+
+/* The agent on start f reports done on its bead and branch; the merge request's id into mr. */
+static void done(struct eng *e, const cJSON *f, const cJSON *start, char *mr, size_t len)
+{
+	char body[512], path[128], h[4096];
+	const char *agent = field(cJSON_GetObjectItem(start, "agent"), "id");
+	struct t_res r;
+
+	snprintf(body, sizeof body, "{\"bead\":\"%s\",\"branch\":\"%s\",\"commit\":\"abc1234\"}",
+		 field(cJSON_GetObjectItem(start, "bead"), "id"), field(start, "branch"));
+	snprintf(path, sizeof path, "/api/towns/t1/agents/%s/done", agent);
+	r = t_request(e, "POST", path, body, bearer_of(f, h, sizeof h));
+	CHECK(r.status == 200);
+	snprintf(mr, len, "%s", field(cJSON_GetObjectItem(r.body, "data"), "merge_request") ?
+		 field(cJSON_GetObjectItem(r.body, "data"), "merge_request") : "");
+	t_res_free(&r);
+}
+
+static const char *state_of(const cJSON *attempts, int n)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, attempts)
+		if ((int)cJSON_GetNumberValue(cJSON_GetObjectItem(a, "n")) == n)
+			return field(a, "state");
+	return NULL;
+}
+
+static cJSON *attempts_of(struct eng *e, const char *bead)
+{
+	char path[128];
+	struct t_res r;
+	cJSON *data;
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/attempts", bead);
+	r = t_request(e, "GET", path, NULL, t_as("vic"));
+	CHECK(r.status == 200);
+	data = cJSON_DetachItemFromObject(r.body, "data");
+	t_res_free(&r);
+	return data;
+}
+
+static cJSON *bead_of(struct eng *e, const char *id)
+{
+	char path[128];
+	struct t_res r;
+	cJSON *data;
+
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s", id);
+	r = t_request(e, "GET", path, NULL, t_as("vic"));
+	data = cJSON_DetachItemFromObject(r.body, "data");
+	t_res_free(&r);
+	return data;
+}
+
+static void a_bead_slung_three_ways_lands_once(void)
+{
+	struct eng *e = town();
+	struct t_res r;
+	char id[48], kids[3][48], mr1[48] = "", mr2[48] = "", verdict[256], h[4096], convoy[48] = "";
+	cJSON *data, *fx, *rfx, *starts[3] = {NULL, NULL, NULL}, *list, *b;
+	const cJSON *f[3], *a, *rf, *prune;
+	int i = 0;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/rigs/r", "{\"max_polecats\":3}", t_as("sarah"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/personas", "{\"name\":\"fast\",\"overlay\":\"Be quick.\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Speed up search\",\"body\":\"Make it fast.\",\"held\":true}",
+		      t_as("mia"));
+	snprintf(id, sizeof id, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+
+	/* The bead is in a convoy with a budget: its attempts' spend counts for it. */
+	{
+		char body[256], path[160];
+		const char *cid;
+
+		snprintf(body, sizeof body, "{\"title\":\"Search\",\"beads\":[\"%s\"]}", id);
+		r = t_request(e, "POST", "/api/towns/t1/convoys", body, t_as("mia"));
+		CHECK(r.status == 201);
+		cid = field(cJSON_GetObjectItem(r.body, "data"), "id");
+		snprintf(convoy, sizeof convoy, "%s", cid ? cid : "");
+		t_res_free(&r);
+		snprintf(path, sizeof path, "/api/towns/t1/budgets/convoy/%s", convoy);
+		r = t_request(e, "PUT", path, "{\"limit_microusd\":1000000}", t_as("sarah"));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+	}
+	data = sling_ways(e, id, "{\"rig\":\"r\",\"ways\":3,\"variants\":[{\"model\":\"m1\"},{\"persona\":\"fast\"},"
+			  "{\"runtime\":\"claude\",\"model\":\"m3\"}]}", 200);
+	CHECK(t_streq(field(data, "status"), "in_progress") && cJSON_IsNull(cJSON_GetObjectItem(data, "assignee")));
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(data, "ways")) == 3);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(data, "ways")) {
+		CHECK(t_streq(field(a, "state"), "running"));
+		snprintf(kids[i++], sizeof kids[0], "%s", field(a, "bead"));
+	}
+	cJSON_Delete(data);
+	b = bead_of(e, kids[1]);
+	CHECK(t_streq(field(b, "parent"), id) && t_streq(field(b, "persona"), "fast") && t_streq(field(b, "requested_by"), "mia"));
+	CHECK(field(b, "title") && strstr(field(b, "title"), "attempt 2 of 3: fast") && t_streq(field(b, "body"), "Make it fast."));
+	cJSON_Delete(b);
+
+	/* One tick starts all three, each in its variant. */
+	fx = tick(e);
+	for (i = 0; i < 3; i++) {
+		f[i] = start_of_bead(fx, kids[i], &starts[i]);
+		CHECK(f[i] != NULL);
+	}
+	if (!f[0] || !f[1] || !f[2])
+		goto out;
+	CHECK(t_streq(field(starts[0], "model"), "m1") && t_streq(field(cJSON_GetObjectItem(starts[0], "runtime"), "kind"), "scripted"));
+	if (!t_streq(field(starts[1], "model"), "rig-model")) fprintf(stderr, "model %s runtime %s\n", field(starts[1], "model"), cJSON_PrintUnformatted(cJSON_GetObjectItem(starts[1], "runtime")));
+	CHECK(t_streq(field(starts[1], "model"), "rig-model") && t_streq(field(cJSON_GetObjectItem(starts[1], "persona"), "name"), "fast"));
+	CHECK(t_streq(field(cJSON_GetObjectItem(starts[2], "runtime"), "kind"), "claude") && t_streq(field(starts[2], "model"), "m3"));
+	CHECK(strcmp(field(starts[0], "branch"), field(starts[1], "branch")) != 0);
+	for (i = 0; i < 3; i++)
+		answer(e, f[i]);
+	/* A model call of the first attempt: the slinger's, and its bead's convoy's. */
+	{
+		char rec[512], path[128];
+		const cJSON *bud;
+		int64_t spend = -1;
+
+		snprintf(rec, sizeof rec, "{\"records\":[{\"id\":\"u1\",\"bead\":\"%s\",\"model\":\"m1\",\"input_tokens\":1,"
+			 "\"output_tokens\":1,\"cache_read_tokens\":0,\"cache_write_tokens\":0,\"cost_microusd\":5000}]}", kids[0]);
+		snprintf(path, sizeof path, "/api/towns/t1/agents/%s/usage", field(cJSON_GetObjectItem(starts[0], "agent"), "id"));
+		r = t_request(e, "POST", path, rec, bearer_of(f[0], h, sizeof h));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		r = t_request(e, "GET", "/api/towns/t1/budgets", NULL, t_as("sarah"));
+		cJSON_ArrayForEach(bud, cJSON_GetObjectItem(r.body, "data"))
+			if (t_streq(field(bud, "key"), convoy))
+				spend = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(bud, "spend_microusd"));
+		CHECK(spend == 5000);
+		t_res_free(&r);
+		r = t_request(e, "GET", "/api/towns/t1/costs?by=user&period=all", NULL, t_as("sarah"));
+		CHECK(t_streq(field(cJSON_GetArrayItem(cJSON_GetObjectItem(t_data(&r, "rows") ? cJSON_GetObjectItem(r.body, "data") : NULL, "rows"), 0), "key"), "mia"));
+		t_res_free(&r);
+	}
+
+	/* The persona's attempt is done first, the model's second; the third still works. */
+	done(e, f[1], starts[1], mr2, sizeof mr2);
+	done(e, f[0], starts[0], mr1, sizeof mr1);
+	CHECK(*mr1 && *mr2);
+	t_now += 1000;
+	rfx = tick(e);
+	rf = start_for(rfx, "refinery-r");
+	CHECK(rf != NULL);
+	if (rf) {
+		cJSON *rs = cJSON_Parse(field(rf, "body"));
+
+		CHECK(t_streq(field(cJSON_GetObjectItem(rs, "review"), "bead"), kids[1]));
+		cJSON_Delete(rs);
+		answer(e, rf);
+		snprintf(verdict, sizeof verdict, "{\"bead\":\"%s\",\"outcome\":\"merged\",\"commit\":\"def4567\"}", mr2);
+		r = t_request(e, "POST", "/api/towns/t1/agents/refinery-r/done", verdict, bearer_of(rf, h, sizeof h));
+		CHECK(r.status == 200);
+		/* The others are stopped (the third's agent) and their branches pruned, in this same call. */
+		{
+			const cJSON *fxs = cJSON_GetObjectItem(r.meta, "effects");
+			char stop_url[128];
+			cJSON *pb;
+
+			snprintf(stop_url, sizeof stop_url, "/agents/%s/stop", field(cJSON_GetObjectItem(starts[2], "agent"), "id"));
+			CHECK(effect_to(fxs, stop_url) != NULL);
+			prune = effect_to(fxs, "/rigs/r/prune");
+			CHECK(prune != NULL);
+			pb = prune ? cJSON_Parse(field(prune, "body")) : NULL;
+			CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(pb, "branches")) == 2);
+			CHECK(t_streq(field(cJSON_GetObjectItem(pb, "rig"), "git_url"), "https://example.com/r.git"));
+			cJSON_Delete(pb);
+		}
+		t_res_free(&r);
+	}
+	b = bead_of(e, id);
+	CHECK(t_streq(field(b, "status"), "closed") && field(b, "close_reason") && strstr(field(b, "close_reason"), kids[1]));
+	cJSON_Delete(b);
+	list = attempts_of(e, id);
+	CHECK(t_streq(state_of(list, 1), "superseded") && t_streq(state_of(list, 2), "merged") &&
+	      t_streq(state_of(list, 3), "superseded"));
+	cJSON_Delete(list);
+	/* Superseded is closed, not failed; the loser's merge request is closed too. */
+	b = bead_of(e, kids[0]);
+	CHECK(t_streq(field(b, "status"), "closed") && strstr(field(b, "close_reason"), "superseded by"));
+	cJSON_Delete(b);
+	b = bead_of(e, mr1);
+	CHECK(t_streq(field(b, "status"), "closed"));
+	cJSON_Delete(b);
+	b = bead_of(e, kids[2]);
+	CHECK(t_streq(field(b, "status"), "closed"));
+	cJSON_Delete(b);
+	/* The third agent, stopped, reports its end late: nothing changes. */
+	{
+		char path[128], body[128];
+
+		snprintf(path, sizeof path, "/api/towns/t1/agents/%s/completed", field(cJSON_GetObjectItem(starts[2], "agent"), "id"));
+		snprintf(body, sizeof body, "{\"exit_code\":143,\"bead\":\"%s\"}", kids[2]);
+		r = t_request(e, "POST", path, body, bearer_of(f[2], h, sizeof h));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		b = bead_of(e, kids[2]);
+		CHECK(t_streq(field(b, "status"), "closed"));
+		cJSON_Delete(b);
+	}
+	cJSON_Delete(rfx);
+out:
+	for (i = 0; i < 3; i++)
+		cJSON_Delete(starts[i]);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void when_every_attempt_fails_the_bead_fails_with_their_reasons(void)
+{
+	struct eng *e = town();
+	struct t_res r;
+	char id[48], h[4096], path[128], body[128];
+	cJSON *data, *fx, *b, *start;
+	const cJSON *a, *f;
+
+	r = t_request(e, "PATCH", "/api/towns/t1/rigs/r", "{\"settings\":{\"max_attempts\":1}}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Hard\",\"held\":true}", t_as("mia"));
+	snprintf(id, sizeof id, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	data = sling_ways(e, id, "{\"rig\":\"r\",\"ways\":2}", 200);
+	fx = tick(e);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(data, "ways")) {
+		f = start_of_bead(fx, field(a, "bead"), &start);
+		CHECK(f != NULL);
+		if (!f)
+			continue;
+		answer(e, f);
+		snprintf(path, sizeof path, "/api/towns/t1/agents/%s/completed", field(cJSON_GetObjectItem(start, "agent"), "id"));
+		snprintf(body, sizeof body, "{\"exit_code\":3,\"bead\":\"%s\",\"reason\":\"tests red\"}", field(a, "bead"));
+		r = t_request(e, "POST", path, body, bearer_of(f, h, sizeof h));
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		cJSON_Delete(start);
+	}
+	b = bead_of(e, id);
+	CHECK(t_streq(field(b, "status"), "failed"));
+	CHECK(field(b, "close_reason") && strstr(field(b, "close_reason"), "every attempt failed") &&
+	      strstr(field(b, "close_reason"), "tests red"));
+	cJSON_Delete(b);
+	/* Slung again, it gets new attempts, numbered on. */
+	cJSON_Delete(data);
+	data = sling_ways(e, id, "{\"rig\":\"r\",\"ways\":2}", 200);
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(data, "ways"), 2), "n")) == 3);
+	cJSON_Delete(data);
+	cJSON_Delete(fx);
+	eng_close(e);
+	t_cleanup();
+}
+
+static void bad_ways_and_variants_store_nothing(void)
+{
+	static const struct {
+		const char *body;
+		int status;
+		const char *field, *says;
+	} cases[] = {
+		{"{\"rig\":\"r\",\"ways\":9}", 400, "ways", "1 to 8"},
+		{"{\"rig\":\"r\",\"ways\":5}", 400, "ways", "at most 4 ways"},
+		{"{\"rig\":\"r\",\"ways\":\"3\"}", 400, "ways", NULL},
+		{"{\"rig\":\"r\",\"ways\":2,\"variants\":[{},{},{}]}", 400, "variants", "3 variants for 2 ways"},
+		{"{\"rig\":\"r\",\"ways\":2,\"variants\":[{\"persona\":\"ghost\"}]}", 400, "variants", "no persona 'ghost'"},
+		{"{\"rig\":\"r\",\"ways\":2,\"variants\":[{\"runtime\":\"gpt\"}]}", 400, "variants", "no runtime"},
+		{"{\"rig\":\"r\",\"ways\":2,\"variants\":[{\"model\":\"-x\"}]}", 400, "variants", "not a model name"},
+		{"{\"rig\":\"r\",\"ways\":2,\"variants\":[7]}", 400, "variants[0]", NULL},
+		{"{\"rig\":\"r\",\"variants\":[{\"model\":\"m\"}]}", 400, "variants", "2 or more ways"},
+	};
+	struct eng *e = town();
+	struct t_res r;
+	char id[48], before[80], after[80], path[128];
+
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Untouched\",\"held\":true}", t_as("mia"));
+	snprintf(id, sizeof id, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/sling", id);
+	digest(e, before, sizeof before);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = t_request(e, "POST", path, cases[i].body, t_as("mia"));
+		if (r.status != cases[i].status || !t_streq(error_field(&r), cases[i].field) ||
+		    (cases[i].says && !error_says(&r, cases[i].says)))
+			fprintf(stderr, "case %zu: %d %s\n", i, r.status, error_field(&r) ? error_field(&r) : "-");
+		CHECK(r.status == cases[i].status && t_streq(error_field(&r), cases[i].field));
+		CHECK(!cases[i].says || error_says(&r, cases[i].says));
+		t_res_free(&r);
+	}
+	/* A convoy is slung one way. */
+	r = t_request(e, "POST", "/api/towns/t1/convoys/c-none/sling", "{\"ways\":2}", t_as("mia"));
+	CHECK(r.status == 400 && t_streq(error_field(&r), "ways"));
+	t_res_free(&r);
+	digest(e, after, sizeof after);
+	CHECK(strcmp(before, after) == 0);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	the_builtins_are_listed_and_read();
 	admins_write_the_towns_own();
 	bad_personas_are_refused_and_store_nothing();
 	a_bead_slung_in_a_persona_is_worked_in_it();
+	a_bead_slung_three_ways_lands_once();
+	when_every_attempt_fails_the_bead_fails_with_their_reasons();
+	bad_ways_and_variants_store_nothing();
 	return t_done();
 }

@@ -1173,6 +1173,28 @@ static void runtimes_and_limits_come_from_the_settings(void)
 	CHECK(field(start, "prompt") && strstr(field(start, "prompt"), "With a model"));
 	cJSON_Delete(start);
 	cJSON_Delete(fx);
+	/* A rig's own settings win over the town's (they were never read: the statement joined the
+	 * rig on an unbound parameter). */
+	r = t_request(e, "PATCH", "/api/towns/t1/rigs/r", "{\"settings\":{\"runtime\":\"codex\",\"model\":\"rig-model\"}}",
+		      t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	new_bead(e, "{\"title\":\"On the rig's model\",\"rig\":\"r\"}", id, sizeof id);
+	t_now += 6000;
+	fx = tick_effects(e);
+	start = NULL;
+	{
+		const cJSON *f;
+
+		cJSON_ArrayForEach(f, fx)
+			if (!start && field(f, "url") && strstr(field(f, "url"), "/start"))
+				start = cJSON_Parse(field(f, "body"));
+	}
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "bead"), "id"), id));
+	CHECK(t_streq(field(cJSON_GetObjectItem(start, "runtime"), "kind"), "codex"));
+	CHECK(t_streq(field(start, "model"), "rig-model"));
+	cJSON_Delete(start);
+	cJSON_Delete(fx);
 	eng_close(e);
 	t_cleanup();
 }

@@ -212,6 +212,7 @@ function access(f) {
 			} }],
 		"GET /api/towns/{town}/beads/{bead}/events": ["viewer+agents"],
 		"GET /api/towns/{town}/beads/{bead}/diff": ["viewer+agents"],
+		"GET /api/towns/{town}/beads/{bead}/attempts": ["viewer+agents"],
 		"GET /api/towns/{town}/events": ["viewer"],
 
 		"GET /api/towns/{town}/members": ["viewer"],

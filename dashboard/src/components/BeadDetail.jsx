@@ -1,17 +1,24 @@
 // BeadDetail.jsx - one bead in the side panel: its fields, dependencies, cost, branch and commits,
 // its events, the status history of the agent on it, and (for members) sling and status changes.
 // A pull request's merge request shows its review first, a review sub-bead the comment it answers.
-import { For, Show, Suspense, createEffect, createSignal, lazy, onCleanup } from "solid-js";
+// A bead slung several ways (the sling form's Ways, each way's persona, model and runtime) shows its
+// attempts side by side (BeadAttempts.jsx).
+import { For, Index, Show, Suspense, createEffect, createSignal, lazy, onCleanup } from "solid-js";
 import { errorText, get, patch, post, query, townPath } from "../api.js";
 import { useTown } from "../context.js";
 import { STATUSES, clock, iso, money, statusLabel } from "../format.js";
 import { debounce, loader } from "../load.js";
 import { href } from "../route.js";
 import { record } from "../uictx.js";
+import BeadAttempts from "./BeadAttempts.jsx";
 import { ReviewContext, ReviewSection, hasReview, reviewOf } from "./BeadReview.jsx";
 import { describe } from "./Feed.jsx";
 import Panel from "./Panel.jsx";
 import { ErrorBox, Loading } from "./Status.jsx";
+
+// What an attempt may run (the town's runtimes); "" is the town's or the rig's own.
+export const RUNTIMES = ["scripted", "claude", "codex", "opencode", "kilo", "command"];
+const noWay = () => ({ persona: "", model: "", runtime: "" });
 
 // diff2html and highlight.js are most of a bundle: loaded the first time a Diff tab opens.
 const BeadDiff = lazy(() => import("./BeadDiff.jsx"));
@@ -38,6 +45,14 @@ export default function BeadDetail(props) {
 	const [slingRig, setSlingRig] = createSignal("");
 	const [slingPersona, setSlingPersona] = createSignal("");
 	const [newStatus, setNewStatus] = createSignal("");
+	// A speculative sling: how many ways, and what each way wears ({persona, model, runtime}, "" as slung).
+	const [ways, setWays] = createSignal("1");
+	const [wayRows, setWayRows] = createSignal([]);
+	// The town's error about the ways or a variant: {field: "ways" | "variants", way: index | null, message}.
+	const [slingErr, setSlingErr] = createSignal(null);
+	const [attemptCount, setAttemptCount] = createSignal(0);
+	let reloadAttempts = () => {};
+	let slingForm;
 	// The panel's tabs: the bead itself, or what it changed (loaded when first shown).
 	const [tab, setTab] = createSignal("details");
 	const showTab = (t) => {
@@ -99,23 +114,73 @@ export default function BeadDetail(props) {
 		return worn && !names.some((p) => p.name === worn) ? [...names, { name: worn, title: "" }] : names;
 	};
 
+	// The town's max_ways setting (1-8), 4 when it has none.
+	const maxWays = () => {
+		const m = Number(town.town.data()?.settings?.max_ways);
+		return Number.isInteger(m) && m >= 1 && m <= 8 ? m : 4;
+	};
+	const wayCount = () => {
+		const n = Number(ways());
+		return Number.isInteger(n) && n > 1 ? Math.min(n, 8) : 1;
+	};
+	function changeWays(v) {
+		setWays(v);
+		setSlingErr(null);
+		const n = wayCount();
+		// Rows past the count are kept (a way typed back in finds its choices), not shown or sent.
+		setWayRows((rows) => (n > rows.length ? [...rows, ...Array.from({ length: n - rows.length }, noWay)] : rows));
+	}
+	const shownWays = () => (wayCount() > 1 ? wayRows().slice(0, wayCount()) : []);
+	const setWay = (i, key, v) => setWayRows((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: v } : r)));
+	const wayErr = (i) => (slingErr()?.field === "variants" && slingErr().way === i ? slingErr().message : null);
+	const waysErr = () => (slingErr()?.field === "ways" || (slingErr()?.field === "variants" && slingErr().way === null)
+		? slingErr().message : null);
+	const wid = (i, key) => `bead-way-${i}-${key}`;
+
+	// The town's error beside what it names: the ways, or one way's persona, model or runtime.
+	function slingFailed(e) {
+		const f = e?.field ?? "";
+		if (f !== "ways" && !f.startsWith("variants")) return setActionErr(e);
+		const m = /variants\[(\d+)\](?:\.(persona|model|runtime))?/.exec(`${f} ${e.message}`);
+		const way = m && Number(m[1]) < wayCount() ? Number(m[1]) : null;
+		setSlingErr({ field: f === "ways" ? "ways" : "variants", way, message: e.message });
+		const target = way !== null ? wid(way, m[2] ?? "persona") : "bead-sling-ways";
+		queueMicrotask(() => slingForm?.querySelector(`#${target}`)?.focus());
+	}
+
 	async function sling() {
-		setBusy(true);
 		setActionErr(null);
+		setSlingErr(null);
 		setNote("");
-		record("clicked sling", "bead", props.id);
+		const n = Number(ways());
+		if (!Number.isInteger(n) || n < 1)
+			return slingFailed({ field: "ways", message: `Ways is a whole number, 1 to ${maxWays()}.` });
+		setBusy(true);
+		record(n > 1 ? `clicked sling (${n} ways)` : "clicked sling", "bead", props.id);
 		try {
-			// The persona as chosen: "" takes the bead's off; unchanged, it is left out.
+			// The persona as chosen: "" takes the bead's off; unchanged, it is left out. Slung several
+			// ways, it is what a way without its own wears.
 			const body = slingRig() ? { rig: slingRig() } : {};
-			if (slingPersona() !== (bead.data()?.persona ?? "")) body.persona = slingPersona();
+			if (n > 1) {
+				body.ways = n;
+				if (slingPersona()) body.persona = slingPersona();
+				const variants = shownWays().map((r) => Object.fromEntries(Object.entries(r)
+					.map(([k, v]) => [k, v.trim()]).filter(([, v]) => v)));
+				if (variants.some((v) => Object.keys(v).length)) body.variants = variants;
+			} else if (slingPersona() !== (bead.data()?.persona ?? "")) body.persona = slingPersona();
 			const b = await post(townPath(town.id, "beads", props.id, "sling"), body);
 			bead.set(b);
 			setSlingPersona(b.persona ?? "");
 			props.onChanged?.(b);
-			setNote(`Slung to rig ${b.rig}${b.persona ? ` as ${b.persona}` : ""}. The town starts it on a polecat when it is ready.`);
+			if (b.ways?.length) {
+				setNote(`Slung ${b.ways.length} ways on rig ${b.rig}: ${b.ways.map((w) => w.bead).join(", ")}. The first to merge wins.`);
+				changeWays("1");
+				reloadAttempts();
+			} else
+				setNote(`Slung to rig ${b.rig}${b.persona ? ` as ${b.persona}` : ""}. The town starts it on a polecat when it is ready.`);
 			events.load();
 		} catch (e) {
-			setActionErr(e);
+			slingFailed(e);
 		} finally {
 			setBusy(false);
 		}
@@ -143,7 +208,8 @@ export default function BeadDetail(props) {
 	}
 
 	return (
-		<Panel id="bead" title={bead.data()?.title ?? props.id} label="bead" testid="bead-detail" onClose={props.onClose}
+		<Panel id="bead" class={attemptCount() ? "panel-wide" : ""} title={bead.data()?.title ?? props.id} label="bead"
+			testid="bead-detail" onClose={props.onClose}
 			returnFocus={() => document.querySelector(`[data-testid="bead-${CSS.escape(props.id)}"] a`)}>
 			<Show when={props.warning}><div class="error" role="alert">{props.warning}</div></Show>
 			<ErrorBox error={bead.error()} retry={loadAll} title="Cannot load this bead" />
@@ -177,7 +243,9 @@ export default function BeadDetail(props) {
 						<Show when={town.canWrite()}>
 							<div class="bead-actions">
 								<Show when={canSling()}>
-									<form class="inline-form" onSubmit={(e) => { e.preventDefault(); sling(); }}>
+									<form class="sling-form" ref={slingForm} noValidate onSubmit={(e) => { e.preventDefault(); sling(); }}
+										aria-label="Sling">
+										<div class="inline-form">
 										<label>
 											<span>Rig</span>
 											<select value={slingRig()} onChange={(e) => setSlingRig(e.currentTarget.value)} data-testid="bead-sling-rig">
@@ -194,7 +262,70 @@ export default function BeadDetail(props) {
 												</For>
 											</select>
 										</label>
-										<button type="submit" class="btn" disabled={busy()} data-testid="bead-sling">Sling</button>
+										<div class="field ways-field" classList={{ invalid: !!waysErr() }}>
+											<label for="bead-sling-ways"><span>Ways</span></label>
+											<input id="bead-sling-ways" type="number" min="1" max={maxWays()} step="1" inputmode="numeric"
+												value={ways()} onInput={(e) => changeWays(e.currentTarget.value)}
+												aria-invalid={waysErr() ? "true" : undefined}
+												aria-describedby={waysErr() ? "bead-sling-ways-hint bead-sling-ways-err" : "bead-sling-ways-hint"}
+												data-testid="bead-sling-ways" />
+										</div>
+										<button type="submit" class="btn" disabled={busy()} data-testid="bead-sling">
+											{wayCount() > 1 ? `Sling ${wayCount()} ways` : "Sling"}
+										</button>
+										</div>
+										<p id="bead-sling-ways-hint" class="muted small">
+											Ways: 1 to {maxWays()}. More than one starts that many attempts at once; the first to merge wins.
+										</p>
+										<Show when={waysErr()}>
+											<p id="bead-sling-ways-err" class="field-error" role="alert" data-testid="bead-sling-ways-error">{waysErr()}</p>
+										</Show>
+										<Show when={wayCount() > 1}>
+											<div class="ways" data-testid="bead-sling-way-rows">
+												<Index each={shownWays()}>
+													{(row, i) => (
+														<fieldset class="way-row" classList={{ invalid: !!wayErr(i) }} data-testid={`bead-sling-way-${i}`}>
+															<legend>Way {i + 1}</legend>
+															<div class="inline-form">
+																<label for={wid(i, "persona")}>
+																	<span>Persona</span>
+																	<select id={wid(i, "persona")} value={row().persona}
+																		onChange={(e) => setWay(i, "persona", e.currentTarget.value)}
+																		aria-describedby={wayErr(i) ? `bead-way-${i}-err` : undefined}
+																		data-testid={`bead-sling-way-${i}-persona`}>
+																		<option value="">{slingPersona() ? `as slung (${slingPersona()})` : "No persona"}</option>
+																		<For each={personaChoices()}>
+																			{(p) => <option value={p.name} selected={p.name === row().persona}>{p.name}</option>}
+																		</For>
+																	</select>
+																</label>
+																<label for={wid(i, "model")}>
+																	<span>Model</span>
+																	<input id={wid(i, "model")} type="text" value={row().model} placeholder="the rig's"
+																		autocomplete="off" spellcheck={false} class="mono"
+																		onInput={(e) => setWay(i, "model", e.currentTarget.value)}
+																		aria-describedby={wayErr(i) ? `bead-way-${i}-err` : undefined}
+																		data-testid={`bead-sling-way-${i}-model`} />
+																</label>
+																<label for={wid(i, "runtime")}>
+																	<span>Runtime</span>
+																	<select id={wid(i, "runtime")} value={row().runtime}
+																		onChange={(e) => setWay(i, "runtime", e.currentTarget.value)}
+																		aria-describedby={wayErr(i) ? `bead-way-${i}-err` : undefined}
+																		data-testid={`bead-sling-way-${i}-runtime`}>
+																		<option value="">the town's</option>
+																		<For each={RUNTIMES}>{(r) => <option value={r} selected={r === row().runtime}>{r}</option>}</For>
+																	</select>
+																</label>
+															</div>
+															<Show when={wayErr(i)}>
+																<p id={`bead-way-${i}-err`} class="field-error" role="alert" data-testid={`bead-sling-way-${i}-error`}>{wayErr(i)}</p>
+															</Show>
+														</fieldset>
+													)}
+												</Index>
+											</div>
+										</Show>
 									</form>
 								</Show>
 								<form class="inline-form" onSubmit={changeStatus}>
@@ -211,6 +342,8 @@ export default function BeadDetail(props) {
 						</Show>
 						<Show when={actionErr()}><div class="error" role="alert">{errorText(actionErr())}</div></Show>
 						<p class="note" role="status">{note()}</p>
+
+						<BeadAttempts id={b().id} onAttempts={(l) => setAttemptCount(l.length)} expose={(fn) => { reloadAttempts = fn; }} />
 
 						<dl class="facts">
 							<dt>Requested by</dt><dd>{b().requested_by}</dd>

@@ -23,6 +23,7 @@ export function describe(e) {
 	case "bead.dep_added": return `made ${e.subject} depend on ${n} (${f})`;
 	case "bead.dep_removed": return `removed the ${f} dependency of ${e.subject} on ${o}`;
 	case "bead.slung": return `slung ${e.subject} to rig ${n}`;
+	case "bead.attempts": return `slung ${e.subject} ${n} ways (one attempt each)`;
 	case "bead.dispatched": return `dispatched ${e.subject} to ${n}`;
 	case "bead.cast": return `started ${e.subject} as ${n}`;
 	case "bead.done": return `finished ${e.subject}${n ? ` (commit ${String(n).slice(0, 10)})` : ""}`;

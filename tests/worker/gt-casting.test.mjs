@@ -1,6 +1,7 @@
-// gt-persona.test.mjs - gt's persona commands against the real worker on loopback: the built-ins
+// gt-casting.test.mjs - gt's casting commands against the real worker on loopback: the built-ins
 // listed, a town's own persona created (its overlay from a file), shown in full, worn by a bead
-// through `gt sling --persona`, edited and deleted; and the errors a user sees on the way.
+// through `gt sling --persona`, edited and deleted; a bead slung several ways with `gt sling --ways
+// --variant` and compared with `gt attempts`; and the errors a user sees on the way.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -131,4 +132,49 @@ test("gt persona: list, create, show, sling --persona, edit, delete", async (t) 
 	await refused(["persona", "delete", "reviewer"], 1, /no persona 'reviewer'/);
 	await refused(["persona", "delete", "frontend"], 1, /'frontend' is a built-in persona and cannot be deleted/);
 	assert.equal(JSON.parse(await ok(["persona", "list", "--json"])).length, 6);
+});
+
+test("gt sling --ways with variants, and gt attempts", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const alice = await jwt("alice");
+	const env = { GASTOWN_URL: url, GASTOWN_TOKEN: alice, GASTOWN_TOWN: "yard", HOME: "/nonexistent" };
+	const T = "/api/towns/yard";
+	assert.equal((await call(mf, "POST", T, { name: "Yard" }, bearer(alice))).status, 201);
+	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "web", git_url: "https://example.com/web.git" }, bearer(alice))).status, 201);
+	const id = (await call(mf, "POST", `${T}/beads`, { title: "Try three ways", rig: "web", held: true }, bearer(alice))).body.data.id;
+
+	// Refused before anything is sent: a variant without ways, a bad spec, too many ways.
+	for (const [args, pattern] of [
+		[["sling", id, "--variant", "model=m"], /--variant goes with --ways 2 or more/],
+		[["sling", id, "--ways", "2", "--variant", "colour=red"], /not model=, persona= or runtime=/],
+		[["sling", id, "--ways", "2", "--variant", "model=a,model=b"], /names model twice/],
+		[["sling", id, "--ways", "9"], /--ways/],
+	]) {
+		const r = await gt(args, env);
+		assert.equal(r.code, 2, `gt ${args.join(" ")}: ${r.stderr}`);
+		assert.match(r.stderr, pattern);
+	}
+	// Refused by the town: it names what is wrong, and nothing is slung.
+	const bad = await gt(["sling", id, "--ways", "2", "--variant", "runtime=gpt-bash"], env);
+	assert.equal(bad.code, 1);
+	assert.match(bad.stderr, /variants\[0\]\.runtime 'gpt-bash' is no runtime/);
+	assert.equal((await call(mf, "GET", `${T}/beads/${id}`, undefined, bearer(alice))).body.data.held, true);
+
+	const out = await gt(["sling", id, "--ways", "3", "--variant", "persona=backend,model=m1", "--variant", "runtime=claude"], env);
+	assert.equal(out.code, 0, out.stderr);
+	assert.match(out.stdout, new RegExp(`^${id} +in_progress`));
+	assert.match(out.stdout, / 1 +gt-\w+ +running +persona=backend,model=m1\n/);
+	assert.match(out.stdout, / 2 +gt-\w+ +running +runtime=claude\n/);
+	assert.match(out.stdout, / 3 +gt-\w+ +running +as slung\n/);
+	const listed = await gt(["attempts", id], env);
+	assert.equal(listed.code, 0, listed.stderr);
+	assert.equal(listed.stdout.trim().split("\n").length, 3, listed.stdout);
+	const json = JSON.parse((await gt(["attempts", id, "--json"], env)).stdout);
+	assert.deepEqual(json.map((a) => [a.n, a.persona, a.model, a.runtime, a.state]),
+		[[1, "backend", "m1", null, "running"], [2, null, null, "claude", "running"], [3, null, null, null, "running"]]);
+	// A bead slung one way has none.
+	const single = (await call(mf, "POST", `${T}/beads`, { title: "Once", rig: "web" }, bearer(alice))).body.data.id;
+	assert.match((await gt(["attempts", single], env)).stdout, /slung one way/);
 });
