@@ -17,8 +17,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
-// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, mcp, hooks); default all.
-const PARTS = ["cold", "objects", "beads", "tick", "costs", "mcp", "hooks"];
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks); default all.
+const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks"];
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
@@ -141,6 +141,7 @@ async function main() {
 	if (want("beads")) await beads(report);
 	if (want("tick")) await reconciler(report);
 	if (want("costs")) await costs(report);
+	if (want("stats")) await stats(report);
 	if (want("mcp")) await mcp(report);
 	if (want("hooks")) await hooks(report);
 	print(report);
@@ -384,6 +385,37 @@ async function costs(report) {
 	}
 }
 
+// The town's stats over 100,000 ended outcomes (seeded through the same totals as real ones), engine
+// time in the object: the variants of all work, and the models of one kind in one language.
+async function stats(report) {
+	const mf = start({ port: 0 });
+	try {
+		const base = (await mf.ready).toString().replace(/\/$/, "");
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const auth = { authorization: `Bearer ${token}` };
+		let r = await fetch(`${base}/api/towns/statsbench`, { method: "POST", headers: auth, body: '{"name":"Stats"}' });
+		if (r.status !== 201) throw new Error(`town: ${r.status} ${await r.text()}`);
+		process.stderr.write("bench: seeding 100,000 outcomes\n");
+		for (let k = 0; k < 10; k++) {
+			r = await fetch(`${base}/api/towns/statsbench/_test/outcomes-seed`, { method: "POST",
+				body: JSON.stringify({ count: 10000, key: String(k + 1) }) });
+			if (r.status !== 200) throw new Error(`seed: ${r.status} ${await r.text()}`);
+		}
+		const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		const stub = town.get(town.idFromName("statsbench"));
+		const q = (query) => ({ method: "GET", path: "/api/towns/statsbench/stats", query, headers: auth });
+		const variants = [], narrow = [];
+		for (let b = 0; b < 6; b++) {
+			variants.push(JSON.parse(await stub.benchRepeat(q("?by=variant"), "", 50)).ms / 50);
+			narrow.push(JSON.parse(await stub.benchRepeat(q("?by=model&kind=bug&language=rust"), "", 50)).ms / 50);
+		}
+		report.stats = { outcomes: 100000, variants: median(variants.slice(1)), narrow: median(narrow.slice(1)) };
+	} finally {
+		await mf.dispose();
+	}
+}
+
 // A local stand-in for GitHub's comment API that answers at once: the tracking comment each
 // delivery asks for lands here, so effects neither fail (and come back as retries) nor wait.
 async function commentSink() {
@@ -572,6 +604,10 @@ function print(r) {
 			"target ≥ 10,000/s"],
 		["cost roll-up query, in-object", `${msf(r.costs.rollupUser)} by user (week), ${msf(r.costs.rollupModel)} by model (month)`,
 			"target < 5 ms"],
+	);
+	if (r.stats) lines.push(
+		[`stats query, ${r.stats.outcomes.toLocaleString("en")} outcomes, in-object`, `${msf(r.stats.variants)} by variant; ${msf(r.stats.narrow)} by model for one kind and language`,
+			"target ≤ 5 ms"],
 	);
 	if (r.mcp) lines.push(
 		["bead create via MCP tools/call, in-object", `median ${us(r.mcp.call.median)}, p99 ${us(r.mcp.call.p99)}`,

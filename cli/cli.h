@@ -131,6 +131,9 @@ int cmd_done(struct cli *cli, int argc, char **argv);
 int cmd_escalate(struct cli *cli, int argc, char **argv);
 int cmd_sling(struct cli *cli, int argc, char **argv);
 int cmd_attempts(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_record(struct cli *cli, int argc, char **argv);
+int cmd_recommend(struct cli *cli, int argc, char **argv);
 /* An agent's inbox (`gt mail inbox` when cli->as_agent); unread 1 for the unread only. */
 int agent_mail_list(struct cli *cli, int unread);
 /* GET .../agents/:agent/prime; on 0, *res_out is the whole answer (the caller deletes it). */

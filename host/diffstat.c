@@ -137,6 +137,51 @@ static int is_sha(const char *s)
 	return n >= 7 && n <= SHA_MAX && s[n] == '\0';
 }
 
+/* The languages the town's stats speak of, by file name ending; the first match wins. */
+static const struct {
+	const char *suffix, *language;
+} languages[] = {
+	{".c", "c"},          {".h", "c"},           {".cc", "cpp"},        {".cpp", "cpp"},     {".hpp", "cpp"},
+	{".rs", "rust"},      {".go", "go"},         {".py", "python"},     {".js", "javascript"},
+	{".mjs", "javascript"}, {".jsx", "javascript"}, {".ts", "typescript"}, {".tsx", "typescript"},
+	{".java", "java"},    {".kt", "kotlin"},     {".rb", "ruby"},       {".php", "php"},     {".cs", "csharp"},
+	{".swift", "swift"},  {".scala", "scala"},   {".ex", "elixir"},     {".exs", "elixir"}, {".sh", "shell"},
+	{".lua", "lua"},      {".zig", "zig"},       {".hs", "haskell"},    {".ml", "ocaml"},    {".dart", "dart"},
+};
+
+const char *diffstat_language(const char *ls_files)
+{
+	size_t counts[sizeof languages / sizeof languages[0]] = {0}, best = 0;
+	const char *winner = NULL;
+
+	for (const char *p = ls_files; p && *p;) {
+		size_t len = strcspn(p, "\n");
+
+		for (size_t i = 0; i < sizeof languages / sizeof languages[0]; i++) {
+			size_t n = strlen(languages[i].suffix);
+
+			if (len > n && memcmp(p + len - n, languages[i].suffix, n) == 0) {
+				counts[i]++;
+				break;
+			}
+		}
+		p += len + (p[len] == '\n');
+	}
+	/* Per language, not per suffix: .c and .h count together. */
+	for (size_t i = 0; i < sizeof languages / sizeof languages[0]; i++) {
+		size_t total = 0;
+
+		for (size_t j = 0; j < sizeof languages / sizeof languages[0]; j++)
+			if (strcmp(languages[j].language, languages[i].language) == 0)
+				total += counts[j];
+		if (total > best) {
+			best = total;
+			winner = languages[i].language;
+		}
+	}
+	return winner ? winner : "other";
+}
+
 cJSON *diffstat_report(diffstat_git run, const char *dir, const char *base, const char *head)
 {
 	char from[SHA_MAX + 2] = "", to[SHA_MAX + 2] = "", range[2 * SHA_MAX + 8];
@@ -169,6 +214,14 @@ cJSON *diffstat_report(diffstat_git run, const char *dir, const char *base, cons
 	cJSON_AddStringToObject(r, "base", from);
 	cJSON_AddStringToObject(r, "head", to);
 	diffstat_parse(numstat, names, cJSON_AddArrayToObject(r, "files"));
+	/* The repository's language at head, for the town's outcome records (its file names: one
+	 * listing, reusing the numstat buffer). */
+	{
+		const char *ls[] = {"ls-tree", "-r", "--name-only", to, NULL};
+
+		if (run(dir, numstat, DIFFSTAT_OUT_MAX, ls) == 0)
+			cJSON_AddStringToObject(r, "language", diffstat_language(numstat));
+	}
 out:
 	free(numstat);
 	free(names);

@@ -36,6 +36,7 @@ src/costs/budget.c: budgets
 src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures
 src/run/attempt.c: attempts
+src/run/outcome.c: outcomes outcome_totals
 src/hooks/integration.c: integrations integration_logins integration_tokens
 src/hooks/outbound.c: hook_pending
 src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox

@@ -54,6 +54,7 @@ const bead_reaction bead_reactions[] = {
 	link_on_bead,
 	review_on_bead,
 	attempt_on_bead,
+	outcome_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -96,6 +97,7 @@ const town_reaction town_deleting[] = {
 	mayor_wipe,
 	persona_wipe,
 	attempt_wipe,
+	outcome_wipe,
 	costs_wipe,
 	budget_wipe,
 	reconcile_wipe,
@@ -122,6 +124,11 @@ const usage_reaction usage_reactions[] = {
 	fleet_on_usage,
 };
 const size_t usage_reactions_n = sizeof usage_reactions / sizeof usage_reactions[0];
+
+const spend_reaction spend_reactions[] = {
+	outcome_on_spend,
+};
+const size_t spend_reactions_n = sizeof spend_reactions / sizeof spend_reactions[0];
 
 /* ---- run: probes -------------------------------------------------------------------------------- */
 

@@ -82,6 +82,10 @@ int api_rig_get(struct call *c);
 int api_rig_update(struct call *c);
 int api_rig_delete(struct call *c);
 int api_bead_attempts(struct call *c);
+/* stats_routes.c: the town's stats, an agent's record, the variants to try for a bead. */
+int api_stats(struct call *c);
+int api_agent_record(struct call *c);
+int api_bead_recommend(struct call *c);
 int api_persona_create(struct call *c);
 int api_persona_list(struct call *c);
 int api_persona_get(struct call *c);

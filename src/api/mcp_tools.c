@@ -46,6 +46,15 @@ static const struct field_rule inbox_query_rules[] = {
 };
 static const struct fields inbox_query = FIELDS_CHECK(inbox_query_rules);
 
+static const struct field_rule stats_query_rules[] = {
+	{"by", .type = FT_STRING, .one_of = (const char *const[]){"model", "persona", "runtime", "agent", "variant",
+								    "language", "kind", NULL}},
+	{"kind", .type = FT_STRING},
+	{"language", .type = FT_STRING},
+	{"key", .type = FT_STRING},
+};
+static const struct fields stats_query = FIELDS_CHECK(stats_query_rules);
+
 static const struct field_rule fleet_query_rules[] = {
 	{"period", .type = FT_STRING, .one_of = (const char *const[]){"day", "week", "month", NULL}},
 	{"date", .type = FT_STRING},
@@ -72,6 +81,16 @@ const struct mcp_tool mcp_tools[] = {
 	 &bead_close_body, NULL, MCP_WRITE | MCP_MAYOR},
 	{"bead_sling", "Sling a bead", "Hand a bead to a rig's agents: the hold is lifted and the town starts it.",
 	 "POST", T "/beads/{bead}/sling", &sling_body, NULL, MCP_WRITE | MCP_MAYOR},
+	/* Casting: the Mayor picks a persona or a speculative sling from the town's own record. */
+	{"personas_list", "List personas", "The parts an agent can play on a bead (overlay, tools, gates, model): the "
+	 "built-in ones and the town's. Sling a bead with one through bead_sling's persona.", "GET", T "/personas", NULL,
+	 NULL, MCP_READ | MCP_MAYOR},
+	{"stats", "Outcome stats", "What became of the town's work by model, persona, runtime, agent, variant, language or "
+	 "kind: first-pass rate with its Wilson 95% interval and sample size, cost per merged bead.", "GET", T "/stats",
+	 NULL, &stats_query, MCP_READ | MCP_MAYOR},
+	{"bead_recommend", "Recommend a variant", "For one bead (its kind, its rig's language): the variants to try, "
+	 "ranked by expected cost per merged bead, with the figures behind each. bead_sling takes ways and variants "
+	 "to try several at once.", "GET", T "/beads/{bead}/recommend", NULL, NULL, MCP_READ | MCP_MAYOR},
 	{"convoys_list", "List convoys", "The town's convoys with their progress.", "GET", T "/convoys", NULL, NULL,
 	 MCP_READ | MCP_MAYOR},
 	{"convoy_show", "Show a convoy", "One convoy: its beads in order and its state.", "GET",

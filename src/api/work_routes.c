@@ -50,9 +50,15 @@ static const struct field_rule diff_file_item = {
 	.msg[FF_TYPE] = "diff.files[%i] is an object {path, status, additions, deletions, binary?}"};
 
 struct diff_report {
-	const char *base, *head;
+	const char *base, *head, *language;
 	const cJSON *files;
 };
+
+/* A language as the host names it ("c", "typescript", "other"): lower-case letters. */
+static int language_valid(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz") == strlen(s);
+}
 
 #define COMMIT_MSG "'%n' is a commit id: 7 to 64 hexadecimal digits"
 static const struct field_rule diff_rules[] = {
@@ -62,6 +68,8 @@ static const struct field_rule diff_rules[] = {
 	 .msg = {[FF_FORM] = COMMIT_MSG, [FF_LONG] = COMMIT_MSG}},
 	{"files", F_ARR(struct diff_report, files), FR_REQUIRED, 0, BEAD_DIFF_FILES_MAX, .of = &diff_file_item,
 	 .field = "diff.files", .msg[FF_MANY] = "a diff report names at most %u files"},
+	{"language", F_STR(struct diff_report, language), 0, 1, 32, .valid = language_valid, .field = "diff.language",
+	 .msg[FF_ANY] = "'diff.language' is the repository's language in lower-case letters (c, python, other)"},
 };
 static const struct fields diff_fields = FIELDS(diff_rules, struct diff_report);
 

@@ -351,6 +351,13 @@ static int ingest(struct call *c, const char *agent, const cJSON *records, int *
 			(*duplicates)++;
 		if (!rc)
 			continue;
+		if (*u->bead) {
+			struct spend_change sc = {u->bead, u->cost};
+
+			for (size_t i = 0; i < spend_reactions_n; i++)
+				if (spend_reactions[i](c, &sc) < 0)
+					return -1;
+		}
 		if (pending && !same_budgets(last, u) && announce(c, last, 0) < 0)
 			return -1;
 		cJSON_Delete(last->convoys);

@@ -88,6 +88,16 @@ typedef int (*usage_reaction)(struct call *c, const struct usage_change *ch);
 extern const usage_reaction usage_reactions[];
 extern const size_t usage_reactions_n;
 
+/* A usage record was stored against a work bead: its cost, for whoever sums a bead's spend
+ * (costs.c announces once per new record with a bead; wiring.c lists who listens). */
+struct spend_change {
+	const char *bead;
+	int64_t cost_microusd;
+};
+typedef int (*spend_reaction)(struct call *c, const struct spend_change *ch);
+extern const spend_reaction spend_reactions[];
+extern const size_t spend_reactions_n;
+
 /* This layer's listeners. Budgets: warnings and limit escalations, once per budget and period. The
  * ticker: the town's totals pushed to its sockets. The fleet: its report is due again after a change
  * it counts. */

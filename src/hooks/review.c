@@ -360,6 +360,9 @@ int review_take(struct call *c, struct hook_event *ev, const char *rig, char *be
 		return row_add(c, platform, ev->comment, mr, NULL, ev->thread, "approval", ev->login) < 0 ||
 		       event_append(c, "review.approved", mr, "reviewer", NULL, ev->login) < 0 ? -1 : 0;
 	}
+	/* A comment the work received: its outcome counts it (outcome.c), whatever is made of it. */
+	if (outcome_comment(c, work) < 0)
+		return -1;
 	/* A reply in a thread someone is already answering joins it; a thread answered before opens again. */
 	if (*ev->thread && (rc = thread_open_bead(c, mr, ev->thread, open, sizeof open)) != 0) {
 		snprintf(ev->why, sizeof ev->why, "a reply in a thread already being addressed (%.72s)", open);

@@ -379,6 +379,15 @@ int container_start(struct call *c, const char *agent, const char *bead)
 	}
 	cJSON_AddItemToObject(body, "model", cJSON_GetObjectItemCaseSensitive(rt, "model")
 		? cJSON_CreateString(str_of(rt, "model")) : cJSON_CreateNull());
+	/* A polecat's run on work opens its outcome, in the variant it runs (outcome.c). */
+	if (cJSON_IsObject(b) && strcmp(str_of(a, "role"), "polecat") == 0 &&
+	    outcome_started(c, str_of(b, "id"), str_of(a, "id"), str_of(rt, "kind"),
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model")),
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "persona"), "name"))) < 0) {
+		cJSON_Delete(rt);
+		cJSON_Delete(body);
+		return -1;
+	}
 	cJSON_AddItemToObject(body, "runtime", rt);
 	/* The town's model gateway for the container's metering proxy. */
 	if (town_llm_json(c, body, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rt, "model"))) < 0) {

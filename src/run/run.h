@@ -185,6 +185,46 @@ int attempt_on_bead(struct call *c, const struct bead_change *ch);
 /* A listener of the town's deletion: attempts. */
 int attempt_wipe(struct call *c);
 
+/* ---- outcome.c: what became of each piece of work, and the stats over it ----------------------- */
+
+#define OUTCOME_MIN_SAMPLE 5 /* outcomes of a variant before it is recommended */
+/* The dimensions the stats group by, NULL-terminated. */
+extern const char *const outcome_dims[];
+/* A polecat starts bead in a variant: its outcome opens (or, run again, runs on in this variant). */
+int outcome_started(struct call *c, const char *bead, const char *agent, const char *runtime, const char *model,
+		    const char *persona);
+/* The language the work's own report measured. */
+int outcome_language(struct call *c, const char *bead, const char *language);
+/* Listeners: a work bead that ends fixes its outcome and adds it to the totals; a usage record adds
+ * to its bead's cost (and to the totals, once it ended). A listener of the town's deletion too. */
+int outcome_on_bead(struct call *c, const struct bead_change *ch);
+int outcome_on_spend(struct call *c, const struct spend_change *ch);
+/* A reviewer commented on bead's work (hooks/review.c): one more for its outcome. */
+int outcome_comment(struct call *c, const char *bead);
+int outcome_wipe(struct call *c);
+/* The 95% Wilson score interval of k successes in n (n 0: [0, 1]). */
+void outcome_wilson(int64_t k, int64_t n, double *low, double *high);
+/* Totals by one of outcome_dims for kind and language ("" or NULL: any), optionally one key:
+ * [{key, n, first_pass, merged, superseded, first_pass_rate, wilson_low, wilson_high, rework_rounds,
+ * comments, cost_microusd, cost_per_attempt_microusd, cost_per_merged_microusd, wall_ms_avg}],
+ * the largest samples first. A new array, NULL on failure. */
+cJSON *outcome_stats_json(struct call *c, const char *by, const char *kind, const char *language, const char *key);
+/* An agent's latest outcomes, newest first. */
+cJSON *outcome_list_json(struct call *c, const char *agent, int limit);
+/* count ended outcomes drawn from seed (the same seed, the same rows), through the same totals as
+ * real ones: four models with first-pass chances 82, 94, 75, 60% and costs $0.40, $2.10, $0.50,
+ * $0.10 an attempt, three personas, languages and kinds (the bench's fixture, probes.c). */
+int outcome_seed(struct call *c, int64_t count, uint32_t seed);
+/* An agent's record: {agent, totals (null before its first ended outcome), by_persona, by_language,
+ * by_model, by_kind (rows as outcome_stats_json's), recent (its latest 20 outcomes)}. */
+cJSON *outcome_agent_json(struct call *c, const char *agent);
+/* 1 when agent has outcomes (a removed agent keeps its record), 0 when not, -1. */
+int outcome_agent_known(struct call *c, const char *agent);
+/* The variants to try for work of kind in language, ranked by expected cost per merged bead (cost
+ * per attempt / first-pass rate), each with at least OUTCOME_MIN_SAMPLE outcomes and the figures
+ * behind it: {kind, language, scope, min_sample, variants: [... , why]}. */
+cJSON *outcome_recommend_json(struct call *c, const char *kind, const char *language);
+
 /* ---- pull_request.c: merge requests of `pr` rigs ------------------------------------------------- */
 
 /* Open a pull request for merge request mr (an effect); its answer and the "pr" timer follow it. */

@@ -224,6 +224,16 @@ int work_heartbeat(struct call *c, const char *agent, const char *bead)
 }
 
 /* A polecat finished: its bead waits for review and a merge request joins the rig's queue. */
+/* The repository's language the report measured: the rig's now, and this work's outcome's. */
+static int note_language(struct call *c, const char *bead, const char *rig, const cJSON *diff)
+{
+	const char *language = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(diff, "language"));
+
+	if (!language || !*rig)
+		return 0;
+	return rig_set_language(c, rig, language) < 0 || (bead && outcome_language(c, bead, language) < 0) ? -1 : 0;
+}
+
 static int polecat_done(struct call *c, const char *agent, const char *bead, const struct bead_run *b,
 			const char *branch, const char *commit, const char *summary, char *mr, size_t mr_len)
 {
@@ -296,8 +306,13 @@ int work_done(struct call *c, const char *agent, const struct done_report *r, cJ
 	if (strcmp(role, "refinery") == 0) {
 		if (!(outcome = r->outcome))
 			return err_set(&c->err, ERR_INVALID, "outcome", "'outcome' is required");
+		/* What landed measures the rig too (the merge request's own outcome is none). */
+		if (note_language(c, NULL, b.rig, r->diff) < 0)
+			return -1;
 		AS_REQUESTER(c, b.requested_by, rc = refinery_done(c, agent, bead, &b, outcome, r->reason, r->commit, r->diff));
 	} else {
+		if (note_language(c, bead, b.rig, r->diff) < 0)
+			return -1;
 		if (!r->branch)
 			return err_set(&c->err, ERR_INVALID, "branch", "'branch' is required");
 		if (!valid_ref(r->branch))

@@ -5,6 +5,7 @@
  * transaction, timer and outbox machinery as the product's own routes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test/test.h"
@@ -64,6 +65,10 @@ const struct fields test_effect_body = FIELDS(effect_rules, struct probe_body);
 
 static const struct field_rule beads_bulk_rules[] = {COUNT(20000)};
 const struct fields test_beads_bulk_body = FIELDS(beads_bulk_rules, struct probe_body);
+
+static const struct field_rule outcomes_seed_rules[] = {COUNT(200000),
+	{"key", F_STR(struct probe_body, key), 0, 0, 10, .msg[FF_ANY] = "'key' is the seed, up to 10 digits"}};
+const struct fields test_outcomes_seed_body = FIELDS(outcomes_seed_rules, struct probe_body);
 
 static const struct field_rule seed_rules[] = {
 	{"rigs", F_INT(struct probe_body, rigs), FR_REQUIRED, 1, 100},
@@ -459,5 +464,20 @@ int api_test_tick(struct call *c)
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "actions", n);
+	return call_reply(c, 200, d);
+}
+
+/* Ended outcomes for the stats' bench and tests: {count, key?: the seed}. */
+int api_test_outcomes_seed(struct call *c)
+{
+	struct probe_body in = {0};
+	cJSON *d;
+
+	if (call_fields(c, &in, sizeof in) < 0)
+		return -1;
+	if (outcome_seed(c, in.count, in.key ? (uint32_t)strtoul(in.key, NULL, 10) : 1) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "seeded", (double)in.count);
 	return call_reply(c, 200, d);
 }

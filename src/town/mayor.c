@@ -380,7 +380,10 @@ char *mayor_prompt(struct call *c, const char *id)
 	cJSON_DeleteItemFromObjectCaseSensitive(ctx, "system");
 	strbuf_addf(&sb, "You are the Mayor of the town %s (id %s). You talk with its members and run the town for"
 			 " them with the gastown tools: file beads (units of work), group them in convoys and sling"
-			 " them to rigs, where polecats do the work and the refinery merges it.\n\n",
+			 " them to rigs, where polecats do the work and the refinery merges it. You also cast: a"
+			 " bead can be slung in a persona (personas_list), and to several variants at once (ways and"
+			 " variants of bead_sling; the first merge wins); stats and bead_recommend say what worked"
+			 " before, with its sample size.\n\n",
 		    *name ? name : c->cfg->object_id, c->cfg->object_id);
 	if (*instructions)
 		strbuf_addf(&sb, "The town's standing instructions:\n%s\n\n", instructions);

@@ -390,3 +390,30 @@ int rig_auto_merge_s(struct call *c, const char *id, double *s)
 	sqlite3_reset(st);
 	return rc && *s >= 0 && *s <= 7 * 86400.0;
 }
+
+int rig_set_language(struct call *c, const char *id, const char *language)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE rigs SET language = ?2 WHERE id = ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, language, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int rig_language(struct call *c, const char *id, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(language, '') FROM rigs WHERE id = ?", &c->err);
+	int rc;
+
+	out[0] = '\0';
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc;
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}

@@ -343,6 +343,10 @@ int rig_max_attempts(struct call *c, const char *rig, int *out);
 /* What a container is told of the rig: id, git_url, default_branch, merge_strategy and its gates
  * (the text items of its gates setting, at most 20) added to obj. 0, or -1 when storage failed. */
 int rig_run_json(struct call *c, const char *id, cJSON *obj);
+/* The language a rig's repository is mostly written in, as the agent host measured it at a done
+ * (set), or "" when never measured (get: 1, 0 when there is no such rig, -1). */
+int rig_set_language(struct call *c, const char *id, const char *language);
+int rig_language(struct call *c, const char *id, char *out, size_t len);
 /* Where a `pr` rig's pull requests go: its branch, git url, platform (its platform setting: github,
  * or gitlab for merge requests), API (api_url, default the platform's) and repository (its repo
  * setting, else the last two parts of its git url; "" when neither names one). 1, 0 when there is

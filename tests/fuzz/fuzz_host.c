@@ -75,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*sep = '\0';
 		diffstat_parse(text, sep ? sep + 1 : "", files);
 		cJSON_Delete(files);
+		/* The same listing as a repository's files: a language, never NULL. */
+		if (!diffstat_language(text))
+			abort();
 		break;
 	}
 	}

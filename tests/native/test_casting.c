@@ -7,7 +7,10 @@
  * stopped, their merge requests closed and their branches pruned; when every attempt fails, the
  * bead fails with their reasons; bad ways and variants store nothing.
  */
+#include <math.h>
+
 #include "harness.h"
+#include "run/run.h"
 #include "mbedtls/md.h"
 
 #define SECRET "persona-container-secret"
@@ -353,6 +356,22 @@ out:
 
 /* ---- attempts -------------------------------------------------------------------------------------- */
 
+static const cJSON *row_of(const cJSON *rows, const char *key)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, rows)
+		if (t_streq(field(r, "key"), key))
+			return r;
+	return NULL;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItem(o, k));
+}
+
+
 static cJSON *sling_ways(struct eng *e, const char *bead, const char *body, int want)
 {
 	char path[128];
@@ -591,6 +610,36 @@ static void a_bead_slung_three_ways_lands_once(void)
 	b = bead_of(e, kids[2]);
 	CHECK(t_streq(field(b, "status"), "closed"));
 	cJSON_Delete(b);
+	/* What the town learned: the persona's attempt a first-pass merge, the others superseded
+	 * (neither pass nor failure); the winner's agent has it on its record. */
+	r = t_request(e, "GET", "/api/towns/t1/stats?by=persona", NULL, t_as("vic"));
+	{
+		const cJSON *row = row_of(t_data(&r, "rows"), "fast");
+
+		CHECK(r.status == 200 && row && num(row, "n") == 1 && num(row, "first_pass") == 1 && num(row, "merged") == 1);
+		CHECK(row && num(row, "first_pass_rate") == 1 && num(row, "wilson_low") == 0.2065);
+	}
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/stats?by=model", NULL, t_as("vic"));
+	{
+		const cJSON *row = row_of(t_data(&r, "rows"), "m1");
+
+		CHECK(row && num(row, "n") == 0 && num(row, "superseded") == 1 && cJSON_IsNull(cJSON_GetObjectItem(row, "first_pass_rate")));
+	}
+	t_res_free(&r);
+	{
+		char path[128];
+
+		snprintf(path, sizeof path, "/api/towns/t1/agents/%s/record", field(cJSON_GetObjectItem(starts[1], "agent"), "id"));
+		r = t_request(e, "GET", path, NULL, t_as("vic"));
+		CHECK(r.status == 200 && num(t_data(&r, "totals"), "first_pass") == 1);
+		CHECK(t_streq(field(cJSON_GetArrayItem(t_data(&r, "by_persona"), 0), "key"), "fast"));
+		CHECK(t_streq(field(cJSON_GetArrayItem(t_data(&r, "recent"), 0), "result"), "merged"));
+		t_res_free(&r);
+		r = t_request(e, "GET", "/api/towns/t1/agents/nobody/record", NULL, t_as("vic"));
+		CHECK(r.status == 404);
+		t_res_free(&r);
+	}
 	/* The third agent, stopped, reports its end late: nothing changes. */
 	{
 		char path[128], body[128];
@@ -702,6 +751,136 @@ static void bad_ways_and_variants_store_nothing(void)
 	t_cleanup();
 }
 
+/* ---- outcomes and stats ------------------------------------------------------------------------ */
+
+static int near(double a, double b)
+{
+	return a - b < 1e-9 && b - a < 1e-9;
+}
+
+static void wilson_is_the_score_interval(void)
+{
+	double lo, hi;
+
+	/* Hand-computed: p = k/n, z = 1.96, (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). */
+	outcome_wilson(82, 100, &lo, &hi);
+	CHECK(near(lo, 0.7333246397578691) || (lo > 0.73332463 && lo < 0.73332465));
+	CHECK(hi > 0.88299868 && hi < 0.88299869);
+	outcome_wilson(1, 1, &lo, &hi);
+	CHECK(lo > 0.20654329 && lo < 0.2065433 && hi == 1);
+	outcome_wilson(0, 10, &lo, &hi);
+	CHECK(lo == 0 && hi > 0.27754016 && hi < 0.27754017);
+	outcome_wilson(0, 0, &lo, &hi);
+	CHECK(lo == 0 && hi == 1);
+}
+
+/* The seed's draws, again here: what the stats must add up to, computed without the engine. */
+struct expect {
+	int64_t n, first_pass, merged, cost;
+};
+
+static void expected_by_model(int64_t count, uint32_t seed, struct expect out[4])
+{
+	static const int pass[] = {82, 94, 75, 60};
+	static const int64_t cost[] = {400000, 2100000, 500000, 100000};
+	uint32_t x = seed;
+
+	memset(out, 0, 4 * sizeof *out);
+	for (int64_t i = 0; i < count; i++) {
+		int m, roll;
+
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		m = (int)(x % 4);
+		roll = (int)((x >> 8) % 100);
+		out[m].n++;
+		out[m].first_pass += roll < pass[m];
+		out[m].merged += roll < pass[m] + 10;
+		out[m].cost += cost[m];
+	}
+}
+
+static void stats_add_up_to_their_outcomes_and_recommend_by_cost_per_merge(void)
+{
+	static const char *const models[] = {"sonnet", "opus", "gpt-4o", "haiku"};
+	struct expect want[4];
+	struct eng *e;
+	struct t_res r;
+	const cJSON *rows, *row, *v;
+	int64_t total_n = 0;
+	char id[48];
+	double last = 0;
+	int ok_order = 1, i = 0;
+
+	t_fresh_db();
+	e = t_open(ENG_TOWN, "t1", 1);
+	r = t_request(e, "POST", "/api/towns/t1", "{\"name\":\"T\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/_test/outcomes-seed", "{\"count\":3000,\"key\":\"7\"}",
+		      "{\"authorization\":\"Bearer operator-secret\"}");
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	expected_by_model(3000, 7, want);
+
+	r = t_request(e, "GET", "/api/towns/t1/stats?by=model", NULL, t_as("sarah"));
+	CHECK(r.status == 200);
+	rows = t_data(&r, "rows");
+	for (i = 0; i < 4; i++) {
+		double lo, hi;
+
+		row = row_of(rows, models[i]);
+		CHECK(row != NULL);
+		CHECK(num(row, "n") == want[i].n && num(row, "first_pass") == want[i].first_pass);
+		CHECK(num(row, "merged") == want[i].merged && num(row, "cost_microusd") == want[i].cost);
+		CHECK(num(row, "cost_per_merged_microusd") == want[i].cost / want[i].merged);
+		outcome_wilson(want[i].first_pass, want[i].n, &lo, &hi);
+		CHECK(fabs(num(row, "wilson_low") - lo) < 0.00006 && fabs(num(row, "wilson_high") - hi) < 0.00006);
+		CHECK(num(row, "wilson_low") <= num(row, "first_pass_rate") && num(row, "first_pass_rate") <= num(row, "wilson_high"));
+		total_n += want[i].n;
+	}
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/stats?by=language&kind=bug", NULL, t_as("sarah"));
+	CHECK(r.status == 200 && cJSON_GetArraySize(t_data(&r, "rows")) == 3);
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/stats?by=colour", NULL, t_as("sarah"));
+	CHECK(r.status == 400 && t_streq(error_field(&r), "by"));
+	t_res_free(&r);
+	r = t_request(e, "GET", "/api/towns/t1/stats?by=model&kind=saga", NULL, t_as("sarah"));
+	CHECK(r.status == 400 && t_streq(error_field(&r), "kind"));
+	t_res_free(&r);
+	CHECK(total_n == 3000);
+
+	/* A task on a python rig: every variant has its sample; the cheapest per merged bead first
+	 * (haiku at $0.10 / 60%), opus last ($2.10 / 94%). */
+	r = t_request(e, "POST", "/api/towns/t1/rigs", "{\"id\":\"py\",\"git_url\":\"https://example.com/py.git\"}",
+		      t_as("sarah"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Parse it\",\"rig\":\"py\",\"held\":true}", t_as("sarah"));
+	snprintf(id, sizeof id, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	{
+		char path[128];
+
+		snprintf(path, sizeof path, "/api/towns/t1/beads/%s/recommend", id);
+		r = t_request(e, "GET", path, NULL, t_as("sarah"));
+	}
+	CHECK(r.status == 200 && t_streq(field(cJSON_GetObjectItem(r.body, "data"), "kind"), "task"));
+	/* The rig's language was never measured: the kind alone. */
+	CHECK(t_streq(field(cJSON_GetObjectItem(r.body, "data"), "scope"), "kind"));
+	i = 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(t_data(&r, "variants") ? cJSON_GetObjectItem(r.body, "data") : NULL, "variants")) {
+		double x = num(v, "expected_cost_per_merged_microusd");
+
+		ok_order &= x >= last && num(v, "n") >= 5;
+		last = x;
+		if (i++ == 0)
+			CHECK(field(v, "key") && strncmp(field(v, "key"), "haiku|", 6) == 0 && strstr(field(v, "why"), "/merged"));
+	}
+	CHECK(ok_order && i == 12);
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	the_builtins_are_listed_and_read();
@@ -711,5 +890,7 @@ int main(void)
 	a_bead_slung_three_ways_lands_once();
 	when_every_attempt_fails_the_bead_fails_with_their_reasons();
 	bad_ways_and_variants_store_nothing();
+	wilson_is_the_score_interval();
+	stats_add_up_to_their_outcomes_and_recommend_by_cost_per_merge();
 	return t_done();
 }

@@ -42,7 +42,7 @@ test("a bead slung three ways: one breaks the gate, one lands first, one is stop
 		// One metered model call each, before anything else.
 		"run curl -sf -H \"Authorization: Bearer $OPENAI_API_KEY\" -d '{\"model\":\"gpt-4o\",\"messages\":[]}' \"$OPENAI_BASE_URL/chat/completions\" > /dev/null",
 		"run case \"$GASTOWN_PERSONA\" in breaks) touch BROKEN; sleep 2 ;; lands) sleep 5 ;; dawdles) sleep 60 ;; esac",
-		"run echo \"$GASTOWN_PERSONA\" > WINNER.txt",
+		"run echo \"$GASTOWN_PERSONA\" > WINNER.txt && echo 'print(1)' > main.py",
 		"commit Work as $GASTOWN_PERSONA", "done"));
 	const sling = await s.api("POST", `/beads/${id}/sling`, { rig: "app", ways: 3,
 		variants: [{ persona: "breaks" }, { persona: "lands" }, { persona: "dawdles" }] });
@@ -96,4 +96,25 @@ test("a bead slung three ways: one breaks the gate, one lands first, one is stop
 	assert.equal(costs.rows[0].cost_microusd, costs.total.cost_microusd);
 	const byBead = (await s.api("GET", "/costs?by=bead&period=all")).data.rows.map((r) => r.key).sort();
 	assert.deepEqual(byBead, Object.values(ways).sort());
+
+	// What the town learned: the winner a first-pass merge (1 of 1: Wilson 95% from 0.2065 to 1),
+	// the others superseded, counted apart; every attempt's spend in the outcomes too.
+	const stats = (await s.api("GET", "/stats?by=persona")).data.rows;
+	const row = (key) => stats.find((r) => r.key === key);
+	assert.deepEqual([row("lands").n, row("lands").first_pass, row("lands").merged], [1, 1, 1], JSON.stringify(stats));
+	assert.equal(row("lands").wilson_low, 0.2065);
+	assert.equal(row("lands").wilson_high, 1);
+	for (const p of ["breaks", "dawdles"]) assert.deepEqual([row(p).n, row(p).superseded], [0, 1], JSON.stringify(row(p)));
+	assert.equal(stats.reduce((sum, r) => sum + r.cost_microusd, 0), costs.total.cost_microusd);
+	// The host measured the repository's language at done (a python file among text ones).
+	const languages = (await s.api("GET", "/stats?by=language")).data.rows.map((r) => r.key);
+	assert.ok(languages.includes("python"), JSON.stringify(languages));
+	const record = (await s.api("GET", `/agents/${(await s.api("GET", `/beads/${ways.lands}`)).data.worked_by}/record`)).data;
+	assert.equal(record.totals.first_pass, 1);
+	assert.equal(record.recent[0].result, "merged");
+	// One outcome per variant is not enough to recommend anything: the scope says so.
+	const rec = (await s.api("GET", `/beads/${id}/recommend`)).data;
+	assert.equal(rec.language, "python");
+	assert.deepEqual(rec.variants, []);
+	assert.equal(rec.min_sample, 5);
 });

@@ -213,6 +213,10 @@ function access(f) {
 		"GET /api/towns/{town}/beads/{bead}/events": ["viewer+agents"],
 		"GET /api/towns/{town}/beads/{bead}/diff": ["viewer+agents"],
 		"GET /api/towns/{town}/beads/{bead}/attempts": ["viewer+agents"],
+		// What the town learned from its work: everyone in the town reads it, its agents too.
+		"GET /api/towns/{town}/beads/{bead}/recommend": ["viewer+agents"],
+		"GET /api/towns/{town}/stats": ["viewer+agents"],
+		"GET /api/towns/{town}/agents/{agent}/record": ["viewer+agents"],
 		"GET /api/towns/{town}/events": ["viewer"],
 
 		"GET /api/towns/{town}/members": ["viewer"],

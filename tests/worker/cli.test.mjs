@@ -130,7 +130,7 @@ const COMMANDS = [
 	["integration"], ["integration", "list"], ["integration", "set"], ["integration", "rm"], ["integration", "map"],
 	["integration", "unmap"],
 	["persona"], ["persona", "list"], ["persona", "show"], ["persona", "create"], ["persona", "edit"], ["persona", "delete"],
-	["attempts"],
+	["attempts"], ["stats"], ["record"], ["recommend"],
 ];
 
 // A server that counts requests: --help and usage errors must not make any.

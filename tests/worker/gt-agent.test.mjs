@@ -161,7 +161,9 @@ test("gt script follows the bead's gt-script block: files, commit, status, mail,
 	const start = w.git(w.work, "rev-parse", "main");
 	assert.deepEqual(town.only("/done")[0].body, { bead: BEAD, branch: BRANCH, commit: head, diff: { base: start, head,
 		files: [{ path: "README.md", status: "added", additions: 1, deletions: 0, binary: false },
-			{ path: "docs/notes.txt", status: "added", additions: 1, deletions: 0, binary: false }] } });
+			{ path: "docs/notes.txt", status: "added", additions: 1, deletions: 0, binary: false }],
+		// The repository's language at head, from its files: none the table knows here.
+		language: "other" } });
 });
 
 test("gt done reports without the diff when the town refuses it, and without it when git cannot say", async (t) => {

@@ -178,3 +178,43 @@ test("gt sling --ways with variants, and gt attempts", async (t) => {
 	const single = (await call(mf, "POST", `${T}/beads`, { title: "Once", rig: "web" }, bearer(alice))).body.data.id;
 	assert.match((await gt(["attempts", single], env)).stdout, /slung one way/);
 });
+
+test("gt stats, gt record and gt recommend read what the town learned", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET, GASTOWN_TEST_HOOKS: "1" } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const alice = await jwt("alice");
+	const env = { GASTOWN_URL: url, GASTOWN_TOKEN: alice, GASTOWN_TOWN: "lab", HOME: "/nonexistent" };
+	const T = "/api/towns/lab";
+	assert.equal((await call(mf, "POST", T, { name: "Lab" }, bearer(alice))).status, 201);
+	const seeded = await call(mf, "POST", `${T}/_test/outcomes-seed`, { count: 2000, key: "3" });
+	assert.equal(seeded.status, 200, JSON.stringify(seeded.body));
+
+	const stats = await gt(["stats", "--by", "model"], env);
+	assert.equal(stats.code, 0, stats.stderr);
+	const api = (await call(mf, "GET", `${T}/stats?by=model`, undefined, bearer(alice))).body.data.rows;
+	for (const r of api) {
+		// The CLI prints what the town answered: the count, the rate and its interval, in percent.
+		const pct = (x) => `${Math.round(100 * x)}`;
+		assert.match(stats.stdout, new RegExp(`^${r.key} +${r.n} +${pct(r.first_pass_rate)}% +${pct(r.wilson_low)}- *${pct(r.wilson_high)}%`, "m"),
+			`${r.key}: ${stats.stdout}`);
+	}
+	assert.match((await gt(["stats", "--by", "colour"], env)).stderr, /'by' is model, persona/);
+	assert.deepEqual(JSON.parse((await gt(["stats", "--by", "language", "--kind", "bug", "--json"], env)).stdout).rows
+		.map((r) => r.key).sort(), ["python", "rust", "typescript"]);
+
+	const record = await gt(["record", "seed-3"], env);
+	assert.equal(record.code, 0, record.stderr);
+	assert.match(record.stdout, /^seed-3\n/);
+	assert.match(record.stdout, /by persona/);
+	assert.equal((await gt(["record", "nobody"], env)).code, 1);
+
+	assert.equal((await call(mf, "POST", `${T}/rigs`, { id: "py", git_url: "https://example.com/py.git" }, bearer(alice))).status, 201);
+	const bead = (await call(mf, "POST", `${T}/beads`, { title: "Parse", type: "bug", rig: "py", held: true }, bearer(alice))).body.data.id;
+	const rec = await gt(["recommend", bead], env);
+	assert.equal(rec.code, 0, rec.stderr);
+	// haiku is cheapest per merged bead ($0.10 at 60%), opus dearest ($2.10 at 94%).
+	const lines = rec.stdout.trim().split("\n").slice(1);
+	assert.match(lines[0], /^ +haiku\|/);
+	assert.match(lines.at(-1), /^ +opus\|.*first-pass \(n=\d+, 95% \d+-\d+%\) at \$2\.10 -> \$2\.\d\d\/merged$/);
+});

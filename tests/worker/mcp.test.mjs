@@ -154,6 +154,20 @@ test("the Mayor's token gets the town tools that act for the asker, and its repl
 	assert.ok(!listed.isError, JSON.stringify(listed));
 	const convoys = await client.callTool({ name: "convoys_list", arguments: {} });
 	assert.ok(!convoys.isError, JSON.stringify(convoys));
+	// Casting: the Mayor reads the personas, the stats and a bead's recommendation, and slings a
+	// bead in a persona, several ways at once.
+	const personas = await client.callTool({ name: "personas_list", arguments: {} });
+	assert.ok(!personas.isError && JSON.stringify(personas.structuredContent).includes("security-reviewer"), JSON.stringify(personas));
+	const stats = await client.callTool({ name: "stats", arguments: { by: "persona" } });
+	assert.ok(!stats.isError && Array.isArray(stats.structuredContent.rows), JSON.stringify(stats));
+	const rec = await client.callTool({ name: "bead_recommend", arguments: { bead: made.structuredContent.id } });
+	assert.ok(!rec.isError && rec.structuredContent.min_sample === 5, JSON.stringify(rec));
+	const slung = await client.callTool({ name: "bead_sling", arguments: { bead: made.structuredContent.id, rig: "web",
+		ways: 2, variants: [{ persona: "security-reviewer" }, { model: "m2" }] } });
+	assert.ok(!slung.isError, JSON.stringify(slung));
+	assert.deepEqual(slung.structuredContent.ways.map((w) => [w.persona, w.model]), [["security-reviewer", null], [null, "m2"]]);
+	const bad = await client.callTool({ name: "stats", arguments: { by: "colour" } });
+	assert.equal(bad.isError, true);
 });
 
 test("malformed messages, batches, unknown methods, bad versions and origins get the spec's errors", { timeout: 60_000 }, async (t) => {

@@ -95,6 +95,10 @@ test("issue → bead → pull request → review comment → fix, reply, resolve
 		/^Landed/.test(gh.issueComments("acme/app", issue.number)[0]?.body ?? ""), 20_000);
 	assert.equal(gh.issueComments("acme/app", issue.number).length, 1);
 	assert.deepEqual(gh.violations, [], JSON.stringify(gh.violations, null, 1));
+	// The work's outcome: merged, with the two review comments it received counted.
+	const worker = (await s.api("GET", `/beads/${work}`)).data.worked_by;
+	const outcome = (await s.api("GET", `/agents/${worker}/record`)).data.recent.find((o) => o.bead === work);
+	assert.deepEqual([outcome?.result, outcome?.comments], ["merged", 2], JSON.stringify(outcome));
 });
 
 test("a conflicting pull request gets a bead; a clean one with no review open merges after the rig's delay", { timeout: 120_000 }, async (t) => {

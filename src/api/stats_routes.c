@@ -1,0 +1,84 @@
+/*
+ * stats_routes.c - what the town learned from its work (docs/casting.md): the stats by variant,
+ * model, persona, runtime, agent, language or kind, an agent's record, and the variants to try for
+ * a bead. Everyone in the town reads them, its agents too (the Mayor casts with them).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+
+static int one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}
+
+/* GET .../stats?by=DIM[&kind=K][&language=L][&key=K] */
+int api_stats(struct call *c)
+{
+	char by[16] = "variant", kind[24] = "", language[40] = "", key[200] = "";
+	enum role caller;
+	int has_key;
+	cJSON *rows, *out;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || query_get(c, "by", by, sizeof by) < 0 ||
+	    query_get(c, "kind", kind, sizeof kind) < 0 || query_get(c, "language", language, sizeof language) < 0 ||
+	    (has_key = query_get(c, "key", key, sizeof key)) < 0)
+		return -1;
+	if (!one_of(by, outcome_dims))
+		return err_set(&c->err, ERR_INVALID, "by", "'by' is model, persona, runtime, agent, variant, language or kind");
+	if (*kind && !bead_type_valid(kind))
+		return err_set(&c->err, ERR_INVALID, "kind", "'kind' is a bead type (task, bug, feature, chore, ...)");
+	if (!(rows = outcome_stats_json(c, by, kind, language, has_key ? key : NULL)))
+		return -1;
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "by", by);
+	cJSON_AddItemToObject(out, "kind", *kind ? cJSON_CreateString(kind) : cJSON_CreateNull());
+	cJSON_AddItemToObject(out, "language", *language ? cJSON_CreateString(language) : cJSON_CreateNull());
+	cJSON_AddStringToObject(out, "interval", "wilson 95%");
+	cJSON_AddItemToObject(out, "rows", rows);
+	return call_reply(c, 200, out);
+}
+
+/* GET .../agents/:agent/record */
+int api_agent_record(struct call *c)
+{
+	enum role caller;
+	cJSON *out;
+	int rc;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0)
+		return -1;
+	/* An agent removed since keeps its record: its outcomes are the town's history. */
+	if ((rc = agent_exists(c, c->seg[4])) == 0)
+		rc = outcome_agent_known(c, c->seg[4]);
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "agent_id", "no agent '%s' in this town", c->seg[4]);
+	if (!(out = outcome_agent_json(c, c->seg[4])))
+		return -1;
+	return call_reply(c, 200, out);
+}
+
+/* GET .../beads/:bead/recommend: for the bead's kind and its rig's language. */
+int api_bead_recommend(struct call *c)
+{
+	struct bead_run b;
+	char language[40] = "";
+	enum role caller;
+	cJSON *out;
+	int rc;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0)
+		return -1;
+	if ((rc = bead_run_get(c, c->seg[4], &b)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "bead_id", "no bead '%s' in this town", c->seg[4]);
+	if (*b.rig && rig_language(c, b.rig, language, sizeof language) < 0)
+		return -1;
+	if (!(out = outcome_recommend_json(c, b.type, language)))
+		return -1;
+	cJSON_AddStringToObject(out, "bead", c->seg[4]);
+	return call_reply(c, 200, out);
+}
