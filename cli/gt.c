@@ -259,7 +259,7 @@ static const struct command commands[] = {
 	{"rig", cmd_rig, "rig list | add ID GIT_URL [--branch B] [--merge direct|pr]"},
 	{"bead", cmd_bead, "bead create TITLE [opts] | list [filters] | show ID | update ID [opts] | close ID\n"
 			   "                         (a bead filed with --rig is held until `gt sling`)"},
-	{"convoy", cmd_convoy, "convoy list | show ID | create TITLE BEAD... [--series]"},
+	{"convoy", cmd_convoy, "convoy list | show ID | create TITLE BEAD... [--series] | mode ID series|fan-out"},
 	{"mail", cmd_mail, "mail list | inbox [--unread] | send AGENT SUBJECT [BODY | --body TEXT]\n"
 			   "                         (an agent reads and sends its own mail)"},
 	{"feed", cmd_feed, "feed [--after SEQ] [--follow]   the town's activity, with who acted for whom"},

@@ -638,6 +638,12 @@ static const struct usage convoy_create_usage = {
 	"  --series     one after the other, each waiting for the one before (default: all at once)\n",
 };
 
+static const struct usage convoy_mode_usage = {
+	"convoy mode", "[--town TOWN] convoy mode CONVOY series|fan-out",
+	"How an open convoy's beads run: series, one after the other (each waits for the one before),\n"
+	"or fan-out, all at once. Only the links series makes are added or taken away.\n",
+};
+
 static int convoy_list(struct cli *cli, int argc, char **argv)
 {
 	struct http_path p = {0};
@@ -690,11 +696,29 @@ static int convoy_create(struct cli *cli, int argc, char **argv)
 	return cli_call_print(cli, "POST", &p, b, print_convoy);
 }
 
+static int convoy_mode(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	struct opt o;
+	cJSON *b;
+	int rc = opt_plain(&o, cli, &convoy_mode_usage, 2, 2, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (strcmp(o.pos[1], "series") && strcmp(o.pos[1], "fan-out"))
+		return opt_fail(&convoy_mode_usage, "the mode is series or fan-out, not '%s'", o.pos[1]);
+	if (town_path(cli, &p, "/convoys", o.pos[0]) < 0)
+		return 2;
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "mode", o.pos[1]);
+	return cli_call_print(cli, "PATCH", &p, b, print_convoy);
+}
+
 int cmd_convoy(struct cli *cli, int argc, char **argv)
 {
 	static const struct subcommand subs[] = {
 		{"list", convoy_list, &convoy_list_usage}, {"show", convoy_show, &convoy_show_usage},
-		{"create", convoy_create, &convoy_create_usage},
+		{"create", convoy_create, &convoy_create_usage}, {"mode", convoy_mode, &convoy_mode_usage},
 	};
 
 	return opt_dispatch(cli, &convoy_usage, subs, sizeof subs / sizeof subs[0], argc, argv);

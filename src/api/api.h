@@ -127,6 +127,7 @@ int api_convoy_sling(struct call *c);
 int api_convoy_create(struct call *c);
 int api_convoy_list(struct call *c);
 int api_convoy_get(struct call *c);
+int api_convoy_update(struct call *c);
 int api_mail_send(struct call *c);
 int api_mail_list(struct call *c);
 int api_agent_mail_send(struct call *c);
@@ -165,7 +166,7 @@ extern const struct fields bead_create_body, bead_update_body, bead_close_body, 
 extern const struct fields agent_create_body, agent_hook_body, agent_heartbeat_body, agent_status_body;
 extern const struct fields agent_done_body, agent_completed_body, agent_events_body, sling_body;
 extern const struct fields agent_usage_body, price_put_body, budget_put_body;
-extern const struct fields convoy_create_body, mail_send_body, escalation_raise_body;
+extern const struct fields convoy_create_body, convoy_update_body, mail_send_body, escalation_raise_body;
 extern const struct fields mayor_message_body, mayor_reply_body;
 /* ---- mcp.c, mcp_tools.c: the town's MCP server --------------------------------------------------- */
 

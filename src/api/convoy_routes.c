@@ -23,6 +23,25 @@ static const struct field_rule create_rules[] = {
 };
 const struct fields convoy_create_body = FIELDS(create_rules, struct convoy_body);
 
+static const struct field_rule update_rules[] = {
+	{"mode", F_STR(struct convoy_body, mode), FR_REQUIRED, 0, 16, .one_of = convoy_modes,
+	 .msg[FF_ANY] = "'mode' is series (one bead after another) or fan-out (all at once)"},
+};
+const struct fields convoy_update_body = FIELDS(update_rules, struct convoy_body);
+
+/* PATCH: how the convoy's beads run, changed while it is open. */
+int api_convoy_update(struct call *c)
+{
+	struct convoy_body in = {0};
+	enum role caller;
+	cJSON *v;
+
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 ||
+	    convoy_set_mode(c, c->seg[4], in.mode) < 0 || !(v = convoy_json(c, c->seg[4])))
+		return -1;
+	return call_reply(c, 200, v);
+}
+
 int api_convoy_create(struct call *c)
 {
 	struct convoy_body in = {.mode = "fan-out"};

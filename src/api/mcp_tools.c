@@ -97,6 +97,9 @@ const struct mcp_tool mcp_tools[] = {
 	 T "/convoys/{convoy}", NULL, NULL, MCP_READ | MCP_MAYOR},
 	{"convoy_create", "Create a convoy", "Group beads into a convoy, in series (one agent carried through) "
 	 "or fan-out.", "POST", T "/convoys", &convoy_create_body, NULL, MCP_WRITE | MCP_MAYOR},
+	{"convoy_update", "Change a convoy's mode", "Run an open convoy's beads in series (each waits for the one "
+	 "before it, one agent carried through) or fan-out (all at once).", "PATCH", T "/convoys/{convoy}",
+	 &convoy_update_body, NULL, MCP_WRITE | MCP_MAYOR},
 	{"convoy_sling", "Sling a convoy", "Hand every bead of a convoy to a rig.", "POST",
 	 T "/convoys/{convoy}/sling", &sling_body, NULL, MCP_WRITE | MCP_MAYOR},
 	{"agents_list", "List agents", "The town's agents with their state, hook and status bubble.", "GET",

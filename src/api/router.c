@@ -96,6 +96,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/convoys", api_convoy_create, R_ANY, &convoy_create_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/convoys", api_convoy_list, R_ANY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/convoys/:convoy", api_convoy_get, R_ANY, NULL},
+	{ENG_TOWN, "PATCH", "/api/towns/:town/convoys/:convoy", api_convoy_update, R_ANY, &convoy_update_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/convoys/:convoy/sling", api_convoy_sling, R_ANY, &sling_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/mail", api_mail_send, R_USER, &mail_send_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/mail", api_mail_list, R_USER, NULL},

@@ -182,6 +182,52 @@ int convoy_create(struct call *c, const char *title, const char *mode, const cJS
 	return convoy_refresh(c, id);
 }
 
+int convoy_set_mode(struct call *c, const char *id, const char *mode)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT mode, state FROM convoys WHERE id = ?", &c->err);
+	char was[16], state[16], beads[CONVOY_BEADS_MAX][72];
+	int n = 0, rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, "convoy_id", "no convoy '%s' in this town", id);
+	snprintf(was, sizeof was, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(state, sizeof state, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	if (strcmp(was, mode) == 0)
+		return 0;
+	if (strcmp(state, "open") != 0)
+		return err_set(&c->err, ERR_CONFLICT, "mode", "the convoy has %s: how it runs no longer matters", state);
+	if (!(st = db_prepare(c->db, "SELECT bead FROM convoy_beads WHERE convoy = ? ORDER BY position", &c->err)))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (n < CONVOY_BEADS_MAX && (rc = db_step_row(c->db, st, &c->err)) > 0)
+		snprintf(beads[n++], sizeof beads[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	/* Series is each bead blocked by the one before it (as convoy_create makes it); fan-out
+	 * takes exactly those links away, and leaves any other dependency the beads have. */
+	for (int i = 1; i < n; i++) {
+		if (strcmp(mode, "series") == 0)
+			rc = bead_dep_add(c, beads[i], beads[i - 1], "blocks", "mode");
+		else if ((rc = bead_dep_remove(c, beads[i], beads[i - 1], "blocks")) < 0 && err_take(&c->err, ERR_NOT_FOUND))
+			rc = 0;
+		if (rc < 0)
+			return -1;
+	}
+	if (!(st = db_prepare(c->db, "UPDATE convoys SET mode = ?2, updated_ms = ?3 WHERE id = ?1", &c->err)))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return event_append(c, "convoy.updated", id, "mode", was, mode);
+}
+
 static cJSON *edge_json(sqlite3_stmt *st)
 {
 	cJSON *e = cJSON_CreateObject();

@@ -497,6 +497,10 @@ int convoy_bead_changed(struct call *c, const char *bead);
 int convoy_exists(struct call *c, const char *id);
 /* The beads of the convoy that can be slung (open or failed), in the convoy's order: at most
  * CONVOY_BEADS_MAX ids into beads, their number into *n. */
+/* Run the convoy's beads in series (each blocked by the one before it) or fan-out (those links
+ * taken away). ERR_NOT_FOUND, or ERR_CONFLICT for a convoy that landed or failed, or a series
+ * link that would make a cycle (it names the beads). Appends convoy.updated. */
+int convoy_set_mode(struct call *c, const char *id, const char *mode);
 int convoy_sling_candidates(struct call *c, const char *id, char beads[][72], int *n);
 /* Every convoy the bead is in, by id, as a new array of strings: no limit, a bead may be in any
  * number of convoys (costs are charged to each, each one's budget holds it back). NULL with c->err

@@ -751,6 +751,84 @@ static void bad_ways_and_variants_store_nothing(void)
 	t_cleanup();
 }
 
+/* ---- convoys: series or fan-out, changed while open ------------------------------------------- */
+
+static int ready_count(struct eng *e)
+{
+	struct t_res r = t_request(e, "GET", "/api/towns/t1/beads?ready=true", NULL, t_as("vic"));
+	int n = cJSON_GetArraySize(cJSON_GetObjectItem(t_data(&r, "beads") ? cJSON_GetObjectItem(r.body, "data") : NULL, "beads"));
+
+	t_res_free(&r);
+	return n;
+}
+
+static void a_convoys_mode_is_changed_while_it_is_open(void)
+{
+	struct eng *e = town();
+	struct t_res r;
+	char ids[3][48], body[256], path[128], convoy[48], before[80], after[80];
+
+	for (int i = 0; i < 3; i++) {
+		r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"step\",\"held\":true}", t_as("mia"));
+		snprintf(ids[i], sizeof ids[i], "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+		t_res_free(&r);
+	}
+	snprintf(body, sizeof body, "{\"title\":\"Steps\",\"mode\":\"series\",\"beads\":[\"%s\",\"%s\",\"%s\"]}", ids[0], ids[1], ids[2]);
+	r = t_request(e, "POST", "/api/towns/t1/convoys", body, t_as("mia"));
+	snprintf(convoy, sizeof convoy, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	snprintf(path, sizeof path, "/api/towns/t1/convoys/%s", convoy);
+	/* Held beads are not ready: lift the holds by hand to see only the links. */
+	for (int i = 0; i < 3; i++) {
+		char p2[128];
+
+		snprintf(p2, sizeof p2, "/api/towns/t1/beads/%s", ids[i]);
+		r = t_request(e, "PATCH", p2, "{\"held\":false}", t_as("mia"));
+		t_res_free(&r);
+	}
+	CHECK(ready_count(e) == 1);
+	r = t_request(e, "PATCH", path, "{\"mode\":\"fan-out\"}", t_as("mia"));
+	CHECK(r.status == 200 && t_streq(field(cJSON_GetObjectItem(r.body, "data"), "mode"), "fan-out"));
+	t_res_free(&r);
+	CHECK(ready_count(e) == 3);
+	r = t_request(e, "PATCH", path, "{\"mode\":\"series\"}", t_as("mia"));
+	CHECK(r.status == 200 && t_streq(field(cJSON_GetObjectItem(r.body, "data"), "mode"), "series"));
+	t_res_free(&r);
+	CHECK(ready_count(e) == 1);
+
+	digest(e, before, sizeof before);
+	r = t_request(e, "PATCH", path, "{\"mode\":\"parallel\"}", t_as("mia"));
+	CHECK(r.status == 400 && t_streq(error_field(&r), "mode") && error_says(&r, "series"));
+	t_res_free(&r);
+	r = t_request(e, "PATCH", path, "{\"mode\":\"fan-out\"}", t_as("vic"));
+	CHECK(r.status == 403);
+	t_res_free(&r);
+	r = t_request(e, "PATCH", "/api/towns/t1/convoys/cv-none", "{\"mode\":\"fan-out\"}", t_as("mia"));
+	CHECK(r.status == 404);
+	t_res_free(&r);
+	/* A series link that would close a loop is refused, naming the beads; nothing changes. */
+	{
+		char p2[128], dep[128];
+
+		snprintf(p2, sizeof p2, "/api/towns/t1/convoys/%s", convoy);
+		r = t_request(e, "PATCH", p2, "{\"mode\":\"fan-out\"}", t_as("mia"));
+		t_res_free(&r);
+		snprintf(p2, sizeof p2, "/api/towns/t1/beads/%s/deps", ids[0]);
+		snprintf(dep, sizeof dep, "{\"id\":\"%s\",\"kind\":\"blocks\"}", ids[2]);
+		r = t_request(e, "POST", p2, dep, t_as("mia"));
+		CHECK(r.status == 200 || r.status == 201);
+		t_res_free(&r);
+		digest(e, before, sizeof before);
+		r = t_request(e, "PATCH", path, "{\"mode\":\"series\"}", t_as("mia"));
+		CHECK(r.status == 409 && t_streq(error_field(&r), "mode") && error_says(&r, "cycle"));
+		t_res_free(&r);
+	}
+	digest(e, after, sizeof after);
+	CHECK(strcmp(before, after) == 0);
+	eng_close(e);
+	t_cleanup();
+}
+
 /* ---- outcomes and stats ------------------------------------------------------------------------ */
 
 static int near(double a, double b)
@@ -890,6 +968,7 @@ int main(void)
 	a_bead_slung_three_ways_lands_once();
 	when_every_attempt_fails_the_bead_fails_with_their_reasons();
 	bad_ways_and_variants_store_nothing();
+	a_convoys_mode_is_changed_while_it_is_open();
 	wilson_is_the_score_interval();
 	stats_add_up_to_their_outcomes_and_recommend_by_cost_per_merge();
 	return t_done();

@@ -181,6 +181,8 @@ function access(f) {
 			fresh: async () => ({ body: { title: uniq("c"), beads: [await bead()] } }) }],
 		"GET /api/towns/{town}/convoys": ["viewer+agents"],
 		"GET /api/towns/{town}/convoys/{convoy}": ["viewer+agents"],
+		"PATCH /api/towns/{town}/convoys/{convoy}": ["member+agents", { body: { mode: "series" },
+			fresh: async () => ({ params: { convoy: await convoy() } }) }],
 		"POST /api/towns/{town}/convoys/{convoy}/sling": ["member+agents", { body: { rig: "main" },
 			fresh: async () => ({ params: { convoy: await convoy() } }) }],
 		"POST /api/towns/{town}/mail": ["member", { body: { to: "mayor", subject: "hello" } }],

@@ -122,7 +122,7 @@ const COMMANDS = [
 	["town"], ["town", "list"], ["town", "create"], ["town", "show"], ["town", "delete"],
 	["rig"], ["rig", "list"], ["rig", "add"],
 	["bead"], ["bead", "create"], ["bead", "list"], ["bead", "show"], ["bead", "update"], ["bead", "close"],
-	["convoy"], ["convoy", "list"], ["convoy", "show"], ["convoy", "create"],
+	["convoy"], ["convoy", "list"], ["convoy", "show"], ["convoy", "create"], ["convoy", "mode"],
 	["mail"], ["mail", "list"], ["mail", "inbox"], ["mail", "send"],
 	["feed"], ["sling"], ["prime"], ["status"], ["done"], ["escalate"], ["script"],
 	["costs"], ["budget"], ["budget", "list"], ["budget", "set"], ["budget", "rm"],

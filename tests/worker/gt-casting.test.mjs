@@ -218,3 +218,31 @@ test("gt stats, gt record and gt recommend read what the town learned", async (t
 	assert.match(lines[0], /^ +haiku\|/);
 	assert.match(lines.at(-1), /^ +opus\|.*first-pass \(n=\d+, 95% \d+-\d+%\) at \$2\.10 -> \$2\.\d\d\/merged$/);
 });
+
+test("gt convoy mode turns an open convoy between series and fan-out", async (t) => {
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const url = (await mf.ready).toString().replace(/\/$/, "");
+	const alice = await jwt("alice");
+	const env = { GASTOWN_URL: url, GASTOWN_TOKEN: alice, GASTOWN_TOWN: "yard", HOME: "/nonexistent" };
+	const T = "/api/towns/yard";
+	assert.equal((await call(mf, "POST", T, { name: "Yard" }, bearer(alice))).status, 201);
+	const ids = [];
+	for (const title of ["one", "two"])
+		ids.push((await call(mf, "POST", `${T}/beads`, { title, held: true }, bearer(alice))).body.data.id);
+	const convoy = (await call(mf, "POST", `${T}/convoys`, { title: "Pair", beads: ids }, bearer(alice))).body.data.id;
+	const deps = async () => (await call(mf, "GET", `${T}/beads/${ids[1]}`, undefined, bearer(alice))).body.data.deps.map((d) => d.id);
+
+	const series = await gt(["convoy", "mode", convoy, "series"], env);
+	assert.equal(series.code, 0, series.stderr);
+	assert.match(series.stdout, new RegExp(`^${convoy}  Pair  series, open`));
+	assert.deepEqual(await deps(), [ids[0]]);
+	const bad = await gt(["convoy", "mode", convoy, "sideways"], env);
+	assert.equal(bad.code, 2);
+	assert.match(bad.stderr, /series or fan-out, not 'sideways'/);
+	assert.equal((await gt(["convoy", "mode", convoy, "fan-out"], env)).code, 0);
+	assert.deepEqual(await deps(), []);
+	const missing = await gt(["convoy", "mode", "cv-nope", "series"], env);
+	assert.equal(missing.code, 1);
+	assert.match(missing.stderr, /no convoy 'cv-nope'/);
+});
