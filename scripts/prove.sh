@@ -38,10 +38,15 @@ const read = (f) => { try { return fs.readFileSync(f, "utf8"); } catch { return 
 const rows = [];
 let bad = 0;
 const fuzz = read("build/fuzz/summary.tsv");
+// The long run: every run on this machine, from build/fuzz/ledger.tsv (scripts/fuzz.sh).
+const ledger = Object.fromEntries((read("build/fuzz/ledger.tsv") ?? "").trim().split("\n").slice(1)
+	.filter(Boolean).map((l) => { const [t, runs, secs, execs] = l.split("\t"); return [t, { runs, secs, execs }]; }));
 if (!fuzz) { rows.push(["fuzzing", "no figures (build/fuzz/summary.tsv)", "", "missing"]); bad++; }
 else for (const line of fuzz.trim().split("\n").slice(1)) {
 	const [target, secs, execs, rate, crashes] = line.split("\t");
-	rows.push([`fuzz ${target}`, `${Number(execs).toLocaleString("en")} execs in ${secs} s (${Number(rate).toLocaleString("en")}/s)`, `${crashes} crashes`, crashes === "0" ? "ok" : "FAIL"]);
+	const all = ledger[target];
+	const total = all ? `; ${Number(all.execs).toLocaleString("en")} over ${all.runs} runs (${Math.round(all.secs / 60)} min)` : "";
+	rows.push([`fuzz ${target}`, `${Number(execs).toLocaleString("en")} execs in ${secs} s (${Number(rate).toLocaleString("en")}/s)${total}`, `${crashes} crashes`, crashes === "0" ? "ok" : "FAIL"]);
 	if (crashes !== "0") bad++;
 }
 const fault = read(process.env.FAULT_FIGURES);
