@@ -13,6 +13,7 @@ import Fleet from "./pages/Fleet.jsx";
 import Integrations from "./pages/Integrations.jsx";
 import Personas from "./pages/Personas.jsx";
 import SignIn from "./pages/SignIn.jsx";
+import Stats from "./pages/Stats.jsx";
 import TownHome from "./pages/TownHome.jsx";
 import Towns from "./pages/Towns.jsx";
 import { href, route } from "./route.js";
@@ -20,7 +21,7 @@ import { createTown } from "./town.js";
 import { record, reset, setOpen } from "./uictx.js";
 
 const PAGE_NAMES = { towns: "towns", home: "town home", board: "bead board", convoys: "convoys",
-	agent: "agent page", fleet: "fleet", personas: "personas", settings: "settings", notfound: "unknown page" };
+	agent: "agent page", fleet: "fleet", personas: "personas", stats: "stats", settings: "settings", notfound: "unknown page" };
 
 // Navigation and panels, as the Mayor's UI context sees them (uictx.js).
 function trackRoute() {
@@ -122,6 +123,7 @@ function Shell(props) {
 							<li><a href={href("towns", town.id, "beads")} aria-current={current("board")} data-testid="nav-board">Board</a></li>
 							<li><a href={href("towns", town.id, "convoys")} aria-current={current("convoys")} data-testid="nav-convoys">Convoys</a></li>
 							<li><a href={href("towns", town.id, "personas")} aria-current={current("personas")} data-testid="nav-personas">Personas</a></li>
+							<li><a href={href("towns", town.id, "stats")} aria-current={current("stats")} data-testid="nav-stats">Stats</a></li>
 							<li><a href={href("towns", town.id, "settings", "integrations")} aria-current={current("settings")} data-testid="nav-settings">Settings</a></li>
 							<li>
 								<button type="button" class="nav-btn" aria-expanded={props.mayorOpen()} aria-controls="mayor-chat"
@@ -148,6 +150,7 @@ function Shell(props) {
 							<Match when={town && r().name === "convoys"}><Convoys /></Match>
 							<Match when={town && r().name === "agent"}><AgentPage /></Match>
 							<Match when={town && r().name === "personas"}><Personas /></Match>
+							<Match when={town && r().name === "stats"}><Stats /></Match>
 							<Match when={town && r().name === "settings"}><Integrations /></Match>
 						</Switch>
 					</Show>

@@ -40,3 +40,32 @@ export const BEAD_TYPES = ["task", "bug", "feature", "epic", "chore", "message",
 export function statusLabel(s) {
 	return String(s ?? "").replace(/_/g, " ");
 }
+
+// A first-pass rate as the town gives it, never without its sample: "82% (73–88%, n=100)", the
+// interval being the 95% Wilson score interval; "no outcomes yet (n=0)" when there is none.
+export function rateText(row) {
+	if (!row || row.first_pass_rate === null || row.first_pass_rate === undefined || !row.n) return `no outcomes yet (n=${row?.n ?? 0})`;
+	return `${percent(row.first_pass_rate)} (${Math.round(row.wilson_low * 100)}–${Math.round(row.wilson_high * 100)}%, n=${row.n})`;
+}
+
+// A duration in words people read at a glance: "45s", "2m 05s", "1h 03m".
+export function duration(ms) {
+	if (ms === null || ms === undefined || Number.isNaN(ms) || ms < 0) return "—";
+	const s = Math.round(ms / 1000);
+	if (s < 60) return `${s}s`;
+	if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+	return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+// What a stats key names, for people: "-" is the rig's (model, runtime) or none (persona); a
+// variant "model|persona|runtime" reads "sonnet · backend · claude".
+export function statsKeyLabel(by, key) {
+	const k = String(key ?? "");
+	if (by === "variant") {
+		const [m = "-", p = "-", r = "-"] = k.split("|");
+		return `${m === "-" ? "rig's model" : m} · ${p === "-" ? "no persona" : p} · ${r === "-" ? "town's runtime" : r}`;
+	}
+	if (k !== "-") return k;
+	return { persona: "no persona", model: "the rig's model", runtime: "the town's runtime", language: "not measured",
+		kind: "unknown", agent: "unknown" }[by] ?? k;
+}

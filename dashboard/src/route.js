@@ -14,10 +14,11 @@ function parse(hash) {
 			return s;
 		}
 	});
-	return { hash: hash || "#/", parts, ...match(parts) };
+	const q = Object.fromEntries(new URLSearchParams(hash.split("?")[1] ?? ""));
+	return { hash: hash || "#/", parts, q, ...match(parts) };
 }
 
-// What a path names: {name, town?, id?, tab?}.
+// What a path names: {name, town?, id?, tab?}; q is the hash's query ("#/towns/t/stats?by=model").
 function match(p) {
 	if (p.length === 0 || (p.length === 1 && p[0] === "towns")) return { name: "towns" };
 	if (p[0] === "fleet" && p.length <= 2) return { name: "fleet", id: p[1] };
@@ -34,6 +35,8 @@ function match(p) {
 		return p.length <= 4 ? { name: "convoys", town, open: p[3] && { type: "convoy", id: p[3] } } : { name: "notfound" };
 	case "personas":
 		return p.length <= 4 ? { name: "personas", town, open: p[3] && { type: "persona", id: p[3] } } : { name: "notfound" };
+	case "stats":
+		return p.length === 3 ? { name: "stats", town } : { name: "notfound" };
 	case "settings":
 		return p.length === 3 || (p.length === 4 && p[3] === "integrations")
 			? { name: "settings", town, tab: "integrations" } : { name: "notfound" };

@@ -442,18 +442,28 @@ cJSON *outcome_recommend_json(struct call *c, const char *kind, const char *lang
 
 /* ---- an agent's record ------------------------------------------------------------------------ */
 
-/* The same columns as the totals, summed over an agent's own outcomes grouped by col (few rows:
- * one agent's work). */
-static cJSON *agent_group(struct call *c, const char *agent, const char *col)
-{
-	char sql[700];
-	sqlite3_stmt *st;
+/* The same columns as the totals, summed over an agent's own outcomes grouped by one column (few
+ * rows: one agent's work). One literal per column: db_prepare keeps statements by their text's
+ * address, so a statement written into a buffer would come back as the last one prepared there. */
+#define AGENT_GROUP(col)                                                                                      \
+	"SELECT coalesce(" col ", '-'), sum(result <> 'superseded'), sum(first_pass), sum(result = 'merged'),"   \
+	" sum(result = 'superseded'), sum(rework), sum(comments), sum(cost_microusd), sum(coalesce(wall_ms, 0))"  \
+	" FROM outcomes WHERE agent = ? AND result <> 'running' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100"
 
-	snprintf(sql, sizeof sql,
-		 "SELECT coalesce(%s, '-'), sum(result <> 'superseded'), sum(first_pass), sum(result = 'merged'),"
-		 " sum(result = 'superseded'), sum(rework), sum(comments), sum(cost_microusd), sum(coalesce(wall_ms, 0))"
-		 " FROM outcomes WHERE agent = ? AND result <> 'running' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 100", col);
-	if (!(st = db_prepare(c->db, sql, &c->err)))
+static const struct {
+	const char *key, *sql;
+} agent_groups[] = {
+	{"by_persona", AGENT_GROUP("persona")},
+	{"by_language", AGENT_GROUP("language")},
+	{"by_model", AGENT_GROUP("model")},
+	{"by_kind", AGENT_GROUP("kind")},
+};
+
+static cJSON *agent_group(struct call *c, const char *agent, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
+
+	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
 	return db_list(c->db, st, totals_row, &c->err);
@@ -467,18 +477,16 @@ int outcome_agent_known(struct call *c, const char *agent)
 cJSON *outcome_agent_json(struct call *c, const char *agent)
 {
 	cJSON *out = cJSON_CreateObject(), *part;
-	static const char *const groups[][2] = {{"by_persona", "persona"}, {"by_language", "language"},
-						{"by_model", "model"}, {"by_kind", "kind"}};
 
 	cJSON_AddStringToObject(out, "agent", agent);
 	if (!(part = outcome_stats_json(c, "agent", "", "", agent)))
 		goto fail;
 	cJSON_AddItemToObject(out, "totals", cJSON_GetArraySize(part) ? cJSON_DetachItemFromArray(part, 0) : cJSON_CreateNull());
 	cJSON_Delete(part);
-	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
-		if (!(part = agent_group(c, agent, groups[i][1])))
+	for (size_t i = 0; i < sizeof agent_groups / sizeof agent_groups[0]; i++) {
+		if (!(part = agent_group(c, agent, agent_groups[i].sql)))
 			goto fail;
-		cJSON_AddItemToObject(out, groups[i][0], part);
+		cJSON_AddItemToObject(out, agent_groups[i].key, part);
 	}
 	if (!(part = outcome_list_json(c, agent, 20)))
 		goto fail;

@@ -634,6 +634,9 @@ static void a_bead_slung_three_ways_lands_once(void)
 		r = t_request(e, "GET", path, NULL, t_as("vic"));
 		CHECK(r.status == 200 && num(t_data(&r, "totals"), "first_pass") == 1);
 		CHECK(t_streq(field(cJSON_GetArrayItem(t_data(&r, "by_persona"), 0), "key"), "fast"));
+		/* Each grouping its own (they were once the persona's, under every name). */
+		CHECK(t_streq(field(cJSON_GetArrayItem(t_data(&r, "by_model"), 0), "key"), "rig-model"));
+		CHECK(t_streq(field(cJSON_GetArrayItem(t_data(&r, "by_kind"), 0), "key"), "task"));
 		CHECK(t_streq(field(cJSON_GetArrayItem(t_data(&r, "recent"), 0), "result"), "merged"));
 		t_res_free(&r);
 		r = t_request(e, "GET", "/api/towns/t1/agents/nobody/record", NULL, t_as("vic"));

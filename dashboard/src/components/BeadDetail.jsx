@@ -2,7 +2,8 @@
 // its events, the status history of the agent on it, and (for members) sling and status changes.
 // A pull request's merge request shows its review first, a review sub-bead the comment it answers.
 // A bead slung several ways (the sling form's Ways, each way's persona, model and runtime) shows its
-// attempts side by side (BeadAttempts.jsx).
+// attempts side by side (BeadAttempts.jsx). An open or failed bead shows the variants the town
+// recommends for it (GET .../beads/:bead/recommend), each with the numbers behind it.
 import { For, Index, Show, Suspense, createEffect, createSignal, lazy, onCleanup } from "solid-js";
 import { errorText, get, patch, post, query, townPath } from "../api.js";
 import { useTown } from "../context.js";
@@ -22,6 +23,55 @@ const noWay = () => ({ persona: "", model: "", runtime: "" });
 
 // diff2html and highlight.js are most of a bundle: loaded the first time a Diff tab opens.
 const BeadDiff = lazy(() => import("./BeadDiff.jsx"));
+
+const RECOMMEND_SHOWN = 5;
+
+// Where a recommendation's numbers come from: "bug beads in rust", "all the town's work".
+function scopeText(r) {
+	switch (r.scope) {
+	case "kind and language": return `${r.kind} beads in ${r.language}`;
+	case "language": return `work in ${r.language}`;
+	case "kind": return `${r.kind} beads`;
+	case "all work": return "all the town's work";
+	default: return "";
+	}
+}
+
+// The variants to try for an open or failed bead, cheapest expected cost per merged bead first.
+function Recommended(props) {
+	const town = useTown();
+	const advice = loader(() => get(townPath(town.id, "beads", props.id, "recommend")));
+	const [all, setAll] = createSignal(false);
+	advice.load();
+	const list = () => advice.data()?.variants ?? [];
+	return (
+		<section class="recommend" aria-labelledby="bead-recommend-title" data-testid="bead-recommend">
+			<h3 id="bead-recommend-title">Recommended</h3>
+			<ErrorBox error={advice.error()} retry={advice.load} title="Cannot load the recommendations" />
+			<Show when={advice.data()} fallback={<Show when={!advice.error()}><Loading /></Show>}>
+				{(r) => (
+					<Show when={list().length} fallback={
+						<p class="empty" data-testid="bead-recommend-none">Not enough outcomes yet (at least {r().min_sample} each).</p>
+					}>
+						<p class="muted small" data-testid="bead-recommend-scope">
+							From the outcomes of {scopeText(r())}, cheapest expected cost per merged bead first (cost per attempt ÷
+							first-pass rate); each with its first-pass rate, 95% interval and n.
+						</p>
+						<ol class="recommend-list">
+							<For each={all() ? list() : list().slice(0, RECOMMEND_SHOWN)}>
+								{(v) => <li data-testid="bead-recommend-variant" data-key={v.key}>{v.why}</li>}
+							</For>
+						</ol>
+						<Show when={list().length > RECOMMEND_SHOWN}>
+							<button type="button" class="link-btn" aria-expanded={all()} onClick={() => setAll(!all())}
+								data-testid="bead-recommend-all">{all() ? `Show the first ${RECOMMEND_SHOWN}` : `Show all ${list().length}`}</button>
+						</Show>
+					</Show>
+				)}
+			</Show>
+		</section>
+	);
+}
 
 function prUrl(metadata) {
 	const pr = metadata?.pull_request;
@@ -342,6 +392,8 @@ export default function BeadDetail(props) {
 						</Show>
 						<Show when={actionErr()}><div class="error" role="alert">{errorText(actionErr())}</div></Show>
 						<p class="note" role="status">{note()}</p>
+
+						<Show when={["open", "failed"].includes(b().status)}><Recommended id={b().id} /></Show>
 
 						<BeadAttempts id={b().id} onAttempts={(l) => setAttemptCount(l.length)} expose={(fn) => { reloadAttempts = fn; }} />
 

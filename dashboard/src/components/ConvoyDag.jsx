@@ -44,6 +44,12 @@ export function layout(beads, edges) {
 }
 
 const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// A node's name holds its visible words in their order (id, status, title as cut), then the whole
+// title when it was cut.
+const nodeName = (b) => {
+	const shown = clip(b.title, 24);
+	return `${b.id} ${statusLabel(b.status)} ${shown}${shown === b.title ? "" : ` (${b.title})`}`;
+};
 
 export default function ConvoyDag(props) {
 	const g = createMemo(() => layout(props.convoy.beads ?? [], props.convoy.edges ?? []));
@@ -70,11 +76,12 @@ export default function ConvoyDag(props) {
 						const p = () => g().pos.get(b.id);
 						return (
 							<g class={`dag-node status-${b.status}`}><a href={href("towns", props.town, "beads", b.id)}
-								data-testid={`dag-node-${b.id}`} aria-label={`${b.id} ${b.title}: ${statusLabel(b.status)}`}>
+								data-testid={`dag-node-${b.id}`} aria-label={nodeName(b)}>
 								<title>{`${b.id}: ${b.title} (${statusLabel(b.status)})`}</title>
 								<rect x={p().x} y={p().y} width={W} height={H} rx="8" />
-								<text x={p().x + 10} y={p().y + 20} class="dag-id">{b.id}</text>
-								<text x={p().x + W - 10} y={p().y + 20} class="dag-status" text-anchor="end">{statusLabel(b.status)}</text>
+								{/* The spaces between the texts (not drawn) keep their words apart for assistive technology. */}
+								<text x={p().x + 10} y={p().y + 20} class="dag-id">{b.id}</text>{" "}
+								<text x={p().x + W - 10} y={p().y + 20} class="dag-status" text-anchor="end">{statusLabel(b.status)}</text>{" "}
 								<text x={p().x + 10} y={p().y + 42} class="dag-title">{clip(b.title, 24)}</text>
 							</a></g>
 						);

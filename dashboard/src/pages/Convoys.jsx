@@ -1,7 +1,8 @@
 // Convoys.jsx - convoys and their progress; start one from open beads (fan-out or in series),
-// sling it, and follow it as a graph (#/towns/:town/convoys/:convoy).
-import { For, Show, createSignal, onCleanup } from "solid-js";
-import { errorText, get, post, query, townPath } from "../api.js";
+// change how an open one runs (members: PATCH {mode}, the town's refusal shown), sling it, and
+// follow it as a graph (#/towns/:town/convoys/:convoy).
+import { For, Show, createEffect, createSignal, on, onCleanup } from "solid-js";
+import { errorText, get, patch, post, query, townPath } from "../api.js";
 import ConvoyDag from "../components/ConvoyDag.jsx";
 import Panel from "../components/Panel.jsx";
 import { ErrorBox, Loaded, Loading } from "../components/Status.jsx";
@@ -21,6 +22,12 @@ function Progress(props) {
 	);
 }
 
+export const MODES = [
+	{ id: "fan-out", label: "Fan-out: all at once" },
+	{ id: "series", label: "Series: one after another" },
+];
+const modeText = (m) => MODES.find((x) => x.id === m)?.label ?? m;
+
 function ConvoyDetail(props) {
 	const town = useTown();
 	const convoy = loader(() => get(townPath(town.id, "convoys", props.id)));
@@ -28,7 +35,11 @@ function ConvoyDetail(props) {
 	const [busy, setBusy] = createSignal(false);
 	const [err, setErr] = createSignal(null);
 	const [note, setNote] = createSignal("");
+	const [mode, setMode] = createSignal("");
+	const [modeErr, setModeErr] = createSignal(null);
 	convoy.load();
+	// The select follows the convoy's mode as the town reports it.
+	createEffect(on(() => convoy.data()?.mode, (m) => m && setMode(m)));
 
 	const again = debounce(async () => {
 		const c = await convoy.load();
@@ -64,6 +75,28 @@ function ConvoyDetail(props) {
 		}
 	}
 
+	async function changeMode(e) {
+		e.preventDefault();
+		if (!mode() || mode() === convoy.data()?.mode) return;
+		setBusy(true);
+		setModeErr(null);
+		setErr(null);
+		setNote("");
+		record(`changed convoy mode to ${mode()}`, "convoy", props.id);
+		try {
+			const c = await patch(townPath(town.id, "convoys", props.id), { mode: mode() });
+			convoy.set(c);
+			props.onChanged?.(c);
+			setNote(c.mode === "series" ? "Now in series: each bead waits for the one before it."
+				: "Now fan-out: the beads run at once, each when its own dependencies allow.");
+		} catch (x) {
+			setModeErr(x);
+			setMode(convoy.data()?.mode ?? "");
+		} finally {
+			setBusy(false);
+		}
+	}
+
 	return (
 		<Panel id="convoy" class="panel-wide" title={convoy.data()?.title ?? props.id} label="convoy" testid="convoy-detail"
 			onClose={() => navigate("towns", town.id, "convoys")}
@@ -76,8 +109,27 @@ function ConvoyDetail(props) {
 						<p class="bead-line">
 							<code>{c().id}</code>
 							<span class={`badge convoy-${c().state}`} data-testid="convoy-state">{c().state}</span>
-							<span class="badge">{c().mode}</span>
+							<span class="badge" data-testid="convoy-mode">{c().mode}</span>
 						</p>
+						<Show when={town.canWrite() && c().state === "open"} fallback={
+							<p class="small">How the beads run: {modeText(c().mode)}.</p>
+						}>
+							<form class="inline-form convoy-mode-form" onSubmit={changeMode} aria-label="How the beads run">
+								<label>
+									<span>How the beads run</span>
+									<select value={mode()} onChange={(e) => { setMode(e.currentTarget.value); setModeErr(null); }}
+										aria-describedby={modeErr() ? "convoy-mode-error" : undefined} data-testid="convoy-mode-select">
+										<For each={MODES}>{(m) => <option value={m.id} selected={m.id === mode()}>{m.label}</option>}</For>
+									</select>
+								</label>
+								<button type="submit" class="btn secondary" disabled={busy() || mode() === c().mode} data-testid="convoy-mode-save">
+									Change
+								</button>
+							</form>
+							<Show when={modeErr()}>
+								<div id="convoy-mode-error" class="error" role="alert" data-testid="convoy-mode-error">{errorText(modeErr())}</div>
+							</Show>
+						</Show>
 						<Progress closed={c().progress.closed} total={c().progress.total} />
 						<Show when={c().diff_totals?.beads}>
 							<p class="diff-totals" data-testid="convoy-diff-totals">
