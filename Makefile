@@ -82,7 +82,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 	$(1)/third/cJSON.o $(1)/third/sqlite3.o $(patsubst $(MBED)/library/%.c,$(1)/third/mbed_%.o,$(MBED_SRC))
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/gen/schema_image_gen.o
 
-.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick soak test-soak check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
+.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick soak test-soak test-build check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -299,7 +299,15 @@ screenshots: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/d
 	GASTOWN_SCREENSHOTS=docs/screenshots node --test --test-concurrency=1 tests/worker/browser.test.mjs tests/worker/browser-integrations.test.mjs
 
 # ---- tests, dev, bench ---------------------------------------------------------------------------
-test: check-layers check-errors check-owners test-native test-fault test-worker test-soak prove-quick
+test: check-layers check-errors check-owners test-build test-native test-fault test-worker test-soak prove-quick
+
+# Everything the tests run, built first with every core: SQLite alone is compiled five times (native,
+# ASan, wasm, emscripten, fuzzing), and one after another that was a quarter of `make test`. The
+# tests themselves then run one kind at a time.
+TEST_ARTIFACTS := $(TEST_BIN) $(FAULT)/fault $(WASM)/gastown.wasm $(WASM_EMCC)/gastown.wasm $(NATIVE)/gt \
+	$(NATIVE)/gastown-host $(BUILD)/dashboard/index.html $(FUZZ_BIN)
+test-build:
+	@$(MAKE) --no-print-directory -j$(shell nproc 2>/dev/null || echo 2) $(TEST_ARTIFACTS)
 
 # The proofs of docs/reliability.md: the short run closes `make test`; the full one writes the table.
 prove-quick:

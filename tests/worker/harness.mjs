@@ -109,12 +109,35 @@ export async function localServer(t, handler) {
 }
 
 // A free loopback port, for a server that must be told its port before it starts.
+// A port for a server started later (workerd, the agent host). Not one the kernel picks for
+// listen(0): those come from the range it also hands outgoing connections their local ports from,
+// so one of the town's own connections could take it before the server binds it (seen: workerd
+// failing with "Address already in use"). Below that range, at random, never one given out
+// before in this process, and free when asked.
+const givenPorts = new Set();
+function ephemeralStart() {
+	try {
+		return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+	} catch {
+		return 32768;
+	}
+}
 export async function freePort() {
-	const s = createServer();
-	await new Promise((r) => s.listen(0, "127.0.0.1", r));
-	const { port } = s.address();
-	await new Promise((r) => s.close(r));
-	return port;
+	const hi = Math.min(ephemeralStart(), 65536), lo = Math.max(1024, hi - 12000);
+	for (let tries = 0; tries < 50; tries++) {
+		const port = lo + Math.floor(Math.random() * (hi - lo));
+		if (givenPorts.has(port)) continue;
+		const s = createServer();
+		const ok = await new Promise((r) => {
+			s.once("error", () => r(false));
+			s.listen(port, "127.0.0.1", () => r(true));
+		});
+		if (!ok) continue;
+		await new Promise((r) => s.close(r));
+		givenPorts.add(port);
+		return port;
+	}
+	throw new Error("freePort: no free port found below the ephemeral range");
 }
 
 // git in cwd as the seed's author; returns its output.
