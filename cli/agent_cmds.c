@@ -325,6 +325,33 @@ static int post_done(struct cli *cli, const struct http_path *p, cJSON *b, cJSON
 	return 1;
 }
 
+/* The persona's gates (GASTOWN_GATES, one command a line, set by the agent host): each must pass in
+ * the worktree before the work is pushed and reported. 0, or 1 with the failing gate named. */
+static int persona_gates(void)
+{
+	const char *gates = getenv("GASTOWN_GATES");
+	char cmd[1024], err[256];
+
+	for (const char *p = gates; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+		int rc;
+
+		if (len > 0 && len < sizeof cmd) {
+			snprintf(cmd, sizeof cmd, "%.*s", (int)len, p);
+			printf("gt done: gate: %s\n", cmd);
+			fflush(stdout);
+			if ((rc = proc_run(argv, NULL, 0, err, sizeof err)) != 0) {
+				fprintf(stderr, "gt done: the persona's gate `%s` failed (exit %d): fix the work and run gt done"
+						" again; nothing was pushed or reported\n", cmd, rc);
+				return 1;
+			}
+		}
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
 int agent_done(struct cli *cli, const char *summary)
 {
 	const char *bead = getenv("GASTOWN_BEAD"), *branch = getenv("GASTOWN_BRANCH"), *role = getenv("GASTOWN_ROLE");
@@ -355,6 +382,8 @@ int agent_done(struct cli *cli, const char *summary)
 		return 1;
 	}
 	warn_uncommitted();
+	if (persona_gates() != 0)
+		return 1;
 	if ((rc = proc_run(push, NULL, 0, err, sizeof err)) != 0) {
 		if (rc < 0)
 			fprintf(stderr, "gt done: %s\n", err);

@@ -167,6 +167,7 @@ struct start {
 	 * checked tool names in Claude Code's spelling, NULL when empty. */
 	const char *persona;
 	const cJSON *allowed_tools, *denied_tools;
+	const cJSON *persona_gates;       /* commands gt done runs before it reports; NULL for none */
 };
 
 /* Parse and validate a start body for town/agent (already valid ids). 0, or -1 with e set (400). */

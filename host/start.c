@@ -289,6 +289,22 @@ static int parse_persona(struct start *s, struct herr *e)
 	if (need_id(p, "name", "persona.name", 0, &s->persona, e) < 0 ||
 	    parse_tools(p, "allowed_tools", &s->allowed_tools, e) < 0 || parse_tools(p, "denied_tools", &s->denied_tools, e) < 0)
 		return -1;
+	/* Its gates: gt done runs them (one a line in the environment) before it pushes. */
+	{
+		const cJSON *gates = get(p, "gates"), *g;
+		int n = 0;
+
+		if (gates && !cJSON_IsNull(gates)) {
+			if (!cJSON_IsArray(gates))
+				return herr_set(e, 400, "invalid", "persona.gates", "persona.gates must be an array of commands");
+			cJSON_ArrayForEach(g, gates) {
+				if (!cJSON_IsString(g) || !*g->valuestring || strlen(g->valuestring) > 500 || strchr(g->valuestring, '\n') ||
+				    ++n > 10)
+					return herr_set(e, 400, "invalid", "persona.gates", "persona.gates holds 1 to 10 one-line commands");
+			}
+			s->persona_gates = n ? gates : NULL;
+		}
+	}
 	return 0;
 }
 
@@ -536,6 +552,16 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 		rc |= strv_pushf(env, "GASTOWN_PERSONA=%s", s->persona);
 		rc |= tools_env(env, "GASTOWN_ALLOWED_TOOLS", s->allowed_tools);
 		rc |= tools_env(env, "GASTOWN_DENIED_TOOLS", s->denied_tools);
+		if (s->persona_gates) {
+			char gates[6000];
+			size_t n = 0;
+			const cJSON *g;
+
+			cJSON_ArrayForEach(g, s->persona_gates)
+				n += (size_t)snprintf(gates + n, n < sizeof gates ? sizeof gates - n : 0, "%s%s", n ? "\n" : "",
+						      g->valuestring);
+			rc |= n < sizeof gates ? strv_pushf(env, "GASTOWN_GATES=%s", gates) : -1;
+		}
 	}
 	if (s->model || s->llm_model)
 		rc |= strv_pushf(env, "GASTOWN_MODEL=%s", s->model ? s->model : s->llm_model);

@@ -23,8 +23,14 @@ static int model_or_none(const char *s)
 static const struct field_rule tool_rule = {
 	NULL, FT_STRING, 0, 0, 1, PERSONA_TOOL_MAX, .valid = persona_tool_valid,
 	.msg = {[FF_TYPE] = "each tool is a string", [FF_SHORT] = TOOL_MSG, [FF_LONG] = TOOL_MSG, [FF_FORM] = TOOL_MSG}};
+/* A gate is one line: the agent host hands them to gt done one a line. */
+static int one_line(const char *s)
+{
+	return !strpbrk(s, "\r\n");
+}
+
 static const struct field_rule gate_rule = {
-	NULL, FT_STRING, 0, 0, 1, 500, .msg[FF_ANY] = "each gate is a shell command of 1 to %u bytes"};
+	NULL, FT_STRING, 0, 0, 1, 500, .valid = one_line, .msg[FF_ANY] = "each gate is a one-line shell command of 1 to %u bytes"};
 
 #define TOOLS(key)                                                                                           \
 	{#key, F_ARR(struct persona_body, key), FR_UNIQUE, 0, PERSONA_TOOLS_MAX, .of = &tool_rule,             \

@@ -86,6 +86,28 @@ test("the scripted agent keeps to its persona's tools: a denied command is not r
 	assert.match(said, /run curl --version/);
 });
 
+test("a persona's gate must pass before gt done pushes or reports anything", { timeout: 90_000 }, async (t) => {
+	const s = await setup(t);
+	assert.equal((await s.api("PATCH", "/rigs/app", { settings: { max_attempts: 1 } })).status, 200);
+	assert.equal((await s.api("POST", "/personas", { name: "strict", gates: ["test -f READY"] })).status, 201);
+	const id = await s.bead("Not ready", script("write work.txt", "half done", ".", "commit Half of it", "done"));
+	assert.equal((await s.api("POST", `/beads/${id}/sling`, { rig: "app", persona: "strict" })).status, 200);
+	const bead = await s.until("the bead fails", async () => {
+		const b = (await s.api("GET", `/beads/${id}`)).data;
+		return b.status === "failed" ? b : false;
+	}, 60_000);
+	assert.match(bead.failure, /gave up after 1 runs/);
+	const agent = (await s.api("GET", `/beads/${id}/events`)).data.events.find((e) => e.kind === "bead.dispatched").new;
+	await s.until("the agent said which gate", async () =>
+		JSON.stringify((await s.api("GET", `/agents/${agent}/events`)).data).includes("the persona's gate `test -f READY` failed"), 20_000);
+	// Nothing was pushed: the origin has no branch for it.
+	assert.doesNotMatch(git(s.dir, "--git-dir", "origin.git", "for-each-ref", "--format=%(refname)"), new RegExp(id));
+	// A one-line gate only: the host hands them to gt done a line each.
+	const multi = await s.api("POST", "/personas", { name: "sly", gates: ["true\nrm -rf /"] });
+	assert.equal(multi.status, 400, multi.text);
+	assert.equal(multi.body.error.field, "gates");
+});
+
 test("bad persona input is refused with a clear error and leaves nothing behind", { timeout: 60_000 }, async (t) => {
 	const s = await setup(t);
 	const id = await s.bead("Untouched", script("done"));
