@@ -10,49 +10,12 @@
 // the site's CSP; axe, injected, runs in contexts that bypass it. Screenshots go to
 // GASTOWN_SCREENSHOTS (default build/screenshots).
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { SignJWT } from "jose";
-import { chromium } from "playwright-core";
-import { axe, assertText } from "./browser-harness.mjs";
-import { JWT_SECRET, TOWN, script, setup } from "./e2e-harness.mjs";
-import { DASHBOARD, ROOT, eventually } from "./harness.mjs";
+import { DESKTOP, PHONE, SHOTS, assertText, axe, focused, jwt, launch, signedIn } from "./browser-harness.mjs";
+import { TOWN, script, setup } from "./e2e-harness.mjs";
 
-const CHROMIUM = process.env.GASTOWN_CHROMIUM ?? "/usr/bin/chromium";
-const SHOTS = process.env.GASTOWN_SCREENSHOTS ?? join(ROOT, "build/screenshots");
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 
-const jwt = (sub, name) => new SignJWT({ sub, name, email: `${sub}@example.com` }).setProtectedHeader({ alg: "HS256" })
-	.setIssuedAt().setExpirationTime("2h").sign(new TextEncoder().encode(JWT_SECRET));
-
-async function launch(t) {
-	assert.ok(existsSync(join(DASHBOARD, "index.html")), "make dashboard builds build/dashboard first");
-	assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (make deps installs Debian's chromium)`);
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox",
-		"--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"] });
-	t.after(() => browser.close());
-	mkdirSync(SHOTS, { recursive: true });
-	return browser;
-}
-
-// A signed-in page: the token pasted into the sign-in form, as a person does.
-async function signedIn(browser, base, tok, { viewport = DESKTOP, errors = [], bypassCSP = false } = {}) {
-	const context = await browser.newContext({ viewport, bypassCSP });
-	const page = await context.newPage();
-	page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
-	page.on("console", (m) => { if (m.type() === "error" && !/^Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`); });
-	page.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`); });
-	await page.goto(`${base}/`);
-	await page.getByTestId("signin-token").fill(tok);
-	await page.getByTestId("signin-submit").click();
-	await page.getByRole("heading", { name: "Your towns" }).waitFor();
-	return page;
-}
-
-const focused = (locator) => eventually(() => locator.evaluate((el) => el === document.activeElement), { timeoutMs: 2000, everyMs: 100 });
 const PANEL = '[data-testid="bead-detail"]';
 
 const WORK = script(
