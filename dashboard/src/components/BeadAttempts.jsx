@@ -14,6 +14,23 @@ import { ErrorBox } from "./Status.jsx";
 const STATE_LABEL = { running: "running", merged: "merged · winner", superseded: "superseded", failed: "failed" };
 
 // "gate `make test` failed (exit 2)" out of a requeue's or a failure's text, each once.
+
+/* One row of the comparison: its label, then one cell per attempt (children: attempt => content). */
+function Row(props) {
+	return (
+		<tr>
+			<th scope="row">{props.label}</th>
+			<For each={props.attempts()}>
+				{(a) => (
+					<td data-testid={`attempt-${a.bead}-${props.id}`} class={props.numeric ? "num-cell" : undefined}>
+						{props.children(a)}
+					</td>
+				)}
+			</For>
+		</tr>
+	);
+}
+
 export function gateResults(events) {
 	const seen = new Set();
 	for (const e of events ?? []) {
@@ -113,121 +130,100 @@ export default function BeadAttempts(props) {
 								</tr>
 							</thead>
 							<tbody>
-								<tr>
-									<th scope="row">Variant</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-variant`}>
-												<Show when={variantParts(a).length} fallback={<span class="muted">as slung</span>}>
+								<Row attempts={list} label="Variant" id="variant">
+									{(a) => (
+										<>
+											<Show when={variantParts(a).length} fallback={<span class="muted">as slung</span>}>
+												<ul class="plain">
+													<For each={variantParts(a)}>
+														{([k, v]) => (
+															<li><span class="muted small">{k}</span>{" "}
+																{k === "persona" ? <a href={href("towns", town.id, "personas", v)}>{v}</a> : <code>{v}</code>}
+															</li>
+														)}
+													</For>
+												</ul>
+											</Show>
+										</>
+									)}
+								</Row>
+								<Row attempts={list} label="State" id="state">
+									{(a) => (
+										<>
+											<span class={`badge attempt-${a.state}`}>{STATE_LABEL[a.state] ?? a.state}</span>
+											<Show when={a.reason}><p class="small attempt-reason" title={a.reason}>{shortShas(a.reason)}</p></Show>
+										</>
+									)}
+								</Row>
+								<Row attempts={list} label="Bead" id="bead">
+									{(a) => (
+										<>
+											<Show when={d(a)?.bead} fallback={<span class="muted">{d(a)?.error ? errorText(d(a).error) : "…"}</span>}>
+												{(b) => (
+													<>
+														<span class={`badge status-${b().status}`}>{statusLabel(b().status)}</span>
+														<Show when={b().failure}><p class="small bad">{b().failure}</p></Show>
+														<Show when={b().close_reason && b().close_reason !== a.reason}>
+															<p class="small" title={b().close_reason}>{shortShas(b().close_reason)}</p>
+														</Show>
+													</>
+												)}
+											</Show>
+										</>
+									)}
+								</Row>
+								<Row attempts={list} label="Gates" id="gates">
+									{(a) => (
+										<>
+											<Show when={d(a)?.events} fallback={<span class="muted">…</span>}>
+												<Show when={gateResults(d(a).events).length}
+													fallback={<span class={a.state === "merged" ? "good" : "muted"}>{a.state === "merged" ? "passed" : "none failed"}</span>}>
 													<ul class="plain">
-														<For each={variantParts(a)}>
-															{([k, v]) => (
-																<li><span class="muted small">{k}</span>{" "}
-																	{k === "persona" ? <a href={href("towns", town.id, "personas", v)}>{v}</a> : <code>{v}</code>}
-																</li>
-															)}
-														</For>
+														<For each={gateResults(d(a).events)}>{(g) => <li class="bad small">{g}</li>}</For>
 													</ul>
 												</Show>
-											</td>
-										)}
-									</For>
-								</tr>
-								<tr>
-									<th scope="row">State</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-state`}>
-												<span class={`badge attempt-${a.state}`}>{STATE_LABEL[a.state] ?? a.state}</span>
-												<Show when={a.reason}><p class="small attempt-reason" title={a.reason}>{shortShas(a.reason)}</p></Show>
-											</td>
-										)}
-									</For>
-								</tr>
-								<tr>
-									<th scope="row">Bead</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-bead`}>
-												<Show when={d(a)?.bead} fallback={<span class="muted">{d(a)?.error ? errorText(d(a).error) : "…"}</span>}>
-													{(b) => (
-														<>
-															<span class={`badge status-${b().status}`}>{statusLabel(b().status)}</span>
-															<Show when={b().failure}><p class="small bad">{b().failure}</p></Show>
-															<Show when={b().close_reason && b().close_reason !== a.reason}>
-																<p class="small" title={b().close_reason}>{shortShas(b().close_reason)}</p>
-															</Show>
-														</>
-													)}
-												</Show>
-											</td>
-										)}
-									</For>
-								</tr>
-								<tr>
-									<th scope="row">Gates</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-gates`}>
-												<Show when={d(a)?.events} fallback={<span class="muted">…</span>}>
-													<Show when={gateResults(d(a).events).length}
-														fallback={<span class={a.state === "merged" ? "good" : "muted"}>{a.state === "merged" ? "passed" : "none failed"}</span>}>
-														<ul class="plain">
-															<For each={gateResults(d(a).events)}>{(g) => <li class="bad small">{g}</li>}</For>
-														</ul>
+											</Show>
+										</>
+									)}
+								</Row>
+								<Row attempts={list} label="Diff" id="diff" numeric>
+									{(a) => (
+										<>
+											<Show when={d(a)?.diff} fallback={<span class="muted">{d(a)?.diffError ? errorText(d(a).diffError) : d(a) ? "—" : "…"}</span>}>
+												{(x) => (
+													<Show when={x().recorded} fallback={<span class="muted">not reported yet</span>}>
+														{x().totals.files} {x().totals.files === 1 ? "file" : "files"},{" "}
+														<span class="good">+{x().totals.additions}</span>{" "}
+														<span class="bad">−{x().totals.deletions}</span>
 													</Show>
+												)}
+											</Show>
+										</>
+									)}
+								</Row>
+								<Row attempts={list} label="Cost" id="cost" numeric>
+									{(a) => (
+										<>
+											<Show when={costs.loaded()} fallback={<span class="muted">{costs.error() ? errorText(costs.error()) : "…"}</span>}>
+												{money(costs.data()?.[a.bead]?.cost_microusd ?? 0)}
+												<Show when={costs.data()?.[a.bead]?.records}>
+													<span class="muted small"> · {costs.data()[a.bead].records} calls</span>
 												</Show>
-											</td>
-										)}
-									</For>
-								</tr>
-								<tr>
-									<th scope="row">Diff</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-diff`} class="num-cell">
-												<Show when={d(a)?.diff} fallback={<span class="muted">{d(a)?.diffError ? errorText(d(a).diffError) : d(a) ? "—" : "…"}</span>}>
-													{(x) => (
-														<Show when={x().recorded} fallback={<span class="muted">not reported yet</span>}>
-															{x().totals.files} {x().totals.files === 1 ? "file" : "files"},{" "}
-															<span class="good">+{x().totals.additions}</span>{" "}
-															<span class="bad">−{x().totals.deletions}</span>
-														</Show>
-													)}
-												</Show>
-											</td>
-										)}
-									</For>
-								</tr>
-								<tr>
-									<th scope="row">Cost</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-cost`} class="num-cell">
-												<Show when={costs.loaded()} fallback={<span class="muted">{costs.error() ? errorText(costs.error()) : "…"}</span>}>
-													{money(costs.data()?.[a.bead]?.cost_microusd ?? 0)}
-													<Show when={costs.data()?.[a.bead]?.records}>
-														<span class="muted small"> · {costs.data()[a.bead].records} calls</span>
-													</Show>
-												</Show>
-											</td>
-										)}
-									</For>
-								</tr>
-								<tr>
-									<th scope="row">Time</th>
-									<For each={list()}>
-										{(a) => (
-											<td data-testid={`attempt-${a.bead}-time`}>
-												<time datetime={iso(a.created_ms)}>{clock(a.created_ms)}</time> →{" "}
-												<Show when={a.ended_ms} fallback={<span class="muted">still running</span>}>
-													<time datetime={iso(a.ended_ms)}>{clock(a.ended_ms)}</time>
-													<span class="muted small"> ({span(a.created_ms, a.ended_ms)})</span>
-												</Show>
-											</td>
-										)}
-									</For>
-								</tr>
+											</Show>
+										</>
+									)}
+								</Row>
+								<Row attempts={list} label="Time" id="time">
+									{(a) => (
+										<>
+											<time datetime={iso(a.created_ms)}>{clock(a.created_ms)}</time> →{" "}
+											<Show when={a.ended_ms} fallback={<span class="muted">still running</span>}>
+												<time datetime={iso(a.ended_ms)}>{clock(a.ended_ms)}</time>
+												<span class="muted small"> ({span(a.created_ms, a.ended_ms)})</span>
+											</Show>
+										</>
+									)}
+								</Row>
 							</tbody>
 						</table>
 					</div>
