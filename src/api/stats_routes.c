@@ -8,14 +8,6 @@
 
 #include "api/api.h"
 
-static int one_of(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
 /* GET .../stats?by=DIM[&kind=K][&language=L][&key=K] */
 int api_stats(struct call *c)
 {
@@ -28,7 +20,7 @@ int api_stats(struct call *c)
 	    query_get(c, "kind", kind, sizeof kind) < 0 || query_get(c, "language", language, sizeof language) < 0 ||
 	    (has_key = query_get(c, "key", key, sizeof key)) < 0)
 		return -1;
-	if (!one_of(by, outcome_dims))
+	if (!str_in_list(by, outcome_dims))
 		return err_set(&c->err, ERR_INVALID, "by", "'by' is model, persona, runtime, agent, variant, language or kind");
 	if (*kind && !bead_type_valid(kind))
 		return err_set(&c->err, ERR_INVALID, "kind", "'kind' is a bead type (task, bug, feature, chore, ...)");

@@ -95,6 +95,9 @@ int db_broken(struct db *db);
 int db_exec_text(struct db *db, const char *sql, const char *arg, struct err *e);
 /* 1 if "SELECT count(*) ... ?1" (sql, a literal) counts anything for arg, 0 if not, -1 on failure. */
 int db_exists(struct db *db, const char *sql, const char *arg, struct err *e);
+/* The first column of sql's (a literal's) first row for ?1 = arg, as text into out ("" for NULL):
+ * 1, 0 without a row (out untouched), -1 on failure. */
+int db_text(struct db *db, const char *sql, const char *arg, char *out, size_t len, struct err *e);
 /* Step st (prepared and bound; NULL passes through) to the end, one row(st) per row, into a new
  * array; NULL with e set when a step fails, so a failed read is never a short list. */
 cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st), struct err *e);
@@ -367,6 +370,8 @@ struct fields {
 /* A table only checked, never read into a struct (an object's members). */
 #define FIELDS_CHECK(rules) {rules, sizeof rules / sizeof rules[0], 0, 0}
 
+/* 1 when s is one of list's strings (NULL-terminated), 0 when not. */
+int str_in_list(const char *s, const char *const *list);
 /* Check obj (NULL reads as {}) against every rule of f, in order, and store each field given into
  * out, a struct of out_size bytes (f->size; out may be NULL to check only). A field absent leaves
  * its member as it was: defaults are the caller's initializer, or a rule's def. Strings and items

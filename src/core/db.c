@@ -4,6 +4,7 @@
  * that opens connections and runs transactions; other files step the statements it prepares.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -271,6 +272,23 @@ int db_exists(struct db *db, const char *sql, const char *arg, struct err *e)
 	if (db_step_int(db, st, &n, e) < 0)
 		return -1;
 	return n > 0;
+}
+
+int db_text(struct db *db, const char *sql, const char *arg, char *out, size_t len, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	const unsigned char *v;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(db, st, e)) <= 0)
+		return rc;
+	v = sqlite3_column_text(st, 0);
+	snprintf(out, len, "%s", v ? (const char *)v : "");
+	sqlite3_reset(st);
+	return 1;
 }
 
 cJSON *db_list(struct db *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st), struct err *e)

@@ -146,7 +146,7 @@ static void store(void *out, const struct field_rule *r, const void *v, size_t n
 		memcpy((char *)out + r->out - 1, v, n);
 }
 
-static int in_list(const char *s, const char *const *list)
+int str_in_list(const char *s, const char *const *list)
 {
 	for (; *list; list++)
 		if (strcmp(s, *list) == 0)
@@ -182,7 +182,7 @@ static int check_string(const cJSON *v, const struct at *at, void *out, struct e
 		return fault(at, FF_LONG, s, e);
 	if (n < (uint64_t)r->min)
 		return fault(at, FF_SHORT, s, e);
-	if (r->one_of && !in_list(s, r->one_of))
+	if (r->one_of && !str_in_list(s, r->one_of))
 		return fault(at, FF_ENUM, s, e);
 	if (r->valid && !r->valid(s))
 		return fault(at, FF_FORM, s, e);

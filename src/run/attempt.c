@@ -33,11 +33,11 @@ static void variant_label(const struct attempt_variant *v, char *out, size_t len
 /* The form of a variant, before anything is stored: 0, or -1 with ERR_INVALID naming its field. */
 static int variant_check(struct call *c, const struct attempt_variant *v, int i)
 {
+	/* A command runtime (or a preset) needs the rig's command line, which a variant cannot give. */
+	static const char *const runtimes[] = {"scripted", "claude", "codex", "opencode", NULL};
 	int rc;
 
-	/* A command runtime (or a preset) needs the rig's command line, which a variant cannot give. */
-	if (v->runtime && *v->runtime && strcmp(v->runtime, "scripted") && strcmp(v->runtime, "claude") &&
-	    strcmp(v->runtime, "codex") && strcmp(v->runtime, "opencode"))
+	if (v->runtime && *v->runtime && !str_in_list(v->runtime, runtimes))
 		return err_set(&c->err, ERR_INVALID, "variants", "variants[%d].runtime '%s' is no runtime a variant can run"
 			       " (scripted, claude, codex or opencode)", i, v->runtime);
 	if (v->model && *v->model && !persona_model_valid(v->model))
@@ -132,18 +132,10 @@ out:
 
 int attempt_of(struct call *c, const char *id, char *bead, size_t len)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT bead FROM attempts WHERE attempt = ?", &c->err);
-	int rc;
+	char scratch[72];
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
-		return rc;
-	if (bead)
-		snprintf(bead, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
+	return db_text(c->db, "SELECT bead FROM attempts WHERE attempt = ?", id, bead ? bead : scratch,
+		       bead ? len : sizeof scratch, &c->err);
 }
 
 int attempt_runtime(struct call *c, const char *id, cJSON *rt)

@@ -16,27 +16,19 @@ const char *const bead_types[] = {"task", "bug", "feature", "epic", "chore", "me
 const char *const bead_statuses[] = {"open", "in_progress", "in_review", "blocked", "closed", "failed", NULL};
 const char *const bead_dep_kinds[] = {"blocks", "parent-child", "related", "discovered-from", NULL};
 
-static int in_set(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
 int bead_type_valid(const char *s)
 {
-	return in_set(s, bead_types);
+	return str_in_list(s, bead_types);
 }
 
 int bead_status_valid(const char *s)
 {
-	return in_set(s, bead_statuses);
+	return str_in_list(s, bead_statuses);
 }
 
 int bead_dep_kind_valid(const char *s)
 {
-	return in_set(s, bead_dep_kinds);
+	return str_in_list(s, bead_dep_kinds);
 }
 
 /* Which status may follow which. Reopening a closed or failed bead is allowed; skipping review

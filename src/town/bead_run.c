@@ -180,17 +180,7 @@ int bead_set_branch(struct call *c, const char *id, const char *branch)
 /* The first text column of sql's row for id into out: 1, 0 without a row, -1 on failure. */
 static int text_of(struct call *c, const char *sql, const char *id, char *out, size_t len)
 {
-	sqlite3_stmt *st = db_prepare(c->db, sql, &c->err);
-	int rc;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
-		return rc;
-	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
+	return db_text(c->db, sql, id, out, len, &c->err);
 }
 
 int bead_title(struct call *c, const char *id, char *out, size_t len)

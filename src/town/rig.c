@@ -404,16 +404,6 @@ int rig_set_language(struct call *c, const char *id, const char *language)
 
 int rig_language(struct call *c, const char *id, char *out, size_t len)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT coalesce(language, '') FROM rigs WHERE id = ?", &c->err);
-	int rc;
-
 	out[0] = '\0';
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
-		return rc;
-	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
+	return db_text(c->db, "SELECT coalesce(language, '') FROM rigs WHERE id = ?", id, out, len, &c->err);
 }
