@@ -251,36 +251,45 @@ out:
 	return rc;
 }
 
-/* The winner's merge landed: the bead closes with it; every other attempt still running is stopped. */
-static int won(struct call *c, const char *bead, const char *winner, const char *merged)
+/* Supersede every attempt of bead still running (but winner, when given) with why, and delete their
+ * branches at the rig's origin. The number superseded, or -1. */
+static int supersede_running(struct call *c, const char *bead, const char *winner, const char *why)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT attempt, n FROM attempts WHERE bead = ? AND state = 'running'"
-					     " AND attempt <> ? ORDER BY n LIMIT 64", &c->err);
-	char others[64][72], why[400], rig[72] = "", status[16] = "";
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT attempt FROM attempts WHERE bead = ?1 AND state = 'running'"
+					     " AND attempt <> coalesce(?2, '') ORDER BY n LIMIT 64", &c->err);
+	char running[64][72], rig[72] = "", status[16];
 	cJSON *branches;
-	int n = 0, rc;
+	int n = 0, rc = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, winner, -1, SQLITE_STATIC);
+	if (winner)
+		sqlite3_bind_text(st, 2, winner, -1, SQLITE_STATIC);
 	while (n < 64 && (rc = db_step_row(c->db, st, &c->err)) > 0)
-		snprintf(others[n++], sizeof others[0], "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(running[n++], sizeof running[0], "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
-	if (rc < 0 || set_state(c, winner, "merged", merged) < 0)
+	if (rc < 0)
 		return -1;
-	snprintf(why, sizeof why, "superseded by %s, whose merge landed first", winner);
 	branches = cJSON_CreateArray();
-	for (int i = 0; i < n; i++)
-		if (supersede(c, others[i], why, branches) < 0) {
-			cJSON_Delete(branches);
-			return -1;
-		}
-	rc = bead_status_rig(c, bead, status, sizeof status, rig, sizeof rig);
-	if (rc >= 0 && cJSON_GetArraySize(branches) > 0 && *rig)
+	for (int i = 0; i < n && rc >= 0; i++)
+		rc = supersede(c, running[i], why, branches);
+	if (rc >= 0 && (rc = bead_status_rig(c, bead, status, sizeof status, rig, sizeof rig)) >= 0 &&
+	    cJSON_GetArraySize(branches) > 0 && *rig)
 		rc = container_prune(c, rig, branches);
 	cJSON_Delete(branches);
-	if (rc < 0)
+	return rc < 0 ? -1 : n;
+}
+
+/* The winner's merge landed: the bead closes with it; every other attempt still running is stopped. */
+static int won(struct call *c, const char *bead, const char *winner, const char *merged)
+{
+	char why[400], status[16] = "", rig[72];
+
+	if (set_state(c, winner, "merged", merged) < 0)
+		return -1;
+	snprintf(why, sizeof why, "superseded by %s, whose merge landed first", winner);
+	if (supersede_running(c, bead, winner, why) < 0 || bead_status_rig(c, bead, status, sizeof status, rig, sizeof rig) < 0)
 		return -1;
 	snprintf(why, sizeof why, "%.300s (attempt %s)", merged, winner);
 	return strcmp(status, "closed") ? bead_set_status(c, bead, "closed", why) : 0;
@@ -324,31 +333,11 @@ static int lost(struct call *c, const char *bead, const char *attempt, const cha
 /* Stop the running attempts of bead, which ended as to without them: 1 when it had any, 0, -1. */
 static int ended_by_hand(struct call *c, const char *bead, const char *to)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT attempt FROM attempts WHERE bead = ? AND state = 'running'"
-					     " ORDER BY n LIMIT 64", &c->err);
-	char running[64][72], why[200], rig[72] = "", status[16];
-	cJSON *branches;
-	int n = 0, rc = 0;
+	char why[200];
+	int n;
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, bead, -1, SQLITE_STATIC);
-	while (n < 64 && (rc = db_step_row(c->db, st, &c->err)) > 0)
-		snprintf(running[n++], sizeof running[0], "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc < 0)
-		return -1;
-	if (!n)
-		return 0;
 	snprintf(why, sizeof why, "superseded: %s was %s while its attempts ran", bead, to);
-	branches = cJSON_CreateArray();
-	for (int i = 0; i < n && rc >= 0; i++)
-		rc = supersede(c, running[i], why, branches);
-	if (rc >= 0 && (rc = bead_status_rig(c, bead, status, sizeof status, rig, sizeof rig)) >= 0 &&
-	    cJSON_GetArraySize(branches) > 0 && *rig)
-		rc = container_prune(c, rig, branches);
-	cJSON_Delete(branches);
-	return rc < 0 ? -1 : 1;
+	return (n = supersede_running(c, bead, NULL, why)) < 0 ? -1 : n > 0;
 }
 
 int attempt_on_bead(struct call *c, const struct bead_change *ch)

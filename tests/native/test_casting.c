@@ -709,6 +709,31 @@ static void when_every_attempt_fails_the_bead_fails_with_their_reasons(void)
 	t_cleanup();
 }
 
+/* Closing the bead by hand while its attempts run supersedes them all (not failed). */
+static void a_bead_closed_by_hand_supersedes_its_attempts(void)
+{
+	struct eng *e = town();
+	struct t_res r;
+	char id[48], path[128];
+	cJSON *data, *list;
+
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Never mind\",\"held\":true}", t_as("mia"));
+	snprintf(id, sizeof id, "%s", field(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	data = sling_ways(e, id, "{\"rig\":\"r\",\"ways\":2}", 200);
+	cJSON_Delete(data);
+	snprintf(path, sizeof path, "/api/towns/t1/beads/%s/close", id);
+	r = t_request(e, "POST", path, "{\"reason\":\"not needed\"}", t_as("mia"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	list = attempts_of(e, id);
+	CHECK(t_streq(state_of(list, 1), "superseded") && t_streq(state_of(list, 2), "superseded"));
+	CHECK(field(cJSON_GetArrayItem(list, 0), "reason") && strstr(field(cJSON_GetArrayItem(list, 0), "reason"), "was closed"));
+	cJSON_Delete(list);
+	eng_close(e);
+	t_cleanup();
+}
+
 static void bad_ways_and_variants_store_nothing(void)
 {
 	static const struct {
@@ -970,6 +995,7 @@ int main(void)
 	a_bead_slung_in_a_persona_is_worked_in_it();
 	a_bead_slung_three_ways_lands_once();
 	when_every_attempt_fails_the_bead_fails_with_their_reasons();
+	a_bead_closed_by_hand_supersedes_its_attempts();
 	bad_ways_and_variants_store_nothing();
 	a_convoys_mode_is_changed_while_it_is_open();
 	wilson_is_the_score_interval();
