@@ -332,23 +332,30 @@ const until = Date.now() + SECONDS * 1000;
 await Promise.all([workload(until), mailer(until), monitor(until), killer(until)]);
 say(`workload over: ${acked.beads.size} beads, ${acked.convoys.size} convoys, ${acked.mail.size} mail acknowledged; settling`);
 
-// Settling: no more kills or new work; the convoys run to an end, for a bounded time.
-// Each rig's refinery merges one bead at a time: a deep backlog of many agents takes its time.
+// Settling: no more kills or new work; the convoys run to an end. Each rig's refinery merges one
+// bead at a time, so a deep backlog takes its time on a slow machine: the settle lasts while the
+// town makes progress (a bead closes, a convoy lands) and ends at a stall of STALL_MS or the cap.
+// A convoy still open then is stuck, not slow.
+const STALL_MS = 30_000;
 const SETTLE_MS = Math.max(60_000, SECONDS * 500, AGENTS * 1500);
-const settleUntil = Date.now() + SETTLE_MS;
+const settleCap = Date.now() + 3 * SETTLE_MS;
+let lastProgress = Date.now(), progress = "";
 let convoys = [];
 for (;;) {
 	const r = await api("GET", "/convoys");
+	const beads = await listBeads();
 	if (r.status === 200) {
 		convoys = r.data;
 		const open = convoys.filter((c) => c.state === "open").length;
-		if (!open || Date.now() > settleUntil) break;
+		const now = `${open}/${beads ? beads.filter((b) => b.status === "closed").length : "?"}`;
+		if (now !== progress) { progress = now; lastProgress = Date.now(); }
+		if (!open || Date.now() - lastProgress > STALL_MS || Date.now() > settleCap) break;
 	}
 	await sleep(1000);
-	const beads = await listBeads();
 	const agents = await api("GET", "/agents");
 	if (beads && agents.status === 200) await checkHooks(beads, agents.data);
 }
+const settleEnd = Date.now() - lastProgress > STALL_MS ? `the town idle ${STALL_MS / 1000} s` : "still moving at the settle cap";
 const settled = Date.now();
 
 // ---- the end checks -------------------------------------------------------------------------
@@ -363,6 +370,7 @@ for (const [id, b] of acked.beads) {
 	else if (found.title !== b.title || found.rig !== b.rig) violate(`bead ${id} changed: ${found.title} on ${found.rig}`);
 }
 const convoyById = new Map(convoys.map((c) => [c.id, c]));
+const endAgents = new Map(((await api("GET", "/agents")).data ?? []).map((a) => [a.id, a]));
 const convoyStates = { landed: 0, failed: 0, open: 0 };
 for (const [id, ids] of acked.convoys) {
 	const c = convoyById.get(id) ?? (await api("GET", `/convoys/${id}`)).data;
@@ -370,7 +378,16 @@ for (const [id, ids] of acked.convoys) {
 	const members = c.beads.map((b) => b.id).sort().join(",");
 	if (members !== [...ids].sort().join(",")) violate(`convoy ${id} holds ${members}, not ${ids.join(",")}`);
 	convoyStates[c.state] = (convoyStates[c.state] ?? 0) + 1;
-	if (c.state === "open") violate(`convoy ${id} neither landed nor failed ${Math.round(SETTLE_MS / 1000)} s after the last kill`);
+	if (c.state === "open") {
+		// Say where each bead of it stands, so a stuck convoy can be diagnosed from the CI log alone.
+		const where = c.beads.map((b) => {
+			const f = byId.get(b.id);
+			const a = f?.assignee && endAgents.get(f.assignee);
+			return `${b.id}=${f?.status}${f?.held ? "(held)" : ""}` +
+				(a ? `@${a.id}[${a.state}${a.hook ? " hook " + a.hook : ""}]` : f?.assignee ? `@${f.assignee}[gone]` : "");
+		}).join(" ");
+		violate(`convoy ${id} (${c.mode}) neither landed nor failed (${settleEnd}): ${where}`);
+	}
 	// A convoy that did not land says why: a failed bead carries its failure.
 	if (c.state === "failed")
 		for (const b of c.beads)
