@@ -51,6 +51,7 @@ function start(opts = {}) {
 				durableObjects: {
 					TOWN: { className: "TownDO", useSQLite: true },
 					ORG: { className: "OrgDO", useSQLite: true },
+					STATS: { className: "StatsDO", useSQLite: true },
 					USER: { className: "UserDO", useSQLite: true },
 				},
 				bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: JWT_SECRET,

@@ -38,6 +38,21 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
+static const char *const kind_names[ENG_KINDS] = {"worker", "town", "org", "user", "stats"};
+
+const char *eng_kind_name(enum eng_kind kind)
+{
+	return (unsigned)kind < ENG_KINDS ? kind_names[kind] : "?";
+}
+
+int eng_kind_of(const char *name)
+{
+	for (int i = 0; name && i < ENG_KINDS; i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int eng_schema_target(enum eng_kind kind)
 {
 	size_t n;

@@ -21,8 +21,13 @@
 #define ENG_BODY_LIMIT (1024 * 1024)
 
 /* Which kind of object this engine serves. WORKER is the stateless front door: it has no database,
- * answers what needs no state (health, unknown routes) and tells the host where to forward the rest. */
-enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER };
+ * answers what needs no state (health, unknown routes) and tells the host where to forward the rest.
+ * STATS is the platform's one object of cross-town figures (docs/casting.md). */
+enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER, ENG_STATS, ENG_KINDS };
+
+/* A kind's name as hosts and do:// urls spell it ("town"), and back: -1 for no such kind. */
+const char *eng_kind_name(enum eng_kind kind);
+int eng_kind_of(const char *name);
 
 struct eng_config {
 	enum eng_kind kind;

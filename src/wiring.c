@@ -20,6 +20,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"hook", link_effect_done},
 	{"review", review_effect_done},
 	{"app-token", hook_app_token_done},
+	{"stats", stats_report_sent},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -34,6 +35,8 @@ const struct timer_kind timer_kinds[] = {
 	{"hook", link_timer_fired},
 	{"hook-inbox", hook_inbox_fired},
 	{"review", review_timer_fired},
+	{"stats", stats_report_fired},
+	{"stats-sum", platform_sum_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 
@@ -55,6 +58,7 @@ const bead_reaction bead_reactions[] = {
 	review_on_bead,
 	attempt_on_bead,
 	outcome_on_bead,
+	stats_report_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -107,6 +111,7 @@ const town_reaction town_deleting[] = {
 	review_wipe,
 	hook_pending_wipe,
 	idempotent_wipe,
+	stats_report_wipe,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 

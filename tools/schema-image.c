@@ -20,7 +20,7 @@
 static const struct {
 	enum eng_kind kind;
 	const char *name;
-} kinds[] = {{ENG_TOWN, "town"}, {ENG_ORG, "org"}, {ENG_USER, "user"}};
+} kinds[] = {{ENG_TOWN, "town"}, {ENG_ORG, "org"}, {ENG_USER, "user"}, {ENG_STATS, "stats"}};
 
 static int build_db(enum eng_kind kind, const char *path, int *version)
 {
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 {
 	char path[4096];
 	FILE *out;
-	int versions[3];
+	int versions[sizeof kinds / sizeof kinds[0]];
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: schema-image OUT.c WORKDIR\n");

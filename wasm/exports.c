@@ -53,14 +53,10 @@ static void set_failure(const char *why)
 
 static enum eng_kind kind_of(const char *s, int *ok)
 {
-	static const char *const names[] = {"worker", "town", "org", "user"};
+	int k = eng_kind_of(s);
 
-	*ok = 1;
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (enum eng_kind)i;
-	*ok = 0;
-	return ENG_WORKER;
+	*ok = k >= 0;
+	return k >= 0 ? (enum eng_kind)k : ENG_WORKER;
 }
 
 GT_EXPORT("init") int32_t gt_init(int32_t cfg_ptr, int32_t cfg_len)

@@ -373,3 +373,8 @@ export class OrgDO extends EngineObject {
 export class UserDO extends EngineObject {
 	static kind = "user";
 }
+
+// The platform's cross-town figures: one object ("platform") that towns report to.
+export class StatsDO extends EngineObject {
+	static kind = "stats";
+}

@@ -86,6 +86,9 @@ int api_bead_attempts(struct call *c);
 int api_stats(struct call *c);
 int api_agent_record(struct call *c);
 int api_bead_recommend(struct call *c);
+int api_platform_forward(struct call *c);
+int api_platform_stats(struct call *c);
+int api_platform_recommend(struct call *c);
 int api_persona_create(struct call *c);
 int api_persona_list(struct call *c);
 int api_persona_get(struct call *c);
@@ -159,7 +162,7 @@ int api_town_ws(struct call *c);
 
 /* ---- the bodies of the routes above: each route's field table (router.c's `body`) ------------- */
 extern const struct fields town_create_body, town_update_body, registry_town_body, registry_org_body;
-extern const struct fields org_name_body, member_put_body;
+extern const struct fields org_name_body, org_update_body, member_put_body;
 extern const struct fields rig_create_body, rig_update_body, persona_create_body, persona_update_body;
 extern const struct fields integration_put_body, integration_login_body, review_reply_body, review_resolve_body;
 extern const struct fields bead_create_body, bead_update_body, bead_close_body, bead_dep_body;

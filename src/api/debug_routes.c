@@ -97,7 +97,6 @@ static int storage_digest(struct call *c, int64_t pages, char *out)
 
 int api_debug_storage(struct call *c)
 {
-	static const char *const kinds[] = {"worker", "town", "org", "user"};
 	int64_t page_size, pages, freelist, timers, pending;
 	char digest[65];
 	int version, from_image = 0;
@@ -112,7 +111,7 @@ int api_debug_storage(struct call *c)
 	if (sqlite3_file_control(db_handle(c->db), "main", ENG_FCNTL_FROM_IMAGE, &from_image) != SQLITE_OK)
 		from_image = 0;
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "kind", kinds[c->cfg->kind]);
+	cJSON_AddStringToObject(d, "kind", eng_kind_name(c->cfg->kind));
 	cJSON_AddStringToObject(d, "id", c->cfg->object_id);
 	cJSON_AddNumberToObject(d, "schema_version", version);
 	cJSON_AddNumberToObject(d, "page_size", (double)page_size);

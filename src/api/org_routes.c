@@ -52,12 +52,31 @@ int api_org_get(struct call *c)
 	return reply_org(c, 200, caller);
 }
 
+/* PATCH: a new name, and/or whether its towns share their outcome figures with the platform. */
+struct update_body {
+	const char *name;
+	const cJSON *share_stats;
+};
+
+static const struct field_rule update_rules[] = {
+	{"name", F_STR(struct update_body, name), 0, 1, NAME_MAX_LEN},
+	{"share_stats", .type = FT_ANY, .out = FIELD_AT_(struct update_body, share_stats, const cJSON *), 0, 0, 0},
+};
+const struct fields org_update_body = FIELDS(update_rules, struct update_body);
+
 int api_org_update(struct call *c)
 {
-	struct name_body in = {0};
+	struct update_body in = {0};
 	enum role caller;
 
-	if (org_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0 || org_rename(c, in.name) < 0)
+	if (org_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0)
+		return -1;
+	if (in.share_stats && !cJSON_IsBool(in.share_stats))
+		return err_set(&c->err, ERR_INVALID, "share_stats", "'share_stats' is true or false");
+	if (!in.name && !in.share_stats)
+		return err_set(&c->err, ERR_INVALID, "name", "give a new 'name' or 'share_stats'");
+	if ((in.name && org_rename(c, in.name) < 0) ||
+	    (in.share_stats && org_set_share_stats(c, cJSON_IsTrue(in.share_stats)) < 0))
 		return -1;
 	return reply_org(c, 200, caller);
 }

@@ -21,6 +21,14 @@ static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/api/me/towns", api_me_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/towns", api_me_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/orgs", api_me_forward, R_USER, NULL},
+	/* The platform's figures across towns: one object, the StatsDO "platform". */
+	{ENG_WORKER, "GET", "/api/stats", api_platform_forward, R_USER, NULL},
+	{ENG_WORKER, "GET", "/api/stats/recommend", api_platform_forward, R_USER, NULL},
+	{ENG_WORKER, "GET", "/api/stats/debug/storage", api_platform_forward, R_OPERATOR, NULL},
+	{ENG_STATS, "GET", "/api/stats", api_platform_stats, R_USER, NULL},
+	{ENG_STATS, "GET", "/api/stats/recommend", api_platform_recommend, R_USER, NULL},
+	{ENG_STATS, "PUT", "/_internal/reports/:town", platform_take_report, 0, &platform_report_body},
+	{ENG_STATS, "GET", "/api/stats/debug/storage", api_debug_storage, R_OPERATOR, NULL},
 	{ENG_USER, "GET", "/api/towns", api_user_towns, R_USER, NULL},
 	{ENG_USER, "GET", "/api/orgs", api_user_orgs, R_USER, NULL},
 	{ENG_USER, "PUT", "/_internal/orgs/:org", api_internal_user_org_put, 0, &registry_org_body},
@@ -36,7 +44,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "PATCH", "/api/towns/:town/settings", api_town_update, R_USER, &town_update_body},
 	{ENG_ORG, "POST", "/api/orgs/:org", api_org_create, R_USER, &org_name_body},
 	{ENG_ORG, "GET", "/api/orgs/:org", api_org_get, R_USER, NULL},
-	{ENG_ORG, "PATCH", "/api/orgs/:org", api_org_update, R_USER, &org_name_body},
+	{ENG_ORG, "PATCH", "/api/orgs/:org", api_org_update, R_USER, &org_update_body},
 	{ENG_ORG, "GET", "/api/orgs/:org/towns", api_org_towns, R_USER, NULL},
 	{ENG_ORG, "POST", "/api/orgs/:org/towns/:town", api_org_town_create, R_USER, &org_name_body},
 	{ENG_TOWN, "POST", "/_internal/create", town_create_for_org, 0, &town_create_for_org_body},
@@ -138,6 +146,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/reconciler-seed", api_test_reconciler_seed, R_TEST, &test_seed_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/outcomes-seed", api_test_outcomes_seed, R_TEST, &test_outcomes_seed_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/_test/tick", api_test_tick, R_TEST, NULL},
+	{ENG_TOWN, "POST", "/api/towns/:town/_test/stats-report", api_test_stats_report, R_TEST, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/ws", api_town_ws, R_USER, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/integrations", api_integrations_get, R_USER, NULL},
 	{ENG_TOWN, "PUT", "/api/towns/:town/integrations/:platform", api_integration_put, R_USER, &integration_put_body},
@@ -251,7 +260,7 @@ struct route_seg {
 	unsigned short off, len;
 	unsigned char param;
 };
-#define ROUTE_KINDS (ENG_USER + 1)
+#define ROUTE_KINDS ENG_KINDS
 struct route_index {
 	size_t n;
 	/* The routes of each kind and segment count, in table order (the first match wins):
@@ -387,9 +396,10 @@ int route_dispatch(struct call *c)
 					    c->method, c->path)
 				  : err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route: %s %s",
 					    c->method, c->path);
-	/* A Durable Object serves exactly one id; a mismatch is a host routing bug, not a user's. */
-	if (c->cfg->object_id && c->nseg >= 3 && strcmp(c->seg[0], "api") == 0 &&
-	    strcmp(c->seg[1], "me") != 0 && strcmp(c->seg[2], c->cfg->object_id) != 0)
+	/* A Durable Object serves exactly one id; a mismatch is a host routing bug, not a user's. The
+	 * StatsDO is the one object of its kind: its paths name no id. */
+	if (c->cfg->object_id && c->nseg >= 3 && strcmp(c->seg[0], "api") == 0 && strcmp(c->seg[1], "me") != 0 &&
+	    c->cfg->kind != ENG_STATS && strcmp(c->seg[2], c->cfg->object_id) != 0)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such object here");
 	if (cJSON_IsTrue(tl) || c->in->body_len > ENG_BODY_LIMIT)
 		return err_set(&c->err, ERR_TOO_LARGE, NULL, "the body is larger than %d bytes",

@@ -71,7 +71,7 @@ int org_rename(struct call *c, const char *name)
 
 cJSON *org_json(struct call *c)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, name, created_by, created_ms FROM org", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, name, created_by, created_ms, share_stats FROM org", &c->err);
 	cJSON *o;
 
 	if (!st)
@@ -85,8 +85,30 @@ cJSON *org_json(struct call *c)
 	cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
 	cJSON_AddStringToObject(o, "created_by", (const char *)sqlite3_column_text(st, 2));
 	cJSON_AddNumberToObject(o, "created_ms", sqlite3_column_double(st, 3));
+	cJSON_AddBoolToObject(o, "share_stats", sqlite3_column_int(st, 4));
 	sqlite3_reset(st);
 	return o;
+}
+
+int org_share_stats(struct call *c)
+{
+	int64_t on = 1;
+
+	return db_query_int(c->db, "SELECT share_stats FROM org", &on, &c->err) < 0 ? -1 : on != 0;
+}
+
+int org_set_share_stats(struct call *c, int on)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE org SET share_stats = ?1, updated_ms = ?2 WHERE share_stats <> ?1",
+				      &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, on != 0);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(c->db)) ? org_members_push(c) : 0;
 }
 
 int org_require(struct call *c, enum role min, enum role *caller)

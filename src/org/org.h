@@ -14,6 +14,10 @@ int org_create(struct call *c, const char *id, const char *name);
 int org_rename(struct call *c, const char *name);
 /* The org as JSON (a new tree), NULL with c->err set on failure. */
 cJSON *org_json(struct call *c);
+/* Whether the organization's towns report to the platform's figures (docs/casting.md): 1, 0, -1.
+ * Setting it pushes the choice to every town with the members (a town that stops withdraws). */
+int org_share_stats(struct call *c);
+int org_set_share_stats(struct call *c, int on);
 /* member_require for this organization. */
 int org_require(struct call *c, enum role min, enum role *caller);
 /* The org's name into out: 1, or 0 before the org exists, or -1 when storage failed. */

@@ -31,6 +31,16 @@ static cJSON *members_message(struct call *c, int64_t version)
 	}
 	cJSON_AddNumberToObject(m, "version", (double)version);
 	cJSON_AddItemToObject(m, "members", list);
+	/* The organization's choices its towns apply travel with the members (same version). */
+	{
+		int share = org_share_stats(c);
+
+		if (share < 0) {
+			cJSON_Delete(m);
+			return NULL;
+		}
+		cJSON_AddNumberToObject(m, "share_stats", share);
+	}
 	return m;
 }
 
@@ -275,23 +285,26 @@ static const struct field_rule member_item = {
  * its members. */
 struct org_push {
 	const char *org_id, *name, *created_by;
-	int64_t version;
+	int64_t version, share_stats;
 	const cJSON *members;
 };
 
 #define ORG_ID {"org_id", F_STR(struct org_push, org_id), FR_REQUIRED, 0, 64}
 #define VERSION {"version", F_INT(struct org_push, version), FR_REQUIRED, 0, INT64_MAX / 2}
 #define MEMBERS {"members", F_ARR(struct org_push, members), 0, 0, 0, .of = &member_item}
+/* 0/1; absent (an organization from before the choice existed): sharing. */
+#define SHARE {"share_stats", F_INT(struct org_push, share_stats), FR_DEFAULT, 0, 1, .def = 1}
 static const struct field_rule create_rules[] = {
 	ORG_ID,
 	{"name", F_STR(struct org_push, name), FR_REQUIRED, 0, 100},
 	{"created_by", F_STR(struct org_push, created_by), FR_REQUIRED, 0, 128},
 	VERSION,
 	MEMBERS,
+	SHARE,
 };
 const struct fields town_create_for_org_body = FIELDS(create_rules, struct org_push);
 
-static const struct field_rule members_rules[] = {ORG_ID, VERSION, MEMBERS};
+static const struct field_rule members_rules[] = {ORG_ID, VERSION, MEMBERS, SHARE};
 const struct fields town_org_members_body = FIELDS(members_rules, struct org_push);
 
 /* Who is here now (up to MEMBERS_MAX): ids and roles. */
@@ -389,7 +402,8 @@ int town_create_for_org(struct call *c)
 		/* The organization's admins learn from this what an outsider would: not available. */
 		return id_unavailable(c, "town_id", "town");
 	}
-	if (town_create_owned(c, name, org, by, version) < 0 || apply_members(c, in.members) < 0)
+	if (town_create_owned(c, name, org, by, version) < 0 || apply_members(c, in.members) < 0 ||
+	    town_set_org_share_stats(c, (int)in.share_stats) < 0)
 		return -1;
 	snprintf(c->who.id, sizeof c->who.id, "%s", by);
 	if (event_append(c, "town.created", c->cfg->object_id, "owner", NULL, org) < 0)
@@ -425,7 +439,8 @@ int town_apply_org_members(struct call *c)
 		cJSON_AddNumberToObject(d, "version", (double)current);
 		return call_reply(c, 200, d);
 	}
-	if (apply_members(c, in.members) < 0 || town_set_org_members_version(c, version) < 0)
+	if (apply_members(c, in.members) < 0 || town_set_org_members_version(c, version) < 0 ||
+	    town_set_org_share_stats(c, (int)in.share_stats) < 0)
 		return -1;
 	{
 		cJSON *d = cJSON_CreateObject();

@@ -272,7 +272,7 @@ static double round4(double v)
 	return floor(v * 10000.0 + 0.5) / 10000.0;
 }
 
-static cJSON *totals_row(sqlite3_stmt *st)
+cJSON *outcome_row_json(sqlite3_stmt *st)
 {
 	cJSON *r = cJSON_CreateObject();
 	int64_t n = sqlite3_column_int64(st, 1), fp = sqlite3_column_int64(st, 2), merged = sqlite3_column_int64(st, 3);
@@ -320,7 +320,7 @@ cJSON *outcome_stats_json(struct call *c, const char *by, const char *kind, cons
 	sqlite3_bind_text(st, 3, language ? language : "", -1, SQLITE_STATIC);
 	if (key)
 		sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
-	return db_list(c->db, st, totals_row, &c->err);
+	return db_list(c->db, st, outcome_row_json, &c->err);
 }
 
 cJSON *outcome_list_json(struct call *c, const char *agent, int limit)
@@ -358,6 +358,78 @@ cJSON *outcome_list_json(struct call *c, const char *agent, int limit)
 	return list;
 }
 
+/* ---- the platform's figures --------------------------------------------------------------------- */
+
+/* A name the platform may keep: a built-in persona's, else "custom" (a town's own persona names its
+ * work); a model's, except a fine-tuned one's, whose id names its owner ("ft:base:org:..."). */
+static void anon_persona(const char *p, char *out, size_t len)
+{
+	snprintf(out, len, "%s", strcmp(p, "-") == 0 || persona_builtin(p) ? p : "custom");
+}
+
+static void anon_model(const char *m, char *out, size_t len)
+{
+	snprintf(out, len, "%s", strncmp(m, "ft:", 3) == 0 || strstr(m, ":ft-") ? "fine-tuned" : m);
+}
+
+/* "model|persona|runtime" with each part made anonymous; the model may hold '|', the others not. */
+static void anon_variant(const char *v, char *out, size_t len)
+{
+	const char *rt = strrchr(v, '|'), *pe = NULL;
+	char model[128], persona[48], m[128], p[48];
+
+	for (const char *s = v; rt && s < rt; s++)
+		if (*s == '|')
+			pe = s;
+	if (!rt || !pe || (size_t)(pe - v) >= sizeof model || (size_t)(rt - pe - 1) >= sizeof persona) {
+		snprintf(out, len, "other");
+		return;
+	}
+	snprintf(model, sizeof model, "%.*s", (int)(pe - v), v);
+	snprintf(persona, sizeof persona, "%.*s", (int)(rt - pe - 1), pe + 1);
+	anon_model(model, m, sizeof m);
+	anon_persona(persona, p, sizeof p);
+	snprintf(out, len, "%s|%s|%s", m, p, rt + 1);
+}
+
+/* [dim, key, kind, language, n, first_pass, merged, superseded, rework, comments, cost, wall_ms]. */
+static cJSON *report_row(sqlite3_stmt *st)
+{
+	const char *dim = (const char *)sqlite3_column_text(st, 0), *key = (const char *)sqlite3_column_text(st, 1);
+	char anon[300];
+	cJSON *r = cJSON_CreateArray();
+
+	if (strcmp(dim, "persona") == 0)
+		anon_persona(key, anon, sizeof anon);
+	else if (strcmp(dim, "model") == 0)
+		anon_model(key, anon, sizeof anon);
+	else if (strcmp(dim, "variant") == 0)
+		anon_variant(key, anon, sizeof anon);
+	else
+		snprintf(anon, sizeof anon, "%s", key);
+	cJSON_AddItemToArray(r, cJSON_CreateString(dim));
+	cJSON_AddItemToArray(r, cJSON_CreateString(anon));
+	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 2)));
+	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 3)));
+	for (int i = 4; i < 11; i++)
+		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, i)));
+	cJSON_AddItemToArray(r, cJSON_CreateNumber(floor(sqlite3_column_double(st, 11))));
+	return r;
+}
+
+cJSON *outcome_report_rows(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT dim, key, kind, language, n, first_pass, merged, superseded, rework, comments, cost_microusd, wall_ms"
+		" FROM outcome_totals WHERE dim IN ('all', 'model', 'persona', 'runtime', 'variant')"
+		" ORDER BY n + superseded DESC LIMIT ?", &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int(st, 1, OUTCOME_REPORT_ROWS_MAX);
+	return db_list(c->db, st, report_row, &c->err);
+}
+
 /* ---- recommendations -------------------------------------------------------------------------- */
 
 static int by_expected(const void *a, const void *b)
@@ -376,7 +448,18 @@ static void money(int64_t micro, char *out, size_t len)
 	snprintf(out, len, "$%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
 }
 
+static cJSON *town_variants(struct call *c, const char *kind, const char *language)
+{
+	return outcome_stats_json(c, "variant", kind, language, NULL);
+}
+
 cJSON *outcome_recommend_json(struct call *c, const char *kind, const char *language)
+{
+	return outcome_recommend_from(c, kind, language, town_variants);
+}
+
+cJSON *outcome_recommend_from(struct call *c, const char *kind, const char *language,
+			      cJSON *(*variants)(struct call *c, const char *kind, const char *language))
 {
 	/* The narrowest scope with enough data: this kind in this language, then the language, then
 	 * the kind, then all the town's work. */
@@ -390,7 +473,7 @@ cJSON *outcome_recommend_json(struct call *c, const char *kind, const char *lang
 	/* A language never measured narrows nothing: start from the kind alone. */
 	for (s = *language ? 0 : 2; s < 4; s++) {
 		cJSON_Delete(rows);
-		if (!(rows = outcome_stats_json(c, "variant", scopes[s][0], scopes[s][1], NULL))) {
+		if (!(rows = variants(c, scopes[s][0], scopes[s][1]))) {
 			cJSON_Delete(out);
 			return NULL;
 		}
@@ -466,7 +549,7 @@ static cJSON *agent_group(struct call *c, const char *agent, const char *sql)
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	return db_list(c->db, st, totals_row, &c->err);
+	return db_list(c->db, st, outcome_row_json, &c->err);
 }
 
 int outcome_agent_known(struct call *c, const char *agent)

@@ -224,6 +224,49 @@ int outcome_agent_known(struct call *c, const char *agent);
  * per attempt / first-pass rate), each with at least OUTCOME_MIN_SAMPLE outcomes and the figures
  * behind it: {kind, language, scope, min_sample, variants: [... , why]}. */
 cJSON *outcome_recommend_json(struct call *c, const char *kind, const char *language);
+/* The same ranking over other figures (the platform's): variants(c, kind, language) gives rows as
+ * outcome_stats_json's for a scope ("" for any), a new array or NULL on failure. */
+cJSON *outcome_recommend_from(struct call *c, const char *kind, const char *language,
+			      cJSON *(*variants)(struct call *c, const char *kind, const char *language));
+/* One row of totals as outcome_stats_json shows it, from a statement whose columns are key, n,
+ * first_pass, merged, superseded, rework, comments, cost_microusd, wall_ms. */
+cJSON *outcome_row_json(struct sqlite3_stmt *st);
+/* What the town tells the platform (docs/casting.md): its totals by all, model, persona, runtime and
+ * variant (no agent, bead, title or person), persona names other than the built-ins and fine-tuned
+ * model ids replaced, as rows [dim, key, kind, language, n, first_pass, merged, superseded, rework,
+ * comments, cost_microusd, wall_ms], the largest samples first. A new array, NULL on failure. */
+#define OUTCOME_REPORT_ROWS_MAX 5000
+cJSON *outcome_report_rows(struct call *c);
+
+/* ---- stats_report.c: the town's report to the platform's figures ------------------------------- */
+
+/* A listener of bead changes: work that ends sets the "stats" timer (a burst makes one report). */
+int stats_report_on_bead(struct call *c, const struct bead_change *ch);
+/* The "stats" timer: send the StatsDO all of the totals, or withdraw them when the town no longer
+ * shares (a do:// effect, purpose "stats"); and its result: a report not taken is sent again. */
+int stats_report_fired(struct call *c, const char *key);
+int stats_report_sent(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+/* Adds {share_stats, seq, shared} to out: whether the town shares, its last report's number and
+ * whether the platform may hold its figures. */
+int stats_report_state_json(struct call *c, cJSON *out);
+/* A listener of the town's deletion: withdraws its figures. */
+int stats_report_wipe(struct call *c);
+
+/* ---- platform_stats.c: the StatsDO, the platform's figures across towns -------------------------- */
+
+#define PLATFORM_MIN_TOWNS 2 /* towns a figure rests on before the platform shows it */
+extern const struct fields platform_report_body;
+extern const char *const platform_dims[];
+/* PUT /_internal/reports/:town: a town's report replaces its contribution unless a newer was taken. */
+int platform_take_report(struct call *c);
+/* The "stats-sum" timer: the contributions summed into the cross-town totals. */
+int platform_sum_fired(struct call *c, const char *key);
+/* Cross-town totals by one of platform_dims, as outcome_stats_json's rows with towns. */
+cJSON *platform_stats_json(struct call *c, const char *by, const char *kind, const char *language);
+/* Towns whose figures the platform holds. */
+int platform_towns(struct call *c, int64_t *n);
+/* outcome_recommend_json over the platform's figures. */
+cJSON *platform_recommend_json(struct call *c, const char *kind, const char *language);
 
 /* ---- pull_request.c: merge requests of `pr` rigs ------------------------------------------------- */
 

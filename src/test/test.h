@@ -29,6 +29,7 @@ int api_test_beads_bulk(struct call *c);
 int api_test_reconciler_seed(struct call *c);
 int api_test_outcomes_seed(struct call *c);
 int api_test_tick(struct call *c);
+int api_test_stats_report(struct call *c);
 /* Their bodies (the route table's). */
 extern const struct fields test_kv_put_body, test_kv_bulk_body, test_trap_body, test_alarm_body, test_effect_body,
 	test_beads_bulk_body, test_seed_body, test_outcomes_seed_body;

@@ -99,6 +99,11 @@ static cJSON *list_of(const char *const *items)
 	return a;
 }
 
+int persona_builtin(const char *name)
+{
+	return builtin_of(name) != NULL;
+}
+
 static cJSON *builtin_json(const struct builtin *b)
 {
 	cJSON *p = cJSON_CreateObject();

@@ -44,6 +44,8 @@ static const struct field_rule setting_rules[] = {
 	/* How many attempts one speculative sling may start (docs/casting.md): each is a polecat. */
 	[TOWN_MAX_WAYS] = {"max_ways", FT_NUMBER, 0, FR_NULL | FR_DEFAULT, 1, 8, .def = 4,
 			   .msg[FF_ANY] = "'%n' is a number from %l to %u"},
+	/* false: the town reports nothing to the platform's figures (docs/casting.md). */
+	[TOWN_SHARE_STATS] = {"share_stats", FT_BOOL, 0, FR_NULL, 0, 0, .msg[FF_ANY] = "'%n' is true or false"},
 };
 const struct fields town_settings = FIELDS_CHECK(setting_rules);
 
@@ -400,6 +402,33 @@ int town_set_org_members_version(struct call *c, int64_t version)
 		return -1;
 	sqlite3_bind_int64(st, 1, version);
 	return db_step_done(c->db, st, &c->err);
+}
+
+int town_set_org_share_stats(struct call *c, int on)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE town SET org_share_stats = ?1 WHERE org_share_stats <> ?1", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, on != 0);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(c->db)) ? timer_set(c, "stats", "report", c->now_ms) : 0;
+}
+
+int town_shares_stats(struct call *c)
+{
+	int64_t on = 0;
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT org_share_stats AND coalesce(json_extract(settings, '$.share_stats'), 1) FROM town", &c->err);
+	int rc;
+
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	if (rc)
+		on = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return on != 0;
 }
 
 /* The value of a setting at path ("$.name") in *st's row: 1 when the town has it, 0 when not. */

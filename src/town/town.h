@@ -65,7 +65,7 @@ cJSON *town_json(struct call *c, enum role caller);
  * (test_town.c compares). town_settings.rule[TOWN_...] is each one. */
 enum town_setting {
 	TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIET_AFTER_S, TOWN_BREAKER_FAILURES,
-	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS, TOWN_MAX_WAYS
+	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS, TOWN_MAX_WAYS, TOWN_SHARE_STATS
 };
 extern const struct fields town_settings;
 /* Every value of the settings: a string, number, boolean or null (null removes the key). */
@@ -117,6 +117,12 @@ int town_create_owned(struct call *c, const char *name, const char *org, const c
 /* The version of the organization's member list the town holds, and setting it. */
 int town_org_members_version(struct call *c, int64_t *version);
 int town_set_org_members_version(struct call *c, int64_t version);
+/* The owning organization lets its towns report to the platform's figures (on) or not; a change
+ * sets the "stats" timer, so a town that stops sharing withdraws at once. */
+int town_set_org_share_stats(struct call *c, int on);
+/* 1 when the town reports to the platform's figures (its organization's choice and its own
+ * share_stats setting both allow it), 0 when not or before the town exists, -1. */
+int town_shares_stats(struct call *c);
 /* Tell every member's registry the town's current name and their role. */
 int registry_refresh(struct call *c);
 /* Tell one person's registry their role in this town, or (role NULL) that they left it. */
@@ -583,6 +589,8 @@ struct persona_fields {
 /* The forms: a name (a-z, digits, -; a letter first), a tool (Claude Code's spelling, an optional
  * "(rule)"), a model (what a runtime's command line takes). 1 when valid. */
 int persona_name_valid(const char *s);
+/* 1 when name is one of the built-in personas every town has. */
+int persona_builtin(const char *name);
 int persona_tool_valid(const char *s);
 int persona_model_valid(const char *s);
 /* 1 if name is a built-in or the town's persona, 0 if not, -1 on failure. */

@@ -65,6 +65,10 @@ function access(f) {
 		"GET /api/me/towns": ["person"],
 		"GET /api/towns": ["person"],
 		"GET /api/orgs": ["person"],
+		// The platform's figures across towns: anyone signed in.
+		"GET /api/stats": ["person"],
+		"GET /api/stats/recommend": ["person", { query: "?kind=task&language=python" }],
+		"GET /api/stats/debug/storage": ["operator"],
 		"GET /.well-known/oauth-protected-resource/api/towns/{town}/mcp": ["public"],
 		"GET /.well-known/oauth-protected-resource/api/orgs/{org}/mcp": ["public"],
 

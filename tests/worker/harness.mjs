@@ -33,6 +33,7 @@ export function startWorker(opts = {}) {
 		durableObjects: {
 			TOWN: { className: "TownDO", useSQLite: true },
 			ORG: { className: "OrgDO", useSQLite: true },
+			STATS: { className: "StatsDO", useSQLite: true },
 			USER: { className: "UserDO", useSQLite: true },
 		},
 		durableObjectsPersist: opts.persist ?? false,
