@@ -392,6 +392,12 @@ static int launch(struct host *h, const struct start *s, struct herr *e)
 		}
 		if (!s->mayor && s->default_branch && *s->default_branch)
 			meter_run_worktree(a->run, a->paths.work, s->default_branch);
+		if (!s->mayor && s->persona_gates && meter_run_gates(a->run, s->persona_gates) < 0) {
+			meter_run_end(&h->meter, a->run);
+			a->run = NULL;
+			agent_free(h, a);
+			return herr_set(e, 500, "internal", NULL, "out of memory");
+		}
 	}
 	if (runtime_is_cli(s->runtime) && !s->merge) {
 		char base[HOST_PATH_MAX], mcp[HOST_PATH_MAX + 8];
@@ -587,8 +593,11 @@ void agents_reap(struct host *h)
 			kill_group(a, SIGTERM); /* whatever it left running in its group */
 		while (waitpid(si.si_pid, &status, 0) < 0 && errno == EINTR)
 			;
-		if (!a)
+		/* Not an agent: a persona's gates the metering proxy runs, or a prune's push. */
+		if (!a) {
+			meter_child_exited(&h->meter, si.si_pid, status);
 			continue;
+		}
 		/* What is still in the terminal and the pipe is part of its output (bounded: something it
 		 * left behind may hold them open and keep writing). */
 		for (int i = 0; i < 64 && read_some(h, a, a->pty_fd); i++)

@@ -271,6 +271,23 @@ void usage_sse_release(struct usage_sse *s);
 int usage_request(enum usage_api api, const char *method, const char *path, const char *body,
 		  size_t len, char **new_body, char *model, size_t model_cap);
 
+/* ---- gates.c: a persona's gates before a CLI's done through MCP --------------------------------- */
+
+struct gate_run {
+	pid_t pid;          /* the child running the gates; -1 once it ended */
+	int done, failed;   /* failed: -1 all passed, i gate i failed, -2 they could not run */
+	int out_fd;         /* their output (stdout and stderr) */
+	char out_path[64];
+};
+/* Start the gates (one command a line) in work, in a child of its own group. 0 or -1. */
+int gates_start(struct gate_run *g, const char *gates, const char *work);
+/* The child ended with status (the host's reaper says so). */
+void gates_exited(struct gate_run *g, int status);
+/* The last len - 1 bytes of their output into out, NUL-terminated; the count. */
+size_t gates_output(struct gate_run *g, char *out, size_t len);
+/* Stop them if they run, and remove their output. */
+void gates_end(struct gate_run *g);
+
 /* ---- meter.c: the metering proxy --------------------------------------------------------------- */
 
 struct meter_run;   /* one agent process's run key and what its calls are charged to */
@@ -311,6 +328,11 @@ void meter_run_token(struct meter_run *r, const char *token);
 /* The agent's worktree and the branch its work left: a gt_done through /m/<key>/mcp gets the
  * diff of HEAD against origin/<base> there added to its arguments (diffstat.c). */
 void meter_run_worktree(struct meter_run *r, const char *work, const char *base);
+/* The persona's gates (an array of commands): a gt_done through /m/<key>/mcp runs them in the
+ * worktree first (gates.c), and a failure answers the agent instead of reaching the town. 0 or -1. */
+int meter_run_gates(struct meter_run *r, const cJSON *gates);
+/* A child of the host ended: 1 when it was a proxy's gates (now told), 0 when not the meter's. */
+int meter_child_exited(struct meter *m, pid_t pid, int status);
 /* http://HOST:PORT/m/<key> of r into out; the town's MCP endpoint is its /mcp. 0, or -1 when too long. */
 int meter_run_url(const struct meter *m, const struct meter_run *r, char *out, size_t len);
 /* Push OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENAI_API_KEY and ANTHROPIC_API_KEY for r. 0 or -1. */

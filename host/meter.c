@@ -51,6 +51,7 @@ struct meter_run {
 	char token[HOST_TOKEN_MAX];
 	char work[HOST_PATH_MAX];          /* the agent's worktree, "" when not known: gt_done's diff */
 	char base[HOST_BRANCH_MAX + 1];    /* the rig's default branch the diff is measured against */
+	char *gates;                       /* the persona's gates, one a line; NULL: none */
 	uint64_t seq;                      /* records made so far: ids are <key>-1, <key>-2, ... */
 	cJSON *records;                    /* waiting to be queued */
 	int nrecords;
@@ -60,6 +61,7 @@ struct meter_run {
 enum proxy_state {
 	P_NEW,      /* headers read: route and key not checked yet */
 	P_BODY,     /* gathering the body */
+	P_GATES,    /* a gt_done waits (suspended) on the persona's gates */
 	P_UPSTREAM, /* the upstream call runs; the connection waits (suspended) for its headers */
 	P_ANSWER,   /* a response is queued */
 };
@@ -71,6 +73,8 @@ struct meter_proxy {
 	struct meter_run *run;             /* a reference, once the key is known */
 	enum usage_api api;
 	int mcp;                           /* to the town's MCP endpoint: no usage, the agent's token */
+	struct gate_run gates;             /* P_GATES: the gates of a gt_done */
+	int gated;                         /* they passed: forward it */
 	enum proxy_state state;
 	char *uri;                         /* the request's path and query, as sent */
 	const char *rest;                  /* into uri: what follows /m/<key>/<api> */
@@ -129,6 +133,7 @@ static void run_unref(struct meter *m, struct meter_run *r)
 		free(r->api_key);
 	}
 	free(r->base_url);
+	free(r->gates);
 	explicit_bzero(r->token, sizeof r->token);
 	free(r);
 }
@@ -207,9 +212,36 @@ void meter_run_worktree(struct meter_run *r, const char *work, const char *base)
 	snprintf(r->base, sizeof r->base, "%s", base);
 }
 
+int meter_run_gates(struct meter_run *r, const cJSON *gates)
+{
+	size_t n = 0, len = 1;
+	const cJSON *g;
+
+	cJSON_ArrayForEach(g, gates)
+		if (cJSON_IsString(g))
+			len += strlen(g->valuestring) + 1;
+	free(r->gates);
+	if (!(r->gates = malloc(len)))
+		return -1;
+	r->gates[0] = '\0';
+	cJSON_ArrayForEach(g, gates)
+		if (cJSON_IsString(g))
+			n += (size_t)snprintf(r->gates + n, len - n, "%s%s", n ? "\n" : "", g->valuestring);
+	return 0;
+}
+
 static int is_str(const cJSON *v, const char *want)
 {
 	return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+}
+
+/* The JSON-RPC message is a call of the gt_done tool. */
+static int is_done_call(const cJSON *rpc)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(rpc, "params");
+
+	return cJSON_IsObject(rpc) && is_str(cJSON_GetObjectItemCaseSensitive(rpc, "method"), "tools/call") &&
+	       is_str(cJSON_GetObjectItemCaseSensitive(params, "name"), "gt_done");
 }
 
 /* A CLI reports done through the town's MCP tool gt_done, which gt done's diff never sees: the
@@ -226,10 +258,7 @@ static char *mcp_done_diff(const struct meter_run *r, const char *body, size_t l
 		return NULL;
 	params = cJSON_GetObjectItemCaseSensitive(rpc, "params");
 	args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
-	if (cJSON_IsObject(rpc) &&
-	    is_str(cJSON_GetObjectItemCaseSensitive(rpc, "method"), "tools/call") &&
-	    is_str(cJSON_GetObjectItemCaseSensitive(params, "name"), "gt_done") &&
-	    cJSON_IsObject(args) && !cJSON_GetObjectItemCaseSensitive(args, "diff")) {
+	if (is_done_call(rpc) && cJSON_IsObject(args) && !cJSON_GetObjectItemCaseSensitive(args, "diff")) {
 		snprintf(ref, sizeof ref, "origin/%s", r->base);
 		if ((diff = diffstat_report(git_run, r->work, ref, "HEAD"))) {
 			cJSON_AddItemToObject(args, "diff", diff);
@@ -337,6 +366,7 @@ static void proxy_free(struct meter *m, struct meter_proxy *p)
 	curl_slist_free_all(p->req_headers);
 	curl_slist_free_all(p->resp_headers);
 	usage_sse_release(&p->events);
+	gates_end(&p->gates);
 	run_unref(m, p->run);
 	if (p->prev)
 		p->prev->next = p->next;
@@ -759,6 +789,80 @@ static enum MHD_Result route(struct meter *m, struct meter_proxy *p)
 	return MHD_YES;
 }
 
+/* A gt_done of a run with gates: they run first, the connection waits (meter_child_exited and
+ * meter_run take it on). */
+static enum MHD_Result gates_begin(struct meter_proxy *p)
+{
+	if (gates_start(&p->gates, p->run->gates, p->run->work) < 0)
+		return respond_error(p, 500, "internal", "cannot run the persona's gates");
+	host_log("meter: running the persona's gates before %s's gt_done (pid %ld)", p->run->agent, (long)p->gates.pid);
+	p->state = P_GATES;
+	p->suspended = 1;
+	MHD_suspend_connection(p->conn);
+	return MHD_YES;
+}
+
+/* The gates failed: the agent is told as MCP tells of a tool's failure (a result with isError),
+ * with the failing gate and the end of its output; the town hears nothing. */
+static enum MHD_Result gates_refuse(struct meter_proxy *p)
+{
+	cJSON *rpc = cJSON_ParseWithLength(p->body ? p->body : "", p->len), *out = cJSON_CreateObject(), *res, *item;
+	char tail[2048], gate[512] = "?", text[3072];
+	const char *g = p->run->gates;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *s;
+
+	for (int i = 0; g && *g; i++) {
+		size_t len = strcspn(g, "\n");
+
+		if (i == p->gates.failed)
+			snprintf(gate, sizeof gate, "%.*s", (int)(len < sizeof gate ? len : sizeof gate - 1), g);
+		g += len + (g[len] == '\n');
+	}
+	gates_output(&p->gates, tail, sizeof tail);
+	if (p->gates.failed >= 0)
+		snprintf(text, sizeof text, "The persona's gate `%s` failed: fix the work and call gt_done again; nothing was"
+			 " reported.\n%s", gate, tail);
+	else
+		snprintf(text, sizeof text, "The persona's gates could not run in the worktree; nothing was reported.\n%s", tail);
+	cJSON_AddStringToObject(out, "jsonrpc", "2.0");
+	item = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rpc, "id"), 1);
+	cJSON_AddItemToObject(out, "id", item ? item : cJSON_CreateNull());
+	res = cJSON_AddObjectToObject(out, "result");
+	item = cJSON_CreateObject();
+	cJSON_AddStringToObject(item, "type", "text");
+	cJSON_AddStringToObject(item, "text", text);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "content"), item);
+	cJSON_AddBoolToObject(res, "isError", 1);
+	s = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	cJSON_Delete(rpc);
+	host_log("meter: %s's gt_done refused: the persona's gate `%s` failed", p->run->agent, gate);
+	p->state = P_ANSWER;
+	if (!s)
+		return MHD_NO;
+	if (!(resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE))) {
+		cJSON_free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "content-type", "application/json");
+	ret = MHD_queue_response(p->conn, 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int meter_child_exited(struct meter *m, pid_t pid, int status)
+{
+	for (struct meter_proxy *p = m->proxies; p; p = p->next)
+		if (p->state == P_GATES && p->gates.pid == pid) {
+			gates_exited(&p->gates, status);
+			wake(p);
+			return 1;
+		}
+	return 0;
+}
+
 static enum MHD_Result forward(struct meter *m, struct meter_proxy *p)
 {
 	if (p->too_large)
@@ -767,6 +871,14 @@ static enum MHD_Result forward(struct meter *m, struct meter_proxy *p)
 		return respond_error(p, 401, "unauthenticated", "the run of this key has ended");
 	if (!p->mcp && !p->run->base_url)
 		return respond_error(p, 404, "not_found", "the town gave this run no model gateway");
+	if (p->mcp && p->run->gates && p->run->work[0] && !p->gated) {
+		cJSON *rpc = cJSON_ParseWithLength(p->body ? p->body : "", p->len);
+		int done = is_done_call(rpc);
+
+		cJSON_Delete(rpc);
+		if (done)
+			return gates_begin(p);
+	}
 	if (upstream_start(m, p) < 0)
 		return respond_error(p, 502, "bad_gateway", "cannot call the model gateway");
 	p->state = P_UPSTREAM;
@@ -801,6 +913,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			}
 			return buf_append(&p->body, &p->len, &p->cap, upload_data, n) < 0 ? MHD_NO : MHD_YES;
 		}
+		return forward(m, p);
+	case P_GATES:
+		/* Resumed: the gates ended. */
+		if (!p->gates.done)
+			return MHD_YES;
+		if (p->gates.failed != -1)
+			return gates_refuse(p);
+		p->gated = 1;
 		return forward(m, p);
 	case P_UPSTREAM:
 		return answer(p);

@@ -81,3 +81,38 @@ test("codex: the town's tools are filtered; its own cannot be, and the start say
 	assert.match(failure, /codex cannot deny its own tool 'Bash'/);
 	assert.equal(model.calls.length, calls);
 });
+
+// A persona's gates before a CLI's done through MCP: the host runs them in the worktree first. The
+// first gt_done fails its gate and the model is told which and why (the town hears nothing); the
+// model makes the gate pass and calls again; the town takes that one.
+test("claude: the persona's gates run before an MCP gt_done; a failing gate answers the model", { timeout: 120_000 }, async (t) => {
+	const told = [];
+	const gated = {
+		name: "polecat",
+		match: (text) => text.includes("Your bead:"),
+		steps: [
+			(ctx) => ({ mcp: "gt_done", args: { bead: ctx.bead, branch: ctx.branch, summary: "First try" } }),
+			(ctx) => {
+				told.push(/The persona's gate `test -f GATE_OK` failed: fix the work and call gt_done again/.test(ctx.text));
+				return { shell: "touch GATE_OK" };
+			},
+			(ctx) => ({ mcp: "gt_done", args: { bead: ctx.bead, branch: ctx.branch, summary: "Gate passes" } }),
+			{ text: "Done." },
+		],
+	};
+	const model = await fakeModel(t, { key: GATEWAY_KEY, scripts: [gated] });
+	const s = await setup(t, {}, { hostEnv });
+	assert.equal((await s.api("PATCH", "", { settings: { runtime: "claude", model: "fake-model", llm_base_url: model.url },
+		secrets: { llm_api_key: GATEWAY_KEY } })).status, 200);
+	assert.equal((await s.api("POST", "/personas", { name: "careful", gates: ["test -f GATE_OK"] })).status, 201);
+	const bead = await s.bead("Be careful", "Report done once the gate passes.");
+	assert.equal((await s.api("POST", `/beads/${bead}/sling`, { rig: "app", persona: "careful" })).status, 200);
+	await s.until("the second gt_done reaches the town", async () =>
+		(await s.api("GET", `/beads/${bead}/events`)).data.events.some((e) => e.kind === "bead.done"), 90_000)
+		.catch(async (err) => { throw new Error(`${err.message}\nmodel calls: ${JSON.stringify(model.calls)}\n${await s.dump()}`); });
+	assert.deepEqual(model.failures, [], JSON.stringify(model.calls));
+	assert.deepEqual(told, [true], "the model read the failing gate in gt_done's answer");
+	const events = (await s.api("GET", `/beads/${bead}/events`)).data.events.filter((e) => e.kind === "bead.done");
+	assert.equal(events.length, 1, JSON.stringify(events));
+	assert.match(s.env.host.log(), /gt_done refused: the persona's gate `test -f GATE_OK` failed/);
+});
