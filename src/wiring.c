@@ -66,6 +66,7 @@ const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0]
 
 const agent_reaction agent_reactions[] = {
 	reconcile_on_agent,
+	outcome_on_agent,
 };
 const size_t agent_reactions_n = sizeof agent_reactions / sizeof agent_reactions[0];
 

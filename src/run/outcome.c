@@ -57,6 +57,25 @@ int outcome_started(struct call *c, const char *bead, const char *agent, const c
 	return rc;
 }
 
+/* A crew agent (gt connect) hooked to work: its outcome opens then, in runtime "crew". The town
+ * neither starts its CLI nor meters its model, so the model is unknown and the cost is 0 unless
+ * usage is reported for the bead. */
+int outcome_on_agent(struct call *c, const struct agent_change *ch)
+{
+	char role[16] = "", hook[72] = "", persona[48] = "";
+	int rc;
+
+	if (strcmp(ch->state, "working") != 0)
+		return 0;
+	if ((rc = agent_role_hook(c, ch->id, role, sizeof role, hook, sizeof hook)) <= 0)
+		return rc;
+	if (strcmp(role, "crew") != 0 || !*hook)
+		return 0;
+	if (bead_persona(c, hook, persona, sizeof persona) < 0)
+		return -1;
+	return outcome_started(c, hook, ch->id, "crew", NULL, *persona ? persona : NULL);
+}
+
 int outcome_language(struct call *c, const char *bead, const char *language)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "UPDATE outcomes SET language = ?2 WHERE bead = ?1", &c->err);
@@ -496,7 +515,11 @@ cJSON *outcome_recommend_from(struct call *c, const char *kind, const char *lang
 
 		/* Too few to say anything, or never a first pass: not recommended. From the counts, not the
 		 * rounded rate: (cost / attempts) / (first_pass / n). */
-		if (count < OUTCOME_MIN_SAMPLE || fp <= 0 || n == 200)
+		const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "key"));
+		size_t klen = key ? strlen(key) : 0;
+
+		/* A crew agent's work ran on a member's machine: not a variant the town can sling. */
+		if (count < OUTCOME_MIN_SAMPLE || fp <= 0 || n == 200 || (klen >= 5 && strcmp(key + klen - 5, "|crew") == 0))
 			continue;
 		sorted[n] = cJSON_Duplicate(r, 1);
 		cJSON_AddNumberToObject(sorted[n], "expected_cost_per_merged_microusd", floor(cost * count / (attempts * fp) + 0.5));

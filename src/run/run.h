@@ -193,6 +193,8 @@ extern const char *const outcome_dims[];
 /* A polecat starts bead in a variant: its outcome opens (or, run again, runs on in this variant). */
 int outcome_started(struct call *c, const char *bead, const char *agent, const char *runtime, const char *model,
 		    const char *persona);
+/* A listener of agents' states: a crew agent hooked to work opens its outcome (runtime "crew"). */
+int outcome_on_agent(struct call *c, const struct agent_change *ch);
 /* The language the work's own report measured. */
 int outcome_language(struct call *c, const char *bead, const char *language);
 /* Listeners: a work bead that ends fixes its outcome and adds it to the totals; a usage record adds

@@ -98,6 +98,16 @@ test("gt connect joins a crew agent that a local MCP client drives; Ctrl-C disco
 	assert.equal(gone.state, "lost");
 	assert.equal(gone.hook, bead); // the work stays until the town's lost_after_s
 
+	// The crew's work has its outcome, in runtime "crew" (the town runs no CLI of its, meters no model).
+	const opened = (await call(mf, "GET", `${T}/agents/crew-laptop/record`, undefined, sarah)).body.data;
+	assert.deepEqual(opened.recent.map((o) => [o.bead, o.runtime, o.model, o.result]), [[bead, "crew", null, "running"]]);
+	assert.equal((await call(mf, "POST", `${T}/beads/${bead}/close`, { reason: "done by hand" }, sarah)).status, 200);
+	const ended = (await call(mf, "GET", `${T}/agents/crew-laptop/record`, undefined, sarah)).body.data;
+	assert.deepEqual(ended.recent.map((o) => [o.bead, o.result]), [[bead, "closed"]]);
+	assert.equal(ended.totals.n, 1);
+	const byRuntime = (await call(mf, "GET", `${T}/stats?by=runtime`, undefined, sarah)).body.data.rows;
+	assert.deepEqual(byRuntime.map((r) => [r.key, r.n]), [["crew", 1]]);
+
 	// gt disconnect, for a machine joined with --once; sarah may not take bob's.
 	const second = await run(GT, ["--json", "connect", `${url}${T}`, "--name", "desktop", "--once"], { env });
 	assert.equal(JSON.parse(second.stdout.split("\n")[0]).agent, "crew-desktop");
