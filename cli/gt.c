@@ -266,7 +266,7 @@ static const struct command commands[] = {
 	{"sling", cmd_sling, "sling BEAD [RIG] [--persona NAME] [--ways N [--variant SPEC]...]\n"
 			     "                         hand a bead to the town's agents (on RIG, or its own rig)"},
 	{"attempts", cmd_attempts, "attempts BEAD           the attempts of a bead slung several ways, side by side"},
-	{"stats", cmd_stats, "stats [--by DIM] [--kind TYPE] [--language LANG]\n"
+	{"stats", cmd_stats, "stats [--by DIM] [--kind TYPE] [--language LANG] [--platform]\n"
 			     "                         first-pass rates (95% Wilson interval, n) and cost per merged bead"},
 	{"record", cmd_record, "record AGENT           an agent's outcomes: in total, by persona, language, model, kind"},
 	{"recommend", cmd_recommend, "recommend BEAD         the variants to try for a bead, cheapest per merged bead first"},

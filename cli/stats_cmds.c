@@ -1,7 +1,8 @@
 /*
  * stats_cmds.c - what the town learned from its work (docs/casting.md): `gt stats` (first-pass
  * rates with their Wilson interval and sample size, cost per merged bead, by variant, model,
- * persona, runtime, agent, language or kind), `gt record AGENT` and `gt recommend BEAD`.
+ * persona, runtime, agent, language or kind), `gt record AGENT` and `gt recommend BEAD`; with
+ * --platform, the same figures summed across the towns that share them (the StatsDO).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,11 +10,13 @@
 #include "cli.h"
 
 static const struct usage stats_usage = {
-	"stats", "[--town TOWN] stats [--by DIM] [--kind TYPE] [--language LANG] [--json]",
+	"stats", "[--town TOWN] stats [--by DIM] [--kind TYPE] [--language LANG] [--platform] [--json]",
 	"What became of the town's work, grouped by DIM: variant (default), model, persona, runtime,\n"
 	"agent, language or kind. Each row: n (merged, failed or closed by hand; superseded attempts\n"
 	"apart), the first-pass rate (merged with no rework) with its 95% Wilson interval, and the cost\n"
-	"per merged bead. --kind and --language narrow it to one bead type and one repository language.\n",
+	"per merged bead. --kind and --language narrow it to one bead type and one repository language.\n"
+	"--platform: the same across every town that shares its figures (no agent dimension; a row\n"
+	"resting on a single town is withheld).\n",
 };
 
 static const struct usage record_usage = {
@@ -74,8 +77,12 @@ static void print_rows(const cJSON *rows)
 
 static void print_stats(const cJSON *d)
 {
-	printf("by %s%s%s%s%s\n", str(d, "by"), *str(d, "kind") ? ", kind " : "", str(d, "kind"),
+	printf("by %s%s%s%s%s", str(d, "by"), *str(d, "kind") ? ", kind " : "", str(d, "kind"),
 	       *str(d, "language") ? ", language " : "", str(d, "language"));
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "towns")))
+		printf(", across %.0f town%s (rows from at least %.0f)", num(d, "towns"), num(d, "towns") == 1 ? "" : "s",
+		       num(d, "min_towns"));
+	printf("\n");
 	print_rows(cJSON_GetObjectItemCaseSensitive(d, "rows"));
 }
 
@@ -123,11 +130,12 @@ static void town_path(const struct cli *cli, struct http_path *p, const char *re
 int cmd_stats(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"by", required_argument, 0, 'b'}, {"kind", required_argument, 0, 'k'},
-					     {"language", required_argument, 0, 'l'}, {0, 0, 0, 0}};
+					     {"language", required_argument, 0, 'l'}, {"platform", no_argument, 0, 'p'},
+					     {0, 0, 0, 0}};
 	const char *by = NULL, *kind = NULL, *language = NULL;
 	struct http_path p = {0};
+	int c, platform = 0;
 	struct opt o;
-	int c;
 
 	opt_init(&o, cli, &stats_usage, NULL, opts, argc, argv);
 	while ((c = opt_next(&o)) != -1) {
@@ -137,12 +145,17 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			kind = optarg;
 		else if (c == 'l')
 			language = optarg;
+		else if (c == 'p')
+			platform = 1;
 		else
 			return OPT_EXIT(c);
 	}
-	if (opt_operands(&o, 0, 0) < 0 || cli_need_town(cli) < 0)
+	if (opt_operands(&o, 0, 0) < 0 || (!platform && cli_need_town(cli) < 0))
 		return 2;
-	town_path(cli, &p, "/stats?by=");
+	if (platform)
+		http_path_lit(&p, "/api/stats?by=");
+	else
+		town_path(cli, &p, "/stats?by=");
 	http_path_seg(&p, by ? by : "variant");
 	if (kind) {
 		http_path_lit(&p, "&kind=");

@@ -217,6 +217,25 @@ test("gt stats, gt record and gt recommend read what the town learned", async (t
 	const lines = rec.stdout.trim().split("\n").slice(1);
 	assert.match(lines[0], /^ +haiku\|/);
 	assert.match(lines.at(-1), /^ +opus\|.*first-pass \(n=\d+, 95% \d+-\d+%\) at \$2\.10 -> \$2\.\d\d\/merged$/);
+
+	// --platform: a second town shares its figures too; gt prints the sums across both.
+	assert.equal((await call(mf, "POST", "/api/towns/lab2", { name: "Lab 2" }, bearer(alice))).status, 201);
+	assert.equal((await call(mf, "POST", "/api/towns/lab2/_test/outcomes-seed", { count: 500, key: "4" })).status, 200);
+	for (const town of ["lab", "lab2"])
+		assert.equal((await call(mf, "POST", `/api/towns/${town}/_test/stats-report`)).status, 200);
+	const want = new Map();
+	for (const town of ["lab", "lab2"])
+		for (const r of (await call(mf, "GET", `/api/towns/${town}/stats?by=model`, undefined, bearer(alice))).body.data.rows)
+			want.set(r.key, (want.get(r.key) ?? 0) + r.n);
+	let platform;
+	for (let i = 0; i < 80; i++) {
+		platform = await gt(["stats", "--platform", "--by", "model"], { ...env, GASTOWN_TOWN: "" });
+		if ([...want].every(([k, n]) => new RegExp(`^${k} +${n} `, "m").test(platform.stdout))) break;
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	assert.equal(platform.code, 0, platform.stderr);
+	assert.match(platform.stdout, /^by model, across 2 towns \(rows from at least 2\)$/m);
+	for (const [k, n] of want) assert.match(platform.stdout, new RegExp(`^${k} +${n} `, "m"), platform.stdout);
 });
 
 test("gt convoy mode turns an open convoy between series and fan-out", async (t) => {
