@@ -37,7 +37,7 @@ src/costs/fleet.c: fleet_costs fleet_closed fleet_reports member_teams
 src/run/reconcile.c: reconciler_state dispatch_failures
 src/run/attempt.c: attempts
 src/run/outcome.c: outcomes outcome_totals
-src/run/stats_report.c: stats_report
+src/run/stats_report.c: stats_report platform_variants
 src/run/platform_stats.c: stats_reporters stats_contributions stats_totals
 src/hooks/integration.c: integrations integration_logins integration_tokens
 src/hooks/outbound.c: hook_pending

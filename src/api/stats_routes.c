@@ -96,6 +96,24 @@ int api_bead_recommend(struct call *c)
 		return -1;
 	if (!(out = outcome_recommend_json(c, b.type, language)))
 		return -1;
+	/* Too little of the town's own: the platform's figures, as its last report brought them. */
+	if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "scope")), "none") == 0) {
+		cJSON *across = outcome_recommend_from(c, b.type, language, stats_platform_variants);
+
+		if (!across) {
+			cJSON_Delete(out);
+			return -1;
+		}
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(across, "scope")), "none") != 0) {
+			cJSON_Delete(out);
+			out = across;
+			cJSON_AddStringToObject(out, "source", "platform");
+		} else {
+			cJSON_Delete(across);
+		}
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(out, "source"))
+		cJSON_AddStringToObject(out, "source", "town");
 	cJSON_AddStringToObject(out, "bead", c->seg[4]);
 	return call_reply(c, 200, out);
 }

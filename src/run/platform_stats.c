@@ -86,6 +86,35 @@ static int put_row(struct call *c, const char *reporter, const cJSON *r, int n)
 	return db_step_done(c->db, st, &c->err);
 }
 
+/* [kind, language, key, n, first_pass, merged, superseded, rework, comments, cost, wall_ms, towns] */
+static cJSON *variant_row(sqlite3_stmt *st)
+{
+	cJSON *r = cJSON_CreateArray();
+
+	for (int i = 0; i < 3; i++)
+		cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, i)));
+	for (int i = 3; i < 12; i++)
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(i == 10 ? floor(sqlite3_column_double(st, i))
+							      : (double)sqlite3_column_int64(st, i)));
+	return r;
+}
+
+/* The variants a recommendation may name (enough towns, outcomes and a first pass), largest first. */
+static cJSON *variants_for_towns(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT kind, language, key, n, first_pass, merged, superseded, rework, comments, cost_microusd, wall_ms, towns"
+		" FROM stats_totals WHERE dim = 'variant' AND towns >= ?1 AND n >= ?2 AND first_pass > 0"
+		" ORDER BY n DESC LIMIT ?3", &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int(st, 1, PLATFORM_MIN_TOWNS);
+	sqlite3_bind_int(st, 2, OUTCOME_MIN_SAMPLE);
+	sqlite3_bind_int(st, 3, PLATFORM_VARIANTS_MAX);
+	return db_list(c->db, st, variant_row, &c->err);
+}
+
 int platform_take_report(struct call *c)
 {
 	const char *town = c->seg[2];
@@ -134,6 +163,14 @@ int platform_take_report(struct call *c)
 	cJSON_AddNumberToObject(d, "seq", (double)in.seq);
 	cJSON_AddBoolToObject(d, "taken", 1);
 	cJSON_AddNumberToObject(d, "rows", n);
+	/* What the town gets back for sharing: the variants worth recommending, across towns. */
+	{
+		cJSON *v = variants_for_towns(c);
+
+		if (!v)
+			goto fail;
+		cJSON_AddItemToObject(d, "variants", v);
+	}
 	return call_reply(c, 200, d);
 fail:
 	cJSON_Delete(d);

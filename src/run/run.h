@@ -253,10 +253,14 @@ int stats_report_sent(struct call *c, const char *subject, const cJSON *result, 
 int stats_report_state_json(struct call *c, cJSON *out);
 /* A listener of the town's deletion: withdraws its figures. */
 int stats_report_wipe(struct call *c);
+/* The platform's figures by variant for kind and language ("" for any), as the StatsDO last
+ * answered the town's report: rows as outcome_stats_json's with towns. A new array, NULL on failure. */
+cJSON *stats_platform_variants(struct call *c, const char *kind, const char *language);
 
 /* ---- platform_stats.c: the StatsDO, the platform's figures across towns -------------------------- */
 
 #define PLATFORM_MIN_TOWNS 2 /* towns a figure rests on before the platform shows it */
+#define PLATFORM_VARIANTS_MAX 2000 /* variant rows a report's answer carries back to the town */
 extern const struct fields platform_report_body;
 extern const char *const platform_dims[];
 /* PUT /_internal/reports/:town: a town's report replaces its contribution unless a newer was taken. */

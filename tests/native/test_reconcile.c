@@ -182,11 +182,20 @@ static struct t_res tick_now(struct eng *e)
 }
 
 /* The effects of a call as a new array (the caller deletes it). */
+/* The effects of a call that are the reconciler's: the town's report to the platform's figures
+ * (a minute after its first bead, stats_report.c) is not one, and comes at its own time. */
 static cJSON *effects(const struct t_res *r)
 {
-	const cJSON *fx = cJSON_GetObjectItem(r->meta, "effects");
+	const cJSON *fx = cJSON_GetObjectItem(r->meta, "effects"), *f;
+	cJSON *out = cJSON_CreateArray();
 
-	return fx ? cJSON_Duplicate(fx, 1) : cJSON_CreateArray();
+	cJSON_ArrayForEach(f, fx) {
+		const char *url = cJSON_GetStringValue(cJSON_GetObjectItem(f, "url"));
+
+		if (!url || strncmp(url, "do://stats/", 11) != 0)
+			cJSON_AddItemToArray(out, cJSON_Duplicate(f, 1));
+	}
+	return out;
 }
 
 /* A tick's effects (the caller deletes them), when the tick's answer is not looked at. */
@@ -251,9 +260,13 @@ static void advance(struct eng *e, double target, cJSON *fx)
 		const cJSON *f, *next = cJSON_GetObjectItem(r.meta, "next_alarm_ms");
 		double at = cJSON_IsNumber(next) ? next->valuedouble : 0;
 
-		if (fx)
-			cJSON_ArrayForEach(f, cJSON_GetObjectItem(r.meta, "effects"))
+		if (fx) {
+			cJSON *mine = effects(&r);
+
+			cJSON_ArrayForEach(f, mine)
 				cJSON_AddItemToArray(fx, cJSON_Duplicate(f, 1));
+			cJSON_Delete(mine);
+		}
 		t_res_free(&r);
 		if (t_now >= target)
 			return;

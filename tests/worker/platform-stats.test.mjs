@@ -138,6 +138,24 @@ test("the StatsDO: towns report, the platform sums, an organization opts out", a
 	assert.ok(rec.body.data.variants.length > 0 && rec.body.data.variants.every((v) => v.n >= 5 && v.towns >= 2));
 	assert.match(rec.body.data.variants[0].why, /first-pass \(n=\d+, 95% \d+-\d+%\) at \$\d+\.\d\d -> \$\d+\.\d\d\/merged/);
 
+	// A new town with no work of its own: its first report (empty) brings the platform's figures
+	// back, and a bead's recommendation falls back to them, saying so.
+	assert.equal((await call(mf, "POST", "/api/towns/newcomer", { name: "New" }, sarah)).status, 201);
+	const fresh = (await call(mf, "POST", "/api/towns/newcomer/beads", { title: "First task", held: true }, sarah)).body.data.id;
+	const before0 = (await call(mf, "GET", `/api/towns/newcomer/beads/${fresh}/recommend`, undefined, sarah)).body.data;
+	assert.deepEqual([before0.scope, before0.source, before0.variants], ["none", "town", []]);
+	assert.equal((await call(mf, "POST", "/api/towns/newcomer/_test/stats-report", undefined, sarah)).status, 200);
+	const across = await eventually(async () => {
+		const d = (await call(mf, "GET", `/api/towns/newcomer/beads/${fresh}/recommend`, undefined, sarah)).body.data;
+		return d.source === "platform" ? d : null;
+	}, { timeoutMs: 20_000, everyMs: 250 });
+	assert.equal(across.scope, "kind");
+	const platformRec = (await call(mf, "GET", "/api/stats/recommend?kind=task", undefined, stranger)).body.data;
+	assert.deepEqual(across.variants.map((v) => [v.key, v.n, v.towns, v.expected_cost_per_merged_microusd]),
+		platformRec.variants.map((v) => [v.key, v.n, v.towns, v.expected_cost_per_merged_microusd]));
+	assert.ok(across.variants.length > 0 && across.variants.every((v) => v.towns >= 2));
+	assert.equal((await platform(mf, "by=variant", stranger)).towns, 3, "an empty report is not a town's figures");
+
 	// A resend (a new number, the same totals) changes nothing.
 	const before = await platform(mf, "by=variant", stranger);
 	assert.equal((await call(mf, "POST", "/api/towns/acme-api/_test/stats-report", undefined, sarah)).status, 200);
