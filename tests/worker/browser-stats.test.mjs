@@ -5,9 +5,12 @@
 // 20 agents). Alice finds Stats in the town's navigation: by model, each row's n, first-pass rate
 // and 95% Wilson interval ("82% (79–85%, n=702)"), merged, superseded and cost per merged bead are
 // the API's; the uPlot charts are drawn, their text alternatives carry the same rates. By persona
-// for bugs, and in one language, the table follows the API again. The bead's panel then lists the
-// API's recommendations. A seeded agent (never in the town) shows its record alone; a real polecat,
-// after its bead merges, shows its record beside its stream. On the convoy page a member turns a
+// for bugs, and in one language, the table follows the API again. All towns: Alice's second town
+// has outcomes of its own, both report to the StatsDO, and the "All towns" table is GET
+// /api/stats's rows with each row's towns, across 2 towns (no agent to group by); a kind no town
+// has says why nothing shows. The bead's panel then lists the API's recommendations. A seeded
+// agent (never in the town) shows its record alone; a real polecat, after its bead merges, shows
+// its record beside its stream. On the convoy page a member turns a
 // fan-out convoy into a series one (the API agrees) and sees the town's refusal when series would
 // make a cycle. axe-core finds no WCAG 2.1 A/AA violation (of any impact) at desktop and phone
 // widths. Flows run under the site's CSP; axe, injected, runs in contexts that bypass it.
@@ -28,13 +31,14 @@ const rate = (r) => (r.first_pass_rate === null ? `no outcomes yet (n=${r.n})`
 const dollars = (micro) => `$${(micro / 1e6).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 // Every row of the table named testid against the API's rows, in the API's order: key, n, the rate
-// with its interval and n, merged, superseded, cost per merged bead.
-async function sameRows(page, testid, rows, label) {
-	const want = rows.map((r) => [r.key, String(r.n), rate(r), String(r.merged), String(r.superseded),
-		r.cost_per_merged_microusd === null ? "none merged" : dollars(r.cost_per_merged_microusd)]);
-	const read = () => page.getByTestId(`${testid}-row`).evaluateAll((trs) => trs.map((tr) => [tr.dataset.key,
-		...["stat-n", "stat-rate", "stat-merged", "stat-superseded", "stat-cost-merged"]
-			.map((id) => tr.querySelector(`[data-testid="${id}"]`)?.innerText.trim())]));
+// with its interval and n, merged, superseded, cost per merged bead; with towns (the platform's
+// rows), how many towns each sums.
+async function sameRows(page, testid, rows, label, { towns = false } = {}) {
+	const want = rows.map((r) => [r.key, String(r.n), ...(towns ? [String(r.towns)] : []), rate(r), String(r.merged),
+		String(r.superseded), r.cost_per_merged_microusd === null ? "none merged" : dollars(r.cost_per_merged_microusd)]);
+	const ids = ["stat-n", ...(towns ? ["stat-towns"] : []), "stat-rate", "stat-merged", "stat-superseded", "stat-cost-merged"];
+	const read = () => page.getByTestId(`${testid}-row`).evaluateAll((trs, ids) => trs.map((tr) => [tr.dataset.key,
+		...ids.map((id) => tr.querySelector(`[data-testid="${id}"]`)?.innerText.trim())]), ids);
 	// The table follows a new choice once the town has answered it.
 	await eventually(async () => JSON.stringify(await read()) === JSON.stringify(want), { timeoutMs: 10_000, everyMs: 100 }).catch(() => {});
 	assert.deepEqual(await read(), want, `${label}: the API's rows, in its order`);
@@ -115,6 +119,44 @@ test("stats in Chromium: by model, by persona for bugs, in one language, with ch
 		await page.waitForURL(/stats\?by=variant&kind=bug$/);
 		await sameRows(page, "stats-table", (await s.api("GET", "/stats?by=variant&kind=bug")).data.rows, "by variant, bugs");
 		assert.equal(await page.locator('[data-testid="stats-table-row"][data-key="haiku|-|claude"] th').innerText(), "haiku · no persona · claude");
+
+		// All towns: Alice's second town has work of its own; both report (as their timers would), and
+		// the StatsDO sums them a few seconds later.
+		const H = { authorization: `Bearer ${alice}`, "content-type": "application/json" };
+		const call = async (method, path, body) => {
+			const res = await fetch(`${s.base}${path}`, { method, headers: H, body: body === undefined ? undefined : JSON.stringify(body) });
+			return { status: res.status, text: await res.text() };
+		};
+		assert.equal((await call("POST", "/api/towns/other", { name: "Other" })).status, 201);
+		const seededOther = await call("POST", "/api/towns/other/_test/outcomes-seed", { count: 500, key: "9" });
+		assert.equal(seededOther.status, 200, seededOther.text);
+		for (const town of [TOWN, "other"]) {
+			const sent = await call("POST", `/api/towns/${town}/_test/stats-report`);
+			assert.equal(sent.status, 200, sent.text);
+			assert.equal(JSON.parse(sent.text).data.shared, true, sent.text);
+		}
+		const platform = async (q) => JSON.parse((await call("GET", `/api/stats?${q}`)).text).data;
+		await s.until("the platform sums both towns", async () => (await platform("by=model")).rows.length === 4, 20_000);
+		const across = await platform("by=model");
+		assert.equal(across.towns, 2);
+		await page.goto(`${s.base}/#/towns/${TOWN}/stats?by=model`);
+		await page.getByTestId("stats-scope").selectOption("platform");
+		await page.waitForURL(/stats\?by=model&scope=platform$/);
+		await sameRows(page, "stats-table", across.rows, "all towns by model", { towns: true });
+		assert.ok(across.rows.every((r) => r.towns === 2), JSON.stringify(across.rows));
+		await assertText(page.getByTestId("stats-summary"),
+			new RegExp(`^4 models across 2 towns, ${across.rows.reduce((a, r) => a + r.n, 0)} outcomes of all kinds of bead in every language\\.$`));
+		assert.equal(await page.getByTestId("stats-by").locator('option[value="agent"]').count(), 0, "no agent across towns");
+		await page.locator('[data-testid="stats-chart-rate"] canvas').first().waitFor();
+		// A kind no town has: nothing shows, and the page says when something would.
+		await page.getByTestId("stats-kind").selectOption("chore");
+		await page.waitForURL(/stats\?by=model&kind=chore&scope=platform$/);
+		assert.deepEqual((await platform("by=model&kind=chore")).rows, []);
+		await assertText(page.getByTestId("stats-platform-empty"), /once at least 2 towns share it/);
+		// Back to this town: its own figures again, with no towns column.
+		await page.getByTestId("stats-scope").selectOption("town");
+		await page.waitForURL(/stats\?by=model&kind=chore$/);
+		await page.getByTestId("stats-empty").waitFor();
 
 		// The bead's panel now recommends, cheapest expected cost per merged bead first: the API's lines.
 		const advice = (await s.api("GET", `/beads/${work}/recommend`)).data;
@@ -202,6 +244,10 @@ test("stats in Chromium: by model, by persona for bugs, in one language, with ch
 			await p.goto(`${s.base}/#/towns/${TOWN}/stats?by=variant&kind=bug&language=rust`);
 			await p.locator('[data-testid="stats-table-row"][data-key="haiku|-|claude"]').waitFor();
 			problems.push(...await a11y(p, `stats by variant, bugs in rust at ${w}`));
+			await p.goto(`${s.base}/#/towns/${TOWN}/stats?by=model&scope=platform`);
+			await p.getByTestId("stat-towns").first().waitFor();
+			await p.locator('[data-testid="stats-chart-cost"] canvas').first().waitFor();
+			problems.push(...await a11y(p, `all towns' stats by model at ${w}`));
 			await p.goto(`${s.base}/#/towns/${TOWN}/agents/seed-3`);
 			await p.getByTestId("agent-record-totals").waitFor();
 			await p.getByTestId("agent-record-recent").locator("summary").click();
