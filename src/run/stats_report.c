@@ -66,8 +66,11 @@ int stats_report_on_bead(struct call *c, const struct bead_change *ch)
 		return -1;
 	/* A town's first bead asks for the platform's figures (its recommendations fall back to
 	 * them): once, the row marks it. */
-	if (!ended)
-		return last.found ? 0 : save_report(c, 0, 0) < 0 ? -1 : timer_set_earlier(c, "stats", "report", c->now_ms + REPORT_AFTER_MS);
+	if (!ended) {
+		if (last.found)
+			return 0;
+		return save_report(c, 0, 0) < 0 ? -1 : timer_set_earlier(c, "stats", "report", c->now_ms + REPORT_AFTER_MS);
+	}
 	due = c->now_ms + REPORT_AFTER_MS;
 	if (due < last.sent_ms + REPORT_EVERY_MS)
 		due = last.sent_ms + REPORT_EVERY_MS;
