@@ -532,9 +532,23 @@ int start_env(const struct host_config *cfg, const struct start *s, const struct
 {
 	int rc = 0;
 
-	for (char **e = environ; *e; e++)
-		if (inherited(*e, metered))
+	const char *slash = strrchr(cfg->gt, '/');
+	int gt_dir = slash ? (int)(slash - cfg->gt) : 0, has_path = 0;
+
+	/* gt's own directory leads PATH: the prompt tells every agent to run `gt status`, `gt note`
+	 * and `gt done`, whatever PATH the host itself was given. */
+	for (char **e = environ; *e; e++) {
+		if (!inherited(*e, metered))
+			continue;
+		if (strncmp(*e, "PATH=", 5) == 0 && gt_dir > 0) {
+			rc |= strv_pushf(env, "PATH=%.*s:%s", gt_dir, cfg->gt, *e + 5);
+			has_path = 1;
+		} else {
 			rc |= strv_push(env, *e);
+		}
+	}
+	if (!has_path && gt_dir > 0)
+		rc |= strv_pushf(env, "PATH=%.*s:/usr/local/bin:/usr/bin:/bin", gt_dir, cfg->gt);
 	rc |= strv_pushf(env, "GASTOWN_URL=%s", cfg->town_url);
 	rc |= strv_pushf(env, "GASTOWN_TOWN=%s", s->town);
 	rc |= strv_pushf(env, "GASTOWN_AGENT=%s", s->agent);
