@@ -162,6 +162,18 @@ static void print_prime(const cJSON *d)
 		printf("\nunread mail (%d):\n", cJSON_GetArraySize(mail));
 		print_mail_list(mail);
 	}
+	/* What earlier work left on the paths the bead names (notes and last changes). */
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "memory")) > 0) {
+		const cJSON *m;
+
+		printf("\non the paths your bead names:\n");
+		cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(d, "memory"))
+			if (strcmp(str(m, "kind"), "note") == 0)
+				printf("  note by %s on %s: %s\n", str(m, "author"), str(m, "path"), str(m, "text"));
+			else
+				printf("  %s changed %s for %s: %s\n", str(m, "worked_by"), str(m, "path"), str(m, "bead"),
+				       str(m, "title"));
+	}
 }
 
 static void print_posted(const cJSON *d)
@@ -475,6 +487,18 @@ static const struct usage status_usage = {
 	"starts with '-' goes after --.\n",
 };
 
+static const struct usage note_usage = {
+	"note", "[--agent ID] note PATH TEXT...",
+	"Leave a note on a repository path (a file, or a directory ending in '/') for whoever works\n"
+	"there next: the words, joined by spaces, 1-2000 bytes. An agent's note is on the bead on its\n"
+	"hook; a bead that names the path gets the newest notes in its prime context.\n",
+};
+
+static const struct usage notes_usage = {
+	"notes", "notes [PATH] [--json]",
+	"The notes on PATH (a file, a directory over it, or what is under it), or all, newest first.\n",
+};
+
 static const struct usage done_usage = {
 	"done", "[--agent ID] done [--summary TEXT]",
 	"(polecat) Push HEAD to origin as $GASTOWN_BRANCH, then report $GASTOWN_BEAD done; the\n"
@@ -625,6 +649,71 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		strcat(text, o.pos[i]);
 	}
 	return agent_status(cli, text);
+}
+
+static void print_noted(const cJSON *d)
+{
+	printf("noted %s on %s\n", str(d, "id"), str(d, "path"));
+}
+
+static void print_notes(const cJSON *d)
+{
+	const cJSON *n;
+
+	if (!cJSON_GetArraySize(d))
+		printf("(no notes)\n");
+	cJSON_ArrayForEach(n, d)
+		printf("%s  %s  %s%s%s: %s\n", str(n, "id"), str(n, "path"), str(n, "author"), *str(n, "bead") ? " on " : "",
+		       str(n, "bead"), str(n, "text"));
+}
+
+int cmd_note(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	char text[2048] = "";
+	size_t n = 0;
+	struct opt o;
+	cJSON *b;
+	int rc;
+
+	if ((rc = opt_plain(&o, cli, &note_usage, 2, -1, argc, argv)) >= 0)
+		return rc;
+	/* The words after the path are the text, so an agent need not quote it. */
+	for (int i = 1; i < o.npos; i++)
+		n += strlen(o.pos[i]) + (i > 1);
+	if (n > 2000) {
+		fprintf(stderr, "gt note: a note is 1-2000 bytes; this one has %zu\n", n);
+		return 2;
+	}
+	for (int i = 1; i < o.npos; i++) {
+		if (i > 1)
+			strcat(text, " ");
+		strcat(text, o.pos[i]);
+	}
+	/* An agent's note goes through its own route; a person's through the town's. */
+	if (town_path(cli, cli->agent && *cli->agent, "notes", &p) < 0)
+		return 2;
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "path", o.pos[0]);
+	cJSON_AddStringToObject(b, "text", text);
+	return call_and_print(cli, "POST", &p, b, print_noted);
+}
+
+int cmd_notes(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	struct opt o;
+	int rc;
+
+	if ((rc = opt_plain(&o, cli, &notes_usage, 0, 1, argc, argv)) >= 0)
+		return rc;
+	if (town_path(cli, 0, "notes", &p) < 0)
+		return 2;
+	if (o.npos) {
+		http_path_lit(&p, "?path=");
+		http_path_seg(&p, o.pos[0]);
+	}
+	return call_and_print(cli, "GET", &p, NULL, print_notes);
 }
 
 int cmd_done(struct cli *cli, int argc, char **argv)

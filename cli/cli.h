@@ -127,6 +127,8 @@ int cmd_persona(struct cli *cli, int argc, char **argv);
  * for a refused or failed call, 2 for a bad argument. */
 int cmd_prime(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_note(struct cli *cli, int argc, char **argv);
+int cmd_notes(struct cli *cli, int argc, char **argv);
 int cmd_done(struct cli *cli, int argc, char **argv);
 int cmd_escalate(struct cli *cli, int argc, char **argv);
 int cmd_sling(struct cli *cli, int argc, char **argv);

@@ -101,6 +101,7 @@ const town_reaction town_deleting[] = {
 	members_wipe,
 	mayor_wipe,
 	persona_wipe,
+	note_wipe,
 	attempt_wipe,
 	outcome_wipe,
 	costs_wipe,

@@ -87,6 +87,11 @@ int api_stats(struct call *c);
 int api_agent_record(struct call *c);
 int api_bead_recommend(struct call *c);
 int api_platform_forward(struct call *c);
+/* note_routes.c: notes on repository paths. */
+int api_note_add(struct call *c);
+int api_agent_note_add(struct call *c);
+int api_notes_list(struct call *c);
+extern const struct fields note_body;
 int api_platform_stats(struct call *c);
 int api_platform_recommend(struct call *c);
 int api_persona_create(struct call *c);

@@ -128,6 +128,9 @@ const struct mcp_tool mcp_tools[] = {
 	 SELF "/prime", NULL, NULL, MCP_AGENT},
 	{"gt_status", "Post status", "Set your status bubble: one short line on what you are doing.", "POST",
 	 SELF "/status", &agent_status_body, NULL, MCP_AGENT},
+	{"gt_note", "Leave a note", "Leave a note on a repository path (a file, or a directory ending in '/') for"
+	 " whoever works there next: what you learned, a trap, a decision.", "POST", SELF "/notes", &note_body, NULL,
+	 MCP_AGENT},
 	{"gt_done", "Report done", "Report the bead on your hook done, with the branch your work is on.", "POST",
 	 SELF "/done", &agent_done_body, NULL, MCP_AGENT},
 	{"gt_mail_check", "Check mail", "Your inbox.", "GET", SELF "/mail", NULL, &inbox_query, MCP_AGENT},

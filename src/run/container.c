@@ -309,18 +309,31 @@ cJSON *container_assignment(struct call *c, const char *agent)
 		cJSON_AddNullToObject(out, "persona");
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(a, "persona");
-	if (cJSON_IsObject(bead))
+	if (cJSON_IsObject(bead)) {
+		struct strbuf named = {0};
+		cJSON *memory = cJSON_AddArrayToObject(out, "memory");
+		int rc;
+
 		/* Both ways to report: gt on the command line, or the town's MCP tools of a CLI runtime,
 		 * whose gt_done pushes nothing itself. */
 		strbuf_addf(&prompt, "\nYour bead: %s - %s\n\n%s\n\nWork on branch %s. Report progress with"
 				     " `gt status \"...\"` (or the gt_status tool), commit as you go, and finish with"
 				     " `gt done` (or `git push origin HEAD`, then the gt_done tool). If you are"
-				     " stuck, `gt escalate` (gt_escalate).\n", str_of(bead, "id"), str_of(bead, "title"),
-			    str_of(bead, "body"), str_of(bead, "branch"));
+				     " stuck, `gt escalate` (gt_escalate). Leave what the next agent on these files"
+				     " should know with `gt note PATH \"...\"` (gt_note).\n", str_of(bead, "id"),
+			    str_of(bead, "title"), str_of(bead, "body"), str_of(bead, "branch"));
+		/* What earlier agents left on the paths the bead names (note.c). */
+		strbuf_addf(&named, "%s\n%s", str_of(bead, "title"), str_of(bead, "body"));
+		rc = note_context(c, str_of(bead, "id"), named.buf ? named.buf : "", &prompt, memory);
+		free(named.buf);
+		if (rc < 0)
+			goto fail;
+	}
 	cJSON_AddStringToObject(out, "prompt", prompt.buf ? prompt.buf : "");
 	free(prompt.buf);
 	return out;
 fail:
+	free(prompt.buf);
 	cJSON_Delete(out);
 	return NULL;
 }

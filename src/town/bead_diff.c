@@ -140,3 +140,36 @@ cJSON *bead_diff_landed_json(struct call *c, int limit)
 	sqlite3_bind_int(st, 1, limit);
 	return db_list(c->db, st, landed_row, &c->err);
 }
+
+static cJSON *recent_row(sqlite3_stmt *st)
+{
+	static const char *const cols[] = {"bead", "title", "worked_by", "path", NULL};
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; cols[i]; i++)
+		db_column_to_json(o, cols[i], st, i);
+	cJSON_AddNumberToObject(o, "additions", (double)sqlite3_column_int64(st, 4));
+	cJSON_AddNumberToObject(o, "deletions", (double)sqlite3_column_int64(st, 5));
+	cJSON_AddNumberToObject(o, "recorded_ms", sqlite3_column_double(st, 6));
+	return o;
+}
+
+cJSON *bead_diff_recent_json(struct call *c, const char *path, const char *bead, int limit)
+{
+	/* The latest diffs only: a prime context is built at every start, whatever the town's age. */
+	sqlite3_stmt *st = db_prepare(c->db,
+		"SELECT bead, title, who, p, json_extract(value, '$.additions'), json_extract(value, '$.deletions'), recorded_ms"
+		" FROM (SELECT d.bead, b.title, coalesce(b.worked_by, b.assignee, '') AS who, j.value,"
+		"  json_extract(j.value, '$.path') AS p, d.recorded_ms"
+		"  FROM (SELECT bead, files, recorded_ms FROM bead_diffs ORDER BY recorded_ms DESC LIMIT 1000) d"
+		"  JOIN beads b ON b.id = d.bead, json_each(d.files) j WHERE d.bead <> ?2)"
+		" WHERE p = ?1 OR (substr(?1, -1) = '/' AND substr(p, 1, length(?1)) = ?1) OR substr(p, 1, length(?1) + 1) = ?1 || '/'"
+		" ORDER BY recorded_ms DESC, p LIMIT ?3", &c->err);
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead ? bead : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, limit);
+	return db_list(c->db, st, recent_row, &c->err);
+}

@@ -315,6 +315,10 @@ int bead_diff_get(struct call *c, const char *bead, struct bead_diff *d, cJSON *
  * context): [{id, title, rig, summary: "changed 4 files (+120 −45): a.c, b.c, c.c, …"}]. A new
  * array, NULL when storage failed. */
 cJSON *bead_diff_landed_json(struct call *c, int limit);
+/* The last changes to path (a file; a directory: what is under it) among the latest recorded
+ * diffs, other than bead's, newest first, at most limit: [{bead, title, worked_by, path, additions,
+ * deletions, recorded_ms}]. A new array, NULL when storage failed. */
+cJSON *bead_diff_recent_json(struct call *c, const char *path, const char *bead, int limit);
 
 /* The bench's fixture (probes.c's reconciler-seed), rows as they are with no event: an open task
  * of priority on rig, blocked by blocked_by when not NULL. */
@@ -571,6 +575,28 @@ char *mayor_prompt(struct call *c, const char *id);
 typedef int (*mayor_reaction)(struct call *c);
 extern const mayor_reaction mayor_reactions[];
 extern const size_t mayor_reactions_n;
+
+/* ---- note.c: notes on repository paths, for whoever works there next ------------------------- */
+
+#define NOTE_PATH_MAX 300    /* bytes of a path */
+#define NOTE_TEXT_MAX 2000   /* bytes of a note */
+#define NOTE_CONTEXT_MAX 2000 /* bytes of notes and changes added to a prime context */
+
+struct note_fields {
+	const char *path, *text, *rig, *bead;
+};
+/* A relative path of a repository: no leading '/', no "." or ".." segment, printable. */
+int note_path_valid(const char *p);
+/* Add a note by the caller (checked fields; its requested_by is the call's). 0 with its id. */
+int note_add(struct call *c, const struct note_fields *f, char *id, size_t id_len);
+/* Notes on path (a file, a directory over it, or what is under it) or all (path NULL or ""), newest
+ * first: [{id, path, rig, text, author, bead, requested_by, created_ms}]. NULL on failure. */
+cJSON *note_list_json(struct call *c, const char *path, int limit);
+/* For a bead (id, and its title and body in text): the newest notes and last changes on the paths
+ * text names, appended to out as lines (at most about NOTE_CONTEXT_MAX bytes) and to list as
+ * objects with kind "note" or "change". 0, or -1 when storage failed. */
+int note_context(struct call *c, const char *bead, const char *text, struct strbuf *out, cJSON *list);
+int note_wipe(struct call *c);
 
 /* ---- persona.c -------------------------------------------------------------------------------- */
 

@@ -159,6 +159,7 @@ function access(f) {
 		"POST /api/towns/{town}/agents/{agent}/events": ["self", { body: { events: [{ type: "output", text: "hi" }] } }],
 		"POST /api/towns/{town}/agents/{agent}/mail": ["self", { body: { to: "mayor", subject: "hello" } }],
 		"GET /api/towns/{town}/agents/{agent}/mail": ["self"],
+		"POST /api/towns/{town}/agents/{agent}/notes": ["self", { body: { path: "src/", text: "mind the lock" } }],
 		"POST /api/towns/{town}/agents/{agent}/mail/{mail}/read": ["self"],
 		"POST /api/towns/{town}/agents/{agent}/escalations": ["self", { body: { severity: "low", title: "stuck" } }],
 		// The agent reviews no bead: past the door, 409.
@@ -191,6 +192,8 @@ function access(f) {
 			fresh: async () => ({ params: { convoy: await convoy() } }) }],
 		"POST /api/towns/{town}/mail": ["member", { body: { to: "mayor", subject: "hello" } }],
 		"GET /api/towns/{town}/mail": ["viewer"],
+		"POST /api/towns/{town}/notes": ["member", { body: { path: "src/a.c", text: "read b.c first" } }],
+		"GET /api/towns/{town}/notes": ["viewer"],
 		"POST /api/towns/{town}/escalations": ["member", { body: { severity: "low", title: "look" } }],
 		"GET /api/towns/{town}/escalations": ["viewer"],
 		"POST /api/towns/{town}/escalations/{escalation}/ack": ["member", {

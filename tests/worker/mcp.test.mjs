@@ -119,11 +119,18 @@ test("an agent's token gets the agent's own tools", { timeout: 60_000 }, async (
 	const client = await connect(s, { authorization: `Bearer ${token}` });
 	t.after(() => client.close());
 	const names = (await client.listTools()).tools.map((x) => x.name).sort();
-	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_prime", "gt_review_reply", "gt_review_resolve", "gt_status"]);
+	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_note", "gt_prime", "gt_review_reply", "gt_review_resolve", "gt_status"]);
 	const status = await client.callTool({ name: "gt_status", arguments: { message: "reading the code" } });
 	assert.ok(!status.isError, JSON.stringify(status));
 	const agent = (await call(s.mf, "GET", `${T}/agents/toast`, undefined, s.H.sarah)).body.data;
 	assert.equal(agent.status, "reading the code");
+	// A note for whoever works there next, the agent's own; a bad path is the tool's error.
+	const noted = await client.callTool({ name: "gt_note", arguments: { path: "src/auth/", text: "tokens rotate hourly" } });
+	assert.ok(!noted.isError, JSON.stringify(noted));
+	const notes = (await call(s.mf, "GET", `${T}/notes?path=src/auth/login.c`, undefined, s.H.sarah)).body.data;
+	assert.deepEqual(notes.map((n) => [n.path, n.text, n.author]), [["src/auth/", "tokens rotate hourly", "toast"]]);
+	const bad = await client.callTool({ name: "gt_note", arguments: { path: "../x", text: "no" } });
+	assert.ok(bad.isError, JSON.stringify(bad));
 });
 
 test("the Mayor's token gets the town tools that act for the asker, and its reply", { timeout: 60_000 }, async (t) => {

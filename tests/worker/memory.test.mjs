@@ -1,0 +1,86 @@
+// memory.test.mjs - notes that find the next agent (docs/memory.md), with nothing faked: the worker
+// in workerd, the native agent host running the scripted agent through gt in a real worktree. An
+// agent changes a file under src/payments/ and leaves a note on the directory with `gt note`; the
+// next bead that names a file there gets the note and that change in its prompt. Then bad notes,
+// each refused with its field and nothing stored, and who may write and read them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { ROOT, git } from "./harness.mjs";
+import { jwt } from "./browser-harness.mjs";
+import { script, setup, TOWN } from "./e2e-harness.mjs";
+
+const run = promisify(execFile);
+
+// What each agent printed, for a failure's message.
+function agentLogs(dir) {
+	const agents = join(dir, "host/towns/e2e/agents");
+	return (existsSync(agents) ? readdirSync(agents) : []).map((a) => join(agents, a, "agent.log")).filter(existsSync)
+		.map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-3000)}`).join("\n");
+}
+
+test("a note and a change on a path reach the next bead that names it", { timeout: 120_000 }, async (t) => {
+	const s = await setup(t);
+	const note = "a race in checkout when two charges land at once: lock the cart first";
+	const first = await s.bead("Round charges in src/payments/charge.c", script(
+		"write src/payments/charge.c", "int charge(void) { return 0; }", ".",
+		`run gt note src/payments/ ${note}`,
+		"commit Round charges", "done"));
+	assert.equal((await s.api("POST", `/beads/${first}/sling`, { rig: "app" })).status, 200);
+	await s.until("the first bead closes", async () => (await s.api("GET", `/beads/${first}`)).data.status === "closed", 90_000)
+		.catch(async (err) => { throw new Error(`${err.message}\n${agentLogs(s.dir)}`); });
+	const worker = (await s.api("GET", `/beads/${first}`)).data.worked_by;
+
+	// The note is the agent's, on the bead it worked, for the human it worked for.
+	const notes = (await s.api("GET", "/notes?path=src/payments/charge.c")).data;
+	assert.deepEqual(notes.map((n) => [n.path, n.text, n.author, n.bead, n.requested_by]),
+		[["src/payments/", note, worker, first, "alice"]]);
+	assert.deepEqual((await s.api("GET", "/notes?path=docs/")).data, []);
+
+	// The next bead names a file in that directory: its prompt carries the note and the change.
+	const next = await s.bead("Refunds in src/payments/refund.c", script(
+		"run printf '%s' \"$GASTOWN_PROMPT\" > prompt.txt", "commit Record the prompt", "done"));
+	assert.equal((await s.api("POST", `/beads/${next}/sling`, { rig: "app" })).status, 200);
+	await s.until("the next bead closes", async () => (await s.api("GET", `/beads/${next}`)).data.status === "closed", 90_000);
+	const prompt = git(s.dir, "--git-dir", "origin.git", "show", "main:prompt.txt");
+	assert.match(prompt, /What earlier work left on the paths your bead names \(newest first\):/);
+	assert.ok(prompt.includes(`- ${worker} left a note on src/payments/ just now: ${note}`), prompt);
+	assert.ok(prompt.includes(`- ${worker} changed src/payments/charge.c just now (+1 -0) for ${first}: Round charges in src/payments/charge.c`), prompt);
+	assert.ok(prompt.indexOf("Your bead:") < prompt.indexOf("What earlier work left"), prompt);
+
+	// A person's note through gt, and gt notes reads them back.
+	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: s.base, GASTOWN_TOWN: TOWN, GASTOWN_TOKEN: await jwt("alice", "Alice Smith") };
+	const gt = join(ROOT, "build/native/gt");
+	const added = await run(gt, ["note", "src/payments/refund.c", "refunds", "go", "through", "the", "ledger"], { env });
+	assert.match(added.stdout, /^noted note-[a-z0-9]+ on src\/payments\/refund\.c$/m);
+	const listed = await run(gt, ["notes", "src/payments/"], { env });
+	assert.match(listed.stdout, /src\/payments\/refund\.c  alice: refunds go through the ledger/);
+	assert.match(listed.stdout, new RegExp(`src/payments/  ${worker} on ${first}: a race in checkout`));
+
+	// Bad notes: refused with the field, nothing stored.
+	const count = async () => (await s.api("GET", "/notes?limit=200")).data.length;
+	const before = await count();
+	for (const [body, field] of [
+		[{ path: "../etc/passwd", text: "x" }, "path"], [{ path: "/abs/path", text: "x" }, "path"],
+		[{ path: "src/./a.c", text: "x" }, "path"], [{ path: "a.c" }, "text"], [{ path: "a.c", text: "" }, "text"],
+		[{ path: "a.c", text: "x".repeat(2001) }, "text"], [{ path: "a.c", text: "x", bead: "gt-nope" }, "bead"],
+		[{ path: "a.c", text: "x", rig: "nope" }, "rig"], [{ path: "a.c", text: 7 }, "text"],
+	]) {
+		const r = await s.api("POST", "/notes", body);
+		assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+		assert.equal(r.body.error.field, field, r.text);
+	}
+	assert.equal((await s.api("GET", "/notes?path=../x")).status, 400);
+	assert.equal(await count(), before);
+	// Viewers read and do not write; outsiders see nothing.
+	assert.equal((await s.api("PUT", "/members/vic", { role: "viewer" })).status, 200);
+	const bearer = async (user) => ({ authorization: `Bearer ${await jwt(user, user)}` });
+	const vic = await bearer("vic");
+	assert.equal((await s.api("POST", "/notes", { path: "a.c", text: "x" }, vic)).status, 403);
+	assert.equal((await s.api("GET", "/notes", undefined, vic)).status, 200);
+	assert.equal((await s.api("GET", "/notes", undefined, await bearer("olga"))).status, 404);
+	assert.equal(await count(), before);
+});
