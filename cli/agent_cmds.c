@@ -499,6 +499,12 @@ static const struct usage notes_usage = {
 	"The notes on PATH (a file, a directory over it, or what is under it), or all, newest first.\n",
 };
 
+static const struct usage history_usage = {
+	"history", "history PATH [--json]",
+	"Who last worked on PATH (a file, or a directory ending in '/') and what they left there: the\n"
+	"last changes to it from the beads' recorded diffs, and the notes on it, newest first.\n",
+};
+
 static const struct usage done_usage = {
 	"done", "[--agent ID] done [--summary TEXT]",
 	"(polecat) Push HEAD to origin as $GASTOWN_BRANCH, then report $GASTOWN_BEAD done; the\n"
@@ -714,6 +720,35 @@ int cmd_notes(struct cli *cli, int argc, char **argv)
 		http_path_seg(&p, o.pos[0]);
 	}
 	return call_and_print(cli, "GET", &p, NULL, print_notes);
+}
+
+static void print_history(const cJSON *d)
+{
+	const cJSON *x;
+
+	printf("%s\n", str(d, "path"));
+	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "changes")))
+		printf("  no recorded change\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(d, "changes"))
+		printf("  %s changed %s (+%.0f -%.0f) for %s: %s\n", str(x, "worked_by"), str(x, "path"),
+		       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "additions")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "deletions")), str(x, "bead"), str(x, "title"));
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(d, "notes"))
+		printf("  note by %s on %s: %s\n", str(x, "author"), str(x, "path"), str(x, "text"));
+}
+
+int cmd_history(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	struct opt o;
+	int rc;
+
+	if ((rc = opt_plain(&o, cli, &history_usage, 1, 1, argc, argv)) >= 0)
+		return rc;
+	if (town_path(cli, 0, "history?path=", &p) < 0)
+		return 2;
+	http_path_seg(&p, o.pos[0]);
+	return call_and_print(cli, "GET", &p, NULL, print_history);
 }
 
 int cmd_done(struct cli *cli, int argc, char **argv)

@@ -276,6 +276,7 @@ static const struct command commands[] = {
 	{"status", cmd_status, "status TEXT            (agent) tell the town what I am doing (1-280 characters)"},
 	{"note", cmd_note, "note PATH TEXT         leave a note on a path for whoever works there next"},
 	{"notes", cmd_notes, "notes [PATH]           the notes on a path (or all), newest first"},
+	{"history", cmd_history, "history PATH           who last changed a path, and what they left there"},
 	{"done", cmd_done, "done [--summary TEXT]  (polecat) push HEAD to origin as $GASTOWN_BRANCH, report the bead done"},
 	{"escalate", cmd_escalate, "escalate low|medium|high|critical TITLE [--body TEXT] [--bead ID]\n"
 				   "                         raise an escalation (an agent's is about its bead)"},

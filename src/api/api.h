@@ -91,6 +91,7 @@ int api_platform_forward(struct call *c);
 int api_note_add(struct call *c);
 int api_agent_note_add(struct call *c);
 int api_notes_list(struct call *c);
+int api_path_history(struct call *c);
 extern const struct fields note_body;
 int api_platform_stats(struct call *c);
 int api_platform_recommend(struct call *c);

@@ -93,3 +93,32 @@ int api_notes_list(struct call *c)
 		return -1;
 	return call_reply(c, 200, list);
 }
+
+/* GET /api/towns/:town/history?path=&limit= (viewer): who last worked on path and what they left
+ * there: the notes on it and the last changes to it (a directory: under it) from the recorded diffs,
+ * newest first. */
+int api_path_history(struct call *c)
+{
+	char path[NOTE_PATH_MAX + 2] = "";
+	int64_t limit = 20;
+	enum role caller;
+	cJSON *notes, *changes, *d;
+	int has;
+
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || (has = query_get(c, "path", path, sizeof path)) < 0 ||
+	    query_int(c, "limit", 1, NOTES_LIST_MAX, &limit) < 0)
+		return -1;
+	if (!has || !note_path_valid(path))
+		return err_set(&c->err, ERR_INVALID, "path", "'path' is a relative repository path without . or ..");
+	if (!(notes = note_list_json(c, path, (int)limit)))
+		return -1;
+	if (!(changes = bead_diff_recent_json(c, path, "", (int)limit))) {
+		cJSON_Delete(notes);
+		return -1;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "path", path);
+	cJSON_AddItemToObject(d, "notes", notes);
+	cJSON_AddItemToObject(d, "changes", changes);
+	return call_reply(c, 200, d);
+}

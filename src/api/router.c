@@ -85,6 +85,7 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/notes", api_agent_note_add, R_AGENT, &note_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/notes", api_note_add, R_USER, &note_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/notes", api_notes_list, R_USER, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/history", api_path_history, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/usage", api_agent_usage, R_AGENT, &agent_usage_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/costs", api_costs_get, R_USER, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/prices", api_prices_list, R_USER, NULL},

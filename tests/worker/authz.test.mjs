@@ -194,6 +194,7 @@ function access(f) {
 		"GET /api/towns/{town}/mail": ["viewer"],
 		"POST /api/towns/{town}/notes": ["member", { body: { path: "src/a.c", text: "read b.c first" } }],
 		"GET /api/towns/{town}/notes": ["viewer"],
+		"GET /api/towns/{town}/history": ["viewer", { query: "?path=src/" }],
 		"POST /api/towns/{town}/escalations": ["member", { body: { severity: "low", title: "look" } }],
 		"GET /api/towns/{town}/escalations": ["viewer"],
 		"POST /api/towns/{town}/escalations/{escalation}/ack": ["member", {

@@ -60,6 +60,15 @@ test("a note and a change on a path reach the next bead that names it", { timeou
 	assert.match(listed.stdout, /src\/payments\/refund\.c  alice: refunds go through the ledger/);
 	assert.match(listed.stdout, new RegExp(`src/payments/  ${worker} on ${first}: a race in checkout`));
 
+	// Which agent last touched src/payments/ and what did they change: the recorded diffs and notes.
+	const history = (await s.api("GET", "/history?path=src/payments/")).data;
+	assert.deepEqual(history.changes.map((c) => [c.worked_by, c.path, c.bead, c.additions, c.deletions]),
+		[[worker, "src/payments/charge.c", first, 1, 0]]);
+	assert.deepEqual(history.notes.map((n) => n.author).sort(), ["alice", worker].sort());
+	const told = await run(gt, ["history", "src/payments/"], { env });
+	assert.ok(told.stdout.includes(`  ${worker} changed src/payments/charge.c (+1 -0) for ${first}: Round charges`), told.stdout);
+	assert.equal((await s.api("GET", "/history")).status, 400);
+
 	// Bad notes: refused with the field, nothing stored.
 	const count = async () => (await s.api("GET", "/notes?limit=200")).data.length;
 	const before = await count();
