@@ -633,6 +633,26 @@ int cmd_prime(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* The operands from `from` on joined by spaces into out (max bytes, out holds max + 1): the words
+ * after the command are the text, so an agent need not quote it. The joined length; out is left
+ * empty when that is over max. */
+static size_t join_words(const struct opt *o, int from, char *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = from; i < o->npos; i++)
+		n += strlen(o->pos[i]) + (i > from);
+	out[0] = '\0';
+	if (n > max)
+		return n;
+	for (int i = from; i < o->npos; i++) {
+		if (i > from)
+			strcat(out, " ");
+		strcat(out, o->pos[i]);
+	}
+	return n;
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	char text[STATUS_MAX + 2] = "";
@@ -642,17 +662,9 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 
 	if ((rc = opt_plain(&o, cli, &status_usage, 1, -1, argc, argv)) >= 0)
 		return rc;
-	/* The words after the command are the text, so an agent need not quote it. */
-	for (int i = 0; i < o.npos; i++)
-		n += strlen(o.pos[i]) + (i > 0);
-	if (n > STATUS_MAX || n == 0) {
+	if ((n = join_words(&o, 0, text, STATUS_MAX)) == 0 || n > STATUS_MAX) {
 		fprintf(stderr, "gt status: %s; this one has %zu\n", agent_check_status(""), n);
 		return 2;
-	}
-	for (int i = 0; i < o.npos; i++) {
-		if (i > 0)
-			strcat(text, " ");
-		strcat(text, o.pos[i]);
 	}
 	return agent_status(cli, text);
 }
@@ -684,17 +696,9 @@ int cmd_note(struct cli *cli, int argc, char **argv)
 
 	if ((rc = opt_plain(&o, cli, &note_usage, 2, -1, argc, argv)) >= 0)
 		return rc;
-	/* The words after the path are the text, so an agent need not quote it. */
-	for (int i = 1; i < o.npos; i++)
-		n += strlen(o.pos[i]) + (i > 1);
-	if (n > 2000) {
+	if ((n = join_words(&o, 1, text, 2000)) > 2000) {
 		fprintf(stderr, "gt note: a note is 1-2000 bytes; this one has %zu\n", n);
 		return 2;
-	}
-	for (int i = 1; i < o.npos; i++) {
-		if (i > 1)
-			strcat(text, " ");
-		strcat(text, o.pos[i]);
 	}
 	/* An agent's note goes through its own route; a person's through the town's. */
 	if (town_path(cli, cli->agent && *cli->agent, "notes", &p) < 0)

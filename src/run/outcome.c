@@ -325,6 +325,14 @@ cJSON *outcome_row_json(sqlite3_stmt *st)
 	return r;
 }
 
+cJSON *outcome_row_towns_json(sqlite3_stmt *st)
+{
+	cJSON *r = outcome_row_json(st);
+
+	cJSON_AddNumberToObject(r, "towns", (double)sqlite3_column_int64(st, 9));
+	return r;
+}
+
 cJSON *outcome_stats_json(struct call *c, const char *by, const char *kind, const char *language, const char *key)
 {
 	sqlite3_stmt *st = db_prepare(c->db,

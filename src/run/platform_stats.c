@@ -191,14 +191,6 @@ int platform_sum_fired(struct call *c, const char *key)
 
 const char *const platform_dims[] = {"variant", "model", "persona", "runtime", "language", "kind", NULL};
 
-static cJSON *platform_row(sqlite3_stmt *st)
-{
-	cJSON *r = outcome_row_json(st);
-
-	cJSON_AddNumberToObject(r, "towns", (double)sqlite3_column_int64(st, 9));
-	return r;
-}
-
 /* Rows as outcome_stats_json's, with towns. A language or kind breakdown is the "all" dimension
  * spread over that column. */
 cJSON *platform_stats_json(struct call *c, const char *by, const char *kind, const char *language)
@@ -220,7 +212,7 @@ cJSON *platform_stats_json(struct call *c, const char *by, const char *kind, con
 	sqlite3_bind_text(st, 2, kind ? kind : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, language ? language : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, PLATFORM_MIN_TOWNS);
-	return db_list(c->db, st, platform_row, &c->err);
+	return db_list(c->db, st, outcome_row_towns_json, &c->err);
 }
 
 int platform_towns(struct call *c, int64_t *n)

@@ -233,6 +233,8 @@ cJSON *outcome_recommend_from(struct call *c, const char *kind, const char *lang
 /* One row of totals as outcome_stats_json shows it, from a statement whose columns are key, n,
  * first_pass, merged, superseded, rework, comments, cost_microusd, wall_ms. */
 cJSON *outcome_row_json(struct sqlite3_stmt *st);
+/* The same with towns, the platform's figures' tenth column (the StatsDO's and a town's copy). */
+cJSON *outcome_row_towns_json(struct sqlite3_stmt *st);
 /* What the town tells the platform (docs/casting.md): its totals by all, model, persona, runtime and
  * variant (no agent, bead, title or person), persona names other than the built-ins and fine-tuned
  * model ids replaced, as rows [dim, key, kind, language, n, first_pass, merged, superseded, rework,

@@ -203,14 +203,6 @@ int stats_report_state_json(struct call *c, cJSON *out)
 	return 0;
 }
 
-static cJSON *variant_json(sqlite3_stmt *st)
-{
-	cJSON *r = outcome_row_json(st);
-
-	cJSON_AddNumberToObject(r, "towns", (double)sqlite3_column_int64(st, 9));
-	return r;
-}
-
 cJSON *stats_platform_variants(struct call *c, const char *kind, const char *language)
 {
 	sqlite3_stmt *st = db_prepare(c->db,
@@ -221,7 +213,7 @@ cJSON *stats_platform_variants(struct call *c, const char *kind, const char *lan
 		return NULL;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, language, -1, SQLITE_STATIC);
-	return db_list(c->db, st, variant_json, &c->err);
+	return db_list(c->db, st, outcome_row_towns_json, &c->err);
 }
 
 /* A deleted town takes its figures out of the platform's too. */
