@@ -26,11 +26,12 @@ MBED_SRC   := $(addprefix $(MBED)/library/,sha256.c sha1.c platform_util.c const
 	base64.c bignum.c bignum_core.c rsa.c rsa_alt_helpers.c oid.c asn1parse.c asn1write.c pk.c pk_wrap.c pkparse.c \
 	pem.c)
 
-# SQLite as the engine uses it everywhere: no threads, no extensions, temp storage in memory.
+# SQLite as the engine uses it everywhere: no threads, no extensions, temp storage in memory; FTS5
+# for the agent log's search (docs/memory.md).
 SQLITE_FLAGS := -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP_STORE=3 \
 	-DSQLITE_OMIT_WAL -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECATED \
 	-DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
-	-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_ENABLE_DBPAGE_VTAB
+	-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_ENABLE_DBPAGE_VTAB -DSQLITE_ENABLE_FTS5
 # In wasm there is no operating system: wasm/vfs.c is the OS layer.
 SQLITE_WASM_FLAGS := $(SQLITE_FLAGS) -DSQLITE_OS_OTHER=1
 
@@ -132,6 +133,13 @@ $(GEN_IMAGE): $(NATIVE)/schema-image
 	@mkdir -p $(@D)
 	$(Q)$(NATIVE)/schema-image $@.tmp $(@D) && mv $@.tmp $@
 
+# SQLite's objects are rebuilt when its flags change: this file changes only with them.
+SQLITE_STAMP := $(BUILD)/gen/sqlite-flags
+$(SQLITE_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(SQLITE_FLAGS) $(SQLITE_WASM_FLAGS)' | cmp -s - $@ || echo '$(SQLITE_FLAGS) $(SQLITE_WASM_FLAGS)' > $@
+FORCE:
+
 # ---- compile rules, one set per build directory ---------------------------------------------------
 # $(1) build dir, $(2) compiler, $(3) flags, $(4) SQLite flags. Third-party code is compiled without
 # our warning flags: it is not ours to fix.
@@ -154,7 +162,7 @@ $(1)/third/cJSON.o: $(CJSON)/cJSON.c | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1)"
 	$(Q)$(2) $(3) -w -c $$< -o $$@
-$(1)/third/sqlite3.o: $(SQLITE)/sqlite3.c | check-deps
+$(1)/third/sqlite3.o: $(SQLITE)/sqlite3.c $(SQLITE_STAMP) | check-deps
 	@mkdir -p $$(@D)
 	@echo "  CC  $$< -> $(1) (about a minute the first time)"
 	$(Q)$(2) $(filter-out -Wall -Wextra -Werror -fsanitize=fuzzer-no-link,$(3)) -w $(4) -c $$< -o $$@

@@ -52,6 +52,7 @@ function start(opts = {}) {
 					TOWN: { className: "TownDO", useSQLite: true },
 					ORG: { className: "OrgDO", useSQLite: true },
 					STATS: { className: "StatsDO", useSQLite: true },
+					LOGS: { className: "AgentLogDO", useSQLite: true },
 					USER: { className: "UserDO", useSQLite: true },
 				},
 				bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: JWT_SECRET,

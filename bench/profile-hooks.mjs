@@ -28,7 +28,7 @@ const mf = new Miniflare({
 	handleRuntimeStdio: (out, err) => { out.resume(); err.resume(); },
 	workers: [{ name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
 		modules: [...shim, { type: "CompiledWasm", path: WASM, contents: readFileSync(process.env.PROFILE_WASM ?? WASM) }],
-		durableObjects: { TOWN: { className: "TownDO", useSQLite: true }, ORG: { className: "OrgDO", useSQLite: true }, USER: { className: "UserDO", useSQLite: true }, STATS: { className: "StatsDO", useSQLite: true } },
+		durableObjects: { TOWN: { className: "TownDO", useSQLite: true }, ORG: { className: "OrgDO", useSQLite: true }, USER: { className: "UserDO", useSQLite: true }, STATS: { className: "StatsDO", useSQLite: true }, LOGS: { className: "AgentLogDO", useSQLite: true } },
 		bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: JWT_SECRET, GASTOWN_CONTAINER_SECRET: "bench-container-secret-0123456789abcdef" } }],
 });
 try {

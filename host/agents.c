@@ -71,6 +71,8 @@ static void agent_free(struct host *h, struct agent *a)
 	close_fd(&a->err_fd);
 	close_fd(&a->log_fd);
 	cJSON_Delete(a->events);
+	cJSON_Delete(a->log);
+	free(a->logline.data);
 	if (a->pending) {
 		start_release(a->pending);
 		free(a->pending);
@@ -93,6 +95,7 @@ static void flush_events(struct host *h, struct agent *a)
 	a->events = NULL;
 	a->nevents = 0;
 	a->flush_at = 0;
+	agent_log_flush(h, a);
 }
 
 static void event_push(struct host *h, struct agent *a, const char *type, char *text, size_t len)
@@ -120,6 +123,43 @@ static void event_push(struct host *h, struct agent *a, const char *type, char *
 		flush_events(h, a);
 }
 
+/* A byte of the whole stdout line the agent log reads; the line is dropped once past the bound. */
+static void log_line_put(struct log_line *l, char ch)
+{
+	if (l->over)
+		return;
+	if (l->len + 1 >= l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4096;
+		char *p = cap <= HOST_LOG_LINE_MAX ? realloc(l->data, cap) : NULL;
+
+		if (!p) {
+			l->over = 1;
+			return;
+		}
+		l->data = p;
+		l->cap = cap;
+	}
+	l->data[l->len++] = ch;
+}
+
+/* The line ends: the agent log reads it whole (stdout) or as the event's text (stderr). */
+static void line_end(struct host *h, struct agent *a, struct line_buf *lb, const char *type)
+{
+	struct log_line *l = &a->logline;
+
+	event_push(h, a, type, lb->data, lb->len);
+	if (lb == &a->err) {
+		agent_log_line(h, a, 1, lb->data, lb->len);
+	} else if (!l->over && l->len) {
+		l->data[l->len] = '\0';
+		agent_log_line(h, a, 0, l->data, l->len);
+	}
+	l->len = 0;
+	l->over = 0;
+	lb->len = 0;
+	lb->vt = 0;
+}
+
 /* Events are a readable timeline: the terminal's escape sequences, CRs and other controls are
  * left out (the dashboard terminal gets the raw bytes). An escape cut by a newline ends there. */
 static void line_feed(struct host *h, struct agent *a, struct line_buf *lb, const char *type,
@@ -127,14 +167,16 @@ static void line_feed(struct host *h, struct agent *a, struct line_buf *lb, cons
 {
 	for (size_t i = 0; i < n; i++) {
 		if (data[i] == '\n') {
-			event_push(h, a, type, lb->data, lb->len);
-			lb->len = 0;
-			lb->vt = 0;
+			line_end(h, a, lb, type);
 		} else if (!pty_printable(&lb->vt, (unsigned char)data[i])) {
 			continue;
-		} else if (lb->len < HOST_EVENT_TEXT_MAX) {
-			lb->data[lb->len++] = data[i];
-		} /* else: the line is longer than an event's text; its rest is dropped */
+		} else {
+			if (lb == &a->out)
+				log_line_put(&a->logline, data[i]);
+			if (lb->len < HOST_EVENT_TEXT_MAX)
+				lb->data[lb->len++] = data[i];
+			/* else: the line is longer than an event's text; its rest is dropped */
+		}
 	}
 }
 
@@ -162,7 +204,7 @@ static int read_some(struct host *h, struct agent *a, int fd)
 			return 0;
 		/* End of the stream: a last line without its newline still counts. */
 		if (lb->len)
-			event_push(h, a, is_out ? "output" : "error", lb->data, lb->len);
+			line_end(h, a, lb, is_out ? "output" : "error");
 		lb->len = 0;
 		close_fd(is_out ? &a->pty_fd : &a->err_fd);
 		return 0;
@@ -605,9 +647,9 @@ void agents_reap(struct host *h)
 		for (int i = 0; i < 64 && read_some(h, a, a->err_fd); i++)
 			;
 		if (a->out.len)
-			event_push(h, a, "output", a->out.data, a->out.len);
+			line_end(h, a, &a->out, "output");
 		if (a->err.len)
-			event_push(h, a, "error", a->err.data, a->err.len);
+			line_end(h, a, &a->err, "error");
 		flush_events(h, a);
 		/* Its key dies with it; its usage goes before its end, while the town still counts it. */
 		meter_run_end(&h->meter, a->run);
@@ -669,7 +711,7 @@ void agents_tick(struct host *h)
 			heartbeat(h, a);
 		if (a->state == AGENT_RUNNING && a->refresh_at && !a->refresh_busy && mono_ms() >= a->refresh_at)
 			refresh_token(h, a);
-		if (a->nevents && mono_ms() >= a->flush_at)
+		if ((a->nevents || a->log_n) && mono_ms() >= a->flush_at)
 			flush_events(h, a);
 	}
 }

@@ -369,6 +369,24 @@ struct line_buf {
 	unsigned char vt;                  /* pty_printable's state */
 };
 
+/* A whole line of stdout as the agent log reads it (a runtime's JSON event can be long): grown
+ * as needed up to HOST_LOG_LINE_MAX bytes, past which the line is dropped. */
+#define HOST_LOG_LINE_MAX (1 << 20)
+struct log_line {
+	char *data;
+	size_t len, cap;
+	int over;                          /* the line outgrew the bound: skipped to its end */
+};
+
+/* ---- agent_log.c: output read as the agent log's events ---------------------------------------- */
+
+struct host;
+struct agent;
+/* One whole line (NUL-terminated at len) the agent printed on stdout, or stderr with is_err. */
+void agent_log_line(struct host *h, struct agent *a, int is_err, const char *line, size_t len);
+/* Queue the events made so far as one POST .../log. */
+void agent_log_flush(struct host *h, struct agent *a);
+
 /* The last HOST_SCROLLBACK bytes of an agent's raw output, a ring (buf NULL until the first). */
 struct scrollback {
 	unsigned char *buf;
@@ -397,6 +415,10 @@ struct agent {
 	struct scrollback sb;
 	cJSON *events;                     /* array waiting to be sent */
 	int nevents;
+	struct log_line logline;           /* the stdout line being read whole, for the agent log */
+	cJSON *log;                        /* agent log events waiting to be sent (agent_log.c) */
+	int log_n;
+	uint64_t log_count;                /* events made in this run: their ids */
 	struct start *pending;             /* a start to run once this process has ended */
 	struct meter_run *run;             /* its metered model calls; NULL when not metered */
 };

@@ -46,6 +46,7 @@ src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox
 src/hooks/link.c: hook_links
 src/api/idempotent.c: idempotent_replies
 src/hooks/review.c: review_comments
+src/memory/agent_log.c: log_events log_search
 src/test/probes.c: test_kv test_alarm test_effect
 "
 
@@ -76,7 +77,7 @@ for (split /\n/, $ENV{READS}) { next unless /^(\S+):\s*(.*)$/; my $f = $1; $read
 # Tables the migrations make, and those the engine makes itself (schema_migrations, migrate.c).
 for my $m (glob("migrations/*/*.sql"), glob("src/*/*.c")) {
 	open my $fh, "<", $m or die "$m: $!"; local $/; my $s = <$fh>;
-	$made{$1} = 1 while $s =~ /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi;
+	$made{$1} = 1 while $s =~ /CREATE\s+(?:VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi;
 }
 # A table made again under a temporary name (to change a check) ends under its own name.
 for my $m (glob("migrations/*/*.sql")) {

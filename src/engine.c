@@ -38,7 +38,7 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
-static const char *const kind_names[ENG_KINDS] = {"worker", "town", "org", "user", "stats"};
+static const char *const kind_names[ENG_KINDS] = {"worker", "town", "org", "user", "stats", "log"};
 
 const char *eng_kind_name(enum eng_kind kind)
 {
@@ -259,6 +259,8 @@ static char *render_meta(struct call *c, int status, int alarm_known, double nex
 		rc = meta_item(&sb, "proxy_websocket", c->proxy_websocket), c->proxy_websocket = NULL;
 	if (rc == 0 && c->proxy && c->err.code == ERR_NONE)
 		rc = meta_item(&sb, "proxy", c->proxy), c->proxy = NULL;
+	if (rc == 0 && c->pass && c->err.code == ERR_NONE)
+		rc = meta_item(&sb, "pass", c->pass), c->pass = NULL;
 	if (rc == 0)
 		rc = strbuf_addf(&sb, "}");
 	if (rc < 0) {
@@ -279,6 +281,7 @@ static void call_release(struct call *c)
 	cJSON_Delete(c->forward);
 	cJSON_Delete(c->proxy_websocket);
 	cJSON_Delete(c->proxy);
+	cJSON_Delete(c->pass);
 	cJSON_Delete(c->log);
 	cJSON_Delete(c->headers);
 	cJSON_Delete(c->raw_body);

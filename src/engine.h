@@ -23,7 +23,7 @@
 /* Which kind of object this engine serves. WORKER is the stateless front door: it has no database,
  * answers what needs no state (health, unknown routes) and tells the host where to forward the rest.
  * STATS is the platform's one object of cross-town figures (docs/casting.md). */
-enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER, ENG_STATS, ENG_KINDS };
+enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER, ENG_STATS, ENG_LOG, ENG_KINDS };
 
 /* A kind's name as hosts and do:// urls spell it ("town"), and back: -1 for no such kind. */
 const char *eng_kind_name(enum eng_kind kind);

@@ -37,6 +37,20 @@ export async function fetchTry(env, t) {
 	return container ? containerTarget(env, container[1], container[2]).fetch(init) : fetch(t.url, init);
 }
 
+// Hand a request this object has let in on to another object of the worker (docs/host-abi.md,
+// "pass"): same method and body, the engine's headers and the caller's stamp; its answer is the
+// client's answer, as it is. Only do:// targets: a pass never leaves the worker.
+export async function passOn(env, p, method, bytes, caller) {
+	const target = DO_URL.exec(p.url);
+	if (!target) throw new Error("a pass goes to another object of this worker (do://)");
+	const init = {
+		method,
+		headers: { ...(p.headers ?? {}), "content-type": "application/json", "x-gastown-caller": caller },
+		body: method === "GET" || method === "HEAD" ? undefined : bytes,
+	};
+	return objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init);
+}
+
 // caller: "<kind>:<id>" of the object making the call, stamped on do:// calls so the callee knows
 // which object asks (a client cannot forge it: the worker never forwards /_internal paths).
 export async function perform(fx, bodyLimit, env, caller) {

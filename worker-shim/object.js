@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import wasm from "../build/wasm/gastown.wasm";
 import { BlockStore } from "./blocks.js";
 import { Engine, EngineFatal } from "./engine.js";
-import { connectSocket, fetchTry, perform, readBounded } from "./effects.js";
+import { connectSocket, fetchTry, passOn, perform, readBounded } from "./effects.js";
 import { log } from "./log.js";
 import { engineConfig, errorResponse, toResponse } from "./http.js";
 
@@ -183,12 +183,22 @@ export class EngineObject extends DurableObject {
 		if (out.failed) return errorResponse(500, "internal", "the request failed and changed nothing");
 		if (out.meta.proxy_websocket) return this.#proxySocket(out.meta.proxy_websocket);
 		if (out.meta.proxy) return this.#proxyFill(out, limit);
+		if (out.meta.pass) return this.#pass(out.meta.pass, meta.method, body.bytes);
 		if (out.meta.accept_websocket) {
 			const pair = new WebSocketPair();
 			this.ctx.acceptWebSocket(pair[1], out.meta.accept_websocket.tags ?? []);
 			return new Response(null, { status: 101, webSocket: pair[0] });
 		}
 		return toResponse(out);
+	}
+
+	async #pass(p, method, bytes) {
+		try {
+			return await passOn(this.env, p, method, bytes, `${this.constructor.kind}:${this.name}`);
+		} catch (err) {
+			this.#log("warn", "pass failed", { url: p.url.split("?")[0], error: String(err?.message ?? err) });
+			return errorResponse(503, "unavailable", "the object that keeps this could not be reached: try again");
+		}
 	}
 
 	// The engine's answer with data[into] filled from the first of its tries that answers 2xx with a
@@ -377,4 +387,10 @@ export class UserDO extends EngineObject {
 // The platform's cross-town figures: one object ("platform") that towns report to.
 export class StatsDO extends EngineObject {
 	static kind = "stats";
+}
+
+// A town's agent log (docs/memory.md): one object per town, named by the town's id, that only its
+// town calls; the events and their search index live here, out of the TownDO's storage.
+export class AgentLogDO extends EngineObject {
+	static kind = "log";
 }

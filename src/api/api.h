@@ -93,6 +93,10 @@ int api_agent_note_add(struct call *c);
 int api_notes_list(struct call *c);
 int api_path_history(struct call *c);
 extern const struct fields note_body;
+/* log_routes.c: the agent log, let in here and passed on to the town's AgentLogDO. */
+int api_agent_log_add(struct call *c);
+int api_agent_log(struct call *c);
+int api_town_search(struct call *c);
 int api_platform_stats(struct call *c);
 int api_platform_recommend(struct call *c);
 int api_persona_create(struct call *c);

@@ -98,6 +98,15 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/completed", api_agent_completed, R_AGENT, &agent_completed_body},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/events", api_agent_events, R_AGENT, &agent_events_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/events", api_agent_events_list, R_USER, NULL},
+	/* The agent log is the town's AgentLogDO's: the town lets the caller in and passes the request
+	 * on (log_routes.c), the log object reads the body (the same table). */
+	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/log", api_agent_log_add, R_AGENT, &log_batch_body},
+	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/log", api_agent_log, R_USER, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/search", api_town_search, R_ANY, NULL},
+	{ENG_LOG, "POST", "/_internal/agents/:agent/log", log_ingest, 0, &log_batch_body},
+	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},
+	{ENG_LOG, "GET", "/_internal/search", log_search, 0, NULL},
+	{ENG_LOG, "GET", "/_internal/debug/storage", api_debug_storage, R_OPERATOR, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/terminal", api_agent_terminal, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/mail", api_agent_mail_send, R_AGENT, &mail_send_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/mail", api_agent_inbox, R_AGENT, NULL},

@@ -84,6 +84,10 @@ int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e);
 /* db_step_row for one integer: *out = column 0 when there is a row, untouched when there is none;
  * st is reset either way. 1, 0 or -1 as db_step_row. */
 int db_step_int(struct db *db, sqlite3_stmt *st, int64_t *out, struct err *e);
+/* db_step_row for a statement that runs text the caller wrote (an FTS5 query bound to MATCH): a
+ * plain SQLITE_ERROR is that text's fault, ERR_INVALID on field with SQLite's reason; a failure of
+ * storage or memory is still the call's 500. */
+int db_step_query(struct db *db, sqlite3_stmt *st, const char *field, struct err *e);
 /* Map the connection's last failure to e (ERR_INTERNAL, or ERR_CONFLICT for constraints). */
 int db_fail(struct db *db, struct err *e, const char *what);
 /* 1 when the transaction db_begin opened has met a failure of storage or memory (SQLITE_NOMEM,
@@ -187,6 +191,8 @@ struct call {
 	cJSON *proxy_websocket;  /* {"url","headers"}: join this upgrade to a socket opened there (owned) */
 	cJSON *proxy;            /* {"into","tries":[{url,headers,timeout_ms,set}]}: the shim fills data[into]
 				  * with the first 2xx answer of the tries, in order (owned; docs/host-abi.md) */
+	cJSON *pass;             /* {"url","headers"}: hand this request, let in here, on to that object
+				  * (do://); its answer is the client's (owned; docs/host-abi.md) */
 	cJSON *log;              /* array of structured log lines (owned, or NULL) */
 	cJSON *headers;          /* response headers beyond the content type (owned, or NULL) */
 	int raw;                 /* the body is raw_body itself, not the {"data"}/{"error"} envelope */

@@ -230,6 +230,26 @@ int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e)
 	return -1;
 }
 
+int db_step_query(struct db *db, sqlite3_stmt *st, const char *field, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (sqlite3_extended_errcode(db->h) == SQLITE_ERROR) {
+		err_set(e, ERR_INVALID, field, "the query could not be read: %s", sqlite3_errmsg(db->h));
+		sqlite3_reset(st);
+		return -1;
+	}
+	db_fail(db, e, "read");
+	sqlite3_reset(st);
+	return -1;
+}
+
 int db_step_int(struct db *db, sqlite3_stmt *st, int64_t *out, struct err *e)
 {
 	int rc = db_step_row(db, st, e);

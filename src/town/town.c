@@ -46,6 +46,9 @@ static const struct field_rule setting_rules[] = {
 			   .msg[FF_ANY] = "'%n' is a number from %l to %u"},
 	/* false: the town reports nothing to the platform's figures (docs/casting.md). */
 	[TOWN_SHARE_STATS] = {"share_stats", FT_BOOL, 0, FR_NULL, 0, 0, .msg[FF_ANY] = "'%n' is true or false"},
+	/* The agent log keeps this many of each agent's newest events (docs/memory.md). */
+	[TOWN_LOG_KEEP] = {"log_keep", FT_NUMBER, 0, FR_NULL | FR_DEFAULT, 100, 100000, .def = 5000,
+			   .msg[FF_ANY] = "'%n' is a number from %l to %u"},
 };
 const struct fields town_settings = FIELDS_CHECK(setting_rules);
 

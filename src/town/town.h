@@ -65,7 +65,7 @@ cJSON *town_json(struct call *c, enum role caller);
  * (test_town.c compares). town_settings.rule[TOWN_...] is each one. */
 enum town_setting {
 	TOWN_BEAD_PREFIX, TOWN_RUNTIME, TOWN_LOST_AFTER_S, TOWN_QUIET_AFTER_S, TOWN_BREAKER_FAILURES,
-	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS, TOWN_MAX_WAYS, TOWN_SHARE_STATS
+	TOWN_MAYOR_RUNTIME, TOWN_INSTRUCTIONS, TOWN_MAX_WAYS, TOWN_SHARE_STATS, TOWN_LOG_KEEP
 };
 extern const struct fields town_settings;
 /* Every value of the settings: a string, number, boolean or null (null removes the key). */

@@ -61,7 +61,7 @@ static void the_docs_give_each_town_setting_as_the_table_does(void)
 	char got[256], want[64];
 
 	CHECK(load_doc() == 0);
-	CHECK(town_settings.n == TOWN_SHARE_STATS + 1);
+	CHECK(town_settings.n == TOWN_LOG_KEEP + 1);
 	for (size_t i = 0; i < town_settings.n; i++) {
 		const struct field_rule *r = &town_settings.rule[i];
 		int ok;

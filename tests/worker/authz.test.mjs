@@ -141,6 +141,8 @@ function access(f) {
 			fresh: async () => ({ params: { agent: await agent() } }) }],
 		"POST /api/towns/{town}/agents/{agent}/token/refresh": ["self"],
 		"GET /api/towns/{town}/agents/{agent}/events": ["viewer"],
+		"GET /api/towns/{town}/agents/{agent}/log": ["viewer"],
+		"GET /api/towns/{town}/search": ["viewer+agents", { query: "?q=race" }],
 		// Watching takes a viewer; this deployment runs no containers, so an allowed call is 409.
 		"GET /api/towns/{town}/agents/{agent}/terminal": ["viewer", { headers: upgrade, ok: 409 }],
 		"POST /api/towns/{town}/crew": ["member", { body: () => ({ name: uniq("laptop") }), ok: 201 }],
@@ -157,6 +159,7 @@ function access(f) {
 		"POST /api/towns/{town}/agents/{agent}/done": ["self", { body: () => ({ bead: f.bead1 }), ok: 409 }],
 		"POST /api/towns/{town}/agents/{agent}/completed": ["self", { body: { exit_code: 0 } }],
 		"POST /api/towns/{town}/agents/{agent}/events": ["self", { body: { events: [{ type: "output", text: "hi" }] } }],
+		"POST /api/towns/{town}/agents/{agent}/log": ["self", { body: () => ({ events: [{ id: uniq("e"), kind: "output", text: "hi" }] }) }],
 		"POST /api/towns/{town}/agents/{agent}/mail": ["self", { body: { to: "mayor", subject: "hello" } }],
 		"GET /api/towns/{town}/agents/{agent}/mail": ["self"],
 		"POST /api/towns/{town}/agents/{agent}/notes": ["self", { body: { path: "src/", text: "mind the lock" } }],

@@ -84,6 +84,18 @@ for (const runtime of ["claude", "codex", "opencode"]) {
 		assert.deepEqual(costs.rows.map((x) => x.key), ["alice"]);
 		assert.ok(costs.total.cost_microusd > 0);
 		assert.deepEqual((await s.api("GET", "/costs?by=bead&period=all")).data.rows.map((x) => x.key), [bead]);
+
+		// The agent log read the CLI's own JSON events: the shell command is a command event of the
+		// bead, found by search; the MCP calls are tool events with their arguments.
+		const logged = await s.until("the commit is in the agent log", async () => {
+			const r = await s.api("GET", `/search?q=${encodeURIComponent('"git commit"')}&agent=${worker}&kind=command`);
+			return r.data?.results.length ? r.data.results : null;
+		}, 20_000);
+		assert.equal(logged[0].bead, bead, JSON.stringify(logged));
+		const events = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
+		assert.ok(events.some((e) => e.kind === "tool" && /gt_status$/.test(e.tool) && e.text.includes("writing MODEL.md")),
+			JSON.stringify(events.map((e) => [e.kind, e.tool, e.text.slice(0, 80)])));
+		assert.ok(events.some((e) => e.kind === "tool" && /gt_done$/.test(e.tool)), JSON.stringify(events.map((e) => [e.kind, e.tool])));
 	});
 }
 

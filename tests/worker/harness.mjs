@@ -34,6 +34,7 @@ export function startWorker(opts = {}) {
 			TOWN: { className: "TownDO", useSQLite: true },
 			ORG: { className: "OrgDO", useSQLite: true },
 			STATS: { className: "StatsDO", useSQLite: true },
+			LOGS: { className: "AgentLogDO", useSQLite: true },
 			USER: { className: "UserDO", useSQLite: true },
 		},
 		durableObjectsPersist: opts.persist ?? false,
@@ -56,8 +57,10 @@ export function startWorker(opts = {}) {
 // A temporary folder, removed when the test file's process exits: a test's after-hooks run in the
 // order they were added, so removing it there raced with the agent host (and its git) that the
 // test stops afterwards, still writing into it.
+// GASTOWN_KEEP_TEMP=1 keeps them, to read what the agents printed after a run.
 const tempDirs = new Set();
 process.once("exit", () => {
+	if (process.env.GASTOWN_KEEP_TEMP === "1") return;
 	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 export function tempDir(_t) {

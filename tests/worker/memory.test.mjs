@@ -93,3 +93,61 @@ test("a note and a change on a path reach the next bead that names it", { timeou
 	assert.equal((await s.api("GET", "/notes", undefined, await bearer("olga"))).status, 404);
 	assert.equal(await count(), before);
 });
+
+// The agent log (docs/memory.md): what the scripted agent did reaches the town's AgentLogDO through
+// the host, is found by FTS5 search (who hit a race in checkout, who last touched src/payments/),
+// and survives workerd killed and the host restarted; a second run's events add to the first's.
+test("the agent log: a run's events are searchable and survive a restart of either side", { timeout: 120_000 }, async (t) => {
+	const s = await setup(t);
+	const first = await s.bead("Lock the cart", script(
+		"status looking at checkout",
+		"run echo found a race condition in checkout when two charges land",
+		"write src/payments/charge.c", "int charge(void) { return lock_cart(); }", ".",
+		"commit Lock the cart before charging", "done"));
+	assert.equal((await s.api("POST", `/beads/${first}/sling`, { rig: "app" })).status, 200);
+	await s.until("the bead closes", async () => (await s.api("GET", `/beads/${first}`)).data.status === "closed", 90_000)
+		.catch(async (err) => { throw new Error(`${err.message}\n${agentLogs(s.dir)}`); });
+	const worker = (await s.api("GET", `/beads/${first}`)).data.worked_by;
+
+	// Who hit a race condition in checkout: the command and what it printed, on the bead it ran for.
+	const race = await s.until("the race is in the log", async () => {
+		const r = await s.api("GET", `/search?q=${encodeURIComponent("race condition checkout")}`);
+		return r.status === 200 && r.data.results.length >= 2 ? r.data.results : null;
+	}, 20_000);
+	assert.deepEqual([...new Set(race.map((e) => `${e.agent} ${e.bead}`))], [`${worker} ${first}`]);
+	assert.deepEqual(race.map((e) => e.kind).sort(), ["command", "output"]);
+	assert.ok(race.every((e) => e.snippet.some((p) => p.hit && /^(race|condition|checkout)$/.test(p.text))), JSON.stringify(race));
+	// Who last touched src/payments/: the file the agent wrote, newest first.
+	const touched = (await s.api("GET", "/search?path=src/payments/")).data.results;
+	assert.deepEqual(touched.map((e) => [e.agent, e.bead, e.kind, e.tool, e.path]),
+		[[worker, first, "file", "write", "src/payments/charge.c"]]);
+	const log = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
+	assert.ok(log.some((e) => e.kind === "status" && e.text === "status looking at checkout"), JSON.stringify(log));
+	assert.equal(new Set(log.map((e) => e.id)).size, log.length);
+
+	// A query FTS5 cannot read is the caller's error; viewers search, outsiders learn nothing.
+	const bad = await s.api("GET", `/search?q=${encodeURIComponent('"unbalanced')}`);
+	assert.equal(bad.status, 400, bad.text);
+	assert.equal(bad.body.error.field, "q");
+	assert.equal((await s.api("GET", "/search")).status, 400);
+	assert.equal((await s.api("PUT", "/members/vic", { role: "viewer" })).status, 200);
+	assert.equal((await s.api("GET", "/search?q=race", undefined, { authorization: `Bearer ${await jwt("vic", "Vic")}` })).status, 200);
+	assert.equal((await s.api("GET", "/search?q=race", undefined, { authorization: `Bearer ${await jwt("olga", "Olga")}` })).status, 404);
+
+	// workerd killed, the host restarted: the log is still there, and a new run adds to it.
+	await s.restartWorker({ kill: true });
+	await s.env.host.stop();
+	await s.restartHost();
+	assert.deepEqual((await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events.map((e) => e.id), log.map((e) => e.id));
+	const second = await s.bead("After the restarts", script(
+		"run echo second run after the restarts", "write restarts.txt", "both sides came back", ".",
+		"commit Note the restarts", "done"));
+	assert.equal((await s.api("POST", `/beads/${second}/sling`, { rig: "app" })).status, 200);
+	await s.until("the second bead closes", async () => (await s.api("GET", `/beads/${second}`)).data.status === "closed", 90_000);
+	const again = await s.until("the second run is in the log", async () => {
+		const r = await s.api("GET", "/search?q=second&kind=command");
+		return r.data?.results.length ? r.data.results : null;
+	}, 20_000);
+	assert.equal(again[0].bead, second);
+	assert.equal((await s.api("GET", "/search?q=race&kind=command")).data.results.length, 1);
+});
