@@ -505,6 +505,20 @@ static const struct usage history_usage = {
 	"last changes to it from the beads' recorded diffs, and the notes on it, newest first.\n",
 };
 
+static const struct usage search_usage = {
+	"search", "search [--agent ID] [--bead ID] [--kind KIND] [--path PREFIX] [--recent] [--limit N] [QUERY...] [--json]",
+	"Search what the town's agents did (the agent log): the words of QUERY in FTS5's syntax (all\n"
+	"words, \"a phrase\", prefix*, OR, NOT), best first, each with the words around the hits\n"
+	"marked **like this**. With --path and no QUERY: the newest events on paths under PREFIX.\n"
+	"\n"
+	"  --agent ID       only this agent's events\n"
+	"  --bead ID        only events of work on this bead\n"
+	"  --kind KIND      message, tool, result, file, command, status, note, error or output\n"
+	"  --path PREFIX    only events on paths starting with PREFIX\n"
+	"  --recent         newest first instead of best first\n"
+	"  --limit N        at most N results (1-100, default 20)\n",
+};
+
 static const struct usage done_usage = {
 	"done", "[--agent ID] done [--summary TEXT]",
 	"(polecat) Push HEAD to origin as $GASTOWN_BRANCH, then report $GASTOWN_BEAD done; the\n"
@@ -753,6 +767,99 @@ int cmd_history(struct cli *cli, int argc, char **argv)
 		return 2;
 	http_path_seg(&p, o.pos[0]);
 	return call_and_print(cli, "GET", &p, NULL, print_history);
+}
+
+static void print_search(const cJSON *d)
+{
+	const cJSON *x, *part;
+
+	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "results")))
+		printf("nothing found\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(d, "results")) {
+		printf("%s%s%s %s", str(x, "agent"), *str(x, "bead") ? " on " : "", str(x, "bead"), str(x, "kind"));
+		if (*str(x, "tool"))
+			printf(" (%s)", str(x, "tool"));
+		if (*str(x, "path"))
+			printf(" %s", str(x, "path"));
+		printf(":\n  ");
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(x, "snippet")) {
+			const char *mark = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(part, "hit")) ? "**" : "";
+
+			/* A snippet may span lines: one line per result reads better. */
+			printf("%s", mark);
+			for (const char *s = str(part, "text"); *s; s++)
+				putchar(*s == '\n' ? ' ' : *s);
+			printf("%s", mark);
+		}
+		printf("\n");
+	}
+}
+
+int cmd_search(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"agent", required_argument, 0, 'a'}, {"bead", required_argument, 0, 'b'}, {"kind", required_argument, 0, 'k'},
+		{"path", required_argument, 0, 'p'}, {"recent", no_argument, 0, 'r'}, {"limit", required_argument, 0, 'l'},
+		{0, 0, 0, 0},
+	};
+	const char *filter[4] = {NULL, NULL, NULL, NULL};
+	static const char *const names[4] = {"agent", "bead", "kind", "path"};
+	struct http_path p = {0};
+	char query[512] = "", num[24];
+	long limit = 0;
+	int recent = 0, c, sep = '?';
+	struct opt o;
+
+	opt_init(&o, cli, &search_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		switch (c) {
+		case 'a': filter[0] = optarg; break;
+		case 'b': filter[1] = optarg; break;
+		case 'k': filter[2] = optarg; break;
+		case 'p': filter[3] = optarg; break;
+		case 'r': recent = 1; break;
+		case 'l':
+			if (opt_long(&search_usage, "--limit", optarg, 1, 100, &limit) < 0)
+				return 2;
+			break;
+		default: return OPT_EXIT(c);
+		}
+	}
+	if (opt_operands(&o, 0, -1) < 0)
+		return 2;
+	if (join_words(&o, 0, query, 500) > 500)
+		return opt_fail(&search_usage, "a query is at most 500 bytes");
+	if (!*query && !filter[3])
+		return opt_fail(&search_usage, "what to search for: words, or --path PREFIX");
+	if (town_path(cli, 0, "search", &p) < 0)
+		return 2;
+	if (*query) {
+		http_path_lit(&p, "?q=");
+		http_path_seg(&p, query);
+		sep = '&';
+	}
+	for (int i = 0; i < 4; i++) {
+		if (!filter[i])
+			continue;
+		http_path_lit(&p, sep == '?' ? "?" : "&");
+		http_path_lit(&p, names[i]);
+		http_path_lit(&p, "=");
+		http_path_seg(&p, filter[i]);
+		sep = '&';
+	}
+	if (recent) {
+		http_path_lit(&p, sep == '?' ? "?order=recent" : "&order=recent");
+		sep = '&';
+	}
+	if (limit) {
+		snprintf(num, sizeof num, "%climit=%ld", sep, limit);
+		http_path_lit(&p, num);
+	}
+	if (p.overflow) {
+		fprintf(stderr, "gt search: the request is too long\n");
+		return 2;
+	}
+	return call_and_print(cli, "GET", &p, NULL, print_search);
 }
 
 int cmd_done(struct cli *cli, int argc, char **argv)

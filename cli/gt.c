@@ -277,6 +277,7 @@ static const struct command commands[] = {
 	{"note", cmd_note, "note PATH TEXT         leave a note on a path for whoever works there next"},
 	{"notes", cmd_notes, "notes [PATH]           the notes on a path (or all), newest first"},
 	{"history", cmd_history, "history PATH           who last changed a path, and what they left there"},
+	{"search", cmd_search, "search QUERY...        search what the town's agents did (the agent log)"},
 	{"done", cmd_done, "done [--summary TEXT]  (polecat) push HEAD to origin as $GASTOWN_BRANCH, report the bead done"},
 	{"escalate", cmd_escalate, "escalate low|medium|high|critical TITLE [--body TEXT] [--bead ID]\n"
 				   "                         raise an escalation (an agent's is about its bead)"},

@@ -123,6 +123,15 @@ test("the agent log: a run's events are searchable and survive a restart of eith
 		[[worker, first, "file", "write", "src/payments/charge.c"]]);
 	const log = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
 	assert.ok(log.some((e) => e.kind === "status" && e.text === "status looking at checkout"), JSON.stringify(log));
+
+	// The same through gt search, hits marked; a query FTS5 cannot read fails with the town's reason.
+	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: s.base, GASTOWN_TOWN: TOWN, GASTOWN_TOKEN: await jwt("alice", "Alice Smith") };
+	const gt = join(ROOT, "build/native/gt");
+	const found = await run(gt, ["search", "race", "condition", "checkout", "--kind", "command"], { env });
+	assert.match(found.stdout, new RegExp(`^${worker} on ${first} command \\(run\\):\n  .*\\*\\*race\\*\\* \\*\\*condition\\*\\* in \\*\\*checkout\\*\\*`, "m"));
+	const recent = await run(gt, ["search", "--path", "src/payments/", "--recent"], { env });
+	assert.match(recent.stdout, new RegExp(`^${worker} on ${first} file \\(write\\) src/payments/charge\\.c:`, "m"));
+	await assert.rejects(run(gt, ["search", '"unbalanced'], { env }), (err) => err.code !== 0 && /syntax|q/.test(err.stderr));
 	assert.equal(new Set(log.map((e) => e.id)).size, log.length);
 
 	// A query FTS5 cannot read is the caller's error; viewers search, outsiders learn nothing.
