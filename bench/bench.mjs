@@ -17,8 +17,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
-// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks); default all.
-const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks"];
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks, log); default all.
+const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks", "log"];
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
@@ -146,6 +146,7 @@ async function main() {
 	if (want("stats")) await stats(report);
 	if (want("mcp")) await mcp(report);
 	if (want("hooks")) await hooks(report);
+	if (want("log")) await agentLog(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
@@ -418,6 +419,73 @@ async function stats(report) {
 	}
 }
 
+// The agent log (docs/memory.md), engine time in a town's AgentLogDO: batches of 128 events of 50
+// agents, each a line of words drawn from a 5,000-word vocabulary with a few very common words
+// (as runtimes' output is), with a path and a tool on most. Ingest next to the plain JS DO doing
+// the same inserts into the same tables with FTS5; then searches once LOG_EVENTS events (1,000,000;
+// BENCH_QUICK 100,000) are in: a rare word, a common word, a phrase, two words, a path prefix.
+const LOG_EVENTS = quick ? 100_000 : 1_000_000;
+const LOG_BATCH = 128, LOG_CALLS = 20;
+async function agentLog(report) {
+	const mf = start();
+	try {
+		const logs = await mf.getDurableObjectNamespace("LOGS", "gastown");
+		const stub = logs.get(logs.idFromName("logbench"));
+		const { js } = await stubs(mf, "logbench");
+		let seed = 7;
+		const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+		const vocab = Array.from({ length: 5000 }, (_, k) => `w${k.toString(36)}`);
+		// Skewed: word k is drawn about as often as 1/(k+1) (a Zipf-like law); "checkout" and "race" are
+		// planted in one line in 1,000 and one in 20,000.
+		const word = () => vocab[Math.min(4999, Math.floor(Math.exp(rand() * Math.log(5000))) - 1)];
+		const kinds = ["message", "command", "tool", "result", "output"];
+		const line = () => {
+			const words = Array.from({ length: 8 + Math.floor(rand() * 16) }, word);
+			if (rand() < 0.001) words.push("checkout");
+			if (rand() < 0.00005) words.push("race");
+			return words.join(" ");
+		};
+		const batch = (round) => JSON.stringify({ events: Array.from({ length: LOG_BATCH }, (_, k) => ({
+			id: `r${round}-{i}-${k}`, kind: kinds[k % 5], tool: k % 5 === 2 ? "Edit" : k % 5 === 1 ? "Bash" : undefined,
+			path: k % 3 === 0 ? `src/mod${Math.floor(rand() * 40)}/file${Math.floor(rand() * 30)}.c` : undefined, text: line() })) });
+		const meta = (agent) => ({ method: "POST", path: `/_internal/agents/${agent}/log`,
+			headers: { "x-gastown-caller": "town:logbench", "x-log-keep": "100000", "x-log-bead": "gt-1", "x-log-rig": "r" } });
+		const perRound = LOG_BATCH * LOG_CALLS, rounds = Math.ceil(LOG_EVENTS / perRound);
+		const rates = [], jsRates = [];
+		process.stderr.write(`bench: agent log, ${LOG_EVENTS.toLocaleString("en")} events\n`);
+		for (let round = 0; round < rounds; round++) {
+			const body = batch(round);
+			const r = JSON.parse(await stub.benchRepeat(meta(`agent${round % 50}`), body, LOG_CALLS));
+			rates.push(perRound / (r.ms / 1000));
+			if (round < 10) {
+				const j = JSON.parse(await js.benchRepeat({ method: "LOG", path: `/js/logbench/agent${round % 50}` },
+					body.replaceAll("{i}", `j${round}`), LOG_CALLS));
+				jsRates.push(perRound / (j.ms / 1000));
+			}
+			if (round % 50 === 49) process.stderr.write(`bench: agent log, ${((round + 1) * perRound).toLocaleString("en")} events in\n`);
+		}
+		const search = async (query) => {
+			const times = [];
+			for (let b = 0; b < 4; b++) {
+				const r = JSON.parse(await stub.benchRepeat({ method: "GET", path: "/_internal/search", query,
+					headers: { "x-gastown-caller": "town:logbench" } }, "", 10));
+				times.push(r.ms / 10);
+			}
+			return median(times.slice(1));
+		};
+		report.log = {
+			events: rounds * perRound, batch: LOG_BATCH,
+			ingestFirst: median(rates.slice(1, 11)), ingestLast: median(rates.slice(-10)), js: median(jsRates.slice(1)),
+			rare: await search("?q=race"), common: await search(`?q=${vocab[0]}`), phrase: await search(`?q=${encodeURIComponent(`"${vocab[0]} ${vocab[1]}"`)}`),
+			two: await search(`?q=${encodeURIComponent(`checkout ${vocab[2]}`)}`), path: await search("?path=src/mod7/"),
+			bestRare: await search("?q=race&order=relevance"), bestMid: await search(`?q=${vocab[40]}&order=relevance`),
+			bestCommon: await search(`?q=${vocab[0]}&order=relevance`),
+		};
+	} finally {
+		await mf.dispose();
+	}
+}
+
 // A local stand-in for GitHub's comment API that answers at once: the tracking comment each
 // delivery asks for lands here, so effects neither fail (and come back as retries) nor wait.
 async function commentSink() {
@@ -628,6 +696,17 @@ function print(r) {
 			["webhook ingest, loopback HTTP", `${h.ingest.engine.toFixed(0)}/s answered, ${h.ingest.engineSettled.toFixed(0)}/s with answers posted (${h.ingest.requests}, ${h.ingest.parallel} in flight)`,
 				`JS DO ${h.ingest.js.toFixed(0)}/s (${ratio(h.ingest.engine, h.ingest.js)}); target ≥ 0.8×`],
 			["webhook ingest, no token (no effect)", `${h.ingest.engineQuiet.toFixed(0)}/s answered, ${h.ingest.engineQuietApplied.toFixed(0)}/s applied`, `${ratio(h.ingest.engineQuiet, h.ingest.js)} the JS DO`],
+		);
+	}
+	if (r.log) {
+		const l = r.log;
+		lines.push(
+			[`agent log ingest, ${l.batch} events per batch, in-object`, `${l.ingestFirst.toFixed(0)} events/s first, ${l.ingestLast.toFixed(0)}/s at ${l.events.toLocaleString("en")}`,
+				`JS DO ${l.js.toFixed(0)}/s (${ratio(l.ingestFirst, l.js)}); target ≥ 5,000/s`],
+			[`agent log search, ${l.events.toLocaleString("en")} events, in-object`, `newest first: rare word ${msf(l.rare)}, a word in 3 lines of 4 ${msf(l.common)}, phrase ${msf(l.phrase)}`,
+				"target ≤ 20 ms"],
+			["  two words, path prefix", `${msf(l.two)}, ${msf(l.path)}`, ""],
+			["  best first (bm25)", `rare word ${msf(l.bestRare)}, a word in 1 line of 23 ${msf(l.bestMid)}, a word in 3 lines of 4 ${msf(l.bestCommon)}`, ""],
 		);
 	}
 	const w = Math.max(...lines.map((l) => l[0].length));

@@ -11,6 +11,16 @@ export class BenchJsDO extends DurableObject {
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, kind TEXT, subject TEXT, actor TEXT, at_ms REAL)");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hook_deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, at_ms REAL NOT NULL)");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hook_issues (seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL, repo TEXT, number INTEGER, title TEXT, body TEXT, url TEXT, login TEXT, labels TEXT, created_ms REAL)");
+		// The agent log's tables as migrations/log makes them, FTS5 included (the platform's SQLite has it).
+		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS log_events (seq INTEGER PRIMARY KEY, agent TEXT NOT NULL, id TEXT NOT NULL,
+			bead TEXT NOT NULL, rig TEXT NOT NULL, kind TEXT NOT NULL, tool TEXT NOT NULL, path TEXT NOT NULL, text TEXT NOT NULL,
+			size INTEGER NOT NULL, at_ms REAL NOT NULL, UNIQUE (agent, id))`);
+		ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS log_events_agent ON log_events(agent, seq)");
+		ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS log_events_path ON log_events(path) WHERE path <> ''");
+		ctx.storage.sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS log_search USING fts5(text, path, tool, content='log_events', content_rowid='seq')");
+		ctx.storage.sql.exec(`CREATE TRIGGER IF NOT EXISTS log_events_indexed AFTER INSERT ON log_events BEGIN
+			INSERT INTO log_search(rowid, text, path, tool) VALUES (new.seq, new.text, new.path, new.tool); END`);
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log_agents (agent TEXT PRIMARY KEY, events INTEGER NOT NULL) WITHOUT ROWID");
 		this.hookKey = null; // the webhook secret's CryptoKey, imported once
 	}
 
@@ -63,6 +73,19 @@ export class BenchJsDO extends DurableObject {
 					id, b.title, Date.now()).rowsWritten +
 				sql.exec("INSERT INTO events (kind, subject, actor, at_ms) VALUES ('bead.created', ?, 'bench', ?)", id, Date.now()).rowsWritten);
 			return [201, JSON.stringify({ data: { id, title: b.title, status: "open" } }), rows];
+		}
+		if (method === "LOG") {
+			// An agent's batch as the log object takes it: each event once by id, the agent's count.
+			const b = JSON.parse(body);
+			if (!Array.isArray(b.events)) return [400, JSON.stringify({ error: { code: "invalid", field: "events" } }), 0];
+			let stored = 0;
+			this.ctx.storage.transactionSync(() => {
+				for (const e of b.events)
+					stored += sql.exec("INSERT INTO log_events (agent, id, bead, rig, kind, tool, path, text, size, at_ms) VALUES (?, ?, 'gt-1', 'r', ?, ?, ?, ?, ?, ?) ON CONFLICT (agent, id) DO NOTHING",
+						key, e.id, e.kind, e.tool ?? "", e.path ?? "", e.text.slice(0, 4096), e.text.length, Date.now()).rowsWritten;
+				sql.exec("INSERT INTO log_agents (agent, events) VALUES (?, ?) ON CONFLICT (agent) DO UPDATE SET events = events + excluded.events", key, stored);
+			});
+			return [200, JSON.stringify({ data: { stored, duplicates: b.events.length - stored, dropped: 0 } }), stored];
 		}
 		if (method === "BULK") {
 			const b = JSON.parse(body);

@@ -506,16 +506,16 @@ static const struct usage history_usage = {
 };
 
 static const struct usage search_usage = {
-	"search", "search [--agent ID] [--bead ID] [--kind KIND] [--path PREFIX] [--recent] [--limit N] [QUERY...] [--json]",
+	"search", "search [--agent ID] [--bead ID] [--kind KIND] [--path PREFIX] [--best] [--limit N] [QUERY...] [--json]",
 	"Search what the town's agents did (the agent log): the words of QUERY in FTS5's syntax (all\n"
-	"words, \"a phrase\", prefix*, OR, NOT), best first, each with the words around the hits\n"
+	"words, \"a phrase\", prefix*, OR, NOT), newest first, each with the words around the hits\n"
 	"marked **like this**. With --path and no QUERY: the newest events on paths under PREFIX.\n"
 	"\n"
 	"  --agent ID       only this agent's events\n"
 	"  --bead ID        only events of work on this bead\n"
 	"  --kind KIND      message, tool, result, file, command, status, note, error or output\n"
 	"  --path PREFIX    only events on paths starting with PREFIX\n"
-	"  --recent         newest first instead of best first\n"
+	"  --best           best first (bm25 among the newest 500 matches) instead of newest\n"
 	"  --limit N        at most N results (1-100, default 20)\n",
 };
 
@@ -799,7 +799,7 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"agent", required_argument, 0, 'a'}, {"bead", required_argument, 0, 'b'}, {"kind", required_argument, 0, 'k'},
-		{"path", required_argument, 0, 'p'}, {"recent", no_argument, 0, 'r'}, {"limit", required_argument, 0, 'l'},
+		{"path", required_argument, 0, 'p'}, {"best", no_argument, 0, 'r'}, {"limit", required_argument, 0, 'l'},
 		{0, 0, 0, 0},
 	};
 	const char *filter[4] = {NULL, NULL, NULL, NULL};
@@ -807,7 +807,7 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	struct http_path p = {0};
 	char query[512] = "", num[24];
 	long limit = 0;
-	int recent = 0, c, sep = '?';
+	int best = 0, c, sep = '?';
 	struct opt o;
 
 	opt_init(&o, cli, &search_usage, NULL, opts, argc, argv);
@@ -817,7 +817,7 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 		case 'b': filter[1] = optarg; break;
 		case 'k': filter[2] = optarg; break;
 		case 'p': filter[3] = optarg; break;
-		case 'r': recent = 1; break;
+		case 'r': best = 1; break;
 		case 'l':
 			if (opt_long(&search_usage, "--limit", optarg, 1, 100, &limit) < 0)
 				return 2;
@@ -847,8 +847,8 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 		http_path_seg(&p, filter[i]);
 		sep = '&';
 	}
-	if (recent) {
-		http_path_lit(&p, sep == '?' ? "?order=recent" : "&order=recent");
+	if (best) {
+		http_path_lit(&p, sep == '?' ? "?order=relevance" : "&order=relevance");
 		sep = '&';
 	}
 	if (limit) {

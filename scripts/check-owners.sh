@@ -46,7 +46,7 @@ src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox
 src/hooks/link.c: hook_links
 src/api/idempotent.c: idempotent_replies
 src/hooks/review.c: review_comments
-src/memory/agent_log.c: log_events log_search
+src/memory/agent_log.c: log_events log_search log_agents
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -128,20 +128,38 @@ static int add_event(struct call *c, const struct event_in *ev, const char *bead
 	return 0;
 }
 
-/* Keep the agent's newest keep events; the trigger takes the dropped ones out of the search. */
-static int trim(struct call *c, int64_t keep, int64_t *dropped)
+/* Count the batch's new events, then keep the agent's newest keep: the excess goes, oldest first
+ * (a walk of the agent's index as long as the excess, however long its log), and the trigger takes
+ * it out of the search. */
+static int trim(struct call *c, int stored, int64_t keep, int64_t *dropped)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM log_events WHERE agent = ?1 AND seq <= (SELECT seq FROM log_events"
-					     " WHERE agent = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO log_agents(agent, events) VALUES (?1, ?2) ON CONFLICT (agent)"
+					     " DO UPDATE SET events = events + ?2 RETURNING events", &c->err);
+	int64_t events = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent_of(c), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, keep);
+	sqlite3_bind_int(st, 2, stored);
+	if (db_step_int(c->db, st, &events, &c->err) < 0)
+		return -1;
+	*dropped = events > keep ? events - keep : 0;
+	if (!*dropped)
+		return 0;
+	st = db_prepare(c->db, "DELETE FROM log_events WHERE seq IN (SELECT seq FROM log_events WHERE agent = ?1"
+			       " ORDER BY seq LIMIT ?2)", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent_of(c), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, *dropped);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
-	*dropped = sqlite3_changes(db_handle(c->db));
-	return 0;
+	st = db_prepare(c->db, "UPDATE log_agents SET events = ?2 WHERE agent = ?1", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, agent_of(c), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, keep);
+	return db_step_done(c->db, st, &c->err);
 }
 
 int log_ingest(struct call *c)
@@ -166,7 +184,7 @@ int log_ingest(struct call *c)
 			return -1;
 		n++;
 	}
-	if (trim(c, keep, &dropped) < 0)
+	if (trim(c, stored, keep, &dropped) < 0)
 		return -1;
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "stored", stored);
@@ -275,7 +293,7 @@ static int search_query(struct call *c, struct search_in *s)
 		return err_set(&c->err, ERR_INVALID, "kind", "'kind' is one of message, tool, result, file, command, "
 							      "status, note, error or output");
 	if (*s->order && strcmp(s->order, "relevance") != 0 && strcmp(s->order, "recent") != 0)
-		return err_set(&c->err, ERR_INVALID, "order", "'order' is relevance (the default) or recent");
+		return err_set(&c->err, ERR_INVALID, "order", "'order' is recent (the default) or relevance");
 	return 0;
 }
 
@@ -299,6 +317,13 @@ static void bind_filters(sqlite3_stmt *st, const struct search_in *s)
 /* Up to 16 words around the hits of the column that matched best. */
 #define SNIPPET "snippet(log_search, -1, char(2), char(3), '…', 16)"
 
+/* Newest first is the default: FTS5 walks the matches from the newest and stops at the page, so a
+ * search costs about the same at a million events as at a thousand, whatever the words. Relevance
+ * (bm25) is ranked among the newest RANKED_MAX matches, and still costs more for very common words:
+ * bm25 counts every event holding each term first (its IDF). docs/performance.md has the figures.
+ * The page's snippets are made afterwards, for its rows only. */
+#define RANKED_MAX "500"
+
 static sqlite3_stmt *search_statement(struct call *c, const struct search_in *s)
 {
 	sqlite3_stmt *st;
@@ -306,14 +331,15 @@ static sqlite3_stmt *search_statement(struct call *c, const struct search_in *s)
 	if (!*s->q)
 		st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", substr(e.text, 1, 200) FROM log_events e WHERE e.path <> '' AND"
 				       FILTERS " ORDER BY e.seq DESC LIMIT ?9", &c->err);
-	else if (strcmp(s->order, "recent") == 0)
+	else if (strcmp(s->order, "relevance") != 0)
 		st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", " SNIPPET " FROM log_search JOIN log_events e"
 				       " ON e.seq = log_search.rowid WHERE log_search MATCH ?1 AND" FILTERS
-				       " ORDER BY e.seq DESC LIMIT ?9", &c->err);
+				       " ORDER BY log_search.rowid DESC LIMIT ?9", &c->err);
 	else
-		st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", " SNIPPET " FROM log_search JOIN log_events e"
-				       " ON e.seq = log_search.rowid WHERE log_search MATCH ?1 AND" FILTERS
-				       " ORDER BY log_search.rank LIMIT ?9", &c->err);
+		st = db_prepare(c->db, "SELECT " EVENT_COLUMNS " FROM (SELECT log_search.rowid AS seq, bm25(log_search) AS score"
+				       " FROM log_search JOIN log_events e ON e.seq = log_search.rowid WHERE log_search MATCH ?1 AND"
+				       FILTERS " ORDER BY log_search.rowid DESC LIMIT " RANKED_MAX ") m JOIN log_events e"
+				       " ON e.seq = m.seq ORDER BY m.score, e.seq DESC LIMIT ?9", &c->err);
 	if (!st)
 		return NULL;
 	if (*s->q)
@@ -322,24 +348,47 @@ static sqlite3_stmt *search_statement(struct call *c, const struct search_in *s)
 	return st;
 }
 
+/* The snippet of one event for the query, made once the page is chosen (the ranked statement). */
+static int add_snippet(struct call *c, const char *q, cJSON *r)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT " SNIPPET " FROM log_search WHERE log_search MATCH ?1 AND rowid = ?2",
+				      &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "seq")));
+	if ((rc = db_step_query(c->db, st, "q", &c->err)) < 0)
+		return -1;
+	cJSON_AddItemToObject(r, "snippet", snippet_parts(rc ? (const char *)sqlite3_column_text(st, 0) : ""));
+	sqlite3_reset(st);
+	return 0;
+}
+
 int log_search(struct call *c)
 {
 	struct search_in s = {0};
 	sqlite3_stmt *st;
-	cJSON *results, *out;
-	int rc;
+	cJSON *results, *out, *r;
+	int rc, has_snippet;
 
 	if (auth_internal_caller(c, "town", c->cfg->object_id) < 0 || search_query(c, &s) < 0 ||
 	    !(st = search_statement(c, &s)))
 		return -1;
 	results = cJSON_CreateArray();
+	has_snippet = sqlite3_column_count(st) > 10;
 	/* The query is the caller's FTS5 text: its syntax errors are a 400 naming q, not a failure. */
 	while ((rc = db_step_query(c->db, st, "q", &c->err)) > 0) {
-		cJSON *r = event_json(st);
-
-		cJSON_AddItemToObject(r, "snippet", snippet_parts((const char *)sqlite3_column_text(st, 10)));
+		r = event_json(st);
+		if (has_snippet)
+			cJSON_AddItemToObject(r, "snippet", snippet_parts((const char *)sqlite3_column_text(st, 10)));
 		cJSON_AddItemToArray(results, r);
 	}
+	if (rc == 0 && !has_snippet)
+		cJSON_ArrayForEach(r, results)
+			if ((rc = add_snippet(c, s.q, r)) < 0)
+				break;
 	if (rc < 0) {
 		cJSON_Delete(results);
 		return -1;

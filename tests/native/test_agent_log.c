@@ -113,8 +113,12 @@ static void stored_once_and_found(void)
 	r = search(e, "q=make%20OR%20race&since_ms=1500");
 	CHECK(cJSON_GetArraySize(results(&r)) == 1);
 	t_res_free(&r);
-	r = search(e, "q=make%20OR%20race%20OR%20lock&order=recent");
+	r = search(e, "q=make%20OR%20race%20OR%20lock");
 	CHECK(cJSON_GetArraySize(results(&r)) == 3 && t_streq(str(cJSON_GetArrayItem(results(&r), 0), "id"), "r1-3"));
+	t_res_free(&r);
+	/* Best first: the event with both words ranks over those with one, however old. */
+	r = search(e, "q=race%20OR%20checkout%20OR%20make&order=relevance");
+	CHECK(cJSON_GetArraySize(results(&r)) == 2 && t_streq(str(cJSON_GetArrayItem(results(&r), 0), "id"), "r1-1"));
 	t_res_free(&r);
 	eng_close(e);
 }

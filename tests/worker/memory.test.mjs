@@ -127,9 +127,9 @@ test("the agent log: a run's events are searchable and survive a restart of eith
 	// The same through gt search, hits marked; a query FTS5 cannot read fails with the town's reason.
 	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: s.base, GASTOWN_TOWN: TOWN, GASTOWN_TOKEN: await jwt("alice", "Alice Smith") };
 	const gt = join(ROOT, "build/native/gt");
-	const found = await run(gt, ["search", "race", "condition", "checkout", "--kind", "command"], { env });
+	const found = await run(gt, ["search", "race", "condition", "checkout", "--kind", "command", "--best"], { env });
 	assert.match(found.stdout, new RegExp(`^${worker} on ${first} command \\(run\\):\n  .*\\*\\*race\\*\\* \\*\\*condition\\*\\* in \\*\\*checkout\\*\\*`, "m"));
-	const recent = await run(gt, ["search", "--path", "src/payments/", "--recent"], { env });
+	const recent = await run(gt, ["search", "--path", "src/payments/"], { env });
 	assert.match(recent.stdout, new RegExp(`^${worker} on ${first} file \\(write\\) src/payments/charge\\.c:`, "m"));
 	await assert.rejects(run(gt, ["search", '"unbalanced'], { env }), (err) => err.code !== 0 && /syntax|q/.test(err.stderr));
 	assert.equal(new Set(log.map((e) => e.id)).size, log.length);
