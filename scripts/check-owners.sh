@@ -46,7 +46,7 @@ src/hooks/delivery.c: hook_deliveries hook_counts hook_inbox
 src/hooks/link.c: hook_links
 src/api/idempotent.c: idempotent_replies
 src/hooks/review.c: review_comments
-src/memory/agent_log.c: log_events log_search log_agents
+src/memory/agent_log.c: log_events log_search log_agents log_state
 src/test/probes.c: test_kv test_alarm test_effect
 "
 
@@ -58,6 +58,7 @@ src/town/bead_diff.c: src/town/bead.c
 src/town/agent_token.c: src/town/agent.c
 src/town/agent_crew.c: src/town/agent.c
 src/town/agent_events.c: src/town/agent.c
+src/memory/log_wipe.c: src/memory/agent_log.c
 "
 
 # Reads across owners that stay one statement (the file owns the statement's first table and only

@@ -21,6 +21,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"review", review_effect_done},
 	{"app-token", hook_app_token_done},
 	{"stats", stats_report_sent},
+	{"log-wipe", log_wipe_sent},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -37,6 +38,8 @@ const struct timer_kind timer_kinds[] = {
 	{"review", review_timer_fired},
 	{"stats", stats_report_fired},
 	{"stats-sum", platform_sum_fired},
+	{"log-wipe", log_wipe_retry_fired},
+	{"log-wipe-slice", log_wipe_slice_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 
@@ -114,6 +117,7 @@ const town_reaction town_deleting[] = {
 	hook_pending_wipe,
 	idempotent_wipe,
 	stats_report_wipe,
+	log_town_deleted,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];
 

@@ -229,8 +229,9 @@ int log_list(struct call *c)
 	if (auth_internal_caller(c, "town", c->cfg->object_id) < 0 || query_int(c, "after", 0, INT64_MAX, &after) < 0 ||
 	    query_int(c, "limit", 1, LOG_LIST_MAX, &limit) < 0)
 		return -1;
-	st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", e.text FROM log_events e WHERE e.agent = ? AND e.seq > ?"
-			       " ORDER BY e.seq LIMIT ?", &c->err);
+	/* Events under a wipe's mark are going: they are no longer the town's. */
+	st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", e.text FROM log_events e WHERE e.agent = ? AND e.seq > max(?,"
+			       " (SELECT wipe_upto FROM log_state)) ORDER BY e.seq LIMIT ?", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent_of(c), -1, SQLITE_STATIC);
@@ -330,7 +331,8 @@ static sqlite3_stmt *search_statement(struct call *c, const struct search_in *s)
 
 	if (!*s->q)
 		st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", substr(e.text, 1, 200) FROM log_events e WHERE e.path <> '' AND"
-				       FILTERS " ORDER BY e.seq DESC LIMIT ?9", &c->err);
+				       " e.seq > (SELECT wipe_upto FROM log_state) AND" FILTERS " ORDER BY e.seq DESC LIMIT ?9",
+				       &c->err);
 	else if (strcmp(s->order, "relevance") != 0)
 		st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", " SNIPPET " FROM log_search JOIN log_events e"
 				       " ON e.seq = log_search.rowid WHERE log_search MATCH ?1 AND" FILTERS

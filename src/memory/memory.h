@@ -37,4 +37,16 @@ int log_list(struct call *c);
  * path and no q, the newest events on paths under it. */
 int log_search(struct call *c);
 
+/* ---- log_wipe.c: a deleted town's log goes with it ----------------------------------------------- */
+
+/* The town's part of town_deleting: ask its log object to wipe (a do:// effect, purpose "log-wipe"),
+ * and again a minute after one not taken (timer "log-wipe"). */
+int log_town_deleted(struct call *c);
+int log_wipe_sent(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int log_wipe_retry_fired(struct call *c, const char *key);
+/* DELETE /_internal/log, from the log's town only: the search index emptied at once, the events in
+ * slices on the alarm (timer "log-wipe-slice"). */
+int log_wipe(struct call *c);
+int log_wipe_slice_fired(struct call *c, const char *key);
+
 #endif

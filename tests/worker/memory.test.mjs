@@ -159,4 +159,13 @@ test("the agent log: a run's events are searchable and survive a restart of eith
 	}, 20_000);
 	assert.equal(again[0].bead, second);
 	assert.equal((await s.api("GET", "/search?q=race&kind=command")).data.results.length, 1);
+
+	// A deleted town takes its log with it: a new town of the same id finds nothing of it.
+	assert.ok([200, 204].includes((await s.api("DELETE", "")).status));
+	assert.equal((await s.api("POST", "", { name: "Again" })).status, 201);
+	await s.until("the old log is gone", async () => {
+		const r = await s.api("GET", "/search?q=race%20OR%20second");
+		return r.status === 200 && r.data.results.length === 0;
+	}, 20_000);
+	assert.deepEqual((await s.api("GET", "/search?path=src/")).data.results, []);
 });
