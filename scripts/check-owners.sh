@@ -47,6 +47,7 @@ src/hooks/link.c: hook_links
 src/api/idempotent.c: idempotent_replies
 src/hooks/review.c: review_comments
 src/memory/agent_log.c: log_events log_search log_agents log_state
+src/memory/log_index.c: log_index_queue
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -22,6 +22,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"app-token", hook_app_token_done},
 	{"stats", stats_report_sent},
 	{"log-wipe", log_wipe_sent},
+	{"log-index", log_index_sent},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -39,6 +40,7 @@ const struct timer_kind timer_kinds[] = {
 	{"stats", stats_report_fired},
 	{"stats-sum", platform_sum_fired},
 	{"log-wipe", log_wipe_retry_fired},
+	{"log-index", log_index_fired},
 	{"log-wipe-slice", log_wipe_slice_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
@@ -62,8 +64,16 @@ const bead_reaction bead_reactions[] = {
 	attempt_on_bead,
 	outcome_on_bead,
 	stats_report_on_bead,
+	log_index_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
+
+/* ---- town: a note added --------------------------------------------------------------------------- */
+
+const note_reaction note_reactions[] = {
+	log_index_on_note,
+};
+const size_t note_reactions_n = sizeof note_reactions / sizeof note_reactions[0];
 
 /* ---- town: an agent's state -------------------------------------------------------------------- */
 
@@ -117,6 +127,7 @@ const town_reaction town_deleting[] = {
 	hook_pending_wipe,
 	idempotent_wipe,
 	stats_report_wipe,
+	log_index_wipe,
 	log_town_deleted,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];

@@ -107,6 +107,7 @@ static const struct route routes[] = {
 	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},
 	{ENG_LOG, "GET", "/_internal/search", log_search, 0, NULL},
 	{ENG_LOG, "DELETE", "/_internal/log", log_wipe, 0, NULL},
+	{ENG_LOG, "POST", "/_internal/index", log_index_take, 0, &log_index_body},
 	{ENG_LOG, "GET", "/_internal/debug/storage", api_debug_storage, R_OPERATOR, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/terminal", api_agent_terminal, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/mail", api_agent_mail_send, R_AGENT, &mail_send_body},

@@ -21,8 +21,11 @@
 #define HIT_OPEN '\x02'
 #define HIT_CLOSE '\x03'
 
+/* What an agent's runtime did; the town's own entries (log_index.c) are beads and notes. */
 static const char *const log_kinds[] = {"message", "tool", "result", "file", "command", "status",
-					"note", "error", "output", NULL};
+					"error", "output", NULL};
+static const char *const search_kinds[] = {"message", "tool", "result", "file", "command", "status",
+					   "error", "output", "bead", "note", NULL};
 
 struct event_in {
 	const char *id, *kind, *text, *tool, *path, *bead;
@@ -30,18 +33,19 @@ struct event_in {
 	int64_t size;
 };
 
-/* An id is printable ASCII without spaces: the host's name for the event, echoed in answers. */
+/* An id is printable ASCII without spaces or ':' (the town's own entries are "bead:..." and
+ * "note:..."): the host's name for the event, echoed in answers. */
 static int id_ok(const char *s)
 {
 	for (; *s; s++)
-		if (*s <= ' ' || *s > '~')
+		if (*s <= ' ' || *s > '~' || *s == ':')
 			return 0;
 	return 1;
 }
 
 static const struct field_rule event_rules[] = {
 	{"id", F_STR(struct event_in, id), FR_REQUIRED, 1, LOG_ID_MAX, .valid = id_ok, .field = "events[%i].id",
-	 .msg[FF_ANY] = "events[%i].id is 1-%u printable characters without spaces"},
+	 .msg[FF_ANY] = "events[%i].id is 1-%u printable characters without spaces or ':'"},
 	{"kind", F_STR(struct event_in, kind), FR_REQUIRED, 0, 16, .one_of = log_kinds, .field = "events[%i].kind",
 	 .msg[FF_ANY] = "events[%i].kind is one of %e"},
 	{"text", F_STR(struct event_in, text), FR_REQUIRED, 0, LOG_TEXT_IN_MAX, .field = "events[%i].text",
@@ -146,8 +150,9 @@ static int trim(struct call *c, int stored, int64_t keep, int64_t *dropped)
 	*dropped = events > keep ? events - keep : 0;
 	if (!*dropped)
 		return 0;
+	/* The town's beads and notes under the agent's name are not its run's: they stay. */
 	st = db_prepare(c->db, "DELETE FROM log_events WHERE seq IN (SELECT seq FROM log_events WHERE agent = ?1"
-			       " ORDER BY seq LIMIT ?2)", &c->err);
+			       " AND kind NOT IN ('bead', 'note') ORDER BY seq LIMIT ?2)", &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent_of(c), -1, SQLITE_STATIC);
@@ -193,6 +198,35 @@ int log_ingest(struct call *c)
 	return call_reply(c, 200, out);
 }
 
+int log_entry_replace(struct call *c, const struct log_entry *it)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM log_events WHERE agent = ? AND id = ?", &c->err);
+	size_t n = it->text ? strlen(it->text) : 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, it->agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, it->id, -1, SQLITE_STATIC);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	if (it->gone)
+		return 0;
+	if (!(st = db_prepare(c->db, "INSERT INTO log_events(agent, id, bead, rig, kind, tool, path, text, size, at_ms)"
+				     " VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)", &c->err)))
+		return -1;
+	sqlite3_bind_text(st, 1, it->agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, it->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->bead ? it->bead : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, it->rig ? it->rig : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, it->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, it->path ? it->path : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, it->text ? it->text : "", (int)(n > LOG_TEXT_KEEP ? utf8_trim(it->text, LOG_TEXT_KEEP) : n),
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (int64_t)n);
+	sqlite3_bind_double(st, 9, it->at_ms > 0 ? it->at_ms : c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
 /* The columns every listing reads, in this order. */
 #define EVENT_COLUMNS "e.seq, e.agent, e.id, e.bead, e.rig, e.kind, e.tool, e.path, e.size, e.at_ms"
 
@@ -229,9 +263,11 @@ int log_list(struct call *c)
 	if (auth_internal_caller(c, "town", c->cfg->object_id) < 0 || query_int(c, "after", 0, INT64_MAX, &after) < 0 ||
 	    query_int(c, "limit", 1, LOG_LIST_MAX, &limit) < 0)
 		return -1;
-	/* Events under a wipe's mark are going: they are no longer the town's. */
+	/* Events under a wipe's mark are going: they are no longer the town's. The town's beads and
+	 * notes under the agent's name are found by search, not in its run. */
 	st = db_prepare(c->db, "SELECT " EVENT_COLUMNS ", e.text FROM log_events e WHERE e.agent = ? AND e.seq > max(?,"
-			       " (SELECT wipe_upto FROM log_state)) ORDER BY e.seq LIMIT ?", &c->err);
+			       " (SELECT wipe_upto FROM log_state)) AND e.kind NOT IN ('bead', 'note') ORDER BY e.seq LIMIT ?",
+			       &c->err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, agent_of(c), -1, SQLITE_STATIC);
@@ -290,9 +326,9 @@ static int search_query(struct call *c, struct search_in *s)
 	if (!*s->q && !*s->path)
 		return err_set(&c->err, ERR_INVALID, "q", "'q' is what to search for (FTS5 syntax: words, \"a phrase\", "
 							    "a prefix*, AND/OR/NOT), 1-%d bytes; or give 'path' alone", LOG_QUERY_MAX);
-	if (*s->kind && !str_in_list(s->kind, log_kinds))
+	if (*s->kind && !str_in_list(s->kind, search_kinds))
 		return err_set(&c->err, ERR_INVALID, "kind", "'kind' is one of message, tool, result, file, command, "
-							      "status, note, error or output");
+							      "status, error, output, bead or note");
 	if (*s->order && strcmp(s->order, "relevance") != 0 && strcmp(s->order, "recent") != 0)
 		return err_set(&c->err, ERR_INVALID, "order", "'order' is recent (the default) or relevance");
 	return 0;

@@ -37,6 +37,29 @@ int log_list(struct call *c);
  * path and no q, the newest events on paths under it. */
 int log_search(struct call *c);
 
+/* One of the town's own entries (a bead, a note), replaced whole: out of the index with its old
+ * row, in with the new; gone removes it. Strings may be NULL for none, but agent, id and kind. */
+struct log_entry {
+	const char *agent, *id, *kind, *bead, *rig, *path, *text;
+	double at_ms;
+	int gone;
+};
+int log_entry_replace(struct call *c, const struct log_entry *e);
+
+/* ---- log_index.c: the town's beads and notes in the search ----------------------------------------- */
+
+/* The town's listeners: a bead created or deleted, a note added, queued for the "log-index" timer,
+ * which sends the queue in one batch (a do:// effect, purpose "log-index"). */
+int log_index_on_bead(struct call *c, const struct bead_change *ch);
+int log_index_on_note(struct call *c, const char *id);
+int log_index_fired(struct call *c, const char *key);
+int log_index_sent(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int log_index_wipe(struct call *c);
+/* POST /_internal/index, from the log's town only: {items: [{id, kind: bead|note, agent, bead?,
+ * rig?, path?, text?, at_ms?, gone?}]}, each replacing its entry (gone: removing it). */
+extern const struct fields log_index_body;
+int log_index_take(struct call *c);
+
 /* ---- log_wipe.c: a deleted town's log goes with it ----------------------------------------------- */
 
 /* The town's part of town_deleting: ask its log object to wipe (a do:// effect, purpose "log-wipe"),

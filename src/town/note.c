@@ -53,9 +53,12 @@ int note_add(struct call *c, const struct note_fields *f, char *id, size_t id_le
 	sqlite3_bind_text(st, 6, f->bead ? f->bead : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, call_requested_by(c), -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 8, c->now_ms);
-	if (db_step_done(c->db, st, &c->err) < 0)
+	if (db_step_done(c->db, st, &c->err) < 0 || event_append(c, "note.added", id, "path", NULL, f->path) < 0)
 		return -1;
-	return event_append(c, "note.added", id, "path", NULL, f->path);
+	for (size_t i = 0; i < note_reactions_n; i++)
+		if (note_reactions[i](c, id) < 0)
+			return -1;
+	return 0;
 }
 
 static cJSON *note_row(sqlite3_stmt *st)
@@ -204,6 +207,24 @@ int note_context(struct call *c, const char *bead, const char *text, struct strb
 		cJSON_Delete(changes);
 	}
 	return 0;
+}
+
+cJSON *note_json(struct call *c, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, path, rig, text, author, bead, requested_by, created_ms FROM notes"
+					     " WHERE id = ?", &c->err);
+	cJSON *list, *note;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (!(list = db_list(c->db, st, note_row, &c->err)))
+		return NULL;
+	note = cJSON_DetachItemFromArray(list, 0);
+	cJSON_Delete(list);
+	if (!note)
+		err_set(&c->err, ERR_NOT_FOUND, "note", "no note '%s' in this town", id);
+	return note;
 }
 
 int note_wipe(struct call *c)

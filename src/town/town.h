@@ -596,7 +596,13 @@ cJSON *note_list_json(struct call *c, const char *path, int limit);
  * text names, appended to out as lines (at most about NOTE_CONTEXT_MAX bytes) and to list as
  * objects with kind "note" or "change". 0, or -1 when storage failed. */
 int note_context(struct call *c, const char *bead, const char *text, struct strbuf *out, cJSON *list);
+/* One note as note_list_json gives it, or NULL with ERR_NOT_FOUND (or a storage failure). */
+cJSON *note_json(struct call *c, const char *id);
 int note_wipe(struct call *c);
+/* Told of each note added, with its id (note.c announces, wiring.c lists who listens). */
+typedef int (*note_reaction)(struct call *c, const char *id);
+extern const note_reaction note_reactions[];
+extern const size_t note_reactions_n;
 
 /* ---- persona.c -------------------------------------------------------------------------------- */
 

@@ -443,6 +443,140 @@ static void a_deleted_town_takes_its_log(void)
 	free(body);
 }
 
+/* The effect to the log's index in r's output (NULL: none), and its id into fx. */
+static cJSON *index_batch(const struct t_res *r, char *fx, size_t len)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(r->meta, "effects"))
+		if (t_streq(str(f, "url"), "do://log/t1/_internal/index")) {
+			snprintf(fx, len, "%s", str(f, "id"));
+			return cJSON_Parse(str(f, "body"));
+		}
+	return NULL;
+}
+
+static struct t_res effect_result(struct eng *e, const char *fx, int status)
+{
+	char meta[256];
+
+	snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":%s,\"status\":%d}", fx, status ? "true" : "false", status);
+	return t_event(e, ENG_EV_EFFECT_RESULT, meta, "1");
+}
+
+static void beads_and_notes_are_searched_too(void)
+{
+	struct eng *e = t_town(1), *log;
+	struct t_res r;
+	char fx[64], bead[64], body[1024];
+	cJSON *sent;
+	const cJSON *it;
+	int beads = 0, notes = 0;
+
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Flaky checkout totals\",\"body\":\"rounding in the cart\",\"held\":true}",
+		      t_as("sarah"));
+	snprintf(bead, sizeof bead, "%s", str(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/notes", "{\"path\":\"src/cart/\",\"text\":\"totals round half even\"}", t_as("sarah"));
+	CHECK(r.status == 201);
+	t_res_free(&r);
+	/* A couple of seconds later, one batch for both. */
+	t_now += 2500;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	sent = index_batch(&r, fx, sizeof fx);
+	CHECK(sent != NULL);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sent, "items")) {
+		beads += t_streq(str(it, "kind"), "bead") && t_streq(str(it, "agent"), "sarah") &&
+			 strstr(str(it, "text"), "Flaky checkout totals") != NULL;
+		notes += t_streq(str(it, "kind"), "note") && t_streq(str(it, "path"), "src/cart/") &&
+			 t_streq(str(it, "text"), "totals round half even");
+	}
+	CHECK(beads == 1 && notes == 1);
+	t_res_free(&r);
+	/* Not taken: sent again, remade, half a minute later. */
+	r = effect_result(e, fx, 503);
+	CHECK(r.rc == ENG_OK);
+	t_res_free(&r);
+	t_now += 31000;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	cJSON_Delete(sent);
+	CHECK((sent = index_batch(&r, fx, sizeof fx)) != NULL && cJSON_GetArraySize(cJSON_GetObjectItem(sent, "items")) == 2);
+	t_res_free(&r);
+	r = effect_result(e, fx, 200);
+	t_res_free(&r);
+	t_now += 60000;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(!index_batch(&r, fx, sizeof fx));
+	t_res_free(&r);
+	/* The bead deleted: sent as gone. */
+	snprintf(body, sizeof body, "/api/towns/t1/beads/%s", bead);
+	r = t_request(e, "DELETE", body, NULL, t_as("sarah"));
+	CHECK(r.status == 200 || r.status == 204);
+	t_res_free(&r);
+	t_now += 2500;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	{
+		cJSON *gone = index_batch(&r, fx, sizeof fx);
+
+		CHECK(gone && cJSON_GetArraySize(cJSON_GetObjectItem(gone, "items")) == 1 &&
+		      cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(gone, "items"), 0), "gone")) &&
+		      t_streq(str(cJSON_GetArrayItem(cJSON_GetObjectItem(gone, "items"), 0), "agent"), "sarah"));
+		cJSON_Delete(gone);
+	}
+	t_res_free(&r);
+	eng_close(e);
+
+	/* The log object takes the first batch: both found, by their words and kind. */
+	t_fresh_db();
+	log = t_open(ENG_LOG, "t1", 0);
+	{
+		char *text = cJSON_PrintUnformatted(sent);
+
+		r = t_request(log, "POST", "/_internal/index", text, "{\"x-gastown-caller\":\"town:t2\"}");
+		CHECK(r.status == 403);
+		t_res_free(&r);
+		r = t_request(log, "POST", "/_internal/index", text, "{\"x-gastown-caller\":\"town:t1\"}");
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		/* Again: replaced, not doubled. */
+		r = t_request(log, "POST", "/_internal/index", text, "{\"x-gastown-caller\":\"town:t1\"}");
+		CHECK(r.status == 200);
+		t_res_free(&r);
+		cJSON_free(text);
+	}
+	cJSON_Delete(sent);
+	r = search(log, "q=totals");
+	CHECK(cJSON_GetArraySize(results(&r)) == 2);
+	t_res_free(&r);
+	r = search(log, "q=flaky&kind=bead");
+	CHECK(cJSON_GetArraySize(results(&r)) == 1 && t_streq(str(cJSON_GetArrayItem(results(&r), 0), "bead"), bead) &&
+	      t_streq(str(cJSON_GetArrayItem(results(&r), 0), "agent"), "sarah"));
+	t_res_free(&r);
+	r = search(log, "path=src/cart/");
+	CHECK(cJSON_GetArraySize(results(&r)) == 1 && t_streq(str(cJSON_GetArrayItem(results(&r), 0), "kind"), "note"));
+	t_res_free(&r);
+	/* An agent's own events never push them out, and cannot take their ids. */
+	r = ingest(log, "sarah", "{\"events\":[{\"id\":\"a1\",\"kind\":\"output\",\"text\":\"x\"},{\"id\":\"a2\",\"kind\":\"output\",\"text\":\"y\"}]}", 1);
+	CHECK(r.status == 200 && cJSON_GetNumberValue(t_data(&r, "dropped")) == 1);
+	t_res_free(&r);
+	r = ingest(log, "sarah", "{\"events\":[{\"id\":\"note:x\",\"kind\":\"output\",\"text\":\"x\"}]}", 100);
+	CHECK(r.status == 400);
+	t_res_free(&r);
+	r = search(log, "q=totals");
+	CHECK(cJSON_GetArraySize(results(&r)) == 2);
+	t_res_free(&r);
+	/* Gone: out of the search. */
+	snprintf(body, sizeof body, "{\"items\":[{\"id\":\"bead:%s\",\"kind\":\"bead\",\"agent\":\"sarah\",\"gone\":true}]}", bead);
+	r = t_request(log, "POST", "/_internal/index", body, "{\"x-gastown-caller\":\"town:t1\"}");
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = search(log, "q=flaky");
+	CHECK(cJSON_GetArraySize(results(&r)) == 0);
+	t_res_free(&r);
+	eng_close(log);
+	CHECK(index_sound());
+}
+
 int main(void)
 {
 	stored_once_and_found();
@@ -451,5 +585,6 @@ int main(void)
 	bad_batches_and_strangers_change_nothing();
 	the_town_lets_in_and_passes_on();
 	a_deleted_town_takes_its_log();
+	beads_and_notes_are_searched_too();
 	return t_done();
 }

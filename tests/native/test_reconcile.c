@@ -181,9 +181,10 @@ static struct t_res tick_now(struct eng *e)
 	return t_event(e, ENG_EV_ALARM, "{}", NULL);
 }
 
-/* The effects of a call as a new array (the caller deletes it). */
-/* The effects of a call that are the reconciler's: the town's report to the platform's figures
- * (a minute after its first bead, stats_report.c) is not one, and comes at its own time. */
+/* The effects of a call that are the reconciler's, as a new array (the caller deletes it): the
+ * town's report to the platform's figures (a minute after its first bead, stats_report.c) and its
+ * beads sent to the agent log's search (two seconds after one is made, log_index.c) are not, and
+ * come at their own times. */
 static cJSON *effects(const struct t_res *r)
 {
 	const cJSON *fx = cJSON_GetObjectItem(r->meta, "effects"), *f;
@@ -192,7 +193,7 @@ static cJSON *effects(const struct t_res *r)
 	cJSON_ArrayForEach(f, fx) {
 		const char *url = cJSON_GetStringValue(cJSON_GetObjectItem(f, "url"));
 
-		if (!url || strncmp(url, "do://stats/", 11) != 0)
+		if (!url || (strncmp(url, "do://stats/", 11) != 0 && strncmp(url, "do://log/", 9) != 0))
 			cJSON_AddItemToArray(out, cJSON_Duplicate(f, 1));
 	}
 	return out;
@@ -647,7 +648,6 @@ static int signature_ok(const cJSON *fx)
 static void a_bead_with_a_rig_is_dispatched_with_a_signed_start(void)
 {
 	struct eng *e = town_with_rig(0);
-	struct t_res r;
 	char id[48];
 	cJSON *fx, *b, *start;
 	const cJSON *f;
@@ -670,16 +670,14 @@ static void a_bead_with_a_rig_is_dispatched_with_a_signed_start(void)
 	cJSON_Delete(b);
 	/* The next tick starts nothing new: the bead is taken. */
 	t_now += 6000;
-	r = tick_now(e);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
-	t_res_free(&r);
+	cJSON_Delete(fx);
+	CHECK(cJSON_GetArraySize(fx = tick_effects(e)) == 0);
+	cJSON_Delete(fx);
 	/* A restart between ticks (a new engine on the same storage) dispatches nothing twice. */
 	eng_close(e);
 	e = t_open(ENG_TOWN, "t1", 0);
 	t_now += 6000;
-	r = tick_now(e);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
-	t_res_free(&r);
+	CHECK(cJSON_GetArraySize(fx = tick_effects(e)) == 0);
 	cJSON_Delete(fx);
 	eng_close(e);
 	t_cleanup();
@@ -1127,12 +1125,18 @@ static void a_failing_tick_is_rolled_back_and_comes_again(void)
 	r = tick_now(e);
 	CHECK(r.status == 200);
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 0);
+	/* The tick comes again in 10 s (the bead's batch for the log's search may come sooner). */
 	next = cJSON_GetObjectItem(r.meta, "next_alarm_ms");
-	CHECK(cJSON_GetNumberValue(next) == t_now + 10000);
+	CHECK(cJSON_GetNumberValue(next) > t_now && cJSON_GetNumberValue(next) <= t_now + 10000);
 	t_res_free(&r);
 	t_now += 10000;
 	r = tick_now(e);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r.meta, "effects")) == 1);
+	{
+		cJSON *mine = effects(&r);
+
+		CHECK(cJSON_GetArraySize(mine) == 1);
+		cJSON_Delete(mine);
+	}
 	t_res_free(&r);
 	t_now -= 10000;
 	eng_close(e);

@@ -49,7 +49,7 @@ function documented(name) {
 	return [...cells[cells.length - 2].matchAll(/`([\w-]+)`/g)].map((x) => x[1]);
 }
 
-for (const table of ["effect_purposes", "timer_kinds", "ws_kinds", "bead_reactions", "agent_reactions", "town_deleting", "budget_reactions", "usage_reactions", "mayor_reactions"])
+for (const table of ["effect_purposes", "timer_kinds", "ws_kinds", "bead_reactions", "agent_reactions", "town_deleting", "budget_reactions", "usage_reactions", "mayor_reactions", "note_reactions"])
 	test(`architecture.md lists ${table} as src/wiring.c does`, () => {
 		assert.deepEqual(documented(table), wiringTable(table));
 	});

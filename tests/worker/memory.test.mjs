@@ -123,6 +123,16 @@ test("the agent log: a run's events are searchable and survive a restart of eith
 		[[worker, first, "file", "write", "src/payments/charge.c"]]);
 	const log = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
 	assert.ok(log.some((e) => e.kind === "status" && e.text === "status looking at checkout"), JSON.stringify(log));
+	// The town's own entries: the bead by its title, a member's note by its words and path.
+	assert.equal((await s.api("POST", "/notes", { path: "src/payments/", text: "charges need the cart locked" })).status, 201);
+	const own = await s.until("the bead and the note are in the search", async () => {
+		const r = await s.api("GET", `/search?q=${encodeURIComponent("cart OR Lock")}`);
+		const kinds = (r.data?.results ?? []).map((e) => e.kind);
+		return kinds.includes("bead") && kinds.includes("note") ? r.data.results : null;
+	}, 20_000);
+	// (The merge request toast's done made is a bead too, by toast, named after the work.)
+	assert.deepEqual(own.filter((e) => e.kind === "bead" && e.bead === first).map((e) => e.agent), ["alice"]);
+	assert.deepEqual(own.filter((e) => e.kind === "note").map((e) => [e.path, e.agent]), [["src/payments/", "alice"]]);
 
 	// The same through gt search, hits marked; a query FTS5 cannot read fails with the town's reason.
 	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: s.base, GASTOWN_TOWN: TOWN, GASTOWN_TOKEN: await jwt("alice", "Alice Smith") };
