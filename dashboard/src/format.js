@@ -69,3 +69,11 @@ export function statsKeyLabel(by, key) {
 	return { persona: "no persona", model: "the rig's model", runtime: "the town's runtime", language: "not measured",
 		kind: "unknown", agent: "unknown" }[by] ?? k;
 }
+
+// A size in bytes as people read it: "512 bytes", "4 KB", "9.8 KB", "1.2 MB".
+export function bytes(n) {
+	if (n === null || n === undefined || Number.isNaN(n)) return "—";
+	if (n < 1024) return `${n} byte${n === 1 ? "" : "s"}`;
+	const [v, unit] = n < 1024 * 1024 ? [n / 1024, "KB"] : [n / (1024 * 1024), "MB"];
+	return `${v.toFixed(1).replace(/\.0$/, "")} ${unit}`;
+}

@@ -18,7 +18,8 @@ function parse(hash) {
 	return { hash: hash || "#/", parts, q, ...match(parts) };
 }
 
-// What a path names: {name, town?, id?, tab?}; q is the hash's query ("#/towns/t/stats?by=model").
+// What a path names: {name, town?, id?, tab?}; q is the hash's query ("#/towns/t/stats?by=model",
+// "#/towns/t/agents/toast/log?seq=123": the agent's log at that event).
 function match(p) {
 	if (p.length === 0 || (p.length === 1 && p[0] === "towns")) return { name: "towns" };
 	if (p[0] === "fleet" && p.length <= 2) return { name: "fleet", id: p[1] };
@@ -37,12 +38,14 @@ function match(p) {
 		return p.length <= 4 ? { name: "personas", town, open: p[3] && { type: "persona", id: p[3] } } : { name: "notfound" };
 	case "stats":
 		return p.length === 3 ? { name: "stats", town } : { name: "notfound" };
+	case "search":
+		return p.length === 3 ? { name: "search", town } : { name: "notfound" };
 	case "settings":
 		return p.length === 3 || (p.length === 4 && p[3] === "integrations")
 			? { name: "settings", town, tab: "integrations" } : { name: "notfound" };
 	case "agents":
 		if (p.length === 4) return { name: "agent", town, open: { type: "agent", id: p[3] }, tab: "stream" };
-		if (p.length === 5 && (p[4] === "terminal" || p[4] === "stream"))
+		if (p.length === 5 && (p[4] === "terminal" || p[4] === "stream" || p[4] === "log"))
 			return { name: "agent", town, open: { type: "agent", id: p[3] }, tab: p[4] };
 		return { name: "notfound" };
 	default:

@@ -1,11 +1,13 @@
 // Agent.jsx - one agent: who it is and what it holds, its status history, its record (GET
 // .../agents/:agent/record: first-pass rate with its 95% Wilson interval and n, by persona and by
-// language, its latest outcomes), and two views of its work: the event stream
-// (#/towns/:town/agents/:agent) and its terminal (.../terminal). An agent removed since keeps its
-// record: the page shows that alone.
-import { For, Show, Suspense, lazy, onCleanup } from "solid-js";
+// language, its latest outcomes), and three views of its work: the live event stream
+// (#/towns/:town/agents/:agent), its log, structured and paged (.../log, ?seq= names an event to
+// go to: AgentLog.jsx) and its terminal (.../terminal). An agent removed since keeps its record:
+// the page shows that alone.
+import { For, Match, Show, Suspense, Switch, lazy, onCleanup } from "solid-js";
 import { get, townPath } from "../api.js";
 import { StateBadge } from "../components/AgentCard.jsx";
+import AgentLog from "../components/AgentLog.jsx";
 import AgentStream from "../components/AgentStream.jsx";
 import StatsTable from "../components/StatsTable.jsx";
 import { ErrorBox, Loading } from "../components/Status.jsx";
@@ -117,6 +119,11 @@ function AgentView(props) {
 		againRecord.cancel();
 	});
 	const tab = () => route().tab;
+	// The event the address names (.../log?seq=123), or null.
+	const target = () => {
+		const s = Number(route().q?.seq);
+		return Number.isSafeInteger(s) && s > 0 ? s : null;
+	};
 	// Gone from the town, its record kept.
 	const gone = () => agent.error()?.status === 404 && !!rec.data();
 
@@ -160,16 +167,21 @@ function AgentView(props) {
 			<Show when={agent.data() || gone()}><AgentRecord record={rec} /></Show>
 			<Show when={agent.data()}>
 				<nav class="tabs" aria-label="Agent views">
-					<a id="agent-tab-stream" href={href("towns", town.id, "agents", props.id)} aria-current={tab() !== "terminal" ? "page" : undefined}
-						data-testid="agent-tab-stream">Stream</a>
+					<a id="agent-tab-stream" href={href("towns", town.id, "agents", props.id)}
+						aria-current={tab() !== "terminal" && tab() !== "log" ? "page" : undefined} data-testid="agent-tab-stream">Stream</a>
+					<a id="agent-tab-log" href={href("towns", town.id, "agents", props.id, "log")} aria-current={tab() === "log" ? "page" : undefined}
+						data-testid="agent-tab-log">Log</a>
 					<a id="agent-tab-terminal" href={href("towns", town.id, "agents", props.id, "terminal")}
 						aria-current={tab() === "terminal" ? "page" : undefined} data-testid="agent-tab-terminal">Terminal</a>
 				</nav>
-				<Show when={tab() === "terminal"} fallback={<AgentStream agent={props.id} />}>
-					<Suspense fallback={<Loading>Loading the terminal…</Loading>}>
-						<Terminal agent={props.id} />
-					</Suspense>
-				</Show>
+				<Switch fallback={<AgentStream agent={props.id} />}>
+					<Match when={tab() === "log"}><AgentLog agent={props.id} target={target()} /></Match>
+					<Match when={tab() === "terminal"}>
+						<Suspense fallback={<Loading>Loading the terminal…</Loading>}>
+							<Terminal agent={props.id} />
+						</Suspense>
+					</Match>
+				</Switch>
 			</Show>
 		</section>
 	);
