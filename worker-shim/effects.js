@@ -30,9 +30,15 @@ export async function connectSocket(env, url, headers) {
 	return containerTarget(env, container[1], container[2]).fetch({ method: "GET", headers: { ...headers, upgrade: "websocket" } });
 }
 
-// GET one of a proxy's tries (docs/host-abi.md, "proxy"): a container URL or the network.
-export async function fetchTry(env, t) {
+// GET one of a proxy's tries (docs/host-abi.md, "proxy"): a container URL, another object of this
+// worker (stamped with the caller, as effects are), or the network.
+export async function fetchTry(env, t, caller) {
 	const init = { method: "GET", headers: t.headers ?? {}, signal: AbortSignal.timeout(t.timeout_ms), redirect: "manual" };
+	const target = DO_URL.exec(t.url);
+	if (target) {
+		init.headers = { ...init.headers, "x-gastown-caller": caller };
+		return objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init);
+	}
 	const container = CONTAINER_URL.exec(t.url);
 	return container ? containerTarget(env, container[1], container[2]).fetch(init) : fetch(t.url, init);
 }

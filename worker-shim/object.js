@@ -210,8 +210,8 @@ export class EngineObject extends DurableObject {
 		for (const t of p.tries ?? []) {
 			let text;
 			try {
-				const res = await fetchTry(this.env, t);
-				if (res.status < 200 || res.status > 299) {
+				const res = await fetchTry(this.env, t, `${this.constructor.kind}:${this.name}`);
+				if (!t.any_status && (res.status < 200 || res.status > 299)) {
 					await res.body?.cancel();
 					this.#log("info", "proxy try refused", { url: t.url.split("?")[0], status: res.status });
 					continue;
@@ -227,7 +227,14 @@ export class EngineObject extends DurableObject {
 				continue;
 			}
 			const envelope = JSON.parse(new TextDecoder().decode(out.body));
-			Object.assign(envelope.data, t.set ?? {}, { [p.into]: text });
+			if (p.at) {
+				// A place in a body that is not the envelope (an MCP tool's result): the path's
+				// last key gets the text.
+				const parent = p.at.slice(0, -1).reduce((o, k) => o?.[k], envelope);
+				if (parent && typeof parent === "object") parent[p.at[p.at.length - 1]] = text;
+			} else {
+				Object.assign(envelope.data, t.set ?? {}, { [p.into]: text });
+			}
 			return toResponse({ ...out, body: JSON.stringify(envelope) });
 		}
 		return toResponse(out);

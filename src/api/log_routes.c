@@ -15,11 +15,13 @@ static int pass_to_log(struct call *c, const char *path, cJSON *headers)
 {
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(c->meta, "query");
 	const char *query = cJSON_IsString(q) ? q->valuestring : "";
+	/* The host's query starts with '?'; one made inside the call (an MCP tool's) does not. */
+	const char *sep = *query && *query != '?' ? "?" : "";
 	char town[200], url[1400];
 	cJSON *p;
 
 	query_escape(c->cfg->object_id, town, sizeof town);
-	if ((size_t)snprintf(url, sizeof url, "do://log/%s/_internal/%s%s", town, path, query) >= sizeof url) {
+	if ((size_t)snprintf(url, sizeof url, "do://log/%s/_internal/%s%s%s", town, path, sep, query) >= sizeof url) {
 		cJSON_Delete(headers);
 		return err_set(&c->err, ERR_INVALID, "query", "the query is too long");
 	}

@@ -289,6 +289,40 @@ static cJSON *tool_result(struct route_answer *a)
 	return r;
 }
 
+/* A tool whose route keeps its answer in another object (the agent log's search answers with a
+ * pass): the host fills the result's text with that object's answer, an error's too (the reason a
+ * query was refused is the agent's to read), from a proxy try (docs/host-abi.md, "proxy"). Until
+ * it does, the text says the log could not be reached. */
+static int tool_result_passed(struct call *c, const cJSON *id, struct route_answer *a)
+{
+	cJSON *p = c->pass, *r = cJSON_CreateObject(), *text, *proxy, *at, *t;
+
+	c->pass = NULL;
+	cJSON_Delete(a->data);
+	a->data = NULL;
+	text = cJSON_CreateObject();
+	cJSON_AddStringToObject(text, "type", "text");
+	cJSON_AddStringToObject(text, "text", "{\"error\":{\"code\":\"unavailable\",\"message\":\"the agent log could not be"
+					     " reached: try again\"}}");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "content"), text);
+	proxy = cJSON_CreateObject();
+	at = cJSON_AddArrayToObject(proxy, "at");
+	cJSON_AddItemToArray(at, cJSON_CreateString("result"));
+	cJSON_AddItemToArray(at, cJSON_CreateString("content"));
+	cJSON_AddItemToArray(at, cJSON_CreateNumber(0));
+	cJSON_AddItemToArray(at, cJSON_CreateString("text"));
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "url", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "url")));
+	cJSON_AddItemToObject(t, "headers", cJSON_DetachItemFromObjectCaseSensitive(p, "headers"));
+	cJSON_AddNumberToObject(t, "timeout_ms", 10000);
+	cJSON_AddBoolToObject(t, "any_status", 1);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(proxy, "tries"), t);
+	cJSON_Delete(p);
+	cJSON_Delete(c->proxy);
+	c->proxy = proxy;
+	return rpc_result(c, id, r);
+}
+
 static int tools_call(struct call *c, const cJSON *id, const cJSON *params)
 {
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "name"));
@@ -323,6 +357,8 @@ static int tools_call(struct call *c, const cJSON *id, const cJSON *params)
 	/* The body is route_call's now. */
 	if (route_call(c, t->method, path, query[0] ? query : NULL, body, &a) < 0)
 		return -1;
+	if (c->pass && a.status < 400)
+		return tool_result_passed(c, id, &a);
 	return rpc_result(c, id, tool_result(&a));
 }
 

@@ -55,6 +55,18 @@ static const struct field_rule stats_query_rules[] = {
 };
 static const struct fields stats_query = FIELDS_CHECK(stats_query_rules);
 
+static const struct field_rule search_query_rules[] = {
+	{"q", .type = FT_STRING},
+	{"agent", .type = FT_STRING},
+	{"bead", .type = FT_STRING},
+	{"rig", .type = FT_STRING},
+	{"kind", .type = FT_STRING},
+	{"path", .type = FT_STRING},
+	{"order", .type = FT_STRING, .one_of = (const char *const[]){"recent", "relevance", NULL}},
+	{"limit", .type = FT_INT, .min = 1, .max = 100},
+};
+static const struct fields search_query = FIELDS_CHECK(search_query_rules);
+
 static const struct field_rule fleet_query_rules[] = {
 	{"period", .type = FT_STRING, .one_of = (const char *const[]){"day", "week", "month", NULL}},
 	{"date", .type = FT_STRING},
@@ -118,6 +130,10 @@ const struct mcp_tool mcp_tools[] = {
 	 T "/budgets", NULL, NULL, MCP_READ},
 	{"feed", "The feed", "Who did what, for whom: the town's events in order.", "GET", T "/events", NULL,
 	 &feed_query, MCP_READ},
+	{"search", "Search the agent log", "What the town's agents did, and its beads and notes: q is an FTS5 query"
+	 " (words, \"a phrase\", prefix*, OR, NOT); newest first, or order=relevance; path alone lists the newest"
+	 " events on paths under it. Each result has the words around the hits.", "GET", T "/search", NULL,
+	 &search_query, MCP_READ},
 	{"org_show", "Organization", "The organization: its name and your role in it.", "GET", O, NULL, NULL, MCP_ORG},
 	{"org_towns", "The organization's towns", "Every town the organization owns. Each town is an MCP server of "
 	 "its own at /api/towns/<town>/mcp, where your role in that town decides what you may do.", "GET", O "/towns",
@@ -131,6 +147,10 @@ const struct mcp_tool mcp_tools[] = {
 	{"gt_note", "Leave a note", "Leave a note on a repository path (a file, or a directory ending in '/') for"
 	 " whoever works there next: what you learned, a trap, a decision.", "POST", SELF "/notes", &note_body, NULL,
 	 MCP_AGENT},
+	{"gt_search", "Search the agent log", "What the town's agents did before you, and its beads and notes: q is an"
+	 " FTS5 query (words, \"a phrase\", prefix*, OR, NOT), path a prefix (who last touched src/payments/). Newest"
+	 " first; each result has its agent, bead and the words around the hits.", "GET", T "/search", NULL,
+	 &search_query, MCP_AGENT},
 	{"gt_done", "Report done", "Report the bead on your hook done, with the branch your work is on.", "POST",
 	 SELF "/done", &agent_done_body, NULL, MCP_AGENT},
 	{"gt_mail_check", "Check mail", "Your inbox.", "GET", SELF "/mail", NULL, &inbox_query, MCP_AGENT},

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SignJWT } from "jose";
-import { call, operator, startWorker } from "./harness.mjs";
+import { call, eventually, operator, startWorker } from "./harness.mjs";
 
 const SECRET = "mcp-test-secret-0123456789abcdef-0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -88,7 +88,7 @@ test("a viewer sees the read-only tools; an outsider and nobody are refused", { 
 	const viewer = await connect(s, s.H.vic);
 	t.after(() => viewer.close());
 	const names = (await viewer.listTools()).tools.map((x) => x.name);
-	assert.ok(names.includes("beads_list"));
+	assert.ok(names.includes("beads_list") && names.includes("search"));
 	assert.ok(!names.includes("bead_create") && !names.includes("bead_sling"));
 	await assert.rejects(viewer.callTool({ name: "bead_create", arguments: { title: "no" } }), /no tool 'bead_create'/);
 	const before = await s.digest();
@@ -119,7 +119,7 @@ test("an agent's token gets the agent's own tools", { timeout: 60_000 }, async (
 	const client = await connect(s, { authorization: `Bearer ${token}` });
 	t.after(() => client.close());
 	const names = (await client.listTools()).tools.map((x) => x.name).sort();
-	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_note", "gt_prime", "gt_review_reply", "gt_review_resolve", "gt_status"]);
+	assert.deepEqual(names, ["bead_show", "gt_done", "gt_escalate", "gt_mail_check", "gt_mail_send", "gt_note", "gt_prime", "gt_review_reply", "gt_review_resolve", "gt_search", "gt_status"]);
 	const status = await client.callTool({ name: "gt_status", arguments: { message: "reading the code" } });
 	assert.ok(!status.isError, JSON.stringify(status));
 	const agent = (await call(s.mf, "GET", `${T}/agents/toast`, undefined, s.H.sarah)).body.data;
@@ -131,6 +131,20 @@ test("an agent's token gets the agent's own tools", { timeout: 60_000 }, async (
 	assert.deepEqual(notes.map((n) => [n.path, n.text, n.author]), [["src/auth/", "tokens rotate hourly", "toast"]]);
 	const bad = await client.callTool({ name: "gt_note", arguments: { path: "../x", text: "no" } });
 	assert.ok(bad.isError, JSON.stringify(bad));
+	// What the agent did before, from the agent log (the AgentLogDO, through the town): its own
+	// event and its note; a query FTS5 cannot read answers the log's reason.
+	const logged = await call(s.mf, "POST", `${T}/agents/toast/log`, { events: [{ id: "r1-1", kind: "command", tool: "Bash",
+		text: "grep -rn rotate src/auth" }] }, { authorization: `Bearer ${token}` });
+	assert.equal(logged.status, 200, JSON.stringify(logged.body));
+	const found = await eventually(async () => {
+		const r = await client.callTool({ name: "gt_search", arguments: { q: "rotate" } });
+		const d = JSON.parse(r.content[0].text).data;
+		return d.results.length === 2 ? d.results : null;
+	}, { timeoutMs: 10_000, everyMs: 250 });
+	assert.deepEqual(found.map((e) => [e.kind, e.agent]).sort(), [["command", "toast"], ["note", "toast"]]);
+	assert.ok(found.every((e) => e.snippet.some((p) => p.hit && /^rotate$/i.test(p.text))), JSON.stringify(found));
+	const refused = await client.callTool({ name: "gt_search", arguments: { q: '"unbalanced' } });
+	assert.equal(JSON.parse(refused.content[0].text).error.field, "q", JSON.stringify(refused));
 });
 
 test("the Mayor's token gets the town tools that act for the asker, and its reply", { timeout: 60_000 }, async (t) => {
