@@ -98,6 +98,7 @@ static int storage_digest(struct call *c, int64_t pages, char *out)
 int api_debug_storage(struct call *c)
 {
 	int64_t page_size, pages, freelist, timers, pending;
+	double next_ms = 0;
 	char digest[65];
 	int version, from_image = 0;
 	cJSON *d;
@@ -105,7 +106,7 @@ int api_debug_storage(struct call *c)
 	if (db_query_int(c->db, "PRAGMA page_size", &page_size, &c->err) < 0 ||
 	    db_query_int(c->db, "PRAGMA page_count", &pages, &c->err) < 0 ||
 	    db_query_int(c->db, "PRAGMA freelist_count", &freelist, &c->err) < 0 ||
-	    timer_count(c, &timers) < 0 || effect_pending_count(c, &pending) < 0 ||
+	    timer_count(c, &timers) < 0 || effect_pending_count(c, &pending) < 0 || timer_next_alarm(c, &next_ms) < 0 ||
 	    migrate_version(c->db, &version, &c->err) < 0 || storage_digest(c, pages, digest) < 0)
 		return -1;
 	if (sqlite3_file_control(db_handle(c->db), "main", ENG_FCNTL_FROM_IMAGE, &from_image) != SQLITE_OK)
@@ -123,6 +124,9 @@ int api_debug_storage(struct call *c)
 	cJSON_AddNumberToObject(d, "bytes", from_image ? 0 : (double)(pages * page_size));
 	cJSON_AddNumberToObject(d, "timers", (double)timers);
 	cJSON_AddNumberToObject(d, "pending_effects", (double)pending);
+	/* When the object will next act on its own (a timer, an effect's deadline): a test that wants
+	 * it quiet waits past it. */
+	cJSON_AddItemToObject(d, "next_alarm_ms", next_ms > 0 ? cJSON_CreateNumber(next_ms) : cJSON_CreateNull());
 	cJSON_AddStringToObject(d, "digest", digest);
 	cJSON_AddStringToObject(d, "sqlite_version", sqlite3_libversion());
 	return call_reply(c, 200, d);
