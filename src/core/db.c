@@ -214,7 +214,9 @@ int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e)
 	return 0;
 }
 
-int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e)
+/* A read's step (db_step_row, db_step_query). With field, a plain SQLITE_ERROR is the fault of the
+ * text the caller wrote, not of storage. */
+static int step_read(struct db *db, sqlite3_stmt *st, const char *field, struct err *e)
 {
 	int rc = sqlite3_step(st);
 
@@ -225,29 +227,22 @@ int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e)
 		return 0;
 	}
 	/* Read the connection's error before the reset, which may replace it. */
-	db_fail(db, e, "read");
+	if (field && sqlite3_extended_errcode(db->h) == SQLITE_ERROR)
+		err_set(e, ERR_INVALID, field, "the query could not be read: %s", sqlite3_errmsg(db->h));
+	else
+		db_fail(db, e, "read");
 	sqlite3_reset(st);
 	return -1;
 }
 
+int db_step_row(struct db *db, sqlite3_stmt *st, struct err *e)
+{
+	return step_read(db, st, NULL, e);
+}
+
 int db_step_query(struct db *db, sqlite3_stmt *st, const char *field, struct err *e)
 {
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	if (sqlite3_extended_errcode(db->h) == SQLITE_ERROR) {
-		err_set(e, ERR_INVALID, field, "the query could not be read: %s", sqlite3_errmsg(db->h));
-		sqlite3_reset(st);
-		return -1;
-	}
-	db_fail(db, e, "read");
-	sqlite3_reset(st);
-	return -1;
+	return step_read(db, st, field, e);
 }
 
 int db_step_int(struct db *db, sqlite3_stmt *st, int64_t *out, struct err *e)
