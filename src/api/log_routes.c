@@ -17,7 +17,7 @@ static int pass_to_log(struct call *c, const char *path, cJSON *headers)
 	const char *query = cJSON_IsString(q) ? q->valuestring : "";
 	/* The host's query starts with '?'; one made inside the call (an MCP tool's) does not. */
 	const char *sep = *query && *query != '?' ? "?" : "";
-	char town[200], url[1400];
+	char town[200], url[4096];
 	cJSON *p;
 
 	query_escape(c->cfg->object_id, town, sizeof town);

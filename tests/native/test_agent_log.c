@@ -338,6 +338,16 @@ static void the_town_lets_in_and_passes_on(void)
 	r = t_request(e, "GET", "/api/towns/t1/search?q=race", NULL, auth);
 	CHECK(r.status == 200 && pass_of(&r));
 	t_res_free(&r);
+	/* The longest query the log takes, every byte escaped, passes on whole. */
+	{
+		char path[2048] = "/api/towns/t1/search?q=";
+
+		for (int i = 0; i < 245; i++)
+			strcat(path, "%C3%A9");
+		r = t_request(e, "GET", path, NULL, t_as("sarah"));
+		CHECK(r.status == 200 && strlen(str(pass_of(&r), "url")) > 245 * 6);
+		t_res_free(&r);
+	}
 	r = t_request(e, "GET", "/api/towns/t1/agents/toast/log?after=3", NULL, t_as("sarah"));
 	CHECK(r.status == 200 && t_streq(str(pass_of(&r), "url"), "do://log/t1/_internal/agents/toast/log?after=3"));
 	t_res_free(&r);
