@@ -1,7 +1,7 @@
 /*
  * log_index.c - the town's beads and notes in its agent log's search (docs/memory.md), both sides.
  *
- * The town queues a bead as it is created or deleted and a note as it is added; a timer a couple
+ * The town queues a bead as it is created, edited or deleted and a note as it is added; a timer a couple
  * of seconds later sends what is queued in one batch (a do:// effect), so a burst of beads costs
  * one call to the log object, not one each. The batch is made from the rows as they are then: a
  * bead gone by then is sent as gone. A batch not taken is sent again, remade, half a minute later.
@@ -39,14 +39,14 @@ static int enqueue(struct call *c, const char *kind, const char *id, const char 
 	return timer_set_earlier(c, "log-index", "town", c->now_ms + INDEX_AFTER_MS);
 }
 
-/* A new bead is queued without its creator's name (the batch reads it): creating a bead costs one
- * row here and the timer. A bead going is named now, while it can be read. */
+/* A new or edited bead is queued without its creator's name (the batch reads it): creating a bead
+ * costs one row here and the timer. A bead going is named now, while it can be read. */
 int log_index_on_bead(struct call *c, const struct bead_change *ch)
 {
 	cJSON *b;
 	int rc;
 
-	if (ch->kind == BEAD_CREATED)
+	if (ch->kind == BEAD_CREATED || ch->kind == BEAD_EDITED)
 		return enqueue(c, "bead", ch->id, "");
 	if (ch->kind != BEAD_DELETING)
 		return 0;

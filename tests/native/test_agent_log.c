@@ -518,6 +518,30 @@ static void beads_and_notes_are_searched_too(void)
 	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
 	CHECK(!index_batch(&r, fx, sizeof fx));
 	t_res_free(&r);
+	/* Its title edited: sent again as it reads now; its priority changed: not. */
+	snprintf(body, sizeof body, "/api/towns/t1/beads/%s", bead);
+	r = t_request(e, "PATCH", body, "{\"priority\":1}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	t_now += 2500;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(!index_batch(&r, fx, sizeof fx));
+	t_res_free(&r);
+	r = t_request(e, "PATCH", body, "{\"title\":\"Flaky checkout totals in euros\"}", t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	t_now += 2500;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	{
+		cJSON *edited = index_batch(&r, fx, sizeof fx);
+
+		CHECK(edited && cJSON_GetArraySize(cJSON_GetObjectItem(edited, "items")) == 1 &&
+		      strstr(str(cJSON_GetArrayItem(cJSON_GetObjectItem(edited, "items"), 0), "text"), "in euros") != NULL);
+		cJSON_Delete(edited);
+	}
+	t_res_free(&r);
+	r = effect_result(e, fx, 200);
+	t_res_free(&r);
 	/* The bead deleted: sent as gone. */
 	snprintf(body, sizeof body, "/api/towns/t1/beads/%s", bead);
 	r = t_request(e, "DELETE", body, NULL, t_as("sarah"));
