@@ -69,8 +69,11 @@ test("opencode: a denied tool is not offered to the model", { timeout: 120_000 }
 });
 
 test("codex: the town's tools are filtered; its own cannot be, and the start says so", { timeout: 120_000 }, async (t) => {
-	const { offered, s, model } = await run(t, "codex", { denied_tools: ["mcp__gastown__gt_escalate"] });
+	const { offered, s, model, bead: first } = await run(t, "codex", { denied_tools: ["mcp__gastown__gt_escalate"] });
 	for (const names of offered) assert.ok(!JSON.stringify(names).includes("gt_escalate"), JSON.stringify(names));
+	// The first polecat's last word to the model comes after its done: count from its end.
+	const worker = (await s.api("GET", `/beads/${first}`)).data.worked_by;
+	await s.until("the first polecat's process ends", async () => s.env.host.log().includes(`${worker} ended`), 30_000);
 
 	// A persona naming codex's own tools: the host refuses the start, the bead records why.
 	assert.equal((await s.api("POST", "/personas", { name: "shell-less", denied_tools: ["Bash"] })).status, 201);
