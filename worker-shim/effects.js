@@ -10,6 +10,14 @@ const DO_URL = /^do:\/\/([a-z]+)\/([^/]+)(\/.*)$/;
 // AGENT_CONTAINER binding, else to the agent host at GASTOWN_AGENT_HOST_URL (make dev, tests).
 const CONTAINER_URL = /^container:(\/towns\/([^/]+)\/.*)$/;
 
+// A call to another object of this worker (a do:// url DO_URL matched), stamped with the calling
+// object ("<kind>:<id>") so the callee knows who asks: a client cannot forge it, the worker never
+// forwards /_internal paths. Effects, passes and proxy tries all go through here.
+function toObject(env, target, init, caller) {
+	return objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`,
+		{ ...init, headers: { ...(init.headers ?? {}), "x-gastown-caller": caller } });
+}
+
 function containerTarget(env, path, town) {
 	if (env.AGENT_CONTAINER) {
 		const stub = env.AGENT_CONTAINER.get(env.AGENT_CONTAINER.idFromName(decodeURIComponent(town)));
@@ -35,10 +43,7 @@ export async function connectSocket(env, url, headers) {
 export async function fetchTry(env, t, caller) {
 	const init = { method: "GET", headers: t.headers ?? {}, signal: AbortSignal.timeout(t.timeout_ms), redirect: "manual" };
 	const target = DO_URL.exec(t.url);
-	if (target) {
-		init.headers = { ...init.headers, "x-gastown-caller": caller };
-		return objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init);
-	}
+	if (target) return toObject(env, target, init, caller);
 	const container = CONTAINER_URL.exec(t.url);
 	return container ? containerTarget(env, container[1], container[2]).fetch(init) : fetch(t.url, init);
 }
@@ -49,21 +54,16 @@ export async function fetchTry(env, t, caller) {
 export async function passOn(env, p, method, bytes, caller) {
 	const target = DO_URL.exec(p.url);
 	if (!target) throw new Error("a pass goes to another object of this worker (do://)");
-	const init = {
-		method,
-		headers: { ...(p.headers ?? {}), "content-type": "application/json", "x-gastown-caller": caller },
-		body: method === "GET" || method === "HEAD" ? undefined : bytes,
-	};
-	return objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init);
+	return toObject(env, target, { method, headers: { ...(p.headers ?? {}), "content-type": "application/json" },
+		body: method === "GET" || method === "HEAD" ? undefined : bytes }, caller);
 }
 
-// caller: "<kind>:<id>" of the object making the call, stamped on do:// calls so the callee knows
-// which object asks (a client cannot forge it: the worker never forwards /_internal paths).
+// caller: "<kind>:<id>" of the object making the call, stamped on do:// calls (toObject).
 export async function perform(fx, bodyLimit, env, caller) {
 	const target = DO_URL.exec(fx.url);
 	const init = {
 		method: fx.method,
-		headers: target ? { ...(fx.headers ?? {}), "x-gastown-caller": caller } : (fx.headers ?? {}),
+		headers: fx.headers ?? {},
 		body: fx.body ?? undefined,
 		signal: AbortSignal.timeout(fx.timeout_ms),
 		redirect: "manual",
@@ -71,7 +71,7 @@ export async function perform(fx, bodyLimit, env, caller) {
 	const container = CONTAINER_URL.exec(fx.url);
 	try {
 		const res = target
-			? await objectStub(env, target[1], decodeURIComponent(target[2])).fetch(`https://${target[1]}.internal${target[3]}`, init)
+			? await toObject(env, target, init, caller)
 			: container ? await containerTarget(env, container[1], container[2]).fetch(init)
 			: await fetch(fx.url, init);
 		const body = await readBounded(res.body, bodyLimit);

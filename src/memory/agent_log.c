@@ -202,6 +202,7 @@ int log_entry_replace(struct call *c, const struct log_entry *it)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM log_events WHERE agent = ? AND id = ?", &c->err);
 	size_t n = it->text ? strlen(it->text) : 0;
+	char text[LOG_TEXT_KEEP + 1];
 
 	if (!st)
 		return -1;
@@ -220,8 +221,7 @@ int log_entry_replace(struct call *c, const struct log_entry *it)
 	sqlite3_bind_text(st, 4, it->rig ? it->rig : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, it->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, it->path ? it->path : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, it->text ? it->text : "", (int)(n > LOG_TEXT_KEEP ? utf8_trim(it->text, LOG_TEXT_KEEP) : n),
-			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, text, (int)keep_text(it->text ? it->text : "", text), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, (int64_t)n);
 	sqlite3_bind_double(st, 9, it->at_ms > 0 ? it->at_ms : c->now_ms);
 	return db_step_done(c->db, st, &c->err);

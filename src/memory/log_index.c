@@ -69,26 +69,21 @@ static const char *str(const cJSON *o, const char *k)
 	return s ? s : "";
 }
 
-/* The entry of a queued bead: its title and body, or gone. */
+/* The entry of a queued bead: its title and body, or gone (read once: not found is the answer). */
 static cJSON *bead_item(struct call *c, const char *id, const char *agent)
 {
-	cJSON *it = cJSON_CreateObject(), *b;
+	cJSON *it = cJSON_CreateObject(), *b = bead_json(c, id);
 	char key[80];
-	int rc = bead_exists(c, id);
 
 	snprintf(key, sizeof key, "bead:%s", id);
 	cJSON_AddStringToObject(it, "id", key);
 	cJSON_AddStringToObject(it, "kind", "bead");
 	cJSON_AddStringToObject(it, "agent", agent);
-	if (rc < 0) {
-		cJSON_Delete(it);
-		return NULL;
-	}
-	if (rc == 0) {
+	if (!b && err_take(&c->err, ERR_NOT_FOUND)) {
 		cJSON_AddBoolToObject(it, "gone", 1);
 		return it;
 	}
-	if (!(b = bead_json(c, id))) {
+	if (!b) {
 		cJSON_Delete(it);
 		return NULL;
 	}
