@@ -21,17 +21,27 @@ GEN_MIGR   := $(BUILD)/gen/migrations_gen.c
 # The database a fresh object starts from, per kind: the migrations run natively at build time.
 GEN_IMAGE  := $(BUILD)/gen/schema_image_gen.c
 # mbedTLS: only the modules the engine uses (and SHA-1, for the agent host's WebSocket handshake;
-# the wasm link drops it as unreferenced).
+# src/tls_config.h leaves it out of the wasm).
 MBED_SRC   := $(addprefix $(MBED)/library/,sha256.c sha1.c platform_util.c constant_time.c md.c \
 	base64.c bignum.c bignum_core.c rsa.c rsa_alt_helpers.c oid.c asn1parse.c asn1write.c pk.c pk_wrap.c pkparse.c \
 	pem.c)
 
+# What no SQL of ours uses, left out for the wasm's size (about 17 KB gzip): UTF-16 APIs, the
+# authorizer, decltype, EXPLAIN, tracing, blob literals, date and time functions, auto-vacuum,
+# generated columns, introspection and schema-version pragmas, compile-option diagnostics.
+# Defined before SQLITE_FLAGS, which expands it at once.
+SQLITE_OMIT := -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_DECLTYPE \
+	-DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_OMIT_EXPLAIN -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_BLOB_LITERAL \
+	-DSQLITE_OMIT_DATETIME_FUNCS -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_AUTOVACUUM \
+	-DSQLITE_OMIT_GENERATED_COLUMNS -DSQLITE_OMIT_CASE_SENSITIVE_LIKE_PRAGMA -DSQLITE_OMIT_TCL_VARIABLE \
+	-DSQLITE_OMIT_SCHEMA_VERSION_PRAGMAS -DSQLITE_UNTESTABLE
 # SQLite as the engine uses it everywhere: no threads, no extensions, temp storage in memory; FTS5
 # for the agent log's search (docs/memory.md).
 SQLITE_FLAGS := -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP_STORE=3 \
 	-DSQLITE_OMIT_WAL -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECATED \
 	-DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
-	-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_ENABLE_DBPAGE_VTAB -DSQLITE_ENABLE_FTS5
+	-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_ENABLE_DBPAGE_VTAB -DSQLITE_ENABLE_FTS5 \
+	$(SQLITE_OMIT)
 # In wasm there is no operating system: wasm/vfs.c is the OS layer.
 SQLITE_WASM_FLAGS := $(SQLITE_FLAGS) -DSQLITE_OS_OTHER=1
 
@@ -282,7 +292,7 @@ test-fault: $(FAULT)/fault
 $(WASM)/gastown.wasm: $(call ENGINE_OBJS,$(WASM)) $(call WASM_LAYER,$(WASM))
 	@echo "  LD  $@"
 	$(Q)$(WCC) $(WASM_LDFLAGS) $^ -o $(WASM)/gastown.raw.wasm
-	$(Q)wasm-opt $(WASM_OPT_FEATURES) $(WASM_OPT_LEVEL) --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
+	$(Q)wasm-opt $(WASM_OPT_FEATURES) $(WASM_OPT_LEVEL) --converge --strip-debug --strip-producers $(WASM)/gastown.raw.wasm -o $@
 	@./scripts/wasm-size.sh $@
 
 wasm: $(WASM)/gastown.wasm
