@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { githubDelivery } from "../tests/worker/webhooks.mjs";
 import { issueOpened } from "./hook-payload.mjs";
+import { shimModules as shim, durableObjects } from "../tests/worker/shim-modules.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
@@ -23,8 +24,6 @@ const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
 
-const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
-	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
 
 const JWT_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef";
 const HOOK_SECRET = "whsec-bench-0123456789abcdef";
@@ -48,13 +47,7 @@ function start(opts = {}) {
 			{
 				name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
 				modules: [...shim, { type: "CompiledWasm", path: WASM }],
-				durableObjects: {
-					TOWN: { className: "TownDO", useSQLite: true },
-					ORG: { className: "OrgDO", useSQLite: true },
-					STATS: { className: "StatsDO", useSQLite: true },
-					LOGS: { className: "AgentLogDO", useSQLite: true },
-					USER: { className: "UserDO", useSQLite: true },
-				},
+				durableObjects,
 				bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: JWT_SECRET,
 					GASTOWN_CONTAINER_SECRET: "bench-container-secret-0123456789abcdef" },
 			},

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { githubDelivery } from "../tests/worker/webhooks.mjs";
 import { issueOpened } from "./hook-payload.mjs";
+import { shimModules as shim, durableObjects } from "../tests/worker/shim-modules.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
@@ -21,14 +22,12 @@ const PORT = 9400 + Math.floor(Math.random() * 500);
 
 const sink = createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(201, { "content-type": "application/json" }); res.end('{"id":123}'); }); });
 await new Promise((r) => sink.listen(0, "127.0.0.1", r));
-const shim = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
-	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
 const mf = new Miniflare({
 	inspectorPort: PORT,
 	handleRuntimeStdio: (out, err) => { out.resume(); err.resume(); },
 	workers: [{ name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01",
 		modules: [...shim, { type: "CompiledWasm", path: WASM, contents: readFileSync(process.env.PROFILE_WASM ?? WASM) }],
-		durableObjects: { TOWN: { className: "TownDO", useSQLite: true }, ORG: { className: "OrgDO", useSQLite: true }, USER: { className: "UserDO", useSQLite: true }, STATS: { className: "StatsDO", useSQLite: true }, LOGS: { className: "AgentLogDO", useSQLite: true } },
+		durableObjects,
 		bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: JWT_SECRET, GASTOWN_CONTAINER_SECRET: "bench-container-secret-0123456789abcdef" } }],
 });
 try {

@@ -50,6 +50,26 @@ int cli_call(struct cli *cli, const char *method, const struct http_path *p, cJS
 	return 1;
 }
 
+int cli_call_text(struct cli *cli, const char *method, const struct http_path *p, const char *text,
+		  const char *content_type, cJSON **res_out)
+{
+	char err[256] = "";
+	int status;
+
+	*res_out = NULL;
+	if (p->overflow) {
+		fprintf(stderr, "gt: the request path is too long\n");
+		return 2;
+	}
+	status = http_call_typed(cli, method, p->s, text, content_type, res_out, err, sizeof err);
+	if (status >= 200 && status <= 299)
+		return 0;
+	cli_fail(cli, status, *res_out, err);
+	cJSON_Delete(*res_out);
+	*res_out = NULL;
+	return 1;
+}
+
 void cli_print_json(const cJSON *v)
 {
 	char *s = cJSON_Print(v);

@@ -120,6 +120,10 @@ int cmd_integration(struct cli *cli, int argc, char **argv);
  * answer (text, or the town's JSON with --json) or the error; returns the exit status: 0, 1 for a
  * refused or failed call, 2 for a bad argument or an --overlay-file that cannot be read. */
 int cmd_persona(struct cli *cli, int argc, char **argv);
+/* registry_cmds.c: the registry (`gt formula`, `gt config`): search, show, publish, deprecate,
+ * install into a town, run a formula. */
+int cmd_formula(struct cli *cli, int argc, char **argv);
+int cmd_config(struct cli *cli, int argc, char **argv);
 
 /* agent_cmds.c: what an agent running in its worktree tells the town, and `gt sling`. The agent is
  * cli->agent; each call reads the agent's token again (token_load_agent). The functions print
@@ -174,6 +178,9 @@ int proc_run(const char *const argv[], char *out, size_t out_len, char *err, siz
  * reason in *err_out); *body_out is the parsed JSON body or NULL (the caller deletes it). */
 int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
 	      cJSON **body_out, char *err_out, size_t err_len);
+/* The same with a body of another type (content_type: "application/toml"). */
+int http_call_typed(const struct cli *cli, const char *method, const char *path, const char *body,
+		    const char *content_type, cJSON **body_out, char *err_out, size_t err_len);
 /* A request path built in pieces; overflow is set (and the rest dropped) when it does not fit. */
 struct http_path {
 	char s[1024];
@@ -191,6 +198,9 @@ void http_path_seg(struct http_path *p, const char *seg);
  * printed when p overflowed. The body's strings and the text sent are wiped before they are freed:
  * a body may hold secrets (gt integration set). */
 int cli_call(struct cli *cli, const char *method, const struct http_path *p, cJSON *body, cJSON **res_out);
+/* cli_call with text as the body, sent as content_type (a file published as it is). */
+int cli_call_text(struct cli *cli, const char *method, const struct http_path *p, const char *text,
+		  const char *content_type, cJSON **res_out);
 /* Overwrite every string under o (a request body's secrets) before it is freed. */
 void cli_wipe_strings(cJSON *o);
 /* Print v as indented JSON on a line of its own; "null" when v is NULL. */

@@ -272,6 +272,11 @@ static const struct command commands[] = {
 	{"recommend", cmd_recommend, "recommend BEAD         the variants to try for a bead, cheapest per merged bead first"},
 	{"persona", cmd_persona, "persona list | show NAME | create NAME [opts] | edit NAME [opts] | delete NAME\n"
 				 "                         the parts an agent plays on a bead: overlay, tools, gates, model"},
+	{"formula", cmd_formula, "formula search [Q] | show NAME[@V] | publish FILE | deprecate NAME@V --reason R\n"
+				 "                         | install NAME[@V] | installed | uninstall NAME | run NAME [--var K=V]...\n"
+				 "                         workflows from the registry, installed pinned and run as molecules"},
+	{"config", cmd_config, "config search [Q] | show NAME[@V] | publish FILE | install NAME[@V] | ...\n"
+			       "                         agent configs from the registry: installed, a town's persona"},
 	{"prime", cmd_prime, "prime                  (agent) my bead, rig, branch, requester and unread mail"},
 	{"status", cmd_status, "status TEXT            (agent) tell the town what I am doing (1-280 characters)"},
 	{"note", cmd_note, "note PATH TEXT         leave a note on a path for whoever works there next"},

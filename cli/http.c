@@ -42,13 +42,13 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 /* What became of one attempt: never sent (refused), cut after it may have arrived, or answered. */
 enum attempt { SENT, REFUSED, CUT };
 
-static int http_once(const struct cli *cli, const char *method, const char *path, const char *body, const char *key,
-		     cJSON **body_out, char *err_out, size_t err_len, enum attempt *what)
+static int http_once(const struct cli *cli, const char *method, const char *path, const char *body, const char *type,
+		     const char *key, cJSON **body_out, char *err_out, size_t err_len, enum attempt *what)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *headers = NULL;
 	struct buf b = {0};
-	char url[4096], auth[8300], idem[200];
+	char url[4096], auth[8300], idem[200], ctype[100];
 	long status = 0;
 	CURLcode rc;
 
@@ -59,8 +59,10 @@ static int http_once(const struct cli *cli, const char *method, const char *path
 	}
 	snprintf(url, sizeof url, "%s%s", cli->url, path);
 	headers = curl_slist_append(headers, "accept: application/json");
-	if (body)
-		headers = curl_slist_append(headers, "content-type: application/json");
+	if (body) {
+		snprintf(ctype, sizeof ctype, "content-type: %s", type);
+		headers = curl_slist_append(headers, ctype);
+	}
 	if (cli->token[0]) {
 		snprintf(auth, sizeof auth, "authorization: Bearer %s", cli->token);
 		headers = curl_slist_append(headers, auth);
@@ -127,6 +129,12 @@ static void new_key(char *out, size_t len)
 int http_call(const struct cli *cli, const char *method, const char *path, const char *body,
 	      cJSON **body_out, char *err_out, size_t err_len)
 {
+	return http_call_typed(cli, method, path, body, "application/json", body_out, err_out, err_len);
+}
+
+int http_call_typed(const struct cli *cli, const char *method, const char *path, const char *body, const char *type,
+		    cJSON **body_out, char *err_out, size_t err_len)
+{
 	long waited = 0, wait = 250;
 	int status, post = strcmp(method, "POST") == 0;
 	enum attempt what;
@@ -135,7 +143,7 @@ int http_call(const struct cli *cli, const char *method, const char *path, const
 	if (cli->as_agent && post)
 		new_key(key, sizeof key);
 	for (;;) {
-		status = http_once(cli, method, path, body, *key ? key : NULL, body_out, err_out, err_len, &what);
+		status = http_once(cli, method, path, body, type, *key ? key : NULL, body_out, err_out, err_len, &what);
 		int again = what == REFUSED || what == CUT || status == 502 || status == 503 || status == 504;
 
 		/* Only what is safe to repeat: never sent, or repeatable (a key, or not a POST). */

@@ -48,6 +48,9 @@ src/api/idempotent.c: idempotent_replies
 src/hooks/review.c: review_comments
 src/memory/agent_log.c: log_events log_search log_agents log_state
 src/memory/log_index.c: log_index_queue
+src/registry/registry.c: registry_packages registry_versions registry_outcomes
+src/registry/install.c: installs
+src/registry/molecule.c: molecule_runs molecule_beads
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

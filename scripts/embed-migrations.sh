@@ -4,7 +4,7 @@
 # Usage: embed-migrations.sh MIGRATIONS_DIR > migrations_gen.c
 set -euo pipefail
 dir=$1
-kinds=(worker town org user stats log) # enum eng_kind's order
+kinds=(worker town org user stats log registry) # enum eng_kind's order
 
 # c_string FILE: the file as a C string literal, one line per source line.
 c_string() {
@@ -38,7 +38,7 @@ done
 cat <<'C'
 const struct migration *migrations_for(enum eng_kind kind, size_t *count)
 {
-	static const struct migration *const lists[] = {m_worker, m_town, m_org, m_user, m_stats, m_log};
+	static const struct migration *const lists[] = {m_worker, m_town, m_org, m_user, m_stats, m_log, m_registry};
 	const struct migration *m = lists[kind];
 	size_t n = 0;
 

@@ -23,6 +23,8 @@ const struct effect_purpose effect_purposes[] = {
 	{"stats", stats_report_sent},
 	{"log-wipe", log_wipe_sent},
 	{"log-index", log_index_sent},
+	{"install", install_fetched},
+	{"outcome", molecule_outcome_sent},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -42,6 +44,8 @@ const struct timer_kind timer_kinds[] = {
 	{"log-wipe", log_wipe_retry_fired},
 	{"log-index", log_index_fired},
 	{"log-wipe-slice", log_wipe_slice_fired},
+	{"install", install_retry_fired},
+	{"outcome", molecule_outcome_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 
@@ -65,6 +69,7 @@ const bead_reaction bead_reactions[] = {
 	outcome_on_bead,
 	stats_report_on_bead,
 	log_index_on_bead,
+	molecule_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -128,6 +133,8 @@ const town_reaction town_deleting[] = {
 	idempotent_wipe,
 	stats_report_wipe,
 	log_index_wipe,
+	install_wipe,
+	molecule_wipe,
 	log_town_deleted,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];

@@ -7,6 +7,7 @@ import wasm from "../build/wasm/gastown.wasm";
 import { BlockStore } from "./blocks.js";
 import { Engine, EngineFatal } from "./engine.js";
 import { connectSocket, fetchTry, passOn, perform, readBounded } from "./effects.js";
+import { isToml, tomlBody } from "./toml.js";
 import { log } from "./log.js";
 import { engineConfig, errorResponse, toResponse } from "./http.js";
 
@@ -179,6 +180,11 @@ export class EngineObject extends DurableObject {
 			headers: Object.fromEntries(request.headers),
 			body_too_large: body.tooLarge || undefined,
 		};
+		// A TOML body reaches the engine parsed, flagged so that a client cannot pass its own parse.
+		if (!body.tooLarge && isToml(meta.headers)) {
+			body.bytes = new TextEncoder().encode(JSON.stringify(tomlBody(body.bytes)));
+			meta.toml = true;
+		}
 		const out = this.#run("request", meta, body.bytes);
 		if (out.failed) return errorResponse(500, "internal", "the request failed and changed nothing");
 		if (out.meta.proxy_websocket) return this.#proxySocket(out.meta.proxy_websocket);
@@ -400,4 +406,10 @@ export class StatsDO extends EngineObject {
 // town calls; the events and their search index live here, out of the TownDO's storage.
 export class AgentLogDO extends EngineObject {
 	static kind = "log";
+}
+
+// The platform's registry of formulas and agent configs (docs/registry.md): one object
+// ("platform"), read by everyone signed in, written through the publishing org's object.
+export class RegistryDO extends EngineObject {
+	static kind = "registry";
 }

@@ -97,6 +97,17 @@ extern const struct fields note_body;
 int api_agent_log_add(struct call *c);
 int api_agent_log(struct call *c);
 int api_town_search(struct call *c);
+/* registry_routes.c: the registry read (forwarded), published through an org, installed and run in a town. */
+int api_registry_forward(struct call *c);
+int api_registry_publish(struct call *c);
+int api_registry_deprecate(struct call *c);
+int api_installs_list(struct call *c);
+int api_install(struct call *c);
+int api_install_get(struct call *c);
+int api_install_remove(struct call *c);
+int api_formula_run(struct call *c);
+extern const struct fields install_body;
+extern const struct fields formula_run_body;
 int api_platform_stats(struct call *c);
 int api_platform_recommend(struct call *c);
 int api_persona_create(struct call *c);

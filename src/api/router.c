@@ -25,6 +25,19 @@ static const struct route routes[] = {
 	{ENG_WORKER, "GET", "/api/stats", api_platform_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/stats/recommend", api_platform_forward, R_USER, NULL},
 	{ENG_WORKER, "GET", "/api/stats/debug/storage", api_platform_forward, R_OPERATOR, NULL},
+	/* The registry of formulas and agent configs: one object, the RegistryDO "platform". */
+	{ENG_WORKER, "GET", "/api/registry", api_registry_forward, R_USER, NULL},
+	{ENG_WORKER, "GET", "/api/registry/:name", api_registry_forward, R_USER, NULL},
+	{ENG_WORKER, "GET", "/api/registry/:name/:version", api_registry_forward, R_USER, NULL},
+	{ENG_REGISTRY, "GET", "/api/registry", registry_search, R_USER, NULL},
+	{ENG_REGISTRY, "GET", "/api/registry/:name", registry_package, R_USER, NULL},
+	{ENG_REGISTRY, "GET", "/api/registry/:name/:version", registry_version, R_USER, NULL},
+	{ENG_REGISTRY, "POST", "/_internal/orgs/:org/publish", registry_publish, 0, NULL},
+	{ENG_REGISTRY, "POST", "/_internal/orgs/:org/packages/:name/:version/deprecation", registry_deprecate, 0, &registry_deprecation_body},
+	{ENG_REGISTRY, "DELETE", "/_internal/orgs/:org/packages/:name/:version/deprecation", registry_deprecate, 0, NULL},
+	{ENG_REGISTRY, "GET", "/_internal/packages/:name/:version", registry_version, 0, NULL},
+	{ENG_REGISTRY, "POST", "/_internal/outcomes", registry_outcome, 0, &registry_outcome_body},
+	{ENG_REGISTRY, "GET", "/_internal/debug/storage", api_debug_storage, R_OPERATOR, NULL},
 	{ENG_STATS, "GET", "/api/stats", api_platform_stats, R_USER, NULL},
 	{ENG_STATS, "GET", "/api/stats/recommend", api_platform_recommend, R_USER, NULL},
 	{ENG_STATS, "PUT", "/_internal/reports/:town", platform_take_report, 0, &platform_report_body},
@@ -54,6 +67,9 @@ static const struct route routes[] = {
 	{ENG_ORG, "PUT", "/api/orgs/:org/teams/:user", api_org_team_put, R_USER, &org_team_body},
 	{ENG_TOWN, "PUT", "/_internal/org-members", town_apply_org_members, 0, &town_org_members_body},
 	{ENG_ORG, "GET", "/api/orgs/:org/members", api_members_list, R_USER, NULL},
+	{ENG_ORG, "POST", "/api/orgs/:org/registry", api_registry_publish, R_USER | R_OWN_BODY, NULL},
+	{ENG_ORG, "POST", "/api/orgs/:org/registry/:name/:version/deprecation", api_registry_deprecate, R_USER, &registry_deprecation_body},
+	{ENG_ORG, "DELETE", "/api/orgs/:org/registry/:name/:version/deprecation", api_registry_deprecate, R_USER, NULL},
 	{ENG_ORG, "PUT", "/api/orgs/:org/members/:user", api_member_put, R_USER, &member_put_body},
 	{ENG_ORG, "DELETE", "/api/orgs/:org/members/:user", api_member_delete, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/rigs", api_rig_create, R_USER, &rig_create_body},
@@ -103,6 +119,11 @@ static const struct route routes[] = {
 	{ENG_TOWN, "POST", "/api/towns/:town/agents/:agent/log", api_agent_log_add, R_AGENT, &log_batch_body},
 	{ENG_TOWN, "GET", "/api/towns/:town/agents/:agent/log", api_agent_log, R_USER, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/search", api_town_search, R_ANY, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/installs", api_installs_list, R_ANY, NULL},
+	{ENG_TOWN, "POST", "/api/towns/:town/installs", api_install, R_USER, &install_body},
+	{ENG_TOWN, "GET", "/api/towns/:town/installs/:name", api_install_get, R_ANY, NULL},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/installs/:name", api_install_remove, R_USER, NULL},
+	{ENG_TOWN, "POST", "/api/towns/:town/formulas/:name/runs", api_formula_run, R_ANY, &formula_run_body},
 	{ENG_LOG, "POST", "/_internal/agents/:agent/log", log_ingest, 0, &log_batch_body},
 	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},
 	{ENG_LOG, "GET", "/_internal/search", log_search, 0, NULL},
@@ -412,9 +433,9 @@ int route_dispatch(struct call *c)
 				  : err_set(&c->err, ERR_NOT_FOUND, NULL, "no such route: %s %s",
 					    c->method, c->path);
 	/* A Durable Object serves exactly one id; a mismatch is a host routing bug, not a user's. The
-	 * StatsDO is the one object of its kind: its paths name no id. */
+	 * StatsDO and the RegistryDO are the one object of their kind: their paths name no id. */
 	if (c->cfg->object_id && c->nseg >= 3 && strcmp(c->seg[0], "api") == 0 && strcmp(c->seg[1], "me") != 0 &&
-	    c->cfg->kind != ENG_STATS && strcmp(c->seg[2], c->cfg->object_id) != 0)
+	    c->cfg->kind != ENG_STATS && c->cfg->kind != ENG_REGISTRY && strcmp(c->seg[2], c->cfg->object_id) != 0)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "no such object here");
 	if (cJSON_IsTrue(tl) || c->in->body_len > ENG_BODY_LIMIT)
 		return err_set(&c->err, ERR_TOO_LARGE, NULL, "the body is larger than %d bytes",

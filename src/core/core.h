@@ -529,6 +529,8 @@ struct mac_part {
 /* HMAC-SHA256 of the parts, in order, under key: 0, or -1 when the digest failed. */
 int mac_hmac_sha256(const void *key, size_t key_len, const struct mac_part *parts, size_t nparts,
 		    unsigned char out[32]);
+/* SHA-256 of p as 64 lower-case hex digits and a NUL in out: 0, or -1 when the digest failed. */
+int mac_sha256_hex(const void *p, size_t len, char out[65]);
 /* 1 when hex is exactly the 64 hex digits (either case) of mac, compared in constant time. */
 int mac_equal_hex(const unsigned char mac[32], const char *hex);
 /* 1 when the strings are equal (neither NULL); the time taken does not tell where they differ. */

@@ -25,6 +25,21 @@ int mac_hmac_sha256(const void *key, size_t key_len, const struct mac_part *part
 	return rc ? -1 : 0;
 }
 
+int mac_sha256_hex(const void *p, size_t len, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char sum[32];
+
+	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), p, len, sum) != 0)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[sum[i] >> 4];
+		out[2 * i + 1] = digits[sum[i] & 15];
+	}
+	out[64] = '\0';
+	return 0;
+}
+
 static int unhex(char ch)
 {
 	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10

@@ -54,6 +54,8 @@ const RANK = { viewer: 1, member: 2, admin: 3, owner: 4 };
 // makes what one allowed call consumes and returns {params?, body?}.
 
 const upgrade = { upgrade: "websocket" };
+const authzFormula = (name, version) =>
+	`formula = "${name}"\nversion = "${version}"\n[[steps]]\nid = "one"\ntitle = "The one step"\n`;
 const mcpBody = { jsonrpc: "2.0", id: 1, method: "tools/list" };
 const mcpHeaders = { accept: "application/json, text/event-stream" };
 
@@ -69,6 +71,14 @@ function access(f) {
 		"GET /api/stats": ["person"],
 		"GET /api/stats/recommend": ["person", { query: "?kind=task&language=python" }],
 		"GET /api/stats/debug/storage": ["operator"],
+		// The registry: anyone signed in reads it; an org's admins publish and deprecate.
+		"GET /api/registry": ["person", { query: "?q=authz" }],
+		"GET /api/registry/{name}": ["person"],
+		"GET /api/registry/{name}/{version}": ["person"],
+		"POST /api/orgs/{org}/registry": ["admin", { headers: { "content-type": "application/toml" },
+			body: () => authzFormula(uniq("authz-f"), "1.0.0") }],
+		"POST /api/orgs/{org}/registry/{name}/{version}/deprecation": ["admin", { body: { reason: "matrix" } }],
+		"DELETE /api/orgs/{org}/registry/{name}/{version}/deprecation": ["admin"],
 		"GET /.well-known/oauth-protected-resource/api/towns/{town}/mcp": ["public"],
 		"GET /.well-known/oauth-protected-resource/api/orgs/{org}/mcp": ["public"],
 
@@ -143,6 +153,16 @@ function access(f) {
 		"GET /api/towns/{town}/agents/{agent}/events": ["viewer"],
 		"GET /api/towns/{town}/agents/{agent}/log": ["viewer"],
 		"GET /api/towns/{town}/search": ["viewer+agents", { query: "?q=race" }],
+		// What the town installed: its admins install and remove, members and agents run formulas.
+		"GET /api/towns/{town}/installs": ["viewer+agents"],
+		"POST /api/towns/{town}/installs": ["admin", { body: { name: "authz-formula", version: "1.0.0" } }],
+		"GET /api/towns/{town}/installs/{name}": ["viewer+agents"],
+		"DELETE /api/towns/{town}/installs/{name}": ["admin", { fresh: async () => {
+			const name = uniq("gone");
+			await f.ok("POST", "/api/towns/matrix/installs", { name });
+			return { params: { name } };
+		} }],
+		"POST /api/towns/{town}/formulas/{name}/runs": ["member+agents", { body: { held: true } }],
 		// Watching takes a viewer; this deployment runs no containers, so an allowed call is 409.
 		"GET /api/towns/{town}/agents/{agent}/terminal": ["viewer", { headers: upgrade, ok: 409 }],
 		"POST /api/towns/{town}/crew": ["member", { body: () => ({ name: uniq("laptop") }), ok: 201 }],
@@ -415,6 +435,11 @@ async function fixtures(t) {
 	// Last: a budget asks for a tick now, and that tick, finding nothing to do, sleeps 5 minutes.
 	await f.ok("PUT", `${T}/budgets/town-month/town`, { limit_microusd: 100000000 });
 
+	// A formula of the org's, installed in the town.
+	await f.ok("POST", "/api/orgs/acme/registry", authzFormula("authz-formula", "1.0.0"), { ...H.owner, "content-type": "application/toml" });
+	await f.ok("POST", `${T}/installs`, { name: "authz-formula" });
+	await eventually(async () => (await f.ok("GET", `${T}/installs/authz-formula`)).state === "installed", { timeoutMs: 10000 });
+
 	// Another town, of the rival's admin, whose polecat has the same name as ours.
 	await f.ok("POST", "/api/towns/elsewhere", { name: "Elsewhere" }, H.rivalAdmin);
 	await f.ok("POST", "/api/towns/elsewhere/rigs", { id: "main", git_url: "https://example.com/main.git" }, H.rivalAdmin);
@@ -423,7 +448,7 @@ async function fixtures(t) {
 
 	f.params = { town: "matrix", org: "acme", rig: "main", agent: "toast", bead: f.bead1, dep: f.bead2,
 		convoy, escalation, mail, model: "gpt-authz", scope: "town-month", key: "town", user: "newbie",
-		platform: "github", login: "bob-gh", persona: "authz-persona" };
+		platform: "github", login: "bob-gh", persona: "authz-persona", name: "authz-formula", version: "1.0.0" };
 	return f;
 }
 

@@ -6,14 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { shimModules, durableObjects } from "./shim-modules.mjs";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 export const OPERATOR = "test-operator-token";
 export const DASHBOARD = join(ROOT, "build/dashboard");
 
 // The entry module comes first: workerd takes the first module as the worker's main.
-const shimModules = ["index.js", ...readdirSync(join(ROOT, "worker-shim")).filter((f) => f.endsWith(".js") && f !== "index.js")]
-	.map((f) => ({ type: "ESModule", path: join(ROOT, "worker-shim", f) }));
 
 // Start the worker. opts.persist: a directory for durable storage (survives dispose);
 // opts.wasm: another build of the engine to load instead of build/wasm/gastown.wasm;
@@ -30,13 +29,7 @@ export function startWorker(opts = {}) {
 			contents: readFileSync(opts.wasm ?? join(ROOT, "build/wasm/gastown.wasm")),
 		}],
 		compatibilityDate: "2026-04-01",
-		durableObjects: {
-			TOWN: { className: "TownDO", useSQLite: true },
-			ORG: { className: "OrgDO", useSQLite: true },
-			STATS: { className: "StatsDO", useSQLite: true },
-			LOGS: { className: "AgentLogDO", useSQLite: true },
-			USER: { className: "UserDO", useSQLite: true },
-		},
+		durableObjects,
 		durableObjectsPersist: opts.persist ?? false,
 		// The runtime's own output (the shim's JSON log lines) to a caller that keeps it.
 		...(opts.stdio ? { handleRuntimeStdio: opts.stdio } : {}),
