@@ -28,7 +28,7 @@ src/town/mail.c: mail
 src/town/escalation.c: escalations
 src/town/mayor.c: mayor_messages mayor_replies
 src/town/persona.c: personas
-src/town/note.c: notes
+src/town/note.c: notes note_search
 src/org/org.c: org
 src/org/org_town.c: org_towns org_meta
 src/org/user.c: my_towns my_orgs

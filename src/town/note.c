@@ -14,6 +14,11 @@
 #define NOTES_PER_PATH 3
 #define CHANGES_PER_PATH 3
 #define CONTEXT_PATHS 8
+#define NOTES_BY_WORDS 3
+#define QUERY_WORDS 12
+#define WORD_MAX 40
+/* Relevance fades with age: a note a month old counts half as much as one of today. */
+#define RELEVANCE_HALF_MS 2592000000.0
 
 int note_path_valid(const char *p)
 {
@@ -128,6 +133,45 @@ static int paths_named(const char *text, char out[][NOTE_PATH_MAX + 1], int max)
 	return n;
 }
 
+/* Words that say nothing of what a bead is about. */
+static const char *const stop_words[] = {"about", "after", "also", "been", "before", "bead", "does", "done", "each",
+					 "from", "have", "into", "just", "like", "make", "more", "must", "need", "only",
+					 "other", "same", "should", "some", "such", "than", "that", "their", "them", "then",
+					 "there", "they", "this", "when", "where", "which", "while", "will", "with", "would",
+					 "https", "http", NULL};
+
+/* The bead's words as an FTS5 query: each word of 4 to WORD_MAX letters or digits once, lower case,
+ * quoted (so no word is read as an operator), joined by OR; at most QUERY_WORDS; "" for none. */
+static void words_query(const char *text, char *out, size_t len)
+{
+	char words[QUERY_WORDS][WORD_MAX + 1];
+	int n = 0;
+
+	*out = '\0';
+	for (const char *p = text; *p && n < QUERY_WORDS;) {
+		size_t k = 0;
+		char w[WORD_MAX + 1];
+		int seen = 0;
+
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		while (isalnum((unsigned char)p[k]))
+			k++;
+		if (k >= 4 && k <= WORD_MAX) {
+			for (size_t i = 0; i < k; i++)
+				w[i] = (char)tolower((unsigned char)p[i]);
+			w[k] = '\0';
+			for (int i = 0; i < n; i++)
+				seen |= strcmp(words[i], w) == 0;
+			if (!seen && !str_in_list(w, stop_words)) {
+				snprintf(words[n++], WORD_MAX + 1, "%s", w);
+				snprintf(out + strlen(out), len - strlen(out), "%s\"%s\"", n > 1 ? " OR " : "", w);
+			}
+		}
+		p += k;
+	}
+}
+
 /* The section's heading before its first line, nothing before the others. */
 static const char *heading(int *lines)
 {
@@ -151,6 +195,53 @@ static void ago(double ms, char *out, size_t len)
 		snprintf(out, len, "%.0f hours ago", s / 3600);
 	else
 		snprintf(out, len, "%.0f days ago", s / 86400);
+}
+
+/* The notes the bead's words find (in their text or their path), best first with relevance fading
+ * with age, those already told skipped; marked "found": "words" in list. */
+static int notes_by_words(struct call *c, const char *text, struct strbuf *out, size_t start, cJSON *list)
+{
+	char query[QUERY_WORDS * (WORD_MAX + 8) + 1], when[32];
+	sqlite3_stmt *st;
+	int rc, told = 0, lines = 0;
+
+	words_query(text, query, sizeof query);
+	if (!*query)
+		return 0;
+	st = db_prepare(c->db, "SELECT n.id, n.path, n.rig, n.text, n.author, n.bead, n.requested_by, n.created_ms"
+			       " FROM note_search JOIN notes n ON n.rowid = note_search.rowid WHERE note_search MATCH ?1"
+			       " ORDER BY bm25(note_search) / (1.0 + max(?2 - n.created_ms, 0) / ?3), n.created_ms DESC LIMIT ?4",
+			&c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms);
+	sqlite3_bind_double(st, 3, RELEVANCE_HALF_MS);
+	sqlite3_bind_int(st, 4, NOTES_BY_WORDS + cJSON_GetArraySize(list));
+	while (told < NOTES_BY_WORDS && (rc = db_step_row(c->db, st, &c->err)) == 1) {
+		cJSON *x = note_row(st);
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "id"));
+		const cJSON *y;
+		int dup = 0;
+
+		cJSON_ArrayForEach(y, list)
+			dup |= same(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(y, "id")), id);
+		if (dup || out->len - start > NOTE_CONTEXT_MAX) {
+			cJSON_Delete(x);
+			continue;
+		}
+		ago(c->now_ms - cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "created_ms")), when, sizeof when);
+		strbuf_addf(out, "%s- %s left a note on %s %s: %s\n",
+			    lines++ ? "" : "\nNotes that may bear on your bead (found by its words, best first):\n",
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "author")),
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "path")), when,
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "text")));
+		cJSON_AddStringToObject(x, "kind", "note");
+		cJSON_AddStringToObject(x, "found", "words");
+		cJSON_AddItemToArray(list, x);
+		told++;
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 int note_context(struct call *c, const char *bead, const char *text, struct strbuf *out, cJSON *list)
@@ -206,7 +297,7 @@ int note_context(struct call *c, const char *bead, const char *text, struct strb
 		cJSON_Delete(notes);
 		cJSON_Delete(changes);
 	}
-	return 0;
+	return notes_by_words(c, text, out, start, list);
 }
 
 cJSON *note_json(struct call *c, const char *id)

@@ -119,8 +119,55 @@ static void the_prime_context_gathers_the_notes_on_named_paths(void)
 	t_cleanup();
 }
 
+/* A bead that names no path still gets the notes its words speak of (their text or their path),
+ * best first, relevance fading with age; words that are not there find nothing. */
+static void the_prime_context_finds_notes_by_the_beads_words(void)
+{
+	struct eng *e = t_town(1);
+	char token[1024], body[256];
+	const cJSON *m;
+	const char *prompt;
+	struct t_res r;
+	int race = 0, words = 0, fonts = 0;
+
+	note(e, "src/payments/", "a race condition in the checkout flow: lock the cart first");
+	note(e, "web/fonts/", "the fonts are served from the CDN");
+	t_now += 90.0 * 86400000;
+	note(e, "src/cart/", "checkout totals round half up");
+	r = t_request(e, "POST", "/api/towns/t1/beads", "{\"title\":\"Checkout charges twice\",\"body\":\"Customers see two"
+		      " charges when they press pay quickly: a race?\",\"rig\":\"r\",\"held\":true}", t_as("sarah"));
+	CHECK(r.status == 201);
+	snprintf(body, sizeof body, "{\"bead\":\"%s\"}", str(cJSON_GetObjectItem(r.body, "data"), "id"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/hook", body, t_as("sarah"));
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/towns/t1/agents/toast/token", NULL, t_as("sarah"));
+	snprintf(token, sizeof token, "%s", cJSON_GetStringValue(t_data(&r, "token")));
+	t_res_free(&r);
+
+	r = t_request(e, "GET", "/api/towns/t1/agents/toast/prime", NULL, bearer(token));
+	CHECK(r.status == 200);
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(cJSON_GetObjectItem(r.body, "data"), "memory")) {
+		race += t_streq(str(m, "path"), "src/payments/");
+		words += t_streq(str(m, "found"), "words");
+		fonts += t_streq(str(m, "path"), "web/fonts/");
+	}
+	CHECK(race == 1 && words == 2 && fonts == 0);
+	prompt = str(cJSON_GetObjectItem(r.body, "data"), "prompt");
+	/* Found by "race" and "checkout" in their text; the fonts note shares no word. */
+	CHECK(strstr(prompt, "Notes that may bear on your bead") != NULL);
+	CHECK(strstr(prompt, "on src/payments/ 90 days ago: a race condition in the checkout flow") != NULL);
+	CHECK(strstr(prompt, "on src/cart/ just now: checkout totals round half up") != NULL);
+	CHECK(strstr(prompt, "fonts") == NULL);
+	t_res_free(&r);
+	eng_close(e);
+	t_cleanup();
+}
+
 int main(void)
 {
 	the_prime_context_gathers_the_notes_on_named_paths();
+	the_prime_context_finds_notes_by_the_beads_words();
 	return t_done();
 }

@@ -51,6 +51,16 @@ test("a note and a change on a path reach the next bead that names it", { timeou
 	assert.ok(prompt.includes(`- ${worker} changed src/payments/charge.c just now (+1 -0) for ${first}: Round charges in src/payments/charge.c`), prompt);
 	assert.ok(prompt.indexOf("Your bead:") < prompt.indexOf("What earlier work left"), prompt);
 
+	// A bead that names no path still gets the note its words speak of (the town's FTS5 over notes).
+	const third = await s.bead("Customers are charged twice at checkout", script(
+		"run printf '%s' \"$GASTOWN_PROMPT\" > prompt3.txt", "commit Record the prompt", "done"));
+	assert.equal((await s.api("POST", `/beads/${third}/sling`, { rig: "app" })).status, 200);
+	await s.until("the third bead closes", async () => (await s.api("GET", `/beads/${third}`)).data.status === "closed", 90_000);
+	const prompt3 = git(s.dir, "--git-dir", "origin.git", "show", "main:prompt3.txt");
+	assert.match(prompt3, /Notes that may bear on your bead \(found by its words, best first\):/);
+	assert.ok(prompt3.includes(`- ${worker} left a note on src/payments/ just now: ${note}`), prompt3);
+	assert.doesNotMatch(prompt3, /What earlier work left on the paths/);
+
 	// A person's note through gt, and gt notes reads them back.
 	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: s.base, GASTOWN_TOWN: TOWN, GASTOWN_TOKEN: await jwt("alice", "Alice Smith") };
 	const gt = join(ROOT, "build/native/gt");
