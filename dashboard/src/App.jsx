@@ -12,6 +12,7 @@ import Convoys from "./pages/Convoys.jsx";
 import Fleet from "./pages/Fleet.jsx";
 import Integrations from "./pages/Integrations.jsx";
 import Personas from "./pages/Personas.jsx";
+import Registry from "./pages/Registry.jsx";
 import Search from "./pages/Search.jsx";
 import SignIn from "./pages/SignIn.jsx";
 import Stats from "./pages/Stats.jsx";
@@ -22,7 +23,7 @@ import { createTown } from "./town.js";
 import { record, reset, setOpen } from "./uictx.js";
 
 const PAGE_NAMES = { towns: "towns", home: "town home", board: "bead board", convoys: "convoys",
-	agent: "agent page", fleet: "fleet", personas: "personas", stats: "stats", search: "search", settings: "settings", notfound: "unknown page" };
+	agent: "agent page", fleet: "fleet", personas: "personas", registry: "registry", stats: "stats", search: "search", settings: "settings", notfound: "unknown page" };
 
 // Navigation and panels, as the Mayor's UI context sees them (uictx.js).
 function trackRoute() {
@@ -125,6 +126,7 @@ function Shell(props) {
 							<li><a href={href("towns", town.id, "beads")} aria-current={current("board")} data-testid="nav-board">Board</a></li>
 							<li><a href={href("towns", town.id, "convoys")} aria-current={current("convoys")} data-testid="nav-convoys">Convoys</a></li>
 							<li><a href={href("towns", town.id, "personas")} aria-current={current("personas")} data-testid="nav-personas">Personas</a></li>
+							<li><a href={href("towns", town.id, "registry")} aria-current={current("registry")} data-testid="nav-registry">Registry</a></li>
 							<li><a href={href("towns", town.id, "stats")} aria-current={current("stats")} data-testid="nav-stats">Stats</a></li>
 							<li><a href={href("towns", town.id, "search")} aria-current={current("search")} data-testid="nav-search">Search</a></li>
 							<li><a href={href("towns", town.id, "settings", "integrations")} aria-current={current("settings")} data-testid="nav-settings">Settings</a></li>
@@ -153,6 +155,7 @@ function Shell(props) {
 							<Match when={town && r().name === "convoys"}><Convoys /></Match>
 							<Match when={town && r().name === "agent"}><AgentPage /></Match>
 							<Match when={town && r().name === "personas"}><Personas /></Match>
+							<Match when={town && r().name === "registry"}><Registry /></Match>
 							<Match when={town && r().name === "stats"}><Stats /></Match>
 							<Match when={town && r().name === "search"}><Search /></Match>
 							<Match when={town && r().name === "settings"}><Integrations /></Match>

@@ -33,9 +33,10 @@ export async function api(method, path, body, opts = {}) {
 	const headers = { accept: "application/json" };
 	if (bearer) headers.authorization = `Bearer ${bearer}`;
 	const init = { method, headers, cache: "no-store" };
+	// opts.type: the body is a file's text sent as it is, of that type ("application/toml").
 	if (body !== undefined) {
-		headers["content-type"] = "application/json";
-		init.body = JSON.stringify(body);
+		headers["content-type"] = opts.type ?? "application/json";
+		init.body = opts.type ? String(body) : JSON.stringify(body);
 	}
 	let res;
 	try {
@@ -63,6 +64,8 @@ export async function api(method, path, body, opts = {}) {
 export const get = (path, opts) => api("GET", path, undefined, opts);
 export const post = (path, body = {}, opts) => api("POST", path, body, opts);
 export const patch = (path, body, opts) => api("PATCH", path, body, opts);
+// A file's text as the body, of its own type: postFile(path, toml, "application/toml").
+export const postFile = (path, text, type, opts = {}) => api("POST", path, text, { ...opts, type });
 
 // A short line for an error, whatever threw it.
 export function errorText(err) {

@@ -36,6 +36,8 @@ function match(p) {
 		return p.length <= 4 ? { name: "convoys", town, open: p[3] && { type: "convoy", id: p[3] } } : { name: "notfound" };
 	case "personas":
 		return p.length <= 4 ? { name: "personas", town, open: p[3] && { type: "persona", id: p[3] } } : { name: "notfound" };
+	case "registry":
+		return p.length <= 4 ? { name: "registry", town, open: p[3] && { type: "package", id: p[3] } } : { name: "notfound" };
 	case "stats":
 		return p.length === 3 ? { name: "stats", town } : { name: "notfound" };
 	case "search":
