@@ -114,6 +114,13 @@ const struct mcp_tool mcp_tools[] = {
 	 &convoy_update_body, NULL, MCP_WRITE | MCP_MAYOR},
 	{"convoy_sling", "Sling a convoy", "Hand every bead of a convoy to a rig.", "POST",
 	 T "/convoys/{convoy}/sling", &sling_body, NULL, MCP_WRITE | MCP_MAYOR},
+	/* Formulas from the registry (docs/registry.md): the Mayor runs one for a member. */
+	{"formulas_installed", "Installed formulas", "What the town installed from the registry: formulas (workflows"
+	 " of steps) and agent configs, each pinned to a version, with its state.", "GET", T "/installs", NULL, NULL,
+	 MCP_READ | MCP_MAYOR},
+	{"formula_run", "Run a formula", "Run an installed formula: one bead per step with its variables put in (vars:"
+	 " {name: value}), each blocked by the steps it needs, in one convoy; on rig, or held to sling later.", "POST",
+	 T "/formulas/{name}/runs", &formula_run_body, NULL, MCP_WRITE | MCP_MAYOR},
 	{"agents_list", "List agents", "The town's agents with their state, hook and status bubble.", "GET",
 	 T "/agents", NULL, NULL, MCP_READ},
 	{"agent_show", "Show an agent", "One agent with its status history.", "GET", T "/agents/{agent}", NULL,

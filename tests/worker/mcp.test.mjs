@@ -63,6 +63,26 @@ test("a member's client lists the town's tools and files a bead in their name", 
 	assert.deepEqual(JSON.stringify(listed.structuredContent).includes(id), true);
 	const resource = await client.readResource({ uri: `gastown://towns/mcp/beads/${id}` });
 	assert.equal(JSON.parse(resource.contents[0].text).id, id);
+
+	// A formula from the registry, installed in the town, run through the tools (docs/registry.md).
+	assert.equal((await call(s.mf, "POST", "/api/orgs/acme", { name: "Acme" }, s.H.sarah)).status, 201);
+	const published = await call(s.mf, "POST", "/api/orgs/acme/registry", "formula = \"hotfix\"\nversion = \"1.0.0\"\n"
+		+ "[vars.issue]\nrequired = true\n[[steps]]\nid = \"fix\"\ntitle = \"Fix {{issue}}\"\n"
+		+ "[[steps]]\nid = \"ship\"\ntitle = \"Ship the fix of {{issue}}\"\nneeds = [\"fix\"]\n",
+	{ ...s.H.sarah, "content-type": "application/toml" });
+	assert.equal(published.status, 201, published.text);
+	assert.equal((await call(s.mf, "POST", `${T}/installs`, { name: "hotfix" }, s.H.sarah)).status, 202);
+	await eventually(async () => (await client.callTool({ name: "formulas_installed", arguments: {} }))
+		.structuredContent.items.some((i) => i.name === "hotfix" && i.state === "installed"));
+	const missingVar = await client.callTool({ name: "formula_run", arguments: { name: "hotfix" } });
+	assert.ok(missingVar.isError);
+	assert.match(missingVar.content[0].text, /'issue' is required/);
+	const ran = await client.callTool({ name: "formula_run", arguments: { name: "hotfix", vars: { issue: "#42" }, held: true } });
+	assert.ok(!ran.isError, JSON.stringify(ran));
+	assert.deepEqual(ran.structuredContent.beads.map((b) => b.step), ["fix", "ship"]);
+	const ship = (await call(s.mf, "GET", `${T}/beads/${ran.structuredContent.beads[1].bead}`, undefined, s.H.sarah)).body.data;
+	assert.equal(ship.title, "Ship the fix of #42");
+	assert.equal(ship.requested_by, "sarah");
 });
 
 test("a tool's failure is its result, and changes nothing", { timeout: 60_000 }, async (t) => {
