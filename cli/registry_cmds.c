@@ -111,18 +111,31 @@ static void print_spec(const cJSON *spec)
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "vars")) {
 		printf("var      %s%s", str(v, "name"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "required")) ? " (required)" : "");
+		const cJSON *e;
+		int k = 0;
+
 		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "default")))
 			printf(" = %s", str(v, "default"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "enum"))
+			printf("%s%s", k++ ? "|" : " (one of ", e->valuestring);
+		printf("%s", k ? ")" : "");
+		if (*str(v, "pattern"))
+			printf(" (like %s)", str(v, "pattern"));
 		printf("%s%s\n", *str(v, "description") ? "  " : "", str(v, "description"));
 	}
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(spec, "steps")) {
 		const cJSON *n;
 		int i = 0;
 
+		const cJSON *gate = cJSON_GetObjectItemCaseSensitive(s, "gate");
+
 		printf("step     %-16s %s", str(s, "id"), str(s, "title"));
 		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(s, "needs"))
 			printf("%s%s", i++ ? ", " : "  (needs ", n->valuestring);
-		printf("%s\n", i ? ")" : "");
+		printf("%s", i ? ")" : "");
+		if (gate)
+			printf("  [waits: gate %s %s]", str(gate, "type"), str(gate, "id"));
+		printf("\n");
 	}
 }
 

@@ -5,6 +5,7 @@
  * told once, and the formula's outcomes there grow by one.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "registry/registry.h"
@@ -75,29 +76,41 @@ cJSON *molecule_start(struct call *c, const struct molecule_req *r)
 	ids = cJSON_CreateArray();
 	cJSON_ArrayForEach(s, steps) {
 		const char *step = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
+		const cJSON *gate = cJSON_GetObjectItemCaseSensitive(s, "gate");
+		const char *acceptance = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "acceptance"));
+		/* A gated step waits (held) for what its gate names: a person slings it when that came. */
 		struct bead_fields f = {
 			.title = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "title")),
-			.body = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "description")),
-			.type = "task",
+			.type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "type")),
 			.rig = r->rig,
 			.priority = BEAD_PRIORITY_DEFAULT,
 			.held_set = 1,
-			.held = r->held,
+			.held = r->held || gate != NULL,
 		};
+		struct strbuf body = {0};
 		char bead[40];
 		cJSON *m;
+
+		strbuf_addf(&body, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "description")));
+		if (acceptance && *acceptance)
+			strbuf_addf(&body, "%sAcceptance: %s", body.len ? "\n\n" : "", acceptance);
+		f.body = body.buf ? body.buf : "";
 
 		meta = cJSON_CreateObject();
 		cJSON_AddStringToObject(meta, "formula", r->name);
 		cJSON_AddStringToObject(meta, "version", version);
 		cJSON_AddStringToObject(meta, "run", run);
 		cJSON_AddStringToObject(meta, "step", step);
+		if (gate)
+			cJSON_AddItemToObject(meta, "gate", cJSON_Duplicate(gate, 1));
 		f.metadata = meta;
 		if (bead_create(c, &f, bead, sizeof bead) < 0 || remember_bead(c, run, bead, step) < 0) {
 			cJSON_Delete(meta);
+			free(body.buf);
 			break;
 		}
 		cJSON_Delete(meta);
+		free(body.buf);
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "step", step);
 		cJSON_AddStringToObject(m, "bead", bead);

@@ -19,10 +19,18 @@
 #define STEP_TEXT_MAX 65536
 #define STEP_ID_MAX 64
 #define VAR_NAME_MAX 64
+#define ACCEPTANCE_MAX 4000
+#define ENUM_MAX 50
+#define PATTERN_MAX 200
 
-static const char *const formula_keys[] = {"formula", "type", "version", "description", "vars", "steps", NULL};
-static const char *const step_keys[] = {"id", "title", "description", "needs", NULL};
-static const char *const var_keys[] = {"description", "required", "default", NULL};
+/* The keys local Gas Town's formulas use (../shared/reference/gastown-local.md and its own
+ * formulas): phase says wisp or poured there and is kept; a step's type is its bead's, its
+ * acceptance goes into the bead, a gate makes it wait (held) for what the gate names; a variable's
+ * enum is checked at a run, its pattern kept and shown (there is no regex engine in the wasm). */
+static const char *const formula_keys[] = {"formula", "type", "version", "description", "phase", "vars", "steps", NULL};
+static const char *const step_keys[] = {"id", "title", "description", "needs", "type", "acceptance", "gate", NULL};
+static const char *const var_keys[] = {"description", "required", "default", "enum", "pattern", NULL};
+static const char *const gate_keys[] = {"type", "id", "timeout", NULL};
 static const char *const config_keys[] = {"config", "version", "description", "runtime", "persona", NULL};
 static const char *const persona_keys[] = {"title", "overlay", "model", "allowed_tools", "denied_tools", "gates", NULL};
 
@@ -283,6 +291,31 @@ static int refs_declared(struct ctx *x, const char *text, const cJSON *vars, con
 	return 0;
 }
 
+/* A variable's enum: 1 to ENUM_MAX strings, its default one of them. *out a copy, NULL when none. */
+static int check_enum(struct ctx *x, const cJSON *var, const struct place *area, const char *dflt, cJSON **out)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(var, "enum"), *v;
+	struct place pl = {area->header, area->nth, "enum"};
+	int has_default = 0;
+
+	*out = NULL;
+	if (!list)
+		return 0;
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) < 1 || cJSON_GetArraySize(list) > ENUM_MAX)
+		return fault(x->e, line_near(x->src, &pl), "type", "'enum' is a list of 1 to %d strings", ENUM_MAX);
+	cJSON_ArrayForEach(v, list) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > FORMULA_VAR_MAX)
+			return fault(x->e, line_near(x->src, &pl), "type", "'enum' is a list of strings of at most %d bytes",
+				     FORMULA_VAR_MAX);
+		has_default |= dflt && !strcmp(dflt, v->valuestring);
+	}
+	if (dflt && !has_default)
+		return fault(x->e, line_near(x->src, &pl), "form", "the default '%.60s' is not one of 'enum'", dflt);
+	if (!(*out = cJSON_Duplicate(list, 1)))
+		return err_set(x->e, ERR_INTERNAL, NULL, "out of memory");
+	return 0;
+}
+
 static cJSON *check_vars(struct ctx *x, const cJSON *vars)
 {
 	cJSON *out = cJSON_CreateArray();
@@ -304,8 +337,9 @@ static cJSON *check_vars(struct ctx *x, const cJSON *vars)
 	cJSON_ArrayForEach(it, vars) {
 		char head[VAR_NAME_MAX + 16];
 		struct place area = {head, 1, NULL}, self = {"[vars]", 1, it->string};
-		const char *desc, *dflt;
+		const char *desc, *dflt, *pattern;
 		const cJSON *req = cJSON_GetObjectItemCaseSensitive(it, "required");
+		cJSON *choices = NULL;
 		cJSON *v;
 		int line;
 
@@ -324,11 +358,14 @@ static cJSON *check_vars(struct ctx *x, const cJSON *vars)
 		}
 		if (known_keys(x, it, var_keys, &area, "a variable") < 0 ||
 		    opt_string(x, it, "description", DESCRIPTION_MAX, &area, "", &desc) < 0 ||
-		    opt_string(x, it, "default", FORMULA_VAR_MAX, &area, NULL, &dflt) < 0)
+		    opt_string(x, it, "default", FORMULA_VAR_MAX, &area, NULL, &dflt) < 0 ||
+		    opt_string(x, it, "pattern", PATTERN_MAX, &area, NULL, &pattern) < 0 ||
+		    check_enum(x, it, &area, dflt, &choices) < 0)
 			break;
 		if (req && !cJSON_IsBool(req)) {
 			struct place pl = {head, 1, "required"};
 
+			cJSON_Delete(choices);
 			fault(x->e, line_near(x->src, &pl), "type", "'required' is true or false");
 			break;
 		}
@@ -341,6 +378,10 @@ static cJSON *check_vars(struct ctx *x, const cJSON *vars)
 			cJSON_AddStringToObject(v, "default", dflt);
 		else
 			cJSON_AddNullToObject(v, "default");
+		if (choices)
+			cJSON_AddItemToObject(v, "enum", choices);
+		if (pattern)
+			cJSON_AddStringToObject(v, "pattern", pattern);
 	}
 	if (x->e->code != ERR_NONE) {
 		cJSON_Delete(out);
@@ -407,12 +448,39 @@ static int no_cycle(struct ctx *x, const cJSON *steps, int n)
 	return 0;
 }
 
+/* A step's gate {type, id?, timeout?}: what it waits for. *out a copy, NULL when none. */
+static int check_gate(struct ctx *x, const cJSON *step, int nth, cJSON **out)
+{
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(step, "gate");
+	/* Written inline in the step or as a [steps.gate] table after it: a fault is told at the
+	 * step's line in either case. */
+	struct place in_step = {"[[steps]]", nth, "gate"};
+	const char *type, *id, *timeout;
+
+	*out = NULL;
+	if (!g)
+		return 0;
+	if (!cJSON_IsObject(g))
+		return fault(x->e, line_near(x->src, &in_step), "type", "step %d: 'gate' is a table {type, id, timeout}", nth);
+	if (known_keys(x, g, gate_keys, &in_step, "a gate") < 0 ||
+	    opt_string(x, g, "type", 32, &in_step, NULL, &type) < 0 || opt_string(x, g, "id", 200, &in_step, "", &id) < 0 ||
+	    opt_string(x, g, "timeout", 32, &in_step, "", &timeout) < 0)
+		return -1;
+	if (!type || !*type)
+		return fault(x->e, line_near(x->src, &in_step), "missing", "step %d: a gate names its 'type' (gh:run, gh:pr, timer, human, mail)", nth);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "type", type);
+	cJSON_AddStringToObject(*out, "id", id);
+	cJSON_AddStringToObject(*out, "timeout", timeout);
+	return 0;
+}
+
 static cJSON *check_step(struct ctx *x, const cJSON *s, int nth, const cJSON *vars)
 {
 	struct place area = {"[[steps]]", nth, NULL}, id_at = {"[[steps]]", nth, "id"};
-	const char *id, *title, *desc;
+	const char *id, *title, *desc, *type, *acceptance;
 	const cJSON *needs = cJSON_GetObjectItemCaseSensitive(s, "needs"), *need;
-	cJSON *out, *list;
+	cJSON *out, *list, *gate = NULL;
 
 	if (!cJSON_IsObject(s)) {
 		fault(x->e, line_near(x->src, &area), "type", "each of 'steps' is a [[steps]] table");
@@ -420,8 +488,16 @@ static cJSON *check_step(struct ctx *x, const cJSON *s, int nth, const cJSON *va
 	}
 	if (known_keys(x, s, step_keys, &area, "a step") < 0 || opt_string(x, s, "id", STEP_ID_MAX, &area, NULL, &id) < 0 ||
 	    opt_string(x, s, "title", STEP_TITLE_MAX, &area, NULL, &title) < 0 ||
-	    opt_string(x, s, "description", STEP_TEXT_MAX, &area, "", &desc) < 0)
+	    opt_string(x, s, "description", STEP_TEXT_MAX, &area, "", &desc) < 0 ||
+	    opt_string(x, s, "type", 16, &area, "task", &type) < 0 ||
+	    opt_string(x, s, "acceptance", ACCEPTANCE_MAX, &area, "", &acceptance) < 0)
 		return NULL;
+	if (!bead_type_valid(type)) {
+		struct place pl = {"[[steps]]", nth, "type"};
+
+		fault(x->e, line_near(x->src, &pl), "form", "step %d: '%.16s' is not a bead type", nth, type);
+		return NULL;
+	}
 	if (!id || !step_id_valid(id)) {
 		fault(x->e, line_near(x->src, id ? &id_at : &area), id ? "form" : "missing",
 		      "step %d needs an 'id': 1-64 of letters, digits, - _ ., a letter or digit first", nth);
@@ -437,12 +513,17 @@ static cJSON *check_step(struct ctx *x, const cJSON *s, int nth, const cJSON *va
 		fault(x->e, line_near(x->src, &pl), "type", "step '%s': 'needs' is a list of step ids", id);
 		return NULL;
 	}
-	if (refs_declared(x, title, vars, id) < 0 || refs_declared(x, desc, vars, id) < 0)
+	if (refs_declared(x, title, vars, id) < 0 || refs_declared(x, desc, vars, id) < 0 ||
+	    refs_declared(x, acceptance, vars, id) < 0 || check_gate(x, s, nth, &gate) < 0)
 		return NULL;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", id);
 	cJSON_AddStringToObject(out, "title", title);
 	cJSON_AddStringToObject(out, "description", desc);
+	cJSON_AddStringToObject(out, "type", type);
+	cJSON_AddStringToObject(out, "acceptance", acceptance);
+	if (gate)
+		cJSON_AddItemToObject(out, "gate", gate);
 	list = cJSON_AddArrayToObject(out, "needs");
 	cJSON_ArrayForEach(need, needs) {
 		struct place pl = {"[[steps]]", nth, "needs"};
@@ -465,12 +546,13 @@ static cJSON *check_formula(struct ctx *x, const cJSON *value, const char *name,
 {
 	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(value, "steps"), *s;
 	struct place top = {NULL, 0, NULL}, steps_at = {NULL, 0, "steps"};
-	const char *type;
+	const char *type, *phase;
 	cJSON *out, *vars, *list;
 	int n = 0;
 
 	if (known_keys(x, value, formula_keys, &top, "formula") < 0 ||
-	    opt_string(x, value, "type", 16, &top, "workflow", &type) < 0)
+	    opt_string(x, value, "type", 16, &top, "workflow", &type) < 0 ||
+	    opt_string(x, value, "phase", 16, &top, "", &phase) < 0)
 		return NULL;
 	if (strcmp(type, "workflow") != 0) {
 		struct place pl = {NULL, 0, "type"};
@@ -493,6 +575,7 @@ static cJSON *check_formula(struct ctx *x, const cJSON *value, const char *name,
 	out = cJSON_CreateObject();
 	header(out, "formula", name, version, description);
 	cJSON_AddStringToObject(out, "type", type);
+	cJSON_AddStringToObject(out, "phase", phase);
 	cJSON_AddItemToObject(out, "vars", vars);
 	list = cJSON_AddArrayToObject(out, "steps");
 	cJSON_ArrayForEach(s, steps) {
@@ -754,6 +837,19 @@ cJSON *formula_render(struct err *e, const cJSON *spec, const cJSON *vars)
 		const cJSON *given = cJSON_GetObjectItemCaseSensitive(vars, name);
 		const char *dflt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(decl, "default"));
 
+		const cJSON *choices = cJSON_GetObjectItemCaseSensitive(decl, "enum"), *ch;
+
+		if (given && choices) {
+			int ok = 0;
+
+			cJSON_ArrayForEach(ch, choices)
+				ok |= !strcmp(ch->valuestring, given->valuestring);
+			if (!ok) {
+				err_set(e, ERR_INVALID, "vars", "variable '%s' is one of the formula's enum, not '%.60s'", name,
+					given->valuestring);
+				goto fail;
+			}
+		}
 		if (!given && !dflt && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(decl, "required"))) {
 			err_set(e, ERR_INVALID, "vars", "variable '%s' is required: %.120s", name,
 				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(decl, "description")));
@@ -764,11 +860,16 @@ cJSON *formula_render(struct err *e, const cJSON *spec, const cJSON *vars)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(spec, "steps")) {
 		char *title = substitute(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "title")), values);
 		char *desc = substitute(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "description")), values);
+		const char *acc_src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "acceptance"));
+		char *acceptance = substitute(acc_src ? acc_src : "", values);
+		const cJSON *gate = cJSON_GetObjectItemCaseSensitive(it, "gate");
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "type"));
 		cJSON *s = cJSON_CreateObject();
 
-		if (!title || !desc || !s) {
+		if (!title || !desc || !acceptance || !s) {
 			free(title);
 			free(desc);
+			free(acceptance);
 			cJSON_Delete(s);
 			goto oom;
 		}
@@ -777,6 +878,11 @@ cJSON *formula_render(struct err *e, const cJSON *spec, const cJSON *vars)
 		cJSON_AddStringToObject(s, "title", title);
 		cJSON_AddStringToObject(s, "description", desc);
 		cJSON_AddItemToObject(s, "needs", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "needs"), 1));
+		cJSON_AddStringToObject(s, "type", type ? type : "task");
+		cJSON_AddStringToObject(s, "acceptance", acceptance);
+		if (gate)
+			cJSON_AddItemToObject(s, "gate", cJSON_Duplicate(gate, 1));
+		free(acceptance);
 		if (strlen(title) > STEP_TITLE_MAX || strlen(desc) > STEP_TEXT_MAX)
 			err_set(e, ERR_INVALID, "vars", "with these variables step '%s' is longer than a bead takes",
 				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id")));

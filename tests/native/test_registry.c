@@ -136,6 +136,37 @@ static void formulas_checked(void)
 	refused("{\"config\":\"rev\",\"version\":\"1.0.0\",\"runtime\":\"vim\",\"persona\":{}}",
 		"config = \"rev\"\nversion = \"1.0.0\"\nruntime = \"vim\"\n[persona]\n", "form", 3);
 
+	/* Local Gas Town's keys: a gate's own keys checked, its type required; an enum holds its default. */
+	refused("{\"formula\":\"x\",\"version\":1,\"steps\":[{\"id\":\"a\",\"title\":\"A\",\"gate\":{\"type\":\"timer\",\"when\":\"x\"}}]}",
+		"formula = \"x\"\nversion = 1\n[[steps]]\nid = \"a\"\ntitle = \"A\"\n[steps.gate]\ntype = \"timer\"\nwhen = \"x\"\n",
+		"unknown_key", 3);
+	refused("{\"formula\":\"x\",\"version\":1,\"steps\":[{\"id\":\"a\",\"title\":\"A\",\"gate\":{\"id\":\"ci\"}}]}",
+		"formula = \"x\"\nversion = 1\n[[steps]]\nid = \"a\"\ntitle = \"A\"\ngate = { id = \"ci\" }\n", "missing", 6);
+	refused("{\"formula\":\"x\",\"version\":1,\"vars\":{\"c\":{\"default\":\"tv\",\"enum\":[\"blog\"]}},"
+		"\"steps\":[{\"id\":\"a\",\"title\":\"A {{c}}\"}]}",
+		"formula = \"x\"\nversion = 1\n[vars.c]\ndefault = \"tv\"\nenum = [\"blog\"]\n[[steps]]\nid = \"a\"\ntitle = \"A {{c}}\"\n",
+		"form", 5);
+	refused("{\"formula\":\"x\",\"version\":1,\"steps\":[{\"id\":\"a\",\"title\":\"A\",\"type\":\"chores\"}]}",
+		"formula = \"x\"\nversion = 1\n[[steps]]\nid = \"a\"\ntitle = \"A\"\ntype = \"chores\"\n", "form", 6);
+	{
+		cJSON *w = cJSON_Parse("{\"formula\":\"x\",\"version\":1,\"phase\":\"vapor\",\"vars\":{\"c\":{\"enum\":[\"blog\",\"none\"]}},"
+				       "\"steps\":[{\"id\":\"a\",\"title\":\"A {{c}}\",\"acceptance\":\"said on the {{c}}\","
+				       "\"gate\":{\"type\":\"human\"}}]}"),
+		      *s2 = package_check(&e, w, ""), *given = cJSON_Parse("{\"c\":\"tv\"}"), *ok = cJSON_Parse("{\"c\":\"blog\"}");
+
+		CHECK(s2 && t_streq(str(s2, "phase"), "vapor"));
+		CHECK(formula_render(&e, s2, given) == NULL && strstr(e.message, "one of the formula's enum"));
+		memset(&e, 0, sizeof e);
+		steps = formula_render(&e, s2, ok);
+		CHECK(steps && t_streq(str(cJSON_GetArrayItem(steps, 0), "acceptance"), "said on the blog") &&
+		      t_streq(str(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 0), "gate"), "type"), "human"));
+		cJSON_Delete(steps);
+		cJSON_Delete(ok);
+		cJSON_Delete(given);
+		cJSON_Delete(s2);
+		cJSON_Delete(w);
+	}
+
 	/* A run: the required variable, spaces inside braces, an unknown one refused. */
 	vars = cJSON_Parse("{\"version\":\"2.4.0\"}");
 	steps = formula_render(&e, spec, vars);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SignJWT } from "jose";
 import { call, eventually, startWorker } from "./harness.mjs";
-import { release, reviewer } from "./registry-files.mjs";
+import { release, reviewer, shipLocal } from "./registry-files.mjs";
 
 const SECRET = "registry-test-secret-0123456789abcdef-0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -182,4 +182,51 @@ test("registry: one org publishes, another org's town installs pinned and runs a
 	// Removing the install: the formula no longer runs.
 	assert.equal((await call(mf, "DELETE", `${plant}/installs/release`, undefined, bo)).status, 200);
 	assert.equal((await call(mf, "POST", runs, { vars: { version: "3.2.0" } }, bo)).status, 404);
+});
+
+test("registry: a formula as local Gas Town writes them, with phase, types, acceptance, a gate, an enum", async (t) => {
+	const mf = startWorker({ bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const ana = await as("ana");
+	assert.equal((await call(mf, "POST", "/api/orgs/acme", { name: "Acme" }, ana)).status, 201);
+	assert.equal((await call(mf, "POST", "/api/towns/yard", { name: "Yard" }, ana)).status, 201);
+	const pub = await call(mf, "POST", "/api/orgs/acme/registry", shipLocal, { ...ana, ...TOML });
+	assert.equal(pub.status, 201, pub.text);
+	assert.equal(pub.body.data.version, "1.0.0");
+	const spec = (await call(mf, "GET", "/api/registry/ship-local/latest", undefined, ana)).body.data.spec;
+	assert.equal(spec.phase, "vapor");
+	assert.match(spec.description, /^Ship a release the way/);
+	assert.deepEqual(spec.vars.map((v) => [v.name, v.enum ?? null, v.pattern ?? null]),
+		[["version", null, "^[0-9]+\\.[0-9]+\\.[0-9]+$"], ["channel", ["changelog", "blog", "none"], null]]);
+	assert.deepEqual(spec.steps.find((x) => x.id === "await-ci").gate, { type: "gh:run", id: "release.yml", timeout: "30m" });
+	// A gate's unknown key, a step's unknown bead type, a default outside its enum: refused with a line.
+	for (const [from, to, reason] of [['timeout = "30m"', 'timeout = "30m"\nretries = 3', "unknown_key"],
+		['type = "chore"', 'type = "chores"', "form"], ['default = "changelog"', 'default = "tv"', "form"]]) {
+		const r = await call(mf, "POST", "/api/orgs/acme/registry", shipLocal.replace("version = 1", "version = 2").replace(from, to),
+			{ ...ana, ...TOML });
+		assert.equal(r.status, 400, r.text);
+		assert.equal(r.body.error.reason, reason, r.text);
+		assert.match(r.body.error.message, /^line \d+: /);
+	}
+
+	assert.equal((await call(mf, "POST", "/api/towns/yard/installs", { name: "ship-local" }, ana)).status, 202);
+	await eventually(async () => (await call(mf, "GET", "/api/towns/yard/installs/ship-local", undefined, ana)).body.data.state === "installed");
+	const runs = "/api/towns/yard/formulas/ship-local/runs";
+	const off = await call(mf, "POST", runs, { vars: { version: "1.2.3", channel: "tv" } }, ana);
+	assert.equal(off.status, 400);
+	assert.match(off.body.error.message, /'channel' is one of the formula's enum/);
+	const run = await call(mf, "POST", runs, { vars: { version: "1.2.3" } }, ana);
+	assert.equal(run.status, 201, run.text);
+	const ids = Object.fromEntries(run.body.data.beads.map((b) => [b.step, b.bead]));
+	const bead = async (id) => (await call(mf, "GET", `/api/towns/yard/beads/${id}`, undefined, ana)).body.data;
+	const prep = await bead(ids.prep), gate = await bead(ids["await-ci"]), announce = await bead(ids.announce);
+	assert.equal(prep.type, "chore");
+	assert.match(prep.body, /Bump every version file to 1\.2\.3\./);
+	assert.match(prep.body, /\n\nAcceptance: All version files say 1\.2\.3$/);
+	assert.equal(prep.held, false);
+	// The gated step waits, held, with its gate kept; the rest follow their needs.
+	assert.equal(gate.held, true);
+	assert.deepEqual(gate.metadata.gate, { type: "gh:run", id: "release.yml", timeout: "30m" });
+	assert.equal(announce.title, "Announce 1.2.3 on the changelog");
+	assert.deepEqual(announce.deps.map((d) => d.id).sort(), [ids["verify-npm"], ids["verify-pypi"]].sort());
 });
