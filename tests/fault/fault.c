@@ -956,6 +956,27 @@ static void workload(void)
 	       sarah, 201);
 	req_do("DELETE /rigs/:rig", "DELETE", "/api/towns/t1/rigs/tmp", NULL, sarah, 0);
 
+	/* A note (into its FTS5 index), a formula installed from the registry and run as a molecule
+	 * (docs/registry.md): the install's fetch is an effect, answered as the RegistryDO would. */
+	req_do("POST /notes", "POST", "/api/towns/t1/notes", "{\"path\":\"src/payments/\",\"text\":\"a race in checkout\"}",
+	       sarah, 201);
+	req("POST /installs", "POST", "/api/towns/t1/installs", "{\"name\":\"release\"}", sarah, 202, 0, &root, &meta);
+	if ((fx = effect_to(meta, "/_internal/packages/release/latest")))
+		effect_ok("effect: install fetched", fx, 200,
+			  "{\"data\":{\"name\":\"release\",\"kind\":\"formula\",\"org\":\"acme\",\"version\":\"1.0.0\","
+			  "\"digest\":\"d\",\"spec\":{\"kind\":\"formula\",\"name\":\"release\",\"version\":\"1.0.0\","
+			  "\"vars\":[{\"name\":\"v\",\"required\":true,\"default\":null}],\"steps\":["
+			  "{\"id\":\"bump\",\"title\":\"Bump to {{v}}\",\"description\":\"\",\"needs\":[]},"
+			  "{\"id\":\"tag\",\"title\":\"Tag {{v}}\",\"description\":\"\",\"needs\":[\"bump\"],"
+			  "\"gate\":{\"type\":\"human\",\"id\":\"\",\"timeout\":\"\"}}]}}}",
+			  0);
+	else
+		printf("not ok - workload: the install asked the registry for nothing\n"), failed_steps++;
+	cJSON_Delete(meta);
+	cJSON_Delete(root);
+	req_do("POST /formulas/:name/runs", "POST", "/api/towns/t1/formulas/release/runs",
+	       "{\"vars\":{\"v\":\"2.0\"},\"rig\":\"r\"}", sarah, 201);
+
 	/* Time passes: the escalation the agent raised comes due, lost agents are noticed. */
 	clock_ms += 24 * 3600e3;
 	m = event("alarm tick (a day later)", ENG_EV_ALARM, "{}", NULL, 1);
