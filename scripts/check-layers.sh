@@ -5,7 +5,7 @@
 # keeps a stray #include from opening the way. An ordering of folders admits no cycle between them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-layers=(core town auth org costs run hooks memory registry test api)
+layers=(core town auth org costs run hooks memory registry federation test api)
 
 rank() {
 	local i

@@ -51,6 +51,7 @@ src/memory/log_index.c: log_index_queue
 src/registry/registry.c: registry_packages registry_versions registry_outcomes
 src/registry/install.c: installs
 src/registry/molecule.c: molecule_runs molecule_beads
+src/federation/beads_jsonl.c: beads_jsonl
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -309,7 +309,7 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 		c->alarm_dirty = 1;
 	/* An error recorded by a handler that still returned 0 is a failure too: its answer is the
 	 * error's status, so the host rolls back, and the engine must not have committed. */
-	if (run_event(c) == 0 && c->err.code == ERR_NONE && c->status < 400 &&
+	if (run_event(c) == 0 && c->err.code == ERR_NONE && c->status < 400 && !c->discard &&
 	    (!c->alarm_dirty || timer_next_alarm(c, next_alarm) == 0)) {
 		if (db_commit(e->db, &c->err) < 0) {
 			db_rollback(e->db);
@@ -326,6 +326,9 @@ static int run_in_transaction(struct eng *e, struct call *c, int *alarm_known, d
 	cJSON_Delete(c->ws);
 	cJSON_Delete(c->ws_close);
 	c->effects = c->ws = c->ws_close = NULL;
+	/* A dry run answers what it found; storage is as it was (not even a commit's counter moved). */
+	if (c->discard && c->err.code == ERR_NONE && c->status < 400 && c->in->event == ENG_EV_REQUEST)
+		return ENG_OK;
 	/* A failed alarm is fatal so the platform retries it: answering it would lose the alarm. */
 	return c->err.code == ERR_INTERNAL || c->in->event == ENG_EV_ALARM ? ENG_FATAL : ENG_OK;
 }

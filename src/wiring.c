@@ -70,6 +70,7 @@ const bead_reaction bead_reactions[] = {
 	stats_report_on_bead,
 	log_index_on_bead,
 	molecule_on_bead,
+	beads_jsonl_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -135,6 +136,7 @@ const town_reaction town_deleting[] = {
 	log_index_wipe,
 	install_wipe,
 	molecule_wipe,
+	beads_jsonl_wipe,
 	log_town_deleted,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];

@@ -124,6 +124,9 @@ static const struct route routes[] = {
 	{ENG_TOWN, "GET", "/api/towns/:town/installs/:name", api_install_get, R_ANY, NULL},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/installs/:name", api_install_remove, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/formulas/:name/runs", api_formula_run, R_ANY, &formula_run_body},
+	/* Local Gas Town's beads in and out as bd's JSONL (docs/import-export.md). */
+	{ENG_TOWN, "POST", "/api/towns/:town/import", beads_jsonl_import, R_USER | R_OWN_BODY, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/export", beads_jsonl_export, R_USER, NULL},
 	{ENG_LOG, "POST", "/_internal/agents/:agent/log", log_ingest, 0, &log_batch_body},
 	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},
 	{ENG_LOG, "GET", "/_internal/search", log_search, 0, NULL},

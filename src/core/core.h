@@ -200,6 +200,7 @@ struct call {
 	int trap_after_commit;
 	const char *accept_websocket; /* accept this request's WebSocket upgrade with this tag, or NULL */
 	int alarm_dirty;         /* timers or pending effects changed: work out the next alarm again */
+	int discard;             /* a dry run: the answer goes out, nothing of the call is kept */
 	uint32_t rand_counter;   /* blocks of randomness drawn so far (id.c) */
 
 	const struct jwt_verifier *jwt; /* the engine's, borrowed */
@@ -519,6 +520,17 @@ int effect_expire(struct call *c);
 int effect_next_deadline(struct call *c, double *out_ms);
 /* How many effects are pending (the debug storage route). */
 int effect_pending_count(struct call *c, int64_t *n);
+
+/* ---- iso_time.c: RFC 3339 text and epoch ms ----------------------------------------------------- */
+
+/* "2025-12-16T13:26:47.117226-08:00" or "...Z" (a fraction of any length, an offset or Z) as ms
+ * since the epoch into *ms: 1, or 0 when s is not that form. */
+int iso_time_ms(const char *s, double *ms);
+/* ms since the epoch as "2025-12-16T21:26:47.117Z". */
+void iso_time_format(double ms, char out[32]);
+/* Days since 1970-01-01 of a civil date, and back (Howard Hinnant's algorithms). */
+int64_t civil_days(int y, int m, int d);
+void civil_date(int64_t days, int *y, int *m, int *d);
 
 /* ---- mac.c: HMAC-SHA256 and constant-time comparisons ------------------------------------------ */
 

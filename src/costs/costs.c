@@ -22,35 +22,6 @@ int64_t costs_day_of(double ms)
 	return (int64_t)(ms / DAY_MS) - (ms < 0 && (int64_t)(ms / DAY_MS) * DAY_MS != ms);
 }
 
-/* Civil date of a day number (Howard Hinnant's days-to-civil), for months. */
-static void civil(int64_t z, int *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* Day number of a civil date (days-from-civil). */
-static int64_t days_of(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int costs_period(const char *kind, int64_t day, int64_t *from, int64_t *to)
 {
 	int y, m, d;
@@ -62,9 +33,9 @@ int costs_period(const char *kind, int64_t day, int64_t *from, int64_t *to)
 		*from = day - ((day % 7 + 7 + 3) % 7);
 		*to = *from + 6;
 	} else if (strcmp(kind, "month") == 0) {
-		civil(day, &y, &m, &d);
-		*from = days_of(y, m, 1);
-		*to = (m == 12 ? days_of(y + 1, 1, 1) : days_of(y, m + 1, 1)) - 1;
+		civil_date(day, &y, &m, &d);
+		*from = civil_days(y, m, 1);
+		*to = (m == 12 ? civil_days(y + 1, 1, 1) : civil_days(y, m + 1, 1)) - 1;
 	} else if (strcmp(kind, "all") == 0) {
 		*from = INT64_MIN / 2;
 		*to = INT64_MAX / 2;
@@ -87,8 +58,8 @@ int costs_parse_date(const char *s, int64_t *day)
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (y < 1970 || m < 1 || m > 12 || d < 1)
 		return -1;
-	*day = days_of(y, m, d);
-	civil(*day, &cy, &cm, &cd);
+	*day = civil_days(y, m, d);
+	civil_date(*day, &cy, &cm, &cd);
 	return cy == y && cm == m && cd == d ? 0 : -1;
 }
 
@@ -96,7 +67,7 @@ void costs_format_date(int64_t day, char *out, size_t len)
 {
 	int y, m, d;
 
-	civil(day, &y, &m, &d);
+	civil_date(day, &y, &m, &d);
 	snprintf(out, len, "%04d-%02d-%02d", y, m, d);
 }
 

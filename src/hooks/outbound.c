@@ -185,20 +185,9 @@ int hook_call(struct call *c, enum hook_platform p, const char *purpose, const c
 /* "2026-12-06T04:05:06Z" as ms since the epoch, or 0 when it is not that form. */
 static double iso_ms(const char *s)
 {
-	int y, mo, d, h, mi, sec;
-	long long days;
+	double ms;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6 || mo < 1 || mo > 12)
-		return 0;
-	/* Days from the civil date (Howard Hinnant's algorithm). */
-	y -= mo <= 2;
-	{
-		long long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-		long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = era * 146097 + doe - 719468;
-	}
-	return ((double)days * 86400.0 + h * 3600.0 + mi * 60.0 + sec) * 1000.0;
+	return iso_time_ms(s, &ms) ? ms : 0;
 }
 
 int hook_app_token_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)

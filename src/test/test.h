@@ -5,7 +5,7 @@
 #ifndef GASTOWN_TEST_H
 #define GASTOWN_TEST_H
 
-#include "registry/registry.h"
+#include "federation/federation.h"
 
 /* ---- hooks the test probes provide to the loop (api_test.c) ----------------------------------- */
 int test_timer_fired(struct call *c, const char *key);

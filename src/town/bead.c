@@ -338,6 +338,99 @@ out:
 	return rc;
 }
 
+/* A bead as another system had it (federation/beads_jsonl.c): its status, times and close taken
+ * as they are, with no transition rule (that system decided them) and one bead.imported event. A
+ * new one is not startable: an imported bead has no rig, and nothing starts until it is slung. */
+int bead_import_put(struct call *c, const struct bead_imported *b, char *id, size_t id_len)
+{
+	char *labels = json_print(b->labels);
+	int create = !*id, rc = -1;
+	sqlite3_stmt *st;
+	int64_t seq;
+
+	if (!labels)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	if (create && new_id(c, id, id_len) < 0)
+		goto out;
+	st = create ? db_prepare(c->db, "INSERT INTO beads(id, type, status, priority, title, body, labels, metadata, assignee,"
+					" requested_by, created_by, created_ms, updated_ms, closed_ms, close_reason, held)"
+					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}', ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0) RETURNING seq",
+				 &c->err)
+		    : db_prepare(c->db, "UPDATE beads SET type = ?2, status = ?3, priority = ?4, title = ?5, body = ?6, labels = ?7,"
+					" assignee = ?8, created_ms = ?11, updated_ms = ?12, closed_ms = ?13, close_reason = ?14"
+					" WHERE id = ?1 RETURNING seq", &c->err);
+	if (!st)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, b->priority);
+	sqlite3_bind_text(st, 5, b->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, b->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, labels, -1, SQLITE_STATIC);
+	if (b->assignee)
+		sqlite3_bind_text(st, 8, b->assignee, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, call_requested_by(c), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, c->who.id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 11, b->created_ms);
+	sqlite3_bind_double(st, 12, b->updated_ms);
+	if (b->closed_ms > 0)
+		sqlite3_bind_double(st, 13, b->closed_ms);
+	if (b->close_reason)
+		sqlite3_bind_text(st, 14, b->close_reason, -1, SQLITE_STATIC);
+	if (db_step_row(c->db, st, &c->err) <= 0) {
+		err_set(&c->err, ERR_INTERNAL, NULL, "import bead: no row");
+		goto out;
+	}
+	seq = sqlite3_column_int64(st, 0);
+	if (db_step_done(c->db, st, &c->err) < 0 || labels_index(c, seq, b->labels) < 0 ||
+	    event_append(c, "bead.imported", id, NULL, NULL, b->title) < 0 ||
+	    bead_announce(c, &(struct bead_change){.kind = create ? BEAD_CREATED : BEAD_EDITED, .id = id}) < 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_free(labels);
+	return rc;
+}
+
+cJSON *bead_export_page(struct call *c, int64_t after, int limit, int64_t *next)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT seq, id FROM beads WHERE seq > ? ORDER BY seq LIMIT ?", &c->err);
+	cJSON *list, *ids = cJSON_CreateArray(), *id;
+	int rc;
+
+	*next = 0;
+	if (!st || !ids) {
+		cJSON_Delete(ids);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = db_step_row(c->db, st, &c->err)) == 1) {
+		*next = sqlite3_column_int64(st, 0);
+		cJSON_AddItemToArray(ids, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
+	}
+	if (rc < 0 || !(list = cJSON_CreateArray())) {
+		cJSON_Delete(ids);
+		return NULL;
+	}
+	/* A page shorter than asked is the last. */
+	if (cJSON_GetArraySize(ids) < limit)
+		*next = 0;
+	cJSON_ArrayForEach(id, ids) {
+		cJSON *b = bead_json(c, id->valuestring);
+
+		if (!b) {
+			cJSON_Delete(list);
+			list = NULL;
+			break;
+		}
+		cJSON_AddItemToArray(list, b);
+	}
+	cJSON_Delete(ids);
+	return list;
+}
+
 /* Would "bead depends on dep (kind)" close a loop? Only blocking and parent edges must not. */
 static int makes_cycle(struct call *c, const char *bead, const char *dep, const char *kind, int *cycle)
 {

@@ -177,6 +177,18 @@ int bead_exists(struct call *c, const char *id);
  * no such bead (outputs untouched, no error), -1 when storage failed. Text is cut to fit. */
 int bead_status_get(struct call *c, const char *id, char *buf, size_t len);
 int bead_title(struct call *c, const char *id, char *out, size_t len);
+/* A bead as another system had it (federation's JSONL import): its fields, statuses and times as
+ * given. id "" makes a new bead (its id written there); else that bead's fields are replaced. */
+struct bead_imported {
+	const char *title, *body, *type, *status, *assignee, *close_reason; /* assignee, close_reason may be NULL */
+	int priority;
+	const cJSON *labels; /* an array of strings, checked */
+	double created_ms, updated_ms, closed_ms; /* closed_ms 0: not closed */
+};
+int bead_import_put(struct call *c, const struct bead_imported *b, char *id, size_t id_len);
+/* The beads after seq `after`, oldest first, at most limit, as bead_json; *next is the last one's
+ * seq when more may follow, else 0. */
+cJSON *bead_export_page(struct call *c, int64_t after, int limit, int64_t *next);
 int bead_requested_by(struct call *c, const char *id, char *out, size_t len);
 /* The agent that last worked on it, "" for none. */
 int bead_worked_by(struct call *c, const char *id, char *out, size_t len);

@@ -163,6 +163,10 @@ function access(f) {
 			return { params: { name } };
 		} }],
 		"POST /api/towns/{town}/formulas/{name}/runs": ["member+agents", { body: { held: true } }],
+		// Local Gas Town's beads: admins import (the town's work changes under everyone), viewers export.
+		"POST /api/towns/{town}/import": ["admin", { ok: 201, headers: { "content-type": "application/x-ndjson" },
+			body: () => `{"id":"${uniq("bd-")}","title":"Imported","status":"open"}\n` }],
+		"GET /api/towns/{town}/export": ["viewer", { query: "?limit=5" }],
 		// Watching takes a viewer; this deployment runs no containers, so an allowed call is 409.
 		"GET /api/towns/{town}/agents/{agent}/terminal": ["viewer", { headers: upgrade, ok: 409 }],
 		"POST /api/towns/{town}/crew": ["member", { body: () => ({ name: uniq("laptop") }), ok: 201 }],
