@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SignJWT } from "jose";
-import { call, operator, startWorker } from "./harness.mjs";
+import { call, operator, quietDigest, startWorker } from "./harness.mjs";
 
 const SECRET = "beads-test-secret-0123456789abcdef-0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -116,7 +116,7 @@ test("beads: who may do what, and bad input changes nothing", async (t) => {
 		}
 	}
 
-	const before = await digest(mf, "works");
+	const before = await quietDigest(mf, "/api/towns/works");
 	const bad = [
 		["POST", B, {}, 400, "title"],
 		["POST", B, { title: "" }, 400, "title"],
@@ -156,7 +156,7 @@ test("bodies, paths and queries are taken as sent or refused: not UTF-8, \\u0000
 	const bytes = (...parts) => new Uint8Array(parts.flatMap((p) => typeof p === "string" ? [...new TextEncoder().encode(p)] : p));
 	const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-	const before = await digest(mf, "works");
+	const before = await quietDigest(mf, "/api/towns/works");
 	const bad = [
 		[bytes('{"title":"caf', [0xe9], '"}'), "title", /not valid UTF-8/],                 // Latin-1, not UTF-8
 		[bytes('{"title":"', [0xed, 0xa0, 0x80], '"}'), "title", /not valid UTF-8/],       // a surrogate

@@ -91,6 +91,21 @@ export async function eventually(fn, { timeoutMs = 5000, everyMs = 25 } = {}) {
 	throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
+// The page digest of the object at path ("/api/towns/x") once it is quiet: nothing pending,
+// nothing due within 10 s, the same pages twice 150 ms apart. A run of refusals checked against it
+// cannot be blamed for the object's own timers (the agent log's index batch two seconds after a
+// bead, say), which fire sooner on a busy machine.
+export async function quietDigest(mf, path) {
+	const storage = async () => (await call(mf, "GET", `${path}/debug/storage`, undefined, operator)).body.data;
+	return eventually(async () => {
+		const a = await storage();
+		await new Promise((r) => setTimeout(r, 150));
+		const b = await storage();
+		const soon = b.next_alarm_ms !== null && b.next_alarm_ms !== undefined && b.next_alarm_ms < Date.now() + 10_000;
+		return a.pending_effects === 0 && !soon && a.digest === b.digest && b.digest;
+	}, { timeoutMs: 15000, everyMs: 50 });
+}
+
 // A local HTTP server on loopback; handler(req, res). Returns {url, close, hits}.
 export async function localServer(t, handler) {
 	const hits = [];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { SignJWT } from "jose";
-import { ROOT, call, eventually, operator, startWorker, tempDir } from "./harness.mjs";
+import { ROOT, call, operator, quietDigest, startWorker, tempDir } from "./harness.mjs";
 
 const SECRET = "import-test-secret-0123456789abcdef-0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -42,11 +42,7 @@ test("import and export: a real bd export round-trips, all or nothing, idempoten
 
 	// Refusals first, once the town is quiet (its members reach their registries after the call):
 	// nothing of them is stored.
-	const before = await eventually(async () => {
-		const a = await digest();
-		await new Promise((r) => setTimeout(r, 200));
-		return a === await digest() && a;
-	});
+	const before = await quietDigest(mf, T);
 	const broken = SAMPLE.split("\n");
 	broken[2] = "{\"id\":\"bd-x\",\"title\":";
 	const bad = await call(mf, "POST", `${T}/import`, broken.join("\n"), { ...ana, ...NDJSON });
