@@ -25,8 +25,10 @@ try { stdin = fs.readFileSync(0, "utf8"); } catch (e) { stdin = "error " + e.cod
 fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer from-the-cli" },
 	body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) })
 	.then(async (r) => {
-		fs.writeFileSync(process.env.OUT_FILE, JSON.stringify({ argv, cwd: process.cwd(), env: process.env, stdin, url, cfg,
-			mcp: { status: r.status, body: await r.text() } }));
+		// Written whole, then renamed: the test polls for the file and must never read half of it.
+		fs.writeFileSync(process.env.OUT_FILE + ".tmp", JSON.stringify({ argv, cwd: process.cwd(), env: process.env, stdin,
+			url, cfg, mcp: { status: r.status, body: await r.text() } }));
+		fs.renameSync(process.env.OUT_FILE + ".tmp", process.env.OUT_FILE);
 		const wait = () => fs.existsSync(process.env.HOLD) ? process.exit(0) : setTimeout(wait, 50);
 		wait();
 	});
