@@ -25,7 +25,7 @@ verify() { # verify FILE SHA256
 # --- Debian packages -------------------------------------------------------------------------------
 apt_pkgs=(clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev binaryen emscripten dpkg-dev
 	gcc make xz-utils bzip2 gzip ca-certificates curl libcurl4-openssl-dev libmicrohttpd-dev libwslay-dev git
-	chromium fonts-dejavu-core)
+	chromium fonts-dejavu-core mariadb-server-core)
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

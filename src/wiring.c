@@ -25,6 +25,7 @@ const struct effect_purpose effect_purposes[] = {
 	{"log-index", log_index_sent},
 	{"install", install_fetched},
 	{"outcome", molecule_outcome_sent},
+	{"wasteland", wasteland_done},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -46,6 +47,7 @@ const struct timer_kind timer_kinds[] = {
 	{"log-wipe-slice", log_wipe_slice_fired},
 	{"install", install_retry_fired},
 	{"outcome", molecule_outcome_fired},
+	{"wasteland", wasteland_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 
@@ -71,6 +73,7 @@ const bead_reaction bead_reactions[] = {
 	log_index_on_bead,
 	molecule_on_bead,
 	beads_jsonl_on_bead,
+	wasteland_on_bead,
 };
 const size_t bead_reactions_n = sizeof bead_reactions / sizeof bead_reactions[0];
 
@@ -137,6 +140,7 @@ const town_reaction town_deleting[] = {
 	install_wipe,
 	molecule_wipe,
 	beads_jsonl_wipe,
+	wasteland_wipe,
 	log_town_deleted,
 };
 const size_t town_deleting_n = sizeof town_deleting / sizeof town_deleting[0];

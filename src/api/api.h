@@ -52,6 +52,11 @@ int route_call(struct call *c, const char *method, const char *path, const char 
 
 /* ---- api_*.c: handlers, each `int api_<resource>_<verb>(struct call *c)` ----------------------- */
 int api_health_get(struct call *c);
+int api_wasteland_get(struct call *c);
+int api_wasteland_put(struct call *c);
+int api_wasteland_delete(struct call *c);
+int api_wasteland_sync(struct call *c);
+extern const struct fields wasteland_put_body;
 int api_integrations_get(struct call *c);
 int api_integration_put(struct call *c);
 int api_integration_delete(struct call *c);

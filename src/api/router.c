@@ -127,6 +127,11 @@ static const struct route routes[] = {
 	/* Local Gas Town's beads in and out as bd's JSONL (docs/import-export.md). */
 	{ENG_TOWN, "POST", "/api/towns/:town/import", beads_jsonl_import, R_USER | R_OWN_BODY, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/export", beads_jsonl_export, R_USER, NULL},
+	/* The town in the Wasteland: its DoltHub database and the sync (docs/wasteland.md). */
+	{ENG_TOWN, "GET", "/api/towns/:town/wasteland", api_wasteland_get, R_USER, NULL},
+	{ENG_TOWN, "PUT", "/api/towns/:town/wasteland", api_wasteland_put, R_USER, &wasteland_put_body},
+	{ENG_TOWN, "DELETE", "/api/towns/:town/wasteland", api_wasteland_delete, R_USER, NULL},
+	{ENG_TOWN, "POST", "/api/towns/:town/wasteland/sync", api_wasteland_sync, R_USER, NULL},
 	{ENG_LOG, "POST", "/_internal/agents/:agent/log", log_ingest, 0, &log_batch_body},
 	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},
 	{ENG_LOG, "GET", "/_internal/search", log_search, 0, NULL},

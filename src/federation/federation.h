@@ -1,6 +1,7 @@
 /*
- * federation/federation.h - the town beside other Gas Towns (docs/import-export.md): beads brought
- * in from local Gas Town's JSONL (`bd export`) and sent back in it. Over registry.
+ * federation/federation.h - the town beside other Gas Towns: beads brought in from local Gas Town's
+ * JSONL (`bd export`) and sent back in it (docs/import-export.md); the town's wanted board and
+ * completions published to a Wasteland commons on DoltHub (docs/wasteland.md). Over registry.
  */
 #ifndef GASTOWN_FEDERATION_H
 #define GASTOWN_FEDERATION_H
@@ -24,5 +25,82 @@ int beads_jsonl_export(struct call *c);
 /* A bead deleted: its line's id and extras go with it. */
 int beads_jsonl_on_bead(struct call *c, const struct bead_change *ch);
 int beads_jsonl_wipe(struct call *c);
+
+/* ---- commons.c: the Wasteland's commons (schema 1.2) as SQL text ------------------------------- */
+
+#define COMMONS_SCHEMA_VERSION "1.2"
+#define COMMONS_LABEL "wasteland"  /* the label that puts a bead on the wanted board */
+#define COMMONS_ID_MAX 24          /* "w-" + 10 hex, "c-" + 16 hex, and the NUL */
+#define COMMONS_HANDLE_MAX 256
+#define COMMONS_TITLE_MAX 1000     /* bytes of a title or description written (cut between characters) */
+#define COMMONS_TEXT_MAX 8000
+
+/* Whose rows they are: the town's object id (ids are derived from it), its rig handle, its owner. */
+struct commons_town {
+	const char *town, *handle, *owner;
+};
+
+size_t commons_schema_count(void);
+/* The i-th statement of the schema (CREATE TABLE IF NOT EXISTS ..., then _meta's version), NULL past
+ * the end. */
+const char *commons_schema_statement(size_t i);
+/* s as a quoted SQL literal (its first max bytes, cut between characters). 0, or -1 on OOM. */
+int commons_quote(struct strbuf *sb, const char *s, size_t max);
+/* ms since the epoch as TIMESTAMP text, "2026-12-07 11:15:28" (UTC). */
+void commons_time(double ms, char out[24]);
+/* The poster of a town's bead, "w-" and 10 hex of sha256(town|bead); its completion by rig, "c-" and
+ * 16 hex. Stable: replaying the town gives the same ids. 0, or -1. */
+int commons_wanted_id(const char *town, const char *bead, char out[COMMONS_ID_MAX]);
+int commons_completion_id(const char *wanted, const char *rig, char out[COMMONS_ID_MAX]);
+/* An agent's rig handle: the town's handle, "-", the agent's id. */
+void commons_agent_handle(const char *handle, const char *agent, char out[COMMONS_HANDLE_MAX]);
+/* The poster's status for a bead's: claimed, in_review, completed, else open. */
+const char *commons_wanted_status(const char *bead_status);
+/* The agent a bead is or was worked by ("" for none). */
+const char *commons_bead_agent(const cJSON *bead);
+/* Multi-row upserts: begin, one row per bead (first: no comma before it), end. 0, or -1 on OOM. */
+int commons_wanted_begin(struct strbuf *sb);
+int commons_wanted_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, int first);
+int commons_wanted_end(struct strbuf *sb);
+int commons_completion_begin(struct strbuf *sb);
+int commons_completion_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, int first);
+int commons_completion_end(struct strbuf *sb);
+/* A rig row: the town's (agent NULL) or one of its agents' (rig_type agent, parent_rig the town). */
+int commons_rig_begin(struct strbuf *sb);
+int commons_rig_row(struct strbuf *sb, const struct commons_town *t, const char *agent, const char *name, double at_ms,
+		    int first);
+int commons_rig_end(struct strbuf *sb);
+/* Posters withdrawn, completions deleted: begin, commons_id_list per id, then ")". */
+int commons_withdraw_begin(struct strbuf *sb);
+int commons_undone_begin(struct strbuf *sb);
+/* 'id' in an IN (...) list. */
+int commons_id_list(struct strbuf *sb, const char *id, int first);
+
+/* ---- wasteland.c: the connection and the sync --------------------------------------------------- */
+
+#define WASTELAND_API_DEFAULT "https://www.dolthub.com/api/v1alpha1"
+#define WASTELAND_URL_MAX 200
+#define WASTELAND_NAME_MAX 64
+
+struct wasteland_config {
+	const char *api_url, *owner, *database, *handle, *display_name, *token; /* api_url, display_name, token may be NULL */
+	int64_t cadence_s, timeout_s;
+	int create; /* make the database through the API first */
+};
+/* PUT /api/towns/:town/wasteland: connect, or change the connection. A new target (API, owner,
+ * database) starts over and queues every bead on the board; the same one keeps its progress. The
+ * token is kept as the town's write-only secret dolthub_token; required the first time. */
+int wasteland_put(struct call *c, const struct wasteland_config *in);
+/* DELETE: the connection, its queue and the token go; the commons keeps what it was sent. */
+int wasteland_delete(struct call *c);
+/* The connection and how far the sync is ({state, queued, writes, last_error, ...}); NULL with
+ * ERR_NOT_FOUND when not connected. */
+cJSON *wasteland_json(struct call *c);
+/* Sync now (no cadence, no backoff); with replay, every bead on the board is queued again first. */
+int wasteland_sync_now(struct call *c, int replay);
+int wasteland_on_bead(struct call *c, const struct bead_change *ch);
+int wasteland_fired(struct call *c, const char *key);
+int wasteland_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int wasteland_wipe(struct call *c);
 
 #endif

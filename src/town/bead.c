@@ -637,7 +637,7 @@ int bead_update(struct call *c, const char *id, const struct bead_fields *f, int
 		return -1;
 	if (f->status && bead_set_status(c, id, f->status, NULL) < 0)
 		return -1;
-	if ((f->title || f->body) && bead_announce(c, &(struct bead_change){.kind = BEAD_EDITED, .id = id}) < 0)
+	if ((f->title || f->body || f->labels) && bead_announce(c, &(struct bead_change){.kind = BEAD_EDITED, .id = id}) < 0)
 		return -1;
 	/* A new rig, a hold lifted or a new status may make the bead startable. */
 	return f->rig || f->held_set || f->status

@@ -665,7 +665,7 @@ enum bead_change_kind {
 	BEAD_CREATED,  /* a new bead; startable when it has a rig and is not held */
 	BEAD_STATUS,   /* its status went from -> to */
 	BEAD_UPDATED,  /* a field that decides whether it can start changed: rig, hold or status */
-	BEAD_EDITED,   /* its title or body changed (what it says, not whether it can start) */
+	BEAD_EDITED,   /* its title, body or labels changed (what it says, not whether it can start) */
 	BEAD_DELETING  /* about to be deleted: whoever holds it lets go (its own rows go after) */
 };
 

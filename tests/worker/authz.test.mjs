@@ -167,6 +167,13 @@ function access(f) {
 		"POST /api/towns/{town}/import": ["admin", { ok: 201, headers: { "content-type": "application/x-ndjson" },
 			body: () => `{"id":"${uniq("bd-")}","title":"Imported","status":"open"}\n` }],
 		"GET /api/towns/{town}/export": ["viewer", { query: "?limit=5" }],
+		// The Wasteland: members read the connection, admins change it. The matrix's town is never
+		// connected (a connection would write to DoltHub, and its retries would change the town
+		// between refusals): an allowed call finds none (404), an allowed PUT misses its token (400).
+		"GET /api/towns/{town}/wasteland": ["member", { ok: 404 }],
+		"PUT /api/towns/{town}/wasteland": ["admin", { ok: 400, body: { owner: "acme", database: "commons", handle: "matrix" } }],
+		"DELETE /api/towns/{town}/wasteland": ["admin", { ok: 404 }],
+		"POST /api/towns/{town}/wasteland/sync": ["admin", { ok: 404 }],
 		// Watching takes a viewer; this deployment runs no containers, so an allowed call is 409.
 		"GET /api/towns/{town}/agents/{agent}/terminal": ["viewer", { headers: upgrade, ok: 409 }],
 		"POST /api/towns/{town}/crew": ["member", { body: () => ({ name: uniq("laptop") }), ok: 201 }],

@@ -1,0 +1,76 @@
+/*
+ * wasteland_routes.c - /api/towns/:town/wasteland: members see the connection and how far its sync
+ * is; admins connect the town to a DoltHub database, change or drop the connection, and sync now
+ * (docs/wasteland.md). The token is write-only: it is never in an answer.
+ */
+#include "api/api.h"
+
+struct wasteland_body {
+	const char *api_url, *owner, *database, *handle, *display_name, *token;
+	int64_t cadence_s, timeout_s;
+	int create;
+};
+
+static const struct field_rule wasteland_rules[] = {
+	{"owner", F_STR(struct wasteland_body, owner), FR_REQUIRED, 1, WASTELAND_NAME_MAX},
+	{"database", F_STR(struct wasteland_body, database), FR_REQUIRED, 1, WASTELAND_NAME_MAX},
+	{"handle", F_STR(struct wasteland_body, handle), FR_REQUIRED, 1, WASTELAND_NAME_MAX},
+	{"display_name", F_STR(struct wasteland_body, display_name), 0, 1, 255},
+	{"api_url", F_STR(struct wasteland_body, api_url), 0, 8, WASTELAND_URL_MAX},
+	{"token", F_STR(struct wasteland_body, token), 0, 1, 1024},
+	/* Five minutes by default; a second is for tests and impatient towns. */
+	{"cadence_s", F_INT(struct wasteland_body, cadence_s), FR_DEFAULT, 1, 86400, .def = 300},
+	{"timeout_s", F_INT(struct wasteland_body, timeout_s), FR_DEFAULT, 1, 120, .def = 30},
+	{"create", F_BOOL(struct wasteland_body, create), 0, 0, 0},
+};
+const struct fields wasteland_put_body = FIELDS(wasteland_rules, struct wasteland_body);
+
+static int reply(struct call *c, int status)
+{
+	cJSON *w = wasteland_json(c);
+
+	return w ? call_reply(c, status, w) : -1;
+}
+
+int api_wasteland_get(struct call *c)
+{
+	enum role caller;
+
+	return town_require(c, ROLE_MEMBER, &caller) < 0 ? -1 : reply(c, 200);
+}
+
+int api_wasteland_put(struct call *c)
+{
+	struct wasteland_body in = {0};
+	enum role caller;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || call_fields(c, &in, sizeof in) < 0)
+		return -1;
+	if (wasteland_put(c, &(struct wasteland_config){.api_url = in.api_url, .owner = in.owner, .database = in.database,
+							 .handle = in.handle, .display_name = in.display_name,
+							 .token = in.token, .cadence_s = in.cadence_s,
+							 .timeout_s = in.timeout_s, .create = in.create}) < 0)
+		return -1;
+	return reply(c, 200);
+}
+
+int api_wasteland_delete(struct call *c)
+{
+	enum role caller;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || wasteland_delete(c) < 0)
+		return -1;
+	return call_reply(c, 200, cJSON_CreateObject());
+}
+
+/* POST .../wasteland/sync[?replay=true]: 202, the writes follow as effects. */
+int api_wasteland_sync(struct call *c)
+{
+	enum role caller;
+	int replay = 0;
+
+	if (town_require(c, ROLE_ADMIN, &caller) < 0 || query_bool(c, "replay", &replay) < 0 ||
+	    wasteland_sync_now(c, replay) < 0)
+		return -1;
+	return reply(c, 202);
+}

@@ -1,0 +1,250 @@
+// wasteland.test.mjs - the town in the Wasteland through the worker in workerd (docs/wasteland.md),
+// against a local DoltHub API whose statements run on a real MariaDB (fake-dolthub.mjs): the
+// database made and the commons 1.2 schema written statement by statement; labelled beads become
+// wanted posters, closed ones completions, their agents rigs, and the commons' rows equal what the
+// town's beads say; DoltHub failing (500s, calls never answered, SQL errors, no-op writes), a replay
+// of every bead and a kill of workerd mid-sync all converge to the same rows; bad input is refused
+// and leaves nothing.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { test } from "node:test";
+import { SignJWT } from "jose";
+import { call, eventually, operator, quietDigest, startWorker, tempDir } from "./harness.mjs";
+import { startFakeDoltHub, startMariaDB } from "./fake-dolthub.mjs";
+
+const SECRET = "wasteland-test-secret-0123456789abcdef-0123456789";
+const key = new TextEncoder().encode(SECRET);
+const as = async (user) => ({ authorization: `Bearer ${await new SignJWT({ sub: user, name: user })
+	.setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("30m").sign(key)}` });
+const T = "/api/towns/yard";
+const WAIT = { timeoutMs: 60000, everyMs: 100 };
+const hex = (s, n) => createHash("sha256").update(s).digest("hex").slice(0, n);
+const wantedId = (bead) => `w-${hex(`yard|${bead}`, 10)}`;
+const completionId = (bead) => `c-${hex(`${wantedId(bead)}|yard-rig`, 16)}`;
+const ts = (ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace("T", " ").slice(0, 19);
+const connect = (fake, extra = {}) => ({ owner: "acme", database: "commons", handle: "yard-rig", display_name: "The Yard",
+	api_url: fake.url, token: fake.token, cadence_s: 1, timeout_s: 2, ...extra });
+
+async function town(mf, H) {
+	assert.equal((await call(mf, "POST", T, { name: "Yard" }, H)).status, 201);
+}
+
+async function synced(mf, H, wait = WAIT) {
+	return eventually(async () => {
+		const r = await call(mf, "GET", `${T}/wasteland`, undefined, H);
+		return r.status === 200 && r.body.data.state === "synced" && r.body.data.in_flight === "" && r.body.data;
+	}, wait);
+}
+
+// The commons' rows the town's beads imply: a poster per labelled bead (withdrawn once unlabelled
+// or gone), a completion per closed one, a rig per agent that worked one.
+async function expected(mf, H, gone = []) {
+	const beads = (await call(mf, "GET", `${T}/beads?label=wasteland&limit=200`, undefined, H)).body.data.beads;
+	const status = { in_progress: "claimed", in_review: "in_review", closed: "completed" };
+	const wanted = beads.map((b) => ({
+		id: wantedId(b.id), title: b.title, description: b.body, project: b.rig ?? "", type: b.type === "bug" ? "bug" : "feature",
+		priority: b.priority, tags: b.labels.filter((l) => l !== "wasteland"), posted_by: "yard-rig",
+		claimed_by: status[b.status] && (b.assignee || b.worked_by) ? `yard-rig-${b.assignee || b.worked_by}` : null,
+		status: status[b.status] ?? "open", created_at: ts(b.created_ms), updated_at: ts(b.updated_ms),
+	}));
+	for (const id of gone) wanted.push({ id: wantedId(id), status: "withdrawn", claimed_by: null });
+	const completions = beads.filter((b) => b.status === "closed").map((b) => ({
+		id: completionId(b.id), wanted_id: wantedId(b.id), completed_by: b.worked_by || b.assignee ? `yard-rig-${b.assignee || b.worked_by}` : "yard-rig",
+	}));
+	return { wanted: wanted.sort((a, b) => a.id.localeCompare(b.id)), completions: completions.sort((a, b) => a.id.localeCompare(b.id)) };
+}
+
+async function commons(fake) {
+	const wanted = await fake.query("acme", "commons", "SELECT id, title, description, project, type, priority, tags, posted_by,"
+		+ " claimed_by, status, created_at, updated_at FROM wanted ORDER BY id");
+	const completions = await fake.query("acme", "commons", "SELECT id, wanted_id, completed_by FROM completions ORDER BY id");
+	const rigs = await fake.query("acme", "commons", "SELECT handle, display_name, rig_type, parent_rig, dolthub_org FROM rigs ORDER BY handle");
+	return { wanted, completions, rigs };
+}
+
+function sameRows(got, want) {
+	assert.deepEqual(got.completions, want.completions);
+	assert.equal(got.wanted.length, want.wanted.length, JSON.stringify(got.wanted.map((w) => w.id)));
+	for (const [i, w] of want.wanted.entries())
+		for (const [k, v] of Object.entries(w)) assert.deepEqual(got.wanted[i][k], v, `wanted ${w.id}.${k}`);
+}
+
+test("a town connected to the Wasteland: the database made, schema 1.2, its board and completions as its beads say", async (t) => {
+	const fake = await startFakeDoltHub(t);
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const ana = await as("ana");
+	await town(mf, ana);
+	// Beads on the board before the town connects are published when it does.
+	const early = await call(mf, "POST", `${T}/beads`, { title: "Early poster", body: "it's \\ 'quoted'", labels: ["wasteland", "infra"] }, ana);
+	assert.equal(early.status, 201, early.text);
+
+	const put = await call(mf, "PUT", `${T}/wasteland`, connect(fake, { create: true }), ana);
+	assert.equal(put.status, 200, put.text);
+	assert.ok(!put.text.includes(fake.token), "the token is never in an answer");
+	assert.equal(put.body.data.token_set, true);
+	assert.equal(put.body.data.schema_total, 10);
+	let st = await synced(mf, ana);
+	assert.equal(st.schema_step, 10);
+	// The database was made through the API, and the schema is commons 1.2.
+	assert.ok(fake.requests.some((r) => r.method === "POST" && r.path === "/database"));
+	const tables = (await fake.query("acme", "commons", "SHOW TABLES")).map((r) => Object.values(r)[0]).sort();
+	assert.deepEqual(tables, ["_meta", "badges", "boot_blocks", "chain_meta", "completions", "rig_links", "rigs", "stamps", "wanted"]);
+	assert.deepEqual(await fake.query("acme", "commons", "SELECT value FROM _meta WHERE `key` = 'schema_version'"), [{ value: "1.2" }]);
+	assert.ok(fake.requests.every((r) => r.auth === `token ${fake.token}`));
+
+	// The town's work: posters, one claimed by an agent, one closed, one never labelled, one unlabelled
+	// later, one deleted.
+	const mk = async (body) => (await call(mf, "POST", `${T}/beads`, body, ana)).body.data.id;
+	const bug = await mk({ title: "Checkout race", type: "bug", priority: 1, labels: ["wasteland", "payments"] });
+	const claimed = await mk({ title: "Claimed work", labels: ["wasteland"] });
+	const done = await mk({ title: "Done work", labels: ["wasteland"] });
+	const quiet = await mk({ title: "Not on the board", labels: ["internal"] });
+	const unlabelled = await mk({ title: "Taken off the board", labels: ["wasteland"] });
+	const deleted = await mk({ title: "Deleted poster", labels: ["wasteland"] });
+	for (const [id, patch] of [[claimed, { status: "in_progress", assignee: "polecat-1" }], [done, { status: "in_progress", assignee: "polecat-2" }]]) {
+		const r = await call(mf, "PATCH", `${T}/beads/${id}`, patch, ana);
+		assert.equal(r.status, 200, r.text);
+	}
+	assert.equal((await call(mf, "POST", `${T}/beads/${done}/close`, { reason: "merged" }, ana)).status, 200);
+	await synced(mf, ana);
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${unlabelled}`, { labels: ["later"] }, ana)).status, 200);
+	assert.equal((await call(mf, "DELETE", `${T}/beads/${deleted}`, undefined, ana)).status, 200);
+	st = await synced(mf, ana);
+	assert.equal(st.queued, 0);
+	assert.equal(st.failures, 0);
+
+	const got = await commons(fake);
+	const want = await expected(mf, ana, [deleted, unlabelled].sort((a, b) => wantedId(a).localeCompare(wantedId(b))));
+	want.wanted.sort((a, b) => a.id.localeCompare(b.id));
+	sameRows(got, want);
+	assert.ok(!got.wanted.some((w) => w.id === wantedId(quiet)), "a bead without the label is not published");
+	assert.equal(got.wanted.find((w) => w.id === wantedId(early.body.data.id)).description, "it's \\ 'quoted'");
+	assert.deepEqual(got.wanted.find((w) => w.id === wantedId(bug)).tags, ["payments"]);
+	// The town's rig and its agents' (the ones that claimed or completed a poster).
+	assert.deepEqual(got.rigs, [
+		{ handle: "yard-rig", display_name: "The Yard", rig_type: "town", parent_rig: null, dolthub_org: "acme" },
+		{ handle: "yard-rig-polecat-1", display_name: "polecat-1", rig_type: "agent", parent_rig: "yard-rig", dolthub_org: "acme" },
+		{ handle: "yard-rig-polecat-2", display_name: "polecat-2", rig_type: "agent", parent_rig: "yard-rig", dolthub_org: "acme" },
+	]);
+
+	// Reopened: its completion goes. Relabelled: back on the board.
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${done}`, { status: "open" }, ana)).status, 200);
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${unlabelled}`, { labels: ["wasteland"] }, ana)).status, 200);
+	await synced(mf, ana);
+	sameRows(await commons(fake), await expected(mf, ana, [deleted]));
+	assert.deepEqual(await fake.query("acme", "commons", "SELECT count(*) AS n FROM completions"), [{ n: 0 }]);
+
+	// Disconnected: the town stops writing; the commons keeps what it was sent.
+	const writes = fake.statements.length;
+	assert.equal((await call(mf, "DELETE", `${T}/wasteland`, undefined, ana)).status, 200);
+	assert.equal((await call(mf, "GET", `${T}/wasteland`, undefined, ana)).status, 404);
+	await mk({ title: "After the end", labels: ["wasteland"] });
+	await new Promise((r) => setTimeout(r, 1500));
+	assert.equal(fake.statements.length, writes);
+	assert.ok(!JSON.stringify((await call(mf, "GET", T, undefined, ana)).body.data.secrets ?? {}).includes("dolthub_token"));
+});
+
+test("DoltHub failing: 500s, calls never answered, SQL errors, slow operations, no-op writes and a replay all converge", async (t) => {
+	const fake = await startFakeDoltHub(t);
+	await fake.createDatabase("acme", "commons");
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const ana = await as("ana");
+	await town(mf, ana);
+	for (let i = 0; i < 12; i++)
+		await call(mf, "POST", `${T}/beads`, { title: `Poster ${i}`, labels: ["wasteland", `n${i % 3}`] }, ana);
+	fake.fail("write", "500", 2);
+	fake.fail("poll", "timeout", 1);
+	fake.pendingPolls = 1;
+	// The database exists: asked to create it, the town takes "already exists" as done.
+	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake, { create: true }), ana)).status, 200);
+	const retrying = await eventually(async () => {
+		const d = (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data;
+		return d.failures > 0 && d;
+	}, WAIT);
+	assert.equal(retrying.state, "retrying");
+	assert.match(retrying.last_error, /HTTP 500/);
+	fake.pendingPolls = 0;
+	await synced(mf, ana);
+	fake.fail("write", "sql-error", 1);
+	await call(mf, "POST", `${T}/beads`, { title: "After the errors", labels: ["wasteland"] }, ana);
+	const after = await synced(mf, ana);
+	assert.equal(after.last_error, null);
+	const first = await commons(fake);
+	sameRows(first, await expected(mf, ana));
+	assert.equal(first.wanted.length, 13);
+
+	// A replay of every bead changes nothing: each write is a no-op DoltHub answers 400 to.
+	fake.pendingPolls = 0;
+	const before = fake.statements.length;
+	const replay = await call(mf, "POST", `${T}/wasteland/sync?replay=true`, undefined, ana);
+	assert.equal(replay.status, 202, replay.text);
+	await synced(mf, ana);
+	assert.deepEqual(await commons(fake), first);
+	assert.ok(fake.statements.length > before, "the replay was sent");
+});
+
+test("workerd killed mid-sync: the queue survives and the commons converges", async (t) => {
+	const dir = tempDir(t);
+	const fake = await startFakeDoltHub(t);
+	await fake.createDatabase("acme", "commons");
+	fake.pendingPolls = 1;
+	let mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	const ana = await as("ana");
+	await town(mf, ana);
+	for (let i = 0; i < 40; i++)
+		await call(mf, "POST", `${T}/beads`, { title: `Item ${i}`, labels: ["wasteland"] }, ana);
+	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
+	await eventually(async () => (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data.writes >= 4, WAIT);
+	await mf.dispose();
+	mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	fake.pendingPolls = 0;
+	// The alarm brings the object back; a call does too.
+	await synced(mf, ana);
+	sameRows(await commons(fake), await expected(mf, ana));
+});
+
+test("bad input: wrong bodies, no token, other roles, unknown connections are refused and change nothing", async (t) => {
+	const mariadb = await startMariaDB(t);
+	const fake = await startFakeDoltHub(t, { mariadb });
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const [ana, mel, vic] = [await as("ana"), await as("mel"), await as("vic")];
+	await town(mf, ana);
+	assert.equal((await call(mf, "PUT", `${T}/members/mel`, { role: "member" }, ana)).status, 200);
+	assert.equal((await call(mf, "PUT", `${T}/members/vic`, { role: "viewer" }, ana)).status, 200);
+	assert.equal((await call(mf, "GET", `${T}/wasteland`, undefined, ana)).status, 404);
+	const before = await quietDigest(mf, T);
+	const good = connect(fake);
+	for (const [body, status, field] of [
+		[{ ...good, owner: "no/slash" }, 400, "owner"],
+		[{ ...good, database: "" }, 400, "database"],
+		[{ ...good, handle: 7 }, 400, "handle"],
+		[{ ...good, api_url: "ftp://x" }, 400, "api_url"],
+		[{ ...good, api_url: `${fake.url}/` }, 400, "api_url"],
+		[{ ...good, cadence_s: 0 }, 400, "cadence_s"],
+		[{ ...good, token: undefined }, 400, "token"],
+		[{ ...good, token: "x".repeat(2000) }, 400, "token"],
+		["{not json", 400, undefined],
+	]) {
+		const r = await call(mf, "PUT", `${T}/wasteland`, body, ana);
+		assert.equal(r.status, status, `${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
+		if (field) assert.equal(r.body.error.field, field, r.text);
+	}
+	for (const [who, H] of [["member", mel], ["viewer", vic]])
+		assert.equal((await call(mf, "PUT", `${T}/wasteland`, good, H)).status, 403, who);
+	assert.equal((await call(mf, "DELETE", `${T}/wasteland`, undefined, ana)).status, 404);
+	assert.equal((await call(mf, "POST", `${T}/wasteland/sync`, undefined, ana)).status, 404);
+	assert.equal((await call(mf, "POST", `${T}/wasteland/sync?replay=maybe`, undefined, ana)).status, 400);
+	assert.equal((await call(mf, "GET", `${T}/debug/storage`, undefined, operator)).body.data.digest, before);
+	assert.equal(fake.requests.length, 0, "nothing was sent");
+	// A member reads the connection once there is one; the token stays unreadable.
+	assert.equal((await call(mf, "PUT", `${T}/wasteland`, good, ana)).status, 200);
+	const seen = await call(mf, "GET", `${T}/wasteland`, undefined, mel);
+	assert.equal(seen.status, 200);
+	assert.equal((await call(mf, "GET", `${T}/wasteland`, undefined, vic)).status, 403);
+	assert.ok(!seen.text.includes(fake.token));
+	assert.equal((await call(mf, "POST", `${T}/wasteland/sync`, undefined, mel)).status, 403);
+});
