@@ -127,6 +127,8 @@ int cmd_config(struct cli *cli, int argc, char **argv);
 /* import_cmds.c: local Gas Town's beads in and out as bd's JSONL (`gt import`, `gt export`). */
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
+/* wasteland_cmds.c: the town in the Wasteland (`gt wasteland`). */
+int cmd_wasteland(struct cli *cli, int argc, char **argv);
 
 /* agent_cmds.c: what an agent running in its worktree tells the town, and `gt sling`. The agent is
  * cli->agent; each call reads the agent's token again (token_load_agent). The functions print

@@ -6,10 +6,14 @@
 // of every bead and a kill of workerd mid-sync all converge to the same rows; bad input is refused
 // and leaves nothing.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { test } from "node:test";
 import { SignJWT } from "jose";
-import { call, eventually, operator, quietDigest, startWorker, tempDir } from "./harness.mjs";
+import { ROOT, call, eventually, operator, quietDigest, startWorker, tempDir } from "./harness.mjs";
 import { startFakeDoltHub, startMariaDB } from "./fake-dolthub.mjs";
 
 const SECRET = "wasteland-test-secret-0123456789abcdef-0123456789";
@@ -247,4 +251,40 @@ test("bad input: wrong bodies, no token, other roles, unknown connections are re
 	assert.equal((await call(mf, "GET", `${T}/wasteland`, undefined, vic)).status, 403);
 	assert.ok(!seen.text.includes(fake.token));
 	assert.equal((await call(mf, "POST", `${T}/wasteland/sync`, undefined, mel)).status, 403);
+});
+
+test("gt wasteland: connect with the token from a file, status, sync --replay, disconnect", async (t) => {
+	const fake = await startFakeDoltHub(t);
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const ana = await as("ana");
+	await town(mf, ana);
+	await call(mf, "POST", `${T}/beads`, { title: "From gt", labels: ["wasteland"] }, ana);
+	const dir = tempDir(t);
+	writeFileSync(join(dir, "token"), `${fake.token}\n`);
+	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: (await mf.ready).toString().replace(/\/$/, ""),
+		GASTOWN_TOWN: "yard", GASTOWN_TOKEN: ana.authorization.slice(7) };
+	const gt = (...args) => promisify(execFile)(join(ROOT, "build/native/gt"), args, { env }).then((r) => ({ code: 0, ...r }), (e) => e);
+
+	const usage = await gt("wasteland", "connect", "acme-commons", "--handle", "yard-rig");
+	assert.equal(usage.code, 2);
+	assert.match(usage.stderr, /'acme-commons' is not OWNER\/DATABASE/);
+	const noToken = await gt("wasteland", "connect", "acme/commons", "--handle", "yard-rig", "--api-url", fake.url);
+	assert.equal(noToken.code, 1);
+	assert.match(noToken.stderr, /token/);
+	const on = await gt("wasteland", "connect", "acme/commons", "--handle", "yard-rig", "--name", "The Yard", "--create",
+		"--api-url", fake.url, "--cadence", "1", "--timeout", "2", "--token-file", join(dir, "token"));
+	assert.equal(on.code, 0, on.stderr);
+	assert.match(on.stdout, /acme\/commons as yard-rig \(The Yard\)/);
+	assert.ok(!on.stdout.includes(fake.token));
+	await synced(mf, ana);
+	const status = await gt("wasteland");
+	assert.match(status.stdout, /state +synced/);
+	assert.match(status.stdout, /1 beads on the board/);
+	assert.equal((await gt("wasteland", "sync", "--replay")).code, 0);
+	await synced(mf, ana);
+	assert.equal((await fake.query("acme", "commons", "SELECT count(*) AS n FROM wanted"))[0].n, 1);
+	const off = await gt("wasteland", "disconnect");
+	assert.equal(off.code, 0, off.stderr);
+	assert.equal((await gt("wasteland")).code, 1);
 });
