@@ -977,6 +977,28 @@ static void workload(void)
 	req_do("POST /formulas/:name/runs", "POST", "/api/towns/t1/formulas/release/runs",
 	       "{\"vars\":{\"v\":\"2.0\"},\"rig\":\"r\"}", sarah, 201);
 
+	/* The town in the Wasteland (docs/wasteland.md): connected, a labelled bead queued, the first
+	 * write answered with an operation, the operation polled on the alarm and found done. */
+	req("PUT /wasteland", "PUT", "/api/towns/t1/wasteland",
+	    "{\"owner\":\"acme\",\"database\":\"commons\",\"handle\":\"t1\",\"token\":\"dh-token\","
+	    "\"api_url\":\"https://dolthub.test/api\"}", sarah, 200, 0, &root, &meta);
+	if ((fx = effect_to(meta, "/acme/commons/write/main/main")))
+		effect_ok("effect: wasteland write taken", fx, 200, "{\"operation_name\":\"operations/1\"}", 0);
+	else
+		printf("not ok - workload: the wasteland wrote nothing\n"), failed_steps++;
+	cJSON_Delete(meta);
+	cJSON_Delete(root);
+	req_do("POST /beads (wasteland)", "POST", "/api/towns/t1/beads", "{\"title\":\"Wanted\",\"labels\":[\"wasteland\"]}",
+	       sarah, 201);
+	clock_ms += 1000;
+	m = event("alarm tick (wasteland poll)", ENG_EV_ALARM, "{}", NULL, 1);
+	if ((fx = effect_to(m, "/acme/commons/write?operationName=operations%2F1")))
+		effect_ok("effect: wasteland write done", fx, 200,
+			  "{\"done\":true,\"res_details\":{\"query_execution_status\":\"Success\"}}", 0);
+	else
+		printf("not ok - workload: the wasteland polled nothing\n"), failed_steps++;
+	cJSON_Delete(m);
+
 	/* Time passes: the escalation the agent raised comes due, lost agents are noticed. */
 	clock_ms += 24 * 3600e3;
 	m = event("alarm tick (a day later)", ENG_EV_ALARM, "{}", NULL, 1);
