@@ -280,7 +280,8 @@ static const struct command commands[] = {
 	{"import", cmd_import, "import FILE [--dry-run]  local Gas Town's beads (bd's JSONL) into the town, all or nothing"},
 	{"export", cmd_export, "export [-o FILE]       the town's beads as bd's JSONL"},
 	{"wasteland", cmd_wasteland, "wasteland [status] | connect OWNER/DB --handle H --token-file F [opts] | sync [--replay]\n"
-				     "                         | disconnect   the town's wanted board in a Wasteland commons on DoltHub"},
+				     "                         | disconnect | wanted | claim POSTER [--rig RIG]\n"
+				     "                         the town's wanted board in a Wasteland commons on DoltHub, and other towns'"},
 	{"prime", cmd_prime, "prime                  (agent) my bead, rig, branch, requester and unread mail"},
 	{"status", cmd_status, "status TEXT            (agent) tell the town what I am doing (1-280 characters)"},
 	{"note", cmd_note, "note PATH TEXT         leave a note on a path for whoever works there next"},

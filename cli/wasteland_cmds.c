@@ -15,7 +15,8 @@
 
 #define TOKEN_MAX 1024 /* the route's limit */
 
-enum { W_HANDLE = 0x101, W_NAME, W_API_URL, W_CADENCE, W_TIMEOUT, W_CREATE, W_TOKEN_FILE, W_TOKEN_STDIN, W_REPLAY };
+enum { W_HANDLE = 0x101, W_NAME, W_API_URL, W_CADENCE, W_TIMEOUT, W_CREATE, W_TOKEN_FILE, W_TOKEN_STDIN, W_REPLAY,
+       W_RIG };
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -226,6 +227,80 @@ static int wl_disconnect(struct cli *cli, int argc, char **argv)
 	return wl_path(cli, &p, "") < 0 ? 2 : cli_call_print(cli, "DELETE", &p, NULL, print_gone);
 }
 
+static const struct usage wanted_usage = {
+	"wasteland wanted", "[--town TOWN] wasteland wanted",
+	"Other towns' open posters on the board, most urgent first, as last read from the commons; and\n"
+	"those claimed here, with their bead.\n",
+};
+
+static const struct usage claim_usage = {
+	"wasteland claim", "[--town TOWN] wasteland claim POSTER [--rig RIG]",
+	"Claim another town's poster (members): it becomes a bead of this town (in RIG), and the commons\n"
+	"is told it is claimed with the next sync; done, the town writes its completion.\n",
+};
+
+static void print_poster(const cJSON *p)
+{
+	printf("%-14s P%.0f %-8s %-40.40s  by %s", str(p, "id"), num(p, "priority"), str(p, "type"), str(p, "title"),
+	       str(p, "posted_by"));
+	if (*str(p, "bead"))
+		printf("  claimed as %s", str(p, "bead"));
+	printf("\n");
+}
+
+static void print_board(const cJSON *d)
+{
+	const cJSON *p, *posters = cJSON_GetObjectItemCaseSensitive(d, "posters");
+
+	cJSON_ArrayForEach(p, posters)
+		print_poster(p);
+	if (!cJSON_GetArraySize(posters))
+		printf("no open posters on the board%s\n", cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "read_ms"))
+								 ? "" : " (not read yet)");
+}
+
+static int wl_wanted(struct cli *cli, int argc, char **argv)
+{
+	struct http_path p = {0};
+	struct opt o;
+	int rc = opt_plain(&o, cli, &wanted_usage, 0, 0, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	return wl_path(cli, &p, "/wanted") < 0 ? 2 : cli_call_print(cli, "GET", &p, NULL, print_board);
+}
+
+static void print_claimed(const cJSON *b)
+{
+	printf("%s %s\n", str(b, "id"), str(b, "title"));
+}
+
+static int wl_claim(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"rig", required_argument, 0, W_RIG}, {0, 0, 0, 0}};
+	struct http_path p = {0};
+	cJSON *body = cJSON_CreateObject();
+	struct opt o;
+	int c;
+
+	opt_init(&o, cli, &claim_usage, NULL, opts, argc, argv);
+	while ((c = opt_next(&o)) != -1) {
+		if (c < 0 || c != W_RIG) {
+			cJSON_Delete(body);
+			return c < 0 ? OPT_EXIT(c) : 2;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(body, "rig");
+		cJSON_AddStringToObject(body, "rig", optarg);
+	}
+	if (opt_operands(&o, 1, 1) < 0 || wl_path(cli, &p, "/wanted/") < 0) {
+		cJSON_Delete(body);
+		return 2;
+	}
+	http_path_seg(&p, o.pos[0]);
+	http_path_lit(&p, "/claim");
+	return cli_call_print(cli, "POST", &p, body, print_claimed);
+}
+
 int cmd_wasteland(struct cli *cli, int argc, char **argv)
 {
 	static const struct subcommand subs[] = {
@@ -233,6 +308,8 @@ int cmd_wasteland(struct cli *cli, int argc, char **argv)
 		{"connect", wl_connect, &connect_usage},
 		{"sync", wl_sync, &sync_usage},
 		{"disconnect", wl_disconnect, &disconnect_usage},
+		{"wanted", wl_wanted, &wanted_usage},
+		{"claim", wl_claim, &claim_usage},
 	};
 
 	/* `gt wasteland` alone shows the connection. */

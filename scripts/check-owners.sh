@@ -52,7 +52,7 @@ src/registry/registry.c: registry_packages registry_versions registry_outcomes
 src/registry/install.c: installs
 src/registry/molecule.c: molecule_runs molecule_beads
 src/federation/beads_jsonl.c: beads_jsonl
-src/federation/wasteland.c: wasteland wasteland_queue wasteland_posted
+src/federation/wasteland.c: wasteland wasteland_queue wasteland_posted wasteland_wanted
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -121,6 +121,13 @@ const struct mcp_tool mcp_tools[] = {
 	{"formula_run", "Run a formula", "Run an installed formula: one bead per step with its variables put in (vars:"
 	 " {name: value}), each blocked by the steps it needs, in one convoy; on rig, or held to sling later.", "POST",
 	 T "/formulas/{name}/runs", &formula_run_body, NULL, MCP_WRITE | MCP_MAYOR},
+	/* The Wasteland's board (docs/wasteland.md): the Mayor finds other towns' work and takes it on. */
+	{"wasteland_wanted", "Wasteland board", "Other towns' open wanted posters in the Wasteland commons (most urgent"
+	 " first, as last read), and those this town claimed, with their bead.", "GET", T "/wasteland/wanted", NULL, NULL,
+	 MCP_READ | MCP_MAYOR},
+	{"wasteland_claim", "Claim a Wasteland poster", "Take another town's poster on: it becomes a bead of this town"
+	 " (in rig, if given) and the commons is told it is claimed; when the bead closes, its completion is written.",
+	 "POST", T "/wasteland/wanted/{poster}/claim", &wasteland_claim_body, NULL, MCP_WRITE | MCP_MAYOR},
 	{"agents_list", "List agents", "The town's agents with their state, hook and status bubble.", "GET",
 	 T "/agents", NULL, NULL, MCP_READ},
 	{"agent_show", "Show an agent", "One agent with its status history.", "GET", T "/agents/{agent}", NULL,

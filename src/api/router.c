@@ -132,6 +132,8 @@ static const struct route routes[] = {
 	{ENG_TOWN, "PUT", "/api/towns/:town/wasteland", api_wasteland_put, R_USER, &wasteland_put_body},
 	{ENG_TOWN, "DELETE", "/api/towns/:town/wasteland", api_wasteland_delete, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/wasteland/sync", api_wasteland_sync, R_USER, NULL},
+	{ENG_TOWN, "GET", "/api/towns/:town/wasteland/wanted", api_wasteland_wanted, R_ANY, NULL},
+	{ENG_TOWN, "POST", "/api/towns/:town/wasteland/wanted/:poster/claim", api_wasteland_claim, R_ANY, &wasteland_claim_body},
 	{ENG_LOG, "POST", "/_internal/agents/:agent/log", log_ingest, 0, &log_batch_body},
 	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},
 	{ENG_LOG, "GET", "/_internal/search", log_search, 0, NULL},

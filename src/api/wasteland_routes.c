@@ -74,3 +74,47 @@ int api_wasteland_sync(struct call *c)
 		return -1;
 	return reply(c, 202);
 }
+
+int api_wasteland_wanted(struct call *c)
+{
+	enum role caller;
+	cJSON *w;
+
+	/* The board is public in the commons: any member reads it, a viewer and the town's agents too. */
+	if (town_require(c, ROLE_VIEWER, &caller) < 0 || !(w = wasteland_wanted_json(c)))
+		return -1;
+	return call_reply(c, 200, w);
+}
+
+struct claim_body {
+	const char *rig;
+};
+
+static const struct field_rule claim_rules[] = {
+	{"rig", F_STR(struct claim_body, rig), 0, 1, 64},
+};
+const struct fields wasteland_claim_body = FIELDS_OPTIONAL(claim_rules, struct claim_body);
+
+/* POST .../wasteland/wanted/:id/claim {rig?}: 201, the bead made of the poster. */
+int api_wasteland_claim(struct call *c)
+{
+	struct claim_body in = {0};
+	enum role caller;
+	char id[64];
+	cJSON *b;
+
+	if (town_require(c, ROLE_MEMBER, &caller) < 0 || call_fields(c, &in, sizeof in) < 0)
+		return -1;
+	if (in.rig) {
+		int exists = rig_exists(c, in.rig);
+
+		if (exists <= 0)
+			return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", in.rig);
+	}
+	if (!(b = wasteland_wanted_json(c)))
+		return -1;
+	cJSON_Delete(b);
+	if (wasteland_claim(c, c->seg[5], in.rig, id, sizeof id) < 0 || !(b = bead_json(c, id)))
+		return -1;
+	return call_reply(c, 201, b);
+}

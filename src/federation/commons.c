@@ -247,9 +247,10 @@ int commons_completion_begin(struct strbuf *sb)
 			       " VALUES ");
 }
 
-int commons_completion_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, int first)
+int commons_completion_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, const char *wanted,
+			   int first)
 {
-	char wanted[COMMONS_ID_MAX], id[COMMONS_ID_MAX], by[COMMONS_HANDLE_MAX], evidence[512], hop[600];
+	char id[COMMONS_ID_MAX], by[COMMONS_HANDLE_MAX], evidence[512], hop[600];
 	const char *who = commons_bead_agent(bead), *pr = evidence_url(bead);
 	double closed = num(bead, "closed_ms");
 
@@ -257,7 +258,7 @@ int commons_completion_row(struct strbuf *sb, const struct commons_town *t, cons
 		commons_agent_handle(t->handle, who, by);
 	else
 		snprintf(by, sizeof by, "%s", t->handle);
-	if (commons_wanted_id(t->town, str(bead, "id"), wanted) < 0 || commons_completion_id(wanted, t->handle, id) < 0)
+	if (commons_completion_id(wanted, t->handle, id) < 0)
 		return -1;
 	if (*pr)
 		snprintf(evidence, sizeof evidence, "%s", pr);
@@ -326,7 +327,45 @@ int commons_undone_begin(struct strbuf *sb)
 	return strbuf_addf(sb, "DELETE FROM completions WHERE id IN (");
 }
 
+/* Another town's poster, as this town takes it on: claimed (open, or ours already: a reopened bead
+ * takes it back from in_review), in review once done, open again when the bead goes. Claims are
+ * intent, not locks (the commons' own rule): the guard only keeps the town from taking a poster
+ * someone else holds. */
+int commons_claim_begin(struct strbuf *sb, const char *handle)
+{
+	return strbuf_addf(sb, "UPDATE wanted SET status = 'claimed', claimed_by = ") < 0 ||
+			       commons_quote(sb, handle, COMMONS_HANDLE_MAX) < 0 ||
+			       strbuf_addf(sb, " WHERE (status = 'open' OR claimed_by = ") < 0 ||
+			       commons_quote(sb, handle, COMMONS_HANDLE_MAX) < 0
+		       ? -1 : strbuf_addf(sb, ") AND id IN (");
+}
+
+int commons_review_begin(struct strbuf *sb, const char *handle)
+{
+	return strbuf_addf(sb, "UPDATE wanted SET status = 'in_review', claimed_by = ") < 0 ||
+			       commons_quote(sb, handle, COMMONS_HANDLE_MAX) < 0 ||
+			       strbuf_addf(sb, " WHERE (status = 'open' OR claimed_by = ") < 0 ||
+			       commons_quote(sb, handle, COMMONS_HANDLE_MAX) < 0
+		       ? -1 : strbuf_addf(sb, ") AND id IN (");
+}
+
+int commons_unclaim_begin(struct strbuf *sb, const char *handle)
+{
+	return strbuf_addf(sb, "UPDATE wanted SET status = 'open', claimed_by = NULL WHERE claimed_by = ") < 0 ||
+			       commons_quote(sb, handle, COMMONS_HANDLE_MAX) < 0
+		       ? -1 : strbuf_addf(sb, " AND status IN ('claimed', 'in_review') AND id IN (");
+}
+
+int commons_open_query(struct strbuf *sb, const char *handle)
+{
+	return strbuf_addf(sb, "SELECT id, title, description, project, type, priority, tags, posted_by, effort_level,"
+			       " updated_at FROM wanted WHERE status = 'open' AND (posted_by IS NULL OR posted_by <> ") < 0 ||
+			       commons_quote(sb, handle, COMMONS_HANDLE_MAX) < 0
+		       ? -1 : strbuf_addf(sb, ") ORDER BY priority, updated_at DESC LIMIT %d", COMMONS_READ_MAX);
+}
+
 int commons_id_list(struct strbuf *sb, const char *id, int first)
 {
-	return strbuf_addf(sb, "%s'%s'", first ? "" : ", ", id);
+	/* Quoted like any text: another town's poster id came from the commons. */
+	return strbuf_addf(sb, "%s", first ? "" : ", ") < 0 ? -1 : commons_quote(sb, id, COMMONS_ID_MAX);
 }

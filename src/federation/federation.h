@@ -63,7 +63,9 @@ int commons_wanted_begin(struct strbuf *sb);
 int commons_wanted_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, int first);
 int commons_wanted_end(struct strbuf *sb);
 int commons_completion_begin(struct strbuf *sb);
-int commons_completion_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, int first);
+/* wanted: the poster's id (the town's own, or another town's the bead claimed). */
+int commons_completion_row(struct strbuf *sb, const struct commons_town *t, const cJSON *bead, const char *wanted,
+			   int first);
 int commons_completion_end(struct strbuf *sb);
 /* A rig row: the town's (agent NULL) or one of its agents' (rig_type agent, parent_rig the town). */
 int commons_rig_begin(struct strbuf *sb);
@@ -73,6 +75,13 @@ int commons_rig_end(struct strbuf *sb);
 /* Posters withdrawn, completions deleted: begin, commons_id_list per id, then ")". */
 int commons_withdraw_begin(struct strbuf *sb);
 int commons_undone_begin(struct strbuf *sb);
+/* Another town's posters claimed, in review, given back: begin, commons_id_list per id, then ")". */
+int commons_claim_begin(struct strbuf *sb, const char *handle);
+int commons_review_begin(struct strbuf *sb, const char *handle);
+int commons_unclaim_begin(struct strbuf *sb, const char *handle);
+/* The open posters of other towns, most urgent first (COMMONS_READ_MAX at most). */
+#define COMMONS_READ_MAX 200
+int commons_open_query(struct strbuf *sb, const char *handle);
 /* 'id' in an IN (...) list. */
 int commons_id_list(struct strbuf *sb, const char *id, int first);
 
@@ -98,6 +107,13 @@ int wasteland_delete(struct call *c);
 cJSON *wasteland_json(struct call *c);
 /* Sync now (no cadence, no backoff); with replay, every bead on the board is queued again first. */
 int wasteland_sync_now(struct call *c, int replay);
+/* Other towns' open posters as last read from the commons, and those claimed here (with their
+ * bead): {posters: [...], read_ms}. NULL with ERR_NOT_FOUND when not connected. */
+cJSON *wasteland_wanted_json(struct call *c);
+/* Claim a poster of the board as a new bead (in rig, or none): its title, text and priority, the
+ * poster in its metadata (wasteland_id); the commons is told with the sync. ERR_NOT_FOUND for a
+ * poster not on the board, ERR_CONFLICT for one claimed already. */
+int wasteland_claim(struct call *c, const char *poster, const char *rig, char *bead, size_t bead_len);
 int wasteland_on_bead(struct call *c, const struct bead_change *ch);
 int wasteland_fired(struct call *c, const char *key);
 int wasteland_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);

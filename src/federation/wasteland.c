@@ -33,8 +33,10 @@ struct ws {
 	int64_t gen, create_db, schema_step, rig_due, polls, failures;
 	char api_url[WASTELAND_URL_MAX + 1], owner[WASTELAND_NAME_MAX + 1], db[WASTELAND_NAME_MAX + 1];
 	char handle[WASTELAND_NAME_MAX + 1], display_name[256], busy[8], what[8], op[256];
-	double cadence_ms, timeout_ms, next_ms, connected_ms;
+	double cadence_ms, timeout_ms, next_ms, connected_ms, read_due_ms;
 };
+
+static int replay_page(struct call *c); /* the queue's, used by step() */
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -58,7 +60,7 @@ static int load(struct call *c, struct ws *w)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT gen, api_url, owner, db, handle, display_name, cadence_ms, timeout_ms,"
 					     " create_db, schema_step, rig_due, busy, what, op, polls, failures, next_ms,"
-					     " connected_ms FROM wasteland", &c->err);
+					     " connected_ms, read_due_ms FROM wasteland", &c->err);
 	int rc;
 
 	if (!st || (rc = db_step_row(c->db, st, &c->err)) <= 0)
@@ -81,6 +83,7 @@ static int load(struct call *c, struct ws *w)
 	w->failures = sqlite3_column_int64(st, 15);
 	w->next_ms = sqlite3_column_double(st, 16);
 	w->connected_ms = sqlite3_column_double(st, 17);
+	w->read_due_ms = sqlite3_column_double(st, 18);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -175,6 +178,34 @@ static int send_create(struct call *c, const struct ws *w, const char *token)
 	return rc < 0 ? -1 : set_busy(c, "create", "", "", 0);
 }
 
+/* GET .../main?q=: the open posters of other towns (the read API answers at once, no operation). */
+static int send_read(struct call *c, const struct ws *w, const char *token)
+{
+	struct strbuf q = {0};
+	char *esc, *url;
+	size_t n;
+	int rc;
+
+	if (commons_open_query(&q, w->handle) < 0) {
+		free(q.buf);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	n = 3 * q.len + 1;
+	esc = malloc(n);
+	url = malloc(n + sizeof w->api_url + 2 * sizeof w->owner + 16);
+	if (esc && url) {
+		query_escape(q.buf, esc, n);
+		sprintf(url, "%s/%s/%s/main?q=%s", w->api_url, w->owner, w->db, esc);
+		rc = submit(c, w, token, "read", "GET", url, NULL) < 0 ? -1 : set_busy(c, "read", "", "", 0);
+	} else {
+		rc = err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	free(q.buf);
+	free(esc);
+	free(url);
+	return rc;
+}
+
 /* ---- the next write ----------------------------------------------------------------------------- */
 
 static int has_label(const cJSON *bead)
@@ -192,13 +223,43 @@ static int closed(const cJSON *bead)
 	return !strcmp(str(bead, "status"), "closed");
 }
 
-/* What a queued row becomes now: 0 nothing (dropped unsent), else an action of its part. */
-enum action { A_NONE, A_RIG, A_UPSERT, A_WITHDRAW, A_DONE, A_UNDONE };
+/* 1 when id has the commons' form of a poster's id: 3 to 23 of a-z 0-9 - (w-3f2a...). */
+static int poster_id_valid(const char *id)
+{
+	size_t n = strlen(id);
 
-static enum action action_of(const cJSON *bead, int part)
+	if (n < 3 || n >= COMMONS_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(id[i] >= 'a' && id[i] <= 'z') && !(id[i] >= '0' && id[i] <= '9') && id[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Another town's poster this bead was claimed as (its metadata's wasteland_id), or "". */
+static const char *foreign_of(const cJSON *bead)
+{
+	const char *id = str(cJSON_GetObjectItemCaseSensitive(bead, "metadata"), "wasteland_id");
+
+	return poster_id_valid(id) ? id : "";
+}
+
+/* What a queued row becomes now: A_NONE nothing (dropped unsent), else an action of its part. The
+ * town's own poster is upserted, withdrawn, completed or not; another town's, claimed, in review,
+ * given back, completed or not. */
+enum action { A_NONE, A_RIG, A_UPSERT, A_WITHDRAW, A_DONE, A_UNDONE, A_CLAIM, A_REVIEW, A_UNCLAIM };
+
+static enum action action_of(const cJSON *bead, int part, const char *foreign)
 {
 	int on = bead && has_label(bead);
 
+	if (*foreign) {
+		if (part == 0)
+			return bead && *commons_bead_agent(bead) ? A_RIG : A_NONE;
+		if (part == 1)
+			return !bead ? A_UNCLAIM : closed(bead) ? A_REVIEW : A_CLAIM;
+		return bead && closed(bead) ? A_DONE : A_UNDONE;
+	}
 	if (part == 0)
 		return on && *commons_bead_agent(bead) ? A_RIG : A_NONE;
 	if (part == 1)
@@ -216,9 +277,9 @@ static int bead_or_gone(struct call *c, const char *id, cJSON **out)
 }
 
 static int add_row(struct call *c, struct strbuf *sb, const struct commons_town *t, enum action a, const cJSON *bead,
-		   const char *id, int first)
+		   const char *wanted, int first)
 {
-	char key[COMMONS_ID_MAX], wanted[COMMONS_ID_MAX];
+	char key[COMMONS_ID_MAX];
 
 	switch (a) {
 	case A_RIG: {
@@ -237,24 +298,26 @@ static int add_row(struct call *c, struct strbuf *sb, const struct commons_town 
 	case A_UPSERT:
 		return commons_wanted_row(sb, t, bead, first);
 	case A_DONE:
-		return commons_completion_row(sb, t, bead, first);
-	case A_WITHDRAW:
-		return commons_wanted_id(t->town, id, key) < 0 ? -1 : commons_id_list(sb, key, first);
+		return commons_completion_row(sb, t, bead, wanted, first);
 	case A_UNDONE:
-		return commons_wanted_id(t->town, id, wanted) < 0 || commons_completion_id(wanted, t->handle, key) < 0
-			       ? -1 : commons_id_list(sb, key, first);
-	default:
+		return commons_completion_id(wanted, t->handle, key) < 0 ? -1 : commons_id_list(sb, key, first);
+	case A_NONE:
 		return 0;
+	default: /* withdrawn, claimed, in review, given back: the poster's id */
+		return commons_id_list(sb, wanted, first);
 	}
 }
 
-static int batch_begin(struct strbuf *sb, enum action a)
+static int batch_begin(struct strbuf *sb, enum action a, const struct commons_town *t)
 {
 	switch (a) {
 	case A_RIG: return commons_rig_begin(sb);
 	case A_UPSERT: return commons_wanted_begin(sb);
 	case A_DONE: return commons_completion_begin(sb);
 	case A_WITHDRAW: return commons_withdraw_begin(sb);
+	case A_CLAIM: return commons_claim_begin(sb, t->handle);
+	case A_REVIEW: return commons_review_begin(sb, t->handle);
+	case A_UNCLAIM: return commons_unclaim_begin(sb, t->handle);
 	default: return commons_undone_begin(sb);
 	}
 }
@@ -287,6 +350,8 @@ static cJSON *queue_row(sqlite3_stmt *st)
 	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
 	cJSON_AddItemToArray(r, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
 	cJSON_AddItemToArray(r, cJSON_CreateNumber(sqlite3_column_int(st, 2)));
+	cJSON_AddItemToArray(r, cJSON_CreateString(sqlite3_column_type(st, 3) == SQLITE_NULL ? ""
+					    : (const char *)sqlite3_column_text(st, 3)));
 	return r;
 }
 
@@ -303,7 +368,8 @@ static int next_batch(struct call *c, const struct ws *w, char **sql)
 	*sql = NULL;
 	town_of(c, w, &t);
 	while (rc == 0 && n == 0 && read) {
-		sqlite3_stmt *st = db_prepare(c->db, "SELECT seq, bead, part FROM wasteland_queue ORDER BY part, seq LIMIT 50",
+		sqlite3_stmt *st = db_prepare(c->db, "SELECT q.seq, q.bead, q.part, p.foreign_id FROM wasteland_queue q"
+						     " LEFT JOIN wasteland_posted p ON p.bead = q.bead ORDER BY q.part, q.seq LIMIT 50",
 					      &c->err);
 		cJSON *rows = st ? db_list(c->db, st, queue_row, &c->err) : NULL, *row;
 
@@ -314,19 +380,27 @@ static int next_batch(struct call *c, const struct ws *w, char **sql)
 			int64_t seq = (int64_t)cJSON_GetArrayItem(row, 0)->valuedouble;
 			const char *id = cJSON_GetArrayItem(row, 1)->valuestring;
 			int part = (int)cJSON_GetArrayItem(row, 2)->valuedouble;
+			const char *foreign = cJSON_GetArrayItem(row, 3)->valuestring;
+			char wanted[COMMONS_ID_MAX];
 			cJSON *bead;
 			enum action a;
 
 			if (n >= BATCH_ROWS || sb.len > BATCH_BYTES || (rc = bead_or_gone(c, id, &bead)) < 0)
 				break;
-			a = action_of(bead, part);
+			a = action_of(bead, part, foreign);
+			if (*foreign)
+				snprintf(wanted, sizeof wanted, "%s", foreign);
+			else if ((rc = commons_wanted_id(t.town, id, wanted)) < 0) {
+				cJSON_Delete(bead);
+				break;
+			}
 			if (a == A_NONE) {
 				rc = mark(c, seq, 0);
 			} else if (first == A_NONE || a == first) {
-				if (first == A_NONE && batch_begin(&sb, a) < 0)
+				if (first == A_NONE && batch_begin(&sb, a, &t) < 0)
 					rc = err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
 				first = a;
-				if (rc == 0 && (add_row(c, &sb, &t, a, bead, id, n == 0) < 0 || mark(c, seq, 1) < 0))
+				if (rc == 0 && (add_row(c, &sb, &t, a, bead, wanted, n == 0) < 0 || mark(c, seq, 1) < 0))
 					rc = -1;
 				n++;
 			}
@@ -402,10 +476,12 @@ static int step(struct call *c)
 		free(sb.buf);
 		return rc;
 	}
-	if (next_batch(c, &w, &sql) < 0)
+	if (replay_page(c) < 0 || next_batch(c, &w, &sql) < 0)
 		return -1;
+	/* Nothing to write: read the board when it is due, else sleep until it is. */
 	if (!sql)
-		return 0;
+		return w.read_due_ms <= c->now_ms ? send_read(c, &w, token)
+						  : timer_set_earlier(c, "wasteland", "town", w.read_due_ms);
 	rc = send_write(c, &w, token, sql, "rows");
 	free(sql);
 	return rc;
@@ -450,6 +526,86 @@ static void reason(const cJSON *result, int status, const cJSON *doc, const char
 		snprintf(out, len, "%s: HTTP %d%s%.300s", what, status, *msg ? ": " : "", msg);
 }
 
+/* ---- other towns' posters ---------------------------------------------------------------------- */
+
+/* A value of a read row as text into out (cut between characters): a string as it is, a number or
+ * an array (tags) as JSON, null as "". */
+static void cell(const cJSON *row, const char *k, char *out, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, k);
+	char *j;
+
+	out[0] = '\0';
+	if (cJSON_IsString(v))
+		utf8_copy(out, len, v->valuestring);
+	else if ((cJSON_IsNumber(v) || cJSON_IsArray(v)) && (j = json_print(v))) {
+		utf8_copy(out, len, j);
+		cJSON_free(j);
+	}
+}
+
+/* The board as read: the open posters replace those not claimed here; a claimed one stays. A row
+ * with no id of the commons' form is skipped. */
+static int posters_take(struct call *c, const struct ws *w, const cJSON *rows)
+{
+	static const char *const keys[] = {"id", "title", "description", "project", "type", "priority", "tags",
+					   "posted_by", "effort_level", "updated_at"};
+	static const size_t caps[] = {COMMONS_ID_MAX, COMMONS_TITLE_MAX + 1, COMMONS_TEXT_MAX + 1, 65, 33, 16,
+				      2001, COMMONS_HANDLE_MAX, 17, 33};
+	const cJSON *row;
+	int n = 0;
+
+	if (db_exec(c->db, "DELETE FROM wasteland_wanted WHERE bead IS NULL", &c->err) < 0)
+		return -1;
+	cJSON_ArrayForEach(row, rows) {
+		char *v[10] = {0};
+		sqlite3_stmt *st;
+		int rc = 0;
+
+		if (n++ >= COMMONS_READ_MAX)
+			break;
+		for (size_t i = 0; i < 10 && rc == 0; i++)
+			if (!(v[i] = malloc(caps[i])))
+				rc = err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+			else
+				cell(row, keys[i], v[i], caps[i]);
+		if (rc == 0 && poster_id_valid(v[0])) {
+			cJSON *tags = cJSON_Parse(v[6]);
+
+			/* tags must be a JSON array; anything else reads as none. */
+			if (!cJSON_IsArray(tags))
+				snprintf(v[6], caps[6], "[]");
+			cJSON_Delete(tags);
+			st = db_prepare(c->db, "INSERT INTO wasteland_wanted(id, title, description, project, type, priority, tags,"
+					       " posted_by, effort_level, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS INTEGER),"
+					       " ?7, ?8, ?9, ?10) ON CONFLICT(id) DO UPDATE SET title = excluded.title,"
+					       " description = excluded.description, project = excluded.project, type = excluded.type,"
+					       " priority = excluded.priority, tags = excluded.tags, posted_by = excluded.posted_by,"
+					       " effort_level = excluded.effort_level, updated_at = excluded.updated_at", &c->err);
+			if (!st)
+				rc = -1;
+			for (int i = 0; st && i < 10; i++)
+				sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+			if (st)
+				rc = db_step_done(c->db, st, &c->err);
+		}
+		for (int i = 0; i < 10; i++)
+			free(v[i]);
+		if (rc < 0)
+			return -1;
+	}
+	{
+		sqlite3_stmt *st = db_prepare(c->db, "UPDATE wasteland SET busy = '', read_ms = ?1, read_due_ms = ?1 + cadence_ms,"
+						     " failures = 0, next_ms = 0, last_error = NULL", &c->err);
+
+		if (!st)
+			return -1;
+		sqlite3_bind_double(st, 1, c->now_ms);
+		(void)w;
+		return db_step_done(c->db, st, &c->err);
+	}
+}
+
 int wasteland_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
 	int status = effect_status(result), ok = status >= 200 && status < 300;
@@ -466,7 +622,16 @@ int wasteland_done(struct call *c, const char *subject, const cJSON *result, con
 	if (!colon || strtoll(subject, NULL, 10) != w.gen || strcmp(kind, w.busy) != 0)
 		return 0;
 	doc = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-	if (!strcmp(kind, "create")) {
+	if (!strcmp(kind, "read")) {
+		const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
+
+		if (ok && cJSON_IsArray(rows)) {
+			rc = posters_take(c, &w, rows);
+			cJSON_Delete(doc);
+			return rc < 0 ? -1 : step(c);
+		}
+		reason(result, status, doc, "reading the board", why, sizeof why);
+	} else if (!strcmp(kind, "create")) {
 		/* A database that already exists is what was asked for. */
 		if (ok || status == 409 || (status >= 400 && status < 500 && contains(body, len, "already exists"))) {
 			cJSON_Delete(doc);
@@ -548,11 +713,22 @@ static int enqueue(struct call *c, const char *bead, int part)
  * closed or may have been (reopened, unlabelled, going). */
 static int queue_bead(struct call *c, const cJSON *bead, int was_closed)
 {
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(bead, "id"));
-	int on = has_label(bead);
+	const char *id = str(bead, "id"), *foreign = foreign_of(bead);
+	int on = has_label(bead) || *foreign;
 
-	if (on && db_exec_text(c->db, "INSERT OR IGNORE INTO wasteland_posted(bead) VALUES (?1)", id, &c->err) < 0)
-		return -1;
+	if (on) {
+		/* A claim's poster is kept with it: once the bead is gone, only this row knows it. */
+		sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO wasteland_posted(bead, foreign_id) VALUES (?1, nullif(?2, ''))"
+						     " ON CONFLICT(bead) DO UPDATE SET foreign_id = coalesce(excluded.foreign_id,"
+						     " foreign_id)", &c->err);
+
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, foreign, -1, SQLITE_STATIC);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
 	if ((on && *commons_bead_agent(bead) && enqueue(c, id, 0) < 0) || enqueue(c, id, 1) < 0)
 		return -1;
 	return (!on || closed(bead) || was_closed) ? enqueue(c, id, 2) : 0;
@@ -582,44 +758,72 @@ int wasteland_on_bead(struct call *c, const struct bead_change *ch)
 		return rc;
 	if (!(bead = bead_json(c, ch->id)))
 		return -1;
-	if (!has_label(bead) && (posted = db_exists(c->db, "SELECT count(*) FROM wasteland_posted WHERE bead = ?1", ch->id,
+	if (!has_label(bead) && !*foreign_of(bead) && (posted = db_exists(c->db, "SELECT count(*) FROM wasteland_posted WHERE bead = ?1", ch->id,
 						    &c->err)) <= 0) {
 		cJSON_Delete(bead);
 		return posted;
 	}
-	/* A bead going is withdrawn: queued as unlabelled, read as gone when sent. */
-	if (ch->kind == BEAD_DELETING)
+	/* A bead going is withdrawn (or its claim given back): queued as unlabelled, read as gone
+	 * when sent. */
+	if (ch->kind == BEAD_DELETING) {
+		/* A claim's poster can be claimed again. */
+		if (db_exec_text(c->db, "UPDATE wasteland_wanted SET bead = NULL WHERE bead = ?1", ch->id, &c->err) < 0) {
+			cJSON_Delete(bead);
+			return -1;
+		}
 		cJSON_DeleteItemFromObjectCaseSensitive(bead, "labels");
+		cJSON_DeleteItemFromObjectCaseSensitive(bead, "metadata");
+	}
 	rc = queue_bead(c, bead, ch->kind == BEAD_STATUS && ch->from && !strcmp(ch->from, "closed"));
 	cJSON_Delete(bead);
 	return rc < 0 ? -1 : timer_set_earlier(c, "wasteland", "town", c->now_ms + cadence);
 }
 
+#define REPLAY_PAGE 200
+
 /* Every bead on the board or once on it, queued again: the replay that a new target, or a doubt
- * about the commons, asks for. Labelled beads are read a page at a time. */
-static int queue_all(struct call *c)
+ * about the commons, asks for. The beads once posted are queued at once (one statement); the
+ * labelled ones a page at a time by replay_page, one page before each write, so a town of any size
+ * never holds its object for long, and a crash resumes at the cursor. */
+static int replay_start(struct call *c)
 {
-	struct bead_filter f = {.label = COMMONS_LABEL, .limit = 200};
+	return db_exec(c->db, "INSERT INTO wasteland_queue(bead, part) SELECT bead, p.part FROM wasteland_posted,"
+			      " (SELECT 0 AS part UNION ALL SELECT 1 UNION ALL SELECT 2) p WHERE true"
+			      " ON CONFLICT(bead, part) DO UPDATE SET dirty = inflight;"
+			      " UPDATE wasteland SET replaying = 1, replay_cursor = 0, replayed = 0", &c->err);
+}
+
+static int replay_page(struct call *c)
+{
+	struct bead_filter f = {.label = COMMONS_LABEL, .limit = REPLAY_PAGE};
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT replaying, replay_cursor FROM wasteland", &c->err);
 	int64_t next = 0;
+	cJSON *page, *b;
+	int rc;
 
-	if (db_exec(c->db, "INSERT INTO wasteland_queue(bead, part) SELECT bead, p.part FROM wasteland_posted,"
-			   " (SELECT 0 AS part UNION ALL SELECT 1 UNION ALL SELECT 2) p WHERE true"
-			   " ON CONFLICT(bead, part) DO UPDATE SET dirty = inflight", &c->err) < 0)
+	if (!st || (rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return st ? rc : -1;
+	rc = sqlite3_column_int(st, 0);
+	f.cursor = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (!rc)
+		return 0;
+	if (!(page = bead_list_json(c, &f, &next)))
 		return -1;
-	do {
-		cJSON *page = bead_list_json(c, &f, &next), *b;
-
-		if (!page)
-			return -1;
-		cJSON_ArrayForEach(b, page)
-			if (queue_bead(c, b, 0) < 0) {
-				cJSON_Delete(page);
-				return -1;
-			}
-		cJSON_Delete(page);
-		f.cursor = next;
-	} while (next);
-	return 0;
+	rc = 0;
+	cJSON_ArrayForEach(b, page)
+		if ((rc = queue_bead(c, b, 0)) < 0)
+			break;
+	if (rc == 0 && (st = db_prepare(c->db, "UPDATE wasteland SET replaying = ?1 <> 0, replay_cursor = ?1,"
+					      " replayed = replayed + ?2", &c->err)) != NULL) {
+		sqlite3_bind_int64(st, 1, next);
+		sqlite3_bind_int(st, 2, cJSON_GetArraySize(page));
+		rc = db_step_done(c->db, st, &c->err);
+	} else if (rc == 0) {
+		rc = -1;
+	}
+	cJSON_Delete(page);
+	return rc;
 }
 
 /* ---- the connection ----------------------------------------------------------------------------- */
@@ -705,7 +909,7 @@ int wasteland_put(struct call *c, const struct wasteland_config *in)
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	if (!same) {
-		if (db_exec(c->db, "UPDATE wasteland_queue SET inflight = 0, dirty = 0", &c->err) < 0 || queue_all(c) < 0)
+		if (db_exec(c->db, "UPDATE wasteland_queue SET inflight = 0, dirty = 0", &c->err) < 0 || replay_start(c) < 0)
 			return -1;
 	}
 	if (event_append(c, same ? "wasteland.updated" : "wasteland.connected", in->handle, "database", NULL, in->database) < 0)
@@ -723,7 +927,8 @@ int wasteland_delete(struct call *c)
 		return -1;
 	if (!n)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "the town is not connected to the Wasteland");
-	if (db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted", &c->err) < 0)
+	if (db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted;"
+			   " DELETE FROM wasteland_wanted", &c->err) < 0)
 		return -1;
 	s = cJSON_CreateObject();
 	cJSON_AddNullToObject(s, TOKEN_SECRET);
@@ -741,7 +946,7 @@ int wasteland_sync_now(struct call *c, int replay)
 		return -1;
 	if (!rc)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "the town is not connected to the Wasteland");
-	if (replay && queue_all(c) < 0)
+	if (replay && replay_start(c) < 0)
 		return -1;
 	/* Now, not at the next cadence, and without waiting out a backoff. */
 	return db_exec(c->db, "UPDATE wasteland SET next_ms = 0", &c->err) < 0 ? -1 : step(c);
@@ -754,12 +959,12 @@ cJSON *wasteland_json(struct call *c)
 					     " CAST(timeout_ms / 1000 AS INTEGER), create_db, schema_step, busy, op, failures,"
 					     " CAST(next_ms AS INTEGER), last_error, CAST(last_ok_ms AS INTEGER), writes, connected_by,"
 					     " CAST(connected_ms AS INTEGER),"
-					     " (SELECT count(*) FROM wasteland_queue), (SELECT count(*) FROM wasteland_posted)"
-					     " FROM wasteland", &c->err);
+					     " (SELECT count(*) FROM wasteland_queue), (SELECT count(*) FROM wasteland_posted),"
+					     " replaying, replayed FROM wasteland", &c->err);
 	static const char *const names[] = {"api_url", "owner", "database", "handle", "display_name", "cadence_s",
 					    "timeout_s", "create_database", "schema_step", "in_flight", "operation",
 					    "failures", "next_ms", "last_error", "last_ok_ms", "writes", "connected_by",
-					    "connected_ms", "queued", "posted", NULL};
+					    "connected_ms", "queued", "posted", "replaying", "replayed", NULL};
 	cJSON *o = cJSON_CreateObject();
 	int rc = 0, token;
 
@@ -775,8 +980,11 @@ cJSON *wasteland_json(struct call *c)
 		int64_t queued = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "queued"));
 		int create = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "create_database")) ||
 			     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "create_database")) == 1;
+		int replaying = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "replaying")) > 0;
 		const char *state = create ? "creating" : (size_t)step_n < commons_schema_count() ? "schema"
-				    : queued ? "syncing" : "synced";
+				    : queued || replaying ? "syncing" : "synced";
+
+		cJSON_ReplaceItemInObjectCaseSensitive(o, "replaying", cJSON_CreateBool(replaying));
 
 		if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "failures")) > 0)
 			state = "retrying";
@@ -790,5 +998,111 @@ cJSON *wasteland_json(struct call *c)
 
 int wasteland_wipe(struct call *c)
 {
-	return db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted", &c->err);
+	return db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted;"
+			   " DELETE FROM wasteland_wanted", &c->err);
+}
+
+static cJSON *poster_row(sqlite3_stmt *st)
+{
+	static const char *const names[] = {"id", "title", "description", "project", "type", "priority", "tags",
+					    "posted_by", "effort_level", "updated_at", "bead"};
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; i < 11; i++) {
+		if (i == 5)
+			cJSON_AddNumberToObject(o, names[i], sqlite3_column_int(st, i));
+		else if (i == 6) {
+			cJSON *tags = cJSON_Parse((const char *)sqlite3_column_text(st, i));
+
+			cJSON_AddItemToObject(o, names[i], tags ? tags : cJSON_CreateArray());
+		} else
+			db_column_to_json(o, names[i], st, i);
+	}
+	return o;
+}
+
+cJSON *wasteland_wanted_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT id, title, description, project, type, priority, tags, posted_by,"
+					     " effort_level, updated_at, bead FROM wasteland_wanted"
+					     " ORDER BY bead IS NOT NULL, priority, updated_at DESC, id", &c->err);
+	cJSON *list, *o;
+	struct ws w;
+	int rc;
+
+	if ((rc = load(c, &w)) <= 0) {
+		if (rc == 0)
+			err_set(&c->err, ERR_NOT_FOUND, NULL, "the town is not connected to the Wasteland");
+		return NULL;
+	}
+	if (!st || !(list = db_list(c->db, st, poster_row, &c->err)))
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "posters", list);
+	{
+		sqlite3_stmt *r = db_prepare(c->db, "SELECT CAST(read_ms AS INTEGER) FROM wasteland", &c->err);
+		static const char *const names[] = {"read_ms", NULL};
+
+		if (!r || db_row_into(c->db, r, o, names, &c->err) < 0) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int wasteland_claim(struct call *c, const char *poster, const char *rig, char *bead, size_t bead_len)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT title, description, type, priority, posted_by, bead FROM wasteland_wanted"
+					     " WHERE id = ?", &c->err);
+	char title[201], *body;
+	cJSON *meta, *labels;
+	int rc, prio;
+	size_t n;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, poster, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
+		return rc < 0 ? -1 : err_set(&c->err, ERR_NOT_FOUND, NULL, "no open poster '%s' on the board (it is read every cadence)",
+					     poster);
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+		rc = err_set(&c->err, ERR_CONFLICT, "id", "poster '%s' was claimed already, as bead %s", poster,
+			     (const char *)sqlite3_column_text(st, 5));
+		sqlite3_reset(st);
+		return rc;
+	}
+	/* The bead says where it came from: the poster, who posted it, and its text. */
+	utf8_copy(title, sizeof title, (const char *)sqlite3_column_text(st, 0));
+	n = strlen((const char *)sqlite3_column_text(st, 1)) + strlen(poster) + COMMONS_HANDLE_MAX + 80;
+	if (!(body = malloc(n))) {
+		sqlite3_reset(st);
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	snprintf(body, n, "%s\n\nWasteland poster %s, posted by %s.", (const char *)sqlite3_column_text(st, 1), poster,
+		 (const char *)sqlite3_column_text(st, 4));
+	prio = sqlite3_column_int(st, 3);
+	meta = cJSON_CreateObject();
+	cJSON_AddStringToObject(meta, "wasteland_id", poster);
+	cJSON_AddStringToObject(meta, "wasteland_posted_by", (const char *)sqlite3_column_text(st, 4));
+	labels = cJSON_CreateArray();
+	{
+		struct bead_fields f = {.title = title, .body = body,
+					.type = !strcmp((const char *)sqlite3_column_text(st, 2), "bug") ? "bug" : "task",
+					.priority = prio < 0 ? 0 : prio > 4 ? 4 : prio, .rig = rig, .labels = labels,
+					.metadata = meta};
+
+		sqlite3_reset(st);
+		rc = bead_create(c, &f, bead, bead_len);
+	}
+	free(body);
+	cJSON_Delete(meta);
+	cJSON_Delete(labels);
+	if (rc < 0)
+		return -1;
+	if (!(st = db_prepare(c->db, "UPDATE wasteland_wanted SET bead = ?2 WHERE id = ?1", &c->err)))
+		return -1;
+	sqlite3_bind_text(st, 1, poster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bead, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err) < 0 ? -1 : event_append(c, "wasteland.claimed", bead, "poster", NULL, poster);
 }

@@ -91,7 +91,7 @@ static void rows(void)
 	CHECK(strstr(sb.buf, "ON DUPLICATE KEY UPDATE") != NULL);
 	free(sb.buf);
 	sb = (struct strbuf){0};
-	CHECK(commons_completion_begin(&sb) == 0 && commons_completion_row(&sb, &town, bead, 1) == 0 &&
+	CHECK(commons_completion_begin(&sb) == 0 && commons_completion_row(&sb, &town, bead, wanted, 1) == 0 &&
 	      commons_completion_end(&sb) == 0);
 	CHECK(strstr(sb.buf, wanted) != NULL && strstr(sb.buf, "'yard-rig-toast'") != NULL);
 	CHECK(strstr(sb.buf, "'2025-12-16 21:26:49'") != NULL);

@@ -174,6 +174,8 @@ function access(f) {
 		"PUT /api/towns/{town}/wasteland": ["admin", { ok: 400, body: { owner: "acme", database: "commons", handle: "matrix" } }],
 		"DELETE /api/towns/{town}/wasteland": ["admin", { ok: 404 }],
 		"POST /api/towns/{town}/wasteland/sync": ["admin", { ok: 404 }],
+		"GET /api/towns/{town}/wasteland/wanted": ["viewer+agents", { ok: 404 }],
+		"POST /api/towns/{town}/wasteland/wanted/{poster}/claim": ["member+agents", { ok: 404, params: { poster: "w-0123456789" } }],
 		// Watching takes a viewer; this deployment runs no containers, so an allowed call is 409.
 		"GET /api/towns/{town}/agents/{agent}/terminal": ["viewer", { headers: upgrade, ok: 409 }],
 		"POST /api/towns/{town}/crew": ["member", { body: () => ({ name: uniq("laptop") }), ok: 201 }],

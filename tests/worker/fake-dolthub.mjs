@@ -45,15 +45,22 @@ export async function startMariaDB(t) {
 			await new Promise((r) => setTimeout(r, 100));
 		}
 	}
-	return {
+	let stopped = null;
+	const server = {
 		port, pool,
-		async stop() {
-			await pool.end().catch(() => {});
-			proc.kill("SIGKILL");
-			await exited;
-			rmSync(dir, { recursive: true, force: true });
+		// Once, whoever asks first (the test's end, or a fake that owns it).
+		stop() {
+			stopped ??= (async () => {
+				await pool.end().catch(() => {});
+				proc.kill("SIGKILL");
+				await exited;
+				rmSync(dir, { recursive: true, force: true });
+			})();
+			return stopped;
 		},
 	};
+	t.after(() => server.stop());
+	return server;
 }
 
 // The database a DoltHub owner/repo is kept in (MariaDB names: letters, digits, _).

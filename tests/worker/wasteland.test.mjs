@@ -12,6 +12,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SignJWT } from "jose";
 import { ROOT, call, eventually, operator, quietDigest, startWorker, tempDir } from "./harness.mjs";
 import { startFakeDoltHub, startMariaDB } from "./fake-dolthub.mjs";
@@ -43,7 +45,14 @@ async function synced(mf, H, wait = WAIT) {
 // The commons' rows the town's beads imply: a poster per labelled bead (withdrawn once unlabelled
 // or gone), a completion per closed one, a rig per agent that worked one.
 async function expected(mf, H, gone = []) {
-	const beads = (await call(mf, "GET", `${T}/beads?label=wasteland&limit=200`, undefined, H)).body.data.beads;
+	const beads = [];
+	for (let cursor = null; ;) {
+		const page = (await call(mf, "GET", `${T}/beads?label=wasteland&limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+			undefined, H)).body.data;
+		beads.push(...page.beads);
+		if (page.next_cursor === null) break;
+		cursor = page.next_cursor;
+	}
 	const status = { in_progress: "claimed", in_review: "in_review", closed: "completed" };
 	const wanted = beads.map((b) => ({
 		id: wantedId(b.id), title: b.title, description: b.body, project: b.rig ?? "", type: b.type === "bug" ? "bug" : "feature",
@@ -197,17 +206,27 @@ test("workerd killed mid-sync: the queue survives and the commons converges", as
 	let mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	const ana = await as("ana");
 	await town(mf, ana);
-	for (let i = 0; i < 40; i++)
-		await call(mf, "POST", `${T}/beads`, { title: `Item ${i}`, labels: ["wasteland"] }, ana);
+	// 450 beads on the board (brought in as bd's JSONL): the replay queues them in three pages.
+	const lines = Array.from({ length: 450 }, (_, i) => JSON.stringify({ id: `bd-${i}`, title: `Item ${i}`,
+		status: i % 10 ? "open" : "closed", labels: ["wasteland"] })).join("\n");
+	const imported = await call(mf, "POST", `${T}/import`, `${lines}\n`, { ...ana, "content-type": "application/x-ndjson" });
+	assert.equal(imported.status, 201, imported.text);
 	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
-	await eventually(async () => (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data.writes >= 4, WAIT);
+	const midway = await eventually(async () => {
+		const d = (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data;
+		return d.writes >= 12 && d.replayed > 0 && d;
+	}, WAIT);
+	assert.equal(midway.state, "syncing");
 	await mf.dispose();
 	mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	t.after(() => mf.dispose());
 	fake.pendingPolls = 0;
 	// The alarm brings the object back; a call does too.
-	await synced(mf, ana);
-	sameRows(await commons(fake), await expected(mf, ana));
+	const done = await synced(mf, ana);
+	assert.deepEqual([done.replaying, done.replayed, done.posted], [false, 450, 450]);
+	const rows = await commons(fake);
+	sameRows(rows, await expected(mf, ana));
+	assert.deepEqual([rows.wanted.length, rows.completions.length], [450, 45]);
 });
 
 test("bad input: wrong bodies, no token, other roles, unknown connections are refused and change nothing", async (t) => {
@@ -287,4 +306,101 @@ test("gt wasteland: connect with the token from a file, status, sync --replay, d
 	const off = await gt("wasteland", "disconnect");
 	assert.equal(off.code, 0, off.stderr);
 	assert.equal((await gt("wasteland")).code, 1);
+});
+
+test("other towns' posters: read from the board, claimed as a bead, done as a completion, given back when the bead goes", async (t) => {
+	const fake = await startFakeDoltHub(t);
+	await fake.createDatabase("acme", "commons");
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const [ana, vic] = [await as("ana"), await as("vic")];
+	await town(mf, ana);
+	assert.equal((await call(mf, "PUT", `${T}/members/vic`, { role: "viewer" }, ana)).status, 200);
+	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
+	await synced(mf, ana);
+	// Another town's posters, as it would have written them; one claimed already, one the town's own.
+	const post = (id, title, extra) => fake.query("acme", "commons", "INSERT INTO wanted (id, title, description, project,"
+		+ " type, priority, tags, posted_by, status, created_at, updated_at) VALUES (?, ?, ?, 'web', ?, ?, ?, ?, ?, NOW(), NOW())",
+		[id, title, `About ${title}`, extra.type ?? "feature", extra.priority ?? 2, JSON.stringify(extra.tags ?? []),
+			extra.by ?? "far-rig", extra.status ?? "open"]);
+	await post("w-aaaaaaaaaa", "Fix the 'flaky' login", { type: "bug", priority: 1, tags: ["go", "auth"] });
+	await post("w-bbbbbbbbbb", "Write the docs", { priority: 3 });
+	await post("w-cccccccccc", "Taken elsewhere", { status: "claimed" });
+	await post("w-dddddddddd", "Our own", { by: "yard-rig" });
+	const board = await eventually(async () => {
+		const r = await call(mf, "GET", `${T}/wasteland/wanted`, undefined, ana);
+		return r.body.data?.posters?.length === 2 && r.body.data;
+	}, WAIT);
+	assert.deepEqual(board.posters.map((p) => [p.id, p.title, p.type, p.priority, p.posted_by, p.bead]), [
+		["w-aaaaaaaaaa", "Fix the 'flaky' login", "bug", 1, "far-rig", null],
+		["w-bbbbbbbbbb", "Write the docs", "feature", 3, "far-rig", null],
+	]);
+	assert.deepEqual(board.posters[0].tags, ["go", "auth"]);
+	assert.ok(board.read_ms > 0);
+
+	// Claimed: a bead that says where it came from; the commons hears of it with the sync.
+	assert.equal((await call(mf, "POST", `${T}/wasteland/wanted/w-aaaaaaaaaa/claim`, {}, vic)).status, 403);
+	assert.equal((await call(mf, "POST", `${T}/wasteland/wanted/w-zzzzzzzzzz/claim`, {}, ana)).status, 404);
+	assert.equal((await call(mf, "POST", `${T}/wasteland/wanted/w-aaaaaaaaaa/claim`, { rig: "nope" }, ana)).status, 400);
+	const claim = await call(mf, "POST", `${T}/wasteland/wanted/w-aaaaaaaaaa/claim`, {}, ana);
+	assert.equal(claim.status, 201, claim.text);
+	const bead = claim.body.data;
+	assert.deepEqual([bead.title, bead.type, bead.priority, bead.metadata.wasteland_id, bead.metadata.wasteland_posted_by],
+		["Fix the 'flaky' login", "bug", 1, "w-aaaaaaaaaa", "far-rig"]);
+	assert.match(bead.body, /Wasteland poster w-aaaaaaaaaa, posted by far-rig/);
+	const again = await call(mf, "POST", `${T}/wasteland/wanted/w-aaaaaaaaaa/claim`, {}, ana);
+	assert.equal(again.status, 409);
+	assert.match(again.body.error.message, new RegExp(bead.id));
+	const row = async (id) => (await fake.query("acme", "commons", "SELECT status, claimed_by FROM wanted WHERE id = ?", [id]))[0];
+	await eventually(async () => (await row("w-aaaaaaaaaa")).status === "claimed", WAIT);
+	assert.deepEqual(await row("w-aaaaaaaaaa"), { status: "claimed", claimed_by: "yard-rig" });
+
+	// Worked and closed: in review, with the town's completion.
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${bead.id}`, { status: "in_progress", assignee: "polecat-7" }, ana)).status, 200);
+	assert.equal((await call(mf, "POST", `${T}/beads/${bead.id}/close`, { reason: "fixed" }, ana)).status, 200);
+	await eventually(async () => (await row("w-aaaaaaaaaa")).status === "in_review", WAIT);
+	await synced(mf, ana);
+	assert.deepEqual(await fake.query("acme", "commons", "SELECT id, wanted_id, completed_by FROM completions"),
+		[{ id: `c-${hex("w-aaaaaaaaaa|yard-rig", 16)}`, wanted_id: "w-aaaaaaaaaa", completed_by: "yard-rig-polecat-7" }]);
+	// Still listed here, with its bead, though no longer open on the board.
+	const listed = (await call(mf, "GET", `${T}/wasteland/wanted`, undefined, ana)).body.data.posters;
+	assert.deepEqual(listed.map((p) => [p.id, p.bead]), [["w-bbbbbbbbbb", null], ["w-aaaaaaaaaa", bead.id]]);
+
+	// The Mayor, answering Ana, reads the board and claims through its MCP tools (the official SDK).
+	await call(mf, "POST", `${T}/mayor/messages`, { text: "take the docs poster" }, ana);
+	const minted = (await call(mf, "POST", `${T}/agents/mayor/token`, undefined, ana)).body.data.token;
+	const base = (await mf.ready).toString().replace(/\/$/, "");
+	const mcp = new Client({ name: "wasteland-test", version: "1.0.0" });
+	await mcp.connect(new StreamableHTTPClientTransport(new URL(`${base}${T}/mcp`),
+		{ requestInit: { headers: { authorization: `Bearer ${minted}` } } }));
+	t.after(() => mcp.close());
+	const seen = await mcp.callTool({ name: "wasteland_wanted", arguments: {} });
+	assert.ok(!seen.isError, JSON.stringify(seen));
+	assert.ok(seen.structuredContent.posters.some((p) => p.id === "w-bbbbbbbbbb" && p.bead === null));
+	const taken = await mcp.callTool({ name: "wasteland_claim", arguments: { poster: "w-bbbbbbbbbb" } });
+	assert.ok(!taken.isError, JSON.stringify(taken));
+	const second = taken.structuredContent;
+	assert.deepEqual([second.created_by, second.requested_by, second.metadata.wasteland_id], ["mayor", "ana", "w-bbbbbbbbbb"]);
+
+	// Claimed and the bead deleted: the poster is given back.
+	await eventually(async () => (await row("w-bbbbbbbbbb")).status === "claimed", WAIT);
+	assert.equal((await call(mf, "DELETE", `${T}/beads/${second.id}`, undefined, ana)).status, 200);
+	await eventually(async () => (await row("w-bbbbbbbbbb")).status === "open", WAIT);
+	assert.deepEqual(await row("w-bbbbbbbbbb"), { status: "open", claimed_by: null });
+	const back = (await call(mf, "GET", `${T}/wasteland/wanted`, undefined, ana)).body.data.posters;
+	assert.equal(back.find((p) => p.id === "w-bbbbbbbbbb").bead, null, "it can be claimed again");
+	// gt reads the board and claims.
+	const env = { PATH: process.env.PATH, HOME: "/nonexistent", GASTOWN_URL: (await mf.ready).toString().replace(/\/$/, ""),
+		GASTOWN_TOWN: "yard", GASTOWN_TOKEN: ana.authorization.slice(7) };
+	const gt = (...args) => promisify(execFile)(join(ROOT, "build/native/gt"), args, { env }).then((r) => ({ code: 0, ...r }), (e) => e);
+	const wanted = await gt("wasteland", "wanted");
+	assert.equal(wanted.code, 0, wanted.stderr);
+	assert.match(wanted.stdout, /w-bbbbbbbbbb +P3 feature +Write the docs +by far-rig/);
+	assert.match(wanted.stdout, new RegExp(`w-aaaaaaaaaa .*claimed as ${bead.id}`));
+	const took = await gt("wasteland", "claim", "w-bbbbbbbbbb");
+	assert.equal(took.code, 0, took.stderr);
+	assert.match(took.stdout, /Write the docs/);
+	assert.equal((await gt("wasteland", "claim", "w-bbbbbbbbbb")).code, 1);
+	// Another town's claim is left alone.
+	assert.deepEqual(await row("w-cccccccccc"), { status: "claimed", claimed_by: null });
 });
