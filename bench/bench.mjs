@@ -13,13 +13,15 @@ import { createInterface } from "node:readline";
 import { githubDelivery } from "../tests/worker/webhooks.mjs";
 import { issueOpened } from "./hook-payload.mjs";
 import { shimModules as shim, durableObjects } from "../tests/worker/shim-modules.mjs";
+import { startFakeDoltHub } from "../tests/worker/fake-dolthub.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
-// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks, log); default all.
-const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks", "log"];
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks, log, wasteland);
+// default all.
+const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks", "log", "wasteland"];
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
@@ -140,6 +142,7 @@ async function main() {
 	if (want("mcp")) await mcp(report);
 	if (want("hooks")) await hooks(report);
 	if (want("log")) await agentLog(report);
+	if (want("wasteland")) await wasteland(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
@@ -626,6 +629,68 @@ async function hooks(report) {
 	}
 }
 
+// The Wasteland's full sync (docs/wasteland.md): a town with WL_BEADS beads on the board (brought in
+// as bd's JSONL, one in ten closed) connects to the local DoltHub over a real MariaDB
+// (tests/worker/fake-dolthub.mjs, operations done at once): the wall time until the commons holds
+// every row, the writes it took, and a small read of the town (GET one bead) timed throughout, next
+// to the same read of the quiet town before: the sync must never hold the object.
+async function wasteland(report) {
+	const n = quick ? 2000 : 10000;
+	const cleanups = [];
+	const fake = await startFakeDoltHub({ after: (f) => cleanups.push(f) });
+	const mf = start({ port: 0, quietEffects: true });
+	try {
+		await fake.createDatabase("bench", "commons");
+		const base = (await mf.ready).toString().replace(/\/$/, "");
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const auth = { authorization: `Bearer ${token}` };
+		const call = async (method, path, body, type = "application/json") => {
+			const r = await fetch(`${base}${path}`, { method, headers: { ...auth, "content-type": type },
+				body: typeof body === "string" ? body : body && JSON.stringify(body) });
+			if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+			return (await r.json()).data;
+		};
+		await call("POST", "/api/towns/wl", { name: "Wasteland bench" });
+		for (let at = 0; at < n; at += 2000) {
+			const lines = Array.from({ length: Math.min(2000, n - at) }, (_, i) => JSON.stringify({ id: `bd-${at + i}`,
+				title: `Poster ${at + i}: fix the thing in module ${(at + i) % 97}`, description: "x".repeat(200),
+				status: (at + i) % 10 ? "open" : "closed", labels: ["wasteland", `m${(at + i) % 7}`] })).join("\n");
+			await call("POST", `/api/towns/wl/import?first_line=${at + 1}`, lines, "application/x-ndjson");
+		}
+		const probe = async () => {
+			const t0 = process.hrtime.bigint();
+			await call("GET", "/api/towns/wl/beads?limit=1");
+			return Number(process.hrtime.bigint() - t0) / 1e6;
+		};
+		// The import's own aftermath (its beads into the agent log's search, a batch every 2 s) done
+		// first, so what is measured below is the sync.
+		await new Promise((r) => setTimeout(r, quick ? 5000 : 20000));
+		const idle = [];
+		for (let i = 0; i < 50; i++) idle.push(await probe());
+		const busy = [];
+		const t0 = process.hrtime.bigint();
+		await call("PUT", "/api/towns/wl/wasteland", { owner: "bench", database: "commons", handle: "bench-town",
+			api_url: fake.url, token: fake.token, cadence_s: 1 });
+		let status;
+		for (;;) {
+			busy.push(await probe());
+			status = await call("GET", "/api/towns/wl/wasteland");
+			if (status.state === "synced" && status.in_flight === "" && status.queued === 0) break;
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+		const rows = (await fake.query("bench", "commons", "SELECT count(*) AS n FROM wanted"))[0].n;
+		if (rows !== n) throw new Error(`wasteland: ${rows} posters in the commons, ${n} expected`);
+		report.wasteland = { beads: n, seconds, writes: status.writes, rowsPerSec: n / seconds,
+			idle: { median: median(idle), max: Math.max(...idle) },
+			busy: { median: median(busy), p99: quantile(busy, 0.99), max: Math.max(...busy), samples: busy.length } };
+	} finally {
+		await mf.dispose();
+		for (const f of cleanups.reverse()) await f();
+	}
+}
+
 function print(r) {
 	const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 	const lines = [
@@ -689,6 +754,15 @@ function print(r) {
 			["webhook ingest, loopback HTTP", `${h.ingest.engine.toFixed(0)}/s answered, ${h.ingest.engineSettled.toFixed(0)}/s with answers posted (${h.ingest.requests}, ${h.ingest.parallel} in flight)`,
 				`JS DO ${h.ingest.js.toFixed(0)}/s (${ratio(h.ingest.engine, h.ingest.js)}); target ≥ 0.8×`],
 			["webhook ingest, no token (no effect)", `${h.ingest.engineQuiet.toFixed(0)}/s answered, ${h.ingest.engineQuietApplied.toFixed(0)}/s applied`, `${ratio(h.ingest.engineQuiet, h.ingest.js)} the JS DO`],
+		);
+	}
+	if (r.wasteland) {
+		const w = r.wasteland;
+		lines.push(
+			[`Wasteland full sync, ${w.beads.toLocaleString("en")} beads on the board`, `${w.seconds.toFixed(1)} s to a full commons (${w.writes} writes, ${w.rowsPerSec.toFixed(0)} posters/s)`,
+				"local MariaDB-backed DoltHub"],
+			["  a read of the town meanwhile, loopback", `median ${msf(w.busy.median)}, p99 ${msf(w.busy.p99)}, max ${msf(w.busy.max)}`,
+				`quiet town: median ${msf(w.idle.median)}, max ${msf(w.idle.max)}`],
 		);
 	}
 	if (r.log) {

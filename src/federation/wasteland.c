@@ -21,8 +21,8 @@
 
 #define TOKEN_SECRET "dolthub_token"
 #define TOKEN_MAX 1024
-#define BATCH_ROWS 50
-#define BATCH_BYTES 98304
+#define BATCH_ROWS 100           /* also the LIMIT of next_batch's statement */
+#define BATCH_BYTES 196608       /* a statement stops growing past this (a row is at most ~10 KB) */
 #define BACKOFF_MIN_MS 1000.0
 #define BACKOFF_MAX_MS 300000.0
 #define POLL_FIRST_MS 300.0
@@ -36,7 +36,7 @@ struct ws {
 	double cadence_ms, timeout_ms, next_ms, connected_ms, read_due_ms;
 };
 
-static int replay_page(struct call *c); /* the queue's, used by step() */
+static int replay_page(struct call *c, int *queued); /* the queue's, used by step() */
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -369,7 +369,7 @@ static int next_batch(struct call *c, const struct ws *w, char **sql)
 	town_of(c, w, &t);
 	while (rc == 0 && n == 0 && read) {
 		sqlite3_stmt *st = db_prepare(c->db, "SELECT q.seq, q.bead, q.part, p.foreign_id FROM wasteland_queue q"
-						     " LEFT JOIN wasteland_posted p ON p.bead = q.bead ORDER BY q.part, q.seq LIMIT 50",
+						     " LEFT JOIN wasteland_posted p ON p.bead = q.bead ORDER BY q.part, q.seq LIMIT 100",
 					      &c->err);
 		cJSON *rows = st ? db_list(c->db, st, queue_row, &c->err) : NULL, *row;
 
@@ -449,7 +449,7 @@ static int step(struct call *c)
 {
 	char token[TOKEN_MAX + 1], *sql = NULL;
 	struct ws w;
-	int rc;
+	int rc, queued = 0;
 
 	if ((rc = load(c, &w)) <= 0 || w.busy[0])
 		return rc;
@@ -476,7 +476,11 @@ static int step(struct call *c)
 		free(sb.buf);
 		return rc;
 	}
-	if (replay_page(c) < 0 || next_batch(c, &w, &sql) < 0)
+	/* A replay's page is a call of its own (the alarm comes straight back for the write), and
+	 * only while the queue is short: pages and writes take turns, no call holds the object long. */
+	if ((rc = replay_page(c, &queued)) != 0)
+		return rc < 0 ? -1 : timer_set(c, "wasteland", "town", c->now_ms);
+	if (next_batch(c, &w, &sql) < 0)
 		return -1;
 	/* Nothing to write: read the board when it is due, else sleep until it is. */
 	if (!sql)
@@ -779,12 +783,12 @@ int wasteland_on_bead(struct call *c, const struct bead_change *ch)
 	return rc < 0 ? -1 : timer_set_earlier(c, "wasteland", "town", c->now_ms + cadence);
 }
 
-#define REPLAY_PAGE 200
+#define REPLAY_PAGE 100
 
 /* Every bead on the board or once on it, queued again: the replay that a new target, or a doubt
  * about the commons, asks for. The beads once posted are queued at once (one statement); the
- * labelled ones a page at a time by replay_page, one page before each write, so a town of any size
- * never holds its object for long, and a crash resumes at the cursor. */
+ * labelled ones a page at a time by replay_page, taking turns with the writes, so a town of any
+ * size never holds its object for long, and a crash resumes at the cursor. */
 static int replay_start(struct call *c)
 {
 	return db_exec(c->db, "INSERT INTO wasteland_queue(bead, part) SELECT bead, p.part FROM wasteland_posted,"
@@ -793,10 +797,13 @@ static int replay_start(struct call *c)
 			      " UPDATE wasteland SET replaying = 1, replay_cursor = 0, replayed = 0", &c->err);
 }
 
-static int replay_page(struct call *c)
+/* One page of a replay, when one is running and fewer than two batches are queued: 1 with the page
+ * queued (*queued counts them), 0 when there was nothing to do, -1 on failure. */
+static int replay_page(struct call *c, int *queued)
 {
 	struct bead_filter f = {.label = COMMONS_LABEL, .limit = REPLAY_PAGE};
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT replaying, replay_cursor FROM wasteland", &c->err);
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT replaying, replay_cursor, (SELECT count(*) FROM wasteland_queue)"
+					     " FROM wasteland", &c->err);
 	int64_t next = 0;
 	cJSON *page, *b;
 	int rc;
@@ -805,8 +812,9 @@ static int replay_page(struct call *c)
 		return st ? rc : -1;
 	rc = sqlite3_column_int(st, 0);
 	f.cursor = sqlite3_column_int64(st, 1);
+	*queued = sqlite3_column_int(st, 2);
 	sqlite3_reset(st);
-	if (!rc)
+	if (!rc || *queued >= 2 * BATCH_ROWS)
 		return 0;
 	if (!(page = bead_list_json(c, &f, &next)))
 		return -1;
@@ -823,7 +831,7 @@ static int replay_page(struct call *c)
 		rc = -1;
 	}
 	cJSON_Delete(page);
-	return rc;
+	return rc < 0 ? -1 : 1;
 }
 
 /* ---- the connection ----------------------------------------------------------------------------- */
