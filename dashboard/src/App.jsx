@@ -18,18 +18,21 @@ import SignIn from "./pages/SignIn.jsx";
 import Stats from "./pages/Stats.jsx";
 import TownHome from "./pages/TownHome.jsx";
 import Towns from "./pages/Towns.jsx";
+import Wasteland from "./pages/Wasteland.jsx";
 import { href, route } from "./route.js";
 import { createTown } from "./town.js";
 import { record, reset, setOpen } from "./uictx.js";
 
 const PAGE_NAMES = { towns: "towns", home: "town home", board: "bead board", convoys: "convoys",
 	agent: "agent page", fleet: "fleet", personas: "personas", registry: "registry", stats: "stats", search: "search", settings: "settings", notfound: "unknown page" };
+// The settings' tabs by name: "viewed Wasteland settings".
+const pageName = (r) => (r.name === "settings" && r.tab === "wasteland" ? "Wasteland settings" : PAGE_NAMES[r.name] ?? r.name);
 
 // Navigation and panels, as the Mayor's UI context sees them (uictx.js).
 function trackRoute() {
 	createEffect(on(route, (r, prev) => {
-		if (!prev || r.name !== prev.name || r.town !== prev.town || r.id !== prev.id)
-			record(`viewed ${PAGE_NAMES[r.name] ?? r.name}`);
+		if (!prev || r.name !== prev.name || r.town !== prev.town || r.id !== prev.id || (r.name === "settings" && r.tab !== prev.tab))
+			record(`viewed ${pageName(r)}`);
 		const o = r.open, p = prev?.open;
 		if (p && (!o || o.type !== p.type || o.id !== p.id) && p.type !== "agent") record(`closed ${p.type}`, p.type, p.id);
 		if (o && (!p || o.type !== p.type || o.id !== p.id)) record(`opened ${o.type}`, o.type, o.id);
@@ -158,6 +161,7 @@ function Shell(props) {
 							<Match when={town && r().name === "registry"}><Registry /></Match>
 							<Match when={town && r().name === "stats"}><Stats /></Match>
 							<Match when={town && r().name === "search"}><Search /></Match>
+							<Match when={town && r().name === "settings" && r().tab === "wasteland"}><Wasteland /></Match>
 							<Match when={town && r().name === "settings"}><Integrations /></Match>
 						</Switch>
 					</Show>

@@ -43,8 +43,9 @@ function match(p) {
 	case "search":
 		return p.length === 3 ? { name: "search", town } : { name: "notfound" };
 	case "settings":
-		return p.length === 3 || (p.length === 4 && p[3] === "integrations")
-			? { name: "settings", town, tab: "integrations" } : { name: "notfound" };
+		if (p.length === 3) return { name: "settings", town, tab: "integrations" };
+		return p.length === 4 && (p[3] === "integrations" || p[3] === "wasteland")
+			? { name: "settings", town, tab: p[3] } : { name: "notfound" };
 	case "agents":
 		if (p.length === 4) return { name: "agent", town, open: { type: "agent", id: p[3] }, tab: "stream" };
 		if (p.length === 5 && (p[4] === "terminal" || p[4] === "stream" || p[4] === "log"))

@@ -5,10 +5,10 @@
 // Admins edit; members read; anyone else sees the town's own refusal. The town enforces it all.
 import { For, Show, createSignal, onCleanup } from "solid-js";
 import { api, errorText, get, townPath } from "../api.js";
+import SettingsTabs from "../components/SettingsTabs.jsx";
 import { ErrorBox, Loading } from "../components/Status.jsx";
 import { useTown } from "../context.js";
 import { loader } from "../load.js";
-import { href } from "../route.js";
 import { record } from "../uictx.js";
 
 // What each platform takes (docs/api.md, "Integrations and webhooks"), with words for people.
@@ -402,9 +402,7 @@ export default function Integrations() {
 	return (
 		<section class="page" aria-labelledby="settings-title">
 			<h1 id="settings-title">Settings</h1>
-			<nav class="tabs" aria-label="Settings">
-				<a href={href("towns", town.id, "settings", "integrations")} aria-current="page">Integrations</a>
-			</nav>
+			<SettingsTabs current="integrations" />
 			<p class="lede muted">
 				GitHub, GitLab and Slack bring work in: a labelled issue, a <code>/gastown</code> comment, a failed CI run,
 				a slash command. {admin() ? "You can change these as an admin of the town."
