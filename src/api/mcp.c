@@ -362,6 +362,19 @@ static int tools_call(struct call *c, const cJSON *id, const cJSON *params)
 	return rpc_result(c, id, tool_result(&a));
 }
 
+/* The segment at p (up to '/' or the end) into out: where it ends, or NULL when it is empty or does
+ * not fit. */
+static const char *segment(const char *p, char *out, size_t cap)
+{
+	size_t n = strcspn(p, "/");
+
+	if (n == 0 || n >= cap)
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return p + n;
+}
+
 /* gastown://towns/<town>/beads/<id> and .../convoys/<id>: read through the same routes. */
 static int resources_read(struct call *c, const cJSON *id, const cJSON *params)
 {
@@ -369,13 +382,14 @@ static int resources_read(struct call *c, const cJSON *id, const cJSON *params)
 	char town[80], kind[16], rid[80], path[300];
 	struct route_answer a;
 	cJSON *r, *item;
+	const char *p;
 	char *s;
-	int used = 0;
 
 	if (!caller_tools(c))
 		return -1;
-	if (c->cfg->kind != ENG_TOWN || !uri || sscanf(uri, "gastown://towns/%79[^/]/%15[a-z]/%79[^/]%n", town, kind, rid, &used) != 3 ||
-	    uri[used] != '\0' || strcmp(town, c->cfg->object_id) != 0 ||
+	if (c->cfg->kind != ENG_TOWN || !uri || strncmp(uri, "gastown://towns/", 16) != 0 ||
+	    !(p = segment(uri + 16, town, sizeof town)) || *p != '/' || !(p = segment(p + 1, kind, sizeof kind)) ||
+	    *p != '/' || !(p = segment(p + 1, rid, sizeof rid)) || *p != '\0' || strcmp(town, c->cfg->object_id) != 0 ||
 	    (strcmp(kind, "beads") != 0 && strcmp(kind, "convoys") != 0) || !id_valid(rid))
 		return rpc_error(c, id, RPC_PARAMS, "no such resource: gastown://towns/<town>/beads/<id> or /convoys/<id>",
 				 NULL, ERR_NONE);

@@ -7,6 +7,7 @@
  * worked; architectural concerns wait for the Mayor.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,16 @@
 #define OWN_MARK "<!-- gastown-edge -->"
 #define TITLE_WORDS 120
 
+
+/* A pull request's number at the start of s (after blanks), or 0 when there is none or it is out of
+ * range. (strtol, not sscanf: the wasm carries no scanf.) */
+static int pr_number(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return end == s || v < 1 || v > INT_MAX ? 0 : (int)v;
+}
 static const char *const kind_names[] = {"fix", "question", "nit", "architectural", "approval"};
 
 const char *review_kind_name(enum review_kind k)
@@ -339,7 +350,7 @@ int review_take(struct call *c, struct hook_event *ev, const char *rig, char *be
 	int pr = 0, rc;
 
 	*outcome = "ignored";
-	if (sscanf(ev->number, "%d", &pr) != 1 || pr < 1 ||
+	if ((pr = pr_number(ev->number)) < 1 ||
 	    (rc = bead_of_pull_request(c, rig, pr, mr, sizeof mr, work, sizeof work)) == 0) {
 		snprintf(ev->why, sizeof ev->why, "not a pull request the town opened");
 		return 0;
@@ -561,7 +572,7 @@ static int polled_comment(struct call *c, const char *rig, const cJSON *cm)
 	ev.start_line = cJSON_IsNumber(start) ? start->valueint : 0;
 	ev.body = hook_str(cm, "body");
 	ev.hunk = hook_str(cm, "diff_hunk");
-	if (sscanf(hook_str(cm, "pull_request_url") ? strrchr(hook_str(cm, "pull_request_url"), '/') + 1 : "", "%d", &pr) != 1)
+	if ((pr = pr_number(hook_str(cm, "pull_request_url") ? strrchr(hook_str(cm, "pull_request_url"), '/') + 1 : "")) < 1)
 		return 0;
 	snprintf(ev.number, sizeof ev.number, "%d", pr);
 	return review_take(c, &ev, rig, bead, sizeof bead, &outcome);

@@ -12,6 +12,7 @@
  * text longer than LOG_TEXT_KEEP is cut between characters and its size recorded.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memory/memory.h"
@@ -172,6 +173,7 @@ int log_ingest(struct call *c)
 	struct batch_in in = {0};
 	const char *bead = town_header(c, LOG_HEADER_BEAD), *rig = town_header(c, LOG_HEADER_RIG);
 	long long keep = 0;
+	char *end;
 	int64_t dropped = 0;
 	int stored = 0, n = 0;
 	const cJSON *e;
@@ -179,7 +181,8 @@ int log_ingest(struct call *c)
 
 	if (auth_internal_caller(c, "town", c->cfg->object_id) < 0 || call_fields(c, &in, sizeof in) < 0)
 		return -1;
-	if (sscanf(town_header(c, LOG_HEADER_KEEP), "%lld", &keep) != 1 || keep < 1)
+	keep = strtoll(town_header(c, LOG_HEADER_KEEP), &end, 10);
+	if (end == town_header(c, LOG_HEADER_KEEP) || keep < 1)
 		return err_set(&c->err, ERR_INVALID, LOG_HEADER_KEEP, "the town names how many events to keep");
 	cJSON_ArrayForEach(e, in.events) {
 		struct event_in ev = {0};
