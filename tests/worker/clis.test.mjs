@@ -92,10 +92,16 @@ for (const runtime of ["claude", "codex", "opencode"]) {
 			return r.data?.results.length ? r.data.results : null;
 		}, 20_000);
 		assert.equal(logged[0].bead, bead, JSON.stringify(logged));
-		const events = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
+		// The host sends its batches as they fill: the last (gt_done's) may come after the commit's.
+		const toolDone = (events) => events.some((e) => e.kind === "tool" && /gt_done$/.test(e.tool));
+		let events = [];
+		await s.until("gt_done is in the agent log", async () => {
+			events = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
+			return toolDone(events) || null;
+		}, 20_000).catch(() => {});
 		assert.ok(events.some((e) => e.kind === "tool" && /gt_status$/.test(e.tool) && e.text.includes("writing MODEL.md")),
 			JSON.stringify(events.map((e) => [e.kind, e.tool, e.text.slice(0, 80)])));
-		assert.ok(events.some((e) => e.kind === "tool" && /gt_done$/.test(e.tool)), JSON.stringify(events.map((e) => [e.kind, e.tool])));
+		assert.ok(toolDone(events), JSON.stringify(events.map((e) => [e.kind, e.tool])));
 	});
 }
 
