@@ -902,7 +902,9 @@ int wasteland_put(struct call *c, const struct wasteland_config *in)
 			       " op = iif(?12, op, ''), polls = iif(?12, polls, 0)", &c->err);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, same ? w.gen : w.gen + 1);
+	/* A first connection (or one after a disconnect) starts from the clock, so an answer still on its
+	 * way for a connection dropped before can never pass for this one's. */
+	sqlite3_bind_int64(st, 1, same ? w.gen : had ? w.gen + 1 : (int64_t)c->now_ms);
 	sqlite3_bind_text(st, 2, api, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, in->owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, in->database, -1, SQLITE_STATIC);
