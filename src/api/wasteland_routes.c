@@ -111,9 +111,6 @@ int api_wasteland_claim(struct call *c)
 		if (exists <= 0)
 			return exists < 0 ? -1 : err_set(&c->err, ERR_INVALID, "rig", "no rig '%s' in this town", in.rig);
 	}
-	if (!(b = wasteland_wanted_json(c)))
-		return -1;
-	cJSON_Delete(b);
 	if (wasteland_claim(c, c->seg[5], in.rig, id, sizeof id) < 0 || !(b = bead_json(c, id)))
 		return -1;
 	return call_reply(c, 201, b);

@@ -111,8 +111,8 @@ int wasteland_sync_now(struct call *c, int replay);
  * bead): {posters: [...], read_ms}. NULL with ERR_NOT_FOUND when not connected. */
 cJSON *wasteland_wanted_json(struct call *c);
 /* Claim a poster of the board as a new bead (in rig, or none): its title, text and priority, the
- * poster in its metadata (wasteland_id); the commons is told with the sync. ERR_NOT_FOUND for a
- * poster not on the board, ERR_CONFLICT for one claimed already. */
+ * poster in its metadata (wasteland_id); the commons is told with the sync. ERR_NOT_FOUND when the
+ * town is not connected or the poster is not on the board, ERR_CONFLICT for one claimed already. */
 int wasteland_claim(struct call *c, const char *poster, const char *rig, char *bead, size_t bead_len);
 int wasteland_on_bead(struct call *c, const struct bead_change *ch);
 int wasteland_fired(struct call *c, const char *key);

@@ -550,7 +550,7 @@ static void cell(const cJSON *row, const char *k, char *out, size_t len)
 
 /* The board as read: the open posters replace those not claimed here; a claimed one stays. A row
  * with no id of the commons' form is skipped. */
-static int posters_take(struct call *c, const struct ws *w, const cJSON *rows)
+static int posters_take(struct call *c, const cJSON *rows)
 {
 	static const char *const keys[] = {"id", "title", "description", "project", "type", "priority", "tags",
 					   "posted_by", "effort_level", "updated_at"};
@@ -605,7 +605,6 @@ static int posters_take(struct call *c, const struct ws *w, const cJSON *rows)
 		if (!st)
 			return -1;
 		sqlite3_bind_double(st, 1, c->now_ms);
-		(void)w;
 		return db_step_done(c->db, st, &c->err);
 	}
 }
@@ -630,7 +629,7 @@ int wasteland_done(struct call *c, const char *subject, const cJSON *result, con
 		const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
 
 		if (ok && cJSON_IsArray(rows)) {
-			rc = posters_take(c, &w, rows);
+			rc = posters_take(c, rows);
 			cJSON_Delete(doc);
 			return rc < 0 ? -1 : step(c);
 		}
@@ -1063,14 +1062,19 @@ cJSON *wasteland_wanted_json(struct call *c)
 
 int wasteland_claim(struct call *c, const char *poster, const char *rig, char *bead, size_t bead_len)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT title, description, type, priority, posted_by, bead FROM wasteland_wanted"
-					     " WHERE id = ?", &c->err);
+	sqlite3_stmt *st;
 	char title[201], *body;
 	cJSON *meta, *labels;
+	int64_t connected = 0;
 	int rc, prio;
 	size_t n;
 
-	if (!st)
+	if (db_query_int(c->db, "SELECT count(*) FROM wasteland", &connected, &c->err) < 0)
+		return -1;
+	if (!connected)
+		return err_set(&c->err, ERR_NOT_FOUND, NULL, "the town is not connected to the Wasteland");
+	if (!(st = db_prepare(c->db, "SELECT title, description, type, priority, posted_by, bead FROM wasteland_wanted"
+				     " WHERE id = ?", &c->err)))
 		return -1;
 	sqlite3_bind_text(st, 1, poster, -1, SQLITE_STATIC);
 	if ((rc = db_step_row(c->db, st, &c->err)) <= 0)
