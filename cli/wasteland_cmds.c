@@ -42,6 +42,8 @@ static int wl_path(const struct cli *cli, struct http_path *p, const char *tail)
 
 static void print_status(const cJSON *d)
 {
+	const cJSON *full = cJSON_GetObjectItemCaseSensitive(d, "full_sync");
+
 	printf("%s/%s as %s (%s)\n", str(d, "owner"), str(d, "database"), str(d, "handle"), str(d, "display_name"));
 	printf("  %-10s %s", "state", str(d, "state"));
 	if (!strcmp(str(d, "state"), "schema"))
@@ -50,6 +52,15 @@ static void print_status(const cJSON *d)
 	       num(d, "posted"));
 	if (*str(d, "last_error"))
 		printf("  %-10s %s (%.0f failures in a row)\n", "error", str(d, "last_error"), num(d, "failures"));
+	/* The latest full sync: running (the queue waits for its handover) or when it handed over. */
+	if (cJSON_IsObject(full)) {
+		int running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(full, "running"));
+
+		printf("  %-10s %s: %.0f of %.0f beads, %.0f write%s\n", "full sync", running ? "running" : "done",
+		       num(full, "paged"), num(full, "total"), num(full, "writes"), num(full, "writes") == 1 ? "" : "s");
+		if (*str(full, "last_error"))
+			printf("  %-10s %s\n", "", str(full, "last_error"));
+	}
 	printf("  %-10s every %.0f s, %s\n", "cadence", num(d, "cadence_s"), str(d, "api_url"));
 	printf("  %-10s %s\n", "token", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "token_set")) ? "set" : "not set");
 }
@@ -63,7 +74,8 @@ static const struct usage wasteland_usage = {
 
 static const struct usage status_usage = {
 	"wasteland status", "[--town TOWN] wasteland [status]",
-	"The database, the town's handle, how far the sync is (queued, written), the last error.\n",
+	"The database, the town's handle, how far the sync is (queued, written), the last error, and\n"
+	"the latest full sync (beads written of those on the board).\n",
 };
 
 static const struct usage connect_usage = {

@@ -53,6 +53,7 @@ src/registry/install.c: installs
 src/registry/molecule.c: molecule_runs molecule_beads
 src/federation/beads_jsonl.c: beads_jsonl
 src/federation/wasteland.c: wasteland wasteland_queue wasteland_posted wasteland_wanted
+src/federation/dolt_sync.c: dolt_sync
 src/test/probes.c: test_kv test_alarm test_effect
 "
 

@@ -4,7 +4,7 @@
 # Usage: embed-migrations.sh MIGRATIONS_DIR > migrations_gen.c
 set -euo pipefail
 dir=$1
-kinds=(worker town org user stats log registry) # enum eng_kind's order
+kinds=(worker town org user stats log registry sync) # enum eng_kind's order
 
 # c_string FILE: the file as a C string literal, one line per source line, without its comments:
 # they are for the reader of migrations/, and embedded they would cost the wasm about 5 KB gzip
@@ -50,7 +50,7 @@ done
 cat <<'C'
 const struct migration *migrations_for(enum eng_kind kind, size_t *count)
 {
-	static const struct migration *const lists[] = {m_worker, m_town, m_org, m_user, m_stats, m_log, m_registry};
+	static const struct migration *const lists[] = {m_worker, m_town, m_org, m_user, m_stats, m_log, m_registry, m_sync};
 	const struct migration *m = lists[kind];
 	size_t n = 0;
 

@@ -38,7 +38,7 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
-static const char *const kind_names[ENG_KINDS] = {"worker", "town", "org", "user", "stats", "log", "registry"};
+static const char *const kind_names[ENG_KINDS] = {"worker", "town", "org", "user", "stats", "log", "registry", "sync"};
 
 const char *eng_kind_name(enum eng_kind kind)
 {

@@ -24,7 +24,7 @@
  * answers what needs no state (health, unknown routes) and tells the host where to forward the rest.
  * STATS is the platform's one object of cross-town figures (docs/casting.md), LOG a town's agent log
  * (docs/memory.md), REGISTRY the platform's one registry of formulas and configs (docs/registry.md). */
-enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER, ENG_STATS, ENG_LOG, ENG_REGISTRY, ENG_KINDS };
+enum eng_kind { ENG_WORKER, ENG_TOWN, ENG_ORG, ENG_USER, ENG_STATS, ENG_LOG, ENG_REGISTRY, ENG_SYNC, ENG_KINDS };
 
 /* A kind's name as hosts and do:// urls spell it ("town"), and back: -1 for no such kind. */
 const char *eng_kind_name(enum eng_kind kind);

@@ -26,6 +26,8 @@ const struct effect_purpose effect_purposes[] = {
 	{"install", install_fetched},
 	{"outcome", molecule_outcome_sent},
 	{"wasteland", wasteland_done},
+	{"wasteland-full", wasteland_full_started},
+	{"dolt-sync", dolt_sync_done},
 };
 const size_t effect_purposes_n = sizeof effect_purposes / sizeof effect_purposes[0];
 
@@ -48,6 +50,7 @@ const struct timer_kind timer_kinds[] = {
 	{"install", install_retry_fired},
 	{"outcome", molecule_outcome_fired},
 	{"wasteland", wasteland_fired},
+	{"dolt-sync", dolt_sync_fired},
 };
 const size_t timer_kinds_n = sizeof timer_kinds / sizeof timer_kinds[0];
 

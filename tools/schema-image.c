@@ -20,7 +20,7 @@
 static const struct {
 	enum eng_kind kind;
 	const char *name;
-} kinds[] = {{ENG_TOWN, "town"}, {ENG_ORG, "org"}, {ENG_USER, "user"}, {ENG_STATS, "stats"}, {ENG_LOG, "log"}, {ENG_REGISTRY, "registry"}};
+} kinds[] = {{ENG_TOWN, "town"}, {ENG_ORG, "org"}, {ENG_USER, "user"}, {ENG_STATS, "stats"}, {ENG_LOG, "log"}, {ENG_REGISTRY, "registry"}, {ENG_SYNC, "sync"}};
 
 static int build_db(enum eng_kind kind, const char *path, int *version)
 {

@@ -2,7 +2,7 @@
 // from the environment, and turning an engine output into a Response.
 
 // Durable Object bindings by the kind the engine names (wrangler.toml).
-const BINDINGS = { town: "TOWN", org: "ORG", user: "USER", stats: "STATS", log: "LOGS", registry: "REGISTRY" };
+const BINDINGS = { town: "TOWN", org: "ORG", user: "USER", stats: "STATS", log: "LOGS", registry: "REGISTRY", sync: "SYNC" };
 
 // The stub of the object of a kind and id, as the engine names them.
 export function objectStub(env, kind, id) {

@@ -5,7 +5,7 @@ import { Engine } from "./engine.js";
 import { engineConfig, errorResponse, objectStub, toResponse } from "./http.js";
 import { log } from "./log.js";
 
-export { AgentLogDO, OrgDO, RegistryDO, StatsDO, TownDO, UserDO } from "./object.js";
+export { AgentLogDO, DoltSyncDO, OrgDO, RegistryDO, StatsDO, TownDO, UserDO } from "./object.js";
 
 let front = null; // the worker's own engine, one per isolate
 

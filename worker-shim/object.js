@@ -413,3 +413,9 @@ export class AgentLogDO extends EngineObject {
 export class RegistryDO extends EngineObject {
 	static kind = "registry";
 }
+
+// One full sync of a town to its Wasteland commons (docs/wasteland.md): named "<town>:<sync id>",
+// started and answered only by its town, so the town's own alarm never carries a whole history.
+export class DoltSyncDO extends EngineObject {
+	static kind = "sync";
+}

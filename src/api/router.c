@@ -133,6 +133,11 @@ static const struct route routes[] = {
 	{ENG_TOWN, "DELETE", "/api/towns/:town/wasteland", api_wasteland_delete, R_USER, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/wasteland/sync", api_wasteland_sync, R_USER, NULL},
 	{ENG_TOWN, "GET", "/api/towns/:town/wasteland/wanted", api_wasteland_wanted, R_ANY, NULL},
+	/* A full sync's own object asks its town for pages and says how far it got (dolt_sync.c). */
+	{ENG_TOWN, "POST", "/_internal/wasteland/full/:sync", api_wasteland_full, 0, &wasteland_full_body},
+	{ENG_SYNC, "POST", "/_internal/sync", api_dolt_sync_start, 0, &dolt_sync_start_body},
+	{ENG_SYNC, "DELETE", "/_internal/sync", api_dolt_sync_stop, 0, NULL},
+	{ENG_SYNC, "GET", "/_internal/sync", api_dolt_sync_get, 0, NULL},
 	{ENG_TOWN, "POST", "/api/towns/:town/wasteland/wanted/:poster/claim", api_wasteland_claim, R_ANY, &wasteland_claim_body},
 	{ENG_LOG, "POST", "/_internal/agents/:agent/log", log_ingest, 0, &log_batch_body},
 	{ENG_LOG, "GET", "/_internal/agents/:agent/log", log_list, 0, NULL},

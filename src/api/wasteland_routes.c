@@ -1,8 +1,11 @@
 /*
  * wasteland_routes.c - /api/towns/:town/wasteland: members see the connection and how far its sync
  * is; admins connect the town to a DoltHub database, change or drop the connection, and sync now
- * (docs/wasteland.md). The token is write-only: it is never in an answer.
+ * (docs/wasteland.md). The token is write-only: it is never in an answer, but to the town's own
+ * full-sync object (the DoltSyncDO, /_internal), which writes with it.
  */
+#include <stdio.h>
+
 #include "api/api.h"
 
 struct wasteland_body {
@@ -114,4 +117,79 @@ int api_wasteland_claim(struct call *c)
 	if (wasteland_claim(c, c->seg[5], in.rig, id, sizeof id) < 0 || !(b = bead_json(c, id)))
 		return -1;
 	return call_reply(c, 201, b);
+}
+
+/* ---- the full sync: the town and its DoltSyncDO, object to object ------------------------------ */
+
+struct full_body {
+	int64_t cursor, paged, writes;
+	const char *error;
+	int want, finished;
+};
+
+static const struct field_rule full_rules[] = {
+	{"cursor", F_INT(struct full_body, cursor), FR_REQUIRED, 0, INT64_MAX},
+	{"paged", F_INT(struct full_body, paged), FR_REQUIRED, 0, INT64_MAX},
+	{"writes", F_INT(struct full_body, writes), FR_REQUIRED, 0, INT64_MAX},
+	{"error", F_STR(struct full_body, error), 0, 0, 400},
+	{"want", F_BOOL(struct full_body, want), 0, 0, 0},
+	{"finished", F_BOOL(struct full_body, finished), 0, 0, 0},
+};
+const struct fields wasteland_full_body = FIELDS(full_rules, struct full_body);
+
+/* POST /_internal/wasteland/full/:sync: only the object "sync:<town>:<sync>" may call. */
+int api_wasteland_full(struct call *c)
+{
+	struct full_body in = {0};
+	char me[256];
+	cJSON *o;
+
+	snprintf(me, sizeof me, "%s:%s", c->cfg->object_id, c->seg[3]);
+	if (auth_internal_caller(c, "sync", me) < 0 || call_fields(c, &in, sizeof in) < 0)
+		return -1;
+	o = wasteland_full_page(c, c->seg[3], &(struct wasteland_full_report){.cursor = in.cursor, .paged = in.paged,
+									      .writes = in.writes, .error = in.error,
+									      .want = in.want, .finished = in.finished});
+	return o ? call_reply(c, 200, o) : -1;
+}
+
+static const struct field_rule start_rules[] = {
+	{"town", F_STR(struct dolt_sync_start, town), FR_REQUIRED, 1, 128},
+	{"sync", F_STR(struct dolt_sync_start, sync), FR_REQUIRED, 1, 20},
+	{"api_url", F_STR(struct dolt_sync_start, api_url), FR_REQUIRED, 8, DOLTHUB_URL_MAX},
+	{"owner", F_STR(struct dolt_sync_start, owner), FR_REQUIRED, 1, DOLTHUB_NAME_MAX},
+	{"database", F_STR(struct dolt_sync_start, database), FR_REQUIRED, 1, DOLTHUB_NAME_MAX},
+	{"token", F_STR(struct dolt_sync_start, token), FR_REQUIRED, 1, DOLTHUB_TOKEN_MAX},
+	{"timeout_s", F_INT(struct dolt_sync_start, timeout_s), FR_REQUIRED, 1, 120},
+};
+const struct fields dolt_sync_start_body = FIELDS(start_rules, struct dolt_sync_start);
+
+/* POST /_internal/sync (a DoltSyncDO): started, or started again, by its town. */
+int api_dolt_sync_start(struct call *c)
+{
+	struct dolt_sync_start in = {0};
+	cJSON *o;
+
+	if (call_fields(c, &in, sizeof in) < 0 || dolt_sync_start(c, &in) < 0 || !(o = dolt_sync_json(c)))
+		return -1;
+	return call_reply(c, 200, o);
+}
+
+/* GET /_internal/sync: how far it is, for its town. */
+int api_dolt_sync_get(struct call *c)
+{
+	cJSON *o;
+
+	if (dolt_sync_check_caller(c) < 0 || !(o = dolt_sync_json(c)))
+		return -1;
+	return call_reply(c, 200, o);
+}
+
+int api_dolt_sync_stop(struct call *c)
+{
+	cJSON *o;
+
+	if (dolt_sync_stop(c) < 0 || !(o = dolt_sync_json(c)))
+		return -1;
+	return call_reply(c, 200, o);
 }

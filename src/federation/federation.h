@@ -85,11 +85,54 @@ int commons_open_query(struct strbuf *sb, const char *handle);
 /* 'id' in an IN (...) list. */
 int commons_id_list(struct strbuf *sb, const char *id, int first);
 
+/* ---- dolthub.c: DoltHub's HTTP API as effects --------------------------------------------------- */
+
+#define DOLTHUB_URL_MAX 200
+#define DOLTHUB_NAME_MAX 64
+#define DOLTHUB_TOKEN_MAX 1024
+#define DOLTHUB_OP_MAX 256
+#define DOLTHUB_POLL_FIRST_MS 300.0
+#define DOLTHUB_POLL_MAX_MS 5000.0
+#define DOLTHUB_POLLS_MAX 120          /* an operation never done is given up, and the write sent again */
+#define DOLTHUB_BACKOFF_MIN_MS 1000.0  /* after a failure, doubling with each one in a row */
+#define DOLTHUB_BACKOFF_MAX_MS 300000.0
+
+/* Where to write, as whom, and which effect purpose hears the answers. */
+struct dolthub {
+	const char *api_url, *owner, *db, *token, *purpose;
+	double timeout_ms;
+};
+/* Each records one effect of d->purpose with subject (whose answer dolthub_answer reads with the
+ * kind "create", "write", "poll" or "read"). 0, or -1 with c->err set. */
+int dolthub_create(struct call *c, const struct dolthub *d, const char *subject);
+int dolthub_write(struct call *c, const struct dolthub *d, const char *subject, const char *sql);
+int dolthub_poll(struct call *c, const struct dolthub *d, const char *subject, const char *op);
+int dolthub_read(struct call *c, const struct dolthub *d, const char *subject, const char *sql);
+
+enum dolthub_said {
+	DH_STARTED, /* a write was taken: poll a->op */
+	DH_RUNNING, /* its operation is not done yet: poll again after dolthub_poll_wait_ms */
+	DH_DONE,    /* the database exists, or the write is in (or changed nothing) */
+	DH_ROWS,    /* a read's rows, a->rows (the caller's to free) */
+	DH_FAILED,  /* a->why says what went wrong: back off and send again */
+};
+struct dolthub_answer {
+	char op[DOLTHUB_OP_MAX];
+	char why[400];
+	cJSON *rows;
+};
+/* What an answer to a call of kind says; polls: how many times this write's operation was polled. */
+enum dolthub_said dolthub_answer(struct dolthub_answer *a, const char *kind, int64_t polls, const cJSON *result,
+				 const char *body, size_t len);
+/* The wait before poll number polls (1, 2, ...), and the backoff after failures in a row. */
+double dolthub_poll_wait_ms(int64_t polls);
+double dolthub_backoff_ms(int64_t failures);
+
 /* ---- wasteland.c: the connection and the sync --------------------------------------------------- */
 
 #define WASTELAND_API_DEFAULT "https://www.dolthub.com/api/v1alpha1"
-#define WASTELAND_URL_MAX 200
-#define WASTELAND_NAME_MAX 64
+#define WASTELAND_URL_MAX DOLTHUB_URL_MAX
+#define WASTELAND_NAME_MAX DOLTHUB_NAME_MAX
 
 struct wasteland_config {
 	const char *api_url, *owner, *database, *handle, *display_name, *token; /* api_url, display_name, token may be NULL */
@@ -115,8 +158,40 @@ cJSON *wasteland_wanted_json(struct call *c);
  * town is not connected or the poster is not on the board, ERR_CONFLICT for one claimed already. */
 int wasteland_claim(struct call *c, const char *poster, const char *rig, char *bead, size_t bead_len);
 int wasteland_on_bead(struct call *c, const struct bead_change *ch);
+/* POST /_internal/wasteland/full/:sync, from the town's DoltSyncDO "<town>:<sync>" (the route
+ * checks the caller): how far the full sync got (paged, writes, error), and, with want, the page
+ * after cursor {statements, beads, next_cursor, last}; with finished, the handover ({done}).
+ * Every other answer carries the target and the token. ERR_CONFLICT when sync is not the town's
+ * running full sync (it stops then). */
+struct wasteland_full_report {
+	int64_t cursor, paged, writes;
+	const char *error;
+	int want, finished;
+};
+cJSON *wasteland_full_page(struct call *c, const char *sync, const struct wasteland_full_report *in);
+int wasteland_full_started(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
 int wasteland_fired(struct call *c, const char *key);
 int wasteland_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
 int wasteland_wipe(struct call *c);
+
+/* ---- dolt_sync.c: the DoltSyncDO, one full sync of a town ------------------------------------------ */
+
+/* POST /_internal/sync from the town: start the sync this object is ("<town>:<sync>"), or, when it
+ * runs already, take the target and token anew and try now. ERR_FORBIDDEN from another caller,
+ * ERR_INVALID for another sync's name, ERR_CONFLICT once it is over. */
+struct dolt_sync_start {
+	const char *town, *sync, *api_url, *owner, *database, *token;
+	int64_t timeout_s;
+};
+int dolt_sync_start(struct call *c, const struct dolt_sync_start *in);
+/* DELETE /_internal/sync from the town: stop now (a disconnect, a newer full sync); the token goes. */
+int dolt_sync_stop(struct call *c);
+/* Only the town in this object's name ("<town>:<sync>") may call it: 0, or ERR_FORBIDDEN. */
+int dolt_sync_check_caller(struct call *c);
+/* {state, cursor, paged, writes, in_flight, failures, last_error, started_ms, done_ms}; NULL with
+ * ERR_NOT_FOUND before a start. */
+cJSON *dolt_sync_json(struct call *c);
+int dolt_sync_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len);
+int dolt_sync_fired(struct call *c, const char *key);
 
 #endif

@@ -20,23 +20,22 @@
 #include "sqlite3.h"
 
 #define TOKEN_SECRET "dolthub_token"
-#define TOKEN_MAX 1024
+#define TOKEN_MAX DOLTHUB_TOKEN_MAX
 #define BATCH_ROWS 100           /* also the LIMIT of next_batch's statement */
 #define BATCH_BYTES 196608       /* a statement stops growing past this (a row is at most ~10 KB) */
-#define BACKOFF_MIN_MS 1000.0
-#define BACKOFF_MAX_MS 300000.0
-#define POLL_FIRST_MS 300.0
-#define POLL_MAX_MS 5000.0
-#define POLLS_MAX 120            /* an operation never done is given up, and the write sent again */
+#define FULL_PAGE 200            /* beads of a full sync's page (bead_list_json's most), */
+#define FULL_PAGE_BYTES 393216   /* fewer when their statements would pass this (the answer's limit is 1 MB) */
+#define FULL_QUIET_MS 900000.0   /* a full sync silent this long is started again (its backoff is 5 min at most) */
+#define FULL_RETRY_MS 10000.0    /* a start that failed is sent again after this */
 
 struct ws {
-	int64_t gen, create_db, schema_step, rig_due, polls, failures;
+	int64_t gen, create_db, schema_step, rig_due, polls, failures, full_id, full_running;
 	char api_url[WASTELAND_URL_MAX + 1], owner[WASTELAND_NAME_MAX + 1], db[WASTELAND_NAME_MAX + 1];
-	char handle[WASTELAND_NAME_MAX + 1], display_name[256], busy[8], what[8], op[256];
-	double cadence_ms, timeout_ms, next_ms, connected_ms, read_due_ms;
+	char handle[WASTELAND_NAME_MAX + 1], display_name[256], busy[8], what[8], op[DOLTHUB_OP_MAX];
+	double cadence_ms, timeout_ms, next_ms, connected_ms, read_due_ms, full_seen_ms;
 };
 
-static int replay_page(struct call *c, int *queued); /* the queue's, used by step() */
+static int full_kick(struct call *c, const struct ws *w, const char *token); /* the full sync's, used by step() */
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -45,22 +44,11 @@ static const char *str(const cJSON *o, const char *k)
 	return s ? s : "";
 }
 
-/* 1 when needle is in body[0..len) (an answer's body is not NUL-terminated). */
-static int contains(const char *body, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; body && i + n <= len; i++)
-		if (!memcmp(body + i, needle, n))
-			return 1;
-	return 0;
-}
-
 static int load(struct call *c, struct ws *w)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT gen, api_url, owner, db, handle, display_name, cadence_ms, timeout_ms,"
 					     " create_db, schema_step, rig_due, busy, what, op, polls, failures, next_ms,"
-					     " connected_ms, read_due_ms FROM wasteland", &c->err);
+					     " connected_ms, read_due_ms, full_id, full_running, full_seen_ms FROM wasteland", &c->err);
 	int rc;
 
 	if (!st || (rc = db_step_row(c->db, st, &c->err)) <= 0)
@@ -84,6 +72,9 @@ static int load(struct call *c, struct ws *w)
 	w->next_ms = sqlite3_column_double(st, 16);
 	w->connected_ms = sqlite3_column_double(st, 17);
 	w->read_due_ms = sqlite3_column_double(st, 18);
+	w->full_id = sqlite3_column_int64(st, 19);
+	w->full_running = sqlite3_column_int64(st, 20);
+	w->full_seen_ms = sqlite3_column_double(st, 21);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -111,98 +102,32 @@ static int set_busy(struct call *c, const char *busy, const char *what, const ch
 
 /* ---- the calls to DoltHub ------------------------------------------------------------------------ */
 
-static int submit(struct call *c, const struct ws *w, const char *token, const char *kind, const char *method,
-		  const char *url, const char *body)
+/* A call of kind (create, write, poll, read) sent through dolthub.c, its subject "<gen>:<kind>" so
+ * an answer for an older target is known; busy says what is in flight. */
+static int send(struct call *c, const struct ws *w, const char *token, const char *kind, const char *arg,
+		const char *what)
 {
-	char subject[64], auth[TOKEN_MAX + 16], fx[48];
-	cJSON *headers = cJSON_CreateObject();
-	struct effect_req r = {.purpose = "wasteland", .subject = subject, .method = method, .url = url, .body = body,
-			       .headers = headers, .timeout_ms = (int)w->timeout_ms};
+	struct dolthub d = {.api_url = w->api_url, .owner = w->owner, .db = w->db, .token = token,
+			    .purpose = "wasteland", .timeout_ms = w->timeout_ms};
+	char subject[64];
 	int rc;
 
 	snprintf(subject, sizeof subject, "%lld:%s", (long long)w->gen, kind);
-	snprintf(auth, sizeof auth, "token %s", token);
-	cJSON_AddStringToObject(headers, "authorization", auth);
-	cJSON_AddStringToObject(headers, "user-agent", "gastown-edge");
-	if (body)
-		cJSON_AddStringToObject(headers, "content-type", "application/json");
-	rc = effect_submit(c, &r, fx, sizeof fx);
-	cJSON_Delete(headers);
-	return rc;
+	rc = !strcmp(kind, "create") ? dolthub_create(c, &d, subject)
+	     : !strcmp(kind, "write") ? dolthub_write(c, &d, subject, arg)
+	     : !strcmp(kind, "poll") ? dolthub_poll(c, &d, subject, arg)
+	     : dolthub_read(c, &d, subject, arg);
+	return rc < 0 ? -1 : set_busy(c, kind, what, !strcmp(kind, "poll") ? arg : "", !strcmp(kind, "poll") ? w->polls : 0);
 }
 
-/* POST .../write/main/main with the statement in the body ({"query": ...}: no URL length limit). */
-static int send_write(struct call *c, const struct ws *w, const char *token, const char *sql, const char *what)
-{
-	char url[WASTELAND_URL_MAX + 2 * WASTELAND_NAME_MAX + 40], *body;
-	cJSON *o = cJSON_CreateObject();
-	int rc;
-
-	snprintf(url, sizeof url, "%s/%s/%s/write/main/main", w->api_url, w->owner, w->db);
-	cJSON_AddStringToObject(o, "query", sql);
-	body = json_print(o);
-	cJSON_Delete(o);
-	if (!body)
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	rc = submit(c, w, token, "write", "POST", url, body);
-	cJSON_free(body);
-	return rc < 0 ? -1 : set_busy(c, "write", what, "", 0);
-}
-
-static int send_poll(struct call *c, const struct ws *w, const char *token)
-{
-	char op[3 * sizeof w->op], url[WASTELAND_URL_MAX + 2 * WASTELAND_NAME_MAX + sizeof op + 40];
-
-	query_escape(w->op, op, sizeof op);
-	snprintf(url, sizeof url, "%s/%s/%s/write?operationName=%s", w->api_url, w->owner, w->db, op);
-	return submit(c, w, token, "poll", "GET", url, NULL) < 0 ? -1 : set_busy(c, "poll", w->what, w->op, w->polls);
-}
-
-static int send_create(struct call *c, const struct ws *w, const char *token)
-{
-	char url[WASTELAND_URL_MAX + 16], *body;
-	cJSON *o = cJSON_CreateObject();
-	int rc;
-
-	snprintf(url, sizeof url, "%s/database", w->api_url);
-	cJSON_AddStringToObject(o, "ownerName", w->owner);
-	cJSON_AddStringToObject(o, "repoName", w->db);
-	cJSON_AddStringToObject(o, "visibility", "private");
-	cJSON_AddStringToObject(o, "description", "A Gas Town's wanted board and completions (Wasteland commons)");
-	body = json_print(o);
-	cJSON_Delete(o);
-	if (!body)
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	rc = submit(c, w, token, "create", "POST", url, body);
-	cJSON_free(body);
-	return rc < 0 ? -1 : set_busy(c, "create", "", "", 0);
-}
-
-/* GET .../main?q=: the open posters of other towns (the read API answers at once, no operation). */
+/* The open posters of other towns. */
 static int send_read(struct call *c, const struct ws *w, const char *token)
 {
 	struct strbuf q = {0};
-	char *esc, *url;
-	size_t n;
-	int rc;
+	int rc = commons_open_query(&q, w->handle) < 0 ? err_set(&c->err, ERR_INTERNAL, NULL, "out of memory")
+						       : send(c, w, token, "read", q.buf, "");
 
-	if (commons_open_query(&q, w->handle) < 0) {
-		free(q.buf);
-		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	}
-	n = 3 * q.len + 1;
-	esc = malloc(n);
-	url = malloc(n + sizeof w->api_url + 2 * sizeof w->owner + 16);
-	if (esc && url) {
-		query_escape(q.buf, esc, n);
-		sprintf(url, "%s/%s/%s/main?q=%s", w->api_url, w->owner, w->db, esc);
-		rc = submit(c, w, token, "read", "GET", url, NULL) < 0 ? -1 : set_busy(c, "read", "", "", 0);
-	} else {
-		rc = err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	}
 	free(q.buf);
-	free(esc);
-	free(url);
 	return rc;
 }
 
@@ -424,14 +349,8 @@ static int next_batch(struct call *c, const struct ws *w, char **sql)
 /* Record why nothing could be sent and when it will be tried again. */
 static int failed(struct call *c, const struct ws *w, const char *why)
 {
-	double wait = BACKOFF_MIN_MS;
-	sqlite3_stmt *st;
-
-	for (int64_t i = 0; i < w->failures && wait < BACKOFF_MAX_MS; i++)
-		wait *= 2;
-	if (wait > BACKOFF_MAX_MS)
-		wait = BACKOFF_MAX_MS;
-	st = db_prepare(c->db, "UPDATE wasteland SET busy = '', what = '', op = '', polls = 0, failures = failures + 1,"
+	double wait = dolthub_backoff_ms(w->failures);
+	sqlite3_stmt *st = db_prepare(c->db, "UPDATE wasteland SET busy = '', what = '', op = '', polls = 0, failures = failures + 1,"
 			       " next_ms = ?1, last_error = ?2", &c->err);
 	if (!st)
 		return -1;
@@ -449,7 +368,7 @@ static int step(struct call *c)
 {
 	char token[TOKEN_MAX + 1], *sql = NULL;
 	struct ws w;
-	int rc, queued = 0;
+	int rc;
 
 	if ((rc = load(c, &w)) <= 0 || w.busy[0])
 		return rc;
@@ -461,9 +380,9 @@ static int step(struct call *c)
 		return db_exec(c->db, "UPDATE wasteland SET last_error = 'no DoltHub token: set one with PUT .../wasteland'",
 			       &c->err);
 	if (w.create_db)
-		return send_create(c, &w, token);
+		return send(c, &w, token, "create", NULL, "");
 	if ((size_t)w.schema_step < commons_schema_count())
-		return send_write(c, &w, token, commons_schema_statement((size_t)w.schema_step), "schema");
+		return send(c, &w, token, "write", commons_schema_statement((size_t)w.schema_step), "schema");
 	if (w.rig_due) {
 		struct strbuf sb = {0};
 		struct commons_town t;
@@ -472,21 +391,26 @@ static int step(struct call *c)
 		rc = commons_rig_begin(&sb) < 0 || commons_rig_row(&sb, &t, NULL, w.display_name, w.connected_ms, 1) < 0 ||
 			     commons_rig_end(&sb) < 0
 		     ? err_set(&c->err, ERR_INTERNAL, NULL, "out of memory")
-		     : send_write(c, &w, token, sb.buf, "rig");
+		     : send(c, &w, token, "write", sb.buf, "rig");
 		free(sb.buf);
 		return rc;
 	}
-	/* A replay's page is a call of its own (the alarm comes straight back for the write), and
-	 * only while the queue is short: pages and writes take turns, no call holds the object long. */
-	if ((rc = replay_page(c, &queued)) != 0)
-		return rc < 0 ? -1 : timer_set(c, "wasteland", "town", c->now_ms);
-	if (next_batch(c, &w, &sql) < 0)
+	/* While a full sync writes the board (its own object), the queue waits for the handover: a row
+	 * sent now could land before the sync's older one of the same bead. The board is still read. */
+	if (w.full_running) {
+		if (w.full_seen_ms + FULL_QUIET_MS <= c->now_ms && full_kick(c, &w, token) < 0)
+			return -1;
+		if (timer_set_earlier(c, "wasteland", "town",
+				      (w.full_seen_ms + FULL_QUIET_MS <= c->now_ms ? c->now_ms : w.full_seen_ms) + FULL_QUIET_MS) < 0)
+			return -1;
+	} else if (next_batch(c, &w, &sql) < 0) {
 		return -1;
+	}
 	/* Nothing to write: read the board when it is due, else sleep until it is. */
 	if (!sql)
 		return w.read_due_ms <= c->now_ms ? send_read(c, &w, token)
 						  : timer_set_earlier(c, "wasteland", "town", w.read_due_ms);
-	rc = send_write(c, &w, token, sql, "rows");
+	rc = send(c, &w, token, "write", sql, "rows");
 	free(sql);
 	return rc;
 }
@@ -515,19 +439,6 @@ static int confirmed(struct call *c, const struct ws *w)
 			return -1;
 	}
 	return step(c);
-}
-
-/* Why a call failed, for last_error: its status and DoltHub's message when it gave one. */
-static void reason(const cJSON *result, int status, const cJSON *doc, const char *what, char *out, size_t len)
-{
-	const char *msg = str(doc, "query_execution_message");
-
-	if (!*msg)
-		msg = str(doc, "message");
-	if (!status)
-		snprintf(out, len, "%s: no answer (%s)", what, str(cJSON_GetObjectItemCaseSensitive(result, "error"), "message"));
-	else
-		snprintf(out, len, "%s: HTTP %d%s%.300s", what, status, *msg ? ": " : "", msg);
 }
 
 /* ---- other towns' posters ---------------------------------------------------------------------- */
@@ -611,10 +522,8 @@ static int posters_take(struct call *c, const cJSON *rows)
 
 int wasteland_done(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
 {
-	int status = effect_status(result), ok = status >= 200 && status < 300;
 	const char *colon = strchr(subject, ':'), *kind = colon ? colon + 1 : "";
-	char why[400];
-	cJSON *doc;
+	struct dolthub_answer a;
 	struct ws w;
 	int rc;
 
@@ -624,62 +533,24 @@ int wasteland_done(struct call *c, const char *subject, const cJSON *result, con
 	 * and changed back): dropped. */
 	if (!colon || strtoll(subject, NULL, 10) != w.gen || strcmp(kind, w.busy) != 0)
 		return 0;
-	doc = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-	if (!strcmp(kind, "read")) {
-		const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
-
-		if (ok && cJSON_IsArray(rows)) {
-			rc = posters_take(c, rows);
-			cJSON_Delete(doc);
-			return rc < 0 ? -1 : step(c);
-		}
-		reason(result, status, doc, "reading the board", why, sizeof why);
-	} else if (!strcmp(kind, "create")) {
-		/* A database that already exists is what was asked for. */
-		if (ok || status == 409 || (status >= 400 && status < 500 && contains(body, len, "already exists"))) {
-			cJSON_Delete(doc);
+	switch (dolthub_answer(&a, kind, w.polls, result, body, len)) {
+	case DH_ROWS:
+		rc = posters_take(c, a.rows);
+		cJSON_Delete(a.rows);
+		return rc < 0 ? -1 : step(c);
+	case DH_STARTED:
+		return set_busy(c, "wait", w.what, a.op, 0) < 0
+			       ? -1 : timer_set(c, "wasteland", "town", c->now_ms + DOLTHUB_POLL_FIRST_MS);
+	case DH_RUNNING:
+		return set_busy(c, "wait", w.what, w.op, w.polls + 1) < 0
+			       ? -1 : timer_set(c, "wasteland", "town", c->now_ms + dolthub_poll_wait_ms(w.polls + 1));
+	case DH_DONE:
+		if (!strcmp(kind, "create"))
 			return db_exec(c->db, "UPDATE wasteland SET create_db = 0, busy = ''", &c->err) < 0 ? -1 : step(c);
-		}
-		reason(result, status, doc, "creating the database", why, sizeof why);
-	} else if (!strcmp(kind, "write")) {
-		const char *op = str(doc, "operation_name");
-
-		if (ok && *op && strlen(op) < sizeof w.op) {
-			rc = set_busy(c, "wait", w.what, op, 0);
-			cJSON_Delete(doc);
-			return rc < 0 ? -1 : timer_set(c, "wasteland", "town", c->now_ms + POLL_FIRST_MS);
-		}
-		/* DoltHub's answer to a write that changes nothing (its commit would equal its parent). */
-		if (status == 400 && contains(body, len, "toCommitId")) {
-			cJSON_Delete(doc);
-			return confirmed(c, &w);
-		}
-		reason(result, status, doc, "write", why, sizeof why);
-	} else {
-		const cJSON *done = cJSON_GetObjectItemCaseSensitive(doc, "done");
-		const cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, "res_details");
-
-		if (ok && cJSON_IsTrue(done) && !strncmp(str(res, "query_execution_status"), "Success", 7)) {
-			cJSON_Delete(doc);
-			return confirmed(c, &w);
-		}
-		if (ok && cJSON_IsFalse(done) && w.polls + 1 < POLLS_MAX) {
-			double wait = POLL_FIRST_MS * (double)(w.polls + 2);
-
-			cJSON_Delete(doc);
-			return set_busy(c, "wait", w.what, w.op, w.polls + 1) < 0
-				       ? -1 : timer_set(c, "wasteland", "town", c->now_ms + (wait < POLL_MAX_MS ? wait : POLL_MAX_MS));
-		}
-		if (ok && cJSON_IsTrue(done))
-			snprintf(why, sizeof why, "write: %s: %.300s", str(res, "query_execution_status"),
-				 str(res, "query_execution_message"));
-		else if (ok)
-			snprintf(why, sizeof why, "write: the operation was not done after %d polls", POLLS_MAX);
-		else
-			reason(result, status, doc, "polling the write", why, sizeof why);
+		return confirmed(c, &w);
+	default:
+		return failed(c, &w, a.why);
 	}
-	cJSON_Delete(doc);
-	return failed(c, &w, why);
 }
 
 int wasteland_fired(struct call *c, const char *key)
@@ -695,7 +566,7 @@ int wasteland_fired(struct call *c, const char *key)
 		return step(c);
 	if ((rc = town_secret(c, TOKEN_SECRET, token, sizeof token)) <= 0)
 		return rc < 0 ? -1 : failed(c, &w, "no DoltHub token");
-	return send_poll(c, &w, token);
+	return send(c, &w, token, "poll", w.op, w.what);
 }
 
 /* ---- the queue ---------------------------------------------------------------------------------- */
@@ -712,6 +583,21 @@ static int enqueue(struct call *c, const char *bead, int part)
 	return db_step_done(c->db, st, &c->err);
 }
 
+/* A bead put on the board: one that loses its label or goes is withdrawn, not forgotten. A claim's
+ * poster is kept with it: once the bead is gone, only this row knows it. */
+static int posted(struct call *c, const char *id, const char *foreign)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO wasteland_posted(bead, foreign_id) VALUES (?1, nullif(?2, ''))"
+					     " ON CONFLICT(bead) DO UPDATE SET foreign_id = coalesce(excluded.foreign_id,"
+					     " foreign_id)", &c->err);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, foreign, -1, SQLITE_STATIC);
+	return db_step_done(c->db, st, &c->err);
+}
+
 /* A bead's rows queued: its agent's rig when it has one, its poster, and its completion when it is
  * closed or may have been (reopened, unlabelled, going). */
 static int queue_bead(struct call *c, const cJSON *bead, int was_closed)
@@ -719,19 +605,8 @@ static int queue_bead(struct call *c, const cJSON *bead, int was_closed)
 	const char *id = str(bead, "id"), *foreign = foreign_of(bead);
 	int on = has_label(bead) || *foreign;
 
-	if (on) {
-		/* A claim's poster is kept with it: once the bead is gone, only this row knows it. */
-		sqlite3_stmt *st = db_prepare(c->db, "INSERT INTO wasteland_posted(bead, foreign_id) VALUES (?1, nullif(?2, ''))"
-						     " ON CONFLICT(bead) DO UPDATE SET foreign_id = coalesce(excluded.foreign_id,"
-						     " foreign_id)", &c->err);
-
-		if (!st)
-			return -1;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, foreign, -1, SQLITE_STATIC);
-		if (db_step_done(c->db, st, &c->err) < 0)
-			return -1;
-	}
+	if (on && posted(c, id, foreign) < 0)
+		return -1;
 	if ((on && *commons_bead_agent(bead) && enqueue(c, id, 0) < 0) || enqueue(c, id, 1) < 0)
 		return -1;
 	return (!on || closed(bead) || was_closed) ? enqueue(c, id, 2) : 0;
@@ -782,55 +657,288 @@ int wasteland_on_bead(struct call *c, const struct bead_change *ch)
 	return rc < 0 ? -1 : timer_set_earlier(c, "wasteland", "town", c->now_ms + cadence);
 }
 
-#define REPLAY_PAGE 100
+/* ---- the full sync ------------------------------------------------------------------------------ */
 
-/* Every bead on the board or once on it, queued again: the replay that a new target, or a doubt
- * about the commons, asks for. The beads once posted are queued at once (one statement); the
- * labelled ones a page at a time by replay_page, taking turns with the writes, so a town of any
- * size never holds its object for long, and a crash resumes at the cursor. */
-static int replay_start(struct call *c)
+/* Every bead on the board or once on it, written again: what a new target, or a doubt about the
+ * commons, asks for. The beads once posted are queued at once (one statement); the labelled ones
+ * are written by a DoltSyncDO of their own (dolt_sync.c), which asks for them a page at a time
+ * (wasteland_full_page), so a town of any size never carries the sync in its own calls and a crash
+ * resumes at the page the sync object reached. A sync started before is left to find that it is
+ * not wanted any more. */
+/* The full sync object's name, "<town>:<id>". */
+static void full_name(struct call *c, int64_t id, char *out, size_t len)
 {
-	return db_exec(c->db, "INSERT INTO wasteland_queue(bead, part) SELECT bead, p.part FROM wasteland_posted,"
-			      " (SELECT 0 AS part UNION ALL SELECT 1 UNION ALL SELECT 2) p WHERE true"
-			      " ON CONFLICT(bead, part) DO UPDATE SET dirty = inflight;"
-			      " UPDATE wasteland SET replaying = 1, replay_cursor = 0, replayed = 0", &c->err);
+	snprintf(out, len, "%s:%lld", c->cfg->object_id, (long long)id);
 }
 
-/* One page of a replay, when one is running and fewer than two batches are queued: 1 with the page
- * queued (*queued counts them), 0 when there was nothing to do, -1 on failure. */
-static int replay_page(struct call *c, int *queued)
+static int full_stop(struct call *c);
+
+static int full_begin(struct call *c)
 {
-	struct bead_filter f = {.label = COMMONS_LABEL, .limit = REPLAY_PAGE};
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT replaying, replay_cursor, (SELECT count(*) FROM wasteland_queue)"
-					     " FROM wasteland", &c->err);
-	int64_t next = 0;
-	cJSON *page, *b;
+	int64_t total = 0;
+	sqlite3_stmt *st;
+
+	if (full_stop(c) < 0 || bead_label_count(c, COMMONS_LABEL, &total) < 0 ||
+	    db_exec(c->db, "INSERT INTO wasteland_queue(bead, part) SELECT bead, p.part FROM wasteland_posted,"
+			   " (SELECT 0 AS part UNION ALL SELECT 1 UNION ALL SELECT 2) p WHERE true"
+			   " ON CONFLICT(bead, part) DO UPDATE SET dirty = inflight", &c->err) < 0)
+		return -1;
+	/* Ids from the clock and rising, so a sync object of a connection dropped before is never
+	 * this one. */
+	st = db_prepare(c->db, "UPDATE wasteland SET full_id = max(CAST(?1 AS INTEGER), full_id + 1), full_running = 1,"
+			       " full_seen_ms = 0, full_paged = 0, full_total = ?2, full_writes = 0, full_started_ms = ?1,"
+			       " full_done_ms = NULL, full_error = NULL", &c->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_int64(st, 2, total);
+	return db_step_done(c->db, st, &c->err);
+}
+
+/* Tell the running full sync's object to stop (a disconnect, a new full sync, the town going), so
+ * it sends not even the rest of its page. Best effort: asking for its next page, it would hear the
+ * same. */
+static int full_stop(struct call *c)
+{
+	char name[200], esc[600], url[700], fx[48];
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT full_id FROM wasteland WHERE full_running", &c->err);
+	int64_t id;
 	int rc;
 
 	if (!st || (rc = db_step_row(c->db, st, &c->err)) <= 0)
 		return st ? rc : -1;
-	rc = sqlite3_column_int(st, 0);
-	f.cursor = sqlite3_column_int64(st, 1);
-	*queued = sqlite3_column_int(st, 2);
+	id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if (!rc || *queued >= 2 * BATCH_ROWS)
-		return 0;
-	if (!(page = bead_list_json(c, &f, &next)))
+	full_name(c, id, name, sizeof name);
+	query_escape(name, esc, sizeof esc);
+	snprintf(url, sizeof url, "do://sync/%s/_internal/sync", esc);
+	return effect_submit(c, &(struct effect_req){.purpose = "wasteland-full", .subject = "stop", .method = "DELETE",
+						     .url = url, .timeout_ms = 30000},
+			     fx, sizeof fx);
+}
+
+/* Start the full sync's object (or start it again: it carries on where it is). Its answer goes to
+ * wasteland_full_started; meanwhile it counts as heard from, so it is not started twice. */
+static int full_kick(struct call *c, const struct ws *w, const char *token)
+{
+	char name[200], esc[600], url[700], sync[24], subject[48], fx[48], *body;
+	cJSON *o = cJSON_CreateObject(), *headers;
+	sqlite3_stmt *st;
+	int rc;
+
+	full_name(c, w->full_id, name, sizeof name);
+	query_escape(name, esc, sizeof esc);
+	snprintf(url, sizeof url, "do://sync/%s/_internal/sync", esc);
+	snprintf(sync, sizeof sync, "%lld", (long long)w->full_id);
+	snprintf(subject, sizeof subject, "%lld", (long long)w->full_id);
+	cJSON_AddStringToObject(o, "town", c->cfg->object_id);
+	cJSON_AddStringToObject(o, "sync", sync);
+	cJSON_AddStringToObject(o, "api_url", w->api_url);
+	cJSON_AddStringToObject(o, "owner", w->owner);
+	cJSON_AddStringToObject(o, "database", w->db);
+	cJSON_AddStringToObject(o, "token", token);
+	cJSON_AddNumberToObject(o, "timeout_s", w->timeout_ms / 1000.0);
+	body = json_print(o);
+	cJSON_Delete(o);
+	if (!body)
+		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+	headers = cJSON_CreateObject();
+	cJSON_AddStringToObject(headers, "content-type", "application/json");
+	rc = effect_submit(c, &(struct effect_req){.purpose = "wasteland-full", .subject = subject, .method = "POST",
+						   .url = url, .body = body, .headers = headers, .timeout_ms = 30000},
+			   fx, sizeof fx);
+	cJSON_free(body);
+	cJSON_Delete(headers);
+	if (rc < 0 || !(st = db_prepare(c->db, "UPDATE wasteland SET full_seen_ms = ?1", &c->err)))
 		return -1;
-	rc = 0;
-	cJSON_ArrayForEach(b, page)
-		if ((rc = queue_bead(c, b, 0)) < 0)
-			break;
-	if (rc == 0 && (st = db_prepare(c->db, "UPDATE wasteland SET replaying = ?1 <> 0, replay_cursor = ?1,"
-					      " replayed = replayed + ?2", &c->err)) != NULL) {
-		sqlite3_bind_int64(st, 1, next);
-		sqlite3_bind_int(st, 2, cJSON_GetArraySize(page));
-		rc = db_step_done(c->db, st, &c->err);
-	} else if (rc == 0) {
-		rc = -1;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	return db_step_done(c->db, st, &c->err);
+}
+
+int wasteland_full_started(struct call *c, const char *subject, const cJSON *result, const char *body, size_t len)
+{
+	int status = effect_status(result);
+	char why[200];
+	sqlite3_stmt *st;
+	struct ws w;
+	int rc;
+
+	(void)body;
+	(void)len;
+	if (!strcmp(subject, "stop"))
+		return 0;
+	if ((rc = load(c, &w)) <= 0 || !w.full_running || strtoll(subject, NULL, 10) != w.full_id || status == 200)
+		return rc < 0 ? -1 : 0;
+	/* The object says this sync is over though the town never heard it end: a new one. */
+	if (status == 409)
+		return full_begin(c) < 0 ? -1 : step(c);
+	if (status)
+		snprintf(why, sizeof why, "starting the full sync: HTTP %d", status);
+	else
+		snprintf(why, sizeof why, "starting the full sync: no answer");
+	if (!(st = db_prepare(c->db, "UPDATE wasteland SET full_error = ?1, full_seen_ms = ?2", &c->err)))
+		return -1;
+	sqlite3_bind_text(st, 1, why, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, c->now_ms - FULL_QUIET_MS + FULL_RETRY_MS);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return -1;
+	return timer_set_earlier(c, "wasteland", "town", c->now_ms + FULL_RETRY_MS);
+}
+
+/* The statements that write a page of the board's beads, into stmts: one action's rows at a time,
+ * in the queue's part order, each statement at most about BATCH_BYTES. *bytes counts them all. */
+static int page_statements(struct call *c, const struct ws *w, const cJSON *beads, cJSON *stmts, size_t *bytes)
+{
+	static const enum action order[] = {A_RIG, A_UPSERT, A_CLAIM, A_REVIEW, A_DONE};
+	struct commons_town t;
+
+	town_of(c, w, &t);
+	*bytes = 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		enum action a = order[i];
+		int part = a == A_RIG ? 0 : a == A_DONE ? 2 : 1, n = 0;
+		struct strbuf sb = {0};
+		const cJSON *b;
+
+		cJSON_ArrayForEach(b, beads) {
+			const char *foreign = foreign_of(b);
+			char wanted[COMMONS_ID_MAX];
+
+			if (action_of(b, part, foreign) != a)
+				continue;
+			if (*foreign)
+				snprintf(wanted, sizeof wanted, "%s", foreign);
+			else if (commons_wanted_id(t.town, str(b, "id"), wanted) < 0)
+				break;
+			if ((n == 0 && batch_begin(&sb, a, &t) < 0) || add_row(c, &sb, &t, a, b, wanted, n == 0) < 0)
+				break;
+			/* A statement that grew past its bound is closed, and the next row starts another. */
+			if (++n, sb.len > BATCH_BYTES) {
+				if (batch_end(&sb, a) < 0)
+					break;
+				*bytes += sb.len;
+				cJSON_AddItemToArray(stmts, cJSON_CreateString(sb.buf));
+				free(sb.buf);
+				sb = (struct strbuf){0};
+				n = 0;
+			}
+		}
+		if (b || (n && batch_end(&sb, a) < 0)) {
+			free(sb.buf);
+			return c->err.code ? -1 : err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
+		}
+		if (n) {
+			*bytes += sb.len;
+			cJSON_AddItemToArray(stmts, cJSON_CreateString(sb.buf));
+		}
+		free(sb.buf);
 	}
-	cJSON_Delete(page);
-	return rc < 0 ? -1 : 1;
+	return 0;
+}
+
+/* A page of the board after cursor, as statements, into o: {statements, beads, next_cursor, last}.
+ * A page whose statements would be too large for one answer is asked for again, smaller. */
+static int full_page(struct call *c, const struct ws *w, int64_t cursor, cJSON *o)
+{
+	struct bead_filter f = {.label = COMMONS_LABEL, .limit = FULL_PAGE, .cursor = cursor};
+
+	for (;;) {
+		cJSON *page, *stmts = cJSON_CreateArray(), *b;
+		int64_t next = 0;
+		size_t bytes = 0;
+
+		if (!(page = bead_list_json(c, &f, &next)) || page_statements(c, w, page, stmts, &bytes) < 0) {
+			cJSON_Delete(page);
+			cJSON_Delete(stmts);
+			return -1;
+		}
+		if (bytes > FULL_PAGE_BYTES && f.limit > 1) {
+			cJSON_Delete(page);
+			cJSON_Delete(stmts);
+			f.limit /= 2;
+			continue;
+		}
+		/* The beads are on the board from now: one unlabelled later is withdrawn. */
+		cJSON_ArrayForEach(b, page)
+			if (posted(c, str(b, "id"), foreign_of(b)) < 0) {
+				cJSON_Delete(page);
+				cJSON_Delete(stmts);
+				return -1;
+			}
+		cJSON_AddItemToObject(o, "statements", stmts);
+		cJSON_AddNumberToObject(o, "beads", cJSON_GetArraySize(page));
+		cJSON_AddNumberToObject(o, "next_cursor", (double)next);
+		cJSON_AddBoolToObject(o, "last", next == 0);
+		cJSON_Delete(page);
+		return 0;
+	}
+}
+
+cJSON *wasteland_full_page(struct call *c, const char *sync, const struct wasteland_full_report *in)
+{
+	char token[TOKEN_MAX + 1], id[24];
+	sqlite3_stmt *st;
+	struct ws w;
+	cJSON *o;
+	int rc;
+
+	if ((rc = load(c, &w)) < 0)
+		return NULL;
+	snprintf(id, sizeof id, "%lld", (long long)w.full_id);
+	if (!rc || !w.full_running || strcmp(sync, id) != 0) {
+		err_set(&c->err, ERR_CONFLICT, NULL, "full sync %s is not this town's running one", sync);
+		return NULL;
+	}
+	if (town_secret(c, TOKEN_SECRET, token, sizeof token) < 0)
+		return NULL;
+	/* How far it got, as it says: the town shows it. */
+	st = db_prepare(c->db, "UPDATE wasteland SET full_seen_ms = ?1, full_paged = ?2, full_writes = ?3, full_error = ?4,"
+			       " full_running = NOT ?5, full_done_ms = iif(?5, ?1, NULL)", &c->err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_double(st, 1, c->now_ms);
+	sqlite3_bind_int64(st, 2, in->paged);
+	sqlite3_bind_int64(st, 3, in->writes);
+	if (in->error && *in->error)
+		sqlite3_bind_text(st, 4, in->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, in->finished);
+	if (db_step_done(c->db, st, &c->err) < 0)
+		return NULL;
+	o = cJSON_CreateObject();
+	/* The handover: the queue, every change since the start, goes now. */
+	if (in->finished) {
+		cJSON_AddBoolToObject(o, "done", 1);
+		if (event_append(c, "wasteland.synced", c->cfg->object_id, "beads", NULL, NULL) < 0 ||
+		    db_exec(c->db, "UPDATE wasteland SET next_ms = 0", &c->err) < 0 || step(c) < 0) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		return o;
+	}
+	cJSON_AddStringToObject(o, "api_url", w.api_url);
+	cJSON_AddStringToObject(o, "owner", w.owner);
+	cJSON_AddStringToObject(o, "database", w.db);
+	cJSON_AddStringToObject(o, "token", token);
+	cJSON_AddNumberToObject(o, "timeout_s", w.timeout_ms / 1000.0);
+	if (in->want) {
+		int64_t total = 0;
+
+		if (full_page(c, &w, in->cursor, o) < 0 || bead_label_count(c, COMMONS_LABEL, &total) < 0 ||
+		    !(st = db_prepare(c->db, "UPDATE wasteland SET full_total = ?1", &c->err))) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		sqlite3_bind_int64(st, 1, total);
+		if (db_step_done(c->db, st, &c->err) < 0) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	if (timer_set_earlier(c, "wasteland", "town", c->now_ms + FULL_QUIET_MS) < 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* ---- the connection ----------------------------------------------------------------------------- */
@@ -918,7 +1026,7 @@ int wasteland_put(struct call *c, const struct wasteland_config *in)
 	if (db_step_done(c->db, st, &c->err) < 0)
 		return -1;
 	if (!same) {
-		if (db_exec(c->db, "UPDATE wasteland_queue SET inflight = 0, dirty = 0", &c->err) < 0 || replay_start(c) < 0)
+		if (db_exec(c->db, "UPDATE wasteland_queue SET inflight = 0, dirty = 0", &c->err) < 0 || full_begin(c) < 0)
 			return -1;
 	}
 	if (event_append(c, same ? "wasteland.updated" : "wasteland.connected", in->handle, "database", NULL, in->database) < 0)
@@ -936,7 +1044,7 @@ int wasteland_delete(struct call *c)
 		return -1;
 	if (!n)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "the town is not connected to the Wasteland");
-	if (db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted;"
+	if (full_stop(c) < 0 || db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted;"
 			   " DELETE FROM wasteland_wanted", &c->err) < 0)
 		return -1;
 	s = cJSON_CreateObject();
@@ -955,10 +1063,31 @@ int wasteland_sync_now(struct call *c, int replay)
 		return -1;
 	if (!rc)
 		return err_set(&c->err, ERR_NOT_FOUND, NULL, "the town is not connected to the Wasteland");
-	if (replay && replay_start(c) < 0)
+	if (replay && full_begin(c) < 0)
 		return -1;
 	/* Now, not at the next cadence, and without waiting out a backoff. */
 	return db_exec(c->db, "UPDATE wasteland SET next_ms = 0", &c->err) < 0 ? -1 : step(c);
+}
+
+/* The latest full sync, {id, running, paged, total, writes, started_ms, finished_ms, last_error}, or
+ * a JSON null when there was none. */
+static cJSON *full_json(struct call *c)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT full_id, full_running, full_paged, full_total, full_writes,"
+					     " CAST(full_started_ms AS INTEGER), CAST(full_done_ms AS INTEGER), full_error"
+					     " FROM wasteland WHERE full_id > 0", &c->err);
+	static const char *const names[] = {"id", "running", "paged", "total", "writes", "started_ms", "finished_ms",
+					    "last_error", NULL};
+	cJSON *o = cJSON_CreateObject();
+	int rc = st ? db_row_into(c->db, st, o, names, &c->err) : -1;
+
+	if (rc <= 0) {
+		cJSON_Delete(o);
+		return rc < 0 ? NULL : cJSON_CreateNull();
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(o, "running",
+					       cJSON_CreateBool(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "running")) > 0));
+	return o;
 }
 
 cJSON *wasteland_json(struct call *c)
@@ -969,11 +1098,11 @@ cJSON *wasteland_json(struct call *c)
 					     " CAST(next_ms AS INTEGER), last_error, CAST(last_ok_ms AS INTEGER), writes, connected_by,"
 					     " CAST(connected_ms AS INTEGER),"
 					     " (SELECT count(*) FROM wasteland_queue), (SELECT count(*) FROM wasteland_posted),"
-					     " replaying, replayed FROM wasteland", &c->err);
+					     " full_running FROM wasteland", &c->err);
 	static const char *const names[] = {"api_url", "owner", "database", "handle", "display_name", "cadence_s",
 					    "timeout_s", "create_database", "schema_step", "in_flight", "operation",
 					    "failures", "next_ms", "last_error", "last_ok_ms", "writes", "connected_by",
-					    "connected_ms", "queued", "posted", "replaying", "replayed", NULL};
+					    "connected_ms", "queued", "posted", "full_running", NULL};
 	cJSON *o = cJSON_CreateObject();
 	int rc = 0, token;
 
@@ -989,14 +1118,21 @@ cJSON *wasteland_json(struct call *c)
 		int64_t queued = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "queued"));
 		int create = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "create_database")) ||
 			     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "create_database")) == 1;
-		int replaying = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "replaying")) > 0;
+		int full = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "full_running")) > 0;
 		const char *state = create ? "creating" : (size_t)step_n < commons_schema_count() ? "schema"
-				    : queued || replaying ? "syncing" : "synced";
+				    : queued || full ? "syncing" : "synced";
 
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "replaying", cJSON_CreateBool(replaying));
+		cJSON *fs = full_json(c);
 
-		if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "failures")) > 0)
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "full_running");
+		if (!fs) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "failures")) > 0 ||
+		    (full && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(fs, "last_error"))))
 			state = "retrying";
+		cJSON_AddItemToObject(o, "full_sync", fs);
 		cJSON_AddStringToObject(o, "state", state);
 		cJSON_AddNumberToObject(o, "schema_total", (double)commons_schema_count());
 		cJSON_ReplaceItemInObjectCaseSensitive(o, "create_database", cJSON_CreateBool(create));
@@ -1007,7 +1143,7 @@ cJSON *wasteland_json(struct call *c)
 
 int wasteland_wipe(struct call *c)
 {
-	return db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted;"
+	return full_stop(c) < 0 ? -1 : db_exec(c->db, "DELETE FROM wasteland; DELETE FROM wasteland_queue; DELETE FROM wasteland_posted;"
 			   " DELETE FROM wasteland_wanted", &c->err);
 }
 

@@ -132,6 +132,21 @@ int bead_exists(struct call *c, const char *id)
 	return db_exists(c->db, "SELECT count(*) FROM beads WHERE id = ?1", id, &c->err);
 }
 
+int bead_label_count(struct call *c, const char *label, int64_t *n)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT count(*) FROM bead_labels WHERE label = ?1", &c->err);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(c->db, st, &c->err)) < 0)
+		return -1;
+	*n = rc ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
 int bead_json_exists(struct call *c, const char *id)
 {
 	int rc = bead_exists(c, id);

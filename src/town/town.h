@@ -173,6 +173,8 @@ int bead_dep_add(struct call *c, const char *bead, const char *dep, const char *
 int bead_dep_remove(struct call *c, const char *bead, const char *dep, const char *kind);
 /* 1 if the bead exists, 0 if not (no error: absent is an answer), -1 when storage failed. */
 int bead_exists(struct call *c, const char *id);
+/* How many beads carry label into *n: 0, or -1 when storage failed. */
+int bead_label_count(struct call *c, const char *label, int64_t *n);
 /* A bead's parts for other modules, each one statement: 1 with the outputs filled, 0 when there is
  * no such bead (outputs untouched, no error), -1 when storage failed. Text is cut to fit. */
 int bead_status_get(struct call *c, const char *id, char *buf, size_t len);

@@ -660,6 +660,9 @@ static void campaign(const struct step *s)
 
 static int tested_steps, failed_steps;
 static const char *only; /* FAULT_ONLY: test only the steps whose label contains this */
+/* The read that shows the object still serves (a token good at the step's time is put in). */
+static const char *probe_path = "/api/towns/t1";
+static const char *probe_caller; /* an object-to-object read: the caller stamped, no token */
 
 /* Run a step: its fault campaign first (from the state before it), then for real. Returns the
  * parsed answer (meta and body), or exits when the fault-free call does not answer as scripted. */
@@ -671,8 +674,13 @@ static void step_run(const struct step *s, cJSON **meta, cJSON **body)
 	t_now = clock_ms;
 	step_seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(tested_steps + 1);
 	/* The read that shows the object still serves, with a token good at this step's time. */
-	snprintf(probe.meta, sizeof probe.meta, "{\"method\":\"GET\",\"path\":\"/api/towns/t1\",\"query\":\"\",\"headers\":%s}",
-		 t_as("sarah"));
+	if (probe_caller)
+		snprintf(probe.meta, sizeof probe.meta,
+			 "{\"method\":\"GET\",\"path\":\"%s\",\"query\":\"\",\"headers\":{\"x-gastown-caller\":\"%s\"}}",
+			 probe_path, probe_caller);
+	else
+		snprintf(probe.meta, sizeof probe.meta, "{\"method\":\"GET\",\"path\":\"%s\",\"query\":\"\",\"headers\":%s}",
+			 probe_path, t_as("sarah"));
 	if (!only || strstr(s->label, only))
 		campaign(s);
 	o = invoke(s, &status);
@@ -783,12 +791,18 @@ static const cJSON *effect_to(const cJSON *meta, const char *suffix)
 	return NULL;
 }
 
-static void effect_ok(const char *label, const cJSON *fx, int status, const char *body, int oom)
+/* An effect's answer: the output's meta (the caller deletes it). */
+static cJSON *effect_answer(const char *label, const cJSON *fx, int status, const char *body, int oom)
 {
 	char meta[512];
 
 	snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":true,\"status\":%d,\"headers\":{}}", str_of(fx, "id"), status);
-	cJSON_Delete(event(label, ENG_EV_EFFECT_RESULT, meta, body, oom));
+	return event(label, ENG_EV_EFFECT_RESULT, meta, body, oom);
+}
+
+static void effect_ok(const char *label, const cJSON *fx, int status, const char *body, int oom)
+{
+	cJSON_Delete(effect_answer(label, fx, status, body, oom));
 }
 
 static void workload(void)
@@ -1007,6 +1021,70 @@ static void workload(void)
 	free((char *)sarah);
 }
 
+/* ---- a DoltSyncDO: its own object, over a store of its own --------------------------------------- */
+
+/* A full sync of one page (docs/wasteland.md): started by its town, the page asked for and
+ * answered, its statement written, the operation polled on the alarm and found done, the end told
+ * and the handover answered. */
+static void sync_workload(void)
+{
+	static const char town[] = "{\"x-gastown-caller\":\"town:t1\"}";
+	cJSON *root, *meta, *m;
+	const cJSON *fx;
+
+	instance_discard();
+	for (int i = 0; i < store.n; i++) {
+		free(store.b[i]);
+		store.b[i] = NULL;
+	}
+	store.n = 0;
+	snprintf(config, sizeof config, "{\"kind\":\"sync\",\"id\":\"t1:5\",\"admin_token\":\"operator-secret\"}");
+	probe_path = "/_internal/sync";
+	probe_caller = "town:t1";
+	req("POST /_internal/sync (full sync)", "POST", "/_internal/sync",
+	    "{\"town\":\"t1\",\"sync\":\"5\",\"api_url\":\"https://dolthub.test/api\",\"owner\":\"acme\","
+	    "\"database\":\"commons\",\"token\":\"dh-token\",\"timeout_s\":5}", town, 200, 1, &root, &meta);
+	cJSON_Delete(root);
+	if (!(fx = effect_to(meta, "/_internal/wasteland/full/5"))) {
+		printf("not ok - workload: the full sync asked its town for nothing\n"), failed_steps++;
+		cJSON_Delete(meta);
+		return;
+	}
+	m = effect_answer("effect: full sync page", fx, 200,
+			  "{\"data\":{\"statements\":[\"INSERT INTO wanted (id) VALUES ('w-1')\"],\"beads\":1,\"next_cursor\":0,"
+			  "\"last\":true,\"api_url\":\"https://dolthub.test/api\",\"owner\":\"acme\",\"database\":\"commons\","
+			  "\"token\":\"dh-token\",\"timeout_s\":5}}", 1);
+	cJSON_Delete(meta);
+	if ((fx = effect_to(m, "/acme/commons/write/main/main")))
+		effect_ok("effect: full sync write taken", fx, 200, "{\"operation_name\":\"operations/9\"}", 1);
+	else
+		printf("not ok - workload: the full sync wrote nothing\n"), failed_steps++;
+	cJSON_Delete(m);
+	clock_ms += 1000;
+	m = event("alarm tick (full sync poll)", ENG_EV_ALARM, "{}", NULL, 1);
+	if ((fx = effect_to(m, "/acme/commons/write?operationName=operations%2F9"))) {
+		cJSON *done = effect_answer("effect: full sync write done", fx, 200,
+					    "{\"done\":true,\"res_details\":{\"query_execution_status\":\"Success\"}}", 1);
+
+		if ((fx = effect_to(done, "/_internal/wasteland/full/5")))
+			effect_ok("effect: full sync handed over", fx, 200, "{\"data\":{\"done\":true}}", 1);
+		else
+			printf("not ok - workload: the full sync never told its town it was done\n"), failed_steps++;
+		cJSON_Delete(done);
+	} else {
+		printf("not ok - workload: the full sync polled nothing\n"), failed_steps++;
+	}
+	cJSON_Delete(m);
+	m = event("GET /_internal/sync (done)", ENG_EV_REQUEST,
+		  "{\"method\":\"GET\",\"path\":\"/_internal/sync\",\"query\":\"\",\"headers\":{\"x-gastown-caller\":\"town:t1\"}}",
+		  NULL, 0);
+	cJSON_Delete(m);
+	m = cJSON_ParseWithLength(out_body, out_body_len);
+	if (strcmp(str_of(cJSON_GetObjectItem(m, "data"), "state"), "done") != 0)
+		printf("not ok - workload: the full sync is not done: %.*s\n", (int)out_body_len, out_body), failed_steps++;
+	cJSON_Delete(m);
+}
+
 /* ---- the open path: a fresh instance over stored state --------------------------------------- */
 
 static void run_open_trial(const struct step *s, enum fault mode, long k, const unsigned char *before)
@@ -1148,6 +1226,7 @@ int main(int argc, char **argv)
 	workload();
 	if (!only || strstr("open", only))
 		campaign_open();
+	sync_workload();
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

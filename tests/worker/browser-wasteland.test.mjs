@@ -53,9 +53,9 @@ const openWasteland = async (page, base) => {
 	await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
 };
 
-// "N queued, M written" as numbers.
+// "N queued, M written" as numbers (held, while a full sync runs).
 const counts = async (page) => {
-	const m = /^(\d+) queued, (\d+) written$/.exec((await page.getByTestId("wl-sync").innerText()).trim());
+	const m = /^(\d+) queued, (\d+) written( \(held until the full sync hands over\))?$/.exec((await page.getByTestId("wl-sync").innerText()).trim());
 	assert.ok(m, "the sync's counts are shown");
 	return { queued: Number(m[1]), written: Number(m[2]) };
 };
@@ -170,10 +170,14 @@ test("Wasteland settings in Chromium: connect (the town's 400 by its field), sch
 		const rows = await fake.query("acme", "commons", "SELECT id, title, status FROM wanted ORDER BY id");
 		const before = fake.statements.length;
 		await page.getByTestId("wl-replay").click();
-		await assertText(page.getByTestId("wl-note"), /queued again/);
+		await assertText(page.getByTestId("wl-note"), /full sync writes every bead/);
 		await eventually(async () => fake.statements.length > before, WAIT);
 		await settles(page, "synced");
 		await eventually(async () => (await counts(page)).queued === 0, WAIT);
+		// Its own progress bar, full once it handed over.
+		await assertText(page.getByTestId("wl-full-text"), /^done: 2 of 2 beads, \d+ writes?, handed over at /);
+		const bar = page.getByTestId("wl-full-bar");
+		assert.equal(await bar.getAttribute("value"), await bar.getAttribute("max"));
 		assert.deepEqual(await fake.query("acme", "commons", "SELECT id, title, status FROM wanted ORDER BY id"), rows);
 
 		// The edit form: a new display name keeps the progress and reaches the commons' rigs.

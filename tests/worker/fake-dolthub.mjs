@@ -67,7 +67,8 @@ export async function startMariaDB(t) {
 const dbName = (owner, repo) => `dh_${owner}__${repo}`.replace(/[^A-Za-z0-9_]/g, "_");
 const commit = () => randomBytes(16).toString("hex").slice(0, 32);
 
-export async function startFakeDoltHub(t, { token = "dolthub-test-token", mariadb } = {}) {
+export async function startFakeDoltHub(t, { token: first = "dolthub-test-token", mariadb } = {}) {
+	let token = first;          // the one token taken; a test may change it (a rotated token)
 	const db = mariadb ?? await startMariaDB(t);
 	const ops = new Map();      // operation name -> {done, res_details, pendingPolls}
 	const faults = [];          // {on: "write"|"poll"|"create"|"any", kind, times}
@@ -171,7 +172,9 @@ export async function startFakeDoltHub(t, { token = "dolthub-test-token", mariad
 	await new Promise((r) => server.listen(0, "127.0.0.1", r));
 	const fake = {
 		url: `http://127.0.0.1:${server.address().port}`,
-		token, requests, statements, mariadb: db,
+		get token() { return token; },
+		set token(v) { token = v; },
+		requests, statements, mariadb: db,
 		// kind: "500", "timeout" (never answered), "sql-error" (the operation fails); on: the call.
 		fail(on, kind, times = 1) { faults.push({ on, kind, times }); },
 		set pendingPolls(n) { pendingPolls = n; },

@@ -20,5 +20,6 @@ export const durableObjects = {
 	STATS: { className: "StatsDO", useSQLite: true },
 	LOGS: { className: "AgentLogDO", useSQLite: true },
 	REGISTRY: { className: "RegistryDO", useSQLite: true },
+	SYNC: { className: "DoltSyncDO", useSQLite: true },
 	USER: { className: "UserDO", useSQLite: true },
 };

@@ -206,7 +206,7 @@ test("workerd killed mid-sync: the queue survives and the commons converges", as
 	let mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	const ana = await as("ana");
 	await town(mf, ana);
-	// 450 beads on the board (brought in as bd's JSONL): the replay queues them in three pages.
+	// 450 beads on the board (brought in as bd's JSONL): a full sync object writes them, five pages.
 	const lines = Array.from({ length: 450 }, (_, i) => JSON.stringify({ id: `bd-${i}`, title: `Item ${i}`,
 		status: i % 10 ? "open" : "closed", labels: ["wasteland"] })).join("\n");
 	const imported = await call(mf, "POST", `${T}/import`, `${lines}\n`, { ...ana, "content-type": "application/x-ndjson" });
@@ -214,19 +214,86 @@ test("workerd killed mid-sync: the queue survives and the commons converges", as
 	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
 	const midway = await eventually(async () => {
 		const d = (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data;
-		return d.writes >= 12 && d.replayed > 0 && d;
+		return d.full_sync?.paged > 0 && d;
 	}, WAIT);
 	assert.equal(midway.state, "syncing");
+	assert.equal(midway.full_sync.running, true);
+	assert.equal(midway.full_sync.total, 450);
+	// The town wrote only the schema and its rig: the beads are the sync object's.
+	assert.equal(midway.writes, 11);
 	await mf.dispose();
 	mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	t.after(() => mf.dispose());
 	fake.pendingPolls = 0;
 	// The alarm brings the object back; a call does too.
 	const done = await synced(mf, ana);
-	assert.deepEqual([done.replaying, done.replayed, done.posted], [false, 450, 450]);
+	assert.deepEqual([done.full_sync.running, done.full_sync.paged, done.full_sync.total, done.posted], [false, 450, 450, 450]);
+	assert.ok(done.full_sync.finished_ms >= done.full_sync.started_ms);
 	const rows = await commons(fake);
 	sameRows(rows, await expected(mf, ana));
 	assert.deepEqual([rows.wanted.length, rows.completions.length], [450, 45]);
+});
+
+test("the full sync's own object: failures reported, changes held for the handover, a new token taken, a disconnect stops it", async (t) => {
+	const fake = await startFakeDoltHub(t);
+	await fake.createDatabase("acme", "commons");
+	fake.pendingPolls = 2;
+	const mf = startWorker({ port: 0, bindings: { GASTOWN_JWT_SECRET: SECRET } });
+	t.after(() => mf.dispose());
+	const ana = await as("ana");
+	await town(mf, ana);
+	const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: `bd-${i}`, title: `Item ${i}`,
+		status: i % 7 ? "open" : "closed", labels: ["wasteland"] })).join("\n");
+	assert.equal((await call(mf, "POST", `${T}/import`, `${lines}\n`, { ...ana, "content-type": "application/x-ndjson" })).status, 201);
+	const state = async () => (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data;
+	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
+	await eventually(async () => (await state()).full_sync?.paged >= 100, WAIT);
+
+	// DoltHub fails the sync object's writes: the town shows why while the sync backs off.
+	fake.fail("write", "500", 2);
+	const failing = await eventually(async () => {
+		const d = await state();
+		return d.full_sync.last_error && d;
+	}, WAIT);
+	assert.equal(failing.state, "retrying");
+	assert.match(failing.full_sync.last_error, /HTTP 500/);
+	assert.equal(failing.full_sync.running, true);
+
+	// A change meanwhile waits in the town's queue: written after the handover, over the sync's row.
+	const newest = (await call(mf, "GET", `${T}/beads?label=wasteland&limit=1`, undefined, ana)).body.data.beads[0];
+	assert.equal(newest.title, "Item 299");
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${newest.id}`, { title: "Renamed during the full sync" }, ana)).status, 200);
+	assert.ok((await state()).queued >= 1, "the town holds its queue while the full sync runs");
+
+	// The token is rotated: the town's new one reaches the sync object, which was refused with the old.
+	fake.token = "rotated-token";
+	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
+	fake.pendingPolls = 0;
+	const done = await synced(mf, ana);
+	assert.deepEqual([done.full_sync.running, done.full_sync.paged, done.full_sync.total, done.full_sync.last_error],
+		[false, 300, 300, null]);
+	assert.equal(done.full_sync.writes, 4, "two pages (200 and 100 beads), each its posters and its completions");
+	const rows = await commons(fake);
+	sameRows(rows, await expected(mf, ana));
+	assert.equal(rows.wanted.find((w) => w.id === wantedId(newest.id)).title, "Renamed during the full sync");
+	const kinds = [];
+	for (let after = 0; ;) {
+		const page = (await call(mf, "GET", `${T}/events?limit=500&after=${after}`, undefined, ana)).body.data;
+		if (!page.events.length) break;
+		kinds.push(...page.events.map((e) => e.kind));
+		after = page.next_after;
+	}
+	assert.ok(kinds.includes("wasteland.synced"), "the handover is in the town's feed");
+
+	// Another full sync, and a disconnect while it runs: its object stops at once, mid-page.
+	fake.pendingPolls = 3;
+	assert.equal((await call(mf, "POST", `${T}/wasteland/sync?replay=true`, undefined, ana)).status, 202);
+	await eventually(async () => (await state()).full_sync?.writes >= 1, WAIT);
+	assert.equal((await call(mf, "DELETE", `${T}/wasteland`, undefined, ana)).status, 200);
+	await new Promise((r) => setTimeout(r, 1500));
+	const after = fake.requests.length;
+	await new Promise((r) => setTimeout(r, 3000));
+	assert.equal(fake.requests.length, after, "nothing is sent once the town is disconnected");
 });
 
 test("bad input: wrong bodies, no token, other roles, unknown connections are refused and change nothing", async (t) => {
@@ -300,6 +367,7 @@ test("gt wasteland: connect with the token from a file, status, sync --replay, d
 	const status = await gt("wasteland");
 	assert.match(status.stdout, /state +synced/);
 	assert.match(status.stdout, /1 beads on the board/);
+	assert.match(status.stdout, /full sync +done: 1 of 1 beads, 1 write\n/);
 	assert.equal((await gt("wasteland", "sync", "--replay")).code, 0);
 	await synced(mf, ana);
 	assert.equal((await fake.query("acme", "commons", "SELECT count(*) AS n FROM wanted"))[0].n, 1);

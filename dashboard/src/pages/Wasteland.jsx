@@ -2,7 +2,8 @@
 // the town's beads labelled "wasteland" published as wanted posters (and their completions) to a
 // commons on DoltHub. Not connected: the connect form (the town's 400 shown next to the field it
 // names; the token is write-only, sent once and emptied). Connected: the database and the handle,
-// the state, the schema's progress and the sync's (queued rows, writes done), the last error while
+// the state, the schema's progress, the sync's (queued rows, writes done) and the latest full
+// sync's (beads written of those on the board), the last error while
 // the town retries; admins sync now, replay every bead, change the connection or disconnect. While
 // the sync is not settled the page reads GET .../wasteland again every two seconds; a bead or
 // wasteland event on the socket reads it at once. Members read; the town decides and says no.
@@ -175,6 +176,7 @@ function Connection(props) {
 	const target = () => `${c().owner}/${c().database}`;
 	const onDoltHub = () => c().api_url === DEFAULT_API;
 	const schemaDone = () => c().schema_step >= c().schema_total;
+	const full = () => c().full_sync;
 
 	async function act(what, path, done) {
 		setErr(null);
@@ -193,7 +195,7 @@ function Connection(props) {
 	}
 	const sync = (replay) => act(replay ? "replayed the Wasteland sync" : "synced the Wasteland now",
 		{ method: "POST", url: townPath(props.town, "wasteland", "sync") + (replay ? "?replay=true" : "") },
-		(d) => props.onSaved(d, replay ? "Every bead on the board is queued again." : "Writing now."));
+		(d) => props.onSaved(d, replay ? "A full sync writes every bead on the board again." : "Writing now."));
 	const disconnect = async () => {
 		await act("disconnected the Wasteland", { method: "DELETE", url: townPath(props.town, "wasteland") }, () => props.onGone());
 		setConfirm(false);
@@ -241,8 +243,27 @@ function Connection(props) {
 					<span id="wl-sync-label" class="wasteland-progress-label">Sync</span>
 					<progress max={props.peak || 1} value={props.peak ? props.peak - c().queued : 1} aria-labelledby="wl-sync-label"
 						aria-describedby="wl-sync-text" data-testid="wl-sync-bar" />
-					<span id="wl-sync-text" class="small" data-testid="wl-sync">{c().queued} queued, {c().writes} written</span>
+					<span id="wl-sync-text" class="small" data-testid="wl-sync">
+						{c().queued} queued, {c().writes} written{full()?.running ? " (held until the full sync hands over)" : ""}
+					</span>
 				</div>
+				{/* The latest full sync, written by its own object: beads written of those on the board. */}
+				<Show when={full()}>
+					<div class="progress-line" data-testid="wl-full">
+						<span id="wl-full-label" class="wasteland-progress-label">Full sync</span>
+						<progress max={full().total || 1} value={full().total ? Math.min(full().paged, full().total) : 1}
+							aria-labelledby="wl-full-label" aria-describedby="wl-full-text" data-testid="wl-full-bar" />
+						<span id="wl-full-text" class="small" data-testid="wl-full-text">
+							{full().running ? "running: " : "done: "}{full().paged} of {full().total} beads, {full().writes} write{full().writes === 1 ? "" : "s"}
+							<Show when={!full().running && full().finished_ms}>
+								, handed over at <time datetime={iso(full().finished_ms)}>{clock(full().finished_ms)}</time>
+							</Show>
+						</span>
+					</div>
+					<Show when={full().running && full().last_error}>
+						<p class="muted small" data-testid="wl-full-error">Retrying: {full().last_error}</p>
+					</Show>
+				</Show>
 				<Show when={c().in_flight}>
 					<p class="muted small" data-testid="wl-in-flight">
 						In flight: {c().in_flight}<Show when={c().operation}> (<code class="wrap">{c().operation}</code>)</Show>
@@ -295,7 +316,7 @@ function Connection(props) {
 						</span>
 					</Show>
 				</div>
-				<p id="wl-replay-hint" class="muted small">Replay queues every bead ever on the board again: an equal commons stays equal.</p>
+				<p id="wl-replay-hint" class="muted small">Replay runs a full sync: every bead on the board written again by its own object, an equal commons staying equal.</p>
 			</Show>
 			<Show when={err()}><div class="error" role="alert" data-testid="wl-action-error">{errorText(err())}</div></Show>
 		</section>
