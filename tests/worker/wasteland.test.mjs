@@ -3,8 +3,9 @@
 // database made and the commons 1.2 schema written statement by statement; labelled beads become
 // wanted posters, closed ones completions, their agents rigs, and the commons' rows equal what the
 // town's beads say; DoltHub failing (500s, calls never answered, SQL errors, no-op writes), a replay
-// of every bead and a kill of workerd mid-sync all converge to the same rows; bad input is refused
-// and leaves nothing.
+// of every bead and a kill of workerd mid-sync all converge to the same rows; a full sync of 10,000
+// beads runs in its own object (DoltSyncDO), survives the kill and hands over to the town's queue;
+// bad input is refused and leaves nothing.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -198,7 +199,7 @@ test("DoltHub failing: 500s, calls never answered, SQL errors, slow operations, 
 	assert.ok(fake.statements.length > before, "the replay was sent");
 });
 
-test("workerd killed mid-sync: the queue survives and the commons converges", async (t) => {
+test("a full sync of a 10,000-bead town, workerd killed mid-way: it resumes, finishes and hands over", async (t) => {
 	const dir = tempDir(t);
 	const fake = await startFakeDoltHub(t);
 	await fake.createDatabase("acme", "commons");
@@ -206,11 +207,16 @@ test("workerd killed mid-sync: the queue survives and the commons converges", as
 	let mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	const ana = await as("ana");
 	await town(mf, ana);
-	// 450 beads on the board (brought in as bd's JSONL): a full sync object writes them, five pages.
-	const lines = Array.from({ length: 450 }, (_, i) => JSON.stringify({ id: `bd-${i}`, title: `Item ${i}`,
-		status: i % 10 ? "open" : "closed", labels: ["wasteland"] })).join("\n");
-	const imported = await call(mf, "POST", `${T}/import`, `${lines}\n`, { ...ana, "content-type": "application/x-ndjson" });
-	assert.equal(imported.status, 201, imported.text);
+	// 10,000 beads on the board (brought in as bd's JSONL, 2,000 lines a call): the full sync object
+	// writes them 200 a page.
+	const N = 10000;
+	for (let at = 0; at < N; at += 2000) {
+		const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `bd-${at + i}`, title: `Item ${at + i}`,
+			status: (at + i) % 10 ? "open" : "closed", labels: ["wasteland"] })).join("\n");
+		const imported = await call(mf, "POST", `${T}/import?first_line=${at + 1}`, `${lines}\n`,
+			{ ...ana, "content-type": "application/x-ndjson" });
+		assert.equal(imported.status, 201, imported.text);
+	}
 	assert.equal((await call(mf, "PUT", `${T}/wasteland`, connect(fake), ana)).status, 200);
 	const midway = await eventually(async () => {
 		const d = (await call(mf, "GET", `${T}/wasteland`, undefined, ana)).body.data;
@@ -218,20 +224,38 @@ test("workerd killed mid-sync: the queue survives and the commons converges", as
 	}, WAIT);
 	assert.equal(midway.state, "syncing");
 	assert.equal(midway.full_sync.running, true);
-	assert.equal(midway.full_sync.total, 450);
+	assert.equal(midway.full_sync.total, N);
 	// The town wrote only the schema and its rig: the beads are the sync object's.
 	assert.equal(midway.writes, 11);
 	await mf.dispose();
 	mf = startWorker({ port: 0, persist: dir, bindings: { GASTOWN_JWT_SECRET: SECRET } });
 	t.after(() => mf.dispose());
 	fake.pendingPolls = 0;
-	// The alarm brings the object back; a call does too.
-	const done = await synced(mf, ana);
-	assert.deepEqual([done.full_sync.running, done.full_sync.paged, done.full_sync.total, done.posted], [false, 450, 450, 450]);
+	// The alarms bring both objects back; the town is read throughout, never held by the sync.
+	const reads = [];
+	const done = await eventually(async () => {
+		const r = await call(mf, "GET", `${T}/wasteland`, undefined, ana);
+		reads.push(r.status);
+		const d = r.body.data;
+		return d?.state === "synced" && d.in_flight === "" && !d.full_sync.running && d;
+	}, { timeoutMs: 180000, everyMs: 250 });
+	assert.ok(reads.every((s) => s === 200));
+	assert.deepEqual([done.full_sync.paged, done.full_sync.total, done.posted], [N, N, N]);
 	assert.ok(done.full_sync.finished_ms >= done.full_sync.started_ms);
+	// The town wrote the schema and its rig; the full sync, 50 pages of posters and completions (a
+	// write in flight at the kill is sent again, and its no-op answer counts once more).
+	assert.equal(done.writes, 11);
+	assert.ok(done.full_sync.writes >= 100 && done.full_sync.writes <= 101, `${done.full_sync.writes} writes`);
 	const rows = await commons(fake);
 	sameRows(rows, await expected(mf, ana));
-	assert.deepEqual([rows.wanted.length, rows.completions.length], [450, 45]);
+	assert.deepEqual([rows.wanted.length, rows.completions.length], [N, N / 10]);
+	// Handed over: a change now is the town's own write.
+	const first = (await call(mf, "GET", `${T}/beads?label=wasteland&limit=1`, undefined, ana)).body.data.beads[0];
+	assert.equal((await call(mf, "PATCH", `${T}/beads/${first.id}`, { title: "After the handover" }, ana)).status, 200);
+	const after = await synced(mf, ana);
+	assert.equal(after.writes, 12);
+	assert.equal((await fake.query("acme", "commons", "SELECT title FROM wanted WHERE id = ?", [wantedId(first.id)]))[0].title,
+		"After the handover");
 });
 
 test("the full sync's own object: failures reported, changes held for the handover, a new token taken, a disconnect stops it", async (t) => {
