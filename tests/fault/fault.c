@@ -1032,6 +1032,9 @@ static void sync_workload(void)
 	cJSON *root, *meta, *m;
 	const cJSON *fx;
 
+	/* The town's instance closed, not abandoned: the process goes on, and its leak check with it. */
+	if (engine)
+		eng_close(engine);
 	instance_discard();
 	for (int i = 0; i < store.n; i++) {
 		free(store.b[i]);
