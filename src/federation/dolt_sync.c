@@ -172,8 +172,9 @@ static int step(struct call *c)
 	}
 	if (s.next_ms > c->now_ms)
 		return timer_set_earlier(c, "dolt-sync", "sync", s.next_ms);
+	/* No page in hand: the next one, or, past the last, the end told (again, if that call failed). */
 	if (!s.has_page)
-		return ask_town(c, &s, 1, 0, NULL);
+		return ask_town(c, &s, !s.page_last, (int)s.page_last, NULL);
 	if ((sql = statement(c, s.step, &rc)) != NULL) {
 		target(&s, &d);
 		rc = dolthub_write(c, &d, "write", sql);
@@ -266,6 +267,11 @@ static int page_answered(struct call *c, const struct ds *s, const cJSON *result
 	char why[400];
 	int rc = 0, good;
 
+	/* The end told again (the answer to the first telling was lost): the town took it already. */
+	if ((status == 409 || status == 404) && s->page_last && !s->has_page) {
+		cJSON_Delete(all);
+		return finish(c, "done", NULL);
+	}
 	if (status == 409 || status == 404) {
 		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(all, "error"), "message"));
@@ -328,7 +334,8 @@ int dolt_sync_done(struct call *c, const char *subject, const cJSON *result, con
 		int status = effect_status(result);
 		cJSON *all = status == 200 && body && len ? cJSON_ParseWithLength(body, len) : NULL;
 
-		rc = status == 409 || status == 404 ? finish(c, "stopped", "the town ended it")
+		rc = (status == 409 || status == 404) && s.page_last && !s.has_page ? finish(c, "done", NULL)
+		     : status == 409 || status == 404 ? finish(c, "stopped", "the town ended it")
 		     : take_target(c, cJSON_GetObjectItemCaseSensitive(all, "data")) < 0 || set_busy(c, "", "", 0) < 0 ? -1 : step(c);
 		cJSON_Delete(all);
 		return rc;

@@ -212,9 +212,7 @@ cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next
 		" AND (?4 IS NULL OR assignee = ?4) AND (?5 IS NULL OR rig = ?5)"
 		" AND (?6 IS NULL OR parent = ?6)"
 		" AND (?7 IS NULL OR seq IN (SELECT seq FROM bead_labels WHERE label = ?7))"
-		" AND (?8 IS NULL OR (status = 'open' AND NOT EXISTS (SELECT 1 FROM bead_deps d"
-		"   JOIN beads x ON x.id = d.depends_on WHERE d.bead = b.id AND d.kind = 'blocks'"
-		"   AND x.status <> 'closed')))"
+		" AND (?8 IS NULL OR (status = 'open' AND open_blockers = 0))"
 		" ORDER BY seq DESC LIMIT ?9", &c->err);
 	cJSON *list;
 	int n = 0, rc;

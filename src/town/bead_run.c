@@ -66,9 +66,7 @@ int bead_ready_on_rig(struct call *c, const char *rig, int limit, int (*fn)(void
 		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.worked_by IS NOT NULL ORDER BY p.closed_ms DESC LIMIT 1), '')"
 		" FROM beads b WHERE b.status = 'open' AND b.rig = ?1 AND b.held = 0"
 		" AND b.type NOT IN ('merge-request', 'message', 'escalation', 'convoy', 'epic')"
-		" AND (b.retry_ms IS NULL OR b.retry_ms <= ?2)"
-		" AND NOT EXISTS (SELECT 1 FROM bead_deps d JOIN beads p ON p.id = d.depends_on"
-		"   WHERE d.bead = b.id AND d.kind = 'blocks' AND p.status <> 'closed')"
+		" AND (b.retry_ms IS NULL OR b.retry_ms <= ?2) AND b.open_blockers = 0"
 		" ORDER BY b.priority, b.seq LIMIT ?3", &c->err);
 	int rc;
 

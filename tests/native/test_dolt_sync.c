@@ -24,6 +24,8 @@ struct world {
 	int fail_writes;  /* the sync object's DoltHub writes answered 500 */
 	int frozen;       /* the sync object neither wakes nor is reached: everything to or from it is lost */
 	int starts;       /* starts (and starts again) the town sent */
+	int drop_end;     /* the sync's "all written" never reaches the town (its call fails) */
+	int lose_end;     /* the town takes it, but its answer is lost */
 	char wanted_ids[400][16];
 	int wanted_n;
 };
@@ -195,6 +197,11 @@ static void deliver(struct world *w, const struct pending *p)
 			 to_sync ? TOWN : w->sync_name);
 		if (!to_sync)
 			w->pages++;
+		if (!to_sync && strstr(str(p->fx, "body"), "\"finished\":true") && w->drop_end > 0) {
+			w->drop_end--;
+			result(w, 1, fx, 0, "");
+			return;
+		}
 		r = t_request(to_sync ? w->sync : w->town, method, path, str(p->fx, "body"), headers);
 		CHECK(r.rc == ENG_OK);
 		take(&r, to_sync);
@@ -204,7 +211,12 @@ static void deliver(struct world *w, const struct pending *p)
 			snprintf(out, sizeof out, "%s", b ? b : "");
 			free(b);
 		}
-		result(w, !to_sync, fx, r.status, out);
+		if (!to_sync && strstr(str(p->fx, "body"), "\"finished\":true") && w->lose_end > 0) {
+			w->lose_end--;
+			result(w, 1, fx, 0, "");
+		} else {
+			result(w, !to_sync, fx, r.status, out);
+		}
 		t_res_free(&r);
 	}
 }
@@ -456,6 +468,37 @@ static void a_silent_sync_is_started_again(void)
 	world_close(&w);
 }
 
+/* The sync's last call, "all written", fails, or reaches the town with its answer lost: told again,
+ * never mistaken for a request to start over, and done either way. */
+static void the_end_told_again(void)
+{
+	for (int lose = 0; lose < 2; lose++) {
+		struct world w;
+		char state[16], token[64];
+		cJSON *s, *fs;
+
+		world_open(&w, 30);
+		if (lose)
+			w.lose_end = 1;
+		else
+			w.drop_end = 1;
+		connect(&w);
+		pump(&w, 40, 1000);
+		fs = full_sync(&w, &s);
+		CHECK(cJSON_IsFalse(cJSON_GetObjectItem(fs, "running")) && num(fs, "paged") == 30);
+		CHECK(w.rows_written == 30 && distinct_ids(&w) == 30);
+		/* The page, the end; dropped: the failure reported, the end again; lost: the failure
+		 * reported, which the town no longer knows, as it took the end. */
+		CHECK(w.pages == (lose ? 3 : 4));
+		CHECK(w.drop_end == 0 && w.lose_end == 0);
+		sync_row(&w, state, sizeof state, token, sizeof token);
+		CHECK(t_streq(state, "done") && t_streq(token, ""));
+		cJSON_Delete(s);
+		queue_clear();
+		world_close(&w);
+	}
+}
+
 static void wrong_callers_and_a_disconnect(void)
 {
 	struct world w;
@@ -519,6 +562,7 @@ int main(void)
 	RUN(a_lost_start_is_sent_again);
 	RUN(failures_are_reported_while_it_backs_off);
 	RUN(a_silent_sync_is_started_again);
+	RUN(the_end_told_again);
 	RUN(wrong_callers_and_a_disconnect);
 	return t_done();
 }

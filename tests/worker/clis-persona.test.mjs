@@ -71,18 +71,17 @@ test("opencode: a denied tool is not offered to the model", { timeout: 120_000 }
 test("codex: the town's tools are filtered; its own cannot be, and the start says so", { timeout: 120_000 }, async (t) => {
 	const { offered, s, model, bead: first } = await run(t, "codex", { denied_tools: ["mcp__gastown__gt_escalate"] });
 	for (const names of offered) assert.ok(!JSON.stringify(names).includes("gt_escalate"), JSON.stringify(names));
-	// The first polecat's last word to the model comes after its done: count from its end.
-	const worker = (await s.api("GET", `/beads/${first}`)).data.worked_by;
-	await s.until("the first polecat's process ends", async () => s.env.host.log().includes(`${worker} ended`), 30_000);
 
 	// A persona naming codex's own tools: the host refuses the start, the bead records why.
 	assert.equal((await s.api("POST", "/personas", { name: "shell-less", denied_tools: ["Bash"] })).status, 201);
-	const calls = model.calls.length;
 	const bead = await s.bead("Refused", "Nothing.");
 	assert.equal((await s.api("POST", `/beads/${bead}/sling`, { rig: "app", persona: "shell-less" })).status, 200);
 	const failure = await s.until("the start is refused", async () => (await s.api("GET", `/beads/${bead}`)).data.failure, 30_000);
 	assert.match(failure, /codex cannot deny its own tool 'Bash'/);
-	assert.equal(model.calls.length, calls);
+	// No call of the refused bead reached the model. (Counting all calls raced the first bead's
+	// refinery and side requests, which may come after the count was taken.)
+	assert.ok(model.calls.some((c) => c.bead === first), "calls carry their bead");
+	assert.ok(!model.calls.some((c) => c.bead === bead), JSON.stringify(model.calls.map((c) => c.bead)));
 });
 
 // A persona's gates before a CLI's done through MCP: the host runs them in the worktree first. The

@@ -54,7 +54,8 @@ export async function fakeModel(t, { scripts, key }) {
 			if (auth !== key) fail(`${path}: the gateway key is "${auth}", not the town's (the metering proxy replaces the run's)`);
 			const tools = JSON.stringify(body.tools ?? []);
 			const call = { wire, path, model: body.model, tools: !!body.tools?.length, turn: null, script: null,
-				toolNames: (body.tools ?? []).map((x) => x.name ?? x.function?.name ?? x.type) };
+				toolNames: (body.tools ?? []).map((x) => x.name ?? x.function?.name ?? x.type),
+				bead: /Your bead: ([a-z0-9-]+)/.exec(raw)?.[1] ?? null };
 			calls.push(call);
 			if (!body.tools?.length) return answer(res, wire, { text: "A title" }, call); // title and other side requests
 			const script = scripts.find((s) => s.match(raw));
