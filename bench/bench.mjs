@@ -19,9 +19,9 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const WASM = join(ROOT, "build/wasm/gastown.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const BATCH = quick ? 200 : 2000, BATCHES = quick ? 6 : 15, WARMUP = quick ? 2 : 3;
-// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks, log, wasteland);
+// BENCH_ONLY=cold,objects runs only those parts (cold, objects, beads, tick, costs, stats, mcp, hooks, log, wasteland, growth);
 // default all.
-const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks", "log", "wasteland"];
+const PARTS = ["cold", "objects", "beads", "tick", "costs", "stats", "mcp", "hooks", "log", "wasteland", "growth"];
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(", ")})`);
 const want = (part) => only.length === 0 || only.includes(part);
@@ -143,6 +143,7 @@ async function main() {
 	if (want("hooks")) await hooks(report);
 	if (want("log")) await agentLog(report);
 	if (want("wasteland")) await wasteland(report);
+	if (want("growth")) await growth(report);
 	print(report);
 	mkdirSync(join(ROOT, "build"), { recursive: true });
 	writeFileSync(join(ROOT, "build/bench.json"), JSON.stringify(report, null, 2));
@@ -332,6 +333,49 @@ async function reconciler(report) {
 		r = await fetch(`${base}/api/towns/tickbench/_test/tick`, { method: "POST" });
 		const actions = (await r.json()).data.actions;
 		report.tick = { beads: 10000, agents: 200, actions, median: median(times.slice(1)), max: Math.max(...times.slice(1)) };
+	} finally {
+		await mf.dispose();
+	}
+}
+
+// How the figures move as a town grows: the reconciler's town (one in two beads blocked, 10 polecats
+// a rig, 8 of them working) at 1,000, 10,000 and 100,000 open beads with 20, 200 and 200 agents (a
+// town's most),
+// and at each size, engine time in the object for a tick, a bead created (POST /beads) and the
+// newest page of 100 (GET /beads). A fresh object per size, so no size inherits another's pages.
+async function growth(report) {
+	const sizes = process.env.GROWTH_SIZES ? process.env.GROWTH_SIZES.split(",").map(Number) : quick ? [1, 10] : [1, 10, 100];
+	const mf = start({ port: 0 });
+	report.growth = [];
+	try {
+		const base = (await mf.ready).toString().replace(/\/$/, "");
+		const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" })
+			.setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+		const town = await mf.getDurableObjectNamespace("TOWN", "gastown");
+		const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+		for (const k of sizes) {
+			// A town has 200 agents at most: the largest size grows the beads alone.
+			const name = `grow${k}`, beads = 1000 * k, rigs = Math.min(2 * k, 20), per = 10;
+			let r = await fetch(`${base}/api/towns/${name}`, { method: "POST", headers, body: '{"name":"Growth"}' });
+			if (r.status !== 201) throw new Error(`town: ${r.status} ${await r.text()}`);
+			process.stderr.write(`bench: growth, ${beads.toLocaleString("en")} open beads and ${rigs * per} agents\n`);
+			r = await fetch(`${base}/api/towns/${name}/_test/reconciler-seed`, { method: "POST",
+				body: JSON.stringify({ rigs, polecats_per_rig: per, working_per_rig: 8, beads }) });
+			if (r.status !== 200) throw new Error(`seed: ${r.status} ${await r.text()}`);
+			const stub = town.get(town.idFromName(name));
+			const tick = [];
+			const once = await fetch(`${base}/api/towns/${name}/_test/tick`, { method: "POST" });
+			if (once.status !== 200) throw new Error(`tick at ${beads} beads: ${once.status} ${await once.text()}`);
+			for (let b = 0; b < (quick ? 3 : 6); b++)
+				tick.push(JSON.parse(await stub.benchRepeat({ method: "POST", path: `/api/towns/${name}/_test/tick` }, "", 3)).ms / 3);
+			const list = await inObject(stub, { method: "GET", path: `/api/towns/${name}/beads`, query: "?limit=100", headers }, "");
+			// Few beads created (250, the first 50 a warm-up), so the smallest town stays near its size.
+			const create = [];
+			for (let b = 0; b < 5; b++)
+				create.push(JSON.parse(await stub.benchRepeat({ method: "POST", path: `/api/towns/${name}/beads`, headers },
+					`{"title":"grown ${b}-{i}"}`, 50)).ms / 50);
+			report.growth.push({ beads, agents: rigs * per, tick: median(tick.slice(1)), create: median(create.slice(1)), list: list.median });
+		}
 	} finally {
 		await mf.dispose();
 	}
@@ -758,6 +802,13 @@ function print(r) {
 				`JS DO ${h.ingest.js.toFixed(0)}/s (${ratio(h.ingest.engine, h.ingest.js)}); target ≥ 0.8×`],
 			["webhook ingest, no token (no effect)", `${h.ingest.engineQuiet.toFixed(0)}/s answered, ${h.ingest.engineQuietApplied.toFixed(0)}/s applied`, `${ratio(h.ingest.engineQuiet, h.ingest.js)} the JS DO`],
 		);
+	}
+	if (r.growth?.length) {
+		const g0 = r.growth[0];
+		for (const g of r.growth)
+			lines.push([`growth: ${g.beads.toLocaleString("en")} open beads, ${g.agents} agents, in-object`,
+				`tick ${msf(g.tick)}, bead created ${us(g.create)}, page of 100 ${msf(g.list)}`,
+				g === g0 ? "" : `×${(g.beads / g0.beads).toFixed(0)} the data: tick ×${(g.tick / g0.tick).toFixed(1)}, create ×${(g.create / g0.create).toFixed(1)}, page ×${(g.list / g0.list).toFixed(1)}`]);
 	}
 	if (r.wasteland) {
 		const w = r.wasteland;
