@@ -75,11 +75,12 @@ WASM_OPT_LEVEL ?= -Oz
 WASM_FEATURES := -mbulk-memory -msign-ext -mnontrapping-fptoint
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
 WASM     := $(BUILD)/wasm
-WASM_CFLAGS := --target=wasm32-wasi $(WASM_FEATURES) $(WASM_OPT_LEVEL) -flto=thin $(WARN) -Wno-unused-command-line-argument \
+# Full LTO, not thin: 3.9 KB gzip less for the same speed and the same relink time (docs/performance.md).
+WASM_CFLAGS := --target=wasm32-wasi $(WASM_FEATURES) $(WASM_OPT_LEVEL) -flto $(WARN) -Wno-unused-command-line-argument \
 	$(INCLUDES) -DNDEBUG
 # No -O on the link line: clang-14 would run wasm-opt itself when it is on PATH.
 WASM_LDFLAGS := --target=wasm32-wasi $(WASM_FEATURES) -mexec-model=reactor -Wl,-z,stack-size=1048576 \
-	-Wl,--strip-all -flto=thin
+	-Wl,--strip-all -flto
 
 # ---- wasm (Debian's emscripten, STANDALONE_WASM) ------------------------------------------------
 EMCC     := emcc
