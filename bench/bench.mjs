@@ -58,7 +58,7 @@ function start(opts = {}) {
 				modules: [{ type: "ESModule", path: join(ROOT, "bench/js-do.js") }],
 				routes: ["*/js/*"],
 				durableObjects: { JS: { className: "BenchJsDO", useSQLite: true } },
-				bindings: { HOOK_SECRET },
+				bindings: { HOOK_SECRET, JWT_SECRET },
 			},
 		],
 	});
@@ -243,7 +243,7 @@ async function beads(report) {
 			await Promise.all(Array.from({ length: parallel }, async () => {
 				while (next < n) {
 					const i = next++;
-					const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify({ title: `bead ${i}` }) });
+					const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify({ title: `bead ${i}`, labels: ["bench"] }) });
 					await res.arrayBuffer();
 					if (res.status !== 201) throw new Error(`${url}: ${res.status}`);
 				}

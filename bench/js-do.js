@@ -7,7 +7,15 @@ export class BenchJsDO extends DurableObject {
 	constructor(ctx, env) {
 		super(ctx, env);
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms REAL NOT NULL)");
-		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS beads (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT, status TEXT, priority INTEGER, title TEXT, requested_by TEXT, created_ms REAL)");
+		// A bead as the engine keeps one (the columns a new bead sets), its labels a row each, the
+		// town's members: what a fair plain object reads and writes to create a bead.
+		ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS beads (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+			status TEXT NOT NULL, priority INTEGER NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, labels TEXT NOT NULL,
+			metadata TEXT NOT NULL, requested_by TEXT NOT NULL, created_by TEXT NOT NULL, created_ms REAL NOT NULL, updated_ms REAL NOT NULL)`);
+		ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS beads_status ON beads(status, seq)");
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS bead_labels (label TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (label, seq)) WITHOUT ROWID");
+		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS members (user TEXT PRIMARY KEY, role TEXT NOT NULL) WITHOUT ROWID");
+		ctx.storage.sql.exec("INSERT INTO members (user, role) VALUES ('bench', 'owner') ON CONFLICT DO NOTHING");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, kind TEXT, subject TEXT, actor TEXT, at_ms REAL)");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hook_deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, at_ms REAL NOT NULL)");
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hook_issues (seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL, repo TEXT, number INTEGER, title TEXT, body TEXT, url TEXT, login TEXT, labels TEXT, created_ms REAL)");
@@ -22,6 +30,8 @@ export class BenchJsDO extends DurableObject {
 			INSERT INTO log_search(rowid, text, path, tool) VALUES (new.seq, new.text, new.path, new.tool); END`);
 		ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log_agents (agent TEXT PRIMARY KEY, events INTEGER NOT NULL) WITHOUT ROWID");
 		this.hookKey = null; // the webhook secret's CryptoKey, imported once
+		this.jwtKey = null;  // the sign-in secret's, imported once
+		this.seen = null;    // the last token verified, {token, sub, exp}: the engine keeps one too
 	}
 
 	// What a hand-written GitHub receiver does, and no more: verify X-Hub-Signature-256 with
@@ -64,15 +74,32 @@ export class BenchJsDO extends DurableObject {
 			return [200, JSON.stringify({ data: { key, value: b.value } }), rows];
 		}
 		if (method === "BEAD") {
-			// The same row a bead is in the engine: the fields, an id, and one event.
+			// What the engine does for POST /beads, by hand: the caller (verified in fetch) must be a
+			// member that may write; the body checked (title, labels); the bead's row, a row per
+			// label and one event in one transaction; the bead answered whole.
+			const who = key;
+			const member = sql.exec("SELECT role FROM members WHERE user = ?", who).toArray()[0];
+			if (!member || member.role === "viewer") return [403, JSON.stringify({ error: { code: "forbidden" } }), 0];
 			const b = JSON.parse(body);
-			if (typeof b.title !== "string" || !b.title) return [400, JSON.stringify({ error: { code: "invalid", field: "title" } }), 0];
+			if (typeof b.title !== "string" || !b.title || b.title.length > 200)
+				return [400, JSON.stringify({ error: { code: "invalid", field: "title" } }), 0];
+			const labels = b.labels ?? [];
+			if (!Array.isArray(labels) || labels.some((l) => typeof l !== "string" || !l || l.length > 64))
+				return [400, JSON.stringify({ error: { code: "invalid", field: "labels" } }), 0];
 			const id = `gt-${crypto.getRandomValues(new Uint32Array(1))[0].toString(36).slice(0, 5)}${this.n = (this.n ?? 0) + 1}`;
-			const rows = this.ctx.storage.transactionSync(() =>
-				sql.exec("INSERT INTO beads (id, type, status, priority, title, requested_by, created_ms) VALUES (?, 'task', 'open', 2, ?, 'bench', ?)",
-					id, b.title, Date.now()).rowsWritten +
-				sql.exec("INSERT INTO events (kind, subject, actor, at_ms) VALUES ('bead.created', ?, 'bench', ?)", id, Date.now()).rowsWritten);
-			return [201, JSON.stringify({ data: { id, title: b.title, status: "open" } }), rows];
+			const now = Date.now();
+			const bead = { id, type: "task", status: "open", priority: 2, title: b.title, body: b.body ?? "", labels,
+				metadata: {}, requested_by: who, created_by: who, created_ms: now, updated_ms: now };
+			const rows = this.ctx.storage.transactionSync(() => {
+				const ins = sql.exec(`INSERT INTO beads (id, type, status, priority, title, body, labels, metadata, requested_by, created_by,
+					created_ms, updated_ms) VALUES (?, 'task', 'open', 2, ?, ?, ?, '{}', ?, ?, ?, ?) RETURNING seq`,
+					id, bead.title, bead.body, JSON.stringify(labels), who, who, now, now);
+				const seq = ins.one().seq;
+				let n = ins.rowsWritten;
+				for (const l of labels) n += sql.exec("INSERT INTO bead_labels (label, seq) VALUES (?, ?)", l, seq).rowsWritten;
+				return n + sql.exec("INSERT INTO events (kind, subject, actor, at_ms) VALUES ('bead.created', ?, ?, ?)", id, who, now).rowsWritten;
+			});
+			return [201, JSON.stringify({ data: bead }), rows];
 		}
 		if (method === "LOG") {
 			// An agent's batch as the log object takes it: each event once by id, the agent's count.
@@ -111,9 +138,33 @@ export class BenchJsDO extends DurableObject {
 				"server-timing": `engine;dur=${(performance.now() - started).toFixed(3)}, rows-written;desc="${rows}"` } });
 		}
 		const method = url.pathname.endsWith("/beads") && request.method === "POST" ? "BEAD" : request.method;
-		const [status, body, rows] = this.handle(method, url.pathname.split("/").pop(), await request.text());
+		let key = url.pathname.split("/").pop();
+		if (method === "BEAD") {
+			key = await this.caller(request.headers.get("authorization") ?? "");
+			if (!key) return new Response(JSON.stringify({ error: { code: "unauthenticated" } }), { status: 401 });
+		}
+		const [status, body, rows] = this.handle(method, key, await request.text());
 		return new Response(body, { status, headers: { "content-type": "application/json",
 			"server-timing": `engine;dur=${(performance.now() - started).toFixed(3)}, rows-written;desc="${rows}"` } });
+	}
+
+	// The caller of a bearer HS256 token (its sub), verified with WebCrypto as the engine verifies it:
+	// the signature, then exp; the last token verified is kept until it expires, as the engine keeps
+	// its last. null when it does not verify.
+	async caller(auth) {
+		const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
+		if (this.seen?.token === token && this.seen.exp * 1000 > Date.now()) return this.seen.sub;
+		const parts = token.split(".");
+		if (parts.length !== 3) return null;
+		if (!this.jwtKey) this.jwtKey = await crypto.subtle.importKey("raw", new TextEncoder().encode(this.env.JWT_SECRET),
+			{ name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+		const b64 = (s) => Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0));
+		const ok = await crypto.subtle.verify("HMAC", this.jwtKey, b64(parts[2]), new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
+		const header = JSON.parse(new TextDecoder().decode(b64(parts[0])));
+		const claims = JSON.parse(new TextDecoder().decode(b64(parts[1])));
+		if (!ok || header.alg !== "HS256" || typeof claims.sub !== "string" || !(claims.exp * 1000 > Date.now())) return null;
+		this.seen = { token, sub: claims.sub, exp: claims.exp };
+		return claims.sub;
 	}
 
 	// Prepared deliveries ([meta with headers, raw body] each) back to back, like the engine's benchCalls.
