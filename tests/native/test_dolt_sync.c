@@ -317,6 +317,25 @@ static int distinct_ids(const struct world *w)
 	return n;
 }
 
+static cJSON *full_sync(struct world *w, cJSON **st)
+{
+	*st = status(w);
+	return cJSON_GetObjectItem(*st, "full_sync");
+}
+
+/* The full sync handed over with n beads written, each once; the world closed. */
+static void handed_over_and_closed(struct world *w, int n)
+{
+	cJSON *s, *fs = full_sync(w, &s);
+
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(fs, "running")) && num(fs, "paged") == n);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(fs, "last_error")) && t_streq(str(s, "state"), "synced"));
+	CHECK(distinct_ids(w) == n);
+	cJSON_Delete(s);
+	queue_clear();
+	world_close(w);
+}
+
 static void pages_every_bead_and_hands_over(void)
 {
 	struct world w;
@@ -357,7 +376,6 @@ static void pages_every_bead_and_hands_over(void)
 static void resumes_at_the_page_in_hand(void)
 {
 	struct world w;
-	cJSON *s, *fs;
 
 	world_open(&w, 150);
 	connect(&w);
@@ -372,26 +390,12 @@ static void resumes_at_the_page_in_hand(void)
 	w.sync = t_open(ENG_SYNC, w.sync_name, 0);
 	/* The lost call is resolved as lost past its deadline (timeout + 30 s); the write goes again. */
 	pump(&w, 20, 5000);
-	s = status(&w);
-	fs = cJSON_GetObjectItem(s, "full_sync");
-	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(fs, "running")) && num(fs, "paged") == 150);
-	CHECK(distinct_ids(&w) == 150);
-	CHECK(t_streq(str(s, "state"), "synced"));
-	cJSON_Delete(s);
-	queue_clear();
-	world_close(&w);
-}
-
-static cJSON *full_sync(struct world *w, cJSON **st)
-{
-	*st = status(w);
-	return cJSON_GetObjectItem(*st, "full_sync");
+	handed_over_and_closed(&w, 150);
 }
 
 static void a_lost_start_is_sent_again(void)
 {
 	struct world w;
-	cJSON *s, *fs;
 
 	world_open(&w, 30);
 	/* The start never arrives: resolved as lost past its deadline, and sent again. */
@@ -401,12 +405,7 @@ static void a_lost_start_is_sent_again(void)
 	CHECK(w.sync == NULL && w.starts == 1);
 	pump(&w, 60, 1000);
 	CHECK(w.sync != NULL && w.starts == 2);
-	fs = full_sync(&w, &s);
-	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(fs, "running")) && num(fs, "paged") == 30);
-	CHECK(distinct_ids(&w) == 30);
-	cJSON_Delete(s);
-	queue_clear();
-	world_close(&w);
+	handed_over_and_closed(&w, 30);
 }
 
 static void failures_are_reported_while_it_backs_off(void)
@@ -431,19 +430,13 @@ static void failures_are_reported_while_it_backs_off(void)
 	cJSON_Delete(s);
 	/* 1 s, 2 s, 4 s, 8 s of backoff, then the writes go in and the error is gone. */
 	pump(&w, 40, 1000);
-	fs = full_sync(&w, &s);
 	CHECK(w.fail_writes == 0);
-	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(fs, "running")) && num(fs, "paged") == 30);
-	CHECK(cJSON_IsNull(cJSON_GetObjectItem(fs, "last_error")) && t_streq(str(s, "state"), "synced"));
-	cJSON_Delete(s);
-	queue_clear();
-	world_close(&w);
+	handed_over_and_closed(&w, 30);
 }
 
 static void a_silent_sync_is_started_again(void)
 {
 	struct world w;
-	cJSON *s, *fs;
 
 	world_open(&w, 30);
 	connect(&w);
@@ -460,12 +453,7 @@ static void a_silent_sync_is_started_again(void)
 	pump(&w, 20, 16 * 60000);
 	CHECK(w.starts >= 3);
 	pump(&w, 40, 1000);
-	fs = full_sync(&w, &s);
-	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(fs, "running")) && num(fs, "paged") == 30);
-	CHECK(distinct_ids(&w) == 30);
-	cJSON_Delete(s);
-	queue_clear();
-	world_close(&w);
+	handed_over_and_closed(&w, 30);
 }
 
 /* The sync's last call, "all written", fails, or reaches the town with its answer lost: told again,
