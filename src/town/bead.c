@@ -248,16 +248,19 @@ cJSON *bead_list_json(struct call *c, const struct bead_filter *f, int64_t *next
 
 /* ---- writing ----------------------------------------------------------------------------------- */
 
-static int labels_index(struct call *c, int64_t seq, const cJSON *labels)
+/* A bead's labels as rows (bead_labels), replacing those it had; a new bead (fresh) has none. */
+static int labels_index(struct call *c, int64_t seq, const cJSON *labels, int fresh)
 {
-	sqlite3_stmt *st = db_prepare(c->db, "DELETE FROM bead_labels WHERE seq = ?", &c->err);
+	sqlite3_stmt *st = fresh ? NULL : db_prepare(c->db, "DELETE FROM bead_labels WHERE seq = ?", &c->err);
 	const cJSON *l;
 
-	if (!st)
+	if (!fresh && !st)
 		return -1;
-	sqlite3_bind_int64(st, 1, seq);
-	if (db_step_done(c->db, st, &c->err) < 0)
-		return -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, seq);
+		if (db_step_done(c->db, st, &c->err) < 0)
+			return -1;
+	}
 	cJSON_ArrayForEach(l, labels) {
 		st = db_prepare(c->db, "INSERT OR IGNORE INTO bead_labels(label, seq) VALUES (?, ?)", &c->err);
 		if (!st)
@@ -336,7 +339,7 @@ int bead_create(struct call *c, const struct bead_fields *f, char *id_out, size_
 	seq = sqlite3_column_int64(st, 0);
 	if (db_step_done(c->db, st, &c->err) < 0)
 		goto out;
-	if ((f->labels && labels_index(c, seq, f->labels) < 0) ||
+	if ((f->labels && labels_index(c, seq, f->labels, 1) < 0) ||
 	    (f->parent && bead_dep_add(c, id_out, f->parent, "parent-child", "parent") < 0) ||
 	    event_append(c, "bead.created", id_out, NULL, NULL, f->title) < 0)
 		goto out;
@@ -396,7 +399,7 @@ int bead_import_put(struct call *c, const struct bead_imported *b, char *id, siz
 		goto out;
 	}
 	seq = sqlite3_column_int64(st, 0);
-	if (db_step_done(c->db, st, &c->err) < 0 || labels_index(c, seq, b->labels) < 0 ||
+	if (db_step_done(c->db, st, &c->err) < 0 || labels_index(c, seq, b->labels, create) < 0 ||
 	    event_append(c, "bead.imported", id, NULL, NULL, b->title) < 0 ||
 	    bead_announce(c, &(struct bead_change){.kind = create ? BEAD_CREATED : BEAD_EDITED, .id = id}) < 0)
 		goto out;
@@ -634,7 +637,7 @@ int bead_update(struct call *c, const char *id, const struct bead_fields *f, int
 		if (db_step_int(c->db, st, &seq, &c->err) < 0)
 			return -1;
 		json = json_print(f->labels);
-		rc = !json || set_text(c, id, "labels", json) < 0 || labels_index(c, seq, f->labels) < 0;
+		rc = !json || set_text(c, id, "labels", json) < 0 || labels_index(c, seq, f->labels, 0) < 0;
 		cJSON_free(json);
 		if (rc)
 			return -1;
