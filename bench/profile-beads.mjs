@@ -1,3 +1,9 @@
+// profile-beads.mjs - where a bead creation's time goes inside workerd: V8's sampling profiler,
+// through Miniflare's inspectorPort, over POST /beads (a title and a label) sent over loopback HTTP
+// with 16 in flight, as make bench's bead creation does; one warm-up round, then a profiled one.
+// Prints the rate and self time by function, wasm and JavaScript together. For wasm function
+// names, link a module without --strip-all and pass it (docs/performance.md):
+//   PROFILE_WASM=/path/to/named.wasm node bench/profile-beads.mjs [beads]
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import { readFileSync } from "node:fs";
@@ -18,7 +24,7 @@ try {
 	const token = await new SignJWT({ sub: "bench" }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
 	const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 	await fetch(`${base}/api/towns/prof`, { method: "POST", headers: auth, body: '{"name":"P"}' });
-	const n = 3000, parallel = 16;
+	const n = Number(process.argv[2] ?? 3000), parallel = 16;
 	const run = async () => { let next = 0; const t0 = Date.now(); await Promise.all(Array.from({ length: parallel }, async () => {
 		while (next < n) { const i = next++; const r = await fetch(`${base}/api/towns/prof/beads`, { method: "POST", headers: auth, body: JSON.stringify({ title: `bead ${i}`, labels: ["bench"] }) }); await r.arrayBuffer(); } })); return n / ((Date.now() - t0) / 1000); };
 	await run();
