@@ -46,6 +46,10 @@ int reconcile_on_bead(struct call *c, const struct bead_change *ch)
 {
 	if (ch->kind == BEAD_UPDATED || (ch->kind == BEAD_CREATED && ch->startable))
 		return reconcile_soon(c);
+	/* A bead closed or deleted may have been the last blocker of waiting work, which the idle town
+	 * does not tick for (bead_work_waiting). */
+	if ((ch->kind == BEAD_STATUS && ch->to && !strcmp(ch->to, "closed")) || ch->kind == BEAD_DELETING)
+		return reconcile_soon(c);
 	return 0;
 }
 

@@ -521,7 +521,10 @@ int bead_dep_remove(struct call *c, const char *bead, const char *dep, const cha
 	if (sqlite3_changes(db_handle(c->db)) == 0)
 		return err_set(&c->err, ERR_NOT_FOUND, "dep", "'%s' does not depend on '%s' (%s)",
 			       bead, dep, kind);
-	return event_append(c, "bead.dep_removed", bead, kind, dep, NULL);
+	if (event_append(c, "bead.dep_removed", bead, kind, dep, NULL) < 0)
+		return -1;
+	/* A blocker gone may leave the bead free to start. */
+	return strcmp(kind, "blocks") ? 0 : bead_announce(c, &(struct bead_change){.kind = BEAD_UPDATED, .id = bead});
 }
 
 /* Set one text column (or NULL) and record the change; unchanged values record nothing. */

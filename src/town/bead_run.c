@@ -87,8 +87,9 @@ int bead_work_waiting(struct call *c)
 {
 	int64_t open;
 
+	/* Blocked work is not waiting: it can start only once a blocker closes, which asks for a tick. */
 	if (db_query_int(c->db, "SELECT count(*) FROM (SELECT 1 FROM beads WHERE status = 'open' AND rig IS NOT NULL"
-				" AND held = 0 LIMIT 1)", &open, &c->err) < 0)
+				" AND held = 0 AND open_blockers = 0 LIMIT 1)", &open, &c->err) < 0)
 		return -1;
 	return open > 0;
 }

@@ -287,7 +287,8 @@ int bead_merge_head(struct call *c, const char *rig, char *id, size_t len);
  * storage failed. */
 int bead_ready_on_rig(struct call *c, const char *rig, int limit, int (*fn)(void *arg, const char *id, const char *prefer),
 		      void *arg);
-/* 1 when an open bead with a rig is not held (work may be waiting), 0 if not, -1 on failure. */
+/* 1 when an open bead with a rig is neither held nor blocked (work may be waiting), 0 if not, -1 on
+ * failure. */
 int bead_work_waiting(struct call *c);
 #define BEAD_ORPHANS_MAX 16
 /* Beads in review with no open merge request left to decide them (it was closed or deleted),
@@ -666,7 +667,7 @@ int ui_context_resolve(struct call *c, const cJSON *ui, cJSON **resolved, char *
 enum bead_change_kind {
 	BEAD_CREATED,  /* a new bead; startable when it has a rig and is not held */
 	BEAD_STATUS,   /* its status went from -> to */
-	BEAD_UPDATED,  /* a field that decides whether it can start changed: rig, hold or status */
+	BEAD_UPDATED,  /* what decides whether it can start changed: rig, hold, status, a blocker dropped */
 	BEAD_EDITED,   /* its title, body or labels changed (what it says, not whether it can start) */
 	BEAD_DELETING  /* about to be deleted: whoever holds it lets go (its own rows go after) */
 };
