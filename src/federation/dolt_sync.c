@@ -100,7 +100,8 @@ static void target(const struct ds *s, struct dolthub *d)
 static int ask_town(struct call *c, const struct ds *s, int want, int finished, const char *error)
 {
 	char town[3 * sizeof s->town], id[64], url[sizeof town + sizeof id + 64], fx[48], *body;
-	cJSON *o = cJSON_CreateObject(), *headers;
+	const char *kind = want || finished ? "page" : "report";
+	cJSON *o = cJSON_CreateObject();
 	int rc;
 
 	query_escape(s->town, town, sizeof town);
@@ -117,15 +118,11 @@ static int ask_town(struct call *c, const struct ds *s, int want, int finished, 
 	cJSON_Delete(o);
 	if (!body)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	headers = cJSON_CreateObject();
-	cJSON_AddStringToObject(headers, "content-type", "application/json");
-	rc = effect_submit(c, &(struct effect_req){.purpose = "dolt-sync", .subject = want || finished ? "page" : "report",
-						   .method = "POST", .url = url, .body = body, .headers = headers,
-						   .timeout_ms = 30000},
+	rc = effect_submit(c, &(struct effect_req){.purpose = "dolt-sync", .subject = kind, .method = "POST", .url = url,
+						   .body = body, .timeout_ms = 30000},
 			   fx, sizeof fx);
 	cJSON_free(body);
-	cJSON_Delete(headers);
-	return rc < 0 ? -1 : set_busy(c, want || finished ? "page" : "report", "", 0);
+	return rc < 0 ? -1 : set_busy(c, kind, "", 0);
 }
 
 /* The statement of the page in hand at step, into a new string (NULL past its end). */

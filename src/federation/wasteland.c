@@ -721,8 +721,8 @@ static int full_stop(struct call *c)
  * wasteland_full_started; meanwhile it counts as heard from, so it is not started twice. */
 static int full_kick(struct call *c, const struct ws *w, const char *token)
 {
-	char name[200], esc[600], url[700], sync[24], subject[48], fx[48], *body;
-	cJSON *o = cJSON_CreateObject(), *headers;
+	char name[200], esc[600], url[700], sync[24], fx[48], *body;
+	cJSON *o = cJSON_CreateObject();
 	sqlite3_stmt *st;
 	int rc;
 
@@ -730,7 +730,6 @@ static int full_kick(struct call *c, const struct ws *w, const char *token)
 	query_escape(name, esc, sizeof esc);
 	snprintf(url, sizeof url, "do://sync/%s/_internal/sync", esc);
 	snprintf(sync, sizeof sync, "%lld", (long long)w->full_id);
-	snprintf(subject, sizeof subject, "%lld", (long long)w->full_id);
 	cJSON_AddStringToObject(o, "town", c->cfg->object_id);
 	cJSON_AddStringToObject(o, "sync", sync);
 	cJSON_AddStringToObject(o, "api_url", w->api_url);
@@ -742,13 +741,10 @@ static int full_kick(struct call *c, const struct ws *w, const char *token)
 	cJSON_Delete(o);
 	if (!body)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	headers = cJSON_CreateObject();
-	cJSON_AddStringToObject(headers, "content-type", "application/json");
-	rc = effect_submit(c, &(struct effect_req){.purpose = "wasteland-full", .subject = subject, .method = "POST",
-						   .url = url, .body = body, .headers = headers, .timeout_ms = 30000},
+	rc = effect_submit(c, &(struct effect_req){.purpose = "wasteland-full", .subject = sync, .method = "POST",
+						   .url = url, .body = body, .timeout_ms = 30000},
 			   fx, sizeof fx);
 	cJSON_free(body);
-	cJSON_Delete(headers);
 	if (rc < 0 || !(st = db_prepare(c->db, "UPDATE wasteland SET full_seen_ms = ?1", &c->err)))
 		return -1;
 	sqlite3_bind_double(st, 1, c->now_ms);
