@@ -4,8 +4,10 @@
 # found (build/fuzz/corpus/<target>). Run from anywhere; docs/testing.md, "Fuzzing". Prints a table and writes build/fuzz/summary.tsv (target,
 # seconds, execs, execs_per_s, crashes, corpus); exits 1 when any target found a crash, a leak, a
 # sanitizer report or a timeout: the input is kept under build/fuzz/artifacts/<target>/.
-# build/fuzz/ledger.tsv adds every run up (target, runs, seconds, execs): the long run's figures,
-# which `make prove` reports beside this run's.
+# Every run of at least FUZZ_LEDGER_MIN seconds (default 60) is added as a line to
+# docs/fuzz-ledger.tsv, a file kept in git (commit it with the run): the long run's record toward
+# the ten million executions per target of docs/reliability.md, which `make prove` sums beside
+# this run's figures. Short runs (make test's second per target, fuzz-smoke) are not recorded.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${FUZZ_SECONDS:-60}
@@ -45,13 +47,13 @@ for bin in "$@"; do
 	fi
 	corpus=$(find "$work" -type f | wc -l)
 	printf '%s\t%d\t%d\t%d\t%d\t%d\n' "$target" "$took" "$execs" $((execs / took)) "$crashes" "$corpus" >>"$summary.tmp"
-	ledger="$out/ledger.tsv"
-	[ -f "$ledger" ] || printf 'target\truns\tseconds\texecs\n' >"$ledger"
-	awk -F'\t' -v OFS='\t' -v t="$target" -v s="$took" -v e="$execs" '
-		NR == 1 { print; next }
-		$1 == t { print t, $2 + 1, $3 + s, $4 + e; found = 1; next }
-		{ print }
-		END { if (!found) print t, 1, s, e }' "$ledger" >"$ledger.tmp" && mv "$ledger.tmp" "$ledger"
+	if [ "$secs" -ge "${FUZZ_LEDGER_MIN:-60}" ]; then
+		ledger="$top/docs/fuzz-ledger.tsv"
+		commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo -)
+		[ -f "$ledger" ] || printf 'date\tcommit\ttarget\tseconds\texecs\tcrashes\tnote\n' >"$ledger"
+		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "$(date -u +%Y-%m-%d)" "$commit" "$target" "$took" "$execs" "$crashes" \
+			"${FUZZ_NOTE:-}" >>"$ledger"
+	fi
 	printf '%-10s %8d %12d %10d %8d %8d\n' "$target" "$took" "$execs" $((execs / took)) "$crashes" "$corpus"
 	if [ "$crashes" -ne 0 ]; then
 		failed=1

@@ -116,6 +116,29 @@ int eng_open(const struct eng_config *cfg, struct eng **out, char *errbuf, size_
 	return ENG_OK;
 }
 
+int eng_test_hold(struct eng *e)
+{
+	struct err err = {0};
+
+	return e && e->db && db_hold(e->db, &err) == 0 ? ENG_OK : ENG_FATAL;
+}
+
+int eng_test_rewind(struct eng *e, int *changed)
+{
+	struct err err = {0};
+	int rc = e && e->db ? db_rewind(e->db, &err) : -1;
+
+	if (rc < 0)
+		return ENG_FATAL;
+	if (changed)
+		*changed = rc;
+	/* What eng_open leaves: nothing known of the host's alarm, no token remembered. (Whether the
+	 * schema was checked stays: the check finds nothing to do on a built object, every time.) */
+	e->alarm_known = 0;
+	memset(&e->auth_cache, 0, sizeof e->auth_cache);
+	return ENG_OK;
+}
+
 void eng_close(struct eng *e)
 {
 	if (!e)

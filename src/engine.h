@@ -99,6 +99,15 @@ int eng_call(struct eng *e, const struct eng_input *in, struct eng_output *out);
 /* Release everything the engine owns. Accepts NULL. */
 void eng_close(struct eng *e);
 
+/* Testing only (the fuzzers): eng_test_hold() holds one transaction open around every later call
+ * (each call's own becomes a savepoint in it: committed, rolled back and answered as before, with
+ * the same statements between); eng_test_rewind() rolls it back and forgets what the engine keeps
+ * between calls (the alarm it asked for, the last token verified), so the next call meets the
+ * object as eng_open() left it, without reopening it. *changed (may be NULL) is set to 1 when a
+ * call committed since the last rewind had changed rows. ENG_OK or ENG_FATAL. */
+int eng_test_hold(struct eng *e);
+int eng_test_rewind(struct eng *e, int *changed);
+
 /* Schema version this build migrates to for a kind (the highest embedded migration number). */
 int eng_schema_target(enum eng_kind kind);
 

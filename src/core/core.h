@@ -75,6 +75,11 @@ int db_run(struct db *db, const char *sql, struct err *e);
 int db_begin(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
+/* Testing (eng_test_hold): hold one transaction open; calls' transactions become savepoints in it.
+ * db_rewind rolls it back and holds a new one: 1 when a committed call had changed rows, 0 when
+ * none had, -1 with e set on failure. */
+int db_hold(struct db *db, struct err *e);
+int db_rewind(struct db *db, struct err *e);
 /* Step a statement that returns no rows; -1 with e set on failure. */
 int db_step_done(struct db *db, sqlite3_stmt *st, struct err *e);
 /* Step a statement that reads: 1 with a row (read its columns, then reset st), 0 when there is

@@ -1,9 +1,11 @@
 /*
  * fuzz.h - what the libFuzzer targets share: a reader over the fuzzer's bytes, and a town (or other
- * object) built once per process and put back after every input that changed it, so each input
- * meets the same state and a crash replays from its file alone. Every call gets the same clock and
- * entropy that counts from the last reset: the engine is deterministic, so the runs are too.
- * Databases live under /tmp and are removed at exit.
+ * object) built once per process and put back after every input, so each input meets the same state
+ * and a crash replays from its file alone. Putting it back is a rollback: once built, the engine
+ * holds one transaction around every call (eng_test_hold) and each input starts with
+ * eng_test_rewind. Every call gets the same clock and entropy that counts from the last reset: the
+ * engine is deterministic, so the runs are too. Databases live in /dev/shm (or /tmp) and are
+ * removed at exit.
  */
 #ifndef GASTOWN_FUZZ_H
 #define GASTOWN_FUZZ_H
@@ -89,14 +91,11 @@ struct fz_world {
 	const char *id;
 	int test_hooks;
 	char path[128];
-	unsigned char *image; /* the database file once built */
-	size_t image_len;
 	unsigned counter;     /* calls since the last reset: the entropy */
-	int dirty;            /* the database may differ from the image */
-	size_t resets;
+	size_t resets;        /* inputs that changed the object */
 	int building;         /* build() runs: every change is kept */
 	double now_ms;        /* the clock: FZ_NOW, moved on only while building */
-	unsigned built;       /* the counter when the image was taken: ids drawn after it are new */
+	unsigned built;       /* the counter when the world was built: ids drawn after it are new */
 };
 
 static struct fz_world fz_w;
@@ -132,22 +131,6 @@ static inline int fz_event(enum eng_event ev, const char *meta, size_t meta_len,
 	}
 	if (ev != ENG_EV_REQUEST && ev != ENG_EV_ALARM && getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz: event %d %.*s -> %d %.200s\n", (int)ev, (int)meta_len, meta, fz_status(out), out->body);
-	/* A failed call stores nothing (engine.h); a successful one may have: the file is compared with
-	 * the image (SQLite's change counter cannot tell: under exclusive locking it moves once per
-	 * connection). */
-	if (!fz_w.building && !fz_w.dirty && fz_status(out) < 400) {
-		static unsigned char *now;
-		int fd = open(fz_w.path, O_RDONLY);
-		struct stat st;
-
-		if (!now)
-			now = malloc(fz_w.image_len);
-		if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size != fz_w.image_len ||
-		    pread(fd, now, fz_w.image_len, 0) != (ssize_t)fz_w.image_len || memcmp(now, fz_w.image, fz_w.image_len) != 0)
-			fz_w.dirty = 1;
-		if (fd >= 0)
-			close(fd);
-	}
 	return fz_status(out);
 }
 
@@ -245,47 +228,30 @@ static inline void fz_open_engine(void)
 		abort();
 	}
 	fz_w.counter = fz_w.built;
-	fz_w.dirty = 0;
-}
-
-static inline void fz_write_image(void)
-{
-	int fd = open(fz_w.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || write(fd, fz_w.image, fz_w.image_len) != (ssize_t)fz_w.image_len) {
-		perror("fuzz: writing the database image");
-		abort();
-	}
-	close(fd);
 }
 
 static void fz_world_atexit(void)
 {
 	if (getenv("FUZZ_VERBOSE"))
-		fprintf(stderr, "fuzz: %zu resets of the database, %zu effects built; polecat %s, mayor %s, beads %s %s\n",
+		fprintf(stderr, "fuzz: %zu inputs changed the object, %zu effects built; polecat %s, mayor %s, beads %s %s\n",
 			fz_w.resets, fz_neffects, fz_town.polecat, fz_town.mayor, fz_town.bead, fz_town.bead2);
 	for (size_t i = 0; getenv("FUZZ_VERBOSE") && i < fz_neffects; i++)
 		fprintf(stderr, "fuzz: effect %zu: %s %s %s\n", i, fz_effects[i].id, fz_effects[i].method, fz_effects[i].url);
 	eng_close(fz_w.e);
 	fz_w.e = NULL;
-	free(fz_w.image);
-	fz_w.image = NULL;
 	unlink(fz_w.path);
 }
 
-/* Open an object of kind on a fresh database, run build() on it, and keep the result as the image
- * every input starts from. Once per process. */
+/* Open an object of kind on a fresh database, run build() on it (every call committed), then open
+ * it again, as a new instance would meet it, and hold the transaction every input is rolled back
+ * in. Once per process. */
 static inline void fz_world_init(enum eng_kind kind, const char *id, int test_hooks, void (*build)(void))
 {
-	struct stat st;
-	int fd;
-
 	if (fz_w.e)
 		return;
 	fz_w.kind = kind;
 	fz_w.id = id;
 	fz_w.test_hooks = test_hooks;
-	/* In memory where there is a tmpfs: every dirty input writes the image back. */
 	snprintf(fz_w.path, sizeof fz_w.path, "%s/gastown-fuzz-%d.db", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
 		 (int)getpid());
 	unlink(fz_w.path);
@@ -296,37 +262,27 @@ static inline void fz_world_init(enum eng_kind kind, const char *id, int test_ho
 	fz_w.building = 0;
 	fz_w.built = fz_w.counter;
 	eng_close(fz_w.e);
-	fd = open(fz_w.path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		perror("fuzz: reading the database image");
-		abort();
-	}
-	fz_w.image_len = (size_t)st.st_size;
-	if (fz_w.image_len < 100) {
-		fprintf(stderr, "fuzz: the database image has no header\n");
-		abort();
-	}
-	fz_w.image = malloc(fz_w.image_len ? fz_w.image_len : 1);
-	if (read(fd, fz_w.image, fz_w.image_len) != (ssize_t)fz_w.image_len) {
-		perror("fuzz: reading the database image");
-		abort();
-	}
-	close(fd);
 	fz_open_engine();
+	if (eng_test_hold(fz_w.e) != ENG_OK) {
+		fprintf(stderr, "fuzz: cannot hold the transaction inputs are rolled back in\n");
+		abort();
+	}
 	atexit(fz_world_atexit);
 }
 
-/* Before each input: the object as built, reopened only when the last input may have changed it. */
-static inline void fz_world_reset(void)
+/* Before each input: the object as built (the last input's writes rolled back, the engine as
+ * opened). Returns 1 when the last input had changed the object. */
+static inline int fz_world_reset(void)
 {
-	if (!fz_w.dirty) {
-		fz_w.counter = fz_w.built;
-		return;
+	int changed = 0;
+
+	if (eng_test_rewind(fz_w.e, &changed) != ENG_OK) {
+		fprintf(stderr, "fuzz: the rollback to the built object failed\n");
+		abort();
 	}
-	eng_close(fz_w.e);
-	fz_write_image();
-	fz_open_engine();
-	fz_w.resets++;
+	fz_w.counter = fz_w.built;
+	fz_w.resets += (size_t)changed;
+	return changed;
 }
 
 /* ---- tokens ------------------------------------------------------------------------------------- */

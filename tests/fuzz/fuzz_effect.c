@@ -133,14 +133,14 @@ static void keep_pending(void)
 {
 	size_t kept = 0;
 
+	fz_world_reset();
 	for (size_t i = 0; i < fz_neffects; i++) {
 		struct eng_output out;
 		char meta[128];
 
-		fz_world_reset();
 		snprintf(meta, sizeof meta, "{\"id\":\"%s\",\"ok\":false,\"error\":{\"code\":\"x\"}}", fz_effects[i].id);
 		fz_event(ENG_EV_EFFECT_RESULT, meta, strlen(meta), NULL, 0, &out);
-		if (fz_w.dirty)
+		if (fz_world_reset())
 			fz_effects[kept++] = fz_effects[i];
 	}
 	fz_neffects = kept;
