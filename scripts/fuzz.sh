@@ -13,6 +13,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${FUZZ_SECONDS:-60}
 dict="$top/tests/fuzz/json.dict"
 failed=0
+# The ledger's commit: the source the targets were built from, as the run starts.
+commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo -)
 
 [ $# -gt 0 ] || { echo "usage: FUZZ_SECONDS=N $0 build/fuzz/fuzz_TARGET..." >&2; exit 2; }
 # Everything it writes goes beside the targets (build/fuzz unless the build directory moved).
@@ -49,7 +51,6 @@ for bin in "$@"; do
 	printf '%s\t%d\t%d\t%d\t%d\t%d\n' "$target" "$took" "$execs" $((execs / took)) "$crashes" "$corpus" >>"$summary.tmp"
 	if [ "$secs" -ge "${FUZZ_LEDGER_MIN:-60}" ]; then
 		ledger="$top/docs/fuzz-ledger.tsv"
-		commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo -)
 		[ -f "$ledger" ] || printf 'date\tcommit\ttarget\tseconds\texecs\tcrashes\tnote\n' >"$ledger"
 		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "$(date -u +%Y-%m-%d)" "$commit" "$target" "$took" "$execs" "$crashes" \
 			"${FUZZ_NOTE:-}" >>"$ledger"
