@@ -82,16 +82,17 @@ async function stubs(mf, name) {
 // "{b}" in the path becomes the batch number, "{i}" the request's index in the batch.
 async function inObject(stub, meta, body) {
 	const means = [];
-	let rows = 0, n = 0;
+	let rows = 0, bytes = 0, n = 0;
 	for (let b = 0; b < WARMUP + BATCHES; b++) {
 		const m = { ...meta, path: meta.path.replaceAll("{b}", String(b)) };
 		const r = JSON.parse(await stub.benchRepeat(m, body, BATCH));
 		if (b < WARMUP) continue;
 		means.push(r.ms / BATCH);
 		rows += r.rows;
+		bytes += r.bytes ?? 0;
 		n += BATCH;
 	}
-	return { median: median(means), p99: quantile(means, 0.99), rowsPerRequest: rows / n };
+	return { median: median(means), p99: quantile(means, 0.99), rowsPerRequest: rows / n, bytesPerRequest: bytes / n };
 }
 
 async function clientLatency(mf, target, method, path, body, count) {
@@ -371,10 +372,15 @@ async function growth(report) {
 			const list = await inObject(stub, { method: "GET", path: `/api/towns/${name}/beads`, query: "?limit=100", headers }, "");
 			// Few beads created (250, the first 50 a warm-up), so the smallest town stays near its size.
 			const create = [];
-			for (let b = 0; b < 5; b++)
-				create.push(JSON.parse(await stub.benchRepeat({ method: "POST", path: `/api/towns/${name}/beads`, headers },
-					`{"title":"grown ${b}-{i}"}`, 50)).ms / 50);
-			report.growth.push({ beads, agents: rigs * per, tick: median(tick.slice(1)), create: median(create.slice(1)), list: list.median });
+			let rows = 0, bytes = 0;
+			for (let b = 0; b < 5; b++) {
+				const r = JSON.parse(await stub.benchRepeat({ method: "POST", path: `/api/towns/${name}/beads`, headers },
+					`{"title":"grown ${b}-{i}"}`, 50));
+				create.push(r.ms / 50);
+				if (b > 0) rows += r.rows, bytes += r.bytes;
+			}
+			report.growth.push({ beads, agents: rigs * per, tick: median(tick.slice(1)), create: median(create.slice(1)), list: list.median,
+				createRows: rows / 200, createBytes: bytes / 200 });
 		}
 	} finally {
 		await mf.dispose();
@@ -758,6 +764,8 @@ function print(r) {
 			["1000 inserts in one request", `engine ${msf(r.bulk1000.engine)}, JS DO ${msf(r.bulk1000.js)}`, `ratio ${ratio(r.bulk1000.engine, r.bulk1000.js)}`],
 			["storage rows written per write", `engine ${r.writeNew.engine.rowsPerRequest.toFixed(2)} new / ${r.write.engine.rowsPerRequest.toFixed(2)} update`,
 				`JS DO ${r.writeNew.js.rowsPerRequest.toFixed(2)} / ${r.write.js.rowsPerRequest.toFixed(2)}`],
+			["storage bytes written per write", `engine ${r.writeNew.engine.bytesPerRequest.toFixed(0)} new / ${r.write.engine.bytesPerRequest.toFixed(0)} update`,
+				"(the blocks' bytes; 4,096 a row if pages were stored whole)"],
 			["client round trip, write", `engine median ${msf(r.client.write.engine.median)} p99 ${msf(r.client.write.engine.p99)}`,
 				`JS DO ${msf(r.client.write.js.median)} (${ratio(r.client.write.engine.median, r.client.write.js.median)})`],
 			["client round trip, read", `engine median ${msf(r.client.read.engine.median)} p99 ${msf(r.client.read.engine.p99)}`,
@@ -807,7 +815,7 @@ function print(r) {
 		const g0 = r.growth[0];
 		for (const g of r.growth)
 			lines.push([`growth: ${g.beads.toLocaleString("en")} open beads, ${g.agents} agents, in-object`,
-				`tick ${msf(g.tick)}, bead created ${us(g.create)}, page of 100 ${msf(g.list)}`,
+				`tick ${msf(g.tick)}, bead created ${us(g.create)} (${g.createRows.toFixed(1)} blocks, ${(g.createBytes / 1024).toFixed(1)} KiB), page of 100 ${msf(g.list)}`,
 				g === g0 ? "" : `×${(g.beads / g0.beads).toFixed(0)} the data: tick ×${(g.tick / g0.tick).toFixed(1)}, create ×${(g.create / g0.create).toFixed(1)}, page ×${(g.list / g0.list).toFixed(1)}`]);
 	}
 	if (r.wasteland) {

@@ -8,6 +8,7 @@ export class BlockStore {
 		this.exists = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'blocks'").one().n > 0;
 		this.n = this.exists ? sql.exec("SELECT count(*) AS n FROM blocks").one().n : 0;
 		this.rowsWritten = 0;
+		this.bytesWritten = 0; // bytes of the blocks written (vfs.c leaves b-tree pages' gaps out)
 	}
 
 	read(no, into) {
@@ -29,6 +30,7 @@ export class BlockStore {
 		const cur = this.sql.exec("INSERT OR REPLACE INTO blocks (no, data) VALUES (?, ?)", no, bytes);
 		if (no >= this.n) this.n = no + 1;
 		this.rowsWritten += cur.rowsWritten;
+		this.bytesWritten += bytes.length;
 		return 0;
 	}
 

@@ -32,7 +32,7 @@ export function toResponse(out) {
 	if (out.timing) {
 		const t = out.timing;
 		res.headers.set("server-timing",
-			`open;dur=${t.open.toFixed(3)}, engine;dur=${t.engine.toFixed(3)}, rows-written;desc="${t.rows}"`);
+			`open;dur=${t.open.toFixed(3)}, engine;dur=${t.engine.toFixed(3)}, rows-written;desc="${t.rows}", bytes-written;desc="${t.bytes}"`);
 	}
 	return res;
 }

@@ -96,7 +96,7 @@ export class EngineObject extends DurableObject {
 		}
 		const openMs = this.openMs ?? 0;
 		this.openMs = 0;
-		const { exists, n, rowsWritten: rows } = this.blocks; // what a rollback restores
+		const { exists, n, rowsWritten: rows, bytesWritten: bytes } = this.blocks; // what a rollback restores
 		const started = performance.now();
 		let out;
 		try {
@@ -123,7 +123,7 @@ export class EngineObject extends DurableObject {
 		// Figures for Server-Timing (and the bench): time to open the instance, time in the call,
 		// storage rows the call wrote.
 		out.timing = { open: openMs, engine: performance.now() - started,
-			rows: this.blocks.rowsWritten - rows };
+			rows: this.blocks.rowsWritten - rows, bytes: this.blocks.bytesWritten - bytes };
 		if (out.meta.log) for (const line of out.meta.log) this.#log(line.level, line.msg, { detail: line.detail });
 		if (this.debug) this.#log("debug", "engine call", { event, status: out.meta.status, ...out.timing });
 		this.#afterCall(out.meta, socket);
@@ -300,14 +300,15 @@ export class EngineObject extends DurableObject {
 		const text = body ?? "", perCall = text.includes("{i}"); // unique ids per call, when asked
 		const bytes = encoder.encode(text);
 		const started = performance.now();
-		let rows = 0;
+		let rows = 0, written = 0;
 		for (let i = 0; i < n; i++) {
 			const m = { ...meta, path: meta.path.replaceAll("{i}", String(i)) };
 			const out = this.#run("request", m, perCall ? encoder.encode(text.replaceAll("{i}", String(i))) : bytes);
 			if (out.failed || out.meta.status >= 400) throw new Error(`bench request failed: ${new TextDecoder().decode(out.body)}`);
 			rows += out.timing.rows;
+			written += out.timing.bytes;
 		}
-		return JSON.stringify({ ms: performance.now() - started, rows });
+		return JSON.stringify({ ms: performance.now() - started, rows, bytes: written });
 	}
 
 	// Bench support, test hooks only: run a list of prepared requests ([meta, body] each, a full

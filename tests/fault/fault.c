@@ -33,6 +33,9 @@ int vfs_os_init(void);
 
 #define SECRET "container-secret-for-the-fault-harness-0123456789"
 #define BLOCK 4096
+/* A stored block: up to BLOCK bytes (vfs.c leaves a b-tree page's gap out), zero-padded, then its
+ * length, so the digest sees both. */
+#define SLOT (BLOCK + 8)
 #define MAX_BLOCKS 65536
 #define KINDS_MAX 200000
 #define ANSWER_MAX (512 * 1024)
@@ -101,8 +104,8 @@ static void mix(uint64_t h[2], const unsigned char *p, size_t n)
 
 static void store_digest_of(unsigned char out[32], int content)
 {
-	static const unsigned char zero[BLOCK];
-	unsigned char first[BLOCK], count[8] = {0};
+	static const unsigned char zero[SLOT];
+	unsigned char first[SLOT], count[8] = {0};
 	uint64_t h[2] = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
 
 	memcpy(count, &store.n, sizeof store.n);
@@ -111,12 +114,12 @@ static void store_digest_of(unsigned char out[32], int content)
 		const unsigned char *b = store.b[i] ? store.b[i] : zero;
 
 		if (i == 0 && content) {
-			memcpy(first, b, BLOCK);
+			memcpy(first, b, SLOT);
 			memset(first + 24, 0, 4);
 			memset(first + 92, 0, 4);
 			b = first;
 		}
-		mix(h, b, BLOCK);
+		mix(h, b, SLOT);
 	}
 	memset(out, 0, 32);
 	memcpy(out, h, sizeof h);
@@ -170,14 +173,17 @@ static int host_point(enum host_kind kind)
 
 int32_t host_block_read(int32_t no, void *buf, int32_t len)
 {
-	int32_t n = len < BLOCK ? len : BLOCK;
+	int64_t stored;
 
 	if (host_point(H_READ))
 		return -1;
 	if (no < 0 || no >= store.n || !store.b[no])
 		return 0;
-	memcpy(buf, store.b[no], (size_t)n);
-	return n;
+	memcpy(&stored, store.b[no] + BLOCK, sizeof stored);
+	if (stored > len)
+		stored = len;
+	memcpy(buf, store.b[no], (size_t)stored);
+	return (int32_t)stored;
 }
 
 int32_t host_block_write(int32_t no, const void *buf, int32_t len)
@@ -186,11 +192,17 @@ int32_t host_block_write(int32_t no, const void *buf, int32_t len)
 		return -1;
 	if (!in_txn)
 		init_writes++;
-	if (no < 0 || no >= MAX_BLOCKS || len != BLOCK)
+	if (no < 0 || no >= MAX_BLOCKS || len <= 0 || len > BLOCK)
 		return -1;
 	if (!store.b[no] || (in_txn && no < snapshot.n && store.b[no] == snapshot.b[no]))
-		store.b[no] = malloc(BLOCK);
-	memcpy(store.b[no], buf, BLOCK);
+		store.b[no] = malloc(SLOT);
+	memset(store.b[no], 0, SLOT);
+	memcpy(store.b[no], buf, (size_t)len);
+	{
+		int64_t stored = len;
+
+		memcpy(store.b[no] + BLOCK, &stored, sizeof stored);
+	}
 	if (no >= store.n)
 		store.n = no + 1;
 	return 0;
