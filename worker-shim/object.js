@@ -113,6 +113,11 @@ export class EngineObject extends DurableObject {
 			this.blocks.restore(exists, n);
 			if (err instanceof Rejected) {
 				out = err.out;
+				// A refusal keeps the instance, but not when the call began without storage and wrote
+				// some (SQLite spilled pages before its commit, and the VFS stored the schema image
+				// first): the VFS now reads storage, which the rollback emptied. A new instance
+				// starts from the image again.
+				if (!exists && this.blocks.rowsWritten !== rows) this.engine = null;
 			} else {
 				this.engine = null;
 				this.alarmAt = undefined;

@@ -18,7 +18,7 @@
 struct probe_body {
 	const char *value, *prefix, *key, *when, *url, *method, *body;
 	int64_t count, in_ms, timeout_ms, rigs, per_rig, working, beads;
-	int then_fail;
+	int then_fail, spill;
 };
 
 #define KEY {"key", F_STR(struct probe_body, key), FR_REQUIRED, 0, KEY_MAX}
@@ -32,6 +32,7 @@ static const struct field_rule kv_bulk_rules[] = {
 	COUNT(10000),
 	{"prefix", F_STR(struct probe_body, prefix), FR_REQUIRED, 0, 32},
 	{"then_fail", F_BOOL(struct probe_body, then_fail), 0, 0, 0, .msg[FF_TYPE] = "then_fail must be a boolean"},
+	{"spill", F_BOOL(struct probe_body, spill), 0, 0, 0, .msg[FF_TYPE] = "spill must be a boolean"},
 };
 const struct fields test_kv_bulk_body = FIELDS(kv_bulk_rules, struct probe_body);
 
@@ -151,6 +152,10 @@ int api_test_kv_bulk(struct call *c)
 	if (call_fields(c, &in, sizeof in) < 0)
 		return -1;
 	count = in.count;
+	/* A page cache of a few pages: SQLite writes pages out before the commit (a spill), as a
+	 * call writing more than the cache holds would. */
+	if (in.spill && db_exec(c->db, "PRAGMA cache_size=4", &c->err) < 0)
+		return -1;
 	for (int64_t i = 0; i < count; i++) {
 		snprintf(key, sizeof key, "%s-%lld", in.prefix, (long long)i);
 		snprintf(value, sizeof value, "value %lld", (long long)i);

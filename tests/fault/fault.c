@@ -2,8 +2,9 @@
  * fault.c - a fault at every host call (issue 17, section 2). The wasm module's own files
  * (wasm/exports.c, vfs.c, journal.c, the schema image) are built natively over a fake host that
  * keeps the shim's contract (worker-shim/object.js): each entry point runs in one storage
- * transaction, rolled back on a non-zero return, a trap or an answer >= 400; a non-zero return or
- * a trap also throws the instance away, and the next call opens a fresh one over the storage.
+ * transaction, rolled back on a non-zero return, a trap or an answer >= 400; a non-zero return, a
+ * trap, or a refusal that had stored an object's first blocks also throws the instance away, and
+ * the next call opens a fresh one over the storage.
  *
  * A scripted workload runs step by step. For each write step the harness counts the host calls
  * the step makes, then re-runs it from the same state (same warm instance, same storage: a forked
@@ -402,7 +403,13 @@ static enum outcome invoke(const struct step *s, int *status)
 		return OUT_FATAL;
 	}
 	if (*status >= 400) {
+		/* As object.js: an object without storage that stored some in a refused call (its image,
+		 * before a spill) gets a new instance, whose VFS reads the image again. */
+		int stored = snapshot.n == 0 && store.n > 0;
+
 		txn_rollback();
+		if (stored)
+			instance_discard();
 		return OUT_REJECTED;
 	}
 	txn_commit();

@@ -103,6 +103,30 @@ test("a call refused after many writes rolls back from the in-memory journal, ca
 		assert.equal((await call(mf, "GET", `${town}/_test/kv/after-${count}`)).body.data.value, String(count));
 });
 
+test("a fresh object's first call refused after its pages spilled into storage: the next starts from the image", async (t) => {
+	const persist = tempDir(t);
+	let mf = startWorker({ persist });
+	const town = "/api/towns/spilled";
+	const storage = async () => (await call(mf, "GET", `${town}/debug/storage`, undefined, operator)).body.data;
+	const fresh = await storage();
+	// The first write of the object's life stores the schema image, here before the commit (the
+	// cache spills); the refusal then rolls all of it back.
+	const r = await call(mf, "POST", `${town}/_test/kv-bulk`, { count: 2000, prefix: "gone", then_fail: true, spill: true });
+	assert.equal(r.status, 409, r.text);
+	assert.deepEqual(await storage(), fresh);
+	assert.equal((await call(mf, "PUT", `${town}/_test/kv/kept`, { value: "v" })).status, 200);
+	const stored = await storage();
+	assert.equal(stored.from_image, false);
+	await mf.dispose();
+
+	mf = startWorker({ persist });
+	t.after(() => mf.dispose());
+	assert.deepEqual(await storage(), stored);
+	assert.equal((await call(mf, "GET", `${town}/_test/kv/kept`)).body.data.value, "v");
+	assert.equal((await call(mf, "GET", `${town}/_test/kv/gone-0`)).status, 404);
+	assert.equal((await call(mf, "PUT", `${town}/_test/kv/more`, { value: "w" })).status, 200);
+});
+
 for (const when of ["before_commit", "after_commit"]) {
 	test(`a request that traps ${when.replace("_", " ")} leaves no trace`, async (t) => {
 		const mf = startWorker();
