@@ -5,7 +5,9 @@
  * holds one transaction around every call (eng_test_hold) and each input starts with
  * eng_test_rewind. Every call gets the same clock and entropy that counts from the last reset: the
  * engine is deterministic, so the runs are too. Databases live in /dev/shm (or /tmp) and are
- * removed at exit.
+ * removed at exit. A target whose inputs first bring the object somewhere by scripted calls builds
+ * one world per such place instead (fz_worlds_init) and picks one per input (fz_world_pick): the
+ * scripted calls then run once per process, not once per input.
  */
 #ifndef GASTOWN_FUZZ_H
 #define GASTOWN_FUZZ_H
@@ -98,7 +100,12 @@ struct fz_world {
 	unsigned built;       /* the counter when the world was built: ids drawn after it are new */
 };
 
-static struct fz_world fz_w;
+static struct fz_world fz_w; /* the world the calls go to */
+
+/* fz_worlds_init's worlds; fz_w is a copy of the one picked, put back when another is picked. */
+#define FZ_WORLDS_MAX 8
+static struct fz_world fz_worlds[FZ_WORLDS_MAX];
+static unsigned fz_nworlds, fz_picked;
 
 /* What the town holds, for the targets to name: ids found while building it. */
 static struct {
@@ -237,28 +244,43 @@ static void fz_world_atexit(void)
 			fz_w.resets, fz_neffects, fz_town.polecat, fz_town.mayor, fz_town.bead, fz_town.bead2);
 	for (size_t i = 0; getenv("FUZZ_VERBOSE") && i < fz_neffects; i++)
 		fprintf(stderr, "fuzz: effect %zu: %s %s %s\n", i, fz_effects[i].id, fz_effects[i].method, fz_effects[i].url);
-	eng_close(fz_w.e);
+	if (fz_nworlds)
+		fz_worlds[fz_picked] = fz_w;
+	for (unsigned i = 0; i < fz_nworlds; i++) {
+		eng_close(fz_worlds[i].e);
+		unlink(fz_worlds[i].path);
+	}
+	if (!fz_nworlds) {
+		eng_close(fz_w.e);
+		unlink(fz_w.path);
+	}
 	fz_w.e = NULL;
-	unlink(fz_w.path);
 }
 
-/* Open an object of kind on a fresh database, run build() on it (every call committed), then open
- * it again, as a new instance would meet it, and hold the transaction every input is rolled back
- * in. Once per process. */
-static inline void fz_world_init(enum eng_kind kind, const char *id, int test_hooks, void (*build)(void))
+/* How a world is built: plain() or staged(i). */
+struct fz_builder {
+	void (*plain)(void);
+	void (*staged)(unsigned);
+	unsigned i;
+};
+
+/* Build fz_w on a fresh database (the file name ends in tag), then open it again and hold. */
+static inline void fz_world_build(enum eng_kind kind, const char *id, int test_hooks, const char *tag,
+				  const struct fz_builder *b)
 {
-	if (fz_w.e)
-		return;
+	memset(&fz_w, 0, sizeof fz_w);
 	fz_w.kind = kind;
 	fz_w.id = id;
 	fz_w.test_hooks = test_hooks;
-	snprintf(fz_w.path, sizeof fz_w.path, "%s/gastown-fuzz-%d.db", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
-		 (int)getpid());
+	snprintf(fz_w.path, sizeof fz_w.path, "%s/gastown-fuzz-%d%s.db", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+		 (int)getpid(), tag);
 	unlink(fz_w.path);
 	fz_open_engine();
 	fz_w.building = 1;
-	if (build)
-		build();
+	if (b->plain)
+		b->plain();
+	if (b->staged)
+		b->staged(b->i);
 	fz_w.building = 0;
 	fz_w.built = fz_w.counter;
 	eng_close(fz_w.e);
@@ -267,7 +289,50 @@ static inline void fz_world_init(enum eng_kind kind, const char *id, int test_ho
 		fprintf(stderr, "fuzz: cannot hold the transaction inputs are rolled back in\n");
 		abort();
 	}
+}
+
+/* Open an object of kind on a fresh database, run build() on it (every call committed), then open
+ * it again, as a new instance would meet it, and hold the transaction every input is rolled back
+ * in. Once per process. */
+static inline void fz_world_init(enum eng_kind kind, const char *id, int test_hooks, void (*build)(void))
+{
+	struct fz_builder b = {.plain = build};
+
+	if (fz_w.e)
+		return;
+	fz_world_build(kind, id, test_hooks, "", &b);
 	atexit(fz_world_atexit);
+}
+
+/* n worlds of one object (n <= FZ_WORLDS_MAX), world i built by build(i) (every call committed,
+ * the clock where build leaves it), each on its own database, opened again and held; world 0 is
+ * picked. Once per process. */
+static inline void fz_worlds_init(enum eng_kind kind, const char *id, int test_hooks, void (*build)(unsigned), unsigned n)
+{
+	if (fz_nworlds)
+		return;
+	for (unsigned i = 0; i < n && i < FZ_WORLDS_MAX; i++) {
+		struct fz_builder b = {.staged = build, .i = i};
+		char tag[16];
+
+		snprintf(tag, sizeof tag, "-%u", i);
+		fz_world_build(kind, id, test_hooks, tag, &b);
+		fz_worlds[i] = fz_w;
+		fz_nworlds = i + 1;
+	}
+	fz_w = fz_worlds[0];
+	fz_picked = 0;
+	atexit(fz_world_atexit);
+}
+
+/* Make world i the one the calls go to (fz_w), the one picked before put back as it is. */
+static inline void fz_world_pick(unsigned i)
+{
+	if (i >= fz_nworlds || i == fz_picked)
+		return;
+	fz_worlds[fz_picked] = fz_w;
+	fz_w = fz_worlds[i];
+	fz_picked = i;
 }
 
 /* Before each input: the object as built (the last input's writes rolled back, the engine as
