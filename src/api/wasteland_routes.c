@@ -23,7 +23,7 @@ static const struct field_rule wasteland_rules[] = {
 	{"token", F_STR(struct wasteland_body, token), 0, 1, 1024},
 	/* Five minutes by default; a second is for tests and impatient towns. */
 	{"cadence_s", F_INT(struct wasteland_body, cadence_s), FR_DEFAULT, 1, 86400, .def = 300},
-	{"timeout_s", F_INT(struct wasteland_body, timeout_s), FR_DEFAULT, 1, 120, .def = 30},
+	{"timeout_s", F_INT(struct wasteland_body, timeout_s), FR_DEFAULT, 1, DOLTHUB_TIMEOUT_MAX_S, .def = 30},
 	{"create", F_BOOL(struct wasteland_body, create), 0, 0, 0},
 };
 const struct fields wasteland_put_body = FIELDS(wasteland_rules, struct wasteland_body);
@@ -160,7 +160,7 @@ static const struct field_rule start_rules[] = {
 	{"owner", F_STR(struct dolt_sync_start, owner), FR_REQUIRED, 1, DOLTHUB_NAME_MAX},
 	{"database", F_STR(struct dolt_sync_start, database), FR_REQUIRED, 1, DOLTHUB_NAME_MAX},
 	{"token", F_STR(struct dolt_sync_start, token), FR_REQUIRED, 1, DOLTHUB_TOKEN_MAX},
-	{"timeout_s", F_INT(struct dolt_sync_start, timeout_s), FR_REQUIRED, 1, 120},
+	{"timeout_s", F_INT(struct dolt_sync_start, timeout_s), FR_REQUIRED, 1, DOLTHUB_TIMEOUT_MAX_S},
 };
 const struct fields dolt_sync_start_body = FIELDS(start_rules, struct dolt_sync_start);
 

@@ -112,7 +112,7 @@ static int read_line(struct call *c, struct line *l)
 		cJSON_AddStringToObject(l->extra, "status", status);
 	v = cJSON_GetObjectItemCaseSensitive(l->obj, "priority");
 	/* bd omits a zero priority: absent is 0. */
-	if (v && (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble || v->valuedouble < 0 || v->valuedouble > 4))
+	if (v && (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 4) || v->valuedouble != (int)v->valuedouble))
 		return bad(c, l->no, "'priority' is a whole number from 0 to 4: ", l->source_id);
 	if (v)
 		priority = (int)v->valuedouble;

@@ -237,7 +237,10 @@ static int take_target(struct call *c, const cJSON *doc)
 	const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(doc, "timeout_s");
 	sqlite3_stmt *st;
 
-	if (!api || !owner || !db || !token || !cJSON_IsNumber(timeout) || strlen(api) > DOLTHUB_URL_MAX ||
+	/* The timeout is the town's setting, 1-120 s; anything else is not the town's answer (it would
+	 * become an effect's deadline, an int of milliseconds). */
+	if (!api || !owner || !db || !token || !cJSON_IsNumber(timeout) || !(timeout->valuedouble >= 1) ||
+	    timeout->valuedouble > DOLTHUB_TIMEOUT_MAX_S || strlen(api) > DOLTHUB_URL_MAX ||
 	    strlen(owner) > DOLTHUB_NAME_MAX || strlen(db) > DOLTHUB_NAME_MAX || strlen(token) > DOLTHUB_TOKEN_MAX)
 		return 0;
 	if (!(st = db_prepare(c->db, "UPDATE dolt_sync SET api_url = ?1, owner = ?2, db = ?3, token = ?4, timeout_ms = ?5",

@@ -96,6 +96,7 @@ int commons_id_list(struct strbuf *sb, const char *id, int first);
 #define DOLTHUB_POLLS_MAX 120          /* an operation never done is given up, and the write sent again */
 #define DOLTHUB_BACKOFF_MIN_MS 1000.0  /* after a failure, doubling with each one in a row */
 #define DOLTHUB_BACKOFF_MAX_MS 300000.0
+#define DOLTHUB_TIMEOUT_MAX_S 120      /* a call's deadline, 1 s to this: what a town may set */
 
 /* Where to write, as whom, and which effect purpose hears the answers. */
 struct dolthub {

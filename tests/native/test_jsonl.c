@@ -71,6 +71,10 @@ static void all_or_nothing(void)
 		"{\"id\":\"b\",\"title\":\"B\",\"status\":\"open\",\"dependencies\":[{\"issue_id\":\"b\",\"depends_on_id\":\"a\",\"type\":\"blocks\"}]}\n",
 		"{\"id\":\"a\",\"title\":\"A\",\"status\":\"open\"}\n{\"id\":\"b\",\"title\":\"B\",\"status\":7}\n",
 		"{\"id\":\"a\",\"title\":\"A\",\"status\":\"open\",\"labels\":\"x\"}\n",
+		/* a priority out of every integer's range, and not a number at all (read before the range once) */
+		"{\"id\":\"a\",\"title\":\"A\",\"status\":\"open\",\"priority\":1e300}\n",
+		"{\"id\":\"a\",\"title\":\"A\",\"status\":\"open\",\"priority\":-1e300}\n",
+		"{\"id\":\"a\",\"title\":\"A\",\"status\":\"open\",\"priority\":2.5}\n",
 		"{\"id\":\"\",\"title\":\"A\",\"status\":\"open\"}\n",
 		"\n\n  \n",
 		"\xff\xfe\n",
