@@ -261,8 +261,8 @@ static int page_answered(struct call *c, const struct ds *s, const cJSON *result
 	cJSON *all = body && len ? cJSON_ParseWithLength(body, len) : NULL;
 	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(all, "data");
 	const cJSON *stmts = cJSON_GetObjectItemCaseSensitive(doc, "statements");
-	const cJSON *next = cJSON_GetObjectItemCaseSensitive(doc, "next_cursor");
-	const cJSON *beads = cJSON_GetObjectItemCaseSensitive(doc, "beads");
+	int64_t next_cursor = 0, bead_count = 0;
+	struct err ignored = {0};
 	const cJSON *item;
 	char why[400];
 	int rc = 0, good;
@@ -284,8 +284,11 @@ static int page_answered(struct call *c, const struct ds *s, const cJSON *result
 		cJSON_Delete(all);
 		return finish(c, "done", NULL);
 	}
-	good = status == 200 && cJSON_IsArray(stmts) && cJSON_IsNumber(next) && next->valuedouble >= 0 &&
-	       cJSON_IsNumber(beads) && (rc = take_target(c, doc)) != 0;
+	/* The cursor and the count are whole numbers a bead's seq can be (json_int checks the range
+	 * before it converts). */
+	good = status == 200 && cJSON_IsArray(stmts) &&
+	       json_int(doc, "next_cursor", 1, 0, INT64_MAX, &next_cursor, &ignored) == 0 &&
+	       json_int(doc, "beads", 1, 0, INT64_MAX, &bead_count, &ignored) == 0 && (rc = take_target(c, doc)) != 0;
 	if (good)
 		cJSON_ArrayForEach(item, stmts)
 			good = good && cJSON_IsString(item);
@@ -302,8 +305,8 @@ static int page_answered(struct call *c, const struct ds *s, const cJSON *result
 
 		if (st) {
 			sqlite3_bind_text(st, 1, page, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, (int64_t)next->valuedouble);
-			sqlite3_bind_int64(st, 3, (int64_t)beads->valuedouble);
+			sqlite3_bind_int64(st, 2, next_cursor);
+			sqlite3_bind_int64(st, 3, bead_count);
 			sqlite3_bind_int(st, 4, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "last")));
 			rc = db_step_done(c->db, st, &c->err);
 		} else {

@@ -26,7 +26,7 @@ struct world {
 	int starts;       /* starts (and starts again) the town sent */
 	int drop_end;     /* the sync's "all written" never reaches the town (its call fails) */
 	int lose_end;     /* the town takes it, but its answer is lost */
-	int bad_timeout;  /* the town's pages reach the sync with a timeout no effect can have */
+	int bad_page;     /* the town's pages reach the sync with a count or a timeout out of range */
 	char wanted_ids[400][16];
 	int wanted_n;
 };
@@ -209,13 +209,16 @@ static void deliver(struct world *w, const struct pending *p)
 		b = cJSON_PrintUnformatted(r.body);
 		snprintf(out, sizeof out, "%s", b ? b : "");
 		free(b);
-		if (!to_sync && w->bad_timeout > 0 && (b = strstr(out, "\"timeout_s\":5")) != NULL) {
+		if (!to_sync && w->bad_page > 0 && strstr(str(p->fx, "body"), "\"want\":true") &&
+		    (b = strstr(out, "{\"data\":{")) != NULL) {
+			/* A member put first is the one read (cJSON takes the first of a name). */
+			static const char *const bad[] = {"\"timeout_s\":-3", "\"beads\":1.5", "\"next_cursor\":1e999",
+							  "\"timeout_s\":9.1e122"};
 			char tail[1 << 16];
 
-			w->bad_timeout--;
-			snprintf(tail, sizeof tail, "%s", b + strlen("\"timeout_s\":5"));
-			snprintf(b, sizeof out - (size_t)(b - out), "\"timeout_s\":%s%s",
-				 w->bad_timeout % 2 ? "9.1e122" : "-3", tail);
+			w->bad_page--;
+			snprintf(tail, sizeof tail, "%s", b + strlen("{\"data\":{"));
+			snprintf(b, sizeof out - (size_t)(b - out), "{\"data\":{%s,%s", bad[w->bad_page % 4], tail);
 		}
 		if (!to_sync && strstr(str(p->fx, "body"), "\"finished\":true") && w->lose_end > 0) {
 			w->lose_end--;
@@ -493,21 +496,22 @@ static void the_end_told_again(void)
 	}
 }
 
-/* A page whose timeout no effect can have (out of the int an effect's deadline is, or below
- * a second) is not a page: reported, backed off from, and asked for again. (The fuzzer found the
- * first: 9.1e122 seconds converted to an int.) */
-static void a_timeout_out_of_range_is_not_a_page(void)
+/* A page whose timeout no effect can have (out of the int an effect's deadline is, or below a
+ * second), or whose cursor or count is no bead's (infinite, a fraction), is not a page: reported,
+ * backed off from, and asked for again. (The fuzzer found the first and the third: converted to an
+ * int and an int64 out of range.) */
+static void a_page_out_of_range_is_not_a_page(void)
 {
 	struct world w;
 	cJSON *s = NULL, *fs = NULL;
 	int i;
 
 	world_open(&w, 30);
-	w.bad_timeout = 2;
+	w.bad_page = 4;
 	connect(&w);
-	for (i = 0; i < 100 && w.bad_timeout > 0; i++)
+	for (i = 0; i < 100 && w.bad_page > 1; i++)
 		pump(&w, 1, 500);
-	CHECK(w.bad_timeout == 0);
+	CHECK(w.bad_page == 1);
 	for (i = 0; i < 10; i++) {
 		cJSON_Delete(s);
 		fs = full_sync(&w, &s);
@@ -585,7 +589,7 @@ int main(void)
 	RUN(failures_are_reported_while_it_backs_off);
 	RUN(a_silent_sync_is_started_again);
 	RUN(the_end_told_again);
-	RUN(a_timeout_out_of_range_is_not_a_page);
+	RUN(a_page_out_of_range_is_not_a_page);
 	RUN(wrong_callers_and_a_disconnect);
 	return t_done();
 }
