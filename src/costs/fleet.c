@@ -88,6 +88,13 @@ int fleet_reported(struct call *c, const char *subject, const cJSON *result, con
 
 /* ---- the organization's side -------------------------------------------------------------------- */
 
+/* A day number or a total: a number from 0 to 2^53 (a double counts exactly to there), checked
+ * before it is converted to an int64. */
+static int count_ok(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 0x1p53;
+}
+
 static int put_rows(struct call *c, const char *town, const cJSON *rows, int closed)
 {
 	const cJSON *r;
@@ -98,12 +105,12 @@ static int put_rows(struct call *c, const char *town, const cJSON *rows, int clo
 		sqlite3_stmt *st;
 		int width = closed ? 6 : 4;
 
-		if (++n > REPORT_ROWS_MAX || !cJSON_IsArray(r) || cJSON_GetArraySize(r) != width || !cJSON_IsNumber(day) ||
+		if (++n > REPORT_ROWS_MAX || !cJSON_IsArray(r) || cJSON_GetArraySize(r) != width || !count_ok(day) ||
 		    !cJSON_IsString(user) || !cJSON_IsString(rig) || strlen(user->valuestring) > 128 ||
 		    strlen(rig->valuestring) > 64)
 			return err_set(&c->err, ERR_INVALID, closed ? "closed" : "costs", "row %d is malformed", n);
 		for (int i = 3; i < width; i++)
-			if (!cJSON_IsNumber(cJSON_GetArrayItem(r, i)) || cJSON_GetArrayItem(r, i)->valuedouble < 0)
+			if (!count_ok(cJSON_GetArrayItem(r, i)))
 				return err_set(&c->err, ERR_INVALID, closed ? "closed" : "costs", "row %d is malformed", n);
 		st = db_prepare(c->db, closed
 			? "INSERT OR REPLACE INTO fleet_closed VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"

@@ -209,7 +209,7 @@ int org_members_pushed(struct call *c, const char *town, const cJSON *result, co
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!cJSON_IsNumber(v)) {
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 0x1p53)) {
 		/* Lost, refused or garbled: the retry timer sends the newest list again. */
 		cJSON_Delete(res);
 		call_log(c, "warn", "a town did not confirm the organization's members", cJSON_CreateString(town));

@@ -118,6 +118,51 @@ static void closed_tags(const struct t_res *r, char *out, size_t cap)
 
 /* An organization town's member list closes the terminals of those whose role changed (they open
  * again in the new mode) and every socket of those who left; the unchanged keep theirs. */
+/* Numbers from a town out of every range: a fleet report's day or total, a pushed list's version
+ * confirmed. Refused (or taken as garbled), never converted. */
+static void a_towns_numbers_out_of_range_are_refused(void)
+{
+	static const char *const bad[] = {
+		"{\"costs\":[[1e300,\"bob\",\"r\",5]],\"closed\":[]}",
+		"{\"costs\":[[20000,\"bob\",\"r\",1e999]],\"closed\":[]}",
+		"{\"costs\":[],\"closed\":[[20000,\"bob\",\"r\",1,2,-1e300]]}",
+	};
+	static const char town[] = "{\"x-gastown-caller\":\"town:hq\"}";
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char ids[8][64];
+
+	t_fresh_db();
+	e = t_open(ENG_ORG, "acme", 0);
+	r = t_request(e, "POST", "/api/orgs/acme", "{\"name\":\"Acme\"}", t_as("sarah"));
+	t_res_free(&r);
+	r = t_request(e, "POST", "/api/orgs/acme/towns/hq", "{\"name\":\"HQ\"}", t_as("sarah"));
+	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
+	t_res_free(&r);
+	result(e, ids[0], 1, 201, "{\"data\":null}");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = t_request(e, "PUT", "/_internal/fleet/hq", bad[i], town);
+		CHECK(r.status == 400);
+		t_res_free(&r);
+	}
+	r = t_request(e, "PUT", "/_internal/fleet/hq", "{\"costs\":[[20000,\"bob\",\"r\",5]],\"closed\":[]}", town);
+	CHECK(r.status == 200);
+	t_res_free(&r);
+	/* A confirmation with a version no list has is none: the list is sent again on the alarm. */
+	r = t_request(e, "PUT", "/api/orgs/acme/members/bob", "{\"role\":\"member\"}", t_as("sarah"));
+	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
+	t_res_free(&r);
+	result(e, ids[0], 1, 200, "{\"data\":{\"version\":1e300}}");
+	t_now = t0 + 61000;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
+	t_res_free(&r);
+	eng_close(e);
+	t_now = t0;
+	t_cleanup();
+}
+
 static void member_lists_close_what_access_no_longer_allows(void)
 {
 	const char *org = "{\"x-gastown-caller\":\"org:acme\"}";
@@ -148,5 +193,6 @@ int main(void)
 	RUN(lost_member_pushes_are_sent_again);
 	RUN(a_lost_creation_answer_is_asked_again);
 	RUN(member_lists_close_what_access_no_longer_allows);
+	RUN(a_towns_numbers_out_of_range_are_refused);
 	return t_done();
 }
