@@ -591,7 +591,7 @@ static void print_attempt(const cJSON *a)
 		if (*str(a, keys[i]))
 			n += (size_t)snprintf(variant + n, n < sizeof variant ? sizeof variant - n : 0, "%s%s=%s",
 					      n ? "," : "", keys[i], str(a, keys[i]));
-	printf("%2d  %-10s %-11s %s", (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "n")), str(a, "bead"),
+	printf("%2d  %-10s %-11s %s", cli_int(a, "n"), str(a, "bead"),
 	       str(a, "state"), n ? variant : "as slung");
 	if (*str(a, "reason"))
 		printf("\n    %s", str(a, "reason"));

@@ -8,6 +8,13 @@
 
 #include "cli.h"
 
+int cli_int(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) && v->valuedouble > -2147483648.0 && v->valuedouble < 2147483648.0 ? (int)v->valuedouble : 0;
+}
+
 void cli_wipe_strings(cJSON *o)
 {
 	cJSON *s;

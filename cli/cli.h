@@ -208,6 +208,9 @@ int cli_call_text(struct cli *cli, const char *method, const struct http_path *p
 		  const char *content_type, cJSON **res_out);
 /* Overwrite every string under o (a request body's secrets) before it is freed. */
 void cli_wipe_strings(cJSON *o);
+/* An answer's integer field o[k] for printing: 0 when absent, not a number or past an int's
+ * range (converting such a double is undefined behaviour). */
+int cli_int(const cJSON *o, const char *k);
 /* Print v as indented JSON on a line of its own; "null" when v is NULL. */
 void cli_print_json(const cJSON *v);
 /* Print an answer's data: as JSON with --json (cli->json), else with text (NULL: nothing). */

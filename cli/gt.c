@@ -67,7 +67,7 @@ static const char *str(const cJSON *o, const char *k)
 static void print_health(const cJSON *d)
 {
 	printf("%s %s: %s (schema %d, SQLite %s, built with %s)\n", str(d, "engine"), str(d, "version"),
-	       str(d, "status"), (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "schema_version")),
+	       str(d, "status"), cli_int(d, "schema_version"),
 	       str(d, "sqlite_version"), str(d, "built_with"));
 }
 

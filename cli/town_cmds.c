@@ -56,7 +56,7 @@ static void print_towns(const cJSON *list)
 static void print_rig(const cJSON *r)
 {
 	printf("%-16s %s (%s, %s, up to %d polecats)\n", str(r, "id"), str(r, "git_url"), str(r, "default_branch"),
-	       str(r, "merge_strategy"), (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "max_polecats")));
+	       str(r, "merge_strategy"), cli_int(r, "max_polecats"));
 }
 
 static void print_rigs(const cJSON *list)
@@ -70,7 +70,7 @@ static void print_rigs(const cJSON *list)
 static void print_bead(const cJSON *b)
 {
 	printf("%-10s %-11s P%d %-8s %s", str(b, "id"), str(b, "status"),
-	       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b, "priority")), str(b, "type"),
+	       cli_int(b, "priority"), str(b, "type"),
 	       str(b, "title"));
 	if (*str(b, "assignee"))
 		printf("  @%s", str(b, "assignee"));
@@ -118,8 +118,8 @@ static void print_convoy(const cJSON *v)
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(v, "progress"), *b;
 
 	printf("%s  %s  %s, %s, %d/%d closed\n", str(v, "id"), str(v, "title"), str(v, "mode"), str(v, "state"),
-	       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "closed")),
-	       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "total")));
+	       cli_int(p, "closed"),
+	       cli_int(p, "total"));
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(v, "beads"))
 		printf("  %-10s %-11s %s\n", str(b, "id"), str(b, "status"), str(b, "title"));
 }
