@@ -239,7 +239,7 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 {
 	const char *token = call_bearer(c);
 	cJSON *claims = NULL;
-	const cJSON *sub, *town, *kind, *rb;
+	const cJSON *sub, *town, *kind, *rb, *gen;
 	unsigned char digest[32];
 	enum jwt_result r;
 
@@ -272,14 +272,16 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 	snprintf(c->who.id, sizeof c->who.id, "%s", sub->valuestring);
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s",
 		 cJSON_IsString(rb) ? rb->valuestring : "");
-	c->who.token_gen = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "gen"));
-	c->who.token_orig_iat = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"));
-	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(claims, "gen")) ||
+	/* gen is checked before it is converted: a converted NaN or 1e300 is undefined behaviour. */
+	gen = cJSON_GetObjectItemCaseSensitive(claims, "gen");
+	if (!cJSON_IsNumber(gen) || !(gen->valuedouble >= 0 && gen->valuedouble <= 0x1p53) ||
 	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"))) {
 		cJSON_Delete(claims);
 		c->who.kind = PRINCIPAL_NONE;
 		return refuse(c, "malformed", "the token is not an agent token of this town");
 	}
+	c->who.token_gen = (int64_t)gen->valuedouble;
+	c->who.token_orig_iat = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"));
 	cache_store(c, digest, claims);
 	cJSON_Delete(claims);
 	return agent_still_here(c);
