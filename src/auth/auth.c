@@ -239,7 +239,8 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 {
 	const char *token = call_bearer(c);
 	cJSON *claims = NULL;
-	const cJSON *sub, *town, *kind, *rb, *gen;
+	const cJSON *sub, *town, *kind, *rb;
+	struct err ignored = {0};
 	unsigned char digest[32];
 	enum jwt_result r;
 
@@ -272,15 +273,13 @@ static int agent_token(struct call *c, int grace_s, const char *agent)
 	snprintf(c->who.id, sizeof c->who.id, "%s", sub->valuestring);
 	snprintf(c->who.requested_by, sizeof c->who.requested_by, "%s",
 		 cJSON_IsString(rb) ? rb->valuestring : "");
-	/* gen is checked before it is converted: a converted NaN or 1e300 is undefined behaviour. */
-	gen = cJSON_GetObjectItemCaseSensitive(claims, "gen");
-	if (!cJSON_IsNumber(gen) || !(gen->valuedouble >= 0 && gen->valuedouble <= 0x1p53) ||
+	/* json_int checks gen's range before it converts it (a converted NaN or 1e300 is undefined). */
+	if (json_int(claims, "gen", 1, 0, INT64_MAX, &c->who.token_gen, &ignored) < 0 ||
 	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"))) {
 		cJSON_Delete(claims);
 		c->who.kind = PRINCIPAL_NONE;
 		return refuse(c, "malformed", "the token is not an agent token of this town");
 	}
-	c->who.token_gen = (int64_t)gen->valuedouble;
 	c->who.token_orig_iat = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "orig_iat"));
 	cache_store(c, digest, claims);
 	cJSON_Delete(claims);

@@ -205,11 +205,12 @@ int org_members_pushed(struct call *c, const char *town, const cJSON *result, co
 {
 	cJSON *res = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) && body ?
 		json_parse_exact(body, len) : NULL;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "data"), "version");
+	struct err ignored = {0};
+	int64_t version = 0;
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 0x1p53)) {
+	if (json_int(cJSON_GetObjectItemCaseSensitive(res, "data"), "version", 1, 0, INT64_MAX, &version, &ignored) < 0) {
 		/* Lost, refused or garbled: the retry timer sends the newest list again. */
 		cJSON_Delete(res);
 		call_log(c, "warn", "a town did not confirm the organization's members", cJSON_CreateString(town));
@@ -220,7 +221,7 @@ int org_members_pushed(struct call *c, const char *town, const cJSON *result, co
 		cJSON_Delete(res);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+	sqlite3_bind_int64(st, 1, version);
 	sqlite3_bind_text(st, 2, town, -1, SQLITE_STATIC);
 	rc = db_step_done(c->db, st, &c->err);
 	cJSON_Delete(res);
