@@ -36,8 +36,9 @@ for bin in "$@"; do
 	pid=$!
 	wait "$pid"
 	rc=$?
-	# The engine targets' database (tests/fuzz/fuzz.h), left behind when the run ended in a crash.
-	rm -f "/tmp/gastown-fuzz-$pid.db" "/dev/shm/gastown-fuzz-$pid.db"
+	# The engine targets' databases (tests/fuzz/fuzz.h: one per world, "-N" when a target builds
+	# several), left behind when the run ended in a crash or libFuzzer exited without atexit.
+	rm -f "/tmp/gastown-fuzz-$pid"*.db "/dev/shm/gastown-fuzz-$pid"*.db
 	took=$(( $(date +%s) - start ))
 	[ "$took" -gt 0 ] || took=1
 	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)
