@@ -102,7 +102,8 @@ struct fz_world {
 
 static struct fz_world fz_w; /* the world the calls go to */
 
-/* fz_worlds_init's worlds; fz_w is a copy of the one picked, put back when another is picked. */
+/* The worlds built (one for fz_world_init); fz_w is a copy of the one picked, put back when
+ * another is picked or at exit. */
 #define FZ_WORLDS_MAX 8
 static struct fz_world fz_worlds[FZ_WORLDS_MAX];
 static unsigned fz_nworlds, fz_picked;
@@ -244,15 +245,10 @@ static void fz_world_atexit(void)
 			fz_w.resets, fz_neffects, fz_town.polecat, fz_town.mayor, fz_town.bead, fz_town.bead2);
 	for (size_t i = 0; getenv("FUZZ_VERBOSE") && i < fz_neffects; i++)
 		fprintf(stderr, "fuzz: effect %zu: %s %s %s\n", i, fz_effects[i].id, fz_effects[i].method, fz_effects[i].url);
-	if (fz_nworlds)
-		fz_worlds[fz_picked] = fz_w;
+	fz_worlds[fz_picked] = fz_w;
 	for (unsigned i = 0; i < fz_nworlds; i++) {
 		eng_close(fz_worlds[i].e);
 		unlink(fz_worlds[i].path);
-	}
-	if (!fz_nworlds) {
-		eng_close(fz_w.e);
-		unlink(fz_w.path);
 	}
 	fz_w.e = NULL;
 }
@@ -301,6 +297,8 @@ static inline void fz_world_init(enum eng_kind kind, const char *id, int test_ho
 	if (fz_w.e)
 		return;
 	fz_world_build(kind, id, test_hooks, "", &b);
+	fz_worlds[0] = fz_w;
+	fz_nworlds = 1;
 	atexit(fz_world_atexit);
 }
 
