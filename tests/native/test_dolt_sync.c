@@ -332,6 +332,23 @@ static cJSON *full_sync(struct world *w, cJSON **st)
 	return cJSON_GetObjectItem(*st, "full_sync");
 }
 
+/* Let time pass (step ms a round, at most rounds) until the town shows the sync's last error;
+ * the full sync's status (its town's whole status in *st, the caller's to delete). */
+static cJSON *error_shown(struct world *w, cJSON **st, int rounds, double step)
+{
+	cJSON *fs = NULL;
+
+	*st = NULL;
+	for (int i = 0; i < rounds; i++) {
+		pump(w, 1, step);
+		cJSON_Delete(*st);
+		fs = full_sync(w, st);
+		if (cJSON_IsString(cJSON_GetObjectItem(fs, "last_error")))
+			break;
+	}
+	return fs;
+}
+
 /* The full sync handed over with n beads written, each once; the world closed. */
 static void handed_over_and_closed(struct world *w, int n)
 {
@@ -420,21 +437,14 @@ static void a_lost_start_is_sent_again(void)
 static void failures_are_reported_while_it_backs_off(void)
 {
 	struct world w;
-	cJSON *s = NULL, *fs = NULL;
-	int i;
+	cJSON *s, *fs;
 
 	world_open(&w, 30);
 	w.fail_writes = 4;
 	connect(&w);
 	/* The town shows DoltHub's refusal as soon as the object meets it. */
-	for (i = 0; i < 100; i++) {
-		pump(&w, 1, 500);
-		cJSON_Delete(s);
-		fs = full_sync(&w, &s);
-		if (cJSON_IsString(cJSON_GetObjectItem(fs, "last_error")))
-			break;
-	}
-	CHECK(i < 100 && strstr(str(fs, "last_error"), "HTTP 500") != NULL);
+	fs = error_shown(&w, &s, 100, 500);
+	CHECK(strstr(str(fs, "last_error"), "HTTP 500") != NULL);
 	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(fs, "running")) && t_streq(str(s, "state"), "retrying"));
 	cJSON_Delete(s);
 	/* 1 s, 2 s, 4 s, 8 s of backoff, then the writes go in and the error is gone. */
@@ -503,7 +513,7 @@ static void the_end_told_again(void)
 static void a_page_out_of_range_is_not_a_page(void)
 {
 	struct world w;
-	cJSON *s = NULL, *fs = NULL;
+	cJSON *s, *fs;
 	int i;
 
 	world_open(&w, 30);
@@ -512,13 +522,7 @@ static void a_page_out_of_range_is_not_a_page(void)
 	for (i = 0; i < 100 && w.bad_page > 1; i++)
 		pump(&w, 1, 500);
 	CHECK(w.bad_page == 1);
-	for (i = 0; i < 10; i++) {
-		cJSON_Delete(s);
-		fs = full_sync(&w, &s);
-		if (cJSON_IsString(cJSON_GetObjectItem(fs, "last_error")))
-			break;
-		pump(&w, 1, 100);
-	}
+	fs = error_shown(&w, &s, 10, 100);
 	CHECK(strstr(str(fs, "last_error"), "not a page") != NULL);
 	cJSON_Delete(s);
 	pump(&w, 40, 1000);

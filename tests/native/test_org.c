@@ -30,9 +30,9 @@ static void result(struct eng *e, const char *id, int ok, int status, const char
 	t_res_free(&r);
 }
 
-static void lost_member_pushes_are_sent_again(void)
+/* Organization acme on a fresh database with its town hq created and confirmed. */
+static struct eng *org_with_town(void)
 {
-	double t0 = t_now;
 	struct eng *e;
 	struct t_res r;
 	char ids[8][64];
@@ -47,6 +47,17 @@ static void lost_member_pushes_are_sent_again(void)
 	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
 	t_res_free(&r);
 	result(e, ids[0], 1, 201, "{\"data\":null}");
+	return e;
+}
+
+static void lost_member_pushes_are_sent_again(void)
+{
+	double t0 = t_now;
+	struct eng *e;
+	struct t_res r;
+	char ids[8][64];
+
+	e = org_with_town();
 
 	/* A new member: the push to hq is lost. */
 	r = t_request(e, "PUT", "/api/orgs/acme/members/bob", "{\"role\":\"member\"}", t_as("sarah"));
@@ -133,14 +144,7 @@ static void a_towns_numbers_out_of_range_are_refused(void)
 	struct t_res r;
 	char ids[8][64];
 
-	t_fresh_db();
-	e = t_open(ENG_ORG, "acme", 0);
-	r = t_request(e, "POST", "/api/orgs/acme", "{\"name\":\"Acme\"}", t_as("sarah"));
-	t_res_free(&r);
-	r = t_request(e, "POST", "/api/orgs/acme/towns/hq", "{\"name\":\"HQ\"}", t_as("sarah"));
-	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
-	t_res_free(&r);
-	result(e, ids[0], 1, 201, "{\"data\":null}");
+	e = org_with_town();
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = t_request(e, "PUT", "/_internal/fleet/hq", bad[i], town);
 		CHECK(r.status == 400);
