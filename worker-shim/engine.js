@@ -48,6 +48,7 @@ export class Engine {
 		this.scratch = { ptr: 0, size: 0 }; // input buffer in wasm memory, reused across calls
 		const rc = this.#withInput(JSON.stringify(config), EMPTY, (p, len) => this.x.init(p, len));
 		if (rc !== 0) throw new EngineFatal(`engine init failed: ${this.#outMeta().fatal}`);
+		this.blocks?.flush(); // opening writes nothing today; if it did, it would be stored as before
 		this.bodyLimit = this.x.body_limit();
 	}
 
@@ -59,6 +60,7 @@ export class Engine {
 		const fn = this.x[ENTRY[event]];
 		const rc = this.#withInput(text, b, (mp, ml, bp) =>
 			event === "alarm" ? fn(mp, ml) : fn(mp, ml, bp, b.length));
+		if (rc === 0) this.blocks?.flush(); // the call's page writes, stored together (blocks.js); a fatal call is rolled back
 		const outMeta = this.#outMeta();
 		const ptr = this.x.out_body_ptr(), len = this.x.out_body_len();
 		const outBody = new Uint8Array(this.x.memory.buffer, ptr, len).slice();
