@@ -95,7 +95,7 @@ ENGINE_OBJS = $(patsubst src/%.c,$(1)/src/%.o,$(ENGINE_SRC)) $(1)/gen/migrations
 WASM_LAYER = $(1)/wasm/exports.o $(1)/wasm/vfs.o $(1)/wasm/journal.o $(1)/wasm/schema_image.o $(1)/wasm/scanf.o \
 	$(1)/gen/schema_image_gen.o
 
-.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick soak test-soak test-build check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-native bench-native-hooks clean distclean check-deps
+.PHONY: fuzz fuzz-smoke fuzz-build prove prove-quick soak test-soak test-build check-layers check-errors check-owners help deps native wasm wasm-emcc dashboard screenshots test test-native test-fault fault test-worker dev bench bench-targets bench-native bench-native-hooks clean distclean check-deps
 
 help:
 	@echo "make deps       fetch and verify third-party sources, install Debian and npm packages"
@@ -111,6 +111,7 @@ help:
 	@echo "make soak       the crash soak: 200 agents for SOAK_SECONDS (default 600) while workerd and the host are killed"
 	@echo "make prove      fuzzing, the fault sweep, the authorization matrix, the soak: the table of docs/reliability.md"
 	@echo "make bench      engine and storage figures measured inside workerd"
+	@echo "make bench-targets  issue 21's figures over BENCH_RUNS (5) runs: min / median / max"
 	@echo "make bench-native  instructions per engine call, under callgrind"
 	@echo "make bench-native-hooks  instructions per webhook delivery, under callgrind"
 	@echo "make clean      remove build/ (keeps .deps/ and node_modules/)"
@@ -367,6 +368,11 @@ dev: $(WASM)/gastown.wasm $(NATIVE)/gt $(NATIVE)/gastown-host $(BUILD)/dashboard
 
 bench: $(WASM)/gastown.wasm
 	node bench/bench.mjs
+
+# Issue 21's figures over BENCH_RUNS runs of the bench (min / median / max against each target).
+BENCH_RUNS ?= 5
+bench-targets: $(WASM)/gastown.wasm
+	node bench/targets.mjs $(BENCH_RUNS)
 
 # Instructions per engine call (callgrind): exact, whatever else the machine is doing.
 $(NATIVE)/bench-calls: bench/native-calls.c tests/native/harness.h $(NATIVE)/libgastown.a
