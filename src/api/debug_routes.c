@@ -59,6 +59,22 @@ static int free_leaves(struct call *c, int64_t pages, unsigned char *leaves)
 	return c->err.code ? -1 : 0;
 }
 
+/* The database header's count of free pages (offset 36 of page 1). PRAGMA freelist_count would
+ * say the same, but the build leaves that pragma out (SQLITE_OMIT_SCHEMA_VERSION_PRAGMAS). */
+static int freelist_count(struct call *c, int64_t *out)
+{
+	sqlite3_stmt *st = db_prepare(c->db, "SELECT data FROM sqlite_dbpage WHERE pgno = ?", &c->err);
+	const unsigned char *d;
+	int n;
+
+	if (!st)
+		return -1;
+	d = page_data(c, st, 1, &n);
+	*out = d && n >= 100 ? be32(d + 36) : 0;
+	sqlite3_reset(st);
+	return c->err.code ? -1 : 0;
+}
+
 /* SHA-256 over all pages in order (sqlite_dbpage), free leaves by number only, as lowercase hex
  * into out (65 bytes). */
 static int storage_digest(struct call *c, int64_t pages, char *out)
@@ -105,7 +121,7 @@ int api_debug_storage(struct call *c)
 
 	if (db_query_int(c->db, "PRAGMA page_size", &page_size, &c->err) < 0 ||
 	    db_query_int(c->db, "PRAGMA page_count", &pages, &c->err) < 0 ||
-	    db_query_int(c->db, "PRAGMA freelist_count", &freelist, &c->err) < 0 ||
+	    freelist_count(c, &freelist) < 0 ||
 	    timer_count(c, &timers) < 0 || effect_pending_count(c, &pending) < 0 || timer_next_alarm(c, &next_ms) < 0 ||
 	    migrate_version(c->db, &version, &c->err) < 0 || storage_digest(c, pages, digest) < 0)
 		return -1;
