@@ -26,15 +26,19 @@ MBED_SRC   := $(addprefix $(MBED)/library/,sha256.c sha1.c platform_util.c const
 	base64.c bignum.c bignum_core.c rsa.c rsa_alt_helpers.c oid.c asn1parse.c asn1write.c pk.c pk_wrap.c pkparse.c \
 	pem.c)
 
-# What no SQL of ours uses, left out for the wasm's size (about 17 KB gzip): UTF-16 APIs, the
+# What no SQL of ours uses, left out for the wasm's size (about 20 KB gzip): UTF-16 APIs, the
 # authorizer, decltype, EXPLAIN, tracing, blob literals, date and time functions, auto-vacuum,
-# generated columns, introspection and schema-version pragmas, compile-option diagnostics.
+# generated columns, introspection, schema-version and schema pragmas, compile-option diagnostics,
+# AUTOINCREMENT (no table has it), the INSERT ... SELECT transfer shortcut (only migrations copy
+# tables). Options that change the grammar (views, window functions, ATTACH, VACUUM) do not build
+# from the amalgamation.
 # Defined before SQLITE_FLAGS, which expands it at once.
 SQLITE_OMIT := -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_DECLTYPE \
 	-DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_OMIT_EXPLAIN -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_BLOB_LITERAL \
 	-DSQLITE_OMIT_DATETIME_FUNCS -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_AUTOVACUUM \
 	-DSQLITE_OMIT_GENERATED_COLUMNS -DSQLITE_OMIT_CASE_SENSITIVE_LIKE_PRAGMA -DSQLITE_OMIT_TCL_VARIABLE \
-	-DSQLITE_OMIT_SCHEMA_VERSION_PRAGMAS -DSQLITE_UNTESTABLE
+	-DSQLITE_OMIT_SCHEMA_VERSION_PRAGMAS -DSQLITE_UNTESTABLE -DSQLITE_OMIT_XFER_OPT -DSQLITE_OMIT_AUTOINCREMENT \
+	-DSQLITE_OMIT_SCHEMA_PRAGMAS
 # SQLite as the engine uses it everywhere: no threads, no extensions, temp storage in memory; FTS5
 # for the agent log's search (docs/memory.md).
 SQLITE_FLAGS := -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP_STORE=3 \
@@ -42,8 +46,12 @@ SQLITE_FLAGS := -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP
 	-DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
 	-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_ENABLE_DBPAGE_VTAB -DSQLITE_ENABLE_FTS5 \
 	$(SQLITE_OMIT)
+# Left out of the wasm alone, 6.1 KB gzip: databases deserialized from memory and PRAGMA
+# integrity_check, which test_schema_image uses natively to load a schema image and check that
+# SQLite finds it sound; the engine uses neither.
+SQLITE_WASM_OMIT := -DSQLITE_OMIT_DESERIALIZE -DSQLITE_OMIT_INTEGRITY_CHECK
 # In wasm there is no operating system: wasm/vfs.c is the OS layer.
-SQLITE_WASM_FLAGS := $(SQLITE_FLAGS) -DSQLITE_OS_OTHER=1
+SQLITE_WASM_FLAGS := $(SQLITE_FLAGS) -DSQLITE_OS_OTHER=1 $(SQLITE_WASM_OMIT)
 
 INCLUDES := -Isrc -I$(SQLITE) -I$(CJSON) -I$(MBED)/include \
 	-DMBEDTLS_CONFIG_FILE=\"tls_config.h\"
