@@ -99,6 +99,11 @@ for (const runtime of ["claude", "codex", "opencode"]) {
 			events = (await s.api("GET", `/agents/${worker}/log?limit=1000`)).data.events;
 			return toolDone(events) || null;
 		}, 20_000).catch(() => {});
+		// When these fail, the host's log and the model's calls say whether the CLI printed the event
+		// and whether the host sent it (seen once under a full suite's load: opencode's gt_done
+		// missing from the log 20 s after the bead closed).
+		if (!toolDone(events) || !events.some((e) => e.kind === "tool" && /gt_status$/.test(e.tool)))
+			t.diagnostic(await explain());
 		assert.ok(events.some((e) => e.kind === "tool" && /gt_status$/.test(e.tool) && e.text.includes("writing MODEL.md")),
 			JSON.stringify(events.map((e) => [e.kind, e.tool, e.text.slice(0, 80)])));
 		assert.ok(toolDone(events), JSON.stringify(events.map((e) => [e.kind, e.tool])));
