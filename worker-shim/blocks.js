@@ -9,6 +9,7 @@
 
 const BATCH = 32; // rows a statement: 64 bound parameters, under the platform's 100
 const KEEP = 256 * 1024; // the buffer's size kept between calls (the first write stores the schema image, ~0.5 MB)
+const KEPT_MAX = 4 * 1024 * 1024; // a call writing more (a bulk import) stores as it goes: an object has 128 MB
 const batchSql = [];
 
 function insertSql(rows) {
@@ -55,6 +56,7 @@ export class BlockStore {
 		this.used += bytes.length;
 		if (no >= this.n) this.n = no + 1;
 		this.bytesWritten += bytes.length;
+		if (this.used >= KEPT_MAX) this.flush(); // still inside the call's transaction
 		return 0;
 	}
 

@@ -1,8 +1,8 @@
 // blocks.test.mjs - the shim's BlockStore against real Durable Object storage (workerd's SQLite):
 // a call's writes are kept and read back before they are stored, stored together by flush()
 // inside the call's transaction (at most 32 rows a statement), a block written twice is stored
-// once as last written, a truncation drops kept blocks too, and a rolled-back call leaves neither
-// rows nor kept writes behind.
+// once as last written, a truncation drops kept blocks too, a rolled-back call leaves neither
+// rows nor kept writes behind, and a call writing more than 4 MB stores as it goes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -74,6 +74,16 @@ export class Probe extends DurableObject {
 		seen.afterRollback = store.count() === 51 && store.read(3, into) === 1120 && store.read(51, into) === 0;
 		store.flush();
 		seen.flushedNothing = this.stored().length === 51 && this.stored()[3][1] === 1120;
+
+		// A call writing more than 4 MB stores as it goes, inside its transaction.
+		this.ctx.storage.transactionSync(() => {
+			for (let no = 0; no < 1200; no++) store.write(no, block(no, 4096));
+			seen.storedEarly = this.stored().filter(([, len]) => len === 4096).length;
+			seen.bigReadBack = store.read(7, into) === 4096 && same(into, block(7, 4096))
+				&& store.read(1199, into) === 4096 && same(into, block(1199, 4096));
+			store.flush();
+		});
+		seen.bigStored = this.stored().filter(([, len]) => len === 4096).length;
 		return seen;
 	}
 }
@@ -103,6 +113,9 @@ test("BlockStore keeps a call's writes, stores them together in its transaction,
 		assert.deepEqual(seen.afterTruncate, Array.from({ length: 51 }, (_, i) => i));
 		assert.ok(seen.afterRollback, "a rolled-back call's blocks are neither stored nor kept");
 		assert.ok(seen.flushedNothing);
+		assert.ok(seen.storedEarly >= 1000 && seen.storedEarly < 1200, `stored before the flush: ${seen.storedEarly}`);
+		assert.ok(seen.bigReadBack, "blocks stored early and blocks still kept both read back");
+		assert.equal(seen.bigStored, 1200);
 	} finally {
 		await mf.dispose();
 	}
