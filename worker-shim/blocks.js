@@ -5,7 +5,7 @@
 // A call's writes are kept in one buffer and stored by flush() at the end of the call, several
 // rows a statement: the platform charges per statement as well as per row, and a bead's ten
 // scattered pages cost about a fifth less written together (docs/performance.md, "Block writes
-// batched"). Reads look at the kept writes first, so the file reads back what was written.
+// stored together"). Reads look at the kept writes first, so the file reads back what was written.
 
 const BATCH = 32; // rows a statement: 64 bound parameters, under the platform's 100
 const KEEP = 256 * 1024; // the buffer's size kept between calls (the first write stores the schema image, ~0.5 MB)
