@@ -1,9 +1,9 @@
 // platform-sql.mjs - what the platform's own SQLite offers the storage proposal
-// (docs/storage-proposal.md, step 1), checked in workerd: the functions its authorizer allows (not sqlite_version()), FTS5 with external
-// content and triggers, the JSON functions, UPSERT ... RETURNING, whether SAVEPOINT is refused as a
-// statement, nested transactionSync as a savepoint (an inner throw undoes only the inner work), a
-// call back into a wasm module from inside a nested transaction that a host import opened, and what
-// one small statement costs.
+// (docs/storage-proposal.md, step 1), checked in workerd: the functions its authorizer allows (it
+// refuses sqlite_version()), FTS5 with external content and triggers, the JSON functions, UPSERT ...
+// RETURNING, whether SAVEPOINT is refused as a statement, nested transactionSync as a savepoint (an
+// inner throw undoes only the inner work), a call back into a wasm module from inside a nested
+// transaction that a host import opened, and what one small statement costs.
 //   node bench/platform-sql.mjs
 import { Miniflare } from "miniflare";
 
