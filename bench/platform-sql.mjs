@@ -3,9 +3,16 @@
 // refuses sqlite_version()), FTS5 with external content and triggers, the JSON functions, UPSERT ...
 // RETURNING, whether SAVEPOINT is refused as a statement, nested transactionSync as a savepoint (an
 // inner throw undoes only the inner work), a call back into a wasm module from inside a nested
-// transaction that a host import opened, and what one small statement costs.
+// transaction that a host import opened, and what one small statement costs. Then, in the worker
+// itself: a new-key write as the engine does it today, as the engine's whole call followed by the
+// write as one platform statement (the proposal's write, over-counted by the engine's own SQLite
+// work in the call), and as the plain object of bench/js-do.js does it.
 //   node bench/platform-sql.mjs
 import { Miniflare } from "miniflare";
+import { join } from "node:path";
+import { shimModules, durableObjects } from "../tests/worker/shim-modules.mjs";
+
+const ROOT = new URL("..", import.meta.url).pathname;
 
 // A wasm module of two functions: outer() calls the host import h.nest(), which opens a nested
 // transaction and calls the module's inner() from inside it. Built from (clang-14 --target=wasm32
@@ -110,4 +117,40 @@ try {
 	console.log(`one small upsert inside a transaction: ${(await stub.cost(100000)).toFixed(2)} µs`);
 } finally {
 	await mf.dispose();
+}
+
+// The write three ways, 2,000 calls a batch, median of 15 batches after 3.
+const KV = "INSERT INTO kv (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms";
+const worker = new Miniflare({ workers: [
+	{ name: "gastown", modulesRoot: ROOT, compatibilityDate: "2026-04-01", durableObjects,
+		modules: [...shimModules, { type: "CompiledWasm", path: join(ROOT, "build/wasm/gastown.wasm") }],
+		bindings: { GASTOWN_TEST_HOOKS: "1", GASTOWN_JWT_SECRET: "platform-sql-0123456789abcdef-0123456789abcdef" } },
+	{ name: "js", modulesRoot: ROOT, compatibilityDate: "2026-04-01", routes: ["*/js/*"],
+		modules: [{ type: "ESModule", path: join(ROOT, "bench/js-do.js") }],
+		durableObjects: { JS: { className: "BenchJsDO", useSQLite: true } },
+		bindings: { HOOK_SECRET: "h", JWT_SECRET: "platform-sql-0123456789abcdef-0123456789abcdef" } }] });
+try {
+	await worker.ready;
+	const towns = await worker.getDurableObjectNamespace("TOWN", "gastown"), plain = await worker.getDurableObjectNamespace("JS", "js");
+	const engine = towns.get(towns.idFromName("bench")), jsObject = plain.get(plain.idFromName("bench"));
+	const put = (path) => ({ method: "PUT", path, query: "", headers: {} });
+	await engine.benchRepeat(put("/api/towns/bench/_test/kv/seed"), '{"value":"hello"}', 1);
+	await engine.benchRepeat({ method: "GET", path: "/api/towns/bench/_test/kv/seed", query: "", headers: {} }, "", 1);
+	const got = { today: [], proposal: [], plain: [] }, n = 2000;
+	for (let b = 0; b < 18; b++) {
+		const today = JSON.parse(await engine.benchRepeat(put(`/api/towns/bench/_test/kv/t${b}-{i}`), '{"value":"hello"}', n)).ms;
+		const proposal = JSON.parse(await engine.benchCallThenSql({ method: "GET", path: "/api/towns/bench/_test/kv/seed", query: "", headers: {} },
+			n, "CREATE TABLE IF NOT EXISTS proposal_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms REAL NOT NULL)",
+			KV.replace("kv", "proposal_kv"), [`p${b}-{i}`, "hello", Date.now()])).ms;
+		const js = JSON.parse(await jsObject.benchRepeat({ method: "PUT", path: `/js/towns/bench/j${b}-{i}` }, '{"value":"hello"}', n)).ms;
+		if (b >= 3) for (const [k, v] of Object.entries({ today, proposal, plain: js })) got[k].push(v / n * 1000);
+	}
+	const med = (xs) => [...xs].sort((a, c) => a - c)[Math.floor(xs.length / 2)];
+	const m = Object.fromEntries(Object.entries(got).map(([k, v]) => [k, med(v)]));
+	console.log(`new-key write inside the object, µs (median of 15 batches of ${n}):`);
+	console.log(`  engine today                               ${m.today.toFixed(1)}   ${(m.today / m.plain).toFixed(2)}×`);
+	console.log(`  engine's call, then one platform statement ${m.proposal.toFixed(1)}   ${(m.proposal / m.plain).toFixed(2)}×`);
+	console.log(`  plain object                               ${m.plain.toFixed(1)}`);
+} finally {
+	await worker.dispose();
 }

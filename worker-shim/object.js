@@ -316,6 +316,25 @@ export class EngineObject extends DurableObject {
 		return JSON.stringify({ ms: performance.now() - started, rows, bytes: written });
 	}
 
+	// Bench support, test hooks only (bench/platform-sql.mjs, for docs/storage-proposal.md): n
+	// storage transactions, each the engine's whole call for meta and then one statement of the
+	// platform's own SQL, sqlText with args ("{i}" in a string becomes the call's number), after
+	// setupSql once (its table, beside the engine's blocks). What a write would cost with the
+	// engine's SQL on the platform, over-counted by the engine's own SQLite work inside the call.
+	benchCallThenSql(meta, n, setupSql, sqlText, args) {
+		if (this.env.GASTOWN_TEST_HOOKS !== "1") throw new Error("test hooks are off");
+		const engine = this.#engine(), sql = this.ctx.storage.sql, empty = new Uint8Array(0);
+		sql.exec(setupSql);
+		const started = performance.now();
+		for (let i = 0; i < n; i++)
+			this.ctx.storage.transactionSync(() => {
+				const out = engine.call("request", meta, empty);
+				if (out.rc !== 0 || out.meta.status >= 400) throw new Error(`bench request failed: ${out.meta.status}`);
+				sql.exec(sqlText, ...args.map((a) => (typeof a === "string" ? a.replaceAll("{i}", String(i)) : a)));
+			});
+		return JSON.stringify({ ms: performance.now() - started });
+	}
+
 	// Bench support, test hooks only: run a list of prepared requests ([meta, body] each, a full
 	// engine call in its own storage transaction), timed as one batch. For requests that cannot be
 	// made by substitution in one template: signed webhook deliveries, each with its own body,
