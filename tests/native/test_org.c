@@ -31,6 +31,19 @@ static void result(struct eng *e, const char *id, int ok, int status, const char
 }
 
 /* Organization acme on a fresh database with its town hq created and confirmed. */
+/* The org's alarm at time at: how many effects it sends to a path ending in suffix (ids filled). */
+static int alarm_sends(struct eng *e, double at, const char *suffix, char ids[][64])
+{
+	struct t_res r;
+	int n;
+
+	t_now = at;
+	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
+	n = effects_to(&r, suffix, ids, 8);
+	t_res_free(&r);
+	return n;
+}
+
 static struct eng *org_with_town(void)
 {
 	struct eng *e;
@@ -67,16 +80,10 @@ static void lost_member_pushes_are_sent_again(void)
 	result(e, ids[0], 0, 0, "");
 
 	/* A minute later the alarm sends the newest list again... */
-	t_now = t0 + 61000;
-	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
-	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
-	t_res_free(&r);
+	CHECK(alarm_sends(e, t0 + 61000, "/_internal/org-members", ids) == 1);
 	/* ...and once hq confirms it, nothing more is sent. */
 	result(e, ids[0], 1, 200, "{\"data\":{\"version\":1}}");
-	t_now = t0 + 200000;
-	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
-	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 0);
-	t_res_free(&r);
+	CHECK(alarm_sends(e, t0 + 200000, "/_internal/org-members", ids) == 0);
 	eng_close(e);
 	t_now = t0;
 	t_cleanup();
@@ -101,10 +108,7 @@ static void a_lost_creation_answer_is_asked_again(void)
 	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.body, "data"), 0), "state")),
 		      "creating"));
 	t_res_free(&r);
-	t_now = t0 + 61000;
-	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
-	CHECK(effects_to(&r, "/_internal/create", ids, 8) == 1);
-	t_res_free(&r);
+	CHECK(alarm_sends(e, t0 + 61000, "/_internal/create", ids) == 1);
 	result(e, ids[0], 1, 201, "{\"data\":null}");
 	r = t_request(e, "GET", "/api/orgs/acme/towns", NULL, t_as("sarah"));
 	CHECK(t_streq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.body, "data"), 0), "state")),
@@ -158,10 +162,7 @@ static void a_towns_numbers_out_of_range_are_refused(void)
 	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
 	t_res_free(&r);
 	result(e, ids[0], 1, 200, "{\"data\":{\"version\":1e300}}");
-	t_now = t0 + 61000;
-	r = t_event(e, ENG_EV_ALARM, "{}", NULL);
-	CHECK(effects_to(&r, "/_internal/org-members", ids, 8) == 1);
-	t_res_free(&r);
+	CHECK(alarm_sends(e, t0 + 61000, "/_internal/org-members", ids) == 1);
 	eng_close(e);
 	t_now = t0;
 	t_cleanup();
