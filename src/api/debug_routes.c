@@ -27,10 +27,12 @@ static const unsigned char *page_data(struct call *c, sqlite3_stmt *st, int64_t 
 	return sqlite3_column_blob(st, 0);
 }
 
-/* Marks the freelist's leaf pages in leaves (one bit per page). SQLite takes a leaf back into use
- * without journaling its old bytes (they mean nothing), so a rolled-back transaction may leave
- * different garbage there: the digest covers what the database holds, not that garbage. */
-static int free_leaves(struct call *c, int64_t pages, unsigned char *leaves)
+/* Marks the freelist's leaf pages in leaves (one bit per page), and sets *free_pages to the
+ * header's count of free pages (offset 36 of page 1: PRAGMA freelist_count would say the same, but
+ * the build leaves that pragma out with SQLITE_OMIT_SCHEMA_VERSION_PRAGMAS). SQLite takes a leaf
+ * back into use without journaling its old bytes (they mean nothing), so a rolled-back transaction
+ * may leave different garbage there: the digest covers what the database holds, not that garbage. */
+static int free_leaves(struct call *c, int64_t pages, unsigned char *leaves, int64_t *free_pages)
 {
 	sqlite3_stmt *st = db_prepare(c->db, "SELECT data FROM sqlite_dbpage WHERE pgno = ?", &c->err);
 	const unsigned char *d;
@@ -41,6 +43,7 @@ static int free_leaves(struct call *c, int64_t pages, unsigned char *leaves)
 		return -1;
 	d = page_data(c, st, 1, &n);
 	trunk = d && n >= 100 ? be32(d + 32) : 0;
+	*free_pages = d && n >= 100 ? be32(d + 36) : 0;
 	while (trunk > 0 && trunk <= pages && walked++ < pages) {
 		uint32_t count;
 
@@ -59,25 +62,9 @@ static int free_leaves(struct call *c, int64_t pages, unsigned char *leaves)
 	return c->err.code ? -1 : 0;
 }
 
-/* The database header's count of free pages (offset 36 of page 1). PRAGMA freelist_count would
- * say the same, but the build leaves that pragma out (SQLITE_OMIT_SCHEMA_VERSION_PRAGMAS). */
-static int freelist_count(struct call *c, int64_t *out)
-{
-	sqlite3_stmt *st = db_prepare(c->db, "SELECT data FROM sqlite_dbpage WHERE pgno = ?", &c->err);
-	const unsigned char *d;
-	int n;
-
-	if (!st)
-		return -1;
-	d = page_data(c, st, 1, &n);
-	*out = d && n >= 100 ? be32(d + 36) : 0;
-	sqlite3_reset(st);
-	return c->err.code ? -1 : 0;
-}
-
 /* SHA-256 over all pages in order (sqlite_dbpage), free leaves by number only, as lowercase hex
- * into out (65 bytes). */
-static int storage_digest(struct call *c, int64_t pages, char *out)
+ * into out (65 bytes); *free_pages as free_leaves reads it. */
+static int storage_digest(struct call *c, int64_t pages, char *out, int64_t *free_pages)
 {
 	sqlite3_stmt *st;
 	mbedtls_sha256_context h;
@@ -86,7 +73,7 @@ static int storage_digest(struct call *c, int64_t pages, char *out)
 
 	if (!leaves)
 		return err_set(&c->err, ERR_INTERNAL, NULL, "out of memory");
-	if (free_leaves(c, pages, leaves) < 0 ||
+	if (free_leaves(c, pages, leaves, free_pages) < 0 ||
 	    !(st = db_prepare(c->db, "SELECT pgno, data FROM sqlite_dbpage ORDER BY pgno", &c->err))) {
 		free(leaves);
 		return -1;
@@ -113,7 +100,7 @@ static int storage_digest(struct call *c, int64_t pages, char *out)
 
 int api_debug_storage(struct call *c)
 {
-	int64_t page_size, pages, freelist, timers, pending;
+	int64_t page_size, pages, freelist = 0, timers, pending;
 	double next_ms = 0;
 	char digest[65];
 	int version, from_image = 0;
@@ -121,9 +108,8 @@ int api_debug_storage(struct call *c)
 
 	if (db_query_int(c->db, "PRAGMA page_size", &page_size, &c->err) < 0 ||
 	    db_query_int(c->db, "PRAGMA page_count", &pages, &c->err) < 0 ||
-	    freelist_count(c, &freelist) < 0 ||
 	    timer_count(c, &timers) < 0 || effect_pending_count(c, &pending) < 0 || timer_next_alarm(c, &next_ms) < 0 ||
-	    migrate_version(c->db, &version, &c->err) < 0 || storage_digest(c, pages, digest) < 0)
+	    migrate_version(c->db, &version, &c->err) < 0 || storage_digest(c, pages, digest, &freelist) < 0)
 		return -1;
 	if (sqlite3_file_control(db_handle(c->db), "main", ENG_FCNTL_FROM_IMAGE, &from_image) != SQLITE_OK)
 		from_image = 0;
