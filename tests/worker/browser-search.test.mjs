@@ -91,6 +91,10 @@ test("the agent log's search and the structured log in Chromium: results as the 
 		const polecat = race[0].agent;
 		await s.until("the file and its Read are in the log", async () => (await s.api("GET", "/search?path=src/payments/")).data?.results.length >= 2, 10_000);
 		await s.until("the long line is in the log", async () => (await s.api("GET", "/search?q=long+build&kind=output")).data?.results.length, 10_000);
+		// The bead itself reaches the search in the town's next index batch (seconds after its
+		// creation): the page's search and the API's must both be asked after it.
+		await s.until("the bead itself is searchable", async () =>
+			(await s.api("GET", `/search?q=${encodeURIComponent(RACE)}`)).data?.results.some((e) => e.kind === "bead" && e.bead === work), 20_000);
 		t.diagnostic(`searchable after ${Date.now() - started} ms`);
 
 		// Search, from the town's navigation: newest first, as the API.
